@@ -1,0 +1,1 @@
+//! Collection codes (采集码): token format, keyring, QR rendering.

@@ -1,0 +1,152 @@
+//! The edge between the command line and the core: each command opens what it needs and prints.
+
+pub mod demo;
+pub mod init;
+pub mod students;
+pub mod tui;
+
+use anyhow::{Context, Result};
+
+use crate::cli::Cli;
+use crate::config::{Config, Paths};
+use crate::i18n::{self, Lang};
+use crate::store::{self, Create, Store};
+
+/// Exit statuses of SPEC §11.
+pub const EXIT_ERROR: u8 = 1;
+#[allow(dead_code)]
+pub const EXIT_PROBLEMS: u8 = 3;
+#[allow(dead_code)]
+pub const EXIT_INVALID_CODE: u8 = 4;
+
+/// Everything a command needs to know before it touches the database.
+pub struct Ctx {
+    pub paths: Paths,
+    pub config: Config,
+    pub operator: String,
+    pub database_url: String,
+    /// True when no URL was given and the SQLite file in the data directory is used.
+    pub default_database: bool,
+}
+
+impl Ctx {
+    pub fn new(cli: &Cli) -> Result<Ctx> {
+        let paths = Paths::from_env()?;
+        let config = Config::load(&paths.config_file())?;
+        let lang = cli
+            .lang
+            .as_deref()
+            .map(|l| Lang::parse(l).with_context(|| format!("unknown language '{l}': use zh or en")))
+            .transpose()?
+            .or_else(|| std::env::var("CAIJI_LANG").ok().and_then(|l| Lang::parse(&l)))
+            .or(config.lang)
+            .unwrap_or_default();
+        i18n::set_lang(lang);
+        let operator = cli
+            .operator
+            .clone()
+            .or_else(|| std::env::var("CAIJI_OPERATOR").ok())
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or_else(os_user);
+        let (database_url, default_database) = crate::config::database_url(cli.database_url.as_deref(), &paths);
+        init_logging(&paths);
+        Ok(Ctx { paths, config, operator, database_url, default_database })
+    }
+
+    /// Opens the selected database, creating the SQLite file or server database if needed.
+    pub async fn open_store(&self) -> Result<Box<dyn Store>> {
+        if self.default_database {
+            self.paths.ensure_data_dir()?;
+        }
+        if let Some(path) = sqlite_path(&self.database_url) {
+            check_sqlite_writable(&path)?;
+        }
+        let store = store::open(&self.database_url, Create::IfMissing).await?;
+        tracing::info!(url = store.display_url(), operator = %self.operator, "database opened");
+        Ok(store)
+    }
+}
+
+/// The file behind a `sqlite://` URL, if it is a file.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// SQLite needs to write the database file and, for WAL, its folder. Say so before it fails
+/// deep inside the driver with "unable to open database file".
+fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!("the folder {} does not exist; create it or choose another --database-url", dir.display());
+    }
+    let probe = dir.join(format!(".caiji-write-test-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "the folder {} is not writable ({e}); SQLite needs to write there — fix its permissions or set CAIJI_HOME",
+            dir.display()
+        ),
+    }
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort.
+fn init_logging(paths: &Paths) {
+    if !paths.data_dir.is_dir() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_file()) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAIJI_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}
+
+/// One line for the user: the error and its causes, without repeats.
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = crate::config::one_line(&cause.to_string());
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// The school and cohort shown in headers and carried by codes: config first, then the
+/// database's settings (so every station of a shared server agrees), then neutral defaults.
+pub async fn school_info(ctx: &Ctx, store: &dyn Store) -> Result<crate::tui::SchoolInfo> {
+    let setting = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let (code, name) = match &ctx.config.school {
+        Some(s) => (s.code.clone(), s.name.clone()),
+        None => (
+            setting(store.get_setting("school_code").await?).unwrap_or_else(|| "0000000000".into()),
+            setting(store.get_setting("school_name").await?)
+                .unwrap_or_else(|| i18n::tr("（未配置学校）", "(school not configured)").into()),
+        ),
+    };
+    let cohort = match ctx.config.cohort {
+        Some(c) => c,
+        None => setting(store.get_setting("cohort").await?)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(crate::demo::default_cohort),
+    };
+    Ok(crate::tui::SchoolInfo { code, name, cohort })
+}

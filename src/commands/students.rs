@@ -1,0 +1,177 @@
+//! `caiji students list`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{Format, ListArgs, StudentsCommand};
+use crate::domain::{mask_id, mask_name};
+use crate::i18n::{lang, tr, Lang};
+use crate::store::{AuditEntry, StudentFilter, StudentRow};
+
+pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
+    match cmd {
+        StudentsCommand::List(args) => list(ctx, &args).await,
+    }
+}
+
+/// One student as `--format json` prints it (keys of SPEC §11).
+#[derive(Serialize)]
+struct StudentJson<'a> {
+    student_no: &'a str,
+    name: &'a str,
+    masked_name: String,
+    masked_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_number: Option<&'a str>,
+    id_type: &'static str,
+    college: &'a str,
+    major: &'a str,
+    class: &'a str,
+    level: &'static str,
+    counselor: &'a str,
+    cohort: i32,
+    withdrawn: bool,
+    code_status: &'static str,
+    session_id: Option<i64>,
+    checked_in: bool,
+    photo_status: &'static str,
+}
+
+impl<'a> StudentJson<'a> {
+    fn new(row: &'a StudentRow, reveal: bool) -> Self {
+        let s = &row.student;
+        StudentJson {
+            student_no: &s.student_no,
+            name: &s.name,
+            masked_name: mask_name(&s.name),
+            masked_id: mask_id(&s.id_number),
+            id_number: reveal.then_some(s.id_number.as_str()),
+            id_type: s.id_type.code(),
+            college: &s.college,
+            major: &s.major,
+            class: &s.class,
+            level: s.level.code(),
+            counselor: &s.counselor,
+            cohort: s.cohort,
+            withdrawn: row.withdrawn,
+            code_status: row.code_status.code(),
+            session_id: row.session_id,
+            checked_in: row.checked_in,
+            photo_status: row.photo_status.code(),
+        }
+    }
+}
+
+async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let filter = StudentFilter {
+        college: args.college.clone(),
+        class: args.class.clone(),
+        counselor: args.counselor.clone(),
+        cohort: args.cohort,
+        include_withdrawn: args.include_withdrawn,
+    };
+    let rows = store.list_students(&filter).await?;
+    if args.reveal_id {
+        // Full ID numbers leave the program only with a trace of who asked for them.
+        store
+            .audit(&AuditEntry {
+                operator: ctx.operator.clone(),
+                action: "reveal_id".into(),
+                student_no: None,
+                detail: format!("students list --format {:?}: {} students, {filter:?}", args.format, rows.len())
+                    .to_lowercase(),
+            })
+            .await?;
+    }
+    store.close().await;
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match args.format {
+        Format::Json => {
+            out.write_all(b"[")?;
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n")?;
+                serde_json::to_writer(&mut out, &StudentJson::new(row, args.reveal_id))?;
+            }
+            out.write_all(b"\n]\n")?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(headers(args.reveal_id))?;
+            for row in &rows {
+                w.write_record(cells(row, args.reveal_id).iter().map(|c| crate::domain::text::strip_controls(c).into_owned()))?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, args.reveal_id)).collect();
+            out.write_all(crate::output::table(&headers(args.reveal_id), &body).as_bytes())?;
+            writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn headers(reveal: bool) -> Vec<&'static str> {
+    vec![
+        tr("学号", "student_no"),
+        tr("姓名", "name"),
+        if reveal { tr("证件号码", "id_number") } else { tr("证件号码(脱敏)", "masked_id") },
+        tr("证件类型", "id_type"),
+        tr("学院", "college"),
+        tr("专业", "major"),
+        tr("班级", "class"),
+        tr("层次", "level"),
+        tr("辅导员", "counselor"),
+        tr("届别", "cohort"),
+        tr("采集码", "code"),
+        tr("场次", "session"),
+        tr("签到", "checked_in"),
+        tr("照片", "photo"),
+    ]
+}
+
+fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
+    let s = &row.student;
+    let zh = lang() == Lang::Zh;
+    let yes_no = |b: bool| if b { tr("是", "yes") } else { tr("否", "no") }.to_string();
+    vec![
+        s.student_no.clone(),
+        if row.withdrawn { format!("{}{}", s.name, tr("（已退出）", " (withdrawn)")) } else { s.name.clone() },
+        if reveal { s.id_number.clone() } else { mask_id(&s.id_number) },
+        if zh { s.id_type.label_zh() } else { s.id_type.code() }.to_string(),
+        s.college.clone(),
+        s.major.clone(),
+        s.class.clone(),
+        if zh { s.level.label_zh() } else { s.level.code() }.to_string(),
+        s.counselor.clone(),
+        s.cohort.to_string(),
+        status_text(row.code_status.code()).to_string(),
+        row.session_id.map(|id| id.to_string()).unwrap_or_default(),
+        yes_no(row.checked_in),
+        status_text(row.photo_status.code()).to_string(),
+    ]
+}
+
+/// Chinese words for the status codes; English keeps the codes.
+pub fn status_text(code: &'static str) -> &'static str {
+    match code {
+        "none" => tr("未发放", "none"),
+        "active" => tr("有效", "active"),
+        "revoked" => tr("已作废", "revoked"),
+        "missing" => tr("缺失", "missing"),
+        "valid" => tr("合格", "valid"),
+        "invalid" => tr("不合格", "invalid"),
+        other => other,
+    }
+}

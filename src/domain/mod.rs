@@ -1,0 +1,11 @@
+//! The rules of the field, free of I/O: roster types, identity documents, masking.
+
+pub mod idnum;
+pub mod mask;
+pub mod name;
+pub mod student;
+pub mod text;
+
+pub use idnum::{IdError, IdNumber};
+pub use mask::{mask_id, mask_name};
+pub use student::{IdType, Level, Student};

@@ -1,0 +1,13 @@
+//! caiji (采集): the library behind the `caiji` console — graduate photo collection under the
+//! collection-code mode (采集码). The binary in `main.rs` only wires these modules together.
+
+pub mod cli;
+pub mod code;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod i18n;
+pub mod output;
+pub mod store;
+pub mod tui;

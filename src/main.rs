@@ -1,0 +1,35 @@
+//! caiji — wiring only: parse the command line, load the config, open the store, run.
+
+use std::process::ExitCode;
+
+use caiji::cli::{self, Cli, Command};
+use caiji::commands::{self, Ctx};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("caiji: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        let ctx = Ctx::new(&cli)?;
+        match cli.command {
+            None => commands::tui::run(&ctx, &cli::TuiArgs::default()).await,
+            Some(Command::Tui(args)) => commands::tui::run(&ctx, &args).await,
+            Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
+            Some(Command::Init) => commands::init::run(&ctx).await,
+            Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("caiji: {}", commands::error_line(&err));
+            ExitCode::from(commands::EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Storage: one trait, one implementation per backend, chosen from the database URL.
+//! All SQL of the program lives under this module.
+
+mod mysql;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::domain::Student;
+
+pub use mysql::MySqlStore;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The database engines caiji runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme, or explains which schemes exist.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mysql" | "mariadb" => Ok(Backend::Mysql),
+            _ => Err(StoreError::UnknownScheme { url: redact_url(url) }),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL/MariaDB",
+        }
+    }
+}
+
+/// Errors from the storage layer. Each one is a single line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unknown database URL '{url}': use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB")]
+    UnknownScheme { url: String },
+    #[error("cannot connect to {url}: {reason} — check that the server is running and the URL is right")]
+    Connect { url: String, reason: String },
+    #[error("cannot open {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("{url} is not a caiji database or is damaged ({reason}); restore it from a backup or point --database-url elsewhere")]
+    Corrupt { url: String, reason: String },
+    #[error("the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("cannot update the database schema: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Removes a password from a URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            if let Some((user, _password)) = userinfo.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeStatus {
+    None,
+    Active,
+    Revoked,
+}
+
+impl CodeStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            CodeStatus::None => "none",
+            CodeStatus::Active => "active",
+            CodeStatus::Revoked => "revoked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoStatus {
+    Missing,
+    Valid,
+    Invalid,
+}
+
+impl PhotoStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            PhotoStatus::Missing => "missing",
+            PhotoStatus::Valid => "valid",
+            PhotoStatus::Invalid => "invalid",
+        }
+    }
+}
+
+/// A student with the progress of their collection, as lists and the console show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudentRow {
+    pub id: i64,
+    pub student: Student,
+    pub withdrawn: bool,
+    pub code_status: CodeStatus,
+    pub session_id: Option<i64>,
+    pub checked_in: bool,
+    pub photo_status: PhotoStatus,
+}
+
+/// Narrows `list_students`; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct StudentFilter {
+    pub college: Option<String>,
+    pub class: Option<String>,
+    pub counselor: Option<String>,
+    pub cohort: Option<i32>,
+    pub include_withdrawn: bool,
+}
+
+/// Roster-wide totals for headers and status bars (withdrawn students excluded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: i64,
+    pub withdrawn: i64,
+    pub code_active: i64,
+    pub session_assigned: i64,
+    pub checked_in: i64,
+    pub photo_valid: i64,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub operator: String,
+    pub action: String,
+    pub student_no: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub entry: AuditEntry,
+}
+
+/// Everything caiji keeps, whatever the engine underneath.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// The URL with any password removed, for status bars and messages.
+    fn display_url(&self) -> &str;
+
+    /// Number of students (withdrawn included); 0 means an empty roster.
+    async fn student_count(&self) -> Result<i64>;
+    /// Inserts new students in one transaction. Fails without changes if any 学号 exists.
+    async fn insert_students(&self, students: &[Student]) -> Result<u64>;
+    /// Empties every table and inserts `students`, in one transaction (`demo --force`).
+    async fn replace_roster(&self, students: &[Student]) -> Result<u64>;
+    /// Students with their status, ordered by 学号.
+    async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>>;
+    async fn counts(&self) -> Result<Counts>;
+    async fn get_setting(&self, name: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    async fn audit_log(&self, student_no: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
+
+    async fn close(&self);
+}
+
+impl fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Store({})", self.display_url())
+    }
+}
+
+/// How `open` treats a server database that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// Create the database when missing (`caiji init`, `caiji demo`).
+    IfMissing,
+    /// Fail with a clear message when missing.
+    Never,
+}
+
+/// Opens the database at `url`, creating the SQLite file or (with `Create::IfMissing`) the server
+/// database if needed, and brings the schema up to date.
+pub async fn open(url: &str, create: Create) -> Result<Box<dyn Store>> {
+    match Backend::from_url(url)? {
+        Backend::Sqlite => Ok(Box::new(SqliteStore::open(url).await?)),
+        Backend::Postgres => Ok(Box::new(PgStore::open(url, create).await?)),
+        Backend::Mysql => Ok(Box::new(MySqlStore::open(url, create).await?)),
+    }
+}
+
+/// Maps sqlx's migration errors onto messages a user can act on.
+fn migrate_error(url: &str, known: i64, err: sqlx::migrate::MigrateError) -> StoreError {
+    use sqlx::migrate::MigrateError as M;
+    match err {
+        M::VersionMissing(found) | M::VersionTooNew(found, _) => StoreError::SchemaTooNew { found, known },
+        M::Execute(sqlx::Error::Database(db)) if is_corruption(db.message()) => {
+            StoreError::Corrupt { url: redact_url(url), reason: db.message().to_string() }
+        }
+        other => StoreError::Migrate(other.to_string()),
+    }
+}
+
+fn is_corruption(message: &str) -> bool {
+    message.contains("file is not a database") || message.contains("malformed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_url() {
+        let cases = [
+            ("sqlite:///tmp/x.db", Some(Backend::Sqlite)),
+            ("sqlite::memory:", Some(Backend::Sqlite)),
+            ("postgres://u@h/db", Some(Backend::Postgres)),
+            ("postgresql://u@h/db", Some(Backend::Postgres)),
+            ("mysql://root@127.0.0.1/test", Some(Backend::Mysql)),
+            ("mariadb://root@127.0.0.1/test", Some(Backend::Mysql)),
+            ("MySQL://root@h/t", Some(Backend::Mysql)),
+            ("oracle://scott@h/db", None),
+            ("caiji.db", None),
+            ("", None),
+        ];
+        for (url, want) in cases {
+            assert_eq!(Backend::from_url(url).ok(), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
+    }
+}
+
+/// The part of a sqlx error worth showing: the server's own message when there is one.
+fn sql_reason(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::PoolTimedOut => "no answer within 10 seconds".to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}

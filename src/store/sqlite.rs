@@ -1,0 +1,60 @@
+//! The embedded SQLite backend: one file for one machine, WAL, busy timeout, foreign keys.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::sql::sql_store;
+use super::{migrate_error, redact_url, Backend, Result, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+    display_url: String,
+}
+
+impl SqliteStore {
+    const BACKEND: Backend = Backend::Sqlite;
+
+    /// Opens (creating if needed) the SQLite database at `url` and migrates it.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let display_url = redact_url(url);
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Open { path: display_url.clone(), reason: e.to_string() })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(&display_url, e))?;
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        MIGRATOR.run(&pool).await.map_err(|e| migrate_error(url, known, e))?;
+        Ok(SqliteStore { pool, display_url })
+    }
+}
+
+fn open_error(url: &str, err: sqlx::Error) -> StoreError {
+    let reason = match &err {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        other => other.to_string(),
+    };
+    if super::is_corruption(&reason) {
+        StoreError::Corrupt { url: url.to_string(), reason }
+    } else {
+        StoreError::Open { path: url.to_string(), reason }
+    }
+}
+
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    false,
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+);
