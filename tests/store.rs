@@ -1,0 +1,204 @@
+//! The storage suite: every test runs unchanged on SQLite, PostgreSQL and MariaDB.
+
+mod common;
+
+use caiji::domain::Level;
+use caiji::store::{self, AuditEntry, CodeStatus, Create, PhotoStatus, StudentFilter};
+use common::{exec, student, TestDb};
+
+async fn open(db: &TestDb) -> Box<dyn store::Store> {
+    store::open(&db.url, Create::IfMissing).await.unwrap_or_else(|e| panic!("open {}: {e}", db.url))
+}
+
+async fn migrations_are_idempotent(db: &TestDb) {
+    let first = open(db).await;
+    assert_eq!(first.student_count().await.unwrap(), 0);
+    first.close().await;
+    let second = open(db).await;
+    assert_eq!(second.student_count().await.unwrap(), 0);
+    second.close().await;
+}
+
+async fn students_round_trip_with_statuses(db: &TestDb) {
+    let s = open(db).await;
+    let mut roster = vec![
+        student("2022000003", "买买提·艾力"),
+        student("2022000001", "张三"),
+        student("2022000002", "John Smith"),
+        student("2022000004", "欧阳娜娜"),
+    ];
+    roster[3].class = "软工2202".into();
+    roster[3].level = Level::Master;
+    roster[3].counselor = "李老师".into();
+    roster[2].phone = Some("13800138000".into());
+    assert_eq!(s.insert_students(&roster).await.unwrap(), 4);
+
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    let numbers: Vec<&str> = rows.iter().map(|r| r.student.student_no.as_str()).collect();
+    assert_eq!(numbers, ["2022000001", "2022000002", "2022000003", "2022000004"], "ordered by 学号");
+    let by_no = |no: &str| rows.iter().find(|r| r.student.student_no == no).unwrap();
+    assert_eq!(by_no("2022000003").student, roster[0], "CJK and · names survive unchanged");
+    assert_eq!(by_no("2022000004").student, roster[3]);
+    assert_eq!(by_no("2022000002").student.phone.as_deref(), Some("13800138000"));
+    for r in &rows {
+        assert_eq!(r.code_status, CodeStatus::None);
+        assert_eq!(r.session_id, None);
+        assert!(!r.checked_in);
+        assert_eq!(r.photo_status, PhotoStatus::Missing);
+        assert!(!r.withdrawn);
+    }
+
+    let filtered = |f: StudentFilter| {
+        let s = &s;
+        async move { s.list_students(&f).await.unwrap().len() }
+    };
+    assert_eq!(filtered(StudentFilter { class: Some("软工2202".into()), ..Default::default() }).await, 1);
+    assert_eq!(filtered(StudentFilter { counselor: Some("王老师".into()), ..Default::default() }).await, 3);
+    assert_eq!(filtered(StudentFilter { college: Some("计算机学院".into()), ..Default::default() }).await, 4);
+    assert_eq!(filtered(StudentFilter { college: Some("计算机".into()), ..Default::default() }).await, 0);
+    assert_eq!(filtered(StudentFilter { cohort: Some(2025), ..Default::default() }).await, 0);
+
+    let counts = s.counts().await.unwrap();
+    assert_eq!((counts.total, counts.withdrawn, counts.code_active), (4, 0, 0));
+    s.close().await;
+}
+
+async fn statuses_follow_codes_sessions_checkins_photos(db: &TestDb) {
+    let s = open(db).await;
+    s.insert_students(&[student("1", "甲乙"), student("2", "丙丁"), student("3", "戊己")]).await.unwrap();
+    let sql = [
+        "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'revoked', '2026-01-01 08:00:00' FROM students WHERE student_no IN ('1','2')",
+        "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-02 08:00:00' FROM students WHERE student_no = '1'",
+        "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('第一场', '图书馆', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 100, '2026-01-01 00:00:00')",
+        "INSERT INTO assignments (session_id, student_id, assigned_at) SELECT (SELECT MAX(id) FROM sessions), id, '2026-01-03 00:00:00' FROM students WHERE student_no IN ('1','3')",
+        "INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) SELECT (SELECT MAX(id) FROM sessions), id, 1, 'A', 'op', '2026-03-01 08:31:00' FROM students WHERE student_no = '3'",
+        "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT '/p/3.jpg', id, 30000, 0, 'x', 'valid', '2026-03-02 00:00:00' FROM students WHERE student_no = '3'",
+        "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT '/p/2.jpg', id, 3000, 0, 'y', 'invalid', '2026-03-02 00:00:00' FROM students WHERE student_no = '2'",
+        "UPDATE students SET withdrawn = TRUE WHERE student_no = '2'",
+    ];
+    for q in sql {
+        exec(db, q).await.unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    let rows = s.list_students(&StudentFilter { include_withdrawn: true, ..Default::default() }).await.unwrap();
+    let state: Vec<(&str, CodeStatus, bool, bool, PhotoStatus, bool)> = rows
+        .iter()
+        .map(|r| {
+            (r.student.student_no.as_str(), r.code_status, r.session_id.is_some(), r.checked_in, r.photo_status, r.withdrawn)
+        })
+        .collect();
+    assert_eq!(
+        state,
+        [
+            ("1", CodeStatus::Active, true, false, PhotoStatus::Missing, false),
+            ("2", CodeStatus::Revoked, false, false, PhotoStatus::Invalid, true),
+            ("3", CodeStatus::None, true, true, PhotoStatus::Valid, false),
+        ]
+    );
+    assert_eq!(s.list_students(&StudentFilter::default()).await.unwrap().len(), 2, "withdrawn hidden by default");
+    let c = s.counts().await.unwrap();
+    assert_eq!(
+        (c.total, c.withdrawn, c.code_active, c.session_assigned, c.checked_in, c.photo_valid),
+        (2, 1, 1, 2, 1, 1)
+    );
+    s.close().await;
+}
+
+async fn constraints_keep_data_honest(db: &TestDb) {
+    let s = open(db).await;
+    s.insert_students(&[student("1", "甲乙"), student("2", "丙丁")]).await.unwrap();
+
+    // unique 学号, and a failed batch leaves nothing behind
+    let err = s.insert_students(&[student("3", "新生"), student("1", "重复")]).await;
+    assert!(err.is_err(), "duplicate 学号 must be refused");
+    assert_eq!(s.student_count().await.unwrap(), 2, "the failed batch inserted nothing");
+
+    // one active code per student
+    let code = "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-01 00:00:00' FROM students WHERE student_no = '1'";
+    exec(db, code).await.unwrap();
+    assert!(exec(db, code).await.is_err(), "a second active code must be refused");
+    exec(db, "UPDATE codes SET status = 'revoked'").await.unwrap();
+    exec(db, code).await.expect("a new code after revoking the old one");
+
+    // one check-in per student per session, unique shot numbers, capacity
+    exec(db, "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('s', 'l', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 1, '2026-01-01 00:00:00')").await.unwrap();
+    let checkin = |no: &str, shot: i32| {
+        format!("INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) SELECT (SELECT MAX(id) FROM sessions), id, {shot}, 'A', 'op', '2026-03-01 09:00:00' FROM students WHERE student_no = '{no}'")
+    };
+    exec(db, &checkin("1", 1)).await.unwrap();
+    assert!(exec(db, &checkin("1", 2)).await.is_err(), "a second check-in of the same student must be refused");
+    assert!(exec(db, &checkin("2", 1)).await.is_err(), "a shot number is handed out once per session");
+    exec(db, "UPDATE sessions SET checked_in = 1").await.unwrap();
+    assert!(exec(db, "UPDATE sessions SET checked_in = 2").await.is_err(), "check-ins never exceed capacity");
+    assert!(
+        exec(db, "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('s', 'l', '2026-03-01 12:00:00', '2026-03-01 11:00:00', 5, '2026-01-01 00:00:00')").await.is_err(),
+        "a session ends after it starts"
+    );
+    assert!(exec(db, "UPDATE students SET level = 'kindergarten'").await.is_err(), "levels are a closed set");
+    s.close().await;
+}
+
+async fn settings_and_audit(db: &TestDb) {
+    let s = open(db).await;
+    assert_eq!(s.get_setting("school_name").await.unwrap(), None);
+    s.set_setting("school_name", "南岭理工大学").await.unwrap();
+    s.set_setting("school_name", "示例大学").await.unwrap();
+    assert_eq!(s.get_setting("school_name").await.unwrap().as_deref(), Some("示例大学"));
+
+    for (i, no) in [Some("2022001"), None, Some("2022001")].into_iter().enumerate() {
+        s.audit(&AuditEntry {
+            operator: "辅导员甲".into(),
+            action: "show".into(),
+            student_no: no.map(String::from),
+            detail: format!("entry {i}"),
+        })
+        .await
+        .unwrap();
+    }
+    let all = s.audit_log(None, 10).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].entry.detail, "entry 2", "newest first");
+    let one = s.audit_log(Some("2022001"), 10).await.unwrap();
+    assert_eq!(one.iter().map(|r| r.entry.detail.as_str()).collect::<Vec<_>>(), ["entry 2", "entry 0"]);
+    assert_eq!(one[0].entry.operator, "辅导员甲");
+    s.close().await;
+}
+
+async fn replace_roster_starts_over(db: &TestDb) {
+    let s = open(db).await;
+    s.insert_students(&[student("1", "甲乙"), student("2", "丙丁")]).await.unwrap();
+    exec(db, "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-01 00:00:00' FROM students").await.unwrap();
+    assert_eq!(s.replace_roster(&[student("9", "壬癸")]).await.unwrap(), 1);
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].student.student_no, "9");
+    assert_eq!(rows[0].code_status, CodeStatus::None);
+    s.close().await;
+}
+
+async fn newer_schema_is_refused(db: &TestDb) {
+    open(db).await.close().await;
+    // A migration this binary does not know, as a newer caiji would have recorded it.
+    let checksum = if db.server == common::Server::Postgres { "'\\x00'" } else { "X'00'" };
+    exec(
+        db,
+        &format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', TRUE, {checksum}, 0)"
+        ),
+    )
+    .await
+    .unwrap();
+    let err = store::open(&db.url, Create::IfMissing).await.err().expect("a newer schema must be refused");
+    let msg = err.to_string();
+    assert!(msg.contains("9999") && msg.contains("newer"), "{msg}");
+}
+
+backend_tests! {
+    migrations => migrations_are_idempotent;
+    round_trip => students_round_trip_with_statuses;
+    statuses => statuses_follow_codes_sessions_checkins_photos;
+    constraints => constraints_keep_data_honest;
+    settings_audit => settings_and_audit;
+    replace_roster => replace_roster_starts_over;
+    newer_schema => newer_schema_is_refused;
+}
