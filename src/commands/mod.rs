@@ -81,6 +81,13 @@ fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("the folder {} does not exist; create it or choose another --database-url", dir.display());
     }
+    // Permission bits first: root may bypass them, but a folder marked read-only means "keep out".
+    if std::fs::metadata(dir).map(|m| m.permissions().readonly()).unwrap_or(false) {
+        anyhow::bail!(
+            "the folder {} is read-only; SQLite needs to write its database and journal there — make it writable or set CAIJI_HOME",
+            dir.display()
+        );
+    }
     let probe = dir.join(format!(".caiji-write-test-{}", std::process::id()));
     match std::fs::File::create(&probe) {
         Ok(_) => {
@@ -104,7 +111,8 @@ fn os_user() -> String {
 
 /// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort.
 fn init_logging(paths: &Paths) {
-    if !paths.data_dir.is_dir() {
+    let writable = std::fs::metadata(&paths.data_dir).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
+    if !writable {
         return;
     }
     let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_file()) else {

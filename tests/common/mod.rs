@@ -100,6 +100,11 @@ impl TestDb {
         }
     }
 
+    /// An existing database, for probing with `exec`; `cleanup` leaves it alone.
+    pub fn at(url: &str, server: Server) -> TestDb {
+        TestDb { url: url.to_string(), server, admin_url: None, name: String::new(), _dir: None }
+    }
+
     /// A database name that does not exist yet on this server (for `init` tests).
     pub fn sibling_url(&self, suffix: &str) -> String {
         with_database(self.admin_url.as_deref().unwrap_or(&self.url), &format!("{}_{suffix}", self.name))
