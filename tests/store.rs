@@ -3,7 +3,7 @@
 mod common;
 
 use caiji::domain::Level;
-use caiji::store::{self, AuditEntry, CodeStatus, Create, PhotoStatus, StudentFilter};
+use caiji::store::{self, AuditEntry, CodeStatus, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
 use common::{exec, student, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
@@ -193,7 +193,88 @@ async fn newer_schema_is_refused(db: &TestDb) {
     assert!(msg.contains("9999") && msg.contains("newer"), "{msg}");
 }
 
+fn opts(full_sync: bool, dry_run: bool) -> ImportOptions<'static> {
+    ImportOptions { full_sync, dry_run, operator: "教务处", source: "roster.xlsx" }
+}
+
+fn summary(inserted: u64, updated: u64, unchanged: u64, withdrawn: u64) -> ImportSummary {
+    ImportSummary { inserted, updated, unchanged, withdrawn }
+}
+
+async fn import_is_idempotent_and_audited(db: &TestDb) {
+    let s = open(db).await;
+    let roster = vec![student("1", "张三"), student("2", "李四"), student("3", "王五")];
+    assert_eq!(s.import_roster(&roster, opts(false, true)).await.unwrap(), summary(3, 0, 0, 0));
+    assert_eq!(s.student_count().await.unwrap(), 0, "a dry run writes nothing");
+    assert_eq!(s.import_roster(&roster, opts(false, false)).await.unwrap(), summary(3, 0, 0, 0));
+    assert_eq!(s.import_roster(&roster, opts(false, false)).await.unwrap(), summary(0, 0, 3, 0));
+
+    let mut changed = roster.clone();
+    changed[1].name = "李肆".into();
+    changed[1].id_number = common::resident_id("110105", "20030101", "123");
+    changed[2].class = "软工2202".into();
+    assert_eq!(s.import_roster(&changed, opts(false, false)).await.unwrap(), summary(0, 2, 1, 0));
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    assert_eq!(rows[1].student, changed[1]);
+    assert_eq!(rows[2].student.class, "软工2202");
+
+    let log = s.audit_log(Some("2"), 10).await.unwrap();
+    assert_eq!(log[0].entry.action, "update");
+    assert_eq!(log[0].entry.operator, "教务处");
+    let masked_new = caiji::domain::mask_id(&changed[1].id_number);
+    assert!(log[0].entry.detail.contains("name: 李四 → 李肆"), "{}", log[0].entry.detail);
+    assert!(log[0].entry.detail.contains(&masked_new), "{}", log[0].entry.detail);
+    assert!(!log[0].entry.detail.contains(&changed[1].id_number), "full ID numbers never reach the audit log");
+    s.close().await;
+}
+
+async fn full_sync_withdraws_and_restores(db: &TestDb) {
+    let s = open(db).await;
+    let roster = vec![student("1", "张三"), student("2", "李四"), student("3", "王五")];
+    s.import_roster(&roster, opts(true, false)).await.unwrap();
+    let fewer = vec![roster[0].clone(), roster[2].clone()];
+    assert_eq!(s.import_roster(&fewer, opts(true, false)).await.unwrap(), summary(0, 0, 2, 1));
+    assert_eq!(s.student_count().await.unwrap(), 3, "withdrawn, never deleted");
+    let visible = s.list_students(&StudentFilter::default()).await.unwrap();
+    assert_eq!(visible.len(), 2);
+    let all = s.list_students(&StudentFilter { include_withdrawn: true, ..Default::default() }).await.unwrap();
+    assert!(all.iter().find(|r| r.student.student_no == "2").unwrap().withdrawn);
+    assert_eq!(s.counts().await.unwrap().total, 2, "withdrawn students are left out of totals");
+    assert_eq!(s.audit_log(Some("2"), 1).await.unwrap()[0].entry.action, "withdraw");
+
+    assert_eq!(s.import_roster(&roster, opts(true, false)).await.unwrap(), summary(0, 1, 2, 0));
+    assert_eq!(s.list_students(&StudentFilter::default()).await.unwrap().len(), 3, "restored");
+    assert_eq!(s.audit_log(Some("2"), 1).await.unwrap()[0].entry.action, "restore");
+    s.close().await;
+}
+
+async fn concurrent_imports_serialise(db: &TestDb) {
+    let a = std::sync::Arc::new(open(db).await);
+    let b = std::sync::Arc::new(open(db).await);
+    // two overlapping rosters, each with rows the other changes
+    let first: Vec<_> = (0..600).map(|i| student(&format!("{i:05}"), "张三")).collect();
+    let second: Vec<_> = (300..900).map(|i| student(&format!("{i:05}"), "李四")).collect();
+    let (ra, rb) = tokio::join!(
+        { let a = a.clone(); let f = first.clone(); async move { a.import_roster(&f, opts(false, false)).await } },
+        { let b = b.clone(); let s = second.clone(); async move { b.import_roster(&s, opts(false, false)).await } }
+    );
+    let (ra, rb) = (ra.expect("first import"), rb.expect("second import"));
+    // whichever ran first inserted 600; the other inserted 300 and updated the 300 overlapping
+    let mut outcomes = [ra, rb];
+    outcomes.sort_by_key(|s| std::cmp::Reverse(s.inserted));
+    assert_eq!(outcomes, [summary(600, 0, 0, 0), summary(300, 300, 0, 0)]);
+    assert_eq!(a.student_count().await.unwrap(), 900);
+    let rows = a.list_students(&StudentFilter::default()).await.unwrap();
+    let overlap_name = &rows[300].student.name;
+    assert!(rows[300..600].iter().all(|r| &r.student.name == overlap_name), "the overlap holds one import's names, not a mix");
+    a.close().await;
+    b.close().await;
+}
+
 backend_tests! {
+    import_idempotent => import_is_idempotent_and_audited;
+    full_sync => full_sync_withdraws_and_restores;
+    concurrent_imports => concurrent_imports_serialise;
     migrations => migrations_are_idempotent;
     round_trip => students_round_trip_with_statuses;
     statuses => statuses_follow_codes_sessions_checkins_photos;

@@ -9,3 +9,4 @@ pub mod text;
 pub use idnum::{IdError, IdNumber};
 pub use mask::{mask_id, mask_name};
 pub use student::{IdType, Level, Student};
+pub mod roster;

@@ -1,10 +1,12 @@
 //! Storage: one trait, one implementation per backend, chosen from the database URL.
 //! All SQL of the program lives under this module.
 
+mod core;
+pub(crate) mod dialect;
 mod mysql;
 mod postgres;
-mod sql;
 mod sqlite;
+mod students;
 
 use std::fmt;
 
@@ -14,9 +16,11 @@ use serde::Serialize;
 
 use crate::domain::Student;
 
+
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use students::{ImportOptions, ImportSummary, StudentStore};
 
 /// The database engines caiji runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,26 +169,19 @@ pub struct AuditRecord {
     pub entry: AuditEntry,
 }
 
-/// Everything caiji keeps, whatever the engine underneath.
+/// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
+/// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: StudentStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;
 
-    /// Number of students (withdrawn included); 0 means an empty roster.
-    async fn student_count(&self) -> Result<i64>;
-    /// Inserts new students in one transaction. Fails without changes if any 学号 exists.
-    async fn insert_students(&self, students: &[Student]) -> Result<u64>;
-    /// Empties every table and inserts `students`, in one transaction (`demo --force`).
-    async fn replace_roster(&self, students: &[Student]) -> Result<u64>;
-    /// Students with their status, ordered by 学号.
-    async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>>;
-    async fn counts(&self) -> Result<Counts>;
     async fn get_setting(&self, name: &str) -> Result<Option<String>>;
     async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// The newest `limit` audit entries, of one student or of all.
     async fn audit_log(&self, student_no: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
 
     async fn close(&self);

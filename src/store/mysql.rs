@@ -5,18 +5,17 @@ use std::time::Duration;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 
-use super::sql::sql_store;
-use super::{migrate_error, redact_url, Backend, Create, Result, StoreError};
+use super::{migrate_error, redact_url, Create, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/mysql");
 
 pub struct MySqlStore {
     pub(crate) pool: MySqlPool,
-    display_url: String,
+    pub(crate) display_url: String,
 }
 
 impl MySqlStore {
-    const BACKEND: Backend = Backend::Mysql;
+    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::MYSQL;
 
     pub async fn open(url: &str, create: Create) -> Result<MySqlStore> {
         // `mariadb://` is accepted as a friendlier spelling; the driver only knows `mysql://`.
@@ -41,9 +40,3 @@ impl MySqlStore {
     }
 }
 
-sql_store!(
-    MySqlStore,
-    sqlx::MySql,
-    false,
-    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)"
-);

@@ -5,18 +5,17 @@ use std::time::Duration;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::sql::sql_store;
-use super::{migrate_error, redact_url, Backend, Create, Result, StoreError};
+use super::{migrate_error, redact_url, Create, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
-    display_url: String,
+    pub(crate) display_url: String,
 }
 
 impl PgStore {
-    const BACKEND: Backend = Backend::Postgres;
+    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::POSTGRES;
 
     pub async fn open(url: &str, create: Create) -> Result<PgStore> {
         let display_url = redact_url(url);
@@ -36,9 +35,3 @@ impl PgStore {
     }
 }
 
-sql_store!(
-    PgStore,
-    sqlx::Postgres,
-    true,
-    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-);

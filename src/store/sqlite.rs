@@ -5,18 +5,17 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::sql_store;
-use super::{migrate_error, redact_url, Backend, Result, StoreError};
+use super::{migrate_error, redact_url, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
-    display_url: String,
+    pub(crate) display_url: String,
 }
 
 impl SqliteStore {
-    const BACKEND: Backend = Backend::Sqlite;
+    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::SQLITE;
 
     /// Opens (creating if needed) the SQLite database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<SqliteStore> {
@@ -52,9 +51,3 @@ fn open_error(url: &str, err: sqlx::Error) -> StoreError {
     }
 }
 
-sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    false,
-    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-);

@@ -1,0 +1,87 @@
+//! The part of `Store` every backend shares: identity, settings and the audit log.
+
+use async_trait::async_trait;
+
+use super::{AuditEntry, AuditRecord, Backend, Result, Store};
+
+macro_rules! impl_core_store {
+    ($store:ty, $backend:expr) => {
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            fn display_url(&self) -> &str {
+                &self.display_url
+            }
+
+            async fn get_setting(&self, name: &str) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(
+                    Self::DIALECT.sql("SELECT value FROM settings WHERE name = ?").into_owned(),
+                ))
+                .bind(name.to_string())
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+                sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(Self::DIALECT.upsert_setting).into_owned()))
+                    .bind(name.to_string())
+                    .bind(value.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+                sqlx::query(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql("INSERT INTO audit_log (at, operator, action, student_no, detail) VALUES (?, ?, ?, ?, ?)")
+                        .into_owned(),
+                ))
+                .bind(super::dialect::now())
+                .bind(entry.operator.clone())
+                .bind(entry.action.clone())
+                .bind(entry.student_no.clone())
+                .bind(entry.detail.clone())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_log(&self, student_no: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
+                let sql = format!(
+                    "SELECT id, at, operator, action, student_no, detail FROM audit_log {} ORDER BY id DESC LIMIT {}",
+                    if student_no.is_some() { "WHERE student_no = ?" } else { "" },
+                    limit.max(0)
+                );
+                let mut query =
+                    sqlx::query_as::<_, (i64, chrono::NaiveDateTime, String, String, Option<String>, String)>(
+                        sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()),
+                    );
+                if let Some(no) = student_no {
+                    query = query.bind(no.to_string());
+                }
+                Ok(query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|(id, at, operator, action, student_no, detail)| AuditRecord {
+                        id,
+                        at,
+                        entry: AuditEntry { operator, action, student_no, detail },
+                    })
+                    .collect())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+
+impl_core_store!(super::SqliteStore, Backend::Sqlite);
+impl_core_store!(super::PgStore, Backend::Postgres);
+impl_core_store!(super::MySqlStore, Backend::Mysql);

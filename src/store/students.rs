@@ -1,0 +1,356 @@
+//! The roster in the database: inserting, importing, listing and counting students.
+
+use async_trait::async_trait;
+
+use super::{Counts, Result, StudentFilter, StudentRow};
+use crate::domain::Student;
+
+/// Outcome of an import or sync (the JSON summary of SPEC §11 without the rejected rows).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub withdrawn: u64,
+}
+
+/// How an incoming roster is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions<'a> {
+    /// Students absent from the incoming roster are marked withdrawn (`roster sync`).
+    pub full_sync: bool,
+    /// Work everything out, write nothing.
+    pub dry_run: bool,
+    pub operator: &'a str,
+    /// Where the roster came from, for the audit log (file name or "sync").
+    pub source: &'a str,
+}
+
+#[async_trait]
+pub trait StudentStore {
+    /// Number of students (withdrawn included); 0 means an empty roster.
+    async fn student_count(&self) -> Result<i64>;
+    /// Inserts new students in one transaction. Fails without changes if any 学号 exists.
+    async fn insert_students(&self, students: &[Student]) -> Result<u64>;
+    /// Empties every table and inserts `students`, in one transaction (`demo --force`).
+    async fn replace_roster(&self, students: &[Student]) -> Result<u64>;
+    /// Applies a validated roster in one transaction: new students inserted, changed ones updated
+    /// and audited, unchanged ones untouched, and with `full_sync` absent ones withdrawn.
+    async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary>;
+    /// Students with their status, ordered by 学号.
+    async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>>;
+    /// Roster-wide totals (withdrawn students are counted apart).
+    async fn counts(&self) -> Result<Counts>;
+}
+
+pub(crate) const STUDENT_COLUMNS: &str = "student_no, name, id_type, id_number, college, major, class_name, level, \
+     counselor, cohort, gender, phone, withdrawn, created_at, updated_at";
+
+/// Students joined with the state of their code, session, check-in and photo.
+/// Statuses come back as text so every engine returns the same types.
+pub(crate) fn student_rows_query(filter: &StudentFilter) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+         s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
+         c.st AS code_st, a.session_id, \
+         CASE WHEN k.student_id IS NULL THEN 'n' ELSE 'y' END AS checked, p.st AS photo_st \
+         FROM students s \
+         LEFT JOIN (SELECT student_id, MIN(status) AS st FROM codes GROUP BY student_id) c ON c.student_id = s.id \
+         LEFT JOIN (SELECT student_id, MAX(session_id) AS session_id FROM assignments GROUP BY student_id) a ON a.student_id = s.id \
+         LEFT JOIN (SELECT DISTINCT student_id FROM checkins) k ON k.student_id = s.id \
+         LEFT JOIN (SELECT student_id, MAX(status) AS st FROM photos WHERE student_id IS NOT NULL GROUP BY student_id) p ON p.student_id = s.id \
+         WHERE 1 = 1",
+    );
+    let mut args = Vec::new();
+    for (column, value) in [("s.college", &filter.college), ("s.class_name", &filter.class), ("s.counselor", &filter.counselor)] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND {column} = ?"));
+            args.push(v.clone());
+        }
+    }
+    if let Some(cohort) = filter.cohort {
+        // an integer: safe to inline, and keeps the argument list all-text
+        sql.push_str(&format!(" AND s.cohort = {cohort}"));
+    }
+    if !filter.include_withdrawn {
+        sql.push_str(" AND s.withdrawn = FALSE");
+    }
+    sql.push_str(" ORDER BY s.student_no");
+    (sql, args)
+}
+
+pub(crate) const COUNTS_QUERY: &str = "SELECT \
+     COUNT(CASE WHEN s.withdrawn = FALSE THEN 1 END), \
+     COUNT(CASE WHEN s.withdrawn = TRUE THEN 1 END), \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND c.student_id IS NOT NULL THEN 1 END), \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND a.student_id IS NOT NULL THEN 1 END), \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND k.student_id IS NOT NULL THEN 1 END), \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND p.student_id IS NOT NULL THEN 1 END) \
+     FROM students s \
+     LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id \
+     LEFT JOIN (SELECT DISTINCT student_id FROM assignments) a ON a.student_id = s.id \
+     LEFT JOIN (SELECT DISTINCT student_id FROM checkins) k ON k.student_id = s.id \
+     LEFT JOIN (SELECT DISTINCT student_id FROM photos WHERE status = 'valid') p ON p.student_id = s.id";
+
+/// Tables in an order that deleting from them one by one never breaks a foreign key.
+pub(crate) const TABLES_CHILD_FIRST: [&str; 7] =
+    ["checkins", "assignments", "photos", "codes", "sessions", "audit_log", "students"];
+
+/// Rows per multi-VALUES insert: large enough to be fast, small enough for every engine's
+/// bind-parameter limit (15 columns × 1,000 rows).
+pub(crate) const INSERT_CHUNK: usize = 1000;
+
+macro_rules! impl_student_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
+            async fn insert_in(tx: &mut sqlx::Transaction<'static, $db>, students: &[&Student]) -> Result<u64> {
+                let now = crate::store::dialect::now();
+                let mut inserted = 0;
+                for chunk in students.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO students ({STUDENT_COLUMNS}) "));
+                    qb.push_values(chunk, |mut b, s| {
+                        b.push_bind(s.student_no.clone())
+                            .push_bind(s.name.clone())
+                            .push_bind(s.id_type.code())
+                            .push_bind(s.id_number.clone())
+                            .push_bind(s.college.clone())
+                            .push_bind(s.major.clone())
+                            .push_bind(s.class.clone())
+                            .push_bind(s.level.code())
+                            .push_bind(s.counselor.clone())
+                            .push_bind(s.cohort)
+                            .push_bind(s.gender.clone())
+                            .push_bind(s.phone.clone())
+                            .push_bind(false)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    inserted += qb.build().execute(&mut **tx).await?.rows_affected();
+                }
+                Ok(inserted)
+            }
+
+            /// Every student with the columns an import compares.
+            async fn existing_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<Vec<crate::domain::roster::Existing>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
+                     cohort, gender, phone, withdrawn FROM students",
+                )
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(crate::domain::roster::Existing {
+                        id: r.try_get(0)?,
+                        student: student_from_row(&r, 1)?,
+                        withdrawn: r.try_get(13)?,
+                    });
+                }
+                Ok(out)
+            }
+        }
+
+        /// Decodes the 12 student columns starting at `first`.
+        #[allow(dead_code)]
+        fn student_from_row(r: &<$db as sqlx::Database>::Row, first: usize) -> Result<Student> {
+            use sqlx::Row;
+            let id_type: String = r.try_get(first + 2)?;
+            let level: String = r.try_get(first + 7)?;
+            Ok(Student {
+                student_no: r.try_get(first)?,
+                name: r.try_get(first + 1)?,
+                id_type: crate::domain::IdType::parse(&id_type).unwrap_or(crate::domain::IdType::Passport),
+                id_number: r.try_get(first + 3)?,
+                college: r.try_get(first + 4)?,
+                major: r.try_get(first + 5)?,
+                class: r.try_get(first + 6)?,
+                level: crate::domain::Level::parse(&level).unwrap_or(crate::domain::Level::Bachelor),
+                counselor: r.try_get(first + 8)?,
+                cohort: r.try_get(first + 9)?,
+                gender: r.try_get(first + 10)?,
+                phone: r.try_get(first + 11)?,
+            })
+        }
+
+        #[async_trait]
+        impl StudentStore for $store {
+            async fn student_count(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM students").fetch_one(&self.pool).await?)
+            }
+
+            async fn insert_students(&self, students: &[Student]) -> Result<u64> {
+                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let refs: Vec<&Student> = students.iter().collect();
+                let inserted = Self::insert_in(&mut tx, &refs).await?;
+                tx.commit().await?;
+                Ok(inserted)
+            }
+
+            async fn replace_roster(&self, students: &[Student]) -> Result<u64> {
+                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                for table in TABLES_CHILD_FIRST {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+                }
+                let refs: Vec<&Student> = students.iter().collect();
+                let inserted = Self::insert_in(&mut tx, &refs).await?;
+                tx.commit().await?;
+                Ok(inserted)
+            }
+
+            async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary> {
+                use crate::domain::roster::{merged, plan_import};
+                let d = &Self::DIALECT;
+                let mut tx = self.pool.begin_with(d.begin_write).await?;
+                if let Some(lock) = d.lock_roster {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                let existing = Self::existing_in(&mut tx).await?;
+                let plan = plan_import(&existing, students, options.full_sync);
+                let summary = ImportSummary {
+                    inserted: plan.inserts.len() as u64,
+                    updated: plan.updates.len() as u64,
+                    unchanged: plan.unchanged as u64,
+                    withdrawn: plan.withdraw.len() as u64,
+                };
+                if options.dry_run {
+                    tx.rollback().await?;
+                    return Ok(summary);
+                }
+                let now = crate::store::dialect::now();
+                let inserts: Vec<&Student> = plan.inserts.iter().map(|&i| &students[i]).collect();
+                Self::insert_in(&mut tx, &inserts).await?;
+
+                let by_id: std::collections::HashMap<i64, &Student> =
+                    existing.iter().map(|e| (e.id, &e.student)).collect();
+                let update_sql = d.sql(
+                    "UPDATE students SET name = ?, id_type = ?, id_number = ?, college = ?, major = ?, class_name = ?, \
+                     level = ?, counselor = ?, cohort = ?, gender = ?, phone = ?, withdrawn = FALSE, updated_at = ? \
+                     WHERE id = ?",
+                )
+                .into_owned();
+                let mut audit: Vec<(Option<String>, &'static str, String)> = Vec::new();
+                for u in &plan.updates {
+                    let new = match by_id.get(&u.id) {
+                        Some(old) => merged(old, &students[u.incoming]),
+                        None => students[u.incoming].clone(),
+                    };
+                    sqlx::query(sqlx::AssertSqlSafe(update_sql.clone()))
+                        .bind(new.name.clone())
+                        .bind(new.id_type.code())
+                        .bind(new.id_number.clone())
+                        .bind(new.college.clone())
+                        .bind(new.major.clone())
+                        .bind(new.class.clone())
+                        .bind(new.level.code())
+                        .bind(new.counselor.clone())
+                        .bind(new.cohort)
+                        .bind(new.gender.clone())
+                        .bind(new.phone.clone())
+                        .bind(now)
+                        .bind(u.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let action = if u.restored { "restore" } else { "update" };
+                    audit.push((Some(new.student_no.clone()), action, u.describe()));
+                }
+                for chunk in plan.withdraw.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE students SET withdrawn = TRUE, updated_at = ");
+                    qb.push_bind(now).push(" WHERE id IN (");
+                    let mut ids = qb.separated(", ");
+                    for (id, _) in chunk {
+                        ids.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                for (_, no) in &plan.withdraw {
+                    audit.push((Some(no.clone()), "withdraw", format!("absent from {}", options.source)));
+                }
+                audit.push((
+                    None,
+                    if options.full_sync { "roster_sync" } else { "import" },
+                    format!(
+                        "{}: inserted {}, updated {}, unchanged {}, withdrawn {}",
+                        options.source, summary.inserted, summary.updated, summary.unchanged, summary.withdrawn
+                    ),
+                ));
+                for chunk in audit.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (at, operator, action, student_no, detail) ",
+                    );
+                    qb.push_values(chunk, |mut b, (no, action, detail)| {
+                        b.push_bind(now)
+                            .push_bind(options.operator.to_string())
+                            .push_bind(*action)
+                            .push_bind(no.clone())
+                            .push_bind(detail.clone());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(summary)
+            }
+
+            async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>> {
+                use sqlx::Row;
+                let (sql, args) = student_rows_query(filter);
+                let sql = Self::DIALECT.sql(&sql).into_owned();
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for a in args {
+                    query = query.bind(a);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let code_st: Option<String> = r.try_get(14)?;
+                    let checked: String = r.try_get(16)?;
+                    let photo_st: Option<String> = r.try_get(17)?;
+                    out.push(StudentRow {
+                        id: r.try_get(0)?,
+                        student: student_from_row(&r, 1)?,
+                        withdrawn: r.try_get(13)?,
+                        code_status: match code_st.as_deref() {
+                            Some("active") => crate::store::CodeStatus::Active,
+                            Some(_) => crate::store::CodeStatus::Revoked,
+                            None => crate::store::CodeStatus::None,
+                        },
+                        session_id: r.try_get(15)?,
+                        checked_in: checked == "y",
+                        photo_status: match photo_st.as_deref() {
+                            Some("valid") => crate::store::PhotoStatus::Valid,
+                            Some(_) => crate::store::PhotoStatus::Invalid,
+                            None => crate::store::PhotoStatus::Missing,
+                        },
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn counts(&self) -> Result<Counts> {
+                let (total, withdrawn, code_active, session_assigned, checked_in, photo_valid) =
+                    sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(COUNTS_QUERY).fetch_one(&self.pool).await?;
+                Ok(Counts { total, withdrawn, code_active, session_assigned, checked_in, photo_valid })
+            }
+        }
+    };
+}
+
+mod sqlite_impl {
+    use super::*;
+    use crate::store::SqliteStore;
+    impl_student_store!(SqliteStore, sqlx::Sqlite);
+}
+
+mod postgres_impl {
+    use super::*;
+    use crate::store::PgStore;
+    impl_student_store!(PgStore, sqlx::Postgres);
+}
+
+mod mysql_impl {
+    use super::*;
+    use crate::store::MySqlStore;
+    impl_student_store!(MySqlStore, sqlx::MySql);
+}
