@@ -271,7 +271,26 @@ async fn concurrent_imports_serialise(db: &TestDb) {
     b.close().await;
 }
 
+async fn roster_source_is_read_only_text(db: &TestDb) {
+    exec(db, "CREATE TABLE jw_graduates (xh BIGINT, xm VARCHAR(50), sfzh VARCHAR(20), nj INT, bz VARCHAR(10))").await.unwrap();
+    exec(db, "INSERT INTO jw_graduates VALUES (2022010101, '买买提·艾力', '11010519491231002x', 2026, NULL)").await.unwrap();
+    exec(db, "INSERT INTO jw_graduates VALUES (2022010102, '张三', '110105194912310037', 2026, '转专业')").await.unwrap();
+    let table = store::read_source(&db.url, "SELECT xh AS 学号, xm AS 姓名, sfzh, nj, bz FROM jw_graduates ORDER BY xh")
+        .await
+        .unwrap();
+    assert_eq!(table.headers, ["学号", "姓名", "sfzh", "nj", "bz"]);
+    assert_eq!(table.rows[0], ["2022010101", "买买提·艾力", "11010519491231002x", "2026", ""]);
+    assert_eq!(table.rows[1][4], "转专业");
+    let write = store::read_source(&db.url, "DELETE FROM jw_graduates").await;
+    assert!(write.is_err(), "the source is opened read-only");
+    let still = store::read_source(&db.url, "SELECT COUNT(*) AS n FROM jw_graduates").await.unwrap();
+    assert_eq!(still.rows[0][0], "2");
+    let bad = store::read_source(&db.url, "SELECT nothing FROM nowhere").await.unwrap_err().to_string();
+    assert!(bad.contains("[roster.source]"), "{bad}");
+}
+
 backend_tests! {
+    roster_source => roster_source_is_read_only_text;
     import_idempotent => import_is_idempotent_and_audited;
     full_sync => full_sync_withdraws_and_restores;
     concurrent_imports => concurrent_imports_serialise;

@@ -5,6 +5,7 @@ mod core;
 pub(crate) mod dialect;
 mod mysql;
 mod postgres;
+mod source;
 mod sqlite;
 mod students;
 
@@ -19,6 +20,7 @@ use crate::domain::Student;
 
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
+pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
 pub use students::{ImportOptions, ImportSummary, StudentStore};
 
@@ -64,6 +66,8 @@ pub enum StoreError {
     Corrupt { url: String, reason: String },
     #[error("the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database")]
     SchemaTooNew { found: i64, known: i64 },
+    #[error("the roster source {url} refused the query: {reason} — check [roster.source] query in config.toml")]
+    Source { url: String, reason: String },
     #[error("cannot update the database schema: {0}")]
     Migrate(String),
     #[error("database error: {0}")]

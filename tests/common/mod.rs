@@ -155,7 +155,11 @@ pub async fn exec(db: &TestDb, sql: &str) -> Result<u64, String> {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     match db.server {
         Server::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.map_err(|e| e.to_string())?;
+            use std::str::FromStr;
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                .map_err(|e| e.to_string())?
+                .create_if_missing(true);
+            let mut c = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| e.to_string())?;
             sqlx::raw_sql(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
         }
         Server::Postgres => {
