@@ -121,3 +121,9 @@ CREATE TABLE settings (
     name    VARCHAR(64) NOT NULL PRIMARY KEY,
     value   TEXT        NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Rows locked (SELECT ... FOR UPDATE) to run whole-roster operations one at a time across stations.
+CREATE TABLE locks (
+    name VARCHAR(32) NOT NULL PRIMARY KEY
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+INSERT INTO locks (name) VALUES ('roster');

@@ -103,3 +103,9 @@ CREATE TABLE settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Rows locked (SELECT ... FOR UPDATE) to run whole-roster operations one at a time across stations.
+CREATE TABLE locks (
+    name TEXT PRIMARY KEY
+);
+INSERT INTO locks (name) VALUES ('roster');

@@ -35,16 +35,19 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     numbered: true,
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     begin_write: "BEGIN",
-    lock_roster: Some("LOCK TABLE students IN SHARE ROW EXCLUSIVE MODE"),
+    lock_roster: Some(LOCK_ROSTER_ROW),
 };
 
 pub(crate) const MYSQL: Dialect = Dialect {
     numbered: false,
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
     begin_write: "BEGIN",
-    // a locking read of the whole table blocks other importers' inserts until commit
-    lock_roster: Some("SELECT COUNT(*) FROM students FOR UPDATE"),
+    lock_roster: Some(LOCK_ROSTER_ROW),
 };
+
+/// An exclusive lock on one row: unlike gap locks on an empty table, it cannot be shared, so two
+/// imports queue instead of deadlocking on their inserts.
+const LOCK_ROSTER_ROW: &str = "SELECT name FROM locks WHERE name = 'roster' FOR UPDATE";
 
 /// Rewrites `?` placeholders as `$n` (PostgreSQL). Question marks inside quotes are left alone.
 pub(crate) fn numbered_placeholders(sql: &str) -> String {
