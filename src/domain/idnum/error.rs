@@ -250,7 +250,7 @@ mod tests {
         let cases = [
             (IdError::CheckChar { expected: '7', found: 'X' }, "校验位应为 7，实为 X", "check character should be 7, not X"),
             (IdError::Length { kind: IdType::ResidentId, found: 17 }, "实为 17 位", "this one has 17"),
-            (IdError::Length { kind: IdType::TaiwanPermit, found: 9 }, "台湾居民来往大陆通行证号码应为 8 位数字", "has 8 digits"),
+            (IdError::Length { kind: IdType::TaiwanPermit, found: 9 }, "台湾居民来往大陆通行证号码应为 8 位数字", "Taiwan travel permit numbers have 8 digits"),
             (IdError::BadChar { pos: 3, found: 'O', expected: CharRule::Digit }, "第 3 位应为数字，实为“O”", "character 3 should be a digit, not 'O'"),
             (IdError::BadChar { pos: 2, found: '\u{200B}', expected: CharRule::Digit }, "U+200B", "U+200B"),
             (IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() }, "地区码 990101 不存在", "region code 990101 does not exist"),
