@@ -199,11 +199,7 @@ fn check_mod11(text: &str) -> Result<(), IdError> {
 }
 
 fn check_region(kind: IdType, region: &str) -> Result<(), IdError> {
-    if is_province_code(&region[..2]) {
-        Ok(())
-    } else {
-        Err(IdError::UnknownRegion { kind, code: region.to_string() })
-    }
+    if is_province_code(&region[..2]) { Ok(()) } else { Err(IdError::UnknownRegion { kind, code: region.to_string() }) }
 }
 
 fn date_of(digits: &str) -> Option<NaiveDate> {
@@ -322,8 +318,8 @@ fn foreign_permanent(text: String, today: NaiveDate) -> Result<String, IdError> 
         15 => {
             check_chars(&text, |i| if i < 3 { CharRule::Letter } else { CharRule::Digit })?;
             let yymmdd = &text[5..11];
-            let date = old_foreign_birth(yymmdd)
-                .ok_or_else(|| IdError::ImpossibleBirthDate { digits: yymmdd.to_string() })?;
+            let date =
+                old_foreign_birth(yymmdd).ok_or_else(|| IdError::ImpossibleBirthDate { digits: yymmdd.to_string() })?;
             if date > today {
                 return Err(IdError::FutureBirthDate { date });
             }
@@ -374,7 +370,6 @@ fn guess_kind(text: &str) -> Option<IdType> {
     }
     None
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -490,8 +485,8 @@ mod tests {
     #[test]
     fn every_province_code_is_accepted_and_neighbours_are_not() {
         let provinces = [
-            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53,
-            54, 61, 62, 63, 64, 65,
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
+            62, 63, 64, 65,
         ];
         for p in 0..100u32 {
             let code = format!("{p:02}");
@@ -615,9 +610,11 @@ mod tests {
         }
     }
 
+    type Detected = Result<(IdType, &'static str), IdError>;
+
     #[test]
     fn detect_guesses_the_document_and_keeps_its_reason() {
-        let cases: [(&str, Result<(IdType, &str), IdError>); 22] = [
+        let cases: [(&str, Detected); 22] = [
             ("11010519491231002x", Ok((ResidentId, "11010519491231002X"))),
             ("110105491231002", Ok((ResidentId, "11010519491231002X"))),
             ("810000199901011236", Ok((ResidencePermit, "810000199901011236"))),

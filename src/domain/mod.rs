@@ -8,4 +8,5 @@ pub mod text;
 
 pub use idnum::{IdError, IdNumber};
 pub use mask::{mask_id, mask_name};
+pub use name::{NameError, normalize_name, validate_name};
 pub use student::{IdType, Level, Student};

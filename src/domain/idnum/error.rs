@@ -89,7 +89,11 @@ impl IdError {
         let zh = lang == Lang::Zh;
         match self {
             IdError::Empty => {
-                if zh { "证件号码为空，请填写".into() } else { "the ID number is empty; fill it in".into() }
+                if zh {
+                    "证件号码为空，请填写".into()
+                } else {
+                    "the ID number is empty; fill it in".into()
+                }
             }
             IdError::ExcelNumber => {
                 if zh {
@@ -124,21 +128,34 @@ impl IdError {
             }
             IdError::UnknownRegion { kind, code } => {
                 let province = code.get(..2).unwrap_or(code);
-                // Hong Kong, Macau and Taiwan have codes of their own (81/82/83, 71) that only
-                // the residence permit uses: tell the operator which document to pick instead.
-                let permit_hint = *kind == IdType::ResidentId && matches!(province, "71" | "81" | "82" | "83");
-                match (zh, permit_hint) {
-                    (true, true) => format!(
-                        "地区码 {code} 属于港澳台，不是居民身份证；港澳台居民请选择证件类型“港澳台居民居住证”"
-                    ),
-                    (false, true) => format!(
-                        "region code {code} belongs to Hong Kong, Macau or Taiwan, not to a resident ID card; \
-                         choose the document type \"HK/Macau/Taiwan residence permit\""
-                    ),
-                    (true, false) => {
-                        format!("地区码 {code} 不存在（{province} 不是省级行政区代码）；请核对号码")
+                // A resident ID that starts like another document was most likely registered
+                // under the wrong 证件类型: say which one to pick instead.
+                let other_document = match (kind, province) {
+                    (IdType::ResidentId, "71" | "81" | "82" | "83") => Some(IdType::ResidencePermit),
+                    (IdType::ResidentId, p)
+                        if p.starts_with('9') && code.get(1..3).is_some_and(super::is_province_code) =>
+                    {
+                        Some(IdType::ForeignPermanent)
                     }
-                    (false, false) => format!(
+                    _ => None,
+                };
+                match (zh, other_document) {
+                    (true, Some(doc)) => {
+                        format!("地区码 {code} 不属于内地，像是{0}号码；请把证件类型改为“{0}”", doc.label_zh())
+                    }
+                    (false, Some(doc)) => format!(
+                        "region code {code} is not a mainland region; this looks like a {0} number: \
+                         set the document type to \"{0}\"",
+                        doc.label_en()
+                    ),
+                    (true, None) if *kind == IdType::ForeignPermanent => {
+                        format!("第 2–3 位的省级代码 {code} 不存在；请核对号码")
+                    }
+                    (false, None) if *kind == IdType::ForeignPermanent => {
+                        format!("the province code {code} in characters 2–3 does not exist; check the number")
+                    }
+                    (true, None) => format!("地区码 {code} 不存在（{province} 不是省级行政区代码）；请核对号码"),
+                    (false, None) => format!(
                         "region code {code} does not exist ({province} is not a province code); check the number"
                     ),
                 }
@@ -162,7 +179,9 @@ impl IdError {
                 if zh {
                     format!("校验位应为 {expected}，实为 {found}；号码中可能有数字录错，请核对")
                 } else {
-                    format!("check character should be {expected}, not {found}; a digit may be mistyped, check the number")
+                    format!(
+                        "check character should be {expected}, not {found}; a digit may be mistyped, check the number"
+                    )
                 }
             }
             IdError::BadPrefix { kind, found } => match (kind, zh) {
@@ -175,9 +194,9 @@ impl IdError {
                 (IdType::HkMacauPermit, true) => {
                     format!("港澳居民来往内地通行证号码应以 H（香港）或 M（澳门）开头，实为“{found}”")
                 }
-                (IdType::HkMacauPermit, false) => format!(
-                    "an HK/Macau travel permit number starts with H (Hong Kong) or M (Macau), not '{found}'"
-                ),
+                (IdType::HkMacauPermit, false) => {
+                    format!("an HK/Macau travel permit number starts with H (Hong Kong) or M (Macau), not '{found}'")
+                }
                 (IdType::ForeignPermanent, true) => {
                     format!("外国人永久居留身份证号码（18 位）应以 9 开头，实为“{found}”")
                 }
@@ -234,6 +253,8 @@ mod tests {
             IdError::BadChar { pos: 18, found: 'A', expected: CharRule::DigitOrX },
             IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() },
             IdError::UnknownRegion { kind: IdType::ResidentId, code: "810000".into() },
+            IdError::UnknownRegion { kind: IdType::ResidentId, code: "911840".into() },
+            IdError::UnknownRegion { kind: IdType::ForeignPermanent, code: "71".into() },
             IdError::ImpossibleBirthDate { digits: "19980229".into() },
             IdError::FutureBirthDate { date },
             IdError::CheckChar { expected: '7', found: 'X' },
@@ -248,15 +269,43 @@ mod tests {
     #[test]
     fn messages_say_what_was_wrong_in_both_languages() {
         let cases = [
-            (IdError::CheckChar { expected: '7', found: 'X' }, "校验位应为 7，实为 X", "check character should be 7, not X"),
+            (
+                IdError::CheckChar { expected: '7', found: 'X' },
+                "校验位应为 7，实为 X",
+                "check character should be 7, not X",
+            ),
             (IdError::Length { kind: IdType::ResidentId, found: 17 }, "实为 17 位", "this one has 17"),
-            (IdError::Length { kind: IdType::TaiwanPermit, found: 9 }, "台湾居民来往大陆通行证号码应为 8 位数字", "Taiwan travel permit numbers have 8 digits"),
-            (IdError::BadChar { pos: 3, found: 'O', expected: CharRule::Digit }, "第 3 位应为数字，实为“O”", "character 3 should be a digit, not 'O'"),
+            (
+                IdError::Length { kind: IdType::TaiwanPermit, found: 9 },
+                "台湾居民来往大陆通行证号码应为 8 位数字",
+                "Taiwan travel permit numbers have 8 digits",
+            ),
+            (
+                IdError::BadChar { pos: 3, found: 'O', expected: CharRule::Digit },
+                "第 3 位应为数字，实为“O”",
+                "character 3 should be a digit, not 'O'",
+            ),
             (IdError::BadChar { pos: 2, found: '\u{200B}', expected: CharRule::Digit }, "U+200B", "U+200B"),
-            (IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() }, "地区码 990101 不存在", "region code 990101 does not exist"),
-            (IdError::UnknownRegion { kind: IdType::ResidentId, code: "820000".into() }, "港澳台居民居住证", "residence permit"),
-            (IdError::ImpossibleBirthDate { digits: "19980229".into() }, "出生日期 19980229", "birth date 19980229 is impossible"),
-            (IdError::FutureBirthDate { date: NaiveDate::from_ymd_opt(2030, 1, 2).expect("date") }, "出生日期 20300102 晚于今天", "20300102 is in the future"),
+            (
+                IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() },
+                "地区码 990101 不存在",
+                "region code 990101 does not exist",
+            ),
+            (
+                IdError::UnknownRegion { kind: IdType::ResidentId, code: "820000".into() },
+                "港澳台居民居住证",
+                "residence permit",
+            ),
+            (
+                IdError::ImpossibleBirthDate { digits: "19980229".into() },
+                "出生日期 19980229",
+                "birth date 19980229 is impossible",
+            ),
+            (
+                IdError::FutureBirthDate { date: NaiveDate::from_ymd_opt(2030, 1, 2).expect("date") },
+                "出生日期 20300102 晚于今天",
+                "20300102 is in the future",
+            ),
             (IdError::BadPrefix { kind: IdType::ResidencePermit, found: "840000".into() }, "实为 840000", "not 840000"),
             (IdError::ExcelNumber, "“文本”格式", "format the column as Text"),
         ];
