@@ -1,11 +1,155 @@
-//! Masking exactly as SPEC §4. (stub: to be written)
+//! Masking exactly as SPEC §4: what collection codes carry, what the QR screen shows and what
+//! exports show by default.
 
+use super::name::{is_mark, is_name_separator};
+
+/// Masks a name letter by letter; separators (`·`, space, `-`) stay in place.
+///
+/// Every character that is not a separator counts as a letter (Han characters of any CJK block,
+/// Latin letters with or without accents, anything else). Combining accents and variation
+/// selectors belong to the letter before them: shown with it, or gone with it under its `*`.
+/// 1 letter: shown. 2 letters: the first shown, the second `*`. 3 or more: the first and the last
+/// shown, one `*` for each letter between.
 pub fn mask_name(name: &str) -> String {
-    name.to_string()
+    let mut letters = 0usize;
+    let mut prev = None;
+    for c in name.chars() {
+        if opens_letter(prev, c) {
+            letters += 1;
+        }
+        prev = Some(c);
+    }
+
+    let mut out = String::with_capacity(name.len());
+    let mut index = 0usize;
+    let mut current_shown = false;
+    let mut prev = None;
+    for c in name.chars() {
+        if is_name_separator(c) {
+            out.push(c);
+        } else if opens_letter(prev, c) {
+            current_shown = index == 0 || (letters >= 3 && index == letters - 1);
+            out.push(if current_shown { c } else { '*' });
+            index += 1;
+        } else if current_shown {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
 }
 
+/// A character opens a new letter unless it is a separator or a mark attached to a letter.
+fn opens_letter(prev: Option<char>, c: char) -> bool {
+    let attached_mark = is_mark(c) && prev.is_some_and(|p| !is_name_separator(p));
+    !is_name_separator(c) && !attached_mark
+}
+
+/// Masks a document number: exactly five `*` and the last four characters in upper case
+/// (`*****8746`, `*****002X`), whatever the document, so neither its length nor its type leaks.
+/// Numbers shorter than four characters keep all of them after the stars.
 pub fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect::<String>().to_uppercase();
-    format!("*****{tail}")
+    let chars: Vec<char> = id.trim().chars().collect();
+    let tail = &chars[chars.len().saturating_sub(4)..];
+    let mut out = String::from("*****");
+    out.extend(tail.iter().flat_map(|c| c.to_uppercase()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_names_as_the_spec_says() {
+        let cases = [
+            // SPEC §4 examples.
+            ("张三", "张*"),
+            ("李世民", "李*民"),
+            ("欧阳娜娜", "欧**娜"),
+            ("买买提·艾力", "买**·*力"),
+            ("John Smith", "J*** ****h"),
+            // Compound surnames are letters like any other.
+            ("司马相如", "司**如"),
+            ("诸葛亮", "诸*亮"),
+            ("司马光", "司*光"),
+            // Middle-dot names.
+            ("阿依古丽·买买提", "阿***·**提"),
+            ("迪丽热巴·迪力木拉提", "迪***·****提"),
+            ("艾·力", "艾·*"),
+            ("艾力·买", "艾*·买"),
+            // One letter.
+            ("张", "张"),
+            ("A", "A"),
+            ("𠮷", "𠮷"),
+            // CJK extension characters and variation sequences.
+            ("𠮷田", "𠮷*"),
+            ("王𠀀𪚥", "王*𪚥"),
+            ("邉\u{E0101}見", "邉\u{E0101}*"),
+            ("渡邉\u{E0101}", "渡*"),
+            // Latin names with hyphens and accents.
+            ("Anne-Marie Li", "A***-***** *i"),
+            ("Li", "L*"),
+            ("Al-Ali", "A*-**i"),
+            ("José Martínez", "J*** *******z"),
+            ("Zoë", "Z*ë"),
+            ("Jose\u{301} Li", "J*** *i"),
+            ("Le\u{301}a", "L*a"),
+            // Other characters count as letters.
+            ("张3三", "张*三"),
+            ("", ""),
+            ("·", "·"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(mask_name(name), want, "name {name:?}");
+        }
+    }
+
+    #[test]
+    fn masks_a_fifty_letter_name_with_one_star_per_hidden_letter() {
+        let name = format!("阿{}提", "依".repeat(48));
+        let masked = mask_name(&name);
+        assert_eq!(masked, format!("阿{}提", "*".repeat(48)));
+        assert_eq!(masked.chars().count(), 50);
+        let with_dot = format!("{}·{}", "买".repeat(25), "艾".repeat(24));
+        assert_eq!(mask_name(&with_dot), format!("买{}·{}艾", "*".repeat(24), "*".repeat(23)));
+    }
+
+    #[test]
+    fn masked_names_never_show_a_middle_letter() {
+        let names = ["欧阳娜娜", "迪丽热巴·迪力木拉提", "Anne-Marie Li", "司马相如"];
+        for name in names {
+            let letters: Vec<char> = name.chars().filter(|c| !is_name_separator(*c)).collect();
+            let masked = mask_name(name);
+            let shown: Vec<char> = masked.chars().filter(|c| *c != '*' && !is_name_separator(*c)).collect();
+            assert_eq!(shown, [letters[0], letters[letters.len() - 1]], "{name} -> {masked}");
+            assert_eq!(masked.chars().count(), name.chars().count(), "{name}");
+        }
+    }
+
+    #[test]
+    fn masks_every_document_type_to_five_stars_and_four_characters() {
+        let cases = [
+            ("110101199003078746", "*****8746"), // 居民身份证
+            ("11010519491231002X", "*****002X"), // 居民身份证, X check
+            ("11010519491231002x", "*****002X"), // lower-case x shows as X
+            ("810000199901011236", "*****1236"), // 港澳台居民居住证
+            ("H12345678", "*****5678"),          // 港澳居民来往内地通行证, 9
+            ("M1234567890", "*****7890"),        // 港澳居民来往内地通行证, 11
+            ("12345678", "*****5678"),           // 台湾居民来往大陆通行证
+            ("E12345678", "*****5678"),          // 护照 (Chinese)
+            ("ea123456x", "*****456X"),          // 护照, lower case
+            ("X1234", "*****1234"),              // 护照, shortest
+            ("911840199501011236", "*****1236"), // 外国人永久居留身份证 (2017)
+            ("USA119501011234", "*****1234"),    // 外国人永久居留身份证 (old)
+            ("ABCD", "*****ABCD"),
+            ("ab1", "*****AB1"),
+            ("7", "*****7"),
+            ("", "*****"),
+            (" 110101199003078746 ", "*****8746"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(mask_id(id), want, "id {id:?}");
+        }
+    }
 }

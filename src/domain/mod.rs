@@ -8,5 +8,6 @@ pub mod text;
 
 pub use idnum::{IdError, IdNumber};
 pub use mask::{mask_id, mask_name};
+pub use name::{NameError, normalize_name, validate_name};
 pub use student::{IdType, Level, Student};
 pub mod roster;
