@@ -3,6 +3,7 @@
 pub mod idnum;
 pub mod mask;
 pub mod name;
+pub mod roster;
 pub mod student;
 pub mod text;
 
@@ -10,4 +11,3 @@ pub use idnum::{IdError, IdNumber};
 pub use mask::{mask_id, mask_name};
 pub use name::{NameError, normalize_name, validate_name};
 pub use student::{IdType, Level, Student};
-pub mod roster;
