@@ -67,8 +67,8 @@ async fn statuses_follow_codes_sessions_checkins_photos(db: &TestDb) {
     let s = open(db).await;
     s.insert_students(&[student("1", "甲乙"), student("2", "丙丁"), student("3", "戊己")]).await.unwrap();
     let sql = [
-        "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'revoked', '2026-01-01 08:00:00' FROM students WHERE student_no IN ('1','2')",
-        "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-02 08:00:00' FROM students WHERE student_no = '1'",
+        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id, id, 1, student_no, 'revoked', '2026-01-01 08:00:00' FROM students WHERE student_no IN ('1','2')",
+        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id + 100, id, 1, name, 'active', '2026-01-02 08:00:00' FROM students WHERE student_no = '1'",
         "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('第一场', '图书馆', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 100, '2026-01-01 00:00:00')",
         "INSERT INTO assignments (session_id, student_id, assigned_at) SELECT (SELECT MAX(id) FROM sessions), id, '2026-01-03 00:00:00' FROM students WHERE student_no IN ('1','3')",
         "INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) SELECT (SELECT MAX(id) FROM sessions), id, 1, 'A', 'op', '2026-03-01 08:31:00' FROM students WHERE student_no = '3'",
@@ -113,11 +113,14 @@ async fn constraints_keep_data_honest(db: &TestDb) {
     assert_eq!(s.student_count().await.unwrap(), 2, "the failed batch inserted nothing");
 
     // one active code per student
-    let code = "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-01 00:00:00' FROM students WHERE student_no = '1'";
-    exec(db, code).await.unwrap();
-    assert!(exec(db, code).await.is_err(), "a second active code must be refused");
+    let code = |serial: i32, token: &str| {
+        format!("INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT {serial}, id, 1, '{token}', 'active', '2026-01-01 00:00:00' FROM students WHERE student_no = '1'")
+    };
+    exec(db, &code(1, "CJ1:A")).await.unwrap();
+    assert!(exec(db, &code(2, "CJ1:B")).await.is_err(), "a second active code must be refused");
     exec(db, "UPDATE codes SET status = 'revoked'").await.unwrap();
-    exec(db, code).await.expect("a new code after revoking the old one");
+    assert!(exec(db, &code(3, "CJ1:A")).await.is_err(), "a token is unique");
+    exec(db, &code(3, "CJ1:C")).await.expect("a new code after revoking the old one");
 
     // one check-in per student per session, unique shot numbers, capacity
     exec(db, "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('s', 'l', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 1, '2026-01-01 00:00:00')").await.unwrap();
@@ -166,7 +169,7 @@ async fn settings_and_audit(db: &TestDb) {
 async fn replace_roster_starts_over(db: &TestDb) {
     let s = open(db).await;
     s.insert_students(&[student("1", "甲乙"), student("2", "丙丁")]).await.unwrap();
-    exec(db, "INSERT INTO codes (student_id, key_id, status, issued_at) SELECT id, 1, 'active', '2026-01-01 00:00:00' FROM students").await.unwrap();
+    exec(db, "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id, id, 1, student_no, 'active', '2026-01-01 00:00:00' FROM students").await.unwrap();
     assert_eq!(s.replace_roster(&[student("9", "壬癸")]).await.unwrap(), 1);
     let rows = s.list_students(&StudentFilter::default()).await.unwrap();
     assert_eq!(rows.len(), 1);

@@ -25,13 +25,14 @@ CREATE TABLE students (
     CONSTRAINT students_level CHECK (level IN ('associate','bachelor','master','doctor'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- The token itself is never stored: it is re-derived with the key file.
+-- Serials are allocated by caiji; the token is the printed code (the key never enters the database).
 -- MySQL has no partial indexes: a generated column that is the student id only while the code
 -- is active carries the "one active code per student" rule (NULLs do not collide).
 CREATE TABLE codes (
-    serial         BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    serial         BIGINT      NOT NULL PRIMARY KEY,
     student_id     BIGINT      NOT NULL,
     key_id         INT         NOT NULL,
+    token          VARCHAR(200) NOT NULL,
     status         VARCHAR(8)  NOT NULL,
     issued_at      DATETIME    NOT NULL,
     revoked_at     DATETIME,
@@ -39,6 +40,7 @@ CREATE TABLE codes (
     replaced_by    BIGINT,
     active_student BIGINT AS (CASE WHEN status = 'active' THEN student_id END) STORED,
     UNIQUE KEY codes_one_active (active_student),
+    UNIQUE KEY codes_token (token),
     KEY codes_student (student_id),
     CONSTRAINT codes_student_fk FOREIGN KEY (student_id) REFERENCES students (id),
     CONSTRAINT codes_replaced_fk FOREIGN KEY (replaced_by) REFERENCES codes (serial),
@@ -126,4 +128,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name VARCHAR(32) NOT NULL PRIMARY KEY
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-INSERT INTO locks (name) VALUES ('roster');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');

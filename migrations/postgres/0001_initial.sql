@@ -21,11 +21,12 @@ CREATE TABLE students (
 CREATE INDEX students_college ON students (college, class_name);
 CREATE INDEX students_counselor ON students (counselor);
 
--- The token itself is never stored: it is re-derived with the key file.
+-- Serials are allocated by caiji; the token is the printed code (the key never enters the database).
 CREATE TABLE codes (
-    serial        BIGSERIAL PRIMARY KEY,
+    serial        BIGINT    PRIMARY KEY,
     student_id    BIGINT    NOT NULL REFERENCES students (id),
     key_id        INTEGER   NOT NULL,
+    token         TEXT      NOT NULL UNIQUE,
     status        TEXT      NOT NULL CHECK (status IN ('active','revoked')),
     issued_at     TIMESTAMP NOT NULL,
     revoked_at    TIMESTAMP,
@@ -106,4 +107,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name TEXT PRIMARY KEY
 );
-INSERT INTO locks (name) VALUES ('roster');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');

@@ -21,12 +21,15 @@ CREATE TABLE students (
 CREATE INDEX students_college ON students (college, class_name);
 CREATE INDEX students_counselor ON students (counselor);
 
--- Collection codes. The serial is the code's public number; the token itself is never stored
--- (it is re-derived from the key file), so the database alone cannot forge or print codes.
+-- Collection codes. The serial is the code's public number, allocated by caiji (not by the
+-- engine) so a batch of codes can be encrypted before it is inserted. The token is the printed
+-- code itself: storing it keeps each student's QR the same every time it is shown; the key that
+-- makes and verifies tokens never enters the database.
 CREATE TABLE codes (
     serial        INTEGER PRIMARY KEY,
     student_id    INTEGER NOT NULL REFERENCES students (id),
     key_id        INTEGER NOT NULL,
+    token         TEXT    NOT NULL UNIQUE,
     status        TEXT    NOT NULL CHECK (status IN ('active','revoked')),
     issued_at     TEXT    NOT NULL,
     revoked_at    TEXT,
@@ -108,4 +111,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name TEXT PRIMARY KEY
 );
-INSERT INTO locks (name) VALUES ('roster');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');
