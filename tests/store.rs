@@ -3,7 +3,7 @@
 mod common;
 
 use caiji::domain::Level;
-use caiji::store::{self, AuditEntry, CodeStatus, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
+use caiji::store::{self, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
 use common::{exec, student, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
@@ -292,7 +292,74 @@ async fn roster_source_is_read_only_text(db: &TestDb) {
     assert!(bad.contains("[roster.source]"), "{bad}");
 }
 
+fn fake_token(serial: i64, s: &caiji::domain::Student, day: chrono::NaiveDate) -> Result<String, String> {
+    Ok(format!("CJ1:{serial}-{}-{}", s.student_no, day.format("%Y%m%d")))
+}
+
+async fn codes_issue_revoke_reissue(db: &TestDb) {
+    let s = open(db).await;
+    s.insert_students(&[student("1", "张三"), student("2", "李四"), student("3", "王五")]).await.unwrap();
+    exec(db, "UPDATE students SET withdrawn = TRUE WHERE student_no = '3'").await.unwrap();
+
+    let first = s.issue_codes(&CodeTargets::AllWithout, 1, &fake_token, "教务处").await.unwrap();
+    assert_eq!(first.issued.iter().map(|(no, _)| no.as_str()).collect::<Vec<_>>(), ["1", "2"], "withdrawn students get no code");
+    let serials: Vec<i64> = first.issued.iter().map(|(_, s)| *s).collect();
+    assert_eq!(serials[1], serials[0] + 1);
+
+    let again = s
+        .issue_codes(&CodeTargets::Students(vec!["1".into(), "9".into(), "3".into()]), 1, &fake_token, "教务处")
+        .await
+        .unwrap();
+    assert!(again.issued.is_empty());
+    assert_eq!(again.already_active, ["1"]);
+    assert_eq!(again.unknown, ["9", "3"]);
+
+    let (st, codes) = s.student_codes("1").await.unwrap().unwrap();
+    assert_eq!(st.name, "张三");
+    assert_eq!(codes.len(), 1);
+    assert_eq!(codes[0].state, CodeState::Active);
+    assert!(codes[0].token.starts_with(&format!("CJ1:{}-1-", serials[0])));
+
+    let revoked = s.revoke_code("2", "丢失", "现场").await.unwrap();
+    assert_eq!(revoked.state, CodeState::Revoked);
+    assert!(s.revoke_code("2", "again", "现场").await.is_err(), "nothing active left to revoke");
+    let stored = s.code_by_serial(revoked.serial).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.revoke_reason.as_deref()), (CodeState::Revoked, Some("丢失")));
+    assert!(stored.revoked_at.is_some());
+
+    let (old, new) = s.reissue_code("1", "照片信息更正", 2, &fake_token, "教务处").await.unwrap();
+    let old = old.unwrap();
+    assert_eq!(old.serial, serials[0]);
+    assert_eq!(old.replaced_by, Some(new.serial));
+    assert_eq!((new.state, new.key_id), (CodeState::Active, 2));
+    assert!(new.serial > serials[1]);
+    let stored_old = s.code_by_serial(old.serial).await.unwrap().unwrap();
+    assert_eq!((stored_old.state, stored_old.replaced_by), (CodeState::Revoked, Some(new.serial)));
+    let (_, history) = s.student_codes("1").await.unwrap().unwrap();
+    assert_eq!(history.iter().map(|c| c.serial).collect::<Vec<_>>(), [new.serial, old.serial], "newest first");
+
+    let (_, fresh) = s.reissue_code("2", "补发", 2, &fake_token, "现场").await.unwrap();
+    assert_eq!(fresh.state, CodeState::Active, "reissue after revoke works too");
+    assert!(s.reissue_code("3", "x", 2, &fake_token, "现场").await.is_err(), "withdrawn");
+    assert!(s.reissue_code("404", "x", 2, &fake_token, "现场").await.is_err(), "unknown");
+
+    let active = s.active_codes().await.unwrap();
+    assert_eq!(active.iter().map(|(st, c)| (st.student_no.as_str(), c.serial)).collect::<Vec<_>>(), [("1", new.serial), ("2", fresh.serial)]);
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    assert!(rows.iter().all(|r| r.code_status == CodeStatus::Active));
+    let actions: Vec<String> = s.audit_log(Some("1"), 10).await.unwrap().into_iter().map(|r| r.entry.action).collect();
+    assert_eq!(actions, ["reissue", "issue"]);
+
+    let failing = |_: i64, _: &caiji::domain::Student, _: chrono::NaiveDate| -> Result<String, String> { Err("key file vanished".into()) };
+    s.insert_students(&[student("4", "赵六")]).await.unwrap();
+    let err = s.issue_codes(&CodeTargets::AllWithout, 1, &failing, "x").await.unwrap_err().to_string();
+    assert!(err.contains("key file vanished"), "{err}");
+    assert_eq!(s.student_codes("4").await.unwrap().unwrap().1.len(), 0, "nothing issued when a token cannot be made");
+    s.close().await;
+}
+
 backend_tests! {
+    codes => codes_issue_revoke_reissue;
     roster_source => roster_source_is_read_only_text;
     import_idempotent => import_is_idempotent_and_audited;
     full_sync => full_sync_withdraws_and_restores;

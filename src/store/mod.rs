@@ -1,13 +1,14 @@
 //! Storage: one trait, one implementation per backend, chosen from the database URL.
 //! All SQL of the program lives under this module.
 
+mod codes;
 mod core;
 pub(crate) mod dialect;
 mod mysql;
 mod postgres;
 mod source;
 mod sqlite;
-mod students;
+pub(crate) mod students;
 
 use std::fmt;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 use crate::domain::Student;
 
 
+pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use source::{read_source, SourceTable};
@@ -68,6 +70,10 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the roster source {url} refused the query: {reason} — check [roster.source] query in config.toml")]
     Source { url: String, reason: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("cannot make the code's token: {0}")]
+    Token(String),
     #[error("cannot update the database schema: {0}")]
     Migrate(String),
     #[error("database error: {0}")]
@@ -176,7 +182,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + Send + Sync {
+pub trait Store: StudentStore + CodeStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;

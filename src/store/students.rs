@@ -100,6 +100,37 @@ pub(crate) const TABLES_CHILD_FIRST: [&str; 7] =
 /// bind-parameter limit (15 columns × 1,000 rows).
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
+/// Decodes the 12 student columns (student_no … phone) starting at column `first`.
+pub(crate) fn decode_student<R>(r: &R, first: usize) -> Result<Student>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id_type: String = r.try_get(first + 2)?;
+    let level: String = r.try_get(first + 7)?;
+    Ok(Student {
+        student_no: r.try_get(first)?,
+        name: r.try_get(first + 1)?,
+        id_type: crate::domain::IdType::parse(&id_type).ok_or_else(|| bad_value("id_type", &id_type))?,
+        id_number: r.try_get(first + 3)?,
+        college: r.try_get(first + 4)?,
+        major: r.try_get(first + 5)?,
+        class: r.try_get(first + 6)?,
+        level: crate::domain::Level::parse(&level).ok_or_else(|| bad_value("level", &level))?,
+        counselor: r.try_get(first + 8)?,
+        cohort: r.try_get(first + 9)?,
+        gender: r.try_get(first + 10)?,
+        phone: r.try_get(first + 11)?,
+    })
+}
+
+fn bad_value(column: &str, value: &str) -> super::StoreError {
+    super::StoreError::Query(sqlx::Error::Decode(format!("unexpected {column} '{value}' in the students table").into()))
+}
+
 macro_rules! impl_student_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -144,34 +175,12 @@ macro_rules! impl_student_store {
                 for r in rows {
                     out.push(crate::domain::roster::Existing {
                         id: r.try_get(0)?,
-                        student: student_from_row(&r, 1)?,
+                        student: decode_student(&r, 1)?,
                         withdrawn: r.try_get(13)?,
                     });
                 }
                 Ok(out)
             }
-        }
-
-        /// Decodes the 12 student columns starting at `first`.
-        #[allow(dead_code)]
-        fn student_from_row(r: &<$db as sqlx::Database>::Row, first: usize) -> Result<Student> {
-            use sqlx::Row;
-            let id_type: String = r.try_get(first + 2)?;
-            let level: String = r.try_get(first + 7)?;
-            Ok(Student {
-                student_no: r.try_get(first)?,
-                name: r.try_get(first + 1)?,
-                id_type: crate::domain::IdType::parse(&id_type).unwrap_or(crate::domain::IdType::Passport),
-                id_number: r.try_get(first + 3)?,
-                college: r.try_get(first + 4)?,
-                major: r.try_get(first + 5)?,
-                class: r.try_get(first + 6)?,
-                level: crate::domain::Level::parse(&level).unwrap_or(crate::domain::Level::Bachelor),
-                counselor: r.try_get(first + 8)?,
-                cohort: r.try_get(first + 9)?,
-                gender: r.try_get(first + 10)?,
-                phone: r.try_get(first + 11)?,
-            })
         }
 
         #[async_trait]
@@ -309,7 +318,7 @@ macro_rules! impl_student_store {
                     let photo_st: Option<String> = r.try_get(17)?;
                     out.push(StudentRow {
                         id: r.try_get(0)?,
-                        student: student_from_row(&r, 1)?,
+                        student: decode_student(&r, 1)?,
                         withdrawn: r.try_get(13)?,
                         code_status: match code_st.as_deref() {
                             Some("active") => crate::store::CodeStatus::Active,
