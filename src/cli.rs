@@ -91,3 +91,13 @@ pub enum Format {
     Csv,
     Json,
 }
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
+use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
 use crate::store::{AuditEntry, StudentFilter, StudentRow};
@@ -66,6 +67,47 @@ impl<'a> StudentJson<'a> {
     }
 }
 
+/// Streams students from the store into a writer callback; an I/O error (a closed pipe) stops it.
+async fn stream(
+    store: &dyn crate::store::Store,
+    filter: &StudentFilter,
+    write: &mut (dyn FnMut(StudentRow) -> std::io::Result<()> + Send),
+) -> Result<u64> {
+    let mut io_error = None;
+    let mut sink = |row: StudentRow| match write(row) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            io_error = Some(e);
+            Err(crate::store::StoreError::NotFound("output closed".into()))
+        }
+    };
+    match store.for_each_student(filter, &mut sink).await {
+        Ok(n) => Ok(n),
+        Err(_) if io_error.as_ref().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => Ok(0),
+        Err(e) => match io_error {
+            Some(io) => Err(io.into()),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// The filters in words, for the audit log.
+fn describe_filter(filter: &StudentFilter) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in [("college", &filter.college), ("class", &filter.class), ("counselor", &filter.counselor)] {
+        if let Some(v) = value {
+            parts.push(format!("--{name} {v}"));
+        }
+    }
+    if let Some(c) = filter.cohort {
+        parts.push(format!("--cohort {c}"));
+    }
+    if filter.include_withdrawn {
+        parts.push("--include-withdrawn".into());
+    }
+    if parts.is_empty() { String::new() } else { format!(" {}", parts.join(" ")) }
+}
+
 async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
     let filter = StudentFilter {
@@ -75,7 +117,6 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
         cohort: args.cohort,
         include_withdrawn: args.include_withdrawn,
     };
-    let rows = store.list_students(&filter).await?;
     if args.reveal_id {
         // Full ID numbers leave the program only with a trace of who asked for them.
         store
@@ -83,41 +124,45 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!("students list --format {:?}: {} students, {filter:?}", args.format, rows.len())
-                    .to_lowercase(),
+                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter)),
             })
             .await?;
     }
-    store.close().await;
 
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let reveal = args.reveal_id;
     match args.format {
         Format::Json => {
             out.write_all(b"[")?;
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                out.write_all(b"\n")?;
-                serde_json::to_writer(&mut out, &StudentJson::new(row, args.reveal_id))?;
-            }
+            let mut first = true;
+            let mut write = |row: StudentRow| -> std::io::Result<()> {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut out, &StudentJson::new(&row, reveal))?;
+                Ok(())
+            };
+            stream(store.as_ref(), &filter, &mut write).await?;
             out.write_all(b"\n]\n")?;
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(headers(args.reveal_id))?;
-            for row in &rows {
-                w.write_record(cells(row, args.reveal_id).iter().map(|c| crate::domain::text::strip_controls(c).into_owned()))?;
-            }
+            w.write_record(headers(reveal))?;
+            let mut write = |row: StudentRow| -> std::io::Result<()> {
+                w.write_record(cells(&row, reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
+                Ok(())
+            };
+            stream(store.as_ref(), &filter, &mut write).await?;
             w.flush()?;
         }
         Format::Table => {
-            let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, args.reveal_id)).collect();
-            out.write_all(crate::output::table(&headers(args.reveal_id), &body).as_bytes())?;
+            let rows = store.list_students(&filter).await?;
+            let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, reveal)).collect();
+            out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
             writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
         }
     }
+    store.close().await;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

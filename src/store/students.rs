@@ -26,6 +26,9 @@ pub struct ImportOptions<'a> {
     pub source: &'a str,
 }
 
+/// Receives streamed students; an error stops the stream.
+pub type StudentSink<'a> = &'a mut (dyn FnMut(StudentRow) -> Result<()> + Send);
+
 #[async_trait]
 pub trait StudentStore {
     /// Number of students (withdrawn included); 0 means an empty roster.
@@ -38,7 +41,17 @@ pub trait StudentStore {
     /// and audited, unchanged ones untouched, and with `full_sync` absent ones withdrawn.
     async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary>;
     /// Students with their status, ordered by 学号.
-    async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>>;
+    async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>> {
+        let mut out = Vec::new();
+        self.for_each_student(filter, &mut |row| {
+            out.push(row);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+    /// Streams the students of `list_students` to `sink` one by one, without holding them all.
+    async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64>;
     /// Roster-wide totals (withdrawn students are counted apart).
     async fn counts(&self) -> Result<Counts>;
 }
@@ -302,7 +315,8 @@ macro_rules! impl_student_store {
                 Ok(summary)
             }
 
-            async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>> {
+            async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+                use futures_util::TryStreamExt;
                 use sqlx::Row;
                 let (sql, args) = student_rows_query(filter);
                 let sql = Self::DIALECT.sql(&sql).into_owned();
@@ -310,13 +324,14 @@ macro_rules! impl_student_store {
                 for a in args {
                     query = query.bind(a);
                 }
-                let rows = query.fetch_all(&self.pool).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
+                let mut rows = query.fetch(&self.pool);
+                let mut count = 0;
+                while let Some(r) = rows.try_next().await? {
                     let code_st: Option<String> = r.try_get(14)?;
                     let checked: String = r.try_get(16)?;
                     let photo_st: Option<String> = r.try_get(17)?;
-                    out.push(StudentRow {
+                    count += 1;
+                    sink(StudentRow {
                         id: r.try_get(0)?,
                         student: decode_student(&r, 1)?,
                         withdrawn: r.try_get(13)?,
@@ -332,9 +347,9 @@ macro_rules! impl_student_store {
                             Some(_) => crate::store::PhotoStatus::Invalid,
                             None => crate::store::PhotoStatus::Missing,
                         },
-                    });
+                    })?;
                 }
-                Ok(out)
+                Ok(count)
             }
 
             async fn counts(&self) -> Result<Counts> {
