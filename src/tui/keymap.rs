@@ -1,0 +1,512 @@
+//! Key bindings: one table of `{keys, action, description}` per scope.
+//!
+//! The same table answers "what does this key do here" for the event loop and "which keys are
+//! there" for the help overlay and the status bar hint, so help cannot drift from behaviour.
+//! `[keys]` in `config.toml` rebinds actions by name (`quit = "ctrl-q"`, `help = "f1"`,
+//! several keys separated by commas: `move_down = "j, down"`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, Screen};
+use crate::i18n::tr;
+
+/// One key with its modifiers, normalised so that a config string and a key event for the
+/// same key compare equal (`G` is `G`, not `shift-g`; `ctrl-Q` is `ctrl-q`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        let mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        match code {
+            KeyCode::Char(c) => {
+                // The character already carries the shift (`?`, `G`); with ctrl, terminals
+                // differ on case, so ctrl keys are always the lower-case letter.
+                let mods = mods - KeyModifiers::SHIFT;
+                let c = if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c };
+                Key { code: KeyCode::Char(c), mods }
+            }
+            KeyCode::BackTab => Key { code: KeyCode::BackTab, mods: mods - KeyModifiers::SHIFT },
+            code => Key { code, mods },
+        }
+    }
+
+    pub fn plain(c: char) -> Key {
+        Key::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    pub fn ctrl(c: char) -> Key {
+        Key::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    pub fn code(code: KeyCode) -> Key {
+        Key::new(code, KeyModifiers::NONE)
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        Key::new(ev.code, ev.modifiers)
+    }
+
+    /// Parses a key as written in `[keys]`: `q`, `G`, `?`, `ctrl-q`, `alt+x`, `f1`, `pgdn`,
+    /// `shift-tab`, `space`, `esc`, ...
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let text = text.trim();
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(Key::plain(c));
+        }
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        while let Some(pos) = rest.find(['-', '+']).filter(|&p| p > 0 && p + 1 < rest.len()) {
+            let word = rest[..pos].to_ascii_lowercase();
+            let m = match word.as_str() {
+                "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
+                "alt" | "meta" | "option" | "m" | "a" => KeyModifiers::ALT,
+                "shift" | "s" => KeyModifiers::SHIFT,
+                _ => break,
+            };
+            mods |= m;
+            rest = &rest[pos + 1..];
+        }
+        let mut chars = rest.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            let c = if mods.contains(KeyModifiers::SHIFT) && !mods.contains(KeyModifiers::CONTROL) {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            };
+            return Ok(Key::new(KeyCode::Char(c), mods));
+        }
+        let name = rest.to_ascii_lowercase().replace(['_', '-', ' '], "");
+        let code = match name.as_str() {
+            "space" => KeyCode::Char(' '),
+            "comma" => KeyCode::Char(','),
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" | "bs" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pgdown" | "pagedown" => KeyCode::PageDown,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                Ok(n @ 1..=24) => KeyCode::F(n),
+                _ => return Err(unknown_key(rest)),
+            },
+            _ => return Err(unknown_key(rest)),
+        };
+        Ok(Key::new(code, mods))
+    }
+
+    /// How help and the status bar write the key.
+    pub fn label(&self) -> String {
+        let mut out = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            out.push_str("Ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            out.push_str("Shift-");
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("Space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            KeyCode::BackTab => out.push_str("Shift-Tab"),
+            KeyCode::PageUp => out.push_str("PgUp"),
+            KeyCode::PageDown => out.push_str("PgDn"),
+            KeyCode::Delete => out.push_str("Del"),
+            KeyCode::Insert => out.push_str("Ins"),
+            other => out.push_str(&format!("{other:?}")),
+        }
+        out
+    }
+}
+
+fn unknown_key(text: &str) -> String {
+    format!(
+        "{} '{text}' ({})",
+        tr("不认识的按键", "unknown key"),
+        tr(
+            "可以写一个字符，或 ctrl-x、alt-x、f1–f24、up、down、left、right、pgup、pgdn、home、end、tab、shift-tab、enter、esc、space",
+            "write one character, or ctrl-x, alt-x, f1–f24, up, down, left, right, pgup, pgdn, home, end, tab, shift-tab, enter, esc, space"
+        )
+    )
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// Where a binding applies. Overlays and screens each have one; `Global` applies everywhere
+/// after the more specific scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Global,
+    Students,
+    Help,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => tr("全局", "Everywhere"),
+            Scope::Students => tr("学生名单", "Student list"),
+            Scope::Help => tr("帮助窗口", "Help window"),
+        }
+    }
+
+    /// The scopes in force, most specific first.
+    pub fn active(screen: Screen, help_open: bool) -> Vec<Scope> {
+        if help_open {
+            return vec![Scope::Help, Scope::Global];
+        }
+        match screen {
+            Screen::Students => vec![Scope::Students, Scope::Global],
+            Screen::Sessions | Screen::Checkin | Screen::Photos | Screen::Reports => vec![Scope::Global],
+        }
+    }
+}
+
+/// One row of the table: these keys do this action, described for help.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub keys: Vec<Key>,
+    pub action: Action,
+    pub description: &'static str,
+}
+
+/// Problems with `[keys]` in `config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeymapError {
+    UnknownAction { name: String },
+    BadKey { action: String, key: String, reason: String },
+    Conflict { key: String, first: String, second: String },
+}
+
+impl fmt::Display for KeymapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeymapError::UnknownAction { name } => {
+                let known: Vec<&str> = Action::BINDABLE.iter().filter_map(Action::name).collect();
+                write!(
+                    f,
+                    "[keys]: {} '{name}'; {}: {}",
+                    tr("没有这个动作", "there is no action"),
+                    tr("可以绑定的动作", "actions that can be bound"),
+                    known.join(", ")
+                )
+            }
+            KeymapError::BadKey { action, key, reason } => write!(f, "[keys] {action} = \"{key}\": {reason}"),
+            KeymapError::Conflict { key, first, second } => write!(
+                f,
+                "[keys]: {key} {} '{first}' {} '{second}'; {}",
+                tr("会同时触发", "would trigger both"),
+                tr("和", "and"),
+                tr("请把其中一个改绑到别的键", "bind one of them to another key")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KeymapError {}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    scopes: Vec<(Scope, Vec<Binding>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        use KeyCode as K;
+        let b = |keys: Vec<Key>, action: Action, description: &'static str| Binding { keys, action, description };
+        let global = vec![
+            b(vec![Key::plain('q'), Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+            b(vec![Key::plain('?')], Action::Help, tr("显示或关闭本帮助", "show or close this help")),
+            b(vec![Key::code(K::Tab)], Action::NextScreen, tr("下一个屏幕", "next screen")),
+            b(vec![Key::code(K::BackTab)], Action::PrevScreen, tr("上一个屏幕", "previous screen")),
+            b(vec![Key::plain('1')], Action::ScreenStudents, tr("学生名单", "students")),
+            b(vec![Key::plain('2')], Action::ScreenSessions, tr("采集场次", "sessions")),
+            b(vec![Key::plain('3')], Action::ScreenCheckin, tr("现场签到", "check-in")),
+            b(vec![Key::plain('4')], Action::ScreenPhotos, tr("照片核对", "photos")),
+            b(vec![Key::plain('5')], Action::ScreenReports, tr("完成情况报表", "reports")),
+            b(vec![Key::plain('r')], Action::Reload, tr("重新读取数据库", "reload from the database")),
+        ];
+        let students = vec![
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+        ];
+        let help = vec![
+            b(vec![Key::code(K::Esc)], Action::Close, tr("关闭帮助", "close help")),
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("向上滚动", "scroll up")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("向下滚动", "scroll down")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "page up")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "page down")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("回到开头", "top")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("跳到末尾", "bottom")),
+        ];
+        Keymap { scopes: vec![(Scope::Help, help), (Scope::Students, students), (Scope::Global, global)] }
+    }
+}
+
+impl Keymap {
+    /// The default bindings with `[keys]` overrides applied: each named action gets exactly the
+    /// keys given, wherever it is bound.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
+        let mut map = Keymap::default();
+        for (name, keys_text) in overrides {
+            let action =
+                Action::from_name(name.trim()).ok_or_else(|| KeymapError::UnknownAction { name: name.clone() })?;
+            let keys = parse_key_list(keys_text).map_err(|reason| KeymapError::BadKey {
+                action: name.clone(),
+                key: keys_text.clone(),
+                reason,
+            })?;
+            for (_, bindings) in &mut map.scopes {
+                for binding in bindings.iter_mut().filter(|b| b.action == action) {
+                    binding.keys = keys.clone();
+                }
+            }
+        }
+        map.check_conflicts()?;
+        Ok(map)
+    }
+
+    /// A key must mean one thing wherever it can be pressed.
+    fn check_conflicts(&self) -> Result<(), KeymapError> {
+        let together: [&[Scope]; 2] = [&[Scope::Students, Scope::Global], &[Scope::Help, Scope::Global]];
+        for scopes in together {
+            let mut seen: Vec<(Key, &Action)> = Vec::new();
+            for binding in scopes.iter().flat_map(|s| self.bindings(*s)) {
+                for key in &binding.keys {
+                    if let Some((_, other)) = seen.iter().find(|(k, a)| k == key && **a != binding.action) {
+                        return Err(KeymapError::Conflict {
+                            key: key.label(),
+                            first: other.name().unwrap_or_default().to_string(),
+                            second: binding.action.name().unwrap_or_default().to_string(),
+                        });
+                    }
+                    seen.push((*key, &binding.action));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn bindings(&self, scope: Scope) -> &[Binding] {
+        self.scopes.iter().find(|(s, _)| *s == scope).map(|(_, b)| b.as_slice()).unwrap_or(&[])
+    }
+
+    /// What `key` does in these scopes (most specific first), if anything.
+    pub fn lookup(&self, scopes: &[Scope], key: Key) -> Option<Action> {
+        scopes.iter().flat_map(|s| self.bindings(*s)).find(|b| b.keys.contains(&key)).map(|b| b.action.clone())
+    }
+
+    /// The first key bound to `action` anywhere, written for hints ("? 帮助").
+    pub fn first_key(&self, action: &Action) -> Option<Key> {
+        self.scopes.iter().flat_map(|(_, b)| b).find(|b| &b.action == action).and_then(|b| b.keys.first().copied())
+    }
+}
+
+fn parse_key_list(text: &str) -> Result<Vec<Key>, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(tr("没有写按键", "no key given").to_string());
+    }
+    if trimmed == "," {
+        return Ok(vec![Key::plain(',')]);
+    }
+    trimmed
+        .split(',')
+        .map(|part| {
+            if part.trim().is_empty() {
+                Err(tr(
+                    "逗号之间没有按键（逗号键写作 comma）",
+                    "empty key between commas (write the comma key as comma)",
+                )
+                .to_string())
+            } else {
+                Key::parse(part)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(a, k)| (a.to_string(), k.to_string())).collect()
+    }
+
+    #[test]
+    fn parses_keys_as_written_in_config() {
+        let cases = [
+            ("q", Key::plain('q')),
+            ("G", Key::plain('G')),
+            ("shift-g", Key::plain('G')),
+            ("?", Key::plain('?')),
+            ("-", Key::plain('-')),
+            ("ctrl-q", Key::ctrl('q')),
+            ("Ctrl+Q", Key::ctrl('q')),
+            ("C-q", Key::ctrl('q')),
+            ("alt-x", Key::new(KeyCode::Char('x'), KeyModifiers::ALT)),
+            ("f1", Key::code(KeyCode::F(1))),
+            ("F12", Key::code(KeyCode::F(12))),
+            ("pgdn", Key::code(KeyCode::PageDown)),
+            ("page_up", Key::code(KeyCode::PageUp)),
+            ("shift-tab", Key::code(KeyCode::BackTab)),
+            ("backtab", Key::code(KeyCode::BackTab)),
+            ("space", Key::plain(' ')),
+            (" esc ", Key::code(KeyCode::Esc)),
+            ("ctrl-up", Key::new(KeyCode::Up, KeyModifiers::CONTROL)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Key::parse(text), Ok(want), "{text:?}");
+        }
+        for bad in ["", "ctrl-", "hyper-q", "f0", "f25", "pgdwn", "qq"] {
+            assert!(Key::parse(bad).is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn key_events_match_config_keys() {
+        // what crossterm reports for the keys a user types
+        let cases = [
+            (KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT), "G"),
+            (KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT), "?"),
+            (KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL), "ctrl-q"),
+            (KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::CONTROL | KeyModifiers::SHIFT), "ctrl-q"),
+            (KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT), "shift-tab"),
+            (KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE), "f1"),
+        ];
+        for (ev, text) in cases {
+            assert_eq!(Key::from_event(&ev), Key::parse(text).unwrap(), "{ev:?} vs {text}");
+        }
+    }
+
+    #[test]
+    fn labels() {
+        let cases = [
+            ("ctrl-q", "Ctrl-q"),
+            ("pgup", "PgUp"),
+            ("shift-tab", "Shift-Tab"),
+            ("f1", "F1"),
+            ("space", "Space"),
+            ("down", "Down"),
+            ("G", "G"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Key::parse(text).unwrap().label(), want);
+        }
+    }
+
+    #[test]
+    fn every_bindable_action_has_a_default_key() {
+        let map = Keymap::default();
+        for action in Action::BINDABLE {
+            assert!(map.first_key(&action).is_some(), "{:?} has no key", action.name());
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let map = Keymap::default();
+        let students = Scope::active(Screen::Students, false);
+        let cases = [
+            (Key::plain('q'), Some(Action::Quit)),
+            (Key::plain('?'), Some(Action::Help)),
+            (Key::plain('j'), Some(Action::MoveDown)),
+            (Key::code(KeyCode::Down), Some(Action::MoveDown)),
+            (Key::plain('k'), Some(Action::MoveUp)),
+            (Key::code(KeyCode::PageDown), Some(Action::PageDown)),
+            (Key::plain('g'), Some(Action::First)),
+            (Key::plain('G'), Some(Action::Last)),
+            (Key::code(KeyCode::End), Some(Action::Last)),
+            (Key::code(KeyCode::Tab), Some(Action::NextScreen)),
+            (Key::plain('3'), Some(Action::ScreenCheckin)),
+            (Key::plain('r'), Some(Action::Reload)),
+            (Key::plain('x'), None),
+            (Key::code(KeyCode::Esc), None),
+        ];
+        for (key, want) in cases {
+            assert_eq!(map.lookup(&students, key), want, "{key}");
+        }
+        // list keys do nothing on a screen without a list; Esc closes help only inside help
+        assert_eq!(map.lookup(&Scope::active(Screen::Sessions, false), Key::plain('j')), None);
+        assert_eq!(map.lookup(&Scope::active(Screen::Sessions, true), Key::code(KeyCode::Esc)), Some(Action::Close));
+    }
+
+    #[test]
+    fn overrides_replace_the_keys_of_an_action() {
+        let map = Keymap::with_overrides(&overrides(&[("quit", "ctrl-q"), ("help", "f1"), ("move_down", "n, down")]))
+            .unwrap();
+        let scopes = Scope::active(Screen::Students, false);
+        let cases = [
+            (Key::ctrl('q'), Some(Action::Quit)),
+            (Key::plain('q'), None),
+            (Key::ctrl('c'), None),
+            (Key::code(KeyCode::F(1)), Some(Action::Help)),
+            (Key::plain('?'), None),
+            (Key::plain('n'), Some(Action::MoveDown)),
+            (Key::plain('j'), None),
+            (Key::code(KeyCode::Down), Some(Action::MoveDown)),
+        ];
+        for (key, want) in cases {
+            assert_eq!(map.lookup(&scopes, key), want, "{key}");
+        }
+        // the help window's scrolling moved along with the list's
+        assert_eq!(map.lookup(&Scope::active(Screen::Students, true), Key::plain('n')), Some(Action::MoveDown));
+    }
+
+    #[test]
+    fn bad_overrides_name_what_is_wrong() {
+        // (overrides, words the error must contain)
+        type Case = (&'static [(&'static str, &'static str)], &'static [&'static str]);
+        let cases: [Case; 5] = [
+            (&[("qiut", "x")], &["qiut", "quit", "move_down"]),
+            (&[("students_loaded", "x")], &["students_loaded"]),
+            (&[("quit", "ctrl-qq")], &["quit", "ctrl-qq"]),
+            (&[("help", "")], &["help"]),
+            (&[("quit", "j")], &["j", "quit", "move_down"]),
+        ];
+        for (pairs, needles) in cases {
+            let err = Keymap::with_overrides(&overrides(pairs)).unwrap_err().to_string();
+            for needle in needles {
+                assert!(err.contains(needle), "{pairs:?}: {err:?} should mention {needle}");
+            }
+        }
+    }
+
+    #[test]
+    fn moving_a_key_away_first_is_not_a_conflict() {
+        // q becomes help and quit moves to ctrl-q in the same config: fine
+        let map = Keymap::with_overrides(&overrides(&[("help", "q"), ("quit", "ctrl-q")])).unwrap();
+        let scopes = Scope::active(Screen::Students, false);
+        assert_eq!(map.lookup(&scopes, Key::plain('q')), Some(Action::Help));
+        assert_eq!(map.lookup(&scopes, Key::ctrl('q')), Some(Action::Quit));
+    }
+}
