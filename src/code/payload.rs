@@ -1,13 +1,17 @@
-//! What a collection code carries, and its compact byte form (the plaintext under AES-GCM).
+//! What a collection code carries, and the compact byte form of its sealed part.
 //!
-//! Every byte here costs 1.5 characters of the token and the token must fit a version-5 QR code,
-//! so fields are packed rather than written out: varints, digit strings as numbers, the masked
-//! name as its two visible letters plus the shape of the `*` runs and separators between them,
-//! the masked ID as its four visible characters. Anything that does not have the expected shape
-//! (a roster oddity, an older masking rule) still round-trips exactly through a plain UTF-8 form;
-//! it is only larger, and `token::issue` refuses it if it no longer fits.
+//! Every byte here costs 1.5 characters of the token, and the token must fit a version-5 QR code
+//! at ECC M (122 alphanumeric characters), so fields are packed rather than written out:
+//! varints, 学号 and school codes as numbers in a small alphabet, the masked name as its visible
+//! letters plus the shape of the `*` runs and separators between them, the masked ID as its four
+//! visible characters. Anything without the expected shape (a roster oddity, another masking
+//! rule) still round-trips exactly through a plain UTF-8 form; it is only larger, and
+//! `token::issue` refuses it if the token no longer fits.
 //!
-//! Layout (format 1): `serial` varint · `level` byte · `cohort − 2000` zigzag varint ·
+//! The serial is not in here: it travels in the token's authenticated header, where it also
+//! makes the nonce unique (see `token`).
+//!
+//! Layout (format 1): `level << 6 | cohort − 2000` (63 = escape, then a zigzag varint) ·
 //! `issued_on` days since 2000-01-01 varint · `student_no` · `school_code` · `masked_id` ·
 //! `masked_name`, each string in its own self-delimiting form described at its encoder.
 
@@ -51,7 +55,7 @@ impl CodePayload {
 /// Why a payload cannot be packed, or why bytes are not a payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadError {
-    #[error("{field} is too long for a collection code (at most {max} characters)")]
+    #[error("{field} is too long for a collection code (at most {max} bytes)")]
     TooLong { field: &'static str, max: usize },
     #[error("{field} is out of the range a collection code can carry")]
     OutOfRange { field: &'static str },
@@ -62,21 +66,33 @@ pub enum PayloadError {
 const MASK: char = '*';
 /// Separators kept in place by the masking rule, by their 2-bit code (0 is the `*`).
 const SEPARATORS: [char; 3] = ['·', ' ', '-'];
-/// Characters of 学号 and school codes that pack at about 6 bits each.
-const TEXT_ALPHABET: &[u8; 66] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_./";
+/// 学号 and school-code alphabets, smallest first: each string takes the first that covers it.
+const DIGITS: &[u8] = b"0123456789";
+const UPPER: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-";
+const TEXT: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_./";
+const STRING_FORMS: [&[u8]; 3] = [DIGITS, UPPER, TEXT];
 /// Characters that may follow `*****` in a masked ID (an `x` check character is shown as `X`).
-const ID_ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ID_ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const MASKED_ID_STARS: &str = "*****";
+/// Han characters (CJK Extension A and the basic block) take two bytes instead of three.
+const HAN_FIRST: u32 = 0x3400;
+const HAN_LAST: u32 = 0x9fff;
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN)
 }
 
+/// Packs everything but the serial.
 pub(crate) fn encode(p: &CodePayload) -> Result<Vec<u8>, PayloadError> {
-    let mut out = Vec::with_capacity(64);
-    put_varint(&mut out, p.serial);
-    out.push(p.level.to_byte());
-    put_zigzag(&mut out, i64::from(p.cohort) - 2000);
+    let mut out = Vec::with_capacity(48);
+    let level = p.level.to_byte() << 6;
+    match i64::from(p.cohort) - 2000 {
+        offset @ 0..=62 => out.push(level | offset as u8),
+        offset => {
+            out.push(level | 63);
+            put_zigzag(&mut out, offset);
+        }
+    }
     let days = u64::try_from((p.issued_on - epoch()).num_days()).map_err(|_| PayloadError::OutOfRange { field: "issued_on" })?;
     put_varint(&mut out, days);
     put_packed_str(&mut out, &p.student_no, "student_no")?;
@@ -86,18 +102,17 @@ pub(crate) fn encode(p: &CodePayload) -> Result<Vec<u8>, PayloadError> {
     Ok(out)
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<CodePayload, PayloadError> {
+/// Unpacks what [`encode`] wrote; `serial` comes from the token header.
+pub(crate) fn decode(bytes: &[u8], serial: u64) -> Result<CodePayload, PayloadError> {
     let mut r = Reader { bytes, pos: 0 };
-    let serial = r.varint()?;
-    let level = Level::from_byte(r.byte()?).ok_or(PayloadError::Corrupt("unknown level"))?;
-    let cohort = r
-        .zigzag()?
-        .checked_add(2000)
-        .and_then(|y| i32::try_from(y).ok())
-        .ok_or(PayloadError::Corrupt("cohort out of range"))?;
-    let issued_on = epoch()
-        .checked_add_days(chrono::Days::new(r.varint()?))
-        .ok_or(PayloadError::Corrupt("issue date out of range"))?;
+    let first = r.byte()?;
+    let level = Level::from_byte(first >> 6).ok_or(PayloadError::Corrupt("unknown level"))?;
+    let offset = match first & 63 {
+        63 => r.zigzag()?,
+        small => i64::from(small),
+    };
+    let cohort = i32::try_from(offset + 2000).map_err(|_| PayloadError::Corrupt("cohort out of range"))?;
+    let issued_on = epoch().checked_add_days(chrono::Days::new(r.varint()?)).ok_or(PayloadError::Corrupt("issue date out of range"))?;
     let student_no = r.packed_str()?;
     let school_code = r.packed_str()?;
     let masked_id = r.masked_id()?;
@@ -108,9 +123,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<CodePayload, PayloadError> {
     Ok(CodePayload { serial, student_no, masked_name, masked_id, school_code, level, cohort, issued_on })
 }
 
-// ---- primitives ------------------------------------------------------------------------------
+// ---- writers -----------------------------------------------------------------------------------
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8 & 0x7f) | 0x80);
         v >>= 7;
@@ -122,11 +137,12 @@ fn put_zigzag(out: &mut Vec<u8>, v: i64) {
     put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
-/// Largest number of radix-`radix` symbols whose value fits a `u128`, and the power for `n`.
+/// `radix^n`, if it fits a `u128`.
 fn radix_power(radix: u128, n: usize) -> Option<u128> {
     (0..n).try_fold(1u128, |acc, _| acc.checked_mul(radix))
 }
 
+/// How many symbols one `u128` chunk holds.
 fn chunk_len(radix: u128) -> usize {
     (1..).take_while(|&n| radix_power(radix, n).is_some()).last().unwrap_or(1)
 }
@@ -137,7 +153,7 @@ fn chunk_bytes(radix: u128, n: usize) -> usize {
     (128 - max.leading_zeros() as usize).div_ceil(8)
 }
 
-/// Writes symbols (each `< radix`) as big-endian numbers, `chunk_len(radix)` symbols at a time.
+/// Writes symbols (each `< radix`) as big-endian numbers, one `u128` chunk at a time.
 fn put_radix(out: &mut Vec<u8>, symbols: &[u8], radix: u128) {
     for chunk in symbols.chunks(chunk_len(radix)) {
         let value = chunk.iter().fold(0u128, |acc, &s| acc * radix + u128::from(s));
@@ -146,51 +162,44 @@ fn put_radix(out: &mut Vec<u8>, symbols: &[u8], radix: u128) {
     }
 }
 
-/// A `Text` string: header `form << 6 | length`, then the body.
-/// Forms: 0 ASCII digits (radix 10), 1 [`TEXT_ALPHABET`] (radix 66), 2 UTF-8 bytes.
+fn symbols_in(s: &str, alphabet: &[u8]) -> Option<Vec<u8>> {
+    s.bytes().map(|b| alphabet.iter().position(|&a| a == b).map(|i| i as u8)).collect()
+}
+
+/// 学号 and school code: header `form << 6 | length` (length ≤ 63), then the body: forms 0–2 are
+/// the string's symbols in [`STRING_FORMS`]`[form]` packed as a number, form 3 is UTF-8 bytes.
 fn put_packed_str(out: &mut Vec<u8>, s: &str, field: &'static str) -> Result<(), PayloadError> {
-    const MAX: usize = 63;
-    let too_long = PayloadError::TooLong { field, max: MAX };
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        if s.len() > MAX {
-            return Err(too_long);
+    if s.len() > 63 {
+        return Err(PayloadError::TooLong { field, max: 63 });
+    }
+    let packed = STRING_FORMS.iter().enumerate().find_map(|(form, alphabet)| symbols_in(s, alphabet).map(|sym| (form, alphabet, sym)));
+    match packed {
+        Some((form, alphabet, symbols)) => {
+            out.push((form as u8) << 6 | s.len() as u8);
+            put_radix(out, &symbols, alphabet.len() as u128);
         }
-        out.push(s.len() as u8);
-        let digits: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
-        put_radix(out, &digits, 10);
-    } else if let Some(symbols) = s.bytes().map(|b| TEXT_ALPHABET.iter().position(|&a| a == b).map(|i| i as u8)).collect::<Option<Vec<u8>>>() {
-        if s.len() > MAX {
-            return Err(too_long);
+        None => {
+            out.push(3 << 6 | s.len() as u8);
+            out.extend_from_slice(s.as_bytes());
         }
-        out.push(1 << 6 | s.len() as u8);
-        put_radix(out, &symbols, TEXT_ALPHABET.len() as u128);
-    } else {
-        if s.len() > MAX {
-            return Err(too_long);
-        }
-        out.push(2 << 6 | s.len() as u8);
-        out.extend_from_slice(s.as_bytes());
     }
     Ok(())
 }
 
-/// Masked ID: `n` (0–4) then the `n` visible characters in radix 36 when it is `*****` plus up to
-/// four of `0-9A-Z`; otherwise `0x80 | length` and UTF-8 bytes.
+/// Masked ID `*****` + up to four of `0-9A-Z`: three bytes, `n << 21 | tail in radix 36`.
+/// Anything else: one byte `0b111 << 5 | length` (length ≤ 31), then UTF-8.
 fn put_masked_id(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
-    let tail = s.strip_prefix(MASKED_ID_STARS).filter(|t| t.len() <= 4);
-    let symbols = tail.and_then(|t| t.bytes().map(|b| ID_ALPHABET.iter().position(|&a| a == b).map(|i| i as u8)).collect::<Option<Vec<u8>>>());
-    match symbols {
+    let tail = s.strip_prefix(MASKED_ID_STARS).filter(|t| t.len() <= 4).and_then(|t| symbols_in(t, ID_ALPHABET));
+    match tail {
         Some(symbols) => {
-            out.push(symbols.len() as u8);
-            put_radix(out, &symbols, ID_ALPHABET.len() as u128);
+            let value = symbols.iter().fold(0u32, |acc, &d| acc * 36 + u32::from(d)) | (symbols.len() as u32) << 21;
+            out.extend_from_slice(&value.to_be_bytes()[1..]);
         }
-        None => {
-            if s.len() > 127 {
-                return Err(PayloadError::TooLong { field: "masked_id", max: 127 });
-            }
-            out.push(0x80 | s.len() as u8);
+        None if s.len() <= 31 => {
+            out.push(0b111 << 5 | s.len() as u8);
             out.extend_from_slice(s.as_bytes());
         }
+        None => return Err(PayloadError::TooLong { field: "masked_id", max: 31 }),
     }
     Ok(())
 }
@@ -206,55 +215,72 @@ fn middle_char(code: u8) -> char {
     }
 }
 
-/// Masked name. Header: `form << 6 | has_last << 5`.
-/// - form 0 (runs): first letter (UTF-8) · separator count · per separator `kind << 6 | stars
-///   before it` · stars after the last separator · last letter if any.
-/// - form 1 (2-bit): first letter · middle length · middle as 2-bit codes, four per byte, first
-///   in the high bits (0 `*`, 1 `·`, 2 space, 3 `-`) · last letter if any.
-/// - form 2 (raw): length byte and UTF-8 bytes, for anything not of the masked shape.
-///
-/// Runs are shorter for ordinary names; the 2-bit form bounds the worst case (a name made of
-/// many one-letter words) at a quarter byte per character.
-fn put_masked_name(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
-    if let Some(shape) = NameShape::of(s) {
-        let has_last = u8::from(shape.last.is_some()) << 5;
-        let runs = shape.runs();
-        let quad_len = 1 + shape.middle.len().div_ceil(4);
-        match runs {
-            Some((seps, tail)) if seps.len() + 2 <= quad_len => {
-                out.push(has_last);
-                put_char(out, shape.first);
-                out.push(seps.len() as u8);
-                out.extend(seps);
-                out.push(tail);
-            }
-            _ => {
-                out.push(1 << 6 | has_last);
-                put_char(out, shape.first);
-                out.push(shape.middle.len() as u8);
-                for quad in shape.middle.chunks(4) {
-                    let byte = quad.iter().enumerate().fold(0u8, |acc, (i, &c)| acc | c << (6 - 2 * i));
-                    out.push(byte);
-                }
-            }
-        }
-        if let Some(last) = shape.last {
-            put_char(out, last);
-        }
-        return Ok(());
-    }
-    if s.len() > 255 {
-        return Err(PayloadError::TooLong { field: "masked_name", max: 255 });
-    }
-    out.push(2 << 6);
-    out.push(s.len() as u8);
-    out.extend_from_slice(s.as_bytes());
-    Ok(())
+fn is_han(c: char) -> bool {
+    (HAN_FIRST..=HAN_LAST).contains(&u32::from(c))
 }
 
-fn put_char(out: &mut Vec<u8>, c: char) {
-    let mut buf = [0u8; 4];
-    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+/// A visible letter: Han as two bytes (offset from U+3400), anything else as UTF-8.
+fn put_letter(out: &mut Vec<u8>, c: char) {
+    if is_han(c) {
+        out.extend_from_slice(&((u32::from(c) - HAN_FIRST) as u16).to_be_bytes());
+    } else {
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+}
+
+/// Masked name, the last field. Header: `form << 6 | has_last << 5 | first_is_han << 4 |
+/// last_is_han << 3 | n` (3 bits).
+/// - form 0 (runs): first letter · separator count if `n` = 7 (else `n` is the count) · per
+///   separator `kind << 6 | stars before it` · stars after the last separator · last letter.
+/// - form 1 (2-bit): first letter · last letter · the middle as 2-bit codes, four per byte,
+///   first in the high bits (0 `*`, 1 `·`, 2 space, 3 `-`), up to the end of the payload;
+///   `n` is the middle length mod 4, which is all the end of the payload leaves open.
+/// - form 2 (raw): length byte and UTF-8 bytes, for anything not of the masked shape.
+///
+/// Runs are shorter for ordinary names; the 2-bit form bounds the worst case (a name of many
+/// one-letter words) at a quarter byte per character. The last letter is present iff flagged.
+fn put_masked_name(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
+    let Some(shape) = NameShape::of(s) else {
+        if s.len() > 255 {
+            return Err(PayloadError::TooLong { field: "masked_name", max: 255 });
+        }
+        out.push(2 << 6);
+        out.push(s.len() as u8);
+        out.extend_from_slice(s.as_bytes());
+        return Ok(());
+    };
+    let flags = u8::from(shape.last.is_some()) << 5 | u8::from(is_han(shape.first)) << 4 | u8::from(shape.last.is_some_and(is_han)) << 3;
+    let quad_cost = shape.middle.len().div_ceil(4);
+    // Count byte (7+ separators), one byte per separator, one for the final run.
+    let run_cost = |seps: usize| usize::from(seps >= 7) + seps + 1;
+    match shape.runs() {
+        Some((seps, tail)) if run_cost(seps.len()) <= quad_cost => {
+            let n = seps.len().min(7) as u8;
+            out.push(flags | n);
+            put_letter(out, shape.first);
+            if n == 7 {
+                out.push(seps.len() as u8);
+            }
+            out.extend(seps);
+            out.push(tail);
+        }
+        Some(_) | None => {
+            out.push(1 << 6 | flags | (shape.middle.len() % 4) as u8);
+            put_letter(out, shape.first);
+            if let Some(last) = shape.last {
+                put_letter(out, last);
+            }
+            for quad in shape.middle.chunks(4) {
+                out.push(quad.iter().enumerate().fold(0u8, |acc, (i, &c)| acc | c << (6 - 2 * i)));
+            }
+            return Ok(());
+        }
+    }
+    if let Some(last) = shape.last {
+        put_letter(out, last);
+    }
+    Ok(())
 }
 
 /// A masked name seen as: one visible letter, a middle of `*` and separators, maybe a last letter.
@@ -283,7 +309,7 @@ impl NameShape {
         (middle.len() <= 255).then_some(NameShape { first, middle, last })
     }
 
-    /// The run form: one byte per separator and the final run, if every run fits.
+    /// The run form: one byte per separator and one for the final run, if every run fits.
     fn runs(&self) -> Option<(Vec<u8>, u8)> {
         let mut seps = Vec::new();
         let mut run = 0u8;
@@ -302,13 +328,15 @@ impl NameShape {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+// ---- reader ------------------------------------------------------------------------------------
+
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8, PayloadError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, PayloadError> {
         let b = *self.bytes.get(self.pos).ok_or(PayloadError::Corrupt("payload ends early"))?;
         self.pos += 1;
         Ok(b)
@@ -321,7 +349,7 @@ impl Reader<'_> {
         Ok(slice)
     }
 
-    fn varint(&mut self) -> Result<u64, PayloadError> {
+    pub(crate) fn varint(&mut self) -> Result<u64, PayloadError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -342,25 +370,25 @@ impl Reader<'_> {
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
-    fn radix(&mut self, n: usize, radix: u128) -> Result<Vec<u8>, PayloadError> {
+    fn radix(&mut self, n: usize, alphabet: &[u8]) -> Result<String, PayloadError> {
+        let radix = alphabet.len() as u128;
         let mut symbols = Vec::with_capacity(n);
-        let per_chunk = chunk_len(radix);
         let mut left = n;
         while left > 0 {
-            let k = left.min(per_chunk);
+            let k = left.min(chunk_len(radix));
             let mut value = self.take(chunk_bytes(radix, k))?.iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b));
             if radix_power(radix, k).is_some_and(|limit| value >= limit) {
                 return Err(PayloadError::Corrupt("packed text out of range"));
             }
             let start = symbols.len();
             for _ in 0..k {
-                symbols.push((value % radix) as u8);
+                symbols.push(alphabet[(value % radix) as usize]);
                 value /= radix;
             }
             symbols[start..].reverse();
             left -= k;
         }
-        Ok(symbols)
+        Ok(symbols.into_iter().map(char::from).collect())
     }
 
     fn utf8(&mut self, n: usize) -> Result<String, PayloadError> {
@@ -368,7 +396,12 @@ impl Reader<'_> {
         String::from_utf8(bytes.to_vec()).map_err(|_| PayloadError::Corrupt("text is not UTF-8"))
     }
 
-    fn utf8_char(&mut self) -> Result<char, PayloadError> {
+    fn letter(&mut self, han: bool) -> Result<char, PayloadError> {
+        if han {
+            let b = self.take(2)?;
+            let offset = u32::from(u16::from_be_bytes([b[0], b[1]]));
+            return char::from_u32(HAN_FIRST + offset).filter(|&c| is_han(c)).ok_or(PayloadError::Corrupt("letter out of range"));
+        }
         let lead = *self.bytes.get(self.pos).ok_or(PayloadError::Corrupt("payload ends early"))?;
         let len = match lead {
             0x00..=0x7f => 1,
@@ -383,34 +416,45 @@ impl Reader<'_> {
     fn packed_str(&mut self) -> Result<String, PayloadError> {
         let header = self.byte()?;
         let len = usize::from(header & 0x3f);
-        match header >> 6 {
-            0 => Ok(self.radix(len, 10)?.into_iter().map(|d| char::from(b'0' + d)).collect()),
-            1 => Ok(self.radix(len, TEXT_ALPHABET.len() as u128)?.into_iter().map(|i| char::from(TEXT_ALPHABET[usize::from(i)])).collect()),
-            2 => self.utf8(len),
-            _ => Err(PayloadError::Corrupt("unknown text form")),
+        match STRING_FORMS.get(usize::from(header >> 6)) {
+            Some(alphabet) => self.radix(len, alphabet),
+            None => self.utf8(len),
         }
     }
 
     fn masked_id(&mut self) -> Result<String, PayloadError> {
-        let header = self.byte()?;
-        match header {
-            0..=4 => {
-                let tail = self.radix(usize::from(header), ID_ALPHABET.len() as u128)?;
-                Ok(MASKED_ID_STARS.chars().chain(tail.into_iter().map(|i| char::from(ID_ALPHABET[usize::from(i)]))).collect())
+        let first = self.byte()?;
+        match first >> 5 {
+            n @ 0..=4 => {
+                let rest = self.take(2)?;
+                let mut value = u32::from_be_bytes([0, first & 0x1f, rest[0], rest[1]]);
+                let n = usize::from(n);
+                if value >= 36u32.pow(n as u32) {
+                    return Err(PayloadError::Corrupt("masked ID out of range"));
+                }
+                let mut tail = vec![b'0'; n];
+                for slot in tail.iter_mut().rev() {
+                    *slot = ID_ALPHABET[(value % 36) as usize];
+                    value /= 36;
+                }
+                Ok(MASKED_ID_STARS.chars().chain(tail.into_iter().map(char::from)).collect())
             }
-            0x80.. => self.utf8(usize::from(header & 0x7f)),
+            0b111 => self.utf8(usize::from(first & 0x1f)),
             _ => Err(PayloadError::Corrupt("unknown masked ID form")),
         }
     }
 
     fn masked_name(&mut self) -> Result<String, PayloadError> {
         let header = self.byte()?;
-        let has_last = header & 0x20 != 0;
+        let (has_last, first_han, last_han) = (header & 0x20 != 0, header & 0x10 != 0, header & 0x08 != 0);
         let mut name = String::new();
         match header >> 6 {
             0 => {
-                name.push(self.utf8_char()?);
-                let seps = self.byte()?;
+                name.push(self.letter(first_han)?);
+                let seps = match header & 7 {
+                    7 => self.byte()?,
+                    n => n,
+                };
                 for _ in 0..seps {
                     let b = self.byte()?;
                     if b >> 6 == 0 {
@@ -419,14 +463,20 @@ impl Reader<'_> {
                     name.extend(std::iter::repeat_n(MASK, usize::from(b & 0x3f)));
                     name.push(middle_char(b >> 6));
                 }
-                let tail = self.byte()?;
-                name.extend(std::iter::repeat_n(MASK, usize::from(tail)));
+                name.extend(std::iter::repeat_n(MASK, usize::from(self.byte()?)));
             }
             1 => {
-                name.push(self.utf8_char()?);
-                let len = usize::from(self.byte()?);
-                let packed = self.take(len.div_ceil(4))?;
+                name.push(self.letter(first_han)?);
+                let last = if has_last { Some(self.letter(last_han)?) } else { None };
+                let packed = self.take(self.bytes.len() - self.pos)?;
+                let len = match (header & 7, packed.len()) {
+                    (0, n) => n * 4,
+                    (r @ 1..=3, n @ 1..) => (n - 1) * 4 + usize::from(r),
+                    _ => return Err(PayloadError::Corrupt("bad name length")),
+                };
                 name.extend((0..len).map(|i| middle_char(packed[i / 4] >> (6 - 2 * (i % 4)) & 3)));
+                name.extend(last);
+                return Ok(name);
             }
             2 => {
                 let len = usize::from(self.byte()?);
@@ -435,7 +485,7 @@ impl Reader<'_> {
             _ => return Err(PayloadError::Corrupt("unknown name form")),
         }
         if has_last {
-            name.push(self.utf8_char()?);
+            name.push(self.letter(last_han)?);
         }
         Ok(name)
     }
@@ -458,89 +508,102 @@ mod tests {
         }
     }
 
+    fn round_trip(p: &CodePayload) -> Result<CodePayload, PayloadError> {
+        decode(&encode(p)?, p.serial)
+    }
+
     #[test]
-    fn names_round_trip_in_the_expected_form() {
-        // (masked name, form in the header's top bits)
+    fn names_round_trip_in_the_expected_form_and_size() {
+        // (masked name, form, bytes). Runs cost one byte per separator plus the final run;
+        // the 2-bit form a quarter byte per middle character.
         let cases = [
-            // Runs cost count + one byte per separator + final run; 2-bit costs length + m/4.
-            ("张", 1),
-            ("张*", 0),
-            ("李*民", 0),
-            ("欧**娜", 0),
-            ("买**·*力", 1),
-            ("J*** ****h", 0),
-            ("M*********-********r", 0),
-            ("A-*", 1),
-            ("𠀀*𠀁", 0),
-            // Many one-letter words: the 2-bit form is shorter.
-            ("A * * * * * * * * * * * * * * * * * * * * * * *Z", 1),
+            ("张", 1, 1 + 2),
+            ("张*", 0, 1 + 2 + 1),
+            ("李*民", 0, 1 + 2 + 1 + 2),
+            ("欧**娜", 0, 1 + 2 + 1 + 2),
+            ("买**·*力", 1, 1 + 2 + 2 + 1),
+            ("J*** ****h", 0, 1 + 1 + 1 + 1 + 1),
+            ("M*********-********r", 0, 1 + 1 + 1 + 1 + 1),
+            ("A-*", 1, 1 + 1 + 1),
+            // Outside the two-byte Han range: UTF-8.
+            ("𠀀*𠀁", 0, 1 + 4 + 1 + 4),
+            ("Ä*ö", 0, 1 + 2 + 1 + 2),
+            // Seven or more separators need a count byte in the run form.
+            ("A*-*-*-*-*-*-*-*Z", 1, 1 + 1 + 1 + 4),
+            ("A*****-*****-*****-*****-*****-*****-*****-*****Z", 0, 1 + 1 + 1 + 7 + 1 + 1),
+            ("A*** *** *** *** *** *** *** ***Z", 1, 1 + 1 + 1 + 8),
+            // Many one-letter words: the 2-bit form bounds the size.
+            ("A * * * * * * * * * * * * * * * * * * * * * * *Z", 1, 1 + 1 + 1 + 12),
             // Not of the masked shape (an unmasked name, a bullet not normalised): stored raw.
-            ("张三丰", 2),
-            ("*三", 2),
-            ("", 2),
-            ("买买提•艾力", 2),
+            ("张三丰", 2, 2 + 9),
+            ("*三", 2, 2 + 4),
+            ("", 2, 2),
+            ("买买提•艾力", 2, 2 + 18),
         ];
-        for (name, form) in cases {
+        for (name, form, size) in cases {
+            let mut out = Vec::new();
+            put_masked_name(&mut out, name).unwrap();
+            assert_eq!((out[0] >> 6, out.len()), (form, size), "{name:?}");
             let p = sample(name, "2022110101");
-            let bytes = encode(&p).unwrap();
-            assert_eq!(decode(&bytes), Ok(p.clone()), "{name:?}");
-            let mut r = Reader { bytes: &bytes, pos: 0 };
-            r.varint().unwrap();
-            r.byte().unwrap();
-            r.zigzag().unwrap();
-            r.varint().unwrap();
-            r.packed_str().unwrap();
-            r.packed_str().unwrap();
-            r.masked_id().unwrap();
-            assert_eq!(bytes[r.pos] >> 6, form, "{name:?}");
+            assert_eq!(round_trip(&p), Ok(p.clone()), "{name:?}");
         }
     }
 
     #[test]
-    fn strings_and_ids_round_trip() {
-        let student_nos = ["", "0", "0042", "20221101010203040506", "2022A1101", "S2022-110_1./x", "学2022", &"9".repeat(63)];
-        let ids = ["*****8746", "*****874X", "*****", "*****A1", "8746", "*****8746X", "*****87x6", "****·8746"];
-        for (no, id) in student_nos.iter().zip(ids.iter().cycle()) {
-            let mut p = sample("张*", no);
-            p.masked_id = (*id).into();
-            assert_eq!(decode(&encode(&p).unwrap()), Ok(p.clone()), "{no:?} {id:?}");
+    fn strings_take_the_smallest_alphabet_and_round_trip() {
+        // (学号, form, bytes including the header)
+        let cases = [
+            ("", 0, 1),
+            ("0042", 0, 1 + 2),
+            ("2022110101", 0, 1 + 5),
+            ("20221101010203040506", 0, 1 + 9),
+            ("2022ZY0101", 1, 1 + 7),
+            ("S2022-110101-ABCDEFG", 1, 1 + 14),
+            ("s2022_110101./abcdef", 2, 1 + 16),
+            ("学2022", 3, 1 + 7),
+        ];
+        for (no, form, size) in cases {
+            let mut out = Vec::new();
+            put_packed_str(&mut out, no, "student_no").unwrap();
+            assert_eq!((out[0] >> 6, out.len()), (form, size), "{no:?}");
+            let p = sample("张*", no);
+            assert_eq!(round_trip(&p), Ok(p.clone()), "{no:?}");
         }
-        for id in ids {
+        assert_eq!(round_trip(&sample("张*", &"9".repeat(63))).map(|p| p.student_no.len()), Ok(63));
+    }
+
+    #[test]
+    fn masked_ids_round_trip() {
+        let compact = ["*****8746", "*****874X", "*****", "*****A1", "*****ZZZZ", "*****0000"];
+        let raw = ["8746", "*****8746X", "*****87x6", "****·8746", ""];
+        for (id, size) in compact.iter().map(|id| (id, 3)).chain(raw.iter().map(|id| (id, 1 + id.len()))) {
+            let mut out = Vec::new();
+            put_masked_id(&mut out, id).unwrap();
+            assert_eq!(out.len(), size, "{id:?}");
             let mut p = sample("张*", "1");
-            p.masked_id = id.into();
-            assert_eq!(decode(&encode(&p).unwrap()).map(|d| d.masked_id), Ok(id.to_string()));
+            p.masked_id = (*id).into();
+            assert_eq!(round_trip(&p), Ok(p.clone()), "{id:?}");
         }
     }
 
     #[test]
-    fn numbers_and_dates_round_trip_at_their_limits() {
+    fn levels_cohorts_and_dates_round_trip_at_their_limits() {
         let dates = [(2000, 1, 1), (2026, 6, 30), (2044, 11, 9), (2199, 12, 31)];
-        for (serial, cohort) in [(0, 2026), (u64::MAX, 1949), (1 << 63, 2100), (127, i32::MAX), (128, i32::MIN)] {
+        for cohort in [2000, 2026, 2062, 2063, 1999, 1949, i32::MAX, i32::MIN] {
             for (y, m, d) in dates {
-                let mut p = sample("李*民", "2022110101");
-                p.serial = serial;
-                p.cohort = cohort;
-                p.issued_on = NaiveDate::from_ymd_opt(y, m, d).unwrap();
                 for level in Level::ALL {
-                    p.level = level;
-                    assert_eq!(decode(&encode(&p).unwrap()), Ok(p.clone()));
+                    let mut p = sample("李*民", "2022110101");
+                    (p.cohort, p.level, p.issued_on) = (cohort, level, NaiveDate::from_ymd_opt(y, m, d).unwrap());
+                    assert_eq!(round_trip(&p), Ok(p.clone()));
                 }
             }
         }
     }
 
     #[test]
-    fn packing_is_compact() {
-        // A typical code: 4-digit serial, 10-digit 学号, two-letter name.
-        let p = sample("张*", "2022110101");
-        // serial 2 · level 1 · cohort 1 · date 2 · 学号 1+5 · school 1+5 · ID 1+3 ·
-        // name: header 1, 张 3, separator count 1, final run 1
-        assert_eq!(encode(&p).unwrap().len(), 2 + 1 + 1 + 2 + 6 + 6 + 4 + 6);
-        // 50 Latin letters in one word: the run form takes 5 bytes, not 50.
-        let mut long = sample(&format!("M{}n", "*".repeat(48)), "20221101010203040506");
-        long.serial = u64::MAX;
-        // 20 digits are below 2^67: 9 bytes.
-        assert_eq!(encode(&long).unwrap().len(), 10 + 1 + 1 + 2 + (1 + 9) + 6 + 4 + 5);
+    fn a_typical_payload_is_small() {
+        // level+cohort 1 · date 2 · 学号 1+5 · school 1+5 · ID 3 · name 1+2+1
+        assert_eq!(encode(&sample("张*", "2022110101")).unwrap().len(), 1 + 2 + 6 + 6 + 3 + 4);
     }
 
     #[test]
@@ -551,27 +614,39 @@ mod tests {
         p.school_code = "学".repeat(22);
         assert_eq!(encode(&p), Err(PayloadError::TooLong { field: "school_code", max: 63 }));
         let mut p = sample("张*", "1");
+        p.masked_id = "#".repeat(32);
+        assert_eq!(encode(&p), Err(PayloadError::TooLong { field: "masked_id", max: 31 }));
+        let mut p = sample("张*", "1");
         p.issued_on = NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
         assert_eq!(encode(&p), Err(PayloadError::OutOfRange { field: "issued_on" }));
     }
 
     #[test]
     fn damaged_bytes_are_errors_not_panics() {
-        let good = encode(&sample("买**·*力", "2022A1101")).unwrap();
-        for len in 0..good.len() {
-            assert!(decode(&good[..len]).is_err(), "prefix of {len} bytes");
-        }
-        let mut longer = good.clone();
-        longer.push(0);
-        assert_eq!(decode(&longer), Err(PayloadError::Corrupt("unexpected bytes after the last field")));
-        // Every single-byte value at every position: never a panic.
-        for pos in 0..good.len() {
-            for v in 0..=255u8 {
-                let mut b = good.clone();
-                b[pos] = v;
-                let _ = decode(&b);
+        for p in [sample("买**·*力", "2022A1101"), sample("J*** ****h", "s2022_1"), sample("张三", "学1"), sample("张", "1")] {
+            let good = encode(&p).unwrap();
+            // (The sealed payload cannot be cut without failing authentication; here it only
+            // has to not read back as the original.)
+            for len in 0..good.len() {
+                assert_ne!(decode(&good[..len], p.serial), Ok(p.clone()), "prefix of {len} bytes");
+            }
+            let mut longer = good.clone();
+            longer.push(0);
+            assert_ne!(decode(&longer, p.serial), Ok(p.clone()));
+            // Every value at every position: an error or some payload, never a panic.
+            for pos in 0..good.len() {
+                for v in 0..=255u8 {
+                    let mut b = good.clone();
+                    b[pos] = v;
+                    let _ = decode(&b, 1);
+                }
             }
         }
-        assert_eq!(decode(&[0xff; 11]), Err(PayloadError::Corrupt("number out of range")));
+        // A run-form name leaves no room for stray bytes after it.
+        let mut longer = encode(&sample("张*", "1")).unwrap();
+        longer.push(0);
+        assert_eq!(decode(&longer, 1), Err(PayloadError::Corrupt("unexpected bytes after the last field")));
+        let mut r = Reader { bytes: &[0xff; 11], pos: 0 };
+        assert_eq!(r.varint(), Err(PayloadError::Corrupt("number out of range")));
     }
 }
