@@ -7,6 +7,7 @@
 
 pub mod base45;
 pub mod keyring;
+mod pack;
 pub mod payload;
 pub mod qr;
 pub mod token;

@@ -18,6 +18,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::pack::{Reader, put_radix, put_varint, put_zigzag, symbols_in};
 use crate::domain::{Level, Student, mask_id, mask_name};
 
 /// The decrypted content of a collection code (SPEC §5).
@@ -123,48 +124,7 @@ pub(crate) fn decode(bytes: &[u8], serial: u64) -> Result<CodePayload, PayloadEr
     Ok(CodePayload { serial, student_no, masked_name, masked_id, school_code, level, cohort, issued_on })
 }
 
-// ---- writers -----------------------------------------------------------------------------------
-
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8 & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_zigzag(out: &mut Vec<u8>, v: i64) {
-    put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
-}
-
-/// `radix^n`, if it fits a `u128`.
-fn radix_power(radix: u128, n: usize) -> Option<u128> {
-    (0..n).try_fold(1u128, |acc, _| acc.checked_mul(radix))
-}
-
-/// How many symbols one `u128` chunk holds.
-fn chunk_len(radix: u128) -> usize {
-    (1..).take_while(|&n| radix_power(radix, n).is_some()).last().unwrap_or(1)
-}
-
-/// Bytes needed for any value below `radix^n`.
-fn chunk_bytes(radix: u128, n: usize) -> usize {
-    let max = radix_power(radix, n).map_or(u128::MAX, |p| p - 1);
-    (128 - max.leading_zeros() as usize).div_ceil(8)
-}
-
-/// Writes symbols (each `< radix`) as big-endian numbers, one `u128` chunk at a time.
-fn put_radix(out: &mut Vec<u8>, symbols: &[u8], radix: u128) {
-    for chunk in symbols.chunks(chunk_len(radix)) {
-        let value = chunk.iter().fold(0u128, |acc, &s| acc * radix + u128::from(s));
-        let n = chunk_bytes(radix, chunk.len());
-        out.extend_from_slice(&value.to_be_bytes()[16 - n..]);
-    }
-}
-
-fn symbols_in(s: &str, alphabet: &[u8]) -> Option<Vec<u8>> {
-    s.bytes().map(|b| alphabet.iter().position(|&a| a == b).map(|i| i as u8)).collect()
-}
+// ---- field writers ----------------------------------------------------------------------------
 
 /// 学号 and school code: header `form << 6 | length` (length ≤ 63), then the body: forms 0–2 are
 /// the string's symbols in [`STRING_FORMS`]`[form]` packed as a number, form 3 is UTF-8 bytes.
@@ -328,74 +288,9 @@ impl NameShape {
     }
 }
 
-// ---- reader ------------------------------------------------------------------------------------
-
-pub(crate) struct Reader<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) pos: usize,
-}
+// ---- field readers ----------------------------------------------------------------------------
 
 impl Reader<'_> {
-    pub(crate) fn byte(&mut self) -> Result<u8, PayloadError> {
-        let b = *self.bytes.get(self.pos).ok_or(PayloadError::Corrupt("payload ends early"))?;
-        self.pos += 1;
-        Ok(b)
-    }
-
-    fn take(&mut self, n: usize) -> Result<&[u8], PayloadError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or(PayloadError::Corrupt("payload ends early"))?;
-        let slice = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(slice)
-    }
-
-    pub(crate) fn varint(&mut self) -> Result<u64, PayloadError> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            let part = u64::from(b & 0x7f);
-            if shift == 63 && part > 1 {
-                return Err(PayloadError::Corrupt("number out of range"));
-            }
-            value |= part << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(PayloadError::Corrupt("number out of range"))
-    }
-
-    fn zigzag(&mut self) -> Result<i64, PayloadError> {
-        let v = self.varint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
-    }
-
-    fn radix(&mut self, n: usize, alphabet: &[u8]) -> Result<String, PayloadError> {
-        let radix = alphabet.len() as u128;
-        let mut symbols = Vec::with_capacity(n);
-        let mut left = n;
-        while left > 0 {
-            let k = left.min(chunk_len(radix));
-            let mut value = self.take(chunk_bytes(radix, k))?.iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b));
-            if radix_power(radix, k).is_some_and(|limit| value >= limit) {
-                return Err(PayloadError::Corrupt("packed text out of range"));
-            }
-            let start = symbols.len();
-            for _ in 0..k {
-                symbols.push(alphabet[(value % radix) as usize]);
-                value /= radix;
-            }
-            symbols[start..].reverse();
-            left -= k;
-        }
-        Ok(symbols.into_iter().map(char::from).collect())
-    }
-
-    fn utf8(&mut self, n: usize) -> Result<String, PayloadError> {
-        let bytes = self.take(n)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| PayloadError::Corrupt("text is not UTF-8"))
-    }
-
     fn letter(&mut self, han: bool) -> Result<char, PayloadError> {
         if han {
             let b = self.take(2)?;
@@ -646,7 +541,5 @@ mod tests {
         let mut longer = encode(&sample("张*", "1")).unwrap();
         longer.push(0);
         assert_eq!(decode(&longer, 1), Err(PayloadError::Corrupt("unexpected bytes after the last field")));
-        let mut r = Reader { bytes: &[0xff; 11], pos: 0 };
-        assert_eq!(r.varint(), Err(PayloadError::Corrupt("number out of range")));
     }
 }

@@ -22,7 +22,8 @@ use aes_gcm::Aes256Gcm;
 
 use super::base45::{self, Base45Error};
 use super::keyring::Keyring;
-use super::payload::{self, CodePayload, PayloadError, Reader};
+use super::pack::{Reader, put_varint};
+use super::payload::{self, CodePayload, PayloadError};
 use crate::i18n::{Lang, lang, tr};
 
 /// What every token starts with; the digit is the token format version.
@@ -160,7 +161,7 @@ pub fn issue(payload: &CodePayload, keyring: &Keyring) -> Result<IssuedToken, Is
     header.extend_from_slice(&key_id.to_be_bytes());
     // Checked below: a token within budget has a body far shorter than 256 bytes.
     header.push((plaintext.len() + TAG_LEN).min(255) as u8);
-    payload::put_varint(&mut header, payload.serial);
+    put_varint(&mut header, payload.serial);
     header.extend_from_slice(&salt);
     let chars = PREFIX.len() + base45::encoded_len(header.len() + plaintext.len() + TAG_LEN);
     if chars > MAX_TOKEN_CHARS {
