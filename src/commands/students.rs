@@ -1,5 +1,6 @@
 //! `caiji students list`.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -149,7 +150,11 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record(headers(reveal))?;
             let mut write = |row: StudentRow| -> std::io::Result<()> {
-                w.write_record(cells(&row, reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
+                let cells = cells(&row, reveal);
+                w.write_record(cells.iter().map(|c| strip_controls(c)).map(|c| match c {
+                    std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.as_bytes()),
+                    std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.into_bytes()),
+                }))?;
                 Ok(())
             };
             stream(store.as_ref(), &filter, &mut write).await?;
@@ -157,7 +162,8 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
         }
         Format::Table => {
             let rows = store.list_students(&filter).await?;
-            let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, reveal)).collect();
+            let body: Vec<Vec<String>> =
+                rows.iter().map(|r| cells(r, reveal).into_iter().map(|c| c.into_owned()).collect()).collect();
             out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
             writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
         }
@@ -186,25 +192,25 @@ fn headers(reveal: bool) -> Vec<&'static str> {
     ]
 }
 
-fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
+fn cells(row: &StudentRow, reveal: bool) -> [Cow<'_, str>; 14] {
     let s = &row.student;
     let zh = lang() == Lang::Zh;
-    let yes_no = |b: bool| if b { tr("是", "yes") } else { tr("否", "no") }.to_string();
-    vec![
-        s.student_no.clone(),
-        if row.withdrawn { format!("{}{}", s.name, tr("（已退出）", " (withdrawn)")) } else { s.name.clone() },
-        if reveal { s.id_number.clone() } else { mask_id(&s.id_number) },
-        if zh { s.id_type.label_zh() } else { s.id_type.code() }.to_string(),
-        s.college.clone(),
-        s.major.clone(),
-        s.class.clone(),
-        if zh { s.level.label_zh() } else { s.level.code() }.to_string(),
-        s.counselor.clone(),
-        s.cohort.to_string(),
-        status_text(row.code_status.code()).to_string(),
-        row.session_id.map(|id| id.to_string()).unwrap_or_default(),
+    let yes_no = |b: bool| Cow::Borrowed(if b { tr("是", "yes") } else { tr("否", "no") });
+    [
+        Cow::Borrowed(s.student_no.as_str()),
+        if row.withdrawn { Cow::Owned(format!("{}{}", s.name, tr("（已退出）", " (withdrawn)"))) } else { Cow::Borrowed(s.name.as_str()) },
+        if reveal { Cow::Borrowed(s.id_number.as_str()) } else { Cow::Owned(mask_id(&s.id_number)) },
+        Cow::Borrowed(if zh { s.id_type.label_zh() } else { s.id_type.code() }),
+        Cow::Borrowed(s.college.as_str()),
+        Cow::Borrowed(s.major.as_str()),
+        Cow::Borrowed(s.class.as_str()),
+        Cow::Borrowed(if zh { s.level.label_zh() } else { s.level.code() }),
+        Cow::Borrowed(s.counselor.as_str()),
+        Cow::Owned(s.cohort.to_string()),
+        Cow::Borrowed(status_text(row.code_status.code())),
+        row.session_id.map(|id| Cow::Owned(id.to_string())).unwrap_or(Cow::Borrowed("")),
         yes_no(row.checked_in),
-        status_text(row.photo_status.code()).to_string(),
+        Cow::Borrowed(status_text(row.photo_status.code())),
     ]
 }
 

@@ -8,6 +8,7 @@ mod mysql;
 mod postgres;
 mod source;
 mod sqlite;
+mod sqlite_read;
 pub(crate) mod students;
 
 use std::fmt;

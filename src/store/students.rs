@@ -316,40 +316,7 @@ macro_rules! impl_student_store {
             }
 
             async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
-                use futures_util::TryStreamExt;
-                use sqlx::Row;
-                let (sql, args) = student_rows_query(filter);
-                let sql = Self::DIALECT.sql(&sql).into_owned();
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in args {
-                    query = query.bind(a);
-                }
-                let mut rows = query.fetch(&self.pool);
-                let mut count = 0;
-                while let Some(r) = rows.try_next().await? {
-                    let code_st: Option<String> = r.try_get(14)?;
-                    let checked: String = r.try_get(16)?;
-                    let photo_st: Option<String> = r.try_get(17)?;
-                    count += 1;
-                    sink(StudentRow {
-                        id: r.try_get(0)?,
-                        student: decode_student(&r, 1)?,
-                        withdrawn: r.try_get(13)?,
-                        code_status: match code_st.as_deref() {
-                            Some("active") => crate::store::CodeStatus::Active,
-                            Some(_) => crate::store::CodeStatus::Revoked,
-                            None => crate::store::CodeStatus::None,
-                        },
-                        session_id: r.try_get(15)?,
-                        checked_in: checked == "y",
-                        photo_status: match photo_st.as_deref() {
-                            Some("valid") => crate::store::PhotoStatus::Valid,
-                            Some(_) => crate::store::PhotoStatus::Invalid,
-                            None => crate::store::PhotoStatus::Missing,
-                        },
-                    })?;
-                }
-                Ok(count)
+                self.stream_students(filter, sink).await
             }
 
             async fn counts(&self) -> Result<Counts> {
@@ -361,20 +328,78 @@ macro_rules! impl_student_store {
     };
 }
 
+/// Streams students through sqlx (PostgreSQL, MySQL).
+macro_rules! impl_generic_stream {
+    ($store:ty) => {
+        impl $store {
+        async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let (sql, args) = student_rows_query(filter);
+        let sql = Self::DIALECT.sql(&sql).into_owned();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let mut rows = query.fetch(&self.pool);
+        let mut count = 0;
+        while let Some(r) = rows.try_next().await? {
+            let code_st: Option<String> = r.try_get(14)?;
+            let checked: String = r.try_get(16)?;
+            let photo_st: Option<String> = r.try_get(17)?;
+            count += 1;
+            sink(StudentRow {
+                id: r.try_get(0)?,
+                student: decode_student(&r, 1)?,
+                withdrawn: r.try_get(13)?,
+                code_status: match code_st.as_deref() {
+                    Some("active") => crate::store::CodeStatus::Active,
+                    Some(_) => crate::store::CodeStatus::Revoked,
+                    None => crate::store::CodeStatus::None,
+                },
+                session_id: r.try_get(15)?,
+                checked_in: checked == "y",
+                photo_status: match photo_st.as_deref() {
+                    Some("valid") => crate::store::PhotoStatus::Valid,
+                    Some(_) => crate::store::PhotoStatus::Invalid,
+                    None => crate::store::PhotoStatus::Missing,
+                },
+            })?;
+        }
+        Ok(count)
+    }
+        }
+    };
+}
+
 mod sqlite_impl {
     use super::*;
     use crate::store::SqliteStore;
     impl_student_store!(SqliteStore, sqlx::Sqlite);
+
+    impl SqliteStore {
+        /// SQLite reads the roster on the connection's own handle (see `sqlite_read`).
+        async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+            let mut conn = self.pool.acquire().await?;
+            let mut handle = conn.lock_handle().await?;
+            let raw = handle.as_raw_handle();
+            // SAFETY: the locked handle gives this task exclusive use of the open connection
+            // until `handle` drops at the end of this function.
+            tokio::task::block_in_place(|| unsafe { crate::store::sqlite_read::stream_students(raw, filter, sink) })
+        }
+    }
 }
 
 mod postgres_impl {
     use super::*;
     use crate::store::PgStore;
     impl_student_store!(PgStore, sqlx::Postgres);
+    impl_generic_stream!(PgStore);
 }
 
 mod mysql_impl {
     use super::*;
     use crate::store::MySqlStore;
     impl_student_store!(MySqlStore, sqlx::MySql);
+    impl_generic_stream!(MySqlStore);
 }

@@ -1,0 +1,142 @@
+//! A fast path for reading the whole roster from SQLite.
+//!
+//! sqlx hands every SQLite row from its worker thread to the async side one at a time, which costs
+//! about half a second for 100,000 students — more than the query itself. Listing and searching
+//! the roster read every row, so this module steps the same query directly on the connection's
+//! raw handle (borrowed from sqlx under its lock) and builds `StudentRow`s without the hand-off.
+
+use std::ffi::{c_int, CStr};
+use std::ptr::NonNull;
+
+use libsqlite3_sys as ffi;
+
+use super::students::{student_rows_query, StudentSink};
+use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentFilter, StudentRow};
+use crate::domain::{IdType, Level, Student};
+
+/// A prepared statement, finalized on drop.
+struct Statement(NonNull<ffi::sqlite3_stmt>);
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from a successful sqlite3_prepare_v2 and is finalized once.
+        unsafe {
+            ffi::sqlite3_finalize(self.0.as_ptr());
+        }
+    }
+}
+
+fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
+    // SAFETY: sqlite3_errmsg returns a valid NUL-terminated string owned by the connection.
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+    StoreError::Query(sqlx::Error::Protocol(format!("{what}: {message}")))
+}
+
+/// Runs the students query on `db` and feeds every row to `sink`.
+///
+/// # Safety
+/// `db` must be a valid, open connection that no other thread uses for the duration of the call
+/// (sqlx's `LockedSqliteHandle` guarantees this).
+pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+    let db = db.as_ptr();
+    let (sql, args) = student_rows_query(filter);
+    let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+    // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
+    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
+    let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
+        return Err(error(db, "prepare"));
+    };
+    let stmt = Statement(stmt);
+    for (i, arg) in args.iter().enumerate() {
+        // SAFETY: SQLITE_TRANSIENT makes SQLite copy the text before the call returns.
+        let rc = unsafe {
+            ffi::sqlite3_bind_text(stmt.0.as_ptr(), (i + 1) as c_int, arg.as_ptr().cast(), arg.len() as c_int, ffi::SQLITE_TRANSIENT())
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(error(db, "bind"));
+        }
+    }
+    let mut count = 0;
+    loop {
+        // SAFETY: the statement is valid until `stmt` drops.
+        match unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) } {
+            ffi::SQLITE_ROW => {
+                // SAFETY: we are positioned on a row of this statement.
+                let row = unsafe { decode(stmt.0.as_ptr()) }?;
+                sink(row)?;
+                count += 1;
+            }
+            ffi::SQLITE_DONE => return Ok(count),
+            _ => return Err(error(db, "step")),
+        }
+    }
+}
+
+/// Column `i` as text; NULL is None. Invalid UTF-8 (never written by caiji) is replaced.
+unsafe fn text(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<String> {
+    // SAFETY (whole fn): the caller is on a row; the pointer returned by sqlite3_column_text is
+    // valid for sqlite3_column_bytes bytes until the next step, and we copy it at once.
+    unsafe {
+        if ffi::sqlite3_column_type(stmt, i) == ffi::SQLITE_NULL {
+            return None;
+        }
+        let ptr = ffi::sqlite3_column_text(stmt, i);
+        let len = ffi::sqlite3_column_bytes(stmt, i);
+        if ptr.is_null() || len <= 0 {
+            return Some(String::new());
+        }
+        let bytes = std::slice::from_raw_parts(ptr, len as usize);
+        Some(match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        })
+    }
+}
+
+unsafe fn int(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<i64> {
+    // SAFETY: the caller is on a row of `stmt`.
+    unsafe { (ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL).then(|| ffi::sqlite3_column_int64(stmt, i)) }
+}
+
+/// One row of `student_rows_query` (column order fixed there).
+unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
+    let bad = |column: &str, value: &str| {
+        StoreError::Query(sqlx::Error::Decode(format!("unexpected {column} '{value}' in the students table").into()))
+    };
+    // SAFETY: forwarded from the caller: positioned on a row of the students query.
+    unsafe {
+        let t = |i| text(stmt, i).unwrap_or_default();
+        let id_type = t(3);
+        let level = t(8);
+        Ok(StudentRow {
+            id: int(stmt, 0).unwrap_or_default(),
+            student: Student {
+                student_no: t(1),
+                name: t(2),
+                id_type: IdType::parse(&id_type).ok_or_else(|| bad("id_type", &id_type))?,
+                id_number: t(4),
+                college: t(5),
+                major: t(6),
+                class: t(7),
+                level: Level::parse(&level).ok_or_else(|| bad("level", &level))?,
+                counselor: t(9),
+                cohort: int(stmt, 10).unwrap_or_default() as i32,
+                gender: text(stmt, 11),
+                phone: text(stmt, 12),
+            },
+            withdrawn: int(stmt, 13).unwrap_or_default() != 0,
+            code_status: match text(stmt, 14).as_deref() {
+                Some("active") => CodeStatus::Active,
+                Some(_) => CodeStatus::Revoked,
+                None => CodeStatus::None,
+            },
+            session_id: int(stmt, 15),
+            checked_in: text(stmt, 16).as_deref() == Some("y"),
+            photo_status: match text(stmt, 17).as_deref() {
+                Some("valid") => PhotoStatus::Valid,
+                Some(_) => PhotoStatus::Invalid,
+                None => PhotoStatus::Missing,
+            },
+        })
+    }
+}
