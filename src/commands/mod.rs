@@ -79,13 +79,23 @@ fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     if !dir.is_dir() {
-        anyhow::bail!("the folder {} does not exist; create it or choose another --database-url", dir.display());
+        anyhow::bail!(
+            "{} {} {}",
+            i18n::tr("文件夹", "the folder"),
+            dir.display(),
+            i18n::tr("不存在；请先创建它，或用 --database-url 指定其他位置", "does not exist; create it or choose another --database-url")
+        );
     }
     // Permission bits first: root may bypass them, but a folder marked read-only means "keep out".
     if std::fs::metadata(dir).map(|m| m.permissions().readonly()).unwrap_or(false) {
         anyhow::bail!(
-            "the folder {} is read-only; SQLite needs to write its database and journal there — make it writable or set CAIJI_HOME",
-            dir.display()
+            "{} {} {}",
+            i18n::tr("文件夹", "the folder"),
+            dir.display(),
+            i18n::tr(
+                "是只读的 (read-only)；SQLite 需要在那里写数据库和日志文件 —— 请改为可写，或设置 CAIJI_HOME",
+                "is read-only; SQLite needs to write its database and journal there — make it writable or set CAIJI_HOME"
+            )
         );
     }
     let probe = dir.join(format!(".caiji-write-test-{}", std::process::id()));
@@ -95,18 +105,35 @@ fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
             Ok(())
         }
         Err(e) => anyhow::bail!(
-            "the folder {} is not writable ({e}); SQLite needs to write there — fix its permissions or set CAIJI_HOME",
-            dir.display()
+            "{} {} {} ({e}){}",
+            i18n::tr("文件夹", "the folder"),
+            dir.display(),
+            i18n::tr("不可写", "is not writable"),
+            i18n::tr("；SQLite 需要在那里写文件 —— 请修改权限或设置 CAIJI_HOME", "; SQLite needs to write there — fix its permissions or set CAIJI_HOME")
         ),
     }
 }
 
+/// The login name of whoever runs caiji: `USER`/`LOGNAME`, else looked up from the process's uid
+/// (services and `su` sessions often have neither variable set).
 fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| !u.trim().is_empty())
+        .or_else(user_from_uid)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn user_from_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    })
 }
 
 /// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort.

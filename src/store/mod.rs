@@ -56,29 +56,75 @@ impl Backend {
     }
 }
 
-/// Errors from the storage layer. Each one is a single line that says what to do.
+/// Errors from the storage layer. Each one is a single line that says what to do, in the
+/// interface language.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unknown database URL '{url}': use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB")]
     UnknownScheme { url: String },
-    #[error("cannot connect to {url}: {reason} — check that the server is running and the URL is right")]
     Connect { url: String, reason: String },
-    #[error("cannot open {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("{url} is not a caiji database or is damaged ({reason}); restore it from a backup or point --database-url elsewhere")]
     Corrupt { url: String, reason: String },
-    #[error("the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database")]
     SchemaTooNew { found: i64, known: i64 },
-    #[error("the roster source {url} refused the query: {reason} — check [roster.source] query in config.toml")]
     Source { url: String, reason: String },
-    #[error("{0}")]
     NotFound(String),
-    #[error("cannot make the code's token: {0}")]
     Token(String),
-    #[error("cannot update the database schema: {0}")]
     Migrate(String),
-    #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::i18n::{lang, Lang};
+        let zh = lang() == Lang::Zh;
+        match self {
+            StoreError::UnknownScheme { url } if zh => write!(
+                f,
+                "无法识别的数据库地址 '{url}'：请使用 sqlite://路径、postgres://用户@主机/库 或 mysql://用户@主机/库"
+            ),
+            StoreError::UnknownScheme { url } => write!(
+                f,
+                "unknown database URL '{url}': use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
+            ),
+            StoreError::Connect { url, reason } if zh => {
+                write!(f, "无法连接 {url}：{reason} —— 请确认数据库服务器在运行、地址正确")
+            }
+            StoreError::Connect { url, reason } => {
+                write!(f, "cannot connect to {url}: {reason} — check that the server is running and the URL is right")
+            }
+            StoreError::Open { path, reason } if zh => write!(f, "无法打开 {path}：{reason}"),
+            StoreError::Open { path, reason } => write!(f, "cannot open {path}: {reason}"),
+            StoreError::Corrupt { url, reason } if zh => write!(
+                f,
+                "{url} 不是 caiji 数据库或已损坏（{reason}）；请从备份恢复，或用 --database-url 指定其他数据库"
+            ),
+            StoreError::Corrupt { url, reason } => write!(
+                f,
+                "{url} is not a caiji database or is damaged ({reason}); restore it from a backup or point --database-url elsewhere"
+            ),
+            StoreError::SchemaTooNew { found, known } if zh => write!(
+                f,
+                "数据库结构版本 {found} 比本程序支持的版本 {known} 新；请先升级 caiji (upgrade caiji) 再使用这个数据库"
+            ),
+            StoreError::SchemaTooNew { found, known } => write!(
+                f,
+                "the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database"
+            ),
+            StoreError::Source { url, reason } if zh => {
+                write!(f, "名单来源 {url} 拒绝执行查询：{reason} —— 请检查 config.toml 中 [roster.source] 的 query")
+            }
+            StoreError::Source { url, reason } => write!(
+                f,
+                "the roster source {url} refused the query: {reason} — check [roster.source] query in config.toml"
+            ),
+            StoreError::NotFound(what) => write!(f, "{what}"),
+            StoreError::Token(reason) if zh => write!(f, "无法生成采集码：{reason}"),
+            StoreError::Token(reason) => write!(f, "cannot make the code's token: {reason}"),
+            StoreError::Migrate(reason) if zh => write!(f, "无法更新数据库结构：{reason}"),
+            StoreError::Migrate(reason) => write!(f, "cannot update the database schema: {reason}"),
+            StoreError::Query(e) if zh => write!(f, "数据库错误：{}", sql_reason(e)),
+            StoreError::Query(e) => write!(f, "database error: {}", sql_reason(e)),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
