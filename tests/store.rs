@@ -3,7 +3,7 @@
 mod common;
 
 use caiji::domain::Level;
-use caiji::store::{self, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
+use caiji::store::{self, ReportStore, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
 use common::{exec, student, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
@@ -358,7 +358,68 @@ async fn codes_issue_revoke_reissue(db: &TestDb) {
     s.close().await;
 }
 
+/// Completion counts must equal what the student list says, group by group.
+async fn report_counts_match_student_list(db: &TestDb) {
+    use caiji::store::GroupBy;
+    use std::collections::BTreeMap;
+    let s = open(db).await;
+    let school = caiji::demo::generate(400, 7, 2026);
+    s.insert_students(&school.students).await.unwrap();
+    // a spread of states: codes for 3 in 4, two sessions, check-ins, valid and invalid photos, withdrawals
+    for q in [
+        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id, id, 1, student_no, 'active', '2026-01-01 00:00:00' FROM students WHERE id % 4 <> 0",
+        "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('上午场', '体育馆', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 400, '2026-01-01 00:00:00')",
+        "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('下午场', '体育馆', '2026-03-01 14:00:00', '2026-03-01 17:00:00', 400, '2026-01-01 00:00:00')",
+        "INSERT INTO assignments (session_id, student_id, assigned_at) SELECT (SELECT MIN(id) FROM sessions), id, '2026-02-01 00:00:00' FROM students WHERE id % 3 = 0",
+        "INSERT INTO assignments (session_id, student_id, assigned_at) SELECT (SELECT MAX(id) FROM sessions), id, '2026-02-01 00:00:00' FROM students WHERE id % 3 = 1",
+        "INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) SELECT (SELECT MIN(id) FROM sessions), id, id, 'A', 'op', '2026-03-01 09:00:00' FROM students WHERE id % 6 = 0",
+        "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT student_no, id, 30000, 0, 'h', 'valid', '2026-03-02 10:00:00' FROM students WHERE id % 6 = 0 AND id % 12 <> 0",
+        "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT name, id, 3000, 0, 'h', 'invalid', '2026-03-02 10:00:00' FROM students WHERE id % 12 = 0",
+        "UPDATE students SET withdrawn = TRUE WHERE id % 50 = 0",
+    ] {
+        exec(db, q).await.unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    let sessions: BTreeMap<i64, String> = [(1i64, "上午场".to_string()), (2, "下午场".to_string())].into();
+    let min_session: i64 = common::scalar(db, "SELECT MIN(id) FROM sessions").await;
+    for by in [GroupBy::College, GroupBy::Class, GroupBy::Counselor, GroupBy::Session, GroupBy::Level] {
+        let mut want: BTreeMap<String, [i64; 7]> = BTreeMap::new();
+        for r in &rows {
+            let key = match by {
+                GroupBy::College => r.student.college.clone(),
+                GroupBy::Class => r.student.class.clone(),
+                GroupBy::Counselor => r.student.counselor.clone(),
+                GroupBy::Level => r.student.level.code().to_string(),
+                GroupBy::Session => r.session_id.map(|id| sessions[&(id - min_session + 1)].clone()).unwrap_or_default(),
+            };
+            let e = want.entry(key).or_default();
+            e[0] += 1;
+            e[1] += (r.code_status == CodeStatus::Active) as i64;
+            e[2] += r.session_id.is_some() as i64;
+            e[3] += r.checked_in as i64;
+            e[4] += (r.photo_status == PhotoStatus::Valid) as i64;
+            e[5] += (r.photo_status == PhotoStatus::Invalid) as i64;
+            e[6] += (r.photo_status == PhotoStatus::Missing) as i64;
+        }
+        let got: BTreeMap<String, [i64; 7]> = s
+            .completion(by, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.group.clone(), [g.total, g.code_active, g.session_assigned, g.checked_in, g.photo_valid, g.photo_invalid, g.photo_missing]))
+            .collect();
+        assert_eq!(got, want, "{by:?}");
+        assert!(want.len() > 1, "{by:?} has several groups");
+    }
+    assert!(s.completion(GroupBy::College, Some(1999)).await.unwrap().is_empty());
+    let days = s.daily_progress().await.unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0].checked_in, rows.iter().filter(|r| r.checked_in).count() as i64 + common::scalar(db, "SELECT COUNT(*) FROM checkins c JOIN students s ON s.id = c.student_id WHERE s.withdrawn = TRUE").await);
+    s.close().await;
+}
+
 backend_tests! {
+    reports => report_counts_match_student_list;
     codes => codes_issue_revoke_reissue;
     roster_source => roster_source_is_read_only_text;
     import_idempotent => import_is_idempotent_and_audited;

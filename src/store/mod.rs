@@ -6,6 +6,7 @@ mod core;
 pub(crate) mod dialect;
 mod mysql;
 mod postgres;
+mod reports;
 mod source;
 mod sqlite;
 mod sqlite_read;
@@ -23,6 +24,7 @@ use crate::domain::Student;
 pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
+pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
 pub use students::{ImportOptions, ImportSummary, StudentStore};
@@ -229,7 +231,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + CodeStore + Send + Sync {
+pub trait Store: StudentStore + CodeStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;

@@ -197,3 +197,23 @@ pub fn student(no: &str, name: &str) -> caiji::domain::Student {
         phone: None,
     }
 }
+
+/// A single integer from raw SQL on the test database.
+pub async fn scalar(db: &TestDb, sql: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    let r: Result<i64, sqlx::Error> = match db.server {
+        Server::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut c).await
+        }
+        Server::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut c).await
+        }
+        Server::Mysql => {
+            let mut c = sqlx::MySqlConnection::connect(&db.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut c).await
+        }
+    };
+    r.expect("scalar query")
+}

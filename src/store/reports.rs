@@ -1,0 +1,187 @@
+//! Completion reports and the audit trail: aggregate queries, one per question staff ask.
+
+use async_trait::async_trait;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::{AuditEntry, AuditRecord, Result};
+
+/// How `completion` groups students.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    College,
+    Class,
+    Counselor,
+    Session,
+    Level,
+}
+
+impl GroupBy {
+    fn expression(self) -> &'static str {
+        match self {
+            GroupBy::College => "s.college",
+            GroupBy::Class => "s.class_name",
+            GroupBy::Counselor => "s.counselor",
+            // students without a session form the group ''
+            GroupBy::Session => "COALESCE(se.title, '')",
+            GroupBy::Level => "s.level",
+        }
+    }
+}
+
+/// One line of a completion report (withdrawn students are never counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GroupCounts {
+    pub group: String,
+    /// For `GroupBy::Class`, the college the class belongs to (for drill-down); else empty.
+    #[serde(skip)]
+    pub parent: String,
+    pub total: i64,
+    pub code_active: i64,
+    pub session_assigned: i64,
+    pub checked_in: i64,
+    pub photo_valid: i64,
+    pub photo_invalid: i64,
+    pub photo_missing: i64,
+}
+
+impl GroupCounts {
+    /// Valid photos / total, 0 for an empty group.
+    pub fn completion(&self) -> f64 {
+        if self.total == 0 { 0.0 } else { self.photo_valid as f64 / self.total as f64 }
+    }
+}
+
+/// One day of collection: check-ins made and valid photos recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DailyProgress {
+    pub day: NaiveDate,
+    pub checked_in: i64,
+    pub photo_valid: i64,
+}
+
+/// Narrows the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub student_no: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub limit: Option<i64>,
+}
+
+#[async_trait]
+pub trait ReportStore {
+    /// Completion per group, ordered by group name; `cohort` narrows to one 届.
+    async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>>;
+    /// Check-ins and valid photos per day, oldest first.
+    async fn daily_progress(&self) -> Result<Vec<DailyProgress>>;
+    /// Audit entries matching the filter, newest first.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+}
+
+fn completion_query(by: GroupBy, cohort: Option<i32>) -> String {
+    let group = by.expression();
+    let parent = if by == GroupBy::Class { "MIN(s.college)" } else { "''" };
+    let cohort = cohort.map(|c| format!(" AND s.cohort = {c}")).unwrap_or_default();
+    format!(
+        "SELECT {group} AS grp, {parent} AS parent, COUNT(*), \
+         COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id), \
+         COUNT(CASE WHEN p.st = 'valid' THEN 1 END), \
+         COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' THEN 1 END) \
+         FROM students s \
+         LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id \
+         LEFT JOIN (SELECT student_id, MAX(session_id) AS session_id FROM assignments GROUP BY student_id) a ON a.student_id = s.id \
+         LEFT JOIN sessions se ON se.id = a.session_id \
+         LEFT JOIN (SELECT DISTINCT student_id FROM checkins) k ON k.student_id = s.id \
+         LEFT JOIN (SELECT student_id, MAX(status) AS st FROM photos WHERE student_id IS NOT NULL GROUP BY student_id) p ON p.student_id = s.id \
+         WHERE s.withdrawn = FALSE{cohort} \
+         GROUP BY {group} ORDER BY {group}"
+    )
+}
+
+macro_rules! impl_report_store {
+    ($store:ty, $db:ty) => {
+        #[async_trait]
+        impl ReportStore for $store {
+            async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>> {
+                let rows = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, i64, i64)>(sqlx::AssertSqlSafe(
+                    completion_query(by, cohort),
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(group, parent, total, code_active, session_assigned, checked_in, photo_valid, photo_invalid)| {
+                        GroupCounts {
+                            group,
+                            parent,
+                            total,
+                            code_active,
+                            session_assigned,
+                            checked_in,
+                            photo_valid,
+                            photo_invalid,
+                            photo_missing: total - photo_valid - photo_invalid,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn daily_progress(&self) -> Result<Vec<DailyProgress>> {
+                let checkins: Vec<(NaiveDateTime,)> =
+                    sqlx::query_as("SELECT checked_in_at FROM checkins").fetch_all(&self.pool).await?;
+                let photos: Vec<(NaiveDateTime,)> =
+                    sqlx::query_as("SELECT checked_at FROM photos WHERE status = 'valid' AND student_id IS NOT NULL")
+                        .fetch_all(&self.pool)
+                        .await?;
+                // grouped here: each engine spells "the date of a timestamp" differently
+                let mut days: std::collections::BTreeMap<NaiveDate, (i64, i64)> = Default::default();
+                for (t,) in checkins {
+                    days.entry(t.date()).or_default().0 += 1;
+                }
+                for (t,) in photos {
+                    days.entry(t.date()).or_default().1 += 1;
+                }
+                Ok(days
+                    .into_iter()
+                    .map(|(day, (checked_in, photo_valid))| DailyProgress { day, checked_in, photo_valid })
+                    .collect())
+            }
+
+            async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, at, operator, action, student_no, detail FROM audit_log WHERE 1 = 1",
+                );
+                if let Some(no) = &filter.student_no {
+                    qb.push(" AND student_no = ").push_bind(no.clone());
+                }
+                if let Some(action) = &filter.action {
+                    qb.push(" AND action = ").push_bind(action.clone());
+                }
+                if let Some(since) = filter.since {
+                    qb.push(" AND at >= ").push_bind(since);
+                }
+                qb.push(" ORDER BY id DESC");
+                if let Some(limit) = filter.limit {
+                    qb.push(format!(" LIMIT {}", limit.max(0)));
+                }
+                let rows = qb
+                    .build_query_as::<(i64, NaiveDateTime, String, String, Option<String>, String)>()
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, at, operator, action, student_no, detail)| AuditRecord {
+                        id,
+                        at,
+                        entry: AuditEntry { operator, action, student_no, detail },
+                    })
+                    .collect())
+            }
+        }
+    };
+}
+
+impl_report_store!(super::SqliteStore, sqlx::Sqlite);
+impl_report_store!(super::PgStore, sqlx::Postgres);
+impl_report_store!(super::MySqlStore, sqlx::MySql);
