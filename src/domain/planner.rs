@@ -320,7 +320,7 @@ fn pack(colleges: &[(String, Vec<ClassDemand>)], capacities: &[u32], limit: Opti
     let mut used: Vec<u32> = Vec::new();
     let mut unplaced = Vec::new();
     let available = |i: usize| limit.is_none_or(|l| i < l);
-    let mut open = |i: usize, sessions: &mut Vec<Vec<PlannedGroup>>, used: &mut Vec<u32>| {
+    let open = |i: usize, sessions: &mut Vec<Vec<PlannedGroup>>, used: &mut Vec<u32>| {
         while sessions.len() <= i {
             sessions.push(Vec::new());
             used.push(0);

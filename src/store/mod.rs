@@ -7,6 +7,7 @@ mod mysql;
 mod postgres;
 mod source;
 mod sqlite;
+mod sessions;
 mod students;
 
 use std::fmt;
@@ -22,6 +23,10 @@ pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
+pub use sessions::{
+    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
+    SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,
+};
 pub use students::{ImportOptions, ImportSummary, StudentStore};
 
 /// The database engines caiji runs on.
@@ -70,6 +75,12 @@ pub enum StoreError {
     Source { url: String, reason: String },
     #[error("cannot update the database schema: {0}")]
     Migrate(String),
+    #[error("there is no session {0}; `caiji sessions list` shows the sessions")]
+    NoSuchSession(i64),
+    #[error("{session} has room for {room} more students but {wanted} were chosen; choose fewer students or add a session with `caiji sessions add`")]
+    OverCapacity { session: String, room: i64, wanted: i64 },
+    #[error("{students} of the planned students are no longer waiting for a session (the roster or the sessions changed meanwhile); nothing was saved — run `caiji sessions plan` again")]
+    PlanOutdated { students: usize },
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
 }
@@ -176,7 +187,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + Send + Sync {
+pub trait Store: StudentStore + SessionStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;
