@@ -478,6 +478,239 @@ async fn eight_stations_at_once(db: &TestDb) {
     s.close().await;
 }
 
+
+/// Runs the built `caiji` against the test database, in English, with `stdin` piped in.
+fn caiji(db: &TestDb, home: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    tokio::task::block_in_place(|| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_caiji"))
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .env("CAIJI_HOME", home)
+            .env("CAIJI_LANG", "en")
+            .env("CAIJI_OPERATOR", "tester")
+            .env_remove("CAIJI_STATION")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run caiji");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("caiji output")
+    })
+}
+
+fn ok(out: &std::process::Output, code: i32) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+async fn commands_end_to_end(db: &TestDb) {
+    let home = tempfile::tempdir().unwrap();
+    let s = open(db).await;
+    let mut roster = Vec::new();
+    for (prefix, class, college, n) in [("E", "英语2201", "外国语学院", 10), ("C", "软工2201", "计算机学院", 12), ("D", "软工2202", "计算机学院", 8)] {
+        for i in 1..=n {
+            roster.push(stu(&format!("{prefix}{i:04}"), "买买提·艾力", college, class));
+        }
+    }
+    s.insert_students(&roster).await.unwrap();
+    issue_codes(db).await;
+    let plan_args = |days: &'static str, dry: bool| {
+        let mut a = vec![
+            "sessions", "plan", "--from", "2099-03-02", "--days", days, "--slots", "08:30-09:30,14:00-15:00",
+            "--location", "体育馆, 一楼", "--rate", "12", "--college-order", "外国语学院", "--format", "json",
+        ];
+        if dry {
+            a.push("--dry-run");
+        }
+        a
+    };
+
+    // Dry run: the plan is printed, nothing is saved.
+    let dry = json(&ok(&caiji(db, home.path(), &plan_args("2", true), ""), 0));
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["placed"], 30);
+    assert_eq!(dry["created"], serde_json::json!([]));
+    let shape: Vec<Vec<(String, u64)>> = dry["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["groups"].as_array().unwrap().iter().map(|g| (g["class"].as_str().unwrap().to_string(), g["students"].as_u64().unwrap())).collect())
+        .collect();
+    assert_eq!(
+        shape,
+        vec![vec![("英语2201".to_string(), 10)], vec![("软工2201".to_string(), 12)], vec![("软工2202".to_string(), 8)]],
+        "college order first; a class never split; never over the 12 places"
+    );
+    assert_eq!(json(&ok(&caiji(db, home.path(), &["sessions", "list", "--format", "json"], ""), 0)), serde_json::json!([]));
+
+    // Too few days: said so, with what would fit.
+    let short = json(&ok(&caiji(db, home.path(), &plan_args("1", true), ""), 3));
+    assert_eq!(short["shortfall"], serde_json::json!({"students": 8, "more_days": 1, "stations_needed": 2}));
+    assert_eq!(short["unplaced"], serde_json::json!([{"college": "计算机学院", "class": "软工2202", "students": 8}]));
+
+    let done = json(&ok(&caiji(db, home.path(), &plan_args("2", false), ""), 0));
+    let created: Vec<i64> = done["created"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(created.len(), 3);
+    let list = json(&ok(&caiji(db, home.path(), &["sessions", "list", "--format", "json"], ""), 0));
+    let first = &list[0];
+    let keys: BTreeSet<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["assigned", "capacity", "checked_in", "ends_at", "id", "location", "starts_at", "title"].into_iter().collect());
+    assert_eq!(first["starts_at"], "2099-03-02 08:30");
+    assert_eq!(first["ends_at"], "2099-03-02 09:30");
+    assert_eq!(first["location"], "体育馆, 一楼");
+    let assigned: Vec<i64> = list.as_array().unwrap().iter().map(|s| s["assigned"].as_i64().unwrap()).collect();
+    assert_eq!(assigned, [10, 12, 8]);
+
+    // Check-in, one answer per line as SPEC §11 has it.
+    exec(db, "UPDATE codes SET status = 'revoked', revoked_at = '2026-02-01 09:00:00' WHERE token = 'CJ1:E0002'").await.unwrap();
+    let session = created[0].to_string();
+    let out = ok(
+        &caiji(db, home.path(), &["sessions", "checkin", &session, "--station", "A1", "--format", "json"],
+            "  cj1:e0001  \nCJ1:E0001\nCJ1:C0001\n\nnot a code\nCJ1:NOPE\nCJ1:E0002\nCJ1:E0003\n"),
+        0,
+    );
+    let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
+    for l in &lines {
+        let keys: BTreeSet<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["reason", "shot", "status", "student_no"].into_iter().collect(), "{l}");
+    }
+    let got: Vec<(&str, Option<&str>, Option<i64>)> =
+        lines.iter().map(|l| (l["status"].as_str().unwrap(), l["student_no"].as_str(), l["shot"].as_i64())).collect();
+    assert_eq!(
+        got,
+        [
+            ("checked_in", Some("E0001"), Some(1)),
+            ("already", Some("E0001"), Some(1)),
+            ("not_in_session", Some("C0001"), None),
+            ("invalid", None, None),
+            ("invalid", None, None),
+            ("revoked", Some("E0002"), None),
+            ("checked_in", Some("E0003"), Some(2)),
+        ],
+        "blank lines are skipped; every other line answered in order"
+    );
+    assert_eq!(lines[0]["reason"], serde_json::Value::Null);
+    assert!(lines[2]["reason"].as_str().unwrap().contains(&created[1].to_string()), "names their session: {}", lines[2]);
+    assert!(lines[5]["reason"].as_str().unwrap().contains("2026-02-01 09:00"), "says when: {}", lines[5]);
+
+    // A small session for walk-ins: the second one finds it full.
+    let add = ok(
+        &caiji(db, home.path(), &["sessions", "add", "--title", "补录", "--location", "图书馆", "--start", "2099-04-01 08:30", "--end", "2099-04-01 09:00", "--capacity", "1"], ""),
+        0,
+    );
+    let small = list.as_array().unwrap().len() as i64 + 1;
+    assert!(add.contains(&format!("Created session {small}")), "{add}");
+    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string(), "--allow-walk-in", "--format", "json"], "CJ1:C0002\nCJ1:C0003\n"), 0);
+    let statuses: Vec<String> = out.lines().map(|l| json(l)["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(statuses, ["checked_in", "full"]);
+    let table = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string()], "CJ1:C0002\n"), 0);
+    assert!(table.contains("already") && table.contains("shot 1") && table.contains("买**·*力") && !table.contains('\u{1b}'), "{table}");
+
+    // assign / unassign and bad input
+    let out = ok(&caiji(db, home.path(), &["sessions", "assign", &small.to_string(), "D0001", "NOPE"], ""), 3);
+    assert!(out.contains("NOPE") && out.contains("D0001"), "{out}");
+    let bad = caiji(db, home.path(), &["sessions", "add", "--title", "x", "--location", "y", "--start", "2099-04-01", "--end", "2099-04-01 09:00", "--capacity", "5"], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD HH:MM"));
+    let none = caiji(db, home.path(), &["sessions", "checkin", "9999"], "");
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no session 9999"));
+
+    // Exports
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("schedule.csv");
+    ok(&caiji(db, home.path(), &["sessions", "export", "-o", csv_path.to_str().unwrap()], ""), 0);
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows[0], "college,class,counselor,students,session,title,date,start,end,location");
+    assert_eq!(rows.len(), 1 + 3, "the three planned classes (the walk-in keeps the session they were given)");
+    assert!(rows.contains(&format!("外国语学院,英语2201,王老师,10,{},图像采集 外国语学院,2099-03-02,08:30,09:30,\"体育馆, 一楼\"", created[0]).as_str()), "{rows:?}");
+
+    let xlsx_path = dir.path().join("schedule.xlsx");
+    ok(&caiji(db, home.path(), &["sessions", "export", "-o", xlsx_path.to_str().unwrap(), "--by", "counselor"], ""), 0);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "Schedule").unwrap();
+    let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[..4], ["counselor", "college", "class", "students"]);
+    assert_eq!(range.height(), 4, "header and three classes");
+
+    let ics_path = dir.path().join("schedule.ics");
+    ok(&caiji(db, home.path(), &["sessions", "export", "-o", ics_path.to_str().unwrap()], ""), 0);
+    let text = std::fs::read_to_string(&ics_path).unwrap();
+    check_ics(&text, s.as_ref(), IcsZone::Shanghai).await;
+    ok(&caiji(db, home.path(), &["sessions", "export", "-o", ics_path.to_str().unwrap(), "--floating"], ""), 0);
+    let text = std::fs::read_to_string(&ics_path).unwrap();
+    check_ics(&text, s.as_ref(), IcsZone::Floating).await;
+
+    // Make-up: students whose session is over without a valid photo get a 补采 session.
+    s.insert_students(&nos(1..4).iter().map(|n| stu(n, "张三", "医学院", "临床2201")).collect::<Vec<_>>()).await.unwrap();
+    let past = s.add_session(&new_session("旧场", "2020-03-02 08:30", "2020-03-02 11:30", 10), "op").await.unwrap();
+    s.assign(past, &StudentSelection { college: Some("医学院".into()), ..Default::default() }, "op").await.unwrap();
+    let makeup = json(&ok(
+        &caiji(db, home.path(), &["sessions", "plan", "--makeup", "--from", "2099-05-01", "--days", "1", "--slots", "08:30-09:30", "--location", "图书馆", "--format", "json"], ""),
+        0,
+    ));
+    assert_eq!((makeup["makeup"].as_bool(), makeup["placed"].as_u64()), (Some(true), Some(3)));
+    let id = makeup["created"][0].as_i64().expect("a make-up session");
+    let row = s.session(id).await.unwrap().expect("created");
+    assert!(row.makeup && row.title.starts_with("补采"), "{row:?}");
+    assert_eq!(row.assigned, 3);
+    assert!(s.plan_candidates(PlanKind::Makeup, now()).await.unwrap().is_empty(), "an upcoming make-up session counts");
+    s.close().await;
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum IcsZone {
+    Shanghai,
+    Floating,
+}
+
+/// The calendar as an independent parser reads it: one event per session with its times,
+/// title and place.
+async fn check_ics(text: &str, s: &dyn store::Store, zone: IcsZone) {
+    use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
+    for line in text.split_inclusive('\n') {
+        assert!(line.ends_with("\r\n"), "CRLF: {line:?}");
+        assert!(line.len() <= 77, "{} octets: {line:?}", line.len() - 2);
+    }
+    let unfolded = icalendar::parser::unfold(text);
+    let raw = icalendar::parser::read_calendar(&unfolded).unwrap_or_else(|e| panic!("{e}"));
+    let events = raw.components.iter().filter(|c| c.name.as_str() == "VEVENT").count();
+    let sessions = s.list_sessions().await.unwrap();
+    assert_eq!(events, sessions.len(), "one VEVENT per session");
+
+    let calendar: icalendar::Calendar = text.parse().unwrap_or_else(|e| panic!("{e}"));
+    let mut uids = BTreeSet::new();
+    for (event, session) in calendar.events().zip(&sessions) {
+        assert!(uids.insert(event.get_uid().expect("UID").to_string()));
+        assert!(event.get_timestamp().is_some(), "DTSTAMP");
+        let want = |t: NaiveDateTime| match zone {
+            IcsZone::Shanghai => DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time: t, tzid: "Asia/Shanghai".into() }),
+            IcsZone::Floating => DatePerhapsTime::DateTime(CalendarDateTime::Floating(t)),
+        };
+        assert_eq!(event.get_start(), Some(want(session.starts_at)));
+        assert_eq!(event.get_end(), Some(want(session.ends_at)));
+        assert_eq!(event.get_summary(), Some(session.title.as_str()));
+        assert_eq!(event.get_location(), Some(session.location.as_str()), "escaped comma comes back");
+    }
+    let first = calendar.events().next().unwrap();
+    assert!(first.get_description().unwrap().contains("外国语学院：英语2201 (10)"), "{:?}", first.get_description());
+}
+
 backend_tests! {
     add_and_list_sessions => add_and_list;
     assign_rules => assign_and_unassign;
@@ -485,4 +718,5 @@ backend_tests! {
     makeup_candidates_are_past_without_photo => makeup_candidates;
     check_in_cases => check_in_answers_every_case;
     concurrent_stations => eight_stations_at_once;
+    commands => commands_end_to_end;
 }

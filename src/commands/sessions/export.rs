@@ -1,7 +1,7 @@
 //! `caiji sessions export -o FILE.csv|.xlsx|.ics [--by college|counselor]`: the schedule for
 //! counselors and colleges (which class, when, where), or a calendar with one event per session.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -121,22 +121,23 @@ pub fn calendar(
     let events = sessions
         .iter()
         .map(|s| {
-            let mut lines: Vec<String> = Vec::new();
-            let mut by_key: Vec<(String, Vec<String>)> = Vec::new();
+            // key (college or counselor) → class → students; a class shared by two counselors
+            // is one entry when listed by college.
+            let mut by_key: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
             for g in per_session.get(&s.id).map(Vec::as_slice).unwrap_or(&[]) {
-                let (key, item) = match args.by {
-                    ScheduleBy::College => (g.college.clone(), format!("{} ({})", g.class, g.students)),
-                    ScheduleBy::Counselor => (g.counselor.clone(), format!("{} {} ({})", g.college, g.class, g.students)),
+                let (key, class) = match args.by {
+                    ScheduleBy::College => (g.college.as_str(), g.class.clone()),
+                    ScheduleBy::Counselor => (g.counselor.as_str(), format!("{} {}", g.college, g.class)),
                 };
-                match by_key.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, items)) => items.push(item),
-                    None => by_key.push((key, vec![item])),
-                }
+                *by_key.entry(key).or_default().entry(class).or_default() += g.students;
             }
-            by_key.sort();
-            for (key, items) in by_key {
-                lines.push(format!("{key}：{}", items.join("、")));
-            }
+            let mut lines: Vec<String> = by_key
+                .into_iter()
+                .map(|(key, classes)| {
+                    let items: Vec<String> = classes.into_iter().map(|(class, n)| format!("{class} ({n})")).collect();
+                    format!("{key}：{}", items.join("、"))
+                })
+                .collect();
             lines.push(format!(
                 "{} {} · {} {} · {} {}",
                 tr("容量", "capacity"),
