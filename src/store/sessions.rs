@@ -1,11 +1,5 @@
-//! Collection sessions in the database: creating, assigning, planning, checking in, scheduling.
-//!
-//! Check-in is the part that must hold under load: many stations scan at once against one
-//! PostgreSQL or MySQL server. Capacity and shot numbers live in one counter per session
-//! (`sessions.checked_in`); a check-in's transaction starts with the conditional
-//! `UPDATE ... SET checked_in = checked_in + 1 WHERE ... checked_in < capacity`, so the session
-//! row is locked first and the shot number is the counter's new value: gapless, unique, never
-//! past capacity. The primary key (session, student) of `checkins` keeps one check-in per student.
+//! Collection sessions in the database: creating, assigning, planning, scheduling; checking in
+//! lives in `checkin.rs` beside it.
 
 use std::collections::HashSet;
 
@@ -14,6 +8,10 @@ use chrono::NaiveDateTime;
 
 use super::{Result, StoreError};
 use crate::domain::planner::Candidate;
+
+mod checkin;
+
+pub use checkin::{CheckinOutcome, CheckinStatus, CheckinStudent, TokenLookup};
 
 /// A session to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,61 +118,6 @@ pub struct SessionStudent {
     pub walk_in: bool,
 }
 
-/// What the `codes` table says about a scanned token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenLookup {
-    Active { student_no: String },
-    Revoked { student_no: String, revoked_at: Option<NaiveDateTime>, replacement_issued_at: Option<NaiveDateTime> },
-    Unknown,
-}
-
-/// The student a check-in is about, for the station's screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckinStudent {
-    pub student_no: String,
-    pub name: String,
-    pub class: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckinStatus {
-    CheckedIn { shot: i32, walk_in: bool },
-    /// Checked in at this session before, with this shot number.
-    Already { shot: i32 },
-    Full { capacity: i32 },
-    /// Assigned elsewhere (the latest such session) or nowhere.
-    NotInSession { their_session: Option<i64> },
-    Withdrawn,
-    UnknownStudent,
-    NoSuchSession,
-}
-
-impl CheckinStatus {
-    /// The `status` of SPEC §11's check-in JSON (withdrawn students count as invalid codes).
-    pub fn code(self) -> &'static str {
-        match self {
-            CheckinStatus::CheckedIn { .. } => "checked_in",
-            CheckinStatus::Already { .. } => "already",
-            CheckinStatus::Full { .. } => "full",
-            CheckinStatus::NotInSession { .. } => "not_in_session",
-            CheckinStatus::Withdrawn | CheckinStatus::UnknownStudent | CheckinStatus::NoSuchSession => "invalid",
-        }
-    }
-
-    pub fn shot(self) -> Option<i32> {
-        match self {
-            CheckinStatus::CheckedIn { shot, .. } | CheckinStatus::Already { shot } => Some(shot),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckinOutcome {
-    pub status: CheckinStatus,
-    pub student: Option<CheckinStudent>,
-}
-
 #[async_trait]
 pub trait SessionStore {
     /// Creates one session with no students; returns its id.
@@ -222,49 +165,12 @@ const SESSION_COLUMNS: &str = "se.id, se.title, se.location, se.starts_at, se.en
      (SELECT COUNT(*) FROM assignments a JOIN students s ON s.id = a.student_id \
       WHERE a.session_id = se.id AND s.withdrawn = FALSE) AS assigned";
 
-/// Who the student is and where they stand with the session, in one read before the
-/// transaction (binds: session, session, 学号).
-const CHECKIN_PRECHECK: &str = "SELECT s.id, s.name, s.class_name, s.withdrawn, \
-     (SELECT k.shot FROM checkins k WHERE k.session_id = ? AND k.student_id = s.id) AS shot, \
-     (SELECT COUNT(*) FROM assignments a WHERE a.session_id = ? AND a.student_id = s.id) AS here, \
-     (SELECT a.session_id FROM assignments a JOIN sessions se ON se.id = a.session_id \
-      WHERE a.student_id = s.id ORDER BY se.starts_at DESC, a.session_id DESC LIMIT 1) AS latest \
-     FROM students s WHERE s.student_no = ?";
-
-const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at) \
-     VALUES (?, ?, ?, ?, ?, ?, ?)";
-
-/// The conditional increment that both guards the capacity and hands out the shot number.
-const CHECKIN_CLAIM: &str = "UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity";
-
 /// Taken first by whatever changes who is in which session, so two planners or assigners on
 /// different stations run one after the other (SQLite gets the same from `BEGIN IMMEDIATE`).
 const LOCK_SESSIONS: &str = "SELECT name FROM locks WHERE name = 'sessions' FOR UPDATE";
 
-/// Attempts of a check-in before a lock conflict is reported as an error.
-const CHECKIN_ATTEMPTS: u32 = 6;
-
 /// Rows per multi-VALUES insert or IN list.
 const CHUNK: usize = 1000;
-
-/// Lock conflicts that a retry resolves: serialization failures and deadlocks (PostgreSQL
-/// 40001/40P01, MySQL 1213/1205) and a busy SQLite file.
-fn is_transient(err: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(db) = err else { return false };
-    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        return matches!(my.number(), 1213 | 1205);
-    }
-    matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517"))
-}
-
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-/// Text columns on MySQL hold 64 characters.
-fn short(text: &str) -> String {
-    text.chars().take(64).collect()
-}
 
 /// A student found by a selection, with where they stand.
 struct Selected {
@@ -299,7 +205,7 @@ fn candidates_sql(kind: PlanKind) -> &'static str {
 }
 
 macro_rules! impl_session_store {
-    ($store:ty, $db:ty, returning: $returning:expr, row_locks: $row_locks:expr, last_id: $last_id:expr) => {
+    ($store:ty, $db:ty, row_locks: $row_locks:expr, last_id: $last_id:expr) => {
         impl $store {
             async fn lock_sessions_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<()> {
                 if $row_locks {
@@ -504,143 +410,6 @@ macro_rules! impl_session_store {
                 Ok(out)
             }
 
-            async fn existing_shot(&self, session_id: i64, student_id: i64) -> Result<Option<i32>> {
-                Ok(sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                    Self::DIALECT.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?").into_owned(),
-                ))
-                .bind(session_id)
-                .bind(student_id)
-                .fetch_optional(&self.pool)
-                .await?)
-            }
-
-            /// One attempt at a check-in; the caller retries lock conflicts.
-            async fn try_check_in(
-                &self,
-                session_id: i64,
-                student_no: &str,
-                station: &str,
-                operator: &str,
-                allow_walk_in: bool,
-            ) -> Result<CheckinOutcome> {
-                use sqlx::Row;
-                let d = &Self::DIALECT;
-                let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
-                    .bind(session_id)
-                    .bind(session_id)
-                    .bind(student_no.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(CheckinOutcome { status: CheckinStatus::UnknownStudent, student: None });
-                };
-                let student_id: i64 = r.try_get(0)?;
-                let student = Some(CheckinStudent {
-                    student_no: student_no.to_string(),
-                    name: r.try_get(1)?,
-                    class: r.try_get(2)?,
-                });
-                let withdrawn: bool = r.try_get(3)?;
-                let earlier: Option<i32> = r.try_get(4)?;
-                let here: i64 = r.try_get(5)?;
-                let latest: Option<i64> = r.try_get(6)?;
-                let done = |status| Ok(CheckinOutcome { status, student: student.clone() });
-                if let Some(shot) = earlier {
-                    return done(CheckinStatus::Already { shot });
-                }
-                if withdrawn {
-                    return done(CheckinStatus::Withdrawn);
-                }
-                let walk_in = here == 0;
-                if walk_in && !allow_walk_in {
-                    return done(CheckinStatus::NotInSession { their_session: latest });
-                }
-
-                // The claim is the transaction's first statement: it locks the session row, so
-                // check-ins of one session queue here and each sees the count the one before left.
-                let mut tx = self.pool.begin_with(d.begin_write).await?;
-                let shot: Option<i32> = if $returning {
-                    sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                        d.sql(&format!("{CHECKIN_CLAIM} RETURNING checked_in")).into_owned(),
-                    ))
-                    .bind(session_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                } else {
-                    let claimed = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_CLAIM).into_owned()))
-                        .bind(session_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if claimed == 0 {
-                        None
-                    } else {
-                        // Our own update is visible to us whatever the isolation level.
-                        Some(
-                            sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                                d.sql("SELECT checked_in FROM sessions WHERE id = ?").into_owned(),
-                            ))
-                            .bind(session_id)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                        )
-                    }
-                };
-                let Some(shot) = shot else {
-                    tx.rollback().await?;
-                    // Full, gone, or this very student got in from another station meanwhile.
-                    if let Some(shot) = self.existing_shot(session_id, student_id).await? {
-                        return done(CheckinStatus::Already { shot });
-                    }
-                    let capacity = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                        d.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
-                    ))
-                    .bind(session_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    return done(match capacity {
-                        Some(capacity) => CheckinStatus::Full { capacity },
-                        None => CheckinStatus::NoSuchSession,
-                    });
-                };
-                let inserted = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_INSERT).into_owned()))
-                    .bind(session_id)
-                    .bind(student_id)
-                    .bind(shot)
-                    .bind(short(station))
-                    .bind(short(operator))
-                    .bind(walk_in)
-                    .bind(crate::store::dialect::now())
-                    .execute(&mut *tx)
-                    .await;
-                if let Err(err) = inserted {
-                    if !is_unique_violation(&err) {
-                        return Err(err.into());
-                    }
-                    // The same student from two stations at once: the other one won. Rolling
-                    // back returns our shot number, so the numbers stay gapless.
-                    tx.rollback().await?;
-                    return match self.existing_shot(session_id, student_id).await? {
-                        Some(shot) => done(CheckinStatus::Already { shot }),
-                        // Not this student's row: a shot number clash, which the counter rules out.
-                        None => Err(err.into()),
-                    };
-                }
-                if walk_in && latest.is_none() {
-                    // A walk-in with no session at all now belongs to this one, so planning
-                    // does not place them again.
-                    sqlx::query(sqlx::AssertSqlSafe(
-                        d.sql("INSERT INTO assignments (session_id, student_id, assigned_at) VALUES (?, ?, ?)").into_owned(),
-                    ))
-                    .bind(session_id)
-                    .bind(student_id)
-                    .bind(crate::store::dialect::now())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                done(CheckinStatus::CheckedIn { shot, walk_in })
-            }
         }
 
         #[async_trait]
@@ -863,26 +632,7 @@ macro_rules! impl_session_store {
             }
 
             async fn code_by_token(&self, token: &str) -> Result<TokenLookup> {
-                let row = sqlx::query_as::<_, (String, Option<NaiveDateTime>, String, Option<NaiveDateTime>)>(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
-                             JOIN students s ON s.id = c.student_id \
-                             LEFT JOIN codes r ON r.serial = c.replaced_by \
-                             WHERE c.token = ?",
-                        )
-                        .into_owned(),
-                ))
-                .bind(token.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(match row {
-                    None => TokenLookup::Unknown,
-                    Some((status, _, student_no, _)) if status == "active" => TokenLookup::Active { student_no },
-                    Some((_, revoked_at, student_no, replacement_issued_at)) => {
-                        TokenLookup::Revoked { student_no, revoked_at, replacement_issued_at }
-                    }
-                })
+                self.lookup_token(token).await
             }
 
             async fn check_in(
@@ -893,17 +643,7 @@ macro_rules! impl_session_store {
                 operator: &str,
                 allow_walk_in: bool,
             ) -> Result<CheckinOutcome> {
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in).await {
-                        Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
-                            // Back off a little more each time so colliding stations spread out.
-                            tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
-                        }
-                        other => return other,
-                    }
-                }
+                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in).await
             }
         }
     };
@@ -912,17 +652,17 @@ macro_rules! impl_session_store {
 mod sqlite_impl {
     use super::*;
     use crate::store::SqliteStore;
-    impl_session_store!(SqliteStore, sqlx::Sqlite, returning: true, row_locks: false, last_id: "SELECT last_insert_rowid()");
+    impl_session_store!(SqliteStore, sqlx::Sqlite, row_locks: false, last_id: "SELECT last_insert_rowid()");
 }
 
 mod postgres_impl {
     use super::*;
     use crate::store::PgStore;
-    impl_session_store!(PgStore, sqlx::Postgres, returning: true, row_locks: true, last_id: "SELECT lastval()");
+    impl_session_store!(PgStore, sqlx::Postgres, row_locks: true, last_id: "SELECT lastval()");
 }
 
 mod mysql_impl {
     use super::*;
     use crate::store::MySqlStore;
-    impl_session_store!(MySqlStore, sqlx::MySql, returning: false, row_locks: true, last_id: "SELECT CAST(LAST_INSERT_ID() AS SIGNED)");
+    impl_session_store!(MySqlStore, sqlx::MySql, row_locks: true, last_id: "SELECT CAST(LAST_INSERT_ID() AS SIGNED)");
 }
