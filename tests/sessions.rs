@@ -132,8 +132,12 @@ async fn assign_and_unassign(db: &TestDb) {
     assert_eq!(r.unknown, vec!["S8888".to_string()]);
     let on_a: Vec<String> = s.session_students(a).await.unwrap().into_iter().map(|x| x.student_no).collect();
     assert_eq!(on_a, ["S0004", "S0001", "S0003"], "by college (外国语学院 sorts first in code point order), class, 学号");
-    let actions: BTreeSet<String> = s.audit_log(None, 50).await.unwrap().into_iter().map(|r| r.entry.action).collect();
-    assert!(actions.contains("session_assign") && actions.contains("session_unassign"), "{actions:?}");
+    let log = s.audit_log(None, 50).await.unwrap();
+    let details = |action: &str| -> Vec<String> {
+        log.iter().filter(|r| r.entry.action == action).map(|r| r.entry.detail.clone()).collect()
+    };
+    assert!(details("session_assign").iter().any(|d| d.contains("1 assigned") && d.contains("college 外国语学院")), "{log:?}");
+    assert!(details("session_unassign").iter().any(|d| d.contains("1 removed") && d.contains("4 students (S0001, S0002")), "{log:?}");
     s.close().await;
 }
 

@@ -57,6 +57,23 @@ impl StudentSelection {
     pub fn is_empty(&self) -> bool {
         self.student_nos.is_empty() && self.college.is_none() && self.class.is_none()
     }
+
+    /// A short account for the audit log: the group, or how many 学号 (the first few named).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.college {
+            parts.push(format!("college {c}"));
+        }
+        if let Some(c) = &self.class {
+            parts.push(format!("class {c}"));
+        }
+        if !self.student_nos.is_empty() {
+            let first: Vec<&str> = self.student_nos.iter().take(5).map(String::as_str).collect();
+            let more = if self.student_nos.len() > 5 { ", …" } else { "" };
+            parts.push(format!("{} students ({}{more})", self.student_nos.len(), first.join(", ")));
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -472,12 +489,13 @@ macro_rules! impl_session_store {
                     operator,
                     "session_assign",
                     format!(
-                        "session {session_id}: {} assigned, {} already there, {} elsewhere, {} unknown, {} withdrawn ({selection:?})",
+                        "session {session_id}: {} assigned, {} already there, {} elsewhere, {} unknown, {} withdrawn; chosen: {}",
                         summary.assigned,
                         summary.already,
                         summary.elsewhere.len(),
                         summary.unknown.len(),
-                        summary.withdrawn.len()
+                        summary.withdrawn.len(),
+                        selection.describe()
                     ),
                 )
                 .await?;
@@ -516,11 +534,12 @@ macro_rules! impl_session_store {
                     operator,
                     "session_unassign",
                     format!(
-                        "session {session_id}: {} removed, {} kept (checked in), {} not assigned, {} unknown ({selection:?})",
+                        "session {session_id}: {} removed, {} kept (checked in), {} not assigned, {} unknown; chosen: {}",
                         summary.removed,
                         summary.checked_in.len(),
                         summary.not_assigned.len(),
-                        summary.unknown.len()
+                        summary.unknown.len(),
+                        selection.describe()
                     ),
                 )
                 .await?;

@@ -114,6 +114,29 @@ fn short(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
+/// The value a MySQL `UPDATE ... SET x = LAST_INSERT_ID(expr)` reports back with its result.
+trait ClaimedValue {
+    fn claimed_value(&self) -> Option<u64>;
+}
+
+impl ClaimedValue for sqlx::mysql::MySqlQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        Some(self.last_insert_id())
+    }
+}
+
+impl ClaimedValue for sqlx::sqlite::SqliteQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl ClaimedValue for sqlx::postgres::PgQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        None
+    }
+}
+
 macro_rules! impl_checkin {
     ($store:ty, $db:ty, returning: $returning:expr, one_statement: $one_statement:expr) => {
         impl $store {
@@ -225,23 +248,33 @@ macro_rules! impl_checkin {
                     .fetch_optional(&mut *tx)
                     .await?
                 } else {
-                    let claimed = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_CLAIM).into_owned()))
-                        .bind(session_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if claimed == 0 {
-                        None
-                    } else {
-                        // Our own update is visible to us whatever the isolation level.
-                        Some(
+                    // MySQL has no UPDATE ... RETURNING; its sequence idiom LAST_INSERT_ID(expr)
+                    // sends the new value back with the update itself, saving a round trip while
+                    // the row is locked.
+                    let claimed = sqlx::query(sqlx::AssertSqlSafe(
+                        d.sql(
+                            "UPDATE sessions SET checked_in = LAST_INSERT_ID(checked_in + 1) \
+                             WHERE id = ? AND checked_in < capacity",
+                        )
+                        .into_owned(),
+                    ))
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    match (claimed.rows_affected(), ClaimedValue::claimed_value(&claimed)) {
+                        (0, _) => None,
+                        (_, Some(value)) => Some(i32::try_from(value).map_err(|_| {
+                            StoreError::Query(sqlx::Error::Protocol(format!("shot number {value} out of range")))
+                        })?),
+                        // Not reported by this engine: read our own update back.
+                        (_, None) => Some(
                             sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
                                 d.sql("SELECT checked_in FROM sessions WHERE id = ?").into_owned(),
                             ))
                             .bind(session_id)
                             .fetch_one(&mut *tx)
                             .await?,
-                        )
+                        ),
                     }
                 };
                 let Some(shot) = shot else {
