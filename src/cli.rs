@@ -33,6 +33,9 @@ pub enum Command {
     /// Roster queries
     #[command(subcommand)]
     Students(StudentsCommand),
+    /// Collection sessions: add, list, assign, plan, check in, export
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -100,4 +103,136 @@ impl Format {
             Format::Json => "json",
         }
     }
+}
+
+/// `caiji sessions ...` (SPEC §7, §11).
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Create a session by hand
+    Add(SessionAddArgs),
+    /// List sessions with capacity, assigned and checked-in counts
+    List(SessionListArgs),
+    /// Assign students to a session: by 学号, or a whole college and/or class
+    Assign(SessionAssignArgs),
+    /// Remove students from a session (those already checked in there stay)
+    Unassign(SessionAssignArgs),
+    /// Plan sessions for every unassigned student (or make-up sessions with --makeup)
+    Plan(SessionPlanArgs),
+    /// Check students in by scanning their codes; tokens from stdin, one per line
+    Checkin(SessionCheckinArgs),
+    /// Export the schedule as CSV, XLSX or iCalendar (.ics)
+    Export(SessionExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SessionAddArgs {
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub location: String,
+    /// Start, "YYYY-MM-DD HH:MM" (local time)
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub start: String,
+    /// End, "YYYY-MM-DD HH:MM" (local time)
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub end: String,
+    /// Students the session can photograph
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+    pub capacity: i32,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub stations: i32,
+    /// A make-up (补采) session
+    #[arg(long)]
+    pub makeup: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionListArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("who").required(true).multiple(true).args(["student_nos", "college", "class"]))]
+pub struct SessionAssignArgs {
+    /// Session id (see `caiji sessions list`)
+    pub session: i64,
+    /// 学号 of the students
+    #[arg(value_name = "学号", conflicts_with_all = ["college", "class"])]
+    pub student_nos: Vec<String>,
+    /// Every student of this college (with --class: of that class in it)
+    #[arg(long, value_name = "学院")]
+    pub college: Option<String>,
+    /// Every student of this class
+    #[arg(long, value_name = "班级")]
+    pub class: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionPlanArgs {
+    /// First day, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// Daily time slots, e.g. 08:30-11:30,14:00-17:00
+    #[arg(long, value_name = "HH:MM-HH:MM,...")]
+    pub slots: String,
+    #[arg(long)]
+    pub location: String,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub stations: u32,
+    /// Students per station-hour
+    #[arg(long, default_value_t = crate::domain::planner::DEFAULT_RATE, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
+    /// Colleges to schedule first, in this order, comma-separated
+    #[arg(long, value_name = "学院,学院,...")]
+    pub college_order: Option<String>,
+    /// Print the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Plan make-up (补采) sessions for students whose session is over without a valid photo
+    #[arg(long)]
+    pub makeup: bool,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SessionCheckinArgs {
+    /// Session id (see `caiji sessions list`)
+    pub session: i64,
+    /// Name of this station, recorded with each check-in
+    #[arg(long, env = "CAIJI_STATION", default_value = "station")]
+    pub station: String,
+    /// Also take students of other sessions or none (recorded as walk-ins)
+    #[arg(long)]
+    pub allow_walk_in: bool,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleBy {
+    College,
+    Counselor,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionExportArgs {
+    /// Output file: .csv, .xlsx or .ics
+    #[arg(short, long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Lines per college or per counselor (which class, when, where)
+    #[arg(long, value_enum, default_value_t = ScheduleBy::College)]
+    pub by: ScheduleBy,
+    /// .ics only: floating local times instead of Asia/Shanghai
+    #[arg(long)]
+    pub floating: bool,
 }

@@ -3,6 +3,7 @@
 pub mod idnum;
 pub mod mask;
 pub mod name;
+pub mod planner;
 pub mod roster;
 pub mod student;
 pub mod text;

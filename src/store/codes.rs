@@ -144,26 +144,6 @@ macro_rules! impl_code_store {
                 Ok(made)
             }
 
-            async fn audit_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                operator: &str,
-                entries: &[(Option<String>, &str, String)],
-                now: NaiveDateTime,
-            ) -> Result<()> {
-                for chunk in entries.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, operator, action, student_no, detail) ");
-                    qb.push_values(chunk, |mut b, (no, action, detail)| {
-                        b.push_bind(now)
-                            .push_bind(operator.to_string())
-                            .push_bind(action.to_string())
-                            .push_bind(no.clone())
-                            .push_bind(detail.clone());
-                    });
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
             async fn active_code_in(tx: &mut sqlx::Transaction<'static, $db>, student_no: &str) -> Result<Option<CodeRecord>> {
                 let sql = format!(
                     "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \

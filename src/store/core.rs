@@ -1,11 +1,39 @@
 //! The part of `Store` every backend shares: identity, settings and the audit log.
 
 use async_trait::async_trait;
+use chrono::NaiveDateTime;
+
+/// Audit lines per multi-row insert.
+const CHUNK: usize = 1000;
 
 use super::{AuditEntry, AuditRecord, Backend, Result, Store};
 
 macro_rules! impl_core_store {
-    ($store:ty, $backend:expr) => {
+    ($store:ty, $db:ty, $backend:expr) => {
+        impl $store {
+            /// Writes audit lines inside the caller's transaction, so they commit or vanish with
+            /// the change they describe.
+            pub(crate) async fn audit_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                operator: &str,
+                entries: &[(Option<String>, &str, String)],
+                now: NaiveDateTime,
+            ) -> Result<()> {
+                for chunk in entries.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, operator, action, student_no, detail) ");
+                    qb.push_values(chunk, |mut b, (no, action, detail)| {
+                        b.push_bind(now)
+                            .push_bind(operator.to_string())
+                            .push_bind(action.to_string())
+                            .push_bind(no.clone())
+                            .push_bind(detail.clone());
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
@@ -82,6 +110,6 @@ macro_rules! impl_core_store {
     };
 }
 
-impl_core_store!(super::SqliteStore, Backend::Sqlite);
-impl_core_store!(super::PgStore, Backend::Postgres);
-impl_core_store!(super::MySqlStore, Backend::Mysql);
+impl_core_store!(super::SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+impl_core_store!(super::PgStore, sqlx::Postgres, Backend::Postgres);
+impl_core_store!(super::MySqlStore, sqlx::MySql, Backend::Mysql);

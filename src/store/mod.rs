@@ -9,6 +9,7 @@ mod postgres;
 mod reports;
 mod source;
 mod sqlite;
+mod sessions;
 mod sqlite_read;
 pub(crate) mod students;
 
@@ -27,6 +28,10 @@ pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
+pub use sessions::{
+    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
+    SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,
+};
 pub use students::{ImportOptions, ImportSummary, StudentStore};
 
 /// The database engines caiji runs on.
@@ -71,6 +76,9 @@ pub enum StoreError {
     NotFound(String),
     Token(String),
     Migrate(String),
+    NoSuchSession(i64),
+    OverCapacity { session: String, room: i64, wanted: i64 },
+    PlanOutdated { students: usize },
     Query(#[from] sqlx::Error),
 }
 
@@ -123,6 +131,24 @@ impl fmt::Display for StoreError {
             StoreError::Token(reason) => write!(f, "cannot make the code's token: {reason}"),
             StoreError::Migrate(reason) if zh => write!(f, "无法更新数据库结构：{reason}"),
             StoreError::Migrate(reason) => write!(f, "cannot update the database schema: {reason}"),
+            StoreError::NoSuchSession(id) if zh => write!(f, "没有编号为 {id} 的场次；用 `caiji sessions list` 查看场次"),
+            StoreError::NoSuchSession(id) => write!(f, "there is no session {id}; `caiji sessions list` shows the sessions"),
+            StoreError::OverCapacity { session, room, wanted } if zh => write!(
+                f,
+                "{session} 还能容纳 {room} 名学生，但选了 {wanted} 名；请少选一些学生，或用 `caiji sessions add` 增加场次"
+            ),
+            StoreError::OverCapacity { session, room, wanted } => write!(
+                f,
+                "{session} has room for {room} more students but {wanted} were chosen; choose fewer students or add a session with `caiji sessions add`"
+            ),
+            StoreError::PlanOutdated { students } if zh => write!(
+                f,
+                "计划中有 {students} 名学生已不再等待安排（名单或场次在此期间有变）；未保存任何内容 —— 请重新运行 `caiji sessions plan`"
+            ),
+            StoreError::PlanOutdated { students } => write!(
+                f,
+                "{students} of the planned students are no longer waiting for a session (the roster or the sessions changed meanwhile); nothing was saved — run `caiji sessions plan` again"
+            ),
             StoreError::Query(e) if zh => write!(f, "数据库错误：{}", sql_reason(e)),
             StoreError::Query(e) => write!(f, "database error: {}", sql_reason(e)),
         }
@@ -231,7 +257,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + CodeStore + ReportStore + Send + Sync {
+pub trait Store: StudentStore + CodeStore + SessionStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;

@@ -298,19 +298,7 @@ macro_rules! impl_student_store {
                         options.source, summary.inserted, summary.updated, summary.unchanged, summary.withdrawn
                     ),
                 ));
-                for chunk in audit.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (at, operator, action, student_no, detail) ",
-                    );
-                    qb.push_values(chunk, |mut b, (no, action, detail)| {
-                        b.push_bind(now)
-                            .push_bind(options.operator.to_string())
-                            .push_bind(*action)
-                            .push_bind(no.clone())
-                            .push_bind(detail.clone());
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
+                Self::audit_in(&mut tx, options.operator, &audit, now).await?;
                 tx.commit().await?;
                 Ok(summary)
             }

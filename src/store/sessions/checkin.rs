@@ -1,0 +1,367 @@
+//! Check-in: the part of sessions that must hold under load, with many stations scanning at
+//! once against one PostgreSQL or MySQL server.
+//!
+//! Capacity and shot numbers live in one counter per session (`sessions.checked_in`). A
+//! check-in starts with the conditional
+//! `UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity`,
+//! which locks the session row; the shot number is the counter's new value, so numbers are
+//! gapless, unique and never past capacity. The primary key (session, student) of `checkins`
+//! keeps one check-in per student; a second station racing for the same student hits it, rolls
+//! back (returning the number) and answers "already" with the winner's shot.
+
+use chrono::NaiveDateTime;
+
+use crate::store::{Result, StoreError};
+
+/// What the `codes` table says about a scanned token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenLookup {
+    Active { student_no: String },
+    Revoked { student_no: String, revoked_at: Option<NaiveDateTime>, replacement_issued_at: Option<NaiveDateTime> },
+    Unknown,
+}
+
+/// The student a check-in is about, for the station's screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinStudent {
+    pub student_no: String,
+    pub name: String,
+    pub class: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckinStatus {
+    CheckedIn { shot: i32, walk_in: bool },
+    /// Checked in at this session before, with this shot number.
+    Already { shot: i32 },
+    Full { capacity: i32 },
+    /// Assigned elsewhere (the latest such session) or nowhere.
+    NotInSession { their_session: Option<i64> },
+    Withdrawn,
+    UnknownStudent,
+    NoSuchSession,
+}
+
+impl CheckinStatus {
+    /// The `status` of SPEC §11's check-in JSON (withdrawn students count as invalid codes).
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckinStatus::CheckedIn { .. } => "checked_in",
+            CheckinStatus::Already { .. } => "already",
+            CheckinStatus::Full { .. } => "full",
+            CheckinStatus::NotInSession { .. } => "not_in_session",
+            CheckinStatus::Withdrawn | CheckinStatus::UnknownStudent | CheckinStatus::NoSuchSession => "invalid",
+        }
+    }
+
+    pub fn shot(self) -> Option<i32> {
+        match self {
+            CheckinStatus::CheckedIn { shot, .. } | CheckinStatus::Already { shot } => Some(shot),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinOutcome {
+    pub status: CheckinStatus,
+    pub student: Option<CheckinStudent>,
+}
+
+/// Who the student is and where they stand with the session, in one read before the
+/// transaction (binds: session, session, 学号).
+const CHECKIN_PRECHECK: &str = "SELECT s.id, s.name, s.class_name, s.withdrawn, \
+     (SELECT k.shot FROM checkins k WHERE k.session_id = ? AND k.student_id = s.id) AS shot, \
+     (SELECT COUNT(*) FROM assignments a WHERE a.session_id = ? AND a.student_id = s.id) AS here, \
+     (SELECT a.session_id FROM assignments a JOIN sessions se ON se.id = a.session_id \
+      WHERE a.student_id = s.id ORDER BY se.starts_at DESC, a.session_id DESC LIMIT 1) AS latest \
+     FROM students s WHERE s.student_no = ?";
+
+const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at) \
+     VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+/// The conditional increment that both guards the capacity and hands out the shot number.
+const CHECKIN_CLAIM: &str = "UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity";
+
+/// PostgreSQL does claim and insert in one autocommit statement: the session row is then locked
+/// only while the server runs it and commits, never across a round trip to the station.
+/// Binds: session, session, student, station, operator, checked_in_at. A unique violation
+/// undoes the whole statement, counter included.
+const CHECKIN_CLAIM_AND_INSERT: &str = "WITH claim AS (UPDATE sessions SET checked_in = checked_in + 1 \
+     WHERE id = ? AND checked_in < capacity RETURNING checked_in) \
+     INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at) \
+     SELECT ?, ?, checked_in, ?, ?, FALSE, ? FROM claim RETURNING shot";
+
+/// Attempts of a check-in before a lock conflict is reported as an error.
+const CHECKIN_ATTEMPTS: u32 = 6;
+
+/// Lock conflicts that a retry resolves: serialization failures and deadlocks (PostgreSQL
+/// 40001/40P01, MySQL 1213/1205) and a busy SQLite file.
+fn is_transient(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else { return false };
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(my.number(), 1213 | 1205);
+    }
+    matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517"))
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Text columns on MySQL hold 64 characters.
+fn short(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// The value a MySQL `UPDATE ... SET x = LAST_INSERT_ID(expr)` reports back with its result.
+trait ClaimedValue {
+    fn claimed_value(&self) -> Option<u64>;
+}
+
+impl ClaimedValue for sqlx::mysql::MySqlQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        Some(self.last_insert_id())
+    }
+}
+
+impl ClaimedValue for sqlx::sqlite::SqliteQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl ClaimedValue for sqlx::postgres::PgQueryResult {
+    fn claimed_value(&self) -> Option<u64> {
+        None
+    }
+}
+
+macro_rules! impl_checkin {
+    ($store:ty, $db:ty, returning: $returning:expr, one_statement: $one_statement:expr) => {
+        impl $store {
+            async fn existing_shot(&self, session_id: i64, student_id: i64) -> Result<Option<i32>> {
+                Ok(sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                    Self::DIALECT.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?").into_owned(),
+                ))
+                .bind(session_id)
+                .bind(student_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            /// One attempt at a check-in; the caller retries lock conflicts.
+            async fn try_check_in(
+                &self,
+                session_id: i64,
+                student_no: &str,
+                station: &str,
+                operator: &str,
+                allow_walk_in: bool,
+            ) -> Result<CheckinOutcome> {
+                use sqlx::Row;
+                let d = &Self::DIALECT;
+                let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
+                    .bind(session_id)
+                    .bind(session_id)
+                    .bind(student_no.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(CheckinOutcome { status: CheckinStatus::UnknownStudent, student: None });
+                };
+                let student_id: i64 = r.try_get(0)?;
+                let student = Some(CheckinStudent {
+                    student_no: student_no.to_string(),
+                    name: r.try_get(1)?,
+                    class: r.try_get(2)?,
+                });
+                let withdrawn: bool = r.try_get(3)?;
+                let earlier: Option<i32> = r.try_get(4)?;
+                let here: i64 = r.try_get(5)?;
+                let latest: Option<i64> = r.try_get(6)?;
+                let done = |status| Ok(CheckinOutcome { status, student: student.clone() });
+                if let Some(shot) = earlier {
+                    return done(CheckinStatus::Already { shot });
+                }
+                if withdrawn {
+                    return done(CheckinStatus::Withdrawn);
+                }
+                let walk_in = here == 0;
+                if walk_in && !allow_walk_in {
+                    return done(CheckinStatus::NotInSession { their_session: latest });
+                }
+
+                // Nothing claimed: full, gone, or this very student got in from another station
+                // meanwhile.
+                let unclaimed = || async {
+                    if let Some(shot) = self.existing_shot(session_id, student_id).await? {
+                        return done(CheckinStatus::Already { shot });
+                    }
+                    let capacity = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                        d.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
+                    ))
+                    .bind(session_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    done(match capacity {
+                        Some(capacity) => CheckinStatus::Full { capacity },
+                        None => CheckinStatus::NoSuchSession,
+                    })
+                };
+                // The same student from two stations at once: the other one won. Our claim was
+                // undone with the insert, so the numbers stay gapless.
+                let duplicate = |err: sqlx::Error| async move {
+                    match self.existing_shot(session_id, student_id).await? {
+                        Some(shot) => done(CheckinStatus::Already { shot }),
+                        // Not this student's row: a shot number clash, which the counter rules out.
+                        None => Err(err.into()),
+                    }
+                };
+
+                if $one_statement && !walk_in {
+                    let claimed = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(d.sql(CHECKIN_CLAIM_AND_INSERT).into_owned()))
+                        .bind(session_id)
+                        .bind(session_id)
+                        .bind(student_id)
+                        .bind(short(station))
+                        .bind(short(operator))
+                        .bind(crate::store::dialect::now())
+                        .fetch_optional(&self.pool)
+                        .await;
+                    return match claimed {
+                        Ok(Some(shot)) => done(CheckinStatus::CheckedIn { shot, walk_in: false }),
+                        Ok(None) => unclaimed().await,
+                        Err(err) if is_unique_violation(&err) => duplicate(err).await,
+                        Err(err) => Err(err.into()),
+                    };
+                }
+
+                // The claim is the transaction's first statement: it locks the session row, so
+                // check-ins of one session queue here and each sees the count the one before left.
+                let mut tx = self.pool.begin_with(d.begin_write).await?;
+                let shot: Option<i32> = if $returning {
+                    sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                        d.sql(&format!("{CHECKIN_CLAIM} RETURNING checked_in")).into_owned(),
+                    ))
+                    .bind(session_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                } else {
+                    // MySQL has no UPDATE ... RETURNING; its sequence idiom LAST_INSERT_ID(expr)
+                    // sends the new value back with the update itself, saving a round trip while
+                    // the row is locked.
+                    let claimed = sqlx::query(sqlx::AssertSqlSafe(
+                        d.sql(
+                            "UPDATE sessions SET checked_in = LAST_INSERT_ID(checked_in + 1) \
+                             WHERE id = ? AND checked_in < capacity",
+                        )
+                        .into_owned(),
+                    ))
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    match (claimed.rows_affected(), ClaimedValue::claimed_value(&claimed)) {
+                        (0, _) => None,
+                        (_, Some(value)) => Some(i32::try_from(value).map_err(|_| {
+                            StoreError::Query(sqlx::Error::Protocol(format!("shot number {value} out of range")))
+                        })?),
+                        // Not reported by this engine: read our own update back.
+                        (_, None) => Some(
+                            sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                                d.sql("SELECT checked_in FROM sessions WHERE id = ?").into_owned(),
+                            ))
+                            .bind(session_id)
+                            .fetch_one(&mut *tx)
+                            .await?,
+                        ),
+                    }
+                };
+                let Some(shot) = shot else {
+                    tx.rollback().await?;
+                    return unclaimed().await;
+                };
+                let inserted = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_INSERT).into_owned()))
+                    .bind(session_id)
+                    .bind(student_id)
+                    .bind(shot)
+                    .bind(short(station))
+                    .bind(short(operator))
+                    .bind(walk_in)
+                    .bind(crate::store::dialect::now())
+                    .execute(&mut *tx)
+                    .await;
+                if let Err(err) = inserted {
+                    if !is_unique_violation(&err) {
+                        return Err(err.into());
+                    }
+                    tx.rollback().await?;
+                    return duplicate(err).await;
+                }
+                if walk_in && latest.is_none() {
+                    // A walk-in with no session at all now belongs to this one, so planning
+                    // does not place them again.
+                    sqlx::query(sqlx::AssertSqlSafe(
+                        d.sql("INSERT INTO assignments (session_id, student_id, assigned_at) VALUES (?, ?, ?)").into_owned(),
+                    ))
+                    .bind(session_id)
+                    .bind(student_id)
+                    .bind(crate::store::dialect::now())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                done(CheckinStatus::CheckedIn { shot, walk_in })
+            }
+
+            pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {
+                let row = sqlx::query_as::<_, (String, Option<NaiveDateTime>, String, Option<NaiveDateTime>)>(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql(
+                            "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
+                             JOIN students s ON s.id = c.student_id \
+                             LEFT JOIN codes r ON r.serial = c.replaced_by \
+                             WHERE c.token = ?",
+                        )
+                        .into_owned(),
+                ))
+                .bind(token.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match row {
+                    None => TokenLookup::Unknown,
+                    Some((status, _, student_no, _)) if status == "active" => TokenLookup::Active { student_no },
+                    Some((_, revoked_at, student_no, replacement_issued_at)) => {
+                        TokenLookup::Revoked { student_no, revoked_at, replacement_issued_at }
+                    }
+                })
+            }
+
+            /// Checks in, retrying lock conflicts a few times.
+            pub(super) async fn check_in_retrying(
+                &self,
+                session_id: i64,
+                student_no: &str,
+                station: &str,
+                operator: &str,
+                allow_walk_in: bool,
+            ) -> Result<CheckinOutcome> {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in).await {
+                        Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
+                            // Back off a little more each time so colliding stations spread out.
+                            tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                        }
+                        other => return other,
+                    }
+                }
+            }
+        }
+    };
+}
+
+impl_checkin!(crate::store::SqliteStore, sqlx::Sqlite, returning: true, one_statement: false);
+impl_checkin!(crate::store::PgStore, sqlx::Postgres, returning: true, one_statement: true);
+impl_checkin!(crate::store::MySqlStore, sqlx::MySql, returning: false, one_statement: false);
