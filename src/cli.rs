@@ -33,6 +33,10 @@ pub enum Command {
     /// Roster queries
     #[command(subcommand)]
     Students(StudentsCommand),
+    /// Completion reports and missing lists (table, CSV, JSON, XLSX)
+    Report(ReportArgs),
+    /// The audit trail: who showed, revealed, issued, revoked, exported or changed what
+    Audit(AuditArgs),
     /// Collection sessions: add, list, assign, plan, check in, export
     #[command(subcommand)]
     Sessions(SessionsCommand),
@@ -235,4 +239,101 @@ pub struct SessionExportArgs {
     /// .ics only: floating local times instead of Asia/Shanghai
     #[arg(long)]
     pub floating: bool,
+}
+
+/// `caiji report`: completion by group, or (`report missing ...`) who still lacks something.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
+    /// How to group the students
+    #[arg(long, value_enum, default_value_t = GroupByArg::College)]
+    pub by: GroupByArg,
+    /// 届 (graduation year)
+    #[arg(long, value_name = "YEAR")]
+    pub cohort: Option<i32>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to a file instead: .csv (UTF-8 with BOM) or .xlsx (summary plus one sheet per missing list)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    College,
+    Class,
+    Counselor,
+    Session,
+    Level,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Students still without a code, a session, a check-in or a valid photo
+    Missing(MissingArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingKind {
+    Code,
+    Session,
+    Checkin,
+    Photo,
+}
+
+impl MissingKind {
+    pub const ALL: [MissingKind; 4] = [MissingKind::Code, MissingKind::Session, MissingKind::Checkin, MissingKind::Photo];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MissingKind::Code => "code",
+            MissingKind::Session => "session",
+            MissingKind::Checkin => "checkin",
+            MissingKind::Photo => "photo",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MissingArgs {
+    /// What the students are missing
+    #[arg(value_enum)]
+    pub kind: MissingKind,
+    #[arg(long, value_name = "学院")]
+    pub college: Option<String>,
+    #[arg(long, value_name = "班级")]
+    pub class: Option<String>,
+    #[arg(long, value_name = "辅导员")]
+    pub counselor: Option<String>,
+    #[arg(long, value_name = "YEAR")]
+    pub cohort: Option<i32>,
+    /// Full ID numbers instead of masked ones (written to the audit log)
+    #[arg(long)]
+    pub reveal_id: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to a file instead: .csv (UTF-8 with BOM) or .xlsx
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// `caiji audit`: the audit trail, newest first.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only entries about this 学号
+    #[arg(long, value_name = "学号")]
+    pub student: Option<String>,
+    /// Only this action (show, reveal_id, issue, revoke, reissue, export, import, update, withdraw, checkin, ...)
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only entries from this date ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM") on
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// At most this many entries
+    #[arg(long, default_value_t = 1000)]
+    pub limit: i64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

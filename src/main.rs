@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
             Some(Command::Init) => commands::init::run(&ctx).await,
             Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
+            Some(Command::Report(args)) => commands::report::run(&ctx, args).await,
+            Some(Command::Audit(args)) => commands::report::audit(&ctx, &args).await,
             Some(Command::Sessions(cmd)) => commands::sessions::run(&ctx, cmd).await,
         }
     });

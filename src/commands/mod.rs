@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod report;
 pub mod sessions;
 pub mod students;
 pub mod tui;

@@ -14,6 +14,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Float(f64),
+    /// A fraction (0.875) that spreadsheets show as a percentage (87.5%).
+    Percent(f64),
 }
 
 impl Cell {
@@ -23,6 +25,7 @@ impl Cell {
             Cell::Text(s) => std::borrow::Cow::Borrowed(s),
             Cell::Int(n) => std::borrow::Cow::Owned(n.to_string()),
             Cell::Float(x) => std::borrow::Cow::Owned(x.to_string()),
+            Cell::Percent(x) => std::borrow::Cow::Owned(format!("{:.1}%", x * 100.0)),
         }
     }
 }

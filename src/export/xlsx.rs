@@ -88,6 +88,10 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>, header: &Format, as_text: &Format
                 Cell::Float(x) => {
                     ws.write_number(r, col(c), *x)?;
                 }
+                Cell::Percent(x) => {
+                    // a real number, shown as a percentage: Excel can still sum and sort it
+                    ws.write_number_with_format(r, col(c), *x, &Format::new().set_num_format("0.0%"))?;
+                }
             }
             widths[c] = widths[c].max(cell.text().width());
         }
