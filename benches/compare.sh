@@ -38,3 +38,16 @@ a=$(best_of 5 "$BIN" students list --format csv)
 b=$(best_of 5 sqlite3 -csv "$DB" 'select * from students')
 report "students list --format csv ($N)" "$a" "$b" "sqlite3"
 /usr/bin/time -f "students list peak memory: %MKB" "$BIN" students list --format csv >/dev/null
+
+echo "== report --by college vs the equivalent single sqlite3 GROUP BY"
+GROUP_SQL="SELECT s.college, COUNT(*), COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id),
+  COUNT(CASE WHEN p.st = 'valid' THEN 1 END), COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' THEN 1 END)
+  FROM students s
+  LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id
+  LEFT JOIN (SELECT student_id, MAX(session_id) AS session_id FROM assignments GROUP BY student_id) a ON a.student_id = s.id
+  LEFT JOIN (SELECT DISTINCT student_id FROM checkins) k ON k.student_id = s.id
+  LEFT JOIN (SELECT student_id, MAX(status) AS st FROM photos WHERE student_id IS NOT NULL GROUP BY student_id) p ON p.student_id = s.id
+  WHERE s.withdrawn = 0 GROUP BY s.college ORDER BY s.college"
+a=$(best_of 5 "$BIN" report --by college --format csv)
+b=$(best_of 5 sqlite3 -csv "$DB" "$GROUP_SQL")
+report "report --by college ($N)" "$a" "$b" "sqlite3"
