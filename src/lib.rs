@@ -9,5 +9,6 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod output;
+pub mod roster;
 pub mod store;
 pub mod tui;
