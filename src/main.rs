@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
             Some(Command::Init) => commands::init::run(&ctx).await,
             Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
+            Some(Command::Import(args)) => commands::import::run(&ctx, &args).await,
+            Some(Command::Roster(cmd)) => commands::roster::run(&ctx, cmd).await,
         }
     });
     match result {
