@@ -264,7 +264,8 @@ fn every_rejection_reason_names_the_excel_row_and_field() {
     lines.push(String::new());
     type Edit = fn(&mut Vec<String>);
     // (what, edit of a valid row, field, words of the reason); None for rows that must pass
-    let cases: Vec<(&str, Edit, Option<(&str, &str)>)> = vec![
+    type Want = Option<(&'static str, &'static str)>;
+    let cases: Vec<(&str, Edit, Want)> = vec![
         ("empty 学号", |r| r[0].clear(), Some(("student_no", "student_no is empty"))),
         ("space in 学号", |r| r[0] = "2022 100".into(), Some(("student_no", "not allowed"))),
         ("学号 in scientific notation", |r| r[0] = "2.02201E+09".into(), Some(("student_no", "scientific notation"))),
@@ -436,7 +437,8 @@ fn bad_files_are_refused_with_one_clear_line_and_nothing_changes() {
     let unclosed = format!("{header}\n2022001,\"张三,{}\n", "x".repeat(2 << 20));
     let mut tall = format!("{header}\n");
     tall.push_str(&"\n".repeat(1_000_000));
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>, Vec<&str>)> = vec![
+    type Args<'a> = Vec<&'a str>;
+    let cases: Vec<(&str, Vec<u8>, Args, Args)> = vec![
         ("binary.csv", png, vec![], vec!["binary.csv is not a CSV or XLSX file"]),
         ("old.xls", xls, vec![], vec!["old .xls workbook", "save it as .xlsx"]),
         ("broken.xlsx", zip, vec![], vec!["zip archive but not a readable Excel workbook"]),

@@ -193,7 +193,7 @@ impl ProgressBar {
 /// `读取 名单.csv [##########..........]  50%  52,000 行`
 fn render_bar(label: &str, p: Progress, lang: Lang) -> String {
     const WIDTH: u64 = 24;
-    let fraction = if p.total == 0 { 0 } else { (p.done.min(p.total) * 1000 / p.total) as u64 };
+    let fraction = (p.done.min(p.total) * 1000).checked_div(p.total).unwrap_or(0);
     let filled = (fraction * WIDTH / 1000) as usize;
     let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
     let rows = thousands(p.rows);

@@ -209,7 +209,8 @@ mod tests {
 
     #[test]
     fn row_numbers_are_excel_rows() {
-        let cases: Vec<(&str, &str, Vec<(u64, Vec<String>)>)> = vec![
+        type Rows = Vec<(u64, Vec<String>)>;
+        let cases: Vec<(&str, &str, Rows)> = vec![
             ("plain", "a,b\n1,2\n", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))]),
             ("no final newline", "a,b\n1,2", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))]),
             ("crlf", "a,b\r\n1,2\r\n3,4\r\n", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"])), (3, cells(&["3", "4"]))]),

@@ -251,7 +251,7 @@ pub struct Intake {
 
 enum Stage {
     Searching(Vec<RawRow>),
-    Validating(Validator),
+    Validating(Box<Validator>),
 }
 
 impl Intake {
@@ -285,7 +285,7 @@ impl Intake {
         for row in &rows[index + 1..] {
             validator.push(row);
         }
-        self.stage = Stage::Validating(validator);
+        self.stage = Stage::Validating(Box::new(validator));
         Ok(())
     }
 

@@ -246,7 +246,7 @@ impl RowCheck<'_> {
         let text = cell_text(self.raw, col);
         if let Some(flaw) = flaw_at(self.raw, col) {
             let formula_without_value = matches!(flaw.kind, FlawKind::FormulaWithoutValue { .. });
-            if !(formula_without_value && !required) {
+            if !formula_without_value || required {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
