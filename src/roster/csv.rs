@@ -172,7 +172,12 @@ fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) {
     row.cells.truncate(ends.len());
     let mut start = 0;
     for (i, &end) in ends.iter().enumerate() {
-        let text = String::from_utf8_lossy(&out[start..end]);
+        let bytes = &out[start..end];
+        // the strict check is cheaper than the lossy one, and almost every cell passes it
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         match row.cells.get_mut(i) {
             Some(cell) => {
                 cell.clear();

@@ -1,7 +1,7 @@
 //! Every roster row checked against SPEC §3: a row becomes a `Student` or one rejection per
 //! faulty field, each naming the row as Excel numbers it and saying what to do.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
@@ -49,12 +49,13 @@ impl Outcome {
     }
 }
 
-/// Where a 学号 was first seen, for duplicate checks.
-struct Seen {
-    first_row: u64,
-    /// Index into `students` if the first row was valid.
+/// A row's valid 学号, for the duplicate check in `finish`. The number itself is not copied
+/// for valid rows: it is read back from `students`.
+struct Numbered {
+    row: u64,
     student: Option<usize>,
-    later_rows: Vec<u64>,
+    /// The 学号 of a row rejected for another field.
+    own: Option<Box<str>>,
 }
 
 /// Validates rows one by one (streaming) and checks 学号 across rows at the end.
@@ -64,9 +65,7 @@ pub struct Validator {
     lang: Lang,
     students: Vec<Student>,
     rejections: Vec<Rejection>,
-    seen: HashMap<String, Seen>,
-    /// Valid students whose 学号 had been seen before: rejected as duplicates in `finish`.
-    dropped: Vec<usize>,
+    numbered: Vec<Numbered>,
     data_rows: u64,
 }
 
@@ -78,7 +77,7 @@ impl Validator {
     /// As `new`, with the date that counts as today (birth dates in ID numbers are checked
     /// against it) and the language of the reasons.
     pub fn new_at(map: ColumnMap, today: NaiveDate, lang: Lang) -> Validator {
-        Validator { map, today, lang, students: Vec::new(), rejections: Vec::new(), seen: HashMap::new(), dropped: Vec::new(), data_rows: 0 }
+        Validator { map, today, lang, students: Vec::new(), rejections: Vec::new(), numbered: Vec::new(), data_rows: 0 }
     }
 
     /// Checks one row. Rows whose roster columns are all empty are skipped silently (a template
@@ -113,52 +112,42 @@ impl Validator {
         let gender = row.optional(Field::Gender, |t| gender(t, lang)).map(Option::flatten);
         let phone = row.optional(Field::Phone, |t| phone(t, lang));
 
-        let shown_no = match &student_no {
+        let problems = std::mem::take(&mut row.problems);
+        let valid_no = student_no.as_ref().ok().filter(|_| !problems.is_empty()).map(|no| Box::<str>::from(no.as_str()));
+        let has_no = student_no.is_ok();
+        let shown_no = |student_no: &Result<String, ()>| match student_no {
             Ok(no) => no.clone(),
             Err(()) => crate::domain::text::strip_controls(cell_text(raw, self.map.column(Field::StudentNo).unwrap_or(usize::MAX))).into_owned(),
         };
-        let problems = std::mem::take(&mut row.problems);
-        let valid_no = student_no.is_ok();
-        let student = match (student_no, name, id, college, major, class, level, counselor, cohort, gender, phone) {
-            (Ok(student_no), Ok(name), Ok(id), Ok(college), Ok(major), Ok(class), Ok(level), Ok(counselor), Ok(cohort), Ok(gender), Ok(phone))
-                if problems.is_empty() =>
-            {
-                Some(Student {
-                    student_no,
-                    name,
-                    id_type: id.kind,
-                    id_number: id.value,
-                    college,
-                    major,
-                    class,
-                    level,
-                    counselor,
-                    cohort,
-                    gender,
-                    phone,
-                })
+        let mut index = None;
+        if !problems.is_empty() {
+            let shown = shown_no(&student_no);
+            for (field, reason) in problems {
+                let column = self.map.column(field).map(|c| self.map.column_name(c)).unwrap_or_default();
+                self.rejections.push(Rejection { row: raw.row, student_no: shown.clone(), field, column, reason });
             }
-            _ => None,
-        };
-        for (field, reason) in problems {
-            let column = self.map.column(field).map(|c| self.map.column_name(c)).unwrap_or_default();
-            self.rejections.push(Rejection { row: raw.row, student_no: shown_no.clone(), field, column, reason });
+        } else if let (Ok(student_no), Ok(name), Ok(id), Ok(college), Ok(major), Ok(class), Ok(level), Ok(counselor), Ok(cohort), Ok(gender), Ok(phone)) =
+            (student_no, name, id, college, major, class, level, counselor, cohort, gender, phone)
+        {
+            self.students.push(Student {
+                student_no,
+                name,
+                id_type: id.kind,
+                id_number: id.value,
+                college,
+                major,
+                class,
+                level,
+                counselor,
+                cohort,
+                gender,
+                phone,
+            });
+            index = Some(self.students.len() - 1);
         }
-        let index = student.map(|s| {
-            self.students.push(s);
-            self.students.len() - 1
-        });
-        // Only valid 学号 are compared: a malformed one already has its own reason.
-        if valid_no {
-            match self.seen.get_mut(&shown_no) {
-                Some(seen) => {
-                    seen.later_rows.push(raw.row);
-                    self.dropped.extend(index);
-                }
-                None => {
-                    self.seen.insert(shown_no, Seen { first_row: raw.row, student: index, later_rows: Vec::new() });
-                }
-            }
+        // Only valid 学号 are compared for duplicates: a malformed one has its own reason.
+        if has_no {
+            self.numbered.push(Numbered { row: raw.row, student: index, own: valid_no });
         }
     }
 
@@ -166,37 +155,44 @@ impl Validator {
     /// guessed) and returns the outcome.
     pub fn finish(mut self) -> Outcome {
         let col = self.map.column(Field::StudentNo).map(|c| self.map.column_name(c)).unwrap_or_default();
+        // Sorting references (stable, so rows stay in file order) finds duplicates without
+        // copying every 学号 into a hash map.
+        let mut entries: Vec<(&str, u64, Option<usize>)> =
+            self.numbered.iter().map(|n| (number_of(n, &self.students), n.row, n.student)).collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
         let mut dropped = vec![false; self.students.len()];
-        for &i in &self.dropped {
-            dropped[i] = true;
+        let mut duplicates = Vec::new();
+        for group in entries.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            for (_, _, student) in group {
+                if let Some(i) = student {
+                    dropped[*i] = true;
+                }
+            }
+            duplicates.push((group[0].0.to_string(), group.iter().map(|e| e.1).collect::<Vec<u64>>()));
         }
-        for (key, seen) in &self.seen {
-            if seen.later_rows.is_empty() {
-                continue;
-            }
-            if let Some(flag) = seen.student.and_then(|i| dropped.get_mut(i)) {
-                *flag = true;
-            }
-            let later: Vec<String> = seen.later_rows.iter().map(u64::to_string).collect();
+        drop(entries);
+        for (number, rows) in duplicates {
+            let (first, later) = (rows[0], &rows[1..]);
+            let later_text: Vec<String> = later.iter().map(u64::to_string).collect();
             self.rejections.push(Rejection {
-                row: seen.first_row,
-                student_no: key.clone(),
+                row: first,
+                student_no: number.clone(),
                 field: Field::StudentNo,
                 column: col.clone(),
                 reason: match self.lang {
-                    Lang::Zh => format!("学号 {key} 在第 {} 行又出现；每个学号只能有一行，请删去多余的行", later.join("、")),
-                    Lang::En => format!("student number {key} appears again in row {}; keep one row per student", later.join(", ")),
+                    Lang::Zh => format!("学号 {number} 在第 {} 行又出现；每个学号只能有一行，请删去多余的行", later_text.join("、")),
+                    Lang::En => format!("student number {number} appears again in row {}; keep one row per student", later_text.join(", ")),
                 },
             });
-            for &row in &seen.later_rows {
+            for &row in later {
                 self.rejections.push(Rejection {
                     row,
-                    student_no: key.clone(),
+                    student_no: number.clone(),
                     field: Field::StudentNo,
                     column: col.clone(),
                     reason: match self.lang {
-                        Lang::Zh => format!("学号 {key} 与第 {} 行重复", seen.first_row),
-                        Lang::En => format!("student number {key} already appears in row {}", seen.first_row),
+                        Lang::Zh => format!("学号 {number} 与第 {first} 行重复"),
+                        Lang::En => format!("student number {number} already appears in row {first}"),
                     },
                 });
             }
@@ -207,6 +203,14 @@ impl Validator {
         }
         self.rejections.sort_by(|a, b| a.row.cmp(&b.row).then(a.field.cmp(&b.field)));
         Outcome { students: self.students, rejections: self.rejections, data_rows: self.data_rows, header_row: self.map.header_row }
+    }
+}
+
+fn number_of<'a>(n: &'a Numbered, students: &'a [Student]) -> &'a str {
+    match (&n.own, n.student) {
+        (Some(own), _) => own,
+        (None, Some(i)) => students.get(i).map_or("", |s| s.student_no.as_str()),
+        (None, None) => "",
     }
 }
 
@@ -250,23 +254,26 @@ impl RowCheck<'_> {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
-        if let Some(pos) = text.chars().position(|c| c == '\u{FFFD}') {
-            return Err(match self.lang {
-                Lang::Zh => format!("第 {} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入", pos + 1),
-                Lang::En => format!(
-                    "character {} could not be read (the file has bytes that are neither UTF-8 nor GBK); save it again as \"CSV UTF-8\" or .xlsx and import again",
-                    pos + 1
-                ),
-            });
+        // Printable ASCII (most cells) can hold neither a replacement nor a control character.
+        if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+            return Ok(text);
         }
-        // names report control characters themselves, with the position in the name
-        if field != Field::Name {
-            if let Some((pos, c)) = text.chars().enumerate().find(|&(_, c)| is_control(c)) {
+        for (i, c) in text.chars().enumerate() {
+            let pos = i + 1;
+            if c == '\u{FFFD}' {
                 return Err(match self.lang {
-                    Lang::Zh => format!("第 {} 个字符是控制字符或不可见字符（U+{:04X}）；请删除后重新录入", pos + 1, c as u32),
+                    Lang::Zh => format!("第 {pos} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入"),
                     Lang::En => format!(
-                        "character {} is a control or invisible character (U+{:04X}); delete it and enter the value again",
-                        pos + 1,
+                        "character {pos} could not be read (the file has bytes that are neither UTF-8 nor GBK); save it again as \"CSV UTF-8\" or .xlsx and import again"
+                    ),
+                });
+            }
+            // names report control characters themselves, with the position in the name
+            if field != Field::Name && is_control(c) {
+                return Err(match self.lang {
+                    Lang::Zh => format!("第 {pos} 个字符是控制字符或不可见字符（U+{:04X}）；请删除后重新录入", c as u32),
+                    Lang::En => format!(
+                        "character {pos} is a control or invisible character (U+{:04X}); delete it and enter the value again",
                         c as u32
                     ),
                 });
@@ -316,15 +323,19 @@ fn empty_reason(field: Field, lang: Lang) -> String {
     }
 }
 
-/// Maps full-width ASCII forms (`２０２２`) to ASCII.
-fn half_width(text: &str) -> String {
+/// Maps full-width ASCII forms (`２０２２`) to ASCII; borrows when there are none.
+fn half_width(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
     text.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             _ => c,
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 /// Scientific notation as Excel writes a long number in a General cell (`2.02201E+09`).
@@ -383,7 +394,8 @@ fn id_type(text: &str, lang: Lang) -> Result<IdType, String> {
 
 /// College, major, class, counselor: any printable text up to `MAX_TEXT_CHARS` characters.
 fn plain_text(text: &str, lang: Lang) -> Result<String, String> {
-    let count = text.chars().count();
+    // a text of at most MAX_TEXT_CHARS bytes has at most as many characters: skip counting
+    let count = if text.len() <= MAX_TEXT_CHARS { 0 } else { text.chars().count() };
     if count > MAX_TEXT_CHARS {
         return Err(match lang {
             Lang::Zh => format!("有 {count} 个字符，最多 {MAX_TEXT_CHARS} 个；请核对"),
