@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn limits_stop_reading_early() {
-        let limits = Limits { max_rows: 5, max_record_bytes: 1024 };
+        let limits = Limits { max_rows: 5, max_record_bytes: 1024, ..Limits::default() };
         let err = rows_with("a\n".repeat(6).as_bytes(), limits).unwrap_err();
         assert_eq!(err, RosterError::TooManyRows { file: "t.csv".into(), limit: 5 });
         assert!(rows_with("a\n".repeat(5).as_bytes(), limits).is_ok());

@@ -36,11 +36,14 @@ pub struct Limits {
     pub max_rows: u64,
     /// Bytes in one CSV record (one spreadsheet row).
     pub max_record_bytes: usize,
+    /// Size of the file: a million-student roster is about 150 MB, so anything far larger is
+    /// refused before it is read rather than after a million rows are held in memory.
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_rows: 1_000_000, max_record_bytes: 1 << 20 }
+        Limits { max_rows: 1_000_000, max_record_bytes: 1 << 20, max_file_bytes: 512 << 20 }
     }
 }
 
@@ -107,6 +110,7 @@ pub enum RosterError {
     Header { file: String, problem: HeaderProblem },
     NoStudentRows { file: String, header_row: u64 },
     TooManyRows { file: String, limit: u64 },
+    FileTooLarge { file: String, size: u64, limit: u64 },
     RecordTooLong { file: String, row: u64, limit: usize },
     TooManyColumns { file: String, row: u64, limit: usize },
 }
@@ -177,6 +181,22 @@ impl RosterError {
                     format!("{file} 超过 {limit} 行，未导入任何数据；请按学院或届别拆分后分别导入")
                 } else {
                     format!("{file} has more than {limit} rows; nothing was imported — split it by college or cohort and import the parts")
+                }
+            }
+            RosterError::FileTooLarge { file, size, limit } => {
+                let mib = |b: &u64| b / (1 << 20);
+                if zh {
+                    format!(
+                        "{file} 有 {} MiB，超过名单文件的上限 {} MiB（100 万名学生约 150 MB），未导入任何数据；请确认文件是否正确，或拆分后导入",
+                        mib(size),
+                        mib(limit)
+                    )
+                } else {
+                    format!(
+                        "{file} is {} MiB, more than a roster file can be ({} MiB; a million students take about 150 MB); nothing was imported — check that this is the right file, or split it",
+                        mib(size),
+                        mib(limit)
+                    )
                 }
             }
             RosterError::RecordTooLong { file, row, limit } => {
@@ -326,6 +346,10 @@ pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Pr
     if path.is_dir() {
         return Err(RosterError::Open { file: file.clone(), reason: io_reason(&io::Error::from(io::ErrorKind::IsADirectory)) });
     }
+    let size = std::fs::metadata(path).map_err(open_error)?.len();
+    if size > options.limits.max_file_bytes {
+        return Err(RosterError::FileTooLarge { file, size, limit: options.limits.max_file_bytes });
+    }
     let kind = encoding::sniff(BufReader::new(File::open(path).map_err(open_error)?)).map_err(open_error)?;
     let mut intake = Intake::new(&file);
     match kind {
@@ -337,7 +361,7 @@ pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Pr
             if options.sheet.is_some() {
                 return Err(RosterError::SheetOfCsv { file });
             }
-            let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            let total = size;
             let count = Rc::new(Cell::new(0));
             let open = || -> Result<Box<dyn Read>, RosterError> {
                 let mut raw = File::open(path).map_err(open_error)?;
@@ -428,6 +452,7 @@ mod tests {
             RosterError::NotTabular { file: "f".into() },
             RosterError::OldExcel { file: "f".into() },
             RosterError::TooManyRows { file: "f".into(), limit: 10 },
+            RosterError::FileTooLarge { file: "f".into(), size: 1 << 30, limit: 512 << 20 },
             RosterError::RecordTooLong { file: "f".into(), row: 3, limit: 1 << 20 },
             RosterError::Header {
                 file: "f".into(),
@@ -439,8 +464,9 @@ mod tests {
             assert!(han(&e.message(Lang::Zh)), "{e:?}");
             assert!(e.message(Lang::En).starts_with('f'), "{e:?}");
         }
-        let missing = errors[5].message(Lang::En);
+        let missing = errors[6].message(Lang::En);
         assert!(missing.contains("专业 (major), 毕业年份 (cohort)"), "{missing}");
-        assert!(errors[4].message(Lang::En).contains("row 3 is longer than 1 MiB"));
+        assert!(errors[5].message(Lang::En).contains("row 3 is longer than 1 MiB"));
+        assert!(errors[4].message(Lang::En).starts_with("f is 1024 MiB, more than a roster file can be (512 MiB"));
     }
 }
