@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod encoding;
+mod fields;
 pub mod header;
 pub mod validate;
 pub mod xlsx;
