@@ -40,6 +40,11 @@ pub enum Command {
     /// Collection sessions: add, list, assign, plan, check in, export
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Import the roster from a .csv (UTF-8 or GBK) or .xlsx file
+    Import(ImportArgs),
+    /// Roster maintenance: sync from the school's own database
+    #[command(subcommand)]
+    Roster(RosterCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -90,6 +95,50 @@ pub struct ListArgs {
     pub reveal_id: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The roster: .csv (UTF-8, UTF-8 with BOM, GBK/GB18030; detected) or .xlsx
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// Check the file and show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import nothing if any row is rejected
+    #[arg(long)]
+    pub strict: bool,
+    /// Worksheet to read from an .xlsx file (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Run the [roster.source] query of config.toml and bring the roster in line with it:
+    /// students absent from the source are marked withdrawn, returning ones restored
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Change nothing if any row is rejected
+    #[arg(long)]
+    pub strict: bool,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+}
+
+/// Output of commands that report a summary (import, sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,5 +10,6 @@ pub mod domain;
 pub mod export;
 pub mod i18n;
 pub mod output;
+pub mod roster;
 pub mod store;
 pub mod tui;

@@ -6,6 +6,12 @@ use caiji::cli::{self, Cli, Command};
 use caiji::commands::{self, Ctx};
 use clap::Parser;
 
+// glibc's allocator is slow when values built on one thread are freed on another, which is what
+// a bulk insert does (arguments built on the runtime thread, dropped on the database worker):
+// mimalloc cuts `caiji import`'s CPU time by more than half.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -26,6 +32,8 @@ fn main() -> ExitCode {
             Some(Command::Report(args)) => commands::report::run(&ctx, args).await,
             Some(Command::Audit(args)) => commands::report::audit(&ctx, &args).await,
             Some(Command::Sessions(cmd)) => commands::sessions::run(&ctx, cmd).await,
+            Some(Command::Import(args)) => commands::import::run(&ctx, &args).await,
+            Some(Command::Roster(cmd)) => commands::roster::run(&ctx, cmd).await,
         }
     });
     match result {

@@ -1,9 +1,11 @@
 //! The edge between the command line and the core: each command opens what it needs and prints.
 
 pub mod demo;
+pub mod import;
 pub mod init;
 pub mod report;
 pub mod sessions;
+pub mod roster;
 pub mod students;
 pub mod tui;
 
@@ -70,7 +72,7 @@ impl Ctx {
 }
 
 /// The file behind a `sqlite://` URL, if it is a file.
-fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| std::path::PathBuf::from(path))

@@ -1,0 +1,244 @@
+//! `caiji import FILE`: read and validate a roster file, then apply it in one transaction.
+//! The summary printer here is shared with `caiji roster sync`.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{Ctx, EXIT_PROBLEMS};
+use crate::cli::{ImportArgs, SummaryFormat};
+use crate::i18n::{lang, tr, Lang};
+use crate::roster::{self, Outcome, Progress, ReadOptions};
+use crate::store::{ImportOptions, ImportSummary};
+
+pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
+    let label = args.file.display().to_string();
+    let mut bar = ProgressBar::new(&label);
+    let options = ReadOptions { sheet: args.sheet.clone(), limits: roster::Limits::default() };
+    // The file is read and checked before the database is opened: a bad file changes nothing.
+    let outcome = roster::read_file(&args.file, &options, &mut |p| bar.update(p));
+    bar.clear();
+    let outcome = outcome?;
+
+    if args.strict && !outcome.rejections.is_empty() {
+        report(args.format, &label, &outcome, &ImportSummary::default())?;
+        note(&format!(
+            "{} {}",
+            outcome.rejected_rows(),
+            tr("行被拒绝；--strict：未写入任何数据", "rows rejected; --strict: nothing was written")
+        ));
+        return Ok(ExitCode::from(EXIT_PROBLEMS));
+    }
+
+    let summary = if outcome.students.is_empty() {
+        ImportSummary::default()
+    } else if args.dry_run && missing_sqlite_file(ctx) {
+        // Planning against a database that does not exist yet: everything would be new, and a
+        // dry run must not create the file.
+        ImportSummary { inserted: outcome.students.len() as u64, ..Default::default() }
+    } else {
+        bar.message(tr("正在写入数据库…", "writing to the database…"));
+        let store = ctx.open_store().await?;
+        let source = format!("import {}", args.file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let result = store
+            .import_roster(
+                &outcome.students,
+                ImportOptions { full_sync: false, dry_run: args.dry_run, operator: &ctx.operator, source: &source },
+            )
+            .await;
+        store.close().await;
+        bar.clear();
+        result?
+    };
+    report(args.format, &label, &outcome, &summary)?;
+    if args.dry_run {
+        note(tr("试运行：未写入数据库", "dry run: nothing was written"));
+    }
+    Ok(if outcome.rejections.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+fn missing_sqlite_file(ctx: &Ctx) -> bool {
+    super::sqlite_path(&ctx.database_url).is_some_and(|p| !p.exists())
+}
+
+/// A line for the user on stderr (stdout carries the summary, which may be JSON).
+pub(super) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "caiji: {text}");
+}
+
+/// `--format json` of SPEC §11.
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    withdrawn: u64,
+    rejected: Vec<RejectedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RejectedJson<'a> {
+    row: u64,
+    student_no: &'a str,
+    field: &'static str,
+    reason: &'a str,
+}
+
+/// Prints the summary and the rejected rows to stdout.
+pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summary: &ImportSummary) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        SummaryFormat::Json => {
+            let json = SummaryJson {
+                inserted: summary.inserted,
+                updated: summary.updated,
+                unchanged: summary.unchanged,
+                withdrawn: summary.withdrawn,
+                rejected: outcome
+                    .rejections
+                    .iter()
+                    .map(|r| RejectedJson { row: r.row, student_no: &r.student_no, field: r.field.code(), reason: &r.reason })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut out, &json)?;
+            out.write_all(b"\n")?;
+        }
+        SummaryFormat::Table => {
+            out.write_all(summary_text(label, outcome, summary, lang()).as_bytes())?;
+            if !outcome.rejections.is_empty() {
+                writeln!(out)?;
+                let headers = [tr("行", "row"), tr("学号", "student_no"), tr("字段", "field"), tr("原因", "reason")];
+                let rows: Vec<Vec<String>> = outcome
+                    .rejections
+                    .iter()
+                    .map(|r| {
+                        let field = match (r.column.is_empty(), lang()) {
+                            (true, _) => r.field.label().to_string(),
+                            (false, Lang::Zh) => format!("{}（{}）", r.field.label(), r.column),
+                            (false, Lang::En) => format!("{} ({})", r.field.label(), r.column),
+                        };
+                        vec![r.row.to_string(), r.student_no.clone(), field, r.reason.clone()]
+                    })
+                    .collect();
+                out.write_all(crate::output::table(&headers, &rows).as_bytes())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The two summary lines of the table output.
+fn summary_text(label: &str, outcome: &Outcome, summary: &ImportSummary, lang: Lang) -> String {
+    let (rows, valid, rejected) = (outcome.data_rows, outcome.students.len(), outcome.rejected_rows());
+    let s = summary;
+    match lang {
+        Lang::Zh => format!(
+            "{label}：{rows} 行数据，{valid} 行有效，{rejected} 行被拒绝\n新增 {}，更新 {}，未变 {}，标记退出 {}\n",
+            s.inserted, s.updated, s.unchanged, s.withdrawn
+        ),
+        Lang::En => format!(
+            "{label}: {rows} data rows, {valid} valid, {rejected} rejected\ninserted {}, updated {}, unchanged {}, withdrawn {}\n",
+            s.inserted, s.updated, s.unchanged, s.withdrawn
+        ),
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal, at most ten times a second.
+struct ProgressBar {
+    enabled: bool,
+    label: String,
+    last: Option<Instant>,
+    drawn: bool,
+}
+
+impl ProgressBar {
+    fn new(label: &str) -> ProgressBar {
+        ProgressBar { enabled: std::io::stderr().is_terminal(), label: label.to_string(), last: None, drawn: false }
+    }
+
+    fn update(&mut self, progress: Progress) {
+        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        self.draw(&render_bar(&self.label, progress, lang()));
+    }
+
+    fn message(&mut self, text: &str) {
+        if self.enabled {
+            self.draw(text);
+        }
+    }
+
+    fn draw(&mut self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[K{line}");
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+            self.drawn = false;
+        }
+    }
+}
+
+/// `读取 名单.csv [##########..........]  50%  52,000 行`
+fn render_bar(label: &str, p: Progress, lang: Lang) -> String {
+    const WIDTH: u64 = 24;
+    let fraction = (p.done.min(p.total) * 1000).checked_div(p.total).unwrap_or(0);
+    let filled = (fraction * WIDTH / 1000) as usize;
+    let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
+    let rows = thousands(p.rows);
+    match lang {
+        Lang::Zh => format!("读取 {label} [{bar}] {:>3}%  {rows} 行", fraction / 10),
+        Lang::En => format!("reading {label} [{bar}] {:>3}%  {rows} rows", fraction / 10),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_bar_text() {
+        let cases = [
+            (Progress { rows: 0, done: 0, total: 0 }, Lang::En, "reading a.csv [........................]   0%  0 rows"),
+            (Progress { rows: 52_000, done: 50, total: 100 }, Lang::En, "reading a.csv [############............]  50%  52,000 rows"),
+            (Progress { rows: 1_234_567, done: 120, total: 100 }, Lang::Zh, "读取 a.csv [########################] 100%  1,234,567 行"),
+        ];
+        for (p, lang, want) in cases {
+            assert_eq!(render_bar("a.csv", p, lang), want);
+        }
+    }
+
+    #[test]
+    fn summary_lines() {
+        let outcome = Outcome { data_rows: 12, ..Default::default() };
+        let summary = ImportSummary { inserted: 10, updated: 1, unchanged: 1, withdrawn: 0 };
+        assert_eq!(
+            summary_text("a.csv", &outcome, &summary, Lang::En),
+            "a.csv: 12 data rows, 0 valid, 0 rejected\ninserted 10, updated 1, unchanged 1, withdrawn 0\n"
+        );
+        assert!(summary_text("a.csv", &outcome, &summary, Lang::Zh).contains("新增 10，更新 1"));
+    }
+}

@@ -1,0 +1,473 @@
+//! Reading a roster: `.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 — detected) and `.xlsx`
+//! files, or a school database's query result, turned into validated students and reasons for
+//! every rejected row.
+//!
+//! Readers push rows one at a time into an [`Intake`], which looks for the header among the first
+//! rows and then validates each row as it arrives, so a file is never held in memory whole.
+//! Nothing here touches the caiji database: the command writes the outcome with the store.
+
+pub mod csv;
+pub mod encoding;
+mod fields;
+pub mod header;
+pub mod validate;
+pub mod xlsx;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+use std::cell::Cell;
+
+use crate::i18n::{lang, Lang};
+use crate::store::SourceTable;
+
+pub use encoding::{FileKind, TextEncoding};
+pub use header::{ColumnMap, Field, HeaderProblem};
+pub use validate::{Outcome, Rejection, Validator};
+
+/// How many non-empty rows are searched for the header (title rows, notes, blank-looking rows).
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Bounds that keep a huge or broken file from exhausting memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Rows in the file, counted as Excel numbers them (blank rows included).
+    pub max_rows: u64,
+    /// Bytes in one CSV record (one spreadsheet row).
+    pub max_record_bytes: usize,
+    /// Size of the file: a million-student roster is about 150 MB, so anything far larger is
+    /// refused before it is read rather than after a million rows are held in memory.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_rows: 1_000_000, max_record_bytes: 1 << 20, max_file_bytes: 512 << 20 }
+    }
+}
+
+/// One row as a reader saw it: Excel's row number, the cell texts, and cells the reader could
+/// not turn into trustworthy text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawRow {
+    pub row: u64,
+    pub cells: Vec<String>,
+    pub flaws: Vec<CellFlaw>,
+}
+
+impl RawRow {
+    fn is_blank(&self) -> bool {
+        self.flaws.is_empty() && self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// A cell whose value cannot be used as it is; the row is rejected if the cell is a roster field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellFlaw {
+    pub col: usize,
+    pub kind: FlawKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlawKind {
+    /// Excel stored the value as a number with more digits than a double keeps exactly.
+    LostDigits { shown: String },
+    /// A formula cell without a cached result (saved by a program that does not calculate).
+    FormulaWithoutValue { formula: String },
+    /// `#N/A`, `#REF!` …
+    ExcelError { code: String },
+}
+
+/// How far reading has got, for a progress bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub rows: u64,
+    /// Bytes (CSV) or rows (XLSX) done, out of `total`.
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Options of `caiji import`.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Worksheet to read (XLSX); the first one by default.
+    pub sheet: Option<String>,
+    pub limits: Limits,
+}
+
+/// Why a roster could not be read at all (as opposed to rows being rejected). Every message
+/// names the file and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterError {
+    Open { file: String, reason: String },
+    Empty { file: String },
+    NotTabular { file: String },
+    OldExcel { file: String },
+    NotWorkbook { file: String, reason: String },
+    NoSuchSheet { file: String, sheet: String, sheets: Vec<String> },
+    SheetOfCsv { file: String },
+    Header { file: String, problem: HeaderProblem },
+    NoStudentRows { file: String, header_row: u64 },
+    TooManyRows { file: String, limit: u64 },
+    FileTooLarge { file: String, size: u64, limit: u64 },
+    RecordTooLong { file: String, row: u64, limit: usize },
+    TooManyColumns { file: String, row: u64, limit: usize },
+}
+
+impl std::error::Error for RosterError {}
+
+impl fmt::Display for RosterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(lang()))
+    }
+}
+
+impl RosterError {
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            RosterError::Open { file, reason } => {
+                if zh { format!("无法读取 {file}：{reason}") } else { format!("cannot read {file}: {reason}") }
+            }
+            RosterError::Empty { file } => {
+                if zh { format!("{file} 是空文件，没有任何数据") } else { format!("{file} is empty") }
+            }
+            RosterError::NotTabular { file } => {
+                if zh {
+                    format!("{file} 不是 CSV 或 XLSX 文件；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入")
+                } else {
+                    format!("{file} is not a CSV or XLSX file; save the roster from Excel as .xlsx or \"CSV UTF-8\" and import that")
+                }
+            }
+            RosterError::OldExcel { file } => {
+                if zh {
+                    format!("{file} 是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel 中去掉密码并另存为 .xlsx 后再导入")
+                } else {
+                    format!("{file} is an old .xls workbook or a password-protected one; remove the password and save it as .xlsx, then import that")
+                }
+            }
+            RosterError::NotWorkbook { file, reason } => {
+                if zh {
+                    format!("{file} 是压缩包但不是可读的 Excel 工作簿（{reason}）；请在 Excel 中另存为 .xlsx 后再导入")
+                } else {
+                    format!("{file} is a zip archive but not a readable Excel workbook ({reason}); save it from Excel as .xlsx and import that")
+                }
+            }
+            RosterError::NoSuchSheet { file, sheet, sheets } => {
+                if zh {
+                    format!("{file} 中没有名为“{sheet}”的工作表；已有：{}", sheets.join("、"))
+                } else {
+                    format!("{file} has no sheet named '{sheet}'; its sheets are: {}", sheets.join(", "))
+                }
+            }
+            RosterError::SheetOfCsv { file } => {
+                if zh {
+                    format!("{file} 是 CSV 文件，没有工作表；--sheet 只用于 .xlsx")
+                } else {
+                    format!("{file} is a CSV file and has no sheets; --sheet is for .xlsx workbooks")
+                }
+            }
+            RosterError::Header { file, problem } => header_message(file, problem, zh),
+            RosterError::NoStudentRows { file, header_row } => {
+                if zh {
+                    format!("{file} 的表头（第 {header_row} 行）下面没有学生数据")
+                } else {
+                    format!("{file}: no student rows below the header (row {header_row})")
+                }
+            }
+            RosterError::TooManyRows { file, limit } => {
+                if zh {
+                    format!("{file} 超过 {limit} 行，未导入任何数据；请按学院或届别拆分后分别导入")
+                } else {
+                    format!("{file} has more than {limit} rows; nothing was imported — split it by college or cohort and import the parts")
+                }
+            }
+            RosterError::FileTooLarge { file, size, limit } => {
+                let mib = |b: &u64| b / (1 << 20);
+                if zh {
+                    format!(
+                        "{file} 有 {} MiB，超过名单文件的上限 {} MiB（100 万名学生约 150 MB），未导入任何数据；请确认文件是否正确，或拆分后导入",
+                        mib(size),
+                        mib(limit)
+                    )
+                } else {
+                    format!(
+                        "{file} is {} MiB, more than a roster file can be ({} MiB; a million students take about 150 MB); nothing was imported — check that this is the right file, or split it",
+                        mib(size),
+                        mib(limit)
+                    )
+                }
+            }
+            RosterError::RecordTooLong { file, row, limit } => {
+                let mib = *limit as f64 / (1024.0 * 1024.0);
+                if zh {
+                    format!(
+                        "{file} 第 {row} 行超过 {mib} MiB，未导入任何数据；多半是某个引号 \" 没有配对，使其后的内容都成了一个单元格——请检查该行"
+                    )
+                } else {
+                    format!(
+                        "{file}: row {row} is longer than {mib} MiB; nothing was imported — most likely a quote \" is not closed and the rest of the file became one cell: check that row"
+                    )
+                }
+            }
+            RosterError::TooManyColumns { file, row, limit } => {
+                if zh {
+                    format!("{file} 第 {row} 行超过 {limit} 列，未导入任何数据；这不像花名册，请检查文件")
+                } else {
+                    format!("{file}: row {row} has more than {limit} columns; nothing was imported — this does not look like a roster")
+                }
+            }
+        }
+    }
+}
+
+fn header_message(file: &str, problem: &HeaderProblem, zh: bool) -> String {
+    match problem {
+        HeaderProblem::NotFound { searched } => {
+            if zh {
+                format!(
+                    "{file} 的前 {searched} 个非空行中找不到表头；第一行（或标题行之下）应是列名，如 学号、姓名、证件号码、学院、专业、班级、层次、辅导员、毕业年份"
+                )
+            } else {
+                format!(
+                    "{file}: no header row in the first {searched} non-empty rows; the roster needs a row of column names such as 学号/student_no, 姓名/name, 证件号码/id_number, 学院/college, 专业/major, 班级/class, 层次/level, 辅导员/counselor, 毕业年份/cohort"
+                )
+            }
+        }
+        HeaderProblem::Missing { header_row, missing } => {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|f| if zh { f.label_zh().to_string() } else { format!("{} ({})", f.label_zh(), f.code()) })
+                .collect();
+            if zh {
+                format!("{file} 的表头（第 {header_row} 行）缺少必需的列：{}；请补上这些列后再导入", names.join("、"))
+            } else {
+                format!("{file}: the header (row {header_row}) lacks required columns: {}; add them and import again", names.join(", "))
+            }
+        }
+        HeaderProblem::Duplicate { header_row, field, first, second } => {
+            if zh {
+                format!(
+                    "{file} 的表头（第 {header_row} 行）中 {first} 和 {second} 两列都是“{}”；请删除或改名其中一列",
+                    field.label_zh()
+                )
+            } else {
+                format!(
+                    "{file}: in the header (row {header_row}) columns {first} and {second} both give {} ({}); delete or rename one of them",
+                    field.label_zh(),
+                    field.code()
+                )
+            }
+        }
+    }
+}
+
+/// Where rows go: first the header search, then validation.
+pub struct Intake {
+    file: String,
+    stage: Stage,
+}
+
+enum Stage {
+    Searching(Vec<RawRow>),
+    Validating(Box<Validator>),
+}
+
+impl Intake {
+    /// `file` names the roster in messages.
+    pub fn new(file: &str) -> Intake {
+        Intake { file: file.to_string(), stage: Stage::Searching(Vec::new()) }
+    }
+
+    pub fn push(&mut self, row: &RawRow) -> Result<(), RosterError> {
+        if row.is_blank() {
+            return Ok(());
+        }
+        match &mut self.stage {
+            Stage::Validating(v) => v.push(row),
+            Stage::Searching(rows) => {
+                rows.push(row.clone());
+                if rows.len() >= HEADER_SEARCH_ROWS {
+                    self.start_validating()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn start_validating(&mut self) -> Result<(), RosterError> {
+        let Stage::Searching(rows) = &mut self.stage else { return Ok(()) };
+        let rows = std::mem::take(rows);
+        let (index, map) =
+            header::find_header(&rows).map_err(|problem| RosterError::Header { file: self.file.clone(), problem })?;
+        let mut validator = Validator::new(map);
+        for row in &rows[index + 1..] {
+            validator.push(row);
+        }
+        self.stage = Stage::Validating(Box::new(validator));
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Outcome, RosterError> {
+        if let Stage::Searching(rows) = &self.stage {
+            if rows.is_empty() {
+                return Err(RosterError::Empty { file: self.file });
+            }
+            self.start_validating()?;
+        }
+        let Stage::Validating(validator) = self.stage else { return Err(RosterError::Empty { file: self.file }) };
+        let outcome = validator.finish();
+        if outcome.data_rows == 0 {
+            return Err(RosterError::NoStudentRows { file: self.file, header_row: outcome.header_row });
+        }
+        Ok(outcome)
+    }
+}
+
+/// Counts the bytes read through it, for progress.
+pub(crate) struct Counted<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads and validates the roster file at `path`. `progress` is called now and then.
+pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+    let file = path.display().to_string();
+    let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
+    if path.is_dir() {
+        return Err(RosterError::Open { file: file.clone(), reason: io_reason(&io::Error::from(io::ErrorKind::IsADirectory)) });
+    }
+    let size = std::fs::metadata(path).map_err(open_error)?.len();
+    if size > options.limits.max_file_bytes {
+        return Err(RosterError::FileTooLarge { file, size, limit: options.limits.max_file_bytes });
+    }
+    let kind = encoding::sniff(BufReader::new(File::open(path).map_err(open_error)?)).map_err(open_error)?;
+    let mut intake = Intake::new(&file);
+    match kind {
+        FileKind::Empty => return Err(RosterError::Empty { file }),
+        FileKind::Binary => return Err(RosterError::NotTabular { file }),
+        FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
+        FileKind::Zip => xlsx::read_rows(path, &file, options, &mut |row| intake.push(row), progress)?,
+        FileKind::Text { encoding, bom_len } => {
+            if options.sheet.is_some() {
+                return Err(RosterError::SheetOfCsv { file });
+            }
+            let total = size;
+            let count = Rc::new(Cell::new(0));
+            let open = || -> Result<Box<dyn Read>, RosterError> {
+                let mut raw = File::open(path).map_err(open_error)?;
+                io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink()).map_err(open_error)?;
+                let counted = Counted { inner: raw, count: count.clone() };
+                Ok(match encoding::codec(encoding) {
+                    None => Box::new(counted),
+                    Some(codec) => Box::new(encoding::DecodingReader::new(counted, codec)),
+                })
+            };
+            let delimiter = csv::sniff_delimiter(open()?).map_err(open_error)?;
+            count.set(0);
+            let source = csv::CsvSource { delimiter, limits: options.limits, file: &file, total, bytes_read: count.clone() };
+            source.read_rows(open()?, &mut |row| intake.push(row), progress)?;
+        }
+    }
+    intake.finish()
+}
+
+/// Validates the rows a `[roster.source]` query returned. Rows are numbered from 1 in the order
+/// the query returned them.
+pub fn read_table(table: &SourceTable, label: &str) -> Result<Outcome, RosterError> {
+    let map = header::map_columns(&table.headers, 0, false)
+        .map_err(|problem| RosterError::Header { file: label.to_string(), problem })?;
+    let mut validator = Validator::new(map);
+    let mut raw = RawRow::default();
+    for (i, cells) in table.rows.iter().enumerate() {
+        raw.row = i as u64 + 1;
+        raw.cells.clone_from(cells);
+        validator.push(&raw);
+    }
+    Ok(validator.finish())
+}
+
+/// The OS error without the "(os error 2)" suffix.
+fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(row: u64, cells: &[&str]) -> RawRow {
+        RawRow { row, cells: cells.iter().map(|c| c.to_string()).collect(), flaws: Vec::new() }
+    }
+
+    #[test]
+    fn intake_errors() {
+        assert_eq!(Intake::new("a.csv").finish().unwrap_err(), RosterError::Empty { file: "a.csv".into() });
+
+        let mut blank_only = Intake::new("a.csv");
+        blank_only.push(&raw(1, &["", " "])).unwrap();
+        assert_eq!(blank_only.finish().unwrap_err(), RosterError::Empty { file: "a.csv".into() });
+
+        let mut headers_only = Intake::new("a.csv");
+        headers_only.push(&raw(1, &["名单"])).unwrap();
+        headers_only
+            .push(&raw(2, &["学号", "姓名", "证件号码", "学院", "专业", "班级", "层次", "辅导员", "毕业年份"]))
+            .unwrap();
+        headers_only.push(&raw(3, &["", ""])).unwrap();
+        let err = headers_only.finish().unwrap_err();
+        assert_eq!(err, RosterError::NoStudentRows { file: "a.csv".into(), header_row: 2 });
+        assert_eq!(err.message(Lang::En), "a.csv: no student rows below the header (row 2)");
+    }
+
+    #[test]
+    fn header_search_stops_after_ten_rows() {
+        let mut intake = Intake::new("a.csv");
+        let mut result = Ok(());
+        for n in 1..=HEADER_SEARCH_ROWS as u64 {
+            result = intake.push(&raw(n, &["2022001", "张三"]));
+        }
+        assert_eq!(
+            result.unwrap_err(),
+            RosterError::Header { file: "a.csv".into(), problem: HeaderProblem::NotFound { searched: HEADER_SEARCH_ROWS } }
+        );
+    }
+
+    #[test]
+    fn messages_are_in_both_languages() {
+        let errors = [
+            RosterError::Empty { file: "f".into() },
+            RosterError::NotTabular { file: "f".into() },
+            RosterError::OldExcel { file: "f".into() },
+            RosterError::TooManyRows { file: "f".into(), limit: 10 },
+            RosterError::FileTooLarge { file: "f".into(), size: 1 << 30, limit: 512 << 20 },
+            RosterError::RecordTooLong { file: "f".into(), row: 3, limit: 1 << 20 },
+            RosterError::Header {
+                file: "f".into(),
+                problem: HeaderProblem::Missing { header_row: 2, missing: vec![Field::Major, Field::Cohort] },
+            },
+        ];
+        let han = |s: &str| s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+        for e in &errors {
+            assert!(han(&e.message(Lang::Zh)), "{e:?}");
+            assert!(e.message(Lang::En).starts_with('f'), "{e:?}");
+        }
+        let missing = errors[6].message(Lang::En);
+        assert!(missing.contains("专业 (major), 毕业年份 (cohort)"), "{missing}");
+        assert!(errors[5].message(Lang::En).contains("row 3 is longer than 1 MiB"));
+        assert!(errors[4].message(Lang::En).starts_with("f is 1024 MiB, more than a roster file can be (512 MiB"));
+    }
+}
