@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
             Some(Command::Init) => commands::init::run(&ctx).await,
             Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
+            Some(Command::Codes(cmd)) => commands::codes::run(&ctx, cmd).await,
+            Some(Command::Key(cmd)) => commands::key::run(&ctx, cmd).await,
         }
     });
     match result {
