@@ -67,6 +67,10 @@ pub struct DemoArgs {
     /// Replace the students already in the database
     #[arg(long)]
     pub force: bool,
+    /// Issue no collection codes (by default about 92% of students get one, a few of them
+    /// revoked or reissued, sealed with the key file, which is created if missing)
+    #[arg(long)]
+    pub no_codes: bool,
 }
 
 #[derive(Debug, Subcommand)]

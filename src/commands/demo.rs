@@ -28,10 +28,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
         );
     }
     // The key file before the roster: a refused key file (wrong permissions) changes nothing.
-    let (keyring, key_created) = super::key::load_or_generate(ctx)?;
-    if key_created {
-        eprintln!("{} {}", tr("已创建密钥文件", "Key file created:"), keyring.path().display());
-    }
+    let existing_keyring = if args.no_codes { None } else { super::key::load_if_present(ctx)? };
     let store = ctx.open_store().await?;
     let existing = store.student_count().await?;
     if existing > 0 && !args.force {
@@ -42,6 +39,15 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             tr("名学生；要用演示学校替换它们，请运行 caiji demo --force", "students; run `caiji demo --force` to replace them with the demo school")
         );
     }
+    let keyring = match existing_keyring {
+        Some(ring) => Some(ring),
+        None if args.no_codes => None,
+        None => {
+            let ring = super::key::create(ctx)?;
+            eprintln!("{} {}", tr("已创建密钥文件", "Key file created:"), ring.path().display());
+            Some(ring)
+        }
+    };
     let cohort = ctx.config.cohort.unwrap_or_else(crate::demo::default_cohort);
     let school = crate::demo::generate(args.students as usize, args.seed, cohort);
     let inserted = store.replace_roster(&school.students).await?;
@@ -60,8 +66,13 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             detail: format!("demo school: {inserted} students, seed {}", args.seed),
         })
         .await?;
-    let school_code = super::codes::issuing_school_code(ctx, store.as_ref()).await?;
-    let codes = issue_demo_codes(store.as_ref(), &keyring, &school_code, &school.students, args.seed, &ctx.operator).await?;
+    let codes = match &keyring {
+        Some(keyring) => {
+            let school_code = super::codes::issuing_school_code(ctx, store.as_ref()).await?;
+            Some(issue_demo_codes(store.as_ref(), keyring, &school_code, &school.students, args.seed, &ctx.operator).await?)
+        }
+        None => None,
+    };
     eprintln!(
         "{} {}（{}）: {inserted} {} → {}",
         tr("演示学校已生成", "Demo school ready:"),
@@ -70,16 +81,18 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
         tr("名学生", "students"),
         store.display_url()
     );
-    eprintln!(
-        "{} {} {}, {} {}, {} {}",
-        tr("采集码：", "Codes:"),
-        codes.issued,
-        tr("已签发", "issued"),
-        codes.revoked,
-        tr("已作废", "revoked"),
-        codes.reissued,
-        tr("已补发", "reissued")
-    );
+    if let Some(codes) = codes {
+        eprintln!(
+            "{} {} {}, {} {}, {} {}",
+            tr("采集码：", "Codes:"),
+            codes.issued,
+            tr("已签发", "issued"),
+            codes.revoked,
+            tr("已作废", "revoked"),
+            codes.reissued,
+            tr("已补发", "reissued")
+        );
+    }
     if args.no_tui {
         store.close().await;
         return Ok(ExitCode::SUCCESS);

@@ -27,17 +27,17 @@ pub fn load_keyring(ctx: &Ctx) -> Result<Keyring> {
     Ok(Keyring::load(&ctx.key_file)?)
 }
 
-/// The keyring, created first when there is no key file yet (`caiji demo`). Returns whether it
-/// was created.
-pub fn load_or_generate(ctx: &Ctx) -> Result<(Keyring, bool)> {
+/// The keyring, or None when there is no key file yet; any other problem is an error.
+pub fn load_if_present(ctx: &Ctx) -> Result<Option<Keyring>> {
     match Keyring::load(&ctx.key_file) {
-        Ok(ring) => Ok((ring, false)),
-        Err(KeyringError::NotFound { .. }) => Ok((create(ctx)?, true)),
+        Ok(ring) => Ok(Some(ring)),
+        Err(KeyringError::NotFound { .. }) => Ok(None),
         Err(other) => Err(other.into()),
     }
 }
 
-fn create(ctx: &Ctx) -> Result<Keyring> {
+/// Creates the key file with its first key (the data directory too, when it goes there).
+pub fn create(ctx: &Ctx) -> Result<Keyring> {
     if ctx.key_file.parent() == Some(ctx.paths.data_dir.as_path()) {
         // The default place: make the data directory (0700) as the database would.
         ctx.paths.ensure_data_dir()?;

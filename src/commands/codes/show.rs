@@ -236,4 +236,39 @@ mod tests {
             assert_eq!(placement(terminal, qr, info), want, "{terminal:?} {qr:?} {info}");
         }
     }
+
+    #[test]
+    fn colour_follows_the_flag_the_terminal_and_no_color() {
+        // (choice, stdout is a terminal, NO_COLOR set, colour cells)
+        let cases = [
+            (ColorChoice::Auto, true, false, true),
+            (ColorChoice::Auto, true, true, false),
+            (ColorChoice::Auto, false, false, false),
+            (ColorChoice::Always, false, true, true),
+            (ColorChoice::Never, true, false, false),
+        ];
+        for (choice, terminal, no_color, want) in cases {
+            assert_eq!(use_colour(choice, terminal, no_color), want, "{choice:?} {terminal} {no_color}");
+        }
+    }
+
+    #[test]
+    fn fields_go_beside_above_or_below_and_code_lines_stay_whole() {
+        let qr = ["AAAA", "BBBB", "CCCC"];
+        let info: Vec<String> = ["x", "y", "z", "w"].iter().map(|s| s.to_string()).collect();
+        let cases = [
+            (Placement::Beside, "AAAA\nBBBB   x\nCCCC   y\n       z\n       w\n"),
+            (Placement::Above, "x\ny\nz\nw\nAAAA\nBBBB\nCCCC\n"),
+            (Placement::Below, "AAAA\nBBBB\nCCCC\n\nx\ny\nz\nw\n"),
+        ];
+        for (placement, want) in cases {
+            assert_eq!(compose(&qr, 4, &info, placement), want, "{placement:?}");
+        }
+    }
+
+    #[test]
+    fn labels_align_by_display_width_and_values_lose_control_characters() {
+        let lines = info_lines(&[("学号", "2022001".into()), ("证件号码", "*****002X".into()), ("Name", "张*\u{1b}[2J".into())]);
+        assert_eq!(lines, ["学号      2022001", "证件号码  *****002X", "Name      张*[2J"]);
+    }
 }
