@@ -38,13 +38,17 @@ trap cleanup EXIT
 export CAIJI_HOME=$WORK CAIJI_LANG=en CAIJI_OPERATOR=bench
 unset CAIJI_DATABASE_URL DATABASE_URL CAIJI_KEY_FILE
 
-# Seconds a command takes (its output discarded; a failure stops the bench).
-secs() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+# Wall-clock and CPU seconds of a command (output discarded). The machine may be shared, so the
+# CPU times say what caiji itself spent. A failure prints the command's error and stops the bench.
+timed() {
+  local TIMEFORMAT='%R %U %S' times
+  if ! times=$( { time "$@" >/dev/null 2>"$WORK/last.err"; } 2>&1 ); then
+    echo "failed: $*" >&2
+    cat "$WORK/last.err" >&2
+    exit 1
+  fi
+  read -r wall user sys <<<"$times"
+  echo "${wall}s (cpu: user ${user}s, sys ${sys}s)"
 }
 
 # The URL with its database name (the path) replaced.
@@ -62,9 +66,8 @@ helper seal "$N"
 echo
 echo "== SQLite: demo school of $N students, no codes yet"
 "$BIN" key generate >/dev/null
-echo "demo --no-codes: $(secs "$BIN" demo --no-tui --no-codes --students "$N")s"
-t=$(secs "$BIN" codes issue --all)
-echo "codes issue --all, SQLite, $N students: ${t}s"
+echo "demo --no-codes: $(timed "$BIN" demo --no-tui --no-codes --students "$N")"
+echo "codes issue --all, SQLite, $N students: $(timed "$BIN" codes issue --all)"
 grep -o 'codes issued.*' "$WORK/caiji.log" | tail -n 1 | sed 's/^/  log: /' || true
 
 echo
@@ -75,7 +78,7 @@ helper versions "$WORK/codes.csv"
 echo
 echo "== the default demo (codes for ~92%, a few revoked and reissued), SQLite"
 rm -f "$WORK"/caiji.db*
-echo "demo: $(secs "$BIN" demo --no-tui --students "$N")s"
+echo "demo: $(timed "$BIN" demo --no-tui --students "$N")"
 
 echo
 if [ -z "$PG_URL" ]; then
@@ -88,7 +91,6 @@ if ! "$BIN" --database-url "$PG_BENCH_URL" init >/dev/null 2>"$WORK/pg.err"; the
   exit 0
 fi
 echo "== PostgreSQL: demo school of $N students, no codes yet"
-echo "demo --no-codes: $(secs "$BIN" --database-url "$PG_BENCH_URL" demo --no-tui --no-codes --force --students "$N")s"
-t=$(secs "$BIN" --database-url "$PG_BENCH_URL" codes issue --all)
-echo "codes issue --all, PostgreSQL, $N students: ${t}s"
+echo "demo --no-codes: $(timed "$BIN" --database-url "$PG_BENCH_URL" demo --no-tui --no-codes --force --students "$N")"
+echo "codes issue --all, PostgreSQL, $N students: $(timed "$BIN" --database-url "$PG_BENCH_URL" codes issue --all)"
 grep -o 'codes issued.*' "$WORK/caiji.log" | tail -n 1 | sed 's/^/  log: /' || true

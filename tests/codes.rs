@@ -203,6 +203,8 @@ async fn drawn_codes_decode_to_the_roster(db: &TestDb) {
     assert_ok(&out);
     assert!(stdout(&out).contains("Issued 8 codes with key 1"), "{}", stdout(&out));
     let ring = school.keyring();
+    let id_types: std::collections::BTreeSet<&str> = school.cases.iter().map(|c| c.student.id_type.code()).collect();
+    assert_eq!(id_types.len(), IdType::ALL.len(), "every document type is drawn");
     for (i, case) in school.cases.iter().enumerate() {
         let s = &case.student;
         let token = school.token(i);
