@@ -108,7 +108,7 @@ pub enum CodesCommand {
     Show(ShowArgs),
     /// Print a student's code as text, nothing else (written to the audit log)
     Token(StudentArg),
-    /// Check codes: authentic, this school's, and not revoked
+    /// Check codes: authentic, this school's, not revoked (--offline: the key file only)
     #[command(long_about = "Check codes: authentic (sealed with a key of the key file), this school's, and not revoked.\n\n\
         Tokens come from the arguments, or one per line from stdin when there are none (blank lines \
         are skipped; surrounding spaces and lower case are accepted, as keyboard-wedge scanners send them). \

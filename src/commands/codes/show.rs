@@ -32,17 +32,29 @@ enum Placement {
     Below,
 }
 
-/// Picks the layout for a code that needs `qr` = (columns, rows), with fields `info_width`
-/// columns wide, on a terminal of `terminal` = (columns, rows) (None: not a terminal).
+/// Narrowest room beside the code worth using; with less, the fields go above it.
+const MIN_BESIDE: usize = 24;
+
+/// Picks where the fields go for a code that needs `qr` = (columns, rows), on a terminal of
+/// `terminal` = (columns, rows) (None: not a terminal), and lays the field lines out for it:
+/// wrapped to the room beside the code when they fit there, else to the terminal's width.
 /// Err gives the terminal size needed: the code's size plus the line the shell prompt takes,
 /// so the top of the code is not scrolled off.
-fn placement(terminal: Option<(u16, u16)>, qr: (u16, u16), info_width: usize) -> Result<Placement, (u16, u16)> {
-    let Some((cols, rows)) = terminal else { return Ok(Placement::Below) };
+fn layout(terminal: Option<(u16, u16)>, qr: (u16, u16), fields: &[(&str, String)]) -> Result<(Placement, Vec<String>), (u16, u16)> {
+    let Some((cols, rows)) = terminal else { return Ok((Placement::Below, info_lines(fields, None))) };
     let need = (qr.0, qr.1.saturating_add(1));
     if cols < need.0 || rows < need.1 {
         return Err(need);
     }
-    if usize::from(cols) >= usize::from(qr.0) + GAP + info_width { Ok(Placement::Beside) } else { Ok(Placement::Above) }
+    let room = usize::from(cols).saturating_sub(usize::from(qr.0) + GAP);
+    if room >= MIN_BESIDE {
+        let lines = info_lines(fields, Some(room));
+        // The first code row stays free (see `compose`).
+        if lines.len() < usize::from(qr.1) {
+            return Ok((Placement::Beside, lines));
+        }
+    }
+    Ok((Placement::Above, info_lines(fields, Some(usize::from(cols)))))
 }
 
 /// Colour cells or plain half blocks.
@@ -59,16 +71,43 @@ fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-/// The fields shown beside the code, label and value.
-fn info_lines(fields: &[(&str, String)]) -> Vec<String> {
+/// The fields, label and value, labels padded to one width. With `width`, a value too long for
+/// it (a long school name, a 50-letter masked name) continues on the next lines, under itself.
+fn info_lines(fields: &[(&str, String)], width: Option<usize>) -> Vec<String> {
     let label_width = fields.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
-    fields
-        .iter()
-        .map(|(label, value)| {
-            let pad = " ".repeat(label_width - label.width());
-            format!("{label}{pad}  {}", strip_controls(value))
-        })
-        .collect()
+    let indent = label_width + 2;
+    let room = width.map(|w| w.saturating_sub(indent).max(1));
+    let mut out = Vec::new();
+    for (label, value) in fields {
+        let value = strip_controls(value);
+        let pieces = match room {
+            Some(room) => wrap(&value, room),
+            None => vec![value.into_owned()],
+        };
+        for (i, piece) in pieces.iter().enumerate() {
+            let head = if i == 0 { format!("{label}{}", " ".repeat(label_width - label.width())) } else { " ".repeat(label_width) };
+            out.push(format!("{head}  {piece}"));
+        }
+    }
+    out
+}
+
+/// Splits `text` into pieces at most `room` columns wide (CJK characters are two columns).
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room && used > 0 {
+            pieces.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    pieces
 }
 
 /// Lays the code's lines and the field lines out together.
@@ -155,9 +194,7 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
     let matrix = QrMatrix::encode(&code.token)?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let terminal = if stdout_is_terminal { ratatui::crossterm::terminal::size().ok() } else { None };
-    let info = info_lines(&fields);
-    let info_width = info.iter().map(|l| l.width()).max().unwrap_or(0);
-    let layout = match placement(terminal, matrix.required_size(), info_width) {
+    let (placement, info) = match layout(terminal, matrix.required_size(), &fields) {
         Ok(layout) => layout,
         Err((w, h)) => {
             let (cols, rows) = terminal.unwrap_or((0, 0));
@@ -184,7 +221,7 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
     let colour = use_colour(args.color, stdout_is_terminal, no_color_env());
     let drawn = if colour { render_ansi(&matrix) } else { render_plain(&matrix) };
     let lines: Vec<&str> = drawn.lines().collect();
-    super::print(&compose(&lines, usize::from(matrix.required_size().0), &info, layout))?;
+    super::print(&compose(&lines, usize::from(matrix.required_size().0), &info, placement))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -215,26 +252,50 @@ fn shown_fields(
 mod tests {
     use super::*;
 
+    fn fields(school: &str) -> Vec<(&'static str, String)> {
+        vec![("学号", "2022110101".into()), ("姓名", "张*".into()), ("学校", school.into()), ("状态", "有效".into())]
+    }
+
     #[test]
-    fn placement_never_clips_the_code() {
+    fn layout_never_clips_the_code_and_keeps_fields_beside_when_they_fit() {
         let v5 = (45, 23);
-        let v2 = (33, 17);
-        let cases = [
-            (None, v5, 30, Ok(Placement::Below)),
-            (Some((80, 24)), v5, 30, Ok(Placement::Beside)),
-            (Some((80, 24)), v5, 32, Ok(Placement::Beside)),
-            (Some((80, 24)), v5, 33, Ok(Placement::Above)),
-            (Some((60, 40)), v5, 30, Ok(Placement::Above)),
-            (Some((45, 24)), v5, 30, Ok(Placement::Above)),
-            (Some((44, 24)), v5, 30, Err((45, 24))),
-            (Some((80, 23)), v5, 30, Err((45, 24))),
-            (Some((200, 60)), v2, 30, Ok(Placement::Beside)),
-            (Some((33, 18)), v2, 30, Ok(Placement::Above)),
-            (Some((33, 17)), v2, 30, Err((33, 18))),
+        let v1 = (29, 15);
+        let short = fields("南岭理工大学（4144010001）");
+        // 52 columns of school name: wraps onto a second line beside a v5 code on 80 columns.
+        let long = fields("中国人民解放军国防科技大学继续教育学院（9999999999）");
+        let many: Vec<(&str, String)> = (0..20).map(|_| ("学号", "2022110101".to_string())).collect();
+        // (terminal, code, fields, placement or the size needed, field lines)
+        let cases: Vec<(Option<(u16, u16)>, (u16, u16), &[(&str, String)], Result<Placement, (u16, u16)>, usize)> = vec![
+            (None, v5, &short, Ok(Placement::Below), 4),
+            (None, v5, &long, Ok(Placement::Below), 4),
+            (Some((80, 24)), v5, &short, Ok(Placement::Beside), 4),
+            (Some((80, 24)), v5, &long, Ok(Placement::Beside), 5),
+            (Some((72, 24)), v5, &short, Ok(Placement::Beside), 5),
+            (Some((71, 24)), v5, &short, Ok(Placement::Above), 4),
+            (Some((45, 24)), v5, &short, Ok(Placement::Above), 4),
+            (Some((80, 24)), v1, &many, Ok(Placement::Above), 20),
+            (Some((80, 40)), v5, &many, Ok(Placement::Beside), 20),
+            (Some((44, 24)), v5, &short, Err((45, 24)), 0),
+            (Some((80, 23)), v5, &short, Err((45, 24)), 0),
+            (Some((29, 15)), v1, &short, Err((29, 16)), 0),
         ];
-        for (terminal, qr, info, want) in cases {
-            assert_eq!(placement(terminal, qr, info), want, "{terminal:?} {qr:?} {info}");
+        for (terminal, qr, fields, want, n) in cases {
+            let got = layout(terminal, qr, fields);
+            assert_eq!(got.as_ref().map(|(p, _)| *p).map_err(|e| *e), want, "{terminal:?} {qr:?}");
+            if let (Ok((_, lines)), Some((cols, _))) = (&got, terminal) {
+                assert_eq!(lines.len(), n, "{terminal:?}: {lines:#?}");
+                let room = if want == Ok(Placement::Beside) { usize::from(cols) - usize::from(qr.0) - GAP } else { usize::from(cols) };
+                assert!(lines.iter().all(|l| l.width() <= room), "{terminal:?}: {lines:#?}");
+            }
         }
+    }
+
+    #[test]
+    fn long_values_wrap_under_themselves_by_display_width() {
+        let lines = info_lines(&[("学校", "岭海理工大学（4144019253）".into()), ("状态", "有效".into())], Some(20));
+        assert_eq!(lines, ["学校  岭海理工大学（", "      4144019253）", "状态  有效"]);
+        assert_eq!(wrap("W************n", 6), ["W*****", "******", "*n"]);
+        assert_eq!(wrap("", 6), [""]);
     }
 
     #[test]
@@ -268,7 +329,7 @@ mod tests {
 
     #[test]
     fn labels_align_by_display_width_and_values_lose_control_characters() {
-        let lines = info_lines(&[("学号", "2022001".into()), ("证件号码", "*****002X".into()), ("Name", "张*\u{1b}[2J".into())]);
+        let lines = info_lines(&[("学号", "2022001".into()), ("证件号码", "*****002X".into()), ("Name", "张*\u{1b}[2J".into())], None);
         assert_eq!(lines, ["学号      2022001", "证件号码  *****002X", "Name      张*[2J"]);
     }
 }
