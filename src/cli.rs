@@ -18,6 +18,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
 
+    /// Key file that seals and verifies collection codes (mode 0600)
+    /// [env: CAIJI_KEY_FILE; default: <data dir>/caiji.keys]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key_file: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -45,6 +50,12 @@ pub enum Command {
     /// Roster maintenance: sync from the school's own database
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Collection codes (采集码): issue, show, verify, revoke, reissue, export
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// The key file that seals collection codes: generate, rotate, list
+    #[command(subcommand)]
+    Key(KeyCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -68,6 +79,10 @@ pub struct DemoArgs {
     /// Replace the students already in the database
     #[arg(long)]
     pub force: bool,
+    /// Issue no collection codes (by default about 92% of students get one, a few of them
+    /// revoked or reissued, sealed with the key file, which is created if missing)
+    #[arg(long)]
+    pub no_codes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +154,116 @@ pub struct SyncArgs {
 pub enum SummaryFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Issue codes to students without an active code (students who have one keep it)
+    Issue(IssueArgs),
+    /// Draw a student's code as a QR code with its masked fields (written to the audit log)
+    Show(ShowArgs),
+    /// Print a student's code as text, nothing else (written to the audit log)
+    Token(StudentArg),
+    /// Check codes: authentic, this school's, not revoked (--offline: the key file only)
+    #[command(long_about = "Check codes: authentic (sealed with a key of the key file), this school's, and not revoked.\n\n\
+        Tokens come from the arguments, or one per line from stdin when there are none (blank lines \
+        are skipped; surrounding spaces and lower case are accepted, as keyboard-wedge scanners send them). \
+        One line (or JSON object) per token, in input order. Exit status 4 when any code is invalid, \
+        revoked, another school's or unknown to the database.\n\n\
+        Revocation is checked in the database. With --offline, or when the SQLite database file does \
+        not exist, only the key file is used and the output says revocation was not checked \
+        (revocation_checked: false). A server database (postgres://, mysql://) must answer unless \
+        --offline is given.")]
+    Verify(VerifyArgs),
+    /// Revoke a student's active code and issue a new one with a new serial (audited)
+    Reissue(ChangeArgs),
+    /// Revoke a student's active code without a replacement (audited)
+    Revoke(ChangeArgs),
+    /// Write every active code to a CSV file, optionally with PNG/SVG images (audited)
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("targets").required(true).args(["all", "student_nos"])))]
+pub struct IssueArgs {
+    /// Every student on the roster who has no active code
+    #[arg(long)]
+    pub all: bool,
+    /// These students (学号)
+    #[arg(value_name = "学号")]
+    pub student_nos: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StudentArg {
+    #[arg(value_name = "学号")]
+    pub student_no: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[arg(value_name = "学号")]
+    pub student_no: String,
+    /// Colours: auto = black/white cells on a terminal unless NO_COLOR is set, plain half blocks
+    /// otherwise; always = coloured cells even into a pipe; never = plain half blocks
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Tokens to check; without any, one per line from stdin
+    #[arg(value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+    /// Use only the key file: do not open the database (revocation is not checked)
+    #[arg(long)]
+    pub offline: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    #[arg(value_name = "学号")]
+    pub student_no: String,
+    /// Why (written to the audit log and kept with the revoked code)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// CSV file to write (UTF-8 with BOM, for Excel): 学号, masked name, masked ID, class, serial, token
+    #[arg(short = 'o', long = "output", value_name = "FILE.csv")]
+    pub output: std::path::PathBuf,
+    /// Also write one PNG per code, named <学号>.png, into this folder (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub png_dir: Option<std::path::PathBuf>,
+    /// Also write an SVG per code beside each PNG (needs --png-dir)
+    #[arg(long, requires = "png_dir")]
+    pub svg: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create the key file with a first key (never overwrites an existing file)
+    Generate,
+    /// Add a new key and make it current; older keys stay so their codes still verify
+    Rotate,
+    /// List the keys: id, created date, which is current (never the key itself)
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

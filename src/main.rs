@@ -34,6 +34,8 @@ fn main() -> ExitCode {
             Some(Command::Sessions(cmd)) => commands::sessions::run(&ctx, cmd).await,
             Some(Command::Import(args)) => commands::import::run(&ctx, &args).await,
             Some(Command::Roster(cmd)) => commands::roster::run(&ctx, cmd).await,
+            Some(Command::Codes(cmd)) => commands::codes::run(&ctx, cmd).await,
+            Some(Command::Key(cmd)) => commands::key::run(&ctx, cmd).await,
         }
     });
     match result {

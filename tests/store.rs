@@ -7,6 +7,8 @@ use caiji::store::{self, ReportStore, AuditEntry, CodeState, CodeStatus, CodeTar
 use common::{exec, student, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
+    // messages are asserted in English; the interface language is Chinese unless set
+    caiji::i18n::set_lang(caiji::i18n::Lang::En);
     store::open(&db.url, Create::IfMissing).await.unwrap_or_else(|e| panic!("open {}: {e}", db.url))
 }
 

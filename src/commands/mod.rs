@@ -1,11 +1,13 @@
 //! The edge between the command line and the core: each command opens what it needs and prints.
 
+pub mod codes;
 pub mod demo;
 pub mod import;
 pub mod init;
 pub mod report;
 pub mod sessions;
 pub mod roster;
+pub mod key;
 pub mod students;
 pub mod tui;
 
@@ -18,9 +20,7 @@ use crate::store::{self, Create, Store};
 
 /// Exit statuses of SPEC §11.
 pub const EXIT_ERROR: u8 = 1;
-#[allow(dead_code)]
 pub const EXIT_PROBLEMS: u8 = 3;
-#[allow(dead_code)]
 pub const EXIT_INVALID_CODE: u8 = 4;
 
 /// Everything a command needs to know before it touches the database.
@@ -31,6 +31,8 @@ pub struct Ctx {
     pub database_url: String,
     /// True when no URL was given and the SQLite file in the data directory is used.
     pub default_database: bool,
+    /// `--key-file`, then `CAIJI_KEY_FILE`, then `<data dir>/caiji.keys`.
+    pub key_file: std::path::PathBuf,
 }
 
 impl Ctx {
@@ -53,8 +55,13 @@ impl Ctx {
             .filter(|o| !o.trim().is_empty())
             .unwrap_or_else(os_user);
         let (database_url, default_database) = crate::config::database_url(cli.database_url.as_deref(), &paths);
+        let key_file = cli
+            .key_file
+            .clone()
+            .or_else(|| std::env::var_os("CAIJI_KEY_FILE").filter(|v| !v.is_empty()).map(std::path::PathBuf::from))
+            .unwrap_or_else(|| paths.data_dir.join(crate::code::keyring::FILE_NAME));
         init_logging(&paths);
-        Ok(Ctx { paths, config, operator, database_url, default_database })
+        Ok(Ctx { paths, config, operator, database_url, default_database, key_file })
     }
 
     /// Opens the selected database, creating the SQLite file or server database if needed.
