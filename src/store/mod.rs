@@ -10,7 +10,7 @@ mod reports;
 mod source;
 mod sqlite;
 mod sessions;
-mod sqlite_read;
+mod sqlite_raw;
 pub(crate) mod students;
 
 use std::fmt;

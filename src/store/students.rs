@@ -147,34 +147,6 @@ fn bad_value(column: &str, value: &str) -> super::StoreError {
 macro_rules! impl_student_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
-            async fn insert_in(tx: &mut sqlx::Transaction<'static, $db>, students: &[&Student]) -> Result<u64> {
-                let now = crate::store::dialect::now();
-                let mut inserted = 0;
-                for chunk in students.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO students ({STUDENT_COLUMNS}) "));
-                    qb.push_values(chunk, |mut b, s| {
-                        b.push_bind(s.student_no.clone())
-                            .push_bind(s.name.clone())
-                            .push_bind(s.id_type.code())
-                            .push_bind(s.id_number.clone())
-                            .push_bind(s.college.clone())
-                            .push_bind(s.major.clone())
-                            .push_bind(s.class.clone())
-                            .push_bind(s.level.code())
-                            .push_bind(s.counselor.clone())
-                            .push_bind(s.cohort)
-                            .push_bind(s.gender.clone())
-                            .push_bind(s.phone.clone())
-                            .push_bind(false)
-                            .push_bind(now)
-                            .push_bind(now);
-                    });
-                    inserted += qb.build().execute(&mut **tx).await?.rows_affected();
-                }
-                Ok(inserted)
-            }
-
             /// Every student with the columns an import compares.
             async fn existing_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<Vec<crate::domain::roster::Existing>> {
                 use sqlx::Row;
@@ -316,46 +288,75 @@ macro_rules! impl_student_store {
     };
 }
 
-/// Streams students through sqlx (PostgreSQL, MySQL).
+/// Streams and inserts students through sqlx (PostgreSQL, MySQL).
 macro_rules! impl_generic_stream {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         impl $store {
-        async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
-        use futures_util::TryStreamExt;
-        use sqlx::Row;
-        let (sql, args) = student_rows_query(filter);
-        let sql = Self::DIALECT.sql(&sql).into_owned();
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in args {
-            query = query.bind(a);
-        }
-        let mut rows = query.fetch(&self.pool);
-        let mut count = 0;
-        while let Some(r) = rows.try_next().await? {
-            let code_st: Option<String> = r.try_get(14)?;
-            let checked: String = r.try_get(16)?;
-            let photo_st: Option<String> = r.try_get(17)?;
-            count += 1;
-            sink(StudentRow {
-                id: r.try_get(0)?,
-                student: decode_student(&r, 1)?,
-                withdrawn: r.try_get(13)?,
-                code_status: match code_st.as_deref() {
-                    Some("active") => crate::store::CodeStatus::Active,
-                    Some(_) => crate::store::CodeStatus::Revoked,
-                    None => crate::store::CodeStatus::None,
-                },
-                session_id: r.try_get(15)?,
-                checked_in: checked == "y",
-                photo_status: match photo_st.as_deref() {
-                    Some("valid") => crate::store::PhotoStatus::Valid,
-                    Some(_) => crate::store::PhotoStatus::Invalid,
-                    None => crate::store::PhotoStatus::Missing,
-                },
-            })?;
-        }
-        Ok(count)
-    }
+            /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
+            async fn insert_in(tx: &mut sqlx::Transaction<'static, $db>, students: &[&Student]) -> Result<u64> {
+                let now = crate::store::dialect::now();
+                let mut inserted = 0;
+                for chunk in students.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO students ({STUDENT_COLUMNS}) "));
+                    qb.push_values(chunk, |mut b, s| {
+                        b.push_bind(s.student_no.clone())
+                            .push_bind(s.name.clone())
+                            .push_bind(s.id_type.code())
+                            .push_bind(s.id_number.clone())
+                            .push_bind(s.college.clone())
+                            .push_bind(s.major.clone())
+                            .push_bind(s.class.clone())
+                            .push_bind(s.level.code())
+                            .push_bind(s.counselor.clone())
+                            .push_bind(s.cohort)
+                            .push_bind(s.gender.clone())
+                            .push_bind(s.phone.clone())
+                            .push_bind(false)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    inserted += qb.build().execute(&mut **tx).await?.rows_affected();
+                }
+                Ok(inserted)
+            }
+
+
+                async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+                use futures_util::TryStreamExt;
+                use sqlx::Row;
+                let (sql, args) = student_rows_query(filter);
+                let sql = Self::DIALECT.sql(&sql).into_owned();
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for a in args {
+                    query = query.bind(a);
+                }
+                let mut rows = query.fetch(&self.pool);
+                let mut count = 0;
+                while let Some(r) = rows.try_next().await? {
+                    let code_st: Option<String> = r.try_get(14)?;
+                    let checked: String = r.try_get(16)?;
+                    let photo_st: Option<String> = r.try_get(17)?;
+                    count += 1;
+                    sink(StudentRow {
+                        id: r.try_get(0)?,
+                        student: decode_student(&r, 1)?,
+                        withdrawn: r.try_get(13)?,
+                        code_status: match code_st.as_deref() {
+                            Some("active") => crate::store::CodeStatus::Active,
+                            Some(_) => crate::store::CodeStatus::Revoked,
+                            None => crate::store::CodeStatus::None,
+                        },
+                        session_id: r.try_get(15)?,
+                        checked_in: checked == "y",
+                        photo_status: match photo_st.as_deref() {
+                            Some("valid") => crate::store::PhotoStatus::Valid,
+                            Some(_) => crate::store::PhotoStatus::Invalid,
+                            None => crate::store::PhotoStatus::Missing,
+                        },
+                    })?;
+                }
+                Ok(count)
+            }
         }
     };
 }
@@ -366,14 +367,24 @@ mod sqlite_impl {
     impl_student_store!(SqliteStore, sqlx::Sqlite);
 
     impl SqliteStore {
-        /// SQLite reads the roster on the connection's own handle (see `sqlite_read`).
+        /// SQLite inserts on the connection's own handle, inside the caller's transaction.
+        async fn insert_in(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, students: &[&Student]) -> Result<u64> {
+            let now = crate::store::dialect::now().format("%F %T%.f").to_string();
+            let mut handle = tx.lock_handle().await?;
+            let raw = handle.as_raw_handle();
+            // SAFETY: the locked handle gives this task exclusive use of the connection, which is
+            // inside the transaction `tx` began; `handle` drops at the end of this function.
+            tokio::task::block_in_place(|| unsafe { crate::store::sqlite_raw::insert_students(raw, students, &now) })
+        }
+
+        /// SQLite reads the roster on the connection's own handle (see `sqlite_raw`).
         async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
             let mut conn = self.pool.acquire().await?;
             let mut handle = conn.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the open connection
             // until `handle` drops at the end of this function.
-            tokio::task::block_in_place(|| unsafe { crate::store::sqlite_read::stream_students(raw, filter, sink) })
+            tokio::task::block_in_place(|| unsafe { crate::store::sqlite_raw::stream_students(raw, filter, sink) })
         }
     }
 }
@@ -382,12 +393,12 @@ mod postgres_impl {
     use super::*;
     use crate::store::PgStore;
     impl_student_store!(PgStore, sqlx::Postgres);
-    impl_generic_stream!(PgStore);
+    impl_generic_stream!(PgStore, sqlx::Postgres);
 }
 
 mod mysql_impl {
     use super::*;
     use crate::store::MySqlStore;
     impl_student_store!(MySqlStore, sqlx::MySql);
-    impl_generic_stream!(MySqlStore);
+    impl_generic_stream!(MySqlStore, sqlx::MySql);
 }
