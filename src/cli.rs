@@ -33,6 +33,9 @@ pub enum Command {
     /// Roster queries
     #[command(subcommand)]
     Students(StudentsCommand),
+    /// Photo files from the collector
+    #[command(subcommand)]
+    Photos(PhotosCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -83,6 +86,33 @@ pub struct ListArgs {
     pub reveal_id: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotosCommand {
+    /// Match a folder of photos to the roster and check each against the photo spec
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The folder the collector handed back (searched recursively)
+    pub dir: std::path::PathBuf,
+    /// Record the result in the database (idempotent; every change audited)
+    #[arg(long)]
+    pub apply: bool,
+    /// Also decode every image and check the background colour at the top corners
+    #[arg(long)]
+    pub deep: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// Output of commands whose result is one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,5 +9,6 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod output;
+pub mod photos;
 pub mod store;
 pub mod tui;

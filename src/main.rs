@@ -23,6 +23,7 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
             Some(Command::Init) => commands::init::run(&ctx).await,
             Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
+            Some(Command::Photos(cmd)) => commands::photos::run(&ctx, cmd).await,
         }
     });
     match result {

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod photos;
 pub mod students;
 pub mod tui;
 
@@ -14,7 +15,6 @@ use crate::store::{self, Create, Store};
 
 /// Exit statuses of SPEC §11.
 pub const EXIT_ERROR: u8 = 1;
-#[allow(dead_code)]
 pub const EXIT_PROBLEMS: u8 = 3;
 #[allow(dead_code)]
 pub const EXIT_INVALID_CODE: u8 = 4;
