@@ -66,8 +66,7 @@ pub fn inspect_all(
                     if start >= files.len() {
                         break;
                     }
-                    for i in start..(start + 16).min(files.len()) {
-                        let f = &files[i];
+                    for (i, f) in files.iter().enumerate().skip(start).take(16) {
                         let cached = cache.get(&format!("{prefix}{}", f.rel));
                         done.push((i, inspect(f, cached, rules, &mut buf)));
                     }

@@ -142,6 +142,17 @@ fn tokens(stem: &str) -> (Vec<Vec<char>>, Vec<Vec<char>>) {
     (digits, words)
 }
 
+/// Whether `a` and `b` hold the same characters, each as often.
+fn same_digits(a: &[char], b: &[char]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.to_vec(), b.to_vec());
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
 /// Name letters only, lower-case: separators and spaces do not make names differ.
 fn name_letters(name: &str) -> Vec<char> {
     name.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
@@ -190,7 +201,8 @@ impl<'a> Suggester<'a> {
     }
 
     /// Up to `limit` roster positions the stem was probably meant for, best first: 学号 (or ID
-    /// number) within two edits, names at least half alike. Ties go to the smaller 学号.
+    /// number) within two edits (swapped digits first), names at least half alike. Ties go to
+    /// the smaller 学号.
     pub fn suggest(&self, stem: &str, limit: usize) -> Vec<usize> {
         let (digit_runs, words) = tokens(stem);
         // score: lower is better; 学号 edits count 1 each, name dissimilarity up to 1.5
@@ -207,7 +219,10 @@ impl<'a> Suggester<'a> {
                 if no.len().abs_diff(run.len()) <= allowed {
                     let d = edit_distance(run, no);
                     if d <= allowed {
-                        offer(i, d as f64);
+                        // The same digits in another order is the classic slip (两位颠倒):
+                        // rank it above a changed digit at the same distance.
+                        let shuffled = d > 0 && same_digits(run, no);
+                        offer(i, d as f64 - if shuffled { 0.5 } else { 0.0 });
                     }
                 }
             }
@@ -316,8 +331,9 @@ mod tests {
         let s = Suggester::new(&people);
         let nos = |stem: &str| -> Vec<&str> { s.suggest(stem, 3).into_iter().map(|i| people[i].student_no.as_str()).collect() };
         let cases: [(&str, &[&str]); 10] = [
-            // transposed digits: one swap from 2022010101, two edits from its neighbours
-            ("2022011001", &["2022010101", "2022010102", "2022010110"]),
+            // transposed digits: one swap from 2022010101; 2022010110 has the same digits
+            // two swaps away, 2022010102 two other edits away
+            ("2022011001", &["2022010101", "2022010110", "2022010102"]),
             ("2022010111", &["2022010101", "2022010110", "2022010102"]),
             ("2022010101 (1)", &["2022010101"]),
             ("2022010101_张三", &["2022010101"]),
@@ -331,5 +347,9 @@ mod tests {
         for (stem, want) in cases {
             assert_eq!(nos(stem), want, "{stem}");
         }
+        // 1000000013 is one changed digit from …11 and one swap from …31: the swap ranks first
+        let pair = [person(1, "1000000011", "甲", ""), person(2, "1000000031", "乙", "")];
+        let s = Suggester::new(&pair);
+        assert_eq!(s.suggest("1000000013", 3), [1, 0]);
     }
 }

@@ -177,14 +177,15 @@ macro_rules! impl_photo_store {
                 // substr counts characters on every engine, as `chars().count()` does
                 let sql = format!(
                     "SELECT p.id, {PHOTO_COLUMNS} FROM photos p LEFT JOIN students s ON s.id = p.student_id \
-                     WHERE substr(p.path, 1, ?) = ? ORDER BY p.path"
+                     WHERE substr(p.path, 1, ?) = ?"
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
                     .bind(prefix.chars().count() as i32)
                     .bind(prefix.to_string())
                     .fetch_all(executor)
                     .await?;
-                rows.iter()
+                // Ordered here, by bytes: server collations disagree about paths.
+                let mut out: Vec<(i64, PhotoRecord)> = rows.iter()
                     .map(|r| {
                         let id: i64 = r.try_get(0)?;
                         // the record's columns start at 1 here
@@ -206,7 +207,9 @@ macro_rules! impl_photo_store {
                             },
                         ))
                     })
-                    .collect()
+                    .collect::<Result<_>>()?;
+                out.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+                Ok(out)
             }
         }
 
@@ -388,7 +391,6 @@ macro_rules! impl_photo_store {
                 if filter.under.is_some() {
                     sql.push_str(" AND substr(p.path, 1, ?) = ?");
                 }
-                sql.push_str(" ORDER BY p.path");
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
                 if let Some(status) = filter.status {
                     query = query.bind(status.code());
@@ -400,7 +402,7 @@ macro_rules! impl_photo_store {
                     query = query.bind(prefix.chars().count() as i32).bind(prefix.clone());
                 }
                 let rows = query.fetch_all(&self.pool).await?;
-                rows.iter()
+                let mut out: Vec<PhotoRow> = rows.iter()
                     .map(|r| {
                         let status: String = r.try_get(7)?;
                         let problems: String = r.try_get(8)?;
@@ -425,7 +427,10 @@ macro_rules! impl_photo_store {
                             checked_at: r.try_get(9)?,
                         })
                     })
-                    .collect()
+                    .collect::<Result<_>>()?;
+                // by bytes, as `rows_under`: server collations disagree about paths
+                out.sort_by(|a, b| a.path.cmp(&b.path));
+                Ok(out)
             }
         }
     };
