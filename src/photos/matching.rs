@@ -180,24 +180,118 @@ fn similarity(a: &[char], b: &[char]) -> f64 {
     1.0 - edit_distance(a, b) as f64 / longest as f64
 }
 
+/// Roster comparisons a run may spend on a full scan for suggestions; past it (thousands of
+/// orphans against a large roster, as when files follow a naming the roster does not know),
+/// only the indexed near misses are offered: 学号 one edit away and names sharing a character.
+pub const SCAN_BUDGET: usize = 20_000_000;
+
+/// A stable 64-bit hash (FNV-1a) of a character sequence, for the near-miss index.
+fn fnv(chars: impl Iterator<Item = char>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in chars {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Hashes of `s` and of `s` with any one character deleted: two sequences within one edit
+/// (insertion, deletion, substitution or swap of neighbours) share at least one of them.
+fn one_deletion_keys(s: &[char]) -> Vec<u64> {
+    let mut keys = Vec::with_capacity(s.len() + 1);
+    keys.push(fnv(s.iter().copied()));
+    for skip in 0..s.len() {
+        keys.push(fnv(s.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c)));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The roster as suggestions search it, prepared once per run (only when there are orphans).
 pub struct Suggester<'a> {
     people: &'a [Person],
     numbers: Vec<Vec<char>>,
-    id_numbers: Vec<Vec<char>>,
     names: Vec<Vec<char>>,
+    /// (one-deletion key, roster position), sorted: 学号 one edit from a stem, found by lookup.
+    near_numbers: Vec<(u64, u32)>,
+    /// Han character → roster positions of names holding it.
+    by_char: HashMap<char, Vec<u32>>,
+    /// Whether every comparison may be made (see `SCAN_BUDGET`): 学号 two edits away, ID
+    /// numbers, and names typed in pinyin.
+    thorough: bool,
+    id_numbers: Vec<Vec<char>>,
     pinyin: Vec<Vec<char>>,
 }
 
 impl<'a> Suggester<'a> {
-    pub fn new(people: &'a [Person]) -> Suggester<'a> {
+    /// `orphans`: how many stems will be asked about, to choose between scanning and lookups.
+    pub fn new(people: &'a [Person], orphans: usize) -> Suggester<'a> {
+        let thorough = orphans.saturating_mul(people.len()) <= SCAN_BUDGET;
+        let numbers: Vec<Vec<char>> = people.iter().map(|p| p.student_no.to_uppercase().chars().collect()).collect();
+        let names: Vec<Vec<char>> = people.iter().map(|p| name_letters(&p.name)).collect();
+        let mut near_numbers = Vec::with_capacity(numbers.len() * 11);
+        for (i, no) in numbers.iter().enumerate() {
+            near_numbers.extend(one_deletion_keys(no).into_iter().map(|k| (k, i as u32)));
+        }
+        near_numbers.sort_unstable();
+        let mut by_char: HashMap<char, Vec<u32>> = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            let mut chars: Vec<char> = name.iter().copied().filter(|c| !c.is_ascii()).collect();
+            chars.sort_unstable();
+            chars.dedup();
+            for c in chars {
+                by_char.entry(c).or_default().push(i as u32);
+            }
+        }
         Suggester {
             people,
-            numbers: people.iter().map(|p| p.student_no.to_uppercase().chars().collect()).collect(),
-            id_numbers: people.iter().map(|p| p.id_number.to_uppercase().chars().collect()).collect(),
-            names: people.iter().map(|p| name_letters(&p.name)).collect(),
-            pinyin: people.iter().map(|p| name_pinyin(&p.name)).collect(),
+            id_numbers: if thorough { people.iter().map(|p| p.id_number.to_uppercase().chars().collect()).collect() } else { Vec::new() },
+            pinyin: if thorough { people.iter().map(|p| name_pinyin(&p.name)).collect() } else { Vec::new() },
+            numbers,
+            names,
+            near_numbers,
+            by_char,
+            thorough,
         }
+    }
+
+    /// Roster positions whose 学号 may be within `allowed` edits of `run`.
+    fn number_candidates(&self, run: &[char], allowed: usize) -> Vec<usize> {
+        if self.thorough {
+            return (0..self.numbers.len()).filter(|&i| self.numbers[i].len().abs_diff(run.len()) <= allowed).collect();
+        }
+        let mut out = Vec::new();
+        for key in one_deletion_keys(run) {
+            let start = self.near_numbers.partition_point(|e| e.0 < key);
+            out.extend(self.near_numbers[start..].iter().take_while(|e| e.0 == key).map(|e| e.1 as usize));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Roster positions whose name may be at least half like `word` (letters, lower-case).
+    fn name_candidates(&self, word: &[char]) -> Vec<usize> {
+        let mut out = Vec::new();
+        if word.iter().all(char::is_ascii) {
+            if self.thorough {
+                out.extend(0..self.people.len());
+            }
+            return out;
+        }
+        for c in word {
+            if let Some(list) = self.by_char.get(c) {
+                out.extend(list.iter().map(|&i| i as usize));
+            }
+        }
+        if self.thorough {
+            // names in Latin letters share no Han character with a Han stem, but may be close
+            out.extend((0..self.names.len()).filter(|&i| self.names[i].iter().all(char::is_ascii)));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Up to `limit` roster positions the stem was probably meant for, best first: 学号 (or ID
@@ -214,16 +308,15 @@ impl<'a> Suggester<'a> {
             }
         };
         for run in digit_runs.iter().filter(|r| r.len() >= 4) {
-            let allowed = if run.len() >= 8 { 2 } else { 1 };
-            for (i, no) in self.numbers.iter().enumerate() {
-                if no.len().abs_diff(run.len()) <= allowed {
-                    let d = edit_distance(run, no);
-                    if d <= allowed {
-                        // The same digits in another order is the classic slip (两位颠倒):
-                        // rank it above a changed digit at the same distance.
-                        let shuffled = d > 0 && same_digits(run, no);
-                        offer(i, d as f64 - if shuffled { 0.5 } else { 0.0 });
-                    }
+            let allowed = if run.len() >= 8 && self.thorough { 2 } else { 1 };
+            for i in self.number_candidates(run, allowed) {
+                let no = &self.numbers[i];
+                let d = edit_distance(run, no);
+                if d <= allowed {
+                    // The same digits in another order is the classic slip (两位颠倒):
+                    // rank it above a changed digit at the same distance.
+                    let shuffled = d > 0 && same_digits(run, no);
+                    offer(i, d as f64 - if shuffled { 0.5 } else { 0.0 });
                 }
             }
             if run.len() >= 15 {
@@ -240,7 +333,8 @@ impl<'a> Suggester<'a> {
         for word in words.iter().filter(|w| w.len() >= 2 || w.first().is_some_and(|c| !c.is_ascii())) {
             let ascii = word.iter().all(char::is_ascii);
             let table = if ascii { &self.pinyin } else { &self.names };
-            for (i, name) in table.iter().enumerate() {
+            for i in self.name_candidates(word) {
+                let Some(name) = table.get(i) else { continue };
                 if name.len().abs_diff(word.len()) * 2 > name.len().max(word.len()) {
                     continue; // cannot be half alike
                 }
@@ -328,7 +422,7 @@ mod tests {
     #[test]
     fn orphans_get_close_suggestions() {
         let people = roster();
-        let s = Suggester::new(&people);
+        let s = Suggester::new(&people, 1);
         let nos = |stem: &str| -> Vec<&str> { s.suggest(stem, 3).into_iter().map(|i| people[i].student_no.as_str()).collect() };
         let cases: [(&str, &[&str]); 10] = [
             // transposed digits: one swap from 2022010101; 2022010110 has the same digits
@@ -349,7 +443,28 @@ mod tests {
         }
         // 1000000013 is one changed digit from …11 and one swap from …31: the swap ranks first
         let pair = [person(1, "1000000011", "甲", ""), person(2, "1000000031", "乙", "")];
-        let s = Suggester::new(&pair);
+        let s = Suggester::new(&pair, 1);
         assert_eq!(s.suggest("1000000013", 3), [1, 0]);
+    }
+
+    #[test]
+    fn many_orphans_use_lookups_not_scans() {
+        let people = roster();
+        // as if a million orphans were coming: the indexed near misses only
+        let s = Suggester::new(&people, SCAN_BUDGET);
+        assert!(!s.thorough);
+        let nos = |stem: &str| -> Vec<&str> { s.suggest(stem, 3).into_iter().map(|i| people[i].student_no.as_str()).collect() };
+        let cases: [(&str, &[&str]); 7] = [
+            ("2022010110", &["2022010110"]),
+            ("2022011001", &["2022010101"]),
+            ("2022010111", &["2022010101", "2022010110"]),
+            ("202201011", &["2022010101", "2022010110"]),
+            ("张山", &["2022010101"]),
+            ("买买提艾力", &["2022020201"]),
+            ("zhangsan", &[]),
+        ];
+        for (stem, want) in cases {
+            assert_eq!(nos(stem), want, "{stem}");
+        }
     }
 }

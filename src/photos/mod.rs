@@ -234,9 +234,10 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
         facts.insert(found.rel.clone(), (i, ins, student));
     }
 
+    let orphans = examined.iter().filter(|e| e.student.is_none()).count();
     let mut suggester: Option<Suggester> = None;
     let outcome = report::classify(examined, skipped, people.len(), |stem| {
-        suggester.get_or_insert_with(|| Suggester::new(&people)).suggest(stem, SUGGESTIONS)
+        suggester.get_or_insert_with(|| Suggester::new(&people, orphans)).suggest(stem, SUGGESTIONS)
     });
 
     let students: Vec<StudentRef> = roster

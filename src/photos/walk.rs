@@ -55,8 +55,10 @@ pub enum SkipReason {
     Huge { size: u64 },
     /// Not named `.jpg` or `.jpeg`.
     NotPhotoName,
-    /// Hidden files (`.DS_Store`, `._name.jpg` from macOS, `Thumbs.db` style leftovers).
+    /// Hidden files (`.DS_Store`, `._name.jpg` from macOS).
     Hidden,
+    /// Hidden folders (`.thumbnails`, `.Trash`): copies, not deliveries.
+    HiddenFolder,
     /// The name is neither UTF-8 nor GB18030 text.
     BadName,
     PathTooLong { chars: usize },
@@ -97,6 +99,9 @@ impl SkipReason {
             SkipReason::Hidden => {
                 if zh { "隐藏文件".into() } else { "hidden file".into() }
             }
+            SkipReason::HiddenFolder => {
+                if zh { "隐藏文件夹（缩略图或回收站等），未检查".into() } else { "hidden folder (thumbnails, trash and the like), not walked".into() }
+            }
             SkipReason::BadName => {
                 if zh { "文件名编码无法识别（既不是 UTF-8 也不是 GBK）；请重命名".into() } else { "the file name is neither UTF-8 nor GBK text; rename it".into() }
             }
@@ -108,7 +113,10 @@ impl SkipReason {
 
     /// Whether the entry is a folder (folders are not counted as files).
     pub fn is_folder(&self) -> bool {
-        matches!(self, SkipReason::SymlinkLoop | SkipReason::AlreadyWalked { .. } | SkipReason::UnreadableFolder { .. })
+        matches!(
+            self,
+            SkipReason::SymlinkLoop | SkipReason::AlreadyWalked { .. } | SkipReason::UnreadableFolder { .. } | SkipReason::HiddenFolder
+        )
     }
 }
 
@@ -235,6 +243,10 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
                 }
             };
             if meta.is_dir() {
+                if name.starts_with('.') {
+                    out.skipped.push(Skipped { rel: folder_rel(&rel), reason: SkipReason::HiddenFolder });
+                    continue;
+                }
                 let id = (meta.dev(), meta.ino());
                 if dir.ancestors.contains(&id) {
                     out.skipped.push(Skipped { rel: folder_rel(&rel), reason: SkipReason::SymlinkLoop });
@@ -343,6 +355,7 @@ mod tests {
         write(&root.join("a/b/2022010102.JPG"), b"x");
         write(&root.join("notes.txt"), b"x");
         write(&root.join(".DS_Store"), b"x");
+        write(&root.join(".thumbnails/2022010101.jpg"), b"x");
         write(&root.join("empty.jpg"), b"");
         symlink(root.join("a"), root.join("a/b/up")).unwrap(); // loop to an ancestor
         symlink(root.join("a/b"), root.join("again")).unwrap(); // second way into a/b
@@ -359,6 +372,7 @@ mod tests {
             .iter()
             .map(|s| {
                 let kind = match &s.reason {
+                    SkipReason::HiddenFolder => "hidden folder",
                     SkipReason::SymlinkLoop => "loop",
                     SkipReason::AlreadyWalked { .. } => "again",
                     SkipReason::BrokenLink { .. } => "broken",
@@ -374,6 +388,7 @@ mod tests {
             skipped,
             [
                 (".DS_Store", "hidden"),
+                (".thumbnails/", "hidden folder"),
                 ("dangling.jpg", "broken"),
                 ("empty.jpg", "empty"),
                 ("notes.txt", "name"),
