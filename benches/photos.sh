@@ -21,7 +21,7 @@ echo "== a school of $N students and $N photos"
 "$BIN" students list --format csv | tail -n +2 | cut -d, -f1 >"$WORK/numbers.txt"
 # One real demo photo (480×640, 20–40 KB) becomes N files: each gets its own comment segment
 # (学号 and a varying filler), so every file has its own bytes, size and hash.
-SAMPLE=$(find "$CAIJI_HOME/demo-photos" -name '*.jpg' -size +24k -size -34k | head -n 1)
+SAMPLE=$(find "$CAIJI_HOME/demo-photos" -name '*.jpg' -size +24k -size -34k -print -quit)
 python3 - "$SAMPLE" "$DIR" "$WORK/numbers.txt" <<'EOF'
 import os, sys
 sample, out, numbers = sys.argv[1], sys.argv[2], sys.argv[3]

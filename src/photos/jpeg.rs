@@ -125,7 +125,7 @@ fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
 /// data a 0xFF is followed by 0x00 (a stuffed byte), a restart marker, or fill bytes.
 fn skip_entropy_data(bytes: &[u8], mut pos: usize) -> Option<usize> {
     loop {
-        pos += bytes.get(pos..)?.iter().position(|&b| b == 0xFF)?;
+        pos += memchr::memchr(0xFF, bytes.get(pos..)?)?;
         let mut next = pos + 1;
         while bytes.get(next) == Some(&0xFF) {
             next += 1;

@@ -175,27 +175,30 @@ fn resolve(dir: &Path) -> Result<(PathBuf, String)> {
 
 /// Walks, inspects, matches and sorts the photos under `dir`; with `apply`, records them.
 pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Result<Reconciled> {
+    let started = std::time::Instant::now();
     let (root, prefix) = resolve(dir)?;
     let roster = store.list_students(&StudentFilter::default()).await?;
     let keys = store.photo_match_keys().await?;
     let cache: HashMap<String, PhotoRecord> =
         store.photos_under(&prefix).await?.into_iter().map(|r| (r.path.clone(), r)).collect();
 
+    tracing::info!(ms = started.elapsed().as_millis() as u64, students = roster.len(), cached = cache.len(), "photos: roster and stored rows read");
     let rules = Rules::new(options.spec, options.deep);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
     let (walk_root, walk_prefix, walk_rules) = (root.clone(), prefix.clone(), rules.clone());
-    let (walked, inspected) = tokio::task::spawn_blocking(move || -> Result<_> {
+    let (walked, inspected, cache) = tokio::task::spawn_blocking(move || -> Result<_> {
         let walked = walk::walk(&walk_root, walk_prefix.chars().count()).with_context(|| {
             format!("{} {}", tr("无法读取照片文件夹", "cannot read the photo folder"), walk_root.display())
         })?;
         let inspected = inspect::inspect_all(&walked.found, &cache, &walk_prefix, &walk_rules, threads);
-        Ok((walked, inspected))
+        Ok((walked, inspected, cache))
     })
     .await
     .context("the photo check stopped unexpectedly")??;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, files = walked.found.len(), threads, "photos: folder walked and files inspected");
 
     let people: Vec<Person> = roster
         .iter()
@@ -257,8 +260,17 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
             None => false,
         };
         let text = if unchanged_summary { None } else { Some(serde_json::to_string(&summary)?) };
-        let applied = store.apply_photos(&prefix, &records, text.as_deref(), &options.operator).await?;
+        // Nothing differs from the rows read at the start: no write transaction at all (the
+        // common re-run). Otherwise the store compares again under its lock.
+        let unchanged_rows = records.len() == cache.len()
+            && records.iter().all(|r| cache.get(&r.path).is_some_and(|old| !r.differs(old)));
+        let applied = if unchanged_rows && text.is_none() {
+            ApplySummary { unchanged: records.len() as u64, ..ApplySummary::default() }
+        } else {
+            store.apply_photos(&prefix, &records, text.as_deref(), &options.operator).await?
+        };
         reconciled.applied = Some(applied);
+        tracing::info!(ms = started.elapsed().as_millis() as u64, ?applied, "photos: result recorded");
     }
     Ok(reconciled)
 }

@@ -77,7 +77,7 @@ impl PhotoRecord {
     }
 
     /// Whether storing `self` over `old` changes anything.
-    fn differs(&self, old: &PhotoRecord) -> bool {
+    pub fn differs(&self, old: &PhotoRecord) -> bool {
         (self.student_id, self.size, self.mtime, &self.sha256, self.width, self.height, self.status, &self.problems, &self.spec)
             != (old.student_id, old.size, old.mtime, &old.sha256, old.width, old.height, old.status, &old.problems, &old.spec)
     }
