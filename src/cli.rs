@@ -56,6 +56,9 @@ pub enum Command {
     /// The key file that seals collection codes: generate, rotate, list
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Photo files from the collector
+    #[command(subcommand)]
+    Photos(PhotosCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -152,6 +155,33 @@ pub struct SyncArgs {
 /// Output of commands that report a summary (import, sync).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SummaryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotosCommand {
+    /// Match a folder of photos to the roster and check each against the photo spec
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The folder the collector handed back (searched recursively)
+    pub dir: std::path::PathBuf,
+    /// Record the result in the database (idempotent; every change audited)
+    #[arg(long)]
+    pub apply: bool,
+    /// Also decode every image and check the background colour at the top corners
+    #[arg(long)]
+    pub deep: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// Output of commands whose result is one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
     Table,
     Json,
 }

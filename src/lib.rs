@@ -11,5 +11,6 @@ pub mod export;
 pub mod i18n;
 pub mod output;
 pub mod roster;
+pub mod photos;
 pub mod store;
 pub mod tui;

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             Some(Command::Roster(cmd)) => commands::roster::run(&ctx, cmd).await,
             Some(Command::Codes(cmd)) => commands::codes::run(&ctx, cmd).await,
             Some(Command::Key(cmd)) => commands::key::run(&ctx, cmd).await,
+            Some(Command::Photos(cmd)) => commands::photos::run(&ctx, cmd).await,
         }
     });
     match result {

@@ -101,6 +101,7 @@ CREATE TABLE photos (
     height      INT,
     status      VARCHAR(10)   NOT NULL,
     problems    VARCHAR(2000) NOT NULL DEFAULT '',
+    spec        VARCHAR(64)   NOT NULL DEFAULT '',
     checked_at  DATETIME      NOT NULL,
     UNIQUE KEY photos_path (path),
     KEY photos_student (student_id),
@@ -128,4 +129,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name VARCHAR(32) NOT NULL PRIMARY KEY
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions'), ('photos');

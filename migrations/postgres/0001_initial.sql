@@ -83,6 +83,7 @@ CREATE TABLE photos (
     height      INTEGER,
     status      TEXT      NOT NULL CHECK (status IN ('valid','invalid','duplicate','orphan')),
     problems    TEXT      NOT NULL DEFAULT '',
+    spec        TEXT      NOT NULL DEFAULT '',
     checked_at  TIMESTAMP NOT NULL
 );
 CREATE INDEX photos_student ON photos (student_id);
@@ -107,4 +108,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name TEXT PRIMARY KEY
 );
-INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions'), ('photos');

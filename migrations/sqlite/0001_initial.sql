@@ -86,7 +86,10 @@ CREATE TABLE photos (
     width       INTEGER,
     height      INTEGER,
     status      TEXT    NOT NULL CHECK (status IN ('valid','invalid','duplicate','orphan')),
+    -- JSON array of the spec problems (empty: none), kept whatever the status
     problems    TEXT    NOT NULL DEFAULT '',
+    -- the spec the problems were judged by (size/mtime cache is valid only for the same spec)
+    spec        TEXT    NOT NULL DEFAULT '',
     checked_at  TEXT    NOT NULL
 );
 CREATE INDEX photos_student ON photos (student_id);
@@ -111,4 +114,4 @@ CREATE TABLE settings (
 CREATE TABLE locks (
     name TEXT PRIMARY KEY
 );
-INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions');
+INSERT INTO locks (name) VALUES ('roster'), ('codes'), ('sessions'), ('photos');

@@ -58,6 +58,7 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
     ] {
         store.set_setting(name, &value).await?;
     }
+    super::photos::demo_folder(ctx, store.as_ref(), &school.students, args.seed).await?;
     store
         .audit(&AuditEntry {
             operator: ctx.operator.clone(),

@@ -8,6 +8,7 @@ pub mod report;
 pub mod sessions;
 pub mod roster;
 pub mod key;
+pub mod photos;
 pub mod students;
 pub mod tui;
 

@@ -11,6 +11,7 @@
 mod ids;
 mod names;
 mod people;
+pub mod photos;
 mod school;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@ pub mod idnum;
 pub mod mask;
 pub mod name;
 pub mod planner;
+pub mod photo_spec;
 pub mod roster;
 pub mod student;
 pub mod text;

@@ -5,6 +5,7 @@ mod codes;
 mod core;
 pub(crate) mod dialect;
 mod mysql;
+mod photos;
 mod postgres;
 mod reports;
 mod source;
@@ -24,6 +25,7 @@ use crate::domain::Student;
 
 pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
+pub use photos::{ApplySummary, PhotoFileStatus, PhotoFilter, PhotoMatchKeys, PhotoRecord, PhotoRow, PhotoStore, LAST_RECONCILE_SETTING};
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use source::{read_source, SourceTable};
@@ -257,7 +259,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + CodeStore + SessionStore + ReportStore + Send + Sync {
+pub trait Store: StudentStore + CodeStore + SessionStore + PhotoStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;

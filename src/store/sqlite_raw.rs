@@ -15,6 +15,15 @@ use super::students::{student_rows_query, StudentSink, STUDENT_COLUMNS};
 use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentFilter, StudentRow};
 use crate::domain::{IdType, Level, Student};
 
+/// Runs synchronous SQLite work from async code: on a multi-threaded runtime the worker thread
+/// is handed over for the duration so other tasks keep running; elsewhere it just runs.
+pub(crate) fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
 /// A prepared statement, finalized on drop.
 struct Statement(NonNull<ffi::sqlite3_stmt>);
 

@@ -1,0 +1,499 @@
+//! The photo specification as pure rules: given what a file's bytes say about it (its format,
+//! its JPEG frame, whether its structure is whole) and its size, which requirements it breaks —
+//! each one named, so a collector knows exactly what to fix.
+//!
+//! The default is the national graduate image standard (教毕指〔2017〕99号): JPEG, 480×640
+//! pixels (width × height), 24-bit colour (three components of 8 bits), 20–40 KB. Schools may
+//! override the numbers in `config.toml` (`[photo]`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::PhotoSpecConfig;
+use crate::i18n::{self, Lang};
+
+/// One kilobyte as the standard counts it (and as Windows Explorer shows file sizes).
+pub const KB: u64 = 1024;
+
+/// What a valid photo must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoSpec {
+    pub width: u32,
+    pub height: u32,
+    pub min_bytes: u64,
+    pub max_bytes: u64,
+}
+
+impl Default for PhotoSpec {
+    fn default() -> Self {
+        PhotoSpec { width: 480, height: 640, min_bytes: 20 * KB, max_bytes: 40 * KB }
+    }
+}
+
+impl PhotoSpec {
+    /// The default spec with the school's overrides; refuses overrides that no file could meet.
+    pub fn from_config(config: &PhotoSpecConfig) -> Result<PhotoSpec, String> {
+        let d = PhotoSpec::default();
+        let spec = PhotoSpec {
+            width: config.width.unwrap_or(d.width),
+            height: config.height.unwrap_or(d.height),
+            min_bytes: config.min_kb.map_or(d.min_bytes, |kb| u64::from(kb) * KB),
+            max_bytes: config.max_kb.map_or(d.max_bytes, |kb| u64::from(kb) * KB),
+        };
+        let zh = i18n::lang() == Lang::Zh;
+        if spec.width == 0 || spec.height == 0 || spec.width > 65535 || spec.height > 65535 {
+            return Err(if zh {
+                format!("config.toml 的 [photo] 尺寸 {}×{} 不可用：宽和高须在 1 到 65535 之间", spec.width, spec.height)
+            } else {
+                format!("[photo] size {}×{} in config.toml cannot be met: width and height must be 1 to 65535", spec.width, spec.height)
+            });
+        }
+        if spec.min_bytes > spec.max_bytes {
+            return Err(if zh {
+                format!("config.toml 的 [photo] min_kb（{}）大于 max_kb（{}）；请改正", spec.min_bytes / KB, spec.max_bytes / KB)
+            } else {
+                format!("[photo] min_kb ({}) is larger than max_kb ({}) in config.toml; correct one of them", spec.min_bytes / KB, spec.max_bytes / KB)
+            });
+        }
+        Ok(spec)
+    }
+
+    /// A short text naming everything a result depends on. Stored with each checked photo, so a
+    /// changed spec (or a `--deep` run after a plain one) re-checks files instead of trusting
+    /// results judged by other rules.
+    pub fn fingerprint(&self, deep: bool) -> String {
+        format!(
+            "{}x{}/{}-{}{}",
+            self.width,
+            self.height,
+            self.min_bytes,
+            self.max_bytes,
+            if deep { "/deep" } else { "" }
+        )
+    }
+}
+
+/// What a file's first bytes say it is. The name's extension says nothing: a PNG renamed
+/// `.jpg` is a PNG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    Webp,
+    Tiff,
+    Heif,
+    Pdf,
+    Unknown,
+}
+
+impl FileFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            FileFormat::Jpeg => "JPEG",
+            FileFormat::Png => "PNG",
+            FileFormat::Gif => "GIF",
+            FileFormat::Bmp => "BMP",
+            FileFormat::Webp => "WebP",
+            FileFormat::Tiff => "TIFF",
+            FileFormat::Heif => "HEIF/HEIC",
+            FileFormat::Pdf => "PDF",
+            FileFormat::Unknown => "",
+        }
+    }
+}
+
+/// The frame header (SOFn) of a JPEG: what the image is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    pub width: u16,
+    pub height: u16,
+    /// 1 greyscale, 3 colour (YCbCr), 4 CMYK/YCCK.
+    pub components: u8,
+    /// Bits per sample: 8 for ordinary photos, 12 or 16 for medical and archival ones.
+    pub precision: u8,
+}
+
+/// Where and how a JPEG's marker structure breaks (a truncated file is `JpegEnd::Truncated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum Damage {
+    /// A byte that should start a marker (0xFF) is something else.
+    NotAMarker { offset: u64 },
+    /// A segment length below 2, or a frame header too short for its components.
+    BadSegment { offset: u64, marker: u8 },
+    /// A second start-of-image inside the image.
+    SecondStart { offset: u64 },
+    /// Image data (SOS) before any frame header.
+    ScanBeforeFrame { offset: u64 },
+    /// The file ends properly but has no frame header.
+    NoFrame,
+    /// The file ends properly but has no image data (SOS).
+    NoScan,
+}
+
+/// How the walk through a JPEG's markers ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegEnd {
+    /// The end-of-image marker (EOI) was reached.
+    Complete,
+    /// The bytes ran out first.
+    Truncated,
+    Damaged(Damage),
+}
+
+/// Everything the spec needs to know about a file, read from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileFacts {
+    pub format: FileFormat,
+    /// The first frame header, for JPEGs that have one.
+    pub frame: Option<Frame>,
+    /// For JPEGs: how the marker walk ended.
+    pub end: JpegEnd,
+}
+
+/// Which corner of the picture a background sample comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corner {
+    TopLeft,
+    TopRight,
+}
+
+/// One way a photo breaks the spec. Stored (as JSON) with the photo, and shown in the
+/// operator's language by `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    NotJpeg { format: FileFormat },
+    Truncated,
+    Damaged { damage: Damage },
+    Dimensions { width: u32, height: u32, want_width: u32, want_height: u32 },
+    /// Not three colour components: 1 is greyscale, 4 is CMYK.
+    Components { found: u8 },
+    BitDepth { bits: u8 },
+    TooSmall { size: u64, min: u64 },
+    TooLarge { size: u64, max: u64 },
+    /// `--deep`: the image data does not decode.
+    Undecodable { reason: String },
+    /// `--deep`: a corner is not one of the standard background colours.
+    Background { corner: Corner, rgb: [u8; 3] },
+}
+
+/// The background colours a graduate photo may have.
+pub const BACKGROUNDS: [(&str, &str, [u8; 3]); 3] = [
+    ("浅蓝", "light blue", [100, 197, 255]),
+    ("白色", "white", [255, 255, 255]),
+    ("浅灰", "light grey", [240, 240, 240]),
+];
+
+/// How far (Euclidean distance in RGB) a corner may be from a standard colour. Wide enough for
+/// studio lighting falling off towards the corners and for JPEG's colour rounding, narrow enough
+/// that a cream, dark blue or red backdrop is caught.
+pub const BACKGROUND_TOLERANCE: f64 = 48.0;
+
+fn kb(bytes: u64) -> String {
+    let tenths = (bytes * 10 + KB / 2) / KB;
+    format!("{}.{} KB", tenths / 10, tenths % 10)
+}
+
+impl Problem {
+    /// A stable name for scripts (`--format json` starts each problem with it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::NotJpeg { .. } => "not_jpeg",
+            Problem::Truncated => "truncated",
+            Problem::Damaged { .. } => "damaged",
+            Problem::Dimensions { .. } => "dimensions",
+            Problem::Components { .. } => "colour",
+            Problem::BitDepth { .. } => "bit_depth",
+            Problem::TooSmall { .. } => "too_small",
+            Problem::TooLarge { .. } => "too_large",
+            Problem::Undecodable { .. } => "undecodable",
+            Problem::Background { .. } => "background",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            Problem::NotJpeg { format: FileFormat::Unknown } => {
+                if zh { "不是 JPEG 文件（无法识别的格式）".into() } else { "not a JPEG (unrecognised format)".into() }
+            }
+            Problem::NotJpeg { format } => {
+                if zh { format!("不是 JPEG 文件（是 {}）", format.label()) } else { format!("not a JPEG ({})", format.label()) }
+            }
+            Problem::Truncated => {
+                if zh { "文件不完整：没有 JPEG 结束标记（EOI），可能复制或传输中断".into() } else { "the file ends before the JPEG end marker (EOI); copy it again".into() }
+            }
+            Problem::Damaged { damage } => damage_message(*damage, zh),
+            Problem::Dimensions { width, height, want_width, want_height } => {
+                if zh {
+                    format!("尺寸 {width}×{height}，应为 {want_width}×{want_height}（宽×高）")
+                } else {
+                    format!("{width}×{height} pixels, must be {want_width}×{want_height} (width×height)")
+                }
+            }
+            Problem::Components { found: 1 } => {
+                if zh { "灰度（黑白）图像，应为 24 位彩色".into() } else { "greyscale, must be 24-bit colour".into() }
+            }
+            Problem::Components { found: 4 } => {
+                if zh { "CMYK 印刷色彩，应为 24 位彩色（RGB）".into() } else { "CMYK colour, must be 24-bit colour (RGB)".into() }
+            }
+            Problem::Components { found } => {
+                if zh { format!("{found} 个颜色分量，应为 24 位彩色（3 个）") } else { format!("{found} colour components, must be 24-bit colour (3)") }
+            }
+            Problem::BitDepth { bits } => {
+                if zh { format!("每个分量 {bits} 位，应为 8 位（24 位彩色）") } else { format!("{bits} bits per component, must be 8 (24-bit colour)") }
+            }
+            Problem::TooSmall { size, min } => {
+                if zh { format!("文件 {}，小于下限 {}", kb(*size), kb(*min)) } else { format!("{} file, under the {} minimum", kb(*size), kb(*min)) }
+            }
+            Problem::TooLarge { size, max } => {
+                if zh { format!("文件 {}，超过上限 {}", kb(*size), kb(*max)) } else { format!("{} file, over the {} maximum", kb(*size), kb(*max)) }
+            }
+            Problem::Undecodable { reason } => {
+                if zh { format!("图像数据无法解码：{reason}") } else { format!("the image data does not decode: {reason}") }
+            }
+            Problem::Background { corner, rgb: [r, g, b] } => {
+                let (zh_corner, en_corner) = match corner {
+                    Corner::TopLeft => ("左上角", "top-left"),
+                    Corner::TopRight => ("右上角", "top-right"),
+                };
+                if zh {
+                    format!("{zh_corner}背景色 RGB({r},{g},{b}) 不是标准背景色（浅蓝、白色或浅灰）")
+                } else {
+                    format!("{en_corner} background RGB({r},{g},{b}) is not a standard colour (light blue, white or light grey)")
+                }
+            }
+        }
+    }
+
+    /// `code: English message`, for machine output whatever the UI language.
+    pub fn machine_text(&self) -> String {
+        format!("{}: {}", self.code(), self.message(Lang::En))
+    }
+}
+
+fn damage_message(damage: Damage, zh: bool) -> String {
+    match damage {
+        Damage::NotAMarker { offset } => {
+            if zh { format!("JPEG 结构损坏：第 {offset} 字节处应为标记") } else { format!("broken JPEG structure: no marker where one belongs at byte {offset}") }
+        }
+        Damage::BadSegment { offset, marker } => {
+            if zh { format!("JPEG 结构损坏：第 {offset} 字节处的段（FF{marker:02X}）长度错误") } else { format!("broken JPEG structure: segment FF{marker:02X} at byte {offset} has a bad length") }
+        }
+        Damage::SecondStart { offset } => {
+            if zh { format!("JPEG 结构损坏：第 {offset} 字节处又出现文件开始标记") } else { format!("broken JPEG structure: a second start-of-image marker at byte {offset}") }
+        }
+        Damage::ScanBeforeFrame { offset } => {
+            if zh { format!("JPEG 结构损坏：第 {offset} 字节处的图像数据在帧头之前") } else { format!("broken JPEG structure: image data at byte {offset} comes before the frame header") }
+        }
+        Damage::NoFrame => {
+            if zh { "JPEG 结构损坏：没有帧头（SOF），无法得知尺寸".into() } else { "broken JPEG structure: no frame header (SOF), so no size".into() }
+        }
+        Damage::NoScan => {
+            if zh { "JPEG 结构损坏：没有图像数据（SOS）".into() } else { "broken JPEG structure: no image data (SOS)".into() }
+        }
+    }
+}
+
+/// Every requirement the file breaks, in a fixed order: format and structure, then the frame
+/// (size in pixels, colour, depth), then the file size. Size is judged for every format — a
+/// 2 MB PNG is both the wrong format and too large.
+pub fn check(facts: &FileFacts, size: u64, spec: &PhotoSpec) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if facts.format != FileFormat::Jpeg {
+        problems.push(Problem::NotJpeg { format: facts.format });
+    } else {
+        match facts.end {
+            JpegEnd::Complete => {}
+            JpegEnd::Truncated => problems.push(Problem::Truncated),
+            JpegEnd::Damaged(damage) => problems.push(Problem::Damaged { damage }),
+        }
+        match facts.frame {
+            Some(f) => {
+                if u32::from(f.width) != spec.width || u32::from(f.height) != spec.height {
+                    problems.push(Problem::Dimensions {
+                        width: f.width.into(),
+                        height: f.height.into(),
+                        want_width: spec.width,
+                        want_height: spec.height,
+                    });
+                }
+                if f.components != 3 {
+                    problems.push(Problem::Components { found: f.components });
+                }
+                if f.precision != 8 {
+                    problems.push(Problem::BitDepth { bits: f.precision });
+                }
+            }
+            // A truncated or damaged file already says why there is no frame.
+            None if facts.end == JpegEnd::Complete => problems.push(Problem::Damaged { damage: Damage::NoFrame }),
+            None => {}
+        }
+    }
+    if size < spec.min_bytes {
+        problems.push(Problem::TooSmall { size, min: spec.min_bytes });
+    } else if size > spec.max_bytes {
+        problems.push(Problem::TooLarge { size, max: spec.max_bytes });
+    }
+    problems
+}
+
+/// The standard background nearest to `rgb`, with its distance.
+pub fn nearest_background(rgb: [u8; 3]) -> (usize, f64) {
+    let distance = |c: [u8; 3]| {
+        let d = |a: u8, b: u8| (f64::from(a) - f64::from(b)).powi(2);
+        (d(rgb[0], c[0]) + d(rgb[1], c[1]) + d(rgb[2], c[2])).sqrt()
+    };
+    BACKGROUNDS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, c))| (i, distance(*c)))
+        .fold((0, f64::INFINITY), |best, x| if x.1 < best.1 { x } else { best })
+}
+
+/// Background problems from the average colours of the top corners. Only the top corners are
+/// judged: in a head-and-shoulders portrait the bottom corners are the shoulders.
+pub fn check_background(corners: &[(Corner, [u8; 3])]) -> Vec<Problem> {
+    corners
+        .iter()
+        .filter(|(_, rgb)| nearest_background(*rgb).1 > BACKGROUND_TOLERANCE)
+        .map(|&(corner, rgb)| Problem::Background { corner, rgb })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(width: u16, height: u16, components: u8, precision: u8, end: JpegEnd) -> FileFacts {
+        FileFacts { format: FileFormat::Jpeg, frame: Some(Frame { width, height, components, precision }), end }
+    }
+
+    #[test]
+    fn every_broken_rule_is_named() {
+        let spec = PhotoSpec::default();
+        let ok = 30 * KB;
+        let cases: Vec<(&str, FileFacts, u64, Vec<&str>)> = vec![
+            ("valid", jpeg(480, 640, 3, 8, JpegEnd::Complete), ok, vec![]),
+            ("exactly 20 KB", jpeg(480, 640, 3, 8, JpegEnd::Complete), 20 * KB, vec![]),
+            ("exactly 40 KB", jpeg(480, 640, 3, 8, JpegEnd::Complete), 40 * KB, vec![]),
+            ("one byte under", jpeg(480, 640, 3, 8, JpegEnd::Complete), 20 * KB - 1, vec!["too_small"]),
+            ("one byte over", jpeg(480, 640, 3, 8, JpegEnd::Complete), 40 * KB + 1, vec!["too_large"]),
+            ("swapped", jpeg(640, 480, 3, 8, JpegEnd::Complete), ok, vec!["dimensions"]),
+            ("1-inch photo", jpeg(295, 413, 3, 8, JpegEnd::Complete), ok, vec!["dimensions"]),
+            ("greyscale", jpeg(480, 640, 1, 8, JpegEnd::Complete), ok, vec!["colour"]),
+            ("cmyk", jpeg(480, 640, 4, 8, JpegEnd::Complete), ok, vec!["colour"]),
+            ("12-bit", jpeg(480, 640, 3, 12, JpegEnd::Complete), ok, vec!["bit_depth"]),
+            ("truncated", jpeg(480, 640, 3, 8, JpegEnd::Truncated), ok, vec!["truncated"]),
+            (
+                "damaged",
+                jpeg(480, 640, 3, 8, JpegEnd::Damaged(Damage::NotAMarker { offset: 9 })),
+                ok,
+                vec!["damaged"],
+            ),
+            (
+                "everything at once",
+                jpeg(600, 800, 1, 12, JpegEnd::Truncated),
+                50 * KB,
+                vec!["truncated", "dimensions", "colour", "bit_depth", "too_large"],
+            ),
+            (
+                "png named jpg",
+                FileFacts { format: FileFormat::Png, frame: None, end: JpegEnd::Complete },
+                ok,
+                vec!["not_jpeg"],
+            ),
+            (
+                "tiny unknown",
+                FileFacts { format: FileFormat::Unknown, frame: None, end: JpegEnd::Complete },
+                10,
+                vec!["not_jpeg", "too_small"],
+            ),
+            ("no frame", FileFacts { format: FileFormat::Jpeg, frame: None, end: JpegEnd::Complete }, ok, vec!["damaged"]),
+            ("truncated before frame", FileFacts { format: FileFormat::Jpeg, frame: None, end: JpegEnd::Truncated }, ok, vec!["truncated"]),
+        ];
+        for (name, facts, size, want) in cases {
+            let got: Vec<&str> = check(&facts, size, &spec).iter().map(Problem::code).collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn overrides_change_the_rules() {
+        let spec = PhotoSpec::from_config(&PhotoSpecConfig { width: Some(358), height: Some(441), min_kb: Some(10), max_kb: None }).unwrap();
+        assert_eq!(spec, PhotoSpec { width: 358, height: 441, min_bytes: 10 * KB, max_bytes: 40 * KB });
+        assert!(check(&jpeg(358, 441, 3, 8, JpegEnd::Complete), 12 * KB, &spec).is_empty());
+        assert_eq!(check(&jpeg(480, 640, 3, 8, JpegEnd::Complete), 12 * KB, &spec)[0].code(), "dimensions");
+        for bad in [
+            PhotoSpecConfig { min_kb: Some(50), ..Default::default() },
+            PhotoSpecConfig { width: Some(0), ..Default::default() },
+            PhotoSpecConfig { height: Some(70000), ..Default::default() },
+        ] {
+            assert!(PhotoSpec::from_config(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_tells_specs_and_depth_apart() {
+        let a = PhotoSpec::default();
+        let b = PhotoSpec { min_bytes: 10 * KB, ..a };
+        assert_ne!(a.fingerprint(false), b.fingerprint(false));
+        assert_ne!(a.fingerprint(false), a.fingerprint(true));
+        assert_eq!(a.fingerprint(false), PhotoSpec::default().fingerprint(false));
+    }
+
+    #[test]
+    fn messages_name_the_numbers() {
+        let cases = [
+            (Problem::Dimensions { width: 600, height: 800, want_width: 480, want_height: 640 }, "600×800 pixels, must be 480×640", "尺寸 600×800"),
+            (Problem::TooSmall { size: 15 * KB + 300, min: 20 * KB }, "15.3 KB file, under the 20.0 KB minimum", "15.3 KB"),
+            (Problem::TooLarge { size: 41 * KB, max: 40 * KB }, "41.0 KB file, over the 40.0 KB maximum", "超过上限 40.0 KB"),
+            (Problem::NotJpeg { format: FileFormat::Png }, "not a JPEG (PNG)", "是 PNG"),
+            (Problem::Components { found: 1 }, "greyscale", "灰度"),
+            (Problem::Background { corner: Corner::TopRight, rgb: [200, 30, 30] }, "top-right background RGB(200,30,30)", "右上角"),
+            (Problem::Damaged { damage: Damage::BadSegment { offset: 20, marker: 0xC0 } }, "segment FFC0 at byte 20", "FFC0"),
+        ];
+        for (problem, en, zh) in cases {
+            assert!(problem.message(Lang::En).contains(en), "{}", problem.message(Lang::En));
+            assert!(problem.message(Lang::Zh).contains(zh), "{}", problem.message(Lang::Zh));
+            assert!(problem.machine_text().starts_with(problem.code()));
+        }
+    }
+
+    #[test]
+    fn problems_round_trip_as_json() {
+        let problems = vec![
+            Problem::NotJpeg { format: FileFormat::Gif },
+            Problem::Damaged { damage: Damage::ScanBeforeFrame { offset: 4 } },
+            Problem::Background { corner: Corner::TopLeft, rgb: [1, 2, 3] },
+            Problem::Undecodable { reason: "bad huffman code".into() },
+            Problem::Truncated,
+        ];
+        let text = serde_json::to_string(&problems).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Problem>>(&text).unwrap(), problems);
+    }
+
+    #[test]
+    fn backgrounds_within_tolerance_pass() {
+        let cases: [([u8; 3], bool); 8] = [
+            ([100, 197, 255], true),
+            ([112, 190, 245], true),
+            ([255, 255, 255], true),
+            ([236, 238, 236], true),
+            ([250, 248, 240], true),
+            ([30, 60, 160], false),
+            ([200, 30, 30], false),
+            ([180, 170, 140], false),
+        ];
+        for (rgb, ok) in cases {
+            let problems = check_background(&[(Corner::TopLeft, rgb)]);
+            assert_eq!(problems.is_empty(), ok, "{rgb:?}");
+        }
+        assert_eq!(nearest_background([98, 200, 250]).0, 0);
+        assert_eq!(nearest_background([241, 240, 239]).0, 2);
+    }
+}
