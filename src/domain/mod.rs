@@ -4,6 +4,7 @@ pub mod idnum;
 pub mod mask;
 pub mod name;
 pub mod roster;
+pub mod search;
 pub mod student;
 pub mod text;
 
