@@ -40,6 +40,9 @@ pub struct TuiArgs {
     /// Theme name (default, light, high-contrast, mono) or path to a theme file
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
+    /// Let the mouse scroll the list and pick rows and tabs [config: mouse = true]
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Args)]

@@ -415,7 +415,13 @@ impl SearchIndex {
 
     /// The score of one token against one row (0: no match).
     fn token_score(&self, row: &Row, p: &Prepared, dp: &mut Vec<i32>) -> u32 {
-        let token = p.token;
+        let class = p.class.get(row.values[Field::Class.slot()] as usize).copied().unwrap_or(0) as u32;
+        let college = p.college.get(row.values[Field::College.slot()] as usize).copied().unwrap_or(0) as u32;
+        self.score_with(row, p.token, class, college, dp)
+    }
+
+    /// The score of `token` against one row, given its class and college scores.
+    fn score_with(&self, row: &Row, token: &Token, class: u32, college: u32, dp: &mut Vec<i32>) -> u32 {
         let mut best = 0;
         if let Some(ascii) = &token.ascii {
             let no = self.number(row);
@@ -435,9 +441,13 @@ impl SearchIndex {
                 best = best.max(NAME + clamp_score(s));
             }
         }
-        let class = p.class.get(row.values[Field::Class.slot()] as usize).copied().unwrap_or(0) as u32;
-        let college = p.college.get(row.values[Field::College.slot()] as usize).copied().unwrap_or(0) as u32;
         best.max(class).max(college)
+    }
+
+    /// The score of `token` against value `id` of `field` (one value, not the whole table).
+    fn value_score(&self, field: Field, id: u32, base: u32, token: &Token, dp: &mut Vec<i32>) -> u32 {
+        let Some(span) = self.values[field.slot()].spans.get(id as usize) else { return 0 };
+        score::best(self.value_unit_slice(*span), &self.syllables, &token.chars, dp).map_or(0, |s| base + clamp_score(s))
     }
 
     fn row_score(&self, row: u32, prepared: &[Prepared], dp: &mut Vec<i32>) -> u16 {
@@ -508,18 +518,20 @@ impl SearchIndex {
         SearchResult { query: query.clone(), ranked: rank(&hits), ascending }
     }
 
-    /// The characters of row `row` that `query` matched, for highlighting.
+    /// The characters of row `row` that `query` matched, for highlighting. Costs one match per
+    /// token and field of this row only, so drawing a screenful of rows stays cheap.
     pub fn highlight(&self, row: usize, query: &Query) -> Highlight {
         let mut out = Highlight::default();
         let Some(r) = self.rows.get(row) else { return out };
-        let prepared = self.prepare(query);
         let mut dp = Vec::new();
-        for p in &prepared {
-            let best = self.token_score(r, p, &mut dp);
+        let (class_id, college_id) = (r.values[Field::Class.slot()], r.values[Field::College.slot()]);
+        for token in &query.tokens {
+            let class = self.value_score(Field::Class, class_id, CLASS, token, &mut dp);
+            let college = self.value_score(Field::College, college_id, COLLEGE, token, &mut dp);
+            let best = self.score_with(r, token, class, college, &mut dp);
             if best == 0 {
                 continue;
             }
-            let token = p.token;
             if best >= NO_PREFIX || (NO_SUBSTRING..NAME).contains(&best) {
                 if let Some(ascii) = &token.ascii {
                     let no = self.number(r);
@@ -532,9 +544,9 @@ impl SearchIndex {
             let (units, target) = if best >= NAME {
                 (self.name_units(r), &mut out.name)
             } else if best >= CLASS {
-                (self.value_unit_slice(self.values[1].spans[r.values[1] as usize]), &mut out.class)
+                (self.value_unit_slice(self.values[Field::Class.slot()].spans[class_id as usize]), &mut out.class)
             } else {
-                (self.value_unit_slice(self.values[0].spans[r.values[0] as usize]), &mut out.college)
+                (self.value_unit_slice(self.values[Field::College.slot()].spans[college_id as usize]), &mut out.college)
             };
             if let Some((_, used)) = score::trace(units, &self.syllables, &token.chars) {
                 target.extend(positions(units, &used));

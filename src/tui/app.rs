@@ -1,44 +1,23 @@
 //! The console's state and `update`: the only place state changes, and it does no I/O.
 //!
-//! Work that needs the database is returned as `Effect`s; the event loop runs it on a tokio task
-//! and feeds the answer back as an action. Every load carries a generation number, and answers
-//! to an older generation are dropped, so a slow answer can never overwrite a newer one.
+//! Work that needs the database (or a search over 100,000 rows) is returned as `Effect`s; the
+//! event loop runs it on a task and feeds the answer back as an action. Every kind of work
+//! carries a generation number, and answers to an older generation are dropped, so a slow answer
+//! can never overwrite a newer one.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::SchoolInfo;
-use super::action::{Action, Effect, Screen};
-use super::keymap::Keymap;
+use super::action::{Action, Effect, History, IndexRef, Screen};
+use super::keymap::{Keymap, Mode};
+use super::overlay::{self, CodeView, Overlay, Palette, Pick, Picker, PickerKind, ReasonPrompt};
+use super::roster::{self, Filter, Roster, Sort};
 use super::theme::Theme;
 use super::ui;
-use super::widgets;
+use crate::domain::search::{Field, Missing, Query, SearchResult};
+use crate::i18n::tr;
 use crate::store::{Counts, StudentRow};
-
-/// Widest value of each text column over the whole list, measured once per load so that drawing
-/// a frame never scans 100,000 rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ContentWidths {
-    pub student_no: usize,
-    pub name: usize,
-    pub college: usize,
-    pub class: usize,
-    pub session: usize,
-}
-
-impl ContentWidths {
-    pub fn measure(rows: &[StudentRow]) -> ContentWidths {
-        let mut w = ContentWidths::default();
-        for r in rows {
-            let s = &r.student;
-            w.student_no = w.student_no.max(widgets::width(&widgets::clean(&s.student_no)));
-            w.name = w.name.max(widgets::width(&widgets::clean(&s.name)));
-            w.college = w.college.max(widgets::width(&widgets::clean(&s.college)));
-            w.class = w.class.max(widgets::width(&widgets::clean(&s.class)));
-            if let Some(id) = r.session_id {
-                w.session = w.session.max(id.to_string().len() + 1);
-            }
-        }
-        w
-    }
-}
 
 /// Where the answers to the current load stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +29,58 @@ pub enum LoadState {
     Done,
 }
 
+/// The search typed on the Students screen.
+#[derive(Debug, Clone, Default)]
+pub struct SearchState {
+    pub input: String,
+    /// Keys go into the search box.
+    pub editing: bool,
+    pub generation: u64,
+    /// The newest answer (for the current query, or an older one while the current is worked on).
+    pub result: Option<Arc<SearchResult>>,
+    /// Answers for shorter forms of the current query, so Backspace needs no new search.
+    history: Vec<Arc<SearchResult>>,
+}
+
+impl SearchState {
+    pub fn query(&self) -> Query {
+        Query::parse(&self.input)
+    }
+
+    /// A search is typed (it may still be on its way).
+    pub fn active(&self) -> bool {
+        !self.query().is_empty()
+    }
+
+    /// The answer shown is not yet the answer to what is typed.
+    pub fn pending(&self) -> bool {
+        let q = self.query();
+        !q.is_empty() && self.result.as_ref().is_none_or(|r| r.query != q)
+    }
+}
+
+/// The history pane of the selected student.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    pub open: bool,
+    pub generation: u64,
+    pub student_no: Option<String>,
+    pub history: Option<Result<History, String>>,
+}
+
+/// Retrying a failed load with growing waits, so a restarted server is picked up by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The wait scheduled now, if a retry is scheduled.
+    pub waiting: Option<Duration>,
+}
+
+/// Waits between retries: 1, 2, 4, 8, 16, then 30 seconds.
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs((1u64 << attempts.min(5)).min(30))
+}
+
 pub struct App {
     pub school: SchoolInfo,
     pub operator: String,
@@ -59,14 +90,24 @@ pub struct App {
     pub screen: Screen,
     pub help_open: bool,
     pub help_scroll: usize,
-    pub students: Vec<StudentRow>,
-    pub widths: ContentWidths,
+    pub overlay: Overlay,
+    pub roster: Roster,
+    /// Rows of `roster` shown, in order.
+    pub view: Vec<u32>,
+    pub filter: Filter,
+    pub sort: Sort,
+    /// The cohort loaded; `None` loads every cohort.
+    pub cohort: Option<i32>,
+    pub search: SearchState,
+    pub detail: Detail,
     pub counts: Option<Counts>,
-    /// Index of the selected row in `students`.
+    /// Index of the selected row in `view`.
     pub selected: usize,
-    /// Index of the first row on screen.
+    /// Index in `view` of the first row on screen.
     pub offset: usize,
     pub generation: u64,
+    /// Generation of the code overlay's work.
+    pub code_generation: u64,
     pub load: LoadState,
     /// True once a student list has arrived, so "empty" is not confused with "not read yet".
     pub students_loaded: bool,
@@ -78,11 +119,23 @@ pub struct App {
     pub counts_error: Option<String>,
     /// An answer of the current load failed (its error is `last_error`).
     load_failed: bool,
+    pub retry: Retry,
+    /// Draw QR codes as plain half blocks without colours (`NO_COLOR`).
+    pub plain_qr: bool,
     /// Terminal columns and rows.
     pub size: (u16, u16),
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+}
+
+/// What happens to the selection when the view is rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The same student stays selected if still shown.
+    Same,
+    /// The first row (a new search: its best match).
+    Top,
 }
 
 impl App {
@@ -94,6 +147,7 @@ impl App {
         theme: Theme,
         size: (u16, u16),
     ) -> App {
+        let cohort = Some(school.cohort);
         App {
             school,
             operator,
@@ -103,18 +157,27 @@ impl App {
             screen: Screen::Students,
             help_open: false,
             help_scroll: 0,
-            students: Vec::new(),
-            widths: ContentWidths::default(),
+            overlay: Overlay::None,
+            roster: Roster::empty(),
+            view: Vec::new(),
+            filter: Filter::default(),
+            sort: Sort::default(),
+            cohort,
+            search: SearchState::default(),
+            detail: Detail::default(),
             counts: None,
             selected: 0,
             offset: 0,
             generation: 0,
+            code_generation: 0,
             load: LoadState::Idle,
             students_loaded: false,
             last_error: None,
             students_error: None,
             counts_error: None,
             load_failed: false,
+            retry: Retry::default(),
+            plain_qr: false,
             size,
             quit: false,
             dirty: true,
@@ -125,13 +188,39 @@ impl App {
         matches!(self.load, LoadState::Waiting(_))
     }
 
+    /// What the console is doing, which decides what keys mean.
+    pub fn mode(&self) -> Mode {
+        if self.help_open { Mode::Help } else { self.base_mode() }
+    }
+
+    /// The mode under the help window.
+    pub fn base_mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Palette(_) => Mode::Palette,
+            Overlay::Picker(_) => Mode::Picker,
+            Overlay::Code(_) => Mode::Code,
+            Overlay::Reason(_) => Mode::Reason,
+            Overlay::None if self.search.editing && self.screen == Screen::Students => Mode::Search,
+            Overlay::None => Mode::Screen(self.screen),
+        }
+    }
+
+    /// The student of row `i` of the view.
+    pub fn row(&self, i: usize) -> Option<&StudentRow> {
+        self.view.get(i).and_then(|&r| self.roster.rows.get(r as usize))
+    }
+
+    pub fn selected_row(&self) -> Option<&StudentRow> {
+        self.row(self.selected)
+    }
+
     /// Rows of the student list that fit on screen now.
     pub fn page_rows(&self) -> usize {
-        ui::list_rows(self.size)
+        ui::list_rows(self)
     }
 
     fn select(&mut self, index: usize) -> bool {
-        let last = self.students.len().saturating_sub(1);
+        let last = self.view.len().saturating_sub(1);
         let index = index.min(last);
         let before = (self.selected, self.offset);
         self.selected = index;
@@ -142,7 +231,7 @@ impl App {
     /// Keeps the selection on screen and the screen full, moving the window as little as possible.
     fn scroll_into_view(&mut self) {
         let rows = self.page_rows().max(1);
-        let len = self.students.len();
+        let len = self.view.len();
         self.selected = self.selected.min(len.saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -157,9 +246,9 @@ impl App {
         let rows = self.page_rows().max(1);
         let before = (self.selected, self.offset);
         if down {
-            let max_offset = self.students.len().saturating_sub(rows);
+            let max_offset = self.view.len().saturating_sub(rows);
             self.offset = (self.offset + rows).min(max_offset);
-            self.selected = (self.selected + rows).min(self.students.len().saturating_sub(1));
+            self.selected = (self.selected + rows).min(self.view.len().saturating_sub(1));
         } else {
             self.offset = self.offset.saturating_sub(rows);
             self.selected = self.selected.saturating_sub(rows);
@@ -176,8 +265,10 @@ impl App {
     }
 
     fn show(&mut self, screen: Screen) -> bool {
-        let changed = screen != self.screen;
+        let changed = screen != self.screen || self.overlay != Overlay::None;
         self.screen = screen;
+        // a screen switch leaves the code window and choosers behind
+        self.overlay = Overlay::None;
         self.help_scroll = self.help_scroll.min(ui::help::max_scroll(self));
         changed
     }
@@ -186,11 +277,13 @@ impl App {
         self.generation += 1;
         self.load = LoadState::Waiting(2);
         self.load_failed = false;
-        vec![Effect::Load { generation: self.generation, cohort: self.school.cohort }]
+        self.retry.waiting = None;
+        vec![Effect::Load { generation: self.generation, cohort: self.cohort }]
     }
 
-    /// Counts one answer of the current load; the previous error goes once all succeeded.
-    fn answered(&mut self, error: Option<String>) {
+    /// Counts one answer of the current load. Once all are in: the previous error goes if all
+    /// succeeded, and a retry is scheduled if one failed.
+    fn answered(&mut self, error: Option<String>) -> Vec<Effect> {
         if let Some(e) = error {
             self.last_error = Some(e);
             self.load_failed = true;
@@ -198,20 +291,159 @@ impl App {
         if let LoadState::Waiting(n) = self.load {
             self.load = if n <= 1 { LoadState::Done } else { LoadState::Waiting(n - 1) };
         }
-        if self.load == LoadState::Done && !self.load_failed {
+        if self.load != LoadState::Done {
+            return Vec::new();
+        }
+        if self.load_failed {
+            let after = backoff(self.retry.attempts);
+            self.retry.attempts += 1;
+            self.retry.waiting = Some(after);
+            vec![Effect::RetryLater { generation: self.generation, after }]
+        } else {
             self.last_error = None;
+            self.retry = Retry::default();
+            Vec::new()
         }
     }
 
-    fn students_arrived(&mut self, rows: Vec<StudentRow>) {
-        // Keep the same student selected across a reload, wherever the list moved them.
-        let keep = self.students.get(self.selected).map(|r| r.id);
-        self.widths = ContentWidths::measure(&rows);
-        self.students = rows;
-        self.students_loaded = true;
-        let index = keep.and_then(|id| self.students.iter().position(|r| r.id == id)).unwrap_or(self.selected);
-        self.selected = index.min(self.students.len().saturating_sub(1));
+    /// Recomputes the rows shown from the roster, search, filters and sort.
+    fn rebuild_view(&mut self, keep: Keep) {
+        let keep_id = self.selected_row().map(|r| r.id);
+        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        match keep {
+            Keep::Top => {
+                self.selected = 0;
+                self.offset = 0;
+            }
+            Keep::Same => {
+                let found = keep_id.and_then(|id| {
+                    self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+                });
+                self.selected = found.unwrap_or(0);
+            }
+        }
         self.scroll_into_view();
+    }
+
+    fn students_arrived(&mut self, roster: Roster) -> Vec<Effect> {
+        let keep_id = self.selected_row().map(|r| r.id);
+        let old_selected = self.selected;
+        self.roster = roster;
+        self.students_loaded = true;
+        // Old answers name rows of the old roster: search again over the new one.
+        self.search.history.clear();
+        self.search.result = None;
+        let mut effects = self.search_changed();
+        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        let found = keep_id.and_then(|id| {
+            self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+        });
+        self.selected = found.unwrap_or(old_selected).min(self.view.len().saturating_sub(1));
+        self.scroll_into_view();
+        effects.extend(self.follow_selection());
+        effects
+    }
+
+    /// Starts (or answers from memory) the search for what is typed now.
+    fn search_changed(&mut self) -> Vec<Effect> {
+        let query = self.search.query();
+        if query.is_empty() {
+            self.search.history.clear();
+            self.search.result = None;
+            self.search.generation += 1;
+            self.rebuild_view(Keep::Same);
+            return Vec::new();
+        }
+        // Backspace: the answer to this exact query is still in memory.
+        self.search.history.retain(|r| query.narrows(&r.query));
+        if let Some(known) = self.search.history.iter().find(|r| r.query == query).cloned() {
+            self.search.generation += 1;
+            self.search.result = Some(known);
+            self.rebuild_view(Keep::Top);
+            return Vec::new();
+        }
+        if !self.students_loaded {
+            return Vec::new(); // searched once the roster is in
+        }
+        self.search.generation += 1;
+        let previous = self.search.history.last().cloned();
+        vec![Effect::Search {
+            generation: self.search.generation,
+            index: IndexRef(self.roster.index.clone()),
+            query,
+            previous,
+        }]
+    }
+
+    fn searched(&mut self, generation: u64, result: Arc<SearchResult>) -> bool {
+        if generation != self.search.generation {
+            return false;
+        }
+        const KEEP: usize = 64;
+        if self.search.history.len() == KEEP {
+            self.search.history.remove(0);
+        }
+        self.search.history.push(result.clone());
+        self.search.result = Some(result);
+        self.rebuild_view(Keep::Top);
+        true
+    }
+
+    /// With the detail pane open, the history follows the selected student.
+    fn follow_selection(&mut self) -> Vec<Effect> {
+        if !self.detail.open {
+            return Vec::new();
+        }
+        let no = self.selected_row().map(|r| r.student.student_no.clone());
+        if no == self.detail.student_no {
+            return Vec::new();
+        }
+        self.detail.generation += 1;
+        self.detail.student_no = no.clone();
+        self.detail.history = None;
+        match no {
+            Some(student_no) => vec![Effect::LoadHistory { generation: self.detail.generation, student_no }],
+            None => Vec::new(),
+        }
+    }
+
+    fn open_code(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else { return Vec::new() };
+        let student_no = row.student.student_no.clone();
+        let name = row.student.name.clone();
+        self.code_generation += 1;
+        self.overlay = Overlay::Code(CodeView {
+            generation: self.code_generation,
+            student_no: student_no.clone(),
+            name,
+            card: None,
+            busy: false,
+            notice: None,
+        });
+        vec![Effect::LoadCode { generation: self.code_generation, student_no }]
+    }
+
+    fn set_missing(&mut self, missing: Option<Missing>) -> bool {
+        if self.filter.missing == missing {
+            return false;
+        }
+        self.filter.missing = missing;
+        self.rebuild_view(Keep::Same);
+        true
+    }
+
+    fn open_picker(&mut self, kind: PickerKind) -> bool {
+        if !self.students_loaded && kind != PickerKind::Cohort {
+            return false;
+        }
+        let picker = match kind {
+            PickerKind::Field(f) => Picker::for_field(f, &self.roster.index, self.filter.value(f)),
+            PickerKind::Cohort => Picker::for_cohort(self.school.cohort, self.cohort),
+        };
+        self.overlay = Overlay::Picker(picker);
+        true
     }
 }
 
@@ -219,54 +451,7 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let mut effects = Vec::new();
     let changed = match action {
-        Action::Quit => {
-            app.quit = true;
-            true
-        }
-        Action::Help => {
-            app.help_open = !app.help_open;
-            app.help_scroll = 0;
-            true
-        }
-        Action::Close => std::mem::replace(&mut app.help_open, false),
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
-            if app.help_open =>
-        {
-            let page = ui::help::visible_lines(app).max(1);
-            let to = match action {
-                Action::MoveUp => app.help_scroll.saturating_sub(1),
-                Action::MoveDown => app.help_scroll + 1,
-                Action::PageUp => app.help_scroll.saturating_sub(page),
-                Action::PageDown => app.help_scroll + page,
-                Action::First => 0,
-                _ => usize::MAX,
-            };
-            app.scroll_help(to)
-        }
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
-            if app.screen != Screen::Students =>
-        {
-            false
-        }
-        Action::MoveUp => app.select(app.selected.saturating_sub(1)),
-        Action::MoveDown => app.select(app.selected + 1),
-        Action::PageUp => app.page(false),
-        Action::PageDown => app.page(true),
-        Action::First => app.select(0),
-        Action::Last => app.select(usize::MAX),
-        Action::NextScreen => app.show(app.screen.cycle(1)),
-        Action::PrevScreen => app.show(app.screen.cycle(-1)),
-        Action::ScreenStudents => app.show(Screen::Students),
-        Action::ScreenSessions => app.show(Screen::Sessions),
-        Action::ScreenCheckin => app.show(Screen::Checkin),
-        Action::ScreenPhotos => app.show(Screen::Photos),
-        Action::ScreenReports => app.show(Screen::Reports),
-        Action::Show(screen) => app.show(screen),
-        Action::Select(index) => index < app.students.len() && app.select(index),
-        Action::Reload => {
-            effects = app.start_load();
-            true
-        }
+        // answers and events, whatever the mode
         Action::Resize(w, h) => {
             let changed = app.size != (w, h);
             app.size = (w, h);
@@ -279,14 +464,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return effects; // a newer load is on its way
             }
             match result {
-                Ok(rows) => {
-                    app.students_arrived(rows);
+                Ok(roster) => {
+                    effects = app.students_arrived(roster);
                     app.students_error = None;
-                    app.answered(None);
+                    effects.extend(app.answered(None));
                 }
                 Err(e) => {
                     app.students_error = Some(e.clone());
-                    app.answered(Some(e));
+                    effects = app.answered(Some(e));
                 }
             }
             true
@@ -299,18 +484,405 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Ok(counts) => {
                     app.counts = Some(counts);
                     app.counts_error = None;
-                    app.answered(None);
+                    effects = app.answered(None);
                 }
                 Err(e) => {
                     app.counts_error = Some(e.clone());
-                    app.answered(Some(e));
+                    effects = app.answered(Some(e));
                 }
             }
             true
         }
+        Action::RetryDue { generation } => {
+            if generation != app.generation || app.loading() || !app.load_failed {
+                return effects;
+            }
+            effects = app.start_load();
+            true
+        }
+        Action::Searched { generation, result } => {
+            let changed = app.searched(generation, result);
+            effects = app.follow_selection();
+            changed
+        }
+        Action::HistoryLoaded { generation, result } => {
+            if generation != app.detail.generation {
+                return effects;
+            }
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            app.detail.history = Some(result);
+            true
+        }
+        Action::CodeLoaded { generation, result } => {
+            let code = match &mut app.overlay {
+                Overlay::Code(code) => code,
+                Overlay::Reason(prompt) => &mut prompt.code,
+                _ => return effects,
+            };
+            if generation != code.generation {
+                return effects;
+            }
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            code.card = Some(result);
+            true
+        }
+        Action::Reissued { generation, result } => {
+            let Overlay::Code(code) = &mut app.overlay else { return effects };
+            if generation != code.generation {
+                return effects;
+            }
+            code.busy = false;
+            match result {
+                Ok(serial) => {
+                    code.notice = Some(Ok(format!("{} {serial}", tr("已重新发放，新序号", "reissued; new serial"))));
+                    // read the new card, and the roster whose code column changed
+                    app.code_generation += 1;
+                    code.generation = app.code_generation;
+                    effects.push(Effect::LoadCode { generation: code.generation, student_no: code.student_no.clone() });
+                    effects.extend(app.start_load());
+                }
+                Err(e) => {
+                    code.notice = Some(Err(e.clone()));
+                    app.last_error = Some(e);
+                }
+            }
+            true
+        }
+        Action::Select(index) => {
+            let changed = index < app.view.len() && app.select(index);
+            effects = app.follow_selection();
+            changed
+        }
+        Action::Show(screen) => app.show(screen),
+        Action::Quit => {
+            app.quit = true;
+            true
+        }
+        Action::Help => {
+            app.help_open = !app.help_open;
+            app.help_scroll = 0;
+            true
+        }
+        other => {
+            let (changed, more) = match app.mode() {
+                Mode::Help => help_mode(app, other),
+                Mode::Palette => palette_mode(app, other),
+                Mode::Picker => picker_mode(app, other),
+                Mode::Reason => reason_mode(app, other),
+                Mode::Search => search_mode(app, other),
+                Mode::Code => code_mode(app, other),
+                Mode::Screen(_) => screen_mode(app, other),
+            };
+            effects = more;
+            changed
+        }
     };
     app.dirty |= changed;
     effects
+}
+
+type Outcome = (bool, Vec<Effect>);
+
+fn help_mode(app: &mut App, action: Action) -> Outcome {
+    let page = ui::help::visible_lines(app).max(1);
+    let to = match action {
+        Action::Close => return (std::mem::replace(&mut app.help_open, false), Vec::new()),
+        Action::MoveUp => app.help_scroll.saturating_sub(1),
+        Action::MoveDown => app.help_scroll + 1,
+        Action::PageUp => app.help_scroll.saturating_sub(page),
+        Action::PageDown => app.help_scroll + page,
+        Action::First => 0,
+        Action::Last => usize::MAX,
+        // screen switches and reload work with help open
+        other => return screen_mode(app, other),
+    };
+    (app.scroll_help(to), Vec::new())
+}
+
+/// Typing into `text`: the edits every text-taking overlay shares. `None` when not an edit.
+fn edit(text: &mut String, action: &Action, max: usize) -> Option<bool> {
+    match action {
+        Action::Input(c) => {
+            overlay::push_text(text, &c.to_string(), max);
+            Some(true)
+        }
+        Action::Paste(pasted) => {
+            overlay::push_text(text, pasted, max);
+            Some(true)
+        }
+        Action::DeleteBack => Some(text.pop().is_some()),
+        Action::ClearInput => Some(!std::mem::take(text).is_empty()),
+        _ => None,
+    }
+}
+
+fn palette_mode(app: &mut App, action: Action) -> Outcome {
+    let Overlay::Palette(palette) = &mut app.overlay else { return (false, Vec::new()) };
+    if let Some(changed) = edit(&mut palette.input, &action, overlay::MAX_QUERY) {
+        palette.selected = 0;
+        return (changed, Vec::new());
+    }
+    let from = palette.from.unwrap_or(Mode::Screen(app.screen));
+    let entries = overlay::palette_entries(&app.keymap, from, &palette.input);
+    match action {
+        Action::MoveUp => (step(&mut palette.selected, -1, entries.len()), Vec::new()),
+        Action::MoveDown => (step(&mut palette.selected, 1, entries.len()), Vec::new()),
+        Action::Close => {
+            app.overlay = Overlay::None;
+            (true, Vec::new())
+        }
+        Action::Accept => {
+            let chosen = entries.get(palette.selected).map(|e| e.action.clone());
+            app.overlay = Overlay::None;
+            let effects = chosen.map(|a| update(app, a)).unwrap_or_default();
+            (true, effects)
+        }
+        _ => (false, Vec::new()),
+    }
+}
+
+/// Moves a list selection by one, within `len` items.
+fn step(selected: &mut usize, by: isize, len: usize) -> bool {
+    let before = *selected;
+    *selected = if by < 0 { selected.saturating_sub(1) } else { (*selected + 1).min(len.saturating_sub(1)) };
+    before != *selected
+}
+
+fn picker_mode(app: &mut App, action: Action) -> Outcome {
+    let Overlay::Picker(picker) = &mut app.overlay else { return (false, Vec::new()) };
+    if let Some(changed) = edit(&mut picker.input, &action, overlay::MAX_QUERY) {
+        picker.selected = 0;
+        return (changed, Vec::new());
+    }
+    match action {
+        Action::MoveUp => {
+            let len = picker.matches().len();
+            (step(&mut picker.selected, -1, len), Vec::new())
+        }
+        Action::MoveDown => {
+            let len = picker.matches().len();
+            (step(&mut picker.selected, 1, len), Vec::new())
+        }
+        Action::Close => {
+            app.overlay = Overlay::None;
+            (true, Vec::new())
+        }
+        Action::Accept => {
+            let (kind, chosen) = (picker.kind, picker.chosen());
+            let Some(chosen) = chosen else { return (false, Vec::new()) };
+            app.overlay = Overlay::None;
+            match (kind, chosen) {
+                (PickerKind::Field(f), Pick::Value(v)) => app.filter.set(f, Some(v)),
+                (PickerKind::Field(f), _) => app.filter.set(f, None),
+                (PickerKind::Cohort, pick) => {
+                    let cohort = match pick {
+                        Pick::Cohort(y) => Some(y),
+                        _ => None,
+                    };
+                    if cohort != app.cohort {
+                        app.cohort = cohort;
+                        return (true, app.start_load());
+                    }
+                    return (true, Vec::new());
+                }
+            }
+            app.rebuild_view(Keep::Same);
+            (true, app.follow_selection())
+        }
+        _ => (false, Vec::new()),
+    }
+}
+
+fn reason_mode(app: &mut App, action: Action) -> Outcome {
+    let Overlay::Reason(prompt) = &mut app.overlay else { return (false, Vec::new()) };
+    if let Some(changed) = edit(&mut prompt.input, &action, overlay::MAX_REASON) {
+        prompt.error = None;
+        return (changed, Vec::new());
+    }
+    match action {
+        Action::Close => {
+            let code = prompt.code.clone();
+            app.overlay = Overlay::Code(code);
+            (true, Vec::new())
+        }
+        Action::Accept => {
+            let reason = prompt.input.trim().to_string();
+            if reason.is_empty() {
+                prompt.error = Some(tr("请先填写原因（会写入审计日志）", "type the reason first (it goes into the audit log)"));
+                return (true, Vec::new());
+            }
+            let mut code = prompt.code.clone();
+            code.busy = true;
+            code.notice = None;
+            let effect = Effect::Reissue { generation: code.generation, student_no: code.student_no.clone(), reason };
+            app.overlay = Overlay::Code(code);
+            (true, vec![effect])
+        }
+        _ => (false, Vec::new()),
+    }
+}
+
+fn code_mode(app: &mut App, action: Action) -> Outcome {
+    let Overlay::Code(code) = &mut app.overlay else { return (false, Vec::new()) };
+    match action {
+        Action::Close => {
+            app.overlay = Overlay::None;
+            (true, Vec::new())
+        }
+        Action::ReissueCode => {
+            // only once the card is read (the prompt names the code it replaces), one at a time
+            if code.busy || !matches!(code.card, Some(Ok(_))) {
+                return (false, Vec::new());
+            }
+            let prompt = ReasonPrompt { code: code.clone(), input: String::new(), error: None };
+            app.overlay = Overlay::Reason(prompt);
+            (true, Vec::new())
+        }
+        other => screen_mode(app, other),
+    }
+}
+
+fn search_mode(app: &mut App, action: Action) -> Outcome {
+    if let Some(changed) = edit(&mut app.search.input, &action, overlay::MAX_QUERY) {
+        let effects = app.search_changed();
+        return (changed, effects);
+    }
+    match action {
+        Action::Accept => {
+            app.search.editing = false;
+            (true, Vec::new())
+        }
+        Action::Close => {
+            app.search.editing = false;
+            app.search.input.clear();
+            let mut effects = app.search_changed();
+            effects.extend(app.follow_selection());
+            (true, effects)
+        }
+        other => screen_mode(app, other),
+    }
+}
+
+fn screen_mode(app: &mut App, action: Action) -> Outcome {
+    let on_students = app.screen == Screen::Students;
+    let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
+    match action {
+        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
+            if !on_students =>
+        {
+            (false, Vec::new())
+        }
+        Action::MoveUp => {
+            let moved = app.select(app.selected.saturating_sub(1));
+            list(app, moved)
+        }
+        Action::MoveDown => {
+            let moved = app.select(app.selected + 1);
+            list(app, moved)
+        }
+        Action::PageUp => {
+            let moved = app.page(false);
+            list(app, moved)
+        }
+        Action::PageDown => {
+            let moved = app.page(true);
+            list(app, moved)
+        }
+        Action::First => {
+            let moved = app.select(0);
+            list(app, moved)
+        }
+        Action::Last => {
+            let moved = app.select(usize::MAX);
+            list(app, moved)
+        }
+        Action::NextScreen => (app.show(app.screen.cycle(1)), Vec::new()),
+        Action::PrevScreen => (app.show(app.screen.cycle(-1)), Vec::new()),
+        Action::ScreenStudents => (app.show(Screen::Students), Vec::new()),
+        Action::ScreenSessions => (app.show(Screen::Sessions), Vec::new()),
+        Action::ScreenCheckin => (app.show(Screen::Checkin), Vec::new()),
+        Action::ScreenPhotos => (app.show(Screen::Photos), Vec::new()),
+        Action::ScreenReports => (app.show(Screen::Reports), Vec::new()),
+        Action::Reload => (true, app.start_load()),
+        Action::Palette => {
+            let from = app.mode();
+            app.help_open = false;
+            let from = if from == Mode::Help { Mode::Screen(app.screen) } else { from };
+            app.overlay = Overlay::Palette(Palette { input: String::new(), selected: 0, from: Some(from) });
+            (true, Vec::new())
+        }
+        // the rest act on the student list
+        _ if !on_students => (false, Vec::new()),
+        Action::Search => {
+            app.overlay = Overlay::None;
+            app.search.editing = true;
+            (true, Vec::new())
+        }
+        Action::ShowCode => {
+            let effects = app.open_code();
+            (!effects.is_empty(), effects)
+        }
+        Action::ToggleDetail => {
+            app.detail.open = !app.detail.open;
+            if !app.detail.open {
+                app.detail = super::app::Detail::default();
+            }
+            app.scroll_into_view();
+            (true, app.follow_selection())
+        }
+        Action::CycleMissing => {
+            let next = match app.filter.missing {
+                None => Some(Missing::Code),
+                Some(Missing::Code) => Some(Missing::Session),
+                Some(Missing::Session) => Some(Missing::Checkin),
+                Some(Missing::Checkin) => Some(Missing::Photo),
+                Some(Missing::Photo) => None,
+            };
+            let changed = app.set_missing(next);
+            list(app, changed)
+        }
+        Action::MissingCode | Action::MissingSession | Action::MissingCheckin | Action::MissingPhoto => {
+            let m = match action {
+                Action::MissingCode => Missing::Code,
+                Action::MissingSession => Missing::Session,
+                Action::MissingCheckin => Missing::Checkin,
+                _ => Missing::Photo,
+            };
+            // the same filter again switches it off
+            let next = if app.filter.missing == Some(m) { None } else { Some(m) };
+            let changed = app.set_missing(next);
+            list(app, changed)
+        }
+        Action::FilterCollege => (app.open_picker(PickerKind::Field(Field::College)), Vec::new()),
+        Action::FilterClass => (app.open_picker(PickerKind::Field(Field::Class)), Vec::new()),
+        Action::FilterCounselor => (app.open_picker(PickerKind::Field(Field::Counselor)), Vec::new()),
+        Action::FilterCohort => (app.open_picker(PickerKind::Cohort), Vec::new()),
+        Action::ClearFilters => {
+            let had = !app.filter.is_empty() || !app.search.input.is_empty();
+            app.filter = Filter::default();
+            app.search.input.clear();
+            app.search.editing = false;
+            let mut effects = app.search_changed();
+            effects.extend(app.follow_selection());
+            (had, effects)
+        }
+        Action::SortNext => {
+            app.sort.key = app.sort.key.next();
+            app.sort.reverse = false;
+            app.rebuild_view(Keep::Same);
+            (true, app.follow_selection())
+        }
+        Action::SortReverse => {
+            app.sort.reverse = !app.sort.reverse;
+            app.rebuild_view(Keep::Same);
+            (true, app.follow_selection())
+        }
+        _ => (false, Vec::new()),
+    }
 }
 
 #[cfg(test)]

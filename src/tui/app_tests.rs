@@ -1,6 +1,7 @@
 //! `update` tests: navigation bounds, paging, screens, help, quitting and load answers.
 
 use super::*;
+use crate::tui::roster::Roster;
 use crate::tui::render_tests::{fixture_app, fixture_counts, fixture_rows, fresh_app, load};
 
 fn app() -> App {
@@ -147,9 +148,9 @@ fn quit_sets_the_flag() {
 fn reload_asks_for_the_cohort_with_a_new_generation() {
     let mut a = app();
     let g = a.generation;
-    assert_eq!(update(&mut a, Action::Reload), vec![Effect::Load { generation: g + 1, cohort: 2026 }]);
+    assert_eq!(update(&mut a, Action::Reload), vec![Effect::Load { generation: g + 1, cohort: Some(2026) }]);
     assert!(a.loading());
-    assert_eq!(update(&mut a, Action::Reload), vec![Effect::Load { generation: g + 2, cohort: 2026 }]);
+    assert_eq!(update(&mut a, Action::Reload), vec![Effect::Load { generation: g + 2, cohort: Some(2026) }]);
 }
 
 #[test]
@@ -159,9 +160,9 @@ fn stale_answers_are_dropped() {
     let old = a.generation;
     update(&mut a, Action::Reload);
     a.dirty = false;
-    update(&mut a, Action::StudentsLoaded { generation: old, result: Ok(Vec::new()) });
+    update(&mut a, Action::StudentsLoaded { generation: old, result: Ok(Roster::empty()) });
     update(&mut a, Action::CountsLoaded { generation: old, result: Err("late".into()) });
-    assert_eq!(a.students.len(), 40, "an old answer must not replace the list");
+    assert_eq!(a.view.len(), 40, "an old answer must not replace the list");
     assert_eq!(a.last_error, None);
     assert!(a.loading() && !a.dirty);
 }
@@ -171,15 +172,15 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
     let mut a = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
     assert!(!a.students_loaded);
     load(&mut a, Ok(fixture_rows()), Err("database error: disk I/O error".into()));
-    assert_eq!(a.students.len(), 40);
+    assert_eq!(a.view.len(), 40);
     assert_eq!(a.counts, None);
     assert_eq!(a.last_error.as_deref(), Some("database error: disk I/O error"));
     assert!(!a.loading());
-    assert_eq!(a.widths.name, 34, "the widest name, in columns");
+    assert_eq!(a.roster.widths.name, 34, "the widest name, in columns");
 
     // a failed reload keeps the rows already shown
     load(&mut a, Err("connection refused".into()), Ok(fixture_counts()));
-    assert_eq!(a.students.len(), 40);
+    assert_eq!(a.view.len(), 40);
     assert_eq!(a.counts, Some(fixture_counts()));
     assert_eq!(a.last_error.as_deref(), Some("connection refused"));
 
@@ -187,7 +188,7 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
     update(&mut a, Action::Reload);
     let g = a.generation;
     update(&mut a, Action::CountsLoaded { generation: g, result: Err("timeout".into()) });
-    update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(fixture_rows()) });
+    update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
     assert_eq!(a.last_error.as_deref(), Some("timeout"));
 
     load(&mut a, Ok(fixture_rows()), Ok(fixture_counts()));
@@ -198,7 +199,7 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
 fn reload_keeps_the_selected_student() {
     let mut a = app();
     update(&mut a, Action::Select(30));
-    let id = a.students[30].id;
+    let id = a.selected_row().unwrap().id;
     // the reloaded list has two new students before the selected one
     let mut rows = fixture_rows();
     let mut extra = rows[0].clone();
@@ -209,7 +210,7 @@ fn reload_keeps_the_selected_student() {
     rows.insert(0, extra);
     rows.insert(0, extra2);
     load(&mut a, Ok(rows), Ok(fixture_counts()));
-    assert_eq!(a.students[a.selected].id, id);
+    assert_eq!(a.selected_row().unwrap().id, id);
     assert_eq!(a.selected, 32);
 
     // a shorter list clamps the selection

@@ -13,6 +13,7 @@ use unicode_width::UnicodeWidthStr;
 use super::SchoolInfo;
 use super::action::{Action, Screen};
 use super::app::{App, update};
+use super::roster::Roster;
 use super::keymap::{Keymap, Scope};
 use super::theme::Theme;
 use super::ui;
@@ -158,7 +159,7 @@ pub fn fixture_app(size: (u16, u16)) -> App {
 pub fn load(app: &mut App, students: Result<Vec<StudentRow>, String>, counts: Result<Counts, String>) {
     update(app, Action::Reload);
     let generation = app.generation;
-    update(app, Action::StudentsLoaded { generation, result: students });
+    update(app, Action::StudentsLoaded { generation, result: students.map(Roster::new) });
     update(app, Action::CountsLoaded { generation, result: counts });
 }
 
@@ -304,7 +305,7 @@ fn help_lists_exactly_the_bindings() {
             let mut listed = 0;
             for scope in ui::help::scopes(&app) {
                 for binding in app.keymap.bindings(scope) {
-                    let keys = binding.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ");
+                    let keys = ui::help::keys_text(binding);
                     let line = shown
                         .lines()
                         .find(|l| l.contains(&keys) && l.contains(binding.description))
