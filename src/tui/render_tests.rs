@@ -202,6 +202,11 @@ fn screen(app: &App) -> String {
     text(&draw(app))
 }
 
+/// The app drawn at its size, as text (for tests elsewhere that only need it not to panic).
+pub fn draw_text(app: &App) -> String {
+    screen(app)
+}
+
 #[test]
 fn students_80x24() {
     let app = fixture_app((80, 24));
