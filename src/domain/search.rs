@@ -15,10 +15,9 @@
 mod score;
 mod units;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use units::{Syllables, Unit};
+use units::{FastMap, Syllables, Unit};
 
 pub use units::fold;
 
@@ -135,6 +134,9 @@ struct Token {
     mask: u64,
     /// The token as bytes when it is only ASCII letters and digits (it may then be part of a 学号).
     ascii: Option<Vec<u8>>,
+    /// The bit of the first character when it is an ASCII letter or digit (it must begin a
+    /// reading), else 0.
+    first_bit: u64,
 }
 
 impl Query {
@@ -157,7 +159,8 @@ impl Query {
             }
             let ascii = chars.iter().all(char::is_ascii_alphanumeric).then(|| chars.iter().map(|c| *c as u8).collect());
             let mask = chars.iter().filter(|c| c.is_ascii()).fold(0, |m, c| m | units::bit(*c as u8));
-            tokens.push(Token { chars, mask, ascii });
+            let first_bit = chars.first().filter(|c| c.is_ascii()).map_or(0, |c| units::bit(*c as u8));
+            tokens.push(Token { chars, mask, ascii, first_bit });
         }
         let text = tokens.iter().map(|t| t.chars.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
         Query { text, tokens }
@@ -219,6 +222,8 @@ struct Row {
     /// The name's units in `SearchIndex::units`.
     name: (u32, u16),
     name_mask: u64,
+    /// Letters and digits that begin a reading of the name: the first letter a token can match.
+    name_initials: u64,
     /// Value ids, by `Field::slot`.
     values: [u32; 3],
 }
@@ -227,7 +232,7 @@ struct Row {
 #[derive(Debug, Default)]
 struct Values {
     texts: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
+    ids: FastMap<Box<str>, u32>,
     spans: Vec<(u32, u16)>,
     counts: Vec<u32>,
     /// Rank of each value in pinyin order.
@@ -279,7 +284,7 @@ impl SearchIndex {
             }));
             let no_len = (index.numbers.len() as u32 - no_start).min(u16::MAX as u32) as u16;
             let name_start = index.units.len() as u32;
-            let name_mask =
+            let (name_mask, name_initials) =
                 units::units_of(&super::text::strip_controls(r.name), true, &mut index.syllables, &mut index.units);
             let name_len = (index.units.len() as u32 - name_start).min(u16::MAX as u32) as u16;
             let values = [
@@ -287,7 +292,7 @@ impl SearchIndex {
                 index.intern(Field::Class, r.class),
                 index.intern(Field::Counselor, r.counselor),
             ];
-            index.rows.push(Row { no: (no_start, no_len), name: (name_start, name_len), name_mask, values });
+            index.rows.push(Row { no: (no_start, no_len), name: (name_start, name_len), name_mask, name_initials, values });
         }
         for field in Field::ALL {
             index.rank_values(field);
@@ -304,7 +309,7 @@ impl SearchIndex {
         let id = values.texts.len() as u32;
         let start = self.value_units.len() as u32;
         let clean = super::text::strip_controls(text);
-        units::units_of(&clean, false, &mut self.syllables, &mut self.value_units);
+        let _ = units::units_of(&clean, false, &mut self.syllables, &mut self.value_units);
         let len = (self.value_units.len() as u32 - start).min(u16::MAX as u32) as u16;
         values.texts.push(text.into());
         values.ids.insert(text.into(), id);
@@ -392,7 +397,7 @@ impl SearchIndex {
     fn prepare<'q>(&self, query: &'q Query) -> Vec<Prepared<'q>> {
         let table = |field: Field, base: u32, token: &Token| -> Vec<u16> {
             let values = &self.values[field.slot()];
-            let mut dp = Vec::new();
+            let mut dp = score::Scratch::default();
             values
                 .spans
                 .iter()
@@ -414,14 +419,14 @@ impl SearchIndex {
     }
 
     /// The score of one token against one row (0: no match).
-    fn token_score(&self, row: &Row, p: &Prepared, dp: &mut Vec<i32>) -> u32 {
+    fn token_score(&self, row: &Row, p: &Prepared, dp: &mut score::Scratch) -> u32 {
         let class = p.class.get(row.values[Field::Class.slot()] as usize).copied().unwrap_or(0) as u32;
         let college = p.college.get(row.values[Field::College.slot()] as usize).copied().unwrap_or(0) as u32;
         self.score_with(row, p.token, class, college, dp)
     }
 
     /// The score of `token` against one row, given its class and college scores.
-    fn score_with(&self, row: &Row, token: &Token, class: u32, college: u32, dp: &mut Vec<i32>) -> u32 {
+    fn score_with(&self, row: &Row, token: &Token, class: u32, college: u32, dp: &mut score::Scratch) -> u32 {
         let mut best = 0;
         if let Some(ascii) = &token.ascii {
             let no = self.number(row);
@@ -436,7 +441,7 @@ impl SearchIndex {
                 best = NO_SUBSTRING + ascii.len() as u32;
             }
         }
-        if token.mask & !row.name_mask == 0 {
+        if token.mask & !row.name_mask == 0 && token.first_bit & !row.name_initials == 0 {
             if let Some(s) = score::best(self.name_units(row), &self.syllables, &token.chars, dp) {
                 best = best.max(NAME + clamp_score(s));
             }
@@ -445,12 +450,12 @@ impl SearchIndex {
     }
 
     /// The score of `token` against value `id` of `field` (one value, not the whole table).
-    fn value_score(&self, field: Field, id: u32, base: u32, token: &Token, dp: &mut Vec<i32>) -> u32 {
+    fn value_score(&self, field: Field, id: u32, base: u32, token: &Token, dp: &mut score::Scratch) -> u32 {
         let Some(span) = self.values[field.slot()].spans.get(id as usize) else { return 0 };
         score::best(self.value_unit_slice(*span), &self.syllables, &token.chars, dp).map_or(0, |s| base + clamp_score(s))
     }
 
-    fn row_score(&self, row: u32, prepared: &[Prepared], dp: &mut Vec<i32>) -> u16 {
+    fn row_score(&self, row: u32, prepared: &[Prepared], dp: &mut score::Scratch) -> u16 {
         let Some(r) = self.rows.get(row as usize) else { return 0 };
         let mut total = 0u32;
         for p in prepared {
@@ -480,7 +485,7 @@ impl SearchIndex {
         };
         let chunk = total.div_ceil(threads).max(1);
         let scan = |from: usize, to: usize| -> Vec<(u32, u16)> {
-            let mut dp = Vec::with_capacity(256);
+            let mut dp = score::Scratch::default();
             let mut hits = Vec::new();
             for i in from..to {
                 let row = narrowed.map_or(i as u32, |rows| rows[i]);
@@ -523,7 +528,7 @@ impl SearchIndex {
     pub fn highlight(&self, row: usize, query: &Query) -> Highlight {
         let mut out = Highlight::default();
         let Some(r) = self.rows.get(row) else { return out };
-        let mut dp = Vec::new();
+        let mut dp = score::Scratch::default();
         let (class_id, college_id) = (r.values[Field::Class.slot()], r.values[Field::College.slot()]);
         for token in &query.tokens {
             let class = self.value_score(Field::Class, class_id, CLASS, token, &mut dp);
@@ -611,7 +616,7 @@ impl TextMatcher {
     /// positions it matched, or `None`.
     pub fn matches(&mut self, text: &str, query: &Query) -> Option<(i32, Vec<usize>)> {
         self.units.clear();
-        units::units_of(text, false, &mut self.syllables, &mut self.units);
+        let _ = units::units_of(text, false, &mut self.syllables, &mut self.units);
         let mut total = 0;
         let mut at = Vec::new();
         for token in &query.tokens {

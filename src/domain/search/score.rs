@@ -72,9 +72,17 @@ fn consumptions(unit: &Unit, syllables: &Syllables, q: &[char], out: &mut Vec<(u
     }
 }
 
+/// Reusable buffers for matching, so scanning 100,000 rows allocates nothing per row.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    dp: Vec<i32>,
+    ways: Vec<(usize, i32)>,
+}
+
 /// The DP table for `q` against `units`: best score of matching `q[qi..]` with `units[ui..]`
 /// in phase p, at `(qi * (n + 1) + ui) * PHASES + p`.
-fn table(units: &[Unit], syllables: &Syllables, q: &[char], dp: &mut Vec<i32>) {
+fn table(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scratch) {
+    let Scratch { dp, ways } = scratch;
     let (m, n) = (q.len(), units.len());
     dp.clear();
     dp.resize((m + 1) * (n + 1) * PHASES, IMPOSSIBLE);
@@ -84,16 +92,15 @@ fn table(units: &[Unit], syllables: &Syllables, q: &[char], dp: &mut Vec<i32>) {
         dp[at(m, ui, CLEAN)] = PREFIX_BONUS + if ui == n { WHOLE_TEXT_BONUS } else { 0 };
         dp[at(m, ui, GAPPED)] = 0;
     }
-    let mut ways = Vec::new();
     for ui in (0..n).rev() {
         for qi in 0..m {
             // the ways unit ui consumes from qi do not depend on the phase
-            consumptions(&units[ui], syllables, &q[qi..], &mut ways);
+            consumptions(&units[ui], syllables, &q[qi..], ways);
             for p in 0..PHASES {
                 let (skip_phase, skip_cost) = after_skip(p);
                 let mut best = dp[at(qi, ui + 1, skip_phase)].saturating_add(skip_cost);
                 let next = after_consume(p);
-                for &(k, gain) in &ways {
+                for &(k, gain) in ways.iter() {
                     let rest = dp[at(qi + k, ui + 1, next)];
                     if rest > IMPOSSIBLE {
                         best = best.max(rest + gain);
@@ -106,23 +113,23 @@ fn table(units: &[Unit], syllables: &Syllables, q: &[char], dp: &mut Vec<i32>) {
 }
 
 /// The best score of `q` against `units`, or `None` when it does not match.
-/// `dp` is scratch space, reused between calls to avoid allocating.
-pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], dp: &mut Vec<i32>) -> Option<i32> {
+pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scratch) -> Option<i32> {
     if q.is_empty() {
         return Some(0);
     }
     if units.is_empty() {
         return None;
     }
-    table(units, syllables, q, dp);
-    let score = dp[FRESH];
+    table(units, syllables, q, scratch);
+    let score = scratch.dp[FRESH];
     (score > IMPOSSIBLE / 2).then_some(score)
 }
 
 /// The best match as (score, the units used with the characters each consumed).
 pub fn trace(units: &[Unit], syllables: &Syllables, q: &[char]) -> Option<(i32, Vec<(usize, usize)>)> {
-    let mut dp = Vec::new();
-    let score = best(units, syllables, q, &mut dp)?;
+    let mut scratch = Scratch::default();
+    let score = best(units, syllables, q, &mut scratch)?;
+    let dp = &scratch.dp;
     let n = units.len();
     let at = |qi: usize, ui: usize, p: usize| (qi * (n + 1) + ui) * PHASES + p;
     let (mut qi, mut ui, mut p) = (0, 0, FRESH);
@@ -159,7 +166,7 @@ mod tests {
         let mut units = Vec::new();
         units_of(text, true, &mut s, &mut units);
         let q: Vec<char> = query.chars().collect();
-        best(&units, &s, &q, &mut Vec::new())
+        best(&units, &s, &q, &mut Scratch::default())
     }
 
     #[test]

@@ -151,7 +151,7 @@ fn a_split_scan_ranks_like_a_plain_stable_sort() {
         let q = Query::parse(query);
         let got = idx.search(&q, None);
         let prepared = idx.prepare(&q);
-        let mut dp = Vec::new();
+        let mut dp = score::Scratch::default();
         let mut want: Vec<(u32, u16)> = (0..idx.len() as u32)
             .map(|i| (i, idx.row_score(i, &prepared, &mut dp)))
             .filter(|h| h.1 > 0)

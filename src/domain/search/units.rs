@@ -7,6 +7,7 @@
 //! character, so 100,000 names cost a few bytes per character.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pinyin::ToPinyinMulti;
 
@@ -75,6 +76,31 @@ pub fn fold(c: char) -> char {
     c.to_ascii_lowercase()
 }
 
+/// FNV-1a: the keys hashed while indexing are short (a character, a class name) and not chosen
+/// by an attacker, and SipHash's cost showed up in indexing 100,000 names.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// One unit of a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unit {
@@ -95,11 +121,13 @@ pub struct Unit {
 pub struct Syllables {
     /// Every distinct reading, as lower-case ASCII bytes.
     texts: Vec<Box<[u8]>>,
-    ids: HashMap<Box<[u8]>, u32>,
+    ids: FastMap<Box<[u8]>, u32>,
     /// Reading lists: runs of syllable ids, referred to by `Unit::first_reading`.
     pub lists: Vec<u32>,
-    /// Cache: (character, read as a surname) → its run in `lists`.
-    han: HashMap<(char, bool), (u32, u8)>,
+    /// Cache: (character, its surname reading or "") → its run in `lists`.
+    han: FastMap<(char, &'static str), (u32, u8)>,
+    /// Characters of the text being split (kept to avoid allocating per text).
+    chars: Vec<char>,
 }
 
 impl Syllables {
@@ -139,14 +167,14 @@ impl Syllables {
 
     /// The readings of a Han character, `surname` ones first when it starts a name.
     /// `None` for characters the pinyin tables do not know.
-    fn han(&mut self, c: char, surname: Option<&[&str]>) -> Option<(u32, u8)> {
-        let key = (c, surname.is_some());
+    fn han(&mut self, c: char, surname: Option<&'static str>) -> Option<(u32, u8)> {
+        let key = (c, surname.unwrap_or(""));
         if let Some(run) = self.han.get(&key) {
             return Some(*run);
         }
         let multi = c.to_pinyin_multi()?;
         let mut readings: Vec<Vec<u8>> = Vec::new();
-        for s in surname.unwrap_or(&[]) {
+        if let Some(s) = surname {
             readings.push(s.as_bytes().to_vec());
         }
         for p in multi {
@@ -176,22 +204,36 @@ fn ascii_spellings(plain: &str, out: &mut Vec<Vec<u8>>) {
 
 /// The surname readings for the characters at the start of `chars` (a name), if it starts with
 /// a surname from the table: one entry per character of the surname.
-fn surname_at_start(chars: &[char]) -> Vec<&'static [&'static str]> {
+fn surname_at_start(chars: &[char]) -> &'static [&'static str] {
+    let Some(first) = chars.first() else { return &[] };
     for (surname, readings) in SURNAMES {
-        let n = surname.chars().count();
-        if chars.len() >= n && surname.chars().zip(chars).all(|(a, b)| a == *b) {
-            return readings.iter().map(std::slice::from_ref).collect();
+        let mut s = surname.chars();
+        if s.next() != Some(*first) {
+            continue;
+        }
+        if s.zip(&chars[1..]).all(|(a, b)| a == *b) && surname.chars().count() <= chars.len() {
+            return readings;
         }
     }
-    Vec::new()
+    &[]
 }
 
 /// Splits `text` into units, appending them to `out`. `is_name` applies the surname table to the
-/// leading characters. Returns a mask of the ASCII letters and digits in all readings.
-pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut Vec<Unit>) -> u64 {
-    let chars: Vec<char> = text.chars().collect();
-    let surname = if is_name { surname_at_start(&chars) } else { Vec::new() };
+/// leading characters. Returns masks of the ASCII letters and digits in all readings, and of
+/// those that begin a reading.
+pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut Vec<Unit>) -> (u64, u64) {
+    let mut chars = std::mem::take(&mut syllables.chars);
+    chars.clear();
+    chars.extend(text.chars());
+    let masks = split(&chars, is_name, syllables, out);
+    syllables.chars = chars;
+    masks
+}
+
+fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec<Unit>) -> (u64, u64) {
+    let surname: &[&str] = if is_name { surname_at_start(chars) } else { &[] };
     let mut mask = 0u64;
+    let mut initials = 0u64;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -205,6 +247,7 @@ pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut 
                 j += 1;
             }
             mask |= mask_of(&word);
+            initials |= word.first().map_or(0, |b| bit(*b));
             let (first_reading, readings) = syllables.word(&word);
             let len = (j - i).min(u16::MAX as usize) as u16;
             out.push(Unit { ch: folded, pos, len, first_reading, readings });
@@ -217,11 +260,13 @@ pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut 
         }
         let (first_reading, readings) = syllables.han(c, surname.get(pos as usize).copied()).unwrap_or((0, 0));
         for id in &syllables.lists[first_reading as usize..(first_reading + readings as u32) as usize] {
-            mask |= mask_of(syllables.text(*id));
+            let text = syllables.text(*id);
+            mask |= mask_of(text);
+            initials |= text.first().map_or(0, |b| bit(*b));
         }
         out.push(Unit { ch: folded, pos, len: 1, first_reading, readings });
     }
-    mask
+    (mask, initials)
 }
 
 /// Bit per ASCII letter (0–25) and digit (26–35) present in `bytes`.
@@ -296,13 +341,22 @@ mod tests {
             let r = readings(name, true);
             assert_eq!([r[0][0].as_str(), r[1][0].as_str()], want, "{name}");
         }
+        // one index, several names: each surname keeps its own reading
+        let mut s = Syllables::default();
+        let mut first = |name: &str| {
+            let mut units = Vec::new();
+            units_of(name, true, &mut s, &mut units);
+            String::from_utf8_lossy(s.text(s.readings(&units[0])[0])).into_owned()
+        };
+        let got: Vec<String> = ["长孙无忌", "长江", "万俟卨", "万里", "单于", "单田芳"].iter().map(|n| first(n)).collect();
+        assert_eq!(got, ["zhang", "chang", "mo", "wan", "chan", "shan"]);
     }
 
     #[test]
     fn units_split_han_ascii_runs_and_separators() {
         let mut s = Syllables::default();
         let mut units = Vec::new();
-        let mask = units_of("买买提·艾力 John-Smith2", true, &mut s, &mut units);
+        let (mask, initials) = units_of("买买提·艾力 John-Smith2", true, &mut s, &mut units);
         let shown: Vec<(char, u16, u16)> = units.iter().map(|u| (u.ch, u.pos, u.len)).collect();
         assert_eq!(
             shown,
@@ -311,6 +365,10 @@ mod tests {
         assert_eq!(s.text(s.readings(&units[6])[0]), b"smith2");
         assert_ne!(mask & bit(b'2'), 0);
         assert_eq!(mask & bit(b'q'), 0);
+        assert_ne!(mask & bit(b'h'), 0);
+        assert_eq!(initials & bit(b'h'), 0, "h is in john, but begins nothing");
+        let begins = bit(b'j') | bit(b's') | bit(b'm') | bit(b'a') | bit(b'l') | bit(b't');
+        assert_eq!(initials & begins, begins, "买 mai, 提 ti, 艾 ai, 力 li, john, smith2");
     }
 
     #[test]
