@@ -112,6 +112,34 @@ fn table(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scratc
     }
 }
 
+/// The best score of a one-character token: the DP's answer worked out directly, since the first
+/// keystroke of a search is scored against every row.
+fn single(units: &[Unit], syllables: &Syllables, c: char) -> Option<i32> {
+    let n = units.len();
+    let mut best: Option<i32> = None;
+    for (ui, unit) in units.iter().enumerate() {
+        let gain = if !c.is_ascii() {
+            (c == unit.ch).then_some(EXACT_CHAR)
+        } else {
+            syllables
+                .readings(unit)
+                .iter()
+                .map(|id| syllables.text(*id))
+                .filter(|r| r.first() == Some(&(c as u8)))
+                .map(|r| READING_BASE + PER_LETTER + if r.len() == 1 { WHOLE } else { 0 })
+                .max()
+        };
+        let Some(gain) = gain else { continue };
+        let placed = if ui == 0 {
+            gain + PREFIX_BONUS + if n == 1 { WHOLE_TEXT_BONUS } else { 0 }
+        } else {
+            gain - LEADING_SKIP * ui as i32
+        };
+        best = Some(best.map_or(placed, |b| b.max(placed)));
+    }
+    best
+}
+
 /// The best score of `q` against `units`, or `None` when it does not match.
 pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scratch) -> Option<i32> {
     if q.is_empty() {
@@ -120,6 +148,9 @@ pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scr
     if units.is_empty() {
         return None;
     }
+    if let [c] = q {
+        return single(units, syllables, *c);
+    }
     table(units, syllables, q, scratch);
     let score = scratch.dp[FRESH];
     (score > IMPOSSIBLE / 2).then_some(score)
@@ -127,8 +158,15 @@ pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scr
 
 /// The best match as (score, the units used with the characters each consumed).
 pub fn trace(units: &[Unit], syllables: &Syllables, q: &[char]) -> Option<(i32, Vec<(usize, usize)>)> {
+    if q.is_empty() || units.is_empty() {
+        return q.is_empty().then(|| (0, Vec::new()));
+    }
     let mut scratch = Scratch::default();
-    let score = best(units, syllables, q, &mut scratch)?;
+    table(units, syllables, q, &mut scratch);
+    let score = scratch.dp[FRESH];
+    if score <= IMPOSSIBLE / 2 {
+        return None;
+    }
     let dp = &scratch.dp;
     let n = units.len();
     let at = |qi: usize, ui: usize, p: usize| (qi * (n + 1) + ui) * PHASES + p;
@@ -225,6 +263,29 @@ mod tests {
         }
         // typing the whole syllable ranks above its initial alone
         assert!(score("张三", "zhangsan").unwrap() > score("张三", "zs").unwrap());
+    }
+
+    #[test]
+    fn one_character_tokens_score_as_the_table_would() {
+        let school = crate::demo::generate(1500, 3, 2026);
+        let mut s = Syllables::default();
+        let mut scratch = Scratch::default();
+        let mut texts: Vec<String> = school.students.iter().map(|st| st.name.clone()).collect();
+        texts.extend(["a", "e", "John Smith", "欧阳娜娜", "2201", "计科2201"].map(String::from));
+        let mut checked = 0;
+        for text in &texts {
+            let mut units = Vec::new();
+            units_of(text, true, &mut s, &mut units);
+            let chars: Vec<char> = text.chars().take(2).collect();
+            for c in ('a'..='z').chain('0'..='9').chain(chars) {
+                let fast = single(&units, &s, c);
+                table(&units, &s, &[c], &mut scratch);
+                let slow = Some(scratch.dp[FRESH]).filter(|v| *v > IMPOSSIBLE / 2);
+                assert_eq!(fast, slow, "{c:?} in {text}");
+                checked += usize::from(fast.is_some());
+            }
+        }
+        assert!(checked > 1000, "only {checked} matches checked");
     }
 
     #[test]
