@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
+use crate::domain::search::{Progress, Query, Record, SearchIndex};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
-use crate::store::{AuditEntry, StudentFilter, StudentRow};
+use crate::store::{AuditEntry, CodeStatus, PhotoStatus, StudentFilter, StudentRow};
 
 pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
     match cmd {
@@ -92,7 +93,7 @@ async fn stream(
 }
 
 /// The filters in words, for the audit log.
-fn describe_filter(filter: &StudentFilter) -> String {
+fn describe_filter(filter: &StudentFilter, args: &ListArgs) -> String {
     let mut parts = Vec::new();
     for (name, value) in [("college", &filter.college), ("class", &filter.class), ("counselor", &filter.counselor)] {
         if let Some(v) = value {
@@ -105,7 +106,77 @@ fn describe_filter(filter: &StudentFilter) -> String {
     if filter.include_withdrawn {
         parts.push("--include-withdrawn".into());
     }
+    if let Some(m) = args.missing {
+        parts.push(format!("--missing {}", m.missing().name()));
+    }
+    if let Some(q) = &args.search {
+        parts.push(format!("--search {q}"));
+    }
     if parts.is_empty() { String::new() } else { format!(" {}", parts.join(" ")) }
+}
+
+/// Where the row's collection stands, as `--missing` sees it.
+fn progress(row: &StudentRow) -> Progress {
+    Progress {
+        code_active: row.code_status == CodeStatus::Active,
+        in_session: row.session_id.is_some(),
+        checked_in: row.checked_in,
+        photo_valid: row.photo_status == PhotoStatus::Valid,
+    }
+}
+
+/// Writes rows in one of the formats, one at a time (the table collects them for its widths).
+enum Writer<W: Write> {
+    Json { out: W, reveal: bool, rows: u64 },
+    Csv { out: csv::Writer<W>, reveal: bool },
+    Table { out: W, reveal: bool, body: Vec<Vec<String>> },
+}
+
+impl<W: Write> Writer<W> {
+    fn new(format: Format, reveal: bool, mut out: W) -> Result<Writer<W>> {
+        Ok(match format {
+            Format::Json => {
+                out.write_all(b"[")?;
+                Writer::Json { out, reveal, rows: 0 }
+            }
+            Format::Csv => {
+                let mut out = csv::Writer::from_writer(out);
+                out.write_record(headers(reveal))?;
+                Writer::Csv { out, reveal }
+            }
+            Format::Table => Writer::Table { out, reveal, body: Vec::new() },
+        })
+    }
+
+    fn row(&mut self, row: &StudentRow) -> std::io::Result<()> {
+        match self {
+            Writer::Json { out, reveal, rows } => {
+                *rows += 1;
+                out.write_all(if *rows == 1 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *out, &StudentJson::new(row, *reveal))?;
+            }
+            Writer::Csv { out, reveal } => {
+                out.write_record(cells(row, *reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
+            }
+            Writer::Table { reveal, body, .. } => body.push(cells(row, *reveal)),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Writer::Json { mut out, .. } => {
+                out.write_all(b"\n]\n")?;
+                out.flush()
+            }
+            Writer::Csv { mut out, .. } => out.flush(),
+            Writer::Table { mut out, reveal, body } => {
+                out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
+                writeln!(out, "{} {}", body.len(), tr("名学生", "students"))?;
+                out.flush()
+            }
+        }
+    }
 }
 
 async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
@@ -124,46 +195,55 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter)),
+                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter, args)),
             })
             .await?;
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    let reveal = args.reveal_id;
-    match args.format {
-        Format::Json => {
-            out.write_all(b"[")?;
-            let mut first = true;
-            let mut write = |row: StudentRow| -> std::io::Result<()> {
-                out.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                serde_json::to_writer(&mut out, &StudentJson::new(&row, reveal))?;
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut writer = Writer::new(args.format, args.reveal_id, out)?;
+    let missing = args.missing.map(|m| m.missing());
+    let wanted = |row: &StudentRow| missing.is_none_or(|m| m.applies(&progress(row)));
+    match args.search.as_deref() {
+        None => {
+            let mut write = |row: StudentRow| if wanted(&row) { writer.row(&row) } else { Ok(()) };
+            stream(store.as_ref(), &filter, &mut write).await?;
+        }
+        Some(q) => {
+            // Ranking needs every candidate: gather them, then search them with the console's index.
+            let mut rows = Vec::new();
+            let mut keep = |row: StudentRow| {
+                if wanted(&row) {
+                    rows.push(row);
+                }
                 Ok(())
             };
-            stream(store.as_ref(), &filter, &mut write).await?;
-            out.write_all(b"\n]\n")?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(headers(reveal))?;
-            let mut write = |row: StudentRow| -> std::io::Result<()> {
-                w.write_record(cells(&row, reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
-                Ok(())
-            };
-            stream(store.as_ref(), &filter, &mut write).await?;
-            w.flush()?;
-        }
-        Format::Table => {
-            let rows = store.list_students(&filter).await?;
-            let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, reveal)).collect();
-            out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
-            writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
+            stream(store.as_ref(), &filter, &mut keep).await?;
+            let index = SearchIndex::build(rows.iter().map(|r| Record {
+                student_no: &r.student.student_no,
+                name: &r.student.name,
+                class: &r.student.class,
+                college: &r.student.college,
+                counselor: &r.student.counselor,
+            }));
+            let result = index.search(&Query::parse(q), None);
+            for &i in result.ranked() {
+                if let Some(row) = rows.get(i as usize) {
+                    if let Err(e) = writer.row(row) {
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            break;
+                        }
+                        return Err(e.into());
+                    }
+                }
+            }
         }
     }
     store.close().await;
-    out.flush()?;
+    match writer.finish() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -17,6 +17,8 @@ const EXACT_CHAR: i32 = 16;
 const READING_BASE: i32 = 8;
 const PER_LETTER: i32 = 2;
 const WHOLE: i32 = 6;
+/// Penalty for consuming a unit by one of its rarer readings (董 as zhong).
+const RARE_READING: i32 = 6;
 /// Penalties for units skipped before the first match and between matches.
 const LEADING_SKIP: i32 = 2;
 const GAP: i32 = 5;
@@ -58,12 +60,13 @@ fn consumptions(unit: &Unit, syllables: &Syllables, q: &[char], out: &mut Vec<(u
         }
         return;
     }
-    for id in syllables.readings(unit) {
+    for (i, id) in syllables.readings(unit).iter().enumerate() {
         let reading = syllables.text(*id);
+        let rare = if i < unit.primary as usize { 0 } else { RARE_READING };
         let common = reading.iter().zip(q).take_while(|(r, c)| c.is_ascii() && **r == **c as u8).count();
         for k in 1..=common {
             let whole = if k == reading.len() { WHOLE } else { 0 };
-            let score = READING_BASE + PER_LETTER * k as i32 + whole;
+            let score = READING_BASE + PER_LETTER * k as i32 + whole - rare;
             match out.iter_mut().find(|(n, _)| *n == k) {
                 Some(entry) => entry.1 = entry.1.max(score),
                 None => out.push((k, score)),
@@ -124,9 +127,13 @@ fn single(units: &[Unit], syllables: &Syllables, c: char) -> Option<i32> {
             syllables
                 .readings(unit)
                 .iter()
-                .map(|id| syllables.text(*id))
-                .filter(|r| r.first() == Some(&(c as u8)))
-                .map(|r| READING_BASE + PER_LETTER + if r.len() == 1 { WHOLE } else { 0 })
+                .enumerate()
+                .map(|(i, id)| (i, syllables.text(*id)))
+                .filter(|(_, r)| r.first() == Some(&(c as u8)))
+                .map(|(i, r)| {
+                    let rare = if i < unit.primary as usize { 0 } else { RARE_READING };
+                    READING_BASE + PER_LETTER + if r.len() == 1 { WHOLE } else { 0 } - rare
+                })
                 .max()
         };
         let Some(gain) = gain else { continue };
@@ -252,6 +259,9 @@ mod tests {
             ("张三", "张三", "zs"),
             ("李明", "王李明", "lm"),
             ("周杰", "周小杰", "zhoujie"),
+            // usual readings before rare heteronyms (董 can be read zhong, 俊 shun)
+            ("张思涵", "董俊霖", "zs"),
+            ("单田芳", "简单", "shan"),
         ];
         for (win, lose, query) in cases {
             let (w, l) = (score(win, query).unwrap(), score(lose, query).unwrap());

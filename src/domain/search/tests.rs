@@ -226,3 +226,4 @@ fn text_matcher_matches_palette_words() {
     assert!(m.matches("show_code 显示采集码", &q("show")).is_some());
     assert!(m.matches("quit 退出", &q("show")).is_none());
 }
+

@@ -114,6 +114,18 @@ pub struct Unit {
     /// Where its readings are in `Syllables::lists`.
     pub first_reading: u32,
     pub readings: u8,
+    /// How many of the readings (the first ones) are the character's usual reading, or its
+    /// surname reading at the start of a name; the others are rarer heteronyms (董 zhong), which
+    /// still match but rank lower.
+    pub primary: u8,
+}
+
+/// A run of reading ids in `Syllables::lists`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Run {
+    first: u32,
+    count: u8,
+    primary: u8,
 }
 
 /// The interned readings and the per-character reading lists.
@@ -125,7 +137,7 @@ pub struct Syllables {
     /// Reading lists: runs of syllable ids, referred to by `Unit::first_reading`.
     pub lists: Vec<u32>,
     /// Cache: (character, its surname reading or "") → its run in `lists`.
-    han: FastMap<(char, &'static str), (u32, u8)>,
+    han: FastMap<(char, &'static str), Run>,
     /// Characters of the text being split (kept to avoid allocating per text).
     chars: Vec<char>,
 }
@@ -150,43 +162,52 @@ impl Syllables {
         id
     }
 
-    /// Appends a list of readings (deduplicated, order kept) and returns its run.
-    fn push_list(&mut self, readings: &[Vec<u8>]) -> (u32, u8) {
-        let start = self.lists.len() as u32;
+    /// Appends a list of readings (deduplicated, order kept) whose first `primary` entries are
+    /// the usual ones, and returns its run.
+    fn push_list(&mut self, readings: &[Vec<u8>], primary: usize) -> Run {
+        let first = self.lists.len() as u32;
         let mut ids: Vec<u32> = Vec::with_capacity(readings.len());
-        for r in readings {
+        let mut primary_ids = 0;
+        for (i, r) in readings.iter().enumerate() {
             let id = self.intern(r);
             if !ids.contains(&id) {
                 ids.push(id);
+                primary_ids += usize::from(i < primary);
             }
         }
         let count = ids.len().min(u8::MAX as usize) as u8;
         self.lists.extend(ids.into_iter().take(count as usize));
-        (start, count)
+        Run { first, count, primary: primary_ids.min(count as usize) as u8 }
     }
 
     /// The readings of a Han character, `surname` ones first when it starts a name.
     /// `None` for characters the pinyin tables do not know.
-    fn han(&mut self, c: char, surname: Option<&'static str>) -> Option<(u32, u8)> {
+    fn han(&mut self, c: char, surname: Option<&'static str>) -> Option<Run> {
         let key = (c, surname.unwrap_or(""));
         if let Some(run) = self.han.get(&key) {
             return Some(*run);
         }
         let multi = c.to_pinyin_multi()?;
         let mut readings: Vec<Vec<u8>> = Vec::new();
+        let mut primary = 0;
         if let Some(s) = surname {
             readings.push(s.as_bytes().to_vec());
+            primary = 1;
         }
-        for p in multi {
+        for (i, p) in multi.into_iter().enumerate() {
             ascii_spellings(p.plain(), &mut readings);
+            if i == 0 && surname.is_none() {
+                // both spellings of the usual reading (lv and lu for 吕) are usual
+                primary = readings.len();
+            }
         }
-        let run = self.push_list(&readings);
+        let run = self.push_list(&readings, primary);
         self.han.insert(key, run);
         Some(run)
     }
 
-    fn word(&mut self, word: &[u8]) -> (u32, u8) {
-        self.push_list(&[word.to_vec()])
+    fn word(&mut self, word: &[u8]) -> Run {
+        self.push_list(&[word.to_vec()], 1)
     }
 }
 
@@ -248,9 +269,9 @@ fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec
             }
             mask |= mask_of(&word);
             initials |= word.first().map_or(0, |b| bit(*b));
-            let (first_reading, readings) = syllables.word(&word);
+            let run = syllables.word(&word);
             let len = (j - i).min(u16::MAX as usize) as u16;
-            out.push(Unit { ch: folded, pos, len, first_reading, readings });
+            out.push(Unit { ch: folded, pos, len, first_reading: run.first, readings: run.count, primary: run.primary });
             i = j;
             continue;
         }
@@ -258,13 +279,14 @@ fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec
         if is_separator(c) || c.is_control() {
             continue;
         }
-        let (first_reading, readings) = syllables.han(c, surname.get(pos as usize).copied()).unwrap_or((0, 0));
+        let run = syllables.han(c, surname.get(pos as usize).copied()).unwrap_or_default();
+        let (first_reading, readings) = (run.first, run.count);
         for id in &syllables.lists[first_reading as usize..(first_reading + readings as u32) as usize] {
             let text = syllables.text(*id);
             mask |= mask_of(text);
             initials |= text.first().map_or(0, |b| bit(*b));
         }
-        out.push(Unit { ch: folded, pos, len: 1, first_reading, readings });
+        out.push(Unit { ch: folded, pos, len: 1, first_reading, readings, primary: run.primary });
     }
     (mask, initials)
 }

@@ -86,8 +86,8 @@ fn progress_lines(row: &StudentRow, theme: &Theme, width: usize) -> Vec<Line<'st
         None => word(tr("未排", "none").to_string(), false),
     };
     let checked = word(if row.checked_in { tr("已签到", "yes") } else { tr("未签到", "no") }.to_string(), row.checked_in);
-    let photo_ok = row.photo_status == crate::store::PhotoStatus::Valid;
-    let photo = word(crate::commands::students::status_text(row.photo_status.code()).to_string(), photo_ok);
+    let (photo_text, photo_role) = super::students::photo_word(row.photo_status);
+    let photo = Span::styled(photo_text, theme.style(photo_role));
     let muted = theme.style(Role::Muted);
     vec![
         Line::from(widgets::clip_spans(

@@ -131,7 +131,7 @@ fn checkin_word(checked_in: bool) -> (&'static str, Role) {
     if checked_in { (tr("已签到", "yes"), Role::StatusOk) } else { (tr("未签到", "no"), Role::Muted) }
 }
 
-fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
+pub(super) fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
     match status {
         PhotoStatus::Missing => (tr("缺", "missing"), Role::StatusMissing),
         PhotoStatus::Valid => (tr("合格", "valid"), Role::StatusOk),
