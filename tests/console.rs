@@ -300,3 +300,51 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
     });
     assert_eq!(shows, 1, "one show entry for {student_no}");
 }
+
+/// `students list --search` and the console's `/` rank with the same index, so a counselor's
+/// exported list is what they saw on screen; `--missing` keeps exactly the students lacking it.
+#[test]
+fn students_list_search_and_missing_agree_with_the_console() {
+    use caiji::domain::search::{Missing, Query, Record, SearchIndex};
+    let home = tempfile::tempdir().expect("temp dir");
+    let demo = caiji(home.path(), &["demo", "--no-tui", "--students", "400", "--seed", "11"]);
+    assert!(demo.status.success(), "demo: {}", String::from_utf8_lossy(&demo.stderr));
+    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    let rows = runtime.block_on(async {
+        let url = format!("sqlite://{}", home.path().join("caiji.db").display());
+        let store = caiji::store::open(&url, Create::Never).await.expect("open");
+        let rows = store.list_students(&StudentFilter::default()).await.expect("students");
+        store.close().await;
+        rows
+    });
+    let index = SearchIndex::build(rows.iter().map(|r| Record {
+        student_no: &r.student.student_no,
+        name: &r.student.name,
+        class: &r.student.class,
+        college: &r.student.college,
+        counselor: &r.student.counselor,
+    }));
+    let first_name = rows[7].student.name.as_str();
+    let initials: String = first_name.to_pinyin().flatten().map(|p| p.first_letter()).collect();
+    let prefix = &rows[3].student.student_no[..6];
+    for query in [initials.as_str(), "zhang", prefix, first_name, "jx"] {
+        let want: Vec<&str> =
+            index.search(&Query::parse(query), None).ranked().iter().map(|&i| rows[i as usize].student.student_no.as_str()).collect();
+        let out = caiji(home.path(), &["students", "list", "--search", query, "--format", "csv"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let got: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+        assert_eq!(got, want, "--search {query:?}");
+        assert!(!got.is_empty() || query == "jx", "{query} should find someone");
+    }
+    // every student lacks a code in a fresh demo school; none lacks nothing
+    let all = caiji(home.path(), &["students", "list", "--missing", "code", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&all.stdout).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(rows.len()));
+    assert!(Missing::parse("code").is_some());
+    // search and missing together, in a table: a count line that agrees
+    let out = caiji(home.path(), &["students", "list", "--search", "zhang", "--missing", "photo", "--format", "table"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let want = index.search(&Query::parse("zhang"), None).len();
+    assert!(text.trim_end().ends_with(&format!("{want} 名学生")) || text.trim_end().ends_with(&format!("{want} students")), "{text}");
+}

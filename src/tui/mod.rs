@@ -19,6 +19,8 @@ pub mod widgets;
 
 #[cfg(test)]
 pub(crate) mod render_tests;
+#[cfg(test)]
+mod view_render_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -163,7 +163,7 @@ pub fn load(app: &mut App, students: Result<Vec<StudentRow>, String>, counts: Re
     update(app, Action::CountsLoaded { generation, result: counts });
 }
 
-fn draw(app: &App) -> Buffer {
+pub fn draw(app: &App) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     terminal.draw(|f| ui::render(app, f)).unwrap();
     terminal.backend().buffer().clone()
@@ -198,7 +198,7 @@ fn buffer_region(buffer: &Buffer, area: ratatui::layout::Rect) -> Buffer {
     out
 }
 
-fn screen(app: &App) -> String {
+pub fn screen(app: &App) -> String {
     text(&draw(app))
 }
 

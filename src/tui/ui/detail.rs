@@ -57,18 +57,20 @@ fn section(title: &str, theme: &Theme, width: usize) -> Line<'static> {
 
 fn student_lines(row: &StudentRow, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let s = &row.student;
+    let mut class = s.class.clone();
+    if !s.major.trim().is_empty() {
+        class.push_str(&format!(" · {}", s.major));
+    }
     let mut lines = vec![
         label_value(tr("证件", "ID"), &format!("{} ({})", mask_id(&s.id_number), id_type_label(s.id_type)), theme, width),
-        label_value(tr("学院", "College"), &s.college, theme, width),
-        label_value(tr("专业", "Major"), &s.major, theme, width),
-        label_value(tr("班级", "Class"), &s.class, theme, width),
         label_value(
             tr("层次", "Level"),
-            &format!("{} · {}{}", level_label(s.level), s.cohort, tr("届", " cohort")),
+            &format!("{} · {}{} · {} {}", level_label(s.level), s.cohort, tr("届", " cohort"), tr("辅导员", "counselor"), s.counselor),
             theme,
             width,
         ),
-        label_value(tr("辅导员", "Counselor"), &s.counselor, theme, width),
+        label_value(tr("学院", "College"), &s.college, theme, width),
+        label_value(tr("班级", "Class"), &class, theme, width),
     ];
     if row.withdrawn {
         lines.push(Line::styled(tr("已退出名单", "withdrawn from the roster"), theme.style(Role::StatusWarn)));
@@ -77,7 +79,7 @@ fn student_lines(row: &StudentRow, theme: &Theme, width: usize) -> Vec<Line<'sta
 }
 
 /// Where the collection stands now: session, check-in, photo.
-fn progress_lines(row: &StudentRow, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn progress_line(row: &StudentRow, theme: &Theme, width: usize) -> Line<'static> {
     let word = |text: String, ok: bool| {
         Span::styled(text, theme.style(if ok { Role::StatusOk } else { Role::StatusMissing }))
     };
@@ -89,27 +91,27 @@ fn progress_lines(row: &StudentRow, theme: &Theme, width: usize) -> Vec<Line<'st
     let (photo_text, photo_role) = super::students::photo_word(row.photo_status);
     let photo = Span::styled(photo_text, theme.style(photo_role));
     let muted = theme.style(Role::Muted);
-    vec![
-        Line::from(widgets::clip_spans(
-            vec![
-                Span::styled(format!("{} ", tr("场次", "Session")), muted),
-                session,
-                Span::styled(format!("  {} ", tr("签到", "Check-in")), muted),
-                checked,
-                Span::styled(format!("  {} ", tr("照片", "Photo")), muted),
-                photo,
-            ],
-            width,
-        )),
-        // The store has no per-student session, check-in or photo history yet; say where it will be.
-        Line::styled(
-            widgets::truncate(
-                tr("场次、签到、照片的逐条记录随这些功能接入后显示", "session, check-in and photo records appear here once those features land"),
-                width,
-            ),
-            muted,
-        ),
-    ]
+    Line::from(widgets::clip_spans(
+        vec![
+            Span::styled(format!("{} ", tr("场次", "Session")), muted),
+            session,
+            Span::styled(format!("  {} ", tr("签到", "Check-in")), muted),
+            checked,
+            Span::styled(format!("  {} ", tr("照片", "Photo")), muted),
+            photo,
+        ],
+        width,
+    ))
+}
+
+/// `text` wrapped to `width`, its later lines indented by two columns.
+fn wrapped(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (i, part) in widgets::wrap(text, width.saturating_sub(2).max(8)).into_iter().enumerate() {
+        let indent = if i == 0 { "" } else { "  " };
+        out.push(Line::styled(widgets::truncate(&format!("{indent}{part}"), width), style));
+    }
+    out
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -131,42 +133,37 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let mut lines = student_lines(row, theme, width);
-    lines.push(Line::raw(""));
-    lines.extend(progress_lines(row, theme, width));
-    lines.push(Line::raw(""));
+    lines.push(progress_line(row, theme, width));
     lines.push(section(tr("采集码", "Codes"), theme, width));
     match &app.detail.history {
         None => lines.push(Line::styled(tr("读取中…", "reading…"), theme.style(Role::Muted))),
-        Some(Err(e)) => {
-            for l in widgets::wrap(e, width) {
-                lines.push(Line::styled(l, theme.style(Role::Error)));
-            }
-        }
+        Some(Err(e)) => lines.extend(wrapped(e, width, theme.style(Role::Error))),
         Some(Ok(history)) => {
             if history.codes.is_empty() {
                 lines.push(Line::styled(tr("还没有发放采集码", "no code issued yet"), theme.style(Role::StatusMissing)));
             }
             for code in &history.codes {
                 let role = if code.state == CodeState::Active { Role::StatusOk } else { Role::Muted };
-                lines.push(Line::styled(widgets::truncate(&code_line(code), width), theme.style(role)));
+                lines.extend(wrapped(&code_line(code), width, theme.style(role)));
             }
-            lines.push(Line::raw(""));
             lines.push(section(tr("审计记录", "Audit trail"), theme, width));
             if history.audit.is_empty() {
                 lines.push(Line::styled(tr("没有记录", "nothing recorded"), theme.style(Role::Muted)));
             }
             for entry in &history.audit {
-                let head = format!("{} {} {} ", entry.at.format("%m-%d %H:%M"), entry.entry.operator, entry.entry.action);
-                lines.push(Line::from(widgets::clip_spans(
-                    vec![
-                        Span::styled(head, theme.style(Role::Muted)),
-                        Span::styled(entry.entry.detail.clone(), Style::default()),
-                    ],
-                    width,
-                )));
+                let head = format!("{} {} {}", entry.at.format("%m-%d %H:%M"), entry.entry.operator, entry.entry.action);
+                lines.push(Line::styled(widgets::truncate(&head, width), theme.style(Role::Muted)));
+                lines.extend(wrapped(&format!("  {}", entry.entry.detail), width, Style::default()));
             }
         }
     }
+    // The store keeps no per-student session, check-in or photo records yet; say where they go.
+    lines.push(Line::raw(""));
+    lines.extend(wrapped(
+        tr("场次、签到、照片的逐条记录将随这些功能接入后显示在这里", "session, check-in and photo records will appear here once those features land"),
+        width,
+        theme.style(Role::Muted),
+    ));
     let padded = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(1), inner.height);
     frame.render_widget(Paragraph::new(lines), padded);
 }

@@ -146,8 +146,8 @@ pub fn render_reason(app: &App, prompt: &ReasonPrompt, frame: &mut Frame, area: 
     let who = format!("{} {}", widgets::clean(&prompt.code.name), widgets::clean(&prompt.code.student_no));
     let what = match prompt.code.active_serial() {
         Some(serial) => format!(
-            "{} {serial} {}",
-            tr("当前采集码（序号", "The active code (serial"),
+            "{}{serial}{}",
+            tr("当前采集码（序号 ", "The active code (serial "),
             tr("）将被作废，并发放一个新序号的采集码。", ") will be revoked and a code with a new serial issued.")
         ),
         None => tr("将为该学生发放一个新的采集码。", "A new code will be issued to this student.").to_string(),

@@ -287,8 +287,11 @@ fn cell(row: &StudentRow, column: Column, width: usize, theme: &Theme, hl: &High
 /// The search being typed and the filters in force, on one line.
 fn render_info(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let mut left = vec![Span::styled("/", theme.style(Role::Key)), Span::raw(" ")];
-    left.push(Span::styled(widgets::clean(&app.search.input).into_owned(), theme.style(Role::Text)));
+    let mut left = Vec::new();
+    if app.search.editing || !app.search.input.is_empty() {
+        left.push(Span::styled("/ ", theme.style(Role::Key)));
+        left.push(Span::styled(widgets::clean(&app.search.input).into_owned(), theme.style(Role::Text)));
+    }
     if app.search.editing {
         left.push(Span::styled("▏", theme.style(Role::Key)));
     }
