@@ -11,7 +11,7 @@ pub mod app;
 pub mod keymap;
 pub mod overlay;
 pub mod roster;
-mod tasks;
+pub mod tasks;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

@@ -85,14 +85,9 @@ pub fn start<M: Send + 'static>(
         };
         match effect {
             Effect::Load { generation, cohort } => {
-                let filter = StudentFilter { cohort, ..StudentFilter::default() };
                 let store = env.store.clone();
                 let students = spawn_query(
-                    async move {
-                        let rows = store.list_students(&filter).await.map_err(error_text)?;
-                        // indexing 100,000 names takes a moment: not on the async workers
-                        tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())
-                    },
+                    read_roster(store, cohort),
                     move |result| Action::StudentsLoaded { generation, result },
                     send.clone(),
                 );
@@ -155,6 +150,14 @@ pub fn start<M: Send + 'static>(
             }
         }
     }
+}
+
+/// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.
+pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<Roster, String> {
+    let filter = StudentFilter { cohort, ..StudentFilter::default() };
+    let rows = store.list_students(&filter).await.map_err(error_text)?;
+    // indexing 100,000 names takes a moment: not on the async workers
+    tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())
 }
 
 fn error_text(e: crate::store::StoreError) -> String {
