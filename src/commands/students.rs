@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
-use crate::domain::search::{Progress, Query, Record, SearchIndex};
+use crate::domain::search::{IndexBuilder, Progress, Query, Record};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
@@ -210,23 +210,25 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             stream(store.as_ref(), &filter, &mut write).await?;
         }
         Some(q) => {
-            // Ranking needs every candidate: gather them, then search them with the console's index.
+            // Ranking needs every candidate: gather them, indexing each as it arrives (while the
+            // database reads the next), then search them with the console's index.
             let mut rows = Vec::new();
+            let mut builder = IndexBuilder::with_capacity(0);
             let mut keep = |row: StudentRow| {
                 if wanted(&row) {
+                    builder.push(Record {
+                        student_no: &row.student.student_no,
+                        name: &row.student.name,
+                        class: &row.student.class,
+                        college: &row.student.college,
+                        counselor: &row.student.counselor,
+                    });
                     rows.push(row);
                 }
                 Ok(())
             };
             stream(store.as_ref(), &filter, &mut keep).await?;
-            let index = SearchIndex::build(rows.iter().map(|r| Record {
-                student_no: &r.student.student_no,
-                name: &r.student.name,
-                class: &r.student.class,
-                college: &r.student.college,
-                counselor: &r.student.counselor,
-            }));
-            let result = index.search(&Query::parse(q), None);
+            let result = builder.finish().search(&Query::parse(q), None);
             for &i in result.ranked() {
                 if let Some(row) = rows.get(i as usize) {
                     if let Err(e) = writer.row(row) {

@@ -252,6 +252,57 @@ pub struct SearchIndex {
     name_order: OnceLock<Vec<u32>>,
 }
 
+/// Builds an index one record at a time, so indexing can go on while rows are still being read.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    index: SearchIndex,
+}
+
+impl IndexBuilder {
+    pub fn with_capacity(rows: usize) -> IndexBuilder {
+        IndexBuilder {
+            index: SearchIndex {
+                rows: Vec::with_capacity(rows),
+                numbers: Vec::with_capacity(rows * 12),
+                units: Vec::with_capacity(rows * 3),
+                syllables: Syllables::default(),
+                values: Default::default(),
+                value_units: Vec::new(),
+                name_order: OnceLock::new(),
+            },
+        }
+    }
+
+    /// Adds the next row.
+    pub fn push(&mut self, r: Record<'_>) {
+        let index = &mut self.index;
+        let no_start = index.numbers.len() as u32;
+        index.numbers.extend(super::text::strip_controls(r.student_no).chars().map(|c| {
+            let c = fold(c);
+            // one byte per character keeps byte and character positions equal for highlights
+            if c.is_ascii() { c as u8 } else { b'?' }
+        }));
+        let no_len = (index.numbers.len() as u32 - no_start).min(u16::MAX as u32) as u16;
+        let name_start = index.units.len() as u32;
+        let (name_mask, name_initials) =
+            units::units_of(&super::text::strip_controls(r.name), true, &mut index.syllables, &mut index.units);
+        let name_len = (index.units.len() as u32 - name_start).min(u16::MAX as u32) as u16;
+        let values = [
+            index.intern(Field::College, r.college),
+            index.intern(Field::Class, r.class),
+            index.intern(Field::Counselor, r.counselor),
+        ];
+        index.rows.push(Row { no: (no_start, no_len), name: (name_start, name_len), name_mask, name_initials, values });
+    }
+
+    pub fn finish(mut self) -> SearchIndex {
+        for field in Field::ALL {
+            self.index.rank_values(field);
+        }
+        self.index
+    }
+}
+
 /// A token with the field values it matches, scored once per distinct value.
 struct Prepared<'q> {
     token: &'q Token,
@@ -267,37 +318,11 @@ impl SearchIndex {
     /// Indexes `records` in order: row `i` of every answer is the `i`-th record.
     pub fn build<'a>(records: impl IntoIterator<Item = Record<'a>>) -> SearchIndex {
         let records = records.into_iter();
-        let mut index = SearchIndex {
-            rows: Vec::with_capacity(records.size_hint().0),
-            numbers: Vec::with_capacity(records.size_hint().0 * 12),
-            units: Vec::with_capacity(records.size_hint().0 * 3),
-            syllables: Syllables::default(),
-            values: Default::default(),
-            value_units: Vec::new(),
-            name_order: OnceLock::new(),
-        };
+        let mut builder = IndexBuilder::with_capacity(records.size_hint().0);
         for r in records {
-            let no_start = index.numbers.len() as u32;
-            index.numbers.extend(super::text::strip_controls(r.student_no).chars().map(|c| {
-                let c = fold(c);
-                if c.is_ascii() { c as u8 } else { b'?' }
-            }));
-            let no_len = (index.numbers.len() as u32 - no_start).min(u16::MAX as u32) as u16;
-            let name_start = index.units.len() as u32;
-            let (name_mask, name_initials) =
-                units::units_of(&super::text::strip_controls(r.name), true, &mut index.syllables, &mut index.units);
-            let name_len = (index.units.len() as u32 - name_start).min(u16::MAX as u32) as u16;
-            let values = [
-                index.intern(Field::College, r.college),
-                index.intern(Field::Class, r.class),
-                index.intern(Field::Counselor, r.counselor),
-            ];
-            index.rows.push(Row { no: (no_start, no_len), name: (name_start, name_len), name_mask, name_initials, values });
+            builder.push(r);
         }
-        for field in Field::ALL {
-            index.rank_values(field);
-        }
-        index
+        builder.finish()
     }
 
     fn intern(&mut self, field: Field, text: &str) -> u32 {

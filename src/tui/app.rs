@@ -40,6 +40,8 @@ pub struct SearchState {
     pub result: Option<Arc<SearchResult>>,
     /// Answers for shorter forms of the current query, so Backspace needs no new search.
     history: Vec<Arc<SearchResult>>,
+    /// The search under way repeats the current query over a reloaded roster.
+    rerun: bool,
 }
 
 impl SearchState {
@@ -342,6 +344,10 @@ impl App {
         });
         self.selected = found.unwrap_or(old_selected).min(self.view.len().saturating_sub(1));
         self.scroll_into_view();
+        // the search answer that follows a reload keeps the student selected
+        self.search.rerun = !effects.is_empty();
+        // a reload refreshes the history pane too (a reissue changed the codes, say)
+        self.detail.student_no = None;
         effects.extend(self.follow_selection());
         effects
     }
@@ -368,6 +374,7 @@ impl App {
             return Vec::new(); // searched once the roster is in
         }
         self.search.generation += 1;
+        self.search.rerun = false;
         let previous = self.search.history.last().cloned();
         vec![Effect::Search {
             generation: self.search.generation,
@@ -387,7 +394,10 @@ impl App {
         }
         self.search.history.push(result.clone());
         self.search.result = Some(result);
-        self.rebuild_view(Keep::Top);
+        // a new query shows its best match first; the same query searched again after a
+        // reload keeps the student the user was on
+        let keep = if std::mem::take(&mut self.search.rerun) { Keep::Same } else { Keep::Top };
+        self.rebuild_view(keep);
         true
     }
 
@@ -531,6 +541,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             true
         }
         Action::Reissued { generation, result } => {
+            // The reissue happened (or failed) even if its window was closed meanwhile.
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            if result.is_ok() {
+                effects.extend(app.start_load()); // the code column changed
+            }
             let Overlay::Code(code) = &mut app.overlay else { return effects };
             if generation != code.generation {
                 return effects;
@@ -539,16 +556,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(serial) => {
                     code.notice = Some(Ok(format!("{} {serial}", tr("已重新发放，新序号", "reissued; new serial"))));
-                    // read the new card, and the roster whose code column changed
                     app.code_generation += 1;
                     code.generation = app.code_generation;
-                    effects.push(Effect::LoadCode { generation: code.generation, student_no: code.student_no.clone() });
-                    effects.extend(app.start_load());
+                    effects.insert(0, Effect::LoadCode { generation: code.generation, student_no: code.student_no.clone() });
                 }
-                Err(e) => {
-                    code.notice = Some(Err(e.clone()));
-                    app.last_error = Some(e);
-                }
+                Err(e) => code.notice = Some(Err(e)),
             }
             true
         }
@@ -632,12 +644,13 @@ fn palette_mode(app: &mut App, action: Action) -> Outcome {
         Action::MoveUp => (step(&mut palette.selected, -1, entries.len()), Vec::new()),
         Action::MoveDown => (step(&mut palette.selected, 1, entries.len()), Vec::new()),
         Action::Close => {
-            app.overlay = Overlay::None;
+            app.overlay = palette.under.take().map_or(Overlay::None, |u| *u);
             (true, Vec::new())
         }
         Action::Accept => {
             let chosen = entries.get(palette.selected).map(|e| e.action.clone());
-            app.overlay = Overlay::None;
+            // the action runs where the palette was opened (over the code window, say)
+            app.overlay = palette.under.take().map_or(Overlay::None, |u| *u);
             let effects = chosen.map(|a| update(app, a)).unwrap_or_default();
             (true, effects)
         }
@@ -812,7 +825,9 @@ fn screen_mode(app: &mut App, action: Action) -> Outcome {
             let from = app.mode();
             app.help_open = false;
             let from = if from == Mode::Help { Mode::Screen(app.screen) } else { from };
-            app.overlay = Overlay::Palette(Palette { input: String::new(), selected: 0, from: Some(from) });
+            let under = std::mem::replace(&mut app.overlay, Overlay::None);
+            let under = (under != Overlay::None).then(|| Box::new(under));
+            app.overlay = Overlay::Palette(Palette { input: String::new(), selected: 0, from: Some(from), under });
             (true, Vec::new())
         }
         // the rest act on the student list
@@ -829,7 +844,10 @@ fn screen_mode(app: &mut App, action: Action) -> Outcome {
         Action::ToggleDetail => {
             app.detail.open = !app.detail.open;
             if !app.detail.open {
-                app.detail = super::app::Detail::default();
+                // the generation moves on, so an answer still on its way is dropped
+                app.detail.generation += 1;
+                app.detail.student_no = None;
+                app.detail.history = None;
             }
             app.scroll_into_view();
             (true, app.follow_selection())

@@ -455,6 +455,23 @@ fn the_code_window_asks_for_a_reason_before_reissuing() {
 }
 
 #[test]
+fn the_palette_over_the_code_window_acts_on_it() {
+    let mut a = app();
+    update(&mut a, Action::ShowCode);
+    let generation = a.code_generation;
+    let c = card(&a);
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(c) });
+    update(&mut a, Action::Palette);
+    assert_eq!(a.mode(), Mode::Palette);
+    update(&mut a, Action::Close);
+    assert_eq!(a.mode(), Mode::Code, "closing the palette goes back to the code window");
+    update(&mut a, Action::Palette);
+    type_text(&mut a, "reissue");
+    update(&mut a, Action::Accept);
+    assert_eq!(a.mode(), Mode::Reason, "reissue_code from the palette asks for the reason");
+}
+
+#[test]
 fn a_failed_reissue_says_why_and_changes_nothing_else() {
     let mut a = app();
     update(&mut a, Action::ShowCode);
@@ -468,6 +485,57 @@ fn a_failed_reissue_says_why_and_changes_nothing_else() {
     assert!(effects.is_empty());
     assert_eq!(a.last_error.as_deref(), Some("key file missing"));
     assert!(matches!(&a.overlay, Overlay::Code(c) if c.notice == Some(Err("key file missing".into()))));
+}
+
+#[test]
+fn a_reissue_finishing_after_its_window_closed_still_reloads_and_reports() {
+    let mut a = app();
+    update(&mut a, Action::ShowCode);
+    let generation = a.code_generation;
+    let c = card(&a);
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(c) });
+    update(&mut a, Action::ReissueCode);
+    type_text(&mut a, "lost");
+    update(&mut a, Action::Accept);
+    update(&mut a, Action::Close);
+    let effects = update(&mut a, Action::Reissued { generation, result: Ok(9) });
+    assert!(matches!(effects.as_slice(), [Effect::Load { .. }]), "{effects:?}");
+    let effects = update(&mut a, Action::Reissued { generation, result: Err("database is locked".into()) });
+    assert!(effects.is_empty());
+    assert_eq!(a.last_error.as_deref(), Some("database is locked"));
+}
+
+#[test]
+fn a_reload_keeps_the_searched_student_and_refreshes_the_history() {
+    let mut a = app();
+    update(&mut a, Action::Search);
+    type_text(&mut a, "2022");
+    update(&mut a, Action::Accept);
+    update(&mut a, Action::Select(3));
+    let id = a.selected_row().unwrap().id;
+    update(&mut a, Action::ToggleDetail);
+    update(&mut a, Action::Reload);
+    let g = a.generation;
+    let effects = update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
+    assert!(effects.iter().any(|e| matches!(e, Effect::LoadHistory { .. })), "history read again: {effects:?}");
+    settle(&mut a, effects);
+    assert_eq!(a.selected_row().unwrap().id, id, "the same student after the re-search");
+    // a new query starts at its best match again
+    update(&mut a, Action::Search);
+    type_text(&mut a, "01");
+    assert_eq!(a.selected, 0);
+}
+
+#[test]
+fn closing_and_reopening_the_history_drops_answers_meant_for_before() {
+    let mut a = app();
+    update(&mut a, Action::ToggleDetail);
+    let old = a.detail.generation;
+    update(&mut a, Action::ToggleDetail);
+    update(&mut a, Action::ToggleDetail);
+    let history = History { student_no: "2022010101".into(), codes: Vec::new(), audit: Vec::new() };
+    update(&mut a, Action::HistoryLoaded { generation: old, result: Ok(history) });
+    assert_eq!(a.detail.history, None);
 }
 
 #[test]

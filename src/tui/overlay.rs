@@ -36,12 +36,15 @@ pub enum Overlay {
 }
 
 /// The `:` palette: what was typed and which entry is chosen.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Palette {
     pub input: String,
     pub selected: usize,
     /// The mode the palette was opened from: its bindings are the entries.
     pub from: Option<Mode>,
+    /// The overlay the palette was opened over (the code window): back when it closes, and in
+    /// place when the chosen action runs.
+    pub under: Option<Box<Overlay>>,
 }
 
 /// One action the palette offers.

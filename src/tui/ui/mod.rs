@@ -111,18 +111,28 @@ pub fn render(app: &App, frame: &mut Frame) {
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
-    match &app.overlay {
+    render_overlay(app, &app.overlay, frame, area);
+    if app.help_open {
+        help::render(app, frame, area);
+    }
+}
+
+/// An overlay, over whatever it was opened on.
+fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
+    match overlay {
         Overlay::None => {}
-        Overlay::Palette(p) => palette::render_palette(app, p, frame, area),
+        Overlay::Palette(p) => {
+            if let Some(under) = &p.under {
+                render_overlay(app, under, frame, area);
+            }
+            palette::render_palette(app, p, frame, area);
+        }
         Overlay::Picker(p) => palette::render_picker(app, p, frame, area),
         Overlay::Code(c) => code::render(app, c, frame, area),
         Overlay::Reason(r) => {
             code::render(app, &r.code, frame, area);
             palette::render_reason(app, r, frame, area);
         }
-    }
-    if app.help_open {
-        help::render(app, frame, area);
     }
 }
 
