@@ -12,13 +12,18 @@
 //!   previous hits ([`Query::narrows`]);
 //! - a full scan is split across the machine's cores, and ranking is a counting sort.
 
+mod progress;
+mod query;
 mod score;
 mod units;
 
 use std::sync::OnceLock;
 
+use query::Token;
 use units::{FastMap, Syllables, Unit};
 
+pub use progress::{Missing, Progress};
+pub use query::Query;
 pub use units::fold;
 
 /// Tokens after the eighth are ignored (a query is a few words, not a paragraph).
@@ -64,122 +69,6 @@ impl Field {
             Field::Class => 1,
             Field::Counselor => 2,
         }
-    }
-}
-
-/// The progress of one student's collection, as the missing-filters see it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub code_active: bool,
-    pub in_session: bool,
-    pub checked_in: bool,
-    pub photo_valid: bool,
-}
-
-/// "Students without …": a code, a session, a check-in or a valid photo (SPEC §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Missing {
-    Code,
-    Session,
-    Checkin,
-    Photo,
-}
-
-impl Missing {
-    pub const ALL: [Missing; 4] = [Missing::Code, Missing::Session, Missing::Checkin, Missing::Photo];
-
-    /// The word used on the command line and in config: `code`, `session`, `checkin`, `photo`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Missing::Code => "code",
-            Missing::Session => "session",
-            Missing::Checkin => "checkin",
-            Missing::Photo => "photo",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Missing> {
-        let t = text.trim().to_ascii_lowercase();
-        Missing::ALL.into_iter().find(|m| m.name() == t || (t == "check-in" && *m == Missing::Checkin))
-    }
-
-    /// True when the student lacks this.
-    pub fn applies(self, p: &Progress) -> bool {
-        match self {
-            Missing::Code => !p.code_active,
-            Missing::Session => !p.in_session,
-            Missing::Checkin => !p.checked_in,
-            Missing::Photo => !p.photo_valid,
-        }
-    }
-
-    /// How many of the four a student lacks (for sorting by progress).
-    pub fn count(p: &Progress) -> usize {
-        Missing::ALL.iter().filter(|m| m.applies(p)).count()
-    }
-}
-
-/// A parsed query: words separated by spaces, every word must match somewhere.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Query {
-    /// The tokens joined by single spaces: what `narrows` compares.
-    text: String,
-    tokens: Vec<Token>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Token {
-    chars: Vec<char>,
-    /// Letters and digits in the token (a name without them all cannot match).
-    mask: u64,
-    /// The token as bytes when it is only ASCII letters and digits (it may then be part of a 学号).
-    ascii: Option<Vec<u8>>,
-    /// The bit of the first character when it is an ASCII letter or digit (it must begin a
-    /// reading), else 0.
-    first_bit: u64,
-}
-
-impl Query {
-    /// Splits `input` into tokens: full-width ASCII folded, letters lower-cased, control
-    /// characters and name separators (`·`, `-`, `.`) dropped.
-    pub fn parse(input: &str) -> Query {
-        let mut tokens = Vec::new();
-        for word in input.split(|c: char| c.is_whitespace() || c == '\u{3000}') {
-            let chars: Vec<char> = word
-                .chars()
-                .map(fold)
-                .filter(|c| !c.is_control() && !units::is_separator(*c))
-                .take(MAX_TOKEN_CHARS)
-                .collect();
-            if chars.is_empty() {
-                continue;
-            }
-            if tokens.len() == MAX_TOKENS {
-                break;
-            }
-            let ascii = chars.iter().all(char::is_ascii_alphanumeric).then(|| chars.iter().map(|c| *c as u8).collect());
-            let mask = chars.iter().filter(|c| c.is_ascii()).fold(0, |m, c| m | units::bit(*c as u8));
-            let first_bit = chars.first().filter(|c| c.is_ascii()).map_or(0, |c| units::bit(*c as u8));
-            tokens.push(Token { chars, mask, ascii, first_bit });
-        }
-        let text = tokens.iter().map(|t| t.chars.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
-        Query { text, tokens }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
-    /// The normalised query (tokens joined by single spaces).
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// True when every row matching `self` also matches `previous`, so searching the previous
-    /// hits is enough. Holds when `self` only adds characters at the end: a longer last token
-    /// or more tokens (every kind of match is closed under dropping the last character).
-    pub fn narrows(&self, previous: &Query) -> bool {
-        self.text.starts_with(&previous.text)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::tui::action::{CodeCard, History};
+use crate::tui::overlay::Pick;
 use crate::tui::roster::Roster;
 use crate::tui::render_tests::{fixture_app, fixture_counts, fixture_rows, fresh_app, load};
 

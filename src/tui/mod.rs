@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+mod modes;
 pub mod overlay;
 pub mod roster;
 pub mod tasks;
