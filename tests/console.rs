@@ -348,3 +348,41 @@ fn students_list_search_and_missing_agree_with_the_console() {
     let want = index.search(&Query::parse("zhang"), None).len();
     assert!(text.trim_end().ends_with(&format!("{want} 名学生")) || text.trim_end().ends_with(&format!("{want} students")), "{text}");
 }
+
+/// Run as a child of `a_panic_restores_the_terminal` (inside tmux): takes the terminal as the
+/// console does, mouse capture included, and panics. Does nothing when run on its own.
+#[test]
+fn panicking_console_child() {
+    if std::env::var_os("CAIJI_PANIC_CHILD").is_none() {
+        return;
+    }
+    let _guard = caiji::tui::terminal::TerminalGuard::enter(true).expect("terminal");
+    std::thread::sleep(Duration::from_millis(300));
+    panic!("deliberate panic while the console owns the terminal");
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    if !tmux_available() {
+        let _ = writeln!(std::io::stderr(), "note: tmux is not installed — the panic test is skipped");
+        return;
+    }
+    let me = std::env::current_exe().expect("this test binary");
+    let tmux = Tmux { socket: format!("caiji-panic-{}", std::process::id()) };
+    let script = format!(
+        "CAIJI_PANIC_CHILD=1 RUST_BACKTRACE=0 '{}' --exact panicking_console_child --nocapture --test-threads=1; echo EXITED=$?; stty -a; sleep 60",
+        me.display()
+    );
+    let started = tmux.run(&["new-session", "-d", "-s", "console", "-x", "100", "-y", "30", "sh", "-c", &script]);
+    assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
+    let screen = tmux.wait_for("the child to panic and exit", |s| s.contains("EXITED=") && s.contains("icanon"));
+    assert!(screen.contains("deliberate panic"), "the panic message is readable:\n{screen}");
+    assert!(!screen.contains("EXITED=0"), "the child failed:\n{screen}");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the normal screen");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown");
+    assert_eq!(tmux.format("#{mouse_any_flag}"), "0", "mouse reporting switched off");
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for setting in ["icanon", "echo", "isig"] {
+        assert!(words.contains(&setting), "{setting} is off after the panic:\n{screen}");
+    }
+}
