@@ -151,8 +151,14 @@ fn defaults_follow_the_spec() {
 
 #[test]
 fn overrides_replace_the_keys_of_an_action() {
-    let map = Keymap::with_overrides(&overrides(&[("quit", "ctrl-q"), ("help", "f1"), ("move_down", "n, down")]))
-        .unwrap();
+    let map = Keymap::with_overrides(&overrides(&[
+        ("quit", "ctrl-q"),
+        ("help", "f1"),
+        ("move_down", "n, down"),
+        ("show_code", "o"),
+        ("missing_photo", "ctrl-p"),
+    ]))
+    .unwrap();
     let scopes = Scope::active(Mode::Screen(Screen::Students));
     let cases = [
         (Key::ctrl('q'), Some(Action::Quit)),
@@ -163,6 +169,10 @@ fn overrides_replace_the_keys_of_an_action() {
         (Key::plain('n'), Some(Action::MoveDown)),
         (Key::plain('j'), None),
         (Key::code(KeyCode::Down), Some(Action::MoveDown)),
+        (Key::plain('o'), Some(Action::ShowCode)),
+        (Key::plain('c'), None),
+        // a palette-only action can be given a key
+        (Key::ctrl('p'), Some(Action::MissingPhoto)),
     ];
     for (key, want) in cases {
         assert_eq!(map.lookup(&scopes, key), want, "{key}");

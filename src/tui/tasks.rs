@@ -157,7 +157,14 @@ pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<R
     let filter = StudentFilter { cohort, ..StudentFilter::default() };
     let rows = store.list_students(&filter).await.map_err(error_text)?;
     // indexing 100,000 names takes a moment: not on the async workers
-    tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())
+    let roster = tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())?;
+    // The name order is only needed when the user sorts by name; work it out now in the
+    // background, so that key press does not wait for a sort of the whole roster.
+    let index = roster.index.clone();
+    tokio::task::spawn_blocking(move || {
+        index.name_order();
+    });
+    Ok(roster)
 }
 
 fn error_text(e: crate::store::StoreError) -> String {
