@@ -134,7 +134,7 @@ fn main() {
             let t = Instant::now();
             let mut hits: Vec<(i64, usize)> =
                 haystacks.iter().enumerate().filter_map(|(i, h)| matcher.fuzzy_match(h, q).map(|s| (s, i))).collect();
-            hits.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            hits.sort_unstable_by_key(|h| std::cmp::Reverse(h.0));
             skim.push(t.elapsed());
         }
     }

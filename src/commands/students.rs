@@ -128,7 +128,7 @@ fn progress(row: &StudentRow) -> Progress {
 /// Writes rows in one of the formats, one at a time (the table collects them for its widths).
 enum Writer<W: Write> {
     Json { out: W, reveal: bool, rows: u64 },
-    Csv { out: csv::Writer<W>, reveal: bool },
+    Csv { out: Box<csv::Writer<W>>, reveal: bool },
     Table { out: W, reveal: bool, body: Vec<Vec<String>> },
 }
 
@@ -140,7 +140,7 @@ impl<W: Write> Writer<W> {
                 Writer::Json { out, reveal, rows: 0 }
             }
             Format::Csv => {
-                let mut out = csv::Writer::from_writer(out);
+                let mut out = Box::new(csv::Writer::from_writer(out));
                 out.write_record(headers(reveal))?;
                 Writer::Csv { out, reveal }
             }

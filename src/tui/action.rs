@@ -150,7 +150,7 @@ pub enum Action {
     #[serde(skip)]
     HistoryLoaded { generation: u64, result: Result<History, String> },
     #[serde(skip)]
-    CodeLoaded { generation: u64, result: Result<CodeCard, String> },
+    CodeLoaded { generation: u64, result: Result<Box<CodeCard>, String> },
     /// A reissue finished: the new serial, or why it failed.
     #[serde(skip)]
     Reissued { generation: u64, result: Result<i64, String> },

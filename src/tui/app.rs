@@ -538,7 +538,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Err(e) = &result {
                 app.last_error = Some(e.clone());
             }
-            code.card = Some(result);
+            code.card = Some(result.map(|card| *card));
             true
         }
         Action::Reissued { generation, result } => {

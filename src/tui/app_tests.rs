@@ -386,7 +386,8 @@ fn sorting_cycles_and_keeps_the_selected_student() {
 
 #[test]
 fn the_palette_runs_actions_found_by_name_description_or_pinyin() {
-    let cases: [(&str, fn(&App) -> bool); 4] = [
+    type Check = (&'static str, fn(&App) -> bool);
+    let cases: [Check; 4] = [
         ("missing_photo", |a| a.filter.missing == Some(Missing::Photo)),
         ("按学院", |a| matches!(a.overlay, Overlay::Picker(_))),
         ("xysx", |a| matches!(a.overlay, Overlay::Picker(_))),
@@ -425,9 +426,9 @@ fn the_code_window_asks_for_a_reason_before_reissuing() {
     update(&mut a, Action::ReissueCode);
     assert_eq!(a.mode(), Mode::Code);
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation: generation - 1, result: Ok(c.clone()) });
+    update(&mut a, Action::CodeLoaded { generation: generation - 1, result: Ok(Box::new(c.clone())) });
     assert!(matches!(&a.overlay, Overlay::Code(c) if c.card.is_none()), "stale card dropped");
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(c.clone()) });
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c.clone())) });
     update(&mut a, Action::ReissueCode);
     assert_eq!(a.mode(), Mode::Reason);
     // no reason, no reissue
@@ -447,7 +448,7 @@ fn the_code_window_asks_for_a_reason_before_reissuing() {
     assert!(!code.busy && code.notice.as_ref().is_some_and(|n| n.as_ref().is_ok_and(|t| t.contains("77"))));
     // Esc in the prompt goes back to the code, Esc there closes it
     let g = a.code_generation;
-    update(&mut a, Action::CodeLoaded { generation: g, result: Ok(c) });
+    update(&mut a, Action::CodeLoaded { generation: g, result: Ok(Box::new(c)) });
     update(&mut a, Action::ReissueCode);
     update(&mut a, Action::Close);
     assert_eq!(a.mode(), Mode::Code);
@@ -461,7 +462,7 @@ fn the_palette_over_the_code_window_acts_on_it() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(c) });
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
     update(&mut a, Action::Palette);
     assert_eq!(a.mode(), Mode::Palette);
     update(&mut a, Action::Close);
@@ -478,7 +479,7 @@ fn a_failed_reissue_says_why_and_changes_nothing_else() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(c) });
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
     update(&mut a, Action::ReissueCode);
     type_text(&mut a, "lost");
     update(&mut a, Action::Accept);
@@ -494,7 +495,7 @@ fn a_reissue_finishing_after_its_window_closed_still_reloads_and_reports() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(c) });
+    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
     update(&mut a, Action::ReissueCode);
     type_text(&mut a, "lost");
     update(&mut a, Action::Accept);

@@ -177,7 +177,7 @@ fn crashed() -> String {
 
 /// A student's codes with the QR of the active one. Showing a code is audited first: when the
 /// audit entry cannot be written, the code is not shown.
-async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) -> Result<CodeCard, String> {
+async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) -> Result<Box<CodeCard>, String> {
     let Some((student, codes)) = store.student_codes(&student_no).await.map_err(error_text)? else {
         return Err(format!("{} {student_no}", tr("名单里没有学号", "no student with student no.")));
     };
@@ -194,7 +194,7 @@ async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) 
             .await
             .map_err(error_text)?;
     }
-    Ok(CodeCard { student, codes, qr })
+    Ok(Box::new(CodeCard { student, codes, qr }))
 }
 
 /// Revokes the active code and issues a new one with the keyring's current key.

@@ -171,7 +171,7 @@ fn code_window(size: (u16, u16), token: &str) -> App {
         qr: Some(QrMatrix::encode(token).map_err(|e| e.to_string())),
     };
     let generation = app.code_generation;
-    update(&mut app, Action::CodeLoaded { generation, result: Ok(card) });
+    update(&mut app, Action::CodeLoaded { generation, result: Ok(Box::new(card)) });
     app
 }
 
