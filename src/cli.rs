@@ -66,6 +66,9 @@ pub struct TuiArgs {
     /// Theme name (default, light, high-contrast, mono) or path to a theme file
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
+    /// Let the mouse scroll the list and pick rows and tabs [config: mouse = true]
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +111,13 @@ pub struct ListArgs {
     /// Also list withdrawn students
     #[arg(long)]
     pub include_withdrawn: bool,
+    /// Only students without a code, a session, a check-in or a valid photo
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub missing: Option<MissingArg>,
+    /// Fuzzy search as the console's `/`: 学号, name, pinyin or initials (zs finds 张三), class,
+    /// college; best matches first
+    #[arg(long, value_name = "Q")]
+    pub search: Option<String>,
     /// Show full ID numbers instead of the masked form (written to the audit log)
     #[arg(long)]
     pub reveal_id: bool,
@@ -294,6 +304,27 @@ pub enum KeyCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+/// What `--missing` looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingArg {
+    Code,
+    Session,
+    Checkin,
+    Photo,
+}
+
+impl MissingArg {
+    pub fn missing(self) -> crate::domain::search::Missing {
+        use crate::domain::search::Missing;
+        match self {
+            MissingArg::Code => Missing::Code,
+            MissingArg::Session => Missing::Session,
+            MissingArg::Checkin => Missing::Checkin,
+            MissingArg::Photo => Missing::Photo,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,5 @@
 //! `caiji students list`.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -9,10 +8,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
+use crate::domain::search::{IndexBuilder, Progress, Query, Record};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
-use crate::store::{AuditEntry, StudentFilter, StudentRow};
+use crate::store::{AuditEntry, CodeStatus, PhotoStatus, StudentFilter, StudentRow};
 
 pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
     match cmd {
@@ -93,7 +93,7 @@ async fn stream(
 }
 
 /// The filters in words, for the audit log.
-fn describe_filter(filter: &StudentFilter) -> String {
+fn describe_filter(filter: &StudentFilter, args: &ListArgs) -> String {
     let mut parts = Vec::new();
     for (name, value) in [("college", &filter.college), ("class", &filter.class), ("counselor", &filter.counselor)] {
         if let Some(v) = value {
@@ -106,7 +106,77 @@ fn describe_filter(filter: &StudentFilter) -> String {
     if filter.include_withdrawn {
         parts.push("--include-withdrawn".into());
     }
+    if let Some(m) = args.missing {
+        parts.push(format!("--missing {}", m.missing().name()));
+    }
+    if let Some(q) = &args.search {
+        parts.push(format!("--search {q}"));
+    }
     if parts.is_empty() { String::new() } else { format!(" {}", parts.join(" ")) }
+}
+
+/// Where the row's collection stands, as `--missing` sees it.
+fn progress(row: &StudentRow) -> Progress {
+    Progress {
+        code_active: row.code_status == CodeStatus::Active,
+        in_session: row.session_id.is_some(),
+        checked_in: row.checked_in,
+        photo_valid: row.photo_status == PhotoStatus::Valid,
+    }
+}
+
+/// Writes rows in one of the formats, one at a time (the table collects them for its widths).
+enum Writer<W: Write> {
+    Json { out: W, reveal: bool, rows: u64 },
+    Csv { out: Box<csv::Writer<W>>, reveal: bool },
+    Table { out: W, reveal: bool, body: Vec<Vec<String>> },
+}
+
+impl<W: Write> Writer<W> {
+    fn new(format: Format, reveal: bool, mut out: W) -> Result<Writer<W>> {
+        Ok(match format {
+            Format::Json => {
+                out.write_all(b"[")?;
+                Writer::Json { out, reveal, rows: 0 }
+            }
+            Format::Csv => {
+                let mut out = Box::new(csv::Writer::from_writer(out));
+                out.write_record(headers(reveal))?;
+                Writer::Csv { out, reveal }
+            }
+            Format::Table => Writer::Table { out, reveal, body: Vec::new() },
+        })
+    }
+
+    fn row(&mut self, row: &StudentRow) -> std::io::Result<()> {
+        match self {
+            Writer::Json { out, reveal, rows } => {
+                *rows += 1;
+                out.write_all(if *rows == 1 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *out, &StudentJson::new(row, *reveal))?;
+            }
+            Writer::Csv { out, reveal } => {
+                out.write_record(cells(row, *reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
+            }
+            Writer::Table { reveal, body, .. } => body.push(cells(row, *reveal)),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Writer::Json { mut out, .. } => {
+                out.write_all(b"\n]\n")?;
+                out.flush()
+            }
+            Writer::Csv { mut out, .. } => out.flush(),
+            Writer::Table { mut out, reveal, body } => {
+                out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
+                writeln!(out, "{} {}", body.len(), tr("名学生", "students"))?;
+                out.flush()
+            }
+        }
+    }
 }
 
 async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
@@ -125,51 +195,57 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter)),
+                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter, args)),
             })
             .await?;
     }
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    let reveal = args.reveal_id;
-    match args.format {
-        Format::Json => {
-            out.write_all(b"[")?;
-            let mut first = true;
-            let mut write = |row: StudentRow| -> std::io::Result<()> {
-                out.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                serde_json::to_writer(&mut out, &StudentJson::new(&row, reveal))?;
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut writer = Writer::new(args.format, args.reveal_id, out)?;
+    let missing = args.missing.map(|m| m.missing());
+    let wanted = |row: &StudentRow| missing.is_none_or(|m| m.applies(&progress(row)));
+    match args.search.as_deref() {
+        None => {
+            let mut write = |row: StudentRow| if wanted(&row) { writer.row(&row) } else { Ok(()) };
+            stream(store.as_ref(), &filter, &mut write).await?;
+        }
+        Some(q) => {
+            // Ranking needs every candidate: gather them, indexing each as it arrives (while the
+            // database reads the next), then search them with the console's index.
+            let mut rows = Vec::new();
+            let mut builder = IndexBuilder::with_capacity(0);
+            let mut keep = |row: StudentRow| {
+                if wanted(&row) {
+                    builder.push(Record {
+                        student_no: &row.student.student_no,
+                        name: &row.student.name,
+                        class: &row.student.class,
+                        college: &row.student.college,
+                        counselor: &row.student.counselor,
+                    });
+                    rows.push(row);
+                }
                 Ok(())
             };
-            stream(store.as_ref(), &filter, &mut write).await?;
-            out.write_all(b"\n]\n")?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(headers(reveal))?;
-            let mut write = |row: StudentRow| -> std::io::Result<()> {
-                let cells = cells(&row, reveal);
-                w.write_record(cells.iter().map(|c| strip_controls(c)).map(|c| match c {
-                    std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.as_bytes()),
-                    std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.into_bytes()),
-                }))?;
-                Ok(())
-            };
-            stream(store.as_ref(), &filter, &mut write).await?;
-            w.flush()?;
-        }
-        Format::Table => {
-            let rows = store.list_students(&filter).await?;
-            let body: Vec<Vec<String>> =
-                rows.iter().map(|r| cells(r, reveal).into_iter().map(|c| c.into_owned()).collect()).collect();
-            out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
-            writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
+            stream(store.as_ref(), &filter, &mut keep).await?;
+            let result = builder.finish().search(&Query::parse(q), None);
+            for &i in result.ranked() {
+                if let Some(row) = rows.get(i as usize) {
+                    if let Err(e) = writer.row(row) {
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            break;
+                        }
+                        return Err(e.into());
+                    }
+                }
+            }
         }
     }
     store.close().await;
-    out.flush()?;
+    match writer.finish() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,25 +268,25 @@ fn headers(reveal: bool) -> Vec<&'static str> {
     ]
 }
 
-fn cells(row: &StudentRow, reveal: bool) -> [Cow<'_, str>; 14] {
+fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
     let s = &row.student;
     let zh = lang() == Lang::Zh;
-    let yes_no = |b: bool| Cow::Borrowed(if b { tr("是", "yes") } else { tr("否", "no") });
-    [
-        Cow::Borrowed(s.student_no.as_str()),
-        if row.withdrawn { Cow::Owned(format!("{}{}", s.name, tr("（已退出）", " (withdrawn)"))) } else { Cow::Borrowed(s.name.as_str()) },
-        if reveal { Cow::Borrowed(s.id_number.as_str()) } else { Cow::Owned(mask_id(&s.id_number)) },
-        Cow::Borrowed(if zh { s.id_type.label_zh() } else { s.id_type.code() }),
-        Cow::Borrowed(s.college.as_str()),
-        Cow::Borrowed(s.major.as_str()),
-        Cow::Borrowed(s.class.as_str()),
-        Cow::Borrowed(if zh { s.level.label_zh() } else { s.level.code() }),
-        Cow::Borrowed(s.counselor.as_str()),
-        Cow::Owned(s.cohort.to_string()),
-        Cow::Borrowed(status_text(row.code_status.code())),
-        row.session_id.map(|id| Cow::Owned(id.to_string())).unwrap_or(Cow::Borrowed("")),
+    let yes_no = |b: bool| if b { tr("是", "yes") } else { tr("否", "no") }.to_string();
+    vec![
+        s.student_no.clone(),
+        if row.withdrawn { format!("{}{}", s.name, tr("（已退出）", " (withdrawn)")) } else { s.name.clone() },
+        if reveal { s.id_number.clone() } else { mask_id(&s.id_number) },
+        if zh { s.id_type.label_zh() } else { s.id_type.code() }.to_string(),
+        s.college.clone(),
+        s.major.clone(),
+        s.class.clone(),
+        if zh { s.level.label_zh() } else { s.level.code() }.to_string(),
+        s.counselor.clone(),
+        s.cohort.to_string(),
+        status_text(row.code_status.code()).to_string(),
+        row.session_id.map(|id| id.to_string()).unwrap_or_default(),
         yes_no(row.checked_in),
-        Cow::Borrowed(status_text(row.photo_status.code())),
+        status_text(row.photo_status.code()).to_string(),
     ]
 }
 

@@ -22,7 +22,9 @@ pub async fn run_with_store(ctx: &Ctx, store: Arc<dyn Store>, args: &TuiArgs) ->
         operator: ctx.operator.clone(),
         config: ctx.config.clone(),
         theme: args.theme.clone(),
+        mouse: args.mouse,
         paths: ctx.paths.clone(),
+        key_file: ctx.paths.data_dir.join(crate::code::keyring::FILE_NAME),
     })
     .await;
     store.close().await;

@@ -6,6 +6,7 @@ pub mod name;
 pub mod planner;
 pub mod photo_spec;
 pub mod roster;
+pub mod search;
 pub mod student;
 pub mod text;
 

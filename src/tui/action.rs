@@ -1,13 +1,21 @@
 //! What can happen in the console, as data: actions in, effects out.
 //!
 //! Actions a key can trigger have stable `snake_case` names (serde), which is what `[keys]` in
-//! `config.toml` and the help overlay use. Actions that carry data (results of database work,
-//! resizes, mouse clicks) come from the event loop and cannot be bound to keys.
+//! `config.toml`, the help overlay and the command palette use. Actions that carry data (results
+//! of database work, typed text, resizes, mouse clicks) come from the event loop and cannot be
+//! bound to keys.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::roster::Roster;
+use crate::code::QrMatrix;
+use crate::domain::Student;
+use crate::domain::search::{Query, SearchIndex, SearchResult};
 use crate::i18n::tr;
-use crate::store::{Counts, StudentRow};
+use crate::store::{AuditRecord, CodeRecord, Counts};
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +52,23 @@ impl Screen {
     }
 }
 
+/// A student's codes and audit trail, for the detail pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub student_no: String,
+    pub codes: Vec<CodeRecord>,
+    pub audit: Vec<AuditRecord>,
+}
+
+/// What the code overlay shows: the student, their codes (newest first) and the QR of the
+/// active one (or why it could not be drawn).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeCard {
+    pub student: Student,
+    pub codes: Vec<CodeRecord>,
+    pub qr: Option<Result<QrMatrix, String>>,
+}
+
 /// Everything `update` reacts to.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,7 +76,7 @@ pub enum Action {
     Quit,
     /// Opens the help overlay, or closes it when open.
     Help,
-    /// Closes whatever overlay is open.
+    /// Closes whatever overlay is open, or cancels the search being typed.
     Close,
     MoveUp,
     MoveDown,
@@ -68,11 +93,47 @@ pub enum Action {
     ScreenReports,
     /// Reads the roster and counts from the database again.
     Reload,
+    /// Starts typing a search.
+    Search,
+    /// Opens the command palette.
+    Palette,
+    /// Opens the code overlay of the selected student.
+    ShowCode,
+    /// Reissues the code shown in the overlay (after asking for the reason).
+    ReissueCode,
+    /// Shows or hides the selected student's history.
+    ToggleDetail,
+    /// Cycles the missing-filter: code, session, check-in, photo, none.
+    CycleMissing,
+    MissingCode,
+    MissingSession,
+    MissingCheckin,
+    MissingPhoto,
+    FilterCollege,
+    FilterClass,
+    FilterCounselor,
+    FilterCohort,
+    /// Drops every filter and the search.
+    ClearFilters,
+    SortNext,
+    SortReverse,
+    /// Takes what was typed (search, palette choice, filter value, reason).
+    Accept,
+    /// Deletes the last character typed.
+    DeleteBack,
+    /// Deletes everything typed.
+    ClearInput,
 
+    /// A character typed into the search, palette, picker or reason.
+    #[serde(skip)]
+    Input(char),
+    /// Text pasted into the search, palette, picker or reason.
+    #[serde(skip)]
+    Paste(String),
     /// The terminal now has this many columns and rows.
     #[serde(skip)]
     Resize(u16, u16),
-    /// A mouse click on a row of the student list (index into the whole list).
+    /// A mouse click on a row of the student list (index into the rows shown).
     #[serde(skip)]
     Select(usize),
     /// A mouse click on a tab.
@@ -80,20 +141,27 @@ pub enum Action {
     Show(Screen),
     /// The answer to the load with this generation (stale answers are dropped).
     #[serde(skip)]
-    StudentsLoaded {
-        generation: u64,
-        result: Result<Vec<StudentRow>, String>,
-    },
+    StudentsLoaded { generation: u64, result: Result<Roster, String> },
     #[serde(skip)]
-    CountsLoaded {
-        generation: u64,
-        result: Result<Counts, String>,
-    },
+    CountsLoaded { generation: u64, result: Result<Counts, String> },
+    /// The answer to a search.
+    #[serde(skip)]
+    Searched { generation: u64, result: Arc<SearchResult> },
+    #[serde(skip)]
+    HistoryLoaded { generation: u64, result: Result<History, String> },
+    #[serde(skip)]
+    CodeLoaded { generation: u64, result: Result<Box<CodeCard>, String> },
+    /// A reissue finished: the new serial, or why it failed.
+    #[serde(skip)]
+    Reissued { generation: u64, result: Result<i64, String> },
+    /// The wait before retrying a failed load is over.
+    #[serde(skip)]
+    RetryDue { generation: u64 },
 }
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 17] = [
+    pub const BINDABLE: [Action; 37] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -111,9 +179,29 @@ impl Action {
         Action::ScreenPhotos,
         Action::ScreenReports,
         Action::Reload,
+        Action::Search,
+        Action::Palette,
+        Action::ShowCode,
+        Action::ReissueCode,
+        Action::ToggleDetail,
+        Action::CycleMissing,
+        Action::MissingCode,
+        Action::MissingSession,
+        Action::MissingCheckin,
+        Action::MissingPhoto,
+        Action::FilterCollege,
+        Action::FilterClass,
+        Action::FilterCounselor,
+        Action::FilterCohort,
+        Action::ClearFilters,
+        Action::SortNext,
+        Action::SortReverse,
+        Action::Accept,
+        Action::DeleteBack,
+        Action::ClearInput,
     ];
 
-    /// The name used in `[keys]`; `None` for actions that carry data.
+    /// The name used in `[keys]` and the palette; `None` for actions that carry data.
     pub fn name(&self) -> Option<&'static str> {
         Some(match self {
             Action::Quit => "quit",
@@ -133,11 +221,38 @@ impl Action {
             Action::ScreenPhotos => "screen_photos",
             Action::ScreenReports => "screen_reports",
             Action::Reload => "reload",
-            Action::Resize(..)
+            Action::Search => "search",
+            Action::Palette => "palette",
+            Action::ShowCode => "show_code",
+            Action::ReissueCode => "reissue_code",
+            Action::ToggleDetail => "toggle_detail",
+            Action::CycleMissing => "cycle_missing",
+            Action::MissingCode => "missing_code",
+            Action::MissingSession => "missing_session",
+            Action::MissingCheckin => "missing_checkin",
+            Action::MissingPhoto => "missing_photo",
+            Action::FilterCollege => "filter_college",
+            Action::FilterClass => "filter_class",
+            Action::FilterCounselor => "filter_counselor",
+            Action::FilterCohort => "filter_cohort",
+            Action::ClearFilters => "clear_filters",
+            Action::SortNext => "sort_next",
+            Action::SortReverse => "sort_reverse",
+            Action::Accept => "accept",
+            Action::DeleteBack => "delete_back",
+            Action::ClearInput => "clear_input",
+            Action::Input(_)
+            | Action::Paste(_)
+            | Action::Resize(..)
             | Action::Select(_)
             | Action::Show(_)
             | Action::StudentsLoaded { .. }
-            | Action::CountsLoaded { .. } => return None,
+            | Action::CountsLoaded { .. }
+            | Action::Searched { .. }
+            | Action::HistoryLoaded { .. }
+            | Action::CodeLoaded { .. }
+            | Action::Reissued { .. }
+            | Action::RetryDue { .. } => return None,
         })
     }
 
@@ -149,11 +264,38 @@ impl Action {
     }
 }
 
-/// Work `update` asks the event loop to start; its result comes back as an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A search index shared with the task that searches it; equal when it is the same index.
+#[derive(Clone)]
+pub struct IndexRef(pub Arc<SearchIndex>);
+
+impl PartialEq for IndexRef {
+    fn eq(&self, other: &IndexRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for IndexRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IndexRef({} rows)", self.0.len())
+    }
+}
+
+/// Work `update` asks the event loop to start; its result comes back as an action. A new effect
+/// of a kind replaces the one of that kind still running (only the newest answer matters).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Read the students of `cohort` and the roster counts; answer with `generation`.
-    Load { generation: u64, cohort: i32 },
+    /// Read the students of `cohort` (all cohorts with `None`) and the roster counts.
+    Load { generation: u64, cohort: Option<i32> },
+    /// Search the index; `previous` is the answer `query` may narrow.
+    Search { generation: u64, index: IndexRef, query: Query, previous: Option<Arc<SearchResult>> },
+    /// Read a student's codes and audit trail.
+    LoadHistory { generation: u64, student_no: String },
+    /// Read a student's codes for the code overlay, and write the `show` audit entry.
+    LoadCode { generation: u64, student_no: String },
+    /// Revoke the student's active code and issue a new one, for `reason`.
+    Reissue { generation: u64, student_no: String, reason: String },
+    /// Answer `RetryDue` after this long.
+    RetryLater { generation: u64, after: Duration },
 }
 
 #[cfg(test)]
@@ -162,15 +304,27 @@ mod tests {
 
     #[test]
     fn bindable_names_round_trip_through_serde() {
+        let mut seen = std::collections::HashSet::new();
         for action in Action::BINDABLE {
             let name = action.name().expect("bindable actions have names");
             assert_eq!(Action::from_name(name), Some(action.clone()), "{name}");
+            seen.insert(name);
+        }
+        // every named action is in the list (the list feeds help, the palette and config errors)
+        for name in [
+            "search", "palette", "show_code", "reissue_code", "toggle_detail", "cycle_missing", "missing_photo",
+            "filter_cohort", "clear_filters", "sort_reverse", "accept", "delete_back", "clear_input",
+        ] {
+            assert!(seen.contains(name), "{name} missing from BINDABLE");
         }
     }
 
     #[test]
     fn data_actions_cannot_be_named_in_config() {
-        for name in ["resize", "select", "show", "students_loaded", "counts_loaded", "Quit", "", "quit "] {
+        for name in [
+            "resize", "select", "show", "input", "paste", "students_loaded", "counts_loaded", "searched",
+            "history_loaded", "code_loaded", "reissued", "retry_due", "Quit", "", "quit ",
+        ] {
             assert_eq!(Action::from_name(name), None, "{name:?}");
         }
     }

@@ -1,44 +1,24 @@
 //! The console's state and `update`: the only place state changes, and it does no I/O.
 //!
-//! Work that needs the database is returned as `Effect`s; the event loop runs it on a tokio task
-//! and feeds the answer back as an action. Every load carries a generation number, and answers
-//! to an older generation are dropped, so a slow answer can never overwrite a newer one.
+//! Work that needs the database (or a search over 100,000 rows) is returned as `Effect`s; the
+//! event loop runs it on a task and feeds the answer back as an action. Every kind of work
+//! carries a generation number, and answers to an older generation are dropped, so a slow answer
+//! can never overwrite a newer one.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::SchoolInfo;
-use super::action::{Action, Effect, Screen};
-use super::keymap::Keymap;
+use super::action::{Action, Effect, History, IndexRef, Screen};
+use super::keymap::{Keymap, Mode};
+use super::overlay::{CodeView, Overlay, Picker, PickerKind};
+use super::roster::{self, Filter, Roster, Sort};
 use super::theme::Theme;
+use super::modes;
 use super::ui;
-use super::widgets;
+use crate::domain::search::{Missing, Query, SearchResult};
+use crate::i18n::tr;
 use crate::store::{Counts, StudentRow};
-
-/// Widest value of each text column over the whole list, measured once per load so that drawing
-/// a frame never scans 100,000 rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ContentWidths {
-    pub student_no: usize,
-    pub name: usize,
-    pub college: usize,
-    pub class: usize,
-    pub session: usize,
-}
-
-impl ContentWidths {
-    pub fn measure(rows: &[StudentRow]) -> ContentWidths {
-        let mut w = ContentWidths::default();
-        for r in rows {
-            let s = &r.student;
-            w.student_no = w.student_no.max(widgets::width(&widgets::clean(&s.student_no)));
-            w.name = w.name.max(widgets::width(&widgets::clean(&s.name)));
-            w.college = w.college.max(widgets::width(&widgets::clean(&s.college)));
-            w.class = w.class.max(widgets::width(&widgets::clean(&s.class)));
-            if let Some(id) = r.session_id {
-                w.session = w.session.max(id.to_string().len() + 1);
-            }
-        }
-        w
-    }
-}
 
 /// Where the answers to the current load stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +30,60 @@ pub enum LoadState {
     Done,
 }
 
+/// The search typed on the Students screen.
+#[derive(Debug, Clone, Default)]
+pub struct SearchState {
+    pub input: String,
+    /// Keys go into the search box.
+    pub editing: bool,
+    pub generation: u64,
+    /// The newest answer (for the current query, or an older one while the current is worked on).
+    pub result: Option<Arc<SearchResult>>,
+    /// Answers for shorter forms of the current query, so Backspace needs no new search.
+    history: Vec<Arc<SearchResult>>,
+    /// The search under way repeats the current query over a reloaded roster.
+    rerun: bool,
+}
+
+impl SearchState {
+    pub fn query(&self) -> Query {
+        Query::parse(&self.input)
+    }
+
+    /// A search is typed (it may still be on its way).
+    pub fn active(&self) -> bool {
+        !self.query().is_empty()
+    }
+
+    /// The answer shown is not yet the answer to what is typed.
+    pub fn pending(&self) -> bool {
+        let q = self.query();
+        !q.is_empty() && self.result.as_ref().is_none_or(|r| r.query != q)
+    }
+}
+
+/// The history pane of the selected student.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    pub open: bool,
+    pub generation: u64,
+    pub student_no: Option<String>,
+    pub history: Option<Result<History, String>>,
+}
+
+/// Retrying a failed load with growing waits, so a restarted server is picked up by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    /// The wait scheduled now, if a retry is scheduled.
+    pub waiting: Option<Duration>,
+}
+
+/// Waits between retries: 1, 2, 4, 8, 16, then 30 seconds.
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs((1u64 << attempts.min(5)).min(30))
+}
+
 pub struct App {
     pub school: SchoolInfo,
     pub operator: String,
@@ -59,14 +93,24 @@ pub struct App {
     pub screen: Screen,
     pub help_open: bool,
     pub help_scroll: usize,
-    pub students: Vec<StudentRow>,
-    pub widths: ContentWidths,
+    pub overlay: Overlay,
+    pub roster: Roster,
+    /// Rows of `roster` shown, in order.
+    pub view: Vec<u32>,
+    pub filter: Filter,
+    pub sort: Sort,
+    /// The cohort loaded; `None` loads every cohort.
+    pub cohort: Option<i32>,
+    pub search: SearchState,
+    pub detail: Detail,
     pub counts: Option<Counts>,
-    /// Index of the selected row in `students`.
+    /// Index of the selected row in `view`.
     pub selected: usize,
-    /// Index of the first row on screen.
+    /// Index in `view` of the first row on screen.
     pub offset: usize,
     pub generation: u64,
+    /// Generation of the code overlay's work.
+    pub code_generation: u64,
     pub load: LoadState,
     /// True once a student list has arrived, so "empty" is not confused with "not read yet".
     pub students_loaded: bool,
@@ -78,11 +122,23 @@ pub struct App {
     pub counts_error: Option<String>,
     /// An answer of the current load failed (its error is `last_error`).
     load_failed: bool,
+    pub retry: Retry,
+    /// Draw QR codes as plain half blocks without colours (`NO_COLOR`).
+    pub plain_qr: bool,
     /// Terminal columns and rows.
     pub size: (u16, u16),
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+}
+
+/// What happens to the selection when the view is rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Keep {
+    /// The same student stays selected if still shown.
+    Same,
+    /// The first row (a new search: its best match).
+    Top,
 }
 
 impl App {
@@ -94,6 +150,7 @@ impl App {
         theme: Theme,
         size: (u16, u16),
     ) -> App {
+        let cohort = Some(school.cohort);
         App {
             school,
             operator,
@@ -103,18 +160,27 @@ impl App {
             screen: Screen::Students,
             help_open: false,
             help_scroll: 0,
-            students: Vec::new(),
-            widths: ContentWidths::default(),
+            overlay: Overlay::None,
+            roster: Roster::empty(),
+            view: Vec::new(),
+            filter: Filter::default(),
+            sort: Sort::default(),
+            cohort,
+            search: SearchState::default(),
+            detail: Detail::default(),
             counts: None,
             selected: 0,
             offset: 0,
             generation: 0,
+            code_generation: 0,
             load: LoadState::Idle,
             students_loaded: false,
             last_error: None,
             students_error: None,
             counts_error: None,
             load_failed: false,
+            retry: Retry::default(),
+            plain_qr: false,
             size,
             quit: false,
             dirty: true,
@@ -125,13 +191,39 @@ impl App {
         matches!(self.load, LoadState::Waiting(_))
     }
 
-    /// Rows of the student list that fit on screen now.
-    pub fn page_rows(&self) -> usize {
-        ui::list_rows(self.size)
+    /// What the console is doing, which decides what keys mean.
+    pub fn mode(&self) -> Mode {
+        if self.help_open { Mode::Help } else { self.base_mode() }
     }
 
-    fn select(&mut self, index: usize) -> bool {
-        let last = self.students.len().saturating_sub(1);
+    /// The mode under the help window.
+    pub fn base_mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Palette(_) => Mode::Palette,
+            Overlay::Picker(_) => Mode::Picker,
+            Overlay::Code(_) => Mode::Code,
+            Overlay::Reason(_) => Mode::Reason,
+            Overlay::None if self.search.editing && self.screen == Screen::Students => Mode::Search,
+            Overlay::None => Mode::Screen(self.screen),
+        }
+    }
+
+    /// The student of row `i` of the view.
+    pub fn row(&self, i: usize) -> Option<&StudentRow> {
+        self.view.get(i).and_then(|&r| self.roster.rows.get(r as usize))
+    }
+
+    pub fn selected_row(&self) -> Option<&StudentRow> {
+        self.row(self.selected)
+    }
+
+    /// Rows of the student list that fit on screen now.
+    pub fn page_rows(&self) -> usize {
+        ui::list_rows(self)
+    }
+
+    pub(super) fn select(&mut self, index: usize) -> bool {
+        let last = self.view.len().saturating_sub(1);
         let index = index.min(last);
         let before = (self.selected, self.offset);
         self.selected = index;
@@ -140,9 +232,9 @@ impl App {
     }
 
     /// Keeps the selection on screen and the screen full, moving the window as little as possible.
-    fn scroll_into_view(&mut self) {
+    pub(super) fn scroll_into_view(&mut self) {
         let rows = self.page_rows().max(1);
-        let len = self.students.len();
+        let len = self.view.len();
         self.selected = self.selected.min(len.saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -153,13 +245,13 @@ impl App {
     }
 
     /// Pages move the window and the selection together, so the selected row keeps its place.
-    fn page(&mut self, down: bool) -> bool {
+    pub(super) fn page(&mut self, down: bool) -> bool {
         let rows = self.page_rows().max(1);
         let before = (self.selected, self.offset);
         if down {
-            let max_offset = self.students.len().saturating_sub(rows);
+            let max_offset = self.view.len().saturating_sub(rows);
             self.offset = (self.offset + rows).min(max_offset);
-            self.selected = (self.selected + rows).min(self.students.len().saturating_sub(1));
+            self.selected = (self.selected + rows).min(self.view.len().saturating_sub(1));
         } else {
             self.offset = self.offset.saturating_sub(rows);
             self.selected = self.selected.saturating_sub(rows);
@@ -168,29 +260,33 @@ impl App {
         before != (self.selected, self.offset)
     }
 
-    fn scroll_help(&mut self, to: usize) -> bool {
+    pub(super) fn scroll_help(&mut self, to: usize) -> bool {
         let to = to.min(ui::help::max_scroll(self));
         let changed = to != self.help_scroll;
         self.help_scroll = to;
         changed
     }
 
-    fn show(&mut self, screen: Screen) -> bool {
-        let changed = screen != self.screen;
+    pub(super) fn show(&mut self, screen: Screen) -> bool {
+        let changed = screen != self.screen || self.overlay != Overlay::None;
         self.screen = screen;
+        // a screen switch leaves the code window and choosers behind
+        self.overlay = Overlay::None;
         self.help_scroll = self.help_scroll.min(ui::help::max_scroll(self));
         changed
     }
 
-    fn start_load(&mut self) -> Vec<Effect> {
+    pub(super) fn start_load(&mut self) -> Vec<Effect> {
         self.generation += 1;
         self.load = LoadState::Waiting(2);
         self.load_failed = false;
-        vec![Effect::Load { generation: self.generation, cohort: self.school.cohort }]
+        self.retry.waiting = None;
+        vec![Effect::Load { generation: self.generation, cohort: self.cohort }]
     }
 
-    /// Counts one answer of the current load; the previous error goes once all succeeded.
-    fn answered(&mut self, error: Option<String>) {
+    /// Counts one answer of the current load. Once all are in: the previous error goes if all
+    /// succeeded, and a retry is scheduled if one failed.
+    fn answered(&mut self, error: Option<String>) -> Vec<Effect> {
         if let Some(e) = error {
             self.last_error = Some(e);
             self.load_failed = true;
@@ -198,20 +294,167 @@ impl App {
         if let LoadState::Waiting(n) = self.load {
             self.load = if n <= 1 { LoadState::Done } else { LoadState::Waiting(n - 1) };
         }
-        if self.load == LoadState::Done && !self.load_failed {
+        if self.load != LoadState::Done {
+            return Vec::new();
+        }
+        if self.load_failed {
+            let after = backoff(self.retry.attempts);
+            self.retry.attempts += 1;
+            self.retry.waiting = Some(after);
+            vec![Effect::RetryLater { generation: self.generation, after }]
+        } else {
             self.last_error = None;
+            self.retry = Retry::default();
+            Vec::new()
         }
     }
 
-    fn students_arrived(&mut self, rows: Vec<StudentRow>) {
-        // Keep the same student selected across a reload, wherever the list moved them.
-        let keep = self.students.get(self.selected).map(|r| r.id);
-        self.widths = ContentWidths::measure(&rows);
-        self.students = rows;
-        self.students_loaded = true;
-        let index = keep.and_then(|id| self.students.iter().position(|r| r.id == id)).unwrap_or(self.selected);
-        self.selected = index.min(self.students.len().saturating_sub(1));
+    /// Recomputes the rows shown from the roster, search, filters and sort.
+    pub(super) fn rebuild_view(&mut self, keep: Keep) {
+        let keep_id = self.selected_row().map(|r| r.id);
+        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        match keep {
+            Keep::Top => {
+                self.selected = 0;
+                self.offset = 0;
+            }
+            Keep::Same => {
+                let found = keep_id.and_then(|id| {
+                    self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+                });
+                self.selected = found.unwrap_or(0);
+            }
+        }
         self.scroll_into_view();
+    }
+
+    fn students_arrived(&mut self, roster: Roster) -> Vec<Effect> {
+        let keep_id = self.selected_row().map(|r| r.id);
+        let old_selected = self.selected;
+        self.roster = roster;
+        self.students_loaded = true;
+        // Old answers name rows of the old roster: search again over the new one.
+        self.search.history.clear();
+        self.search.result = None;
+        let mut effects = self.search_changed();
+        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        let found = keep_id.and_then(|id| {
+            self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+        });
+        self.selected = found.unwrap_or(old_selected).min(self.view.len().saturating_sub(1));
+        self.scroll_into_view();
+        // the search answer that follows a reload keeps the student selected
+        self.search.rerun = !effects.is_empty();
+        // a reload refreshes the history pane too (a reissue changed the codes, say)
+        self.detail.student_no = None;
+        effects.extend(self.follow_selection());
+        effects
+    }
+
+    /// Starts (or answers from memory) the search for what is typed now.
+    pub(super) fn search_changed(&mut self) -> Vec<Effect> {
+        let query = self.search.query();
+        if query.is_empty() {
+            self.search.history.clear();
+            self.search.result = None;
+            self.search.generation += 1;
+            self.rebuild_view(Keep::Same);
+            return Vec::new();
+        }
+        // Backspace: the answer to this exact query is still in memory.
+        self.search.history.retain(|r| query.narrows(&r.query));
+        if let Some(known) = self.search.history.iter().find(|r| r.query == query).cloned() {
+            self.search.generation += 1;
+            self.search.result = Some(known);
+            self.rebuild_view(Keep::Top);
+            return Vec::new();
+        }
+        if !self.students_loaded {
+            return Vec::new(); // searched once the roster is in
+        }
+        self.search.generation += 1;
+        self.search.rerun = false;
+        let previous = self.search.history.last().cloned();
+        vec![Effect::Search {
+            generation: self.search.generation,
+            index: IndexRef(self.roster.index.clone()),
+            query,
+            previous,
+        }]
+    }
+
+    fn searched(&mut self, generation: u64, result: Arc<SearchResult>) -> bool {
+        if generation != self.search.generation {
+            return false;
+        }
+        const KEEP: usize = 64;
+        if self.search.history.len() == KEEP {
+            self.search.history.remove(0);
+        }
+        self.search.history.push(result.clone());
+        self.search.result = Some(result);
+        // a new query shows its best match first; the same query searched again after a
+        // reload keeps the student the user was on
+        let keep = if std::mem::take(&mut self.search.rerun) { Keep::Same } else { Keep::Top };
+        self.rebuild_view(keep);
+        true
+    }
+
+    /// With the detail pane open, the history follows the selected student.
+    pub(super) fn follow_selection(&mut self) -> Vec<Effect> {
+        if !self.detail.open {
+            return Vec::new();
+        }
+        let no = self.selected_row().map(|r| r.student.student_no.clone());
+        if no == self.detail.student_no {
+            return Vec::new();
+        }
+        self.detail.generation += 1;
+        self.detail.student_no = no.clone();
+        self.detail.history = None;
+        match no {
+            Some(student_no) => vec![Effect::LoadHistory { generation: self.detail.generation, student_no }],
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn open_code(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else { return Vec::new() };
+        let student_no = row.student.student_no.clone();
+        let name = row.student.name.clone();
+        self.code_generation += 1;
+        self.overlay = Overlay::Code(CodeView {
+            generation: self.code_generation,
+            student_no: student_no.clone(),
+            name,
+            card: None,
+            busy: false,
+            notice: None,
+        });
+        vec![Effect::LoadCode { generation: self.code_generation, student_no }]
+    }
+
+    pub(super) fn set_missing(&mut self, missing: Option<Missing>) -> bool {
+        if self.filter.missing == missing {
+            return false;
+        }
+        self.filter.missing = missing;
+        self.rebuild_view(Keep::Same);
+        true
+    }
+
+    pub(super) fn open_picker(&mut self, kind: PickerKind) -> bool {
+        if !self.students_loaded && kind != PickerKind::Cohort {
+            return false;
+        }
+        let picker = match kind {
+            PickerKind::Field(f) => Picker::for_field(f, &self.roster.index, self.filter.value(f)),
+            PickerKind::Cohort => Picker::for_cohort(self.school.cohort, self.cohort),
+        };
+        self.overlay = Overlay::Picker(picker);
+        true
     }
 }
 
@@ -219,54 +462,7 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     let mut effects = Vec::new();
     let changed = match action {
-        Action::Quit => {
-            app.quit = true;
-            true
-        }
-        Action::Help => {
-            app.help_open = !app.help_open;
-            app.help_scroll = 0;
-            true
-        }
-        Action::Close => std::mem::replace(&mut app.help_open, false),
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
-            if app.help_open =>
-        {
-            let page = ui::help::visible_lines(app).max(1);
-            let to = match action {
-                Action::MoveUp => app.help_scroll.saturating_sub(1),
-                Action::MoveDown => app.help_scroll + 1,
-                Action::PageUp => app.help_scroll.saturating_sub(page),
-                Action::PageDown => app.help_scroll + page,
-                Action::First => 0,
-                _ => usize::MAX,
-            };
-            app.scroll_help(to)
-        }
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
-            if app.screen != Screen::Students =>
-        {
-            false
-        }
-        Action::MoveUp => app.select(app.selected.saturating_sub(1)),
-        Action::MoveDown => app.select(app.selected + 1),
-        Action::PageUp => app.page(false),
-        Action::PageDown => app.page(true),
-        Action::First => app.select(0),
-        Action::Last => app.select(usize::MAX),
-        Action::NextScreen => app.show(app.screen.cycle(1)),
-        Action::PrevScreen => app.show(app.screen.cycle(-1)),
-        Action::ScreenStudents => app.show(Screen::Students),
-        Action::ScreenSessions => app.show(Screen::Sessions),
-        Action::ScreenCheckin => app.show(Screen::Checkin),
-        Action::ScreenPhotos => app.show(Screen::Photos),
-        Action::ScreenReports => app.show(Screen::Reports),
-        Action::Show(screen) => app.show(screen),
-        Action::Select(index) => index < app.students.len() && app.select(index),
-        Action::Reload => {
-            effects = app.start_load();
-            true
-        }
+        // answers and events, whatever the mode
         Action::Resize(w, h) => {
             let changed = app.size != (w, h);
             app.size = (w, h);
@@ -279,14 +475,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return effects; // a newer load is on its way
             }
             match result {
-                Ok(rows) => {
-                    app.students_arrived(rows);
+                Ok(roster) => {
+                    effects = app.students_arrived(roster);
                     app.students_error = None;
-                    app.answered(None);
+                    effects.extend(app.answered(None));
                 }
                 Err(e) => {
                     app.students_error = Some(e.clone());
-                    app.answered(Some(e));
+                    effects = app.answered(Some(e));
                 }
             }
             true
@@ -299,14 +495,103 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Ok(counts) => {
                     app.counts = Some(counts);
                     app.counts_error = None;
-                    app.answered(None);
+                    effects = app.answered(None);
                 }
                 Err(e) => {
                     app.counts_error = Some(e.clone());
-                    app.answered(Some(e));
+                    effects = app.answered(Some(e));
                 }
             }
             true
+        }
+        Action::RetryDue { generation } => {
+            if generation != app.generation || app.loading() || !app.load_failed {
+                return effects;
+            }
+            effects = app.start_load();
+            true
+        }
+        Action::Searched { generation, result } => {
+            let changed = app.searched(generation, result);
+            effects = app.follow_selection();
+            changed
+        }
+        Action::HistoryLoaded { generation, result } => {
+            if generation != app.detail.generation {
+                return effects;
+            }
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            app.detail.history = Some(result);
+            true
+        }
+        Action::CodeLoaded { generation, result } => {
+            let code = match &mut app.overlay {
+                Overlay::Code(code) => code,
+                Overlay::Reason(prompt) => &mut prompt.code,
+                _ => return effects,
+            };
+            if generation != code.generation {
+                return effects;
+            }
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            code.card = Some(result.map(|card| *card));
+            true
+        }
+        Action::Reissued { generation, result } => {
+            // The reissue happened (or failed) even if its window was closed meanwhile.
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            if result.is_ok() {
+                effects.extend(app.start_load()); // the code column changed
+            }
+            let Overlay::Code(code) = &mut app.overlay else { return effects };
+            if generation != code.generation {
+                return effects;
+            }
+            code.busy = false;
+            match result {
+                Ok(serial) => {
+                    code.notice = Some(Ok(format!("{} {serial}", tr("已重新发放，新序号", "reissued; new serial"))));
+                    app.code_generation += 1;
+                    code.generation = app.code_generation;
+                    effects.insert(0, Effect::LoadCode { generation: code.generation, student_no: code.student_no.clone() });
+                }
+                Err(e) => code.notice = Some(Err(e)),
+            }
+            true
+        }
+        Action::Select(index) => {
+            let changed = index < app.view.len() && app.select(index);
+            effects = app.follow_selection();
+            changed
+        }
+        Action::Show(screen) => app.show(screen),
+        Action::Quit => {
+            app.quit = true;
+            true
+        }
+        Action::Help => {
+            app.help_open = !app.help_open;
+            app.help_scroll = 0;
+            true
+        }
+        other => {
+            let (changed, more) = match app.mode() {
+                Mode::Help => modes::help(app, other),
+                Mode::Palette => modes::palette(app, other),
+                Mode::Picker => modes::picker(app, other),
+                Mode::Reason => modes::reason(app, other),
+                Mode::Search => modes::search(app, other),
+                Mode::Code => modes::code(app, other),
+                Mode::Screen(_) => modes::screen(app, other),
+            };
+            effects = more;
+            changed
         }
     };
     app.dirty |= changed;

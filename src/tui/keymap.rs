@@ -11,6 +11,7 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Screen};
+
 use crate::i18n::tr;
 
 /// One key with its modifiers, normalised so that a config string and a key event for the
@@ -156,13 +157,35 @@ impl fmt::Display for Key {
     }
 }
 
-/// Where a binding applies. Overlays and screens each have one; `Global` applies everywhere
-/// after the more specific scope.
+/// Where a binding applies. Overlays and screens each have one; `Global` applies after the more
+/// specific scope where the console is not taking typed text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Global,
     Students,
     Help,
+    /// Typing a search on the Students screen.
+    Search,
+    /// The `:` command palette.
+    Palette,
+    /// Choosing a filter value (college, class, counselor, cohort).
+    Picker,
+    /// The code overlay.
+    Code,
+    /// Typing the reason for a reissue.
+    Reason,
+}
+
+/// What the console is doing, which decides the scopes in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Screen(Screen),
+    Help,
+    Search,
+    Palette,
+    Picker,
+    Code,
+    Reason,
 }
 
 impl Scope {
@@ -171,19 +194,37 @@ impl Scope {
             Scope::Global => tr("全局", "Everywhere"),
             Scope::Students => tr("学生名单", "Student list"),
             Scope::Help => tr("帮助窗口", "Help window"),
+            Scope::Search => tr("输入搜索时", "While typing a search"),
+            Scope::Palette => tr("命令面板", "Command palette"),
+            Scope::Picker => tr("选择筛选条件", "Choosing a filter"),
+            Scope::Code => tr("采集码窗口", "Code window"),
+            Scope::Reason => tr("填写重新发放原因", "Typing a reissue reason"),
         }
     }
 
+    /// Scopes where typed characters are text, so printable keys cannot be bound there.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Scope::Search | Scope::Palette | Scope::Picker | Scope::Reason)
+    }
+
     /// The scopes in force, most specific first.
-    pub fn active(screen: Screen, help_open: bool) -> Vec<Scope> {
-        if help_open {
-            return vec![Scope::Help, Scope::Global];
-        }
-        match screen {
-            Screen::Students => vec![Scope::Students, Scope::Global],
-            Screen::Sessions | Screen::Checkin | Screen::Photos | Screen::Reports => vec![Scope::Global],
+    pub fn active(mode: Mode) -> Vec<Scope> {
+        match mode {
+            Mode::Help => vec![Scope::Help, Scope::Global],
+            Mode::Code => vec![Scope::Code, Scope::Global],
+            Mode::Search => vec![Scope::Search],
+            Mode::Palette => vec![Scope::Palette],
+            Mode::Picker => vec![Scope::Picker],
+            Mode::Reason => vec![Scope::Reason],
+            Mode::Screen(Screen::Students) => vec![Scope::Students, Scope::Global],
+            Mode::Screen(_) => vec![Scope::Global],
         }
     }
+}
+
+/// Keys that type text where text is taken: printable characters without Ctrl or Alt.
+pub fn is_text_key(key: &Key) -> bool {
+    matches!(key.code, KeyCode::Char(_)) && !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
 /// One row of the table: these keys do this action, described for help.
@@ -241,6 +282,7 @@ impl Default for Keymap {
         let global = vec![
             b(vec![Key::plain('q'), Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
             b(vec![Key::plain('?')], Action::Help, tr("显示或关闭本帮助", "show or close this help")),
+            b(vec![Key::plain(':')], Action::Palette, tr("命令面板：按名称或说明查找并执行动作", "command palette: find and run an action by name or description")),
             b(vec![Key::code(K::Tab)], Action::NextScreen, tr("下一个屏幕", "next screen")),
             b(vec![Key::code(K::BackTab)], Action::PrevScreen, tr("上一个屏幕", "previous screen")),
             b(vec![Key::plain('1')], Action::ScreenStudents, tr("学生名单", "students")),
@@ -257,6 +299,21 @@ impl Default for Keymap {
             b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
             b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
             b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+            b(vec![Key::plain('/')], Action::Search, tr("搜索：学号、姓名、拼音或首字母、班级、学院", "search: student no., name, pinyin or initials, class, college")),
+            b(vec![Key::plain('c')], Action::ShowCode, tr("显示所选学生的采集码（二维码）", "show the selected student's collection code (QR)")),
+            b(vec![Key::code(K::Enter)], Action::ToggleDetail, tr("显示或隐藏所选学生的详细记录", "show or hide the selected student's history")),
+            b(vec![Key::plain('m')], Action::CycleMissing, tr("依次筛选：缺采集码、未排场次、未签到、缺照片、全部", "cycle filter: no code, no session, not checked in, no photo, all")),
+            b(vec![], Action::MissingCode, tr("只看缺采集码的学生", "only students without a code")),
+            b(vec![], Action::MissingSession, tr("只看未排场次的学生", "only students without a session")),
+            b(vec![], Action::MissingCheckin, tr("只看未签到的学生", "only students not checked in")),
+            b(vec![], Action::MissingPhoto, tr("只看缺合格照片的学生", "only students without a valid photo")),
+            b(vec![Key::plain('C')], Action::FilterCollege, tr("按学院筛选", "filter by college")),
+            b(vec![Key::plain('L')], Action::FilterClass, tr("按班级筛选", "filter by class")),
+            b(vec![Key::plain('T')], Action::FilterCounselor, tr("按辅导员筛选", "filter by counselor")),
+            b(vec![Key::plain('Y')], Action::FilterCohort, tr("选择届别（毕业年份）", "choose the cohort (graduation year)")),
+            b(vec![Key::plain('x')], Action::ClearFilters, tr("清除所有筛选和搜索", "clear every filter and the search")),
+            b(vec![Key::plain('s')], Action::SortNext, tr("换排序：学号、姓名拼音、学院、班级、缺项多少", "next sort order: student no., name, college, class, items missing")),
+            b(vec![Key::plain('S')], Action::SortReverse, tr("倒序排列", "reverse the order")),
         ];
         let help = vec![
             b(vec![Key::code(K::Esc)], Action::Close, tr("关闭帮助", "close help")),
@@ -267,7 +324,55 @@ impl Default for Keymap {
             b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("回到开头", "top")),
             b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("跳到末尾", "bottom")),
         ];
-        Keymap { scopes: vec![(Scope::Help, help), (Scope::Students, students), (Scope::Global, global)] }
+        let code = vec![
+            b(vec![Key::code(K::Esc)], Action::Close, tr("关闭采集码窗口", "close the code window")),
+            b(vec![Key::plain('R')], Action::ReissueCode, tr("重新发放采集码（先填写原因）", "reissue the code (asks for the reason)")),
+        ];
+        // Text-taking scopes: printable keys are text there, so only other keys are bound.
+        let search = vec![
+            b(vec![Key::code(K::Enter)], Action::Accept, tr("结束输入，保留搜索结果", "stop typing, keep the results")),
+            b(vec![Key::code(K::Esc)], Action::Close, tr("取消搜索", "cancel the search")),
+            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
+            b(vec![Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
+            b(vec![Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
+            b(vec![Key::code(K::PageUp)], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown)], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+        ];
+        let chooser = |accept: &'static str, close: &'static str| {
+            vec![
+                b(vec![Key::code(K::Enter)], Action::Accept, accept),
+                b(vec![Key::code(K::Esc)], Action::Close, close),
+                b(vec![Key::code(K::Up), Key::ctrl('p')], Action::MoveUp, tr("上一项", "previous item")),
+                b(vec![Key::code(K::Down), Key::ctrl('n')], Action::MoveDown, tr("下一项", "next item")),
+                b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+                b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
+                b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+            ]
+        };
+        let palette = chooser(tr("执行所选动作", "run the chosen action"), tr("关闭命令面板", "close the palette"));
+        let picker = chooser(tr("按所选条件筛选", "filter by the chosen value"), tr("不改筛选，关闭", "close without changing the filter"));
+        let reason = vec![
+            b(vec![Key::code(K::Enter)], Action::Accept, tr("确认重新发放", "confirm the reissue")),
+            b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不重新发放", "cancel, reissue nothing")),
+            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
+            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+        ];
+        Keymap {
+            // `first_key` looks in this order: the keys people see on the main screens first
+            scopes: vec![
+                (Scope::Global, global),
+                (Scope::Students, students),
+                (Scope::Help, help),
+                (Scope::Code, code),
+                (Scope::Search, search),
+                (Scope::Palette, palette),
+                (Scope::Picker, picker),
+                (Scope::Reason, reason),
+            ],
+        }
     }
 }
 
@@ -284,9 +389,11 @@ impl Keymap {
                 key: keys_text.clone(),
                 reason,
             })?;
-            for (_, bindings) in &mut map.scopes {
+            for (scope, bindings) in &mut map.scopes {
+                // where typing is text, printable keys stay text
+                let usable: Vec<Key> = keys.iter().copied().filter(|k| !(scope.takes_text() && is_text_key(k))).collect();
                 for binding in bindings.iter_mut().filter(|b| b.action == action) {
-                    binding.keys = keys.clone();
+                    binding.keys = usable.clone();
                 }
             }
         }
@@ -296,7 +403,15 @@ impl Keymap {
 
     /// A key must mean one thing wherever it can be pressed.
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        let together: [&[Scope]; 2] = [&[Scope::Students, Scope::Global], &[Scope::Help, Scope::Global]];
+        let together: [&[Scope]; 7] = [
+            &[Scope::Students, Scope::Global],
+            &[Scope::Help, Scope::Global],
+            &[Scope::Code, Scope::Global],
+            &[Scope::Search],
+            &[Scope::Palette],
+            &[Scope::Picker],
+            &[Scope::Reason],
+        ];
         for scopes in together {
             let mut seen: Vec<(Key, &Action)> = Vec::new();
             for binding in scopes.iter().flat_map(|s| self.bindings(*s)) {
@@ -326,7 +441,12 @@ impl Keymap {
 
     /// The first key bound to `action` anywhere, written for hints ("? 帮助").
     pub fn first_key(&self, action: &Action) -> Option<Key> {
-        self.scopes.iter().flat_map(|(_, b)| b).find(|b| &b.action == action).and_then(|b| b.keys.first().copied())
+        self.scopes.iter().flat_map(|(_, b)| b).filter(|b| &b.action == action).find_map(|b| b.keys.first().copied())
+    }
+
+    /// The first key bound to `action` in `scope`, for hints inside an overlay.
+    pub fn key_in(&self, scope: Scope, action: &Action) -> Option<Key> {
+        self.bindings(scope).iter().filter(|b| &b.action == action).find_map(|b| b.keys.first().copied())
     }
 }
 
@@ -355,158 +475,5 @@ fn parse_key_list(text: &str) -> Result<Vec<Key>, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(a, k)| (a.to_string(), k.to_string())).collect()
-    }
-
-    #[test]
-    fn parses_keys_as_written_in_config() {
-        let cases = [
-            ("q", Key::plain('q')),
-            ("G", Key::plain('G')),
-            ("shift-g", Key::plain('G')),
-            ("?", Key::plain('?')),
-            ("-", Key::plain('-')),
-            ("ctrl-q", Key::ctrl('q')),
-            ("Ctrl+Q", Key::ctrl('q')),
-            ("C-q", Key::ctrl('q')),
-            ("alt-x", Key::new(KeyCode::Char('x'), KeyModifiers::ALT)),
-            ("f1", Key::code(KeyCode::F(1))),
-            ("F12", Key::code(KeyCode::F(12))),
-            ("pgdn", Key::code(KeyCode::PageDown)),
-            ("page_up", Key::code(KeyCode::PageUp)),
-            ("shift-tab", Key::code(KeyCode::BackTab)),
-            ("backtab", Key::code(KeyCode::BackTab)),
-            ("space", Key::plain(' ')),
-            (" esc ", Key::code(KeyCode::Esc)),
-            ("ctrl-up", Key::new(KeyCode::Up, KeyModifiers::CONTROL)),
-        ];
-        for (text, want) in cases {
-            assert_eq!(Key::parse(text), Ok(want), "{text:?}");
-        }
-        for bad in ["", "ctrl-", "hyper-q", "f0", "f25", "pgdwn", "qq"] {
-            assert!(Key::parse(bad).is_err(), "{bad:?} should not parse");
-        }
-    }
-
-    #[test]
-    fn key_events_match_config_keys() {
-        // what crossterm reports for the keys a user types
-        let cases = [
-            (KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT), "G"),
-            (KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT), "?"),
-            (KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL), "ctrl-q"),
-            (KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::CONTROL | KeyModifiers::SHIFT), "ctrl-q"),
-            (KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT), "shift-tab"),
-            (KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE), "f1"),
-        ];
-        for (ev, text) in cases {
-            assert_eq!(Key::from_event(&ev), Key::parse(text).unwrap(), "{ev:?} vs {text}");
-        }
-    }
-
-    #[test]
-    fn labels() {
-        let cases = [
-            ("ctrl-q", "Ctrl-q"),
-            ("pgup", "PgUp"),
-            ("shift-tab", "Shift-Tab"),
-            ("f1", "F1"),
-            ("space", "Space"),
-            ("down", "Down"),
-            ("G", "G"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(Key::parse(text).unwrap().label(), want);
-        }
-    }
-
-    #[test]
-    fn every_bindable_action_has_a_default_key() {
-        let map = Keymap::default();
-        for action in Action::BINDABLE {
-            assert!(map.first_key(&action).is_some(), "{:?} has no key", action.name());
-        }
-    }
-
-    #[test]
-    fn defaults_follow_the_spec() {
-        let map = Keymap::default();
-        let students = Scope::active(Screen::Students, false);
-        let cases = [
-            (Key::plain('q'), Some(Action::Quit)),
-            (Key::plain('?'), Some(Action::Help)),
-            (Key::plain('j'), Some(Action::MoveDown)),
-            (Key::code(KeyCode::Down), Some(Action::MoveDown)),
-            (Key::plain('k'), Some(Action::MoveUp)),
-            (Key::code(KeyCode::PageDown), Some(Action::PageDown)),
-            (Key::plain('g'), Some(Action::First)),
-            (Key::plain('G'), Some(Action::Last)),
-            (Key::code(KeyCode::End), Some(Action::Last)),
-            (Key::code(KeyCode::Tab), Some(Action::NextScreen)),
-            (Key::plain('3'), Some(Action::ScreenCheckin)),
-            (Key::plain('r'), Some(Action::Reload)),
-            (Key::plain('x'), None),
-            (Key::code(KeyCode::Esc), None),
-        ];
-        for (key, want) in cases {
-            assert_eq!(map.lookup(&students, key), want, "{key}");
-        }
-        // list keys do nothing on a screen without a list; Esc closes help only inside help
-        assert_eq!(map.lookup(&Scope::active(Screen::Sessions, false), Key::plain('j')), None);
-        assert_eq!(map.lookup(&Scope::active(Screen::Sessions, true), Key::code(KeyCode::Esc)), Some(Action::Close));
-    }
-
-    #[test]
-    fn overrides_replace_the_keys_of_an_action() {
-        let map = Keymap::with_overrides(&overrides(&[("quit", "ctrl-q"), ("help", "f1"), ("move_down", "n, down")]))
-            .unwrap();
-        let scopes = Scope::active(Screen::Students, false);
-        let cases = [
-            (Key::ctrl('q'), Some(Action::Quit)),
-            (Key::plain('q'), None),
-            (Key::ctrl('c'), None),
-            (Key::code(KeyCode::F(1)), Some(Action::Help)),
-            (Key::plain('?'), None),
-            (Key::plain('n'), Some(Action::MoveDown)),
-            (Key::plain('j'), None),
-            (Key::code(KeyCode::Down), Some(Action::MoveDown)),
-        ];
-        for (key, want) in cases {
-            assert_eq!(map.lookup(&scopes, key), want, "{key}");
-        }
-        // the help window's scrolling moved along with the list's
-        assert_eq!(map.lookup(&Scope::active(Screen::Students, true), Key::plain('n')), Some(Action::MoveDown));
-    }
-
-    #[test]
-    fn bad_overrides_name_what_is_wrong() {
-        // (overrides, words the error must contain)
-        type Case = (&'static [(&'static str, &'static str)], &'static [&'static str]);
-        let cases: [Case; 5] = [
-            (&[("qiut", "x")], &["qiut", "quit", "move_down"]),
-            (&[("students_loaded", "x")], &["students_loaded"]),
-            (&[("quit", "ctrl-qq")], &["quit", "ctrl-qq"]),
-            (&[("help", "")], &["help"]),
-            (&[("quit", "j")], &["j", "quit", "move_down"]),
-        ];
-        for (pairs, needles) in cases {
-            let err = Keymap::with_overrides(&overrides(pairs)).unwrap_err().to_string();
-            for needle in needles {
-                assert!(err.contains(needle), "{pairs:?}: {err:?} should mention {needle}");
-            }
-        }
-    }
-
-    #[test]
-    fn moving_a_key_away_first_is_not_a_conflict() {
-        // q becomes help and quit moves to ctrl-q in the same config: fine
-        let map = Keymap::with_overrides(&overrides(&[("help", "q"), ("quit", "ctrl-q")])).unwrap();
-        let scopes = Scope::active(Screen::Students, false);
-        assert_eq!(map.lookup(&scopes, Key::plain('q')), Some(Action::Help));
-        assert_eq!(map.lookup(&scopes, Key::ctrl('q')), Some(Action::Quit));
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

@@ -9,29 +9,35 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+mod modes;
+pub mod overlay;
+pub mod roster;
+pub mod tasks;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
 
 #[cfg(test)]
-mod render_tests;
+pub(crate) mod render_tests;
+#[cfg(test)]
+mod view_render_tests;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::AbortHandle;
 
 use crate::config::{Config, Paths};
 use crate::i18n::tr;
-use crate::store::{Store, StudentFilter};
-use action::{Action, Effect};
+use crate::store::Store;
+use action::Action;
 use app::{App, update};
-use keymap::{Key, Keymap, Scope};
+use keymap::{Key, Keymap, Mode, Scope};
 use terminal::TerminalGuard;
 
 /// The school whose graduates are collected, as headers and codes show it.
@@ -49,7 +55,11 @@ pub struct TuiContext {
     pub config: Config,
     /// `--theme NAME|PATH`; overrides `theme` in the config.
     pub theme: Option<String>,
+    /// `--mouse`; otherwise `mouse` in the config (off by default).
+    pub mouse: bool,
     pub paths: Paths,
+    /// The keyring that seals reissued codes (`<data dir>/caiji.keys` unless told otherwise).
+    pub key_file: PathBuf,
 }
 
 /// Shortest time between two frames (about 60 per second).
@@ -77,15 +87,18 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         &ctx.paths.themes_dir(),
         theme::no_color_requested(),
     )?;
-    let mouse = ctx.config.mouse.unwrap_or(false);
+    let mouse = ctx.mouse || ctx.config.mouse.unwrap_or(false);
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.size().context(tr("无法读取终端大小", "cannot read the terminal size"))?;
-    let mut app = App::new(ctx.school, ctx.operator, ctx.store.display_url().to_string(), keymap, theme, size);
+    let mut app =
+        App::new(ctx.school.clone(), ctx.operator.clone(), ctx.store.display_url().to_string(), keymap, theme, size);
+    app.plain_qr = theme::no_color_requested();
+    let env = tasks::Env { store: ctx.store.clone(), school: ctx.school, operator: ctx.operator, key_file: ctx.key_file };
 
     let (tx, rx) = unbounded_channel();
     let input = InputThread::start(tx.clone());
-    let result = event_loop(&mut app, &mut guard, rx, &tx, &ctx.store).await;
+    let result = event_loop(&mut app, &mut guard, rx, &tx, &env).await;
     input.stop();
     drop(guard);
     result
@@ -96,18 +109,19 @@ async fn event_loop(
     guard: &mut TerminalGuard,
     mut rx: UnboundedReceiver<Message>,
     tx: &UnboundedSender<Message>,
-    store: &Arc<dyn Store>,
+    env: &tasks::Env,
 ) -> anyhow::Result<()> {
-    let mut running: Vec<AbortHandle> = Vec::new();
+    let mut running = tasks::Running::default();
+    // The first frame is drawn before the roster arrives: the header, tabs and "reading…".
     let effects = update(app, Action::Reload);
-    start(effects, store, tx, &mut running);
+    tasks::start(effects, env, &mut running, tx, Message::Action);
     let mut last_draw: Option<Instant> = None;
     loop {
         if app.dirty {
             if let Some(wait) = last_draw.and_then(|t| FRAME.checked_sub(t.elapsed())) {
                 // Too soon for another frame: let more events pile up and draw them all at once.
                 tokio::time::sleep(wait).await;
-                drain(app, &mut rx, tx, store, &mut running)?;
+                drain(app, &mut rx, tx, env, &mut running)?;
             }
             if app.quit {
                 break;
@@ -117,15 +131,13 @@ async fn event_loop(
             last_draw = Some(Instant::now());
         }
         let Some(message) = rx.recv().await else { break };
-        handle(app, message, tx, store, &mut running)?;
-        drain(app, &mut rx, tx, store, &mut running)?;
+        handle(app, message, tx, env, &mut running)?;
+        drain(app, &mut rx, tx, env, &mut running)?;
         if app.quit {
             break;
         }
     }
-    for task in running {
-        task.abort();
-    }
+    running.abort_all();
     Ok(())
 }
 
@@ -134,11 +146,11 @@ fn drain(
     app: &mut App,
     rx: &mut UnboundedReceiver<Message>,
     tx: &UnboundedSender<Message>,
-    store: &Arc<dyn Store>,
-    running: &mut Vec<AbortHandle>,
+    env: &tasks::Env,
+    running: &mut tasks::Running,
 ) -> anyhow::Result<()> {
     while let Ok(message) = rx.try_recv() {
-        handle(app, message, tx, store, running)?;
+        handle(app, message, tx, env, running)?;
         if app.quit {
             break;
         }
@@ -150,8 +162,8 @@ fn handle(
     app: &mut App,
     message: Message,
     tx: &UnboundedSender<Message>,
-    store: &Arc<dyn Store>,
-    running: &mut Vec<AbortHandle>,
+    env: &tasks::Env,
+    running: &mut tasks::Running,
 ) -> anyhow::Result<()> {
     let action = match message {
         Message::Input(event) => action_for(app, &event),
@@ -160,23 +172,30 @@ fn handle(
     };
     if let Some(action) = action {
         let effects = update(app, action);
-        start(effects, store, tx, running);
+        tasks::start(effects, env, running, tx, Message::Action);
     }
     Ok(())
 }
 
-/// What a terminal event means on the current screen, if anything.
+/// What a terminal event means in the console's current mode, if anything.
 fn action_for(app: &App, event: &Event) -> Option<Action> {
+    let mode = app.mode();
+    let scopes = Scope::active(mode);
+    let takes_text = scopes.first().is_some_and(|s| s.takes_text());
     match event {
         // Only presses: with keyboard enhancement some terminals also report repeats and releases.
         Event::Key(key) if key.kind == KeyEventKind::Press => {
-            app.keymap.lookup(&Scope::active(app.screen, app.help_open), Key::from_event(key))
+            let key = Key::from_event(key);
+            app.keymap.lookup(&scopes, key).or_else(|| match key.code {
+                KeyCode::Char(c) if takes_text && keymap::is_text_key(&key) => Some(Action::Input(c)),
+                _ => None,
+            })
         }
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown => Some(Action::MoveDown),
-            MouseEventKind::ScrollUp => Some(Action::MoveUp),
-            MouseEventKind::Down(MouseButton::Left) if !app.help_open => {
+            MouseEventKind::ScrollDown if !takes_text || mode == Mode::Search => Some(Action::MoveDown),
+            MouseEventKind::ScrollUp if !takes_text || mode == Mode::Search => Some(Action::MoveUp),
+            MouseEventKind::Down(MouseButton::Left) if matches!(mode, Mode::Screen(_) | Mode::Search) => {
                 if ui::tabs_row(app) == Some(m.row) {
                     ui::tab_at(app, m.column).map(Action::Show)
                 } else {
@@ -185,64 +204,11 @@ fn action_for(app: &App, event: &Event) -> Option<Action> {
             }
             _ => None,
         },
-        // A paste is text, never a stream of commands (pasted "q" must not quit).
+        // A paste is text where text is typed, and never a stream of commands elsewhere
+        // (a pasted "q" must not quit).
+        Event::Paste(text) if takes_text => Some(Action::Paste(text.clone())),
         Event::Paste(_) | Event::Key(_) | Event::FocusGained | Event::FocusLost => None,
     }
-}
-
-/// Starts the work `update` asked for. A new load replaces any load still running.
-fn start(effects: Vec<Effect>, store: &Arc<dyn Store>, tx: &UnboundedSender<Message>, running: &mut Vec<AbortHandle>) {
-    for effect in effects {
-        match effect {
-            Effect::Load { generation, cohort } => {
-                for task in running.drain(..) {
-                    task.abort();
-                }
-                let filter = StudentFilter { cohort: Some(cohort), ..StudentFilter::default() };
-                let s = store.clone();
-                running.extend(spawn_query(
-                    async move { s.list_students(&filter).await },
-                    move |result| Action::StudentsLoaded { generation, result },
-                    tx.clone(),
-                ));
-                let s = store.clone();
-                running.extend(spawn_query(
-                    async move { s.counts().await },
-                    move |result| Action::CountsLoaded { generation, result },
-                    tx.clone(),
-                ));
-            }
-        }
-    }
-}
-
-/// Runs one database query on a task and sends its answer back as an action. A panic in the
-/// query becomes an error message instead of a silent hang.
-fn spawn_query<T, F>(
-    query: F,
-    answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
-    tx: UnboundedSender<Message>,
-) -> [AbortHandle; 2]
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = crate::store::Result<T>> + Send + 'static,
-{
-    let inner = tokio::spawn(query);
-    let inner_abort = inner.abort_handle();
-    let outer = tokio::spawn(async move {
-        let result = match inner.await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(crate::config::one_line(&e.to_string())),
-            Err(e) if e.is_panic() => Err(tr(
-                "内部错误：读取数据库的任务崩溃了，详见日志",
-                "internal error: the database task crashed; see the log",
-            )
-            .to_string()),
-            Err(_) => return, // aborted: a newer load replaced it
-        };
-        let _ = tx.send(Message::Action(answer(result)));
-    });
-    [inner_abort, outer.abort_handle()]
 }
 
 /// Reads terminal events on its own thread (crossterm's reads block) and forwards them.
@@ -303,6 +269,7 @@ mod tests {
             (key(KeyCode::Char('j'), KeyEventKind::Repeat), None),
             (key(KeyCode::Char('j'), KeyEventKind::Press), Some(Action::MoveDown)),
             (Event::Paste("q".into()), None),
+            (key(KeyCode::Char('/'), KeyEventKind::Press), Some(Action::Search)),
             (Event::Resize(100, 30), Some(Action::Resize(100, 30))),
             (Event::FocusLost, None),
         ];

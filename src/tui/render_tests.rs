@@ -13,6 +13,7 @@ use unicode_width::UnicodeWidthStr;
 use super::SchoolInfo;
 use super::action::{Action, Screen};
 use super::app::{App, update};
+use super::roster::Roster;
 use super::keymap::{Keymap, Scope};
 use super::theme::Theme;
 use super::ui;
@@ -158,11 +159,11 @@ pub fn fixture_app(size: (u16, u16)) -> App {
 pub fn load(app: &mut App, students: Result<Vec<StudentRow>, String>, counts: Result<Counts, String>) {
     update(app, Action::Reload);
     let generation = app.generation;
-    update(app, Action::StudentsLoaded { generation, result: students });
+    update(app, Action::StudentsLoaded { generation, result: students.map(Roster::new) });
     update(app, Action::CountsLoaded { generation, result: counts });
 }
 
-fn draw(app: &App) -> Buffer {
+pub fn draw(app: &App) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     terminal.draw(|f| ui::render(app, f)).unwrap();
     terminal.backend().buffer().clone()
@@ -197,8 +198,13 @@ fn buffer_region(buffer: &Buffer, area: ratatui::layout::Rect) -> Buffer {
     out
 }
 
-fn screen(app: &App) -> String {
+pub fn screen(app: &App) -> String {
     text(&draw(app))
+}
+
+/// The app drawn at its size, as text (for tests elsewhere that only need it not to panic).
+pub fn draw_text(app: &App) -> String {
+    screen(app)
 }
 
 #[test]
@@ -304,7 +310,7 @@ fn help_lists_exactly_the_bindings() {
             let mut listed = 0;
             for scope in ui::help::scopes(&app) {
                 for binding in app.keymap.bindings(scope) {
-                    let keys = binding.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ");
+                    let keys = ui::help::keys_text(binding);
                     let line = shown
                         .lines()
                         .find(|l| l.contains(&keys) && l.contains(binding.description))

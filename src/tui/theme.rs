@@ -43,10 +43,11 @@ pub enum Role {
     StatusBarBg,
     Error,
     Key,
+    SearchMatch,
 }
 
 impl Role {
-    pub const ALL: [Role; 19] = [
+    pub const ALL: [Role; 20] = [
         Role::Text,
         Role::Muted,
         Role::Border,
@@ -66,6 +67,7 @@ impl Role {
         Role::StatusBarBg,
         Role::Error,
         Role::Key,
+        Role::SearchMatch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Role {
             Role::StatusBarBg => "status_bar_bg",
             Role::Error => "error",
             Role::Key => "key",
+            Role::SearchMatch => "search_match",
         }
     }
 

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use ratatui::style::Style;
 use ratatui::text::Span;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -87,6 +88,51 @@ pub fn fit(text: &str, cols: usize) -> String {
     let w = width(&out);
     out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
     out
+}
+
+/// How many characters of `text` (already cleaned) `truncate(text, max)` keeps before its `…`,
+/// or all of them when it fits.
+fn kept_chars(text: &str, max: usize) -> usize {
+    if width(text) <= max {
+        return text.chars().count();
+    }
+    let budget = max.saturating_sub(1);
+    let mut used = 0;
+    let mut kept = 0;
+    for c in text.chars() {
+        let w = char_width(c);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        kept += 1;
+    }
+    kept
+}
+
+/// `fit(text, cols)` as styled pieces: the characters at `hits` (indices into the cleaned text)
+/// in `hit` style, the rest in `style`. The pieces together are exactly `cols` columns wide.
+pub fn fit_highlighted(text: &str, cols: usize, hits: &[usize], style: Style, hit: Style) -> Vec<Span<'static>> {
+    let fitted = fit(text, cols);
+    if hits.is_empty() {
+        return vec![Span::styled(fitted, style)];
+    }
+    let kept = kept_chars(&clean(text), cols);
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_hit = false;
+    for (i, c) in fitted.chars().enumerate() {
+        let is_hit = i < kept && hits.binary_search(&i).is_ok();
+        if is_hit != run_hit && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), if run_hit { style.patch(hit) } else { style }));
+        }
+        run_hit = is_hit;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_hit { style.patch(hit) } else { style }));
+    }
+    spans
 }
 
 /// `text` cleaned and padded on the left to `cols` columns (numbers in counts).
@@ -311,6 +357,28 @@ mod tests {
             for line in &got {
                 assert!(width(line) <= max, "{line:?} wider than {max}");
             }
+        }
+    }
+
+    #[test]
+    fn highlights_survive_truncation_and_keep_the_width() {
+        use ratatui::style::Color;
+        let (plain, hit) = (Style::new(), Style::new().fg(Color::Yellow));
+        let shown = |spans: &[Span]| {
+            spans.iter().map(|s| if s.style == hit { format!("[{}]", s.content) } else { s.content.to_string() }).collect::<String>()
+        };
+        let cases: [(&str, usize, &[usize], &str); 6] = [
+            ("张三丰", 8, &[0, 2], "[张]三[丰]  "),
+            ("张三丰", 5, &[0, 2], "[张]三…"),
+            ("John Smith", 10, &[5, 6, 7], "John [Smi]th"),
+            ("\u{1b}[31m红", 8, &[4], "[31m[红]  "),
+            ("阿卜杜热合曼·买买提明", 9, &[0, 8], "[阿]卜杜热…"),
+            ("abc", 3, &[], "abc"),
+        ];
+        for (text, cols, hits, want) in cases {
+            let spans = fit_highlighted(text, cols, hits, plain, hit);
+            assert_eq!(shown(&spans), want, "{text:?} at {cols}");
+            assert_eq!(spans.iter().map(|s| width(&s.content)).sum::<usize>(), cols, "{text:?}");
         }
     }
 

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::action::Action;
 use super::super::app::App;
-use super::super::keymap::Scope;
+use super::super::keymap::{Binding, Scope};
 use super::super::theme::Role;
 use super::super::widgets;
 use crate::i18n::tr;
@@ -16,18 +16,43 @@ use crate::i18n::tr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
     Section(&'static str),
-    Entry { keys: String, description: &'static str },
+    Entry { keys: String, description: String },
+    /// The rest of a description too long for one line.
+    More(String),
     Blank,
 }
 
 /// Help lists the current screen's keys, then the global ones, then the help window's own.
 pub fn scopes(app: &App) -> Vec<Scope> {
-    let mut scopes = Scope::active(app.screen, false);
+    let mut scopes = Scope::active(app.base_mode());
     scopes.push(Scope::Help);
     scopes
 }
 
+/// The keys of a binding as help writes them; an action without a key is run from the palette.
+pub fn keys_text(binding: &Binding) -> String {
+    if binding.keys.is_empty() {
+        return format!(":{}", binding.action.name().unwrap_or_default());
+    }
+    binding.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ")
+}
+
+/// Width of the keys column in a help window `inner` columns wide.
+fn key_width(app: &App, inner: usize) -> usize {
+    scopes(app)
+        .into_iter()
+        .flat_map(|s| app.keymap.bindings(s))
+        .map(|b| widgets::width(&keys_text(b)))
+        .max()
+        .unwrap_or(0)
+        .min(inner / 2)
+}
+
+/// The help text for the app's terminal: descriptions wrap under themselves when the window is
+/// narrow, so nothing is cut off.
 pub fn lines(app: &App) -> Vec<HelpLine> {
+    let inner = popup_width(app.size).saturating_sub(2) as usize;
+    let room = inner.saturating_sub(key_width(app, inner) + 4).max(8);
     let mut out = Vec::new();
     for scope in scopes(app) {
         let bindings = app.keymap.bindings(scope);
@@ -39,16 +64,22 @@ pub fn lines(app: &App) -> Vec<HelpLine> {
         }
         out.push(HelpLine::Section(scope.title()));
         for b in bindings {
-            let keys = b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ");
-            out.push(HelpLine::Entry { keys, description: b.description });
+            let keys = keys_text(b);
+            let mut parts = widgets::wrap(b.description, room).into_iter();
+            out.push(HelpLine::Entry { keys, description: parts.next().unwrap_or_default() });
+            out.extend(parts.map(HelpLine::More));
         }
     }
     out
 }
 
+fn popup_width(size: (u16, u16)) -> u16 {
+    size.0.saturating_sub(4).min(96)
+}
+
 /// The overlay's rectangle in a terminal of `size`, for `count` lines of help.
 fn popup(size: (u16, u16), count: usize) -> Rect {
-    let width = size.0.saturating_sub(4).min(64);
+    let width = popup_width(size);
     let height = size.1.saturating_sub(2).min(count as u16 + 2);
     Rect::new((size.0 - width) / 2, (size.1 - height) / 2, width, height)
 }
@@ -75,15 +106,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = app.help_scroll.min(all.len().saturating_sub(visible));
     let inner_width = rect.width.saturating_sub(2) as usize;
-    let key_width = all
-        .iter()
-        .filter_map(|l| match l {
-            HelpLine::Entry { keys, .. } => Some(widgets::width(keys)),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
-        .min(inner_width / 2);
+    let key_width = key_width(app, inner_width);
 
     let text: Vec<Line> = all
         .iter()
@@ -99,8 +122,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     Span::raw("  "),
                     Span::styled(widgets::fit(keys, key_width), theme.style(Role::Key)),
                     Span::raw("  "),
-                    Span::styled(*description, theme.style(Role::Text)),
+                    Span::styled(description.clone(), theme.style(Role::Text)),
                 ],
+                inner_width,
+            )),
+            HelpLine::More(text) => Line::from(widgets::clip_spans(
+                vec![Span::raw(" ".repeat(key_width + 4)), Span::styled(text.clone(), theme.style(Role::Text))],
                 inner_width,
             )),
         })

@@ -3,9 +3,12 @@
 //! The layout functions here are also what `update` uses to know how many rows a page holds, so
 //! paging and drawing agree on the screen's geometry.
 
+mod code;
+mod detail;
 pub mod help;
+mod palette;
 mod placeholder;
-mod students;
+pub mod students;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,6 +18,7 @@ use ratatui::widgets::Paragraph;
 
 use super::action::{Action, Screen};
 use super::app::App;
+use super::overlay::Overlay;
 use super::theme::Role;
 use super::widgets;
 use crate::i18n::tr;
@@ -51,26 +55,27 @@ fn too_small(size: (u16, u16)) -> bool {
     size.0 < MIN_WIDTH || size.1 < MIN_HEIGHT
 }
 
-/// Student rows that fit in a terminal of `size` (the body less its borders and column header).
-pub fn list_rows(size: (u16, u16)) -> usize {
-    if too_small(size) {
+/// Student rows that fit on the Students screen now.
+pub fn list_rows(app: &App) -> usize {
+    if too_small(app.size) {
         return 0;
     }
-    let body = areas(Rect::new(0, 0, size.0, size.1)).body;
-    body.height.saturating_sub(3) as usize
+    let body = areas(Rect::new(0, 0, app.size.0, app.size.1)).body;
+    students::layout(app, body).rows
 }
 
-/// The student shown at terminal row `y`, if that row shows one (for mouse clicks).
+/// The student shown at terminal row `y`, if that row shows one (for mouse clicks): an index
+/// into the rows shown.
 pub fn student_at(app: &App, y: u16) -> Option<usize> {
     if too_small(app.size) || app.screen != Screen::Students || app.help_open {
         return None;
     }
     let body = areas(Rect::new(0, 0, app.size.0, app.size.1)).body;
-    let first = body.y + 2; // border and column header
-    let rows = list_rows(app.size);
+    let layout = students::layout(app, body);
+    let first = layout.first_row_y;
     let row = y.checked_sub(first)? as usize;
-    let offset = students::window_start(app.selected, app.offset, rows, app.students.len());
-    (row < rows).then_some(offset + row).filter(|i| *i < app.students.len())
+    let offset = students::window_start(app.selected, app.offset, layout.rows, app.view.len());
+    (row < layout.rows).then_some(offset + row).filter(|i| *i < app.view.len())
 }
 
 /// The tab under column `x` of the tab line, if any (for mouse clicks).
@@ -106,8 +111,28 @@ pub fn render(app: &App, frame: &mut Frame) {
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
+    render_overlay(app, &app.overlay, frame, area);
     if app.help_open {
         help::render(app, frame, area);
+    }
+}
+
+/// An overlay, over whatever it was opened on.
+fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
+    match overlay {
+        Overlay::None => {}
+        Overlay::Palette(p) => {
+            if let Some(under) = &p.under {
+                render_overlay(app, under, frame, area);
+            }
+            palette::render_palette(app, p, frame, area);
+        }
+        Overlay::Picker(p) => palette::render_picker(app, p, frame, area),
+        Overlay::Code(c) => code::render(app, c, frame, area),
+        Overlay::Reason(r) => {
+            code::render(app, &r.code, frame, area);
+            palette::render_reason(app, r, frame, area);
+        }
     }
 }
 
@@ -240,19 +265,39 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     }
     let hint_width: usize = hint.iter().map(|s| widgets::width(&s.content)).sum();
     let operator = format!(" {} {} │ ", tr("操作员", "operator"), widgets::truncate(&app.operator, 16));
+    // how many students are shown, of how many loaded
+    let count = if app.students_loaded {
+        format!(" │ {}/{}{}", app.view.len(), app.roster.len(), tr(" 名", ""))
+    } else {
+        String::new()
+    };
     // one column keeps the hint apart from the text before it (see `bar`)
-    let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator));
+    let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
     match &app.last_error {
-        None => left.push(Span::raw(widgets::truncate_start(&app.database_url, room))),
+        None => {
+            left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
+            left.push(Span::raw(count));
+        }
         Some(error) => {
-            // The error matters more than the URL: the URL gets at most a third of the room.
-            let url_room = widgets::width(&app.database_url).min((room / 3).max(12)).min(room);
+            // The error matters more than the URL: the URL gets at most a third of the room,
+            // and none at all when the terminal is narrow.
+            let room = room + widgets::width(&count);
+            let url_room = if room < 60 { 0 } else { widgets::width(&app.database_url).min(room / 3).min(room) };
             let url = widgets::truncate_start(&app.database_url, url_room);
-            let error_room = room.saturating_sub(widgets::width(&url) + 3);
-            left.push(Span::raw(url));
-            left.push(Span::raw(" │ "));
+            let retry = match app.retry.waiting {
+                Some(after) => format!(" · {}{}", after.as_secs(), tr(" 秒后重试", "s to retry")),
+                None if app.loading() => format!(" · {}", tr("重试中…", "retrying…")),
+                None => String::new(),
+            };
+            let url_part = if url.is_empty() { 0 } else { widgets::width(&url) + 3 };
+            let error_room = room.saturating_sub(url_part + widgets::width(&retry));
+            if !url.is_empty() {
+                left.push(Span::raw(url));
+                left.push(Span::raw(" │ "));
+            }
             left.push(Span::styled(widgets::truncate(error, error_room), app.theme.style(Role::Error)));
+            left.push(Span::styled(retry, app.theme.style(Role::Error)));
         }
     }
     frame.render_widget(bar(left, hint, width, style), area);

@@ -4,15 +4,18 @@
 //! height, so a 100,000-student roster costs the same to draw as a 20-student one.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState};
 
-use super::super::app::{App, ContentWidths};
+use super::super::app::App;
+use super::super::overlay::cohort_label;
+use super::super::roster::{ContentWidths, Sort, field_label, missing_label};
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
 use crate::domain::mask_id;
+use crate::domain::search::{Field, Highlight};
 use crate::i18n::tr;
 use crate::store::{CodeStatus, PhotoStatus, StudentRow};
 
@@ -128,7 +131,7 @@ fn checkin_word(checked_in: bool) -> (&'static str, Role) {
     if checked_in { (tr("已签到", "yes"), Role::StatusOk) } else { (tr("未签到", "no"), Role::Muted) }
 }
 
-fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
+pub(super) fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
     match status {
         PhotoStatus::Missing => (tr("缺", "missing"), Role::StatusMissing),
         PhotoStatus::Valid => (tr("合格", "valid"), Role::StatusOk),
@@ -191,39 +194,176 @@ pub fn window_start(selected: usize, offset: usize, rows: usize, len: usize) -> 
     start.min(len.saturating_sub(rows))
 }
 
-fn cell(row: &StudentRow, column: Column, width: usize, theme: &Theme) -> Span<'static> {
+/// Where the parts of the Students screen go in the body.
+pub struct StudentsLayout {
+    /// The bordered list.
+    pub block: Rect,
+    /// The search and filter line inside it, when shown.
+    pub info: Option<Rect>,
+    /// Column header and rows.
+    pub table: Rect,
+    /// Terminal row of the first student row.
+    pub first_row_y: u16,
+    /// Student rows on screen.
+    pub rows: usize,
+    /// The history pane, when open.
+    pub detail: Option<Rect>,
+}
+
+/// Width of the history pane beside the list, on wide terminals.
+const DETAIL_WIDTH: u16 = 46;
+
+/// True when the line above the table has something to say.
+pub fn info_shown(app: &App) -> bool {
+    app.search.editing
+        || !app.search.input.is_empty()
+        || !app.filter.is_empty()
+        || app.sort != Sort::default()
+        || app.cohort != Some(app.school.cohort)
+}
+
+pub fn layout(app: &App, body: Rect) -> StudentsLayout {
+    let (list, detail) = if !app.detail.open {
+        (body, None)
+    } else if body.width >= 110 {
+        let [list, detail] = Layout::horizontal([Constraint::Min(0), Constraint::Length(DETAIL_WIDTH)]).areas(body);
+        (list, Some(detail))
+    } else if body.height >= 16 {
+        let [list, detail] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+        (list, Some(detail))
+    } else {
+        // no room for both: the history takes the body
+        (Rect::new(body.x, body.y, body.width, 0), Some(body))
+    };
+    let inner = Block::bordered().inner(list);
+    let info = (info_shown(app) && inner.height > 0).then(|| Rect::new(inner.x, inner.y, inner.width, 1));
+    let used = u16::from(info.is_some());
+    let table = Rect::new(inner.x, inner.y + used, inner.width, inner.height.saturating_sub(used));
+    StudentsLayout {
+        block: list,
+        info,
+        table,
+        first_row_y: table.y + 1,
+        rows: table.height.saturating_sub(1) as usize,
+        detail,
+    }
+}
+
+fn text_cell(text: &str, width: usize, hits: &[usize], style: Style, hit: Style) -> Line<'static> {
+    Line::from(widgets::fit_highlighted(text, width, hits, style, hit))
+}
+
+fn cell(row: &StudentRow, column: Column, width: usize, theme: &Theme, hl: &Highlight) -> Line<'static> {
     let s = &row.student;
-    let (text, role) = match column {
-        Column::StudentNo => (widgets::fit(&s.student_no, width), Role::Text),
-        Column::Name => (widgets::fit(&s.name, width), Role::Text),
-        Column::MaskedId => (widgets::fit(&mask_id(&s.id_number), width), Role::Muted),
-        Column::College => (widgets::fit(&s.college, width), Role::Text),
-        Column::Class => (widgets::fit(&s.class, width), Role::Text),
+    let text = theme.style(Role::Text);
+    let hit = theme.style(Role::SearchMatch);
+    let word = |w: &str, role: Role| Line::from(Span::styled(widgets::fit(w, width), theme.style(role)));
+    match column {
+        Column::StudentNo => text_cell(&s.student_no, width, &hl.student_no, text, hit),
+        Column::Name => text_cell(&s.name, width, &hl.name, text, hit),
+        Column::MaskedId => word(&mask_id(&s.id_number), Role::Muted),
+        Column::College => text_cell(&s.college, width, &hl.college, text, hit),
+        Column::Class => text_cell(&s.class, width, &hl.class, text, hit),
         Column::Code => {
-            let (word, role) = code_word(row.code_status);
-            (widgets::fit(word, width), role)
+            let (w, role) = code_word(row.code_status);
+            word(w, role)
         }
         Column::Session => match row.session_id {
-            Some(id) => (widgets::fit(&format!("#{id}"), width), Role::StatusOk),
-            None => (widgets::fit(no_session_word(), width), Role::StatusMissing),
+            Some(id) => word(&format!("#{id}"), Role::StatusOk),
+            None => word(no_session_word(), Role::StatusMissing),
         },
         Column::Checkin => {
-            let (word, role) = checkin_word(row.checked_in);
-            (widgets::fit(word, width), role)
+            let (w, role) = checkin_word(row.checked_in);
+            word(w, role)
         }
         Column::Photo => {
-            let (word, role) = photo_word(row.photo_status);
-            (widgets::fit(word, width), role)
+            let (w, role) = photo_word(row.photo_status);
+            word(w, role)
         }
-    };
-    Span::styled(text, theme.style(role))
+    }
+}
+
+/// The search being typed and the filters in force, on one line.
+fn render_info(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut left = Vec::new();
+    if app.search.editing || !app.search.input.is_empty() {
+        left.push(Span::styled("/ ", theme.style(Role::Key)));
+        left.push(Span::styled(widgets::clean(&app.search.input).into_owned(), theme.style(Role::Text)));
+    }
+    if app.search.editing {
+        left.push(Span::styled("▏", theme.style(Role::Key)));
+    }
+    if app.search.active() {
+        let state = if app.search.pending() || !app.students_loaded {
+            tr("  搜索中…", "  searching…").to_string()
+        } else {
+            format!("  {} {}", app.view.len(), tr("条结果", "found"))
+        };
+        left.push(Span::styled(state, theme.style(Role::Muted)));
+    } else if app.search.editing {
+        left.push(Span::styled(
+            tr("  输入学号、姓名、拼音或首字母、班级、学院", "  type a student no., name, pinyin or initials, class, college"),
+            theme.style(Role::Muted),
+        ));
+    }
+    let mut chips: Vec<String> = Vec::new();
+    if let Some(m) = app.filter.missing {
+        chips.push(missing_label(m).to_string());
+    }
+    for field in Field::ALL {
+        if let Some(v) = app.filter.value(field) {
+            chips.push(format!("{} {}", field_label(field), widgets::truncate(v, 16)));
+        }
+    }
+    if app.cohort != Some(app.school.cohort) {
+        chips.push(match app.cohort {
+            Some(y) => cohort_label(y),
+            None => tr("全部届别", "every cohort").to_string(),
+        });
+    }
+    if app.sort != Sort::default() && !app.search.active() {
+        let arrow = if app.sort.reverse { "↓" } else { "↑" };
+        chips.push(format!("{} {}{arrow}", tr("排序", "sort"), app.sort.key.label()));
+    }
+    let right = chips.join(" · ");
+    let width = area.width as usize;
+    let right_width = widgets::width(&right);
+    let left_width: usize = left.iter().map(|s| widgets::width(&s.content)).sum();
+    let mut spans;
+    if right.is_empty() || left_width + 2 + right_width > width {
+        // the search keeps the line; filters that do not fit are still in the title count
+        spans = widgets::clip_spans(left, width);
+        if right_width + 2 <= width.saturating_sub(left_width) && !right.is_empty() {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(right, theme.style(Role::StatusWarn)));
+        }
+    } else {
+        spans = left;
+        spans.push(Span::raw(" ".repeat(width - left_width - right_width)));
+        spans.push(Span::styled(right, theme.style(Role::StatusWarn)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let len = app.students.len();
+    let layout = layout(app, area);
+    if let Some(detail) = layout.detail {
+        super::detail::render(app, frame, detail);
+    }
+    if layout.block.height == 0 {
+        return;
+    }
+    let area = layout.block;
+    let len = app.view.len();
     let mut title = vec![Span::styled(format!(" {} ", tr("学生名单", "Students")), theme.style(Role::Title))];
-    title.push(Span::styled(format!("{}{} ", app.school.cohort, tr("届", " cohort")), theme.style(Role::Muted)));
+    let cohort = match app.cohort {
+        Some(y) => cohort_label(y),
+        None => tr("全部届别", "every cohort").to_string(),
+    };
+    title.push(Span::styled(format!("{cohort} "), theme.style(Role::Muted)));
     if len > 0 {
         title.push(Span::styled(format!("{}/{len} ", app.selected + 1), theme.style(Role::Muted)));
     }
@@ -232,20 +372,32 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let title = widgets::clip_spans(title, area.width.saturating_sub(2) as usize);
     let block = Block::bordered().border_style(theme.style(Role::Border)).title(Line::from(title));
-    let inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(info) = layout.info {
+        render_info(app, frame, info);
+    }
+    let inner = layout.table;
 
     if len == 0 {
         render_empty(app, frame, inner);
         return;
     }
-    let cols = columns(&app.widths, inner.width as usize);
-    let rows_on_screen = inner.height.saturating_sub(1) as usize;
+    let cols = columns(&app.roster.widths, inner.width as usize);
+    let rows_on_screen = layout.rows;
     let start = window_start(app.selected, app.offset, rows_on_screen, len);
     let end = (start + rows_on_screen).min(len);
-    let rows: Vec<Row> = app.students[start..end]
+    // matches are worked out only for the rows on screen
+    let query = app.search.result.as_ref().filter(|_| app.search.active()).map(|r| r.query.clone());
+    let rows: Vec<Row> = app.view[start..end]
         .iter()
-        .map(|r| Row::new(cols.iter().map(|(c, w)| cell(r, *c, *w, theme)).collect::<Vec<_>>()))
+        .filter_map(|&i| app.roster.rows.get(i as usize).map(|r| (i as usize, r)))
+        .map(|(i, r)| {
+            let hl = match &query {
+                Some(q) => app.roster.index.highlight(i, q),
+                None => Highlight::default(),
+            };
+            Row::new(cols.iter().map(|(c, w)| cell(r, *c, *w, theme, &hl)).collect::<Vec<_>>())
+        })
         .collect();
     let header = Row::new(cols.iter().map(|(c, w)| Span::raw(widgets::fit(c.header(), *w))).collect::<Vec<_>>())
         .style(theme.style(Role::ColumnHeader));
@@ -260,7 +412,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     if len > rows_on_screen && rows_on_screen > 0 {
         // on the right border, level with the rows
-        let track = Rect::new(area.right() - 1, inner.y + 1, 1, rows_on_screen as u16);
+        let track = Rect::new(area.right() - 1, layout.first_row_y, 1, rows_on_screen as u16);
         let mut bar = ScrollbarState::new(len.saturating_sub(rows_on_screen) + 1).position(start);
         let scrollbar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
             .begin_symbol(None)
@@ -277,7 +429,15 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let text = theme.style(Role::Text);
     let key = theme.style(Role::Key);
-    let lines: Vec<(String, Style)> = if let (false, Some(error)) = (app.students_loaded, &app.students_error) {
+    let lines: Vec<(String, Style)> = if app.students_loaded && !app.roster.is_empty() {
+        let clear = app.keymap.first_key(&super::super::action::Action::ClearFilters).map(|k| k.label());
+        let mut lines = vec![(tr("没有符合搜索和筛选条件的学生。", "No student matches the search and filters.").to_string(), text)];
+        if let Some(k) = clear {
+            lines.push((String::new(), text));
+            lines.push((format!("{k} {}", tr("清除筛选和搜索", "clears the filters and the search")), key));
+        }
+        lines
+    } else if let (false, Some(error)) = (app.students_loaded, &app.students_error) {
         vec![
             (tr("读不到学生名单：", "Cannot read the students:").to_string(), theme.style(Role::Error)),
             (error.clone(), text),

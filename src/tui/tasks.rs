@@ -1,0 +1,242 @@
+//! Running the effects `update` asks for: database reads and writes on tokio tasks, searches on
+//! the blocking pool. Each answer comes back to the event loop as an action. A new effect of a
+//! kind replaces the one of that kind still running (gitui's `AsyncSingleJob`): only the newest
+//! answer matters, and the generation in every answer lets `update` drop any that slip through.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::SchoolInfo;
+use super::action::{Action, CodeCard, Effect, History};
+use super::roster::Roster;
+use crate::code::{CodePayload, Keyring, QrMatrix, issue};
+use crate::domain::Student;
+use crate::i18n::tr;
+use crate::store::{AuditEntry, CodeState, Store, StudentFilter};
+
+/// How many audit entries the detail pane shows.
+const HISTORY_AUDIT: i64 = 50;
+
+/// What the tasks need besides the effect itself.
+pub struct Env {
+    pub store: Arc<dyn Store>,
+    pub school: SchoolInfo,
+    pub operator: String,
+    pub key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Load,
+    Search,
+    History,
+    Code,
+    Reissue,
+    Retry,
+}
+
+/// The tasks running, by kind, so a newer one can replace an older one.
+#[derive(Default)]
+pub struct Running {
+    tasks: HashMap<Kind, Vec<AbortHandle>>,
+}
+
+impl Running {
+    fn replace(&mut self, kind: Kind, handles: impl IntoIterator<Item = AbortHandle>) {
+        let slot = self.tasks.entry(kind).or_default();
+        // A reissue is never cut off: it is one transaction and the user is waiting for it.
+        if kind != Kind::Reissue {
+            for old in slot.drain(..) {
+                old.abort();
+            }
+        }
+        slot.retain(|h| !h.is_finished());
+        slot.extend(handles);
+    }
+
+    pub fn abort_all(&mut self) {
+        for (_, handles) in self.tasks.drain() {
+            for h in handles {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// Starts the work of `effects`; `send` delivers each answer to the event loop.
+pub fn start<M: Send + 'static>(
+    effects: Vec<Effect>,
+    env: &Env,
+    running: &mut Running,
+    tx: &UnboundedSender<M>,
+    wrap: fn(Action) -> M,
+) {
+    for effect in effects {
+        let send = {
+            let tx = tx.clone();
+            move |a: Action| {
+                let _ = tx.send(wrap(a));
+            }
+        };
+        match effect {
+            Effect::Load { generation, cohort } => {
+                let store = env.store.clone();
+                let students = spawn_query(
+                    read_roster(store, cohort),
+                    move |result| Action::StudentsLoaded { generation, result },
+                    send.clone(),
+                );
+                let store = env.store.clone();
+                let counts = spawn_query(
+                    async move { store.counts().await.map_err(error_text) },
+                    move |result| Action::CountsLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::Load, students.into_iter().chain(counts));
+            }
+            Effect::Search { generation, index, query, previous } => {
+                let task = tokio::task::spawn_blocking(move || {
+                    let result = index.0.search(&query, previous.as_deref());
+                    send(Action::Searched { generation, result: Arc::new(result) });
+                });
+                running.replace(Kind::Search, [task.abort_handle()]);
+            }
+            Effect::LoadHistory { generation, student_no } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    async move {
+                        let codes = store.student_codes(&student_no).await.map_err(error_text)?;
+                        let audit = store.audit_log(Some(&student_no), HISTORY_AUDIT).await.map_err(error_text)?;
+                        Ok(History { codes: codes.map(|(_, c)| c).unwrap_or_default(), audit, student_no })
+                    },
+                    move |result| Action::HistoryLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::History, handles);
+            }
+            Effect::LoadCode { generation, student_no } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let handles = spawn_query(
+                    code_card(store, operator, student_no),
+                    move |result| Action::CodeLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::Code, handles);
+            }
+            Effect::Reissue { generation, student_no, reason } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let school_code = env.school.code.clone();
+                let key_file = env.key_file.clone();
+                let handles = spawn_query(
+                    async move { reissue(store, key_file, school_code, operator, student_no, reason).await },
+                    move |result| Action::Reissued { generation, result },
+                    send,
+                );
+                running.replace(Kind::Reissue, handles);
+            }
+            Effect::RetryLater { generation, after } => {
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    send(Action::RetryDue { generation });
+                });
+                running.replace(Kind::Retry, [task.abort_handle()]);
+            }
+        }
+    }
+}
+
+/// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.
+pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<Roster, String> {
+    let filter = StudentFilter { cohort, ..StudentFilter::default() };
+    let rows = store.list_students(&filter).await.map_err(error_text)?;
+    // indexing 100,000 names takes a moment: not on the async workers
+    let roster = tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())?;
+    // The name order is only needed when the user sorts by name; work it out now in the
+    // background, so that key press does not wait for a sort of the whole roster.
+    let index = roster.index.clone();
+    tokio::task::spawn_blocking(move || {
+        index.name_order();
+    });
+    Ok(roster)
+}
+
+fn error_text(e: crate::store::StoreError) -> String {
+    crate::config::one_line(&e.to_string())
+}
+
+fn crashed() -> String {
+    tr("内部错误：后台任务崩溃了，详见日志", "internal error: a background task crashed; see the log").to_string()
+}
+
+/// A student's codes with the QR of the active one. Showing a code is audited first: when the
+/// audit entry cannot be written, the code is not shown.
+async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) -> Result<Box<CodeCard>, String> {
+    let Some((student, codes)) = store.student_codes(&student_no).await.map_err(error_text)? else {
+        return Err(format!("{} {student_no}", tr("名单里没有学号", "no student with student no.")));
+    };
+    let active = codes.iter().find(|c| c.state == CodeState::Active);
+    let qr = active.map(|c| QrMatrix::encode(&c.token).map_err(|e| e.to_string()));
+    if let Some(code) = active {
+        store
+            .audit(&AuditEntry {
+                operator,
+                action: "show".into(),
+                student_no: Some(student_no.clone()),
+                detail: format!("console code window, serial {}", code.serial),
+            })
+            .await
+            .map_err(error_text)?;
+    }
+    Ok(Box::new(CodeCard { student, codes, qr }))
+}
+
+/// Revokes the active code and issues a new one with the keyring's current key.
+async fn reissue(
+    store: Arc<dyn Store>,
+    key_file: PathBuf,
+    school_code: String,
+    operator: String,
+    student_no: String,
+    reason: String,
+) -> Result<i64, String> {
+    let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
+    let key_id = i32::from(keyring.current_id());
+    let make = move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
+        let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
+        let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
+        issue(&payload, &keyring).map(|t| t.text).map_err(|e| e.to_string())
+    };
+    let (_, new) = store.reissue_code(&student_no, &reason, key_id, &make, &operator).await.map_err(error_text)?;
+    Ok(new.serial)
+}
+
+/// Runs one query on a task and sends its answer back as an action. A panic in the query
+/// becomes an error message instead of a silent hang.
+fn spawn_query<T, F>(
+    query: F,
+    answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
+    send: impl FnOnce(Action) + Send + 'static,
+) -> [AbortHandle; 2]
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T, String>> + Send + 'static,
+{
+    let inner = tokio::spawn(query);
+    let inner_abort = inner.abort_handle();
+    let outer = tokio::spawn(async move {
+        let result = match inner.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => Err(crashed()),
+            Err(_) => return, // aborted: a newer task replaced it
+        };
+        send(answer(result));
+    });
+    [inner_abort, outer.abort_handle()]
+}
