@@ -59,9 +59,10 @@ if ! command -v fzf >/dev/null; then
   echo "fzf not installed (apt-get install -y fzf hyperfine): skipped"
   exit 0
 fi
-# queries staff type: initials, full pinyin, a 学号 prefix, a college in characters
+# queries staff type: initials, full pinyin, a 学号 prefix, the start of a college's name
 q_no=$(sed -n 2p "$WORK/rows.csv" | cut -c1-6)
-for q in zw zhangwei "$q_no" 计算机; do
+q_college=$(sed -n 2p "$WORK/rows.csv" | python3 -c 'import sys; print(sys.stdin.read().split(",")[4][:3])')
+for q in zw zhangwei "$q_no" "$q_college"; do
   if command -v hyperfine >/dev/null; then
     # both through the same shell, so each pays the same start-up; fzf exits 1 when nothing matches
     hyperfine --style none --ignore-failure --warmup 2 --runs 10 --export-json "$WORK/h.json" \
