@@ -24,7 +24,7 @@ pub async fn run_with_store(ctx: &Ctx, store: Arc<dyn Store>, args: &TuiArgs) ->
         theme: args.theme.clone(),
         mouse: args.mouse,
         paths: ctx.paths.clone(),
-        key_file: ctx.paths.data_dir.join(crate::code::keyring::FILE_NAME),
+        key_file: ctx.key_file.clone(),
     })
     .await;
     store.close().await;
