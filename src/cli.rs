@@ -316,6 +316,17 @@ pub enum MissingArg {
 }
 
 impl MissingArg {
+    pub const ALL: [MissingArg; 4] = [MissingArg::Code, MissingArg::Session, MissingArg::Checkin, MissingArg::Photo];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MissingArg::Code => "code",
+            MissingArg::Session => "session",
+            MissingArg::Checkin => "checkin",
+            MissingArg::Photo => "photo",
+        }
+    }
+
     pub fn missing(self) -> crate::domain::search::Missing {
         use crate::domain::search::Missing;
         match self {
@@ -510,32 +521,11 @@ pub enum ReportCommand {
     Missing(MissingArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MissingKind {
-    Code,
-    Session,
-    Checkin,
-    Photo,
-}
-
-impl MissingKind {
-    pub const ALL: [MissingKind; 4] = [MissingKind::Code, MissingKind::Session, MissingKind::Checkin, MissingKind::Photo];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            MissingKind::Code => "code",
-            MissingKind::Session => "session",
-            MissingKind::Checkin => "checkin",
-            MissingKind::Photo => "photo",
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct MissingArgs {
     /// What the students are missing
     #[arg(value_enum)]
-    pub kind: MissingKind,
+    pub kind: MissingArg,
     #[arg(long, value_name = "学院")]
     pub college: Option<String>,
     #[arg(long, value_name = "班级")]

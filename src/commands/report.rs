@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{AuditArgs, Format, GroupByArg, MissingKind, MissingArgs, ReportArgs, ReportCommand};
+use crate::cli::{AuditArgs, Format, GroupByArg, MissingArg, MissingArgs, ReportArgs, ReportCommand};
 use crate::domain::mask_id;
 use crate::domain::roster::mask_phone;
 use crate::domain::text::strip_controls;
@@ -123,7 +123,7 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             Some(FileKind::Xlsx) => {
                 // the summary, then one sheet per missing list, as the office sends it upward
                 let students = store.list_students(&StudentFilter { cohort: args.cohort, ..Default::default() }).await?;
-                let lists: Vec<(MissingKind, Vec<Vec<Cell>>)> = MissingKind::ALL
+                let lists: Vec<(MissingArg, Vec<Vec<Cell>>)> = MissingArg::ALL
                     .iter()
                     .map(|&k| (k, students.iter().filter(|r| is_missing(r, k)).map(|r| missing_cells(r, false)).collect()))
                     .collect();
@@ -172,21 +172,21 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn is_missing(row: &StudentRow, kind: MissingKind) -> bool {
+fn is_missing(row: &StudentRow, kind: MissingArg) -> bool {
     match kind {
-        MissingKind::Code => row.code_status != CodeStatus::Active,
-        MissingKind::Session => row.session_id.is_none(),
-        MissingKind::Checkin => !row.checked_in,
-        MissingKind::Photo => row.photo_status != PhotoStatus::Valid,
+        MissingArg::Code => row.code_status != CodeStatus::Active,
+        MissingArg::Session => row.session_id.is_none(),
+        MissingArg::Checkin => !row.checked_in,
+        MissingArg::Photo => row.photo_status != PhotoStatus::Valid,
     }
 }
 
-fn missing_title(kind: MissingKind) -> &'static str {
+fn missing_title(kind: MissingArg) -> &'static str {
     match kind {
-        MissingKind::Code => tr("未发码", "No code"),
-        MissingKind::Session => tr("未排场次", "No session"),
-        MissingKind::Checkin => tr("未签到", "Not checked in"),
-        MissingKind::Photo => tr("缺合格照片", "No valid photo"),
+        MissingArg::Code => tr("未发码", "No code"),
+        MissingArg::Session => tr("未排场次", "No session"),
+        MissingArg::Checkin => tr("未签到", "Not checked in"),
+        MissingArg::Photo => tr("缺合格照片", "No valid photo"),
     }
 }
 
