@@ -97,8 +97,9 @@ pub enum StudentsCommand {
     List(ListArgs),
 }
 
+/// Which students a list is about; empty options match everyone.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct FilterArgs {
     #[arg(long, value_name = "学院")]
     pub college: Option<String>,
     #[arg(long, value_name = "班级")]
@@ -108,6 +109,24 @@ pub struct ListArgs {
     /// 届 (graduation year)
     #[arg(long, value_name = "YEAR")]
     pub cohort: Option<i32>,
+}
+
+impl FilterArgs {
+    pub fn to_filter(&self, include_withdrawn: bool) -> crate::store::StudentFilter {
+        crate::store::StudentFilter {
+            college: self.college.clone(),
+            class: self.class.clone(),
+            counselor: self.counselor.clone(),
+            cohort: self.cohort,
+            include_withdrawn,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Also list withdrawn students
     #[arg(long)]
     pub include_withdrawn: bool,
@@ -526,14 +545,8 @@ pub struct MissingArgs {
     /// What the students are missing
     #[arg(value_enum)]
     pub kind: MissingArg,
-    #[arg(long, value_name = "学院")]
-    pub college: Option<String>,
-    #[arg(long, value_name = "班级")]
-    pub class: Option<String>,
-    #[arg(long, value_name = "辅导员")]
-    pub counselor: Option<String>,
-    #[arg(long, value_name = "YEAR")]
-    pub cohort: Option<i32>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Full ID numbers instead of masked ones (written to the audit log)
     #[arg(long)]
     pub reveal_id: bool,

@@ -228,13 +228,7 @@ fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
 
 async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
-    let filter = StudentFilter {
-        college: args.college.clone(),
-        class: args.class.clone(),
-        counselor: args.counselor.clone(),
-        cohort: args.cohort,
-        include_withdrawn: false,
-    };
+    let filter = args.filter.to_filter(false);
     let students: Vec<StudentRow> =
         store.list_students(&filter).await?.into_iter().filter(|r| is_missing(r, args.kind)).collect();
     let reveal = args.reveal_id;

@@ -181,13 +181,7 @@ impl<W: Write> Writer<W> {
 
 async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
-    let filter = StudentFilter {
-        college: args.college.clone(),
-        class: args.class.clone(),
-        counselor: args.counselor.clone(),
-        cohort: args.cohort,
-        include_withdrawn: args.include_withdrawn,
-    };
+    let filter = args.filter.to_filter(args.include_withdrawn);
     if args.reveal_id {
         // Full ID numbers leave the program only with a trace of who asked for them.
         store
