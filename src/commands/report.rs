@@ -14,7 +14,7 @@ use crate::domain::roster::mask_phone;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell, FileKind};
 use crate::i18n::{lang, tr, Lang};
-use crate::store::{AuditEntry, AuditFilter, CodeStatus, GroupBy, GroupCounts, PhotoStatus, Store, StudentFilter, StudentRow};
+use crate::store::{AuditEntry, AuditFilter, GroupBy, GroupCounts, Store, StudentFilter, StudentRow};
 
 pub async fn run(ctx: &Ctx, args: ReportArgs) -> Result<ExitCode> {
     match &args.command {
@@ -173,12 +173,7 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
 }
 
 fn is_missing(row: &StudentRow, kind: MissingArg) -> bool {
-    match kind {
-        MissingArg::Code => row.code_status != CodeStatus::Active,
-        MissingArg::Session => row.session_id.is_none(),
-        MissingArg::Checkin => !row.checked_in,
-        MissingArg::Photo => row.photo_status != PhotoStatus::Valid,
-    }
+    kind.missing().applies(&row.progress())
 }
 
 fn missing_title(kind: MissingArg) -> &'static str {

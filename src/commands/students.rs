@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
-use crate::domain::search::{IndexBuilder, Progress, Query, Record};
+use crate::domain::search::{IndexBuilder, Query, Record};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
-use crate::store::{AuditEntry, CodeStatus, PhotoStatus, StudentFilter, StudentRow};
+use crate::store::{AuditEntry, StudentFilter, StudentRow};
 
 pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
     match cmd {
@@ -116,15 +116,6 @@ fn describe_filter(filter: &StudentFilter, args: &ListArgs) -> String {
 }
 
 /// Where the row's collection stands, as `--missing` sees it.
-fn progress(row: &StudentRow) -> Progress {
-    Progress {
-        code_active: row.code_status == CodeStatus::Active,
-        in_session: row.session_id.is_some(),
-        checked_in: row.checked_in,
-        photo_valid: row.photo_status == PhotoStatus::Valid,
-    }
-}
-
 /// Writes rows in one of the formats, one at a time (the table collects them for its widths).
 enum Writer<W: Write> {
     Json { out: W, reveal: bool, rows: u64 },
@@ -197,7 +188,7 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut writer = Writer::new(args.format, args.reveal_id, out)?;
     let missing = args.missing.map(|m| m.missing());
-    let wanted = |row: &StudentRow| missing.is_none_or(|m| m.applies(&progress(row)));
+    let wanted = |row: &StudentRow| missing.is_none_or(|m| m.applies(&row.progress()));
     match args.search.as_deref() {
         None => {
             let mut write = |row: StudentRow| if wanted(&row) { writer.row(&row) } else { Ok(()) };

@@ -219,6 +219,18 @@ pub struct StudentRow {
     pub photo_status: PhotoStatus,
 }
 
+impl StudentRow {
+    /// The collection progress of the student, as the missing-filters see it.
+    pub fn progress(&self) -> crate::domain::search::Progress {
+        crate::domain::search::Progress {
+            code_active: self.code_status == CodeStatus::Active,
+            in_session: self.session_id.is_some(),
+            checked_in: self.checked_in,
+            photo_valid: self.photo_status == PhotoStatus::Valid,
+        }
+    }
+}
+
 /// Narrows `list_students`; empty fields match everything.
 #[derive(Debug, Clone, Default)]
 pub struct StudentFilter {

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::widgets;
-use crate::domain::search::{Field, Missing, Progress, Record, SearchIndex, SearchResult};
+use crate::domain::search::{Field, Missing, Record, SearchIndex, SearchResult};
 use crate::i18n::tr;
-use crate::store::{CodeStatus, PhotoStatus, StudentRow};
+use crate::store::StudentRow;
 
 /// Widest value of each text column over the whole list, measured once per load so that drawing
 /// a frame never scans 100,000 rows.
@@ -79,16 +79,6 @@ impl PartialEq for Roster {
 impl std::fmt::Debug for Roster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Roster({} students)", self.rows.len())
-    }
-}
-
-/// The collection progress of a row, as the missing-filters see it.
-pub fn progress(row: &StudentRow) -> Progress {
-    Progress {
-        code_active: row.code_status == CodeStatus::Active,
-        in_session: row.session_id.is_some(),
-        checked_in: row.checked_in,
-        photo_valid: row.photo_status == PhotoStatus::Valid,
     }
 }
 
@@ -205,7 +195,7 @@ fn sorted(roster: &Roster, key: SortKey) -> Vec<u32> {
         SortKey::College => by_rank(&|row| index.value_rank(Field::College, row)),
         SortKey::Class => by_rank(&|row| index.value_rank(Field::Class, row)),
         // the students missing most first
-        SortKey::Progress => by_rank(&|row| (4 - Missing::count(&progress(&roster.rows[row]))) as u32),
+        SortKey::Progress => by_rank(&|row| (4 - Missing::count(&roster.rows[row].progress())) as u32),
     }
 }
 
@@ -238,7 +228,7 @@ pub fn view(roster: &Roster, filter: &Filter, sort: Sort, search: Option<&Search
         .filter(|&row| {
             let r = row as usize;
             let Some(student) = roster.rows.get(r) else { return false };
-            filter.missing.is_none_or(|m| m.applies(&progress(student)))
+            filter.missing.is_none_or(|m| m.applies(&student.progress()))
                 && wanted.iter().all(|(f, id)| index.value_id(*f, r) == *id)
         })
         .collect()
@@ -273,7 +263,7 @@ mod tests {
             for row in shown {
                 let r = &roster.rows[row as usize];
                 if let Some(m) = filter.missing {
-                    assert!(m.applies(&progress(r)), "{} shown under {m:?}", r.student.name);
+                    assert!(m.applies(&r.progress()), "{} shown under {m:?}", r.student.name);
                 }
             }
         }
