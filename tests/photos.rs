@@ -121,6 +121,9 @@ struct Setup {
     dir: PathBuf,
     /// Run `caiji` as `nobody` (root only), so permissions mean something.
     drop_root: bool,
+    /// The binary to run: a copy inside the test folder once `nobody` runs it, since the build
+    /// folder (a fresh clone under a private temp dir, say) may be closed to other users.
+    binary: PathBuf,
 }
 
 impl Setup {
@@ -134,7 +137,7 @@ impl Setup {
         let s = store::open(&url, Create::IfMissing).await.unwrap();
         s.insert_students(&roster()).await.unwrap();
         s.close().await;
-        Setup { _tmp: tmp, home, dir, drop_root: false }
+        Setup { _tmp: tmp, home, dir, drop_root: false, binary: PathBuf::from(env!("CARGO_BIN_EXE_caiji")) }
     }
 
     fn url(&self) -> String {
@@ -146,13 +149,17 @@ impl Setup {
         if !is_root() {
             return;
         }
+        let binary = self._tmp.path().join("bin").join("caiji");
+        std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
+        std::fs::copy(env!("CARGO_BIN_EXE_caiji"), &binary).expect("copy caiji where nobody can run it");
         let status = Command::new("chown").args(["-R", &format!("{NOBODY}:{NOBODY}")]).arg(self._tmp.path()).status();
         assert!(status.is_ok_and(|s| s.success()), "chown the test folder to nobody");
+        self.binary = binary;
         self.drop_root = true;
     }
 
     fn caiji(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_caiji"));
+        let mut cmd = Command::new(&self.binary);
         cmd.args(args)
             .env("CAIJI_HOME", &self.home)
             .env("CAIJI_LANG", "en")
