@@ -311,6 +311,31 @@ pub async fn open(url: &str, create: Create) -> Result<Box<dyn Store>> {
     }
 }
 
+/// Attempts at bringing the schema up to date before giving up (about 12 seconds in all).
+const MIGRATE_ATTEMPTS: u64 = 16;
+
+/// Runs the migrations, again after a short wait when they fail for another reason than the
+/// schema itself: two stations opening a new database at the same moment race to record the
+/// first migration (MySQL: a duplicate key, or "partially applied" while the winner is still
+/// creating tables; SQLite: a locked file), and the loser only has to look again, once the
+/// winner is done, to find the work done.
+async fn migrate_retrying<F, Fut>(url: &str, known: i64, mut run: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<(), sqlx::migrate::MigrateError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match run().await.map_err(|e| migrate_error(url, known, e)) {
+            Err(StoreError::Migrate(_)) if attempt < MIGRATE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis((100 * attempt).min(1000))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Maps sqlx's migration errors onto messages a user can act on.
 fn migrate_error(url: &str, known: i64, err: sqlx::migrate::MigrateError) -> StoreError {
     use sqlx::migrate::MigrateError as M;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 
-use super::{migrate_error, redact_url, Create, Result, StoreError};
+use super::{migrate_retrying, redact_url, Create, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/mysql");
 
@@ -35,7 +35,7 @@ impl MySqlStore {
             .await
             .map_err(connect_error)?;
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        MIGRATOR.run(&pool).await.map_err(|e| migrate_error(&url, known, e))?;
+        migrate_retrying(&url, known, || MIGRATOR.run(&pool)).await?;
         Ok(MySqlStore { pool, display_url })
     }
 }

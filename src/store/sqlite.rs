@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{migrate_error, redact_url, Result, StoreError};
+use super::{migrate_retrying, redact_url, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -27,14 +27,26 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(15))
-            .connect_with(options)
-            .await
-            .map_err(|e| open_error(&display_url, e))?;
+        // A new file being set up by another process (WAL switch, first migration) answers
+        // "database is locked" without waiting: wait a little and try again.
+        let mut attempt = 0u64;
+        let pool = loop {
+            attempt += 1;
+            let opened = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(options.clone())
+                .await
+                .map_err(|e| open_error(&display_url, e));
+            match opened {
+                Err(StoreError::Open { reason, .. }) if reason.contains("locked") && attempt < 20 => {
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                other => break other?,
+            }
+        };
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        MIGRATOR.run(&pool).await.map_err(|e| migrate_error(url, known, e))?;
+        migrate_retrying(url, known, || MIGRATOR.run(&pool)).await?;
         Ok(SqliteStore { pool, display_url })
     }
 }

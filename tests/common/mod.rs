@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
 
@@ -41,10 +41,7 @@ fn notice_skipped() {
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("caiji_t_{}_{}_{}", std::process::id(), n, nanos % 100_000)
 }
 
@@ -156,9 +153,7 @@ pub async fn exec(db: &TestDb, sql: &str) -> Result<u64, String> {
     match db.server {
         Server::Sqlite => {
             use std::str::FromStr;
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
-                .map_err(|e| e.to_string())?
-                .create_if_missing(true);
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).map_err(|e| e.to_string())?.create_if_missing(true);
             let mut c = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| e.to_string())?;
             sqlx::raw_sql(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
         }
