@@ -14,7 +14,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use common::{Server, TestDb};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use support::{Snapshot, ok, row, run, say, write_roster};
 
 // ---------- 1. kill -9 of an import ----------
@@ -208,4 +208,131 @@ async fn concurrent_imports_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_imports_mysql() {
     concurrent_imports(Server::Mysql).await;
+}
+
+// ---------- 5. the key file deleted or replaced ----------
+
+/// One clean answer of a code command: success, or exit 1 with one line (no panic).
+fn clean(out: &std::process::Output) -> Result<(), String> {
+    let err = support::stderr(out);
+    assert!(!err.contains("panicked"), "{err}");
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(1 | 3) => {
+            assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+            Err(err.trim_end().to_string())
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}
+
+/// While a thread deletes the key file, puts another school's in its place and restores it,
+/// codes are issued, reissued and shown: each command works or says clearly why not, and every
+/// token in the database verifies with the school's own keyring afterwards.
+async fn key_file_churn(db: &TestDb) {
+    use caiji::code::Keyring;
+    let home = tempfile::tempdir().unwrap();
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
+    let students: Vec<_> = (0..60).map(|i| common::student(&format!("20260{i:05}"), "张伟")).collect();
+    store.insert_students(&students).await.unwrap();
+    store.set_setting("school_code", "4144010001").await.unwrap();
+    store.set_setting("school_name", "南岭理工大学").await.unwrap();
+    let url = db.url.as_str();
+    ok(&run(home.path(), url, &["key", "generate"]), 0);
+    let key_path = home.path().join("caiji.keys");
+    let original = Keyring::load(&key_path).expect("the school's keyring");
+    let saved = std::fs::read(&key_path).unwrap();
+    ok(&run(home.path(), url, &["codes", "issue", "2026000000", "2026000001"]), 0);
+
+    // Plain cases first: a missing file, then another school's key file.
+    std::fs::remove_file(&key_path).unwrap();
+    let err = clean(&run(home.path(), url, &["codes", "issue", "2026000002"])).unwrap_err();
+    assert!(err.contains("does not exist"), "{err}");
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = other_dir.path().join("caiji.keys");
+    Keyring::generate(&other).unwrap();
+    std::fs::copy(&other, &key_path).unwrap();
+    for args in [&["codes", "issue", "2026000002"][..], &["codes", "issue", "--all"], &["codes", "reissue", "2026000001", "--reason", "lost"]] {
+        let err = clean(&run(home.path(), url, args)).unwrap_err();
+        assert!(err.contains("does not belong to this database") && err.contains("nothing was issued"), "{args:?}: {err}");
+    }
+    let err = clean(&run(home.path(), url, &["codes", "show", "2026000000"])).unwrap_err();
+    assert!(err.contains("does not verify with this key file"), "{err}");
+
+    // Then all at once, with the file changing under the commands.
+    std::fs::write(&key_path, &saved).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut rng = support::rng(&format!("key_file_churn {:?}", db.server));
+    let churn = {
+        let (stop, key_path, other, saved) = (stop.clone(), key_path.clone(), other.clone(), saved.clone());
+        let mut rng = rand_chacha::ChaCha8Rng::from_rng(&mut rng);
+        std::thread::spawn(move || {
+            let mut changes = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match rng.random_range(0..3) {
+                    0 => drop(std::fs::remove_file(&key_path)),
+                    1 => drop(std::fs::copy(&other, &key_path)),
+                    _ => drop(std::fs::write(&key_path, &saved)),
+                }
+                changes += 1;
+                std::thread::sleep(Duration::from_millis(rng.random_range(1..40)));
+            }
+            changes
+        })
+    };
+    let mut outcomes = std::collections::BTreeMap::<String, u32>::new();
+    for i in 2..40 {
+        let no = format!("20260{i:05}");
+        let prev = format!("20260{:05}", i - 1);
+        for args in [
+            vec!["codes", "issue", no.as_str()],
+            vec!["codes", "show", prev.as_str()],
+            vec!["codes", "reissue", prev.as_str(), "--reason", "lost"],
+        ] {
+            let result = clean(&tokio::task::block_in_place(|| {
+                support::command(home.path(), url, &args).env("COLUMNS", "200").env("LINES", "100").output().unwrap()
+            }));
+            let what = match result {
+                Ok(()) => "ok".to_string(),
+                Err(e) if e.contains("does not belong") => "refused: another key file".into(),
+                Err(e) if e.contains("does not exist") => "refused: no key file".into(),
+                Err(e) if e.contains("does not verify") => "refused: shown code does not verify".into(),
+                Err(e) if e.contains("key file") => "refused: key file unreadable or half written".into(),
+                // its issue was refused a moment ago
+                Err(e) if e.contains("has no collection code yet") => "refused: no code yet".into(),
+                Err(e) => panic!("{args:?}: not a clear key-file error: {e}"),
+            };
+            *outcomes.entry(format!("{} {what}", args[1])).or_default() += 1;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let changes = churn.join().unwrap();
+    say(&format!("{:?} key file changed {changes} times; outcomes: {outcomes:#?}", db.server));
+
+    let codes = store.latest_code_per_key().await.unwrap();
+    assert_eq!(codes.iter().map(|c| c.key_id).collect::<Vec<_>>(), [1], "one key only");
+    let tokens: Vec<String> = match db.server {
+        Server::Sqlite => {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query_scalar("SELECT token FROM codes").fetch_all(&mut c).await.unwrap()
+        }
+        _ => {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query_scalar("SELECT token FROM codes").fetch_all(&mut c).await.unwrap()
+        }
+    };
+    assert!(tokens.len() > 2, "something was issued");
+    for t in &tokens {
+        caiji::code::verify(t, &original).unwrap_or_else(|e| panic!("a code sealed with a wrong key: {t}: {e}"));
+    }
+    say(&format!("{:?}: all {} tokens verify with the school's keyring", db.server, tokens.len()));
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_file_churn_sqlite() {
+    let db = TestDb::new(Server::Sqlite).await.unwrap();
+    key_file_churn(&db).await;
 }

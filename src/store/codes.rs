@@ -76,6 +76,9 @@ pub trait CodeStore {
         make: TokenMaker<'_>,
         operator: &str,
     ) -> Result<(Option<CodeRecord>, CodeRecord)>;
+    /// The newest code sealed with each key id, revoked or not: samples that tell whether a key
+    /// file is the one this database's codes were sealed with.
+    async fn latest_code_per_key(&self) -> Result<Vec<CodeRecord>>;
 }
 
 const CODE_COLUMNS: &str = "c.serial, s.student_no, c.key_id, c.token, c.status, c.issued_at, c.revoked_at, c.revoke_reason, c.replaced_by";
@@ -365,6 +368,15 @@ macro_rules! impl_code_store {
                     o
                 });
                 Ok((old, new))
+            }
+
+            async fn latest_code_per_key(&self) -> Result<Vec<CodeRecord>> {
+                let sql = format!(
+                    "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
+                     WHERE c.serial IN (SELECT MAX(serial) FROM codes GROUP BY key_id) ORDER BY c.key_id"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+                rows.iter().map(code_from_row).collect()
             }
         }
     };

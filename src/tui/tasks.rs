@@ -207,6 +207,7 @@ async fn reissue(
     reason: String,
 ) -> Result<i64, String> {
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
+    crate::commands::key::check_matches_database(&keyring, store.as_ref()).await?;
     let key_id = i32::from(keyring.current_id());
     let make = move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
         let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
