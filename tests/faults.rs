@@ -336,3 +336,157 @@ async fn key_file_churn_sqlite() {
     let db = TestDb::new(Server::Sqlite).await.unwrap();
     key_file_churn(&db).await;
 }
+
+// ---------- 2. the database server going away ----------
+
+/// A PostgreSQL test database with `n` students, each with the active code `CJ1:<学号>`, and
+/// one session with room for all; returns the session id.
+async fn station_school(db: &TestDb, n: usize) -> i64 {
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
+    let students: Vec<_> = (0..n).map(|i| common::student(&format!("S{i:04}"), "李娜")).collect();
+    store.insert_students(&students).await.unwrap();
+    common::exec(
+        db,
+        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) \
+         SELECT id, id, 1, 'CJ1:' || student_no, 'active', '2026-01-01 08:00:00' FROM students",
+    )
+    .await
+    .unwrap();
+    let day = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
+    let session = caiji::store::NewSession {
+        title: "拍摄".into(),
+        location: "体育馆".into(),
+        starts_at: day("2099-06-01 08:00"),
+        ends_at: day("2099-06-01 12:00"),
+        capacity: 1000,
+        stations: 1,
+        makeup: false,
+    };
+    let id = store.add_session(&session, "tester").await.unwrap();
+    store.close().await;
+    id
+}
+
+/// A check-in station scanning through the proxy while the server goes away for longer than
+/// the station's reconnect window: every scan is answered, as recorded with a shot number or
+/// as NOT recorded; the database holds exactly what was answered as recorded (a commit whose
+/// answer was lost shows up as "already" when scanned again), and nobody is checked in twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkin_station_survives_the_server_going_away() {
+    use std::io::{BufRead, Write};
+    let Some(db) = TestDb::new(Server::Postgres).await else { return };
+    let session = station_school(&db, 40).await;
+    let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
+    let home = tempfile::tempdir().unwrap();
+    let mut rng = support::rng("checkin_station");
+    // 40 students, a few scanned twice.
+    let mut scans: Vec<String> = (0..40).map(|i| format!("CJ1:S{i:04}")).collect();
+    for _ in 0..5 {
+        let again = scans[rng.random_range(0..scans.len())].clone();
+        let at = rng.random_range(0..scans.len());
+        scans.insert(at, again);
+    }
+    let cut_after = rng.random_range(8..20);
+    let mut station = support::command(home.path(), &proxy.url(&db.url), &[
+        "sessions", "checkin", &session.to_string(), "--station", "A1", "--allow-walk-in", "--format", "json",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let out = station.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        }
+    });
+    let mut input = station.stdin.take().unwrap();
+    let mut got = Vec::new();
+    let mut outage = None;
+    // One scan at a time, as a person at a scanner does: the next after the answer.
+    for (i, scan) in scans.iter().enumerate() {
+        if i == cut_after {
+            proxy.cut();
+            outage = Some(Instant::now());
+        }
+        if outage.is_some_and(|t| t.elapsed() > Duration::from_secs(8)) {
+            proxy.restore();
+            outage = None;
+        }
+        writeln!(input, "{scan}").unwrap();
+        input.flush().unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv()).await.expect("an answer for every scan").unwrap();
+        got.push((scan.clone(), answer));
+    }
+    proxy.restore();
+    drop(input);
+    let status = tokio::task::block_in_place(|| station.wait_with_output()).unwrap();
+    let err = support::stderr(&status);
+    assert!(!err.contains("panicked"), "{err}");
+
+    let recorded = |a: &serde_json::Value| matches!(a["status"].as_str(), Some("checked_in" | "already"));
+    let not_recorded: Vec<&String> = got.iter().filter(|(_, a)| a["status"] == "error").map(|(s, _)| s).collect();
+    for (scan, a) in &got {
+        assert!(recorded(a) || a["status"] == "error", "{scan}: {a}");
+        if a["status"] == "error" {
+            assert!(a["reason"].as_str().unwrap().contains("NOT recorded"), "{a}");
+        } else {
+            assert!(a["shot"].as_i64().is_some(), "{a}");
+        }
+    }
+    // Every answered shot is in the database as answered.
+    let db_shots: std::collections::BTreeMap<String, i64> = {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT 'CJ1:' || s.student_no, k.shot::bigint FROM checkins k JOIN students s ON s.id = k.student_id",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+    };
+    for (scan, a) in got.iter().filter(|(_, a)| recorded(a)) {
+        assert_eq!(db_shots.get(scan), a["shot"].as_i64().as_ref(), "{scan}: answered {a}");
+    }
+    // What the database holds beyond the answers: only scans answered NOT recorded whose commit
+    // got through before the connection broke.
+    let answered: std::collections::BTreeSet<&String> = got.iter().filter(|(_, a)| recorded(a)).map(|(s, _)| s).collect();
+    let lost_answers: Vec<&String> = db_shots.keys().filter(|s| !answered.contains(s)).collect();
+    for s in &lost_answers {
+        assert!(not_recorded.contains(s), "{s} is in the database but was never scanned or answered");
+    }
+    say(&format!(
+        "checkin: {} scans, cut after {cut_after} for ~8 s: {} answered NOT recorded, {} of those committed anyway; {} rows",
+        got.len(),
+        not_recorded.len(),
+        lost_answers.len(),
+        db_shots.len()
+    ));
+    // Scanning the NOT recorded ones again records them once (or answers "already").
+    let again: String = not_recorded.iter().map(|s| format!("{s}\n")).collect();
+    let rescan = tokio::task::block_in_place(|| {
+        let mut c = support::command(home.path(), &db.url, &[
+            "sessions", "checkin", &session.to_string(), "--station", "A1", "--allow-walk-in", "--format", "json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+        c.stdin.take().unwrap().write_all(again.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    });
+    for line in ok(&rescan, 0).lines() {
+        let a: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(recorded(&a), "{a}");
+    }
+    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM checkins").await, 40, "each student once");
+    assert_eq!(common::scalar(&db, "SELECT COUNT(DISTINCT shot) FROM checkins").await, 40, "distinct shots");
+    assert_eq!(common::scalar(&db, "SELECT MAX(checked_in)::bigint FROM sessions").await, 40, "the counter matches");
+    db.cleanup().await;
+}

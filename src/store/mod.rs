@@ -311,6 +311,11 @@ pub async fn open(url: &str, create: Create) -> Result<Box<dyn Store>> {
     }
 }
 
+/// How long a PostgreSQL or MySQL query waits for a connection before it fails: short enough
+/// that a console or a station says "unreachable" soon after the server goes away (and tries
+/// again), long enough for a busy server.
+pub(crate) const SERVER_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Attempts at bringing the schema up to date before giving up (about 12 seconds in all).
 const MIGRATE_ATTEMPTS: u64 = 16;
 
@@ -387,7 +392,10 @@ mod tests {
 fn sql_reason(err: &sqlx::Error) -> String {
     match err {
         sqlx::Error::Database(db) => db.message().to_string(),
-        sqlx::Error::PoolTimedOut => "no answer within 10 seconds".to_string(),
+        sqlx::Error::PoolTimedOut => match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => format!("{} 秒内连不上数据库服务器", SERVER_ACQUIRE_TIMEOUT.as_secs()),
+            crate::i18n::Lang::En => format!("the database server could not be reached within {} seconds", SERVER_ACQUIRE_TIMEOUT.as_secs()),
+        },
         sqlx::Error::Io(io) => io.to_string(),
         other => other.to_string(),
     }

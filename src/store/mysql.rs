@@ -1,6 +1,5 @@
 //! The MySQL / MariaDB backend: a school server shared by several stations.
 
-use std::time::Duration;
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
@@ -30,7 +29,7 @@ impl MySqlStore {
         }
         let pool = MySqlPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(super::SERVER_ACQUIRE_TIMEOUT)
             .connect(&url)
             .await
             .map_err(connect_error)?;

@@ -1,6 +1,5 @@
 //! The PostgreSQL backend: a school server shared by several stations.
 
-use std::time::Duration;
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -25,7 +24,7 @@ impl PgStore {
         }
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(super::SERVER_ACQUIRE_TIMEOUT)
             .connect(url)
             .await
             .map_err(connect_error)?;

@@ -182,6 +182,44 @@ async fn answer(
     })
 }
 
+/// The status of a scan that could not be recorded (the database could not be reached).
+const NOT_RECORDED: &str = "error";
+
+/// How long a station keeps trying one scan while the database connection is lost.
+const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Whether an error is the connection to the database server going away (a restart, a network
+/// drop), which a fresh connection a moment later may well get past.
+fn connection_lost(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<crate::store::StoreError>(),
+        Some(crate::store::StoreError::Query(
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
+        ))
+    )
+}
+
+/// `answer`, tried again for a few seconds when the connection is lost mid-way. Safe to repeat:
+/// a check-in that was committed before the connection broke answers "already" with its shot.
+async fn answer_retrying(
+    store: &dyn Store,
+    sessions: &mut Sessions<'_>,
+    session: &SessionRow,
+    line: &str,
+    args: &SessionCheckinArgs,
+    operator: &str,
+) -> Result<Answer> {
+    let started = std::time::Instant::now();
+    loop {
+        match answer(store, sessions, session, line, args, operator).await {
+            Err(err) if connection_lost(&err) && started.elapsed() < RECONNECT_WITHIN => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// How answers look on this terminal (or pipe).
 struct Style {
     tty: bool,
@@ -200,6 +238,7 @@ impl Style {
             "full" => (tr("✘ 场次已满", "✘ full"), "31"),
             "not_in_session" => (tr("✘ 不在本场", "✘ not in session"), "31"),
             "revoked" => (tr("✘ 码已作废", "✘ revoked"), "31"),
+            NOT_RECORDED => (tr("✘ 未记录", "✘ NOT recorded"), "1;31"),
             _ => (tr("✘ 无效", "✘ invalid"), "31"),
         };
         let mut line = self.paint(colour, &pad(word, 16));
@@ -296,34 +335,36 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         if line.trim().is_empty() {
             continue;
         }
-        match answer(store.as_ref(), &mut sessions, &session, &line, &args, &ctx.operator).await {
-            Ok(a) => {
-                *tally.entry(a.status).or_default() += 1;
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                match args.format {
-                    TableOrJson::Json => {
-                        serde_json::to_writer(
-                            &mut out,
-                            &AnswerJson {
-                                status: a.status,
-                                student_no: a.student_no.as_deref(),
-                                shot: a.shot,
-                                reason: a.reason.as_deref(),
-                            },
-                        )?;
-                        writeln!(out)?;
-                    }
-                    TableOrJson::Table => writeln!(out, "{}", style.table_line(&a))?,
-                }
-                out.flush()?;
-            }
+        let a = match answer_retrying(store.as_ref(), &mut sessions, &session, &line, &args, &ctx.operator).await {
+            Ok(a) => a,
             Err(err) => {
-                // The station keeps running: the next scan may well get through.
+                // The station keeps running and answers this scan too: NOT recorded. The next
+                // scan may well get through; scanning this code again is always safe (a code
+                // recorded after all answers "already" with its shot number).
                 failed += 1;
-                eprintln!("caiji: {} — {}", crate::commands::error_line(&err), tr("请重新扫描", "scan again"));
+                let reason = crate::commands::error_line(&err);
+                eprintln!("caiji: {reason} — {}", tr("请重新扫描", "scan again"));
+                let reason = match lang() {
+                    Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
+                    Lang::En => format!("NOT recorded: {reason} — scan again"),
+                };
+                Answer { status: NOT_RECORDED, student_no: None, shot: None, reason: Some(reason), masked_name: None, class: None }
             }
+        };
+        *tally.entry(a.status).or_default() += 1;
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match args.format {
+            TableOrJson::Json => {
+                serde_json::to_writer(
+                    &mut out,
+                    &AnswerJson { status: a.status, student_no: a.student_no.as_deref(), shot: a.shot, reason: a.reason.as_deref() },
+                )?;
+                writeln!(out)?;
+            }
+            TableOrJson::Table => writeln!(out, "{}", style.table_line(&a))?,
         }
+        out.flush()?;
     }
     store.close().await;
     if interactive {
