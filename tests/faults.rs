@@ -490,3 +490,87 @@ async fn checkin_station_survives_the_server_going_away() {
     assert_eq!(common::scalar(&db, "SELECT MAX(checked_in)::bigint FROM sessions").await, 40, "the counter matches");
     db.cleanup().await;
 }
+
+/// The console's event loop without a terminal: its real tasks and `update`.
+struct Console {
+    app: caiji::tui::app::App,
+    env: caiji::tui::tasks::Env,
+    running: caiji::tui::tasks::Running,
+    tx: tokio::sync::mpsc::UnboundedSender<caiji::tui::action::Action>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<caiji::tui::action::Action>,
+}
+
+impl Console {
+    fn act(&mut self, action: caiji::tui::action::Action) {
+        let effects = caiji::tui::app::update(&mut self.app, action);
+        caiji::tui::tasks::start(effects, &self.env, &mut self.running, &self.tx, |a| a);
+    }
+
+    /// Applies answers as the event loop does until `done` holds (true) or `limit` passes.
+    async fn pump(&mut self, limit: Duration, done: impl Fn(&caiji::tui::app::App) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(Some(action)) = tokio::time::timeout(left, self.rx.recv()).await else { return false };
+            self.act(action);
+        }
+        true
+    }
+
+    /// The screen as text.
+    fn screen(&self) -> String {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| caiji::tui::ui::render(&self.app, f)).unwrap();
+        let b = t.backend().buffer().clone();
+        // wide characters take two cells; the second holds a blank
+        (0..b.area.height).map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect::<String>().replace(' ', "")).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// The console (its real tasks and `update` loop, drawn on a test backend) with the server
+/// behind the proxy: a reload while the server is away shows the error on screen, and the
+/// console comes back by itself once the server is back — nobody presses a key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_recovers_when_the_server_comes_back() {
+    use caiji::tui::action::Action;
+    use caiji::tui::app::App;
+    use caiji::tui::{keymap::Keymap, tasks, theme::Theme, SchoolInfo};
+    let Some(db) = TestDb::new(Server::Postgres).await else { return };
+    station_school(&db, 30).await;
+    let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
+    let url = proxy.url(&db.url);
+    let store: std::sync::Arc<dyn caiji::store::Store> =
+        std::sync::Arc::from(caiji::store::open(&url, caiji::store::Create::Never).await.unwrap());
+    let school = SchoolInfo { code: "4144010001".into(), name: "南岭理工大学".into(), cohort: 2026 };
+    let app = App::new(school.clone(), "tester".into(), url.clone(), Keymap::default(), Theme::built_in("default").unwrap(), (100, 30));
+    let env = tasks::Env { store: store.clone(), school, operator: "tester".into(), key_file: std::path::PathBuf::from("/nonexistent") };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
+    let mut c = Console { app, env, running: tasks::Running::default(), tx, rx };
+    c.act(Action::Reload);
+    assert!(c.pump(Duration::from_secs(20), |a| a.students_loaded && a.last_error.is_none()).await);
+    assert!(c.screen().contains("S0000"), "{}", c.screen());
+
+    proxy.cut();
+    let cut = Instant::now();
+    c.act(Action::Reload);
+    assert!(c.pump(Duration::from_secs(20), |a| a.retry.waiting.is_some()).await, "no error shown");
+    let shown = c.screen();
+    let error = c.app.last_error.clone().unwrap();
+    say(&format!("console: error after {:.1?}: {error}", cut.elapsed()));
+    assert!(error.contains("连不上数据库服务器"), "{error}");
+    let head: String = error.chars().filter(|c| *c != ' ').take(8).collect();
+    assert!(shown.contains(&head), "the error is on screen:\n{shown}");
+    assert!(shown.contains("S0000"), "the rows read before stay on screen:\n{shown}");
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    proxy.restore();
+    let back = Instant::now();
+    let recovered = c.pump(Duration::from_secs(40), |a| a.last_error.is_none() && a.retry.attempts == 0).await;
+    assert!(recovered, "the console did not recover by itself: {:?}\n{}", c.app.last_error, c.screen());
+    say(&format!("console: recovered {:.1?} after the server came back (outage {:.1?})", back.elapsed(), cut.elapsed()));
+    assert!(!c.screen().contains(&head));
+    c.running.abort_all();
+    drop(c);
+    store.close().await;
+    db.cleanup().await;
+}

@@ -151,6 +151,14 @@ impl fmt::Display for StoreError {
                 f,
                 "{students} of the planned students are no longer waiting for a session (the roster or the sessions changed meanwhile); nothing was saved — run `caiji sessions plan` again"
             ),
+            StoreError::Query(e) if is_connection_lost(e) && zh => {
+                write!(f, "连不上数据库服务器（{}）——请确认服务器在运行、网络通畅；稍后会自动重试", sql_reason(e))
+            }
+            StoreError::Query(e) if is_connection_lost(e) => write!(
+                f,
+                "the database server cannot be reached ({}) — check that it is running and the network is up; caiji tries again",
+                sql_reason(e)
+            ),
             StoreError::Query(e) if zh => write!(f, "数据库错误：{}", sql_reason(e)),
             StoreError::Query(e) => write!(f, "database error: {}", sql_reason(e)),
         }
@@ -158,6 +166,21 @@ impl fmt::Display for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// The connection to the database server went away (a restart, a network drop), which a
+    /// fresh connection a moment later may well get past.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, StoreError::Query(e) if is_connection_lost(e))
+    }
+}
+
+fn is_connection_lost(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
+    )
+}
 
 /// Removes a password from a URL before it is shown or logged.
 pub fn redact_url(url: &str) -> String {

@@ -191,12 +191,7 @@ const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 /// Whether an error is the connection to the database server going away (a restart, a network
 /// drop), which a fresh connection a moment later may well get past.
 fn connection_lost(err: &anyhow::Error) -> bool {
-    matches!(
-        err.downcast_ref::<crate::store::StoreError>(),
-        Some(crate::store::StoreError::Query(
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
-        ))
-    )
+    err.downcast_ref::<crate::store::StoreError>().is_some_and(crate::store::StoreError::is_connection_lost)
 }
 
 /// `answer`, tried again for a few seconds when the connection is lost mid-way. Safe to repeat:
