@@ -574,3 +574,130 @@ async fn console_recovers_when_the_server_comes_back() {
     store.close().await;
     db.cleanup().await;
 }
+
+// ---------- 4. a photo folder changing while it is reconciled ----------
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `photos reconcile --apply` while a thread adds, deletes, truncates and renames files and
+/// folders: no crash, a sane report each time; once the folder is still, the next run settles
+/// it — the photos table holds exactly the folder's files, and a further run changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_folder_changing_during_reconcile() {
+    use caiji::demo::photos::{sample_jpeg, with_comment};
+    let db = TestDb::new(Server::Sqlite).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
+    let no = |i: usize| format!("2026{i:06}");
+    let students: Vec<_> = (0..400).map(|i| common::student(&no(i), "王芳")).collect();
+    store.insert_students(&students).await.unwrap();
+    store.close().await;
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_path_buf();
+    let good = sample_jpeg(11, [100, 197, 255]);
+    for i in 0..300 {
+        let sub = dir.join(format!("班{}", i % 4));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("{}.jpg", no(i))), with_comment(&good, no(i).as_bytes())).unwrap();
+    }
+    let mut rng = support::rng("photo_folder_churn");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (stop, dir, good) = (stop.clone(), dir.clone(), good.clone());
+        let mut rng = rand_chacha::ChaCha8Rng::from_rng(&mut rng);
+        std::thread::spawn(move || {
+            let mut ops = std::collections::BTreeMap::<&str, u32>::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let files = files_under(&dir);
+                let pick = |rng: &mut rand_chacha::ChaCha8Rng| files.get(rng.random_range(0..files.len().max(1))).map(|f| dir.join(f));
+                let i = rng.random_range(0..400);
+                let op = match rng.random_range(0..6) {
+                    0 => {
+                        let sub = dir.join(format!("班{}", rng.random_range(0..6)));
+                        let _ = std::fs::create_dir_all(&sub);
+                        let _ = std::fs::write(sub.join(format!("{}.jpg", no(i))), with_comment(&good, format!("new{i}").as_bytes()));
+                        "added"
+                    }
+                    1 => pick(&mut rng).map(std::fs::remove_file).map(|_| "deleted").unwrap_or("none"),
+                    2 => pick(&mut rng)
+                        .and_then(|p| std::fs::OpenOptions::new().write(true).open(p).ok())
+                        .map(|f| f.set_len(rng.random_range(0..2000)))
+                        .map(|_| "truncated")
+                        .unwrap_or("none"),
+                    3 => pick(&mut rng).map(|p| std::fs::rename(&p, p.with_file_name(format!("{}.JPG", no(i))))).map(|_| "renamed").unwrap_or("none"),
+                    4 => {
+                        // a whole folder moved away or back
+                        let (a, b) = (dir.join(format!("班{}", rng.random_range(0..6))), dir.join(format!("旧{}", rng.random_range(0..3))));
+                        let _ = if rng.random_bool(0.5) { std::fs::rename(&a, &b) } else { std::fs::rename(&b, &a) };
+                        "folder moved"
+                    }
+                    _ => {
+                        let _ = std::fs::remove_dir(dir.join(format!("班{}", rng.random_range(0..6))));
+                        "folder removed"
+                    }
+                };
+                *ops.entry(op).or_default() += 1;
+                std::thread::sleep(Duration::from_micros(rng.random_range(0..2000)));
+            }
+            ops
+        })
+    };
+    let dir_arg = dir.to_str().unwrap();
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let out = run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]);
+        let err = support::stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        let code = out.status.code();
+        assert!(matches!(code, Some(0 | 3)), "exit {code:?}: {err}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", support::stdout(&out)));
+        reports.push(format!(
+            "exit {code:?}: {} files, {} valid, {} invalid, {} skipped",
+            json["files"],
+            json["matched_valid"].as_array().map_or(0, Vec::len),
+            json["matched_invalid"].as_array().map_or(0, Vec::len),
+            json["skipped"].as_array().map_or(0, Vec::len)
+        ));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ops = churn.join().unwrap();
+    say(&format!("photo churn: {ops:?}\n  runs during it: {reports:#?}"));
+
+    // Still now: one run settles it; the table is the folder; the next run changes nothing.
+    ok(&run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]), 3);
+    let in_db: Vec<String> = {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar("SELECT path FROM photos").fetch_all(&mut c).await.unwrap()
+    };
+    let prefix = format!("{}/", dir.display());
+    let mut in_db: Vec<String> = in_db.iter().map(|p| p.strip_prefix(&prefix).unwrap_or(p).to_string()).collect();
+    in_db.sort();
+    let on_disk = files_under(&dir);
+    let extra: Vec<&String> = in_db.iter().filter(|p| !on_disk.contains(p)).collect();
+    let missing: Vec<&String> = on_disk.iter().filter(|p| !in_db.contains(p)).collect();
+    assert!(extra.is_empty() && missing.is_empty(), "the photos table is not the folder: extra {extra:?}, missing {missing:?}");
+    say(&format!("photo churn settled: {} files on disk and in the table", on_disk.len()));
+    let before = support::dump(&db, "photos").await;
+    let audit = common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await;
+    ok(&run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]), 3);
+    let after = support::dump(&db, "photos").await;
+    assert_eq!(before.len(), after.len());
+    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await, audit, "a settled folder changes nothing");
+}
