@@ -409,4 +409,19 @@ mod tests {
         let tty = Style { tty: true, colour: true }.table_line(&a);
         assert!(tty.contains("\x1b[1;7m 17 \x1b[0m"), "{tty:?}");
     }
+
+    #[test]
+    fn a_scan_that_could_not_be_recorded_says_so() {
+        let style = Style { tty: false, colour: false };
+        let a = Answer {
+            status: NOT_RECORDED,
+            student_no: None,
+            shot: None,
+            reason: Some("NOT recorded: the database server cannot be reached — scan again".into()),
+            masked_name: None,
+            class: None,
+        };
+        let line = style.table_line(&a);
+        assert!(line.contains("NOT recorded") && line.contains("scan again") && !line.contains("shot"), "{line}");
+    }
 }
