@@ -3,11 +3,13 @@
 //! The layout functions here are also what `update` uses to know how many rows a page holds, so
 //! paging and drawing agree on the screen's geometry.
 
+mod checkin;
 mod code;
 mod detail;
 pub mod help;
 mod palette;
 mod placeholder;
+pub mod sessions;
 pub mod students;
 
 use ratatui::Frame;
@@ -108,6 +110,8 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_tabs(app, frame, a.tabs);
     match app.screen {
         Screen::Students => students::render(app, frame, a.body),
+        Screen::Sessions => sessions::render(app, frame, a.body),
+        Screen::Checkin => checkin::render(app, frame, a.body),
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
