@@ -22,36 +22,15 @@ struct Plan {
 fn plan(app: &App, screen: Screen) -> Plan {
     let c = app.counts;
     match screen {
-        Screen::Sessions => Plan {
-            what: tr(
-                "这里将列出采集场次：时间、地点、容量、已分配和已签到人数；按学院、班级分配学生，自动规划场次和补采场次。",
-                "This screen will list the collection sessions: time, place, capacity, students assigned and checked in; assign students by college or class, and plan sessions and make-up sessions.",
-            ),
-            commands: vec![
-                "caiji sessions list",
-                "caiji sessions plan --from DATE --days N --slots 08:30-11:30 --location L",
-                "caiji sessions assign SESSION --college C",
-            ],
-            figure: c.map(|c| (tr("已排场次的学生", "students in a session"), c.session_assigned)),
-        },
-        Screen::Checkin => Plan {
-            what: tr(
-                "这里将用于现场签到：用扫码枪扫采集码，核验后登记签到并发放拍摄号；学生丢了采集码时，按姓名、拼音或学号找到他，在屏幕上显示二维码。",
-                "This screen will check students in on site: scan a collection code, verify it, record the check-in and hand out the shot number; for a student who lost the code, find them by name, pinyin or student number and show the code on screen.",
-            ),
-            commands: vec![
-                "caiji sessions checkin SESSION --station NAME",
-                "caiji codes verify",
-                "caiji codes show STUDENT_NO",
-            ],
-            figure: c.map(|c| (tr("已签到", "checked in"), c.checked_in)),
-        },
         Screen::Photos => Plan {
             what: tr(
                 "这里将核对照片：把采集回来的照片文件与名单对上，按规格检查（JPEG、480×640、20–40 KB），列出不合格、重复、对不上人的照片和缺照片的学生。",
                 "This screen will reconcile photos: match the collected files to the roster, check them against the spec (JPEG, 480×640, 20–40 KB) and list invalid, duplicate and orphan files and students without a photo.",
             ),
-            commands: vec!["caiji photos reconcile DIR", "caiji photos reconcile DIR --apply"],
+            commands: vec![
+                "caiji photos reconcile DIR",
+                "caiji photos reconcile DIR --apply",
+            ],
             figure: c.map(|c| (tr("合格照片", "valid photos"), c.photo_valid)),
         },
         Screen::Reports => Plan {
@@ -59,10 +38,17 @@ fn plan(app: &App, screen: Screen) -> Plan {
                 "这里将显示完成情况：按学院、班级、辅导员、场次或层次统计采集码、场次、签到和合格照片，并列出还缺什么的学生，导出 CSV 或 XLSX。",
                 "This screen will show completion by college, class, counselor, session or level (codes, sessions, check-ins, valid photos), list who still lacks what, and export CSV or XLSX.",
             ),
-            commands: vec!["caiji report --by college -o report.xlsx", "caiji report missing photo -o missing.csv"],
+            commands: vec![
+                "caiji report --by college -o report.xlsx",
+                "caiji report missing photo -o missing.csv",
+            ],
             figure: c.map(|c| (tr("学生总数", "students"), c.total)),
         },
-        Screen::Students => Plan { what: "", commands: Vec::new(), figure: None },
+        Screen::Students | Screen::Sessions | Screen::Checkin => Plan {
+            what: "",
+            commands: Vec::new(),
+            figure: None,
+        },
     }
 }
 
@@ -71,24 +57,48 @@ pub fn render(app: &App, screen: Screen, frame: &mut Frame, area: Rect) {
     let p = plan(app, screen);
     let text = theme.style(Role::Text);
     let width = area.width.saturating_sub(4) as usize; // borders and one column of padding each side
-    let mut lines: Vec<Line> = widgets::wrap(p.what, width).into_iter().map(|l| Line::styled(l, text)).collect();
+    let mut lines: Vec<Line> = widgets::wrap(p.what, width)
+        .into_iter()
+        .map(|l| Line::styled(l, text))
+        .collect();
     lines.push(Line::raw(""));
-    let today = tr("尚未做进控制台；现在请在命令行运行：", "Not in the console yet; today, run on the command line:");
-    lines.push(Line::styled(widgets::truncate(today, width), theme.style(Role::Muted)));
+    let today = tr(
+        "尚未做进控制台；现在请在命令行运行：",
+        "Not in the console yet; today, run on the command line:",
+    );
+    lines.push(Line::styled(
+        widgets::truncate(today, width),
+        theme.style(Role::Muted),
+    ));
     for command in &p.commands {
-        lines.push(Line::styled(widgets::truncate(&format!("  {command}"), width), theme.style(Role::Key)));
+        lines.push(Line::styled(
+            widgets::truncate(&format!("  {command}"), width),
+            theme.style(Role::Key),
+        ));
     }
     if let Some((label, n)) = p.figure {
         let total = app.counts.map(|c| c.total).unwrap_or(0);
         lines.push(Line::raw(""));
-        let figure = if screen == Screen::Reports { format!("{label} {n}") } else { format!("{label} {n} / {total}") };
+        let figure = if screen == Screen::Reports {
+            format!("{label} {n}")
+        } else {
+            format!("{label} {n} / {total}")
+        };
         lines.push(Line::styled(figure, text));
     }
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
-        .title(Line::styled(format!(" {} ", screen.title()), theme.style(Role::Title)));
+        .title(Line::styled(
+            format!(" {} ", screen.title()),
+            theme.style(Role::Title),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let padded = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height.saturating_sub(1));
+    let padded = Rect::new(
+        inner.x + 1,
+        inner.y + 1,
+        inner.width.saturating_sub(2),
+        inner.height.saturating_sub(1),
+    );
     frame.render_widget(Paragraph::new(lines), padded);
 }
