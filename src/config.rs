@@ -22,17 +22,11 @@ impl Paths {
     pub fn from_env() -> Result<Paths> {
         if let Some(home) = std::env::var_os("CAIJI_HOME").filter(|h| !h.is_empty()) {
             let home = PathBuf::from(home);
-            return Ok(Paths {
-                data_dir: home.clone(),
-                config_dir: home,
-            });
+            return Ok(Paths { data_dir: home.clone(), config_dir: home });
         }
         let dirs = directories::ProjectDirs::from("", "", "caiji")
             .context("cannot find a home directory; set CAIJI_HOME to a folder caiji may use")?;
-        Ok(Paths {
-            data_dir: dirs.data_dir().to_path_buf(),
-            config_dir: dirs.config_dir().to_path_buf(),
-        })
+        Ok(Paths { data_dir: dirs.data_dir().to_path_buf(), config_dir: dirs.config_dir().to_path_buf() })
     }
 
     pub fn config_file(&self) -> PathBuf {
@@ -63,12 +57,9 @@ impl Paths {
             builder.recursive(true);
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}; set CAIJI_HOME to a writable folder",
-                    dir.display()
-                )
-            })?;
+            builder
+                .create(dir)
+                .with_context(|| format!("cannot create the data directory {}; set CAIJI_HOME to a writable folder", dir.display()))?;
         }
         Ok(())
     }
@@ -78,11 +69,7 @@ impl Paths {
 /// the SQLite file in the data directory. Returns the URL and whether it was the default.
 pub fn database_url(flag: Option<&str>, paths: &Paths) -> (String, bool) {
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match flag
-        .map(str::to_string)
-        .or_else(|| from_env("CAIJI_DATABASE_URL"))
-        .or_else(|| from_env("DATABASE_URL"))
-    {
+    match flag.map(str::to_string).or_else(|| from_env("CAIJI_DATABASE_URL")).or_else(|| from_env("DATABASE_URL")) {
         Some(url) => (url.trim().to_string(), false),
         None => (paths.default_database_url(), true),
     }
@@ -148,8 +135,7 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => bail!("cannot read {}: {e}", path.display()),
         };
-        Config::parse(&text)
-            .with_context(|| format!("{} is not a valid caiji config", path.display()))
+        Config::parse(&text).with_context(|| format!("{} is not a valid caiji config", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<Config> {
@@ -159,13 +145,7 @@ impl Config {
 
 /// toml's messages span several lines with a source excerpt; the console wants one.
 pub fn one_line(msg: &str) -> String {
-    msg.lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    msg.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -204,9 +184,7 @@ mod tests {
     fn bad_config_names_the_field() {
         let err = Config::parse("cohort = \"soon\"").unwrap_err().to_string();
         assert!(err.contains("cohort"), "{err}");
-        let err = Config::parse("[school]\ncode = \"1\"\nnmae = \"x\"")
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse("[school]\ncode = \"1\"\nnmae = \"x\"").unwrap_err().to_string();
         assert!(err.contains("nmae"), "{err}");
     }
 }

@@ -10,7 +10,7 @@ pub mod domain;
 pub mod export;
 pub mod i18n;
 pub mod output;
-pub mod photos;
 pub mod roster;
+pub mod photos;
 pub mod store;
 pub mod tui;

@@ -10,17 +10,14 @@ use serde::Serialize;
 
 use super::{Ctx, EXIT_PROBLEMS};
 use crate::cli::{ImportArgs, SummaryFormat};
-use crate::i18n::{Lang, lang, tr};
+use crate::i18n::{lang, tr, Lang};
 use crate::roster::{self, Outcome, Progress, ReadOptions};
 use crate::store::{ImportOptions, ImportSummary};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     let label = args.file.display().to_string();
     let mut bar = ProgressBar::new(&label);
-    let options = ReadOptions {
-        sheet: args.sheet.clone(),
-        limits: roster::Limits::default(),
-    };
+    let options = ReadOptions { sheet: args.sheet.clone(), limits: roster::Limits::default() };
     // The file is read and checked before the database is opened: a bad file changes nothing.
     let outcome = roster::read_file(&args.file, &options, &mut |p| bar.update(p));
     bar.clear();
@@ -31,10 +28,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
         note(&format!(
             "{} {}",
             outcome.rejected_rows(),
-            tr(
-                "行被拒绝；--strict：未写入任何数据",
-                "rows rejected; --strict: nothing was written"
-            )
+            tr("行被拒绝；--strict：未写入任何数据", "rows rejected; --strict: nothing was written")
         ));
         return Ok(ExitCode::from(EXIT_PROBLEMS));
     }
@@ -44,29 +38,15 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     } else if args.dry_run && missing_sqlite_file(ctx) {
         // Planning against a database that does not exist yet: everything would be new, and a
         // dry run must not create the file.
-        ImportSummary {
-            inserted: outcome.students.len() as u64,
-            ..Default::default()
-        }
+        ImportSummary { inserted: outcome.students.len() as u64, ..Default::default() }
     } else {
         bar.message(tr("正在写入数据库…", "writing to the database…"));
         let store = ctx.open_store().await?;
-        let source = format!(
-            "import {}",
-            args.file
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
+        let source = format!("import {}", args.file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
         let result = store
             .import_roster(
                 &outcome.students,
-                ImportOptions {
-                    full_sync: false,
-                    dry_run: args.dry_run,
-                    operator: &ctx.operator,
-                    source: &source,
-                },
+                ImportOptions { full_sync: false, dry_run: args.dry_run, operator: &ctx.operator, source: &source },
             )
             .await;
         store.close().await;
@@ -77,11 +57,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     if args.dry_run {
         note(tr("试运行：未写入数据库", "dry run: nothing was written"));
     }
-    Ok(if outcome.rejections.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_PROBLEMS)
-    })
+    Ok(if outcome.rejections.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
 }
 
 fn missing_sqlite_file(ctx: &Ctx) -> bool {
@@ -112,12 +88,7 @@ struct RejectedJson<'a> {
 }
 
 /// Prints the summary and the rejected rows to stdout.
-pub(super) fn report(
-    format: SummaryFormat,
-    label: &str,
-    outcome: &Outcome,
-    summary: &ImportSummary,
-) -> Result<()> {
+pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summary: &ImportSummary) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
@@ -130,12 +101,7 @@ pub(super) fn report(
                 rejected: outcome
                     .rejections
                     .iter()
-                    .map(|r| RejectedJson {
-                        row: r.row,
-                        student_no: &r.student_no,
-                        field: r.field.code(),
-                        reason: &r.reason,
-                    })
+                    .map(|r| RejectedJson { row: r.row, student_no: &r.student_no, field: r.field.code(), reason: &r.reason })
                     .collect(),
             };
             serde_json::to_writer(&mut out, &json)?;
@@ -145,12 +111,7 @@ pub(super) fn report(
             out.write_all(summary_text(label, outcome, summary, lang()).as_bytes())?;
             if !outcome.rejections.is_empty() {
                 writeln!(out)?;
-                let headers = [
-                    tr("行", "row"),
-                    tr("学号", "student_no"),
-                    tr("字段", "field"),
-                    tr("原因", "reason"),
-                ];
+                let headers = [tr("行", "row"), tr("学号", "student_no"), tr("字段", "field"), tr("原因", "reason")];
                 let rows: Vec<Vec<String>> = outcome
                     .rejections
                     .iter()
@@ -160,12 +121,7 @@ pub(super) fn report(
                             (false, Lang::Zh) => format!("{}（{}）", r.field.label(), r.column),
                             (false, Lang::En) => format!("{} ({})", r.field.label(), r.column),
                         };
-                        vec![
-                            r.row.to_string(),
-                            r.student_no.clone(),
-                            field,
-                            r.reason.clone(),
-                        ]
+                        vec![r.row.to_string(), r.student_no.clone(), field, r.reason.clone()]
                     })
                     .collect();
                 out.write_all(crate::output::table(&headers, &rows).as_bytes())?;
@@ -178,11 +134,7 @@ pub(super) fn report(
 
 /// The two summary lines of the table output.
 fn summary_text(label: &str, outcome: &Outcome, summary: &ImportSummary, lang: Lang) -> String {
-    let (rows, valid, rejected) = (
-        outcome.data_rows,
-        outcome.students.len(),
-        outcome.rejected_rows(),
-    );
+    let (rows, valid, rejected) = (outcome.data_rows, outcome.students.len(), outcome.rejected_rows());
     let s = summary;
     match lang {
         Lang::Zh => format!(
@@ -206,20 +158,11 @@ struct ProgressBar {
 
 impl ProgressBar {
     fn new(label: &str) -> ProgressBar {
-        ProgressBar {
-            enabled: std::io::stderr().is_terminal(),
-            label: label.to_string(),
-            last: None,
-            drawn: false,
-        }
+        ProgressBar { enabled: std::io::stderr().is_terminal(), label: label.to_string(), last: None, drawn: false }
     }
 
     fn update(&mut self, progress: Progress) {
-        if !self.enabled
-            || self
-                .last
-                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
-        {
+        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
             return;
         }
         self.last = Some(Instant::now());
@@ -250,15 +193,9 @@ impl ProgressBar {
 /// `读取 名单.csv [##########..........]  50%  52,000 行`
 fn render_bar(label: &str, p: Progress, lang: Lang) -> String {
     const WIDTH: u64 = 24;
-    let fraction = (p.done.min(p.total) * 1000)
-        .checked_div(p.total)
-        .unwrap_or(0);
+    let fraction = (p.done.min(p.total) * 1000).checked_div(p.total).unwrap_or(0);
     let filled = (fraction * WIDTH / 1000) as usize;
-    let bar = format!(
-        "{}{}",
-        "#".repeat(filled),
-        ".".repeat(WIDTH as usize - filled)
-    );
+    let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
     let rows = thousands(p.rows);
     match lang {
         Lang::Zh => format!("读取 {label} [{bar}] {:>3}%  {rows} 行", fraction / 10),
@@ -285,33 +222,9 @@ mod tests {
     #[test]
     fn progress_bar_text() {
         let cases = [
-            (
-                Progress {
-                    rows: 0,
-                    done: 0,
-                    total: 0,
-                },
-                Lang::En,
-                "reading a.csv [........................]   0%  0 rows",
-            ),
-            (
-                Progress {
-                    rows: 52_000,
-                    done: 50,
-                    total: 100,
-                },
-                Lang::En,
-                "reading a.csv [############............]  50%  52,000 rows",
-            ),
-            (
-                Progress {
-                    rows: 1_234_567,
-                    done: 120,
-                    total: 100,
-                },
-                Lang::Zh,
-                "读取 a.csv [########################] 100%  1,234,567 行",
-            ),
+            (Progress { rows: 0, done: 0, total: 0 }, Lang::En, "reading a.csv [........................]   0%  0 rows"),
+            (Progress { rows: 52_000, done: 50, total: 100 }, Lang::En, "reading a.csv [############............]  50%  52,000 rows"),
+            (Progress { rows: 1_234_567, done: 120, total: 100 }, Lang::Zh, "读取 a.csv [########################] 100%  1,234,567 行"),
         ];
         for (p, lang, want) in cases {
             assert_eq!(render_bar("a.csv", p, lang), want);
@@ -320,16 +233,8 @@ mod tests {
 
     #[test]
     fn summary_lines() {
-        let outcome = Outcome {
-            data_rows: 12,
-            ..Default::default()
-        };
-        let summary = ImportSummary {
-            inserted: 10,
-            updated: 1,
-            unchanged: 1,
-            withdrawn: 0,
-        };
+        let outcome = Outcome { data_rows: 12, ..Default::default() };
+        let summary = ImportSummary { inserted: 10, updated: 1, unchanged: 1, withdrawn: 0 };
         assert_eq!(
             summary_text("a.csv", &outcome, &summary, Lang::En),
             "a.csv: 12 data rows, 0 valid, 0 rejected\ninserted 10, updated 1, unchanged 1, withdrawn 0\n"

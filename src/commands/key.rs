@@ -73,12 +73,7 @@ fn rotate(ctx: &Ctx) -> Result<ExitCode> {
     let mut ring = load_keyring(ctx)?;
     let new = ring.rotate()?;
     tracing::info!(path = %ctx.key_file.display(), key_id = new.id, operator = %ctx.operator, "key rotated");
-    let older: Vec<String> = ring
-        .list()
-        .iter()
-        .filter(|k| !k.current)
-        .map(|k| k.id.to_string())
-        .collect();
+    let older: Vec<String> = ring.list().iter().filter(|k| !k.current).map(|k| k.id.to_string()).collect();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -91,10 +86,7 @@ fn rotate(ctx: &Ctx) -> Result<ExitCode> {
     writeln!(
         out,
         "{} {}{}",
-        tr(
-            "旧密钥仍保留用于验证此前签发的采集码：",
-            "Older keys stay to verify the codes they sealed:"
-        ),
+        tr("旧密钥仍保留用于验证此前签发的采集码：", "Older keys stay to verify the codes they sealed:"),
         older.join(", "),
         tr(
             "。请把更新后的密钥文件复制到每个工作站，并更新离线备份。",
@@ -113,11 +105,7 @@ fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(["id", "created", "current"])?;
             for k in &keys {
-                w.write_record([
-                    k.id.to_string(),
-                    k.created.to_string(),
-                    k.current.to_string(),
-                ])?;
+                w.write_record([k.id.to_string(), k.created.to_string(), k.current.to_string()])?;
             }
             String::from_utf8(w.into_inner()?)?
         }
@@ -125,27 +113,12 @@ fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {
-                    let mark = if k.current {
-                        tr("当前", "current")
-                    } else {
-                        ""
-                    };
+                    let mark = if k.current { tr("当前", "current") } else { "" };
                     vec![k.id.to_string(), k.created.to_string(), mark.to_string()]
                 })
                 .collect();
-            let mut text = crate::output::table(
-                &[
-                    tr("编号", "id"),
-                    tr("创建日期", "created"),
-                    tr("状态", "status"),
-                ],
-                &rows,
-            );
-            text.push_str(&format!(
-                "{} {}\n",
-                tr("密钥文件：", "key file:"),
-                ring.path().display()
-            ));
+            let mut text = crate::output::table(&[tr("编号", "id"), tr("创建日期", "created"), tr("状态", "status")], &rows);
+            text.push_str(&format!("{} {}\n", tr("密钥文件：", "key file:"), ring.path().display()));
             text
         }
     };

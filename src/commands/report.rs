@@ -4,21 +4,17 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{
-    AuditArgs, Format, GroupByArg, MissingArg, MissingArgs, ReportArgs, ReportCommand,
-};
+use crate::cli::{AuditArgs, Format, GroupByArg, MissingArg, MissingArgs, ReportArgs, ReportCommand};
 use crate::domain::mask_id;
 use crate::domain::roster::mask_phone;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell, FileKind};
-use crate::i18n::{Lang, lang, tr};
-use crate::store::{
-    AuditEntry, AuditFilter, GroupBy, GroupCounts, Store, StudentFilter, StudentRow,
-};
+use crate::i18n::{lang, tr, Lang};
+use crate::store::{AuditEntry, AuditFilter, GroupBy, GroupCounts, Store, StudentFilter, StudentRow};
 
 pub async fn run(ctx: &Ctx, args: ReportArgs) -> Result<ExitCode> {
     match &args.command {
@@ -55,14 +51,7 @@ struct ReportJson<'a> {
 fn group_label(by: GroupBy, group: &str) -> String {
     match by {
         GroupBy::Level => crate::domain::Level::parse(group)
-            .map(|l| {
-                if lang() == Lang::Zh {
-                    l.label_zh()
-                } else {
-                    l.label_en()
-                }
-                .to_string()
-            })
+            .map(|l| if lang() == Lang::Zh { l.label_zh() } else { l.label_en() }.to_string())
             .unwrap_or_else(|| group.to_string()),
         GroupBy::Session if group.is_empty() => tr("（未安排场次）", "(no session)").to_string(),
         _ => group.to_string(),
@@ -106,10 +95,7 @@ fn report_cells(label: String, g: &GroupCounts) -> Vec<Cell> {
 
 /// The sum of all groups, as the last line of tables and files.
 fn total_of(groups: &[GroupCounts]) -> GroupCounts {
-    let mut t = GroupCounts {
-        group: tr("合计", "total").to_string(),
-        ..Default::default()
-    };
+    let mut t = GroupCounts { group: tr("合计", "total").to_string(), ..Default::default() };
     for g in groups {
         t.total += g.total;
         t.code_active += g.code_active;
@@ -126,10 +112,7 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
     let by = group_by(args.by);
     let store = ctx.open_store().await?;
     let groups = store.completion(by, args.cohort).await?;
-    let mut rows: Vec<Vec<Cell>> = groups
-        .iter()
-        .map(|g| report_cells(group_label(by, &g.group), g))
-        .collect();
+    let mut rows: Vec<Vec<Cell>> = groups.iter().map(|g| report_cells(group_label(by, &g.group), g)).collect();
     let total = total_of(&groups);
     rows.push(report_cells(total.group.clone(), &total));
     let headers = report_headers(by);
@@ -139,57 +122,21 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
             Some(FileKind::Xlsx) => {
                 // the summary, then one sheet per missing list, as the office sends it upward
-                let students = store
-                    .list_students(&StudentFilter {
-                        cohort: args.cohort,
-                        ..Default::default()
-                    })
-                    .await?;
+                let students = store.list_students(&StudentFilter { cohort: args.cohort, ..Default::default() }).await?;
                 let lists: Vec<(MissingArg, Vec<Vec<Cell>>)> = MissingArg::ALL
                     .iter()
-                    .map(|&k| {
-                        (
-                            k,
-                            students
-                                .iter()
-                                .filter(|r| is_missing(r, k))
-                                .map(|r| missing_cells(r, false))
-                                .collect(),
-                        )
-                    })
+                    .map(|&k| (k, students.iter().filter(|r| is_missing(r, k)).map(|r| missing_cells(r, false)).collect()))
                     .collect();
                 let missing_headers = missing_headers(false);
-                let mut sheets = vec![export::xlsx::Sheet {
-                    name: tr("完成情况", "Completion"),
-                    headers: &headers,
-                    rows: &rows,
-                }];
+                let mut sheets = vec![export::xlsx::Sheet { name: tr("完成情况", "Completion"), headers: &headers, rows: &rows }];
                 for (kind, rows) in &lists {
-                    sheets.push(export::xlsx::Sheet {
-                        name: missing_title(*kind),
-                        headers: &missing_headers,
-                        rows,
-                    });
+                    sheets.push(export::xlsx::Sheet { name: missing_title(*kind), headers: &missing_headers, rows });
                 }
                 export::xlsx::write_workbook(path, &sheets)?;
             }
-            _ => bail!(
-                "{}: {}",
-                path.display(),
-                tr(
-                    "请用 .csv 或 .xlsx 作为报表文件的扩展名",
-                    "use a .csv or .xlsx file name for the report"
-                )
-            ),
+            _ => bail!("{}: {}", path.display(), tr("请用 .csv 或 .xlsx 作为报表文件的扩展名", "use a .csv or .xlsx file name for the report")),
         }
-        audit_export(
-            store.as_ref(),
-            ctx,
-            "report",
-            path,
-            &format!("completion by {:?}", by).to_lowercase(),
-        )
-        .await?;
+        audit_export(store.as_ref(), ctx, "report", path, &format!("completion by {:?}", by).to_lowercase()).await?;
         eprintln!("{} {}", tr("已导出", "Written:"), path.display());
         store.close().await;
         return Ok(ExitCode::SUCCESS);
@@ -215,14 +162,9 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
-        }
+        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?,
         Format::Table => {
-            let text: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
-                .collect();
+            let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
             out.write_all(crate::output::table(&headers, &text).as_bytes())?;
         }
     }
@@ -247,11 +189,7 @@ fn missing_headers(reveal: bool) -> Vec<&'static str> {
     vec![
         tr("学号", "student_no"),
         tr("姓名", "name"),
-        if reveal {
-            tr("证件号码", "id_number")
-        } else {
-            tr("证件号码(脱敏)", "masked_id")
-        },
+        if reveal { tr("证件号码", "id_number") } else { tr("证件号码(脱敏)", "masked_id") },
         tr("学院", "college"),
         tr("专业", "major"),
         tr("班级", "class"),
@@ -270,25 +208,15 @@ fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
     vec![
         text(&s.student_no),
         text(&s.name),
-        text(&if reveal {
-            s.id_number.clone()
-        } else {
-            mask_id(&s.id_number)
-        }),
+        text(&if reveal { s.id_number.clone() } else { mask_id(&s.id_number) }),
         text(&s.college),
         text(&s.major),
         text(&s.class),
         text(&s.counselor),
         text(&s.phone.as_deref().map(mask_phone).unwrap_or_default()),
         text(super::students::status_text(r.code_status.code())),
-        r.session_id
-            .map(Cell::Int)
-            .unwrap_or(Cell::Text(String::new())),
-        text(if r.checked_in {
-            tr("是", "yes")
-        } else {
-            tr("否", "no")
-        }),
+        r.session_id.map(Cell::Int).unwrap_or(Cell::Text(String::new())),
+        text(if r.checked_in { tr("是", "yes") } else { tr("否", "no") }),
         text(super::students::status_text(r.photo_status.code())),
     ]
 }
@@ -296,12 +224,8 @@ fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
 async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
     let filter = args.filter.to_filter(false);
-    let students: Vec<StudentRow> = store
-        .list_students(&filter)
-        .await?
-        .into_iter()
-        .filter(|r| is_missing(r, args.kind))
-        .collect();
+    let students: Vec<StudentRow> =
+        store.list_students(&filter).await?.into_iter().filter(|r| is_missing(r, args.kind)).collect();
     let reveal = args.reveal_id;
     if reveal {
         store
@@ -309,11 +233,7 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!(
-                    "report missing {}: {} students",
-                    args.kind.name(),
-                    students.len()
-                ),
+                detail: format!("report missing {}: {} students", args.kind.name(), students.len()),
             })
             .await?;
     }
@@ -322,33 +242,11 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output {
         match FileKind::of(path) {
             Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
-            Some(FileKind::Xlsx) => {
-                export::xlsx::write_table(path, missing_title(args.kind), &headers, &rows)?
-            }
-            _ => bail!(
-                "{}: {}",
-                path.display(),
-                tr(
-                    "请用 .csv 或 .xlsx 作为名单文件的扩展名",
-                    "use a .csv or .xlsx file name for the list"
-                )
-            ),
+            Some(FileKind::Xlsx) => export::xlsx::write_table(path, missing_title(args.kind), &headers, &rows)?,
+            _ => bail!("{}: {}", path.display(), tr("请用 .csv 或 .xlsx 作为名单文件的扩展名", "use a .csv or .xlsx file name for the list")),
         }
-        audit_export(
-            store.as_ref(),
-            ctx,
-            "export",
-            path,
-            &format!("missing {}: {} students", args.kind.name(), rows.len()),
-        )
-        .await?;
-        eprintln!(
-            "{} {} ({} {})",
-            tr("已导出", "Written:"),
-            path.display(),
-            rows.len(),
-            tr("名学生", "students")
-        );
+        audit_export(store.as_ref(), ctx, "export", path, &format!("missing {}: {} students", args.kind.name(), rows.len())).await?;
+        eprintln!("{} {} ({} {})", tr("已导出", "Written:"), path.display(), rows.len(), tr("名学生", "students"));
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
@@ -376,14 +274,9 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
-        }
+        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?,
         Format::Table => {
-            let text: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
-                .collect();
+            let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
             out.write_all(crate::output::table(&headers, &text).as_bytes())?;
             writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
         }
@@ -392,13 +285,7 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit_export(
-    store: &dyn Store,
-    ctx: &Ctx,
-    action: &str,
-    path: &Path,
-    what: &str,
-) -> Result<()> {
+async fn audit_export(store: &dyn Store, ctx: &Ctx, action: &str, path: &Path, what: &str) -> Result<()> {
     store
         .audit(&AuditEntry {
             operator: ctx.operator.clone(),
@@ -426,13 +313,7 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
         })
         .await?;
     store.close().await;
-    let headers = [
-        tr("时间", "at"),
-        tr("操作员", "operator"),
-        tr("操作", "action"),
-        tr("学号", "student_no"),
-        tr("详情", "detail"),
-    ];
+    let headers = [tr("时间", "at"), tr("操作员", "operator"), tr("操作", "action"), tr("学号", "student_no"), tr("详情", "detail")];
     let mut out = std::io::BufWriter::new(std::io::stdout());
     match args.format {
         Format::Json => {
@@ -468,10 +349,7 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
             if args.format == Format::Csv {
                 out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?;
             } else {
-                let text: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
-                    .collect();
+                let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
                 out.write_all(crate::output::table(&headers, &text).as_bytes())?;
             }
         }
@@ -491,11 +369,5 @@ fn parse_since(text: &str) -> Result<chrono::NaiveDateTime> {
             return Ok(dt);
         }
     }
-    bail!(
-        "--since '{t}': {}",
-        tr(
-            "请写成 YYYY-MM-DD 或 \"YYYY-MM-DD HH:MM\"",
-            "write it as YYYY-MM-DD or \"YYYY-MM-DD HH:MM\""
-        )
-    )
+    bail!("--since '{t}': {}", tr("请写成 YYYY-MM-DD 或 \"YYYY-MM-DD HH:MM\"", "write it as YYYY-MM-DD or \"YYYY-MM-DD HH:MM\""))
 }

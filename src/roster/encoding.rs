@@ -49,10 +49,7 @@ pub enum FileKind {
     /// Not text: NUL bytes or many control characters.
     Binary,
     /// Text; `bom_len` bytes of byte-order mark come first.
-    Text {
-        encoding: TextEncoding,
-        bom_len: usize,
-    },
+    Text { encoding: TextEncoding, bom_len: usize },
 }
 
 /// Reads `input` to its end (or until the answer is certain) and says what it is.
@@ -70,25 +67,15 @@ pub fn sniff<R: Read>(mut input: R) -> io::Result<FileKind> {
         return Ok(FileKind::OleContainer);
     }
     if head.starts_with(&[0xFF, 0xFE]) {
-        return Ok(FileKind::Text {
-            encoding: TextEncoding::Utf16Le,
-            bom_len: 2,
-        });
+        return Ok(FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 });
     }
     if head.starts_with(&[0xFE, 0xFF]) {
-        return Ok(FileKind::Text {
-            encoding: TextEncoding::Utf16Be,
-            bom_len: 2,
-        });
+        return Ok(FileKind::Text { encoding: TextEncoding::Utf16Be, bom_len: 2 });
     }
     if looks_binary(&head) {
         return Ok(FileKind::Binary);
     }
-    let bom_len = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
-    };
+    let bom_len = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
     let mut scan = Utf8Scan::default();
     let mut buf = vec![0u8; 1 << 20];
     let mut kept = scan.feed(&head[bom_len..]);
@@ -125,10 +112,7 @@ fn looks_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let controls = head
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A)) || b == 0x7F)
-        .count();
+    let controls = head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A)) || b == 0x7F).count();
     controls * 50 > head.len()
 }
 
@@ -290,88 +274,18 @@ mod tests {
         with_bom.extend(roster.as_bytes());
         let cases: Vec<(&str, Vec<u8>, FileKind)> = vec![
             ("empty", vec![], FileKind::Empty),
-            (
-                "utf-8",
-                roster.as_bytes().to_vec(),
-                FileKind::Text {
-                    encoding: TextEncoding::Utf8,
-                    bom_len: 0,
-                },
-            ),
-            (
-                "utf-8 bom",
-                with_bom,
-                FileKind::Text {
-                    encoding: TextEncoding::Utf8,
-                    bom_len: 3,
-                },
-            ),
-            (
-                "gbk",
-                gbk(roster),
-                FileKind::Text {
-                    encoding: TextEncoding::Gb18030,
-                    bom_len: 0,
-                },
-            ),
-            (
-                "gbk after 2 MB of ascii",
-                late_gbk,
-                FileKind::Text {
-                    encoding: TextEncoding::Gb18030,
-                    bom_len: 0,
-                },
-            ),
-            (
-                "damaged utf-8",
-                damaged,
-                FileKind::Text {
-                    encoding: TextEncoding::Utf8Damaged,
-                    bom_len: 0,
-                },
-            ),
-            (
-                "utf-16le",
-                utf16le(roster, true),
-                FileKind::Text {
-                    encoding: TextEncoding::Utf16Le,
-                    bom_len: 2,
-                },
-            ),
+            ("utf-8", roster.as_bytes().to_vec(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }),
+            ("utf-8 bom", with_bom, FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 }),
+            ("gbk", gbk(roster), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 }),
+            ("gbk after 2 MB of ascii", late_gbk, FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 }),
+            ("damaged utf-8", damaged, FileKind::Text { encoding: TextEncoding::Utf8Damaged, bom_len: 0 }),
+            ("utf-16le", utf16le(roster, true), FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 }),
             ("xlsx", b"PK\x03\x04\x14\x00rest".to_vec(), FileKind::Zip),
-            (
-                "xls",
-                vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
-                FileKind::OleContainer,
-            ),
-            (
-                "png",
-                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
-                FileKind::Binary,
-            ),
-            (
-                "utf-16 without bom",
-                utf16le(roster, false),
-                FileKind::Binary,
-            ),
-            (
-                "control bytes",
-                (0u8..32)
-                    .cycle()
-                    .skip(1)
-                    .filter(|b| *b != 0)
-                    .take(400)
-                    .collect(),
-                FileKind::Binary,
-            ),
-            (
-                "ascii only",
-                b"a,b\n1,2".to_vec(),
-                FileKind::Text {
-                    encoding: TextEncoding::Utf8,
-                    bom_len: 0,
-                },
-            ),
+            ("xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0], FileKind::OleContainer),
+            ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), FileKind::Binary),
+            ("utf-16 without bom", utf16le(roster, false), FileKind::Binary),
+            ("control bytes", (0u8..32).cycle().skip(1).filter(|b| *b != 0).take(400).collect(), FileKind::Binary),
+            ("ascii only", b"a,b\n1,2".to_vec(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }),
         ];
         for (what, bytes, want) in cases {
             assert_eq!(sniff(&bytes[..]).unwrap(), want, "{what}");
@@ -383,21 +297,9 @@ mod tests {
         // 8 KiB head boundary falls inside a 3-byte character
         let mut bytes = vec![b'a'; HEAD_LEN - 1];
         bytes.extend("张三\n".as_bytes());
-        assert_eq!(
-            sniff(&bytes[..]).unwrap(),
-            FileKind::Text {
-                encoding: TextEncoding::Utf8,
-                bom_len: 0
-            }
-        );
+        assert_eq!(sniff(&bytes[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 });
         bytes.truncate(HEAD_LEN + 1); // cut inside 张
-        assert_eq!(
-            sniff(&bytes[..]).unwrap(),
-            FileKind::Text {
-                encoding: TextEncoding::Gb18030,
-                bom_len: 0
-            }
-        );
+        assert_eq!(sniff(&bytes[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 });
     }
 
     #[test]
@@ -426,9 +328,7 @@ mod tests {
         let mut bytes = gbk("张三,");
         bytes.push(0x81); // a lead byte with no trail at the end
         let mut out = String::new();
-        DecodingReader::new(&bytes[..], encoding_rs::GB18030)
-            .read_to_string(&mut out)
-            .unwrap();
+        DecodingReader::new(&bytes[..], encoding_rs::GB18030).read_to_string(&mut out).unwrap();
         assert_eq!(out, "张三,\u{FFFD}");
     }
 }

@@ -8,9 +8,9 @@ mod mysql;
 mod photos;
 mod postgres;
 mod reports;
-mod sessions;
 mod source;
 mod sqlite;
+mod sessions;
 mod sqlite_raw;
 pub(crate) mod students;
 
@@ -22,21 +22,18 @@ use serde::Serialize;
 
 use crate::domain::Student;
 
+
 pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
-pub use photos::{
-    ApplySummary, LAST_RECONCILE_SETTING, PhotoFileStatus, PhotoFilter, PhotoMatchKeys,
-    PhotoRecord, PhotoRow, PhotoStore,
-};
+pub use photos::{ApplySummary, PhotoFileStatus, PhotoFilter, PhotoMatchKeys, PhotoRecord, PhotoRow, PhotoStore, LAST_RECONCILE_SETTING};
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
-pub use sessions::{
-    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind,
-    ScheduleGroup, SessionRow, SessionStore, SessionStudent, SessionWithStudents, StudentSelection,
-    TokenLookup, UnassignSummary,
-};
-pub use source::{SourceTable, read_source};
+pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
+pub use sessions::{
+    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
+    SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,
+};
 pub use students::{ImportOptions, ImportSummary, StudentStore};
 
 /// The database engines caiji runs on.
@@ -50,17 +47,12 @@ pub enum Backend {
 impl Backend {
     /// Picks the backend from the URL scheme, or explains which schemes exist.
     pub fn from_url(url: &str) -> Result<Backend, StoreError> {
-        let scheme = url
-            .split_once(':')
-            .map(|(s, _)| s.to_ascii_lowercase())
-            .unwrap_or_default();
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
         match scheme.as_str() {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             "mysql" | "mariadb" => Ok(Backend::Mysql),
-            _ => Err(StoreError::UnknownScheme {
-                url: redact_url(url),
-            }),
+            _ => Err(StoreError::UnknownScheme { url: redact_url(url) }),
         }
     }
 
@@ -77,47 +69,24 @@ impl Backend {
 /// interface language.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    UnknownScheme {
-        url: String,
-    },
-    Connect {
-        url: String,
-        reason: String,
-    },
-    Open {
-        path: String,
-        reason: String,
-    },
-    Corrupt {
-        url: String,
-        reason: String,
-    },
-    SchemaTooNew {
-        found: i64,
-        known: i64,
-    },
-    Source {
-        url: String,
-        reason: String,
-    },
+    UnknownScheme { url: String },
+    Connect { url: String, reason: String },
+    Open { path: String, reason: String },
+    Corrupt { url: String, reason: String },
+    SchemaTooNew { found: i64, known: i64 },
+    Source { url: String, reason: String },
     NotFound(String),
     Token(String),
     Migrate(String),
     NoSuchSession(i64),
-    OverCapacity {
-        session: String,
-        room: i64,
-        wanted: i64,
-    },
-    PlanOutdated {
-        students: usize,
-    },
+    OverCapacity { session: String, room: i64, wanted: i64 },
+    PlanOutdated { students: usize },
     Query(#[from] sqlx::Error),
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::i18n::{Lang, lang};
+        use crate::i18n::{lang, Lang};
         let zh = lang() == Lang::Zh;
         match self {
             StoreError::UnknownScheme { url } if zh => write!(
@@ -129,16 +98,10 @@ impl fmt::Display for StoreError {
                 "unknown database URL '{url}': use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
             ),
             StoreError::Connect { url, reason } if zh => {
-                write!(
-                    f,
-                    "无法连接 {url}：{reason} —— 请确认数据库服务器在运行、地址正确"
-                )
+                write!(f, "无法连接 {url}：{reason} —— 请确认数据库服务器在运行、地址正确")
             }
             StoreError::Connect { url, reason } => {
-                write!(
-                    f,
-                    "cannot connect to {url}: {reason} — check that the server is running and the URL is right"
-                )
+                write!(f, "cannot connect to {url}: {reason} — check that the server is running and the URL is right")
             }
             StoreError::Open { path, reason } if zh => write!(f, "无法打开 {path}：{reason}"),
             StoreError::Open { path, reason } => write!(f, "cannot open {path}: {reason}"),
@@ -159,10 +122,7 @@ impl fmt::Display for StoreError {
                 "the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database"
             ),
             StoreError::Source { url, reason } if zh => {
-                write!(
-                    f,
-                    "名单来源 {url} 拒绝执行查询：{reason} —— 请检查 config.toml 中 [roster.source] 的 query"
-                )
+                write!(f, "名单来源 {url} 拒绝执行查询：{reason} —— 请检查 config.toml 中 [roster.source] 的 query")
             }
             StoreError::Source { url, reason } => write!(
                 f,
@@ -173,27 +133,13 @@ impl fmt::Display for StoreError {
             StoreError::Token(reason) => write!(f, "cannot make the code's token: {reason}"),
             StoreError::Migrate(reason) if zh => write!(f, "无法更新数据库结构：{reason}"),
             StoreError::Migrate(reason) => write!(f, "cannot update the database schema: {reason}"),
-            StoreError::NoSuchSession(id) if zh => write!(
-                f,
-                "没有编号为 {id} 的场次；用 `caiji sessions list` 查看场次"
-            ),
-            StoreError::NoSuchSession(id) => write!(
-                f,
-                "there is no session {id}; `caiji sessions list` shows the sessions"
-            ),
-            StoreError::OverCapacity {
-                session,
-                room,
-                wanted,
-            } if zh => write!(
+            StoreError::NoSuchSession(id) if zh => write!(f, "没有编号为 {id} 的场次；用 `caiji sessions list` 查看场次"),
+            StoreError::NoSuchSession(id) => write!(f, "there is no session {id}; `caiji sessions list` shows the sessions"),
+            StoreError::OverCapacity { session, room, wanted } if zh => write!(
                 f,
                 "{session} 还能容纳 {room} 名学生，但选了 {wanted} 名；请少选一些学生，或用 `caiji sessions add` 增加场次"
             ),
-            StoreError::OverCapacity {
-                session,
-                room,
-                wanted,
-            } => write!(
+            StoreError::OverCapacity { session, room, wanted } => write!(
                 f,
                 "{session} has room for {room} more students but {wanted} were chosen; choose fewer students or add a session with `caiji sessions add`"
             ),
@@ -325,9 +271,7 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store:
-    StudentStore + CodeStore + SessionStore + PhotoStore + ReportStore + Send + Sync
-{
+pub trait Store: StudentStore + CodeStore + SessionStore + PhotoStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;
@@ -371,14 +315,9 @@ pub async fn open(url: &str, create: Create) -> Result<Box<dyn Store>> {
 fn migrate_error(url: &str, known: i64, err: sqlx::migrate::MigrateError) -> StoreError {
     use sqlx::migrate::MigrateError as M;
     match err {
-        M::VersionMissing(found) | M::VersionTooNew(found, _) => {
-            StoreError::SchemaTooNew { found, known }
-        }
+        M::VersionMissing(found) | M::VersionTooNew(found, _) => StoreError::SchemaTooNew { found, known },
         M::Execute(sqlx::Error::Database(db)) if is_corruption(db.message()) => {
-            StoreError::Corrupt {
-                url: redact_url(url),
-                reason: db.message().to_string(),
-            }
+            StoreError::Corrupt { url: redact_url(url), reason: db.message().to_string() }
         }
         other => StoreError::Migrate(other.to_string()),
     }
@@ -413,10 +352,7 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{Create, Result, StoreError, migrate_error, redact_url};
+use super::{migrate_error, redact_url, Create, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -19,18 +19,9 @@ impl PgStore {
 
     pub async fn open(url: &str, create: Create) -> Result<PgStore> {
         let display_url = redact_url(url);
-        let connect_error = |e: sqlx::Error| StoreError::Connect {
-            url: display_url.clone(),
-            reason: super::sql_reason(&e),
-        };
-        if create == Create::IfMissing
-            && !sqlx::Postgres::database_exists(url)
-                .await
-                .map_err(connect_error)?
-        {
-            sqlx::Postgres::create_database(url)
-                .await
-                .map_err(connect_error)?;
+        let connect_error = |e: sqlx::Error| StoreError::Connect { url: display_url.clone(), reason: super::sql_reason(&e) };
+        if create == Create::IfMissing && !sqlx::Postgres::database_exists(url).await.map_err(connect_error)? {
+            sqlx::Postgres::create_database(url).await.map_err(connect_error)?;
         }
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -39,10 +30,8 @@ impl PgStore {
             .await
             .map_err(connect_error)?;
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| migrate_error(url, known, e))?;
+        MIGRATOR.run(&pool).await.map_err(|e| migrate_error(url, known, e))?;
         Ok(PgStore { pool, display_url })
     }
 }
+

@@ -48,11 +48,7 @@ pub struct GroupCounts {
 impl GroupCounts {
     /// Valid photos / total, 0 for an empty group.
     pub fn completion(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.photo_valid as f64 / self.total as f64
-        }
+        if self.total == 0 { 0.0 } else { self.photo_valid as f64 / self.total as f64 }
     }
 }
 
@@ -85,14 +81,8 @@ pub trait ReportStore {
 
 fn completion_query(by: GroupBy, cohort: Option<i32>) -> String {
     let group = by.expression();
-    let parent = if by == GroupBy::Class {
-        "MIN(s.college)"
-    } else {
-        "''"
-    };
-    let cohort = cohort
-        .map(|c| format!(" AND s.cohort = {c}"))
-        .unwrap_or_default();
+    let parent = if by == GroupBy::Class { "MIN(s.college)" } else { "''" };
+    let cohort = cohort.map(|c| format!(" AND s.cohort = {c}")).unwrap_or_default();
     format!(
         "SELECT {group} AS grp, {parent} AS parent, COUNT(*), \
          COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id), \

@@ -3,11 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Result, StoreError, migrate_error, redact_url};
+use super::{migrate_error, redact_url, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -23,10 +21,7 @@ impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore> {
         let display_url = redact_url(url);
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Open {
-                path: display_url.clone(),
-                reason: e.to_string(),
-            })?
+            .map_err(|e| StoreError::Open { path: display_url.clone(), reason: e.to_string() })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -39,10 +34,7 @@ impl SqliteStore {
             .await
             .map_err(|e| open_error(&display_url, e))?;
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| migrate_error(url, known, e))?;
+        MIGRATOR.run(&pool).await.map_err(|e| migrate_error(url, known, e))?;
         Ok(SqliteStore { pool, display_url })
     }
 }
@@ -53,14 +45,9 @@ fn open_error(url: &str, err: sqlx::Error) -> StoreError {
         other => other.to_string(),
     };
     if super::is_corruption(&reason) {
-        StoreError::Corrupt {
-            url: url.to_string(),
-            reason,
-        }
+        StoreError::Corrupt { url: url.to_string(), reason }
     } else {
-        StoreError::Open {
-            path: url.to_string(),
-            reason,
-        }
+        StoreError::Open { path: url.to_string(), reason }
     }
 }
+

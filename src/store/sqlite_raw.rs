@@ -6,12 +6,12 @@
 //! every row, so this module runs the same SQL directly on the connection's raw handle (borrowed
 //! from sqlx under its lock, inside sqlx's own transaction) with one prepared statement.
 
-use std::ffi::{CStr, c_int};
+use std::ffi::{c_int, CStr};
 use std::ptr::NonNull;
 
 use libsqlite3_sys as ffi;
 
-use super::students::{STUDENT_COLUMNS, StudentSink, student_rows_query};
+use super::students::{student_rows_query, StudentSink, STUDENT_COLUMNS};
 use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentFilter, StudentRow};
 use crate::domain::{IdType, Level, Student};
 
@@ -38,9 +38,7 @@ impl Drop for Statement {
 
 fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
     // SAFETY: sqlite3_errmsg returns a valid NUL-terminated string owned by the connection.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
-        .to_string_lossy()
-        .into_owned();
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
     StoreError::Query(sqlx::Error::Protocol(format!("{what}: {message}")))
 }
 
@@ -49,24 +47,12 @@ fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
 /// # Safety
 /// `db` must be a valid, open connection that no other thread uses for the duration of the call
 /// (sqlx's `LockedSqliteHandle` guarantees this).
-pub(crate) unsafe fn stream_students(
-    db: NonNull<ffi::sqlite3>,
-    filter: &StudentFilter,
-    sink: StudentSink<'_>,
-) -> Result<u64> {
+pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
     let db = db.as_ptr();
     let (sql, args) = student_rows_query(filter);
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-    let rc = unsafe {
-        ffi::sqlite3_prepare_v2(
-            db,
-            sql.as_ptr().cast(),
-            sql.len() as c_int,
-            &mut raw,
-            std::ptr::null_mut(),
-        )
-    };
+    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
     let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
         return Err(error(db, "prepare"));
     };
@@ -74,13 +60,7 @@ pub(crate) unsafe fn stream_students(
     for (i, arg) in args.iter().enumerate() {
         // SAFETY: SQLITE_TRANSIENT makes SQLite copy the text before the call returns.
         let rc = unsafe {
-            ffi::sqlite3_bind_text(
-                stmt.0.as_ptr(),
-                (i + 1) as c_int,
-                arg.as_ptr().cast(),
-                arg.len() as c_int,
-                ffi::SQLITE_TRANSIENT(),
-            )
+            ffi::sqlite3_bind_text(stmt.0.as_ptr(), (i + 1) as c_int, arg.as_ptr().cast(), arg.len() as c_int, ffi::SQLITE_TRANSIENT())
         };
         if rc != ffi::SQLITE_OK {
             return Err(error(db, "bind"));
@@ -125,18 +105,13 @@ unsafe fn text(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<String> {
 
 unsafe fn int(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<i64> {
     // SAFETY: the caller is on a row of `stmt`.
-    unsafe {
-        (ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL)
-            .then(|| ffi::sqlite3_column_int64(stmt, i))
-    }
+    unsafe { (ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL).then(|| ffi::sqlite3_column_int64(stmt, i)) }
 }
 
 /// One row of `student_rows_query` (column order fixed there).
 unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
     let bad = |column: &str, value: &str| {
-        StoreError::Query(sqlx::Error::Decode(
-            format!("unexpected {column} '{value}' in the students table").into(),
-        ))
+        StoreError::Query(sqlx::Error::Decode(format!("unexpected {column} '{value}' in the students table").into()))
     };
     // SAFETY: forwarded from the caller: positioned on a row of the students query.
     unsafe {
@@ -181,25 +156,12 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
 /// # Safety
 /// As for `stream_students`: `db` is open and used by nobody else during the call. The caller has
 /// begun the transaction the rows belong to.
-pub(crate) unsafe fn insert_students(
-    db: NonNull<ffi::sqlite3>,
-    students: &[&Student],
-    now: &str,
-) -> Result<u64> {
+pub(crate) unsafe fn insert_students(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
     let db = db.as_ptr();
-    let sql =
-        format!("INSERT INTO students ({STUDENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)");
+    let sql = format!("INSERT INTO students ({STUDENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)");
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-    let rc = unsafe {
-        ffi::sqlite3_prepare_v2(
-            db,
-            sql.as_ptr().cast(),
-            sql.len() as c_int,
-            &mut raw,
-            std::ptr::null_mut(),
-        )
-    };
+    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
     let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
         return Err(error(db, "prepare"));
     };
@@ -230,13 +192,7 @@ pub(crate) unsafe fn insert_students(
                 let index = (i + 1) as c_int;
                 let rc = match (i, value) {
                     (9, _) => ffi::sqlite3_bind_int64(st, index, i64::from(s.cohort)),
-                    (_, Some(v)) => ffi::sqlite3_bind_text(
-                        st,
-                        index,
-                        v.as_ptr().cast(),
-                        v.len() as c_int,
-                        ffi::SQLITE_STATIC(),
-                    ),
+                    (_, Some(v)) => ffi::sqlite3_bind_text(st, index, v.as_ptr().cast(), v.len() as c_int, ffi::SQLITE_STATIC()),
                     (_, None) => ffi::sqlite3_bind_null(st, index),
                 };
                 if rc != ffi::SQLITE_OK {
@@ -257,10 +213,6 @@ pub(crate) unsafe fn insert_students(
 /// A failed insert as sqlx would report it, naming the student.
 fn constraint_error(db: *mut ffi::sqlite3, student_no: &str) -> StoreError {
     // SAFETY: sqlite3_errmsg returns a valid NUL-terminated string owned by the connection.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
-        .to_string_lossy()
-        .into_owned();
-    StoreError::Query(sqlx::Error::Protocol(format!(
-        "insert {student_no}: {message}"
-    )))
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+    StoreError::Query(sqlx::Error::Protocol(format!("insert {student_no}: {message}")))
 }

@@ -105,48 +105,27 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Load, students.into_iter().chain(counts));
             }
-            Effect::Search {
-                generation,
-                index,
-                query,
-                previous,
-            } => {
+            Effect::Search { generation, index, query, previous } => {
                 let task = tokio::task::spawn_blocking(move || {
                     let result = index.0.search(&query, previous.as_deref());
-                    send(Action::Searched {
-                        generation,
-                        result: Arc::new(result),
-                    });
+                    send(Action::Searched { generation, result: Arc::new(result) });
                 });
                 running.replace(Kind::Search, [task.abort_handle()]);
             }
-            Effect::LoadHistory {
-                generation,
-                student_no,
-            } => {
+            Effect::LoadHistory { generation, student_no } => {
                 let store = env.store.clone();
                 let handles = spawn_query(
                     async move {
                         let codes = store.student_codes(&student_no).await.map_err(error_text)?;
-                        let audit = store
-                            .audit_log(Some(&student_no), HISTORY_AUDIT)
-                            .await
-                            .map_err(error_text)?;
-                        Ok(History {
-                            codes: codes.map(|(_, c)| c).unwrap_or_default(),
-                            audit,
-                            student_no,
-                        })
+                        let audit = store.audit_log(Some(&student_no), HISTORY_AUDIT).await.map_err(error_text)?;
+                        Ok(History { codes: codes.map(|(_, c)| c).unwrap_or_default(), audit, student_no })
                     },
                     move |result| Action::HistoryLoaded { generation, result },
                     send,
                 );
                 running.replace(Kind::History, handles);
             }
-            Effect::LoadCode {
-                generation,
-                student_no,
-            } => {
+            Effect::LoadCode { generation, student_no } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
@@ -156,19 +135,13 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Code, handles);
             }
-            Effect::Reissue {
-                generation,
-                student_no,
-                reason,
-            } => {
+            Effect::Reissue { generation, student_no, reason } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let school_code = env.school.code.clone();
                 let key_file = env.key_file.clone();
                 let handles = spawn_query(
-                    async move {
-                        reissue(store, key_file, school_code, operator, student_no, reason).await
-                    },
+                    async move { reissue(store, key_file, school_code, operator, student_no, reason).await },
                     move |result| Action::Reissued { generation, result },
                     send,
                 );
@@ -190,25 +163,13 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Sessions, handles);
             }
-            Effect::Scan {
-                id,
-                session_id,
-                line,
-                station,
-                allow_walk_in,
-            } => {
+            Effect::Scan { id, session_id, line, station, allow_walk_in } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let keys = env.keys.clone();
                 let handles = spawn_query(
                     async move {
-                        let scan = super::sessions::ScanRequest {
-                            session_id,
-                            line,
-                            station,
-                            operator,
-                            allow_walk_in,
-                        };
+                        let scan = super::sessions::ScanRequest { session_id, line, station, operator, allow_walk_in };
                         super::sessions::scan(store, keys, scan).await
                     },
                     move |result| Action::Scanned { id, result },
@@ -216,35 +177,20 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Scan, handles);
             }
-            Effect::Assign {
-                session_id,
-                college,
-                class,
-            } => {
+            Effect::Assign { session_id, college, class } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
                     async move {
-                        let selection = crate::store::StudentSelection {
-                            student_nos: Vec::new(),
-                            college,
-                            class,
-                        };
-                        store
-                            .assign(session_id, &selection, &operator)
-                            .await
-                            .map_err(error_text)
+                        let selection = crate::store::StudentSelection { student_nos: Vec::new(), college, class };
+                        store.assign(session_id, &selection, &operator).await.map_err(error_text)
                     },
                     move |result| Action::Assigned { result },
                     send,
                 );
                 running.replace(Kind::Assign, handles);
             }
-            Effect::Plan {
-                generation,
-                request,
-                create,
-            } => {
+            Effect::Plan { generation, request, create } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
@@ -260,15 +206,10 @@ pub fn start<M: Send + 'static>(
 
 /// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.
 pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<Roster, String> {
-    let filter = StudentFilter {
-        cohort,
-        ..StudentFilter::default()
-    };
+    let filter = StudentFilter { cohort, ..StudentFilter::default() };
     let rows = store.list_students(&filter).await.map_err(error_text)?;
     // indexing 100,000 names takes a moment: not on the async workers
-    let roster = tokio::task::spawn_blocking(move || Roster::new(rows))
-        .await
-        .map_err(|_| crashed())?;
+    let roster = tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())?;
     // The name order is only needed when the user sorts by name; work it out now in the
     // background, so that key press does not wait for a sort of the whole roster.
     let index = roster.index.clone();
@@ -283,25 +224,14 @@ pub(super) fn error_text(e: crate::store::StoreError) -> String {
 }
 
 pub(super) fn crashed() -> String {
-    tr(
-        "内部错误：后台任务崩溃了，详见日志",
-        "internal error: a background task crashed; see the log",
-    )
-    .to_string()
+    tr("内部错误：后台任务崩溃了，详见日志", "internal error: a background task crashed; see the log").to_string()
 }
 
 /// A student's codes with the QR of the active one. Showing a code is audited first: when the
 /// audit entry cannot be written, the code is not shown.
-async fn code_card(
-    store: Arc<dyn Store>,
-    operator: String,
-    student_no: String,
-) -> Result<Box<CodeCard>, String> {
+async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) -> Result<Box<CodeCard>, String> {
     let Some((student, codes)) = store.student_codes(&student_no).await.map_err(error_text)? else {
-        return Err(format!(
-            "{} {student_no}",
-            tr("名单里没有学号", "no student with student no.")
-        ));
+        return Err(format!("{} {student_no}", tr("名单里没有学号", "no student with student no.")));
     };
     let active = codes.iter().find(|c| c.state == CodeState::Active);
     let qr = active.map(|c| QrMatrix::encode(&c.token).map_err(|e| e.to_string()));
@@ -330,19 +260,12 @@ async fn reissue(
 ) -> Result<i64, String> {
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
     let key_id = i32::from(keyring.current_id());
-    let make =
-        move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
-            let serial =
-                u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
-            let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
-            issue(&payload, &keyring)
-                .map(|t| t.text)
-                .map_err(|e| e.to_string())
-        };
-    let (_, new) = store
-        .reissue_code(&student_no, &reason, key_id, &make, &operator)
-        .await
-        .map_err(error_text)?;
+    let make = move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
+        let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
+        let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
+        issue(&payload, &keyring).map(|t| t.text).map_err(|e| e.to_string())
+    };
+    let (_, new) = store.reissue_code(&student_no, &reason, key_id, &make, &operator).await.map_err(error_text)?;
     Ok(new.serial)
 }
 

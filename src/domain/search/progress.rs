@@ -20,12 +20,7 @@ pub enum Missing {
 }
 
 impl Missing {
-    pub const ALL: [Missing; 4] = [
-        Missing::Code,
-        Missing::Session,
-        Missing::Checkin,
-        Missing::Photo,
-    ];
+    pub const ALL: [Missing; 4] = [Missing::Code, Missing::Session, Missing::Checkin, Missing::Photo];
 
     /// The word used on the command line and in config: `code`, `session`, `checkin`, `photo`.
     pub fn name(self) -> &'static str {
@@ -39,9 +34,7 @@ impl Missing {
 
     pub fn parse(text: &str) -> Option<Missing> {
         let t = text.trim().to_ascii_lowercase();
-        Missing::ALL
-            .into_iter()
-            .find(|m| m.name() == t || (t == "check-in" && *m == Missing::Checkin))
+        Missing::ALL.into_iter().find(|m| m.name() == t || (t == "check-in" && *m == Missing::Checkin))
     }
 
     /// True when the student lacks this.

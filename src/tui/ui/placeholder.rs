@@ -27,10 +27,7 @@ fn plan(app: &App, screen: Screen) -> Plan {
                 "这里将核对照片：把采集回来的照片文件与名单对上，按规格检查（JPEG、480×640、20–40 KB），列出不合格、重复、对不上人的照片和缺照片的学生。",
                 "This screen will reconcile photos: match the collected files to the roster, check them against the spec (JPEG, 480×640, 20–40 KB) and list invalid, duplicate and orphan files and students without a photo.",
             ),
-            commands: vec![
-                "caiji photos reconcile DIR",
-                "caiji photos reconcile DIR --apply",
-            ],
+            commands: vec!["caiji photos reconcile DIR", "caiji photos reconcile DIR --apply"],
             figure: c.map(|c| (tr("合格照片", "valid photos"), c.photo_valid)),
         },
         Screen::Reports => Plan {
@@ -38,17 +35,10 @@ fn plan(app: &App, screen: Screen) -> Plan {
                 "这里将显示完成情况：按学院、班级、辅导员、场次或层次统计采集码、场次、签到和合格照片，并列出还缺什么的学生，导出 CSV 或 XLSX。",
                 "This screen will show completion by college, class, counselor, session or level (codes, sessions, check-ins, valid photos), list who still lacks what, and export CSV or XLSX.",
             ),
-            commands: vec![
-                "caiji report --by college -o report.xlsx",
-                "caiji report missing photo -o missing.csv",
-            ],
+            commands: vec!["caiji report --by college -o report.xlsx", "caiji report missing photo -o missing.csv"],
             figure: c.map(|c| (tr("学生总数", "students"), c.total)),
         },
-        Screen::Students | Screen::Sessions | Screen::Checkin => Plan {
-            what: "",
-            commands: Vec::new(),
-            figure: None,
-        },
+        Screen::Students | Screen::Sessions | Screen::Checkin => Plan { what: "", commands: Vec::new(), figure: None },
     }
 }
 
@@ -57,48 +47,24 @@ pub fn render(app: &App, screen: Screen, frame: &mut Frame, area: Rect) {
     let p = plan(app, screen);
     let text = theme.style(Role::Text);
     let width = area.width.saturating_sub(4) as usize; // borders and one column of padding each side
-    let mut lines: Vec<Line> = widgets::wrap(p.what, width)
-        .into_iter()
-        .map(|l| Line::styled(l, text))
-        .collect();
+    let mut lines: Vec<Line> = widgets::wrap(p.what, width).into_iter().map(|l| Line::styled(l, text)).collect();
     lines.push(Line::raw(""));
-    let today = tr(
-        "尚未做进控制台；现在请在命令行运行：",
-        "Not in the console yet; today, run on the command line:",
-    );
-    lines.push(Line::styled(
-        widgets::truncate(today, width),
-        theme.style(Role::Muted),
-    ));
+    let today = tr("尚未做进控制台；现在请在命令行运行：", "Not in the console yet; today, run on the command line:");
+    lines.push(Line::styled(widgets::truncate(today, width), theme.style(Role::Muted)));
     for command in &p.commands {
-        lines.push(Line::styled(
-            widgets::truncate(&format!("  {command}"), width),
-            theme.style(Role::Key),
-        ));
+        lines.push(Line::styled(widgets::truncate(&format!("  {command}"), width), theme.style(Role::Key)));
     }
     if let Some((label, n)) = p.figure {
         let total = app.counts.map(|c| c.total).unwrap_or(0);
         lines.push(Line::raw(""));
-        let figure = if screen == Screen::Reports {
-            format!("{label} {n}")
-        } else {
-            format!("{label} {n} / {total}")
-        };
+        let figure = if screen == Screen::Reports { format!("{label} {n}") } else { format!("{label} {n} / {total}") };
         lines.push(Line::styled(figure, text));
     }
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
-        .title(Line::styled(
-            format!(" {} ", screen.title()),
-            theme.style(Role::Title),
-        ));
+        .title(Line::styled(format!(" {} ", screen.title()), theme.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let padded = Rect::new(
-        inner.x + 1,
-        inner.y + 1,
-        inner.width.saturating_sub(2),
-        inner.height.saturating_sub(1),
-    );
+    let padded = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height.saturating_sub(1));
     frame.render_widget(Paragraph::new(lines), padded);
 }
