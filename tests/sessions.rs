@@ -449,7 +449,7 @@ async fn eight_stations_at_once(db: &TestDb) {
     // Walk-ins race for the last places of another session just the same.
     let walk = s.add_session(&new_session("W", "2099-03-04 08:30", "2099-03-04 11:30", 4), "op").await.unwrap();
     let scans: Vec<Vec<String>> = (0..8).map(|k| {
-        let mut l: Vec<String> = nobody.iter().cloned().collect();
+        let mut l: Vec<String> = nobody.to_vec();
         l.rotate_left(k % nobody.len());
         l
     }).collect();

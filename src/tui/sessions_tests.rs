@@ -16,6 +16,7 @@ fn at(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
 }
 
+#[allow(clippy::too_many_arguments)] // a session row written out in full, as the screens show it
 fn session(
     id: i64,
     start: &str,
