@@ -13,8 +13,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use caiji::store::{self, CheckinStatus, Create, NewSession, StudentSelection};
-use common::{exec, Server, TestDb};
+use caiji::code::{CodePayload, Keyring};
+use caiji::commands::sessions::StationKeys;
+use caiji::store::{self, CheckinStatus, CodeTargets, Create, NewSession, StudentSelection};
+use common::{Server, TestDb};
 
 const STATIONS: usize = 8;
 
@@ -68,12 +70,19 @@ async fn run(db: &TestDb, per_station: usize) -> Result<Figures, String> {
     for chunk in students.chunks(5000) {
         setup.insert_students(chunk).await.map_err(|e| e.to_string())?;
     }
-    let token = if db.server == Server::Mysql { "CONCAT('CJ1:', student_no)" } else { "'CJ1:' || student_no" };
-    exec(db, &format!(
-        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) \
-         SELECT id, id, 1, {token}, 'active', '2026-01-01 08:00:00' FROM students"
-    ))
-    .await?;
+    // Real codes: every scan is verified with the keyring, as at a station.
+    let key_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ring = Keyring::generate(&key_dir.path().join("bench.keys")).map_err(|e| e.to_string())?;
+    let tokens = std::sync::Mutex::new(std::collections::HashMap::new());
+    let make = |serial: i64, student: &caiji::domain::Student, on: chrono::NaiveDate| {
+        let payload = CodePayload::for_student(serial as u64, student, "10001", on);
+        let text = caiji::code::issue(&payload, &ring).map(|t| t.text).map_err(|e| e.to_string())?;
+        tokens.lock().unwrap().insert(student.student_no.clone(), text.clone());
+        Ok(text)
+    };
+    setup.issue_codes(&CodeTargets::AllWithout, i32::from(ring.current_id()), &make, "bench").await.map_err(|e| e.to_string())?;
+    let tokens = tokens.into_inner().unwrap();
+    let keys = Arc::new(StationKeys::Ready(ring));
     let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").map_err(|e| e.to_string());
     let session = setup
         .add_session(
@@ -104,14 +113,16 @@ async fn run(db: &TestDb, per_station: usize) -> Result<Figures, String> {
     for (k, station) in stations.into_iter().enumerate() {
         let barrier = barrier.clone();
         // Station k scans every STATIONS-th student, in a queue of its own.
-        let lines: Vec<String> = (k..total).step_by(STATIONS).map(|i| format!("cj1:b{i:07}\r")).collect();
+        let lines: Vec<String> =
+            (k..total).step_by(STATIONS).map(|i| format!("{}\r", tokens[&format!("B{i:07}")].to_lowercase())).collect();
+        let keys = keys.clone();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let mut latencies = Vec::with_capacity(lines.len());
             let mut granted = 0usize;
             for line in lines {
                 let t0 = Instant::now();
-                let no = caiji::commands::sessions::identify(station.as_ref(), &line)
+                let no = caiji::commands::sessions::identify(station.as_ref(), &keys, &line)
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|r| format!("{line}: {}", r.reason))?;

@@ -449,7 +449,7 @@ async fn eight_stations_at_once(db: &TestDb) {
     // Walk-ins race for the last places of another session just the same.
     let walk = s.add_session(&new_session("W", "2099-03-04 08:30", "2099-03-04 11:30", 4), "op").await.unwrap();
     let scans: Vec<Vec<String>> = (0..8).map(|k| {
-        let mut l: Vec<String> = nobody.iter().cloned().collect();
+        let mut l: Vec<String> = nobody.to_vec();
         l.rotate_left(k % nobody.len());
         l
     }).collect();
@@ -531,7 +531,24 @@ async fn commands_end_to_end(db: &TestDb) {
         }
     }
     s.insert_students(&roster).await.unwrap();
-    issue_codes(db).await;
+    // Without the key file a station cannot verify codes: it says so and what to do.
+    let none = caiji(db, home.path(), &["sessions", "checkin", "1"], "");
+    assert_eq!(none.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&none.stderr);
+    assert!(said.contains("no key file") && said.contains("--key-file"), "{said}");
+    // Real codes, sealed with this school's key: the station verifies them.
+    s.set_setting("school_code", "10001").await.unwrap();
+    s.set_setting("school_name", "示例大学").await.unwrap();
+    ok(&caiji(db, home.path(), &["key", "generate"], ""), 0);
+    ok(&caiji(db, home.path(), &["codes", "issue", "--all"], ""), 0);
+    let token = |no: &str| ok(&caiji(db, home.path(), &["codes", "token", no], ""), 0).trim().to_string();
+    let [e1, e2, e3, c1, c2, c3] = ["E0001", "E0002", "E0003", "C0001", "C0002", "C0003"].map(token);
+    // one character changed, and the end cut off
+    let mut chars: Vec<char> = e3.chars().collect();
+    let at = chars.len() - 5;
+    chars[at] = if chars[at] == 'A' { 'B' } else { 'A' };
+    let tampered: String = chars.into_iter().collect();
+    let truncated = e3[..e3.len() - 6].to_string();
     let plan_args = |days: &'static str, dry: bool| {
         let mut a = vec![
             "sessions", "plan", "--from", "2099-03-02", "--days", days, "--slots", "08:30-09:30,14:00-15:00",
@@ -580,13 +597,13 @@ async fn commands_end_to_end(db: &TestDb) {
     assert_eq!(assigned, [10, 12, 8]);
 
     // Check-in, one answer per line as SPEC §11 has it.
-    exec(db, "UPDATE codes SET status = 'revoked', revoked_at = '2026-02-01 09:00:00' WHERE token = 'CJ1:E0002'").await.unwrap();
+    exec(db, "UPDATE codes SET status = 'revoked', revoked_at = '2026-02-01 09:00:00' WHERE student_id = (SELECT id FROM students WHERE student_no = 'E0002')").await.unwrap();
     let session = created[0].to_string();
-    let out = ok(
-        &caiji(db, home.path(), &["sessions", "checkin", &session, "--station", "A1", "--format", "json"],
-            "  cj1:e0001  \nCJ1:E0001\nCJ1:C0001\n\nnot a code\nCJ1:NOPE\nCJ1:E0002\nCJ1:E0003\n"),
-        0,
+    let scans = format!(
+        "  {}  \n{e1}\n{c1}\n\nnot a code\nCJ1:NOPE\n{e2}\n{tampered}\n{truncated}\n{e3}\n",
+        e1.to_lowercase()
     );
+    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &session, "--station", "A1", "--format", "json"], &scans), 0);
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     for l in &lines {
         let keys: BTreeSet<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
@@ -603,6 +620,8 @@ async fn commands_end_to_end(db: &TestDb) {
             ("invalid", None, None),
             ("invalid", None, None),
             ("revoked", Some("E0002"), None),
+            ("invalid", None, None),
+            ("invalid", None, None),
             ("checked_in", Some("E0003"), Some(2)),
         ],
         "blank lines are skipped; every other line answered in order"
@@ -610,6 +629,8 @@ async fn commands_end_to_end(db: &TestDb) {
     assert_eq!(lines[0]["reason"], serde_json::Value::Null);
     assert!(lines[2]["reason"].as_str().unwrap().contains(&created[1].to_string()), "names their session: {}", lines[2]);
     assert!(lines[5]["reason"].as_str().unwrap().contains("2026-02-01 09:00"), "says when: {}", lines[5]);
+    assert!(lines[6]["reason"].as_str().unwrap().contains("altered"), "a tampered code fails the key: {}", lines[6]);
+    assert!(lines[7]["reason"].as_str().unwrap().contains("cut short"), "a truncated code: {}", lines[7]);
 
     // A small session for walk-ins: the second one finds it full.
     let add = ok(
@@ -618,10 +639,10 @@ async fn commands_end_to_end(db: &TestDb) {
     );
     let small = list.as_array().unwrap().len() as i64 + 1;
     assert!(add.contains(&format!("Created session {small}")), "{add}");
-    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string(), "--allow-walk-in", "--format", "json"], "CJ1:C0002\nCJ1:C0003\n"), 0);
+    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string(), "--allow-walk-in", "--format", "json"], &format!("{c2}\n{c3}\n")), 0);
     let statuses: Vec<String> = out.lines().map(|l| json(l)["status"].as_str().unwrap().to_string()).collect();
     assert_eq!(statuses, ["checked_in", "full"]);
-    let table = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string()], "CJ1:C0002\n"), 0);
+    let table = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string()], &format!("{c2}\n")), 0);
     assert!(table.contains("already") && table.contains("shot 1") && table.contains("买**·*力") && !table.contains('\u{1b}'), "{table}");
 
     // assign / unassign and bad input

@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use super::{Ctx, EXIT_PROBLEMS};
 use crate::cli::{Format, SessionAddArgs, SessionAssignArgs, SessionPlanArgs, SessionsCommand, TableOrJson};
-use crate::domain::planner::{self, Plan, PlanInput};
+use crate::domain::planner::{self, Candidate, Plan, PlanInput};
 use crate::i18n::tr;
-use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, StudentSelection};
+use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, Store, StudentSelection};
 
-pub use checkin::{identify, normalise_token, Refusal};
+pub use checkin::{answer, identify, normalise_token, Answer, Refusal, Sessions as SessionNames, Station, StationKeys, status_label};
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
     match cmd {
@@ -54,7 +54,7 @@ fn parse_date(text: &str, flag: &str) -> Result<NaiveDate> {
 }
 
 /// Local time now, to the second, as the store records it.
-fn now() -> NaiveDateTime {
+pub fn now() -> NaiveDateTime {
     use chrono::Timelike;
     let t = chrono::Local::now().naive_local();
     t.with_nanosecond(0).unwrap_or(t)
@@ -294,64 +294,109 @@ struct ShortfallJson {
     stations_needed: Option<u32>,
 }
 
-async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
-    let first_day = parse_date(&args.from, "--from")?;
-    let today = now().date();
-    if first_day < today {
-        bail!("--from {first_day} is in the past: sessions are planned from today ({today}) on");
-    }
-    let slots = planner::parse_slots(&args.slots)?;
-    let location = check_text(&args.location, "--location")?;
-    let college_order: Vec<String> = args
-        .college_order
-        .as_deref()
-        .unwrap_or("")
-        .split([',', '，', '、'])
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect();
-    let kind = if args.makeup { PlanKind::Makeup } else { PlanKind::Unassigned };
+/// What a plan is asked for: the CLI's `sessions plan` flags, and the console's plan form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRequest {
+    pub first_day: NaiveDate,
+    pub days: u32,
+    /// Daily slots as written, e.g. `08:30-11:30,14:00-17:00`.
+    pub slots: String,
+    pub location: String,
+    pub stations: u32,
+    pub rate: u32,
+    pub college_order: Vec<String>,
+    pub makeup: bool,
+}
 
-    let store = ctx.open_store().await?;
-    let candidates = store.plan_candidates(kind, now()).await?;
+impl PlanRequest {
+    fn kind(&self) -> PlanKind {
+        if self.makeup { PlanKind::Makeup } else { PlanKind::Unassigned }
+    }
+}
+
+/// Splits `--college-order` (commas, full-width commas or 、) into college names.
+pub fn split_colleges(text: &str) -> Vec<String> {
+    text.split([',', '，', '、']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+}
+
+/// Works a plan out for the students waiting now; nothing is saved. The candidates come back
+/// too, for `create_plan`.
+pub async fn make_plan(store: &dyn Store, req: &PlanRequest) -> Result<(Plan, Vec<Candidate>)> {
+    let today = now().date();
+    if req.first_day < today {
+        bail!("--from {} is in the past: sessions are planned from today ({today}) on", req.first_day);
+    }
+    let slots = planner::parse_slots(&req.slots)?;
+    let location = check_text(&req.location, "--location")?;
+    let candidates = store.plan_candidates(req.kind(), now()).await?;
     let demand = planner::demand_of(&candidates);
     // Titles are data (they go into exports and calendars), written in the school's language.
-    let title = if args.makeup { "补采" } else { "图像采集" };
+    let title = if req.makeup { "补采" } else { "图像采集" };
     let plan = planner::plan(&PlanInput {
         demand: &demand,
-        college_order: &college_order,
-        first_day,
-        days: args.days,
+        college_order: &req.college_order,
+        first_day: req.first_day,
+        days: req.days,
         slots: &slots,
         location: &location,
-        stations: args.stations,
-        rate: args.rate,
+        stations: req.stations,
+        rate: req.rate,
         title,
     })?;
+    Ok((plan, candidates))
+}
 
-    let mut created = Vec::new();
-    if !args.dry_run && !plan.sessions.is_empty() {
-        let ids = planner::allocate(&plan, &candidates);
-        let batch: Vec<SessionWithStudents> = plan
-            .sessions
-            .iter()
-            .zip(ids)
-            .map(|(p, students)| SessionWithStudents {
-                session: NewSession {
-                    title: p.title.clone(),
-                    location: p.location.clone(),
-                    starts_at: p.starts_at,
-                    ends_at: p.ends_at,
-                    capacity: i32::try_from(p.capacity).unwrap_or(i32::MAX),
-                    stations: i32::try_from(p.stations).unwrap_or(i32::MAX),
-                    makeup: args.makeup,
-                },
-                students,
-            })
-            .collect();
-        created = store.create_planned(&batch, kind, now(), &ctx.operator).await?;
+/// Creates the sessions of `plan` with their students, in one transaction; returns their ids.
+pub async fn create_plan(
+    store: &dyn Store,
+    plan: &Plan,
+    candidates: &[Candidate],
+    makeup: bool,
+    operator: &str,
+) -> Result<Vec<i64>> {
+    if plan.sessions.is_empty() {
+        return Ok(Vec::new());
     }
+    let kind = if makeup { PlanKind::Makeup } else { PlanKind::Unassigned };
+    let ids = planner::allocate(plan, candidates);
+    let batch: Vec<SessionWithStudents> = plan
+        .sessions
+        .iter()
+        .zip(ids)
+        .map(|(p, students)| SessionWithStudents {
+            session: NewSession {
+                title: p.title.clone(),
+                location: p.location.clone(),
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                capacity: i32::try_from(p.capacity).unwrap_or(i32::MAX),
+                stations: i32::try_from(p.stations).unwrap_or(i32::MAX),
+                makeup,
+            },
+            students,
+        })
+        .collect();
+    Ok(store.create_planned(&batch, kind, now(), operator).await?)
+}
+
+async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
+    let req = PlanRequest {
+        first_day: parse_date(&args.from, "--from")?,
+        days: args.days,
+        slots: args.slots.clone(),
+        location: args.location.clone(),
+        stations: args.stations,
+        rate: args.rate,
+        college_order: split_colleges(args.college_order.as_deref().unwrap_or("")),
+        makeup: args.makeup,
+    };
+    let store = ctx.open_store().await?;
+    let (plan, candidates) = make_plan(store.as_ref(), &req).await?;
+    let created = if args.dry_run {
+        Vec::new()
+    } else {
+        create_plan(store.as_ref(), &plan, &candidates, args.makeup, &ctx.operator).await?
+    };
     store.close().await;
 
     match args.format {

@@ -15,7 +15,10 @@ use crate::code::QrMatrix;
 use crate::domain::Student;
 use crate::domain::search::{Query, SearchIndex, SearchResult};
 use crate::i18n::tr;
-use crate::store::{AuditRecord, CodeRecord, Counts};
+use crate::store::{AssignSummary, AuditRecord, CodeRecord, Counts, ScheduleGroup, SessionRow};
+use crate::commands::sessions::{Answer as ScanAnswer, PlanRequest};
+use crate::domain::planner::Plan;
+use chrono::NaiveDateTime;
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,11 +160,48 @@ pub enum Action {
     /// The wait before retrying a failed load is over.
     #[serde(skip)]
     RetryDue { generation: u64 },
+
+    /// Assigns the students of the Students screen's college/class filter to the selected
+    /// session (after asking).
+    AssignFiltered,
+    /// Opens the plan form: sessions for the students without one, shown as a dry run first.
+    PlanSessions,
+    /// Takes or stops taking walk-ins at the Check-in screen.
+    ToggleWalkIn,
+    /// The sessions with their head counts and classes.
+    #[serde(skip)]
+    SessionsLoaded { generation: u64, result: Result<SessionsData, String> },
+    /// The answer to scan `id`; an error means the scan was NOT recorded.
+    #[serde(skip)]
+    Scanned { id: u64, result: Result<ScanAnswer, String> },
+    /// An assignment finished.
+    #[serde(skip)]
+    Assigned { result: Result<AssignSummary, String> },
+    /// A plan was worked out (`created` empty) or created.
+    #[serde(skip)]
+    Planned { generation: u64, result: Result<PlanOutcome, String> },
+}
+
+/// What the Sessions and Check-in screens show, read in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionsData {
+    pub sessions: Vec<SessionRow>,
+    pub groups: Vec<ScheduleGroup>,
+    /// The database machine's clock is not asked; this is the station's time of the read.
+    pub now: NaiveDateTime,
+}
+
+/// A plan worked out by the planner, and the sessions created from it (none on a dry run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOutcome {
+    pub plan: Plan,
+    pub waiting: usize,
+    pub created: Vec<i64>,
 }
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 37] = [
+    pub const BINDABLE: [Action; 40] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -199,6 +239,9 @@ impl Action {
         Action::Accept,
         Action::DeleteBack,
         Action::ClearInput,
+        Action::AssignFiltered,
+        Action::PlanSessions,
+        Action::ToggleWalkIn,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -241,6 +284,9 @@ impl Action {
             Action::Accept => "accept",
             Action::DeleteBack => "delete_back",
             Action::ClearInput => "clear_input",
+            Action::AssignFiltered => "assign_filtered",
+            Action::PlanSessions => "plan_sessions",
+            Action::ToggleWalkIn => "toggle_walk_in",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -252,7 +298,11 @@ impl Action {
             | Action::HistoryLoaded { .. }
             | Action::CodeLoaded { .. }
             | Action::Reissued { .. }
-            | Action::RetryDue { .. } => return None,
+            | Action::RetryDue { .. }
+            | Action::SessionsLoaded { .. }
+            | Action::Scanned { .. }
+            | Action::Assigned { .. }
+            | Action::Planned { .. } => return None,
         })
     }
 
@@ -296,6 +346,14 @@ pub enum Effect {
     Reissue { generation: u64, student_no: String, reason: String },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
+    /// Read the sessions, their counts and classes.
+    LoadSessions { generation: u64 },
+    /// Check the scanned `line` in at `session_id` (never cut off by a newer scan).
+    Scan { id: u64, session_id: i64, line: String, station: String, allow_walk_in: bool },
+    /// Assign everyone (not withdrawn) of a college and/or class to a session.
+    Assign { session_id: i64, college: Option<String>, class: Option<String> },
+    /// Work a plan out, and create it when `create`.
+    Plan { generation: u64, request: PlanRequest, create: bool },
 }
 
 #[cfg(test)]

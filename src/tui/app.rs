@@ -130,6 +130,10 @@ pub struct App {
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// The Sessions screen.
+    pub sessions: super::sessions::SessionsState,
+    /// The Check-in screen.
+    pub checkin: super::sessions::CheckinState,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -184,6 +188,8 @@ impl App {
             size,
             quit: false,
             dirty: true,
+            sessions: Default::default(),
+            checkin: Default::default(),
         }
     }
 
@@ -204,6 +210,7 @@ impl App {
             Overlay::Code(_) => Mode::Code,
             Overlay::Reason(_) => Mode::Reason,
             Overlay::None if self.search.editing && self.screen == Screen::Students => Mode::Search,
+            Overlay::None if super::sessions::plan_form_open(self) => Mode::PlanForm,
             Overlay::None => Mode::Screen(self.screen),
         }
     }
@@ -580,6 +587,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             true
         }
+        other @ (Action::SessionsLoaded { .. } | Action::Scanned { .. } | Action::Assigned { .. } | Action::Planned { .. }) => {
+            let (changed, more) = super::sessions::answered(app, &other).unwrap_or_default();
+            effects = more;
+            changed
+        }
+        other if super::sessions::handles(app.mode()) => {
+            let (changed, more) = match app.mode() {
+                Mode::PlanForm => super::sessions::plan_form(app, other),
+                Mode::Screen(Screen::Checkin) => super::sessions::checkin_screen(app, other),
+                _ => super::sessions::sessions_screen(app, other),
+            };
+            effects = more;
+            changed
+        }
         other => {
             let (changed, more) = match app.mode() {
                 Mode::Help => modes::help(app, other),
@@ -588,13 +609,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Mode::Reason => modes::reason(app, other),
                 Mode::Search => modes::search(app, other),
                 Mode::Code => modes::code(app, other),
-                Mode::Screen(_) => modes::screen(app, other),
+                Mode::Screen(_) | Mode::PlanForm => modes::screen(app, other),
             };
             effects = more;
             changed
         }
     };
     app.dirty |= changed;
+    effects.extend(super::sessions::ensure_loaded(app));
     effects
 }
 

@@ -174,6 +174,12 @@ pub enum Scope {
     Code,
     /// Typing the reason for a reissue.
     Reason,
+    /// The Sessions screen.
+    Sessions,
+    /// The Check-in screen: printable keys go into the scan line.
+    Checkin,
+    /// Typing the plan form.
+    PlanForm,
 }
 
 /// What the console is doing, which decides the scopes in force.
@@ -186,6 +192,8 @@ pub enum Mode {
     Picker,
     Code,
     Reason,
+    /// The plan form over the Sessions screen.
+    PlanForm,
 }
 
 impl Scope {
@@ -199,12 +207,15 @@ impl Scope {
             Scope::Picker => tr("选择筛选条件", "Choosing a filter"),
             Scope::Code => tr("采集码窗口", "Code window"),
             Scope::Reason => tr("填写重新发放原因", "Typing a reissue reason"),
+            Scope::Sessions => tr("采集场次", "Sessions"),
+            Scope::Checkin => tr("现场签到（字符键输入扫码栏）", "Check-in (printable keys go into the scan line)"),
+            Scope::PlanForm => tr("填写排场次表单", "Typing the plan form"),
         }
     }
 
     /// Scopes where typed characters are text, so printable keys cannot be bound there.
     pub fn takes_text(self) -> bool {
-        matches!(self, Scope::Search | Scope::Palette | Scope::Picker | Scope::Reason)
+        matches!(self, Scope::Search | Scope::Palette | Scope::Picker | Scope::Reason | Scope::Checkin | Scope::PlanForm)
     }
 
     /// The scopes in force, most specific first.
@@ -217,6 +228,9 @@ impl Scope {
             Mode::Picker => vec![Scope::Picker],
             Mode::Reason => vec![Scope::Reason],
             Mode::Screen(Screen::Students) => vec![Scope::Students, Scope::Global],
+            Mode::Screen(Screen::Sessions) => vec![Scope::Sessions, Scope::Global],
+            Mode::Screen(Screen::Checkin) => vec![Scope::Checkin],
+            Mode::PlanForm => vec![Scope::PlanForm],
             Mode::Screen(_) => vec![Scope::Global],
         }
     }
@@ -360,6 +374,43 @@ impl Default for Keymap {
             b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
+        let sessions = vec![
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一场", "previous session")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一场", "next session")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一场", "first session")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一场", "last session")),
+            b(vec![Key::plain('a')], Action::AssignFiltered, tr("把学生名单当前学院/班级筛选出的学生安排到所选场次（先确认）", "assign the students of the Students screen's college/class filter to the selected session (asks first)")),
+            b(vec![Key::plain('p')], Action::PlanSessions, tr("为未排场次的学生自动排场次（先预览，确认后创建）", "plan sessions for students without one (preview first, create on confirm)")),
+            b(vec![Key::code(K::Enter)], Action::Accept, tr("确认", "confirm")),
+            b(vec![Key::code(K::Esc)], Action::Close, tr("取消", "cancel")),
+        ];
+        // The scan line takes every printable key: only other keys are bound here.
+        let checkin = vec![
+            b(vec![Key::code(K::Enter)], Action::Accept, tr("签到扫入的采集码", "check the scanned code in")),
+            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空扫码栏", "clear the scan line")),
+            b(vec![Key::code(K::Esc)], Action::Close, tr("清空扫码栏；已空时回到学生名单", "clear the scan line; when empty, back to the student list")),
+            b(vec![Key::code(K::Up)], Action::MoveUp, tr("选择上一场次", "choose the previous session")),
+            b(vec![Key::code(K::Down)], Action::MoveDown, tr("选择下一场次", "choose the next session")),
+            b(vec![Key::ctrl('w')], Action::ToggleWalkIn, tr("允许/不允许现场加入（不在本场名单的学生）", "take or refuse walk-ins (students not on this session's list)")),
+            b(vec![Key::code(K::Tab)], Action::NextScreen, tr("下一个屏幕", "next screen")),
+            b(vec![Key::code(K::BackTab)], Action::PrevScreen, tr("上一个屏幕", "previous screen")),
+            b(vec![Key::code(K::F(1))], Action::Help, tr("显示或关闭帮助", "show or close help")),
+            b(vec![Key::code(K::F(2))], Action::Palette, tr("命令面板", "command palette")),
+            b(vec![Key::code(K::F(5))], Action::Reload, tr("重新读取场次", "reload the sessions")),
+            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+        ];
+        let plan_form = vec![
+            b(vec![Key::code(K::Enter)], Action::Accept, tr("预览排场结果；预览后再按一次创建", "preview the plan; press again after the preview to create it")),
+            b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不创建", "cancel, create nothing")),
+            b(vec![Key::code(K::Up), Key::code(K::BackTab)], Action::MoveUp, tr("上一栏", "previous field")),
+            b(vec![Key::code(K::Down), Key::code(K::Tab)], Action::MoveDown, tr("下一栏", "next field")),
+            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空本栏", "clear this field")),
+            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+        ];
         Keymap {
             // `first_key` looks in this order: the keys people see on the main screens first
             scopes: vec![
@@ -371,6 +422,9 @@ impl Default for Keymap {
                 (Scope::Palette, palette),
                 (Scope::Picker, picker),
                 (Scope::Reason, reason),
+                (Scope::Sessions, sessions),
+                (Scope::Checkin, checkin),
+                (Scope::PlanForm, plan_form),
             ],
         }
     }
@@ -403,7 +457,7 @@ impl Keymap {
 
     /// A key must mean one thing wherever it can be pressed.
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        let together: [&[Scope]; 7] = [
+        let together: [&[Scope]; 10] = [
             &[Scope::Students, Scope::Global],
             &[Scope::Help, Scope::Global],
             &[Scope::Code, Scope::Global],
@@ -411,6 +465,9 @@ impl Keymap {
             &[Scope::Palette],
             &[Scope::Picker],
             &[Scope::Reason],
+            &[Scope::Sessions, Scope::Global],
+            &[Scope::Checkin],
+            &[Scope::PlanForm],
         ];
         for scopes in together {
             let mut seen: Vec<(Key, &Action)> = Vec::new();

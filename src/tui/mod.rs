@@ -12,6 +12,7 @@ pub mod keymap;
 mod modes;
 pub mod overlay;
 pub mod roster;
+pub mod sessions;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
@@ -22,6 +23,8 @@ pub mod widgets;
 pub(crate) mod render_tests;
 #[cfg(test)]
 mod view_render_tests;
+#[cfg(test)]
+mod sessions_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,7 +97,9 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let mut app =
         App::new(ctx.school.clone(), ctx.operator.clone(), ctx.store.display_url().to_string(), keymap, theme, size);
     app.plain_qr = theme::no_color_requested();
-    let env = tasks::Env { store: ctx.store.clone(), school: ctx.school, operator: ctx.operator, key_file: ctx.key_file };
+    let keys = Arc::new(crate::commands::sessions::StationKeys::load(&ctx.key_file));
+    app.checkin.keys_problem = keys.problem().map(String::from);
+    let env = tasks::Env { store: ctx.store.clone(), school: ctx.school, operator: ctx.operator, key_file: ctx.key_file, keys };
 
     let (tx, rx) = unbounded_channel();
     let input = InputThread::start(tx.clone());

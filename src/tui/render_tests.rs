@@ -341,8 +341,6 @@ fn help_lists_exactly_the_bindings() {
 #[test]
 fn placeholder_screens_80x24() {
     for (action, name) in [
-        (Action::ScreenSessions, "sessions"),
-        (Action::ScreenCheckin, "checkin"),
         (Action::ScreenPhotos, "photos"),
         (Action::ScreenReports, "reports"),
     ] {

@@ -28,6 +28,8 @@ pub struct Env {
     pub school: SchoolInfo,
     pub operator: String,
     pub key_file: PathBuf,
+    /// The keyring that verifies scanned codes, loaded once for the station.
+    pub keys: super::sessions::Keys,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +40,10 @@ enum Kind {
     Code,
     Reissue,
     Retry,
+    Sessions,
+    Scan,
+    Assign,
+    Plan,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -50,7 +56,7 @@ impl Running {
     fn replace(&mut self, kind: Kind, handles: impl IntoIterator<Item = AbortHandle>) {
         let slot = self.tasks.entry(kind).or_default();
         // A reissue is never cut off: it is one transaction and the user is waiting for it.
-        if kind != Kind::Reissue {
+        if !matches!(kind, Kind::Reissue | Kind::Scan | Kind::Assign) {
             for old in slot.drain(..) {
                 old.abort();
             }
@@ -148,6 +154,52 @@ pub fn start<M: Send + 'static>(
                 });
                 running.replace(Kind::Retry, [task.abort_handle()]);
             }
+            Effect::LoadSessions { generation } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    super::sessions::read_sessions(store),
+                    move |result| Action::SessionsLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::Sessions, handles);
+            }
+            Effect::Scan { id, session_id, line, station, allow_walk_in } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let keys = env.keys.clone();
+                let handles = spawn_query(
+                    async move {
+                        let scan = super::sessions::ScanRequest { session_id, line, station, operator, allow_walk_in };
+                        super::sessions::scan(store, keys, scan).await
+                    },
+                    move |result| Action::Scanned { id, result },
+                    send,
+                );
+                running.replace(Kind::Scan, handles);
+            }
+            Effect::Assign { session_id, college, class } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let handles = spawn_query(
+                    async move {
+                        let selection = crate::store::StudentSelection { student_nos: Vec::new(), college, class };
+                        store.assign(session_id, &selection, &operator).await.map_err(error_text)
+                    },
+                    move |result| Action::Assigned { result },
+                    send,
+                );
+                running.replace(Kind::Assign, handles);
+            }
+            Effect::Plan { generation, request, create } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let handles = spawn_query(
+                    super::sessions::plan(store, request, create, operator),
+                    move |result| Action::Planned { generation, result },
+                    send,
+                );
+                running.replace(Kind::Plan, handles);
+            }
         }
     }
 }
@@ -167,11 +219,11 @@ pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<R
     Ok(roster)
 }
 
-fn error_text(e: crate::store::StoreError) -> String {
+pub(super) fn error_text(e: crate::store::StoreError) -> String {
     crate::config::one_line(&e.to_string())
 }
 
-fn crashed() -> String {
+pub(super) fn crashed() -> String {
     tr("内部错误：后台任务崩溃了，详见日志", "internal error: a background task crashed; see the log").to_string()
 }
 

@@ -3,11 +3,13 @@
 //! The layout functions here are also what `update` uses to know how many rows a page holds, so
 //! paging and drawing agree on the screen's geometry.
 
+mod checkin;
 mod code;
 mod detail;
 pub mod help;
 mod palette;
 mod placeholder;
+pub mod sessions;
 pub mod students;
 
 use ratatui::Frame;
@@ -18,6 +20,7 @@ use ratatui::widgets::Paragraph;
 
 use super::action::{Action, Screen};
 use super::app::App;
+use super::keymap::Scope;
 use super::overlay::Overlay;
 use super::theme::Role;
 use super::widgets;
@@ -108,6 +111,8 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_tabs(app, frame, a.tabs);
     match app.screen {
         Screen::Students => students::render(app, frame, a.body),
+        Screen::Sessions => sessions::render(app, frame, a.body),
+        Screen::Checkin => checkin::render(app, frame, a.body),
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
@@ -258,7 +263,9 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let key = app.theme.style(Role::Key);
     let mut hint = Vec::new();
     for (action, word) in [(Action::Help, tr("帮助", "help")), (Action::Quit, tr("退出", "quit"))] {
-        if let Some(k) = app.keymap.first_key(&action) {
+        // the key that works here (the scan line takes `?` and `q` as text)
+        let here = Scope::active(app.mode()).into_iter().find_map(|scope| app.keymap.key_in(scope, &action));
+        if let Some(k) = here.or_else(|| app.keymap.first_key(&action)) {
             hint.push(Span::styled(format!(" {}", k.label()), key));
             hint.push(Span::raw(format!(" {word} ")));
         }
@@ -275,6 +282,16 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
     match &app.last_error {
+        // what the last assignment or plan on the Sessions screen did
+        None if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
+            let (text, role) = match &app.sessions.notice {
+                Some(Err(e)) => (e.as_str(), Role::Error),
+                Some(Ok(n)) => (n.as_str(), Role::StatusOk),
+                None => ("", Role::Text),
+            };
+            left.push(Span::styled(widgets::truncate(text, room), app.theme.style(role)));
+            left.push(Span::raw(count));
+        }
         None => {
             left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
             left.push(Span::raw(count));

@@ -16,13 +16,13 @@ use super::super::widgets;
 use crate::i18n::tr;
 
 /// A window `width` wide (at most) with room for `lines` lines, near the top of `area`.
-fn window(area: Rect, width: u16, lines: usize) -> Rect {
+pub(super) fn window(area: Rect, width: u16, lines: usize) -> Rect {
     let w = area.width.saturating_sub(4).min(width);
     let h = area.height.saturating_sub(2).min(lines as u16 + 2);
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 3, w, h)
 }
 
-fn frame_block(theme: &Theme, title: &str, bottom: String, width: usize) -> Block<'static> {
+pub(super) fn frame_block(theme: &Theme, title: &str, bottom: String, width: usize) -> Block<'static> {
     Block::bordered()
         .border_style(theme.style(Role::Border))
         .style(theme.style(Role::Text))
@@ -31,7 +31,7 @@ fn frame_block(theme: &Theme, title: &str, bottom: String, width: usize) -> Bloc
 }
 
 /// The line being typed: a prompt, the text and a cursor.
-fn input_line(theme: &Theme, prompt: &str, text: &str, width: usize) -> Line<'static> {
+pub(super) fn input_line(theme: &Theme, prompt: &str, text: &str, width: usize) -> Line<'static> {
     let text = widgets::clean(text).into_owned();
     // keep the end of a long input in view: that is where typing happens
     let room = width.saturating_sub(widgets::width(prompt) + 1);
@@ -49,7 +49,7 @@ fn marked(text: &str, hits: &[usize], width: usize, style: Style, theme: &Theme)
     widgets::fit_highlighted(text, cols, hits, style, theme.style(Role::SearchMatch))
 }
 
-fn hint(app: &App, scope: Scope, items: &[(Action, &str)]) -> String {
+pub(super) fn hint(app: &App, scope: Scope, items: &[(Action, &str)]) -> String {
     let mut out = String::from(" ");
     for (action, word) in items {
         if let Some(k) = app.keymap.key_in(scope, action) {
@@ -60,7 +60,7 @@ fn hint(app: &App, scope: Scope, items: &[(Action, &str)]) -> String {
 }
 
 /// The rows of a list of `len` items that show `selected`, `visible` at a time.
-fn scroll_window(selected: usize, len: usize, visible: usize) -> std::ops::Range<usize> {
+pub(super) fn scroll_window(selected: usize, len: usize, visible: usize) -> std::ops::Range<usize> {
     if visible == 0 {
         return 0..0;
     }

@@ -22,30 +22,6 @@ struct Plan {
 fn plan(app: &App, screen: Screen) -> Plan {
     let c = app.counts;
     match screen {
-        Screen::Sessions => Plan {
-            what: tr(
-                "这里将列出采集场次：时间、地点、容量、已分配和已签到人数；按学院、班级分配学生，自动规划场次和补采场次。",
-                "This screen will list the collection sessions: time, place, capacity, students assigned and checked in; assign students by college or class, and plan sessions and make-up sessions.",
-            ),
-            commands: vec![
-                "caiji sessions list",
-                "caiji sessions plan --from DATE --days N --slots 08:30-11:30 --location L",
-                "caiji sessions assign SESSION --college C",
-            ],
-            figure: c.map(|c| (tr("已排场次的学生", "students in a session"), c.session_assigned)),
-        },
-        Screen::Checkin => Plan {
-            what: tr(
-                "这里将用于现场签到：用扫码枪扫采集码，核验后登记签到并发放拍摄号；学生丢了采集码时，按姓名、拼音或学号找到他，在屏幕上显示二维码。",
-                "This screen will check students in on site: scan a collection code, verify it, record the check-in and hand out the shot number; for a student who lost the code, find them by name, pinyin or student number and show the code on screen.",
-            ),
-            commands: vec![
-                "caiji sessions checkin SESSION --station NAME",
-                "caiji codes verify",
-                "caiji codes show STUDENT_NO",
-            ],
-            figure: c.map(|c| (tr("已签到", "checked in"), c.checked_in)),
-        },
         Screen::Photos => Plan {
             what: tr(
                 "这里将核对照片：把采集回来的照片文件与名单对上，按规格检查（JPEG、480×640、20–40 KB），列出不合格、重复、对不上人的照片和缺照片的学生。",
@@ -62,7 +38,7 @@ fn plan(app: &App, screen: Screen) -> Plan {
             commands: vec!["caiji report --by college -o report.xlsx", "caiji report missing photo -o missing.csv"],
             figure: c.map(|c| (tr("学生总数", "students"), c.total)),
         },
-        Screen::Students => Plan { what: "", commands: Vec::new(), figure: None },
+        Screen::Students | Screen::Sessions | Screen::Checkin => Plan { what: "", commands: Vec::new(), figure: None },
     }
 }
 

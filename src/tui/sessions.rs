@@ -1,0 +1,581 @@
+//! The Sessions and Check-in screens: their state, what actions do there (part of `update`, no
+//! I/O) and the tasks that read sessions, check scans in, assign and plan.
+//!
+//! Scans go through the same code as `caiji sessions checkin` (`commands::sessions::answer`),
+//! so a code is judged the same at the console and at a scanner loop.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+
+use super::action::{Action, Effect, PlanOutcome, Screen, SessionsData};
+use super::app::App;
+use super::keymap::Mode;
+use super::modes;
+use super::overlay;
+use crate::commands::sessions::{self as cmd, Answer, PlanRequest, SessionNames, Station, StationKeys};
+use crate::i18n::{Lang, lang, tr};
+use crate::store::{AssignSummary, SessionRow, Store};
+
+type Outcome = (bool, Vec<Effect>);
+
+/// The keyring of this station, shared with the scan tasks.
+pub type Keys = Arc<StationKeys>;
+
+/// How many scans the Check-in screen remembers.
+const KEEP_SCANS: usize = 50;
+/// The longest scan line taken (a real code is about 150 characters).
+const MAX_SCAN: usize = 512;
+
+/// What is waiting for a yes on the Sessions screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignConfirm {
+    pub session_id: i64,
+    pub college: Option<String>,
+    pub class: Option<String>,
+}
+
+/// The plan form: its fields as typed, which one has the cursor, and the preview.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanForm {
+    /// from, days, slots, location, stations
+    pub fields: [String; 5],
+    pub focus: usize,
+    pub generation: u64,
+    /// The dry run of exactly these fields, once it is in.
+    pub preview: Option<Result<PlanOutcome, String>>,
+    /// Waiting for the planner (or the creation).
+    pub busy: bool,
+    /// Why the fields cannot be planned as typed.
+    pub error: Option<String>,
+}
+
+impl PlanForm {
+    pub const LABELS: [(&str, &str); 5] = [
+        ("首日", "first day"),
+        ("天数", "days"),
+        ("时段", "daily slots"),
+        ("地点", "location"),
+        ("工位数", "stations"),
+    ];
+
+    fn new(today: NaiveDate, location: &str) -> PlanForm {
+        let tomorrow = today + Duration::days(1);
+        PlanForm {
+            fields: [
+                tomorrow.format("%Y-%m-%d").to_string(),
+                "2".into(),
+                "08:30-11:30,14:00-17:00".into(),
+                location.to_string(),
+                "4".into(),
+            ],
+            focus: 0,
+            generation: 0,
+            preview: None,
+            busy: false,
+            error: None,
+        }
+    }
+
+    /// The fields read as a plan request, or what is wrong with them.
+    pub fn request(&self) -> Result<PlanRequest, String> {
+        let [from, days, slots, location, stations] = &self.fields;
+        let first_day = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d")
+            .map_err(|_| tr("首日请写成 YYYY-MM-DD", "write the first day as YYYY-MM-DD").to_string())?;
+        let days: u32 = days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=366).contains(d))
+            .ok_or_else(|| tr("天数请写 1–366 的整数", "days must be a whole number from 1 to 366").to_string())?;
+        let stations: u32 = stations.trim().parse().ok().filter(|s| (1..=1000).contains(s)).ok_or_else(|| {
+            tr("工位数请写 1–1000 的整数", "stations must be a whole number from 1 to 1000").to_string()
+        })?;
+        if location.trim().is_empty() {
+            return Err(tr("请填写地点", "fill in the location").to_string());
+        }
+        Ok(PlanRequest {
+            first_day,
+            days,
+            slots: slots.clone(),
+            location: location.trim().to_string(),
+            stations,
+            rate: crate::domain::planner::DEFAULT_RATE,
+            college_order: Vec::new(),
+            makeup: false,
+        })
+    }
+}
+
+/// The Sessions screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionsState {
+    pub generation: u64,
+    /// The newest answer; `None` before the first.
+    pub data: Option<Result<SessionsData, String>>,
+    pub loading: bool,
+    pub selected: usize,
+    pub confirm: Option<AssignConfirm>,
+    pub form: Option<PlanForm>,
+    /// An assignment is on its way.
+    pub busy: bool,
+    /// The outcome of the last assignment or plan, for the status line (`Err` in the error colour).
+    pub notice: Option<Result<String, String>>,
+}
+
+impl SessionsState {
+    pub fn rows(&self) -> &[SessionRow] {
+        match &self.data {
+            Some(Ok(d)) => &d.sessions,
+            _ => &[],
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&SessionRow> {
+        self.rows().get(self.selected)
+    }
+
+    fn start_load(&mut self) -> Vec<Effect> {
+        self.generation += 1;
+        self.loading = true;
+        vec![Effect::LoadSessions { generation: self.generation }]
+    }
+}
+
+/// One scan at the Check-in screen, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    pub id: u64,
+    pub session_id: Option<i64>,
+    /// `None` while the answer is on its way; `Err`: the scan was NOT recorded.
+    pub result: Option<Result<Answer, String>>,
+}
+
+/// The Check-in screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckinState {
+    /// The scan line.
+    pub input: String,
+    /// The session chosen with ↑/↓; `None`: the one running now or next today.
+    pub chosen: Option<i64>,
+    pub station: String,
+    pub allow_walk_in: bool,
+    pub scans: Vec<Scan>,
+    pub next_id: u64,
+    /// Why codes cannot be verified at this station, if they cannot.
+    pub keys_problem: Option<String>,
+}
+
+impl Default for CheckinState {
+    fn default() -> CheckinState {
+        CheckinState {
+            input: String::new(),
+            chosen: None,
+            station: station_name(),
+            allow_walk_in: false,
+            scans: Vec::new(),
+            next_id: 1,
+            keys_problem: None,
+        }
+    }
+}
+
+/// The station's name: `CAIJI_STATION`, else the host name, else `console`.
+fn station_name() -> String {
+    let from_env = std::env::var("CAIJI_STATION").ok();
+    let host = || std::fs::read_to_string("/etc/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok());
+    let name = from_env.or_else(host).map(|s| crate::domain::text::strip_controls(s.trim()).into_owned());
+    name.filter(|s| !s.is_empty()).map(|s| s.chars().take(64).collect()).unwrap_or_else(|| "console".into())
+}
+
+/// The session the Check-in screen scans into: the one chosen, else the one running at `now`,
+/// else the next one starting today.
+pub fn checkin_session(app: &App) -> Option<&SessionRow> {
+    let rows = app.sessions.rows();
+    if let Some(id) = app.checkin.chosen {
+        return rows.iter().find(|s| s.id == id);
+    }
+    let now = match &app.sessions.data {
+        Some(Ok(d)) => d.now,
+        _ => return None,
+    };
+    rows.iter().find(|s| s.starts_at <= now && now < s.ends_at).or_else(|| {
+        rows.iter().filter(|s| s.starts_at > now && s.starts_at.date() == now.date()).min_by_key(|s| s.starts_at)
+    })
+}
+
+/// Sessions are read the first time a screen that shows them is opened.
+pub(super) fn ensure_loaded(app: &mut App) -> Vec<Effect> {
+    let shows = matches!(app.screen, Screen::Sessions | Screen::Checkin);
+    if shows && app.sessions.data.is_none() && !app.sessions.loading {
+        return app.sessions.start_load();
+    }
+    Vec::new()
+}
+
+/// Answers from the tasks of these screens; `None` for other actions.
+pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
+    Some(match action {
+        Action::SessionsLoaded { generation, result } => {
+            if *generation != app.sessions.generation {
+                return Some((false, Vec::new()));
+            }
+            app.sessions.loading = false;
+            app.sessions.data = Some(result.clone());
+            let len = app.sessions.rows().len();
+            app.sessions.selected = app.sessions.selected.min(len.saturating_sub(1));
+            (true, Vec::new())
+        }
+        Action::Scanned { id, result } => {
+            let Some(scan) = app.checkin.scans.iter_mut().find(|s| s.id == *id) else {
+                return Some((false, Vec::new()));
+            };
+            scan.result = Some(result.clone());
+            // the gauge: counted at once, then read again from the database
+            if let (Ok(a), Some(session_id)) = (result, scan.session_id)
+                && a.status == "checked_in"
+                && let Some(Ok(data)) = &mut app.sessions.data
+                && let Some(row) = data.sessions.iter_mut().find(|s| s.id == session_id)
+            {
+                row.checked_in = row.checked_in.max(i64::from(a.shot.unwrap_or(0)));
+            }
+            (true, app.sessions.start_load())
+        }
+        Action::Assigned { result } => {
+            app.sessions.busy = false;
+            app.sessions.notice = Some(result.as_ref().map(assign_summary).map_err(Clone::clone));
+            let mut effects = app.sessions.start_load();
+            if result.is_ok() {
+                effects.extend(app.start_load()); // the session column of the students changed
+            }
+            (true, effects)
+        }
+        Action::Planned { generation, result } => {
+            let Some(form) = &mut app.sessions.form else {
+                return Some((false, Vec::new()));
+            };
+            if *generation != form.generation {
+                return Some((false, Vec::new()));
+            }
+            form.busy = false;
+            match result {
+                Ok(outcome) if !outcome.created.is_empty() => {
+                    app.sessions.form = None;
+                    app.sessions.notice = Some(Ok(format!(
+                        "{} {} {}, {} {}",
+                        tr("已创建", "created"),
+                        outcome.created.len(),
+                        tr("个场次", "sessions"),
+                        outcome.plan.placed(),
+                        tr("名学生已安排", "students assigned")
+                    )));
+                    let mut effects = app.sessions.start_load();
+                    effects.extend(app.start_load());
+                    (true, effects)
+                }
+                other => {
+                    form.preview = Some(other.clone());
+                    (true, Vec::new())
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The status line's account of an assignment.
+fn assign_summary(s: &AssignSummary) -> String {
+    let zh = lang() == Lang::Zh;
+    let mut parts = vec![if zh { format!("已安排 {} 人", s.assigned) } else { format!("assigned {}", s.assigned) }];
+    let mut add = |n: usize, zh_text: &str, en_text: &str| {
+        if n > 0 {
+            parts.push(if zh { format!("{zh_text} {n}") } else { format!("{en_text} {n}") });
+        }
+    };
+    add(s.already as usize, "原本就在本场", "already here");
+    add(s.elsewhere.len(), "已在其他未结束场次（未改动）", "in another session, left there");
+    add(s.withdrawn.len(), "已退出", "withdrawn");
+    add(s.unknown.len(), "不在名单", "not on the roster");
+    parts.join(tr("，", ", "))
+}
+
+pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
+    let len = app.sessions.rows().len();
+    let page = super::ui::sessions::list_rows(app).max(1);
+    let s = &mut app.sessions;
+    let before = s.selected;
+    let to = match action {
+        Action::MoveUp => s.selected.saturating_sub(1),
+        Action::MoveDown => s.selected + 1,
+        Action::PageUp => s.selected.saturating_sub(page),
+        Action::PageDown => s.selected + page,
+        Action::First => 0,
+        Action::Last => usize::MAX,
+        Action::Reload => {
+            let mut effects = s.start_load();
+            effects.extend(app.start_load());
+            return (true, effects);
+        }
+        Action::AssignFiltered => return ask_assign(app),
+        Action::PlanSessions => {
+            let (today, location) = match &s.data {
+                Some(Ok(d)) => (d.now.date(), d.sessions.last().map(|r| r.location.clone())),
+                _ => (chrono::Local::now().date_naive(), None),
+            };
+            let location = location.unwrap_or_else(|| "体育馆".into());
+            s.confirm = None;
+            s.form = Some(PlanForm::new(today, &location));
+            return (true, Vec::new());
+        }
+        Action::Accept => {
+            let Some(c) = s.confirm.take() else {
+                return (false, Vec::new());
+            };
+            s.busy = true;
+            s.notice = Some(Ok(tr("正在安排…", "assigning…").to_string()));
+            return (true, vec![Effect::Assign { session_id: c.session_id, college: c.college, class: c.class }]);
+        }
+        Action::Close => return (s.confirm.take().is_some(), Vec::new()),
+        other => return modes::screen(app, other),
+    };
+    s.confirm = None;
+    s.selected = to.min(len.saturating_sub(1));
+    (before != s.selected, Vec::new())
+}
+
+/// Asks before assigning the students the Students screen's filter picks.
+fn ask_assign(app: &mut App) -> Outcome {
+    let (college, class) = (app.filter.college.clone(), app.filter.class.clone());
+    let s = &mut app.sessions;
+    if s.busy {
+        return (false, Vec::new());
+    }
+    let Some(session) = s.selected_row() else {
+        s.notice = Some(Err(tr("没有可选的场次", "no session to assign to").to_string()));
+        return (true, Vec::new());
+    };
+    if college.is_none() && class.is_none() {
+        s.notice = Some(Err(tr(
+            "请先在学生名单按学院（C）或班级（L）筛选，再按 a 安排到所选场次",
+            "first filter the Students screen by college (C) or class (L), then press a to assign them here",
+        )
+        .to_string()));
+        return (true, Vec::new());
+    }
+    s.confirm = Some(AssignConfirm { session_id: session.id, college, class });
+    (true, Vec::new())
+}
+
+pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
+    let Some(form) = &mut app.sessions.form else {
+        return (false, Vec::new());
+    };
+    let field = &mut form.fields[form.focus];
+    let edited = match &action {
+        Action::Input(c) => {
+            overlay::push_text(field, &c.to_string(), 200);
+            true
+        }
+        Action::Paste(text) => {
+            overlay::push_text(field, text, 200);
+            true
+        }
+        Action::DeleteBack => field.pop().is_some(),
+        Action::ClearInput => !std::mem::take(field).is_empty(),
+        _ => false,
+    };
+    if edited {
+        // the preview was of other fields
+        form.preview = None;
+        form.error = None;
+        form.generation += 1;
+        form.busy = false;
+        return (true, Vec::new());
+    }
+    match action {
+        Action::MoveUp => {
+            form.focus = form.focus.checked_sub(1).unwrap_or(form.fields.len() - 1);
+            (true, Vec::new())
+        }
+        Action::MoveDown => {
+            form.focus = (form.focus + 1) % form.fields.len();
+            (true, Vec::new())
+        }
+        Action::Close => {
+            app.sessions.form = None;
+            (true, Vec::new())
+        }
+        Action::Accept => {
+            if form.busy {
+                return (false, Vec::new());
+            }
+            let request = match form.request() {
+                Ok(r) => r,
+                Err(e) => {
+                    form.error = Some(e);
+                    return (true, Vec::new());
+                }
+            };
+            // a good preview of these very fields: create it; otherwise preview first
+            let create = matches!(&form.preview, Some(Ok(p)) if !p.plan.sessions.is_empty());
+            form.generation += 1;
+            form.busy = true;
+            form.error = None;
+            (true, vec![Effect::Plan { generation: form.generation, request, create }])
+        }
+        _ => (false, Vec::new()),
+    }
+}
+
+pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
+    let c = &mut app.checkin;
+    match action {
+        Action::Input(ch) => {
+            overlay::push_text(&mut c.input, &ch.to_string(), MAX_SCAN);
+            (true, Vec::new())
+        }
+        Action::Paste(text) => {
+            // a pasted line ending in a newline is a scan, as from a scanner
+            let mut effects = Vec::new();
+            let mut parts = text.split(['\n', '\r']).peekable();
+            while let Some(part) = parts.next() {
+                overlay::push_text(&mut app.checkin.input, part, MAX_SCAN);
+                if parts.peek().is_some() {
+                    effects.extend(submit(app));
+                }
+            }
+            (true, effects)
+        }
+        Action::DeleteBack => (c.input.pop().is_some(), Vec::new()),
+        Action::ClearInput => (!std::mem::take(&mut c.input).is_empty(), Vec::new()),
+        Action::Close if !c.input.is_empty() => {
+            c.input.clear();
+            (true, Vec::new())
+        }
+        Action::Close => (app.show(Screen::Students), Vec::new()),
+        Action::Accept => {
+            let effects = submit(app);
+            (true, effects)
+        }
+        Action::ToggleWalkIn => {
+            c.allow_walk_in = !c.allow_walk_in;
+            (true, Vec::new())
+        }
+        Action::MoveUp | Action::MoveDown => {
+            let current = checkin_session(app).map(|s| s.id);
+            let rows = app.sessions.rows();
+            if rows.is_empty() {
+                return (false, Vec::new());
+            }
+            let at = current.and_then(|id| rows.iter().position(|s| s.id == id));
+            let next = match (at, action == Action::MoveUp) {
+                (None, _) => 0,
+                (Some(i), true) => i.saturating_sub(1),
+                (Some(i), false) => (i + 1).min(rows.len() - 1),
+            };
+            let id = rows[next].id;
+            let changed = current != Some(id);
+            app.checkin.chosen = Some(id);
+            (changed, Vec::new())
+        }
+        Action::Reload => {
+            let effects = app.sessions.start_load();
+            (true, effects)
+        }
+        other => modes::screen(app, other),
+    }
+}
+
+/// Takes the scan line: an effect to check it in, or a refusal at once when there is nowhere
+/// to check in. Blank lines are ignored, as the command-line station does.
+fn submit(app: &mut App) -> Vec<Effect> {
+    let line = std::mem::take(&mut app.checkin.input);
+    if line.trim().is_empty() {
+        return Vec::new();
+    }
+    let id = app.checkin.next_id;
+    app.checkin.next_id += 1;
+    let session = checkin_session(app).map(|s| s.id);
+    let mut scan = Scan { id, session_id: session, result: None };
+    let effect = match session {
+        Some(session_id) => vec![Effect::Scan {
+            id,
+            session_id,
+            line,
+            station: app.checkin.station.clone(),
+            allow_walk_in: app.checkin.allow_walk_in,
+        }],
+        None => {
+            let why = tr(
+                "现在没有场次：先用 ↑/↓ 选择场次，再重新扫描",
+                "no session now: choose one with ↑/↓, then scan again",
+            );
+            scan.result = Some(Err(why.to_string()));
+            Vec::new()
+        }
+    };
+    app.checkin.scans.insert(0, scan);
+    app.checkin.scans.truncate(KEEP_SCANS);
+    effect
+}
+
+/// Whether the mode is one of these screens' own (for `App::base_mode`).
+pub(super) fn plan_form_open(app: &App) -> bool {
+    app.screen == Screen::Sessions && app.sessions.form.is_some()
+}
+
+/// The mode `update` dispatches to these screens' handlers.
+pub(super) fn handles(mode: Mode) -> bool {
+    matches!(mode, Mode::Screen(Screen::Sessions | Screen::Checkin) | Mode::PlanForm)
+}
+
+// ----- tasks (run by `tasks::start`) -----
+
+/// Reads the sessions with their counts and classes.
+pub async fn read_sessions(store: Arc<dyn Store>) -> Result<SessionsData, String> {
+    let sessions = store.list_sessions().await.map_err(super::tasks::error_text)?;
+    let groups = store.schedule().await.map_err(super::tasks::error_text)?;
+    Ok(SessionsData { sessions, groups, now: cmd::now() })
+}
+
+/// One scan to check in.
+pub struct ScanRequest {
+    pub session_id: i64,
+    pub line: String,
+    pub station: String,
+    pub operator: String,
+    pub allow_walk_in: bool,
+}
+
+/// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
+pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result<Answer, String> {
+    let not_recorded = |e: String| format!("{} — {e}", tr("未记录，请重新扫描", "NOT recorded, scan again"));
+    let session = store
+        .session(req.session_id)
+        .await
+        .map_err(|e| not_recorded(super::tasks::error_text(e)))?
+        .ok_or_else(|| not_recorded(format!("{} {}", tr("场次已不存在", "no session"), req.session_id)))?;
+    let station =
+        Station { keys: &keys, name: &req.station, operator: &req.operator, allow_walk_in: req.allow_walk_in };
+    let mut names = SessionNames::new(store.as_ref());
+    cmd::answer(store.as_ref(), &mut names, &session, &req.line, &station)
+        .await
+        .map_err(|e| not_recorded(crate::config::one_line(&crate::commands::error_line(&e))))
+}
+
+/// Works a plan out, and creates it when `create`, with the command line's planner code.
+pub async fn plan(
+    store: Arc<dyn Store>,
+    request: PlanRequest,
+    create: bool,
+    operator: String,
+) -> Result<PlanOutcome, String> {
+    let text = |e: anyhow::Error| crate::config::one_line(&crate::commands::error_line(&e));
+    let (plan, candidates) = cmd::make_plan(store.as_ref(), &request).await.map_err(text)?;
+    let created = if create {
+        cmd::create_plan(store.as_ref(), &plan, &candidates, request.makeup, &operator).await.map_err(text)?
+    } else {
+        Vec::new()
+    };
+    Ok(PlanOutcome { plan, waiting: candidates.len(), created })
+}
