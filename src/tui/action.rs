@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::photos::PhotoData;
 use super::roster::Roster;
 use crate::code::QrMatrix;
 use crate::domain::Student;
@@ -123,6 +124,12 @@ pub enum Action {
     DeleteBack,
     /// Deletes everything typed.
     ClearInput,
+    /// Photos screen: the next list of outcomes (invalid, duplicate, orphan, missing, ...).
+    NextPhotoList,
+    /// Photos screen: the previous list of outcomes.
+    PrevPhotoList,
+    /// Photos screen: the selected row's student on the Students screen.
+    JumpToStudent,
 
     /// A character typed into the search, palette, picker or reason.
     #[serde(skip)]
@@ -157,11 +164,14 @@ pub enum Action {
     /// The wait before retrying a failed load is over.
     #[serde(skip)]
     RetryDue { generation: u64 },
+    /// The answer to a load of the Photos screen's data.
+    #[serde(skip)]
+    PhotosLoaded { generation: u64, result: Result<Arc<PhotoData>, String> },
 }
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 37] = [
+    pub const BINDABLE: [Action; 40] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -199,6 +209,9 @@ impl Action {
         Action::Accept,
         Action::DeleteBack,
         Action::ClearInput,
+        Action::NextPhotoList,
+        Action::PrevPhotoList,
+        Action::JumpToStudent,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -241,6 +254,9 @@ impl Action {
             Action::Accept => "accept",
             Action::DeleteBack => "delete_back",
             Action::ClearInput => "clear_input",
+            Action::NextPhotoList => "next_photo_list",
+            Action::PrevPhotoList => "prev_photo_list",
+            Action::JumpToStudent => "jump_to_student",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -252,7 +268,8 @@ impl Action {
             | Action::HistoryLoaded { .. }
             | Action::CodeLoaded { .. }
             | Action::Reissued { .. }
-            | Action::RetryDue { .. } => return None,
+            | Action::RetryDue { .. }
+            | Action::PhotosLoaded { .. } => return None,
         })
     }
 
@@ -296,6 +313,8 @@ pub enum Effect {
     Reissue { generation: u64, student_no: String, reason: String },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
+    /// Read the last reconcile's summary and the photo rows of its folder.
+    LoadPhotos { generation: u64 },
 }
 
 #[cfg(test)]

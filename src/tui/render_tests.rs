@@ -343,7 +343,6 @@ fn placeholder_screens_80x24() {
     for (action, name) in [
         (Action::ScreenSessions, "sessions"),
         (Action::ScreenCheckin, "checkin"),
-        (Action::ScreenPhotos, "photos"),
         (Action::ScreenReports, "reports"),
     ] {
         let mut app = fixture_app((80, 24));

@@ -38,6 +38,7 @@ enum Kind {
     Code,
     Reissue,
     Retry,
+    Photos,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -147,6 +148,14 @@ pub fn start<M: Send + 'static>(
                     send(Action::RetryDue { generation });
                 });
                 running.replace(Kind::Retry, [task.abort_handle()]);
+            }
+            Effect::LoadPhotos { generation } => {
+                let handles = spawn_query(
+                    super::photos::read_photos(env.store.clone()),
+                    move |result| Action::PhotosLoaded { generation, result: result.map(Arc::new) },
+                    send,
+                );
+                running.replace(Kind::Photos, handles);
             }
         }
     }

@@ -7,6 +7,7 @@ mod code;
 mod detail;
 pub mod help;
 mod palette;
+pub mod photos;
 mod placeholder;
 pub mod students;
 
@@ -108,6 +109,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_tabs(app, frame, a.tabs);
     match app.screen {
         Screen::Students => students::render(app, frame, a.body),
+        Screen::Photos => photos::render(app, frame, a.body),
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
