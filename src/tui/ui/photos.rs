@@ -350,7 +350,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (tr("合格", "valid"), summary.matched_valid),
         (tr("不合格", "invalid"), summary.matched_invalid),
         (
-            tr("重复的学生", "students with duplicates"),
+            tr("重复学生", "duplicated students"),
             summary.duplicates,
         ),
         (tr("对不上人", "orphans"), summary.orphans),
@@ -359,7 +359,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ];
     for (i, (name, n)) in counts.into_iter().enumerate() {
         if i > 0 {
-            second.push(Span::styled(" · ", label));
+            second.push(Span::styled("  ", label));
         }
         second.push(Span::styled(format!("{name} "), label));
         second.push(Span::styled(n.to_string(), value));
