@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::photos::PhotoData;
 use super::roster::Roster;
 use crate::code::QrMatrix;
 use crate::domain::Student;
@@ -126,6 +127,12 @@ pub enum Action {
     DeleteBack,
     /// Deletes everything typed.
     ClearInput,
+    /// Photos screen: the next list of outcomes (invalid, duplicate, orphan, missing, ...).
+    NextPhotoList,
+    /// Photos screen: the previous list of outcomes.
+    PrevPhotoList,
+    /// Photos screen: the selected row's student on the Students screen.
+    JumpToStudent,
 
     /// A character typed into the search, palette, picker or reason.
     #[serde(skip)]
@@ -180,6 +187,9 @@ pub enum Action {
     /// A plan was worked out (`created` empty) or created.
     #[serde(skip)]
     Planned { generation: u64, result: Result<PlanOutcome, String> },
+    /// The answer to a load of the Photos screen's data.
+    #[serde(skip)]
+    PhotosLoaded { generation: u64, result: Result<Arc<PhotoData>, String> },
 }
 
 /// What the Sessions and Check-in screens show, read in one go.
@@ -201,7 +211,7 @@ pub struct PlanOutcome {
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 40] = [
+    pub const BINDABLE: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -242,6 +252,9 @@ impl Action {
         Action::AssignFiltered,
         Action::PlanSessions,
         Action::ToggleWalkIn,
+        Action::NextPhotoList,
+        Action::PrevPhotoList,
+        Action::JumpToStudent,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -287,6 +300,9 @@ impl Action {
             Action::AssignFiltered => "assign_filtered",
             Action::PlanSessions => "plan_sessions",
             Action::ToggleWalkIn => "toggle_walk_in",
+            Action::NextPhotoList => "next_photo_list",
+            Action::PrevPhotoList => "prev_photo_list",
+            Action::JumpToStudent => "jump_to_student",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -302,7 +318,8 @@ impl Action {
             | Action::SessionsLoaded { .. }
             | Action::Scanned { .. }
             | Action::Assigned { .. }
-            | Action::Planned { .. } => return None,
+            | Action::Planned { .. }
+            | Action::PhotosLoaded { .. } => return None,
         })
     }
 
@@ -354,6 +371,8 @@ pub enum Effect {
     Assign { session_id: i64, college: Option<String>, class: Option<String> },
     /// Work a plan out, and create it when `create`.
     Plan { generation: u64, request: PlanRequest, create: bool },
+    /// Read the last reconcile's summary and the photo rows of its folder.
+    LoadPhotos { generation: u64 },
 }
 
 #[cfg(test)]

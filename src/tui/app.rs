@@ -15,6 +15,7 @@ use super::overlay::{CodeView, Overlay, Picker, PickerKind};
 use super::roster::{self, Filter, Roster, Sort};
 use super::theme::Theme;
 use super::modes;
+use super::photos::{self, PhotosState};
 use super::ui;
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::i18n::tr;
@@ -134,6 +135,8 @@ pub struct App {
     pub sessions: super::sessions::SessionsState,
     /// The Check-in screen.
     pub checkin: super::sessions::CheckinState,
+    /// The Photos screen.
+    pub photos: PhotosState,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -190,6 +193,7 @@ impl App {
             dirty: true,
             sessions: Default::default(),
             checkin: Default::default(),
+            photos: PhotosState::default(),
         }
     }
 
@@ -484,6 +488,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(roster) => {
                     effects = app.students_arrived(roster);
+                    app.photos.roster_arrived(&app.roster);
                     app.students_error = None;
                     effects.extend(app.answered(None));
                 }
@@ -572,6 +577,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             true
         }
+        Action::PhotosLoaded { generation, result } => photos::loaded(app, generation, result),
         Action::Select(index) => {
             let changed = index < app.view.len() && app.select(index);
             effects = app.follow_selection();

@@ -180,6 +180,8 @@ pub enum Scope {
     Checkin,
     /// Typing the plan form.
     PlanForm,
+    /// The Photos screen.
+    Photos,
 }
 
 /// What the console is doing, which decides the scopes in force.
@@ -210,6 +212,7 @@ impl Scope {
             Scope::Sessions => tr("采集场次", "Sessions"),
             Scope::Checkin => tr("现场签到（字符键输入扫码栏）", "Check-in (printable keys go into the scan line)"),
             Scope::PlanForm => tr("填写排场次表单", "Typing the plan form"),
+            Scope::Photos => tr("照片核对", "Photos"),
         }
     }
 
@@ -231,6 +234,7 @@ impl Scope {
             Mode::Screen(Screen::Sessions) => vec![Scope::Sessions, Scope::Global],
             Mode::Screen(Screen::Checkin) => vec![Scope::Checkin],
             Mode::PlanForm => vec![Scope::PlanForm],
+            Mode::Screen(Screen::Photos) => vec![Scope::Photos, Scope::Global],
             Mode::Screen(_) => vec![Scope::Global],
         }
     }
@@ -411,6 +415,17 @@ impl Default for Keymap {
             b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空本栏", "clear this field")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
+        let photos = vec![
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+            b(vec![Key::code(K::Right), Key::plain('l'), Key::plain(']')], Action::NextPhotoList, tr("下一类：不合格、重复、对不上人、缺照片、跳过、合格", "next list: invalid, duplicate, orphan, missing, skipped, valid")),
+            b(vec![Key::code(K::Left), Key::plain('h'), Key::plain('[')], Action::PrevPhotoList, tr("上一类照片列表", "previous list")),
+            b(vec![Key::code(K::Enter)], Action::JumpToStudent, tr("到学生名单查看所选的学生（对不上人的照片：最可能的学生）", "show the selected student on the Students screen (an orphan: its likeliest student)")),
+        ];
         Keymap {
             // `first_key` looks in this order: the keys people see on the main screens first
             scopes: vec![
@@ -425,6 +440,7 @@ impl Default for Keymap {
                 (Scope::Sessions, sessions),
                 (Scope::Checkin, checkin),
                 (Scope::PlanForm, plan_form),
+                (Scope::Photos, photos),
             ],
         }
     }
@@ -457,7 +473,7 @@ impl Keymap {
 
     /// A key must mean one thing wherever it can be pressed.
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        let together: [&[Scope]; 10] = [
+        let together: [&[Scope]; 11] = [
             &[Scope::Students, Scope::Global],
             &[Scope::Help, Scope::Global],
             &[Scope::Code, Scope::Global],
@@ -468,6 +484,7 @@ impl Keymap {
             &[Scope::Sessions, Scope::Global],
             &[Scope::Checkin],
             &[Scope::PlanForm],
+            &[Scope::Photos, Scope::Global],
         ];
         for scopes in together {
             let mut seen: Vec<(Key, &Action)> = Vec::new();

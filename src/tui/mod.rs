@@ -11,6 +11,7 @@ pub mod app;
 pub mod keymap;
 mod modes;
 pub mod overlay;
+pub mod photos;
 pub mod roster;
 pub mod sessions;
 pub mod tasks;

@@ -195,6 +195,11 @@ pub(super) fn search(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
+    if app.screen == Screen::Photos && !app.help_open {
+        if let Some(outcome) = super::photos::handle(app, &action) {
+            return outcome;
+        }
+    }
     let on_students = app.screen == Screen::Students;
     let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
     match action {
@@ -234,7 +239,11 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         Action::ScreenCheckin => (app.show(Screen::Checkin), Vec::new()),
         Action::ScreenPhotos => (app.show(Screen::Photos), Vec::new()),
         Action::ScreenReports => (app.show(Screen::Reports), Vec::new()),
-        Action::Reload => (true, app.start_load()),
+        Action::Reload => {
+            let mut effects = app.start_load();
+            effects.push(super::photos::start_load(app));
+            (true, effects)
+        }
         Action::Palette => {
             let from = app.mode();
             app.help_open = false;

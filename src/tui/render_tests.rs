@@ -341,7 +341,6 @@ fn help_lists_exactly_the_bindings() {
 #[test]
 fn placeholder_screens_80x24() {
     for (action, name) in [
-        (Action::ScreenPhotos, "photos"),
         (Action::ScreenReports, "reports"),
     ] {
         let mut app = fixture_app((80, 24));

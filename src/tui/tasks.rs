@@ -44,6 +44,7 @@ enum Kind {
     Scan,
     Assign,
     Plan,
+    Photos,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -199,6 +200,14 @@ pub fn start<M: Send + 'static>(
                     send,
                 );
                 running.replace(Kind::Plan, handles);
+            }
+            Effect::LoadPhotos { generation } => {
+                let handles = spawn_query(
+                    super::photos::read_photos(env.store.clone()),
+                    move |result| Action::PhotosLoaded { generation, result: result.map(Arc::new) },
+                    send,
+                );
+                running.replace(Kind::Photos, handles);
             }
         }
     }

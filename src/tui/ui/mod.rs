@@ -8,6 +8,7 @@ mod code;
 mod detail;
 pub mod help;
 mod palette;
+pub mod photos;
 mod placeholder;
 pub mod sessions;
 pub mod students;
@@ -113,6 +114,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Students => students::render(app, frame, a.body),
         Screen::Sessions => sessions::render(app, frame, a.body),
         Screen::Checkin => checkin::render(app, frame, a.body),
+        Screen::Photos => photos::render(app, frame, a.body),
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);

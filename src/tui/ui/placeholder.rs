@@ -22,14 +22,6 @@ struct Plan {
 fn plan(app: &App, screen: Screen) -> Plan {
     let c = app.counts;
     match screen {
-        Screen::Photos => Plan {
-            what: tr(
-                "这里将核对照片：把采集回来的照片文件与名单对上，按规格检查（JPEG、480×640、20–40 KB），列出不合格、重复、对不上人的照片和缺照片的学生。",
-                "This screen will reconcile photos: match the collected files to the roster, check them against the spec (JPEG, 480×640, 20–40 KB) and list invalid, duplicate and orphan files and students without a photo.",
-            ),
-            commands: vec!["caiji photos reconcile DIR", "caiji photos reconcile DIR --apply"],
-            figure: c.map(|c| (tr("合格照片", "valid photos"), c.photo_valid)),
-        },
         Screen::Reports => Plan {
             what: tr(
                 "这里将显示完成情况：按学院、班级、辅导员、场次或层次统计采集码、场次、签到和合格照片，并列出还缺什么的学生，导出 CSV 或 XLSX。",
@@ -38,7 +30,8 @@ fn plan(app: &App, screen: Screen) -> Plan {
             commands: vec!["caiji report --by college -o report.xlsx", "caiji report missing photo -o missing.csv"],
             figure: c.map(|c| (tr("学生总数", "students"), c.total)),
         },
-        Screen::Students | Screen::Sessions | Screen::Checkin => Plan { what: "", commands: Vec::new(), figure: None },
+        // screens drawn by their own modules
+        Screen::Students | Screen::Sessions | Screen::Checkin | Screen::Photos => Plan { what: "", commands: Vec::new(), figure: None },
     }
 }
 
