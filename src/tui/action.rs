@@ -5,6 +5,7 @@
 //! of database work, typed text, resizes, mouse clicks) come from the event loop and cannot be
 //! bound to keys.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,9 @@ use crate::code::QrMatrix;
 use crate::domain::Student;
 use crate::domain::search::{Query, SearchIndex, SearchResult};
 use crate::i18n::tr;
-use crate::store::{AuditRecord, CodeRecord, Counts};
+use crate::commands::report_files::ReportScope;
+use crate::export::FileKind;
+use crate::store::{AuditRecord, CodeRecord, Counts, DailyProgress, GroupBy, GroupCounts};
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,6 +126,16 @@ pub enum Action {
     DeleteBack,
     /// Deletes everything typed.
     ClearInput,
+    /// Reports: shows the classes of the selected college.
+    ReportDrillDown,
+    /// Reports: back from a college's classes or counselors to the colleges.
+    ReportBack,
+    /// Reports: switches a college's breakdown between its classes and its counselors.
+    ReportSwitchGroup,
+    /// Reports: writes the report on screen (and the missing lists) as XLSX.
+    ExportReportXlsx,
+    /// Reports: writes the report on screen as CSV.
+    ExportReportCsv,
 
     /// A character typed into the search, palette, picker or reason.
     #[serde(skip)]
@@ -157,11 +170,20 @@ pub enum Action {
     /// The wait before retrying a failed load is over.
     #[serde(skip)]
     RetryDue { generation: u64 },
+    /// The answer to the Reports screen's load.
+    #[serde(skip)]
+    ReportsLoaded { generation: u64, result: Result<ReportData, String> },
+    /// The answer to a college's breakdown by class or counselor.
+    #[serde(skip)]
+    BreakdownLoaded { generation: u64, result: Result<Vec<GroupCounts>, String> },
+    /// An export finished: the file written, or why not.
+    #[serde(skip)]
+    ReportExported { generation: u64, result: Result<PathBuf, String> },
 }
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 37] = [
+    pub const BINDABLE: [Action; 42] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -199,6 +221,11 @@ impl Action {
         Action::Accept,
         Action::DeleteBack,
         Action::ClearInput,
+        Action::ReportDrillDown,
+        Action::ReportBack,
+        Action::ReportSwitchGroup,
+        Action::ExportReportXlsx,
+        Action::ExportReportCsv,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -241,6 +268,11 @@ impl Action {
             Action::Accept => "accept",
             Action::DeleteBack => "delete_back",
             Action::ClearInput => "clear_input",
+            Action::ReportDrillDown => "report_drill_down",
+            Action::ReportBack => "report_back",
+            Action::ReportSwitchGroup => "report_switch_group",
+            Action::ExportReportXlsx => "export_report_xlsx",
+            Action::ExportReportCsv => "export_report_csv",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -252,7 +284,10 @@ impl Action {
             | Action::HistoryLoaded { .. }
             | Action::CodeLoaded { .. }
             | Action::Reissued { .. }
-            | Action::RetryDue { .. } => return None,
+            | Action::RetryDue { .. }
+            | Action::ReportsLoaded { .. }
+            | Action::BreakdownLoaded { .. }
+            | Action::ReportExported { .. } => return None,
         })
     }
 
@@ -296,6 +331,19 @@ pub enum Effect {
     Reissue { generation: u64, student_no: String, reason: String },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
+    /// Read completion by college (of `cohort`) and the daily progress, for the Reports screen.
+    LoadReports { generation: u64, cohort: Option<i32> },
+    /// Read the completion of one college's classes or counselors.
+    LoadBreakdown { generation: u64, college: String, by: GroupBy, cohort: Option<i32> },
+    /// Write the report `groups` of `scope` as a file of `kind` into the export folder, audited.
+    ExportReport { generation: u64, scope: ReportScope, groups: Vec<GroupCounts>, kind: FileKind },
+}
+
+/// What the Reports screen reads at once: completion by college and the progress per day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportData {
+    pub colleges: Vec<GroupCounts>,
+    pub daily: Vec<DailyProgress>,
 }
 
 #[cfg(test)]
@@ -323,7 +371,8 @@ mod tests {
     fn data_actions_cannot_be_named_in_config() {
         for name in [
             "resize", "select", "show", "input", "paste", "students_loaded", "counts_loaded", "searched",
-            "history_loaded", "code_loaded", "reissued", "retry_due", "Quit", "", "quit ",
+            "history_loaded", "code_loaded", "reissued", "retry_due", "reports_loaded", "breakdown_loaded",
+            "report_exported", "Quit", "", "quit ",
         ] {
             assert_eq!(Action::from_name(name), None, "{name:?}");
         }

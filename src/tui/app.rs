@@ -15,6 +15,7 @@ use super::overlay::{CodeView, Overlay, Picker, PickerKind};
 use super::roster::{self, Filter, Roster, Sort};
 use super::theme::Theme;
 use super::modes;
+use super::reports::{self, ReportsState};
 use super::ui;
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::i18n::tr;
@@ -130,6 +131,8 @@ pub struct App {
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// The Reports screen.
+    pub reports: ReportsState,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -184,6 +187,7 @@ impl App {
             size,
             quit: false,
             dirty: true,
+            reports: ReportsState::default(),
         }
     }
 
@@ -281,7 +285,9 @@ impl App {
         self.load = LoadState::Waiting(2);
         self.load_failed = false;
         self.retry.waiting = None;
-        vec![Effect::Load { generation: self.generation, cohort: self.cohort }]
+        let mut effects = vec![Effect::Load { generation: self.generation, cohort: self.cohort }];
+        effects.extend(reports::refresh_if_shown(self));
+        effects
     }
 
     /// Counts one answer of the current load. Once all are in: the previous error goes if all
@@ -580,6 +586,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             true
         }
+        answer @ (Action::ReportsLoaded { .. } | Action::BreakdownLoaded { .. } | Action::ReportExported { .. }) => {
+            reports::answer(app, answer)
+        }
         other => {
             let (changed, more) = match app.mode() {
                 Mode::Help => modes::help(app, other),
@@ -594,6 +603,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             changed
         }
     };
+    // the Reports screen reads its data the first time it is shown
+    if app.screen == Screen::Reports && !app.reports.requested {
+        effects.extend(reports::refresh(app));
+    }
     app.dirty |= changed;
     effects
 }

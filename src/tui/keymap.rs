@@ -174,6 +174,8 @@ pub enum Scope {
     Code,
     /// Typing the reason for a reissue.
     Reason,
+    /// The Reports screen.
+    Reports,
 }
 
 /// What the console is doing, which decides the scopes in force.
@@ -199,6 +201,7 @@ impl Scope {
             Scope::Picker => tr("选择筛选条件", "Choosing a filter"),
             Scope::Code => tr("采集码窗口", "Code window"),
             Scope::Reason => tr("填写重新发放原因", "Typing a reissue reason"),
+            Scope::Reports => tr("完成情况报表", "Reports"),
         }
     }
 
@@ -217,6 +220,7 @@ impl Scope {
             Mode::Picker => vec![Scope::Picker],
             Mode::Reason => vec![Scope::Reason],
             Mode::Screen(Screen::Students) => vec![Scope::Students, Scope::Global],
+            Mode::Screen(Screen::Reports) => vec![Scope::Reports, Scope::Global],
             Mode::Screen(_) => vec![Scope::Global],
         }
     }
@@ -360,6 +364,19 @@ impl Default for Keymap {
             b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
+        let reports = vec![
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+            b(vec![Key::code(K::Enter)], Action::ReportDrillDown, tr("查看所选学院各班级的完成情况", "show the classes of the selected college")),
+            b(vec![Key::plain('t')], Action::ReportSwitchGroup, tr("在班级和辅导员之间切换", "switch between the college's classes and counselors")),
+            b(vec![Key::code(K::Esc), Key::code(K::Backspace)], Action::ReportBack, tr("返回学院列表", "back to the colleges")),
+            b(vec![Key::plain('e')], Action::ExportReportXlsx, tr("把当前报表和缺项名单导出为 XLSX", "export this report and the missing lists as XLSX")),
+            b(vec![Key::plain('E')], Action::ExportReportCsv, tr("把当前报表导出为 CSV", "export this report as CSV")),
+        ];
         Keymap {
             // `first_key` looks in this order: the keys people see on the main screens first
             scopes: vec![
@@ -371,6 +388,7 @@ impl Default for Keymap {
                 (Scope::Palette, palette),
                 (Scope::Picker, picker),
                 (Scope::Reason, reason),
+                (Scope::Reports, reports),
             ],
         }
     }
@@ -403,7 +421,7 @@ impl Keymap {
 
     /// A key must mean one thing wherever it can be pressed.
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        let together: [&[Scope]; 7] = [
+        let together: [&[Scope]; 8] = [
             &[Scope::Students, Scope::Global],
             &[Scope::Help, Scope::Global],
             &[Scope::Code, Scope::Global],
@@ -411,6 +429,7 @@ impl Keymap {
             &[Scope::Palette],
             &[Scope::Picker],
             &[Scope::Reason],
+            &[Scope::Reports, Scope::Global],
         ];
         for scopes in together {
             let mut seen: Vec<(Key, &Action)> = Vec::new();

@@ -11,6 +11,7 @@ pub mod app;
 pub mod keymap;
 mod modes;
 pub mod overlay;
+pub mod reports;
 pub mod roster;
 pub mod tasks;
 pub mod terminal;
@@ -22,6 +23,8 @@ pub mod widgets;
 pub(crate) mod render_tests;
 #[cfg(test)]
 mod view_render_tests;
+#[cfg(test)]
+mod reports_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,7 +97,14 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let mut app =
         App::new(ctx.school.clone(), ctx.operator.clone(), ctx.store.display_url().to_string(), keymap, theme, size);
     app.plain_qr = theme::no_color_requested();
-    let env = tasks::Env { store: ctx.store.clone(), school: ctx.school, operator: ctx.operator, key_file: ctx.key_file };
+    let export_dir = ctx.config.export_dir.clone().unwrap_or_else(|| ctx.paths.exports_dir());
+    let env = tasks::Env {
+        store: ctx.store.clone(),
+        school: ctx.school,
+        operator: ctx.operator,
+        key_file: ctx.key_file,
+        export_dir,
+    };
 
     let (tx, rx) = unbounded_channel();
     let input = InputThread::start(tx.clone());

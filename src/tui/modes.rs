@@ -195,6 +195,11 @@ pub(super) fn search(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
+    if app.screen == Screen::Reports
+        && let Some(outcome) = super::reports::on_action(app, &action)
+    {
+        return outcome;
+    }
     let on_students = app.screen == Screen::Students;
     let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
     match action {

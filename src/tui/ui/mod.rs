@@ -8,6 +8,7 @@ mod detail;
 pub mod help;
 mod palette;
 mod placeholder;
+pub mod reports;
 pub mod students;
 
 use ratatui::Frame;
@@ -108,6 +109,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_tabs(app, frame, a.tabs);
     match app.screen {
         Screen::Students => students::render(app, frame, a.body),
+        Screen::Reports => reports::render(app, frame, a.body),
         other => placeholder::render(app, other, frame, a.body),
     }
     render_status(app, frame, a.status);
@@ -274,12 +276,16 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     // one column keeps the hint apart from the text before it (see `bar`)
     let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
-    match &app.last_error {
-        None => {
+    match (&app.last_error, reports::status_notice(app)) {
+        (None, Some((notice, role))) => {
+            let room = room + widgets::width(&count);
+            left.push(Span::styled(widgets::truncate_start(&notice, room), app.theme.style(role)));
+        }
+        (None, None) => {
             left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
             left.push(Span::raw(count));
         }
-        Some(error) => {
+        (Some(error), _) => {
             // The error matters more than the URL: the URL gets at most a third of the room,
             // and none at all when the terminal is narrow.
             let room = room + widgets::width(&count);

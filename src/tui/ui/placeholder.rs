@@ -54,15 +54,8 @@ fn plan(app: &App, screen: Screen) -> Plan {
             commands: vec!["caiji photos reconcile DIR", "caiji photos reconcile DIR --apply"],
             figure: c.map(|c| (tr("合格照片", "valid photos"), c.photo_valid)),
         },
-        Screen::Reports => Plan {
-            what: tr(
-                "这里将显示完成情况：按学院、班级、辅导员、场次或层次统计采集码、场次、签到和合格照片，并列出还缺什么的学生，导出 CSV 或 XLSX。",
-                "This screen will show completion by college, class, counselor, session or level (codes, sessions, check-ins, valid photos), list who still lacks what, and export CSV or XLSX.",
-            ),
-            commands: vec!["caiji report --by college -o report.xlsx", "caiji report missing photo -o missing.csv"],
-            figure: c.map(|c| (tr("学生总数", "students"), c.total)),
-        },
-        Screen::Students => Plan { what: "", commands: Vec::new(), figure: None },
+        // these screens are drawn by their own modules
+        Screen::Students | Screen::Reports => Plan { what: "", commands: Vec::new(), figure: None },
     }
 }
 
@@ -81,8 +74,7 @@ pub fn render(app: &App, screen: Screen, frame: &mut Frame, area: Rect) {
     if let Some((label, n)) = p.figure {
         let total = app.counts.map(|c| c.total).unwrap_or(0);
         lines.push(Line::raw(""));
-        let figure = if screen == Screen::Reports { format!("{label} {n}") } else { format!("{label} {n} / {total}") };
-        lines.push(Line::styled(figure, text));
+        lines.push(Line::styled(format!("{label} {n} / {total}"), text));
     }
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
