@@ -192,7 +192,11 @@ fn export_asks_for_the_report_on_screen_and_shows_the_answer() {
     let path = std::path::PathBuf::from("/data/exports/report-college-20260306-101500.xlsx");
     update(&mut app, Action::ReportExported { generation: *generation, result: Ok(path) });
     let shown = screen(&app);
-    assert!(shown.contains("report-college-20260306-101500.xlsx"), "the status bar names the file:\n{shown}");
+    let status = shown.lines().last().unwrap();
+    assert!(status.contains("/report-college-20260306-101500.xlsx"), "the file's name first: {status}");
+    update(&mut app, Action::Resize(120, 40));
+    let status = screen(&app).lines().last().unwrap().to_string();
+    assert!(status.contains("已导出到 /data/exports/report-college-20260306-101500.xlsx"), "{status}");
 
     // in a college: its classes, as CSV; an error goes to the status bar
     let (g, _, _) = breakdown_effect(&update(&mut app, Action::ReportDrillDown));

@@ -276,11 +276,8 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     // one column keeps the hint apart from the text before it (see `bar`)
     let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
-    match (&app.last_error, reports::status_notice(app)) {
-        (None, Some((notice, role))) => {
-            let room = room + widgets::width(&count);
-            left.push(Span::styled(widgets::truncate_start(&notice, room), app.theme.style(role)));
-        }
+    match (&app.last_error, reports::status_notice(app, room + widgets::width(&count))) {
+        (None, Some((notice, role))) => left.push(Span::styled(notice, app.theme.style(role))),
         (None, None) => {
             left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
             left.push(Span::raw(count));

@@ -55,16 +55,22 @@ fn table_rows(table: Rect) -> usize {
     (table.height as usize).saturating_sub(2)
 }
 
-/// What the status bar says on this screen when there is no error: an export under way or done.
-pub fn status_notice(app: &App) -> Option<(String, Role)> {
+/// What the status bar says on this screen when there is no error, in `room` columns: an export
+/// under way, or the file the last one wrote (its folder is cut first, the name kept).
+pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
     if app.screen != Screen::Reports {
         return None;
     }
     if app.reports.exporting {
-        return Some((format!(" {}", tr("正在导出…", "exporting…")), Role::Muted));
+        return Some((widgets::truncate(&format!(" {}", tr("正在导出…", "exporting…")), room), Role::Muted));
     }
     let path = app.reports.exported.as_ref()?;
-    Some((format!(" {} {path}", tr("已导出到", "exported to")), Role::StatusOk))
+    let label = format!(" {} ", tr("已导出到", "exported to"));
+    let name = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // the file's name matters most: the label goes when both do not fit
+    let label = if widgets::width(&label) + widgets::width(&name) + 2 <= room { label } else { " ".to_string() };
+    let text = format!("{label}{}", widgets::truncate_start(path, room.saturating_sub(widgets::width(&label))));
+    Some((widgets::truncate(&text, room), Role::StatusOk))
 }
 
 fn title(app: &App) -> String {
