@@ -49,6 +49,11 @@ impl Paths {
         self.config_dir.join("themes")
     }
 
+    /// Where the console writes exported reports unless `export_dir` says otherwise.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.data_dir.join("exports")
+    }
+
     /// Creates the data directory (mode 0700 on Unix: it holds the roster and the key).
     pub fn ensure_data_dir(&self) -> Result<()> {
         let dir = &self.data_dir;
@@ -125,6 +130,8 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
     #[serde(default)]
     pub roster: RosterConfig,
+    /// Where the console writes the reports it exports (default: `exports/` in the data dir).
+    pub export_dir: Option<PathBuf>,
 }
 
 impl Config {

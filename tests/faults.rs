@@ -543,7 +543,7 @@ async fn console_recovers_when_the_server_comes_back() {
         std::sync::Arc::from(caiji::store::open(&url, caiji::store::Create::Never).await.unwrap());
     let school = SchoolInfo { code: "4144010001".into(), name: "南岭理工大学".into(), cohort: 2026 };
     let app = App::new(school.clone(), "tester".into(), url.clone(), Keymap::default(), Theme::built_in("default").unwrap(), (100, 30));
-    let env = tasks::Env { store: store.clone(), school, operator: "tester".into(), key_file: std::path::PathBuf::from("/nonexistent"), keys: std::sync::Arc::new(caiji::commands::sessions::StationKeys::load(std::path::Path::new("/nonexistent"))) };
+    let env = tasks::Env { store: store.clone(), school, operator: "tester".into(), key_file: std::path::PathBuf::from("/nonexistent"), keys: std::sync::Arc::new(caiji::commands::sessions::StationKeys::load(std::path::Path::new("/nonexistent"))), export_dir: std::env::temp_dir() };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     let mut c = Console { app, env, running: tasks::Running::default(), tx, rx };
     c.act(Action::Reload);

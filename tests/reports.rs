@@ -140,3 +140,59 @@ async fn missing_lists_are_masked_neutralised_and_audited() {
     assert_eq!(audit[0]["operator"], "office");
     assert_eq!(audit[1]["action"], "export");
 }
+
+/// The console's drill-down: a college's classes and counselors count exactly the students of
+/// that college the student list shows (withdrawn left out), and a name with a quote is bound,
+/// not spliced into the SQL.
+async fn drill_down_counts_match_student_list(db: &common::TestDb) {
+    use caiji::store::{CodeStatus, GroupBy, PhotoStatus, StudentFilter};
+    let s = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
+    let mut students = caiji::demo::generate(300, 5, 2026).students;
+    students[0].college = "O'Neil 学院".into();
+    students[0].class = "国际2201".into();
+    s.insert_students(&students).await.unwrap();
+    for q in [
+        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id, id, 1, student_no, 'active', '2026-01-01 00:00:00' FROM students WHERE id % 3 <> 0",
+        "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT student_no, id, 30000, 0, 'h', 'valid', '2026-03-02 10:00:00' FROM students WHERE id % 4 = 0",
+        "UPDATE students SET withdrawn = TRUE WHERE id % 25 = 0",
+    ] {
+        common::exec(db, q).await.unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    let colleges = s.completion(GroupBy::College, None).await.unwrap();
+    assert!(colleges.len() > 2, "{colleges:?}");
+    let mut checked = 0;
+    for college in colleges.iter().map(|c| c.group.as_str()) {
+        for by in [GroupBy::Class, GroupBy::Counselor] {
+            let mut want: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+            for r in rows.iter().filter(|r| !r.withdrawn && r.student.college == college) {
+                let key = if by == GroupBy::Class { &r.student.class } else { &r.student.counselor };
+                let e = want.entry(key.clone()).or_default();
+                e[0] += 1;
+                e[1] += (r.code_status == CodeStatus::Active) as i64;
+                e[2] += (r.photo_status == PhotoStatus::Valid) as i64;
+            }
+            let got_rows = s.completion_in_college(by, college, None).await.unwrap();
+            let got: BTreeMap<String, [i64; 3]> =
+                got_rows.iter().map(|g| (g.group.clone(), [g.total, g.code_active, g.photo_valid])).collect();
+            assert_eq!(got, want, "{college} by {by:?}");
+            if by == GroupBy::Class {
+                assert!(got_rows.iter().all(|g| g.parent == college), "classes name their college");
+            }
+            // the groups add up to the college's own line
+            let line = colleges.iter().find(|c| c.group == college).unwrap();
+            assert_eq!(got_rows.iter().map(|g| g.total).sum::<i64>(), line.total, "{college}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6);
+    let quoted = s.completion_in_college(GroupBy::Class, "O'Neil 学院", None).await.unwrap();
+    assert_eq!(quoted.iter().map(|g| g.group.as_str()).collect::<Vec<_>>(), ["国际2201"]);
+    assert!(s.completion_in_college(GroupBy::Class, "' OR 1=1 --", None).await.unwrap().is_empty());
+    assert!(s.completion_in_college(GroupBy::Class, &colleges[1].group, Some(1999)).await.unwrap().is_empty());
+    s.close().await;
+}
+
+backend_tests! {
+    drill_down_in_a_college => drill_down_counts_match_student_list;
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use caiji::domain::Level;
-use caiji::store::{self, ReportStore, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
+use caiji::store::{self, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
 use common::{exec, student, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {

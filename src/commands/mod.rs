@@ -5,6 +5,7 @@ pub mod demo;
 pub mod import;
 pub mod init;
 pub mod report;
+pub mod report_files;
 pub mod sessions;
 pub mod roster;
 pub mod key;

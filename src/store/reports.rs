@@ -73,13 +73,18 @@ pub struct AuditFilter {
 pub trait ReportStore {
     /// Completion per group, ordered by group name; `cohort` narrows to one 届.
     async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>>;
+    /// Completion per group of the students of one college (the console's drill-down into its
+    /// classes or counselors), ordered by group name.
+    async fn completion_in_college(&self, by: GroupBy, college: &str, cohort: Option<i32>) -> Result<Vec<GroupCounts>>;
     /// Check-ins and valid photos per day, oldest first.
     async fn daily_progress(&self) -> Result<Vec<DailyProgress>>;
     /// Audit entries matching the filter, newest first.
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
 }
 
-fn completion_query(by: GroupBy, cohort: Option<i32>) -> String {
+/// The completion query up to its `WHERE` conditions (withdrawn students left out, `cohort`
+/// applied); the caller may add conditions and then `completion_tail`.
+fn completion_head(by: GroupBy, cohort: Option<i32>) -> String {
     let group = by.expression();
     let parent = if by == GroupBy::Class { "MIN(s.college)" } else { "''" };
     let cohort = cohort.map(|c| format!(" AND s.cohort = {c}")).unwrap_or_default();
@@ -94,9 +99,33 @@ fn completion_query(by: GroupBy, cohort: Option<i32>) -> String {
          LEFT JOIN sessions se ON se.id = a.session_id \
          LEFT JOIN (SELECT DISTINCT student_id FROM checkins) k ON k.student_id = s.id \
          LEFT JOIN (SELECT student_id, MAX(status) AS st FROM photos WHERE student_id IS NOT NULL GROUP BY student_id) p ON p.student_id = s.id \
-         WHERE s.withdrawn = FALSE{cohort} \
-         GROUP BY {group} ORDER BY {group}"
+         WHERE s.withdrawn = FALSE{cohort}"
     )
+}
+
+fn completion_tail(by: GroupBy) -> String {
+    let group = by.expression();
+    format!(" GROUP BY {group} ORDER BY {group}")
+}
+
+type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64);
+
+fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
+    rows.into_iter()
+        .map(|(group, parent, total, code_active, session_assigned, checked_in, photo_valid, photo_invalid)| {
+            GroupCounts {
+                group,
+                parent,
+                total,
+                code_active,
+                session_assigned,
+                checked_in,
+                photo_valid,
+                photo_invalid,
+                photo_missing: total - photo_valid - photo_invalid,
+            }
+        })
+        .collect()
 }
 
 macro_rules! impl_report_store {
@@ -104,27 +133,22 @@ macro_rules! impl_report_store {
         #[async_trait]
         impl ReportStore for $store {
             async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>> {
-                let rows = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, i64, i64)>(sqlx::AssertSqlSafe(
-                    completion_query(by, cohort),
-                ))
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(group, parent, total, code_active, session_assigned, checked_in, photo_valid, photo_invalid)| {
-                        GroupCounts {
-                            group,
-                            parent,
-                            total,
-                            code_active,
-                            session_assigned,
-                            checked_in,
-                            photo_valid,
-                            photo_invalid,
-                            photo_missing: total - photo_valid - photo_invalid,
-                        }
-                    })
-                    .collect())
+                let sql = format!("{}{}", completion_head(by, cohort), completion_tail(by));
+                let rows = sqlx::query_as::<_, CompletionRow>(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+                Ok(group_counts(rows))
+            }
+
+            async fn completion_in_college(
+                &self,
+                by: GroupBy,
+                college: &str,
+                cohort: Option<i32>,
+            ) -> Result<Vec<GroupCounts>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(completion_head(by, cohort));
+                qb.push(" AND s.college = ").push_bind(college.to_string());
+                qb.push(completion_tail(by));
+                let rows = qb.build_query_as::<CompletionRow>().fetch_all(&self.pool).await?;
+                Ok(group_counts(rows))
             }
 
             async fn daily_progress(&self) -> Result<Vec<DailyProgress>> {

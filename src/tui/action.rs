@@ -5,6 +5,7 @@
 //! of database work, typed text, resizes, mouse clicks) come from the event loop and cannot be
 //! bound to keys.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,9 @@ use crate::store::{AssignSummary, AuditRecord, CodeRecord, Counts, ScheduleGroup
 use crate::commands::sessions::{Answer as ScanAnswer, PlanRequest};
 use crate::domain::planner::Plan;
 use chrono::NaiveDateTime;
+use crate::commands::report_files::ReportScope;
+use crate::export::FileKind;
+use crate::store::{DailyProgress, GroupBy, GroupCounts};
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,6 +137,16 @@ pub enum Action {
     PrevPhotoList,
     /// Photos screen: the selected row's student on the Students screen.
     JumpToStudent,
+    /// Reports: shows the classes of the selected college.
+    ReportDrillDown,
+    /// Reports: back from a college's classes or counselors to the colleges.
+    ReportBack,
+    /// Reports: switches a college's breakdown between its classes and its counselors.
+    ReportSwitchGroup,
+    /// Reports: writes the report on screen (and the missing lists) as XLSX.
+    ExportReportXlsx,
+    /// Reports: writes the report on screen as CSV.
+    ExportReportCsv,
 
     /// A character typed into the search, palette, picker or reason.
     #[serde(skip)]
@@ -190,6 +204,15 @@ pub enum Action {
     /// The answer to a load of the Photos screen's data.
     #[serde(skip)]
     PhotosLoaded { generation: u64, result: Result<Arc<PhotoData>, String> },
+    /// The answer to the Reports screen's load.
+    #[serde(skip)]
+    ReportsLoaded { generation: u64, result: Result<ReportData, String> },
+    /// The answer to a college's breakdown by class or counselor.
+    #[serde(skip)]
+    BreakdownLoaded { generation: u64, result: Result<Vec<GroupCounts>, String> },
+    /// An export finished: the file written, or why not.
+    #[serde(skip)]
+    ReportExported { generation: u64, result: Result<PathBuf, String> },
 }
 
 /// What the Sessions and Check-in screens show, read in one go.
@@ -211,7 +234,7 @@ pub struct PlanOutcome {
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 43] = [
+    pub const BINDABLE: [Action; 48] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -255,6 +278,11 @@ impl Action {
         Action::NextPhotoList,
         Action::PrevPhotoList,
         Action::JumpToStudent,
+        Action::ReportDrillDown,
+        Action::ReportBack,
+        Action::ReportSwitchGroup,
+        Action::ExportReportXlsx,
+        Action::ExportReportCsv,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -303,6 +331,11 @@ impl Action {
             Action::NextPhotoList => "next_photo_list",
             Action::PrevPhotoList => "prev_photo_list",
             Action::JumpToStudent => "jump_to_student",
+            Action::ReportDrillDown => "report_drill_down",
+            Action::ReportBack => "report_back",
+            Action::ReportSwitchGroup => "report_switch_group",
+            Action::ExportReportXlsx => "export_report_xlsx",
+            Action::ExportReportCsv => "export_report_csv",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -319,7 +352,10 @@ impl Action {
             | Action::Scanned { .. }
             | Action::Assigned { .. }
             | Action::Planned { .. }
-            | Action::PhotosLoaded { .. } => return None,
+            | Action::PhotosLoaded { .. }
+            | Action::ReportsLoaded { .. }
+            | Action::BreakdownLoaded { .. }
+            | Action::ReportExported { .. } => return None,
         })
     }
 
@@ -373,6 +409,19 @@ pub enum Effect {
     Plan { generation: u64, request: PlanRequest, create: bool },
     /// Read the last reconcile's summary and the photo rows of its folder.
     LoadPhotos { generation: u64 },
+    /// Read completion by college (of `cohort`) and the daily progress, for the Reports screen.
+    LoadReports { generation: u64, cohort: Option<i32> },
+    /// Read the completion of one college's classes or counselors.
+    LoadBreakdown { generation: u64, college: String, by: GroupBy, cohort: Option<i32> },
+    /// Write the report `groups` of `scope` as a file of `kind` into the export folder, audited.
+    ExportReport { generation: u64, scope: ReportScope, groups: Vec<GroupCounts>, kind: FileKind },
+}
+
+/// What the Reports screen reads at once: completion by college and the progress per day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportData {
+    pub colleges: Vec<GroupCounts>,
+    pub daily: Vec<DailyProgress>,
 }
 
 #[cfg(test)]
@@ -400,7 +449,8 @@ mod tests {
     fn data_actions_cannot_be_named_in_config() {
         for name in [
             "resize", "select", "show", "input", "paste", "students_loaded", "counts_loaded", "searched",
-            "history_loaded", "code_loaded", "reissued", "retry_due", "Quit", "", "quit ",
+            "history_loaded", "code_loaded", "reissued", "retry_due", "reports_loaded", "breakdown_loaded",
+            "report_exported", "Quit", "", "quit ",
         ] {
             assert_eq!(Action::from_name(name), None, "{name:?}");
         }

@@ -16,6 +16,7 @@ use super::roster::{self, Filter, Roster, Sort};
 use super::theme::Theme;
 use super::modes;
 use super::photos::{self, PhotosState};
+use super::reports::{self, ReportsState};
 use super::ui;
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::i18n::tr;
@@ -137,6 +138,8 @@ pub struct App {
     pub checkin: super::sessions::CheckinState,
     /// The Photos screen.
     pub photos: PhotosState,
+    /// The Reports screen.
+    pub reports: ReportsState,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -194,6 +197,7 @@ impl App {
             sessions: Default::default(),
             checkin: Default::default(),
             photos: PhotosState::default(),
+            reports: ReportsState::default(),
         }
     }
 
@@ -292,7 +296,9 @@ impl App {
         self.load = LoadState::Waiting(2);
         self.load_failed = false;
         self.retry.waiting = None;
-        vec![Effect::Load { generation: self.generation, cohort: self.cohort }]
+        let mut effects = vec![Effect::Load { generation: self.generation, cohort: self.cohort }];
+        effects.extend(reports::refresh_if_shown(self));
+        effects
     }
 
     /// Counts one answer of the current load. Once all are in: the previous error goes if all
@@ -598,6 +604,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             effects = more;
             changed
         }
+        answer @ (Action::ReportsLoaded { .. } | Action::BreakdownLoaded { .. } | Action::ReportExported { .. }) => {
+            reports::answer(app, answer)
+        }
         other if super::sessions::handles(app.mode()) => {
             let (changed, more) = match app.mode() {
                 Mode::PlanForm => super::sessions::plan_form(app, other),
@@ -621,6 +630,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             changed
         }
     };
+    // the Reports screen reads its data the first time it is shown
+    if app.screen == Screen::Reports && !app.reports.requested {
+        effects.extend(reports::refresh(app));
+    }
     app.dirty |= changed;
     effects.extend(super::sessions::ensure_loaded(app));
     effects

@@ -182,6 +182,8 @@ pub enum Scope {
     PlanForm,
     /// The Photos screen.
     Photos,
+    /// The Reports screen.
+    Reports,
 }
 
 /// What the console is doing, which decides the scopes in force.
@@ -213,6 +215,7 @@ impl Scope {
             Scope::Checkin => tr("现场签到（字符键输入扫码栏）", "Check-in (printable keys go into the scan line)"),
             Scope::PlanForm => tr("填写排场次表单", "Typing the plan form"),
             Scope::Photos => tr("照片核对", "Photos"),
+            Scope::Reports => tr("完成情况报表", "Reports"),
         }
     }
 
@@ -235,7 +238,7 @@ impl Scope {
             Mode::Screen(Screen::Checkin) => vec![Scope::Checkin],
             Mode::PlanForm => vec![Scope::PlanForm],
             Mode::Screen(Screen::Photos) => vec![Scope::Photos, Scope::Global],
-            Mode::Screen(_) => vec![Scope::Global],
+            Mode::Screen(Screen::Reports) => vec![Scope::Reports, Scope::Global],
         }
     }
 }
@@ -426,6 +429,19 @@ impl Default for Keymap {
             b(vec![Key::code(K::Left), Key::plain('h'), Key::plain('[')], Action::PrevPhotoList, tr("上一类照片列表", "previous list")),
             b(vec![Key::code(K::Enter)], Action::JumpToStudent, tr("到学生名单查看所选的学生（对不上人的照片：最可能的学生）", "show the selected student on the Students screen (an orphan: its likeliest student)")),
         ];
+        let reports = vec![
+            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
+            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
+            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
+            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+            b(vec![Key::code(K::Enter)], Action::ReportDrillDown, tr("查看所选学院各班级的完成情况", "show the classes of the selected college")),
+            b(vec![Key::plain('t')], Action::ReportSwitchGroup, tr("在班级和辅导员之间切换", "switch between the college's classes and counselors")),
+            b(vec![Key::code(K::Esc), Key::code(K::Backspace)], Action::ReportBack, tr("返回学院列表", "back to the colleges")),
+            b(vec![Key::plain('e')], Action::ExportReportXlsx, tr("把当前报表和缺项名单导出为 XLSX", "export this report and the missing lists as XLSX")),
+            b(vec![Key::plain('E')], Action::ExportReportCsv, tr("把当前报表导出为 CSV", "export this report as CSV")),
+        ];
         Keymap {
             // `first_key` looks in this order: the keys people see on the main screens first
             scopes: vec![
@@ -441,6 +457,7 @@ impl Default for Keymap {
                 (Scope::Checkin, checkin),
                 (Scope::PlanForm, plan_form),
                 (Scope::Photos, photos),
+                (Scope::Reports, reports),
             ],
         }
     }
@@ -473,7 +490,7 @@ impl Keymap {
 
     /// A key must mean one thing wherever it can be pressed.
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        let together: [&[Scope]; 11] = [
+        let together: [&[Scope]; 12] = [
             &[Scope::Students, Scope::Global],
             &[Scope::Help, Scope::Global],
             &[Scope::Code, Scope::Global],
@@ -485,6 +502,7 @@ impl Keymap {
             &[Scope::Checkin],
             &[Scope::PlanForm],
             &[Scope::Photos, Scope::Global],
+            &[Scope::Reports, Scope::Global],
         ];
         for scopes in together {
             let mut seen: Vec<(Key, &Action)> = Vec::new();

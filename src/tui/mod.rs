@@ -12,6 +12,7 @@ pub mod keymap;
 mod modes;
 pub mod overlay;
 pub mod photos;
+pub mod reports;
 pub mod roster;
 pub mod sessions;
 pub mod tasks;
@@ -26,6 +27,8 @@ pub(crate) mod render_tests;
 mod view_render_tests;
 #[cfg(test)]
 mod sessions_tests;
+#[cfg(test)]
+mod reports_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,7 +103,15 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     app.plain_qr = theme::no_color_requested();
     let keys = Arc::new(crate::commands::sessions::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
-    let env = tasks::Env { store: ctx.store.clone(), school: ctx.school, operator: ctx.operator, key_file: ctx.key_file, keys };
+    let export_dir = ctx.config.export_dir.clone().unwrap_or_else(|| ctx.paths.exports_dir());
+    let env = tasks::Env {
+        store: ctx.store.clone(),
+        school: ctx.school,
+        operator: ctx.operator,
+        key_file: ctx.key_file,
+        keys,
+        export_dir,
+    };
 
     let (tx, rx) = unbounded_channel();
     let input = InputThread::start(tx.clone());

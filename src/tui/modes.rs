@@ -200,6 +200,11 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
             return outcome;
         }
     }
+    if app.screen == Screen::Reports
+        && let Some(outcome) = super::reports::on_action(app, &action)
+    {
+        return outcome;
+    }
     let on_students = app.screen == Screen::Students;
     let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
     match action {

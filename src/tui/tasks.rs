@@ -4,20 +4,22 @@
 //! answer matters, and the generation in every answer lets `update` drop any that slip through.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::SchoolInfo;
-use super::action::{Action, CodeCard, Effect, History};
+use super::action::{Action, CodeCard, Effect, History, ReportData};
 use super::roster::Roster;
 use crate::code::{CodePayload, Keyring, QrMatrix, issue};
 use crate::domain::Student;
 use crate::i18n::tr;
-use crate::store::{AuditEntry, CodeState, Store, StudentFilter};
+use crate::commands::report_files::{self, ReportScope};
+use crate::export::FileKind;
+use crate::store::{AuditEntry, CodeState, GroupBy, Store, StudentFilter};
 
 /// How many audit entries the detail pane shows.
 const HISTORY_AUDIT: i64 = 50;
@@ -30,6 +32,8 @@ pub struct Env {
     pub key_file: PathBuf,
     /// The keyring that verifies scanned codes, loaded once for the station.
     pub keys: super::sessions::Keys,
+    /// Where exported reports are written.
+    pub export_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,6 +49,9 @@ enum Kind {
     Assign,
     Plan,
     Photos,
+    Reports,
+    Breakdown,
+    Export,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -56,8 +63,9 @@ pub struct Running {
 impl Running {
     fn replace(&mut self, kind: Kind, handles: impl IntoIterator<Item = AbortHandle>) {
         let slot = self.tasks.entry(kind).or_default();
-        // A reissue is never cut off: it is one transaction and the user is waiting for it.
-        if !matches!(kind, Kind::Reissue | Kind::Scan | Kind::Assign) {
+        // A reissue, a scan or an assignment is never cut off: each is one transaction and the
+        // user is waiting for it. Nor is an export: half a file helps nobody.
+        if !matches!(kind, Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export) {
             for old in slot.drain(..) {
                 old.abort();
             }
@@ -209,8 +217,72 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Photos, handles);
             }
+            Effect::LoadReports { generation, cohort } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    async move {
+                        let colleges = store.completion(GroupBy::College, cohort).await.map_err(error_text)?;
+                        let daily = store.daily_progress().await.map_err(error_text)?;
+                        Ok(ReportData { colleges, daily })
+                    },
+                    move |result| Action::ReportsLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::Reports, handles);
+            }
+            Effect::LoadBreakdown { generation, college, by, cohort } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    async move { store.completion_in_college(by, &college, cohort).await.map_err(error_text) },
+                    move |result| Action::BreakdownLoaded { generation, result },
+                    send,
+                );
+                running.replace(Kind::Breakdown, handles);
+            }
+            Effect::ExportReport { generation, scope, groups, kind } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let dir = env.export_dir.clone();
+                let handles = spawn_query(
+                    async move {
+                        let path = export_path(&dir, &scope, kind, chrono::Local::now().naive_local())?;
+                        report_files::export_completion(store.as_ref(), &operator, &path, &scope, &groups)
+                            .await
+                            .map_err(|e| crate::config::one_line(&format!("{e:#}")))?;
+                        Ok(path)
+                    },
+                    move |result| Action::ReportExported { generation, result },
+                    send,
+                );
+                running.replace(Kind::Export, handles);
+            }
         }
     }
+}
+
+/// A new file in `dir` (made if missing) for the report of `scope`, named by what it holds and
+/// when: `report-class-计算机学院-20260301-093000.xlsx`.
+pub fn export_path(dir: &Path, scope: &ReportScope, kind: FileKind, now: NaiveDateTime) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!("{} {}: {e}", tr("无法创建导出文件夹", "cannot create the export folder"), dir.display())
+    })?;
+    let mut name = format!("report-{}", format!("{:?}", scope.by).to_lowercase());
+    if let Some(college) = &scope.college {
+        // a file name part: no separators, control characters or dots from the data
+        let safe: String = college.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        name.push('-');
+        name.push_str(&safe);
+    }
+    name.push_str(&now.format("-%Y%m%d-%H%M%S").to_string());
+    let ext = if kind == FileKind::Csv { "csv" } else { "xlsx" };
+    let mut path = dir.join(format!("{name}.{ext}"));
+    // two exports in one second get their own files
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("{name}-{n}.{ext}"));
+    }
+    Ok(path)
 }
 
 /// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.

@@ -9,8 +9,8 @@ mod detail;
 pub mod help;
 mod palette;
 pub mod photos;
-mod placeholder;
 pub mod sessions;
+pub mod reports;
 pub mod students;
 
 use ratatui::Frame;
@@ -115,7 +115,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Sessions => sessions::render(app, frame, a.body),
         Screen::Checkin => checkin::render(app, frame, a.body),
         Screen::Photos => photos::render(app, frame, a.body),
-        other => placeholder::render(app, other, frame, a.body),
+        Screen::Reports => reports::render(app, frame, a.body),
     }
     render_status(app, frame, a.status);
     render_overlay(app, &app.overlay, frame, area);
@@ -283,9 +283,9 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     // one column keeps the hint apart from the text before it (see `bar`)
     let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
-    match &app.last_error {
+    match (&app.last_error, reports::status_notice(app, room + widgets::width(&count))) {
         // what the last assignment or plan on the Sessions screen did
-        None if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
+        (None, _) if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
             let (text, role) = match &app.sessions.notice {
                 Some(Err(e)) => (e.as_str(), Role::Error),
                 Some(Ok(n)) => (n.as_str(), Role::StatusOk),
@@ -294,11 +294,12 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             left.push(Span::styled(widgets::truncate(text, room), app.theme.style(role)));
             left.push(Span::raw(count));
         }
-        None => {
+        (None, Some((notice, role))) => left.push(Span::styled(notice, app.theme.style(role))),
+        (None, None) => {
             left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
             left.push(Span::raw(count));
         }
-        Some(error) => {
+        (Some(error), _) => {
             // The error matters more than the URL: the URL gets at most a third of the room,
             // and none at all when the terminal is narrow.
             let room = room + widgets::width(&count);
