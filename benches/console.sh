@@ -6,12 +6,13 @@
 #      memory (cargo bench --bench first_frame), and the real binary in a tmux terminal;
 #   3. `caiji students list --search Q --format csv` against `fzf --filter Q` over the same rows
 #      written as text (hyperfine when installed: apt-get install -y fzf hyperfine).
-# Usage: bash benches/console.sh [STUDENTS]   (default 100000)
+# Usage: bash benches/console.sh [STUDENTS] [--cli-only]   (default 100000; --cli-only: part 3 alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}
+CLI_ONLY=${2:-}
 cargo build --release --quiet
-cargo bench --no-run --quiet --bench search --bench first_frame 2>/dev/null || cargo bench --no-run --bench search --bench first_frame
+[ "$CLI_ONLY" = --cli-only ] || cargo bench --no-run --quiet --bench search --bench first_frame 2>/dev/null || cargo bench --no-run --bench search --bench first_frame
 BIN=$PWD/target/release/caiji
 WORK=$(mktemp -d)
 SOCKET="caiji-bench-$$"
@@ -19,12 +20,15 @@ cleanup() { tmux -L "$SOCKET" kill-server 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 export CAIJI_HOME=$WORK CAIJI_OPERATOR=bench CAIJI_LANG=en
 
+if [ "$CLI_ONLY" != --cli-only ]; then
 echo "== 1. search per keystroke ($N students, in process)"
 cargo bench --quiet --bench search -- "$N" 2>/dev/null | grep -v '^$'
 
 echo
 echo "== 2. first frame ($N students, in process)"
 cargo bench --quiet --bench first_frame -- "$N" 2>/dev/null | grep -v '^$'
+
+fi
 
 echo
 echo "== demo school of $N students for the command-line and terminal runs"
@@ -34,7 +38,9 @@ echo "rows written as text for fzf: $(($(wc -l < "$WORK/rows.csv") - 1))"
 
 echo
 echo "== 2b. the real binary in a 120x40 tmux terminal"
-if command -v tmux >/dev/null; then
+if [ "$CLI_ONLY" = --cli-only ]; then
+  echo "skipped (--cli-only)"
+elif command -v tmux >/dev/null; then
   start=$(date +%s%N)
   tmux -L "$SOCKET" new-session -d -s c -x 120 -y 40 "exec $BIN"
   pid=$(tmux -L "$SOCKET" display -p -t c '#{pane_pid}')

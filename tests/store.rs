@@ -4,7 +4,7 @@ mod common;
 
 use caiji::domain::Level;
 use caiji::store::{self, AuditEntry, CodeState, CodeStatus, CodeTargets, Create, ImportOptions, ImportSummary, PhotoStatus, StudentFilter};
-use common::{exec, student, TestDb};
+use common::{exec, scalar, student, Server, TestDb};
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
     // messages are asserted in English; the interface language is Chinese unless set
@@ -420,7 +420,30 @@ async fn report_counts_match_student_list(db: &TestDb) {
     s.close().await;
 }
 
+async fn large_import_into_an_empty_roster(db: &TestDb) {
+    // large enough for SQLite's bulk path (indexes rebuilt after the rows, rows in 学号 order)
+    let s = open(db).await;
+    let indexes = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'";
+    let sqlite_indexes = if db.server == Server::Sqlite { scalar(db, indexes).await } else { 0 };
+    let mut roster: Vec<_> = (0..6000).rev().map(|i| student(&format!("{}", 2022000000 + i), "张三")).collect();
+    roster.push(student("2022000017", "重复"));
+    assert!(s.import_roster(&roster, opts(false, false)).await.is_err(), "a duplicate 学号 fails the import");
+    assert_eq!(s.student_count().await.unwrap(), 0, "the failed import wrote nothing");
+    roster.pop();
+    assert_eq!(s.import_roster(&roster, opts(false, false)).await.unwrap(), summary(6000, 0, 0, 0));
+    let rows = s.list_students(&StudentFilter::default()).await.unwrap();
+    assert_eq!(rows.len(), 6000);
+    assert_eq!(rows[0].student, roster[5999], "listed by 学号");
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM students WHERE college = '计算机学院' AND class_name = '软工2201'").await, 6000);
+    if db.server == Server::Sqlite {
+        assert_eq!(scalar(db, indexes).await, sqlite_indexes, "every index is back");
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+    }
+    s.close().await;
+}
+
 backend_tests! {
+    large_import => large_import_into_an_empty_roster;
     reports => report_counts_match_student_list;
     codes => codes_issue_revoke_reissue;
     roster_source => roster_source_is_read_only_text;

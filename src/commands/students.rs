@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{Format, ListArgs, StudentsCommand};
-use crate::domain::search::{IndexBuilder, Query, Record};
+use crate::domain::search::{Query, Record, StreamSearch};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
@@ -195,33 +195,25 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             stream(store.as_ref(), &filter, &mut write).await?;
         }
         Some(q) => {
-            // Ranking needs every candidate: gather them, indexing each as it arrives (while the
-            // database reads the next), then search them with the console's index.
-            let mut rows = Vec::new();
-            let mut builder = IndexBuilder::with_capacity(0);
+            // Ranking needs every candidate but not an index: each row is scored as it is read,
+            // with the console's rules, and only the matching rows are kept.
+            let mut search = StreamSearch::new(&Query::parse(q));
             let mut keep = |row: StudentRow| {
                 if wanted(&row) {
-                    builder.push(Record {
-                        student_no: &row.student.student_no,
-                        name: &row.student.name,
-                        class: &row.student.class,
-                        college: &row.student.college,
-                        counselor: &row.student.counselor,
-                    });
-                    rows.push(row);
+                    let s = &row.student;
+                    let (no, name, class, college, counselor) = (&s.student_no, &s.name, &s.class, &s.college, &s.counselor);
+                    let score = search.score(Record { student_no: no, name, class, college, counselor });
+                    search.keep(row, score);
                 }
                 Ok(())
             };
             stream(store.as_ref(), &filter, &mut keep).await?;
-            let result = builder.finish().search(&Query::parse(q), None);
-            for &i in result.ranked() {
-                if let Some(row) = rows.get(i as usize) {
-                    if let Err(e) = writer.row(row) {
-                        if e.kind() == std::io::ErrorKind::BrokenPipe {
-                            break;
-                        }
-                        return Err(e.into());
+            for row in search.finish() {
+                if let Err(e) = writer.row(&row) {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        break;
                     }
+                    return Err(e.into());
                 }
             }
         }

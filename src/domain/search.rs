@@ -15,6 +15,7 @@
 mod progress;
 mod query;
 mod score;
+mod stream;
 mod units;
 
 use std::sync::OnceLock;
@@ -24,6 +25,7 @@ use units::{FastMap, Syllables, Unit};
 
 pub use progress::{Missing, Progress};
 pub use query::Query;
+pub use stream::StreamSearch;
 pub use units::fold;
 
 /// Tokens after the eighth are ignored (a query is a few words, not a paragraph).
@@ -166,11 +168,7 @@ impl IndexBuilder {
     pub fn push(&mut self, r: Record<'_>) {
         let index = &mut self.index;
         let no_start = index.numbers.len() as u32;
-        index.numbers.extend(super::text::strip_controls(r.student_no).chars().map(|c| {
-            let c = fold(c);
-            // one byte per character keeps byte and character positions equal for highlights
-            if c.is_ascii() { c as u8 } else { b'?' }
-        }));
+        fold_number(r.student_no, &mut index.numbers);
         let no_len = (index.numbers.len() as u32 - no_start).min(u16::MAX as u32) as u16;
         let name_start = index.units.len() as u32;
         let (name_mask, name_initials) =
@@ -201,6 +199,46 @@ struct Prepared<'q> {
 
 fn clamp_score(s: i32) -> u32 {
     s.clamp(1, 999) as u32
+}
+
+/// A row's name as the scoring sees it: its units and letter masks.
+struct NameView<'a> {
+    units: &'a [Unit],
+    mask: u64,
+    initials: u64,
+}
+
+/// The score of `token` against one row: its folded 学号 `no`, its name, and the best of its
+/// class and college scores (`values`). The index and the streaming search both score this way.
+fn token_score(no: &[u8], name: &NameView, syllables: &Syllables, token: &Token, values: u32, dp: &mut score::Scratch) -> u32 {
+    let mut best = 0;
+    if let Some(ascii) = &token.ascii {
+        if no == ascii.as_slice() {
+            return NO_EXACT;
+        }
+        if no.starts_with(ascii) {
+            // a prefix outranks any name match: no need to look further
+            return NO_PREFIX + ascii.len() as u32;
+        }
+        if no.windows(ascii.len()).any(|w| w == ascii.as_slice()) {
+            best = NO_SUBSTRING + ascii.len() as u32;
+        }
+    }
+    if token.mask & !name.mask == 0 && token.first_bit & !name.initials == 0 {
+        if let Some(s) = score::best(name.units, syllables, &token.chars, dp) {
+            best = best.max(NAME + clamp_score(s));
+        }
+    }
+    best.max(values)
+}
+
+/// Appends the folded 学号 to `out`.
+fn fold_number(student_no: &str, out: &mut Vec<u8>) {
+    out.extend(super::text::strip_controls(student_no).chars().map(|c| {
+        let c = fold(c);
+        // one byte per character keeps byte and character positions equal for highlights
+        if c.is_ascii() { c as u8 } else { b'?' }
+    }));
 }
 
 impl SearchIndex {
@@ -341,26 +379,8 @@ impl SearchIndex {
 
     /// The score of `token` against one row, given its class and college scores.
     fn score_with(&self, row: &Row, token: &Token, class: u32, college: u32, dp: &mut score::Scratch) -> u32 {
-        let mut best = 0;
-        if let Some(ascii) = &token.ascii {
-            let no = self.number(row);
-            if no == ascii.as_slice() {
-                return NO_EXACT;
-            }
-            if no.starts_with(ascii) {
-                // a prefix outranks any name match: no need to look further
-                return NO_PREFIX + ascii.len() as u32;
-            }
-            if no.windows(ascii.len()).any(|w| w == ascii.as_slice()) {
-                best = NO_SUBSTRING + ascii.len() as u32;
-            }
-        }
-        if token.mask & !row.name_mask == 0 && token.first_bit & !row.name_initials == 0 {
-            if let Some(s) = score::best(self.name_units(row), &self.syllables, &token.chars, dp) {
-                best = best.max(NAME + clamp_score(s));
-            }
-        }
-        best.max(class).max(college)
+        let name = NameView { units: self.name_units(row), mask: row.name_mask, initials: row.name_initials };
+        token_score(self.number(row), &name, &self.syllables, token, class.max(college), dp)
     }
 
     /// The score of `token` against value `id` of `field` (one value, not the whole table).

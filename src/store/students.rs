@@ -374,7 +374,7 @@ mod sqlite_impl {
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the connection, which is
             // inside the transaction `tx` began; `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::insert_students(raw, students, &now) })
+            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::bulk_insert_students(raw, students, &now) })
         }
 
         /// SQLite reads the roster on the connection's own handle (see `sqlite_raw`).

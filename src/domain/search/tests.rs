@@ -227,3 +227,39 @@ fn text_matcher_matches_palette_words() {
     assert!(m.matches("quit 退出", &q("show")).is_none());
 }
 
+
+#[test]
+fn a_streamed_search_finds_what_the_index_finds_in_the_same_order() {
+    let (students, idx) = demo(5000);
+    let mut queries: Vec<String> =
+        ["zs", "zhangwei", "zw", "wang", "2022", "xy 2", "li 01", "", "qqqqq"].iter().map(|q| q.to_string()).collect();
+    queries.push(students[42].student_no.clone());
+    queries.push(students[7].name.clone());
+    queries.push(students[99].class.clone());
+    queries.push(students[3].college.chars().take(3).collect());
+    let mut found_nobody = Vec::new();
+    for query in &queries {
+        let q = Query::parse(query);
+        let mut stream = StreamSearch::new(&q);
+        for (i, s) in students.iter().enumerate() {
+            let (no, name, class, college, counselor) = (&s.student_no, &s.name, &s.class, &s.college, &s.counselor);
+            stream.push(Record { student_no: no, name, class, college, counselor }, i as u32);
+        }
+        let want = idx.search(&q, None);
+        assert_eq!(stream.finish(), want.ranked(), "{query:?}");
+        if want.is_empty() {
+            found_nobody.push(query.as_str());
+        }
+    }
+    assert_eq!(found_nobody, ["qqqqq"], "only the nonsense query should find nobody");
+    // the same on the hand-made roster with its polyphonic surnames, escapes and foreign names
+    let idx = index();
+    for query in ["zs", "shan", "xiejin", "mmtal", "john", "20230", "外国语", "jx2301", "zhang 2201", "红"] {
+        let q = Query::parse(query);
+        let mut stream = StreamSearch::new(&q);
+        for (i, (no, name, class, college, counselor)) in ROSTER.iter().enumerate() {
+            stream.push(Record { student_no: no, name, class, college, counselor }, i as u32);
+        }
+        assert_eq!(stream.finish(), idx.search(&q, None).ranked(), "{query:?}");
+    }
+}
