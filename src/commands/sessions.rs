@@ -17,6 +17,7 @@ use crate::i18n::tr;
 use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, StudentSelection};
 
 pub use checkin::{identify, normalise_token, Refusal};
+pub(crate) use checkin::verify as verify_prefix;
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
     match cmd {

@@ -47,7 +47,7 @@ pub fn normalise_token(line: &str) -> String {
 /// (AES-GCM over base45) replaces the body with real verification — tampered, truncated,
 /// unknown-key and foreign codes refused here — and the rest of the loop stays as it is.
 /// Until then a token is judged by its prefix, and the `codes` table decides the rest.
-fn verify(token: &str) -> Result<(), Refusal> {
+pub(crate) fn verify(token: &str) -> Result<(), Refusal> {
     if token.starts_with(TOKEN_PREFIX) && token.len() > TOKEN_PREFIX.len() {
         return Ok(());
     }
