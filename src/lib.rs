@@ -8,6 +8,8 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod i18n;
 pub mod output;
 pub mod roster;

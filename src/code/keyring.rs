@@ -250,6 +250,13 @@ impl Keyring {
         &self.path
     }
 
+    /// A keyring from key-file text, as [`Keyring::load`] reads it but without the file (`path`
+    /// only names it). For the fuzz targets and their fixed test keys.
+    #[doc(hidden)]
+    pub fn from_text(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
+        parse(path, text)
+    }
+
     /// The cipher for key `id`, if this keyring has it.
     pub(crate) fn cipher(&self, id: u16) -> Option<Aes256Gcm> {
         self.keys.iter().find(|k| k.id == id).map(|k| Aes256Gcm::new(&Key::<Aes256Gcm>::from(k.secret.0)))

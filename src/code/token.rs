@@ -155,21 +155,28 @@ impl fmt::Display for VerifyError {
 /// Seals `payload` with the keyring's current key.
 pub fn issue(payload: &CodePayload, keyring: &Keyring) -> Result<IssuedToken, IssueError> {
     let plaintext = payload::encode(payload)?;
+    seal(&plaintext, payload.serial, keyring)
+}
+
+/// Seals packed payload bytes under `serial` with the keyring's current key. Only [`issue`]
+/// seals real payloads; the fuzz targets seal arbitrary bytes to reach the payload decoder.
+#[doc(hidden)]
+pub fn seal(plaintext: &[u8], serial: u64, keyring: &Keyring) -> Result<IssuedToken, IssueError> {
     let key_id = keyring.current_id();
     let salt = <[u8; SALT_LEN]>::generate();
     let mut header = vec![TOKEN_VERSION];
     header.extend_from_slice(&key_id.to_be_bytes());
     // Checked below: a token within budget has a body far shorter than 256 bytes.
     header.push((plaintext.len() + TAG_LEN).min(255) as u8);
-    put_varint(&mut header, payload.serial);
+    put_varint(&mut header, serial);
     header.extend_from_slice(&salt);
     let chars = PREFIX.len() + base45::encoded_len(header.len() + plaintext.len() + TAG_LEN);
     if chars > MAX_TOKEN_CHARS {
         return Err(IssueError::TooLarge { chars, max: MAX_TOKEN_CHARS });
     }
     let cipher = keyring.cipher(key_id).ok_or(IssueError::Seal)?;
-    let nonce = nonce_for(payload.serial, salt);
-    let sealed = cipher.encrypt(&nonce, Payload { msg: &plaintext, aad: &header }).map_err(|_| IssueError::Seal)?;
+    let nonce = nonce_for(serial, salt);
+    let sealed = cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &header }).map_err(|_| IssueError::Seal)?;
     let mut bytes = header;
     bytes.extend_from_slice(&sealed);
     Ok(IssuedToken { text: format!("{PREFIX}{}", base45::encode(&bytes)), key_id })

@@ -17,6 +17,7 @@ use crate::i18n::tr;
 use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, Store, StudentSelection};
 
 pub use checkin::{answer, identify, normalise_token, Answer, Refusal, Sessions as SessionNames, Station, StationKeys, status_label};
+pub(crate) use checkin::verify as verify_scan;
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
     match cmd {

@@ -15,7 +15,7 @@ pub mod xlsx;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 use std::cell::Cell;
@@ -340,6 +340,13 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Bytes that can be read from the start again (a sniff, a delimiter guess, then the rows).
+pub(crate) trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// Opens a fresh reader at the start of the roster's bytes.
+type Opener<'a> = dyn Fn() -> io::Result<Box<dyn ReadSeek + 'a>> + 'a;
+
 /// Reads and validates the roster file at `path`. `progress` is called now and then.
 pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
     let file = path.display().to_string();
@@ -348,24 +355,47 @@ pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Pr
         return Err(RosterError::Open { file: file.clone(), reason: io_reason(&io::Error::from(io::ErrorKind::IsADirectory)) });
     }
     let size = std::fs::metadata(path).map_err(open_error)?.len();
+    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
+    read_source(&file, size, &open, options, progress)
+}
+
+/// Reads and validates a roster held in memory, exactly as [`read_file`] reads a file with
+/// these bytes (`file` names it in messages). For tests and the fuzz targets.
+pub fn read_bytes(bytes: &[u8], file: &str, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+    let open = || -> io::Result<Box<dyn ReadSeek + '_>> { Ok(Box::new(io::Cursor::new(bytes))) };
+    read_source(file, bytes.len() as u64, &open, options, progress)
+}
+
+fn read_source(
+    file: &str,
+    size: u64,
+    open_raw: &Opener<'_>,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Outcome, RosterError> {
+    let file = file.to_string();
+    let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
     if size > options.limits.max_file_bytes {
         return Err(RosterError::FileTooLarge { file, size, limit: options.limits.max_file_bytes });
     }
-    let kind = encoding::sniff(BufReader::new(File::open(path).map_err(open_error)?)).map_err(open_error)?;
+    let kind = encoding::sniff(BufReader::new(open_raw().map_err(open_error)?)).map_err(open_error)?;
     let mut intake = Intake::new(&file);
     match kind {
         FileKind::Empty => return Err(RosterError::Empty { file }),
         FileKind::Binary => return Err(RosterError::NotTabular { file }),
         FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
-        FileKind::Zip => xlsx::read_rows(path, &file, options, &mut |row| intake.push(row), progress)?,
+        FileKind::Zip => {
+            let reader = open_raw().map_err(open_error)?;
+            xlsx::read_rows(reader, &file, options, &mut |row| intake.push(row), progress)?
+        }
         FileKind::Text { encoding, bom_len } => {
             if options.sheet.is_some() {
                 return Err(RosterError::SheetOfCsv { file });
             }
             let total = size;
             let count = Rc::new(Cell::new(0));
-            let open = || -> Result<Box<dyn Read>, RosterError> {
-                let mut raw = File::open(path).map_err(open_error)?;
+            let open = || -> Result<Box<dyn Read + '_>, RosterError> {
+                let mut raw = open_raw().map_err(open_error)?;
                 io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink()).map_err(open_error)?;
                 let counted = Counted { inner: raw, count: count.clone() };
                 Ok(match encoding::codec(encoding) {

@@ -7,11 +7,10 @@
 //! flagged and its row rejected with the reason — never imported with wrong digits.
 
 use std::io::BufReader;
-use std::path::Path;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use super::{CellFlaw, FlawKind, Progress, RawRow, ReadOptions, RosterError};
+use super::{CellFlaw, ReadSeek, FlawKind, Progress, RawRow, ReadOptions, RosterError};
 
 const PROGRESS_EVERY: u32 = 4096;
 
@@ -19,15 +18,15 @@ const PROGRESS_EVERY: u32 = 4096;
 const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0;
 
 /// Reads the chosen sheet (the first by default) and hands each non-empty row to `sink`.
-pub fn read_rows(
-    path: &Path,
+pub(crate) fn read_rows(
+    reader: Box<dyn ReadSeek + '_>,
     file: &str,
     options: &ReadOptions,
     sink: &mut dyn FnMut(&RawRow) -> Result<(), RosterError>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), RosterError> {
     let not_workbook = |e: calamine::XlsxError| RosterError::NotWorkbook { file: file.to_string(), reason: e.to_string() };
-    let mut workbook: Xlsx<BufReader<std::fs::File>> = calamine::open_workbook(path).map_err(not_workbook)?;
+    let mut workbook = Xlsx::new(BufReader::new(reader)).map_err(not_workbook)?;
     let sheets = workbook.sheet_names();
     let sheet = match &options.sheet {
         Some(wanted) => sheets

@@ -203,6 +203,13 @@ pub fn load(name_or_path: &str, themes_dir: &Path) -> Result<Theme, ThemeError> 
     }
 }
 
+/// Parses theme text as a user's theme file `file` (bases are looked up in `themes_dir`).
+/// For the fuzz targets.
+#[doc(hidden)]
+pub fn parse_text(text: &str, file: &str, themes_dir: &Path) -> Result<Theme, ThemeError> {
+    parse(text, file, themes_dir, 0, false)
+}
+
 fn looks_like_path(s: &str) -> bool {
     s.contains('/') || s.contains('\\') || s.ends_with(".toml")
 }

@@ -83,7 +83,7 @@ impl StationKeys {
 /// The check of the token itself, in front of the database lookup: sealed by one of the school's
 /// keys and unaltered. Tampered, truncated, foreign and unknown-key codes are refused with the
 /// code module's reasons.
-fn verify(token: &str, keys: &StationKeys) -> Result<(), Refusal> {
+pub(crate) fn verify(token: &str, keys: &StationKeys) -> Result<(), Refusal> {
     match keys {
         StationKeys::Ready(ring) => crate::code::verify(token, ring).map(|_| ()).map_err(|e| Refusal::invalid(e.to_string())),
         StationKeys::Unavailable(why) => Err(Refusal::invalid(why.clone())),
