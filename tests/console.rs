@@ -260,8 +260,11 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
     for c in typed.chars() {
         tmux.text(&c.to_string());
     }
-    let screen = tmux.wait_for("the student in the results", |s| s.contains(&student_no) && s.contains("条结果"));
-    assert!(screen.contains(&format!("/ {typed}")), "{screen}");
+    // the answer to the whole query, not to a prefix of it still being typed
+    let shown_query = format!("/ {typed}");
+    tmux.wait_for("the student in the results", |s| {
+        s.contains(&student_no) && s.contains("条结果") && s.contains(&shown_query)
+    });
     tmux.text(&format!(" {student_no}"));
     tmux.wait_for("one result", |s| s.contains("1 条结果"));
     tmux.keys(&["Enter"]);
