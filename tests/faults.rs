@@ -339,19 +339,17 @@ async fn key_file_churn_sqlite() {
 
 // ---------- 2. the database server going away ----------
 
-/// A PostgreSQL test database with `n` students, each with the active code `CJ1:<学号>`, and
-/// one session with room for all; returns the session id.
-async fn station_school(db: &TestDb, n: usize) -> i64 {
+/// A PostgreSQL test database with `n` students, each with a real active code sealed by a key
+/// file generated in `home`, and one session with room for all; returns the session id.
+async fn station_school(db: &TestDb, n: usize, home: &std::path::Path) -> i64 {
     let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
     let students: Vec<_> = (0..n).map(|i| common::student(&format!("S{i:04}"), "李娜")).collect();
     store.insert_students(&students).await.unwrap();
-    common::exec(
-        db,
-        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) \
-         SELECT id, id, 1, 'CJ1:' || student_no, 'active', '2026-01-01 08:00:00' FROM students",
-    )
-    .await
-    .unwrap();
+    std::fs::write(home.join("config.toml"), "cohort = 2026\n[school]\ncode = \"4144010001\"\nname = \"南岭理工大学\"\n").unwrap();
+    for args in [&["key", "generate"][..], &["codes", "issue", "--all"][..]] {
+        let out = support::run(home, &db.url, args);
+        assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
+    }
     let day = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
     let session = caiji::store::NewSession {
         title: "拍摄".into(),
@@ -375,12 +373,20 @@ async fn station_school(db: &TestDb, n: usize) -> i64 {
 async fn checkin_station_survives_the_server_going_away() {
     use std::io::{BufRead, Write};
     let Some(db) = TestDb::new(Server::Postgres).await else { return };
-    let session = station_school(&db, 40).await;
-    let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
     let home = tempfile::tempdir().unwrap();
+    let session = station_school(&db, 40, home.path()).await;
+    let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
     let mut rng = support::rng("checkin_station");
     // 40 students, a few scanned twice.
-    let mut scans: Vec<String> = (0..40).map(|i| format!("CJ1:S{i:04}")).collect();
+    let mut scans: Vec<String> = {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query_scalar("SELECT c.token FROM codes c JOIN students s ON s.id = c.student_id ORDER BY s.student_no")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+    };
+    assert_eq!(scans.len(), 40);
     for _ in 0..5 {
         let again = scans[rng.random_range(0..scans.len())].clone();
         let at = rng.random_range(0..scans.len());
@@ -442,7 +448,7 @@ async fn checkin_station_survives_the_server_going_away() {
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
         sqlx::query_as::<_, (String, i64)>(
-            "SELECT 'CJ1:' || s.student_no, k.shot::bigint FROM checkins k JOIN students s ON s.id = k.student_id",
+            "SELECT c.token, k.shot::bigint FROM checkins k JOIN codes c ON c.student_id = k.student_id AND c.status = 'active'",
         )
         .fetch_all(&mut c)
         .await
@@ -536,7 +542,8 @@ async fn console_recovers_when_the_server_comes_back() {
     use caiji::tui::app::App;
     use caiji::tui::{keymap::Keymap, tasks, theme::Theme, SchoolInfo};
     let Some(db) = TestDb::new(Server::Postgres).await else { return };
-    station_school(&db, 30).await;
+    let home = tempfile::tempdir().unwrap();
+    station_school(&db, 30, home.path()).await;
     let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
     let url = proxy.url(&db.url);
     let store: std::sync::Arc<dyn caiji::store::Store> =
