@@ -300,6 +300,18 @@ impl Default for Keymap {
     fn default() -> Keymap {
         use KeyCode as K;
         let b = |keys: Vec<Key>, action: Action, description: &'static str| Binding { keys, action, description };
+        // The moves every list shares; `names` say what a step is: previous, next, first, last.
+        let list_moves = |names: [&'static str; 4]| {
+            let [up, down, first, last] = names;
+            vec![
+                b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, up),
+                b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, down),
+                b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
+                b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
+                b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, first),
+                b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, last),
+            ]
+        };
         let global = vec![
             b(vec![Key::plain('q'), Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
             b(vec![Key::plain('?')], Action::Help, tr("显示或关闭本帮助", "show or close this help")),
@@ -313,13 +325,14 @@ impl Default for Keymap {
             b(vec![Key::plain('5')], Action::ScreenReports, tr("完成情况报表", "reports")),
             b(vec![Key::plain('r')], Action::Reload, tr("重新读取数据库", "reload from the database")),
         ];
-        let students = vec![
-            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
-            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
-            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
-            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
-            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
-            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+        let students: Vec<Binding> = list_moves([
+            tr("上一行", "previous row"),
+            tr("下一行", "next row"),
+            tr("第一行", "first row"),
+            tr("最后一行", "last row"),
+        ])
+        .into_iter()
+        .chain(vec![
             b(vec![Key::plain('/')], Action::Search, tr("搜索：学号、姓名、拼音或首字母、班级、学院", "search: student no., name, pinyin or initials, class, college")),
             b(vec![Key::plain('c')], Action::ShowCode, tr("显示所选学生的采集码（二维码）", "show the selected student's collection code (QR)")),
             b(vec![Key::code(K::Enter)], Action::ToggleDetail, tr("显示或隐藏所选学生的详细记录", "show or hide the selected student's history")),
@@ -335,7 +348,8 @@ impl Default for Keymap {
             b(vec![Key::plain('x')], Action::ClearFilters, tr("清除所有筛选和搜索", "clear every filter and the search")),
             b(vec![Key::plain('s')], Action::SortNext, tr("换排序：学号、姓名拼音、学院、班级、缺项多少", "next sort order: student no., name, college, class, items missing")),
             b(vec![Key::plain('S')], Action::SortReverse, tr("倒序排列", "reverse the order")),
-        ];
+        ])
+        .collect();
         let help = vec![
             b(vec![Key::code(K::Esc)], Action::Close, tr("关闭帮助", "close help")),
             b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("向上滚动", "scroll up")),
@@ -381,18 +395,20 @@ impl Default for Keymap {
             b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
-        let sessions = vec![
-            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一场", "previous session")),
-            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一场", "next session")),
-            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
-            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
-            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一场", "first session")),
-            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一场", "last session")),
+        let sessions: Vec<Binding> = list_moves([
+            tr("上一场", "previous session"),
+            tr("下一场", "next session"),
+            tr("第一场", "first session"),
+            tr("最后一场", "last session"),
+        ])
+        .into_iter()
+        .chain(vec![
             b(vec![Key::plain('a')], Action::AssignFiltered, tr("把学生名单当前学院/班级筛选出的学生安排到所选场次（先确认）", "assign the students of the Students screen's college/class filter to the selected session (asks first)")),
             b(vec![Key::plain('p')], Action::PlanSessions, tr("为未排场次的学生自动排场次（先预览，确认后创建）", "plan sessions for students without one (preview first, create on confirm)")),
             b(vec![Key::code(K::Enter)], Action::Accept, tr("确认", "confirm")),
             b(vec![Key::code(K::Esc)], Action::Close, tr("取消", "cancel")),
-        ];
+        ])
+        .collect();
         // The scan line takes every printable key: only other keys are bound here.
         let checkin = vec![
             b(vec![Key::code(K::Enter)], Action::Accept, tr("签到扫入的采集码", "check the scanned code in")),
@@ -418,30 +434,34 @@ impl Default for Keymap {
             b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空本栏", "clear this field")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
-        let photos = vec![
-            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
-            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
-            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
-            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
-            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
-            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+        let photos: Vec<Binding> = list_moves([
+            tr("上一行", "previous row"),
+            tr("下一行", "next row"),
+            tr("第一行", "first row"),
+            tr("最后一行", "last row"),
+        ])
+        .into_iter()
+        .chain(vec![
             b(vec![Key::code(K::Right), Key::plain('l'), Key::plain(']')], Action::NextPhotoList, tr("下一类：不合格、重复、对不上人、缺照片、跳过、合格", "next list: invalid, duplicate, orphan, missing, skipped, valid")),
             b(vec![Key::code(K::Left), Key::plain('h'), Key::plain('[')], Action::PrevPhotoList, tr("上一类照片列表", "previous list")),
             b(vec![Key::code(K::Enter)], Action::JumpToStudent, tr("到学生名单查看所选的学生（对不上人的照片：最可能的学生）", "show the selected student on the Students screen (an orphan: its likeliest student)")),
-        ];
-        let reports = vec![
-            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
-            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
-            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
-            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
-            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("第一行", "first row")),
-            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("最后一行", "last row")),
+        ])
+        .collect();
+        let reports: Vec<Binding> = list_moves([
+            tr("上一行", "previous row"),
+            tr("下一行", "next row"),
+            tr("第一行", "first row"),
+            tr("最后一行", "last row"),
+        ])
+        .into_iter()
+        .chain(vec![
             b(vec![Key::code(K::Enter)], Action::ReportDrillDown, tr("查看所选学院各班级的完成情况", "show the classes of the selected college")),
             b(vec![Key::plain('t')], Action::ReportSwitchGroup, tr("在班级和辅导员之间切换", "switch between the college's classes and counselors")),
             b(vec![Key::code(K::Esc), Key::code(K::Backspace)], Action::ReportBack, tr("返回学院列表", "back to the colleges")),
             b(vec![Key::plain('e')], Action::ExportReportXlsx, tr("把当前报表和缺项名单导出为 XLSX", "export this report and the missing lists as XLSX")),
             b(vec![Key::plain('E')], Action::ExportReportCsv, tr("把当前报表导出为 CSV", "export this report as CSV")),
-        ];
+        ])
+        .collect();
         Keymap {
             // `first_key` looks in this order: the keys people see on the main screens first
             scopes: vec![
