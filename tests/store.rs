@@ -458,3 +458,68 @@ backend_tests! {
     replace_roster => replace_roster_starts_over;
     newer_schema => newer_schema_is_refused;
 }
+
+/// A database made before migration 2 (students rebuilt with comparison CHECKs) keeps every
+/// student, id and link to codes and check-ins when it is opened by this version, and the rules
+/// still hold afterwards.
+#[tokio::test]
+async fn sqlite_students_rebuild_keeps_rows_and_links() {
+    let db = TestDb::new(Server::Sqlite).await.expect("sqlite always runs");
+    // Migration 1 alone, from a folder holding only its file, as an older caiji left it.
+    let old = tempfile::tempdir().unwrap();
+    let first = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite/0001_initial.sql");
+    std::fs::copy(first, old.path().join("0001_initial.sql")).unwrap();
+    {
+        use sqlx::{Connection, Executor};
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).unwrap().create_if_missing(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::migrate::Migrator::new(old.path()).await.unwrap().run(&mut conn).await.unwrap();
+        conn.execute(
+            "INSERT INTO students (id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, cohort, withdrawn, created_at, updated_at) VALUES \
+             (7, '2022001', '欧阳娜娜', 'resident_id', 'x', '文学院', '汉语言文学', '汉语2201', 'bachelor', '李老师', 2026, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00'), \
+             (9, '2022002', '单田芳', 'passport', 'E1', '文学院', '汉语言文学', '汉语2202', 'master', '李老师', 2026, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00'); \
+             INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) VALUES (1, 9, 1, 'CJ1:X', 'active', '2026-01-02 00:00:00'); \
+             INSERT INTO sessions (title, location, starts_at, ends_at, capacity, created_at) VALUES ('s', 'l', '2026-03-01 08:30:00', '2026-03-01 11:30:00', 5, '2026-01-01 00:00:00'); \
+             INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) VALUES (1, 7, 1, 'A', 'op', '2026-03-01 09:00:00');",
+        )
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+
+    let s = store::open(&db.url, Create::Never).await.expect("migration 2 applies to an old database");
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM _sqlx_migrations").await, 2);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'students' AND sql LIKE '% IN (%'").await,
+        0,
+        "no IN-list checks left on students"
+    );
+    let rows = s.list_students(&StudentFilter { include_withdrawn: true, ..Default::default() }).await.unwrap();
+    let got: Vec<(i64, &str, Level, bool, CodeStatus, bool)> = rows
+        .iter()
+        .map(|r| (r.id, r.student.student_no.as_str(), r.student.level, r.withdrawn, r.code_status, r.checked_in))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (7, "2022001", Level::Bachelor, false, CodeStatus::None, true),
+            (9, "2022002", Level::Master, true, CodeStatus::Active, false),
+        ]
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM pragma_foreign_key_check").await, 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students' AND sql IS NOT NULL").await,
+        2,
+        "both secondary indexes are back"
+    );
+    // the rules are the same as before
+    assert!(exec(&db, "UPDATE students SET level = 'kindergarten'").await.is_err(), "levels are a closed set");
+    assert!(exec(&db, "UPDATE students SET id_type = 'library_card'").await.is_err(), "ID types are a closed set");
+    assert!(exec(&db, "UPDATE students SET withdrawn = 2").await.is_err(), "withdrawn is 0 or 1");
+    assert!(exec(&db, "UPDATE students SET name = ''").await.is_err(), "a name is not empty");
+    assert!(exec(&db, "DELETE FROM students WHERE id = 9").await.is_err(), "codes still point at their student");
+    s.close().await;
+    db.cleanup().await;
+}

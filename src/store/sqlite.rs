@@ -46,7 +46,17 @@ impl SqliteStore {
             }
         };
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        migrate_retrying(url, known, || MIGRATOR.run(&pool)).await?;
+        // Migrations run on a connection taken out of the pool and closed afterwards, so a
+        // migration that stops half-way (some switch foreign keys off around a table rebuild)
+        // cannot hand a connection in that state to the rest of the program.
+        migrate_retrying(url, known, || async {
+            use sqlx::Connection;
+            let mut conn = pool.acquire().await.map_err(sqlx::migrate::MigrateError::Execute)?.detach();
+            let result = MIGRATOR.run(&mut conn).await;
+            let _ = conn.close().await;
+            result
+        })
+        .await?;
         Ok(SqliteStore { pool, display_url })
     }
 }
