@@ -74,6 +74,13 @@ impl Validator {
         Validator { map, today, lang, students: Vec::new(), rejections: Vec::new(), numbered: Vec::new(), data_rows: 0 }
     }
 
+    /// Makes room for about `rows` more rows, so a large roster is not copied each time the
+    /// list of students outgrows its space (a reader that knows the file size estimates it).
+    pub fn reserve(&mut self, rows: usize) {
+        self.students.reserve(rows);
+        self.numbered.reserve(rows);
+    }
+
     /// Checks one row. Rows whose roster columns are all empty are skipped silently (a template
     /// with a pre-filled 序号 column, blank lines between classes).
     pub fn push(&mut self, raw: &RawRow) {
