@@ -65,8 +65,9 @@ async fn students_round_trip_with_statuses(db: &TestDb) {
     s.close().await;
 }
 
-async fn statuses_follow_codes_sessions_checkins_photos(db: &TestDb) {
-    let s = open(db).await;
+/// Three students: 1 with a revoked and an active code and a session; 2 withdrawn with a revoked
+/// code and an invalid photo; 3 in the session, checked in, with a valid photo.
+async fn statuses_setup(db: &TestDb, s: &dyn store::Store) {
     s.insert_students(&[student("1", "甲乙"), student("2", "丙丁"), student("3", "戊己")]).await.unwrap();
     let sql = [
         "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT id, id, 1, student_no, 'revoked', '2026-01-01 08:00:00' FROM students WHERE student_no IN ('1','2')",
@@ -81,6 +82,11 @@ async fn statuses_follow_codes_sessions_checkins_photos(db: &TestDb) {
     for q in sql {
         exec(db, q).await.unwrap_or_else(|e| panic!("{q}: {e}"));
     }
+}
+
+async fn statuses_follow_codes_sessions_checkins_photos(db: &TestDb) {
+    let s = open(db).await;
+    statuses_setup(db, s.as_ref()).await;
     let rows = s.list_students(&StudentFilter { include_withdrawn: true, ..Default::default() }).await.unwrap();
     let state: Vec<(&str, CodeStatus, bool, bool, PhotoStatus, bool)> = rows
         .iter()
@@ -442,7 +448,53 @@ async fn large_import_into_an_empty_roster(db: &TestDb) {
     s.close().await;
 }
 
+/// The two halves of a one-off search agree with the full listing: keys in the same order and
+/// with the same text, and rows fetched by id with the same status.
+async fn search_keys_and_rows_by_id(db: &TestDb) {
+    let s = open(db).await;
+    statuses_setup(db, s.as_ref()).await;
+    for include_withdrawn in [false, true] {
+        let filter = StudentFilter { include_withdrawn, ..Default::default() };
+        let listed = s.list_students(&filter).await.unwrap();
+        let mut keys = Vec::new();
+        s.for_each_student_key(&filter, &mut |k| {
+            keys.push(k);
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let projected: Vec<store::StudentKey> = listed
+            .iter()
+            .map(|r| store::StudentKey {
+                id: r.id,
+                student_no: r.student.student_no.clone(),
+                name: r.student.name.clone(),
+                class: r.student.class.clone(),
+                college: r.student.college.clone(),
+                counselor: r.student.counselor.clone(),
+            })
+            .collect();
+        assert_eq!(keys, projected, "keys of {filter:?}");
+        let ids: Vec<i64> = listed.iter().rev().map(|r| r.id).chain([999_999]).collect();
+        let mut by_id = s.students_by_id(&ids).await.unwrap();
+        by_id.sort_by(|a, b| a.student.student_no.cmp(&b.student.student_no));
+        assert_eq!(by_id, listed, "rows by id, unknown id left out");
+    }
+    assert!(s.students_by_id(&[]).await.unwrap().is_empty());
+    let college = StudentFilter { college: Some("文学院".into()), ..Default::default() };
+    let mut n = 0;
+    s.for_each_student_key(&college, &mut |_| {
+        n += 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 0, "the filter applies to keys");
+    s.close().await;
+}
+
 backend_tests! {
+    search_halves => search_keys_and_rows_by_id;
     large_import => large_import_into_an_empty_roster;
     reports => report_counts_match_student_list;
     codes => codes_issue_revoke_reissue;

@@ -12,7 +12,7 @@ use crate::domain::search::{Query, Record, StreamSearch};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
 use crate::i18n::{lang, tr, Lang};
-use crate::store::{AuditEntry, StudentFilter, StudentRow};
+use crate::store::{AuditEntry, StudentFilter, StudentKey, StudentRow};
 
 pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
     match cmd {
@@ -195,20 +195,21 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             stream(store.as_ref(), &filter, &mut write).await?;
         }
         Some(q) => {
-            // Ranking needs every candidate but not an index: each row is scored as it is read,
-            // with the console's rules, and only the matching rows are kept.
+            // Ranking needs every candidate but not an index. Only the searched fields of each
+            // student are read and scored with the console's rules; whole rows, with their
+            // status, are then fetched for the hits alone.
             let mut search = StreamSearch::new(&Query::parse(q));
-            let mut keep = |row: StudentRow| {
-                if wanted(&row) {
-                    let s = &row.student;
-                    let (no, name, class, college, counselor) = (&s.student_no, &s.name, &s.class, &s.college, &s.counselor);
-                    let score = search.score(Record { student_no: no, name, class, college, counselor });
-                    search.keep(row, score);
-                }
+            let mut keep = |key: StudentKey| {
+                let (no, name, class, college, counselor) = (&key.student_no, &key.name, &key.class, &key.college, &key.counselor);
+                let score = search.score(Record { student_no: no, name, class, college, counselor });
+                search.keep(key.id, score);
                 Ok(())
             };
-            stream(store.as_ref(), &filter, &mut keep).await?;
-            for row in search.finish() {
+            store.for_each_student_key(&filter, &mut keep).await?;
+            let ranked = search.finish();
+            let mut rows: std::collections::HashMap<i64, StudentRow> =
+                store.students_by_id(&ranked).await?.into_iter().map(|row| (row.id, row)).collect();
+            for row in ranked.iter().filter_map(|id| rows.remove(id)).filter(|row| wanted(row)) {
                 if let Err(e) = writer.row(&row) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         break;

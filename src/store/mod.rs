@@ -34,7 +34,7 @@ pub use sessions::{
     AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
     SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,
 };
-pub use students::{ImportOptions, ImportSummary, StudentStore};
+pub use students::{ImportOptions, ImportSummary, KeySink, StudentKey, StudentSink, StudentStore};
 
 /// The database engines caiji runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use std::ptr::NonNull;
 
 use libsqlite3_sys as ffi;
 
-use super::students::{student_rows_query, StudentSink, STUDENT_COLUMNS};
-use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentFilter, StudentRow};
+use super::students::{KeySink, StudentKey, StudentSink, STUDENT_COLUMNS};
+use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentRow};
 use crate::domain::{IdType, Level, Student};
 
 /// Runs synchronous SQLite work from async code: on a multi-threaded runtime the worker thread
@@ -42,14 +42,49 @@ fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
     StoreError::Query(sqlx::Error::Protocol(format!("{what}: {message}")))
 }
 
-/// Runs the students query on `db` and feeds every row to `sink`.
+/// Runs `sql` (the columns of `student_rows_query`) with its text arguments on `db` and feeds
+/// every row to `sink`.
 ///
 /// # Safety
 /// `db` must be a valid, open connection that no other thread uses for the duration of the call
 /// (sqlx's `LockedSqliteHandle` guarantees this).
-pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+    // SAFETY: forwarded from the caller; `each_row` hands over a statement positioned on a row.
+    unsafe { each_row(db, sql, args, &mut |stmt| sink(decode(stmt)?)) }
+}
+
+/// Runs `student_keys_query` on `db` and feeds every row's search keys to `sink`.
+///
+/// # Safety
+/// As for `stream_students`.
+pub(crate) unsafe fn stream_keys(db: NonNull<ffi::sqlite3>, sql: &str, args: &[String], sink: KeySink<'_>) -> Result<u64> {
+    // SAFETY: forwarded from the caller; the statement is on a row of the keys query.
+    unsafe {
+        each_row(db, sql, args, &mut |stmt| {
+            let t = |i| text(stmt, i).unwrap_or_default();
+            sink(StudentKey {
+                id: int(stmt, 0).unwrap_or_default(),
+                student_no: t(1),
+                name: t(2),
+                class: t(3),
+                college: t(4),
+                counselor: t(5),
+            })
+        })
+    }
+}
+
+/// Prepares `sql`, binds `args` as text and calls `row` on each result row. Returns the count.
+///
+/// # Safety
+/// As for `stream_students`.
+unsafe fn each_row(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    args: &[String],
+    row: &mut dyn FnMut(*mut ffi::sqlite3_stmt) -> Result<()>,
+) -> Result<u64> {
     let db = db.as_ptr();
-    let (sql, args) = student_rows_query(filter);
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
     let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
@@ -71,9 +106,7 @@ pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, filter: &Student
         // SAFETY: the statement is valid until `stmt` drops.
         match unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) } {
             ffi::SQLITE_ROW => {
-                // SAFETY: we are positioned on a row of this statement.
-                let row = unsafe { decode(stmt.0.as_ptr()) }?;
-                sink(row)?;
+                row(stmt.0.as_ptr())?;
                 count += 1;
             }
             ffi::SQLITE_DONE => return Ok(count),
@@ -272,23 +305,15 @@ unsafe fn exec(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<()> {
 /// # Safety
 /// As for `insert_students`.
 unsafe fn query_texts(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Vec<String>> {
-    let db = db.as_ptr();
-    let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
-    // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
-    let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
-        return Err(error(db, "prepare"));
-    };
-    let stmt = Statement(stmt);
     let mut out = Vec::new();
-    loop {
-        // SAFETY: the statement is valid until `stmt` drops, and `text` reads the row it is on.
-        match unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) } {
-            ffi::SQLITE_ROW => out.push(unsafe { text(stmt.0.as_ptr(), 0) }.unwrap_or_default()),
-            ffi::SQLITE_DONE => return Ok(out),
-            _ => return Err(error(db, "step")),
-        }
+    // SAFETY: forwarded from the caller; `text` reads the row the statement is on.
+    unsafe {
+        each_row(db, sql, &[], &mut |stmt| {
+            out.push(text(stmt, 0).unwrap_or_default());
+            Ok(())
+        })?;
     }
+    Ok(out)
 }
 
 /// A failed insert as sqlx would report it, naming the student.

@@ -29,6 +29,23 @@ pub struct ImportOptions<'a> {
 /// Receives streamed students; an error stops the stream.
 pub type StudentSink<'a> = &'a mut (dyn FnMut(StudentRow) -> Result<()> + Send);
 
+/// The fields a search looks at, without the student's status: cheap to read for every row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StudentKey {
+    pub id: i64,
+    pub student_no: String,
+    pub name: String,
+    pub class: String,
+    pub college: String,
+    pub counselor: String,
+}
+
+/// Receives streamed search keys; an error stops the stream.
+pub type KeySink<'a> = &'a mut (dyn FnMut(StudentKey) -> Result<()> + Send);
+
+/// Ids per `students_by_id` query: short enough for every engine's statement limits.
+pub(crate) const IDS_PER_QUERY: usize = 1000;
+
 #[async_trait]
 pub trait StudentStore {
     /// Number of students (withdrawn included); 0 means an empty roster.
@@ -52,6 +69,12 @@ pub trait StudentStore {
     }
     /// Streams the students of `list_students` to `sink` one by one, without holding them all.
     async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64>;
+    /// Streams the searched fields of the students `filter` picks, in 学号 order, without joining
+    /// their status: a one-off search scores these and fetches whole rows for its hits only.
+    async fn for_each_student_key(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64>;
+    /// The students with these ids, with their status, in no particular order; ids that name
+    /// nobody are left out.
+    async fn students_by_id(&self, ids: &[i64]) -> Result<Vec<StudentRow>>;
     /// Roster-wide totals (withdrawn students are counted apart).
     async fn counts(&self) -> Result<Counts>;
 }
@@ -74,6 +97,40 @@ pub(crate) fn student_rows_query(filter: &StudentFilter) -> (String, Vec<String>
          LEFT JOIN (SELECT student_id, MAX(status) AS st FROM photos WHERE student_id IS NOT NULL GROUP BY student_id) p ON p.student_id = s.id \
          WHERE 1 = 1",
     );
+    let args = push_filter(filter, &mut sql);
+    sql.push_str(" ORDER BY s.student_no");
+    (sql, args)
+}
+
+/// The search keys of the students `filter` picks, in 学号 order (one table, no joins).
+pub(crate) fn student_keys_query(filter: &StudentFilter) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "SELECT s.id, s.student_no, s.name, s.class_name, s.college, s.counselor FROM students s WHERE 1 = 1",
+    );
+    let args = push_filter(filter, &mut sql);
+    sql.push_str(" ORDER BY s.student_no");
+    (sql, args)
+}
+
+/// The columns of `student_rows_query` for the students with these ids. Each status is looked up
+/// per student through its index, which is cheap for a few thousand rows (the roster-wide query
+/// instead groups each status table once). The ids are integers, written into the statement.
+pub(crate) fn students_by_id_query(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    format!(
+        "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+         s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
+         (SELECT MIN(status) FROM codes WHERE student_id = s.id) AS code_st, \
+         (SELECT MAX(session_id) FROM assignments WHERE student_id = s.id) AS session_id, \
+         CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
+         (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
+         FROM students s WHERE s.id IN ({})",
+        if list.is_empty() { "NULL".to_string() } else { list.join(", ") }
+    )
+}
+
+/// Appends the filter's conditions (after a `WHERE`) and returns their text arguments.
+fn push_filter(filter: &StudentFilter, sql: &mut String) -> Vec<String> {
     let mut args = Vec::new();
     for (column, value) in [("s.college", &filter.college), ("s.class_name", &filter.class), ("s.counselor", &filter.counselor)] {
         if let Some(v) = value {
@@ -88,8 +145,7 @@ pub(crate) fn student_rows_query(filter: &StudentFilter) -> (String, Vec<String>
     if !filter.include_withdrawn {
         sql.push_str(" AND s.withdrawn = FALSE");
     }
-    sql.push_str(" ORDER BY s.student_no");
-    (sql, args)
+    args
 }
 
 pub(crate) const COUNTS_QUERY: &str = "SELECT \
@@ -276,7 +332,24 @@ macro_rules! impl_student_store {
             }
 
             async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
-                self.stream_students(filter, sink).await
+                let (sql, args) = student_rows_query(filter);
+                self.stream_rows(&sql, &args, sink).await
+            }
+
+            async fn for_each_student_key(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+                self.stream_keys(filter, sink).await
+            }
+
+            async fn students_by_id(&self, ids: &[i64]) -> Result<Vec<StudentRow>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_QUERY) {
+                    self.stream_rows(&students_by_id_query(chunk), &[], &mut |row| {
+                        out.push(row);
+                        Ok(())
+                    })
+                    .await?;
+                }
+                Ok(out)
             }
 
             async fn counts(&self) -> Result<Counts> {
@@ -321,14 +394,14 @@ macro_rules! impl_generic_stream {
             }
 
 
-                async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+            /// Streams the student rows of `sql` (the columns of `student_rows_query`).
+            async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
                 use futures_util::TryStreamExt;
                 use sqlx::Row;
-                let (sql, args) = student_rows_query(filter);
-                let sql = Self::DIALECT.sql(&sql).into_owned();
+                let sql = Self::DIALECT.sql(sql).into_owned();
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for a in args {
-                    query = query.bind(a);
+                    query = query.bind(a.clone());
                 }
                 let mut rows = query.fetch(&self.pool);
                 let mut count = 0;
@@ -357,6 +430,32 @@ macro_rules! impl_generic_stream {
                 }
                 Ok(count)
             }
+
+            /// Streams the search keys of the students `filter` picks.
+            async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+                use futures_util::TryStreamExt;
+                use sqlx::Row;
+                let (sql, args) = student_keys_query(filter);
+                let sql = Self::DIALECT.sql(&sql).into_owned();
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for a in args {
+                    query = query.bind(a);
+                }
+                let mut rows = query.fetch(&self.pool);
+                let mut count = 0;
+                while let Some(r) = rows.try_next().await? {
+                    count += 1;
+                    sink(StudentKey {
+                        id: r.try_get(0)?,
+                        student_no: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        class: r.try_get(3)?,
+                        college: r.try_get(4)?,
+                        counselor: r.try_get(5)?,
+                    })?;
+                }
+                Ok(count)
+            }
         }
     };
 }
@@ -378,13 +477,23 @@ mod sqlite_impl {
         }
 
         /// SQLite reads the roster on the connection's own handle (see `sqlite_raw`).
-        async fn stream_students(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+        async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
             let mut conn = self.pool.acquire().await?;
             let mut handle = conn.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the open connection
             // until `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::stream_students(raw, filter, sink) })
+            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::stream_students(raw, sql, args, sink) })
+        }
+
+        /// The search keys, read on the connection's own handle as the rows are.
+        async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+            let (sql, args) = student_keys_query(filter);
+            let mut conn = self.pool.acquire().await?;
+            let mut handle = conn.lock_handle().await?;
+            let raw = handle.as_raw_handle();
+            // SAFETY: as in `stream_rows`.
+            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::stream_keys(raw, &sql, &args, sink) })
         }
     }
 }
