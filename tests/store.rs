@@ -458,20 +458,17 @@ async fn search_keys_and_rows_by_id(db: &TestDb) {
         let listed = s.list_students(&filter).await.unwrap();
         let mut keys = Vec::new();
         s.for_each_student_key(&filter, &mut |k| {
-            keys.push(k);
+            let texts = [k.student_no, k.name, k.class, k.college, k.counselor].map(str::to_string);
+            keys.push((k.id, texts));
             Ok(())
         })
         .await
         .unwrap();
-        let projected: Vec<store::StudentKey> = listed
+        let projected: Vec<(i64, [String; 5])> = listed
             .iter()
-            .map(|r| store::StudentKey {
-                id: r.id,
-                student_no: r.student.student_no.clone(),
-                name: r.student.name.clone(),
-                class: r.student.class.clone(),
-                college: r.student.college.clone(),
-                counselor: r.student.counselor.clone(),
+            .map(|r| {
+                let s = &r.student;
+                (r.id, [&s.student_no, &s.name, &s.class, &s.college, &s.counselor].map(|t| t.to_string()))
             })
             .collect();
         assert_eq!(keys, projected, "keys of {filter:?}");

@@ -199,9 +199,9 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             // student are read and scored with the console's rules; whole rows, with their
             // status, are then fetched for the hits alone.
             let mut search = StreamSearch::new(&Query::parse(q));
-            let mut keep = |key: StudentKey| {
-                let (no, name, class, college, counselor) = (&key.student_no, &key.name, &key.class, &key.college, &key.counselor);
-                let score = search.score(Record { student_no: no, name, class, college, counselor });
+            let mut keep = |key: StudentKey<'_>| {
+                let (student_no, name, class, college, counselor) = (key.student_no, key.name, key.class, key.college, key.counselor);
+                let score = search.score(Record { student_no, name, class, college, counselor });
                 search.keep(key.id, score);
                 Ok(())
             };

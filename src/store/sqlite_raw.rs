@@ -61,14 +61,14 @@ pub(crate) unsafe fn stream_keys(db: NonNull<ffi::sqlite3>, sql: &str, args: &[S
     // SAFETY: forwarded from the caller; the statement is on a row of the keys query.
     unsafe {
         each_row(db, sql, args, &mut |stmt| {
-            let t = |i| text(stmt, i).unwrap_or_default();
+            let t = |i| borrowed_text(stmt, i);
             sink(StudentKey {
                 id: int(stmt, 0).unwrap_or_default(),
-                student_no: t(1),
-                name: t(2),
-                class: t(3),
-                college: t(4),
-                counselor: t(5),
+                student_no: &t(1),
+                name: &t(2),
+                class: &t(3),
+                college: &t(4),
+                counselor: &t(5),
             })
         })
     }
@@ -133,6 +133,24 @@ unsafe fn text(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<String> {
             Ok(s) => s.to_owned(),
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         })
+    }
+}
+
+/// Column `i` as text borrowed from the row (NULL and empty are ""), copied only if it is not
+/// valid UTF-8.
+///
+/// # Safety
+/// As for `text`; the result must not outlive the row (the next step or reset).
+unsafe fn borrowed_text<'r>(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> std::borrow::Cow<'r, str> {
+    // SAFETY: the caller is on a row; the pointer is valid for the returned length until the
+    // statement moves on, which the caller's contract rules out while the result lives.
+    unsafe {
+        let ptr = ffi::sqlite3_column_text(stmt, i);
+        let len = ffi::sqlite3_column_bytes(stmt, i);
+        if ptr.is_null() || len <= 0 {
+            return std::borrow::Cow::Borrowed("");
+        }
+        String::from_utf8_lossy(std::slice::from_raw_parts(ptr, len as usize))
     }
 }
 

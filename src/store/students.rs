@@ -30,18 +30,19 @@ pub struct ImportOptions<'a> {
 pub type StudentSink<'a> = &'a mut (dyn FnMut(StudentRow) -> Result<()> + Send);
 
 /// The fields a search looks at, without the student's status: cheap to read for every row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StudentKey {
+/// The texts are borrowed from the database driver's row and valid only during the call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StudentKey<'r> {
     pub id: i64,
-    pub student_no: String,
-    pub name: String,
-    pub class: String,
-    pub college: String,
-    pub counselor: String,
+    pub student_no: &'r str,
+    pub name: &'r str,
+    pub class: &'r str,
+    pub college: &'r str,
+    pub counselor: &'r str,
 }
 
 /// Receives streamed search keys; an error stops the stream.
-pub type KeySink<'a> = &'a mut (dyn FnMut(StudentKey) -> Result<()> + Send);
+pub type KeySink<'a> = &'a mut (dyn for<'r> FnMut(StudentKey<'r>) -> Result<()> + Send);
 
 /// Ids per `students_by_id` query: short enough for every engine's statement limits.
 pub(crate) const IDS_PER_QUERY: usize = 1000;
