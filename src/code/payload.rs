@@ -121,7 +121,15 @@ pub(crate) fn decode(bytes: &[u8], serial: u64) -> Result<CodePayload, PayloadEr
     if r.pos != bytes.len() {
         return Err(PayloadError::Corrupt("unexpected bytes after the last field"));
     }
-    Ok(CodePayload { serial, student_no, masked_name, masked_id, school_code, level, cohort, issued_on })
+    let payload = CodePayload { serial, student_no, masked_name, masked_id, school_code, level, cohort, issued_on };
+    // Only the exact bytes `encode` writes are a payload. The readers above accept some other
+    // spellings of the same text (a masked name starting with a separator in the compact forms,
+    // a Han letter in UTF-8), and such a payload could decode to text that caiji itself would
+    // pack differently, or not fit a code at all.
+    if encode(&payload).ok().as_deref() != Some(bytes) {
+        return Err(PayloadError::Corrupt("not in the form caiji writes"));
+    }
+    Ok(payload)
 }
 
 // ---- field writers ----------------------------------------------------------------------------

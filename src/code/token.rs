@@ -377,6 +377,28 @@ mod tests {
         }
     }
 
+    /// Found by the `token` fuzz target: a sealed payload whose masked name starts with a space
+    /// in the compact run form decoded to " " and 128 `*`, which caiji would have to write in
+    /// the raw form, far beyond a code's size. Payloads in any form but caiji's own are refused.
+    #[test]
+    fn only_payloads_in_caijis_own_form_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = keyring_in(&dir);
+        let plaintext = [0x4b, 0x0c, 0x2f, 0x0f, 0x89, 0x30, 0x78, 0x0a, 0x00, 0xf1, 0xd8, 0x3d, 0, 0, 0, 0, 0, 0x20, 0x80];
+        let sealed = seal(&plaintext, 7, &ring).unwrap();
+        assert_eq!(verify(&sealed.text, &ring), Err(VerifyError::CorruptPayload));
+        // A Han first letter written as UTF-8 instead of caiji's two-byte form.
+        let own = payload::encode(&payload(8, "张*")).unwrap();
+        let mut other = own.clone();
+        let at = other.len() - 4; // the name's header byte, the two bytes of 张, one run of `*`
+        assert_eq!(other[at] & (1 << 4), 1 << 4, "the first letter is flagged as Han");
+        other[at] &= !(1 << 4);
+        other.splice(at + 1..at + 3, "张".bytes());
+        assert_eq!(payload::decode(&own, 8).unwrap().masked_name, "张*");
+        assert_eq!(verify(&seal(&other, 8, &ring).unwrap().text, &ring), Err(VerifyError::CorruptPayload));
+        assert_eq!(verify(&seal(&own, 8, &ring).unwrap().text, &ring).unwrap().masked_name, "张*");
+    }
+
     #[test]
     fn issued_tokens_verify_and_use_the_qr_alphabet() {
         let dir = tempfile::tempdir().unwrap();
