@@ -137,7 +137,7 @@ pub struct Config {
 impl Config {
     /// Reads `path`; a missing file is an empty config, a bad one an error naming line and field.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_settings_file(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => bail!("cannot read {}: {e}", path.display()),
@@ -150,6 +150,29 @@ impl Config {
     }
 }
 
+/// Config and theme files are a few lines; anything larger is not one.
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
+/// Reads a config or theme file: a regular file of at most [`MAX_SETTINGS_BYTES`] of UTF-8. A
+/// path that names a device (`/dev/zero`), a folder or a huge file is refused instead of read.
+pub fn read_settings_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    // Checked on the open handle, so the file judged is the file read.
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, crate::i18n::tr("不是普通文件", "not a regular file")));
+    }
+    let mut text = String::new();
+    file.take(MAX_SETTINGS_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            crate::i18n::tr("文件超过 1 MiB，不像设置文件", "larger than 1 MiB, which no settings file is"),
+        ));
+    }
+    Ok(text)
+}
+
 /// toml's messages span several lines with a source excerpt; the console wants one.
 pub fn one_line(msg: &str) -> String {
     msg.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')).collect::<Vec<_>>().join(" ")
@@ -158,6 +181,17 @@ pub fn one_line(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_path_that_is_not_a_small_file_is_refused() {
+        assert!(Config::load(Path::new("/dev/zero")).is_err(), "a device is not read without end");
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Config::load(dir.path()).is_err(), "a folder is not a config");
+        let big = dir.path().join("config.toml");
+        std::fs::write(&big, "# \n".repeat(400_000)).unwrap();
+        assert!(format!("{:#}", Config::load(&big).unwrap_err()).contains("1 MiB"));
+        assert!(Config::load(&dir.path().join("missing.toml")).is_ok(), "a missing file is an empty config");
+    }
 
     #[test]
     fn full_config_parses() {

@@ -252,7 +252,7 @@ fn load_built_in(name: &str, themes_dir: &Path, depth: usize) -> Option<Result<T
 }
 
 fn load_file(path: &Path, themes_dir: &Path, depth: usize) -> Result<Theme, ThemeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ThemeError {
+    let text = crate::config::read_settings_file(path).map_err(|e| ThemeError {
         file: path.display().to_string(),
         line: None,
         field: None,
@@ -435,6 +435,22 @@ mod tests {
         for (flag, config, no_color, want) in cases {
             assert_eq!(select(flag, config, d, no_color).unwrap().name, want, "{flag:?} {config:?} {no_color}");
         }
+    }
+
+    /// A `base` naming a device or a folder is refused at once instead of read without end.
+    #[test]
+    fn a_base_that_is_not_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for base in ["/dev/zero", "/dev/urandom"] {
+            let path = dir.path().join("t.toml");
+            std::fs::write(&path, format!("base = \"{base}\"\n")).unwrap();
+            let err = load_file(&path, dir.path(), 0).unwrap_err();
+            assert_eq!(err.file, base, "the error names the base file");
+        }
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, "# \n".repeat(400_000)).unwrap();
+        assert!(load_file(&big, dir.path(), 0).unwrap_err().message.contains("1 MiB"));
+        assert!(load_file(dir.path(), dir.path(), 0).is_err(), "a folder is not a theme");
     }
 
     #[test]
