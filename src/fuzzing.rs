@@ -20,8 +20,11 @@ use crate::roster::{self, Limits, ReadOptions};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{self, Role};
 
+/// A fuzz target's body: bytes in, a panic for anything wrong.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs` and `fuzz/corpus/<name>/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("token", token),
     ("roster_csv", roster),
     ("roster_xlsx", roster),

@@ -199,7 +199,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
     )
     .await
     .unwrap();
-    let err = store::open(&db.url, Create::IfMissing).await.err().expect("a newer schema must be refused");
+    let Err(err) = store::open(&db.url, Create::IfMissing).await else { panic!("a newer schema must be refused") };
     let msg = err.to_string();
     assert!(msg.contains("9999") && msg.contains("newer"), "{msg}");
 }

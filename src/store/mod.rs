@@ -380,6 +380,19 @@ fn is_corruption(message: &str) -> bool {
     message.contains("file is not a database") || message.contains("malformed")
 }
 
+/// The part of a sqlx error worth showing: the server's own message when there is one.
+fn sql_reason(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::PoolTimedOut => match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => format!("{} 秒内连不上数据库服务器", SERVER_ACQUIRE_TIMEOUT.as_secs()),
+            crate::i18n::Lang::En => format!("the database server could not be reached within {} seconds", SERVER_ACQUIRE_TIMEOUT.as_secs()),
+        },
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,18 +421,5 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
-    }
-}
-
-/// The part of a sqlx error worth showing: the server's own message when there is one.
-fn sql_reason(err: &sqlx::Error) -> String {
-    match err {
-        sqlx::Error::Database(db) => db.message().to_string(),
-        sqlx::Error::PoolTimedOut => match crate::i18n::lang() {
-            crate::i18n::Lang::Zh => format!("{} 秒内连不上数据库服务器", SERVER_ACQUIRE_TIMEOUT.as_secs()),
-            crate::i18n::Lang::En => format!("the database server could not be reached within {} seconds", SERVER_ACQUIRE_TIMEOUT.as_secs()),
-        },
-        sqlx::Error::Io(io) => io.to_string(),
-        other => other.to_string(),
     }
 }

@@ -265,7 +265,8 @@ mod tests {
         let long = fields("中国人民解放军国防科技大学继续教育学院（9999999999）");
         let many: Vec<(&str, String)> = (0..20).map(|_| ("学号", "2022110101".to_string())).collect();
         // (terminal, code, fields, placement or the size needed, field lines)
-        let cases: Vec<(Option<(u16, u16)>, (u16, u16), &[(&str, String)], Result<Placement, (u16, u16)>, usize)> = vec![
+        type Case<'a> = (Option<(u16, u16)>, (u16, u16), &'a [(&'a str, String)], Result<Placement, (u16, u16)>, usize);
+        let cases: Vec<Case> = vec![
             (None, v5, &short, Ok(Placement::Below), 4),
             (None, v5, &long, Ok(Placement::Below), 4),
             (Some((80, 24)), v5, &short, Ok(Placement::Beside), 4),
