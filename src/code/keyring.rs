@@ -292,7 +292,14 @@ fn parse(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
         Some((_, header)) if header.split_whitespace().next() == Some(MAGIC) => {
             let version = header.split_whitespace().nth(1).unwrap_or("");
             if version != FORMAT_VERSION.to_string() {
-                return Err(KeyringError::NewerFormat { path: path.to_path_buf(), version: version.chars().take(10).collect() });
+                // Only a plain version number is repeated in the message: anything else in that
+                // place (a key pasted onto the first line) must never reach a screen or a log.
+                let shown = if !version.is_empty() && version.len() <= 4 && version.bytes().all(|b| b.is_ascii_digit()) {
+                    version.to_string()
+                } else {
+                    "?".to_string()
+                };
+                return Err(KeyringError::NewerFormat { path: path.to_path_buf(), version: shown });
             }
         }
         Some((n, _)) => return Err(bad(n, "不是 caiji 密钥文件（应以 caiji-keyring 1 开头）", "not a caiji key file (it should start with 'caiji-keyring 1')")),
@@ -548,5 +555,21 @@ mod tests {
         }
         let err = parse(path, "caiji-keyring 2\n").unwrap_err();
         assert!(matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "2"), "{err:?}");
+    }
+
+    /// Found by the `keyring` fuzz target: the word after `caiji-keyring` was quoted (its first
+    /// ten characters) in the "newer format" message, so a key pasted onto the first line would
+    /// have been shown in part. Only a plain version number is quoted now.
+    #[test]
+    fn the_format_version_is_quoted_only_when_it_is_a_number() {
+        let path = Path::new("caiji.keys");
+        let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        for header in [format!("caiji-keyring {key}"), "caiji-keyring eϛ͜f1eϛ̝͜˗".to_string(), "caiji-keyring 12345".to_string()] {
+            let err = parse(path, &format!("{header}\n")).unwrap_err();
+            assert!(matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "?"), "{err:?}");
+            let chars: Vec<char> = header.split_whitespace().nth(1).unwrap().chars().collect();
+            let message = err.to_string();
+            assert!(chars.windows(4).all(|w| !message.contains(&w.iter().collect::<String>())), "{message}");
+        }
     }
 }
