@@ -70,7 +70,8 @@ fn main() {
             terminal.draw(|f| caiji::tui::ui::render(&app, f)).expect("draw");
             let first_frame = started.elapsed();
             let generation = app.generation;
-            assert_eq!(effects.len(), 1);
+            // the roster first; the other effects refresh the other screens' data
+            assert!(matches!(effects.first(), Some(caiji::tui::action::Effect::Load { .. })), "{effects:?}");
             let counts = {
                 let store = store.clone();
                 tokio::spawn(async move { store.counts().await.map_err(|e| e.to_string()) })
