@@ -16,6 +16,15 @@ pub(crate) struct Dialect {
     pub begin_write: &'static str,
     /// Taken first in a roster import so two imports at once run one after the other.
     pub lock_roster: Option<&'static str>,
+    /// The day of a timestamp column as `YYYY-MM-DD` text (`{}` is the column).
+    pub day_of: &'static str,
+}
+
+impl Dialect {
+    /// `day_of` applied to `column`.
+    pub fn day(&self, column: &str) -> String {
+        self.day_of.replace("{}", column)
+    }
 }
 
 impl Dialect {
@@ -29,6 +38,8 @@ pub(crate) const SQLITE: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     begin_write: "BEGIN IMMEDIATE",
     lock_roster: None,
+    // times are stored as 'YYYY-MM-DD HH:MM:SS' text
+    day_of: "substr({}, 1, 10)",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -36,6 +47,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     begin_write: "BEGIN",
     lock_roster: Some(LOCK_ROSTER_ROW),
+    day_of: "to_char({}, 'YYYY-MM-DD')",
 };
 
 pub(crate) const MYSQL: Dialect = Dialect {
@@ -43,6 +55,7 @@ pub(crate) const MYSQL: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
     begin_write: "BEGIN",
     lock_roster: Some(LOCK_ROSTER_ROW),
+    day_of: "DATE_FORMAT({}, '%Y-%m-%d')",
 };
 
 /// An exclusive lock on one row: unlike gap locks on an empty table, it cannot be shared, so two

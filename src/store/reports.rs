@@ -152,19 +152,35 @@ macro_rules! impl_report_store {
             }
 
             async fn daily_progress(&self) -> Result<Vec<DailyProgress>> {
-                let checkins: Vec<(NaiveDateTime,)> =
-                    sqlx::query_as("SELECT checked_in_at FROM checkins").fetch_all(&self.pool).await?;
-                let photos: Vec<(NaiveDateTime,)> =
-                    sqlx::query_as("SELECT checked_at FROM photos WHERE status = 'valid' AND student_id IS NOT NULL")
+                // Counted by the engine, one row per day: the console asks again and again
+                // while stations are checking students in.
+                let d = &Self::DIALECT;
+                let per_day = |table: &str, column: &str, condition: &str| {
+                    let day = d.day(column);
+                    format!("SELECT {day}, COUNT(*) FROM {table}{condition} GROUP BY {day}")
+                };
+                let checkins: Vec<(String, i64)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(per_day("checkins", "checked_in_at", "")))
                         .fetch_all(&self.pool)
                         .await?;
-                // grouped here: each engine spells "the date of a timestamp" differently
+                let photos: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(per_day(
+                    "photos",
+                    "checked_at",
+                    " WHERE status = 'valid' AND student_id IS NOT NULL",
+                )))
+                .fetch_all(&self.pool)
+                .await?;
                 let mut days: std::collections::BTreeMap<NaiveDate, (i64, i64)> = Default::default();
-                for (t,) in checkins {
-                    days.entry(t.date()).or_default().0 += 1;
+                let parse = |text: &str| {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+                        crate::store::StoreError::Query(sqlx::Error::Decode(format!("unexpected day '{text}': {e}").into()))
+                    })
+                };
+                for (day, n) in checkins {
+                    days.entry(parse(&day)?).or_default().0 += n;
                 }
-                for (t,) in photos {
-                    days.entry(t.date()).or_default().1 += 1;
+                for (day, n) in photos {
+                    days.entry(parse(&day)?).or_default().1 += n;
                 }
                 Ok(days
                     .into_iter()
