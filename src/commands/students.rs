@@ -205,10 +205,24 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
                 search.keep(key.id, score);
                 Ok(())
             };
-            store.for_each_student_key(&filter, &mut keep).await?;
+            let scanned = store.for_each_student_key(&filter, &mut keep).await?;
             let ranked = search.finish();
-            let mut rows: std::collections::HashMap<i64, StudentRow> =
-                store.students_by_id(&ranked).await?.into_iter().map(|row| (row.id, row)).collect();
+            let mut rows: std::collections::HashMap<i64, StudentRow> = if ranked.len() as u64 * 8 > scanned {
+                // A broad query (a digit, a common letter): one pass over the whole roster is
+                // cheaper than looking each hit up by id.
+                let hits: std::collections::HashSet<i64> = ranked.iter().copied().collect();
+                let mut rows = std::collections::HashMap::with_capacity(hits.len());
+                let mut pick = |row: StudentRow| {
+                    if hits.contains(&row.id) {
+                        rows.insert(row.id, row);
+                    }
+                    Ok(())
+                };
+                stream(store.as_ref(), &filter, &mut pick).await?;
+                rows
+            } else {
+                store.students_by_id(&ranked).await?.into_iter().map(|row| (row.id, row)).collect()
+            };
             for row in ranked.iter().filter_map(|id| rows.remove(id)).filter(|row| wanted(row)) {
                 if let Err(e) = writer.row(&row) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
