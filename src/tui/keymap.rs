@@ -375,26 +375,32 @@ impl Default for Keymap {
             b(vec![Key::code(K::PageDown)], Action::PageDown, tr("下一页", "next page")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
-        let chooser = |accept: &'static str, close: &'static str| {
+        // The last keys of a text field: delete a character, clear the field (`clear` says what
+        // that empties), quit.
+        let editing = |clear: &'static str| {
             vec![
+                b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+                b(vec![Key::ctrl('u')], Action::ClearInput, clear),
+                b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
+            ]
+        };
+        let chooser = |accept: &'static str, close: &'static str| {
+            let mut keys = vec![
                 b(vec![Key::code(K::Enter)], Action::Accept, accept),
                 b(vec![Key::code(K::Esc)], Action::Close, close),
                 b(vec![Key::code(K::Up), Key::ctrl('p')], Action::MoveUp, tr("上一项", "previous item")),
                 b(vec![Key::code(K::Down), Key::ctrl('n')], Action::MoveDown, tr("下一项", "next item")),
-                b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
-                b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
-                b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
-            ]
+            ];
+            keys.extend(editing(tr("清空输入", "clear what was typed")));
+            keys
         };
         let palette = chooser(tr("执行所选动作", "run the chosen action"), tr("关闭命令面板", "close the palette"));
         let picker = chooser(tr("按所选条件筛选", "filter by the chosen value"), tr("不改筛选，关闭", "close without changing the filter"));
-        let reason = vec![
+        let mut reason = vec![
             b(vec![Key::code(K::Enter)], Action::Accept, tr("确认重新发放", "confirm the reissue")),
             b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不重新发放", "cancel, reissue nothing")),
-            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
-            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
-            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
+        reason.extend(editing(tr("清空输入", "clear what was typed")));
         let sessions: Vec<Binding> = list_moves([
             tr("上一场", "previous session"),
             tr("下一场", "next session"),
@@ -425,15 +431,13 @@ impl Default for Keymap {
             b(vec![Key::code(K::F(5))], Action::Reload, tr("重新读取场次", "reload the sessions")),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
-        let plan_form = vec![
+        let mut plan_form = vec![
             b(vec![Key::code(K::Enter)], Action::Accept, tr("预览排场结果；预览后再按一次创建", "preview the plan; press again after the preview to create it")),
             b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不创建", "cancel, create nothing")),
             b(vec![Key::code(K::Up), Key::code(K::BackTab)], Action::MoveUp, tr("上一栏", "previous field")),
             b(vec![Key::code(K::Down), Key::code(K::Tab)], Action::MoveDown, tr("下一栏", "next field")),
-            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
-            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空本栏", "clear this field")),
-            b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
+        plan_form.extend(editing(tr("清空本栏", "clear this field")));
         let photos: Vec<Binding> = list_moves([
             tr("上一行", "previous row"),
             tr("下一行", "next row"),
