@@ -46,6 +46,23 @@ pub struct GroupCounts {
 }
 
 impl GroupCounts {
+    /// A group from its counts in the order of the report's columns: total, active code, in a
+    /// session, checked in, valid photo, invalid photo. The missing photos are what is left.
+    pub fn new(group: String, parent: String, counts: [i64; 6]) -> GroupCounts {
+        let [total, code_active, session_assigned, checked_in, photo_valid, photo_invalid] = counts;
+        GroupCounts {
+            group,
+            parent,
+            total,
+            code_active,
+            session_assigned,
+            checked_in,
+            photo_valid,
+            photo_invalid,
+            photo_missing: total - photo_valid - photo_invalid,
+        }
+    }
+
     /// Valid photos / total, 0 for an empty group.
     pub fn completion(&self) -> f64 {
         if self.total == 0 { 0.0 } else { self.photo_valid as f64 / self.total as f64 }
@@ -113,17 +130,7 @@ type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64);
 fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
     rows.into_iter()
         .map(|(group, parent, total, code_active, session_assigned, checked_in, photo_valid, photo_invalid)| {
-            GroupCounts {
-                group,
-                parent,
-                total,
-                code_active,
-                session_assigned,
-                checked_in,
-                photo_valid,
-                photo_invalid,
-                photo_missing: total - photo_valid - photo_invalid,
-            }
+            GroupCounts::new(group, parent, [total, code_active, session_assigned, checked_in, photo_valid, photo_invalid])
         })
         .collect()
 }

@@ -12,18 +12,7 @@ use crate::export::FileKind;
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
 
 fn group(name: &str, parent: &str, n: [i64; 6]) -> GroupCounts {
-    let [total, code_active, session_assigned, checked_in, photo_valid, photo_invalid] = n;
-    GroupCounts {
-        group: name.into(),
-        parent: parent.into(),
-        total,
-        code_active,
-        session_assigned,
-        checked_in,
-        photo_valid,
-        photo_invalid,
-        photo_missing: total - photo_valid - photo_invalid,
-    }
+    GroupCounts::new(name.into(), parent.into(), n)
 }
 
 fn colleges() -> Vec<GroupCounts> {
