@@ -99,21 +99,8 @@ fn roster(names: &[&str]) -> Vec<Vec<String>> {
     names.iter().enumerate().map(|(i, n)| row(2022001 + i as u32, n)).collect()
 }
 
-/// CSV text, quoting cells that need it.
-fn csv_text(rows: &[Vec<String>], delimiter: char, newline: &str) -> String {
-    let mut out = String::new();
-    for r in rows {
-        let cells: Vec<String> = r
-            .iter()
-            .map(|c| {
-                if c.contains([delimiter, '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() }
-            })
-            .collect();
-        out.push_str(&cells.join(&delimiter.to_string()));
-        out.push_str(newline);
-    }
-    out
-}
+/// CSV text, quoting cells that need it (shared with the fuzz seed corpora).
+use caiji::fuzzing::seeds::csv_text;
 
 fn with_header(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
     rows.insert(0, HEADER.iter().map(|s| s.to_string()).collect());

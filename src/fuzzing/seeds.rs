@@ -139,7 +139,9 @@ fn roster_rows(students: &[Student]) -> Vec<Vec<String>> {
     rows
 }
 
-fn csv_text(rows: &[Vec<String>], delimiter: char, newline: &str) -> String {
+/// CSV text as a spreadsheet saves it: cells quoted only when they need it, `delimiter` between
+/// cells and `newline` after each row. The import tests build their files with it too.
+pub fn csv_text(rows: &[Vec<String>], delimiter: char, newline: &str) -> String {
     let mut out = String::new();
     for r in rows {
         let cells: Vec<String> = r
