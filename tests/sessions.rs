@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use caiji::domain::planner::{self, PlanInput};
 use caiji::store::{
-    self, CheckinStatus, Create, NewSession, PlanKind, SessionWithStudents, StoreError, StudentSelection, TokenLookup,
+    self, CheckinStatus, Create, NewSession, PlanKind, StoreError, StudentSelection, TokenLookup,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use common::{exec, TestDb};
@@ -179,24 +179,7 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
     })
     .unwrap();
     assert!(plan.unplaced.is_empty(), "{plan:?}");
-    let ids = planner::allocate(&plan, &candidates);
-    let batch: Vec<SessionWithStudents> = plan
-        .sessions
-        .iter()
-        .zip(ids)
-        .map(|(p, students)| SessionWithStudents {
-            session: NewSession {
-                title: p.title.clone(),
-                location: p.location.clone(),
-                starts_at: p.starts_at,
-                ends_at: p.ends_at,
-                capacity: p.capacity as i32,
-                stations: p.stations as i32,
-                makeup: false,
-            },
-            students,
-        })
-        .collect();
+    let batch = caiji::commands::sessions::planned_sessions(&plan, &candidates, false);
 
     // a student assigned meanwhile makes the plan outdated: nothing is saved
     let sneaky = StudentSelection { student_nos: vec![candidates[0].student_no.clone()], ..Default::default() };

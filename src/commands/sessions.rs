@@ -359,8 +359,14 @@ pub async fn create_plan(
         return Ok(Vec::new());
     }
     let kind = if makeup { PlanKind::Makeup } else { PlanKind::Unassigned };
+    let batch = planned_sessions(plan, candidates, makeup);
+    Ok(store.create_planned(&batch, kind, now(), operator).await?)
+}
+
+/// The sessions of `plan` as the store creates them, each with the students the planner puts in it.
+pub fn planned_sessions(plan: &Plan, candidates: &[Candidate], makeup: bool) -> Vec<SessionWithStudents> {
     let ids = planner::allocate(plan, candidates);
-    let batch: Vec<SessionWithStudents> = plan
+    plan
         .sessions
         .iter()
         .zip(ids)
@@ -376,8 +382,7 @@ pub async fn create_plan(
             },
             students,
         })
-        .collect();
-    Ok(store.create_planned(&batch, kind, now(), operator).await?)
+        .collect()
 }
 
 async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
