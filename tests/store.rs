@@ -21,6 +21,24 @@ async fn migrations_are_idempotent(db: &TestDb) {
     second.close().await;
 }
 
+/// Stations opening a new database at the same moment: each one finds the schema complete
+/// when `open` returns, never a half-made one another station is still building.
+async fn stations_opening_a_new_database_at_once(db: &TestDb) {
+    caiji::i18n::set_lang(caiji::i18n::Lang::En);
+    let station = || async {
+        let s = store::open(&db.url, Create::IfMissing).await.unwrap_or_else(|e| panic!("open {}: {e}", db.url));
+        // an empty import takes the roster lock: it reads the last table the first migration makes
+        let answers = (s.student_count().await.map_err(|e| e.to_string()), s.import_roster(&[], opts(false, false)).await.map_err(|e| e.to_string()));
+        s.close().await;
+        answers
+    };
+    let answers = tokio::join!(station(), station(), station(), station(), station(), station());
+    for got in [answers.0, answers.1, answers.2, answers.3, answers.4, answers.5] {
+        assert_eq!(got, (Ok(0), Ok(summary(0, 0, 0, 0))));
+    }
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM locks").await, 4, "the lock rows of the first migration are all there");
+}
+
 async fn students_round_trip_with_statuses(db: &TestDb) {
     let s = open(db).await;
     let mut roster = vec![
@@ -500,6 +518,7 @@ backend_tests! {
     full_sync => full_sync_withdraws_and_restores;
     concurrent_imports => concurrent_imports_serialise;
     migrations => migrations_are_idempotent;
+    simultaneous_first_open => stations_opening_a_new_database_at_once;
     round_trip => students_round_trip_with_statuses;
     statuses => statuses_follow_codes_sessions_checkins_photos;
     constraints => constraints_keep_data_honest;

@@ -34,8 +34,34 @@ impl MySqlStore {
             .await
             .map_err(connect_error)?;
         let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        migrate_retrying(&url, known, || MIGRATOR.run(&pool)).await?;
+        migrate_retrying(&url, known, || migrate_locked(&pool)).await?;
         Ok(MySqlStore { pool, display_url })
     }
+}
+
+/// Seconds a station waits for another one that is bringing the same database's schema up to
+/// date before it looks again.
+const MIGRATE_LOCK_SECONDS: i64 = 30;
+
+/// Runs the migrations while holding a named server lock on one connection. sqlx takes its own
+/// lock with an infinite timeout (`GET_LOCK(name, -1)`), which MariaDB does not know: it answers
+/// NULL and locks nothing, so two stations opening a new database at once could both start, and
+/// the second could take the first's half-done migration for a finished one and carry on
+/// without tables.
+async fn migrate_locked(pool: &MySqlPool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
+    use sqlx::migrate::MigrateError;
+    let mut conn = pool.acquire().await.map_err(MigrateError::Execute)?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(CONCAT('caiji.migrate.', DATABASE()), ?)")
+        .bind(MIGRATE_LOCK_SECONDS)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(MigrateError::Execute)?;
+    if got != Some(1) {
+        return Err(MigrateError::Source("another station is still setting up this database".into()));
+    }
+    let result = MIGRATOR.run(&mut *conn).await;
+    let released = sqlx::query("SELECT RELEASE_LOCK(CONCAT('caiji.migrate.', DATABASE()))").execute(&mut *conn).await;
+    result?;
+    released.map(|_| ()).map_err(MigrateError::Execute)
 }
 
