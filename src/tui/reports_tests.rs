@@ -285,6 +285,25 @@ fn reports_reading_and_empty_80x24() {
 }
 
 #[test]
+fn without_colours_the_two_bars_of_a_day_differ_by_weight() {
+    use ratatui::style::Modifier;
+    let mut app = on_reports((80, 24));
+    app.theme = super::theme::Theme::built_in("mono").expect("mono");
+    let buffer = super::render_tests::draw(&app);
+    let chart_top = super::render_tests::text(&buffer).lines().position(|l| l.contains("每日进度")).expect("chart title");
+    let area = buffer.area;
+    let bars: Vec<Modifier> = (chart_top as u16 + 1..area.height)
+        .flat_map(|y| (0..area.width).map(move |x| (x, y)))
+        .map(|(x, y)| &buffer[(x, y)])
+        .filter(|c| c.symbol() == "█")
+        .map(|c| c.modifier & (Modifier::BOLD | Modifier::DIM))
+        .collect();
+    assert!(bars.contains(&Modifier::BOLD), "check-in bars are bold");
+    assert!(bars.contains(&Modifier::DIM), "photo bars are dim");
+    assert!(bars.iter().all(|m| *m == Modifier::BOLD || *m == Modifier::DIM), "{bars:?}");
+}
+
+#[test]
 fn gauges_fill_by_eighths() {
     use super::ui::reports::bar;
     let cases = [

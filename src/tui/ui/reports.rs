@@ -299,7 +299,11 @@ fn render_table(app: &App, by: GroupBy, groups: &[GroupCounts], selected: usize,
 fn render_chart(theme: &Theme, daily: Option<&[DailyProgress]>, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
     let checkin_style = theme.style(Role::Key);
-    let photo_style = theme.style(Role::StatusOk);
+    let mut photo_style = theme.style(Role::StatusOk);
+    if photo_style.fg == checkin_style.fg {
+        // a theme without colours (mono): the two bars of a day differ by weight, not only place
+        photo_style = photo_style.remove_modifier(Modifier::BOLD).add_modifier(Modifier::DIM);
+    }
     let muted = theme.style(Role::Muted);
     let days = daily.unwrap_or(&[]);
     let biggest = days.iter().map(|d| d.checked_in.max(d.photo_valid)).max().unwrap_or(0);
