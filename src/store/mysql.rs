@@ -43,6 +43,10 @@ impl MySqlStore {
 /// date before it looks again.
 const MIGRATE_LOCK_SECONDS: i64 = 30;
 
+/// The server lock's name, one per database; MySQL refuses names over 64 characters, so a long
+/// database name is cut (two databases sharing the cut name only wait for each other).
+const MIGRATE_LOCK_NAME: &str = "LEFT(CONCAT('caiji.migrate.', DATABASE()), 64)";
+
 /// Runs the migrations while holding a named server lock on one connection. sqlx takes its own
 /// lock with an infinite timeout (`GET_LOCK(name, -1)`), which MariaDB does not know: it answers
 /// NULL and locks nothing, so two stations opening a new database at once could both start, and
@@ -51,7 +55,7 @@ const MIGRATE_LOCK_SECONDS: i64 = 30;
 async fn migrate_locked(pool: &MySqlPool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
     use sqlx::migrate::MigrateError;
     let mut conn = pool.acquire().await.map_err(MigrateError::Execute)?;
-    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(CONCAT('caiji.migrate.', DATABASE()), ?)")
+    let got: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT GET_LOCK({MIGRATE_LOCK_NAME}, ?)")))
         .bind(MIGRATE_LOCK_SECONDS)
         .fetch_one(&mut *conn)
         .await
@@ -60,7 +64,7 @@ async fn migrate_locked(pool: &MySqlPool) -> std::result::Result<(), sqlx::migra
         return Err(MigrateError::Source("another station is still setting up this database".into()));
     }
     let result = MIGRATOR.run(&mut *conn).await;
-    let released = sqlx::query("SELECT RELEASE_LOCK(CONCAT('caiji.migrate.', DATABASE()))").execute(&mut *conn).await;
+    let released = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT RELEASE_LOCK({MIGRATE_LOCK_NAME})"))).execute(&mut *conn).await;
     result?;
     released.map(|_| ()).map_err(MigrateError::Execute)
 }
