@@ -66,8 +66,9 @@ async fn killed_import(db: &TestDb) {
     let mut rng = support::rng(&format!("killed_import {:?}", db.server));
     let moments = [
         (false, Duration::from_millis(rng.random_range(200..3000))),
-        (true, Duration::from_millis(rng.random_range(0..1500))),
-        (true, Duration::from_millis(rng.random_range(0..1500))),
+        // (the write takes about a second in a debug build: later kills would find it committed)
+        (true, Duration::from_millis(rng.random_range(0..300))),
+        (true, Duration::from_millis(rng.random_range(0..300))),
     ];
     let mut log = Vec::new();
     for (attempt, (after_write_starts, delay)) in moments.into_iter().enumerate() {
@@ -96,15 +97,21 @@ async fn killed_import(db: &TestDb) {
         let at = start.elapsed();
         let after = Snapshot::take(db).await;
         log.push(format!("kill {attempt} at {at:.2?} (writing seen: {was_writing}, had finished: {finished}) → {}", after.describe()));
-        if finished {
-            // Too late to kill: the import is whole, the other allowed outcome.
+        if finished || after.students.len() == ROSTER_ROWS as usize {
+            // Too late to kill: the import had committed (and perhaps not yet exited). The
+            // import is whole, the other allowed outcome.
             assert_eq!(after.students.len(), ROSTER_ROWS as usize, "{}", log.join("\n"));
             break;
         }
         assert!(after == before, "attempt {attempt}: the database changed\n{}", log.join("\n"));
+        log.last_mut().unwrap().push_str(" = before");
     }
     say(&format!("{:?}:\n  {}", db.server, log.join("\n  ")));
-    assert!(log.iter().any(|l| l.contains("writing seen: true")), "no kill landed inside the write: {}", log.join("\n"));
+    assert!(
+        log.iter().any(|l| l.contains("writing seen: true") && l.ends_with("= before")),
+        "no kill landed inside the write: {}",
+        log.join("\n")
+    );
     if db.server == Server::Sqlite {
         assert_eq!(common::scalar(db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
     }
@@ -129,6 +136,80 @@ async fn killed_import_postgres() {
     };
     killed_import(&db).await;
     db.cleanup().await;
+}
+
+async fn sqlite_count(url: &str, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// Kills the first `caiji import` of 100,000 rows into a SQLite file that does not exist yet,
+/// which builds the database in a scratch file beside it: once at a random moment, then twice
+/// while the scratch file is being filled. Each time the database either does not exist or
+/// holds the whole roster; the next import completes and no scratch file is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_first_import_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let target = home.path().join("first.db");
+    let url = format!("sqlite://{}", target.display());
+    let big = write_roster(dir.path(), "big.csv", (0..ROSTER_ROWS).map(|i| row(3_000_000 + i, "欧阳娜娜", "软工2203")));
+    let big = big.to_str().unwrap();
+    let scratch = || {
+        std::fs::read_dir(home.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(".first.db.new-"))
+    };
+
+    let mut rng = support::rng("killed_first_import");
+    let moments = [
+        (false, Duration::from_millis(rng.random_range(50..1500))),
+        (true, Duration::from_millis(rng.random_range(0..800))),
+        (true, Duration::from_millis(rng.random_range(0..800))),
+    ];
+    let mut log = Vec::new();
+    for (attempt, (after_build_starts, delay)) in moments.into_iter().enumerate() {
+        let mut child = support::command(home.path(), &url, &["import", big])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn caiji");
+        let start = Instant::now();
+        let mut building = false;
+        if after_build_starts {
+            while !building && start.elapsed() < Duration::from_secs(120) && child.try_wait().unwrap().is_none() {
+                building = scratch();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        let until = Instant::now() + delay;
+        while Instant::now() < until && child.try_wait().unwrap().is_none() {
+            building |= scratch();
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        log.push(format!(
+            "kill {attempt} at {:.2?} (scratch file seen: {building}, had finished: {finished}, database exists: {})",
+            start.elapsed(),
+            target.exists()
+        ));
+        if target.exists() {
+            // Linked into place just before the kill: the import is whole, the other allowed outcome.
+            assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM students").await, i64::from(ROSTER_ROWS), "{}", log.join("\n"));
+            break;
+        }
+    }
+    say(&format!("first import:\n  {}", log.join("\n  ")));
+    assert!(log.iter().any(|l| l.contains("scratch file seen: true") && l.contains("exists: false")), "no kill landed inside the build: {}", log.join("\n"));
+
+    // The next import completes, and takes away what the killed ones left.
+    let out = run(home.path(), &url, &["import", big, "--format", "json"]);
+    ok(&out, 0);
+    assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM students").await, i64::from(ROSTER_ROWS));
+    assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+    assert!(!scratch(), "a scratch file is left");
 }
 
 // ---------- 3. two imports at once ----------

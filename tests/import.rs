@@ -571,6 +571,78 @@ fn strict_and_dry_run_write_nothing() {
     assert_eq!(students(home.path(), None), before);
 }
 
+/// Files in `dir` that a build in progress leaves (`.caiji.db.new-…`).
+fn scratch_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".new-"))
+        .collect()
+}
+
+async fn sqlite_scalar(db: &Path, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    value
+}
+
+/// The first import into a SQLite file that does not exist yet is built beside it and appears
+/// whole: with the valid rows, without any row of a duplicated 学号, audited, its CHECKs
+/// satisfied, and with nothing left behind; a refused or failed first import leaves no database.
+#[tokio::test]
+async fn a_first_import_makes_the_whole_database_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let longest: String = std::iter::once('欧').chain(std::iter::repeat_n('娜', caiji::domain::name::MAX_NAME_CHARS - 1)).collect();
+    let mut rows: Vec<Vec<String>> = (0..6000).map(|i| row(2_030_000 + i, if i == 77 { &longest } else { "张伟" })).collect();
+    rows[10][0] = rows[4000][0].clone(); // one 学号 twice, far apart: both rows refused
+    rows[20][6] = "中专".into(); // an invalid level
+    let path = write(dir.path(), "big.csv", csv_text(&with_header(rows.clone()), ',', "\n").as_bytes());
+    let file = path.to_str().unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let (code, summary) = json_run(home.path(), None, &["import", file]);
+    assert_eq!((code, counts(&summary)), (3, [5997, 0, 0, 0]), "{summary}");
+    assert_eq!(rejected(&summary), vec![(12, "student_no".into()), (22, "level".into()), (4002, "student_no".into())]);
+    let db = home.path().join("caiji.db");
+    assert_eq!(sqlite_scalar(&db, "SELECT COUNT(*) FROM students").await, 5997);
+    let twice = &rows[4000][0];
+    assert_eq!(sqlite_scalar(&db, &format!("SELECT COUNT(*) FROM students WHERE student_no = '{twice}'")).await, 0);
+    assert_eq!(sqlite_scalar(&db, &format!("SELECT length(name) FROM students WHERE student_no = '{}'", rows[77][0])).await, 50);
+    assert_eq!(
+        sqlite_scalar(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND operator = 'tester' AND detail = 'import big.csv: inserted 5997, updated 0, unchanged 0, withdrawn 0'").await,
+        1
+    );
+    // integrity_check also evaluates every CHECK constraint, which the build itself skipped
+    assert_eq!(sqlite_scalar(&db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+    assert_eq!(sqlite_scalar(&db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'").await, 3);
+    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
+    // the database is an ordinary one: the next import of the same file changes nothing
+    let (code, summary) = json_run(home.path(), None, &["import", file]);
+    assert_eq!((code, counts(&summary)), (3, [0, 0, 5997, 0]), "{summary}");
+
+    // refused by --strict, or not a roster at all: no database, no scratch file
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(caiji(home.path(), None, &["import", file, "--strict"]).status.code(), Some(3));
+    let binary = write(dir.path(), "photo.csv", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0, 1, 2, 3, 0, 0, 0, 0]);
+    assert_refused(&caiji(home.path(), None, &["import", binary.to_str().unwrap()]), &["not a CSV"]);
+    let mut broken = csv_text(&with_header(rows), ',', "\n");
+    broken.push_str("2039999,\"unclosed\n");
+    broken.push_str(&"x".repeat(2 << 20));
+    let broken = write(dir.path(), "broken.csv", broken.as_bytes());
+    assert_refused(&caiji(home.path(), None, &["import", broken.to_str().unwrap()]), &["longer than 1 MiB"]);
+    assert!(!home.path().join("caiji.db").exists());
+    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
+}
+
+/// The build skips evaluating the name CHECK because the validator enforces the same limit.
+#[test]
+fn the_schema_limits_names_as_the_validator_does() {
+    let schema = include_str!("../migrations/sqlite/0002_students_checks.sql");
+    let rule = format!("CHECK (length(name) BETWEEN 1 AND {})", caiji::domain::name::MAX_NAME_CHARS);
+    assert!(schema.contains(&rule), "the students table no longer says {rule}");
+}
+
 // ---------- every backend: the write path and sync ----------
 
 async fn import_is_idempotent_and_audited(db: &TestDb) {

@@ -2,6 +2,7 @@
 //! The summary printer here is shared with `caiji roster sync`.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -12,25 +13,30 @@ use super::{Ctx, EXIT_PROBLEMS};
 use crate::cli::{ImportArgs, SummaryFormat};
 use crate::i18n::{lang, tr, Lang};
 use crate::roster::{self, Outcome, Progress, ReadOptions};
-use crate::store::{ImportOptions, ImportSummary};
+use crate::domain::Student;
+use crate::store::{ImportOptions, ImportSummary, NewRoster};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     let label = args.file.display().to_string();
     let mut bar = ProgressBar::new(&label);
     let options = ReadOptions { sheet: args.sheet.clone(), limits: roster::Limits::default() };
+    let source = format!("import {}", args.file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+
+    if let Some(target) = new_sqlite_file(ctx, args)? {
+        let (built, returned) = import_new(ctx, args, &target, &options, &source, bar).await;
+        bar = returned;
+        if let Some((outcome, summary)) = built? {
+            return finish(args, &label, &outcome, &summary);
+        }
+        // another station created the database meanwhile: import into it as it is
+    }
+
     // The file is read and checked before the database is opened: a bad file changes nothing.
     let outcome = roster::read_file(&args.file, &options, &mut |p| bar.update(p));
     bar.clear();
     let outcome = outcome?;
-
-    if args.strict && !outcome.rejections.is_empty() {
-        report(args.format, &label, &outcome, &ImportSummary::default())?;
-        note(&format!(
-            "{} {}",
-            outcome.rejected_rows(),
-            tr("行被拒绝；--strict：未写入任何数据", "rows rejected; --strict: nothing was written")
-        ));
-        return Ok(ExitCode::from(EXIT_PROBLEMS));
+    if refused_as_strict(args, &outcome) {
+        return finish(args, &label, &outcome, &ImportSummary::default());
     }
 
     let summary = if outcome.students.is_empty() {
@@ -42,7 +48,6 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     } else {
         bar.message(tr("正在写入数据库…", "writing to the database…"));
         let store = ctx.open_store().await?;
-        let source = format!("import {}", args.file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
         let result = store
             .import_roster(
                 &outcome.students,
@@ -53,11 +58,106 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
         bar.clear();
         result?
     };
-    report(args.format, &label, &outcome, &summary)?;
+    finish(args, &label, &outcome, &summary)
+}
+
+/// `--strict` and a row was rejected: nothing is written.
+fn refused_as_strict(args: &ImportArgs, outcome: &Outcome) -> bool {
+    args.strict && !outcome.rejections.is_empty()
+}
+
+/// Prints the summary (and what was refused) and picks the exit code.
+fn finish(args: &ImportArgs, label: &str, outcome: &Outcome, summary: &ImportSummary) -> Result<ExitCode> {
+    report(args.format, label, outcome, summary)?;
+    if refused_as_strict(args, outcome) {
+        note(&format!(
+            "{} {}",
+            outcome.rejected_rows(),
+            tr("行被拒绝；--strict：未写入任何数据", "rows rejected; --strict: nothing was written")
+        ));
+        return Ok(ExitCode::from(EXIT_PROBLEMS));
+    }
     if args.dry_run {
         note(tr("试运行：未写入数据库", "dry run: nothing was written"));
     }
     Ok(if outcome.rejections.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+/// The SQLite file to create when this import is the first write to a database that does not
+/// exist yet, in a folder caiji can write.
+fn new_sqlite_file(ctx: &Ctx, args: &ImportArgs) -> Result<Option<PathBuf>> {
+    let Some(path) = super::sqlite_path(&ctx.database_url).filter(|p| !args.dry_run && !p.exists()) else {
+        return Ok(None);
+    };
+    if ctx.default_database {
+        ctx.paths.ensure_data_dir()?;
+    }
+    // a folder that is missing or cannot be written is reported by the usual way in, once the
+    // file has been checked
+    Ok(super::check_sqlite_writable(&path).is_ok().then_some(path))
+}
+
+/// Imports into a database that does not exist yet, using both cores: a reader thread reads and
+/// checks the file and hands the valid students over in batches, while this task stores them in
+/// a scratch database that becomes `target` only when everything is read, checked and committed
+/// (see `store::NewRoster`). A bad file, a `--strict` refusal or an error leaves no database.
+///
+/// Returns None when `target` appeared meanwhile; the progress bar comes back either way.
+async fn import_new(
+    ctx: &Ctx,
+    args: &ImportArgs,
+    target: &Path,
+    options: &ReadOptions,
+    source: &str,
+    mut bar: ProgressBar,
+) -> (Result<Option<(Outcome, ImportSummary)>>, ProgressBar) {
+    // a few batches in flight: the reader runs ahead a little, memory stays small
+    let (batches_in, batches) = std::sync::mpsc::sync_channel::<Vec<Student>>(4);
+    let (spent_out, spent) = std::sync::mpsc::channel::<Vec<Student>>();
+    let reader = {
+        let (file, options) = (args.file.clone(), options.clone());
+        std::thread::spawn(move || {
+            let hand_over = Box::new(move |batch| {
+                // what the build has stored is freed here, where it was made
+                while spent.try_recv().is_ok() {}
+                // the build has stopped (it failed): the rest of the file is still checked
+                let _ = batches_in.send(batch);
+            });
+            let outcome = roster::stream_file(&file, &options, &mut |p| bar.update(p), hand_over);
+            bar.clear();
+            (outcome, bar)
+        })
+    };
+    let built = async {
+        let mut build = NewRoster::create(target).await?;
+        build.fill(batches, spent_out).await?;
+        anyhow::Ok(build)
+    }
+    .await;
+    let (outcome, bar) = match reader.join() {
+        Ok(done) => done,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    // the file's own problems come first, as when it is read before the database is opened
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return (Err(e.into()), bar),
+    };
+    let build = match built {
+        Ok(build) => build,
+        Err(e) => return (Err(e), bar),
+    };
+    if refused_as_strict(args, &outcome) || outcome.data_rows == outcome.rejected_rows() as u64 {
+        // nothing to store: no database is made, as when the file is read first
+        return (Ok(Some((outcome, ImportSummary::default()))), bar);
+    }
+    let detail = |kept: u64| format!("{source}: inserted {kept}, updated 0, unchanged 0, withdrawn 0");
+    let result = match build.finish(&outcome.duplicates, &ctx.operator, &detail).await {
+        Ok(Some(kept)) => Ok(Some((outcome, ImportSummary { inserted: kept, ..Default::default() }))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.into()),
+    };
+    (result, bar)
 }
 
 fn missing_sqlite_file(ctx: &Ctx) -> bool {

@@ -89,7 +89,7 @@ pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 
 /// SQLite needs to write the database file and, for WAL, its folder. Say so before it fails
 /// deep inside the driver with "unable to open database file".
-fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
+pub(super) fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     if !dir.is_dir() {
         anyhow::bail!(

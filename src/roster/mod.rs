@@ -25,7 +25,7 @@ use crate::store::SourceTable;
 
 pub use encoding::{FileKind, TextEncoding};
 pub use header::{ColumnMap, Field, HeaderProblem};
-pub use validate::{Outcome, Rejection, Validator};
+pub use validate::{Outcome, Rejection, StudentBatches, Validator};
 
 /// How many non-empty rows are searched for the header (title rows, notes, blank-looking rows).
 pub const HEADER_SEARCH_ROWS: usize = 10;
@@ -270,6 +270,8 @@ pub struct Intake {
     stage: Stage,
     /// Rows the file probably holds, to size the validator's lists once.
     expected_rows: usize,
+    /// Where the validator is to stream valid students (see `Validator::stream_to`).
+    stream: Option<StudentBatches>,
 }
 
 enum Stage {
@@ -280,7 +282,12 @@ enum Stage {
 impl Intake {
     /// `file` names the roster in messages.
     pub fn new(file: &str) -> Intake {
-        Intake { file: file.to_string(), stage: Stage::Searching(Vec::new()), expected_rows: 0 }
+        Intake { file: file.to_string(), stage: Stage::Searching(Vec::new()), expected_rows: 0, stream: None }
+    }
+
+    /// Hands valid students to `batches` as they are checked (see `Validator::stream_to`).
+    pub fn stream_to(&mut self, batches: StudentBatches) {
+        self.stream = Some(batches);
     }
 
     /// Tells the intake roughly how many rows to expect (an estimate; more or fewer is fine).
@@ -310,6 +317,9 @@ impl Intake {
         let (index, map) =
             header::find_header(&rows).map_err(|problem| RosterError::Header { file: self.file.clone(), problem })?;
         let mut validator = Validator::new(map);
+        if let Some(batches) = self.stream.take() {
+            validator.stream_to(batches);
+        }
         validator.reserve(self.expected_rows);
         for row in &rows[index + 1..] {
             validator.push(row);
@@ -357,6 +367,27 @@ type Opener<'a> = dyn Fn() -> io::Result<Box<dyn ReadSeek + 'a>> + 'a;
 
 /// Reads and validates the roster file at `path`. `progress` is called now and then.
 pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+    read_path(path, options, progress, None)
+}
+
+/// As [`read_file`], but valid students go to `batches` while the file is read (see
+/// `Validator::stream_to`): the outcome holds no students, and its `duplicates` must be dropped
+/// from what `batches` took. When reading fails, `batches` is dropped and the error returned.
+pub fn stream_file(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+    batches: StudentBatches,
+) -> Result<Outcome, RosterError> {
+    read_path(path, options, progress, Some(batches))
+}
+
+fn read_path(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+    stream: Option<StudentBatches>,
+) -> Result<Outcome, RosterError> {
     let file = path.display().to_string();
     let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
     if path.is_dir() {
@@ -364,14 +395,14 @@ pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Pr
     }
     let size = std::fs::metadata(path).map_err(open_error)?.len();
     let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
-    read_source(&file, size, &open, options, progress)
+    read_source(&file, size, &open, options, progress, stream)
 }
 
 /// Reads and validates a roster held in memory, exactly as [`read_file`] reads a file with
 /// these bytes (`file` names it in messages). For tests and the fuzz targets.
 pub fn read_bytes(bytes: &[u8], file: &str, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
     let open = || -> io::Result<Box<dyn ReadSeek + '_>> { Ok(Box::new(io::Cursor::new(bytes))) };
-    read_source(file, bytes.len() as u64, &open, options, progress)
+    read_source(file, bytes.len() as u64, &open, options, progress, None)
 }
 
 fn read_source(
@@ -380,6 +411,7 @@ fn read_source(
     open_raw: &Opener<'_>,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress),
+    stream: Option<StudentBatches>,
 ) -> Result<Outcome, RosterError> {
     let file = file.to_string();
     let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
@@ -388,6 +420,9 @@ fn read_source(
     }
     let kind = encoding::sniff(BufReader::new(open_raw().map_err(open_error)?)).map_err(open_error)?;
     let mut intake = Intake::new(&file);
+    if let Some(batches) = stream {
+        intake.stream_to(batches);
+    }
     match kind {
         FileKind::Empty => return Err(RosterError::Empty { file }),
         FileKind::Binary => return Err(RosterError::NotTabular { file }),

@@ -32,6 +32,9 @@ pub struct Outcome {
     /// Rows holding data below the header (blank rows not counted).
     pub data_rows: u64,
     pub header_row: u64,
+    /// The 学号 found on more than one row. Every such row is rejected; a streaming validator
+    /// has already handed the valid ones on, so whoever took them must drop these numbers.
+    pub duplicates: Vec<String>,
 }
 
 impl Outcome {
@@ -43,8 +46,8 @@ impl Outcome {
     }
 }
 
-/// A row's valid 学号, for the duplicate check in `finish`. The number itself is not copied
-/// for valid rows: it is read back from `students`.
+/// A row's valid 学号, for the duplicate check in `finish`. Unless the students are streamed,
+/// the number itself is not copied for valid rows: it is read back from `students`.
 struct Numbered {
     row: u64,
     student: Option<usize>,
@@ -61,7 +64,17 @@ pub struct Validator {
     rejections: Vec<Rejection>,
     numbered: Vec<Numbered>,
     data_rows: u64,
+    /// Where valid students go, a batch at a time, instead of staying in `students`.
+    stream: Option<StudentBatches>,
+    /// Students already handed to `stream`.
+    streamed: usize,
 }
+
+/// Takes the valid students of a streaming validator, a batch at a time, in file order.
+pub type StudentBatches = Box<dyn FnMut(Vec<Student>) + Send>;
+
+/// Students per batch handed to a stream.
+const BATCH: usize = 2048;
 
 impl Validator {
     pub fn new(map: ColumnMap) -> Validator {
@@ -71,13 +84,40 @@ impl Validator {
     /// As `new`, with the date that counts as today (birth dates in ID numbers are checked
     /// against it) and the language of the reasons.
     pub fn new_at(map: ColumnMap, today: NaiveDate, lang: Lang) -> Validator {
-        Validator { map, today, lang, students: Vec::new(), rejections: Vec::new(), numbered: Vec::new(), data_rows: 0 }
+        Validator {
+            map,
+            today,
+            lang,
+            students: Vec::new(),
+            rejections: Vec::new(),
+            numbered: Vec::new(),
+            data_rows: 0,
+            stream: None,
+            streamed: 0,
+        }
+    }
+
+    /// Hands valid students to `batches` as they are checked instead of keeping them, so a
+    /// large roster can be stored while the rest of it is still being read. The outcome then
+    /// holds no students, and its `duplicates` name the ones `batches` took that must be dropped.
+    pub fn stream_to(&mut self, batches: StudentBatches) {
+        self.stream = Some(batches);
+    }
+
+    fn flush(&mut self) {
+        if let Some(stream) = self.stream.as_mut().filter(|_| !self.students.is_empty()) {
+            let batch = std::mem::replace(&mut self.students, Vec::with_capacity(BATCH));
+            self.streamed += batch.len();
+            stream(batch);
+        }
     }
 
     /// Makes room for about `rows` more rows, so a large roster is not copied each time the
     /// list of students outgrows its space (a reader that knows the file size estimates it).
     pub fn reserve(&mut self, rows: usize) {
-        self.students.reserve(rows);
+        if self.stream.is_none() {
+            self.students.reserve(rows);
+        }
         self.numbered.reserve(rows);
     }
 
@@ -114,7 +154,8 @@ impl Validator {
         let phone = row.optional(Field::Phone, |t| phone(t, lang));
 
         let problems = std::mem::take(&mut row.problems);
-        let valid_no = student_no.as_ref().ok().filter(|_| !problems.is_empty()).map(|no| Box::<str>::from(no.as_str()));
+        let keep_no = !problems.is_empty() || self.stream.is_some();
+        let valid_no = student_no.as_ref().ok().filter(|_| keep_no).map(|no| Box::<str>::from(no.as_str()));
         let has_no = student_no.is_ok();
         let shown_no = |student_no: &Result<String, ()>| match student_no {
             Ok(no) => no.clone(),
@@ -144,24 +185,28 @@ impl Validator {
                 gender,
                 phone,
             });
-            index = Some(self.students.len() - 1);
+            index = Some(self.streamed + self.students.len() - 1);
         }
         // Only valid 学号 are compared for duplicates: a malformed one has its own reason.
         if has_no {
             self.numbered.push(Numbered { row: raw.row, student: index, own: valid_no });
+        }
+        if self.students.len() >= BATCH {
+            self.flush();
         }
     }
 
     /// Rejects every row of a 学号 that appears more than once (which of them is right cannot be
     /// guessed) and returns the outcome.
     pub fn finish(mut self) -> Outcome {
+        self.flush();
         let col = self.map.column(Field::StudentNo).map(|c| self.map.column_name(c)).unwrap_or_default();
         // Sorting references (stable, so rows stay in file order) finds duplicates without
         // copying every 学号 into a hash map.
         let mut entries: Vec<(&str, u64, Option<usize>)> =
             self.numbered.iter().map(|n| (number_of(n, &self.students), n.row, n.student)).collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        let mut dropped = vec![false; self.students.len()];
+        let mut dropped = vec![false; self.streamed + self.students.len()];
         let mut duplicates = Vec::new();
         for group in entries.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
             for (_, _, student) in group {
@@ -172,6 +217,7 @@ impl Validator {
             duplicates.push((group[0].0.to_string(), group.iter().map(|e| e.1).collect::<Vec<u64>>()));
         }
         drop(entries);
+        let duplicate_numbers = duplicates.iter().map(|(number, _)| number.clone()).collect();
         for (number, rows) in duplicates {
             let (first, later) = (rows[0], &rows[1..]);
             let later_text: Vec<String> = later.iter().map(u64::to_string).collect();
@@ -199,11 +245,17 @@ impl Validator {
             }
         }
         if dropped.iter().any(|d| *d) {
-            let mut keep = dropped.iter().map(|d| !d);
+            let mut keep = dropped[self.streamed..].iter().map(|d| !d);
             self.students.retain(|_| keep.next().unwrap_or(true));
         }
         self.rejections.sort_by(|a, b| a.row.cmp(&b.row).then(a.field.cmp(&b.field)));
-        Outcome { students: self.students, rejections: self.rejections, data_rows: self.data_rows, header_row: self.map.header_row }
+        Outcome {
+            students: self.students,
+            rejections: self.rejections,
+            data_rows: self.data_rows,
+            header_row: self.map.header_row,
+            duplicates: duplicate_numbers,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod reports;
 mod source;
 mod sqlite;
 mod sessions;
+mod sqlite_new;
 mod sqlite_raw;
 pub(crate) mod students;
 
@@ -30,6 +31,7 @@ pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use source::{read_source, SourceTable};
 pub use sqlite::SqliteStore;
+pub use sqlite_new::NewRoster;
 pub use sessions::{
     AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
     SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,

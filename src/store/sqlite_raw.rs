@@ -4,7 +4,9 @@
 //! about half a second for 100,000 students — more than the query itself — and builds a statement
 //! of 15,000 parameters per 1,000 inserted rows. Listing, searching and importing the roster touch
 //! every row, so this module runs the same SQL directly on the connection's raw handle (borrowed
-//! from sqlx under its lock, inside sqlx's own transaction) with one prepared statement.
+//! from sqlx under its lock, inside sqlx's own transaction) with prepared statements. It also
+//! fills the students table of a database built from scratch (`NewRosterFill`, for
+//! `sqlite_new`), inside a transaction of its own.
 
 use std::ffi::{c_int, CStr};
 use std::ptr::NonNull;
@@ -202,63 +204,130 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
     }
 }
 
-/// Inserts `students` with one prepared statement, stepped once per row. Returns the rows added.
+/// Inserts `students` with prepared statements of several rows each. Returns the rows added.
 ///
 /// # Safety
 /// As for `stream_students`: `db` is open and used by nobody else during the call. The caller has
 /// begun the transaction the rows belong to.
 pub(crate) unsafe fn insert_students(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
-    let db = db.as_ptr();
-    let sql = format!("INSERT INTO students ({STUDENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)");
-    let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
-    // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
-    let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
-        return Err(error(db, "prepare"));
-    };
-    let stmt = Statement(stmt);
-    let st = stmt.0.as_ptr();
-    for s in students {
-        let texts: [Option<&str>; 14] = [
-            Some(&s.student_no),
-            Some(&s.name),
-            Some(s.id_type.code()),
-            Some(&s.id_number),
-            Some(&s.college),
-            Some(&s.major),
-            Some(&s.class),
-            Some(s.level.code()),
-            Some(&s.counselor),
-            None, // cohort, bound as an integer below
-            s.gender.as_deref(),
-            s.phone.as_deref(),
-            Some(now),
-            Some(now),
-        ];
-        // SAFETY: `st` is a valid statement; SQLITE_STATIC is sound because every bound string
-        // outlives the sqlite3_step below (they borrow `students` and `now`), and the statement is
-        // reset before the next row rebinds.
+    // SAFETY: forwarded from the caller.
+    unsafe { StudentInsert::prepare(db, "")?.insert(students, now) }
+}
+
+/// Rows per INSERT statement: one statement start per 16 rows instead of per row.
+const ROWS_PER_INSERT: usize = 16;
+
+/// The prepared INSERTs of student rows: one of `ROWS_PER_INSERT` rows, one of a single row for
+/// the rest (and to name the student a failed group stumbled on).
+struct StudentInsert {
+    db: *mut ffi::sqlite3,
+    many: Statement,
+    one: Statement,
+}
+
+impl StudentInsert {
+    /// `conflict` follows the VALUES list (empty, or an `ON CONFLICT` clause).
+    ///
+    /// # Safety
+    /// As for `insert_students`, for as long as the statements live.
+    unsafe fn prepare(db: NonNull<ffi::sqlite3>, conflict: &str) -> Result<StudentInsert> {
+        let db = db.as_ptr();
+        let prepare = |rows: usize| {
+            let values = vec!["(?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)"; rows].join(",");
+            let sql = format!("INSERT INTO students ({STUDENT_COLUMNS}) VALUES {values} {conflict}");
+            let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+            // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
+            let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
+            NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK).map(Statement).ok_or_else(|| error(db, "prepare"))
+        };
+        Ok(StudentInsert { db, many: prepare(ROWS_PER_INSERT)?, one: prepare(1)? })
+    }
+
+    /// Inserts `students`; returns the rows added (an `ON CONFLICT DO NOTHING` may skip some).
+    ///
+    /// # Safety
+    /// As for `prepare`.
+    unsafe fn insert<S: std::borrow::Borrow<Student>>(&self, students: &[S], now: &str) -> Result<u64> {
+        let mut added = 0;
+        let mut groups = students.chunks_exact(ROWS_PER_INSERT);
+        // SAFETY (whole block): forwarded from the caller.
         unsafe {
-            for (i, value) in texts.iter().enumerate() {
-                let index = (i + 1) as c_int;
-                let rc = match (i, value) {
-                    (9, _) => ffi::sqlite3_bind_int64(st, index, i64::from(s.cohort)),
-                    (_, Some(v)) => ffi::sqlite3_bind_text(st, index, v.as_ptr().cast(), v.len() as c_int, ffi::SQLITE_STATIC()),
-                    (_, None) => ffi::sqlite3_bind_null(st, index),
-                };
-                if rc != ffi::SQLITE_OK {
-                    return Err(error(db, "bind"));
+            for group in &mut groups {
+                match self.run(&self.many, group, now) {
+                    Ok(n) => added += n,
+                    // the failed statement changed nothing: row by row, the error names the student
+                    Err(_) => added += self.rows(group, now)?,
                 }
             }
-            if ffi::sqlite3_step(st) != ffi::SQLITE_DONE {
-                let err = constraint_error(db, &s.student_no);
-                ffi::sqlite3_reset(st);
-                return Err(err);
+            added += self.rows(groups.remainder(), now)?;
+        }
+        Ok(added)
+    }
+
+    /// # Safety
+    /// As for `prepare`.
+    unsafe fn rows<S: std::borrow::Borrow<Student>>(&self, students: &[S], now: &str) -> Result<u64> {
+        let mut added = 0;
+        for s in students {
+            // SAFETY: forwarded from the caller.
+            added += unsafe { self.run(&self.one, std::slice::from_ref(s), now) }.map_err(|message| {
+                StoreError::Query(sqlx::Error::Protocol(format!("insert {}: {message}", s.borrow().student_no)))
+            })?;
+        }
+        Ok(added)
+    }
+
+    /// Binds `students` (as many as `stmt` has rows) and steps `stmt` once; returns the rows
+    /// added, or SQLite's message.
+    ///
+    /// # Safety
+    /// As for `prepare`.
+    unsafe fn run<S: std::borrow::Borrow<Student>>(&self, stmt: &Statement, students: &[S], now: &str) -> Result<u64, String> {
+        let st = stmt.0.as_ptr();
+        // SAFETY: `st` is a valid statement; SQLITE_STATIC is sound because every bound string
+        // outlives the sqlite3_step below (they borrow `students` and `now`), and the statement
+        // is reset before this function returns.
+        unsafe {
+            for (k, s) in students.iter().enumerate() {
+                let s = s.borrow();
+                let texts: [Option<&str>; 14] = [
+                    Some(&s.student_no),
+                    Some(&s.name),
+                    Some(s.id_type.code()),
+                    Some(&s.id_number),
+                    Some(&s.college),
+                    Some(&s.major),
+                    Some(&s.class),
+                    Some(s.level.code()),
+                    Some(&s.counselor),
+                    None, // cohort, bound as an integer below
+                    s.gender.as_deref(),
+                    s.phone.as_deref(),
+                    Some(now),
+                    Some(now),
+                ];
+                for (i, value) in texts.iter().enumerate() {
+                    let index = (k * texts.len() + i + 1) as c_int;
+                    let rc = match (i, value) {
+                        (9, _) => ffi::sqlite3_bind_int64(st, index, i64::from(s.cohort)),
+                        (_, Some(v)) => ffi::sqlite3_bind_text(st, index, v.as_ptr().cast(), v.len() as c_int, ffi::SQLITE_STATIC()),
+                        (_, None) => ffi::sqlite3_bind_null(st, index),
+                    };
+                    if rc != ffi::SQLITE_OK {
+                        let message = CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned();
+                        ffi::sqlite3_reset(st);
+                        return Err(message);
+                    }
+                }
             }
+            let outcome = match ffi::sqlite3_step(st) {
+                ffi::SQLITE_DONE => Ok(ffi::sqlite3_changes(self.db).max(0) as u64),
+                _ => Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned()),
+            };
             ffi::sqlite3_reset(st);
+            outcome
         }
     }
-    Ok(students.len() as u64)
 }
 
 /// Below this many rows an insert goes row by row into the indexes as they are.
@@ -282,19 +351,11 @@ pub(crate) unsafe fn bulk_insert_students(db: NonNull<ffi::sqlite3>, students: &
         let cache = query_texts(db, "PRAGMA cache_size")?.into_iter().next().unwrap_or_else(|| "-2000".into());
         exec(db, "PRAGMA cache_size = -8192")?;
         let result = (|| -> Result<u64> {
-            let indexes = query_texts(
-                db,
-                "SELECT name || char(31) || sql FROM sqlite_master \
-                 WHERE type = 'index' AND tbl_name = 'students' AND sql IS NOT NULL",
-            )?;
-            let indexes: Vec<(&str, &str)> = indexes.iter().filter_map(|row| row.split_once('\u{1f}')).collect();
-            for (name, _) in &indexes {
-                exec(db, &format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
-            }
+            let indexes = drop_student_indexes(db)?;
             let mut sorted = students.to_vec();
             sorted.sort_unstable_by(|a, b| a.student_no.cmp(&b.student_no));
             let inserted = insert_students(db, &sorted, now)?;
-            for (_, sql) in &indexes {
+            for sql in &indexes {
                 exec(db, sql)?;
             }
             Ok(inserted)
@@ -304,6 +365,111 @@ pub(crate) unsafe fn bulk_insert_students(db: NonNull<ffi::sqlite3>, students: &
         let inserted = result?;
         restored?;
         Ok(inserted)
+    }
+}
+
+/// Drops the students table's own indexes (not the one behind UNIQUE 学号) and returns the SQL
+/// that makes them again.
+///
+/// # Safety
+/// As for `insert_students`.
+unsafe fn drop_student_indexes(db: NonNull<ffi::sqlite3>) -> Result<Vec<String>> {
+    // SAFETY (whole fn): the caller's contract is forwarded to every call.
+    unsafe {
+        let rows = query_texts(
+            db,
+            "SELECT name || char(31) || sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'students' AND sql IS NOT NULL",
+        )?;
+        let mut again = Vec::new();
+        for (name, sql) in rows.iter().filter_map(|row| row.split_once('\u{1f}')) {
+            exec(db, &format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+            again.push(sql.to_string());
+        }
+        Ok(again)
+    }
+}
+
+/// The students table of a database being built from scratch (see `sqlite::NewRoster`), filled
+/// while the roster file is still being read.
+pub(crate) struct NewRosterFill {
+    /// The SQL of the secondary indexes, dropped for the fill and made again by `finish`.
+    indexes: Vec<String>,
+    pub(crate) inserted: u64,
+}
+
+impl NewRosterFill {
+    /// Begins the one transaction of the build, drops the secondary indexes and inserts every
+    /// batch that arrives until the sender goes away, passing each on to `spent` when stored. A 学号 seen before is skipped: the reader
+    /// reports it as a duplicate, and `finish` removes all its rows.
+    ///
+    /// # Safety
+    /// As for `insert_students`, except that this begins the transaction itself.
+    pub(crate) unsafe fn run(
+        db: NonNull<ffi::sqlite3>,
+        batches: &std::sync::mpsc::Receiver<Vec<Student>>,
+        spent: &std::sync::mpsc::Sender<Vec<Student>>,
+        now: &str,
+    ) -> Result<NewRosterFill> {
+        // SAFETY (whole fn): the caller's contract is forwarded to every call.
+        unsafe {
+            exec(db, "BEGIN IMMEDIATE")?;
+            let indexes = drop_student_indexes(db)?;
+            let insert = StudentInsert::prepare(db, "ON CONFLICT (student_no) DO NOTHING")?;
+            let mut inserted = 0;
+            for batch in batches {
+                inserted += insert.insert(&batch, now)?;
+                let _ = spent.send(batch);
+            }
+            Ok(NewRosterFill { indexes, inserted })
+        }
+    }
+
+    /// Removes every row of the `duplicates` 学号, makes the indexes again, writes the audit
+    /// entry of the import (`detail` gets the number of students kept) and commits. Returns the
+    /// students kept.
+    ///
+    /// # Safety
+    /// As for `run`, on the same connection, with its transaction still open.
+    pub(crate) unsafe fn finish(
+        self,
+        db: NonNull<ffi::sqlite3>,
+        duplicates: &[String],
+        now: &str,
+        operator: &str,
+        detail: &dyn Fn(u64) -> String,
+    ) -> Result<u64> {
+        // SAFETY (whole fn): the caller's contract is forwarded to every call.
+        unsafe {
+            let mut removed = 0;
+            for number in duplicates {
+                removed += run_with(db, "DELETE FROM students WHERE student_no = ?", &[number])?;
+            }
+            let kept = self.inserted - removed;
+            for sql in &self.indexes {
+                exec(db, sql)?;
+            }
+            run_with(
+                db,
+                "INSERT INTO audit_log (at, operator, action, student_no, detail) VALUES (?, ?, 'import', NULL, ?)",
+                &[now, operator, &detail(kept)],
+            )?;
+            exec(db, "COMMIT")?;
+            Ok(kept)
+        }
+    }
+}
+
+/// Runs one statement with text arguments; returns the rows it changed.
+///
+/// # Safety
+/// As for `insert_students`.
+unsafe fn run_with(db: NonNull<ffi::sqlite3>, sql: &str, args: &[&str]) -> Result<u64> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    // SAFETY: forwarded from the caller; the statement returns no rows.
+    unsafe {
+        each_row(db, sql, &args, &mut |_| Ok(()))?;
+        Ok(ffi::sqlite3_changes(db.as_ptr()).max(0) as u64)
     }
 }
 
@@ -332,11 +498,4 @@ unsafe fn query_texts(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Vec<String
         })?;
     }
     Ok(out)
-}
-
-/// A failed insert as sqlx would report it, naming the student.
-fn constraint_error(db: *mut ffi::sqlite3, student_no: &str) -> StoreError {
-    // SAFETY: sqlite3_errmsg returns a valid NUL-terminated string owned by the connection.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
-    StoreError::Query(sqlx::Error::Protocol(format!("insert {student_no}: {message}")))
 }
