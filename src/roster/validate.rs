@@ -200,6 +200,8 @@ impl Validator {
     /// guessed) and returns the outcome.
     pub fn finish(mut self) -> Outcome {
         self.flush();
+        // the stream ends here: whoever takes it can go on while the duplicates are looked for
+        self.stream = None;
         let col = self.map.column(Field::StudentNo).map(|c| self.map.column_name(c)).unwrap_or_default();
         // Sorting references (stable, so rows stay in file order) finds duplicates without
         // copying every 学号 into a hash map.

@@ -65,8 +65,8 @@ impl NewRoster {
 
     /// Stores every batch of students that arrives until the sender goes away, and passes each
     /// stored batch on to `spent` (whoever made the students frees them faster, and the
-    /// insert does not wait for that). A 学号 that came before is skipped here; the reader
-    /// reports it as a duplicate and `finish` drops it.
+    /// insert does not wait for that); then indexes them. A 学号 that came before is skipped
+    /// here; the reader reports it as a duplicate and `finish` drops it.
     pub async fn fill(&mut self, batches: Receiver<Vec<Student>>, spent: Sender<Vec<Student>>) -> Result<()> {
         let now = super::dialect::now().format("%F %T%.f").to_string();
         let conn = self.conn.as_mut().expect("the connection is open until finish");
@@ -79,7 +79,7 @@ impl NewRoster {
         Ok(())
     }
 
-    /// Drops every row of the `duplicates` 学号, builds the indexes, writes the audit entry
+    /// Drops every row of the `duplicates` 学号, writes the audit entry
     /// (`detail` gets the number of students kept), commits and links the file into place.
     /// Returns the students kept, or None when the database appeared meanwhile (another
     /// station created it) or this file system cannot link files: then nothing was placed and

@@ -214,8 +214,8 @@ pub(crate) unsafe fn insert_students(db: NonNull<ffi::sqlite3>, students: &[&Stu
     unsafe { StudentInsert::prepare(db, "")?.insert(students, now) }
 }
 
-/// Rows per INSERT statement: one statement start per 16 rows instead of per row.
-const ROWS_PER_INSERT: usize = 16;
+/// Rows per INSERT statement: one statement start per 64 rows instead of per row.
+const ROWS_PER_INSERT: usize = 64;
 
 /// The prepared INSERTs of student rows: one of `ROWS_PER_INSERT` rows, one of a single row for
 /// the rest (and to name the student a failed group stumbled on).
@@ -393,15 +393,15 @@ unsafe fn drop_student_indexes(db: NonNull<ffi::sqlite3>) -> Result<Vec<String>>
 /// The students table of a database being built from scratch (see `sqlite::NewRoster`), filled
 /// while the roster file is still being read.
 pub(crate) struct NewRosterFill {
-    /// The SQL of the secondary indexes, dropped for the fill and made again by `finish`.
-    indexes: Vec<String>,
     pub(crate) inserted: u64,
 }
 
 impl NewRosterFill {
-    /// Begins the one transaction of the build, drops the secondary indexes and inserts every
-    /// batch that arrives until the sender goes away, passing each on to `spent` when stored. A 学号 seen before is skipped: the reader
-    /// reports it as a duplicate, and `finish` removes all its rows.
+    /// Begins the one transaction of the build, drops the secondary indexes, inserts every
+    /// batch that arrives until the sender goes away (passing each on to `spent` when stored)
+    /// and builds the indexes again with one sort each, while the reader finishes its checks.
+    /// A 学号 seen before is skipped: the reader reports it as a duplicate, and `finish` removes
+    /// all its rows.
     ///
     /// # Safety
     /// As for `insert_students`, except that this begins the transaction itself.
@@ -421,12 +421,14 @@ impl NewRosterFill {
                 inserted += insert.insert(&batch, now)?;
                 let _ = spent.send(batch);
             }
-            Ok(NewRosterFill { indexes, inserted })
+            for sql in &indexes {
+                exec(db, sql)?;
+            }
+            Ok(NewRosterFill { inserted })
         }
     }
 
-    /// Removes every row of the `duplicates` 学号, makes the indexes again, writes the audit
-    /// entry of the import (`detail` gets the number of students kept) and commits. Returns the
+    /// Removes every row of the `duplicates` 学号, writes the audit entry of the import (`detail` gets the number of students kept) and commits. Returns the
     /// students kept.
     ///
     /// # Safety
@@ -446,9 +448,6 @@ impl NewRosterFill {
                 removed += run_with(db, "DELETE FROM students WHERE student_no = ?", &[number])?;
             }
             let kept = self.inserted - removed;
-            for sql in &self.indexes {
-                exec(db, sql)?;
-            }
             run_with(
                 db,
                 "INSERT INTO audit_log (at, operator, action, student_no, detail) VALUES (?, ?, 'import', NULL, ?)",
