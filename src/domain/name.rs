@@ -210,7 +210,7 @@ pub fn validate_name(raw: &str) -> Result<String, NameError> {
             if prev.is_none_or(is_name_separator) || pos == count {
                 return Err(NameError::MisplacedSeparator { pos, found: c });
             }
-        } else if !(c.is_alphabetic() || (is_mark(c) && prev.is_some_and(|p| !is_name_separator(p)))) {
+        } else if !(is_common_han(c) || c.is_alphabetic() || (is_mark(c) && prev.is_some_and(|p| !is_name_separator(p)))) {
             return Err(NameError::BadChar { pos, found: c });
         }
         prev = Some(c);
@@ -218,9 +218,20 @@ pub fn validate_name(raw: &str) -> Result<String, NameError> {
     Ok(name)
 }
 
+/// The CJK Unified Ideographs block: letters all (Unicode's Lo), and nearly every character of a
+/// Chinese name, answered without the general Unicode table lookup.
+fn is_common_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_common_han_block_is_all_letters() {
+        assert!(('\u{4E00}'..='\u{9FFF}').all(char::is_alphabetic));
+    }
 
     #[test]
     fn normalises_separators_and_spaces() {

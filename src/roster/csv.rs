@@ -170,13 +170,15 @@ fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) {
     row.row = excel_row;
     row.flaws.clear();
     row.cells.truncate(ends.len());
+    // One strict check of the whole record costs less than one per cell, and almost every
+    // record passes it. A cell of a record that fails, or whose edge falls inside a character
+    // (only in a broken file), is read the lossy way.
+    let whole = std::str::from_utf8(out).ok();
     let mut start = 0;
     for (i, &end) in ends.iter().enumerate() {
-        let bytes = &out[start..end];
-        // the strict check is cheaper than the lossy one, and almost every cell passes it
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(bytes),
+        let text = match whole.filter(|w| w.is_char_boundary(start) && w.is_char_boundary(end)) {
+            Some(w) => std::borrow::Cow::Borrowed(&w[start..end]),
+            None => String::from_utf8_lossy(&out[start..end]),
         };
         match row.cells.get_mut(i) {
             Some(cell) => {
@@ -275,5 +277,10 @@ mod tests {
     fn invalid_utf8_becomes_replacement_characters() {
         let got = rows_with(b"a,\xFFb\n", Limits::default()).unwrap();
         assert_eq!(got[0].cells, cells(&["a", "\u{FFFD}b"]));
+        // 中 is E4 B8 AD: split by a delimiter, the joined cells would be valid, each cell is not
+        let got = rows_with(b"x,\xE4\xB8,\xAD\n", Limits::default()).unwrap();
+        assert_eq!(got[0].cells, cells(&["x", "\u{FFFD}", "\u{FFFD}"]));
+        let got = rows_with("张三,李四\n".as_bytes(), Limits::default()).unwrap();
+        assert_eq!(got[0].cells, cells(&["张三", "李四"]));
     }
 }

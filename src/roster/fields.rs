@@ -114,7 +114,7 @@ pub(super) fn level(text: &str, lang: Lang) -> Result<Level, String> {
 pub(super) fn cohort(text: &str, lang: Lang) -> Result<i32, String> {
     let text = half_width(text);
     let text = text.trim();
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let digits = &text[..text.bytes().take_while(u8::is_ascii_digit).count()];
     let rest = &text[digits.len()..];
     let date_tail = |r: &str| {
         let mut chars = r.chars();
@@ -138,7 +138,13 @@ pub(super) fn cohort(text: &str, lang: Lang) -> Result<i32, String> {
 
 /// 男/女 in any of the usual spellings (GB/T 2261.1 codes 1 and 2 included); unknown → `None`.
 pub(super) fn gender(text: &str, lang: Lang) -> Result<Option<String>, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
+    let trimmed = text.trim();
+    // the spelling of almost every roster needs no lower-casing
+    let lower = match trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(trimmed.to_ascii_lowercase()),
+        false => Cow::Borrowed(trimmed),
+    };
+    match lower.as_ref() {
         "男" | "男性" | "m" | "male" | "1" => Ok(Some("男".into())),
         "女" | "女性" | "f" | "female" | "2" => Ok(Some("女".into())),
         "未知" | "未说明" | "0" | "9" | "unknown" => Ok(None),

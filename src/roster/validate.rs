@@ -340,7 +340,14 @@ impl RowCheck<'_> {
 
 /// The cell's text without surrounding spaces (also full-width and non-breaking ones).
 fn cell_text(raw: &RawRow, col: usize) -> &str {
-    raw.cells.get(col).map(|c| c.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')).unwrap_or("")
+    let Some(cell) = raw.cells.get(col) else { return "" };
+    // a cell that begins and ends with a visible ASCII character (学号, ID numbers, years,
+    // phones) has nothing to trim
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    if visible(cell.as_bytes().first()) && visible(cell.as_bytes().last()) {
+        return cell;
+    }
+    cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')
 }
 
 fn flaw_at(raw: &RawRow, col: usize) -> Option<&CellFlaw> {

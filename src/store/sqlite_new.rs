@@ -18,9 +18,10 @@ use super::sqlite_raw::{blocking, NewRosterFill};
 use super::{Result, StoreError};
 use crate::domain::Student;
 
-/// SQLite's page cache while building: the whole roster of a large school (about 25 MiB for
-/// 100,000 students) stays in memory until the commit writes it once.
-const BUILD_CACHE_KIB: u32 = 32 * 1024;
+/// SQLite's page cache while building. Smaller than the roster of a large school (about 25 MiB
+/// for 100,000 students): pages written out early go to the file once, and the process touches
+/// less fresh memory, which measured faster than holding everything until the commit.
+const BUILD_CACHE_KIB: u32 = 8 * 1024;
 
 /// A database being built in a scratch file; dropping it unfinished removes the scratch file.
 pub struct NewRoster {
