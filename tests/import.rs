@@ -201,6 +201,40 @@ fn every_encoding_and_format_imports_the_same_roster() {
     }
 }
 
+/// A file whose first rows are plain ASCII is taken for UTF-8 from its start and read at once; a
+/// GBK row further on sends it back to be read again as GBK, whether it is the first import into
+/// a new database (streamed into a scratch file, which is then thrown away) or not.
+#[test]
+fn a_roster_that_turns_gbk_after_its_first_rows_is_read_as_gbk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = "student_no,name,id_number,college,major,class,level,counselor,cohort\n".to_string();
+    for i in 0..400u32 {
+        let no = 2_022_100 + i;
+        let id = resident_id("440106", "20040315", &format!("{:03}", no % 1000));
+        text += &format!("{no},John Smith,{id},Computing,Software,SE01,undergraduate,Wang,2026\n");
+    }
+    assert!(text.len() > 16 * 1024, "the ASCII part is longer than what the start is judged by");
+    text += &row(2_022_001, "欧阳娜娜").join(",");
+    text += "\n";
+    let path = write(dir.path(), "late-gbk.csv", &encoding_rs::GBK.encode(&text).0);
+    let file = path.to_str().unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let (code, summary) = json_run(home.path(), None, &["import", file]);
+    assert_eq!((code, counts(&summary)), (0, [401, 0, 0, 0]), "first import: {summary}");
+    let list = students(home.path(), None);
+    assert_eq!(field(&list, "2022001", "name"), "欧阳娜娜");
+    assert_eq!(field(&list, "2022001", "college"), "计算机学院");
+    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
+
+    // into a database that exists: the same file, one row changed further on
+    let changed = text.replace("欧阳娜娜", "欧阳娜");
+    let path = write(dir.path(), "late-gbk-2.csv", &encoding_rs::GBK.encode(&changed).0);
+    let (code, summary) = json_run(home.path(), None, &["import", path.to_str().unwrap()]);
+    assert_eq!((code, counts(&summary)), (0, [0, 1, 400, 0]), "re-import: {summary}");
+    assert_eq!(field(&students(home.path(), None), "2022001", "name"), "欧阳娜");
+}
+
 #[test]
 fn title_rows_synonyms_any_order_and_trailing_blanks() {
     let dir = tempfile::tempdir().unwrap();

@@ -28,7 +28,8 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
         if let Some((outcome, summary)) = built? {
             return finish(args, &label, &outcome, &summary);
         }
-        // another station created the database meanwhile: import into it as it is
+        // another station created the database meanwhile (import into it as it is), or the file
+        // must be read again in the encoding its whole text shows
     }
 
     // The file is read and checked before the database is opened: a bad file changes nothing.
@@ -102,7 +103,8 @@ fn new_sqlite_file(ctx: &Ctx, args: &ImportArgs) -> Result<Option<PathBuf>> {
 /// a scratch database that becomes `target` only when everything is read, checked and committed
 /// (see `store::NewRoster`). A bad file, a `--strict` refusal or an error leaves no database.
 ///
-/// Returns None when `target` appeared meanwhile; the progress bar comes back either way.
+/// Returns None when `target` appeared meanwhile, or when the file had to be read again (its
+/// start was UTF-8 but not the rest); the progress bar comes back either way.
 async fn import_new(
     ctx: &Ctx,
     args: &ImportArgs,
@@ -140,7 +142,9 @@ async fn import_new(
     };
     // the file's own problems come first, as when it is read before the database is opened
     let outcome = match outcome {
-        Ok(outcome) => outcome,
+        Ok(Some(outcome)) => outcome,
+        // not UTF-8 after all: the build holds rows read in the wrong encoding
+        Ok(None) => return (Ok(None), bar),
         Err(e) => return (Err(e.into()), bar),
     };
     let build = match built {

@@ -121,6 +121,10 @@ fn today() -> NaiveDate {
 
 /// Trims, drops inner spaces, maps full-width ASCII to ASCII and upper-cases.
 fn normalise(raw: &str) -> Result<String, IdError> {
+    // digits and letters only (nearly every cell): nothing to trim, drop or widen
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(raw.to_ascii_uppercase());
+    }
     let trimmed = raw.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
     // Excel keeps a typed leading apostrophe (its "store as text" marker) in some exports.
     let trimmed = trimmed.strip_prefix(['\'', '’', '‘']).unwrap_or(trimmed);

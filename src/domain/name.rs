@@ -66,7 +66,12 @@ fn is_hyphen_lookalike(c: char) -> bool {
 /// `-`, full-width Latin letters ASCII and every kind of space one ordinary space; collapses runs of
 /// spaces and drops spaces beside `·` and `-`. Control characters are kept so validation can name them.
 pub fn normalize_name(raw: &str) -> String {
-    let chars: Vec<char> = raw.trim().chars().collect();
+    let trimmed = raw.trim();
+    // Most names are Han characters, perhaps with `·`: nothing of them changes.
+    if trimmed.chars().all(|c| is_common_han(c) || c == '·') {
+        return trimmed.to_string();
+    }
+    let chars: Vec<char> = trimmed.chars().collect();
     let is_letter_at = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphabetic());
     let mapped: Vec<char> = chars
         .iter()

@@ -60,6 +60,17 @@ pub struct CsvSource<'a> {
     /// File size and bytes read so far, for progress.
     pub total: u64,
     pub bytes_read: Rc<Cell<u64>>,
+    /// Stop at the first record that is not UTF-8 (the file was taken for UTF-8 from its start
+    /// alone) instead of reading its cells the lossy way.
+    pub stop_at_broken_utf8: bool,
+}
+
+/// How reading the records ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Finished {
+    AllRead,
+    /// At this row, with `stop_at_broken_utf8`; it was not handed on.
+    BrokenUtf8 { row: u64 },
 }
 
 impl CsvSource<'_> {
@@ -69,7 +80,7 @@ impl CsvSource<'_> {
         mut input: R,
         sink: &mut dyn FnMut(&RawRow) -> Result<(), RosterError>,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<(), RosterError> {
+    ) -> Result<Finished, RosterError> {
         let read_error = |e: io::Error| RosterError::Open { file: self.file.to_string(), reason: super::io_reason(&e) };
         let mut parser = ReaderBuilder::new().delimiter(self.delimiter).build();
         let mut buf = vec![0u8; 256 * 1024];
@@ -113,7 +124,7 @@ impl CsvSource<'_> {
                 }
                 if pos == end {
                     if eof {
-                        return Ok(());
+                        return Ok(Finished::AllRead);
                     }
                     continue;
                 }
@@ -150,7 +161,9 @@ impl CsvSource<'_> {
                         return Err(too_many());
                     }
                     after_cr = n_in > 0 && !eof && buf[pos - 1] == b'\r';
-                    fill_row(&mut row, excel_row, &out[..out_len], &ends[..ends_len]);
+                    if !fill_row(&mut row, excel_row, &out[..out_len], &ends[..ends_len]) && self.stop_at_broken_utf8 {
+                        return Ok(Finished::BrokenUtf8 { row: excel_row });
+                    }
                     sink(&row)?;
                     out_len = 0;
                     ends_len = 0;
@@ -159,14 +172,15 @@ impl CsvSource<'_> {
                         progress(Progress { rows: excel_row, done: self.bytes_read.get(), total: self.total });
                     }
                 }
-                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::End => return Ok(Finished::AllRead),
             }
         }
     }
 }
 
 /// Copies a parsed record into `row`, reusing its strings (no allocation once warmed up).
-fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) {
+/// Returns whether the record was UTF-8 throughout.
+fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) -> bool {
     row.row = excel_row;
     row.flaws.clear();
     row.cells.truncate(ends.len());
@@ -189,6 +203,7 @@ fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) {
         }
         start = end;
     }
+    whole.is_some()
 }
 
 #[cfg(test)]
@@ -197,13 +212,42 @@ mod tests {
 
     fn rows_with(input: &[u8], limits: Limits) -> Result<Vec<RawRow>, RosterError> {
         let delimiter = sniff_delimiter(input).unwrap();
-        let source = CsvSource { delimiter, limits, file: "t.csv", total: input.len() as u64, bytes_read: Rc::new(Cell::new(0)) };
+        let source = CsvSource {
+            delimiter,
+            limits,
+            file: "t.csv",
+            total: input.len() as u64,
+            bytes_read: Rc::new(Cell::new(0)),
+            stop_at_broken_utf8: false,
+        };
         let mut rows = Vec::new();
         source.read_rows(input, &mut |r| {
             rows.push(r.clone());
             Ok(())
         }, &mut |_| {})?;
         Ok(rows)
+    }
+
+    #[test]
+    fn a_record_that_is_not_utf8_stops_a_file_taken_for_utf8() {
+        let input = b"a,b\n1,\xD5\xC5\n2,c\n"; // row 2 holds 张 in GBK
+        for (stop, want, rows) in [(true, Finished::BrokenUtf8 { row: 2 }, vec![1]), (false, Finished::AllRead, vec![1, 2, 3])] {
+            let source = CsvSource {
+                delimiter: b',',
+                limits: Limits::default(),
+                file: "t.csv",
+                total: input.len() as u64,
+                bytes_read: Rc::new(Cell::new(0)),
+                stop_at_broken_utf8: stop,
+            };
+            let mut seen = Vec::new();
+            let finished = source.read_rows(&input[..], &mut |r| {
+                seen.push(r.row);
+                Ok(())
+            }, &mut |_| {});
+            assert_eq!(finished.unwrap(), want);
+            assert_eq!(seen, rows, "stop: {stop}");
+        }
     }
 
     fn rows(input: &str) -> Vec<(u64, Vec<String>)> {

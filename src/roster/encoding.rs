@@ -4,8 +4,10 @@
 //! that Chinese Excel writes). Users are never asked which encoding they saved in.
 //!
 //! UTF-8 without a BOM cannot be told from GBK by looking at the start alone: a roster whose first
-//! megabyte is ASCII may turn GBK in its last rows. So the whole file is scanned once for UTF-8
-//! validity (fast, and in constant memory) before it is parsed.
+//! megabyte is ASCII may turn GBK in its last rows. [`sniff`] scans the whole file once for UTF-8
+//! validity (in constant memory). [`sniff_start`] stops after the first bytes when they are
+//! UTF-8, and the reader then checks every record as it goes: a record that is not UTF-8 sends it
+//! back to [`sniff`] and the start of the file (see `roster::read_source`).
 
 use std::io::{self, Read};
 
@@ -52,33 +54,63 @@ pub enum FileKind {
     Text { encoding: TextEncoding, bom_len: usize },
 }
 
+/// What the first bytes of a file settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The file is this, whatever follows.
+    Settled(FileKind),
+    /// Text without a BOM that is UTF-8 as far as the first bytes go: only the rest of the file
+    /// can tell UTF-8 from GB18030.
+    Utf8SoFar,
+}
+
 /// Reads `input` to its end (or until the answer is certain) and says what it is.
-pub fn sniff<R: Read>(mut input: R) -> io::Result<FileKind> {
+pub fn sniff<R: Read>(input: R) -> io::Result<FileKind> {
+    Ok(match look(input, false)? {
+        Start::Settled(kind) => kind,
+        // not returned when the whole file is read
+        Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
+    })
+}
+
+/// As [`sniff`], but stops after the first bytes when they are UTF-8 without a BOM, and says so.
+pub fn sniff_start<R: Read>(input: R) -> io::Result<Start> {
+    look(input, true)
+}
+
+fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
+    let settled = |kind| Ok(Start::Settled(kind));
     let mut head = vec![0u8; HEAD_LEN];
     let head_len = read_full(&mut input, &mut head)?;
     head.truncate(head_len);
     if head.is_empty() {
-        return Ok(FileKind::Empty);
+        return settled(FileKind::Empty);
     }
     if head.starts_with(b"PK\x03\x04") {
-        return Ok(FileKind::Zip);
+        return settled(FileKind::Zip);
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Ok(FileKind::OleContainer);
+        return settled(FileKind::OleContainer);
     }
     if head.starts_with(&[0xFF, 0xFE]) {
-        return Ok(FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 });
+        return settled(FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 });
     }
     if head.starts_with(&[0xFE, 0xFF]) {
-        return Ok(FileKind::Text { encoding: TextEncoding::Utf16Be, bom_len: 2 });
+        return settled(FileKind::Text { encoding: TextEncoding::Utf16Be, bom_len: 2 });
     }
     if looks_binary(&head) {
-        return Ok(FileKind::Binary);
+        return settled(FileKind::Binary);
     }
-    let bom_len = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        // A BOM says UTF-8 outright; broken sequences further on are damage, read the same way.
+        return settled(FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 });
+    }
     let mut scan = Utf8Scan::default();
     let mut buf = vec![0u8; 1 << 20];
-    let mut kept = scan.feed(&head[bom_len..]);
+    let mut kept = scan.feed(&head);
+    if head_only && head_len == HEAD_LEN && scan.invalid == 0 {
+        return Ok(Start::Utf8SoFar);
+    }
     buf[..kept.len()].copy_from_slice(&kept);
     let mut carry = kept.len();
     while scan.invalid < MAX_INVALID_COUNTED {
@@ -96,14 +128,14 @@ pub fn sniff<R: Read>(mut input: R) -> io::Result<FileKind> {
     }
     let encoding = if scan.invalid == 0 {
         TextEncoding::Utf8
-    } else if bom_len == 3 || scan.non_ascii >= 20 * scan.invalid {
-        // A BOM says UTF-8 outright; without one, many well-formed multi-byte characters and a
-        // few broken ones mean damage, whereas GBK text breaks UTF-8 at almost every character.
+    } else if scan.non_ascii >= 20 * scan.invalid {
+        // Many well-formed multi-byte characters and a few broken ones mean damage, whereas GBK
+        // text breaks UTF-8 at almost every character.
         TextEncoding::Utf8Damaged
     } else {
         TextEncoding::Gb18030
     };
-    Ok(FileKind::Text { encoding, bom_len })
+    settled(FileKind::Text { encoding, bom_len: 0 })
 }
 
 /// NUL bytes, or more than 2% control characters other than tab, line breaks, form feed and the
@@ -290,6 +322,29 @@ mod tests {
         for (what, bytes, want) in cases {
             assert_eq!(sniff(&bytes[..]).unwrap(), want, "{what}");
         }
+    }
+
+    #[test]
+    fn the_start_settles_everything_but_utf8_without_a_bom() {
+        let ascii = "2022001,abc\n".repeat(1_000).into_bytes(); // 12 KB
+        assert_eq!(sniff_start(&ascii[..]).unwrap(), Start::Utf8SoFar);
+        let mut late_gbk = ascii.clone();
+        late_gbk.extend(gbk("2022002,张三\n"));
+        assert_eq!(sniff_start(&late_gbk[..]).unwrap(), Start::Utf8SoFar, "only the start is read");
+        assert_eq!(sniff(&late_gbk[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 });
+        let mut with_bom = vec![0xEF, 0xBB, 0xBF];
+        with_bom.extend(&late_gbk);
+        let utf8_bom = FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 };
+        assert_eq!(sniff_start(&with_bom[..]).unwrap(), Start::Settled(utf8_bom));
+        assert_eq!(sniff(&with_bom[..]).unwrap(), utf8_bom, "a BOM settles it for the whole file too");
+        // a start that is not UTF-8, or a file shorter than the start, is judged whole
+        let mut gbk_first = gbk("学号,姓名\n");
+        gbk_first.extend(&ascii);
+        let gb18030 = FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 };
+        assert_eq!(sniff_start(&gbk_first[..]).unwrap(), Start::Settled(gb18030));
+        let short = b"a,b\n1,2\n";
+        assert_eq!(sniff_start(&short[..]).unwrap(), Start::Settled(FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }));
+        assert_eq!(sniff_start(&b""[..]).unwrap(), Start::Settled(FileKind::Empty));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::i18n::{lang, Lang};
 use crate::store::SourceTable;
 
 pub use encoding::{FileKind, TextEncoding};
+use encoding::Start;
 pub use header::{ColumnMap, Field, HeaderProblem};
 pub use validate::{Outcome, Rejection, StudentBatches, Validator};
 
@@ -367,95 +368,144 @@ type Opener<'a> = dyn Fn() -> io::Result<Box<dyn ReadSeek + 'a>> + 'a;
 
 /// Reads and validates the roster file at `path`. `progress` is called now and then.
 pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
-    read_path(path, options, progress, None)
+    read_path(path, options, progress)
 }
 
 /// As [`read_file`], but valid students go to `batches` while the file is read (see
 /// `Validator::stream_to`): the outcome holds no students, and its `duplicates` must be dropped
 /// from what `batches` took. When reading fails, `batches` is dropped and the error returned.
+///
+/// Returns None, with `batches` dropped, when a CSV file whose start is UTF-8 turns out not to be
+/// UTF-8 further on: the students handed over so far were read in the wrong encoding, and
+/// [`read_file`] must read the file again.
 pub fn stream_file(
     path: &Path,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress),
     batches: StudentBatches,
-) -> Result<Outcome, RosterError> {
-    read_path(path, options, progress, Some(batches))
+) -> Result<Option<Outcome>, RosterError> {
+    let (file, size) = look_at(path)?;
+    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
+    let source = Source { file: &file, size, open: &open, options };
+    let start = source.sniff_start()?;
+    source.read_as(progress, Some(batches), start)
 }
 
-fn read_path(
-    path: &Path,
-    options: &ReadOptions,
-    progress: &mut dyn FnMut(Progress),
-    stream: Option<StudentBatches>,
-) -> Result<Outcome, RosterError> {
+fn read_path(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+    let (file, size) = look_at(path)?;
+    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
+    Source { file: &file, size, open: &open, options }.read(progress)
+}
+
+/// The name of `path` for messages, and its size.
+fn look_at(path: &Path) -> Result<(String, u64), RosterError> {
     let file = path.display().to_string();
     let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
     if path.is_dir() {
-        return Err(RosterError::Open { file: file.clone(), reason: io_reason(&io::Error::from(io::ErrorKind::IsADirectory)) });
+        return Err(open_error(io::Error::from(io::ErrorKind::IsADirectory)));
     }
     let size = std::fs::metadata(path).map_err(open_error)?.len();
-    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
-    read_source(&file, size, &open, options, progress, stream)
+    Ok((file, size))
 }
 
 /// Reads and validates a roster held in memory, exactly as [`read_file`] reads a file with
 /// these bytes (`file` names it in messages). For tests and the fuzz targets.
 pub fn read_bytes(bytes: &[u8], file: &str, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
     let open = || -> io::Result<Box<dyn ReadSeek + '_>> { Ok(Box::new(io::Cursor::new(bytes))) };
-    read_source(file, bytes.len() as u64, &open, options, progress, None)
+    Source { file, size: bytes.len() as u64, open: &open, options }.read(progress)
 }
 
-fn read_source(
-    file: &str,
+/// A roster's bytes: named `file` in messages, `size` bytes long, read from the start by `open`.
+struct Source<'s, 'a> {
+    file: &'s str,
     size: u64,
-    open_raw: &Opener<'_>,
-    options: &ReadOptions,
-    progress: &mut dyn FnMut(Progress),
-    stream: Option<StudentBatches>,
-) -> Result<Outcome, RosterError> {
-    let file = file.to_string();
-    let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
-    if size > options.limits.max_file_bytes {
-        return Err(RosterError::FileTooLarge { file, size, limit: options.limits.max_file_bytes });
-    }
-    let kind = encoding::sniff(BufReader::new(open_raw().map_err(open_error)?)).map_err(open_error)?;
-    let mut intake = Intake::new(&file);
-    if let Some(batches) = stream {
-        intake.stream_to(batches);
-    }
-    match kind {
-        FileKind::Empty => return Err(RosterError::Empty { file }),
-        FileKind::Binary => return Err(RosterError::NotTabular { file }),
-        FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
-        FileKind::Zip => {
-            let reader = open_raw().map_err(open_error)?;
-            xlsx::read_rows(reader, &file, options, &mut |row| intake.push(row), progress)?
-        }
-        FileKind::Text { encoding, bom_len } => {
-            if options.sheet.is_some() {
-                return Err(RosterError::SheetOfCsv { file });
+    open: &'s Opener<'a>,
+    options: &'s ReadOptions,
+}
+
+impl<'a> Source<'_, 'a> {
+    fn read(&self, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+        let mut start = self.sniff_start()?;
+        loop {
+            match self.read_as(progress, None, start)? {
+                Some(outcome) => return Ok(outcome),
+                // UTF-8 at the start but not further on: the whole file says how to read it
+                None => start = Start::Settled(self.sniff(encoding::sniff)?),
             }
-            let total = size;
-            // Every roster row holds at least an 18-character ID number and eight other fields:
-            // one row per 64 bytes over-counts a little, which costs only unused address space.
-            intake.expect_rows((size / 64).min(options.limits.max_rows) as usize);
-            let count = Rc::new(Cell::new(0));
-            let open = || -> Result<Box<dyn Read + '_>, RosterError> {
-                let mut raw = open_raw().map_err(open_error)?;
-                io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink()).map_err(open_error)?;
-                let counted = Counted { inner: raw, count: count.clone() };
-                Ok(match encoding::codec(encoding) {
-                    None => Box::new(counted),
-                    Some(codec) => Box::new(encoding::DecodingReader::new(counted, codec)),
-                })
-            };
-            let delimiter = csv::sniff_delimiter(open()?).map_err(open_error)?;
-            count.set(0);
-            let source = csv::CsvSource { delimiter, limits: options.limits, file: &file, total, bytes_read: count.clone() };
-            source.read_rows(open()?, &mut |row| intake.push(row), progress)?;
         }
     }
-    intake.finish()
+
+    /// What the start of the roster says it is; a file over the size limit is refused first.
+    fn sniff_start(&self) -> Result<Start, RosterError> {
+        let limit = self.options.limits.max_file_bytes;
+        if self.size > limit {
+            return Err(RosterError::FileTooLarge { file: self.file.to_string(), size: self.size, limit });
+        }
+        self.sniff(encoding::sniff_start)
+    }
+
+    fn sniff<T>(&self, look: impl FnOnce(BufReader<Box<dyn ReadSeek + 'a>>) -> io::Result<T>) -> Result<T, RosterError> {
+        let open_error = |e: io::Error| RosterError::Open { file: self.file.to_string(), reason: io_reason(&e) };
+        look(BufReader::new((self.open)().map_err(open_error)?)).map_err(open_error)
+    }
+
+    /// Reads the roster as `start` says. Returns None when `start` was [`Start::Utf8SoFar`] and a
+    /// record further on is not UTF-8; nothing of that record was handed on.
+    fn read_as(&self, progress: &mut dyn FnMut(Progress), stream: Option<StudentBatches>, start: Start) -> Result<Option<Outcome>, RosterError> {
+        let Source { file, size, open: open_raw, options } = *self;
+        let file = file.to_string();
+        let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
+        let kind = match start {
+            Start::Settled(kind) => kind,
+            Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
+        };
+        let mut intake = Intake::new(&file);
+        if let Some(batches) = stream {
+            intake.stream_to(batches);
+        }
+        match kind {
+            FileKind::Empty => return Err(RosterError::Empty { file }),
+            FileKind::Binary => return Err(RosterError::NotTabular { file }),
+            FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
+            FileKind::Zip => {
+                let reader = open_raw().map_err(open_error)?;
+                xlsx::read_rows(reader, &file, options, &mut |row| intake.push(row), progress)?
+            }
+            FileKind::Text { encoding, bom_len } => {
+                if options.sheet.is_some() {
+                    return Err(RosterError::SheetOfCsv { file });
+                }
+                let total = size;
+                // Every roster row holds at least an 18-character ID number and eight other fields:
+                // one row per 64 bytes over-counts a little, which costs only unused address space.
+                intake.expect_rows((size / 64).min(options.limits.max_rows) as usize);
+                let count = Rc::new(Cell::new(0));
+                let open = || -> Result<Box<dyn Read + '_>, RosterError> {
+                    let mut raw = open_raw().map_err(open_error)?;
+                    io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink()).map_err(open_error)?;
+                    let counted = Counted { inner: raw, count: count.clone() };
+                    Ok(match encoding::codec(encoding) {
+                        None => Box::new(counted),
+                        Some(codec) => Box::new(encoding::DecodingReader::new(counted, codec)),
+                    })
+                };
+                let delimiter = csv::sniff_delimiter(open()?).map_err(open_error)?;
+                count.set(0);
+                let source = csv::CsvSource {
+                    delimiter,
+                    limits: options.limits,
+                    file: &file,
+                    total,
+                    bytes_read: count.clone(),
+                    stop_at_broken_utf8: start == Start::Utf8SoFar,
+                };
+                if let csv::Finished::BrokenUtf8 { .. } = source.read_rows(open()?, &mut |row| intake.push(row), progress)? {
+                    return Ok(None);
+                }
+            }
+        }
+        intake.finish().map(Some)
+    }
 }
 
 /// Validates the rows a `[roster.source]` query returned. Rows are numbered from 1 in the order

@@ -309,8 +309,10 @@ impl RowCheck<'_> {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
-        // Printable ASCII (most cells) can hold neither a replacement nor a control character.
-        if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        // In UTF-8, a replacement or control character (see `is_control`) begins with an ASCII
+        // control byte or with C2, E2 or EF; a cell without those bytes (most cells, Han text
+        // included) holds none.
+        if !text.bytes().any(|b| b < 0x20 || matches!(b, 0x7F | 0xC2 | 0xE2 | 0xEF)) {
             return Ok(text);
         }
         for (i, c) in text.chars().enumerate() {
@@ -481,6 +483,13 @@ mod tests {
             (11, "call me".into(), "not a phone number"),
             (11, "1.38001E+10".into(), "scientific notation"),
             (3, "4401062004031\u{FFFD}001".into(), "could not be read"),
+            // one of each kind the byte check before the closer look must not let through
+            (6, "软工\u{85}2201".into(), "U+0085"),
+            (6, "软工\u{7F}".into(), "U+007F"),
+            (8, "王\u{200B}老师".into(), "U+200B"),
+            (8, "王\u{2066}老师".into(), "U+2066"),
+            (5, "软件\u{FEFF}工程".into(), "U+FEFF"),
+            (5, "软件工程\u{FFFD}".into(), "could not be read"),
         ];
         for (col, value, want) in cases {
             let got = reasons(col, &value);

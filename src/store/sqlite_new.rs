@@ -6,10 +6,12 @@
 //! user named does not exist, whatever happens: a bad file, a refused `--strict` import, an error,
 //! a crash or a kill leave at most a scratch file, which is removed on the way out or by the next
 //! build. As nobody else can see the scratch file, SQLite keeps its rollback journal in memory and
-//! does not sync while filling it; the finished file is synced once before it is linked.
+//! does not sync while filling it (a helper thread gets the disk writing early, see `Writeback`);
+//! the finished file is synced before it is linked.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
 use sqlx::Connection;
@@ -23,12 +25,45 @@ use crate::domain::Student;
 /// less fresh memory, which measured faster than holding everything until the commit.
 const BUILD_CACHE_KIB: u32 = 8 * 1024;
 
+/// How often the scratch file's pages are sent to the disk while it is being built.
+const WRITEBACK_EVERY: Duration = Duration::from_millis(50);
+
 /// A database being built in a scratch file; dropping it unfinished removes the scratch file.
 pub struct NewRoster {
     target: PathBuf,
     scratch: PathBuf,
     conn: Option<SqliteConnection>,
     fill: Option<NewRosterFill>,
+    writeback: Option<Writeback>,
+}
+
+/// Syncs the scratch file now and then on a thread of its own while SQLite writes it, so that
+/// the disk works alongside the build and the sync before the link has little left to do. These
+/// syncs guarantee nothing: only the last one, on the finished file, does.
+struct Writeback {
+    stop: Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Writeback {
+    fn start(path: &Path) -> Option<Writeback> {
+        let file = std::fs::File::open(path).ok()?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("caiji-writeback".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(WRITEBACK_EVERY) {
+                    let _ = file.sync_data();
+                }
+            })
+            .ok()?;
+        Some(Writeback { stop, thread })
+    }
+
+    fn stop(self) {
+        drop(self.stop);
+        let _ = self.thread.join();
+    }
 }
 
 impl NewRoster {
@@ -39,7 +74,7 @@ impl NewRoster {
         static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let scratch = scratch_path(target, std::process::id(), BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         remove_file_and_journal(&scratch);
-        let mut build = NewRoster { target: target.to_path_buf(), scratch, conn: None, fill: None };
+        let mut build = NewRoster { target: target.to_path_buf(), scratch, conn: None, fill: None, writeback: None };
         let options = SqliteConnectOptions::new()
             .filename(&build.scratch)
             .create_if_missing(true)
@@ -66,11 +101,12 @@ impl NewRoster {
 
     /// Stores every batch of students that arrives until the sender goes away, and passes each
     /// stored batch on to `spent` (whoever made the students frees them faster, and the
-    /// insert does not wait for that); then indexes them. A 学号 that came before is skipped
-    /// here; the reader reports it as a duplicate and `finish` drops it.
+    /// insert does not wait for that). A 学号 that came before is skipped here; the reader
+    /// reports it as a duplicate and `finish` drops it.
     pub async fn fill(&mut self, batches: Receiver<Vec<Student>>, spent: Sender<Vec<Student>>) -> Result<()> {
         let now = super::dialect::now().format("%F %T%.f").to_string();
         let conn = self.conn.as_mut().expect("the connection is open until finish");
+        self.writeback = Writeback::start(&self.scratch);
         let mut handle = conn.lock_handle().await?;
         let raw = handle.as_raw_handle();
         // SAFETY: the locked handle gives this task exclusive use of the open connection until
@@ -96,6 +132,9 @@ impl NewRoster {
             blocking(|| unsafe { fill.finish(raw, duplicates, &now, operator, detail) })?
         };
         conn.close().await?;
+        if let Some(writeback) = self.writeback.take() {
+            writeback.stop();
+        }
         let io_error = |e: std::io::Error| StoreError::Open { path: self.target.display().to_string(), reason: e.to_string() };
         std::fs::File::open(&self.scratch).and_then(|f| f.sync_all()).map_err(io_error)?;
         // A hard link, unlike a rename, never replaces a database another station made meanwhile.
@@ -120,6 +159,9 @@ impl Drop for NewRoster {
     fn drop(&mut self) {
         // the connection closes in the background; an open file can be unlinked all the same
         drop(self.conn.take());
+        if let Some(writeback) = self.writeback.take() {
+            writeback.stop();
+        }
         remove_file_and_journal(&self.scratch);
     }
 }

@@ -211,11 +211,14 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
 /// begun the transaction the rows belong to.
 pub(crate) unsafe fn insert_students(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
     // SAFETY: forwarded from the caller.
-    unsafe { StudentInsert::prepare(db, "")?.insert(students, now) }
+    unsafe { StudentInsert::prepare(db, "INSERT")?.insert(students, now) }
 }
 
 /// Rows per INSERT statement: one statement start per 64 rows instead of per row.
 const ROWS_PER_INSERT: usize = 64;
+
+/// Values bound for each student row (the time of the import is bound once per statement).
+const ROW_VALUES: usize = 12;
 
 /// The prepared INSERTs of student rows: one of `ROWS_PER_INSERT` rows, one of a single row for
 /// the rest (and to name the student a failed group stumbled on).
@@ -226,15 +229,21 @@ struct StudentInsert {
 }
 
 impl StudentInsert {
-    /// `conflict` follows the VALUES list (empty, or an `ON CONFLICT` clause).
+    /// `verb` is `INSERT`, or `INSERT OR IGNORE` to skip a 学号 already stored.
     ///
     /// # Safety
     /// As for `insert_students`, for as long as the statements live.
-    unsafe fn prepare(db: NonNull<ffi::sqlite3>, conflict: &str) -> Result<StudentInsert> {
+    unsafe fn prepare(db: NonNull<ffi::sqlite3>, verb: &str) -> Result<StudentInsert> {
         let db = db.as_ptr();
         let prepare = |rows: usize| {
-            let values = vec!["(?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)"; rows].join(",");
-            let sql = format!("INSERT INTO students ({STUDENT_COLUMNS}) VALUES {values} {conflict}");
+            // each row's own values, then one parameter for the time shared by every row
+            let now = rows * ROW_VALUES + 1;
+            let row = |k: usize| {
+                let own: Vec<String> = (1..=ROW_VALUES).map(|i| format!("?{}", k * ROW_VALUES + i)).collect();
+                format!("({},0,?{now},?{now})", own.join(","))
+            };
+            let values = (0..rows).map(row).collect::<Vec<_>>().join(",");
+            let sql = format!("{verb} INTO students ({STUDENT_COLUMNS}) VALUES {values}");
             let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
             // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
             let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
@@ -288,9 +297,13 @@ impl StudentInsert {
         // outlives the sqlite3_step below (they borrow `students` and `now`), and the statement
         // is reset before this function returns.
         unsafe {
+            let shared = (students.len() * ROW_VALUES + 1) as c_int;
+            if ffi::sqlite3_bind_text(st, shared, now.as_ptr().cast(), now.len() as c_int, ffi::SQLITE_STATIC()) != ffi::SQLITE_OK {
+                return Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned());
+            }
             for (k, s) in students.iter().enumerate() {
                 let s = s.borrow();
-                let texts: [Option<&str>; 14] = [
+                let texts: [Option<&str>; ROW_VALUES] = [
                     Some(&s.student_no),
                     Some(&s.name),
                     Some(s.id_type.code()),
@@ -303,8 +316,6 @@ impl StudentInsert {
                     None, // cohort, bound as an integer below
                     s.gender.as_deref(),
                     s.phone.as_deref(),
-                    Some(now),
-                    Some(now),
                 ];
                 for (i, value) in texts.iter().enumerate() {
                     let index = (k * texts.len() + i + 1) as c_int;
@@ -397,11 +408,14 @@ pub(crate) struct NewRosterFill {
 }
 
 impl NewRosterFill {
-    /// Begins the one transaction of the build, drops the secondary indexes, inserts every
-    /// batch that arrives until the sender goes away (passing each on to `spent` when stored)
-    /// and builds the indexes again with one sort each, while the reader finishes its checks.
-    /// A 学号 seen before is skipped: the reader reports it as a duplicate, and `finish` removes
-    /// all its rows.
+    /// Begins the one transaction of the build and inserts every batch that arrives until the
+    /// sender goes away, passing each on to `spent` when stored. The indexes are kept up as the
+    /// rows go in: the insert waits on the reader most of the time, and an index grown row by row
+    /// there costs less than one sorted and built after the last row, when nothing else is left to
+    /// do (about a sixth of the whole import for 100,000 students, measured). A 学号 seen before is
+    /// skipped (`INSERT OR IGNORE`; which also keeps SQLite from saving pages for a statement
+    /// rollback, never needed here): the reader reports it as a duplicate, and `finish` removes all
+    /// its rows.
     ///
     /// # Safety
     /// As for `insert_students`, except that this begins the transaction itself.
@@ -414,15 +428,11 @@ impl NewRosterFill {
         // SAFETY (whole fn): the caller's contract is forwarded to every call.
         unsafe {
             exec(db, "BEGIN IMMEDIATE")?;
-            let indexes = drop_student_indexes(db)?;
-            let insert = StudentInsert::prepare(db, "ON CONFLICT (student_no) DO NOTHING")?;
+            let insert = StudentInsert::prepare(db, "INSERT OR IGNORE")?;
             let mut inserted = 0;
             for batch in batches {
                 inserted += insert.insert(&batch, now)?;
                 let _ = spent.send(batch);
-            }
-            for sql in &indexes {
-                exec(db, sql)?;
             }
             Ok(NewRosterFill { inserted })
         }
