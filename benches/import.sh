@@ -2,8 +2,9 @@
 # Import speed (SPEC §12): a 100,000-row roster CSV into a fresh SQLite database with
 # `caiji import` (every row validated: ID check characters, birth dates, names, levels, duplicate
 # 学号) against `sqlite3`'s own `.import` of the same file into a plain table. Whole processes,
-# same run, same machine, best of N. Prints the ratio and caiji's peak memory, and the PostgreSQL
-# and MariaDB import times when those servers answer.
+# same run, same machine, N runs each, taking turns. Prints the ratios of the best and of the
+# median times and caiji's peak memory, and the PostgreSQL and MariaDB import times when those
+# servers answer.
 #
 #   benches/import.sh [ROWS] [RUNS]        (defaults: 100000 rows, best of 5)
 #
@@ -52,28 +53,41 @@ awk -v n="$ROWS" 'BEGIN {
 printf 'roster: %s rows, %s bytes\n' "$ROWS" "$(wc -c < "$CSV")"
 
 now() { date +%s.%N; }
+elapsed=
+timed() { # timed setup-command timed-command...: sets $elapsed (seconds)
+  local setup=$1; shift
+  eval "$setup"
+  local t0 t1
+  t0=$(now); "$@" >/dev/null 2>"$WORK/stderr" || { [ $? -eq 3 ] || { cat "$WORK/stderr" >&2; exit 1; }; }; t1=$(now)
+  elapsed=$(echo "$t1 - $t0" | bc -l)
+}
 best=
 best_of() { # best_of RUNS setup-command timed-command...: sets $best (seconds)
-  local runs=$1 setup=$2; shift 2
+  local runs=$1; shift
   best=
   for _ in $(seq "$runs"); do
-    eval "$setup"
-    local t0 t1 elapsed
-    t0=$(now); "$@" >/dev/null 2>"$WORK/stderr" || { [ $? -eq 3 ] || { cat "$WORK/stderr" >&2; exit 1; }; }; t1=$(now)
-    elapsed=$(echo "$t1 - $t0" | bc -l)
+    timed "$@"
     if [ -z "$best" ] || [ "$(echo "$elapsed < $best" | bc -l)" = 1 ]; then best=$elapsed; fi
   done
+}
+best_and_median() { # best_and_median TIMES...: prints "best median"
+  printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 } END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print t[1], m }'
 }
 
 export CAIJI_LANG=en CAIJI_OPERATOR=bench
 unset CAIJI_DATABASE_URL DATABASE_URL
 
-best_of "$RUNS" 'rm -rf "$WORK/sq.db"' sqlite3 "$WORK/sq.db" ".import --csv $CSV t"
-sqlite_s=$best
+# The two programs take turns, so that a busy spell of a shared machine slows both alike.
+sqlite_times=() caiji_times=()
+for _ in $(seq "$RUNS"); do
+  timed 'rm -rf "$WORK/sq.db"' sqlite3 "$WORK/sq.db" ".import --csv $CSV t"
+  sqlite_times+=("$elapsed")
+  timed 'rm -rf "$WORK/home"; mkdir "$WORK/home"; export CAIJI_HOME=$WORK/home' "$CAIJI" import "$CSV" --format json
+  caiji_times+=("$elapsed")
+done
+read -r sqlite_s sqlite_median <<< "$(best_and_median "${sqlite_times[@]}")"
+read -r caiji_s caiji_median <<< "$(best_and_median "${caiji_times[@]}")"
 [ "$(sqlite3 "$WORK/sq.db" 'SELECT COUNT(*) FROM t')" = "$ROWS" ] || { echo "sqlite3 .import loaded the wrong row count" >&2; exit 1; }
-
-best_of "$RUNS" 'rm -rf "$WORK/home"; mkdir "$WORK/home"; export CAIJI_HOME=$WORK/home' "$CAIJI" import "$CSV" --format json
-caiji_s=$best
 summary=$(CAIJI_HOME=$WORK/home "$CAIJI" import "$CSV" --format json || true)
 case "$summary" in
   *"\"unchanged\":$ROWS,"*'"rejected":[]'*) ;;
@@ -107,8 +121,9 @@ schema_s=$best
 printf '\nsqlite3 .import (plain table, no checks): %6.3f s\n' "$sqlite_s"
 printf "sqlite3 into caiji's students table (no validation, for context): %6.3f s\n" "$schema_s"
 printf 'caiji import (validated, audited, SQLite): %6.3f s\n' "$caiji_s"
-printf 'ratio sqlite3 / caiji: %.2fx %s\n' "$(echo "$sqlite_s / $caiji_s" | bc -l)" \
+printf 'ratio sqlite3 / caiji, best of %s each: %.2fx %s\n' "$RUNS" "$(echo "$sqlite_s / $caiji_s" | bc -l)" \
   "$([ "$(echo "$caiji_s < $sqlite_s" | bc -l)" = 1 ] && echo '(caiji faster)' || echo '(caiji SLOWER)')"
+printf 'ratio sqlite3 / caiji, medians (%.3f s / %.3f s): %.2fx\n' "$sqlite_median" "$caiji_median" "$(echo "$sqlite_median / $caiji_median" | bc -l)"
 printf 'caiji peak memory: %.1f MiB (limit 100 MiB) %s\n' "$(echo "$peak_kib / 1024" | bc -l)" \
   "$([ "$peak_kib" -lt 102400 ] && echo ok || echo OVER)"
 
