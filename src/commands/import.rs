@@ -14,7 +14,7 @@ use crate::cli::{ImportArgs, SummaryFormat};
 use crate::i18n::{lang, tr, Lang};
 use crate::roster::{self, Outcome, Progress, ReadOptions};
 use crate::domain::Student;
-use crate::store::{ImportOptions, ImportSummary, NewRoster};
+use crate::store::{ImportOptions, ImportSummary, NewRoster, PackedStudents};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     let label = args.file.display().to_string();
@@ -114,14 +114,19 @@ async fn import_new(
     mut bar: ProgressBar,
 ) -> (Result<Option<(Outcome, ImportSummary)>>, ProgressBar) {
     // a few batches in flight: the reader runs ahead a little, memory stays small
-    let (batches_in, batches) = std::sync::mpsc::sync_channel::<Vec<Student>>(4);
-    let (spent_out, spent) = std::sync::mpsc::channel::<Vec<Student>>();
+    let (batches_in, batches) = std::sync::mpsc::sync_channel::<PackedStudents>(4);
+    let (spent_out, spent) = std::sync::mpsc::channel::<PackedStudents>();
     let reader = {
         let (file, options) = (args.file.clone(), options.clone());
         std::thread::spawn(move || {
-            let hand_over = Box::new(move |batch| {
-                // what the build has stored is freed here, where it was made
-                while spent.try_recv().is_ok() {}
+            let hand_over = Box::new(move |students: Vec<Student>| {
+                // packed here, where the reader has time to spare, into a batch the build has
+                // stored and given back when there is one; the students are freed where they
+                // were made
+                let mut batch = spent.try_recv().unwrap_or_default();
+                batch.clear();
+                students.iter().for_each(|s| batch.push(s));
+                drop(students);
                 // the build has stopped (it failed): the rest of the file is still checked
                 let _ = batches_in.send(batch);
             });

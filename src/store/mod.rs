@@ -5,6 +5,7 @@ mod codes;
 mod core;
 pub(crate) mod dialect;
 mod mysql;
+mod packed;
 mod photos;
 mod postgres;
 mod reports;
@@ -26,6 +27,7 @@ use crate::domain::Student;
 
 pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
+pub use packed::PackedStudents;
 pub use photos::{ApplySummary, PhotoFileStatus, PhotoFilter, PhotoMatchKeys, PhotoRecord, PhotoRow, PhotoStore, LAST_RECONCILE_SETTING};
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};

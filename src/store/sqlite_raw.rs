@@ -9,12 +9,13 @@
 //! `sqlite_new`), inside a transaction of its own.
 
 use std::ffi::{c_int, CStr};
+use std::ops::Range;
 use std::ptr::NonNull;
 
 use libsqlite3_sys as ffi;
 
 use super::students::{KeySink, StudentKey, StudentSink, STUDENT_COLUMNS};
-use super::{CodeStatus, PhotoStatus, Result, StoreError, StudentRow};
+use super::{CodeStatus, PackedStudents, PhotoStatus, Result, StoreError, StudentRow};
 use crate::domain::{IdType, Level, Student};
 
 /// Runs synchronous SQLite work from async code: on a multi-threaded runtime the worker thread
@@ -252,75 +253,64 @@ impl StudentInsert {
         Ok(StudentInsert { db, many: prepare(ROWS_PER_INSERT)?, one: prepare(1)? })
     }
 
-    /// Inserts `students`; returns the rows added (an `ON CONFLICT DO NOTHING` may skip some).
+    /// Inserts `rows`; returns the rows added (`INSERT OR IGNORE` may skip some).
     ///
     /// # Safety
     /// As for `prepare`.
-    unsafe fn insert<S: std::borrow::Borrow<Student>>(&self, students: &[S], now: &str) -> Result<u64> {
+    unsafe fn insert<R: InsertRows + ?Sized>(&self, rows: &R, now: &str) -> Result<u64> {
+        let count = rows.count();
+        let grouped = count - count % ROWS_PER_INSERT;
         let mut added = 0;
-        let mut groups = students.chunks_exact(ROWS_PER_INSERT);
         // SAFETY (whole block): forwarded from the caller.
         unsafe {
-            for group in &mut groups {
-                match self.run(&self.many, group, now) {
+            for start in (0..grouped).step_by(ROWS_PER_INSERT) {
+                let group = start..start + ROWS_PER_INSERT;
+                match self.run(&self.many, rows, group.clone(), now) {
                     Ok(n) => added += n,
                     // the failed statement changed nothing: row by row, the error names the student
-                    Err(_) => added += self.rows(group, now)?,
+                    Err(_) => added += self.one_by_one(rows, group, now)?,
                 }
             }
-            added += self.rows(groups.remainder(), now)?;
+            added += self.one_by_one(rows, grouped..count, now)?;
         }
         Ok(added)
     }
 
     /// # Safety
     /// As for `prepare`.
-    unsafe fn rows<S: std::borrow::Borrow<Student>>(&self, students: &[S], now: &str) -> Result<u64> {
+    unsafe fn one_by_one<R: InsertRows + ?Sized>(&self, rows: &R, range: Range<usize>, now: &str) -> Result<u64> {
         let mut added = 0;
-        for s in students {
+        for i in range {
             // SAFETY: forwarded from the caller.
-            added += unsafe { self.run(&self.one, std::slice::from_ref(s), now) }.map_err(|message| {
-                StoreError::Query(sqlx::Error::Protocol(format!("insert {}: {message}", s.borrow().student_no)))
+            added += unsafe { self.run(&self.one, rows, i..i + 1, now) }.map_err(|message| {
+                let student_no = rows.values(i).0[0].unwrap_or_default();
+                StoreError::Query(sqlx::Error::Protocol(format!("insert {student_no}: {message}")))
             })?;
         }
         Ok(added)
     }
 
-    /// Binds `students` (as many as `stmt` has rows) and steps `stmt` once; returns the rows
-    /// added, or SQLite's message.
+    /// Binds the rows of `range` (as many as `stmt` has rows) and steps `stmt` once; returns the
+    /// rows added, or SQLite's message.
     ///
     /// # Safety
     /// As for `prepare`.
-    unsafe fn run<S: std::borrow::Borrow<Student>>(&self, stmt: &Statement, students: &[S], now: &str) -> Result<u64, String> {
+    unsafe fn run<R: InsertRows + ?Sized>(&self, stmt: &Statement, rows: &R, range: Range<usize>, now: &str) -> Result<u64, String> {
         let st = stmt.0.as_ptr();
         // SAFETY: `st` is a valid statement; SQLITE_STATIC is sound because every bound string
-        // outlives the sqlite3_step below (they borrow `students` and `now`), and the statement
-        // is reset before this function returns.
+        // outlives the sqlite3_step below (they borrow `rows` and `now`), and the statement is
+        // reset before this function returns.
         unsafe {
-            let shared = (students.len() * ROW_VALUES + 1) as c_int;
+            let shared = (range.len() * ROW_VALUES + 1) as c_int;
             if ffi::sqlite3_bind_text(st, shared, now.as_ptr().cast(), now.len() as c_int, ffi::SQLITE_STATIC()) != ffi::SQLITE_OK {
                 return Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned());
             }
-            for (k, s) in students.iter().enumerate() {
-                let s = s.borrow();
-                let texts: [Option<&str>; ROW_VALUES] = [
-                    Some(&s.student_no),
-                    Some(&s.name),
-                    Some(s.id_type.code()),
-                    Some(&s.id_number),
-                    Some(&s.college),
-                    Some(&s.major),
-                    Some(&s.class),
-                    Some(s.level.code()),
-                    Some(&s.counselor),
-                    None, // cohort, bound as an integer below
-                    s.gender.as_deref(),
-                    s.phone.as_deref(),
-                ];
+            for (k, row) in range.enumerate() {
+                let (texts, cohort) = rows.values(row);
                 for (i, value) in texts.iter().enumerate() {
-                    let index = (k * texts.len() + i + 1) as c_int;
+                    let index = (k * ROW_VALUES + i + 1) as c_int;
                     let rc = match (i, value) {
-                        (9, _) => ffi::sqlite3_bind_int64(st, index, i64::from(s.cohort)),
+                        (COHORT, _) => ffi::sqlite3_bind_int64(st, index, cohort),
                         (_, Some(v)) => ffi::sqlite3_bind_text(st, index, v.as_ptr().cast(), v.len() as c_int, ffi::SQLITE_STATIC()),
                         (_, None) => ffi::sqlite3_bind_null(st, index),
                     };
@@ -338,6 +328,68 @@ impl StudentInsert {
             ffi::sqlite3_reset(st);
             outcome
         }
+    }
+}
+
+/// Where the cohort is among a row's values (bound as an integer).
+const COHORT: usize = 9;
+
+/// Rows a `StudentInsert` stores: students, or a packed batch of them.
+trait InsertRows {
+    fn count(&self) -> usize;
+
+    /// Row `i`'s values in `STUDENT_COLUMNS` order (None for NULL and at `COHORT`), and its
+    /// cohort.
+    fn values(&self, i: usize) -> ([Option<&str>; ROW_VALUES], i64);
+}
+
+impl<S: std::borrow::Borrow<Student>> InsertRows for [S] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn values(&self, i: usize) -> ([Option<&str>; ROW_VALUES], i64) {
+        let s = self[i].borrow();
+        let texts = [
+            Some(s.student_no.as_str()),
+            Some(&s.name),
+            Some(s.id_type.code()),
+            Some(&s.id_number),
+            Some(&s.college),
+            Some(&s.major),
+            Some(&s.class),
+            Some(s.level.code()),
+            Some(&s.counselor),
+            None,
+            s.gender.as_deref(),
+            s.phone.as_deref(),
+        ];
+        (texts, i64::from(s.cohort))
+    }
+}
+
+impl InsertRows for PackedStudents {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn values(&self, i: usize) -> ([Option<&str>; ROW_VALUES], i64) {
+        let s = self.get(i);
+        let texts = [
+            Some(s.student_no),
+            Some(s.name),
+            Some(s.id_type.code()),
+            Some(s.id_number),
+            Some(s.college),
+            Some(s.major),
+            Some(s.class),
+            Some(s.level.code()),
+            Some(s.counselor),
+            None,
+            s.gender,
+            s.phone,
+        ];
+        (texts, i64::from(s.cohort))
     }
 }
 
@@ -421,8 +473,8 @@ impl NewRosterFill {
     /// As for `insert_students`, except that this begins the transaction itself.
     pub(crate) unsafe fn run(
         db: NonNull<ffi::sqlite3>,
-        batches: &std::sync::mpsc::Receiver<Vec<Student>>,
-        spent: &std::sync::mpsc::Sender<Vec<Student>>,
+        batches: &std::sync::mpsc::Receiver<PackedStudents>,
+        spent: &std::sync::mpsc::Sender<PackedStudents>,
         now: &str,
     ) -> Result<NewRosterFill> {
         // SAFETY (whole fn): the caller's contract is forwarded to every call.
