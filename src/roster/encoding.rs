@@ -64,13 +64,21 @@ pub enum Start {
     Utf8SoFar,
 }
 
+impl Start {
+    /// How to read the file from this start: UTF-8 so far is read as UTF-8 (record by record
+    /// checked, see `csv::CsvSource::stop_at_broken_utf8`).
+    pub fn kind(self) -> FileKind {
+        match self {
+            Start::Settled(kind) => kind,
+            Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
+        }
+    }
+}
+
 /// Reads `input` to its end (or until the answer is certain) and says what it is.
 pub fn sniff<R: Read>(input: R) -> io::Result<FileKind> {
-    Ok(match look(input, false)? {
-        Start::Settled(kind) => kind,
-        // not returned when the whole file is read
-        Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
-    })
+    // the whole file is read: never `Utf8SoFar`
+    Ok(look(input, false)?.kind())
 }
 
 /// As [`sniff`], but stops after the first bytes when they are UTF-8 without a BOM, and says so.

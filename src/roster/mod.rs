@@ -368,7 +368,7 @@ type Opener<'a> = dyn Fn() -> io::Result<Box<dyn ReadSeek + 'a>> + 'a;
 
 /// Reads and validates the roster file at `path`. `progress` is called now and then.
 pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
-    read_path(path, options, progress)
+    with_file(path, options, |source| source.read(progress))
 }
 
 /// As [`read_file`], but valid students go to `batches` while the file is read (see
@@ -384,28 +384,19 @@ pub fn stream_file(
     progress: &mut dyn FnMut(Progress),
     batches: StudentBatches,
 ) -> Result<Option<Outcome>, RosterError> {
-    let (file, size) = look_at(path)?;
-    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
-    let source = Source { file: &file, size, open: &open, options };
-    let start = source.sniff_start()?;
-    source.read_as(progress, Some(batches), start)
+    with_file(path, options, |source| source.read_as(progress, Some(batches), source.sniff_start()?))
 }
 
-fn read_path(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
-    let (file, size) = look_at(path)?;
-    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
-    Source { file: &file, size, open: &open, options }.read(progress)
-}
-
-/// The name of `path` for messages, and its size.
-fn look_at(path: &Path) -> Result<(String, u64), RosterError> {
+/// Calls `read` with the roster file at `path` (named by its path in messages).
+fn with_file<T>(path: &Path, options: &ReadOptions, read: impl FnOnce(&Source) -> Result<T, RosterError>) -> Result<T, RosterError> {
     let file = path.display().to_string();
     let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
     if path.is_dir() {
         return Err(open_error(io::Error::from(io::ErrorKind::IsADirectory)));
     }
     let size = std::fs::metadata(path).map_err(open_error)?.len();
-    Ok((file, size))
+    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
+    read(&Source { file: &file, size, open: &open, options })
 }
 
 /// Reads and validates a roster held in memory, exactly as [`read_file`] reads a file with
@@ -455,10 +446,7 @@ impl<'a> Source<'_, 'a> {
         let Source { file, size, open: open_raw, options } = *self;
         let file = file.to_string();
         let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
-        let kind = match start {
-            Start::Settled(kind) => kind,
-            Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
-        };
+        let kind = start.kind();
         let mut intake = Intake::new(&file);
         if let Some(batches) = stream {
             intake.stream_to(batches);

@@ -34,8 +34,8 @@ struct PackedRow {
     cohort: i32,
 }
 
-/// One packed student, borrowed.
-pub(crate) struct PackedStudent<'a> {
+/// A student's fields, borrowed from a packed batch or from a `Student`.
+pub(crate) struct StudentRef<'a> {
     pub(crate) student_no: &'a str,
     pub(crate) name: &'a str,
     pub(crate) id_type: IdType,
@@ -48,6 +48,25 @@ pub(crate) struct PackedStudent<'a> {
     pub(crate) cohort: i32,
     pub(crate) gender: Option<&'a str>,
     pub(crate) phone: Option<&'a str>,
+}
+
+impl<'a> From<&'a Student> for StudentRef<'a> {
+    fn from(s: &'a Student) -> StudentRef<'a> {
+        StudentRef {
+            student_no: &s.student_no,
+            name: &s.name,
+            id_type: s.id_type,
+            id_number: &s.id_number,
+            college: &s.college,
+            major: &s.major,
+            class: &s.class,
+            level: s.level,
+            counselor: &s.counselor,
+            cohort: s.cohort,
+            gender: s.gender.as_deref(),
+            phone: s.phone.as_deref(),
+        }
+    }
 }
 
 impl PackedStudents {
@@ -103,7 +122,7 @@ impl PackedStudents {
     ///
     /// # Panics
     /// When `index` is not below `len()`.
-    pub(crate) fn get(&self, index: usize) -> PackedStudent<'_> {
+    pub(crate) fn get(&self, index: usize) -> StudentRef<'_> {
         let row = &self.rows[index];
         let mut texts = [""; TEXTS];
         let mut from = row.start as usize;
@@ -112,7 +131,7 @@ impl PackedStudents {
             from = end as usize;
         }
         let [student_no, name, id_number, college, major, class, counselor, gender, phone] = texts;
-        PackedStudent {
+        StudentRef {
             student_no,
             name,
             id_type: row.id_type,
