@@ -243,7 +243,7 @@ pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summ
 
 /// The two summary lines of the table output.
 fn summary_text(label: &str, outcome: &Outcome, summary: &ImportSummary, lang: Lang) -> String {
-    let (rows, valid, rejected) = (outcome.data_rows, outcome.students.len(), outcome.rejected_rows());
+    let (rows, valid, rejected) = (outcome.data_rows, outcome.valid_rows(), outcome.rejected_rows());
     let s = summary;
     match lang {
         Lang::Zh => format!(
@@ -346,8 +346,24 @@ mod tests {
         let summary = ImportSummary { inserted: 10, updated: 1, unchanged: 1, withdrawn: 0 };
         assert_eq!(
             summary_text("a.csv", &outcome, &summary, Lang::En),
-            "a.csv: 12 data rows, 0 valid, 0 rejected\ninserted 10, updated 1, unchanged 1, withdrawn 0\n"
+            "a.csv: 12 data rows, 12 valid, 0 rejected\ninserted 10, updated 1, unchanged 1, withdrawn 0\n"
         );
         assert!(summary_text("a.csv", &outcome, &summary, Lang::Zh).contains("新增 10，更新 1"));
+        // streamed students are not in the outcome: valid rows are counted; a row with two
+        // problems is one rejected row
+        let rejected = |row: u64, field: roster::Field| roster::Rejection {
+            row,
+            student_no: "2022001".into(),
+            field,
+            column: "A".into(),
+            reason: "duplicate".into(),
+        };
+        let outcome = Outcome {
+            data_rows: 5,
+            rejections: vec![rejected(2, roster::Field::StudentNo), rejected(4, roster::Field::StudentNo), rejected(4, roster::Field::Name)],
+            ..Default::default()
+        };
+        let summary = ImportSummary { inserted: 3, ..Default::default() };
+        assert!(summary_text("a.csv", &outcome, &summary, Lang::En).starts_with("a.csv: 5 data rows, 3 valid, 2 rejected\n"));
     }
 }

@@ -39,6 +39,12 @@ pub struct Outcome {
 
 impl Outcome {
     /// Number of distinct rows with at least one rejection.
+    /// Data rows without a rejection. Counted, not taken from `students`, which is empty when
+    /// the students were streamed to the store.
+    pub fn valid_rows(&self) -> u64 {
+        self.data_rows.saturating_sub(self.rejected_rows() as u64)
+    }
+
     pub fn rejected_rows(&self) -> usize {
         let mut rows: Vec<u64> = self.rejections.iter().map(|r| r.row).collect();
         rows.dedup();
