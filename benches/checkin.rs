@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use caiji::code::{CodePayload, Keyring};
 use caiji::commands::sessions::StationKeys;
-use caiji::store::{self, CheckinStatus, CodeTargets, Create, GroupBy, NewSession, StudentSelection};
+use caiji::store::{
+    self, CheckinStatus, CodeTargets, Create, GroupBy, NewSession, StudentSelection,
+};
 use common::{Server, TestDb};
 
 const STATIONS: usize = 8;
@@ -55,7 +57,10 @@ impl Plan {
 }
 
 fn flag(name: &str) -> Option<usize> {
-    std::env::args().skip_while(|a| a != name).nth(1).and_then(|n| n.parse::<usize>().ok())
+    std::env::args()
+        .skip_while(|a| a != name)
+        .nth(1)
+        .and_then(|n| n.parse::<usize>().ok())
 }
 
 /// The `p`-th percentile of sorted durations, in milliseconds.
@@ -66,10 +71,18 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
 
 fn main() {
     let plan = match flag("--seconds") {
-        Some(seconds) => Plan::Load { seconds: seconds as u64, students: flag("--students").unwrap_or(100_000) },
-        None => Plan::Fixed { per_station: flag("--per-station").unwrap_or(500) },
+        Some(seconds) => Plan::Load {
+            seconds: seconds as u64,
+            students: flag("--students").unwrap_or(100_000),
+        },
+        None => Plan::Fixed {
+            per_station: flag("--per-station").unwrap_or(500),
+        },
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     runtime.block_on(async {
         let servers: &[Server] = match plan {
             Plan::Fixed { per_station } => {
@@ -125,7 +138,9 @@ fn main() {
 
 async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     let total = plan.students();
-    let setup = store::open(&db.url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    let setup = store::open(&db.url, Create::IfMissing)
+        .await
+        .map_err(|e| e.to_string())?;
     let students: Vec<_> = (0..total)
         .map(|i| {
             let mut s = common::student(&format!("B{i:07}"), "欧阳娜娜");
@@ -134,7 +149,10 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
         })
         .collect();
     for chunk in students.chunks(5000) {
-        setup.insert_students(chunk).await.map_err(|e| e.to_string())?;
+        setup
+            .insert_students(chunk)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     // Real codes: every scan is verified with the keyring, as at a station.
     let key_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -142,14 +160,29 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     let tokens = std::sync::Mutex::new(std::collections::HashMap::new());
     let make = |serial: i64, student: &caiji::domain::Student, on: chrono::NaiveDate| {
         let payload = CodePayload::for_student(serial as u64, student, "10001", on);
-        let text = caiji::code::issue(&payload, &ring).map(|t| t.text).map_err(|e| e.to_string())?;
-        tokens.lock().unwrap().insert(student.student_no.clone(), text.clone());
+        let text = caiji::code::issue(&payload, &ring)
+            .map(|t| t.text)
+            .map_err(|e| e.to_string())?;
+        tokens
+            .lock()
+            .unwrap()
+            .insert(student.student_no.clone(), text.clone());
         Ok(text)
     };
-    setup.issue_codes(&CodeTargets::AllWithout, i32::from(ring.current_id()), &make, "bench").await.map_err(|e| e.to_string())?;
+    setup
+        .issue_codes(
+            &CodeTargets::AllWithout,
+            i32::from(ring.current_id()),
+            &make,
+            "bench",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     let tokens = tokens.into_inner().unwrap();
     let keys = Arc::new(StationKeys::Ready(ring));
-    let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").map_err(|e| e.to_string());
+    let at = |t: &str| {
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").map_err(|e| e.to_string())
+    };
     let session = setup
         .add_session(
             &NewSession {
@@ -166,13 +199,24 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
         .await
         .map_err(|e| e.to_string())?;
     setup
-        .assign(session, &StudentSelection { college: Some("计算机学院".into()), ..Default::default() }, "bench")
+        .assign(
+            session,
+            &StudentSelection {
+                college: Some("计算机学院".into()),
+                ..Default::default()
+            },
+            "bench",
+        )
         .await
         .map_err(|e| e.to_string())?;
 
     let mut stations = Vec::new();
     for _ in 0..STATIONS {
-        stations.push(store::open(&db.url, Create::Never).await.map_err(|e| e.to_string())?);
+        stations.push(
+            store::open(&db.url, Create::Never)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
     let barrier = Arc::new(tokio::sync::Barrier::new(STATIONS + 1));
     let deadline = match plan {
@@ -183,14 +227,22 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     // The console beside the stations: the Reports screen's three queries, round after round.
     let reader = match plan {
         Plan::Load { .. } => {
-            let console = store::open(&db.url, Create::Never).await.map_err(|e| e.to_string())?;
+            let console = store::open(&db.url, Create::Never)
+                .await
+                .map_err(|e| e.to_string())?;
             let stop = stop.clone();
             Some(tokio::spawn(async move {
                 let mut rounds = Vec::new();
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let t0 = Instant::now();
-                    console.completion(GroupBy::College, None).await.map_err(|e| e.to_string())?;
-                    console.completion_in_college(GroupBy::Class, "计算机学院", None).await.map_err(|e| e.to_string())?;
+                    console
+                        .completion(GroupBy::College, None)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    console
+                        .completion_in_college(GroupBy::Class, "计算机学院", None)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     console.daily_progress().await.map_err(|e| e.to_string())?;
                     rounds.push(t0.elapsed());
                 }
@@ -204,8 +256,10 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     for (k, station) in stations.into_iter().enumerate() {
         let barrier = barrier.clone();
         // Station k scans every STATIONS-th student, in a queue of its own.
-        let lines: Vec<String> =
-            (k..total).step_by(STATIONS).map(|i| format!("{}\r", tokens[&format!("B{i:07}")].to_lowercase())).collect();
+        let lines: Vec<String> = (k..total)
+            .step_by(STATIONS)
+            .map(|i| format!("{}\r", tokens[&format!("B{i:07}")].to_lowercase()))
+            .collect();
         let keys = keys.clone();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
@@ -221,8 +275,10 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|r| format!("{line}: {}", r.reason))?;
-                let outcome =
-                    station.check_in(session, &no, &format!("S{k}"), "bench", false).await.map_err(|e| e.to_string())?;
+                let outcome = station
+                    .check_in(session, &no, &format!("S{k}"), "bench", false)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 latencies.push(t0.elapsed());
                 if matches!(outcome.status, CheckinStatus::CheckedIn { .. }) {
                     granted += 1;
@@ -234,8 +290,12 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     }
     barrier.wait().await;
     let start = Instant::now();
-    let mut figures =
-        Figures { checkins: 0, elapsed: Duration::ZERO, latencies: Vec::with_capacity(total), reports: Vec::new() };
+    let mut figures = Figures {
+        checkins: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::with_capacity(total),
+        reports: Vec::new(),
+    };
     for t in tasks {
         let (granted, latencies) = t.await.map_err(|e| e.to_string())??;
         figures.checkins += granted;
@@ -251,16 +311,33 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     }
 
     // The run counts only if it was right: everyone in, shots 1..=total.
-    let row = setup.session(session).await.map_err(|e| e.to_string())?.ok_or("session vanished")?;
-    let mut shots: Vec<i32> =
-        setup.session_students(session).await.map_err(|e| e.to_string())?.into_iter().filter_map(|s| s.shot).collect();
+    let row = setup
+        .session(session)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("session vanished")?;
+    let mut shots: Vec<i32> = setup
+        .session_students(session)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|s| s.shot)
+        .collect();
     shots.sort();
     let want = match plan {
         Plan::Fixed { .. } => total,
         Plan::Load { .. } => figures.checkins,
     };
-    if figures.checkins != want || row.checked_in != want as i64 || shots != (1..=want as i32).collect::<Vec<_>>() {
-        return Err(format!("wrong result: {} granted, counter {}, {} shots", figures.checkins, row.checked_in, shots.len()));
+    if figures.checkins != want
+        || row.checked_in != want as i64
+        || shots != (1..=want as i32).collect::<Vec<_>>()
+    {
+        return Err(format!(
+            "wrong result: {} granted, counter {}, {} shots",
+            figures.checkins,
+            row.checked_in,
+            shots.len()
+        ));
     }
     setup.close().await;
     Ok(figures)

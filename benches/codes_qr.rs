@@ -13,10 +13,21 @@ use caiji::code::{CodePayload, Keyring, QrMatrix, issue};
 
 fn main() -> ExitCode {
     // cargo passes `--bench` to bench targets; only our own words count.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["versions", file] => versions(file),
-        ["seal", n] => n.parse().map_err(|_| format!("not a number: {n}")).and_then(seal),
+        ["seal", n] => n
+            .parse()
+            .map_err(|_| format!("not a number: {n}"))
+            .and_then(seal),
         _ => Err("usage: codes_qr versions FILE.csv | codes_qr seal N".to_string()),
     };
     match result {
@@ -33,7 +44,11 @@ fn versions(file: &str) -> Result<(), String> {
     let mut by_version: BTreeMap<i16, usize> = BTreeMap::new();
     let mut by_length: BTreeMap<usize, usize> = BTreeMap::new();
     // The token is the last column and never contains a comma (QR alphanumeric characters).
-    for token in text.lines().filter_map(|l| l.rsplit(',').next()).filter(|t| t.starts_with("CJ1:")) {
+    for token in text
+        .lines()
+        .filter_map(|l| l.rsplit(',').next())
+        .filter(|t| t.starts_with("CJ1:"))
+    {
         let m = QrMatrix::encode(token).map_err(|e| format!("{token}: {e}"))?;
         *by_version.entry(m.version()).or_default() += 1;
         *by_length.entry(token.len()).or_default() += 1;
@@ -44,10 +59,19 @@ fn versions(file: &str) -> Result<(), String> {
     }
     println!("QR version (ECC M) of {total} codes:");
     for (v, n) in &by_version {
-        let (cols, rows) = (17 + 4 * *v as usize + 8, (17 + 4 * *v as usize + 8).div_ceil(2));
-        println!("  version {v} ({cols}×{rows} cells): {n:>7}  {:6.2}%", 100.0 * *n as f64 / total as f64);
+        let (cols, rows) = (
+            17 + 4 * *v as usize + 8,
+            (17 + 4 * *v as usize + 8).div_ceil(2),
+        );
+        println!(
+            "  version {v} ({cols}×{rows} cells): {n:>7}  {:6.2}%",
+            100.0 * *n as f64 / total as f64
+        );
     }
-    let lengths: Vec<usize> = by_length.iter().flat_map(|(len, n)| std::iter::repeat_n(*len, *n)).collect();
+    let lengths: Vec<usize> = by_length
+        .iter()
+        .flat_map(|(len, n)| std::iter::repeat_n(*len, *n))
+        .collect();
     println!(
         "token length: min {}, median {}, max {} characters (version 5 holds 122)",
         lengths[0],

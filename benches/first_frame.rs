@@ -31,7 +31,10 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let n: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: u32 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let home = tempfile::tempdir().expect("temp dir");
     let made = std::process::Command::new(env!("CARGO_BIN_EXE_caiji"))
         .args(["demo", "--no-tui", "--students", &n.to_string()])
@@ -39,22 +42,32 @@ fn main() {
         .env("CAIJI_LANG", "en")
         .output()
         .expect("run caiji demo");
-    assert!(made.status.success(), "demo: {}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let url = format!("sqlite://{}", home.path().join("caiji.db").display());
     println!("first-frame benchmark: {n} students in {url}");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     let mut first = Vec::new();
     let mut full = Vec::new();
     for run in 0..3 {
         let (a, b) = runtime.block_on(async {
             let started = Instant::now();
-            let store: Arc<dyn Store> = Arc::from(caiji::store::open(&url, Create::Never).await.expect("open"));
+            let store: Arc<dyn Store> =
+                Arc::from(caiji::store::open(&url, Create::Never).await.expect("open"));
             let setting = |v: Option<String>| v.unwrap_or_default();
             let school = SchoolInfo {
                 code: setting(store.get_setting("school_code").await.expect("setting")),
                 name: setting(store.get_setting("school_name").await.expect("setting")),
-                cohort: setting(store.get_setting("cohort").await.expect("setting")).parse().unwrap_or(2026),
+                cohort: setting(store.get_setting("cohort").await.expect("setting"))
+                    .parse()
+                    .unwrap_or(2026),
             };
             let mut app = App::new(
                 school,
@@ -67,26 +80,52 @@ fn main() {
             let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
             // as the event loop: ask for the roster, draw at once, without waiting for it
             let effects = update(&mut app, Action::Reload);
-            terminal.draw(|f| caiji::tui::ui::render(&app, f)).expect("draw");
+            terminal
+                .draw(|f| caiji::tui::ui::render(&app, f))
+                .expect("draw");
             let first_frame = started.elapsed();
             let generation = app.generation;
             // the roster first; the other effects refresh the other screens' data
-            assert!(matches!(effects.first(), Some(caiji::tui::action::Effect::Load { .. })), "{effects:?}");
+            assert!(
+                matches!(
+                    effects.first(),
+                    Some(caiji::tui::action::Effect::Load { .. })
+                ),
+                "{effects:?}"
+            );
             let counts = {
                 let store = store.clone();
                 tokio::spawn(async move { store.counts().await.map_err(|e| e.to_string()) })
             };
             let roster = caiji::tui::tasks::read_roster(store.clone(), app.cohort).await;
-            update(&mut app, Action::StudentsLoaded { generation, result: roster });
+            update(
+                &mut app,
+                Action::StudentsLoaded {
+                    generation,
+                    result: roster,
+                },
+            );
             let counts = counts.await.expect("counts task");
-            update(&mut app, Action::CountsLoaded { generation, result: counts });
-            terminal.draw(|f| caiji::tui::ui::render(&app, f)).expect("draw");
+            update(
+                &mut app,
+                Action::CountsLoaded {
+                    generation,
+                    result: counts,
+                },
+            );
+            terminal
+                .draw(|f| caiji::tui::ui::render(&app, f))
+                .expect("draw");
             let with_roster = started.elapsed();
             assert_eq!(app.view.len() as u32, n, "the whole roster is on screen");
             store.close().await;
             (first_frame, with_roster)
         });
-        println!("run {run}: first frame {}, roster on screen {}", ms(a), ms(b));
+        println!(
+            "run {run}: first frame {}, roster on screen {}",
+            ms(a),
+            ms(b)
+        );
         first.push(a);
         full.push(b);
     }
@@ -100,6 +139,10 @@ fn main() {
     }
     println!(
         "target: first frame within 300 ms — {}",
-        if first[1] < Duration::from_millis(300) { "met" } else { "NOT met" }
+        if first[1] < Duration::from_millis(300) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

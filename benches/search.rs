@@ -13,11 +13,17 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use pinyin::ToPinyin;
 
 fn full_pinyin(name: &str) -> String {
-    name.to_pinyin().flatten().map(|p| p.plain().replace('ü', "v")).collect()
+    name.to_pinyin()
+        .flatten()
+        .map(|p| p.plain().replace('ü', "v"))
+        .collect()
 }
 
 fn initials(name: &str) -> String {
-    name.to_pinyin().flatten().map(|p| p.first_letter().replace('ü', "v")).collect()
+    name.to_pinyin()
+        .flatten()
+        .map(|p| p.first_letter().replace('ü', "v"))
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -43,10 +49,17 @@ fn summary(label: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
-    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let school = caiji::demo::generate(n, 2026, 2026);
     let students = &school.students;
-    println!("search benchmark: {} students, {} threads available", students.len(), std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "search benchmark: {} students, {} threads available",
+        students.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
 
     let records = || {
         students.iter().map(|s| Record {
@@ -71,7 +84,12 @@ fn main() {
     // What staff type: full pinyin and initials of a name, a 学号, a class, a college, names in
     // characters. One typed string per sampled student, every prefix of it a keystroke.
     let mut typed: Vec<String> = Vec::new();
-    for (i, s) in students.iter().enumerate().step_by((n / 40).max(1)).take(40) {
+    for (i, s) in students
+        .iter()
+        .enumerate()
+        .step_by((n / 40).max(1))
+        .take(40)
+    {
         match i % 6 {
             0 => typed.push(full_pinyin(&s.name)),
             1 => typed.push(initials(&s.name)),
@@ -87,7 +105,11 @@ fn main() {
     let mut hits_first = Vec::new();
     for text in &typed {
         let mut previous: Option<SearchResult> = None;
-        for (k, end) in text.char_indices().map(|(i, c)| i + c.len_utf8()).enumerate() {
+        for (k, end) in text
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .enumerate()
+        {
             let query = Query::parse(&text[..end]);
             let t = Instant::now();
             let result = index.search(&query, previous.as_ref());
@@ -109,7 +131,11 @@ fn main() {
         let t = Instant::now();
         let r = index.search(&query, None);
         cold.push(t.elapsed());
-        println!("    cold {q:<3} {:>7} hits  {}", r.len(), ms(*cold.last().unwrap_or(&Duration::ZERO)));
+        println!(
+            "    cold {q:<3} {:>7} hits  {}",
+            r.len(),
+            ms(*cold.last().unwrap_or(&Duration::ZERO))
+        );
     }
     summary("caiji search, one-character queries", cold);
     let mut fresh = Vec::new();
@@ -124,7 +150,17 @@ fn main() {
     // The baseline: one haystack per student, scanned by SkimMatcherV2 on one core.
     let haystacks: Vec<String> = students
         .iter()
-        .map(|s| format!("{} {} {} {} {} {}", s.student_no, s.name, full_pinyin(&s.name), initials(&s.name), s.class, s.college))
+        .map(|s| {
+            format!(
+                "{} {} {} {} {} {}",
+                s.student_no,
+                s.name,
+                full_pinyin(&s.name),
+                initials(&s.name),
+                s.class,
+                s.college
+            )
+        })
         .collect();
     let matcher = SkimMatcherV2::default();
     let mut skim = Vec::new();
@@ -132,8 +168,11 @@ fn main() {
         for end in text.char_indices().map(|(i, c)| i + c.len_utf8()) {
             let q = &text[..end];
             let t = Instant::now();
-            let mut hits: Vec<(i64, usize)> =
-                haystacks.iter().enumerate().filter_map(|(i, h)| matcher.fuzzy_match(h, q).map(|s| (s, i))).collect();
+            let mut hits: Vec<(i64, usize)> = haystacks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| matcher.fuzzy_match(h, q).map(|s| (s, i)))
+                .collect();
             hits.sort_unstable_by_key(|h| std::cmp::Reverse(h.0));
             skim.push(t.elapsed());
         }
@@ -143,6 +182,10 @@ fn main() {
     let median = percentile(&per_key, 0.5);
     println!(
         "target: median per keystroke under 10 ms — {}",
-        if median < Duration::from_millis(10) { "met" } else { "NOT met" }
+        if median < Duration::from_millis(10) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

@@ -3,7 +3,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "caiji", version, about = "采集 — graduate photo collection console (collection-code mode)")]
+#[command(
+    name = "caiji",
+    version,
+    about = "采集 — graduate photo collection console (collection-code mode)"
+)]
 pub struct Cli {
     /// Database URL: sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB
     /// [env: CAIJI_DATABASE_URL, then DATABASE_URL; default: <data dir>/caiji.db]
@@ -224,7 +228,8 @@ pub enum CodesCommand {
     /// Print a student's code as text, nothing else (written to the audit log)
     Token(StudentArg),
     /// Check codes: authentic, this school's, not revoked (--offline: the key file only)
-    #[command(long_about = "Check codes: authentic (sealed with a key of the key file), this school's, and not revoked.\n\n\
+    #[command(
+        long_about = "Check codes: authentic (sealed with a key of the key file), this school's, and not revoked.\n\n\
         Tokens come from the arguments, or one per line from stdin when there are none (blank lines \
         are skipped; surrounding spaces and lower case are accepted, as keyboard-wedge scanners send them). \
         One line (or JSON object) per token, in input order. Exit status 4 when any code is invalid, \
@@ -232,7 +237,8 @@ pub enum CodesCommand {
         Revocation is checked in the database. With --offline, or when the SQLite database file does \
         not exist, only the key file is used and the output says revocation was not checked \
         (revocation_checked: false). A server database (postgres://, mysql://) must answer unless \
-        --offline is given.")]
+        --offline is given."
+    )]
     Verify(VerifyArgs),
     /// Revoke a student's active code and issue a new one with a new serial (audited)
     Reissue(ChangeArgs),
@@ -335,7 +341,12 @@ pub enum MissingArg {
 }
 
 impl MissingArg {
-    pub const ALL: [MissingArg; 4] = [MissingArg::Code, MissingArg::Session, MissingArg::Checkin, MissingArg::Photo];
+    pub const ALL: [MissingArg; 4] = [
+        MissingArg::Code,
+        MissingArg::Session,
+        MissingArg::Checkin,
+        MissingArg::Photo,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

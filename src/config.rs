@@ -22,11 +22,17 @@ impl Paths {
     pub fn from_env() -> Result<Paths> {
         if let Some(home) = std::env::var_os("CAIJI_HOME").filter(|h| !h.is_empty()) {
             let home = PathBuf::from(home);
-            return Ok(Paths { data_dir: home.clone(), config_dir: home });
+            return Ok(Paths {
+                data_dir: home.clone(),
+                config_dir: home,
+            });
         }
         let dirs = directories::ProjectDirs::from("", "", "caiji")
             .context("cannot find a home directory; set CAIJI_HOME to a folder caiji may use")?;
-        Ok(Paths { data_dir: dirs.data_dir().to_path_buf(), config_dir: dirs.config_dir().to_path_buf() })
+        Ok(Paths {
+            data_dir: dirs.data_dir().to_path_buf(),
+            config_dir: dirs.config_dir().to_path_buf(),
+        })
     }
 
     pub fn config_file(&self) -> PathBuf {
@@ -62,9 +68,12 @@ impl Paths {
             builder.recursive(true);
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder
-                .create(dir)
-                .with_context(|| format!("cannot create the data directory {}; set CAIJI_HOME to a writable folder", dir.display()))?;
+            builder.create(dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}; set CAIJI_HOME to a writable folder",
+                    dir.display()
+                )
+            })?;
         }
         Ok(())
     }
@@ -74,7 +83,11 @@ impl Paths {
 /// the SQLite file in the data directory. Returns the URL and whether it was the default.
 pub fn database_url(flag: Option<&str>, paths: &Paths) -> (String, bool) {
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match flag.map(str::to_string).or_else(|| from_env("CAIJI_DATABASE_URL")).or_else(|| from_env("DATABASE_URL")) {
+    match flag
+        .map(str::to_string)
+        .or_else(|| from_env("CAIJI_DATABASE_URL"))
+        .or_else(|| from_env("DATABASE_URL"))
+    {
         Some(url) => (url.trim().to_string(), false),
         None => (paths.default_database_url(), true),
     }
@@ -142,7 +155,8 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => bail!("cannot read {}: {e}", path.display()),
         };
-        Config::parse(&text).with_context(|| format!("{} is not a valid caiji config", path.display()))
+        Config::parse(&text)
+            .with_context(|| format!("{} is not a valid caiji config", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<Config> {
@@ -160,14 +174,21 @@ pub fn read_settings_file(path: &Path) -> std::io::Result<String> {
     let file = std::fs::File::open(path)?;
     // Checked on the open handle, so the file judged is the file read.
     if !file.metadata()?.is_file() {
-        return Err(Error::new(ErrorKind::InvalidInput, crate::i18n::tr("不是普通文件", "not a regular file")));
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            crate::i18n::tr("不是普通文件", "not a regular file"),
+        ));
     }
     let mut text = String::new();
-    file.take(MAX_SETTINGS_BYTES + 1).read_to_string(&mut text)?;
+    file.take(MAX_SETTINGS_BYTES + 1)
+        .read_to_string(&mut text)?;
     if text.len() as u64 > MAX_SETTINGS_BYTES {
         return Err(Error::new(
             ErrorKind::InvalidData,
-            crate::i18n::tr("文件超过 1 MiB，不像设置文件", "larger than 1 MiB, which no settings file is"),
+            crate::i18n::tr(
+                "文件超过 1 MiB，不像设置文件",
+                "larger than 1 MiB, which no settings file is",
+            ),
         ));
     }
     Ok(text)
@@ -175,7 +196,13 @@ pub fn read_settings_file(path: &Path) -> std::io::Result<String> {
 
 /// toml's messages span several lines with a source excerpt; the console wants one.
 pub fn one_line(msg: &str) -> String {
-    msg.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')).collect::<Vec<_>>().join(" ")
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -184,13 +211,22 @@ mod tests {
 
     #[test]
     fn a_config_path_that_is_not_a_small_file_is_refused() {
-        assert!(Config::load(Path::new("/dev/zero")).is_err(), "a device is not read without end");
+        assert!(
+            Config::load(Path::new("/dev/zero")).is_err(),
+            "a device is not read without end"
+        );
         let dir = tempfile::tempdir().unwrap();
-        assert!(Config::load(dir.path()).is_err(), "a folder is not a config");
+        assert!(
+            Config::load(dir.path()).is_err(),
+            "a folder is not a config"
+        );
         let big = dir.path().join("config.toml");
         std::fs::write(&big, "# \n".repeat(400_000)).unwrap();
         assert!(format!("{:#}", Config::load(&big).unwrap_err()).contains("1 MiB"));
-        assert!(Config::load(&dir.path().join("missing.toml")).is_ok(), "a missing file is an empty config");
+        assert!(
+            Config::load(&dir.path().join("missing.toml")).is_ok(),
+            "a missing file is an empty config"
+        );
     }
 
     #[test]
@@ -225,7 +261,9 @@ mod tests {
     fn bad_config_names_the_field() {
         let err = Config::parse("cohort = \"soon\"").unwrap_err().to_string();
         assert!(err.contains("cohort"), "{err}");
-        let err = Config::parse("[school]\ncode = \"1\"\nnmae = \"x\"").unwrap_err().to_string();
+        let err = Config::parse("[school]\ncode = \"1\"\nnmae = \"x\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nmae"), "{err}");
     }
 }

@@ -225,7 +225,10 @@ pub fn keyring(data: &[u8]) {
             // No message may quote the file back: a key in it would reach the screen or a log.
             // Keys are ASCII; a word of the message's own Chinese text that happens to be in
             // the file (the fuzzer found one) is not a quote.
-            for word in text.split_whitespace().filter(|w| w.len() >= 16 && w.bytes().all(|b| b.is_ascii_graphic())) {
+            for word in text
+                .split_whitespace()
+                .filter(|w| w.len() >= 16 && w.bytes().all(|b| b.is_ascii_graphic()))
+            {
                 assert!(!message.contains(word), "{message}");
             }
         }

@@ -12,7 +12,7 @@ pub mod export;
 pub mod fuzzing;
 pub mod i18n;
 pub mod output;
-pub mod roster;
 pub mod photos;
+pub mod roster;
 pub mod store;
 pub mod tui;

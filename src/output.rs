@@ -6,8 +6,10 @@ use crate::domain::text::strip_controls;
 
 /// Renders rows under headers, each column padded to its widest cell (in terminal columns).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let clean: Vec<Vec<String>> =
-        rows.iter().map(|r| r.iter().map(|c| strip_controls(c).into_owned()).collect()).collect();
+    let clean: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| strip_controls(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in &clean {
         for (i, cell) in row.iter().enumerate() {
@@ -26,7 +28,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             }
             first = false;
             pending.push_str(cell);
-            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(cell.width());
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(cell.width());
             pending.extend(std::iter::repeat_n(' ', pad));
         }
         out.push_str(pending.trim_end());
@@ -50,7 +56,11 @@ mod tests {
             &[
                 vec!["2022001".into(), "张三".into(), "计科1班".into()],
                 vec!["2022002".into(), "John Smith".into(), "CS-2".into()],
-                vec!["2022003".into(), "买买提·艾力".into(), "\u{1b}[2J软工".into()],
+                vec![
+                    "2022003".into(),
+                    "买买提·艾力".into(),
+                    "\u{1b}[2J软工".into(),
+                ],
             ],
         );
         let lines: Vec<&str> = out.lines().collect();

@@ -37,7 +37,11 @@ fn file_bytes(path: &Path) -> Vec<u8> {
 fn init_creates_the_sqlite_database_and_is_idempotent() {
     let home = tempfile::tempdir().unwrap();
     let first = caiji(home.path(), &["init"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(home.path().join("caiji.db").is_file());
     let second = caiji(home.path(), &["init"]);
     assert!(second.status.success());
@@ -47,15 +51,36 @@ fn init_creates_the_sqlite_database_and_is_idempotent() {
 #[test]
 fn unknown_url_scheme_is_one_clear_line() {
     let home = tempfile::tempdir().unwrap();
-    let out = caiji(home.path(), &["--database-url", "oracle://scott@db/school", "init"]);
-    assert_one_line_error(&out, &["unknown database URL", "sqlite://", "postgres://", "mysql://"]);
-    assert_eq!(std::fs::read_dir(home.path()).unwrap().filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "db")).count(), 0);
+    let out = caiji(
+        home.path(),
+        &["--database-url", "oracle://scott@db/school", "init"],
+    );
+    assert_one_line_error(
+        &out,
+        &[
+            "unknown database URL",
+            "sqlite://",
+            "postgres://",
+            "mysql://",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn unreachable_servers_are_one_clear_line() {
     let home = tempfile::tempdir().unwrap();
-    for url in ["postgres://postgres@127.0.0.1:1/caiji", "mysql://root@127.0.0.1:1/caiji"] {
+    for url in [
+        "postgres://postgres@127.0.0.1:1/caiji",
+        "mysql://root@127.0.0.1:1/caiji",
+    ] {
         let out = caiji(home.path(), &["--database-url", url, "students", "list"]);
         assert_one_line_error(&out, &["cannot connect", "127.0.0.1:1"]);
     }
@@ -79,11 +104,17 @@ fn read_only_data_dir_is_refused_without_changes() {
 fn corrupt_sqlite_file_is_refused_without_changes() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("caiji.db");
-    let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&db, &garbage).unwrap();
     let out = caiji(home.path(), &["students", "list"]);
     assert_one_line_error(&out, &["damaged"]);
-    assert_eq!(file_bytes(&db), garbage, "the file is left exactly as it was");
+    assert_eq!(
+        file_bytes(&db),
+        garbage,
+        "the file is left exactly as it was"
+    );
 }
 
 #[test]
@@ -115,12 +146,18 @@ fn newer_schema_is_refused_without_changes() {
 #[tokio::test]
 async fn init_creates_server_databases_and_is_idempotent() {
     for server in [common::Server::Postgres, common::Server::Mysql] {
-        let Some(db) = common::TestDb::new(server).await else { continue };
+        let Some(db) = common::TestDb::new(server).await else {
+            continue;
+        };
         let url = db.sibling_url("new");
         let home = tempfile::tempdir().unwrap();
         for round in 0..2 {
             let out = caiji(home.path(), &["--database-url", &url, "init"]);
-            assert!(out.status.success(), "{server:?} round {round}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{server:?} round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(String::from_utf8_lossy(&out.stdout).contains("students: 0"));
         }
         let probe = common::TestDb::at(&url, server);

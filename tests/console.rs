@@ -25,7 +25,12 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
     }
 
     fn capture(&self, escapes: bool) -> String {
@@ -43,11 +48,22 @@ impl Tmux {
     }
 
     fn text(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", "console", "-l", text]).status.success(), "send-keys -l {text}");
+        assert!(
+            self.run(&["send-keys", "-t", "console", "-l", text])
+                .status
+                .success(),
+            "send-keys -l {text}"
+        );
     }
 
     fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["display-message", "-p", "-t", "console", f]).stdout).trim().to_string()
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", "console", f])
+                .stdout,
+        )
+        .trim()
+        .to_string()
     }
 
     /// Waits until the screen satisfies `ready`, or fails with what the screen showed.
@@ -68,12 +84,19 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
     }
 }
 
 fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn caiji(home: &Path, args: &[&str]) -> Output {
@@ -93,28 +116,53 @@ fn issue_codes(home: &Path) -> (Keyring, String, String) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     runtime.block_on(async {
         let url = format!("sqlite://{}", home.join("caiji.db").display());
-        let store = caiji::store::open(&url, Create::Never).await.expect("open the demo database");
-        let keyring = Keyring::generate(&home.join(caiji::code::keyring::FILE_NAME)).expect("key file");
-        let school = store.get_setting("school_code").await.expect("setting").unwrap_or_default();
+        let store = caiji::store::open(&url, Create::Never)
+            .await
+            .expect("open the demo database");
+        let keyring =
+            Keyring::generate(&home.join(caiji::code::keyring::FILE_NAME)).expect("key file");
+        let school = store
+            .get_setting("school_code")
+            .await
+            .expect("setting")
+            .unwrap_or_default();
         let ring = keyring.clone();
-        let make = move |serial: i64, student: &Student, day: NaiveDate| -> Result<String, String> {
-            let payload = CodePayload::for_student(serial as u64, student, &school, day);
-            issue(&payload, &ring).map(|t| t.text).map_err(|e| e.to_string())
-        };
+        let make =
+            move |serial: i64, student: &Student, day: NaiveDate| -> Result<String, String> {
+                let payload = CodePayload::for_student(serial as u64, student, &school, day);
+                issue(&payload, &ring)
+                    .map(|t| t.text)
+                    .map_err(|e| e.to_string())
+            };
         let summary = store
-            .issue_codes(&CodeTargets::AllWithout, i32::from(keyring.current_id()), &make, "tester")
+            .issue_codes(
+                &CodeTargets::AllWithout,
+                i32::from(keyring.current_id()),
+                &make,
+                "tester",
+            )
             .await
             .expect("issue codes");
         assert!(!summary.issued.is_empty());
         // a student with a plain two- or three-character Han name
-        let rows = store.list_students(&StudentFilter::default()).await.expect("students");
+        let rows = store
+            .list_students(&StudentFilter::default())
+            .await
+            .expect("students");
         let row = rows
             .iter()
             .rev()
-            .find(|r| (2..=3).contains(&r.student.name.chars().count()) && r.student.name.chars().all(|c| c > '\u{4e00}'))
+            .find(|r| {
+                (2..=3).contains(&r.student.name.chars().count())
+                    && r.student.name.chars().all(|c| c > '\u{4e00}')
+            })
             .expect("a Han name in the demo school");
         store.close().await;
-        (keyring, row.student.student_no.clone(), row.student.name.clone())
+        (
+            keyring,
+            row.student.student_no.clone(),
+            row.student.name.clone(),
+        )
     })
 }
 
@@ -156,13 +204,21 @@ fn sgr_cells(screen: &str) -> Vec<Vec<Cell>> {
                         49 => bg = None,
                         38 | 48 if nums.get(i + 1) == Some(&5) => {
                             let v = nums.get(i + 2).copied().unwrap_or(0) as u8;
-                            if nums[i] == 38 { fg = Some(v) } else { bg = Some(v) }
+                            if nums[i] == 38 {
+                                fg = Some(v)
+                            } else {
+                                bg = Some(v)
+                            }
                             i += 2;
                         }
                         38 | 48 if nums.get(i + 1) == Some(&2) => {
                             let rgb: Vec<u16> = nums.iter().skip(i + 2).take(3).copied().collect();
                             let v = if rgb.iter().all(|c| *c < 64) { 0 } else { 15 };
-                            if nums[i] == 38 { fg = Some(v) } else { bg = Some(v) }
+                            if nums[i] == 38 {
+                                fg = Some(v)
+                            } else {
+                                bg = Some(v)
+                            }
                             i += 4;
                         }
                         _ => {}
@@ -207,7 +263,11 @@ fn decode_screen_qr(screen: &str) -> String {
         let mut upper = Vec::new();
         let mut lower = Vec::new();
         for x in left..=right {
-            let c = row.get(x).copied().unwrap_or(Cell { ch: ' ', fg: None, bg: None });
+            let c = row.get(x).copied().unwrap_or(Cell {
+                ch: ' ',
+                fg: None,
+                bg: None,
+            });
             let (u, l) = match c.ch {
                 '▀' => (dark(c.fg), dark(c.bg)),
                 '▄' => (dark(c.bg), dark(c.fg)),
@@ -223,37 +283,86 @@ fn decode_screen_qr(screen: &str) -> String {
     const SCALE: usize = 4;
     let (w, h) = (modules[0].len(), modules.len());
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * SCALE, h * SCALE, |x, y| {
-        if modules[y / SCALE][x / SCALE] { 0 } else { 255 }
+        if modules[y / SCALE][x / SCALE] {
+            0
+        } else {
+            255
+        }
     });
     let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "expected one QR code on the screen:\n{screen}");
-    grids[0].decode().expect("the QR code on the screen decodes").1
+    assert_eq!(
+        grids.len(),
+        1,
+        "expected one QR code on the screen:\n{screen}"
+    );
+    grids[0]
+        .decode()
+        .expect("the QR code on the screen decodes")
+        .1
 }
 
 #[test]
 fn search_show_the_code_and_quit_leave_the_terminal_restored() {
     if !tmux_available() {
-        let _ = writeln!(std::io::stderr(), "note: tmux is not installed — the pseudo-terminal console test is skipped");
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: tmux is not installed — the pseudo-terminal console test is skipped"
+        );
         return;
     }
     let home = tempfile::tempdir().expect("temp dir");
-    let demo = caiji(home.path(), &["demo", "--no-tui", "--no-codes", "--students", "300"]);
-    assert!(demo.status.success(), "demo: {}", String::from_utf8_lossy(&demo.stderr));
+    let demo = caiji(
+        home.path(),
+        &["demo", "--no-tui", "--no-codes", "--students", "300"],
+    );
+    assert!(
+        demo.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     let (keyring, student_no, name) = issue_codes(home.path());
-    let typed: String = name.as_str().to_pinyin().flatten().map(|p| p.plain()).collect::<String>().replace('ü', "v");
+    let typed: String = name
+        .as_str()
+        .to_pinyin()
+        .flatten()
+        .map(|p| p.plain())
+        .collect::<String>()
+        .replace('ü', "v");
 
-    let tmux = Tmux { socket: format!("caiji-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("caiji-test-{}", std::process::id()),
+    };
     // After the console exits, the shell reports its status and the terminal's line settings.
     let script = format!(
         "CAIJI_HOME='{}' CAIJI_OPERATOR=tester CAIJI_LANG=zh '{}'; echo EXITED=$?; stty -a; sleep 60",
         home.path().display(),
         env!("CARGO_BIN_EXE_caiji")
     );
-    let started = tmux.run(&["new-session", "-d", "-s", "console", "-x", "100", "-y", "30", "sh", "-c", &script]);
-    assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
 
     tmux.wait_for("the roster", |s| s.contains("300/300"));
-    assert_eq!(tmux.format("#{alternate_on}"), "1", "the console draws on the alternate screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the console draws on the alternate screen"
+    );
 
     // a pinyin search, one key at a time, then the 学号 to pin one student
     tmux.keys(&["/"]);
@@ -271,7 +380,9 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
 
     // the code window: the QR read off the screen verifies with the key file
     tmux.keys(&["c"]);
-    let screen = tmux.wait_for("the code window", |s| s.contains("采集码 ·") && s.contains("序号"));
+    let screen = tmux.wait_for("the code window", |s| {
+        s.contains("采集码 ·") && s.contains("序号")
+    });
     assert!(screen.contains(&student_no), "{screen}");
     let token = decode_screen_qr(&tmux.capture(true));
     let payload = verify(&token, &keyring).expect("the code on screen verifies");
@@ -281,15 +392,28 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("the list again", |s| s.contains("学生名单"));
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("the console to exit", |s| s.contains("EXITED=") && s.contains("icanon"));
+    let screen = tmux.wait_for("the console to exit", |s| {
+        s.contains("EXITED=") && s.contains("icanon")
+    });
     assert!(screen.contains("EXITED=0"), "{screen}");
-    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the normal screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "back on the normal screen"
+    );
     assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown");
-    assert_eq!(tmux.format("#{mouse_any_flag}"), "0", "no mouse reporting left on");
+    assert_eq!(
+        tmux.format("#{mouse_any_flag}"),
+        "0",
+        "no mouse reporting left on"
+    );
     // `stty -a` lists the settings with a leading - when off: raw mode left them off
     let words: Vec<&str> = screen.split_whitespace().collect();
     for setting in ["icanon", "echo", "isig"] {
-        assert!(words.contains(&setting), "{setting} is off after exit:\n{screen}");
+        assert!(
+            words.contains(&setting),
+            "{setting} is off after exit:\n{screen}"
+        );
     }
 
     // showing the code was written to the audit log, with the operator
@@ -297,9 +421,14 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
     let shows = runtime.block_on(async {
         let url = format!("sqlite://{}", home.path().join("caiji.db").display());
         let store = caiji::store::open(&url, Create::Never).await.expect("open");
-        let log = store.audit_log(Some(&student_no), 20).await.expect("audit log");
+        let log = store
+            .audit_log(Some(&student_no), 20)
+            .await
+            .expect("audit log");
         store.close().await;
-        log.into_iter().filter(|r| r.entry.action == "show" && r.entry.operator == "tester").count()
+        log.into_iter()
+            .filter(|r| r.entry.action == "show" && r.entry.operator == "tester")
+            .count()
     });
     assert_eq!(shows, 1, "one show entry for {student_no}");
 }
@@ -310,13 +439,31 @@ fn search_show_the_code_and_quit_leave_the_terminal_restored() {
 fn students_list_search_and_missing_agree_with_the_console() {
     use caiji::domain::search::{Missing, Query, Record, SearchIndex};
     let home = tempfile::tempdir().expect("temp dir");
-    let demo = caiji(home.path(), &["demo", "--no-tui", "--no-codes", "--students", "400", "--seed", "11"]);
-    assert!(demo.status.success(), "demo: {}", String::from_utf8_lossy(&demo.stderr));
+    let demo = caiji(
+        home.path(),
+        &[
+            "demo",
+            "--no-tui",
+            "--no-codes",
+            "--students",
+            "400",
+            "--seed",
+            "11",
+        ],
+    );
+    assert!(
+        demo.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     let rows = runtime.block_on(async {
         let url = format!("sqlite://{}", home.path().join("caiji.db").display());
         let store = caiji::store::open(&url, Create::Never).await.expect("open");
-        let rows = store.list_students(&StudentFilter::default()).await.expect("students");
+        let rows = store
+            .list_students(&StudentFilter::default())
+            .await
+            .expect("students");
         store.close().await;
         rows
     });
@@ -328,30 +475,71 @@ fn students_list_search_and_missing_agree_with_the_console() {
         counselor: &r.student.counselor,
     }));
     let first_name = rows[7].student.name.as_str();
-    let initials: String = first_name.to_pinyin().flatten().map(|p| p.first_letter()).collect();
+    let initials: String = first_name
+        .to_pinyin()
+        .flatten()
+        .map(|p| p.first_letter())
+        .collect();
     let prefix = &rows[3].student.student_no[..6];
     // "2" is in every 学号: a broad query, answered from one pass over the roster instead of
     // lookups by id.
     for query in [initials.as_str(), "zhang", prefix, first_name, "jx", "2"] {
-        let want: Vec<&str> =
-            index.search(&Query::parse(query), None).ranked().iter().map(|&i| rows[i as usize].student.student_no.as_str()).collect();
-        let out = caiji(home.path(), &["students", "list", "--search", query, "--format", "csv"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let want: Vec<&str> = index
+            .search(&Query::parse(query), None)
+            .ranked()
+            .iter()
+            .map(|&i| rows[i as usize].student.student_no.as_str())
+            .collect();
+        let out = caiji(
+            home.path(),
+            &["students", "list", "--search", query, "--format", "csv"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
-        let got: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+        let got: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .collect();
         assert_eq!(got, want, "--search {query:?}");
-        assert!(!got.is_empty() || query == "jx", "{query} should find someone");
+        assert!(
+            !got.is_empty() || query == "jx",
+            "{query} should find someone"
+        );
     }
     // every student lacks a code in a fresh demo school; none lacks nothing
-    let all = caiji(home.path(), &["students", "list", "--missing", "code", "--format", "json"]);
+    let all = caiji(
+        home.path(),
+        &["students", "list", "--missing", "code", "--format", "json"],
+    );
     let listed: serde_json::Value = serde_json::from_slice(&all.stdout).expect("json");
     assert_eq!(listed.as_array().map(Vec::len), Some(rows.len()));
     assert!(Missing::parse("code").is_some());
     // search and missing together, in a table: a count line that agrees
-    let out = caiji(home.path(), &["students", "list", "--search", "zhang", "--missing", "code", "--format", "table"]);
+    let out = caiji(
+        home.path(),
+        &[
+            "students",
+            "list",
+            "--search",
+            "zhang",
+            "--missing",
+            "code",
+            "--format",
+            "table",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let want = index.search(&Query::parse("zhang"), None).len();
-    assert!(text.trim_end().ends_with(&format!("{want} 名学生")) || text.trim_end().ends_with(&format!("{want} students")), "{text}");
+    assert!(
+        text.trim_end().ends_with(&format!("{want} 名学生"))
+            || text.trim_end().ends_with(&format!("{want} students")),
+        "{text}"
+    );
 }
 
 /// Run as a child of `a_panic_restores_the_terminal` (inside tmux): takes the terminal as the
@@ -369,25 +557,62 @@ fn panicking_console_child() {
 #[test]
 fn a_panic_restores_the_terminal() {
     if !tmux_available() {
-        let _ = writeln!(std::io::stderr(), "note: tmux is not installed — the panic test is skipped");
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: tmux is not installed — the panic test is skipped"
+        );
         return;
     }
     let me = std::env::current_exe().expect("this test binary");
-    let tmux = Tmux { socket: format!("caiji-panic-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("caiji-panic-{}", std::process::id()),
+    };
     let script = format!(
         "CAIJI_PANIC_CHILD=1 RUST_BACKTRACE=0 '{}' --exact panicking_console_child --nocapture --test-threads=1; echo EXITED=$?; stty -a; sleep 60",
         me.display()
     );
-    let started = tmux.run(&["new-session", "-d", "-s", "console", "-x", "100", "-y", "30", "sh", "-c", &script]);
-    assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
-    let screen = tmux.wait_for("the child to panic and exit", |s| s.contains("EXITED=") && s.contains("icanon"));
-    assert!(screen.contains("deliberate panic"), "the panic message is readable:\n{screen}");
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let screen = tmux.wait_for("the child to panic and exit", |s| {
+        s.contains("EXITED=") && s.contains("icanon")
+    });
+    assert!(
+        screen.contains("deliberate panic"),
+        "the panic message is readable:\n{screen}"
+    );
     assert!(!screen.contains("EXITED=0"), "the child failed:\n{screen}");
-    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the normal screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "back on the normal screen"
+    );
     assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown");
-    assert_eq!(tmux.format("#{mouse_any_flag}"), "0", "mouse reporting switched off");
+    assert_eq!(
+        tmux.format("#{mouse_any_flag}"),
+        "0",
+        "mouse reporting switched off"
+    );
     let words: Vec<&str> = screen.split_whitespace().collect();
     for setting in ["icanon", "echo", "isig"] {
-        assert!(words.contains(&setting), "{setting} is off after the panic:\n{screen}");
+        assert!(
+            words.contains(&setting),
+            "{setting} is off after the panic:\n{screen}"
+        );
     }
 }

@@ -43,84 +43,180 @@ async fn writing(db: &TestDb, wal_before: u64) -> bool {
 const ROSTER_ROWS: u32 = 100_000;
 const SMALL: [&str; 5] = ["张伟", "王芳", "李娜", "欧阳娜娜", "买买提·艾力"];
 
-/// Kills `caiji import` of 100,000 rows at random moments, twice inside the write transaction:
-/// each time the students and audit tables are exactly as before; then the import completes.
+/// When to kill an import.
+#[derive(Debug, Clone, Copy)]
+enum Moment {
+    /// Held by the import itself just before it commits (`CAIJI_TEST_HOLD`): the kill lands
+    /// inside the write every time.
+    HeldBeforeCommit,
+    /// A random delay counted from the start (it may land while the file is still read, or after
+    /// the commit).
+    FromStart(Duration),
+    /// A random delay counted from when the write is seen under way.
+    AfterWriteStarts(Duration),
+}
+
+/// Starts `caiji import FILE` and kills it at `moment`. Returns what was observed: whether the
+/// write was seen under way, and whether the import had already finished.
+async fn import_killed_at(
+    home: &std::path::Path,
+    url: &str,
+    file: &str,
+    moment: Moment,
+    writing: impl AsyncFn() -> bool,
+) -> (Duration, bool, bool) {
+    let mark = home.join("held");
+    let _ = std::fs::remove_file(&mark);
+    let mut command = support::command(home, url, &["import", file]);
+    if let Moment::HeldBeforeCommit = moment {
+        command
+            .env("CAIJI_TEST_HOLD", "import_before_commit")
+            .env("CAIJI_TEST_HOLD_MARK", &mark);
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn caiji");
+    let start = Instant::now();
+    let mut was_writing = false;
+    match moment {
+        Moment::HeldBeforeCommit => {
+            while !mark.exists() {
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "the import ended before reaching its commit"
+                );
+                assert!(
+                    start.elapsed() < Duration::from_secs(120),
+                    "the import never reached its commit"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            was_writing = true;
+        }
+        Moment::FromStart(delay) | Moment::AfterWriteStarts(delay) => {
+            if let Moment::AfterWriteStarts(_) = moment {
+                while !was_writing
+                    && start.elapsed() < Duration::from_secs(120)
+                    && child.try_wait().unwrap().is_none()
+                {
+                    was_writing = writing().await;
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
+            let until = Instant::now() + delay;
+            while Instant::now() < until && child.try_wait().unwrap().is_none() {
+                was_writing |= writing().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    let _ = child.wait();
+    (start.elapsed(), was_writing, finished)
+}
+
+/// Kills `caiji import` of 100,000 rows three times: once held just before its commit (so one
+/// kill surely lands inside the write), then at two random moments. Each kill leaves the
+/// students and audit tables exactly as before, or (a random kill that came too late) the whole
+/// import; then the import completes.
 async fn killed_import(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let small = write_roster(dir.path(), "small.csv", SMALL.iter().enumerate().map(|(i, n)| row(2022001 + i as u32, n, "软工2201")));
-    ok(&run(home.path(), &db.url, &["import", small.to_str().unwrap()]), 0);
+    let small = write_roster(
+        dir.path(),
+        "small.csv",
+        SMALL
+            .iter()
+            .enumerate()
+            .map(|(i, n)| row(2022001 + i as u32, n, "软工2201")),
+    );
+    ok(
+        &run(home.path(), &db.url, &["import", small.to_str().unwrap()]),
+        0,
+    );
     // The big roster changes the five students already there and adds 99,995.
     let big = write_roster(
         dir.path(),
         "big.csv",
-        (0..ROSTER_ROWS)
-            .map(|i| if i < 5 { row(2022001 + i, SMALL[i as usize], "软工2202") } else { row(3_000_000 + i, "欧阳娜娜", "软工2203") }),
+        (0..ROSTER_ROWS).map(|i| {
+            if i < 5 {
+                row(2022001 + i, SMALL[i as usize], "软工2202")
+            } else {
+                row(3_000_000 + i, "欧阳娜娜", "软工2203")
+            }
+        }),
     );
     let big = big.to_str().unwrap();
     let before = Snapshot::take(db).await;
     say(&format!("{:?} before: {}", db.server, before.describe()));
 
-    // The moments: one counted from the start (it may land while the file is still read), two
-    // counted from when the write transaction is seen under way.
     let mut rng = support::rng(&format!("killed_import {:?}", db.server));
     let moments = [
-        (false, Duration::from_millis(rng.random_range(200..3000))),
+        Moment::HeldBeforeCommit,
+        Moment::FromStart(Duration::from_millis(rng.random_range(200..3000))),
         // (the write takes about a second in a debug build: later kills would find it committed)
-        (true, Duration::from_millis(rng.random_range(0..300))),
-        (true, Duration::from_millis(rng.random_range(0..300))),
+        Moment::AfterWriteStarts(Duration::from_millis(rng.random_range(0..300))),
     ];
     let mut log = Vec::new();
-    for (attempt, (after_write_starts, delay)) in moments.into_iter().enumerate() {
+    for (attempt, moment) in moments.into_iter().enumerate() {
         let wal_before = wal_len(db);
-        let mut child = support::command(home.path(), &db.url, &["import", big])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn caiji");
-        let start = Instant::now();
-        let mut was_writing = false;
-        if after_write_starts {
-            while !was_writing && start.elapsed() < Duration::from_secs(120) && child.try_wait().unwrap().is_none() {
-                was_writing = writing(db, wal_before).await;
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-        let until = Instant::now() + delay;
-        while Instant::now() < until && child.try_wait().unwrap().is_none() {
-            was_writing |= writing(db, wal_before).await;
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill();
-        let _ = child.wait();
-        let at = start.elapsed();
+        let (at, was_writing, finished) =
+            import_killed_at(home.path(), &db.url, big, moment, async || {
+                writing(db, wal_before).await
+            })
+            .await;
         let after = Snapshot::take(db).await;
-        log.push(format!("kill {attempt} at {at:.2?} (writing seen: {was_writing}, had finished: {finished}) → {}", after.describe()));
-        if finished || after.students.len() == ROSTER_ROWS as usize {
+        log.push(format!("kill {attempt} {moment:?} at {at:.2?} (writing seen: {was_writing}, had finished: {finished}) → {}", after.describe()));
+        if !matches!(moment, Moment::HeldBeforeCommit)
+            && (finished || after.students.len() == ROSTER_ROWS as usize)
+        {
             // Too late to kill: the import had committed (and perhaps not yet exited). The
             // import is whole, the other allowed outcome.
-            assert_eq!(after.students.len(), ROSTER_ROWS as usize, "{}", log.join("\n"));
+            assert_eq!(
+                after.students.len(),
+                ROSTER_ROWS as usize,
+                "{}",
+                log.join("\n")
+            );
             break;
         }
-        assert!(after == before, "attempt {attempt}: the database changed\n{}", log.join("\n"));
+        assert!(
+            after == before,
+            "attempt {attempt}: the database changed\n{}",
+            log.join("\n")
+        );
         log.last_mut().unwrap().push_str(" = before");
     }
     say(&format!("{:?}:\n  {}", db.server, log.join("\n  ")));
-    assert!(
-        log.iter().any(|l| l.contains("writing seen: true") && l.ends_with("= before")),
-        "no kill landed inside the write: {}",
-        log.join("\n")
-    );
     if db.server == Server::Sqlite {
-        assert_eq!(common::scalar(db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+        assert_eq!(
+            common::scalar(
+                db,
+                "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"
+            )
+            .await,
+            0
+        );
     }
 
     // The next import completes.
     let out = run(home.path(), &db.url, &["import", big, "--format", "json"]);
     ok(&out, 0);
-    assert_eq!(common::scalar(db, "SELECT COUNT(*) FROM students").await, i64::from(ROSTER_ROWS));
-    assert_eq!(common::scalar(db, "SELECT COUNT(*) FROM students WHERE class_name = '软工2202'").await, 5);
+    assert_eq!(
+        common::scalar(db, "SELECT COUNT(*) FROM students").await,
+        i64::from(ROSTER_ROWS)
+    );
+    assert_eq!(
+        common::scalar(
+            db,
+            "SELECT COUNT(*) FROM students WHERE class_name = '软工2202'"
+        )
+        .await,
+        5
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,75 +236,87 @@ async fn killed_import_postgres() {
 
 async fn sqlite_count(url: &str, sql: &str) -> i64 {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await.unwrap();
+    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     pool.close().await;
     n
 }
 
-/// Kills the first `caiji import` of 100,000 rows into a SQLite file that does not exist yet,
-/// which builds the database in a scratch file beside it: once at a random moment, then twice
-/// while the scratch file is being filled. Each time the database either does not exist or
-/// holds the whole roster; the next import completes and no scratch file is left.
+/// Kills the first `caiji import` of 100,000 rows into a SQLite file that does not exist yet:
+/// once held just before its commit (so one kill surely lands inside the build), then at two
+/// random moments. Each time the database either does not exist or holds the whole roster; the
+/// next import completes and no scratch file is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_first_import_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let target = home.path().join("first.db");
     let url = format!("sqlite://{}", target.display());
-    let big = write_roster(dir.path(), "big.csv", (0..ROSTER_ROWS).map(|i| row(3_000_000 + i, "欧阳娜娜", "软工2203")));
+    let big = write_roster(
+        dir.path(),
+        "big.csv",
+        (0..ROSTER_ROWS).map(|i| row(3_000_000 + i, "欧阳娜娜", "软工2203")),
+    );
     let big = big.to_str().unwrap();
     let scratch = || {
-        std::fs::read_dir(home.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(".first.db.new-"))
+        std::fs::read_dir(home.path()).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".first.db.new-")
+        })
     };
 
     let mut rng = support::rng("killed_first_import");
     let moments = [
-        (false, Duration::from_millis(rng.random_range(50..1500))),
-        (true, Duration::from_millis(rng.random_range(0..800))),
-        (true, Duration::from_millis(rng.random_range(0..800))),
+        Moment::HeldBeforeCommit,
+        Moment::FromStart(Duration::from_millis(rng.random_range(50..1500))),
+        Moment::AfterWriteStarts(Duration::from_millis(rng.random_range(0..800))),
     ];
     let mut log = Vec::new();
-    for (attempt, (after_build_starts, delay)) in moments.into_iter().enumerate() {
-        let mut child = support::command(home.path(), &url, &["import", big])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn caiji");
-        let start = Instant::now();
-        let mut building = false;
-        if after_build_starts {
-            while !building && start.elapsed() < Duration::from_secs(120) && child.try_wait().unwrap().is_none() {
-                building = scratch();
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-        let until = Instant::now() + delay;
-        while Instant::now() < until && child.try_wait().unwrap().is_none() {
-            building |= scratch();
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill();
-        let _ = child.wait();
+    for (attempt, moment) in moments.into_iter().enumerate() {
+        let (at, building, finished) =
+            import_killed_at(home.path(), &url, big, moment, async || scratch()).await;
         log.push(format!(
-            "kill {attempt} at {:.2?} (scratch file seen: {building}, had finished: {finished}, database exists: {})",
-            start.elapsed(),
+            "kill {attempt} {moment:?} at {at:.2?} (build seen: {building}, had finished: {finished}, database exists: {})",
             target.exists()
         ));
+        if let Moment::HeldBeforeCommit = moment {
+            assert!(
+                !target.exists(),
+                "a database killed before its commit exists:\n{}",
+                log.join("\n")
+            );
+        }
         if target.exists() {
             // Linked into place just before the kill: the import is whole, the other allowed outcome.
-            assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM students").await, i64::from(ROSTER_ROWS), "{}", log.join("\n"));
+            assert_eq!(
+                sqlite_count(&url, "SELECT COUNT(*) FROM students").await,
+                i64::from(ROSTER_ROWS),
+                "{}",
+                log.join("\n")
+            );
             break;
         }
     }
     say(&format!("first import:\n  {}", log.join("\n  ")));
-    assert!(log.iter().any(|l| l.contains("scratch file seen: true") && l.contains("exists: false")), "no kill landed inside the build: {}", log.join("\n"));
 
     // The next import completes, and takes away what the killed ones left.
     let out = run(home.path(), &url, &["import", big, "--format", "json"]);
     ok(&out, 0);
-    assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM students").await, i64::from(ROSTER_ROWS));
-    assert_eq!(sqlite_count(&url, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
+    assert_eq!(
+        sqlite_count(&url, "SELECT COUNT(*) FROM students").await,
+        i64::from(ROSTER_ROWS)
+    );
+    assert_eq!(
+        sqlite_count(
+            &url,
+            "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"
+        )
+        .await,
+        0
+    );
     assert!(!scratch(), "a scratch file is left");
 }
 
@@ -217,7 +325,21 @@ async fn killed_first_import_sqlite() {
 /// The students as `students list` shows them (every field, withdrawn too), without the
 /// timestamps a second run cannot repeat.
 fn roster_state(home: &std::path::Path, url: &str) -> Vec<serde_json::Value> {
-    let out = ok(&run(home, url, &["students", "list", "--include-withdrawn", "--reveal-id", "--format", "json"]), 0);
+    let out = ok(
+        &run(
+            home,
+            url,
+            &[
+                "students",
+                "list",
+                "--include-withdrawn",
+                "--reveal-id",
+                "--format",
+                "json",
+            ],
+        ),
+        0,
+    );
     let mut list: Vec<serde_json::Value> = serde_json::from_str(&out).expect("students JSON");
     for s in &mut list {
         if let Some(o) = s.as_object_mut() {
@@ -233,11 +355,25 @@ async fn concurrent_imports(server: Server) {
     let home = tempfile::tempdir().unwrap();
     // A: 2022000..2024999 in class 2201; B: 2024000..2026999 in class 2202 — 1,000 in both, with
     // different classes, and 300 of those identical in both.
-    let a = write_roster(dir.path(), "a.csv", (2_022_000..2_025_000).map(|n| row(n, "张伟", "软工2201")));
+    let a = write_roster(
+        dir.path(),
+        "a.csv",
+        (2_022_000..2_025_000).map(|n| row(n, "张伟", "软工2201")),
+    );
     let b = write_roster(
         dir.path(),
         "b.csv",
-        (2_024_000..2_027_000).map(|n| row(n, "张伟", if (2_024_000..2_024_300).contains(&n) { "软工2201" } else { "软工2202" })),
+        (2_024_000..2_027_000).map(|n| {
+            row(
+                n,
+                "张伟",
+                if (2_024_000..2_024_300).contains(&n) {
+                    "软工2201"
+                } else {
+                    "软工2202"
+                },
+            )
+        }),
     );
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
     let mut expected = Vec::new();
@@ -248,10 +384,16 @@ async fn concurrent_imports(server: Server) {
         for file in order {
             ok(&run(home.path(), &db.url, &["import", file]), 0);
         }
-        expected.push((roster_state(home.path(), &db.url), common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await));
+        expected.push((
+            roster_state(home.path(), &db.url),
+            common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await,
+        ));
         db.cleanup().await;
     }
-    assert_ne!(expected[0].0, expected[1].0, "the two orders should differ in the shared students' class");
+    assert_ne!(
+        expected[0].0, expected[1].0,
+        "the two orders should differ in the shared students' class"
+    );
     for round in 0..2 {
         let db = TestDb::new(server).await.unwrap();
         let mut children: Vec<_> = [a, b]
@@ -264,14 +406,29 @@ async fn concurrent_imports(server: Server) {
                     .expect("spawn")
             })
             .collect();
-        let outs: Vec<_> = tokio::task::block_in_place(|| children.drain(..).map(|c| c.wait_with_output().unwrap()).collect());
+        let outs: Vec<_> = tokio::task::block_in_place(|| {
+            children
+                .drain(..)
+                .map(|c| c.wait_with_output().unwrap())
+                .collect()
+        });
         for out in &outs {
             ok(out, 0);
         }
-        let got = (roster_state(home.path(), &db.url), common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await);
+        let got = (
+            roster_state(home.path(), &db.url),
+            common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await,
+        );
         let which = expected.iter().position(|e| *e == got);
-        say(&format!("{server:?} concurrent imports, round {round}: {} students, equal to order {which:?}", got.0.len()));
-        assert!(which.is_some(), "{server:?}: two imports at once are not one after the other ({} students)", got.0.len());
+        say(&format!(
+            "{server:?} concurrent imports, round {round}: {} students, equal to order {which:?}",
+            got.0.len()
+        ));
+        assert!(
+            which.is_some(),
+            "{server:?}: two imports at once are not one after the other ({} students)",
+            got.0.len()
+        );
         db.cleanup().await;
     }
 }
@@ -313,17 +470,34 @@ fn clean(out: &std::process::Output) -> Result<(), String> {
 async fn key_file_churn(db: &TestDb) {
     use caiji::code::Keyring;
     let home = tempfile::tempdir().unwrap();
-    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
-    let students: Vec<_> = (0..60).map(|i| common::student(&format!("20260{i:05}"), "张伟")).collect();
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing)
+        .await
+        .unwrap();
+    let students: Vec<_> = (0..60)
+        .map(|i| common::student(&format!("20260{i:05}"), "张伟"))
+        .collect();
     store.insert_students(&students).await.unwrap();
-    store.set_setting("school_code", "4144010001").await.unwrap();
-    store.set_setting("school_name", "南岭理工大学").await.unwrap();
+    store
+        .set_setting("school_code", "4144010001")
+        .await
+        .unwrap();
+    store
+        .set_setting("school_name", "南岭理工大学")
+        .await
+        .unwrap();
     let url = db.url.as_str();
     ok(&run(home.path(), url, &["key", "generate"]), 0);
     let key_path = home.path().join("caiji.keys");
     let original = Keyring::load(&key_path).expect("the school's keyring");
     let saved = std::fs::read(&key_path).unwrap();
-    ok(&run(home.path(), url, &["codes", "issue", "2026000000", "2026000001"]), 0);
+    ok(
+        &run(
+            home.path(),
+            url,
+            &["codes", "issue", "2026000000", "2026000001"],
+        ),
+        0,
+    );
 
     // Plain cases first: a missing file, then another school's key file.
     std::fs::remove_file(&key_path).unwrap();
@@ -333,9 +507,16 @@ async fn key_file_churn(db: &TestDb) {
     let other = other_dir.path().join("caiji.keys");
     Keyring::generate(&other).unwrap();
     std::fs::copy(&other, &key_path).unwrap();
-    for args in [&["codes", "issue", "2026000002"][..], &["codes", "issue", "--all"], &["codes", "reissue", "2026000001", "--reason", "lost"]] {
+    for args in [
+        &["codes", "issue", "2026000002"][..],
+        &["codes", "issue", "--all"],
+        &["codes", "reissue", "2026000001", "--reason", "lost"],
+    ] {
         let err = clean(&run(home.path(), url, args)).unwrap_err();
-        assert!(err.contains("does not belong to this database") && err.contains("nothing was issued"), "{args:?}: {err}");
+        assert!(
+            err.contains("does not belong to this database") && err.contains("nothing was issued"),
+            "{args:?}: {err}"
+        );
     }
     let err = clean(&run(home.path(), url, &["codes", "show", "2026000000"])).unwrap_err();
     assert!(err.contains("does not verify with this key file"), "{err}");
@@ -345,7 +526,8 @@ async fn key_file_churn(db: &TestDb) {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut rng = support::rng(&format!("key_file_churn {:?}", db.server));
     let churn = {
-        let (stop, key_path, other, saved) = (stop.clone(), key_path.clone(), other.clone(), saved.clone());
+        let (stop, key_path, other, saved) =
+            (stop.clone(), key_path.clone(), other.clone(), saved.clone());
         let mut rng = rand_chacha::ChaCha8Rng::from_rng(&mut rng);
         std::thread::spawn(move || {
             let mut changes = 0;
@@ -371,14 +553,22 @@ async fn key_file_churn(db: &TestDb) {
             vec!["codes", "reissue", prev.as_str(), "--reason", "lost"],
         ] {
             let result = clean(&tokio::task::block_in_place(|| {
-                support::command(home.path(), url, &args).env("COLUMNS", "200").env("LINES", "100").output().unwrap()
+                support::command(home.path(), url, &args)
+                    .env("COLUMNS", "200")
+                    .env("LINES", "100")
+                    .output()
+                    .unwrap()
             }));
             let what = match result {
                 Ok(()) => "ok".to_string(),
                 Err(e) if e.contains("does not belong") => "refused: another key file".into(),
                 Err(e) if e.contains("does not exist") => "refused: no key file".into(),
-                Err(e) if e.contains("does not verify") => "refused: shown code does not verify".into(),
-                Err(e) if e.contains("key file") => "refused: key file unreadable or half written".into(),
+                Err(e) if e.contains("does not verify") => {
+                    "refused: shown code does not verify".into()
+                }
+                Err(e) if e.contains("key file") => {
+                    "refused: key file unreadable or half written".into()
+                }
                 // its issue was refused a moment ago
                 Err(e) if e.contains("has no collection code yet") => "refused: no code yet".into(),
                 Err(e) => panic!("{args:?}: not a clear key-file error: {e}"),
@@ -388,27 +578,45 @@ async fn key_file_churn(db: &TestDb) {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let changes = churn.join().unwrap();
-    say(&format!("{:?} key file changed {changes} times; outcomes: {outcomes:#?}", db.server));
+    say(&format!(
+        "{:?} key file changed {changes} times; outcomes: {outcomes:#?}",
+        db.server
+    ));
 
     let codes = store.latest_code_per_key().await.unwrap();
-    assert_eq!(codes.iter().map(|c| c.key_id).collect::<Vec<_>>(), [1], "one key only");
+    assert_eq!(
+        codes.iter().map(|c| c.key_id).collect::<Vec<_>>(),
+        [1],
+        "one key only"
+    );
     let tokens: Vec<String> = match db.server {
         Server::Sqlite => {
             use sqlx::Connection;
             let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            sqlx::query_scalar("SELECT token FROM codes").fetch_all(&mut c).await.unwrap()
+            sqlx::query_scalar("SELECT token FROM codes")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
         _ => {
             use sqlx::Connection;
             let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            sqlx::query_scalar("SELECT token FROM codes").fetch_all(&mut c).await.unwrap()
+            sqlx::query_scalar("SELECT token FROM codes")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
         }
     };
     assert!(tokens.len() > 2, "something was issued");
     for t in &tokens {
-        caiji::code::verify(t, &original).unwrap_or_else(|e| panic!("a code sealed with a wrong key: {t}: {e}"));
+        caiji::code::verify(t, &original)
+            .unwrap_or_else(|e| panic!("a code sealed with a wrong key: {t}: {e}"));
     }
-    say(&format!("{:?}: all {} tokens verify with the school's keyring", db.server, tokens.len()));
+    say(&format!(
+        "{:?}: all {} tokens verify with the school's keyring",
+        db.server,
+        tokens.len()
+    ));
     store.close().await;
 }
 
@@ -423,10 +631,18 @@ async fn key_file_churn_sqlite() {
 /// A PostgreSQL test database with `n` students, each with a real active code sealed by a key
 /// file generated in `home`, and one session with room for all; returns the session id.
 async fn station_school(db: &TestDb, n: usize, home: &std::path::Path) -> i64 {
-    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
-    let students: Vec<_> = (0..n).map(|i| common::student(&format!("S{i:04}"), "李娜")).collect();
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing)
+        .await
+        .unwrap();
+    let students: Vec<_> = (0..n)
+        .map(|i| common::student(&format!("S{i:04}"), "李娜"))
+        .collect();
     store.insert_students(&students).await.unwrap();
-    std::fs::write(home.join("config.toml"), "cohort = 2026\n[school]\ncode = \"4144010001\"\nname = \"南岭理工大学\"\n").unwrap();
+    std::fs::write(
+        home.join("config.toml"),
+        "cohort = 2026\n[school]\ncode = \"4144010001\"\nname = \"南岭理工大学\"\n",
+    )
+    .unwrap();
     for args in [&["key", "generate"][..], &["codes", "issue", "--all"][..]] {
         let out = support::run(home, &db.url, args);
         assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
@@ -453,7 +669,9 @@ async fn station_school(db: &TestDb, n: usize, home: &std::path::Path) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkin_station_survives_the_server_going_away() {
     use std::io::{BufRead, Write};
-    let Some(db) = TestDb::new(Server::Postgres).await else { return };
+    let Some(db) = TestDb::new(Server::Postgres).await else {
+        return;
+    };
     let home = tempfile::tempdir().unwrap();
     let session = station_school(&db, 40, home.path()).await;
     let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
@@ -474,9 +692,20 @@ async fn checkin_station_survives_the_server_going_away() {
         scans.insert(at, again);
     }
     let cut_after = rng.random_range(8..20);
-    let mut station = support::command(home.path(), &proxy.url(&db.url), &[
-        "sessions", "checkin", &session.to_string(), "--station", "A1", "--allow-walk-in", "--format", "json",
-    ])
+    let mut station = support::command(
+        home.path(),
+        &proxy.url(&db.url),
+        &[
+            "sessions",
+            "checkin",
+            &session.to_string(),
+            "--station",
+            "A1",
+            "--allow-walk-in",
+            "--format",
+            "json",
+        ],
+    )
     .stdin(std::process::Stdio::piped())
     .stdout(std::process::Stdio::piped())
     .stderr(std::process::Stdio::piped())
@@ -487,7 +716,10 @@ async fn checkin_station_survives_the_server_going_away() {
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(out).lines() {
             let Ok(line) = line else { break };
-            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+            let _ = tx.send(
+                serde_json::from_str::<serde_json::Value>(&line)
+                    .unwrap_or_else(|e| panic!("{e}: {line}")),
+            );
         }
     });
     let mut input = station.stdin.take().unwrap();
@@ -505,7 +737,10 @@ async fn checkin_station_survives_the_server_going_away() {
         }
         writeln!(input, "{scan}").unwrap();
         input.flush().unwrap();
-        let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv()).await.expect("an answer for every scan").unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(30), answers.recv())
+            .await
+            .expect("an answer for every scan")
+            .unwrap();
         got.push((scan.clone(), answer));
     }
     proxy.restore();
@@ -514,12 +749,20 @@ async fn checkin_station_survives_the_server_going_away() {
     let err = support::stderr(&status);
     assert!(!err.contains("panicked"), "{err}");
 
-    let recorded = |a: &serde_json::Value| matches!(a["status"].as_str(), Some("checked_in" | "already"));
-    let not_recorded: Vec<&String> = got.iter().filter(|(_, a)| a["status"] == "error").map(|(s, _)| s).collect();
+    let recorded =
+        |a: &serde_json::Value| matches!(a["status"].as_str(), Some("checked_in" | "already"));
+    let not_recorded: Vec<&String> = got
+        .iter()
+        .filter(|(_, a)| a["status"] == "error")
+        .map(|(s, _)| s)
+        .collect();
     for (scan, a) in &got {
         assert!(recorded(a) || a["status"] == "error", "{scan}: {a}");
         if a["status"] == "error" {
-            assert!(a["reason"].as_str().unwrap().contains("NOT recorded"), "{a}");
+            assert!(
+                a["reason"].as_str().unwrap().contains("NOT recorded"),
+                "{a}"
+            );
         } else {
             assert!(a["shot"].as_i64().is_some(), "{a}");
         }
@@ -538,14 +781,25 @@ async fn checkin_station_survives_the_server_going_away() {
         .collect()
     };
     for (scan, a) in got.iter().filter(|(_, a)| recorded(a)) {
-        assert_eq!(db_shots.get(scan), a["shot"].as_i64().as_ref(), "{scan}: answered {a}");
+        assert_eq!(
+            db_shots.get(scan),
+            a["shot"].as_i64().as_ref(),
+            "{scan}: answered {a}"
+        );
     }
     // What the database holds beyond the answers: only scans answered NOT recorded whose commit
     // got through before the connection broke.
-    let answered: std::collections::BTreeSet<&String> = got.iter().filter(|(_, a)| recorded(a)).map(|(s, _)| s).collect();
+    let answered: std::collections::BTreeSet<&String> = got
+        .iter()
+        .filter(|(_, a)| recorded(a))
+        .map(|(s, _)| s)
+        .collect();
     let lost_answers: Vec<&String> = db_shots.keys().filter(|s| !answered.contains(s)).collect();
     for s in &lost_answers {
-        assert!(not_recorded.contains(s), "{s} is in the database but was never scanned or answered");
+        assert!(
+            not_recorded.contains(s),
+            "{s} is in the database but was never scanned or answered"
+        );
     }
     say(&format!(
         "checkin: {} scans, cut after {cut_after} for ~8 s: {} answered NOT recorded, {} of those committed anyway; {} rows",
@@ -557,9 +811,20 @@ async fn checkin_station_survives_the_server_going_away() {
     // Scanning the NOT recorded ones again records them once (or answers "already").
     let again: String = not_recorded.iter().map(|s| format!("{s}\n")).collect();
     let rescan = tokio::task::block_in_place(|| {
-        let mut c = support::command(home.path(), &db.url, &[
-            "sessions", "checkin", &session.to_string(), "--station", "A1", "--allow-walk-in", "--format", "json",
-        ])
+        let mut c = support::command(
+            home.path(),
+            &db.url,
+            &[
+                "sessions",
+                "checkin",
+                &session.to_string(),
+                "--station",
+                "A1",
+                "--allow-walk-in",
+                "--format",
+                "json",
+            ],
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -572,9 +837,21 @@ async fn checkin_station_survives_the_server_going_away() {
         let a: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(recorded(&a), "{a}");
     }
-    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM checkins").await, 40, "each student once");
-    assert_eq!(common::scalar(&db, "SELECT COUNT(DISTINCT shot) FROM checkins").await, 40, "distinct shots");
-    assert_eq!(common::scalar(&db, "SELECT MAX(checked_in)::bigint FROM sessions").await, 40, "the counter matches");
+    assert_eq!(
+        common::scalar(&db, "SELECT COUNT(*) FROM checkins").await,
+        40,
+        "each student once"
+    );
+    assert_eq!(
+        common::scalar(&db, "SELECT COUNT(DISTINCT shot) FROM checkins").await,
+        40,
+        "distinct shots"
+    );
+    assert_eq!(
+        common::scalar(&db, "SELECT MAX(checked_in)::bigint FROM sessions").await,
+        40,
+        "the counter matches"
+    );
     db.cleanup().await;
 }
 
@@ -594,11 +871,17 @@ impl Console {
     }
 
     /// Applies answers as the event loop does until `done` holds (true) or `limit` passes.
-    async fn pump(&mut self, limit: Duration, done: impl Fn(&caiji::tui::app::App) -> bool) -> bool {
+    async fn pump(
+        &mut self,
+        limit: Duration,
+        done: impl Fn(&caiji::tui::app::App) -> bool,
+    ) -> bool {
         let deadline = Instant::now() + limit;
         while !done(&self.app) {
             let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(Some(action)) = tokio::time::timeout(left, self.rx.recv()).await else { return false };
+            let Ok(Some(action)) = tokio::time::timeout(left, self.rx.recv()).await else {
+                return false;
+            };
             self.act(action);
         }
         true
@@ -610,7 +893,15 @@ impl Console {
         t.draw(|f| caiji::tui::ui::render(&self.app, f)).unwrap();
         let b = t.backend().buffer().clone();
         // wide characters take two cells; the second holds a blank
-        (0..b.area.height).map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect::<String>().replace(' ', "")).collect::<Vec<_>>().join("\n")
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol())
+                    .collect::<String>()
+                    .replace(' ', "")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -621,41 +912,99 @@ impl Console {
 async fn console_recovers_when_the_server_comes_back() {
     use caiji::tui::action::Action;
     use caiji::tui::app::App;
-    use caiji::tui::{keymap::Keymap, tasks, theme::Theme, SchoolInfo};
-    let Some(db) = TestDb::new(Server::Postgres).await else { return };
+    use caiji::tui::{SchoolInfo, keymap::Keymap, tasks, theme::Theme};
+    let Some(db) = TestDb::new(Server::Postgres).await else {
+        return;
+    };
     let home = tempfile::tempdir().unwrap();
     station_school(&db, 30, home.path()).await;
     let proxy = proxy::Proxy::start(proxy::upstream(&db.url)).await;
     let url = proxy.url(&db.url);
-    let store: std::sync::Arc<dyn caiji::store::Store> =
-        std::sync::Arc::from(caiji::store::open(&url, caiji::store::Create::Never).await.unwrap());
-    let school = SchoolInfo { code: "4144010001".into(), name: "南岭理工大学".into(), cohort: 2026 };
-    let app = App::new(school.clone(), "tester".into(), url.clone(), Keymap::default(), Theme::built_in("default").unwrap(), (100, 30));
-    let env = tasks::Env { store: store.clone(), school, operator: "tester".into(), key_file: std::path::PathBuf::from("/nonexistent"), keys: std::sync::Arc::new(caiji::commands::sessions::StationKeys::load(std::path::Path::new("/nonexistent"))), export_dir: std::env::temp_dir() };
+    let store: std::sync::Arc<dyn caiji::store::Store> = std::sync::Arc::from(
+        caiji::store::open(&url, caiji::store::Create::Never)
+            .await
+            .unwrap(),
+    );
+    let school = SchoolInfo {
+        code: "4144010001".into(),
+        name: "南岭理工大学".into(),
+        cohort: 2026,
+    };
+    let app = App::new(
+        school.clone(),
+        "tester".into(),
+        url.clone(),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+        (100, 30),
+    );
+    let env = tasks::Env {
+        store: store.clone(),
+        school,
+        operator: "tester".into(),
+        key_file: std::path::PathBuf::from("/nonexistent"),
+        keys: std::sync::Arc::new(caiji::commands::sessions::StationKeys::load(
+            std::path::Path::new("/nonexistent"),
+        )),
+        export_dir: std::env::temp_dir(),
+    };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
-    let mut c = Console { app, env, running: tasks::Running::default(), tx, rx };
+    let mut c = Console {
+        app,
+        env,
+        running: tasks::Running::default(),
+        tx,
+        rx,
+    };
     c.act(Action::Reload);
-    assert!(c.pump(Duration::from_secs(20), |a| a.students_loaded && a.last_error.is_none()).await);
+    assert!(
+        c.pump(Duration::from_secs(20), |a| a.students_loaded
+            && a.last_error.is_none())
+            .await
+    );
     assert!(c.screen().contains("S0000"), "{}", c.screen());
 
     proxy.cut();
     let cut = Instant::now();
     c.act(Action::Reload);
-    assert!(c.pump(Duration::from_secs(20), |a| a.retry.waiting.is_some()).await, "no error shown");
+    assert!(
+        c.pump(Duration::from_secs(20), |a| a.retry.waiting.is_some())
+            .await,
+        "no error shown"
+    );
     let shown = c.screen();
     let error = c.app.last_error.clone().unwrap();
-    say(&format!("console: error after {:.1?}: {error}", cut.elapsed()));
+    say(&format!(
+        "console: error after {:.1?}: {error}",
+        cut.elapsed()
+    ));
     assert!(error.contains("连不上数据库服务器"), "{error}");
     let head: String = error.chars().filter(|c| *c != ' ').take(8).collect();
     assert!(shown.contains(&head), "the error is on screen:\n{shown}");
-    assert!(shown.contains("S0000"), "the rows read before stay on screen:\n{shown}");
+    assert!(
+        shown.contains("S0000"),
+        "the rows read before stay on screen:\n{shown}"
+    );
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     proxy.restore();
     let back = Instant::now();
-    let recovered = c.pump(Duration::from_secs(40), |a| a.last_error.is_none() && a.retry.attempts == 0).await;
-    assert!(recovered, "the console did not recover by itself: {:?}\n{}", c.app.last_error, c.screen());
-    say(&format!("console: recovered {:.1?} after the server came back (outage {:.1?})", back.elapsed(), cut.elapsed()));
+    let recovered = c
+        .pump(Duration::from_secs(40), |a| {
+            a.last_error.is_none() && a.retry.attempts == 0
+        })
+        .await;
+    assert!(
+        recovered,
+        "the console did not recover by itself: {:?}\n{}",
+        c.app.last_error,
+        c.screen()
+    );
+    say(&format!(
+        "console: recovered {:.1?} after the server came back (outage {:.1?})",
+        back.elapsed(),
+        cut.elapsed()
+    ));
     assert!(!c.screen().contains(&head));
     c.running.abort_all();
     drop(c);
@@ -691,7 +1040,9 @@ async fn photo_folder_changing_during_reconcile() {
     use caiji::demo::photos::{sample_jpeg, with_comment};
     let db = TestDb::new(Server::Sqlite).await.unwrap();
     let home = tempfile::tempdir().unwrap();
-    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing).await.unwrap();
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing)
+        .await
+        .unwrap();
     let no = |i: usize| format!("2026{i:06}");
     let students: Vec<_> = (0..400).map(|i| common::student(&no(i), "王芳")).collect();
     store.insert_students(&students).await.unwrap();
@@ -702,7 +1053,11 @@ async fn photo_folder_changing_during_reconcile() {
     for i in 0..300 {
         let sub = dir.join(format!("班{}", i % 4));
         std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(sub.join(format!("{}.jpg", no(i))), with_comment(&good, no(i).as_bytes())).unwrap();
+        std::fs::write(
+            sub.join(format!("{}.jpg", no(i))),
+            with_comment(&good, no(i).as_bytes()),
+        )
+        .unwrap();
     }
     let mut rng = support::rng("photo_folder_churn");
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -713,30 +1068,51 @@ async fn photo_folder_changing_during_reconcile() {
             let mut ops = std::collections::BTreeMap::<&str, u32>::new();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let files = files_under(&dir);
-                let pick = |rng: &mut rand_chacha::ChaCha8Rng| files.get(rng.random_range(0..files.len().max(1))).map(|f| dir.join(f));
+                let pick = |rng: &mut rand_chacha::ChaCha8Rng| {
+                    files
+                        .get(rng.random_range(0..files.len().max(1)))
+                        .map(|f| dir.join(f))
+                };
                 let i = rng.random_range(0..400);
                 let op = match rng.random_range(0..6) {
                     0 => {
                         let sub = dir.join(format!("班{}", rng.random_range(0..6)));
                         let _ = std::fs::create_dir_all(&sub);
-                        let _ = std::fs::write(sub.join(format!("{}.jpg", no(i))), with_comment(&good, format!("new{i}").as_bytes()));
+                        let _ = std::fs::write(
+                            sub.join(format!("{}.jpg", no(i))),
+                            with_comment(&good, format!("new{i}").as_bytes()),
+                        );
                         "added"
                     }
-                    1 => pick(&mut rng).map(std::fs::remove_file).map(|_| "deleted").unwrap_or("none"),
+                    1 => pick(&mut rng)
+                        .map(std::fs::remove_file)
+                        .map(|_| "deleted")
+                        .unwrap_or("none"),
                     2 => pick(&mut rng)
                         .and_then(|p| std::fs::OpenOptions::new().write(true).open(p).ok())
                         .map(|f| f.set_len(rng.random_range(0..2000)))
                         .map(|_| "truncated")
                         .unwrap_or("none"),
-                    3 => pick(&mut rng).map(|p| std::fs::rename(&p, p.with_file_name(format!("{}.JPG", no(i))))).map(|_| "renamed").unwrap_or("none"),
+                    3 => pick(&mut rng)
+                        .map(|p| std::fs::rename(&p, p.with_file_name(format!("{}.JPG", no(i)))))
+                        .map(|_| "renamed")
+                        .unwrap_or("none"),
                     4 => {
                         // a whole folder moved away or back
-                        let (a, b) = (dir.join(format!("班{}", rng.random_range(0..6))), dir.join(format!("旧{}", rng.random_range(0..3))));
-                        let _ = if rng.random_bool(0.5) { std::fs::rename(&a, &b) } else { std::fs::rename(&b, &a) };
+                        let (a, b) = (
+                            dir.join(format!("班{}", rng.random_range(0..6))),
+                            dir.join(format!("旧{}", rng.random_range(0..3))),
+                        );
+                        let _ = if rng.random_bool(0.5) {
+                            std::fs::rename(&a, &b)
+                        } else {
+                            std::fs::rename(&b, &a)
+                        };
                         "folder moved"
                     }
                     _ => {
-                        let _ = std::fs::remove_dir(dir.join(format!("班{}", rng.random_range(0..6))));
+                        let _ =
+                            std::fs::remove_dir(dir.join(format!("班{}", rng.random_range(0..6))));
                         "folder removed"
                     }
                 };
@@ -749,12 +1125,24 @@ async fn photo_folder_changing_during_reconcile() {
     let dir_arg = dir.to_str().unwrap();
     let mut reports = Vec::new();
     for _ in 0..3 {
-        let out = run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]);
+        let out = run(
+            home.path(),
+            &db.url,
+            &[
+                "photos",
+                "reconcile",
+                dir_arg,
+                "--apply",
+                "--format",
+                "json",
+            ],
+        );
         let err = support::stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
         let code = out.status.code();
         assert!(matches!(code, Some(0 | 3)), "exit {code:?}: {err}");
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", support::stdout(&out)));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", support::stdout(&out)));
         reports.push(format!(
             "exit {code:?}: {} files, {} valid, {} invalid, {} skipped",
             json["files"],
@@ -765,27 +1153,73 @@ async fn photo_folder_changing_during_reconcile() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let ops = churn.join().unwrap();
-    say(&format!("photo churn: {ops:?}\n  runs during it: {reports:#?}"));
+    say(&format!(
+        "photo churn: {ops:?}\n  runs during it: {reports:#?}"
+    ));
 
     // Still now: one run settles it; the table is the folder; the next run changes nothing.
-    ok(&run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]), 3);
+    ok(
+        &run(
+            home.path(),
+            &db.url,
+            &[
+                "photos",
+                "reconcile",
+                dir_arg,
+                "--apply",
+                "--format",
+                "json",
+            ],
+        ),
+        3,
+    );
     let in_db: Vec<String> = {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query_scalar("SELECT path FROM photos").fetch_all(&mut c).await.unwrap()
+        sqlx::query_scalar("SELECT path FROM photos")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
     };
     let prefix = format!("{}/", dir.display());
-    let mut in_db: Vec<String> = in_db.iter().map(|p| p.strip_prefix(&prefix).unwrap_or(p).to_string()).collect();
+    let mut in_db: Vec<String> = in_db
+        .iter()
+        .map(|p| p.strip_prefix(&prefix).unwrap_or(p).to_string())
+        .collect();
     in_db.sort();
     let on_disk = files_under(&dir);
     let extra: Vec<&String> = in_db.iter().filter(|p| !on_disk.contains(p)).collect();
     let missing: Vec<&String> = on_disk.iter().filter(|p| !in_db.contains(p)).collect();
-    assert!(extra.is_empty() && missing.is_empty(), "the photos table is not the folder: extra {extra:?}, missing {missing:?}");
-    say(&format!("photo churn settled: {} files on disk and in the table", on_disk.len()));
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "the photos table is not the folder: extra {extra:?}, missing {missing:?}"
+    );
+    say(&format!(
+        "photo churn settled: {} files on disk and in the table",
+        on_disk.len()
+    ));
     let before = support::dump(&db, "photos").await;
     let audit = common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await;
-    ok(&run(home.path(), &db.url, &["photos", "reconcile", dir_arg, "--apply", "--format", "json"]), 3);
+    ok(
+        &run(
+            home.path(),
+            &db.url,
+            &[
+                "photos",
+                "reconcile",
+                dir_arg,
+                "--apply",
+                "--format",
+                "json",
+            ],
+        ),
+        3,
+    );
     let after = support::dump(&db, "photos").await;
     assert_eq!(before.len(), after.len());
-    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await, audit, "a settled folder changes nothing");
+    assert_eq!(
+        common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await,
+        audit,
+        "a settled folder changes nothing"
+    );
 }

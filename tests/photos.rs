@@ -8,21 +8,41 @@
 
 mod common;
 
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use caiji::demo::photos::{draw_portrait, encode, encode_sized, sample_jpeg, with_comment};
 use caiji::domain::photo_spec::KB;
-use caiji::store::{self, Create, PhotoFileStatus, PhotoFilter, PhotoRecord, PhotoStatus, StudentFilter};
-use common::{exec, resident_id, TestDb};
+use caiji::store::{
+    self, Create, PhotoFileStatus, PhotoFilter, PhotoRecord, PhotoStatus, StudentFilter,
+};
+use common::{TestDb, exec, resident_id};
 
 // ---------- fixtures ----------
 
 const NAMES: [&str; 20] = [
-    "张三丰", "李思思", "王小明", "赵敏", "钱多多", "孙悟净", "周芷若", "吴用", "郑成功", "冯远征",
-    "陈晓旭", "褚英", "卫青", "蒋欣", "沈括", "韩梅梅", "杨过", "朱自清", "秦岚", "许仙",
+    "张三丰",
+    "李思思",
+    "王小明",
+    "赵敏",
+    "钱多多",
+    "孙悟净",
+    "周芷若",
+    "吴用",
+    "郑成功",
+    "冯远征",
+    "陈晓旭",
+    "褚英",
+    "卫青",
+    "蒋欣",
+    "沈括",
+    "韩梅梅",
+    "杨过",
+    "朱自清",
+    "秦岚",
+    "许仙",
 ];
 
 fn no(i: usize) -> String {
@@ -47,20 +67,45 @@ struct Bytes {
 
 impl Bytes {
     fn new() -> Bytes {
-        Bytes { good: sample_jpeg(11, [100, 197, 255]) }
+        Bytes {
+            good: sample_jpeg(11, [100, 197, 255]),
+        }
     }
     /// A valid photo with its own bytes.
     fn valid(&self, tag: &str) -> Vec<u8> {
         with_comment(&self.good, tag.as_bytes())
     }
     fn sized(&self, w: u16, h: u16) -> Vec<u8> {
-        encode_sized(&draw_portrait(w, h, [255, 255, 255], 2), w, h, false, 25 * KB, 35 * KB).unwrap()
+        encode_sized(
+            &draw_portrait(w, h, [255, 255, 255], 2),
+            w,
+            h,
+            false,
+            25 * KB,
+            35 * KB,
+        )
+        .unwrap()
     }
     fn quality(&self, q: u8) -> Vec<u8> {
-        encode(&draw_portrait(480, 640, [255, 255, 255], 3), 480, 640, false, q).unwrap()
+        encode(
+            &draw_portrait(480, 640, [255, 255, 255], 3),
+            480,
+            640,
+            false,
+            q,
+        )
+        .unwrap()
     }
     fn grey(&self) -> Vec<u8> {
-        encode_sized(&draw_portrait(480, 640, [255, 255, 255], 4), 480, 640, true, 22 * KB, 34 * KB).unwrap()
+        encode_sized(
+            &draw_portrait(480, 640, [255, 255, 255], 4),
+            480,
+            640,
+            true,
+            22 * KB,
+            34 * KB,
+        )
+        .unwrap()
     }
     fn truncated(&self) -> Vec<u8> {
         self.good[..self.good.len() * 9 / 10].to_vec()
@@ -85,7 +130,15 @@ impl Bytes {
         b
     }
     fn red_backdrop(&self) -> Vec<u8> {
-        encode_sized(&draw_portrait(480, 640, [200, 30, 35], 5), 480, 640, false, 24 * KB, 36 * KB).unwrap()
+        encode_sized(
+            &draw_portrait(480, 640, [200, 30, 35], 5),
+            480,
+            640,
+            false,
+            24 * KB,
+            36 * KB,
+        )
+        .unwrap()
     }
     /// Markers whole, first Huffman table impossible: only decoding notices.
     fn undecodable(&self) -> Vec<u8> {
@@ -108,7 +161,11 @@ fn put(dir: &Path, rel: &str, bytes: &[u8]) {
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -137,7 +194,13 @@ impl Setup {
         let s = store::open(&url, Create::IfMissing).await.unwrap();
         s.insert_students(&roster()).await.unwrap();
         s.close().await;
-        Setup { _tmp: tmp, home, dir, drop_root: false, binary: PathBuf::from(env!("CARGO_BIN_EXE_caiji")) }
+        Setup {
+            _tmp: tmp,
+            home,
+            dir,
+            drop_root: false,
+            binary: PathBuf::from(env!("CARGO_BIN_EXE_caiji")),
+        }
     }
 
     fn url(&self) -> String {
@@ -151,9 +214,16 @@ impl Setup {
         }
         let binary = self._tmp.path().join("bin").join("caiji");
         std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
-        std::fs::copy(env!("CARGO_BIN_EXE_caiji"), &binary).expect("copy caiji where nobody can run it");
-        let status = Command::new("chown").args(["-R", &format!("{NOBODY}:{NOBODY}")]).arg(self._tmp.path()).status();
-        assert!(status.is_ok_and(|s| s.success()), "chown the test folder to nobody");
+        std::fs::copy(env!("CARGO_BIN_EXE_caiji"), &binary)
+            .expect("copy caiji where nobody can run it");
+        let status = Command::new("chown")
+            .args(["-R", &format!("{NOBODY}:{NOBODY}")])
+            .arg(self._tmp.path())
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "chown the test folder to nobody"
+        );
         self.binary = binary;
         self.drop_root = true;
     }
@@ -179,7 +249,12 @@ impl Setup {
         let out = self.caiji(&args);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(!stderr.contains("panicked"), "{stderr}");
-        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {} / {stderr}", String::from_utf8_lossy(&out.stdout)));
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "JSON ({e}): {} / {stderr}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
         (out.status.code(), json, stderr)
     }
 
@@ -188,24 +263,36 @@ impl Setup {
         let mut args = vec!["photos", "reconcile", dir];
         args.extend_from_slice(extra);
         let out = self.caiji(&args);
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
     }
 }
 
 /// The problem codes listed for `file` in `matched_invalid` (None: not there).
 fn problems(json: &serde_json::Value, file: &str) -> Option<Vec<String>> {
-    json["matched_invalid"].as_array()?.iter().find(|m| m["file"] == file).map(|m| {
-        m["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_str().unwrap().split(':').next().unwrap().to_string())
-            .collect()
-    })
+    json["matched_invalid"]
+        .as_array()?
+        .iter()
+        .find(|m| m["file"] == file)
+        .map(|m| {
+            m["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap().split(':').next().unwrap().to_string())
+                .collect()
+        })
 }
 
 fn files_of(json: &serde_json::Value, key: &str) -> Vec<String> {
-    json[key].as_array().unwrap().iter().map(|v| v["file"].as_str().unwrap().to_string()).collect()
+    json[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["file"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn reason(json: &serde_json::Value, file: &str) -> String {
@@ -228,7 +315,11 @@ async fn every_problem_is_reported_and_none_is_fatal() {
     put(d, "2026000001.jpg", &b.valid("1"));
     put(d, "班级 一/2026000002.JPG", &b.valid("2"));
     put(d, "班级 一/2026000003.jpeg", &b.valid("3"));
-    put(d, &format!("旧命名/{}.jpg", resident_id("440106", "20040315", "104")), &b.valid("4"));
+    put(
+        d,
+        &format!("旧命名/{}.jpg", resident_id("440106", "20040315", "104")),
+        &b.valid("4"),
+    );
     put(d, "2026000005.jpg", &b.sized(600, 800));
     put(d, "2026000006.jpg", &b.quality(97));
     put(d, "2026000007.jpg", &b.quality(25));
@@ -244,16 +335,26 @@ async fn every_problem_is_reported_and_none_is_fatal() {
     put(d, "2026000017.jpg", &b.twelve_bit());
     put(d, "2026000018.jpg", &b.damaged());
     put(d, "notes.txt", b"collector's notes");
-    std::fs::File::create(d.join("huge.jpg")).unwrap().set_len(11 * 1024 * 1024).unwrap();
+    std::fs::File::create(d.join("huge.jpg"))
+        .unwrap()
+        .set_len(11 * 1024 * 1024)
+        .unwrap();
     symlink(d, d.join("班级 一/back to top")).unwrap();
     symlink(d.join("no such file.jpg"), d.join("dangling.jpg")).unwrap();
-    let fifo_made = Command::new("mkfifo").arg(d.join("pipe.jpg")).status().is_ok_and(|s| s.success());
+    let fifo_made = Command::new("mkfifo")
+        .arg(d.join("pipe.jpg"))
+        .status()
+        .is_ok_and(|s| s.success());
     // unreadable for the user caiji runs as (see the file's header)
     put(d, "locked/2026000019.jpg", &b.valid("19"));
     put(d, "2026000020.jpg", &b.valid("20"));
     t.unprivileged();
     std::fs::set_permissions(d.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::set_permissions(d.join("2026000020.jpg"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(
+        d.join("2026000020.jpg"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
 
     let (code, json, stderr) = t.reconcile(&[]);
     std::fs::set_permissions(d.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -263,13 +364,21 @@ async fn every_problem_is_reported_and_none_is_fatal() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["file"].as_str().unwrap().into(), v["student_no"].as_str().unwrap().into()))
+        .map(|v| {
+            (
+                v["file"].as_str().unwrap().into(),
+                v["student_no"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         valid,
         [
             ("2026000001.jpg".to_string(), no(1)),
-            (format!("旧命名/{}.jpg", resident_id("440106", "20040315", "104")), no(4)),
+            (
+                format!("旧命名/{}.jpg", resident_id("440106", "20040315", "104")),
+                no(4)
+            ),
             ("班级 一/2026000002.JPG".into(), no(2)),
             ("班级 一/2026000003.jpeg".into(), no(3)),
         ],
@@ -288,27 +397,52 @@ async fn every_problem_is_reported_and_none_is_fatal() {
         ("2026000018.jpg", &["damaged"]),
     ];
     for (file, want) in cases {
-        assert_eq!(problems(&json, file).as_deref(), Some(&want.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]), "{file}");
+        assert_eq!(
+            problems(&json, file).as_deref(),
+            Some(&want.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]),
+            "{file}"
+        );
     }
-    let png = json["matched_invalid"].as_array().unwrap().iter().find(|m| m["file"] == "2026000010.jpg").unwrap();
+    let png = json["matched_invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["file"] == "2026000010.jpg")
+        .unwrap();
     assert_eq!(png["problems"][0], "not_jpeg: not a JPEG (PNG)");
     assert_eq!(files_of(&json, "matched_invalid").len(), cases.len());
 
-    assert_eq!(json["duplicates"], serde_json::json!([{"student_no": no(13), "files": ["2026000013.jpg", "补拍/2026000013.JPG"]}]));
+    assert_eq!(
+        json["duplicates"],
+        serde_json::json!([{"student_no": no(13), "files": ["2026000013.jpg", "补拍/2026000013.JPG"]}])
+    );
     let orphans: Vec<(String, Vec<String>)> = json["orphans"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| {
-            let s = o["suggestions"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+            let s = o["suggestions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect();
             (o["file"].as_str().unwrap().to_string(), s)
         })
         .collect();
     assert_eq!(orphans.len(), 2, "{orphans:?}");
     assert_eq!(orphans[0].0, "2026000041.jpg");
-    assert_eq!(orphans[0].1.first(), Some(&no(14)), "a transposed 学号 suggests the real one first");
+    assert_eq!(
+        orphans[0].1.first(),
+        Some(&no(14)),
+        "a transposed 学号 suggests the real one first"
+    );
     assert!(orphans[0].1.len() <= 3);
-    assert_eq!(orphans[1], ("张三丰.jpg".to_string(), vec![no(1)]), "a name suggests its student");
+    assert_eq!(
+        orphans[1],
+        ("张三丰.jpg".to_string(), vec![no(1)]),
+        "a name suggests its student"
+    );
 
     assert!(reason(&json, "2026000012.jpg").contains("empty"));
     assert!(reason(&json, "notes.txt").contains("not named .jpg"));
@@ -318,20 +452,51 @@ async fn every_problem_is_reported_and_none_is_fatal() {
     if fifo_made {
         assert!(reason(&json, "pipe.jpg").contains("not a regular file (FIFO)"));
     }
-    assert!(reason(&json, "locked/").contains("unreadable folder"), "{}", json["skipped"]);
-    assert!(reason(&json, "2026000020.jpg").contains("unreadable file"), "{}", json["skipped"]);
+    assert!(
+        reason(&json, "locked/").contains("unreadable folder"),
+        "{}",
+        json["skipped"]
+    );
+    assert!(
+        reason(&json, "2026000020.jpg").contains("unreadable file"),
+        "{}",
+        json["skipped"]
+    );
 
-    let mut missing: Vec<String> = json["missing"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let mut missing: Vec<String> = json["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     missing.sort();
     assert_eq!(missing, [no(12), no(14), no(15), no(16), no(19), no(20)]);
-    let skipped_files = json["skipped"].as_array().unwrap().iter().filter(|s| !s["file"].as_str().unwrap().ends_with('/')).count();
-    let examined = json["matched_valid"].as_array().unwrap().len() + cases.len() + 2 + orphans.len();
-    assert_eq!(json["files"].as_u64(), Some((examined + skipped_files) as u64));
+    let skipped_files = json["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["file"].as_str().unwrap().ends_with('/'))
+        .count();
+    let examined =
+        json["matched_valid"].as_array().unwrap().len() + cases.len() + 2 + orphans.len();
+    assert_eq!(
+        json["files"].as_u64(),
+        Some((examined + skipped_files) as u64)
+    );
 
     // The same folder in the table: every outcome named in words.
     let (code, table) = t.table(&[]);
     assert_eq!(code, Some(3));
-    for words in ["Invalid photos", "600×800 pixels, must be 480×640", "Duplicates", "Orphans", "did you mean", "Skipped", "Students missing a photo", "symlink loop"] {
+    for words in [
+        "Invalid photos",
+        "600×800 pixels, must be 480×640",
+        "Duplicates",
+        "Orphans",
+        "did you mean",
+        "Skipped",
+        "Students missing a photo",
+        "symlink loop",
+    ] {
         assert!(table.contains(words), "{words:?} in\n{table}");
     }
 }
@@ -344,12 +509,22 @@ async fn deep_check_decodes_and_judges_backgrounds() {
     put(&t.dir, "2026000002.jpg", &b.red_backdrop());
     put(&t.dir, "2026000003.jpg", &b.undecodable());
     let (_, plain, _) = t.reconcile(&[]);
-    assert_eq!(files_of(&plain, "matched_valid").len(), 3, "the header check alone passes all three");
+    assert_eq!(
+        files_of(&plain, "matched_valid").len(),
+        3,
+        "the header check alone passes all three"
+    );
     let (code, deep, _) = t.reconcile(&["--deep"]);
     assert_eq!(code, Some(3));
     assert_eq!(files_of(&deep, "matched_valid"), ["2026000001.jpg"]);
-    assert_eq!(problems(&deep, "2026000002.jpg"), Some(vec!["background".to_string(), "background".to_string()]));
-    assert_eq!(problems(&deep, "2026000003.jpg"), Some(vec!["undecodable".to_string()]));
+    assert_eq!(
+        problems(&deep, "2026000002.jpg"),
+        Some(vec!["background".to_string(), "background".to_string()])
+    );
+    assert_eq!(
+        problems(&deep, "2026000003.jpg"),
+        Some(vec!["undecodable".to_string()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,39 +547,80 @@ async fn apply_is_idempotent_and_follows_the_folder() {
 
     let (code, first) = t.table(&["--apply"]);
     assert_eq!(code, Some(3), "{first}");
-    assert!(first.contains("Recorded: added 8, updated 0, removed 0, unchanged 0"), "{first}");
+    assert!(
+        first.contains("Recorded: added 8, updated 0, removed 0, unchanged 0"),
+        "{first}"
+    );
     assert!(first.contains("Read 8, hashed 8, from cache 0"), "{first}");
     let (audit_after_first, rows_after_first) = audit_count().await;
     assert_eq!(rows_after_first.len(), 8);
-    assert_eq!(audit_after_first, 9, "one line per file and one for the run");
+    assert_eq!(
+        audit_after_first, 9,
+        "one line per file and one for the run"
+    );
 
     // Again, on the unchanged folder: nothing written, nothing hashed, nothing even read.
     let (_, second) = t.table(&["--apply"]);
     assert!(second.contains("nothing changed (8 files)"), "{second}");
-    assert!(second.contains("Read 0, hashed 0, from cache 8"), "{second}");
+    assert!(
+        second.contains("Read 0, hashed 0, from cache 8"),
+        "{second}"
+    );
     let (audit_after_second, rows_after_second) = audit_count().await;
     assert_eq!(audit_after_second, audit_after_first);
-    assert_eq!(rows_after_second, rows_after_first, "rows untouched, checked_at included");
+    assert_eq!(
+        rows_after_second, rows_after_first,
+        "rows untouched, checked_at included"
+    );
 
     // A replaced file updates its row; a vanished one makes its student's photo missing again.
     std::thread::sleep(std::time::Duration::from_millis(20));
     put(&t.dir, &format!("{}.jpg", no(2)), &b.valid("re-shot"));
     std::fs::remove_file(t.dir.join(format!("{}.jpg", no(3)))).unwrap();
     let (_, third) = t.table(&["--apply"]);
-    assert!(third.contains("Recorded: added 0, updated 1, removed 1, unchanged 6"), "{third}");
+    assert!(
+        third.contains("Recorded: added 0, updated 1, removed 1, unchanged 6"),
+        "{third}"
+    );
     assert!(third.contains("Read 1, hashed 1, from cache 6"), "{third}");
     let s = store::open(&url, Create::Never).await.unwrap();
     let audit = s.audit_log(None, 3).await.unwrap();
-    let actions: Vec<(&str, Option<&str>)> = audit.iter().map(|a| (a.entry.action.as_str(), a.entry.student_no.as_deref())).collect();
-    assert!(actions.contains(&("photo_update", Some(no(2).as_str()))), "{actions:?}");
-    assert!(actions.contains(&("photo_remove", Some(no(3).as_str()))), "{actions:?}");
+    let actions: Vec<(&str, Option<&str>)> = audit
+        .iter()
+        .map(|a| (a.entry.action.as_str(), a.entry.student_no.as_deref()))
+        .collect();
+    assert!(
+        actions.contains(&("photo_update", Some(no(2).as_str()))),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("photo_remove", Some(no(3).as_str()))),
+        "{actions:?}"
+    );
     let students = s.list_students(&StudentFilter::default()).await.unwrap();
-    let status = |n: usize| students.iter().find(|r| r.student.student_no == no(n)).unwrap().photo_status;
+    let status = |n: usize| {
+        students
+            .iter()
+            .find(|r| r.student.student_no == no(n))
+            .unwrap()
+            .photo_status
+    };
     assert_eq!(status(2), PhotoStatus::Valid);
     assert_eq!(status(3), PhotoStatus::Missing);
     assert_eq!(status(7), PhotoStatus::Invalid);
-    let summary = caiji::photos::last_summary(s.as_ref()).await.unwrap().expect("summary kept for the console");
-    assert_eq!((summary.files, summary.matched_valid, summary.matched_invalid, summary.orphans), (7, 5, 1, 1));
+    let summary = caiji::photos::last_summary(s.as_ref())
+        .await
+        .unwrap()
+        .expect("summary kept for the console");
+    assert_eq!(
+        (
+            summary.files,
+            summary.matched_valid,
+            summary.matched_invalid,
+            summary.orphans
+        ),
+        (7, 5, 1, 1)
+    );
     assert_eq!(summary.orphan_files[0].file, "unknown.jpg");
     s.close().await;
 }
@@ -421,17 +637,33 @@ async fn spec_overrides_and_clean_folders() {
     assert_eq!(json["matched_valid"].as_array().unwrap().len(), 20);
 
     // A school that wants at least 200 KB: every file is now too small.
-    std::fs::write(t.home.join("config.toml"), "[photo]\nmin_kb = 200\nmax_kb = 300\n").unwrap();
+    std::fs::write(
+        t.home.join("config.toml"),
+        "[photo]\nmin_kb = 200\nmax_kb = 300\n",
+    )
+    .unwrap();
     let (code, json, _) = t.reconcile(&[]);
     assert_eq!(code, Some(3));
-    assert_eq!(problems(&json, "2026000001.jpg"), Some(vec!["too_small".to_string()]));
+    assert_eq!(
+        problems(&json, "2026000001.jpg"),
+        Some(vec!["too_small".to_string()])
+    );
     let msg = &json["matched_invalid"][0]["problems"][0];
-    assert!(msg.as_str().unwrap().contains("under the 200.0 KB minimum"), "{msg}");
+    assert!(
+        msg.as_str().unwrap().contains("under the 200.0 KB minimum"),
+        "{msg}"
+    );
 
-    std::fs::write(t.home.join("config.toml"), "[photo]\nmin_kb = 50\nmax_kb = 40\n").unwrap();
+    std::fs::write(
+        t.home.join("config.toml"),
+        "[photo]\nmin_kb = 50\nmax_kb = 40\n",
+    )
+    .unwrap();
     let out = t.caiji(&["photos", "reconcile", t.dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("min_kb (50) is larger than max_kb (40)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("min_kb (50) is larger than max_kb (40)")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -441,7 +673,10 @@ async fn a_missing_folder_is_one_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("cannot open the photo folder /no/such/folder"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the photo folder /no/such/folder"),
+        "{stderr}"
+    );
     let file = t.dir.join("x.jpg");
     std::fs::write(&file, b"x").unwrap();
     let out = t.caiji(&["photos", "reconcile", file.to_str().unwrap()]);
@@ -463,40 +698,90 @@ fn the_demo_folder_has_every_kind_of_file() {
             .unwrap()
     };
     let out = run(&["demo", "--no-tui", "--students", "60"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dir = home.path().join("demo-photos");
-    let out = run(&["photos", "reconcile", dir.to_str().unwrap(), "--format", "json"]);
+    let out = run(&[
+        "photos",
+        "reconcile",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(3));
     let n = |key: &str| json[key].as_array().unwrap().len();
     assert!(n("matched_valid") >= 30, "{json}");
-    assert!(n("matched_invalid") >= 7 && n("duplicates") == 2 && n("orphans") >= 3 && n("missing") >= 3 && n("skipped") == 2, "{json}");
-    let stem = |f: &str| f.rsplit('/').next().unwrap().split('.').next().unwrap().to_string();
-    let legacy = json["matched_valid"].as_array().unwrap().iter().filter(|v| stem(v["file"].as_str().unwrap()).len() == 18).count();
+    assert!(
+        n("matched_invalid") >= 7
+            && n("duplicates") == 2
+            && n("orphans") >= 3
+            && n("missing") >= 3
+            && n("skipped") == 2,
+        "{json}"
+    );
+    let stem = |f: &str| {
+        f.rsplit('/')
+            .next()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let legacy = json["matched_valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| stem(v["file"].as_str().unwrap()).len() == 18)
+        .count();
     assert!(legacy >= 1, "some files named by ID number: {json}");
     // every valid demo file is a 480×640 JPEG of 20–40 KB, by the file's own bytes
     for v in json["matched_valid"].as_array().unwrap() {
         let bytes = std::fs::read(dir.join(v["file"].as_str().unwrap())).unwrap();
-        assert!((20 * 1024..=40 * 1024).contains(&bytes.len()), "{}: {} bytes", v["file"], bytes.len());
+        assert!(
+            (20 * 1024..=40 * 1024).contains(&bytes.len()),
+            "{}: {} bytes",
+            v["file"],
+            bytes.len()
+        );
         let mut d = jpeg_decoder::Decoder::new(&bytes[..]);
         d.read_info().unwrap();
         let info = d.info().unwrap();
-        assert_eq!((info.width, info.height, info.pixel_format), (480, 640, jpeg_decoder::PixelFormat::RGB24));
+        assert_eq!(
+            (info.width, info.height, info.pixel_format),
+            (480, 640, jpeg_decoder::PixelFormat::RGB24)
+        );
     }
     // the demo recorded its folder: the roster shows photo progress
     let out = run(&["students", "list", "--format", "json"]);
     let students: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let valid = students.as_array().unwrap().iter().filter(|s| s["photo_status"] == "valid").count();
+    let valid = students
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["photo_status"] == "valid")
+        .count();
     assert_eq!(valid, n("matched_valid"));
 }
 
 // ---------- the store, on every backend ----------
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
-    store::open(&db.url, Create::IfMissing).await.unwrap_or_else(|e| panic!("open {}: {e}", db.url))
+    store::open(&db.url, Create::IfMissing)
+        .await
+        .unwrap_or_else(|e| panic!("open {}: {e}", db.url))
 }
 
-fn record(path: &str, student: Option<(i64, &str)>, status: PhotoFileStatus, sha: &str) -> PhotoRecord {
+fn record(
+    path: &str,
+    student: Option<(i64, &str)>,
+    status: PhotoFileStatus,
+    sha: &str,
+) -> PhotoRecord {
     PhotoRecord {
         path: path.into(),
         student_id: student.map(|s| s.0),
@@ -515,57 +800,163 @@ fn record(path: &str, student: Option<(i64, &str)>, status: PhotoFileStatus, sha
 async fn apply_writes_only_differences(db: &TestDb) {
     let s = open(db).await;
     s.insert_students(&roster()[..4]).await.unwrap();
-    let ids: Vec<(i64, String)> =
-        s.list_students(&StudentFilter::default()).await.unwrap().into_iter().map(|r| (r.id, r.student.student_no)).collect();
+    let ids: Vec<(i64, String)> = s
+        .list_students(&StudentFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.student.student_no))
+        .collect();
     let who = |i: usize| Some((ids[i].0, ids[i].1.as_str()));
-    let mut bad = record("/照片/a b/2026000002.jpg", who(1), PhotoFileStatus::Invalid, "b");
+    let mut bad = record(
+        "/照片/a b/2026000002.jpg",
+        who(1),
+        PhotoFileStatus::Invalid,
+        "b",
+    );
     bad.problems = r#"[{"kind":"too_small","size":1000,"min":20480}]"#.into();
     let first = vec![
-        record("/照片/a b/2026000001.jpg", who(0), PhotoFileStatus::Valid, "a"),
+        record(
+            "/照片/a b/2026000001.jpg",
+            who(0),
+            PhotoFileStatus::Valid,
+            "a",
+        ),
         bad,
-        record("/照片/a b/2026000003.jpg", who(2), PhotoFileStatus::Duplicate, "c"),
-        record("/照片/a b/x/2026000003.jpg", who(2), PhotoFileStatus::Duplicate, "d"),
+        record(
+            "/照片/a b/2026000003.jpg",
+            who(2),
+            PhotoFileStatus::Duplicate,
+            "c",
+        ),
+        record(
+            "/照片/a b/x/2026000003.jpg",
+            who(2),
+            PhotoFileStatus::Duplicate,
+            "d",
+        ),
         record("/照片/a b/谁.jpg", None, PhotoFileStatus::Orphan, "e"),
     ];
     // a row of another folder whose name starts the same: never touched by this folder's runs
-    let neighbour = vec![record("/照片/a bc/2026000004.jpg", who(3), PhotoFileStatus::Valid, "f")];
-    assert_eq!(s.apply_photos("/照片/a bc/", &neighbour, None, "op").await.unwrap().inserted, 1);
+    let neighbour = vec![record(
+        "/照片/a bc/2026000004.jpg",
+        who(3),
+        PhotoFileStatus::Valid,
+        "f",
+    )];
+    assert_eq!(
+        s.apply_photos("/照片/a bc/", &neighbour, None, "op")
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
 
-    let a = s.apply_photos("/照片/a b/", &first, Some(r#"{"n":1}"#), "op").await.unwrap();
-    assert_eq!((a.inserted, a.updated, a.removed, a.unchanged), (5, 0, 0, 0));
+    let a = s
+        .apply_photos("/照片/a b/", &first, Some(r#"{"n":1}"#), "op")
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.inserted, a.updated, a.removed, a.unchanged),
+        (5, 0, 0, 0)
+    );
     let audit_len = s.audit_log(None, 1000).await.unwrap().len();
-    assert_eq!(s.get_setting(store::LAST_RECONCILE_SETTING).await.unwrap().as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(
+        s.get_setting(store::LAST_RECONCILE_SETTING)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(r#"{"n":1}"#)
+    );
 
     // the same again, with the same summary: nothing written
-    let again = s.apply_photos("/照片/a b/", &first, Some(r#"{"n":1}"#), "op").await.unwrap();
-    assert_eq!((again.inserted, again.updated, again.removed, again.unchanged), (0, 0, 0, 5));
+    let again = s
+        .apply_photos("/照片/a b/", &first, Some(r#"{"n":1}"#), "op")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.inserted,
+            again.updated,
+            again.removed,
+            again.unchanged
+        ),
+        (0, 0, 0, 5)
+    );
     assert_eq!(s.audit_log(None, 1000).await.unwrap().len(), audit_len);
 
     let stored = s.photos_under("/照片/a b/").await.unwrap();
-    assert_eq!(stored.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), first.iter().map(|r| r.path.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        stored.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+        first.iter().map(|r| r.path.as_str()).collect::<Vec<_>>()
+    );
     assert_eq!(stored, first, "every field round-trips, 学号 included");
 
     let students = s.list_students(&StudentFilter::default()).await.unwrap();
     let statuses: Vec<PhotoStatus> = students.iter().map(|r| r.photo_status).collect();
-    assert_eq!(statuses, [PhotoStatus::Valid, PhotoStatus::Invalid, PhotoStatus::Invalid, PhotoStatus::Valid], "duplicates are not valid");
+    assert_eq!(
+        statuses,
+        [
+            PhotoStatus::Valid,
+            PhotoStatus::Invalid,
+            PhotoStatus::Invalid,
+            PhotoStatus::Valid
+        ],
+        "duplicates are not valid"
+    );
 
     // replace one, drop the duplicate and the orphan
     let mut second = vec![first[0].clone(), first[1].clone(), first[2].clone()];
     second[2].status = PhotoFileStatus::Valid;
     second[2].sha256 = "9".repeat(64);
-    let b = s.apply_photos("/照片/a b/", &second, None, "op").await.unwrap();
-    assert_eq!((b.inserted, b.updated, b.removed, b.unchanged), (0, 1, 2, 2));
+    let b = s
+        .apply_photos("/照片/a b/", &second, None, "op")
+        .await
+        .unwrap();
+    assert_eq!(
+        (b.inserted, b.updated, b.removed, b.unchanged),
+        (0, 1, 2, 2)
+    );
     let log = s.audit_log(None, 4).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|r| r.entry.action.as_str()).collect();
-    assert_eq!(actions, ["photos_reconcile", "photo_remove", "photo_remove", "photo_update"]);
-    assert!(log[3].entry.detail.contains("replaced"), "{}", log[3].entry.detail);
-    assert_eq!(s.list_students(&StudentFilter::default()).await.unwrap()[2].photo_status, PhotoStatus::Valid);
+    assert_eq!(
+        actions,
+        [
+            "photos_reconcile",
+            "photo_remove",
+            "photo_remove",
+            "photo_update"
+        ]
+    );
+    assert!(
+        log[3].entry.detail.contains("replaced"),
+        "{}",
+        log[3].entry.detail
+    );
+    assert_eq!(
+        s.list_students(&StudentFilter::default()).await.unwrap()[2].photo_status,
+        PhotoStatus::Valid
+    );
 
     // everything gone from the folder: its students are missing again, the neighbour stays
     let c = s.apply_photos("/照片/a b/", &[], None, "op").await.unwrap();
     assert_eq!(c.removed, 3);
-    let statuses: Vec<PhotoStatus> = s.list_students(&StudentFilter::default()).await.unwrap().iter().map(|r| r.photo_status).collect();
-    assert_eq!(statuses, [PhotoStatus::Missing, PhotoStatus::Missing, PhotoStatus::Missing, PhotoStatus::Valid]);
+    let statuses: Vec<PhotoStatus> = s
+        .list_students(&StudentFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.photo_status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            PhotoStatus::Missing,
+            PhotoStatus::Missing,
+            PhotoStatus::Missing,
+            PhotoStatus::Valid
+        ]
+    );
     assert_eq!(s.photos_under("/照片/a bc/").await.unwrap(), neighbour);
     s.close().await;
 }
@@ -604,28 +995,73 @@ async fn listing_and_match_keys(db: &TestDb) {
         operator: "op".into(),
         threads: 2,
     };
-    let r = caiji::photos::reconcile(s.as_ref(), dir.path(), &options).await.unwrap();
+    let r = caiji::photos::reconcile(s.as_ref(), dir.path(), &options)
+        .await
+        .unwrap();
     let json = r.to_json();
-    let valid: Vec<(String, String)> = json.matched_valid.iter().map(|v| (v.file.clone(), v.student_no.clone())).collect();
-    let mut want = vec![(format!("{session}-7.jpg"), "2026000002".to_string()), ("501.jpg".into(), "2026000001".into())];
+    let valid: Vec<(String, String)> = json
+        .matched_valid
+        .iter()
+        .map(|v| (v.file.clone(), v.student_no.clone()))
+        .collect();
+    let mut want = vec![
+        (format!("{session}-7.jpg"), "2026000002".to_string()),
+        ("501.jpg".into(), "2026000001".into()),
+    ];
     want.sort();
     assert_eq!(valid, want);
     assert_eq!(json.matched_invalid[0].student_no, "2026000003");
     assert_eq!(r.applied.map(|a| a.inserted), Some(3));
-    let again = caiji::photos::reconcile(s.as_ref(), dir.path(), &options).await.unwrap();
-    assert_eq!(again.applied.map(|a| (a.inserted, a.updated, a.removed, a.unchanged)), Some((0, 0, 0, 3)));
+    let again = caiji::photos::reconcile(s.as_ref(), dir.path(), &options)
+        .await
+        .unwrap();
+    assert_eq!(
+        again
+            .applied
+            .map(|a| (a.inserted, a.updated, a.removed, a.unchanged)),
+        Some((0, 0, 0, 3))
+    );
     assert_eq!(again.work.read, 0, "answered from the stored rows");
 
-    let invalid = s.list_photos(&PhotoFilter { status: Some(PhotoFileStatus::Invalid), ..Default::default() }).await.unwrap();
+    let invalid = s
+        .list_photos(&PhotoFilter {
+            status: Some(PhotoFileStatus::Invalid),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(invalid.len(), 1);
     assert_eq!(invalid[0].student_no.as_deref(), Some("2026000003"));
     assert_eq!(invalid[0].name.as_deref(), Some(NAMES[2]));
-    assert_eq!(invalid[0].problems.iter().map(|p| p.code()).collect::<Vec<_>>(), ["too_small"]);
-    let mine = s.list_photos(&PhotoFilter { student_no: Some("2026000001".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        invalid[0]
+            .problems
+            .iter()
+            .map(|p| p.code())
+            .collect::<Vec<_>>(),
+        ["too_small"]
+    );
+    let mine = s
+        .list_photos(&PhotoFilter {
+            student_no: Some("2026000001".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
     assert!(mine[0].path.ends_with("/501.jpg"));
-    let summary = caiji::photos::last_summary(s.as_ref()).await.unwrap().unwrap();
-    assert_eq!((summary.matched_valid, summary.matched_invalid, summary.missing), (2, 1, 0));
+    let summary = caiji::photos::last_summary(s.as_ref())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            summary.matched_valid,
+            summary.matched_invalid,
+            summary.missing
+        ),
+        (2, 1, 0)
+    );
     s.close().await;
 }
 

@@ -11,11 +11,13 @@ use caiji::store::{
     self, CheckinStatus, Create, NewSession, PlanKind, StoreError, StudentSelection, TokenLookup,
 };
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{exec, TestDb};
+use common::{TestDb, exec};
 use rand::SeedableRng;
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
-    store::open(&db.url, Create::IfMissing).await.unwrap_or_else(|e| panic!("open {}: {e}", db.url))
+    store::open(&db.url, Create::IfMissing)
+        .await
+        .unwrap_or_else(|e| panic!("open {}: {e}", db.url))
 }
 
 fn at(text: &str) -> NaiveDateTime {
@@ -39,13 +41,21 @@ fn new_session(title: &str, start: &str, end: &str, capacity: i32) -> NewSession
 }
 
 fn stu(no: &str, name: &str, college: &str, class: &str) -> caiji::domain::Student {
-    caiji::domain::Student { college: college.into(), class: class.into(), ..common::student(no, name) }
+    caiji::domain::Student {
+        college: college.into(),
+        class: class.into(),
+        ..common::student(no, name)
+    }
 }
 
 /// Gives every student an active code whose token is `CJ1:` + 学号.
 async fn issue_codes(db: &TestDb) {
     // MySQL spells concatenation CONCAT (|| is OR there).
-    let token = if db.server == common::Server::Mysql { "CONCAT('CJ1:', student_no)" } else { "'CJ1:' || student_no" };
+    let token = if db.server == common::Server::Mysql {
+        "CONCAT('CJ1:', student_no)"
+    } else {
+        "'CJ1:' || student_no"
+    };
     exec(
         db,
         &format!(
@@ -63,20 +73,60 @@ fn nos(range: std::ops::Range<u32>) -> Vec<String> {
 
 async fn add_and_list(db: &TestDb) {
     let s = open(db).await;
-    let b = s.add_session(&new_session("下午场", "2099-03-02 14:00", "2099-03-02 17:00", 50), "教务处").await.unwrap();
-    let a = s.add_session(&new_session("上午场, 一楼", "2099-03-02 08:30", "2099-03-02 11:30", 30), "教务处").await.unwrap();
+    let b = s
+        .add_session(
+            &new_session("下午场", "2099-03-02 14:00", "2099-03-02 17:00", 50),
+            "教务处",
+        )
+        .await
+        .unwrap();
+    let a = s
+        .add_session(
+            &new_session("上午场, 一楼", "2099-03-02 08:30", "2099-03-02 11:30", 30),
+            "教务处",
+        )
+        .await
+        .unwrap();
     assert_ne!(a, b);
     let list = s.list_sessions().await.unwrap();
-    assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), [a, b], "ordered by start time");
+    assert_eq!(
+        list.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [a, b],
+        "ordered by start time"
+    );
     let first = &list[0];
     assert_eq!(
-        (first.title.as_str(), first.location.as_str(), first.starts_at, first.ends_at, first.capacity, first.assigned, first.checked_in),
-        ("上午场, 一楼", "体育馆", at("2099-03-02 08:30"), at("2099-03-02 11:30"), 30, 0, 0)
+        (
+            first.title.as_str(),
+            first.location.as_str(),
+            first.starts_at,
+            first.ends_at,
+            first.capacity,
+            first.assigned,
+            first.checked_in
+        ),
+        (
+            "上午场, 一楼",
+            "体育馆",
+            at("2099-03-02 08:30"),
+            at("2099-03-02 11:30"),
+            30,
+            0,
+            0
+        )
     );
-    assert_eq!(s.session(b).await.unwrap().map(|r| r.title), Some("下午场".to_string()));
+    assert_eq!(
+        s.session(b).await.unwrap().map(|r| r.title),
+        Some("下午场".to_string())
+    );
     assert_eq!(s.session(b + a + 100).await.unwrap(), None);
     let log = s.audit_log(None, 5).await.unwrap();
-    assert_eq!(log.iter().filter(|r| r.entry.action == "session_add").count(), 2);
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.entry.action == "session_add")
+            .count(),
+        2
+    );
     s.close().await;
 }
 
@@ -91,62 +141,164 @@ async fn assign_and_unassign(db: &TestDb) {
     ];
     roster.push(stu("S0006", "孙八", "计算机学院", "软工2201"));
     s.insert_students(&roster).await.unwrap();
-    exec(db, "UPDATE students SET withdrawn = TRUE WHERE student_no = 'S0006'").await.unwrap();
-    let a = s.add_session(&new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 4), "op").await.unwrap();
-    let b = s.add_session(&new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 10), "op").await.unwrap();
-    let past = s.add_session(&new_session("旧", "2020-03-02 08:30", "2020-03-02 11:30", 10), "op").await.unwrap();
+    exec(
+        db,
+        "UPDATE students SET withdrawn = TRUE WHERE student_no = 'S0006'",
+    )
+    .await
+    .unwrap();
+    let a = s
+        .add_session(
+            &new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 4),
+            "op",
+        )
+        .await
+        .unwrap();
+    let b = s
+        .add_session(
+            &new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 10),
+            "op",
+        )
+        .await
+        .unwrap();
+    let past = s
+        .add_session(
+            &new_session("旧", "2020-03-02 08:30", "2020-03-02 11:30", 10),
+            "op",
+        )
+        .await
+        .unwrap();
 
-    let college = |c: &str| StudentSelection { college: Some(c.into()), ..Default::default() };
-    let list = |l: &[&str]| StudentSelection { student_nos: l.iter().map(|x| x.to_string()).collect(), ..Default::default() };
+    let college = |c: &str| StudentSelection {
+        college: Some(c.into()),
+        ..Default::default()
+    };
+    let list = |l: &[&str]| StudentSelection {
+        student_nos: l.iter().map(|x| x.to_string()).collect(),
+        ..Default::default()
+    };
 
     // a past session does not hold a student back
     s.assign(past, &list(&["S0004"]), "op").await.unwrap();
-    let r = s.assign(b, &list(&["S0005", "S0006", "S9999"]), "op").await.unwrap();
-    assert_eq!((r.assigned, r.withdrawn.clone(), r.unknown.clone()), (1, vec!["S0006".to_string()], vec!["S9999".to_string()]));
+    let r = s
+        .assign(b, &list(&["S0005", "S0006", "S9999"]), "op")
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.assigned, r.withdrawn.clone(), r.unknown.clone()),
+        (1, vec!["S0006".to_string()], vec!["S9999".to_string()])
+    );
 
     // by college: the withdrawn student is not even selected; S0004 (past session) is taken
     let r = s.assign(a, &college("外国语学院"), "op").await.unwrap();
     assert_eq!(r.assigned, 1);
-    assert_eq!(r.elsewhere, vec![("S0005".to_string(), b)], "one upcoming session per student");
-    let r = s.assign(a, &StudentSelection { class: Some("软工2201".into()), ..Default::default() }, "op").await.unwrap();
+    assert_eq!(
+        r.elsewhere,
+        vec![("S0005".to_string(), b)],
+        "one upcoming session per student"
+    );
+    let r = s
+        .assign(
+            a,
+            &StudentSelection {
+                class: Some("软工2201".into()),
+                ..Default::default()
+            },
+            "op",
+        )
+        .await
+        .unwrap();
     assert_eq!((r.assigned, r.already), (2, 0));
     let r = s.assign(a, &list(&["S0001", "S0003"]), "op").await.unwrap();
     assert_eq!((r.assigned, r.already), (1, 1));
     assert_eq!(s.session(a).await.unwrap().unwrap().assigned, 4);
 
     // full: nothing changes
-    s.insert_students(&[stu("S0007", "周九", "计算机学院", "软工2202")]).await.unwrap();
+    s.insert_students(&[stu("S0007", "周九", "计算机学院", "软工2202")])
+        .await
+        .unwrap();
     let err = s.assign(a, &list(&["S0007"]), "op").await.unwrap_err();
-    assert!(matches!(err, StoreError::OverCapacity { room: 0, wanted: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::OverCapacity {
+                room: 0,
+                wanted: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // the interface language is Chinese unless set; this test binary reads English
     caiji::i18n::set_lang(caiji::i18n::Lang::En);
     assert!(err.to_string().contains("room for 0"), "{err}");
     assert_eq!(s.session(a).await.unwrap().unwrap().assigned, 4);
-    assert!(matches!(s.assign(a + b + past + 1, &list(&["S0007"]), "op").await, Err(StoreError::NoSuchSession(_))));
+    assert!(matches!(
+        s.assign(a + b + past + 1, &list(&["S0007"]), "op").await,
+        Err(StoreError::NoSuchSession(_))
+    ));
 
     // unassign keeps whoever checked in
     issue_codes(db).await;
-    assert_eq!(s.check_in(a, "S0001", "A1", "op", false).await.unwrap().status, CheckinStatus::CheckedIn { shot: 1, walk_in: false });
-    let r = s.unassign(a, &list(&["S0001", "S0002", "S0005", "S8888"]), "op").await.unwrap();
+    assert_eq!(
+        s.check_in(a, "S0001", "A1", "op", false)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::CheckedIn {
+            shot: 1,
+            walk_in: false
+        }
+    );
+    let r = s
+        .unassign(a, &list(&["S0001", "S0002", "S0005", "S8888"]), "op")
+        .await
+        .unwrap();
     assert_eq!(r.removed, 1);
     assert_eq!(r.checked_in, vec!["S0001".to_string()]);
     assert_eq!(r.not_assigned, vec!["S0005".to_string()]);
     assert_eq!(r.unknown, vec!["S8888".to_string()]);
-    let on_a: Vec<String> = s.session_students(a).await.unwrap().into_iter().map(|x| x.student_no).collect();
-    assert_eq!(on_a, ["S0004", "S0001", "S0003"], "by college (外国语学院 sorts first in code point order), class, 学号");
+    let on_a: Vec<String> = s
+        .session_students(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.student_no)
+        .collect();
+    assert_eq!(
+        on_a,
+        ["S0004", "S0001", "S0003"],
+        "by college (外国语学院 sorts first in code point order), class, 学号"
+    );
     let log = s.audit_log(None, 50).await.unwrap();
     let details = |action: &str| -> Vec<String> {
-        log.iter().filter(|r| r.entry.action == action).map(|r| r.entry.detail.clone()).collect()
+        log.iter()
+            .filter(|r| r.entry.action == action)
+            .map(|r| r.entry.detail.clone())
+            .collect()
     };
-    assert!(details("session_assign").iter().any(|d| d.contains("1 assigned") && d.contains("college 外国语学院")), "{log:?}");
-    assert!(details("session_unassign").iter().any(|d| d.contains("1 removed") && d.contains("4 students (S0001, S0002")), "{log:?}");
+    assert!(
+        details("session_assign")
+            .iter()
+            .any(|d| d.contains("1 assigned") && d.contains("college 外国语学院")),
+        "{log:?}"
+    );
+    assert!(
+        details("session_unassign")
+            .iter()
+            .any(|d| d.contains("1 removed") && d.contains("4 students (S0001, S0002")),
+        "{log:?}"
+    );
     s.close().await;
 }
 
 async fn planning_touches_only_waiting_students(db: &TestDb) {
     let s = open(db).await;
     let mut roster = Vec::new();
-    for (c, (college, classes)) in [("计算机学院", 3), ("外国语学院", 2), ("医学院", 2)].into_iter().enumerate() {
+    for (c, (college, classes)) in [("计算机学院", 3), ("外国语学院", 2), ("医学院", 2)]
+        .into_iter()
+        .enumerate()
+    {
         for k in 0..classes {
             for n in 0..(20 + 7 * k) {
                 let no = format!("{c}{k}{n:03}");
@@ -156,12 +308,32 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
     }
     s.insert_students(&roster).await.unwrap();
     // already placed, withdrawn or checked in elsewhere: not the planner's business
-    let manual = s.add_session(&new_session("手工场", "2099-04-01 08:30", "2099-04-01 11:30", 500), "op").await.unwrap();
-    let first_two = StudentSelection { student_nos: vec![roster[0].student_no.clone(), roster[1].student_no.clone()], ..Default::default() };
+    let manual = s
+        .add_session(
+            &new_session("手工场", "2099-04-01 08:30", "2099-04-01 11:30", 500),
+            "op",
+        )
+        .await
+        .unwrap();
+    let first_two = StudentSelection {
+        student_nos: vec![roster[0].student_no.clone(), roster[1].student_no.clone()],
+        ..Default::default()
+    };
     s.assign(manual, &first_two, "op").await.unwrap();
-    exec(db, &format!("UPDATE students SET withdrawn = TRUE WHERE student_no = '{}'", roster[2].student_no)).await.unwrap();
+    exec(
+        db,
+        &format!(
+            "UPDATE students SET withdrawn = TRUE WHERE student_no = '{}'",
+            roster[2].student_no
+        ),
+    )
+    .await
+    .unwrap();
 
-    let candidates = s.plan_candidates(PlanKind::Unassigned, now()).await.unwrap();
+    let candidates = s
+        .plan_candidates(PlanKind::Unassigned, now())
+        .await
+        .unwrap();
     assert_eq!(candidates.len(), roster.len() - 3);
     let demand = planner::demand_of(&candidates);
     let slots = planner::parse_slots("08:30-09:30,14:00-15:00").unwrap();
@@ -182,21 +354,42 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
     let batch = caiji::commands::sessions::planned_sessions(&plan, &candidates, false);
 
     // a student assigned meanwhile makes the plan outdated: nothing is saved
-    let sneaky = StudentSelection { student_nos: vec![candidates[0].student_no.clone()], ..Default::default() };
+    let sneaky = StudentSelection {
+        student_nos: vec![candidates[0].student_no.clone()],
+        ..Default::default()
+    };
     s.assign(manual, &sneaky, "op").await.unwrap();
     let before = s.list_sessions().await.unwrap().len();
-    let err = s.create_planned(&batch, PlanKind::Unassigned, now(), "op").await.unwrap_err();
-    assert!(matches!(err, StoreError::PlanOutdated { students: 1 }), "{err}");
+    let err = s
+        .create_planned(&batch, PlanKind::Unassigned, now(), "op")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::PlanOutdated { students: 1 }),
+        "{err}"
+    );
     assert_eq!(s.list_sessions().await.unwrap().len(), before);
     s.unassign(manual, &sneaky, "op").await.unwrap();
 
-    let created = s.create_planned(&batch, PlanKind::Unassigned, now(), "op").await.unwrap();
+    let created = s
+        .create_planned(&batch, PlanKind::Unassigned, now(), "op")
+        .await
+        .unwrap();
     assert_eq!(created.len(), plan.sessions.len());
-    assert!(s.plan_candidates(PlanKind::Unassigned, now()).await.unwrap().is_empty(), "everyone waiting is placed");
+    assert!(
+        s.plan_candidates(PlanKind::Unassigned, now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "everyone waiting is placed"
+    );
     let sessions = s.list_sessions().await.unwrap();
     for (id, p) in created.iter().zip(&plan.sessions) {
         let row = sessions.iter().find(|r| r.id == *id).unwrap();
-        assert_eq!((row.assigned, row.capacity, row.starts_at), (i64::from(p.students()), p.capacity as i32, p.starts_at));
+        assert_eq!(
+            (row.assigned, row.capacity, row.starts_at),
+            (i64::from(p.students()), p.capacity as i32, p.starts_at)
+        );
         assert!(row.assigned <= i64::from(row.capacity));
     }
     // whole classes per session, as planned; the manual session still has exactly its two
@@ -212,54 +405,161 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
 
 async fn makeup_candidates(db: &TestDb) {
     let s = open(db).await;
-    s.insert_students(&nos(1..6).iter().map(|n| stu(n, "学生", "计算机学院", "软工2201")).collect::<Vec<_>>())
+    s.insert_students(
+        &nos(1..6)
+            .iter()
+            .map(|n| stu(n, "学生", "计算机学院", "软工2201"))
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    let past = s
+        .add_session(
+            &new_session("已结束", "2020-03-02 08:30", "2020-03-02 11:30", 10),
+            "op",
+        )
         .await
         .unwrap();
-    let past = s.add_session(&new_session("已结束", "2020-03-02 08:30", "2020-03-02 11:30", 10), "op").await.unwrap();
-    let future = s.add_session(&new_session("未开始", "2099-03-02 08:30", "2099-03-02 11:30", 10), "op").await.unwrap();
-    let sel = |l: &[&str]| StudentSelection { student_nos: l.iter().map(|x| x.to_string()).collect(), ..Default::default() };
-    s.assign(past, &sel(&["S0001", "S0002", "S0003", "S0004"]), "op").await.unwrap();
+    let future = s
+        .add_session(
+            &new_session("未开始", "2099-03-02 08:30", "2099-03-02 11:30", 10),
+            "op",
+        )
+        .await
+        .unwrap();
+    let sel = |l: &[&str]| StudentSelection {
+        student_nos: l.iter().map(|x| x.to_string()).collect(),
+        ..Default::default()
+    };
+    s.assign(past, &sel(&["S0001", "S0002", "S0003", "S0004"]), "op")
+        .await
+        .unwrap();
     s.assign(future, &sel(&["S0004"]), "op").await.unwrap();
     // S0002 came and has a valid photo; S0003 came but the photo was rejected
     exec(db, "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT '/p/2.jpg', id, 30000, 0, 'a', 'valid', '2020-03-03 00:00:00' FROM students WHERE student_no = 'S0002'").await.unwrap();
     exec(db, "INSERT INTO photos (path, student_id, size, mtime, sha256, status, checked_at) SELECT '/p/3.jpg', id, 3000, 0, 'b', 'invalid', '2020-03-03 00:00:00' FROM students WHERE student_no = 'S0003'").await.unwrap();
-    let makeup: Vec<String> = s.plan_candidates(PlanKind::Makeup, now()).await.unwrap().into_iter().map(|c| c.student_no).collect();
+    let makeup: Vec<String> = s
+        .plan_candidates(PlanKind::Makeup, now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.student_no)
+        .collect();
     let mut makeup = makeup;
     makeup.sort();
-    assert_eq!(makeup, ["S0001", "S0003"], "past session, no valid photo, nothing upcoming");
-    let waiting: Vec<String> = s.plan_candidates(PlanKind::Unassigned, now()).await.unwrap().into_iter().map(|c| c.student_no).collect();
+    assert_eq!(
+        makeup,
+        ["S0001", "S0003"],
+        "past session, no valid photo, nothing upcoming"
+    );
+    let waiting: Vec<String> = s
+        .plan_candidates(PlanKind::Unassigned, now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.student_no)
+        .collect();
     assert_eq!(waiting, ["S0005"]);
     s.close().await;
 }
 
 async fn check_in_answers_every_case(db: &TestDb) {
     let s = open(db).await;
-    s.insert_students(&nos(1..9).iter().map(|n| stu(n, "欧阳娜娜", "计算机学院", "软工2201")).collect::<Vec<_>>())
+    s.insert_students(
+        &nos(1..9)
+            .iter()
+            .map(|n| stu(n, "欧阳娜娜", "计算机学院", "软工2201"))
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    issue_codes(db).await;
+    let a = s
+        .add_session(
+            &new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 3),
+            "op",
+        )
         .await
         .unwrap();
-    issue_codes(db).await;
-    let a = s.add_session(&new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 3), "op").await.unwrap();
-    let b = s.add_session(&new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 5), "op").await.unwrap();
-    let sel = |l: &[&str]| StudentSelection { student_nos: l.iter().map(|x| x.to_string()).collect(), ..Default::default() };
+    let b = s
+        .add_session(
+            &new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 5),
+            "op",
+        )
+        .await
+        .unwrap();
+    let sel = |l: &[&str]| StudentSelection {
+        student_nos: l.iter().map(|x| x.to_string()).collect(),
+        ..Default::default()
+    };
     // five do not fit three places
     assert!(matches!(
-        s.assign(a, &sel(&["S0001", "S0002", "S0003", "S0004", "S0007"]), "op").await,
-        Err(StoreError::OverCapacity { room: 3, wanted: 5, .. })
+        s.assign(
+            a,
+            &sel(&["S0001", "S0002", "S0003", "S0004", "S0007"]),
+            "op"
+        )
+        .await,
+        Err(StoreError::OverCapacity {
+            room: 3,
+            wanted: 5,
+            ..
+        })
     ));
-    s.assign(a, &sel(&["S0001", "S0002", "S0003"]), "op").await.unwrap();
+    s.assign(a, &sel(&["S0001", "S0002", "S0003"]), "op")
+        .await
+        .unwrap();
     s.assign(b, &sel(&["S0005", "S0008"]), "op").await.unwrap();
-    exec(db, "UPDATE students SET withdrawn = TRUE WHERE student_no = 'S0008'").await.unwrap();
+    exec(
+        db,
+        "UPDATE students SET withdrawn = TRUE WHERE student_no = 'S0008'",
+    )
+    .await
+    .unwrap();
 
     let status = |o: store::CheckinOutcome| o.status;
     let cases: Vec<(&str, bool, CheckinStatus)> = vec![
-        ("S0001", false, CheckinStatus::CheckedIn { shot: 1, walk_in: false }),
+        (
+            "S0001",
+            false,
+            CheckinStatus::CheckedIn {
+                shot: 1,
+                walk_in: false,
+            },
+        ),
         ("S0001", false, CheckinStatus::Already { shot: 1 }),
-        ("S0005", false, CheckinStatus::NotInSession { their_session: Some(b) }),
-        ("S0006", false, CheckinStatus::NotInSession { their_session: None }),
+        (
+            "S0005",
+            false,
+            CheckinStatus::NotInSession {
+                their_session: Some(b),
+            },
+        ),
+        (
+            "S0006",
+            false,
+            CheckinStatus::NotInSession {
+                their_session: None,
+            },
+        ),
         ("S0008", false, CheckinStatus::Withdrawn),
         ("S9999", false, CheckinStatus::UnknownStudent),
-        ("S0006", true, CheckinStatus::CheckedIn { shot: 2, walk_in: true }),
-        ("S0002", false, CheckinStatus::CheckedIn { shot: 3, walk_in: false }),
+        (
+            "S0006",
+            true,
+            CheckinStatus::CheckedIn {
+                shot: 2,
+                walk_in: true,
+            },
+        ),
+        (
+            "S0002",
+            false,
+            CheckinStatus::CheckedIn {
+                shot: 3,
+                walk_in: false,
+            },
+        ),
         ("S0003", false, CheckinStatus::Full { capacity: 3 }),
         ("S0002", false, CheckinStatus::Already { shot: 3 }),
         ("S0007", true, CheckinStatus::Full { capacity: 3 }),
@@ -269,31 +569,76 @@ async fn check_in_answers_every_case(db: &TestDb) {
         assert_eq!(status(got.clone()), want, "case {i}: {no}");
         if want != CheckinStatus::UnknownStudent {
             let student = got.student.expect("student shown");
-            assert_eq!((student.student_no.as_str(), student.name.as_str(), student.class.as_str()), (no, "欧阳娜娜", "软工2201"));
+            assert_eq!(
+                (
+                    student.student_no.as_str(),
+                    student.name.as_str(),
+                    student.class.as_str()
+                ),
+                (no, "欧阳娜娜", "软工2201")
+            );
         }
     }
-    assert_eq!(s.check_in(a + b + 10, "S0001", "A1", "op", false).await.unwrap().status, CheckinStatus::NotInSession { their_session: Some(a) });
-    assert_eq!(s.check_in(a + b + 10, "S0001", "A1", "op", true).await.unwrap().status, CheckinStatus::NoSuchSession);
+    assert_eq!(
+        s.check_in(a + b + 10, "S0001", "A1", "op", false)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::NotInSession {
+            their_session: Some(a)
+        }
+    );
+    assert_eq!(
+        s.check_in(a + b + 10, "S0001", "A1", "op", true)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::NoSuchSession
+    );
 
     // the walk-in with no session now belongs to this one
     let students = s.session_students(a).await.unwrap();
     let walk = students.iter().find(|x| x.student_no == "S0006").unwrap();
-    assert!(walk.assigned && walk.walk_in && walk.shot == Some(2), "{walk:?}");
+    assert!(
+        walk.assigned && walk.walk_in && walk.shot == Some(2),
+        "{walk:?}"
+    );
     assert_eq!(s.session(a).await.unwrap().unwrap().checked_in, 3);
-    assert!(s.plan_candidates(PlanKind::Unassigned, now()).await.unwrap().iter().all(|c| c.student_no != "S0006"));
+    assert!(
+        s.plan_candidates(PlanKind::Unassigned, now())
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.student_no != "S0006")
+    );
 
     // tokens
-    assert_eq!(s.code_by_token("CJ1:S0001").await.unwrap(), TokenLookup::Active { student_no: "S0001".into() });
-    assert_eq!(s.code_by_token("CJ1:NOPE").await.unwrap(), TokenLookup::Unknown);
+    assert_eq!(
+        s.code_by_token("CJ1:S0001").await.unwrap(),
+        TokenLookup::Active {
+            student_no: "S0001".into()
+        }
+    );
+    assert_eq!(
+        s.code_by_token("CJ1:NOPE").await.unwrap(),
+        TokenLookup::Unknown
+    );
     exec(db, "UPDATE codes SET status = 'revoked', revoked_at = '2026-02-01 09:00:00' WHERE token = 'CJ1:S0002'").await.unwrap();
     exec(db, "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) SELECT 1000, student_id, 1, 'CJ1:NEW2', 'active', '2026-02-01 09:05:00' FROM codes WHERE token = 'CJ1:S0002'").await.unwrap();
-    exec(db, "UPDATE codes SET replaced_by = 1000 WHERE token = 'CJ1:S0002'").await.unwrap();
+    exec(
+        db,
+        "UPDATE codes SET replaced_by = 1000 WHERE token = 'CJ1:S0002'",
+    )
+    .await
+    .unwrap();
     assert_eq!(
         s.code_by_token("CJ1:S0002").await.unwrap(),
         TokenLookup::Revoked {
             student_no: "S0002".into(),
             revoked_at: Some(at("2026-02-01 09:00")),
-            replacement_issued_at: Some(NaiveDateTime::parse_from_str("2026-02-01 09:05:00", "%Y-%m-%d %H:%M:%S").unwrap())
+            replacement_issued_at: Some(
+                NaiveDateTime::parse_from_str("2026-02-01 09:05:00", "%Y-%m-%d %H:%M:%S").unwrap()
+            )
         }
     );
     s.close().await;
@@ -305,7 +650,13 @@ type Seen = Vec<(String, CheckinStatus)>;
 /// Runs eight (or more) stations at once against one session. Each has its own connection
 /// pool, as separate machines would, and they all start together; with `lockstep` they also
 /// meet before every scan, so the n-th scans of all stations hit the database at once.
-async fn run_stations(db: &TestDb, session: i64, scans: Vec<Vec<String>>, walk_in: bool, lockstep: bool) -> Vec<Seen> {
+async fn run_stations(
+    db: &TestDb,
+    session: i64,
+    scans: Vec<Vec<String>>,
+    walk_in: bool,
+    lockstep: bool,
+) -> Vec<Seen> {
     let barrier = Arc::new(tokio::sync::Barrier::new(scans.len()));
     let mut stations = Vec::new();
     for _ in &scans {
@@ -355,15 +706,55 @@ async fn eight_stations_at_once(db: &TestDb) {
     let theirs = nos(100..112); // assigned to another session
     let nobody = nos(200..206); // no session at all
     let lockstep: Vec<String> = (0..10).map(|i| format!("L{i:04}")).collect();
-    let all: Vec<_> =
-        ours.iter().chain(&theirs).chain(&nobody).chain(&lockstep).map(|n| stu(n, "张三", "计算机学院", "软工2201")).collect();
+    let all: Vec<_> = ours
+        .iter()
+        .chain(&theirs)
+        .chain(&nobody)
+        .chain(&lockstep)
+        .map(|n| stu(n, "张三", "计算机学院", "软工2201"))
+        .collect();
     s.insert_students(&all).await.unwrap();
     // More students on the list than places (the capacity was cut after assigning).
-    let here = s.add_session(&new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 100), "op").await.unwrap();
-    let other = s.add_session(&new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 100), "op").await.unwrap();
-    s.assign(here, &StudentSelection { student_nos: ours.clone(), ..Default::default() }, "op").await.unwrap();
-    s.assign(other, &StudentSelection { student_nos: theirs.clone(), ..Default::default() }, "op").await.unwrap();
-    exec(db, &format!("UPDATE sessions SET capacity = {CAPACITY} WHERE id = {here}")).await.unwrap();
+    let here = s
+        .add_session(
+            &new_session("A", "2099-03-02 08:30", "2099-03-02 11:30", 100),
+            "op",
+        )
+        .await
+        .unwrap();
+    let other = s
+        .add_session(
+            &new_session("B", "2099-03-03 08:30", "2099-03-03 11:30", 100),
+            "op",
+        )
+        .await
+        .unwrap();
+    s.assign(
+        here,
+        &StudentSelection {
+            student_nos: ours.clone(),
+            ..Default::default()
+        },
+        "op",
+    )
+    .await
+    .unwrap();
+    s.assign(
+        other,
+        &StudentSelection {
+            student_nos: theirs.clone(),
+            ..Default::default()
+        },
+        "op",
+    )
+    .await
+    .unwrap();
+    exec(
+        db,
+        &format!("UPDATE sessions SET capacity = {CAPACITY} WHERE id = {here}"),
+    )
+    .await
+    .unwrap();
 
     // Every one of ours is scanned by two or three stations at about the same moment (the
     // stations go through ours in the same order), so the same student races with themself;
@@ -394,12 +785,26 @@ async fn eight_stations_at_once(db: &TestDb) {
 
     // The database: exactly the capacity checked in, one row per student, shots 1..=capacity.
     let rows = checkins_of(s.as_ref(), here).await;
-    assert_eq!(rows.len(), CAPACITY as usize, "capacity filled, never exceeded");
+    assert_eq!(
+        rows.len(),
+        CAPACITY as usize,
+        "capacity filled, never exceeded"
+    );
     let shots: BTreeSet<i32> = rows.values().map(|(shot, _)| *shot).collect();
-    assert_eq!(shots, (1..=CAPACITY).collect::<BTreeSet<_>>(), "shot numbers gapless and unique");
-    assert!(rows.keys().all(|no| ours.contains(no)), "only students of this session");
+    assert_eq!(
+        shots,
+        (1..=CAPACITY).collect::<BTreeSet<_>>(),
+        "shot numbers gapless and unique"
+    );
+    assert!(
+        rows.keys().all(|no| ours.contains(no)),
+        "only students of this session"
+    );
     assert!(rows.values().all(|(_, walk_in)| !walk_in));
-    assert_eq!(s.session(here).await.unwrap().unwrap().checked_in, i64::from(CAPACITY));
+    assert_eq!(
+        s.session(here).await.unwrap().unwrap().checked_in,
+        i64::from(CAPACITY)
+    );
 
     // The answers: one check-in per student with the stored shot; every repeat says "already"
     // with that shot; the rest of ours hear "full"; strangers are flagged.
@@ -407,66 +812,135 @@ async fn eight_stations_at_once(db: &TestDb) {
     for (no, status) in &answers {
         let no = no.as_str();
         match *status {
-            CheckinStatus::CheckedIn { shot, walk_in: false } => {
+            CheckinStatus::CheckedIn {
+                shot,
+                walk_in: false,
+            } => {
                 assert!(granted.insert(no, shot).is_none(), "{no} checked in twice");
-                assert_eq!(rows.get(no).map(|r| r.0), Some(shot), "{no}: answer and database agree");
+                assert_eq!(
+                    rows.get(no).map(|r| r.0),
+                    Some(shot),
+                    "{no}: answer and database agree"
+                );
             }
-            CheckinStatus::Already { shot } => assert_eq!(rows.get(no).map(|r| r.0), Some(shot), "{no}: already, with the earlier shot"),
+            CheckinStatus::Already { shot } => assert_eq!(
+                rows.get(no).map(|r| r.0),
+                Some(shot),
+                "{no}: already, with the earlier shot"
+            ),
             CheckinStatus::Full { capacity } => {
                 assert_eq!(capacity, CAPACITY);
-                assert!(ours.iter().any(|o| o == no) && !rows.contains_key(no), "{no}: full only for ours left out");
+                assert!(
+                    ours.iter().any(|o| o == no) && !rows.contains_key(no),
+                    "{no}: full only for ours left out"
+                );
             }
-            CheckinStatus::NotInSession { their_session: Some(s) } => {
+            CheckinStatus::NotInSession {
+                their_session: Some(s),
+            } => {
                 assert_eq!(s, other);
                 assert!(theirs.iter().any(|t| t == no), "{no}");
             }
-            CheckinStatus::NotInSession { their_session: None } => assert!(nobody.iter().any(|t| t == no), "{no}"),
+            CheckinStatus::NotInSession {
+                their_session: None,
+            } => assert!(nobody.iter().any(|t| t == no), "{no}"),
             CheckinStatus::UnknownStudent => assert!(no.starts_with('X'), "{no}"),
             other => panic!("{no}: unexpected {other:?}"),
         }
     }
     assert_eq!(granted.len(), CAPACITY as usize);
-    let full = answers.iter().filter(|(_, st)| matches!(st, CheckinStatus::Full { .. })).count();
+    let full = answers
+        .iter()
+        .filter(|(_, st)| matches!(st, CheckinStatus::Full { .. }))
+        .count();
     assert!(full > 0, "more scans than places: some were turned away");
 
     // Walk-ins race for the last places of another session just the same.
-    let walk = s.add_session(&new_session("W", "2099-03-04 08:30", "2099-03-04 11:30", 4), "op").await.unwrap();
-    let scans: Vec<Vec<String>> = (0..8).map(|k| {
-        let mut l: Vec<String> = nobody.to_vec();
-        l.rotate_left(k % nobody.len());
-        l
-    }).collect();
+    let walk = s
+        .add_session(
+            &new_session("W", "2099-03-04 08:30", "2099-03-04 11:30", 4),
+            "op",
+        )
+        .await
+        .unwrap();
+    let scans: Vec<Vec<String>> = (0..8)
+        .map(|k| {
+            let mut l: Vec<String> = nobody.to_vec();
+            l.rotate_left(k % nobody.len());
+            l
+        })
+        .collect();
     let seen = run_stations(db, walk, scans, true, true).await;
     let rows = checkins_of(s.as_ref(), walk).await;
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows.values().map(|r| r.0).collect::<BTreeSet<_>>(), (1..=4).collect());
+    assert_eq!(
+        rows.values().map(|r| r.0).collect::<BTreeSet<_>>(),
+        (1..=4).collect()
+    );
     assert!(rows.values().all(|r| r.1), "recorded as walk-ins");
-    let granted = seen.iter().flatten().filter(|(_, st)| matches!(st, CheckinStatus::CheckedIn { walk_in: true, .. })).count();
+    let granted = seen
+        .iter()
+        .flatten()
+        .filter(|(_, st)| matches!(st, CheckinStatus::CheckedIn { walk_in: true, .. }))
+        .count();
     assert_eq!(granted, 4);
-    assert_eq!(s.session(walk).await.unwrap().unwrap().assigned, 4, "walk-ins without a session join this one");
+    assert_eq!(
+        s.session(walk).await.unwrap().unwrap().assigned,
+        4,
+        "walk-ins without a session join this one"
+    );
 
     // Lock-step: all eight stations scan the same ten students in the same order into five
     // places, so every student races with themself — also at the moment the session fills.
-    let step = s.add_session(&new_session("L", "2099-03-05 08:30", "2099-03-05 11:30", 10), "op").await.unwrap();
-    s.assign(step, &StudentSelection { student_nos: lockstep.clone(), ..Default::default() }, "op").await.unwrap();
-    exec(db, &format!("UPDATE sessions SET capacity = 5 WHERE id = {step}")).await.unwrap();
+    let step = s
+        .add_session(
+            &new_session("L", "2099-03-05 08:30", "2099-03-05 11:30", 10),
+            "op",
+        )
+        .await
+        .unwrap();
+    s.assign(
+        step,
+        &StudentSelection {
+            student_nos: lockstep.clone(),
+            ..Default::default()
+        },
+        "op",
+    )
+    .await
+    .unwrap();
+    exec(
+        db,
+        &format!("UPDATE sessions SET capacity = 5 WHERE id = {step}"),
+    )
+    .await
+    .unwrap();
     let seen = run_stations(db, step, vec![lockstep.clone(); 8], false, true).await;
     let rows = checkins_of(s.as_ref(), step).await;
-    assert_eq!(rows.values().map(|r| r.0).collect::<BTreeSet<_>>(), (1..=5).collect());
+    assert_eq!(
+        rows.values().map(|r| r.0).collect::<BTreeSet<_>>(),
+        (1..=5).collect()
+    );
     for (no, status) in seen.iter().flatten() {
         match (status, rows.get(no)) {
-            (CheckinStatus::CheckedIn { shot, .. } | CheckinStatus::Already { shot }, Some((stored, _))) => {
+            (
+                CheckinStatus::CheckedIn { shot, .. } | CheckinStatus::Already { shot },
+                Some((stored, _)),
+            ) => {
                 assert_eq!(shot, stored, "{no}")
             }
             (CheckinStatus::Full { capacity: 5 }, None) => {}
             (other, stored) => panic!("{no}: {other:?} but stored {stored:?}"),
         }
     }
-    let first_answers = seen.iter().flatten().filter(|(_, st)| matches!(st, CheckinStatus::CheckedIn { .. })).count();
+    let first_answers = seen
+        .iter()
+        .flatten()
+        .filter(|(_, st)| matches!(st, CheckinStatus::CheckedIn { .. }))
+        .count();
     assert_eq!(first_answers, 5);
     s.close().await;
 }
-
 
 /// Runs the built `caiji` against the test database, in English, with `stdin` piped in.
 fn caiji(db: &TestDb, home: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
@@ -495,7 +969,12 @@ fn caiji(db: &TestDb, home: &std::path::Path, args: &[&str], stdin: &str) -> std
 
 fn ok(out: &std::process::Output, code: i32) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {stderr}\nstdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
 }
@@ -508,9 +987,18 @@ async fn commands_end_to_end(db: &TestDb) {
     let home = tempfile::tempdir().unwrap();
     let s = open(db).await;
     let mut roster = Vec::new();
-    for (prefix, class, college, n) in [("E", "英语2201", "外国语学院", 10), ("C", "软工2201", "计算机学院", 12), ("D", "软工2202", "计算机学院", 8)] {
+    for (prefix, class, college, n) in [
+        ("E", "英语2201", "外国语学院", 10),
+        ("C", "软工2201", "计算机学院", 12),
+        ("D", "软工2202", "计算机学院", 8),
+    ] {
         for i in 1..=n {
-            roster.push(stu(&format!("{prefix}{i:04}"), "买买提·艾力", college, class));
+            roster.push(stu(
+                &format!("{prefix}{i:04}"),
+                "买买提·艾力",
+                college,
+                class,
+            ));
         }
     }
     s.insert_students(&roster).await.unwrap();
@@ -518,14 +1006,22 @@ async fn commands_end_to_end(db: &TestDb) {
     let none = caiji(db, home.path(), &["sessions", "checkin", "1"], "");
     assert_eq!(none.status.code(), Some(1));
     let said = String::from_utf8_lossy(&none.stderr);
-    assert!(said.contains("no key file") && said.contains("--key-file"), "{said}");
+    assert!(
+        said.contains("no key file") && said.contains("--key-file"),
+        "{said}"
+    );
     // Real codes, sealed with this school's key: the station verifies them.
     s.set_setting("school_code", "10001").await.unwrap();
     s.set_setting("school_name", "示例大学").await.unwrap();
     ok(&caiji(db, home.path(), &["key", "generate"], ""), 0);
     ok(&caiji(db, home.path(), &["codes", "issue", "--all"], ""), 0);
-    let token = |no: &str| ok(&caiji(db, home.path(), &["codes", "token", no], ""), 0).trim().to_string();
-    let [e1, e2, e3, c1, c2, c3] = ["E0001", "E0002", "E0003", "C0001", "C0002", "C0003"].map(token);
+    let token = |no: &str| {
+        ok(&caiji(db, home.path(), &["codes", "token", no], ""), 0)
+            .trim()
+            .to_string()
+    };
+    let [e1, e2, e3, c1, c2, c3] =
+        ["E0001", "E0002", "E0003", "C0001", "C0002", "C0003"].map(token);
     // one character changed, and the end cut off
     let mut chars: Vec<char> = e3.chars().collect();
     let at = chars.len() - 5;
@@ -534,8 +1030,22 @@ async fn commands_end_to_end(db: &TestDb) {
     let truncated = e3[..e3.len() - 6].to_string();
     let plan_args = |days: &'static str, dry: bool| {
         let mut a = vec![
-            "sessions", "plan", "--from", "2099-03-02", "--days", days, "--slots", "08:30-09:30,14:00-15:00",
-            "--location", "体育馆, 一楼", "--rate", "12", "--college-order", "外国语学院", "--format", "json",
+            "sessions",
+            "plan",
+            "--from",
+            "2099-03-02",
+            "--days",
+            days,
+            "--slots",
+            "08:30-09:30,14:00-15:00",
+            "--location",
+            "体育馆, 一楼",
+            "--rate",
+            "12",
+            "--college-order",
+            "外国语学院",
+            "--format",
+            "json",
         ];
         if dry {
             a.push("--dry-run");
@@ -552,31 +1062,101 @@ async fn commands_end_to_end(db: &TestDb) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["groups"].as_array().unwrap().iter().map(|g| (g["class"].as_str().unwrap().to_string(), g["students"].as_u64().unwrap())).collect())
+        .map(|s| {
+            s["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| {
+                    (
+                        g["class"].as_str().unwrap().to_string(),
+                        g["students"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(
         shape,
-        vec![vec![("英语2201".to_string(), 10)], vec![("软工2201".to_string(), 12)], vec![("软工2202".to_string(), 8)]],
+        vec![
+            vec![("英语2201".to_string(), 10)],
+            vec![("软工2201".to_string(), 12)],
+            vec![("软工2202".to_string(), 8)]
+        ],
         "college order first; a class never split; never over the 12 places"
     );
-    assert_eq!(json(&ok(&caiji(db, home.path(), &["sessions", "list", "--format", "json"], ""), 0)), serde_json::json!([]));
+    assert_eq!(
+        json(&ok(
+            &caiji(
+                db,
+                home.path(),
+                &["sessions", "list", "--format", "json"],
+                ""
+            ),
+            0
+        )),
+        serde_json::json!([])
+    );
 
     // Too few days: said so, with what would fit.
     let short = json(&ok(&caiji(db, home.path(), &plan_args("1", true), ""), 3));
-    assert_eq!(short["shortfall"], serde_json::json!({"students": 8, "more_days": 1, "stations_needed": 2}));
-    assert_eq!(short["unplaced"], serde_json::json!([{"college": "计算机学院", "class": "软工2202", "students": 8}]));
+    assert_eq!(
+        short["shortfall"],
+        serde_json::json!({"students": 8, "more_days": 1, "stations_needed": 2})
+    );
+    assert_eq!(
+        short["unplaced"],
+        serde_json::json!([{"college": "计算机学院", "class": "软工2202", "students": 8}])
+    );
 
     let done = json(&ok(&caiji(db, home.path(), &plan_args("2", false), ""), 0));
-    let created: Vec<i64> = done["created"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let created: Vec<i64> = done["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     assert_eq!(created.len(), 3);
-    let list = json(&ok(&caiji(db, home.path(), &["sessions", "list", "--format", "json"], ""), 0));
+    let list = json(&ok(
+        &caiji(
+            db,
+            home.path(),
+            &["sessions", "list", "--format", "json"],
+            "",
+        ),
+        0,
+    ));
     let first = &list[0];
-    let keys: BTreeSet<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["assigned", "capacity", "checked_in", "ends_at", "id", "location", "starts_at", "title"].into_iter().collect());
+    let keys: BTreeSet<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "assigned",
+            "capacity",
+            "checked_in",
+            "ends_at",
+            "id",
+            "location",
+            "starts_at",
+            "title"
+        ]
+        .into_iter()
+        .collect()
+    );
     assert_eq!(first["starts_at"], "2099-03-02 08:30");
     assert_eq!(first["ends_at"], "2099-03-02 09:30");
     assert_eq!(first["location"], "体育馆, 一楼");
-    let assigned: Vec<i64> = list.as_array().unwrap().iter().map(|s| s["assigned"].as_i64().unwrap()).collect();
+    let assigned: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["assigned"].as_i64().unwrap())
+        .collect();
     assert_eq!(assigned, [10, 12, 8]);
 
     // Check-in, one answer per line as SPEC §11 has it.
@@ -586,14 +1166,44 @@ async fn commands_end_to_end(db: &TestDb) {
         "  {}  \n{e1}\n{c1}\n\nnot a code\nCJ1:NOPE\n{e2}\n{tampered}\n{truncated}\n{e3}\n",
         e1.to_lowercase()
     );
-    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &session, "--station", "A1", "--format", "json"], &scans), 0);
+    let out = ok(
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "checkin",
+                &session,
+                "--station",
+                "A1",
+                "--format",
+                "json",
+            ],
+            &scans,
+        ),
+        0,
+    );
     let lines: Vec<serde_json::Value> = out.lines().map(json).collect();
     for l in &lines {
         let keys: BTreeSet<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["reason", "shot", "status", "student_no"].into_iter().collect(), "{l}");
+        assert_eq!(
+            keys,
+            ["reason", "shot", "status", "student_no"]
+                .into_iter()
+                .collect(),
+            "{l}"
+        );
     }
-    let got: Vec<(&str, Option<&str>, Option<i64>)> =
-        lines.iter().map(|l| (l["status"].as_str().unwrap(), l["student_no"].as_str(), l["shot"].as_i64())).collect();
+    let got: Vec<(&str, Option<&str>, Option<i64>)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["status"].as_str().unwrap(),
+                l["student_no"].as_str(),
+                l["shot"].as_i64(),
+            )
+        })
+        .collect();
     assert_eq!(
         got,
         [
@@ -610,28 +1220,126 @@ async fn commands_end_to_end(db: &TestDb) {
         "blank lines are skipped; every other line answered in order"
     );
     assert_eq!(lines[0]["reason"], serde_json::Value::Null);
-    assert!(lines[2]["reason"].as_str().unwrap().contains(&created[1].to_string()), "names their session: {}", lines[2]);
-    assert!(lines[5]["reason"].as_str().unwrap().contains("2026-02-01 09:00"), "says when: {}", lines[5]);
-    assert!(lines[6]["reason"].as_str().unwrap().contains("altered"), "a tampered code fails the key: {}", lines[6]);
-    assert!(lines[7]["reason"].as_str().unwrap().contains("cut short"), "a truncated code: {}", lines[7]);
+    assert!(
+        lines[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&created[1].to_string()),
+        "names their session: {}",
+        lines[2]
+    );
+    assert!(
+        lines[5]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2026-02-01 09:00"),
+        "says when: {}",
+        lines[5]
+    );
+    assert!(
+        lines[6]["reason"].as_str().unwrap().contains("altered"),
+        "a tampered code fails the key: {}",
+        lines[6]
+    );
+    assert!(
+        lines[7]["reason"].as_str().unwrap().contains("cut short"),
+        "a truncated code: {}",
+        lines[7]
+    );
 
     // A small session for walk-ins: the second one finds it full.
     let add = ok(
-        &caiji(db, home.path(), &["sessions", "add", "--title", "补录", "--location", "图书馆", "--start", "2099-04-01 08:30", "--end", "2099-04-01 09:00", "--capacity", "1"], ""),
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "add",
+                "--title",
+                "补录",
+                "--location",
+                "图书馆",
+                "--start",
+                "2099-04-01 08:30",
+                "--end",
+                "2099-04-01 09:00",
+                "--capacity",
+                "1",
+            ],
+            "",
+        ),
         0,
     );
     let small = list.as_array().unwrap().len() as i64 + 1;
     assert!(add.contains(&format!("Created session {small}")), "{add}");
-    let out = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string(), "--allow-walk-in", "--format", "json"], &format!("{c2}\n{c3}\n")), 0);
-    let statuses: Vec<String> = out.lines().map(|l| json(l)["status"].as_str().unwrap().to_string()).collect();
+    let out = ok(
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "checkin",
+                &small.to_string(),
+                "--allow-walk-in",
+                "--format",
+                "json",
+            ],
+            &format!("{c2}\n{c3}\n"),
+        ),
+        0,
+    );
+    let statuses: Vec<String> = out
+        .lines()
+        .map(|l| json(l)["status"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(statuses, ["checked_in", "full"]);
-    let table = ok(&caiji(db, home.path(), &["sessions", "checkin", &small.to_string()], &format!("{c2}\n")), 0);
-    assert!(table.contains("already") && table.contains("shot 1") && table.contains("买**·*力") && !table.contains('\u{1b}'), "{table}");
+    let table = ok(
+        &caiji(
+            db,
+            home.path(),
+            &["sessions", "checkin", &small.to_string()],
+            &format!("{c2}\n"),
+        ),
+        0,
+    );
+    assert!(
+        table.contains("already")
+            && table.contains("shot 1")
+            && table.contains("买**·*力")
+            && !table.contains('\u{1b}'),
+        "{table}"
+    );
 
     // assign / unassign and bad input
-    let out = ok(&caiji(db, home.path(), &["sessions", "assign", &small.to_string(), "D0001", "NOPE"], ""), 3);
+    let out = ok(
+        &caiji(
+            db,
+            home.path(),
+            &["sessions", "assign", &small.to_string(), "D0001", "NOPE"],
+            "",
+        ),
+        3,
+    );
     assert!(out.contains("NOPE") && out.contains("D0001"), "{out}");
-    let bad = caiji(db, home.path(), &["sessions", "add", "--title", "x", "--location", "y", "--start", "2099-04-01", "--end", "2099-04-01 09:00", "--capacity", "5"], "");
+    let bad = caiji(
+        db,
+        home.path(),
+        &[
+            "sessions",
+            "add",
+            "--title",
+            "x",
+            "--location",
+            "y",
+            "--start",
+            "2099-04-01",
+            "--end",
+            "2099-04-01 09:00",
+            "--capacity",
+            "5",
+        ],
+        "",
+    );
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD HH:MM"));
     let none = caiji(db, home.path(), &["sessions", "checkin", "9999"], "");
@@ -641,45 +1349,153 @@ async fn commands_end_to_end(db: &TestDb) {
     // Exports
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("schedule.csv");
-    ok(&caiji(db, home.path(), &["sessions", "export", "-o", csv_path.to_str().unwrap()], ""), 0);
+    ok(
+        &caiji(
+            db,
+            home.path(),
+            &["sessions", "export", "-o", csv_path.to_str().unwrap()],
+            "",
+        ),
+        0,
+    );
     let bytes = std::fs::read(&csv_path).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(rows[0], "college,class,counselor,students,session,title,date,start,end,location");
-    assert_eq!(rows.len(), 1 + 3, "the three planned classes (the walk-in keeps the session they were given)");
+    assert_eq!(
+        rows[0],
+        "college,class,counselor,students,session,title,date,start,end,location"
+    );
+    assert_eq!(
+        rows.len(),
+        1 + 3,
+        "the three planned classes (the walk-in keeps the session they were given)"
+    );
     assert!(rows.contains(&format!("外国语学院,英语2201,王老师,10,{},图像采集 外国语学院,2099-03-02,08:30,09:30,\"体育馆, 一楼\"", created[0]).as_str()), "{rows:?}");
 
     let xlsx_path = dir.path().join("schedule.xlsx");
-    ok(&caiji(db, home.path(), &["sessions", "export", "-o", xlsx_path.to_str().unwrap(), "--by", "counselor"], ""), 0);
+    ok(
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "export",
+                "-o",
+                xlsx_path.to_str().unwrap(),
+                "--by",
+                "counselor",
+            ],
+            "",
+        ),
+        0,
+    );
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
     let range = calamine::Reader::worksheet_range(&mut book, "Schedule").unwrap();
-    let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(header[..4], ["counselor", "college", "class", "students"]);
     assert_eq!(range.height(), 4, "header and three classes");
 
     let ics_path = dir.path().join("schedule.ics");
-    ok(&caiji(db, home.path(), &["sessions", "export", "-o", ics_path.to_str().unwrap()], ""), 0);
+    ok(
+        &caiji(
+            db,
+            home.path(),
+            &["sessions", "export", "-o", ics_path.to_str().unwrap()],
+            "",
+        ),
+        0,
+    );
     let text = std::fs::read_to_string(&ics_path).unwrap();
     check_ics(&text, s.as_ref(), IcsZone::Shanghai).await;
-    ok(&caiji(db, home.path(), &["sessions", "export", "-o", ics_path.to_str().unwrap(), "--floating"], ""), 0);
+    ok(
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "export",
+                "-o",
+                ics_path.to_str().unwrap(),
+                "--floating",
+            ],
+            "",
+        ),
+        0,
+    );
     let text = std::fs::read_to_string(&ics_path).unwrap();
     check_ics(&text, s.as_ref(), IcsZone::Floating).await;
 
     // Make-up: students whose session is over without a valid photo get a 补采 session.
-    s.insert_students(&nos(1..4).iter().map(|n| stu(n, "张三", "医学院", "临床2201")).collect::<Vec<_>>()).await.unwrap();
-    let past = s.add_session(&new_session("旧场", "2020-03-02 08:30", "2020-03-02 11:30", 10), "op").await.unwrap();
-    s.assign(past, &StudentSelection { college: Some("医学院".into()), ..Default::default() }, "op").await.unwrap();
+    s.insert_students(
+        &nos(1..4)
+            .iter()
+            .map(|n| stu(n, "张三", "医学院", "临床2201"))
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    let past = s
+        .add_session(
+            &new_session("旧场", "2020-03-02 08:30", "2020-03-02 11:30", 10),
+            "op",
+        )
+        .await
+        .unwrap();
+    s.assign(
+        past,
+        &StudentSelection {
+            college: Some("医学院".into()),
+            ..Default::default()
+        },
+        "op",
+    )
+    .await
+    .unwrap();
     let makeup = json(&ok(
-        &caiji(db, home.path(), &["sessions", "plan", "--makeup", "--from", "2099-05-01", "--days", "1", "--slots", "08:30-09:30", "--location", "图书馆", "--format", "json"], ""),
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "plan",
+                "--makeup",
+                "--from",
+                "2099-05-01",
+                "--days",
+                "1",
+                "--slots",
+                "08:30-09:30",
+                "--location",
+                "图书馆",
+                "--format",
+                "json",
+            ],
+            "",
+        ),
         0,
     ));
-    assert_eq!((makeup["makeup"].as_bool(), makeup["placed"].as_u64()), (Some(true), Some(3)));
+    assert_eq!(
+        (makeup["makeup"].as_bool(), makeup["placed"].as_u64()),
+        (Some(true), Some(3))
+    );
     let id = makeup["created"][0].as_i64().expect("a make-up session");
     let row = s.session(id).await.unwrap().expect("created");
     assert!(row.makeup && row.title.starts_with("补采"), "{row:?}");
     assert_eq!(row.assigned, 3);
-    assert!(s.plan_candidates(PlanKind::Makeup, now()).await.unwrap().is_empty(), "an upcoming make-up session counts");
+    assert!(
+        s.plan_candidates(PlanKind::Makeup, now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "an upcoming make-up session counts"
+    );
     s.close().await;
 }
 
@@ -699,7 +1515,11 @@ async fn check_ics(text: &str, s: &dyn store::Store, zone: IcsZone) {
     }
     let unfolded = icalendar::parser::unfold(text);
     let raw = icalendar::parser::read_calendar(&unfolded).unwrap_or_else(|e| panic!("{e}"));
-    let events = raw.components.iter().filter(|c| c.name.as_str() == "VEVENT").count();
+    let events = raw
+        .components
+        .iter()
+        .filter(|c| c.name.as_str() == "VEVENT")
+        .count();
     let sessions = s.list_sessions().await.unwrap();
     assert_eq!(events, sessions.len(), "one VEVENT per session");
 
@@ -709,16 +1529,30 @@ async fn check_ics(text: &str, s: &dyn store::Store, zone: IcsZone) {
         assert!(uids.insert(event.get_uid().expect("UID").to_string()));
         assert!(event.get_timestamp().is_some(), "DTSTAMP");
         let want = |t: NaiveDateTime| match zone {
-            IcsZone::Shanghai => DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time: t, tzid: "Asia/Shanghai".into() }),
+            IcsZone::Shanghai => DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone {
+                date_time: t,
+                tzid: "Asia/Shanghai".into(),
+            }),
             IcsZone::Floating => DatePerhapsTime::DateTime(CalendarDateTime::Floating(t)),
         };
         assert_eq!(event.get_start(), Some(want(session.starts_at)));
         assert_eq!(event.get_end(), Some(want(session.ends_at)));
         assert_eq!(event.get_summary(), Some(session.title.as_str()));
-        assert_eq!(event.get_location(), Some(session.location.as_str()), "escaped comma comes back");
+        assert_eq!(
+            event.get_location(),
+            Some(session.location.as_str()),
+            "escaped comma comes back"
+        );
     }
     let first = calendar.events().next().unwrap();
-    assert!(first.get_description().unwrap().contains("外国语学院：英语2201 (10)"), "{:?}", first.get_description());
+    assert!(
+        first
+            .get_description()
+            .unwrap()
+            .contains("外国语学院：英语2201 (10)"),
+        "{:?}",
+        first.get_description()
+    );
 }
 
 backend_tests! {

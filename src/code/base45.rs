@@ -120,9 +120,27 @@ mod tests {
             ("BB8::", Base45Error::Overflow { position: 3 }),
             ("BB8A", Base45Error::DanglingChunk { position: 3 }),
             ("A", Base45Error::DanglingChunk { position: 0 }),
-            ("QED8wEX0", Base45Error::InvalidCharacter { position: 4, found: 'w' }),
-            ("BB8=", Base45Error::InvalidCharacter { position: 3, found: '=' }),
-            ("张三", Base45Error::InvalidCharacter { position: 0, found: '张' }),
+            (
+                "QED8wEX0",
+                Base45Error::InvalidCharacter {
+                    position: 4,
+                    found: 'w',
+                },
+            ),
+            (
+                "BB8=",
+                Base45Error::InvalidCharacter {
+                    position: 3,
+                    found: '=',
+                },
+            ),
+            (
+                "张三",
+                Base45Error::InvalidCharacter {
+                    position: 0,
+                    found: '张',
+                },
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(decode(text), Err(want), "decode {text:?}");
@@ -145,7 +163,9 @@ mod tests {
 
     #[test]
     fn alphabet_is_the_qr_alphanumeric_set() {
-        assert!(is_alphabet("CJ1:0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./"));
+        assert!(is_alphabet(
+            "CJ1:0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./"
+        ));
         for bad in ["a", "=", "#", "·", "_"] {
             assert!(!is_alphabet(bad), "{bad:?}");
         }

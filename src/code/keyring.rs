@@ -19,8 +19,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use aes_gcm::aead::{Generate, Key, KeyInit};
 use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Generate, Key, KeyInit};
 use chrono::NaiveDate;
 
 use crate::i18n::{Lang, lang};
@@ -73,14 +73,37 @@ pub struct Keyring {
 /// none of them ever contains key material.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    NotFound { path: PathBuf },
-    AlreadyExists { path: PathBuf },
-    Permissions { path: PathBuf, mode: u32 },
-    NotAFile { path: PathBuf },
-    Io { path: PathBuf, writing: bool, source: io::Error },
-    Parse { path: PathBuf, line: usize, zh: &'static str, en: &'static str },
-    NewerFormat { path: PathBuf, version: String },
-    IdsExhausted { path: PathBuf },
+    NotFound {
+        path: PathBuf,
+    },
+    AlreadyExists {
+        path: PathBuf,
+    },
+    Permissions {
+        path: PathBuf,
+        mode: u32,
+    },
+    NotAFile {
+        path: PathBuf,
+    },
+    Io {
+        path: PathBuf,
+        writing: bool,
+        source: io::Error,
+    },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        zh: &'static str,
+        en: &'static str,
+    },
+    NewerFormat {
+        path: PathBuf,
+        version: String,
+    },
+    IdsExhausted {
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for KeyringError {
@@ -90,25 +113,43 @@ impl fmt::Display for KeyringError {
             KeyringError::NotFound { path } => {
                 let p = path.display();
                 if zh {
-                    write!(f, "密钥文件 {p} 不存在——请运行 `caiji key generate` 创建，或从备份恢复")
+                    write!(
+                        f,
+                        "密钥文件 {p} 不存在——请运行 `caiji key generate` 创建，或从备份恢复"
+                    )
                 } else {
-                    write!(f, "key file {p} does not exist — run `caiji key generate` to create it, or restore it from its backup")
+                    write!(
+                        f,
+                        "key file {p} does not exist — run `caiji key generate` to create it, or restore it from its backup"
+                    )
                 }
             }
             KeyringError::AlreadyExists { path } => {
                 let p = path.display();
                 if zh {
-                    write!(f, "密钥文件 {p} 已存在，拒绝覆盖（已签发的采集码都要靠它验证）——需要新密钥请运行 `caiji key rotate`")
+                    write!(
+                        f,
+                        "密钥文件 {p} 已存在，拒绝覆盖（已签发的采集码都要靠它验证）——需要新密钥请运行 `caiji key rotate`"
+                    )
                 } else {
-                    write!(f, "key file {p} already exists; refusing to overwrite it (every code issued so far needs it) — run `caiji key rotate` for a new key")
+                    write!(
+                        f,
+                        "key file {p} already exists; refusing to overwrite it (every code issued so far needs it) — run `caiji key rotate` for a new key"
+                    )
                 }
             }
             KeyringError::Permissions { path, mode } => {
                 let p = path.display();
                 if zh {
-                    write!(f, "密钥文件 {p} 的权限是 {mode:04o}，必须是 0600——请运行 chmod 600 {p}")
+                    write!(
+                        f,
+                        "密钥文件 {p} 的权限是 {mode:04o}，必须是 0600——请运行 chmod 600 {p}"
+                    )
                 } else {
-                    write!(f, "key file {p} has permissions {mode:04o}; they must be 0600 — run chmod 600 {p}")
+                    write!(
+                        f,
+                        "key file {p} has permissions {mode:04o}; they must be 0600 — run chmod 600 {p}"
+                    )
                 }
             }
             KeyringError::NotAFile { path } => {
@@ -119,29 +160,53 @@ impl fmt::Display for KeyringError {
                     write!(f, "{p} is not a regular file and cannot be a key file")
                 }
             }
-            KeyringError::Io { path, writing, source } => {
+            KeyringError::Io {
+                path,
+                writing,
+                source,
+            } => {
                 let p = path.display();
                 match (zh, writing) {
                     (true, false) => write!(f, "无法读取密钥文件 {p}：{source}"),
-                    (true, true) => write!(f, "无法写入密钥文件 {p}：{source}——请检查目录权限和磁盘空间"),
+                    (true, true) => write!(
+                        f,
+                        "无法写入密钥文件 {p}：{source}——请检查目录权限和磁盘空间"
+                    ),
                     (false, false) => write!(f, "cannot read key file {p}: {source}"),
-                    (false, true) => write!(f, "cannot write key file {p}: {source} — check the folder's permissions and free space"),
+                    (false, true) => write!(
+                        f,
+                        "cannot write key file {p}: {source} — check the folder's permissions and free space"
+                    ),
                 }
             }
-            KeyringError::Parse { path, line, zh: z, en } => {
+            KeyringError::Parse {
+                path,
+                line,
+                zh: z,
+                en,
+            } => {
                 let p = path.display();
                 if zh {
                     write!(f, "密钥文件 {p} 第 {line} 行：{z}——请从备份恢复该文件")
                 } else {
-                    write!(f, "key file {p}, line {line}: {en} — restore the file from its backup")
+                    write!(
+                        f,
+                        "key file {p}, line {line}: {en} — restore the file from its backup"
+                    )
                 }
             }
             KeyringError::NewerFormat { path, version } => {
                 let p = path.display();
                 if zh {
-                    write!(f, "密钥文件 {p} 的格式版本 {version} 比本程序新——请升级 caiji")
+                    write!(
+                        f,
+                        "密钥文件 {p} 的格式版本 {version} 比本程序新——请升级 caiji"
+                    )
                 } else {
-                    write!(f, "key file {p} has format version {version}, newer than this caiji understands — upgrade caiji")
+                    write!(
+                        f,
+                        "key file {p} has format version {version}, newer than this caiji understands — upgrade caiji"
+                    )
                 }
             }
             KeyringError::IdsExhausted { path } => {
@@ -159,31 +224,47 @@ impl fmt::Display for KeyringError {
 impl Keyring {
     /// Reads the key file, refusing one that group or others may read or write.
     pub fn load(path: &Path) -> Result<Keyring, KeyringError> {
-        let read_err = |source: io::Error| KeyringError::Io { path: path.to_path_buf(), writing: false, source };
+        let read_err = |source: io::Error| KeyringError::Io {
+            path: path.to_path_buf(),
+            writing: false,
+            source,
+        };
         let mut file = match fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(KeyringError::NotFound { path: path.to_path_buf() });
+                return Err(KeyringError::NotFound {
+                    path: path.to_path_buf(),
+                });
             }
             Err(e) => return Err(read_err(e)),
         };
         // Checked on the open handle, so the file judged is the file read.
         let meta = file.metadata().map_err(read_err)?;
         if !meta.is_file() {
-            return Err(KeyringError::NotAFile { path: path.to_path_buf() });
+            return Err(KeyringError::NotAFile {
+                path: path.to_path_buf(),
+            });
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = meta.permissions().mode() & 0o7777;
             if mode & 0o077 != 0 {
-                return Err(KeyringError::Permissions { path: path.to_path_buf(), mode });
+                return Err(KeyringError::Permissions {
+                    path: path.to_path_buf(),
+                    mode,
+                });
             }
         }
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(|e| {
             if e.kind() == io::ErrorKind::InvalidData {
-                KeyringError::Parse { path: path.to_path_buf(), line: 1, zh: "不是文本文件", en: "the file is not text" }
+                KeyringError::Parse {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    zh: "不是文本文件",
+                    en: "the file is not text",
+                }
             } else {
                 read_err(e)
             }
@@ -198,11 +279,17 @@ impl Keyring {
 
     fn generate_on(path: &Path, created: NaiveDate) -> Result<Keyring, KeyringError> {
         if path.exists() {
-            return Err(KeyringError::AlreadyExists { path: path.to_path_buf() });
+            return Err(KeyringError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
         }
         let keyring = Keyring {
             path: path.to_path_buf(),
-            keys: vec![KeyEntry { id: 1, created, secret: fresh_secret() }],
+            keys: vec![KeyEntry {
+                id: 1,
+                created,
+                secret: fresh_secret(),
+            }],
             current: 1,
         };
         write_atomic(path, &keyring.to_text(), true)?;
@@ -224,17 +311,34 @@ impl Keyring {
             .max()
             .unwrap_or(0)
             .checked_add(1)
-            .ok_or_else(|| KeyringError::IdsExhausted { path: self.path.clone() })?;
-        fresh.keys.push(KeyEntry { id, created, secret: fresh_secret() });
+            .ok_or_else(|| KeyringError::IdsExhausted {
+                path: self.path.clone(),
+            })?;
+        fresh.keys.push(KeyEntry {
+            id,
+            created,
+            secret: fresh_secret(),
+        });
         fresh.current = id;
         write_atomic(&fresh.path, &fresh.to_text(), false)?;
         *self = fresh;
-        Ok(KeyInfo { id, created, current: true })
+        Ok(KeyInfo {
+            id,
+            created,
+            current: true,
+        })
     }
 
     /// Every key, oldest first, without key bytes.
     pub fn list(&self) -> Vec<KeyInfo> {
-        self.keys.iter().map(|k| KeyInfo { id: k.id, created: k.created, current: k.id == self.current }).collect()
+        self.keys
+            .iter()
+            .map(|k| KeyInfo {
+                id: k.id,
+                created: k.created,
+                current: k.id == self.current,
+            })
+            .collect()
     }
 
     /// The id of the key new codes are sealed with.
@@ -259,7 +363,10 @@ impl Keyring {
 
     /// The cipher for key `id`, if this keyring has it.
     pub(crate) fn cipher(&self, id: u16) -> Option<Aes256Gcm> {
-        self.keys.iter().find(|k| k.id == id).map(|k| Aes256Gcm::new(&Key::<Aes256Gcm>::from(k.secret.0)))
+        self.keys
+            .iter()
+            .find(|k| k.id == id)
+            .map(|k| Aes256Gcm::new(&Key::<Aes256Gcm>::from(k.secret.0)))
     }
 
     fn to_text(&self) -> String {
@@ -267,7 +374,11 @@ impl Keyring {
         for k in &self.keys {
             let hex: String = k.secret.0.iter().map(|b| format!("{b:02x}")).collect();
             let mark = if k.id == self.current { " current" } else { "" };
-            out.push_str(&format!("key {} {} {hex}{mark}\n", k.id, k.created.format("%Y-%m-%d")));
+            out.push_str(&format!(
+                "key {} {} {hex}{mark}\n",
+                k.id,
+                k.created.format("%Y-%m-%d")
+            ));
         }
         out
     }
@@ -282,7 +393,12 @@ fn fresh_secret() -> SecretKey {
 }
 
 fn parse(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
-    let bad = |line: usize, zh: &'static str, en: &'static str| KeyringError::Parse { path: path.to_path_buf(), line, zh, en };
+    let bad = |line: usize, zh: &'static str, en: &'static str| KeyringError::Parse {
+        path: path.to_path_buf(),
+        line,
+        zh,
+        en,
+    };
     let mut lines = text
         .lines()
         .enumerate()
@@ -294,15 +410,27 @@ fn parse(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
             if version != FORMAT_VERSION.to_string() {
                 // Only a plain version number is repeated in the message: anything else in that
                 // place (a key pasted onto the first line) must never reach a screen or a log.
-                let shown = if !version.is_empty() && version.len() <= 4 && version.bytes().all(|b| b.is_ascii_digit()) {
+                let shown = if !version.is_empty()
+                    && version.len() <= 4
+                    && version.bytes().all(|b| b.is_ascii_digit())
+                {
                     version.to_string()
                 } else {
                     "?".to_string()
                 };
-                return Err(KeyringError::NewerFormat { path: path.to_path_buf(), version: shown });
+                return Err(KeyringError::NewerFormat {
+                    path: path.to_path_buf(),
+                    version: shown,
+                });
             }
         }
-        Some((n, _)) => return Err(bad(n, "不是 caiji 密钥文件（应以 caiji-keyring 1 开头）", "not a caiji key file (it should start with 'caiji-keyring 1')")),
+        Some((n, _)) => {
+            return Err(bad(
+                n,
+                "不是 caiji 密钥文件（应以 caiji-keyring 1 开头）",
+                "not a caiji key file (it should start with 'caiji-keyring 1')",
+            ));
+        }
         None => return Err(bad(1, "文件为空", "the file is empty")),
     }
     let mut keys: Vec<KeyEntry> = Vec::new();
@@ -312,7 +440,13 @@ fn parse(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
         let (id, created, hex, is_current) = match fields.as_slice() {
             ["key", id, created, hex] => (id, created, hex, false),
             ["key", id, created, hex, "current"] => (id, created, hex, true),
-            _ => return Err(bad(n, "格式应为 key <编号> <日期> <64位十六进制密钥> [current]", "expected 'key <id> <date> <64 hex digits> [current]'")),
+            _ => {
+                return Err(bad(
+                    n,
+                    "格式应为 key <编号> <日期> <64位十六进制密钥> [current]",
+                    "expected 'key <id> <date> <64 hex digits> [current]'",
+                ));
+            }
         };
         let id: u16 = match id.parse() {
             Ok(id) if id > 0 => id,
@@ -320,24 +454,48 @@ fn parse(path: &Path, text: &str) -> Result<Keyring, KeyringError> {
         };
         let created = NaiveDate::parse_from_str(created, "%Y-%m-%d")
             .map_err(|_| bad(n, "日期应为 YYYY-MM-DD", "the date must be YYYY-MM-DD"))?;
-        let secret = parse_hex_key(hex).ok_or_else(|| bad(n, "密钥应为 64 位十六进制数字", "the key must be 64 hex digits"))?;
+        let secret = parse_hex_key(hex).ok_or_else(|| {
+            bad(
+                n,
+                "密钥应为 64 位十六进制数字",
+                "the key must be 64 hex digits",
+            )
+        })?;
         if keys.iter().any(|k| k.id == id) {
             return Err(bad(n, "密钥编号重复", "this key id appears twice"));
         }
         if is_current {
             if current.is_some() {
-                return Err(bad(n, "标记为 current 的密钥不止一个", "more than one key is marked current"));
+                return Err(bad(
+                    n,
+                    "标记为 current 的密钥不止一个",
+                    "more than one key is marked current",
+                ));
             }
             current = Some(id);
         }
-        keys.push(KeyEntry { id, created, secret });
+        keys.push(KeyEntry {
+            id,
+            created,
+            secret,
+        });
     }
     let last_line = text.lines().count().max(1);
     if keys.is_empty() {
         return Err(bad(last_line, "文件中没有密钥", "the file holds no key"));
     }
-    let current = current.ok_or_else(|| bad(last_line, "没有标记为 current 的密钥", "no key is marked current"))?;
-    Ok(Keyring { path: path.to_path_buf(), keys, current })
+    let current = current.ok_or_else(|| {
+        bad(
+            last_line,
+            "没有标记为 current 的密钥",
+            "no key is marked current",
+        )
+    })?;
+    Ok(Keyring {
+        path: path.to_path_buf(),
+        keys,
+        current,
+    })
 }
 
 fn parse_hex_key(hex: &str) -> Option<SecretKey> {
@@ -357,13 +515,23 @@ fn parse_hex_key(hex: &str) -> Option<SecretKey> {
 /// Writes `text` to a `0600` temporary file beside `path`, flushes it, and moves it into place.
 /// With `no_clobber` an existing `path` is never replaced (hard link, which fails if it exists).
 fn write_atomic(path: &Path, text: &str, no_clobber: bool) -> Result<(), KeyringError> {
-    let write_err = |source: io::Error| KeyringError::Io { path: path.to_path_buf(), writing: true, source };
+    let write_err = |source: io::Error| KeyringError::Io {
+        path: path.to_path_buf(),
+        writing: true,
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| FILE_NAME.to_string());
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| FILE_NAME.to_string());
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let tmp = dir.join(format!(".{name}.tmp-{}-{stamp}", std::process::id()));
 
     let result = (|| {
@@ -395,7 +563,9 @@ fn write_atomic(path: &Path, text: &str, no_clobber: bool) -> Result<(), Keyring
     match result {
         Ok(()) => {}
         Err(e) if no_clobber && e.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(KeyringError::AlreadyExists { path: path.to_path_buf() });
+            return Err(KeyringError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
         }
         Err(e) => return Err(write_err(e)),
     }
@@ -427,11 +597,21 @@ mod tests {
         let made = Keyring::generate_on(&path, date("2026-05-01")).unwrap();
         assert_eq!(mode_of(&path), 0o600);
         let loaded = Keyring::load(&path).unwrap();
-        assert_eq!(loaded.list(), vec![KeyInfo { id: 1, created: date("2026-05-01"), current: true }]);
+        assert_eq!(
+            loaded.list(),
+            vec![KeyInfo {
+                id: 1,
+                created: date("2026-05-01"),
+                current: true
+            }]
+        );
         assert_eq!(loaded.current_id(), 1);
         assert_eq!(loaded.keys[0].secret.0, made.keys[0].secret.0);
         // No temporary file is left beside it.
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
     }
 
@@ -442,7 +622,10 @@ mod tests {
         let first = Keyring::generate(&path).unwrap();
         let err = Keyring::generate(&path).unwrap_err();
         assert!(matches!(err, KeyringError::AlreadyExists { .. }), "{err:?}");
-        assert_eq!(Keyring::load(&path).unwrap().keys[0].secret.0, first.keys[0].secret.0);
+        assert_eq!(
+            Keyring::load(&path).unwrap().keys[0].secret.0,
+            first.keys[0].secret.0
+        );
     }
 
     #[test]
@@ -452,13 +635,28 @@ mod tests {
         let mut ring = Keyring::generate_on(&path, date("2026-05-01")).unwrap();
         let old = ring.keys[0].secret.0;
         let info = ring.rotate_on(date("2026-09-01")).unwrap();
-        assert_eq!(info, KeyInfo { id: 2, created: date("2026-09-01"), current: true });
+        assert_eq!(
+            info,
+            KeyInfo {
+                id: 2,
+                created: date("2026-09-01"),
+                current: true
+            }
+        );
         let loaded = Keyring::load(&path).unwrap();
         assert_eq!(
             loaded.list(),
             vec![
-                KeyInfo { id: 1, created: date("2026-05-01"), current: false },
-                KeyInfo { id: 2, created: date("2026-09-01"), current: true },
+                KeyInfo {
+                    id: 1,
+                    created: date("2026-05-01"),
+                    current: false
+                },
+                KeyInfo {
+                    id: 2,
+                    created: date("2026-09-01"),
+                    current: true
+                },
             ]
         );
         assert_eq!(loaded.keys[0].secret.0, old);
@@ -473,7 +671,15 @@ mod tests {
         let mut stale = Keyring::generate(&path).unwrap();
         Keyring::load(&path).unwrap().rotate().unwrap();
         assert_eq!(stale.rotate().unwrap().id, 3);
-        assert_eq!(Keyring::load(&path).unwrap().list().iter().map(|k| k.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            Keyring::load(&path)
+                .unwrap()
+                .list()
+                .iter()
+                .map(|k| k.id)
+                .collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 
     #[test]
@@ -484,10 +690,16 @@ mod tests {
         for mode in [0o644, 0o640, 0o604, 0o660, 0o602] {
             fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
             let err = Keyring::load(&path).unwrap_err();
-            assert!(matches!(err, KeyringError::Permissions { mode: m, .. } if m == mode), "{mode:o}: {err:?}");
+            assert!(
+                matches!(err, KeyringError::Permissions { mode: m, .. } if m == mode),
+                "{mode:o}: {err:?}"
+            );
             let msg = err.to_string();
             assert!(msg.contains(&format!("{mode:04o}")), "{msg}");
-            assert!(msg.contains(&format!("chmod 600 {}", path.display())), "{msg}");
+            assert!(
+                msg.contains(&format!("chmod 600 {}", path.display())),
+                "{msg}"
+            );
         }
         for mode in [0o600, 0o400] {
             fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
@@ -502,7 +714,10 @@ mod tests {
         let err = Keyring::load(&path).unwrap_err();
         assert!(matches!(err, KeyringError::NotFound { .. }));
         assert!(err.to_string().contains("caiji key generate"), "{err}");
-        assert!(matches!(Keyring::load(dir.path()).unwrap_err(), KeyringError::NotAFile { .. }));
+        assert!(matches!(
+            Keyring::load(dir.path()).unwrap_err(),
+            KeyringError::NotAFile { .. }
+        ));
     }
 
     #[test]
@@ -510,20 +725,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         let ring = Keyring::generate(&path).unwrap();
-        let hex: String = ring.keys[0].secret.0.iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = ring.keys[0]
+            .secret
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let debug = format!("{ring:?} {:?}", ring.list());
         assert!(!debug.contains(&hex[..16]), "{debug}");
         let as_array = format!("{:?}", &ring.keys[0].secret.0[..6]);
         assert!(!debug.contains(as_array.trim_end_matches(']')), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");
         // A damaged key line is reported by line number only.
-        let text = fs::read_to_string(&path).unwrap().replace(&hex, &format!("{}zz", &hex[..62]));
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replace(&hex, &format!("{}zz", &hex[..62]));
         fs::write(&path, &text).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         let err = Keyring::load(&path).unwrap_err();
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains(&hex[..16]), "{shown}");
-        assert!(matches!(err, KeyringError::Parse { line: 5, .. }), "{err:?}");
+        assert!(
+            matches!(err, KeyringError::Parse { line: 5, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -532,14 +757,50 @@ mod tests {
         let cases: Vec<(String, usize, &str)> = vec![
             (String::new(), 1, "empty"),
             ("hello\n".into(), 1, "not a caiji key file"),
-            (format!("caiji-keyring 1\nkey 1 2026-05-01 {k}\n"), 2, "no key is marked current"),
-            (format!("caiji-keyring 1\nkey 0 2026-05-01 {k} current\n"), 2, "1–65535"),
-            (format!("caiji-keyring 1\nkey 70000 2026-05-01 {k} current\n"), 2, "1–65535"),
-            (format!("caiji-keyring 1\nkey 1 2026-13-01 {k} current\n"), 2, "YYYY-MM-DD"),
-            (format!("caiji-keyring 1\nkey 1 2026-05-01 {} current\n", &k[..60]), 2, "64 hex"),
-            (format!("caiji-keyring 1\n# old\nkey 1 2026-05-01 {k} current\nkey 1 2026-05-02 {k}\n"), 4, "twice"),
-            (format!("caiji-keyring 1\nkey 1 2026-05-01 {k} current\nkey 2 2026-05-02 {k} current\n"), 3, "more than one"),
-            (format!("caiji-keyring 1\nkey 1 2026-05-01 {k} newest\n"), 2, "expected 'key"),
+            (
+                format!("caiji-keyring 1\nkey 1 2026-05-01 {k}\n"),
+                2,
+                "no key is marked current",
+            ),
+            (
+                format!("caiji-keyring 1\nkey 0 2026-05-01 {k} current\n"),
+                2,
+                "1–65535",
+            ),
+            (
+                format!("caiji-keyring 1\nkey 70000 2026-05-01 {k} current\n"),
+                2,
+                "1–65535",
+            ),
+            (
+                format!("caiji-keyring 1\nkey 1 2026-13-01 {k} current\n"),
+                2,
+                "YYYY-MM-DD",
+            ),
+            (
+                format!("caiji-keyring 1\nkey 1 2026-05-01 {} current\n", &k[..60]),
+                2,
+                "64 hex",
+            ),
+            (
+                format!(
+                    "caiji-keyring 1\n# old\nkey 1 2026-05-01 {k} current\nkey 1 2026-05-02 {k}\n"
+                ),
+                4,
+                "twice",
+            ),
+            (
+                format!(
+                    "caiji-keyring 1\nkey 1 2026-05-01 {k} current\nkey 2 2026-05-02 {k} current\n"
+                ),
+                3,
+                "more than one",
+            ),
+            (
+                format!("caiji-keyring 1\nkey 1 2026-05-01 {k} newest\n"),
+                2,
+                "expected 'key",
+            ),
             ("caiji-keyring 1\n".into(), 1, "holds no key"),
         ];
         let path = Path::new("/keys/test.keys");
@@ -554,7 +815,10 @@ mod tests {
             }
         }
         let err = parse(path, "caiji-keyring 2\n").unwrap_err();
-        assert!(matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "2"), "{err:?}");
+        assert!(
+            matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "2"),
+            "{err:?}"
+        );
     }
 
     /// Found by the `keyring` fuzz target: the word after `caiji-keyring` was quoted (its first
@@ -564,12 +828,24 @@ mod tests {
     fn the_format_version_is_quoted_only_when_it_is_a_number() {
         let path = Path::new("caiji.keys");
         let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-        for header in [format!("caiji-keyring {key}"), "caiji-keyring eϛ͜f1eϛ̝͜˗".to_string(), "caiji-keyring 12345".to_string()] {
+        for header in [
+            format!("caiji-keyring {key}"),
+            "caiji-keyring eϛ͜f1eϛ̝͜˗".to_string(),
+            "caiji-keyring 12345".to_string(),
+        ] {
             let err = parse(path, &format!("{header}\n")).unwrap_err();
-            assert!(matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "?"), "{err:?}");
+            assert!(
+                matches!(err, KeyringError::NewerFormat { ref version, .. } if version == "?"),
+                "{err:?}"
+            );
             let chars: Vec<char> = header.split_whitespace().nth(1).unwrap().chars().collect();
             let message = err.to_string();
-            assert!(chars.windows(4).all(|w| !message.contains(&w.iter().collect::<String>())), "{message}");
+            assert!(
+                chars
+                    .windows(4)
+                    .all(|w| !message.contains(&w.iter().collect::<String>())),
+                "{message}"
+            );
         }
     }
 }

@@ -18,4 +18,6 @@ mod tests;
 pub use keyring::{KeyInfo, Keyring, KeyringError};
 pub use payload::{CodePayload, PayloadError};
 pub use qr::{QrError, QrMatrix, render_ansi, render_plain, to_png, to_svg};
-pub use token::{IssueError, IssuedToken, Revocation, VerifyError, VerifyOutcome, issue, normalize_input, verify};
+pub use token::{
+    IssueError, IssuedToken, Revocation, VerifyError, VerifyOutcome, issue, normalize_input, verify,
+};

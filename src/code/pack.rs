@@ -21,7 +21,10 @@ fn radix_power(radix: u128, n: usize) -> Option<u128> {
 
 /// How many symbols one `u128` chunk holds.
 fn chunk_len(radix: u128) -> usize {
-    (1..).take_while(|&n| radix_power(radix, n).is_some()).last().unwrap_or(1)
+    (1..)
+        .take_while(|&n| radix_power(radix, n).is_some())
+        .last()
+        .unwrap_or(1)
 }
 
 /// Bytes needed for any value below `radix^n`.
@@ -33,14 +36,18 @@ fn chunk_bytes(radix: u128, n: usize) -> usize {
 /// Writes symbols (each `< radix`) as big-endian numbers, one `u128` chunk at a time.
 pub(super) fn put_radix(out: &mut Vec<u8>, symbols: &[u8], radix: u128) {
     for chunk in symbols.chunks(chunk_len(radix)) {
-        let value = chunk.iter().fold(0u128, |acc, &s| acc * radix + u128::from(s));
+        let value = chunk
+            .iter()
+            .fold(0u128, |acc, &s| acc * radix + u128::from(s));
         let n = chunk_bytes(radix, chunk.len());
         out.extend_from_slice(&value.to_be_bytes()[16 - n..]);
     }
 }
 
 pub(super) fn symbols_in(s: &str, alphabet: &[u8]) -> Option<Vec<u8>> {
-    s.bytes().map(|b| alphabet.iter().position(|&a| a == b).map(|i| i as u8)).collect()
+    s.bytes()
+        .map(|b| alphabet.iter().position(|&a| a == b).map(|i| i as u8))
+        .collect()
 }
 
 pub(super) struct Reader<'a> {
@@ -50,13 +57,20 @@ pub(super) struct Reader<'a> {
 
 impl Reader<'_> {
     pub(super) fn byte(&mut self) -> Result<u8, PayloadError> {
-        let b = *self.bytes.get(self.pos).ok_or(PayloadError::Corrupt("payload ends early"))?;
+        let b = *self
+            .bytes
+            .get(self.pos)
+            .ok_or(PayloadError::Corrupt("payload ends early"))?;
         self.pos += 1;
         Ok(b)
     }
 
     pub(super) fn take(&mut self, n: usize) -> Result<&[u8], PayloadError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or(PayloadError::Corrupt("payload ends early"))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(PayloadError::Corrupt("payload ends early"))?;
         let slice = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(slice)
@@ -89,7 +103,10 @@ impl Reader<'_> {
         let mut left = n;
         while left > 0 {
             let k = left.min(chunk_len(radix));
-            let mut value = self.take(chunk_bytes(radix, k))?.iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b));
+            let mut value = self
+                .take(chunk_bytes(radix, k))?
+                .iter()
+                .fold(0u128, |acc, &b| acc << 8 | u128::from(b));
             if radix_power(radix, k).is_some_and(|limit| value >= limit) {
                 return Err(PayloadError::Corrupt("packed text out of range"));
             }
@@ -117,21 +134,53 @@ mod tests {
     #[test]
     fn varints_round_trip_at_their_byte_boundaries() {
         // (value, encoded length)
-        let cases = [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), ((1 << 28) - 1, 4), (1 << 28, 5), (u64::MAX, 10)];
+        let cases = [
+            (0, 1),
+            (127, 1),
+            (128, 2),
+            (16_383, 2),
+            (16_384, 3),
+            ((1 << 28) - 1, 4),
+            (1 << 28, 5),
+            (u64::MAX, 10),
+        ];
         for (value, len) in cases {
             let mut out = Vec::new();
             put_varint(&mut out, value);
             assert_eq!(out.len(), len, "{value}");
-            assert_eq!(Reader { bytes: &out, pos: 0 }.varint(), Ok(value));
+            assert_eq!(
+                Reader {
+                    bytes: &out,
+                    pos: 0
+                }
+                .varint(),
+                Ok(value)
+            );
         }
         for value in [0, 1, -1, 63, -64, 64, i64::MAX, i64::MIN] {
             let mut out = Vec::new();
             put_zigzag(&mut out, value);
-            assert_eq!(Reader { bytes: &out, pos: 0 }.zigzag(), Ok(value));
+            assert_eq!(
+                Reader {
+                    bytes: &out,
+                    pos: 0
+                }
+                .zigzag(),
+                Ok(value)
+            );
         }
-        let mut r = Reader { bytes: &[0xff; 11], pos: 0 };
-        assert_eq!(r.varint(), Err(PayloadError::Corrupt("number out of range")));
-        let mut r = Reader { bytes: &[0x80, 0x80], pos: 0 };
+        let mut r = Reader {
+            bytes: &[0xff; 11],
+            pos: 0,
+        };
+        assert_eq!(
+            r.varint(),
+            Err(PayloadError::Corrupt("number out of range"))
+        );
+        let mut r = Reader {
+            bytes: &[0x80, 0x80],
+            pos: 0,
+        };
         assert_eq!(r.varint(), Err(PayloadError::Corrupt("payload ends early")));
     }
 
@@ -141,19 +190,30 @@ mod tests {
         // 38 digits fill one u128 chunk; 39 and 80 need more.
         assert_eq!(chunk_len(10), 38);
         for n in [0, 1, 19, 20, 38, 39, 63, 80] {
-            let text: String = (0..n).map(|i| char::from(b'0' + (i * 7 % 10) as u8)).collect();
+            let text: String = (0..n)
+                .map(|i| char::from(b'0' + (i * 7 % 10) as u8))
+                .collect();
             let nines = "9".repeat(n);
             for s in [text, nines] {
                 let mut out = Vec::new();
                 put_radix(&mut out, &symbols_in(&s, DIGITS).unwrap(), 10);
-                let mut r = Reader { bytes: &out, pos: 0 };
+                let mut r = Reader {
+                    bytes: &out,
+                    pos: 0,
+                };
                 assert_eq!(r.radix(n, DIGITS).as_deref(), Ok(s.as_str()), "{n} digits");
                 assert_eq!(r.pos, out.len());
             }
         }
         // A value no string of that length produces: 3 digits in 10 bits, 1000..1023.
-        let mut r = Reader { bytes: &[0x03, 0xe8], pos: 0 };
-        assert_eq!(r.radix(3, DIGITS), Err(PayloadError::Corrupt("packed text out of range")));
+        let mut r = Reader {
+            bytes: &[0x03, 0xe8],
+            pos: 0,
+        };
+        assert_eq!(
+            r.radix(3, DIGITS),
+            Err(PayloadError::Corrupt("packed text out of range"))
+        );
         assert_eq!(symbols_in("12a", DIGITS), None);
     }
 }

@@ -39,7 +39,12 @@ pub struct CodePayload {
 
 impl CodePayload {
     /// The payload for `student`, masked by the rules of SPEC §4.
-    pub fn for_student(serial: u64, student: &Student, school_code: &str, issued_on: NaiveDate) -> CodePayload {
+    pub fn for_student(
+        serial: u64,
+        student: &Student,
+        school_code: &str,
+        issued_on: NaiveDate,
+    ) -> CodePayload {
         CodePayload {
             serial,
             student_no: student.student_no.clone(),
@@ -94,7 +99,8 @@ pub(crate) fn encode(p: &CodePayload) -> Result<Vec<u8>, PayloadError> {
             put_zigzag(&mut out, offset);
         }
     }
-    let days = u64::try_from((p.issued_on - epoch()).num_days()).map_err(|_| PayloadError::OutOfRange { field: "issued_on" })?;
+    let days = u64::try_from((p.issued_on - epoch()).num_days())
+        .map_err(|_| PayloadError::OutOfRange { field: "issued_on" })?;
     put_varint(&mut out, days);
     put_packed_str(&mut out, &p.student_no, "student_no")?;
     put_packed_str(&mut out, &p.school_code, "school_code")?;
@@ -112,16 +118,30 @@ pub(crate) fn decode(bytes: &[u8], serial: u64) -> Result<CodePayload, PayloadEr
         63 => r.zigzag()?,
         small => i64::from(small),
     };
-    let cohort = i32::try_from(offset + 2000).map_err(|_| PayloadError::Corrupt("cohort out of range"))?;
-    let issued_on = epoch().checked_add_days(chrono::Days::new(r.varint()?)).ok_or(PayloadError::Corrupt("issue date out of range"))?;
+    let cohort =
+        i32::try_from(offset + 2000).map_err(|_| PayloadError::Corrupt("cohort out of range"))?;
+    let issued_on = epoch()
+        .checked_add_days(chrono::Days::new(r.varint()?))
+        .ok_or(PayloadError::Corrupt("issue date out of range"))?;
     let student_no = r.packed_str()?;
     let school_code = r.packed_str()?;
     let masked_id = r.masked_id()?;
     let masked_name = r.masked_name()?;
     if r.pos != bytes.len() {
-        return Err(PayloadError::Corrupt("unexpected bytes after the last field"));
+        return Err(PayloadError::Corrupt(
+            "unexpected bytes after the last field",
+        ));
     }
-    let payload = CodePayload { serial, student_no, masked_name, masked_id, school_code, level, cohort, issued_on };
+    let payload = CodePayload {
+        serial,
+        student_no,
+        masked_name,
+        masked_id,
+        school_code,
+        level,
+        cohort,
+        issued_on,
+    };
     // Only the exact bytes `encode` writes are a payload. The readers above accept some other
     // spellings of the same text (a masked name starting with a separator in the compact forms,
     // a Han letter in UTF-8), and such a payload could decode to text that caiji itself would
@@ -140,7 +160,10 @@ fn put_packed_str(out: &mut Vec<u8>, s: &str, field: &'static str) -> Result<(),
     if s.len() > 63 {
         return Err(PayloadError::TooLong { field, max: 63 });
     }
-    let packed = STRING_FORMS.iter().enumerate().find_map(|(form, alphabet)| symbols_in(s, alphabet).map(|sym| (form, alphabet, sym)));
+    let packed = STRING_FORMS
+        .iter()
+        .enumerate()
+        .find_map(|(form, alphabet)| symbols_in(s, alphabet).map(|sym| (form, alphabet, sym)));
     match packed {
         Some((form, alphabet, symbols)) => {
             out.push((form as u8) << 6 | s.len() as u8);
@@ -157,23 +180,36 @@ fn put_packed_str(out: &mut Vec<u8>, s: &str, field: &'static str) -> Result<(),
 /// Masked ID `*****` + up to four of `0-9A-Z`: three bytes, `n << 21 | tail in radix 36`.
 /// Anything else: one byte `0b111 << 5 | length` (length ≤ 31), then UTF-8.
 fn put_masked_id(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
-    let tail = s.strip_prefix(MASKED_ID_STARS).filter(|t| t.len() <= 4).and_then(|t| symbols_in(t, ID_ALPHABET));
+    let tail = s
+        .strip_prefix(MASKED_ID_STARS)
+        .filter(|t| t.len() <= 4)
+        .and_then(|t| symbols_in(t, ID_ALPHABET));
     match tail {
         Some(symbols) => {
-            let value = symbols.iter().fold(0u32, |acc, &d| acc * 36 + u32::from(d)) | (symbols.len() as u32) << 21;
+            let value = symbols.iter().fold(0u32, |acc, &d| acc * 36 + u32::from(d))
+                | (symbols.len() as u32) << 21;
             out.extend_from_slice(&value.to_be_bytes()[1..]);
         }
         None if s.len() <= 31 => {
             out.push(0b111 << 5 | s.len() as u8);
             out.extend_from_slice(s.as_bytes());
         }
-        None => return Err(PayloadError::TooLong { field: "masked_id", max: 31 }),
+        None => {
+            return Err(PayloadError::TooLong {
+                field: "masked_id",
+                max: 31,
+            });
+        }
     }
     Ok(())
 }
 
 fn middle_code(c: char) -> Option<u8> {
-    if c == MASK { Some(0) } else { SEPARATORS.iter().position(|&s| s == c).map(|i| i as u8 + 1) }
+    if c == MASK {
+        Some(0)
+    } else {
+        SEPARATORS.iter().position(|&s| s == c).map(|i| i as u8 + 1)
+    }
 }
 
 fn middle_char(code: u8) -> char {
@@ -211,14 +247,19 @@ fn put_letter(out: &mut Vec<u8>, c: char) {
 fn put_masked_name(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
     let Some(shape) = NameShape::of(s) else {
         if s.len() > 255 {
-            return Err(PayloadError::TooLong { field: "masked_name", max: 255 });
+            return Err(PayloadError::TooLong {
+                field: "masked_name",
+                max: 255,
+            });
         }
         out.push(2 << 6);
         out.push(s.len() as u8);
         out.extend_from_slice(s.as_bytes());
         return Ok(());
     };
-    let flags = u8::from(shape.last.is_some()) << 5 | u8::from(is_han(shape.first)) << 4 | u8::from(shape.last.is_some_and(is_han)) << 3;
+    let flags = u8::from(shape.last.is_some()) << 5
+        | u8::from(is_han(shape.first)) << 4
+        | u8::from(shape.last.is_some_and(is_han)) << 3;
     let quad_cost = shape.middle.len().div_ceil(4);
     // Count byte (7+ separators), one byte per separator, one for the final run.
     let run_cost = |seps: usize| usize::from(seps >= 7) + seps + 1;
@@ -240,7 +281,11 @@ fn put_masked_name(out: &mut Vec<u8>, s: &str) -> Result<(), PayloadError> {
                 put_letter(out, last);
             }
             for quad in shape.middle.chunks(4) {
-                out.push(quad.iter().enumerate().fold(0u8, |acc, (i, &c)| acc | c << (6 - 2 * i)));
+                out.push(
+                    quad.iter()
+                        .enumerate()
+                        .fold(0u8, |acc, (i, &c)| acc | c << (6 - 2 * i)),
+                );
             }
             return Ok(());
         }
@@ -273,8 +318,15 @@ impl NameShape {
             }
             _ => None,
         };
-        let middle = rest.iter().map(|&c| middle_code(c)).collect::<Option<Vec<u8>>>()?;
-        (middle.len() <= 255).then_some(NameShape { first, middle, last })
+        let middle = rest
+            .iter()
+            .map(|&c| middle_code(c))
+            .collect::<Option<Vec<u8>>>()?;
+        (middle.len() <= 255).then_some(NameShape {
+            first,
+            middle,
+            last,
+        })
     }
 
     /// The run form: one byte per separator and one for the final run, if every run fits.
@@ -303,9 +355,14 @@ impl Reader<'_> {
         if han {
             let b = self.take(2)?;
             let offset = u32::from(u16::from_be_bytes([b[0], b[1]]));
-            return char::from_u32(HAN_FIRST + offset).filter(|&c| is_han(c)).ok_or(PayloadError::Corrupt("letter out of range"));
+            return char::from_u32(HAN_FIRST + offset)
+                .filter(|&c| is_han(c))
+                .ok_or(PayloadError::Corrupt("letter out of range"));
         }
-        let lead = *self.bytes.get(self.pos).ok_or(PayloadError::Corrupt("payload ends early"))?;
+        let lead = *self
+            .bytes
+            .get(self.pos)
+            .ok_or(PayloadError::Corrupt("payload ends early"))?;
         let len = match lead {
             0x00..=0x7f => 1,
             0xc0..=0xdf => 2,
@@ -313,7 +370,10 @@ impl Reader<'_> {
             0xf0..=0xf7 => 4,
             _ => return Err(PayloadError::Corrupt("text is not UTF-8")),
         };
-        self.utf8(len)?.chars().next().ok_or(PayloadError::Corrupt("text is not UTF-8"))
+        self.utf8(len)?
+            .chars()
+            .next()
+            .ok_or(PayloadError::Corrupt("text is not UTF-8"))
     }
 
     fn packed_str(&mut self) -> Result<String, PayloadError> {
@@ -340,7 +400,10 @@ impl Reader<'_> {
                     *slot = ID_ALPHABET[(value % 36) as usize];
                     value /= 36;
                 }
-                Ok(MASKED_ID_STARS.chars().chain(tail.into_iter().map(char::from)).collect())
+                Ok(MASKED_ID_STARS
+                    .chars()
+                    .chain(tail.into_iter().map(char::from))
+                    .collect())
             }
             0b111 => self.utf8(usize::from(first & 0x1f)),
             _ => Err(PayloadError::Corrupt("unknown masked ID form")),
@@ -349,7 +412,8 @@ impl Reader<'_> {
 
     fn masked_name(&mut self) -> Result<String, PayloadError> {
         let header = self.byte()?;
-        let (has_last, first_han, last_han) = (header & 0x20 != 0, header & 0x10 != 0, header & 0x08 != 0);
+        let (has_last, first_han, last_han) =
+            (header & 0x20 != 0, header & 0x10 != 0, header & 0x08 != 0);
         let mut name = String::new();
         match header >> 6 {
             0 => {
@@ -370,7 +434,11 @@ impl Reader<'_> {
             }
             1 => {
                 name.push(self.letter(first_han)?);
-                let last = if has_last { Some(self.letter(last_han)?) } else { None };
+                let last = if has_last {
+                    Some(self.letter(last_han)?)
+                } else {
+                    None
+                };
                 let packed = self.take(self.bytes.len() - self.pos)?;
                 let len = match (header & 7, packed.len()) {
                     (0, n) => n * 4,
@@ -433,10 +501,18 @@ mod tests {
             ("Ä*ö", 0, 1 + 2 + 1 + 2),
             // Seven or more separators need a count byte in the run form.
             ("A*-*-*-*-*-*-*-*Z", 1, 1 + 1 + 1 + 4),
-            ("A*****-*****-*****-*****-*****-*****-*****-*****Z", 0, 1 + 1 + 1 + 7 + 1 + 1),
+            (
+                "A*****-*****-*****-*****-*****-*****-*****-*****Z",
+                0,
+                1 + 1 + 1 + 7 + 1 + 1,
+            ),
             ("A*** *** *** *** *** *** *** ***Z", 1, 1 + 1 + 1 + 8),
             // Many one-letter words: the 2-bit form bounds the size.
-            ("A * * * * * * * * * * * * * * * * * * * * * * *Z", 1, 1 + 1 + 1 + 12),
+            (
+                "A * * * * * * * * * * * * * * * * * * * * * * *Z",
+                1,
+                1 + 1 + 1 + 12,
+            ),
             // Not of the masked shape (an unmasked name, a bullet not normalised): stored raw.
             ("张三丰", 2, 2 + 9),
             ("*三", 2, 2 + 4),
@@ -472,14 +548,28 @@ mod tests {
             let p = sample("张*", no);
             assert_eq!(round_trip(&p), Ok(p.clone()), "{no:?}");
         }
-        assert_eq!(round_trip(&sample("张*", &"9".repeat(63))).map(|p| p.student_no.len()), Ok(63));
+        assert_eq!(
+            round_trip(&sample("张*", &"9".repeat(63))).map(|p| p.student_no.len()),
+            Ok(63)
+        );
     }
 
     #[test]
     fn masked_ids_round_trip() {
-        let compact = ["*****8746", "*****874X", "*****", "*****A1", "*****ZZZZ", "*****0000"];
+        let compact = [
+            "*****8746",
+            "*****874X",
+            "*****",
+            "*****A1",
+            "*****ZZZZ",
+            "*****0000",
+        ];
         let raw = ["8746", "*****8746X", "*****87x6", "****·8746", ""];
-        for (id, size) in compact.iter().map(|id| (id, 3)).chain(raw.iter().map(|id| (id, 1 + id.len()))) {
+        for (id, size) in compact
+            .iter()
+            .map(|id| (id, 3))
+            .chain(raw.iter().map(|id| (id, 1 + id.len())))
+        {
             let mut out = Vec::new();
             put_masked_id(&mut out, id).unwrap();
             assert_eq!(out.len(), size, "{id:?}");
@@ -496,7 +586,8 @@ mod tests {
             for (y, m, d) in dates {
                 for level in Level::ALL {
                     let mut p = sample("李*民", "2022110101");
-                    (p.cohort, p.level, p.issued_on) = (cohort, level, NaiveDate::from_ymd_opt(y, m, d).unwrap());
+                    (p.cohort, p.level, p.issued_on) =
+                        (cohort, level, NaiveDate::from_ymd_opt(y, m, d).unwrap());
                     assert_eq!(round_trip(&p), Ok(p.clone()));
                 }
             }
@@ -506,32 +597,65 @@ mod tests {
     #[test]
     fn a_typical_payload_is_small() {
         // level+cohort 1 · date 2 · 学号 1+5 · school 1+5 · ID 3 · name 1+2+1
-        assert_eq!(encode(&sample("张*", "2022110101")).unwrap().len(), 1 + 2 + 6 + 6 + 3 + 4);
+        assert_eq!(
+            encode(&sample("张*", "2022110101")).unwrap().len(),
+            1 + 2 + 6 + 6 + 3 + 4
+        );
     }
 
     #[test]
     fn oversized_fields_are_refused_with_the_field_name() {
         let p = sample("张*", &"1".repeat(64));
-        assert_eq!(encode(&p), Err(PayloadError::TooLong { field: "student_no", max: 63 }));
+        assert_eq!(
+            encode(&p),
+            Err(PayloadError::TooLong {
+                field: "student_no",
+                max: 63
+            })
+        );
         let mut p = sample("张*", "1");
         p.school_code = "学".repeat(22);
-        assert_eq!(encode(&p), Err(PayloadError::TooLong { field: "school_code", max: 63 }));
+        assert_eq!(
+            encode(&p),
+            Err(PayloadError::TooLong {
+                field: "school_code",
+                max: 63
+            })
+        );
         let mut p = sample("张*", "1");
         p.masked_id = "#".repeat(32);
-        assert_eq!(encode(&p), Err(PayloadError::TooLong { field: "masked_id", max: 31 }));
+        assert_eq!(
+            encode(&p),
+            Err(PayloadError::TooLong {
+                field: "masked_id",
+                max: 31
+            })
+        );
         let mut p = sample("张*", "1");
         p.issued_on = NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
-        assert_eq!(encode(&p), Err(PayloadError::OutOfRange { field: "issued_on" }));
+        assert_eq!(
+            encode(&p),
+            Err(PayloadError::OutOfRange { field: "issued_on" })
+        );
     }
 
     #[test]
     fn damaged_bytes_are_errors_not_panics() {
-        for p in [sample("买**·*力", "2022A1101"), sample("J*** ****h", "s2022_1"), sample("张三", "学1"), sample("张", "1")] {
+        for p in [
+            sample("买**·*力", "2022A1101"),
+            sample("J*** ****h", "s2022_1"),
+            sample("张三", "学1"),
+            sample("张", "1"),
+        ] {
             let good = encode(&p).unwrap();
             // (The sealed payload cannot be cut without failing authentication; here it only
             // has to not read back as the original.)
             for len in 0..good.len() {
-                assert_ne!(decode(&good[..len], p.serial), Ok(p.clone()), "prefix of {len} bytes");
+                assert_ne!(
+                    decode(&good[..len], p.serial),
+                    Ok(p.clone()),
+                    "prefix of {len} bytes"
+                );
             }
             let mut longer = good.clone();
             longer.push(0);
@@ -548,6 +672,11 @@ mod tests {
         // A run-form name leaves no room for stray bytes after it.
         let mut longer = encode(&sample("张*", "1")).unwrap();
         longer.push(0);
-        assert_eq!(decode(&longer, 1), Err(PayloadError::Corrupt("unexpected bytes after the last field")));
+        assert_eq!(
+            decode(&longer, 1),
+            Err(PayloadError::Corrupt(
+                "unexpected bytes after the last field"
+            ))
+        );
     }
 }

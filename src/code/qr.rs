@@ -34,7 +34,9 @@ const FULL_BLOCK: char = '█';
 /// Why a QR code could not be built or exported.
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
-    #[error("a collection code may only contain QR alphanumeric characters (A–Z, 0–9, space $%*+-./:)")]
+    #[error(
+        "a collection code may only contain QR alphanumeric characters (A–Z, 0–9, space $%*+-./:)"
+    )]
     NotAlphanumeric,
     #[error("cannot build the QR code: {0}")]
     Encode(String),
@@ -58,14 +60,23 @@ impl QrMatrix {
         if !base45::is_alphabet(token) {
             return Err(QrError::NotAlphanumeric);
         }
-        let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| QrError::Encode(e.to_string()))?;
+        let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
+            .map_err(|e| QrError::Encode(e.to_string()))?;
         let version = match code.version() {
             Version::Normal(v) => v,
             Version::Micro(_) => return Err(QrError::Encode("unexpected Micro QR version".into())),
         };
         let size = code.width();
-        let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
-        Ok(QrMatrix { size, version, dark })
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        Ok(QrMatrix {
+            size,
+            version,
+            dark,
+        })
     }
 
     /// Modules per side, without the quiet zone (21 + 4 per version above 1).
@@ -98,7 +109,9 @@ impl QrMatrix {
     /// Rows of modules including the quiet zone, `true` = dark: for drawing cell by cell.
     pub fn grid(&self) -> Vec<Vec<bool>> {
         let n = self.full_size();
-        (0..n).map(|y| (0..n).map(|x| self.is_dark_with_quiet_zone(x, y)).collect()).collect()
+        (0..n)
+            .map(|y| (0..n).map(|x| self.is_dark_with_quiet_zone(x, y)).collect())
+            .collect()
     }
 
     /// Terminal cells the half-block rendering needs: (columns, rows). Draw nothing smaller.
@@ -113,7 +126,12 @@ impl QrMatrix {
         (0..n.div_ceil(2))
             .map(|row| {
                 (0..n)
-                    .map(|x| (self.is_dark_with_quiet_zone(x, 2 * row), self.is_dark_with_quiet_zone(x, 2 * row + 1)))
+                    .map(|x| {
+                        (
+                            self.is_dark_with_quiet_zone(x, 2 * row),
+                            self.is_dark_with_quiet_zone(x, 2 * row + 1),
+                        )
+                    })
                     .collect()
             })
             .collect()
@@ -127,7 +145,10 @@ const fn terminal_size(code_size: usize) -> (u16, u16) {
 
 /// Which QR modes the encoder uses for `token`'s segments at `version` (tests and diagnostics).
 pub fn segment_modes(token: &str, version: i16) -> Vec<Mode> {
-    qrcode::optimize::Parser::new(token.as_bytes()).optimize(Version::Normal(version)).map(|s| s.mode).collect()
+    qrcode::optimize::Parser::new(token.as_bytes())
+        .optimize(Version::Normal(version))
+        .map(|s| s.mode)
+        .collect()
 }
 
 /// Half blocks with an explicit basic foreground and background colour on every cell, each line
@@ -187,7 +208,11 @@ pub fn to_png(m: &QrMatrix, scale: u32) -> Result<Vec<u8>, QrError> {
     let mut encoder = png::Encoder::new(&mut png_bytes, side, side);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::One);
-    encoder.set_pixel_dims(Some(png::PixelDimensions { xppu: 11_811, yppu: 11_811, unit: png::Unit::Meter }));
+    encoder.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: 11_811,
+        yppu: 11_811,
+        unit: png::Unit::Meter,
+    }));
     let png_err = |e: png::EncodingError| QrError::Png(e.to_string());
     let mut writer = encoder.write_header().map_err(png_err)?;
     writer.write_image_data(&data).map_err(png_err)?;
@@ -247,7 +272,10 @@ mod tests {
     #[test]
     fn non_alphanumeric_text_is_refused() {
         for text in ["cj1:abc", "CJ1:A_B", "采集码"] {
-            assert!(matches!(QrMatrix::encode(text), Err(QrError::NotAlphanumeric)), "{text:?}");
+            assert!(
+                matches!(QrMatrix::encode(text), Err(QrError::NotAlphanumeric)),
+                "{text:?}"
+            );
         }
     }
 
@@ -262,10 +290,17 @@ mod tests {
             for cell in &cells[..cells.len() - 1] {
                 let (codes, glyph) = cell.split_once('m').unwrap();
                 let codes: Vec<&str> = codes.split(';').collect();
-                assert!(matches!(codes.as_slice(), ["30" | "37", "40" | "47"]), "{cell:?}");
+                assert!(
+                    matches!(codes.as_slice(), ["30" | "37", "40" | "47"]),
+                    "{cell:?}"
+                );
                 assert!(glyph == " " || glyph == "▀", "{cell:?}");
                 // A glyph is only drawn where the halves differ.
-                assert_eq!(glyph == "▀", (codes[0] == "30") != (codes[1] == "40"), "{cell:?}");
+                assert_eq!(
+                    glyph == "▀",
+                    (codes[0] == "30") != (codes[1] == "40"),
+                    "{cell:?}"
+                );
             }
             assert_eq!(cells.last(), Some(&"0m"));
         }
@@ -275,7 +310,10 @@ mod tests {
     fn svg_has_white_background_and_one_rect_per_dark_run() {
         let m = QrMatrix::encode("CJ1:SVG").unwrap();
         let svg = to_svg(&m, 8);
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"232\""), "{svg}");
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"232\""),
+            "{svg}"
+        );
         assert!(svg.contains("<rect width=\"29\" height=\"29\" fill=\"#ffffff\"/>"));
         // Rebuild the grid from the path and compare with the matrix.
         let d = svg.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
@@ -285,7 +323,8 @@ mod tests {
             let (xy, rest) = rest.split_once('h').unwrap();
             let (x, y) = xy.split_once(' ').unwrap();
             let (len, _) = rest.split_once('v').unwrap();
-            let (x, y, len): (usize, usize, usize) = (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
+            let (x, y, len): (usize, usize, usize) =
+                (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
             for cell in &mut grid[y][x..x + len] {
                 assert!(!*cell, "overlapping runs");
                 *cell = true;

@@ -17,8 +17,8 @@
 
 use std::fmt;
 
-use aes_gcm::aead::{Aead, Generate, Nonce, Payload};
 use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, Generate, Nonce, Payload};
 
 use super::base45::{self, Base45Error};
 use super::keyring::Keyring;
@@ -47,7 +47,10 @@ pub struct IssuedToken {
 pub enum IssueError {
     Payload(#[from] PayloadError),
     /// The token would exceed what a version-5 QR code holds at ECC M.
-    TooLarge { chars: usize, max: usize },
+    TooLarge {
+        chars: usize,
+        max: usize,
+    },
     /// The keyring's current key is missing or the cipher refused (not expected in practice).
     Seal,
 }
@@ -68,7 +71,10 @@ impl fmt::Display for IssueError {
                 f,
                 "the code would be {chars} characters, more than a version-5 QR code holds ({max}) — the 学号, school code or masked name has too many unusual characters; check the roster"
             ),
-            (IssueError::Seal, _) => f.write_str(tr("无法用当前密钥加密采集码——请检查密钥文件", "cannot seal the code with the current key — check the key file")),
+            (IssueError::Seal, _) => f.write_str(tr(
+                "无法用当前密钥加密采集码——请检查密钥文件",
+                "cannot seal the code with the current key — check the key file",
+            )),
         }
     }
 }
@@ -80,15 +86,23 @@ pub enum VerifyError {
     /// Does not start with `CJ1:` (a URL, a student card, another system's code).
     NotACode,
     /// A caiji code of a format this program does not know (a newer caiji issued it).
-    UnsupportedVersion { version: u32 },
+    UnsupportedVersion {
+        version: u32,
+    },
     /// A character outside the QR alphanumeric set; `position` is 1-based in the trimmed input.
-    BadCharacter { position: usize, found: char },
+    BadCharacter {
+        position: usize,
+        found: char,
+    },
     /// Cut short: fewer characters than the code declares.
     Truncated,
     /// Character groups no genuine code contains, or characters beyond the declared end.
     Damaged,
     /// Sealed with a key id this keyring does not hold.
-    UnknownKey { key_id: u16, known: Vec<u16> },
+    UnknownKey {
+        key_id: u16,
+        known: Vec<u16>,
+    },
     /// Authentication failed: altered, or sealed by another school's key with the same id.
     AuthenticationFailed,
     /// Authentic but unreadable content (only a newer or broken issuer could produce it).
@@ -172,14 +186,28 @@ pub fn seal(plaintext: &[u8], serial: u64, keyring: &Keyring) -> Result<IssuedTo
     header.extend_from_slice(&salt);
     let chars = PREFIX.len() + base45::encoded_len(header.len() + plaintext.len() + TAG_LEN);
     if chars > MAX_TOKEN_CHARS {
-        return Err(IssueError::TooLarge { chars, max: MAX_TOKEN_CHARS });
+        return Err(IssueError::TooLarge {
+            chars,
+            max: MAX_TOKEN_CHARS,
+        });
     }
     let cipher = keyring.cipher(key_id).ok_or(IssueError::Seal)?;
     let nonce = nonce_for(serial, salt);
-    let sealed = cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &header }).map_err(|_| IssueError::Seal)?;
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: &header,
+            },
+        )
+        .map_err(|_| IssueError::Seal)?;
     let mut bytes = header;
     bytes.extend_from_slice(&sealed);
-    Ok(IssuedToken { text: format!("{PREFIX}{}", base45::encode(&bytes)), key_id })
+    Ok(IssuedToken {
+        text: format!("{PREFIX}{}", base45::encode(&bytes)),
+        key_id,
+    })
 }
 
 fn nonce_for(serial: u64, salt: [u8; SALT_LEN]) -> Nonce<Aes256Gcm> {
@@ -204,17 +232,33 @@ impl Header {
         let mut r = Reader { bytes, pos: 0 };
         let version = r.byte().map_err(|_| VerifyError::Truncated)?;
         if version != TOKEN_VERSION {
-            return Err(VerifyError::UnsupportedVersion { version: u32::from(version) });
+            return Err(VerifyError::UnsupportedVersion {
+                version: u32::from(version),
+            });
         }
         let (hi, lo, body_len) = match bytes.get(1..4) {
             Some(&[hi, lo, len]) => (hi, lo, usize::from(len)),
             _ => return Err(VerifyError::Truncated),
         };
         r.pos = 4;
-        let serial = r.varint().map_err(|_| if r.pos >= bytes.len() { VerifyError::Truncated } else { VerifyError::Damaged })?;
-        let salt = bytes.get(r.pos..r.pos + SALT_LEN).ok_or(VerifyError::Truncated)?;
+        let serial = r.varint().map_err(|_| {
+            if r.pos >= bytes.len() {
+                VerifyError::Truncated
+            } else {
+                VerifyError::Damaged
+            }
+        })?;
+        let salt = bytes
+            .get(r.pos..r.pos + SALT_LEN)
+            .ok_or(VerifyError::Truncated)?;
         let salt: [u8; SALT_LEN] = salt.try_into().map_err(|_| VerifyError::Truncated)?;
-        Ok(Header { len: r.pos + SALT_LEN, key_id: u16::from_be_bytes([hi, lo]), body_len, serial, salt })
+        Ok(Header {
+            len: r.pos + SALT_LEN,
+            key_id: u16::from_be_bytes([hi, lo]),
+            body_len,
+            serial,
+            salt,
+        })
     }
 }
 
@@ -233,15 +277,24 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
     }
     let body = match text.strip_prefix(PREFIX) {
         Some(body) => body,
-        None => return Err(other_prefix_version(&text).map_or(VerifyError::NotACode, |version| VerifyError::UnsupportedVersion { version })),
+        None => {
+            return Err(
+                other_prefix_version(&text).map_or(VerifyError::NotACode, |version| {
+                    VerifyError::UnsupportedVersion { version }
+                }),
+            );
+        }
     };
     let bytes = base45::decode(body).map_err(|e| match e {
-        Base45Error::InvalidCharacter { position, found } => {
-            VerifyError::BadCharacter { position: PREFIX.chars().count() + position + 1, found }
-        }
+        Base45Error::InvalidCharacter { position, found } => VerifyError::BadCharacter {
+            position: PREFIX.chars().count() + position + 1,
+            found,
+        },
         // A broken final group is a character lost or one too many: the declared length says which.
         Base45Error::DanglingChunk { position } => judge_broken_end(&body[..position]),
-        Base45Error::Overflow { position } if position + 3 > body.len() => judge_broken_end(&body[..position]),
+        Base45Error::Overflow { position } if position + 3 > body.len() => {
+            judge_broken_end(&body[..position])
+        }
         Base45Error::Overflow { .. } => VerifyError::Damaged,
     })?;
     let header = Header::parse(&bytes)?;
@@ -256,10 +309,19 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
     }
     let cipher = keyring
         .cipher(header.key_id)
-        .ok_or_else(|| VerifyError::UnknownKey { key_id: header.key_id, known: keyring.list().iter().map(|k| k.id).collect() })?;
+        .ok_or_else(|| VerifyError::UnknownKey {
+            key_id: header.key_id,
+            known: keyring.list().iter().map(|k| k.id).collect(),
+        })?;
     let nonce = nonce_for(header.serial, header.salt);
     let plaintext = cipher
-        .decrypt(&nonce, Payload { msg: sealed, aad: &bytes[..header.len] })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: sealed,
+                aad: &bytes[..header.len],
+            },
+        )
         .map_err(|_| VerifyError::AuthenticationFailed)?;
     payload::decode(&plaintext, header.serial).map_err(|_| VerifyError::CorruptPayload)
 }
@@ -267,7 +329,9 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
 /// For a body whose last group is broken: `Damaged` if the groups before it already hold all the
 /// bytes the header declares (so the broken group is extra), otherwise `Truncated`.
 fn judge_broken_end(complete_groups: &str) -> VerifyError {
-    let Ok(bytes) = base45::decode(complete_groups) else { return VerifyError::Damaged };
+    let Ok(bytes) = base45::decode(complete_groups) else {
+        return VerifyError::Damaged;
+    };
     match Header::parse(&bytes) {
         Ok(h) if bytes.len() >= h.len + h.body_len => VerifyError::Damaged,
         Ok(_) | Err(VerifyError::Truncated) => VerifyError::Truncated,
@@ -292,7 +356,10 @@ pub enum Revocation {
     NotChecked,
     Active,
     /// Revoked on `revoked_on`; `replacement_issued_on` is the date of the code that replaced it.
-    Revoked { revoked_on: chrono::NaiveDate, replacement_issued_on: Option<chrono::NaiveDate> },
+    Revoked {
+        revoked_on: chrono::NaiveDate,
+        replacement_issued_on: Option<chrono::NaiveDate>,
+    },
     /// Authentic, but the database has no code with this serial (another database, a restore).
     UnknownSerial,
 }
@@ -307,7 +374,10 @@ pub struct VerifyOutcome {
 impl VerifyOutcome {
     /// Verified with the key file only.
     pub fn offline(payload: CodePayload) -> VerifyOutcome {
-        VerifyOutcome { payload, revocation: Revocation::NotChecked }
+        VerifyOutcome {
+            payload,
+            revocation: Revocation::NotChecked,
+        }
     }
 
     /// Usable for check-in: authentic and not known to be revoked or foreign to the database.
@@ -384,26 +454,48 @@ mod tests {
     fn only_payloads_in_caijis_own_form_verify() {
         let dir = tempfile::tempdir().unwrap();
         let ring = keyring_in(&dir);
-        let plaintext = [0x4b, 0x0c, 0x2f, 0x0f, 0x89, 0x30, 0x78, 0x0a, 0x00, 0xf1, 0xd8, 0x3d, 0, 0, 0, 0, 0, 0x20, 0x80];
+        let plaintext = [
+            0x4b, 0x0c, 0x2f, 0x0f, 0x89, 0x30, 0x78, 0x0a, 0x00, 0xf1, 0xd8, 0x3d, 0, 0, 0, 0, 0,
+            0x20, 0x80,
+        ];
         let sealed = seal(&plaintext, 7, &ring).unwrap();
-        assert_eq!(verify(&sealed.text, &ring), Err(VerifyError::CorruptPayload));
+        assert_eq!(
+            verify(&sealed.text, &ring),
+            Err(VerifyError::CorruptPayload)
+        );
         // A Han first letter written as UTF-8 instead of caiji's two-byte form.
         let own = payload::encode(&payload(8, "张*")).unwrap();
         let mut other = own.clone();
         let at = other.len() - 4; // the name's header byte, the two bytes of 张, one run of `*`
-        assert_eq!(other[at] & (1 << 4), 1 << 4, "the first letter is flagged as Han");
+        assert_eq!(
+            other[at] & (1 << 4),
+            1 << 4,
+            "the first letter is flagged as Han"
+        );
         other[at] &= !(1 << 4);
         other.splice(at + 1..at + 3, "张".bytes());
         assert_eq!(payload::decode(&own, 8).unwrap().masked_name, "张*");
-        assert_eq!(verify(&seal(&other, 8, &ring).unwrap().text, &ring), Err(VerifyError::CorruptPayload));
-        assert_eq!(verify(&seal(&own, 8, &ring).unwrap().text, &ring).unwrap().masked_name, "张*");
+        assert_eq!(
+            verify(&seal(&other, 8, &ring).unwrap().text, &ring),
+            Err(VerifyError::CorruptPayload)
+        );
+        assert_eq!(
+            verify(&seal(&own, 8, &ring).unwrap().text, &ring)
+                .unwrap()
+                .masked_name,
+            "张*"
+        );
     }
 
     #[test]
     fn issued_tokens_verify_and_use_the_qr_alphabet() {
         let dir = tempfile::tempdir().unwrap();
         let ring = keyring_in(&dir);
-        for p in [payload(1, "张*"), payload(987_654, "买**·*力"), payload(u64::MAX, "J*** ****h")] {
+        for p in [
+            payload(1, "张*"),
+            payload(987_654, "买**·*力"),
+            payload(u64::MAX, "J*** ****h"),
+        ] {
             let token = issue(&p, &ring).unwrap();
             assert_eq!(token.key_id, 1);
             assert!(token.text.starts_with(PREFIX), "{}", token.text);
@@ -419,7 +511,10 @@ mod tests {
     fn every_single_character_change_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let ring = keyring_in(&dir);
-        for p in [payload(7, "李*民"), payload(123_456_789, "M*********-********r")] {
+        for p in [
+            payload(7, "李*民"),
+            payload(123_456_789, "M*********-********r"),
+        ] {
             let token = issue(&p, &ring).unwrap().text;
             let chars: Vec<char> = token.chars().collect();
             for pos in 0..chars.len() {
@@ -431,7 +526,10 @@ mod tests {
                     let mut changed = chars.clone();
                     changed[pos] = sub;
                     let changed: String = changed.into_iter().collect();
-                    assert!(verify(&changed, &ring).is_err(), "accepted {changed} (position {pos})");
+                    assert!(
+                        verify(&changed, &ring).is_err(),
+                        "accepted {changed} (position {pos})"
+                    );
                 }
             }
         }
@@ -471,13 +569,34 @@ mod tests {
             ("2022110101".into(), VerifyError::NotACode),
             (format!("CJ{body}"), VerifyError::NotACode),
             (format!("XJ1:{body}"), VerifyError::NotACode),
-            (format!("CJ2:{body}"), VerifyError::UnsupportedVersion { version: 2 }),
-            (format!("CJ10:{body}"), VerifyError::UnsupportedVersion { version: 10 }),
-            (format!("CJ1:{}_{}", &body[..3], &body[3..]), VerifyError::BadCharacter { position: 8, found: '_' }),
-            (format!("CJ1:{}é", &body[..6]), VerifyError::BadCharacter { position: 11, found: 'É' }),
+            (
+                format!("CJ2:{body}"),
+                VerifyError::UnsupportedVersion { version: 2 },
+            ),
+            (
+                format!("CJ10:{body}"),
+                VerifyError::UnsupportedVersion { version: 10 },
+            ),
+            (
+                format!("CJ1:{}_{}", &body[..3], &body[3..]),
+                VerifyError::BadCharacter {
+                    position: 8,
+                    found: '_',
+                },
+            ),
+            (
+                format!("CJ1:{}é", &body[..6]),
+                VerifyError::BadCharacter {
+                    position: 11,
+                    found: 'É',
+                },
+            ),
             ("CJ1:".into(), VerifyError::Truncated),
             // 65535 in the first group is fine base45 but not a version-1 header.
-            (format!("CJ1:FGW{}", &body[3..]), VerifyError::UnsupportedVersion { version: 255 }),
+            (
+                format!("CJ1:FGW{}", &body[3..]),
+                VerifyError::UnsupportedVersion { version: 255 },
+            ),
             (format!("CJ1:GGW{}", &body[3..]), VerifyError::Damaged),
         ];
         for (input, want) in cases {
@@ -491,7 +610,11 @@ mod tests {
         let ring = keyring_in(&dir);
         let p = payload(5, "欧**娜");
         let token = issue(&p, &ring).unwrap().text;
-        for input in [format!("  {}\r\n", token.to_lowercase()), format!("\t{token}\n"), token.to_lowercase()] {
+        for input in [
+            format!("  {}\r\n", token.to_lowercase()),
+            format!("\t{token}\n"),
+            token.to_lowercase(),
+        ] {
             assert_eq!(verify(&input, &ring), Ok(p.clone()), "{input:?}");
         }
     }
@@ -503,7 +626,10 @@ mod tests {
         let theirs = keyring_in(&b);
         let token = issue(&payload(9, "张*"), &theirs).unwrap().text;
         // Same key id 1, different key: authentication fails.
-        assert_eq!(verify(&token, &ours), Err(VerifyError::AuthenticationFailed));
+        assert_eq!(
+            verify(&token, &ours),
+            Err(VerifyError::AuthenticationFailed)
+        );
 
         let c = tempfile::tempdir().unwrap();
         let mut rotated = keyring_in(&c);
@@ -511,9 +637,18 @@ mod tests {
         let newer = issue(&payload(10, "张*"), &rotated).unwrap();
         assert_eq!(newer.key_id, 2);
         let err = verify(&newer.text, &ours).unwrap_err();
-        assert_eq!(err, VerifyError::UnknownKey { key_id: 2, known: vec![1] });
+        assert_eq!(
+            err,
+            VerifyError::UnknownKey {
+                key_id: 2,
+                known: vec![1]
+            }
+        );
         let en = format!("{err}");
-        assert!(en.contains('2') && (en.contains("rotate") || en.contains("密钥")), "{en}");
+        assert!(
+            en.contains('2') && (en.contains("rotate") || en.contains("密钥")),
+            "{en}"
+        );
     }
 
     #[test]
@@ -529,7 +664,10 @@ mod tests {
         let reloaded = Keyring::load(ring.path()).unwrap();
         assert_eq!(verify(&old.text, &reloaded).map(|p| p.serial), Ok(1));
         assert_eq!(verify(&new.text, &reloaded).map(|p| p.serial), Ok(2));
-        assert!(matches!(verify(&new.text, &stale), Err(VerifyError::UnknownKey { key_id: 2, .. })));
+        assert!(matches!(
+            verify(&new.text, &stale),
+            Err(VerifyError::UnknownKey { key_id: 2, .. })
+        ));
     }
 
     #[test]
@@ -538,7 +676,13 @@ mod tests {
         let ring = keyring_in(&dir);
         let mut p = payload(1, "张*");
         p.student_no = "学".repeat(20);
-        assert!(matches!(issue(&p, &ring), Err(IssueError::TooLarge { max: MAX_TOKEN_CHARS, .. })));
+        assert!(matches!(
+            issue(&p, &ring),
+            Err(IssueError::TooLarge {
+                max: MAX_TOKEN_CHARS,
+                ..
+            })
+        ));
         // An unmasked long name does not fit either; it must never silently grow the QR code.
         let p = payload(1, &"Abcdefghij".repeat(5));
         assert!(matches!(issue(&p, &ring), Err(IssueError::TooLarge { .. })));
@@ -550,14 +694,21 @@ mod tests {
             VerifyError::Empty,
             VerifyError::NotACode,
             VerifyError::UnsupportedVersion { version: 2 },
-            VerifyError::BadCharacter { position: 3, found: '_' },
+            VerifyError::BadCharacter {
+                position: 3,
+                found: '_',
+            },
             VerifyError::Truncated,
             VerifyError::Damaged,
-            VerifyError::UnknownKey { key_id: 3, known: vec![1, 2] },
+            VerifyError::UnknownKey {
+                key_id: 3,
+                known: vec![1, 2],
+            },
             VerifyError::AuthenticationFailed,
             VerifyError::CorruptPayload,
         ];
-        let messages: std::collections::BTreeSet<String> = errors.iter().map(|e| e.to_string()).collect();
+        let messages: std::collections::BTreeSet<String> =
+            errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), errors.len());
     }
 
@@ -568,16 +719,40 @@ mod tests {
         let cases = [
             (Revocation::NotChecked, true, "unknown", false),
             (Revocation::Active, true, "active", true),
-            (Revocation::Revoked { revoked_on: day(2), replacement_issued_on: Some(day(3)) }, false, "revoked", true),
+            (
+                Revocation::Revoked {
+                    revoked_on: day(2),
+                    replacement_issued_on: Some(day(3)),
+                },
+                false,
+                "revoked",
+                true,
+            ),
             (Revocation::UnknownSerial, false, "unknown", true),
         ];
         for (revocation, valid, status, checked) in cases {
-            let o = VerifyOutcome { payload: p.clone(), revocation };
-            assert_eq!((o.is_valid(), o.status(), o.revocation_checked()), (valid, status, checked), "{revocation:?}");
+            let o = VerifyOutcome {
+                payload: p.clone(),
+                revocation,
+            };
+            assert_eq!(
+                (o.is_valid(), o.status(), o.revocation_checked()),
+                (valid, status, checked),
+                "{revocation:?}"
+            );
             assert_eq!(o.message().is_none(), revocation == Revocation::Active);
         }
-        let revoked = VerifyOutcome { payload: p, revocation: Revocation::Revoked { revoked_on: day(2), replacement_issued_on: Some(day(3)) } };
+        let revoked = VerifyOutcome {
+            payload: p,
+            revocation: Revocation::Revoked {
+                revoked_on: day(2),
+                replacement_issued_on: Some(day(3)),
+            },
+        };
         assert!(revoked.message().unwrap().contains("2026-05-03"));
-        assert_eq!(VerifyOutcome::offline(payload(1, "张*")).revocation, Revocation::NotChecked);
+        assert_eq!(
+            VerifyOutcome::offline(payload(1, "张*")).revocation,
+            Revocation::NotChecked
+        );
     }
 }

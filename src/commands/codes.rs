@@ -55,7 +55,10 @@ pub(crate) async fn issuing_school_code(ctx: &Ctx, store: &dyn Store) -> Result<
         Some(code) if !code.trim().is_empty() => Ok(code.trim().to_string()),
         _ => bail!(
             "{} {}",
-            tr("未配置学校代码，采集码无法签发——", "the school code is not configured, so codes cannot be issued —"),
+            tr(
+                "未配置学校代码，采集码无法签发——",
+                "the school code is not configured, so codes cannot be issued —"
+            ),
             tr(
                 "请在 config.toml 的 [school] 中设置 code 和 name",
                 "set code and name under [school] in config.toml"
@@ -65,16 +68,30 @@ pub(crate) async fn issuing_school_code(ctx: &Ctx, store: &dyn Store) -> Result<
 }
 
 /// Seals one student's code with the keyring's current key. Errors name the student.
-pub(crate) fn make_token(keyring: &Keyring, school_code: &str, serial: i64, student: &Student, issued_on: NaiveDate) -> Result<String, String> {
+pub(crate) fn make_token(
+    keyring: &Keyring,
+    school_code: &str,
+    serial: i64,
+    student: &Student,
+    issued_on: NaiveDate,
+) -> Result<String, String> {
     let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
     let payload = CodePayload::for_student(serial, student, school_code, issued_on);
-    issue(&payload, keyring).map(|t| t.text).map_err(|e| format!("{} {}: {e}", tr("学号", "student"), student.student_no))
+    issue(&payload, keyring)
+        .map(|t| t.text)
+        .map_err(|e| format!("{} {}: {e}", tr("学号", "student"), student.student_no))
 }
 
 /// The student and their active code, or an error saying what to run instead.
-pub(crate) async fn active_code(store: &dyn Store, student_no: &str) -> Result<(Student, CodeRecord)> {
+pub(crate) async fn active_code(
+    store: &dyn Store,
+    student_no: &str,
+) -> Result<(Student, CodeRecord)> {
     let Some((student, codes)) = store.student_codes(student_no).await? else {
-        bail!("{} {student_no}", tr("名单中没有这个学号：", "no student on the roster with 学号"));
+        bail!(
+            "{} {student_no}",
+            tr("名单中没有这个学号：", "no student on the roster with 学号")
+        );
     };
     if let Some(active) = codes.iter().find(|c| c.state == CodeState::Active) {
         return Ok((student, active.clone()));
@@ -82,13 +99,22 @@ pub(crate) async fn active_code(store: &dyn Store, student_no: &str) -> Result<(
     match codes.first() {
         None => bail!(
             "{student_no} {} caiji codes issue {student_no}",
-            tr("还没有采集码——请先签发：", "has no collection code yet — issue one with")
+            tr(
+                "还没有采集码——请先签发：",
+                "has no collection code yet — issue one with"
+            )
         ),
         Some(last) => {
-            let when = last.revoked_at.map(|t| t.date().to_string()).unwrap_or_default();
+            let when = last
+                .revoked_at
+                .map(|t| t.date().to_string())
+                .unwrap_or_default();
             bail!(
                 "{student_no} {} {when} {} caiji codes reissue {student_no} --reason …",
-                tr("的采集码已于", "has no active code: the last one was revoked on"),
+                tr(
+                    "的采集码已于",
+                    "has no active code: the last one was revoked on"
+                ),
                 tr("作废，尚未补发——请运行", "and not replaced — run")
             )
         }
@@ -113,16 +139,32 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
     // The key first: without it nothing can be issued, and the database is left untouched.
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    super::key::check_matches_database(&keyring, store.as_ref()).await.map_err(anyhow::Error::msg)?;
+    super::key::check_matches_database(&keyring, store.as_ref())
+        .await
+        .map_err(anyhow::Error::msg)?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let targets = if args.all {
         CodeTargets::AllWithout
     } else {
-        CodeTargets::Students(args.student_nos.iter().map(|n| n.trim().to_string()).collect())
+        CodeTargets::Students(
+            args.student_nos
+                .iter()
+                .map(|n| n.trim().to_string())
+                .collect(),
+        )
     };
-    let make = |serial: i64, student: &Student, issued_on: NaiveDate| make_token(&keyring, &school_code, serial, student, issued_on);
+    let make = |serial: i64, student: &Student, issued_on: NaiveDate| {
+        make_token(&keyring, &school_code, serial, student, issued_on)
+    };
     let started = std::time::Instant::now();
-    let summary = store.issue_codes(&targets, i32::from(keyring.current_id()), &make, &ctx.operator).await?;
+    let summary = store
+        .issue_codes(
+            &targets,
+            i32::from(keyring.current_id()),
+            &make,
+            &ctx.operator,
+        )
+        .await?;
     tracing::info!(
         issued = summary.issued.len(),
         key_id = keyring.current_id(),
@@ -136,7 +178,14 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
         Format::Json => {
             let json = IssueJson {
                 key_id: keyring.current_id(),
-                issued: summary.issued.iter().map(|(no, serial)| IssuedJson { student_no: no, serial: *serial }).collect(),
+                issued: summary
+                    .issued
+                    .iter()
+                    .map(|(no, serial)| IssuedJson {
+                        student_no: no,
+                        serial: *serial,
+                    })
+                    .collect(),
                 already_active: &summary.already_active,
                 unknown: &summary.unknown,
             };
@@ -160,7 +209,10 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
                 text.push_str(&format!(
                     "{} {}\n",
                     summary.already_active.len(),
-                    tr("名学生已有有效采集码（保持不变）", "students already had an active code (left as it was)")
+                    tr(
+                        "名学生已有有效采集码（保持不变）",
+                        "students already had an active code (left as it was)"
+                    )
                 ));
             }
             text
@@ -172,7 +224,10 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
     } else {
         eprintln!(
             "caiji: {} {}",
-            tr("以下学号不在名单中或已退出，未签发：", "not on the roster or withdrawn, no code issued:"),
+            tr(
+                "以下学号不在名单中或已退出，未签发：",
+                "not on the roster or withdrawn, no code issued:"
+            ),
             summary.unknown.join(", ")
         );
         Ok(ExitCode::from(super::EXIT_PROBLEMS))
@@ -200,7 +255,13 @@ async fn token(ctx: &Ctx, args: &StudentArg) -> Result<ExitCode> {
 fn checked_reason(args: &ChangeArgs) -> Result<String> {
     let reason = crate::domain::text::strip_controls(args.reason.trim()).into_owned();
     if reason.is_empty() {
-        bail!("{}", tr("--reason 不能为空：请写明原因（记入审计日志）", "--reason must not be empty: say why (it goes into the audit log)"));
+        bail!(
+            "{}",
+            tr(
+                "--reason 不能为空：请写明原因（记入审计日志）",
+                "--reason must not be empty: say why (it goes into the audit log)"
+            )
+        );
     }
     Ok(reason)
 }
@@ -216,7 +277,10 @@ async fn revoke(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
         "{no}  {} {} {}\n",
         tr("编号", "serial"),
         code.serial,
-        tr("已作废；如需新码请运行 caiji codes reissue", "revoked; for a new code run caiji codes reissue")
+        tr(
+            "已作废；如需新码请运行 caiji codes reissue",
+            "revoked; for a new code run caiji codes reissue"
+        )
     ))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -225,12 +289,24 @@ async fn reissue(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
     let reason = checked_reason(args)?;
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    super::key::check_matches_database(&keyring, store.as_ref()).await.map_err(anyhow::Error::msg)?;
+    super::key::check_matches_database(&keyring, store.as_ref())
+        .await
+        .map_err(anyhow::Error::msg)?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let no = args.student_no.trim();
-    let make = |serial: i64, student: &Student, issued_on: NaiveDate| make_token(&keyring, &school_code, serial, student, issued_on);
+    let make = |serial: i64, student: &Student, issued_on: NaiveDate| {
+        make_token(&keyring, &school_code, serial, student, issued_on)
+    };
     // The store revokes the old code, issues the new one and audits both in one transaction.
-    let (old, new) = store.reissue_code(no, &reason, i32::from(keyring.current_id()), &make, &ctx.operator).await?;
+    let (old, new) = store
+        .reissue_code(
+            no,
+            &reason,
+            i32::from(keyring.current_id()),
+            &make,
+            &ctx.operator,
+        )
+        .await?;
     store.close().await;
     let text = match old {
         Some(old) => format!(
@@ -238,14 +314,20 @@ async fn reissue(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
             tr("编号", "serial"),
             old.serial,
             new.serial,
-            tr("旧码已作废，新码密钥", "old code revoked; new code sealed with key"),
+            tr(
+                "旧码已作废，新码密钥",
+                "old code revoked; new code sealed with key"
+            ),
             new.key_id
         ),
         None => format!(
             "{no}  {} {} ({} {})\n",
             tr("编号", "serial"),
             new.serial,
-            tr("此前没有有效采集码；新码密钥", "there was no active code; new code sealed with key"),
+            tr(
+                "此前没有有效采集码；新码密钥",
+                "there was no active code; new code sealed with key"
+            ),
             new.key_id
         ),
     };

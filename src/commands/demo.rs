@@ -27,11 +27,18 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
                 "caiji demo writes to a database given by URL only with --force"
             ),
             crate::store::redact_url(&ctx.database_url),
-            tr("（演示数据会替换其中的学生）", "(the demo school replaces its students)")
+            tr(
+                "（演示数据会替换其中的学生）",
+                "(the demo school replaces its students)"
+            )
         );
     }
     // The key file before the roster: a refused key file (wrong permissions) changes nothing.
-    let existing_keyring = if args.no_codes { None } else { super::key::load_if_present(ctx)? };
+    let existing_keyring = if args.no_codes {
+        None
+    } else {
+        super::key::load_if_present(ctx)?
+    };
     let store = ctx.open_store().await?;
     let existing = store.student_count().await?;
     if existing > 0 && !args.force {
@@ -50,16 +57,25 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
         None if args.no_codes => None,
         None => {
             let ring = super::key::create(ctx)?;
-            eprintln!("{} {}", tr("已创建密钥文件", "Key file created:"), ring.path().display());
+            eprintln!(
+                "{} {}",
+                tr("已创建密钥文件", "Key file created:"),
+                ring.path().display()
+            );
             Some(ring)
         }
     };
-    let cohort = ctx.config.cohort.unwrap_or_else(crate::demo::default_cohort);
+    let cohort = ctx
+        .config
+        .cohort
+        .unwrap_or_else(crate::demo::default_cohort);
     let school = crate::demo::generate(args.students as usize, args.seed, cohort);
     let inserted = store.replace_roster(&school.students).await?;
-    for (name, value) in
-        [("school_code", school.code.clone()), ("school_name", school.name.clone()), ("cohort", cohort.to_string())]
-    {
+    for (name, value) in [
+        ("school_code", school.code.clone()),
+        ("school_name", school.name.clone()),
+        ("cohort", cohort.to_string()),
+    ] {
         store.set_setting(name, &value).await?;
     }
     super::photos::demo_folder(ctx, store.as_ref(), &school.students, args.seed).await?;
@@ -75,8 +91,15 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
         Some(keyring) => {
             let school_code = super::codes::issuing_school_code(ctx, store.as_ref()).await?;
             Some(
-                issue_demo_codes(store.as_ref(), keyring, &school_code, &school.students, args.seed, &ctx.operator)
-                    .await?,
+                issue_demo_codes(
+                    store.as_ref(),
+                    keyring,
+                    &school_code,
+                    &school.students,
+                    args.seed,
+                    &ctx.operator,
+                )
+                .await?,
             )
         }
         None => None,
@@ -102,12 +125,23 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             tr("已补发", "reissued")
         );
     }
-    eprintln!("{} {}, {} {}", tr("场次：", "Sessions:"), sessions.0, tr("已签到", "checked in"), sessions.1);
+    eprintln!(
+        "{} {}, {} {}",
+        tr("场次：", "Sessions:"),
+        sessions.0,
+        tr("已签到", "checked in"),
+        sessions.1
+    );
     if args.no_tui {
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    super::tui::run_with_store(ctx, std::sync::Arc::from(store), &crate::cli::TuiArgs::default()).await
+    super::tui::run_with_store(
+        ctx,
+        std::sync::Arc::from(store),
+        &crate::cli::TuiArgs::default(),
+    )
+    .await
 }
 
 /// What the demo did with codes.
@@ -138,15 +172,25 @@ async fn issue_demo_codes(
         super::codes::make_token(keyring, school_code, serial, student, issued_on)
     };
     let key_id = i32::from(keyring.current_id());
-    let summary = store.issue_codes(&CodeTargets::Students(chosen), key_id, &make, operator).await?;
+    let summary = store
+        .issue_codes(&CodeTargets::Students(chosen), key_id, &make, operator)
+        .await?;
 
     // A few of each, one in 400 codes, between 1 and 20: enough to find, cheap at 100,000.
-    let few = (summary.issued.len() / 400).clamp(1, 20).min(summary.issued.len() / 2);
+    let few = (summary.issued.len() / 400)
+        .clamp(1, 20)
+        .min(summary.issued.len() / 2);
     let picks = rand::seq::index::sample(&mut rng, summary.issued.len(), 2 * few);
     let mut picks = picks.iter().map(|i| summary.issued[i].0.clone());
     let (lost, corrected) = (
-        tr("演示：学生报告采集码丢失", "demo: the student reported the code lost"),
-        tr("演示：姓名更正后补发", "demo: reissued after a name correction"),
+        tr(
+            "演示：学生报告采集码丢失",
+            "demo: the student reported the code lost",
+        ),
+        tr(
+            "演示：姓名更正后补发",
+            "demo: reissued after a name correction",
+        ),
     );
     let mut revoked = 0;
     for no in picks.by_ref().take(few) {
@@ -155,22 +199,39 @@ async fn issue_demo_codes(
     }
     let mut reissued = 0;
     for no in picks {
-        store.reissue_code(&no, corrected, key_id, &make, operator).await?;
+        store
+            .reissue_code(&no, corrected, key_id, &make, operator)
+            .await?;
         reissued += 1;
     }
-    Ok(DemoCodes { issued: summary.issued.len(), revoked, reissued })
+    Ok(DemoCodes {
+        issued: summary.issued.len(),
+        revoked,
+        reissued,
+    })
 }
 
 /// Sessions from yesterday to the day after tomorrow, two classes each, and check-ins for most
 /// students of the ones already over (and some of this morning's), so the Sessions and Check-in
 /// screens have something to show. Returns (sessions, check-ins).
-async fn demo_sessions(store: &dyn Store, students: &[Student], operator: &str) -> Result<(usize, usize)> {
+async fn demo_sessions(
+    store: &dyn Store,
+    students: &[Student],
+    operator: &str,
+) -> Result<(usize, usize)> {
     use crate::store::{CheckinStatus, NewSession, StudentSelection};
-    let mut classes: Vec<(&str, &str)> = students.iter().map(|s| (s.college.as_str(), s.class.as_str())).collect();
+    let mut classes: Vec<(&str, &str)> = students
+        .iter()
+        .map(|s| (s.college.as_str(), s.class.as_str()))
+        .collect();
     classes.sort_unstable();
     classes.dedup();
     let today = chrono::Local::now().date_naive();
-    let at = |day: i64, h: u32, m: u32| (today + chrono::Duration::days(day)).and_hms_opt(h, m, 0).unwrap_or_default();
+    let at = |day: i64, h: u32, m: u32| {
+        (today + chrono::Duration::days(day))
+            .and_hms_opt(h, m, 0)
+            .unwrap_or_default()
+    };
     // (day, start, end, share of the assigned who have checked in, make-up)
     let slots = [
         (-1, (8, 30), (11, 30), 95, false),
@@ -186,15 +247,27 @@ async fn demo_sessions(store: &dyn Store, students: &[Student], operator: &str) 
         if pair.is_empty() {
             break;
         }
-        let members: Vec<&Student> =
-            students.iter().filter(|s| pair.iter().any(|(co, cl)| s.college == *co && s.class == *cl)).collect();
+        let members: Vec<&Student> = students
+            .iter()
+            .filter(|s| {
+                pair.iter()
+                    .any(|(co, cl)| s.college == *co && s.class == *cl)
+            })
+            .collect();
         let capacity = (members.len() as i32 / 50 + 1) * 50;
         let mut colleges: Vec<&str> = pair.iter().map(|(co, _)| *co).collect();
         colleges.dedup();
-        let title = crate::domain::planner::session_title(if makeup { "补采" } else { "图像采集" }, &colleges);
+        let title = crate::domain::planner::session_title(
+            if makeup { "补采" } else { "图像采集" },
+            &colleges,
+        );
         let session = NewSession {
             title,
-            location: if makeup { "图书馆一楼".into() } else { "体育馆".into() },
+            location: if makeup {
+                "图书馆一楼".into()
+            } else {
+                "体育馆".into()
+            },
             starts_at: at(day, start.0, start.1),
             ends_at: at(day, end.0, end.1),
             capacity,
@@ -214,7 +287,9 @@ async fn demo_sessions(store: &dyn Store, students: &[Student], operator: &str) 
         let take = members.len() * share / 100;
         for (k, s) in members.iter().take(take).enumerate() {
             let station = if k % 2 == 0 { "A1" } else { "A2" };
-            let outcome = store.check_in(id, &s.student_no, station, operator, false).await?;
+            let outcome = store
+                .check_in(id, &s.student_no, station, operator, false)
+                .await?;
             if matches!(outcome.status, CheckinStatus::CheckedIn { .. }) {
                 checked += 1;
             }

@@ -11,16 +11,25 @@ use serde::Serialize;
 
 use super::{Ctx, EXIT_PROBLEMS};
 use crate::cli::{ImportArgs, SummaryFormat};
-use crate::i18n::{lang, tr, Lang};
-use crate::roster::{self, Outcome, Progress, ReadOptions};
 use crate::domain::Student;
+use crate::i18n::{Lang, lang, tr};
+use crate::roster::{self, Outcome, Progress, ReadOptions};
 use crate::store::{ImportOptions, ImportSummary, NewRoster, PackedStudents};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     let label = args.file.display().to_string();
     let mut bar = ProgressBar::new(&label);
-    let options = ReadOptions { sheet: args.sheet.clone(), limits: roster::Limits::default() };
-    let source = format!("import {}", args.file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let options = ReadOptions {
+        sheet: args.sheet.clone(),
+        limits: roster::Limits::default(),
+    };
+    let source = format!(
+        "import {}",
+        args.file
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    );
 
     if let Some(target) = new_sqlite_file(ctx, args)? {
         let (built, returned) = import_new(ctx, args, &target, &options, &source, bar).await;
@@ -45,14 +54,22 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     } else if args.dry_run && missing_sqlite_file(ctx) {
         // Planning against a database that does not exist yet: everything would be new, and a
         // dry run must not create the file.
-        ImportSummary { inserted: outcome.students.len() as u64, ..Default::default() }
+        ImportSummary {
+            inserted: outcome.students.len() as u64,
+            ..Default::default()
+        }
     } else {
         bar.message(tr("正在写入数据库…", "writing to the database…"));
         let store = ctx.open_store().await?;
         let result = store
             .import_roster(
                 &outcome.students,
-                ImportOptions { full_sync: false, dry_run: args.dry_run, operator: &ctx.operator, source: &source },
+                ImportOptions {
+                    full_sync: false,
+                    dry_run: args.dry_run,
+                    operator: &ctx.operator,
+                    source: &source,
+                },
             )
             .await;
         store.close().await;
@@ -68,26 +85,39 @@ fn refused_as_strict(args: &ImportArgs, outcome: &Outcome) -> bool {
 }
 
 /// Prints the summary (and what was refused) and picks the exit code.
-fn finish(args: &ImportArgs, label: &str, outcome: &Outcome, summary: &ImportSummary) -> Result<ExitCode> {
+fn finish(
+    args: &ImportArgs,
+    label: &str,
+    outcome: &Outcome,
+    summary: &ImportSummary,
+) -> Result<ExitCode> {
     report(args.format, label, outcome, summary)?;
     if refused_as_strict(args, outcome) {
         note(&format!(
             "{} {}",
             outcome.rejected_rows(),
-            tr("行被拒绝；--strict：未写入任何数据", "rows rejected; --strict: nothing was written")
+            tr(
+                "行被拒绝；--strict：未写入任何数据",
+                "rows rejected; --strict: nothing was written"
+            )
         ));
         return Ok(ExitCode::from(EXIT_PROBLEMS));
     }
     if args.dry_run {
         note(tr("试运行：未写入数据库", "dry run: nothing was written"));
     }
-    Ok(if outcome.rejections.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+    Ok(if outcome.rejections.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
 }
 
 /// The SQLite file to create when this import is the first write to a database that does not
 /// exist yet, in a folder caiji can write.
 fn new_sqlite_file(ctx: &Ctx, args: &ImportArgs) -> Result<Option<PathBuf>> {
-    let Some(path) = super::sqlite_path(&ctx.database_url).filter(|p| !args.dry_run && !p.exists()) else {
+    let Some(path) = super::sqlite_path(&ctx.database_url).filter(|p| !args.dry_run && !p.exists())
+    else {
         return Ok(None);
     };
     if ctx.default_database {
@@ -160,9 +190,19 @@ async fn import_new(
         // nothing to store: no database is made, as when the file is read first
         return (Ok(Some((outcome, ImportSummary::default()))), bar);
     }
-    let detail = |kept: u64| format!("{source}: inserted {kept}, updated 0, unchanged 0, withdrawn 0");
-    let result = match build.finish(&outcome.duplicates, &ctx.operator, &detail).await {
-        Ok(Some(kept)) => Ok(Some((outcome, ImportSummary { inserted: kept, ..Default::default() }))),
+    let detail =
+        |kept: u64| format!("{source}: inserted {kept}, updated 0, unchanged 0, withdrawn 0");
+    let result = match build
+        .finish(&outcome.duplicates, &ctx.operator, &detail)
+        .await
+    {
+        Ok(Some(kept)) => Ok(Some((
+            outcome,
+            ImportSummary {
+                inserted: kept,
+                ..Default::default()
+            },
+        ))),
         Ok(None) => Ok(None),
         Err(e) => Err(e.into()),
     };
@@ -197,7 +237,12 @@ struct RejectedJson<'a> {
 }
 
 /// Prints the summary and the rejected rows to stdout.
-pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summary: &ImportSummary) -> Result<()> {
+pub(super) fn report(
+    format: SummaryFormat,
+    label: &str,
+    outcome: &Outcome,
+    summary: &ImportSummary,
+) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
@@ -210,7 +255,12 @@ pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summ
                 rejected: outcome
                     .rejections
                     .iter()
-                    .map(|r| RejectedJson { row: r.row, student_no: &r.student_no, field: r.field.code(), reason: &r.reason })
+                    .map(|r| RejectedJson {
+                        row: r.row,
+                        student_no: &r.student_no,
+                        field: r.field.code(),
+                        reason: &r.reason,
+                    })
                     .collect(),
             };
             serde_json::to_writer(&mut out, &json)?;
@@ -220,7 +270,12 @@ pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summ
             out.write_all(summary_text(label, outcome, summary, lang()).as_bytes())?;
             if !outcome.rejections.is_empty() {
                 writeln!(out)?;
-                let headers = [tr("行", "row"), tr("学号", "student_no"), tr("字段", "field"), tr("原因", "reason")];
+                let headers = [
+                    tr("行", "row"),
+                    tr("学号", "student_no"),
+                    tr("字段", "field"),
+                    tr("原因", "reason"),
+                ];
                 let rows: Vec<Vec<String>> = outcome
                     .rejections
                     .iter()
@@ -230,7 +285,12 @@ pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summ
                             (false, Lang::Zh) => format!("{}（{}）", r.field.label(), r.column),
                             (false, Lang::En) => format!("{} ({})", r.field.label(), r.column),
                         };
-                        vec![r.row.to_string(), r.student_no.clone(), field, r.reason.clone()]
+                        vec![
+                            r.row.to_string(),
+                            r.student_no.clone(),
+                            field,
+                            r.reason.clone(),
+                        ]
                     })
                     .collect();
                 out.write_all(crate::output::table(&headers, &rows).as_bytes())?;
@@ -243,7 +303,11 @@ pub(super) fn report(format: SummaryFormat, label: &str, outcome: &Outcome, summ
 
 /// The two summary lines of the table output.
 fn summary_text(label: &str, outcome: &Outcome, summary: &ImportSummary, lang: Lang) -> String {
-    let (rows, valid, rejected) = (outcome.data_rows, outcome.valid_rows(), outcome.rejected_rows());
+    let (rows, valid, rejected) = (
+        outcome.data_rows,
+        outcome.valid_rows(),
+        outcome.rejected_rows(),
+    );
     let s = summary;
     match lang {
         Lang::Zh => format!(
@@ -267,11 +331,20 @@ struct ProgressBar {
 
 impl ProgressBar {
     fn new(label: &str) -> ProgressBar {
-        ProgressBar { enabled: std::io::stderr().is_terminal(), label: label.to_string(), last: None, drawn: false }
+        ProgressBar {
+            enabled: std::io::stderr().is_terminal(),
+            label: label.to_string(),
+            last: None,
+            drawn: false,
+        }
     }
 
     fn update(&mut self, progress: Progress) {
-        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        {
             return;
         }
         self.last = Some(Instant::now());
@@ -302,9 +375,15 @@ impl ProgressBar {
 /// `读取 名单.csv [##########..........]  50%  52,000 行`
 fn render_bar(label: &str, p: Progress, lang: Lang) -> String {
     const WIDTH: u64 = 24;
-    let fraction = (p.done.min(p.total) * 1000).checked_div(p.total).unwrap_or(0);
+    let fraction = (p.done.min(p.total) * 1000)
+        .checked_div(p.total)
+        .unwrap_or(0);
     let filled = (fraction * WIDTH / 1000) as usize;
-    let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
+    let bar = format!(
+        "{}{}",
+        "#".repeat(filled),
+        ".".repeat(WIDTH as usize - filled)
+    );
     let rows = thousands(p.rows);
     match lang {
         Lang::Zh => format!("读取 {label} [{bar}] {:>3}%  {rows} 行", fraction / 10),
@@ -331,9 +410,33 @@ mod tests {
     #[test]
     fn progress_bar_text() {
         let cases = [
-            (Progress { rows: 0, done: 0, total: 0 }, Lang::En, "reading a.csv [........................]   0%  0 rows"),
-            (Progress { rows: 52_000, done: 50, total: 100 }, Lang::En, "reading a.csv [############............]  50%  52,000 rows"),
-            (Progress { rows: 1_234_567, done: 120, total: 100 }, Lang::Zh, "读取 a.csv [########################] 100%  1,234,567 行"),
+            (
+                Progress {
+                    rows: 0,
+                    done: 0,
+                    total: 0,
+                },
+                Lang::En,
+                "reading a.csv [........................]   0%  0 rows",
+            ),
+            (
+                Progress {
+                    rows: 52_000,
+                    done: 50,
+                    total: 100,
+                },
+                Lang::En,
+                "reading a.csv [############............]  50%  52,000 rows",
+            ),
+            (
+                Progress {
+                    rows: 1_234_567,
+                    done: 120,
+                    total: 100,
+                },
+                Lang::Zh,
+                "读取 a.csv [########################] 100%  1,234,567 行",
+            ),
         ];
         for (p, lang, want) in cases {
             assert_eq!(render_bar("a.csv", p, lang), want);
@@ -342,8 +445,16 @@ mod tests {
 
     #[test]
     fn summary_lines() {
-        let outcome = Outcome { data_rows: 12, ..Default::default() };
-        let summary = ImportSummary { inserted: 10, updated: 1, unchanged: 1, withdrawn: 0 };
+        let outcome = Outcome {
+            data_rows: 12,
+            ..Default::default()
+        };
+        let summary = ImportSummary {
+            inserted: 10,
+            updated: 1,
+            unchanged: 1,
+            withdrawn: 0,
+        };
         assert_eq!(
             summary_text("a.csv", &outcome, &summary, Lang::En),
             "a.csv: 12 data rows, 12 valid, 0 rejected\ninserted 10, updated 1, unchanged 1, withdrawn 0\n"
@@ -360,10 +471,20 @@ mod tests {
         };
         let outcome = Outcome {
             data_rows: 5,
-            rejections: vec![rejected(2, roster::Field::StudentNo), rejected(4, roster::Field::StudentNo), rejected(4, roster::Field::Name)],
+            rejections: vec![
+                rejected(2, roster::Field::StudentNo),
+                rejected(4, roster::Field::StudentNo),
+                rejected(4, roster::Field::Name),
+            ],
             ..Default::default()
         };
-        let summary = ImportSummary { inserted: 3, ..Default::default() };
-        assert!(summary_text("a.csv", &outcome, &summary, Lang::En).starts_with("a.csv: 5 data rows, 3 valid, 2 rejected\n"));
+        let summary = ImportSummary {
+            inserted: 3,
+            ..Default::default()
+        };
+        assert!(
+            summary_text("a.csv", &outcome, &summary, Lang::En)
+                .starts_with("a.csv: 5 data rows, 3 valid, 2 rejected\n")
+        );
     }
 }

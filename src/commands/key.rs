@@ -31,8 +31,14 @@ pub fn load_keyring(ctx: &Ctx) -> Result<Keyring> {
 /// another school's or a freshly generated one): the newest code of each key id must verify
 /// with it. Checked before anything is issued, with the keyring then used for issuing, so no
 /// code is ever sealed with a wrong key.
-pub async fn check_matches_database(keyring: &Keyring, store: &dyn crate::store::Store) -> Result<(), String> {
-    let samples = store.latest_code_per_key().await.map_err(|e| e.to_string())?;
+pub async fn check_matches_database(
+    keyring: &Keyring,
+    store: &dyn crate::store::Store,
+) -> Result<(), String> {
+    let samples = store
+        .latest_code_per_key()
+        .await
+        .map_err(|e| e.to_string())?;
     for code in samples {
         if crate::code::verify(&code.token, keyring).is_err() {
             let path = keyring.path().display();
@@ -97,7 +103,12 @@ fn rotate(ctx: &Ctx) -> Result<ExitCode> {
     let mut ring = load_keyring(ctx)?;
     let new = ring.rotate()?;
     tracing::info!(path = %ctx.key_file.display(), key_id = new.id, operator = %ctx.operator, "key rotated");
-    let older: Vec<String> = ring.list().iter().filter(|k| !k.current).map(|k| k.id.to_string()).collect();
+    let older: Vec<String> = ring
+        .list()
+        .iter()
+        .filter(|k| !k.current)
+        .map(|k| k.id.to_string())
+        .collect();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -110,7 +121,10 @@ fn rotate(ctx: &Ctx) -> Result<ExitCode> {
     writeln!(
         out,
         "{} {}{}",
-        tr("旧密钥仍保留用于验证此前签发的采集码：", "Older keys stay to verify the codes they sealed:"),
+        tr(
+            "旧密钥仍保留用于验证此前签发的采集码：",
+            "Older keys stay to verify the codes they sealed:"
+        ),
         older.join(", "),
         tr(
             "。请把更新后的密钥文件复制到每个工作站，并更新离线备份。",
@@ -129,7 +143,11 @@ fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(["id", "created", "current"])?;
             for k in &keys {
-                w.write_record([k.id.to_string(), k.created.to_string(), k.current.to_string()])?;
+                w.write_record([
+                    k.id.to_string(),
+                    k.created.to_string(),
+                    k.current.to_string(),
+                ])?;
             }
             String::from_utf8(w.into_inner()?)?
         }
@@ -137,12 +155,27 @@ fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {
-                    let mark = if k.current { tr("当前", "current") } else { "" };
+                    let mark = if k.current {
+                        tr("当前", "current")
+                    } else {
+                        ""
+                    };
                     vec![k.id.to_string(), k.created.to_string(), mark.to_string()]
                 })
                 .collect();
-            let mut text = crate::output::table(&[tr("编号", "id"), tr("创建日期", "created"), tr("状态", "status")], &rows);
-            text.push_str(&format!("{} {}\n", tr("密钥文件：", "key file:"), ring.path().display()));
+            let mut text = crate::output::table(
+                &[
+                    tr("编号", "id"),
+                    tr("创建日期", "created"),
+                    tr("状态", "status"),
+                ],
+                &rows,
+            );
+            text.push_str(&format!(
+                "{} {}\n",
+                tr("密钥文件：", "key file:"),
+                ring.path().display()
+            ));
             text
         }
     };

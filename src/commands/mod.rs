@@ -4,12 +4,12 @@ pub mod codes;
 pub mod demo;
 pub mod import;
 pub mod init;
-pub mod report;
-pub mod report_files;
-pub mod sessions;
-pub mod roster;
 pub mod key;
 pub mod photos;
+pub mod report;
+pub mod report_files;
+pub mod roster;
+pub mod sessions;
 pub mod students;
 pub mod tui;
 
@@ -44,9 +44,15 @@ impl Ctx {
         let lang = cli
             .lang
             .as_deref()
-            .map(|l| Lang::parse(l).with_context(|| format!("unknown language '{l}': use zh or en")))
+            .map(|l| {
+                Lang::parse(l).with_context(|| format!("unknown language '{l}': use zh or en"))
+            })
             .transpose()?
-            .or_else(|| std::env::var("CAIJI_LANG").ok().and_then(|l| Lang::parse(&l)))
+            .or_else(|| {
+                std::env::var("CAIJI_LANG")
+                    .ok()
+                    .and_then(|l| Lang::parse(&l))
+            })
             .or(config.lang)
             .unwrap_or_default();
         i18n::set_lang(lang);
@@ -56,14 +62,26 @@ impl Ctx {
             .or_else(|| std::env::var("CAIJI_OPERATOR").ok())
             .filter(|o| !o.trim().is_empty())
             .unwrap_or_else(os_user);
-        let (database_url, default_database) = crate::config::database_url(cli.database_url.as_deref(), &paths);
+        let (database_url, default_database) =
+            crate::config::database_url(cli.database_url.as_deref(), &paths);
         let key_file = cli
             .key_file
             .clone()
-            .or_else(|| std::env::var_os("CAIJI_KEY_FILE").filter(|v| !v.is_empty()).map(std::path::PathBuf::from))
+            .or_else(|| {
+                std::env::var_os("CAIJI_KEY_FILE")
+                    .filter(|v| !v.is_empty())
+                    .map(std::path::PathBuf::from)
+            })
             .unwrap_or_else(|| paths.data_dir.join(crate::code::keyring::FILE_NAME));
         init_logging(&paths);
-        Ok(Ctx { paths, config, operator, database_url, default_database, key_file })
+        Ok(Ctx {
+            paths,
+            config,
+            operator,
+            database_url,
+            default_database,
+            key_file,
+        })
     }
 
     /// Opens the selected database, creating the SQLite file or server database if needed.
@@ -82,7 +100,9 @@ impl Ctx {
 
 /// The file behind a `sqlite://` URL, if it is a file.
 pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| std::path::PathBuf::from(path))
 }
@@ -90,17 +110,26 @@ pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 /// SQLite needs to write the database file and, for WAL, its folder. Say so before it fails
 /// deep inside the driver with "unable to open database file".
 pub(super) fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     if !dir.is_dir() {
         anyhow::bail!(
             "{} {} {}",
             i18n::tr("文件夹", "the folder"),
             dir.display(),
-            i18n::tr("不存在；请先创建它，或用 --database-url 指定其他位置", "does not exist; create it or choose another --database-url")
+            i18n::tr(
+                "不存在；请先创建它，或用 --database-url 指定其他位置",
+                "does not exist; create it or choose another --database-url"
+            )
         );
     }
     // Permission bits first: root may bypass them, but a folder marked read-only means "keep out".
-    if std::fs::metadata(dir).map(|m| m.permissions().readonly()).unwrap_or(false) {
+    if std::fs::metadata(dir)
+        .map(|m| m.permissions().readonly())
+        .unwrap_or(false)
+    {
         anyhow::bail!(
             "{} {} {}",
             i18n::tr("文件夹", "the folder"),
@@ -122,7 +151,10 @@ pub(super) fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
             i18n::tr("文件夹", "the folder"),
             dir.display(),
             i18n::tr("不可写", "is not writable"),
-            i18n::tr("；SQLite 需要在那里写文件 —— 请修改权限或设置 CAIJI_HOME", "; SQLite needs to write there — fix its permissions or set CAIJI_HOME")
+            i18n::tr(
+                "；SQLite 需要在那里写文件 —— 请修改权限或设置 CAIJI_HOME",
+                "; SQLite needs to write there — fix its permissions or set CAIJI_HOME"
+            )
         ),
     }
 }
@@ -140,7 +172,12 @@ fn os_user() -> String {
 
 fn user_from_uid() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|line| {
         let mut fields = line.split(':');
@@ -151,14 +188,20 @@ fn user_from_uid() -> Option<String> {
 
 /// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort.
 fn init_logging(paths: &Paths) {
-    let writable = std::fs::metadata(&paths.data_dir).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
+    let writable =
+        std::fs::metadata(&paths.data_dir).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
     if !writable {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_file()) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.log_file())
+    else {
         return;
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CAIJI_LOG").unwrap_or_else(|_| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("CAIJI_LOG").unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 
 use super::{Ctx, EXIT_PROBLEMS};
 use crate::cli::{PhotosCommand, ReconcileArgs, ReportFormat};
-use crate::domain::photo_spec::PhotoSpec;
 use crate::domain::Student;
+use crate::domain::photo_spec::PhotoSpec;
 use crate::i18n::{lang, tr};
 use crate::photos::matching::MatchedBy;
 use crate::photos::{self, Options, Reconciled};
@@ -24,7 +24,13 @@ pub async fn run(ctx: &Ctx, cmd: PhotosCommand) -> Result<ExitCode> {
 
 fn options(ctx: &Ctx, apply: bool, deep: bool) -> Result<Options> {
     let spec = PhotoSpec::from_config(&ctx.config.photo).map_err(|e| anyhow!(e))?;
-    Ok(Options { apply, deep, spec, operator: ctx.operator.clone(), threads: 0 })
+    Ok(Options {
+        apply,
+        deep,
+        spec,
+        operator: ctx.operator.clone(),
+        threads: 0,
+    })
 }
 
 async fn reconcile(ctx: &Ctx, args: &ReconcileArgs) -> Result<ExitCode> {
@@ -45,7 +51,11 @@ async fn reconcile(ctx: &Ctx, args: &ReconcileArgs) -> Result<ExitCode> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
-    Ok(if r.outcome.has_problems() { ExitCode::from(EXIT_PROBLEMS) } else { ExitCode::SUCCESS })
+    Ok(if r.outcome.has_problems() {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn matched_by_text(by: Option<&MatchedBy>) -> &'static str {
@@ -60,24 +70,62 @@ fn matched_by_text(by: Option<&MatchedBy>) -> &'static str {
 /// The report for people: counts first, then every list that needs action.
 fn table(r: &Reconciled, options: &Options) -> String {
     let o = &r.outcome;
-    let who = |i: usize| r.students.get(i).map_or((String::new(), String::new()), |s| (s.student_no.clone(), s.name.clone()));
-    let problems = |p: &[crate::domain::photo_spec::Problem]| p.iter().map(|p| p.message(lang())).collect::<Vec<_>>().join(tr("；", "; "));
+    let who = |i: usize| {
+        r.students
+            .get(i)
+            .map_or((String::new(), String::new()), |s| {
+                (s.student_no.clone(), s.name.clone())
+            })
+    };
+    let problems = |p: &[crate::domain::photo_spec::Problem]| {
+        p.iter()
+            .map(|p| p.message(lang()))
+            .collect::<Vec<_>>()
+            .join(tr("；", "; "))
+    };
     let mut s = String::new();
-    s.push_str(&format!("{}{}\n", tr("照片核对：", "Photo reconciliation: "), r.root.display()));
+    s.push_str(&format!(
+        "{}{}\n",
+        tr("照片核对：", "Photo reconciliation: "),
+        r.root.display()
+    ));
     let dup_files: usize = o.duplicates.iter().map(|d| d.files.len()).sum();
     let counts = vec![
         vec![tr("文件", "files").to_string(), o.files.to_string()],
-        vec![tr("合格", "matched, valid").to_string(), o.valid.len().to_string()],
-        vec![tr("不合格", "matched, invalid").to_string(), o.invalid.len().to_string()],
+        vec![
+            tr("合格", "matched, valid").to_string(),
+            o.valid.len().to_string(),
+        ],
+        vec![
+            tr("不合格", "matched, invalid").to_string(),
+            o.invalid.len().to_string(),
+        ],
         vec![
             tr("重复（学生）", "duplicates (students)").to_string(),
-            format!("{} ({} {})", o.duplicates.len(), dup_files, tr("个文件", "files")),
+            format!(
+                "{} ({} {})",
+                o.duplicates.len(),
+                dup_files,
+                tr("个文件", "files")
+            ),
         ],
-        vec![tr("无主（对不上学生）", "orphans (no student)").to_string(), o.orphans.len().to_string()],
-        vec![tr("缺照片的学生", "students missing a photo").to_string(), o.missing.len().to_string()],
-        vec![tr("跳过", "skipped").to_string(), o.skipped.len().to_string()],
+        vec![
+            tr("无主（对不上学生）", "orphans (no student)").to_string(),
+            o.orphans.len().to_string(),
+        ],
+        vec![
+            tr("缺照片的学生", "students missing a photo").to_string(),
+            o.missing.len().to_string(),
+        ],
+        vec![
+            tr("跳过", "skipped").to_string(),
+            o.skipped.len().to_string(),
+        ],
     ];
-    s.push_str(&crate::output::table(&[tr("结果", "outcome"), tr("数量", "count")], &counts));
+    s.push_str(&crate::output::table(
+        &[tr("结果", "outcome"), tr("数量", "count")],
+        &counts,
+    ));
 
     if !o.invalid.is_empty() {
         s.push_str(&format!("\n{}\n", tr("不合格的照片", "Invalid photos")));
@@ -89,59 +137,134 @@ fn table(r: &Reconciled, options: &Options) -> String {
                 vec![m.rel.clone(), no, name, problems(&m.problems)]
             })
             .collect();
-        s.push_str(&crate::output::table(&[tr("文件", "file"), tr("学号", "student_no"), tr("姓名", "name"), tr("问题", "problems")], &rows));
+        s.push_str(&crate::output::table(
+            &[
+                tr("文件", "file"),
+                tr("学号", "student_no"),
+                tr("姓名", "name"),
+                tr("问题", "problems"),
+            ],
+            &rows,
+        ));
     }
     if !o.duplicates.is_empty() {
-        s.push_str(&format!("\n{}\n", tr("重复：同一学生有多个文件（只保留一个）", "Duplicates: several files for one student (keep one)")));
+        s.push_str(&format!(
+            "\n{}\n",
+            tr(
+                "重复：同一学生有多个文件（只保留一个）",
+                "Duplicates: several files for one student (keep one)"
+            )
+        ));
         let mut rows = Vec::new();
         for d in &o.duplicates {
             let (no, name) = who(d.student);
             for (rel, p) in &d.files {
-                let state = if p.is_empty() { tr("合格", "valid").to_string() } else { problems(p) };
+                let state = if p.is_empty() {
+                    tr("合格", "valid").to_string()
+                } else {
+                    problems(p)
+                };
                 rows.push(vec![no.clone(), name.clone(), rel.clone(), state]);
             }
         }
-        s.push_str(&crate::output::table(&[tr("学号", "student_no"), tr("姓名", "name"), tr("文件", "file"), tr("检查", "check")], &rows));
+        s.push_str(&crate::output::table(
+            &[
+                tr("学号", "student_no"),
+                tr("姓名", "name"),
+                tr("文件", "file"),
+                tr("检查", "check"),
+            ],
+            &rows,
+        ));
     }
     if !o.orphans.is_empty() {
-        s.push_str(&format!("\n{}\n", tr("无主照片：文件名对不上任何学生", "Orphans: the file name matches no student")));
+        s.push_str(&format!(
+            "\n{}\n",
+            tr(
+                "无主照片：文件名对不上任何学生",
+                "Orphans: the file name matches no student"
+            )
+        ));
         let rows: Vec<Vec<String>> = o
             .orphans
             .iter()
             .map(|orphan| {
-                let hints: Vec<String> = orphan.suggestions.iter().map(|&i| {
-                    let (no, name) = who(i);
-                    format!("{no} {name}")
-                }).collect();
-                vec![orphan.rel.clone(), if hints.is_empty() { "-".into() } else { hints.join(", ") }]
+                let hints: Vec<String> = orphan
+                    .suggestions
+                    .iter()
+                    .map(|&i| {
+                        let (no, name) = who(i);
+                        format!("{no} {name}")
+                    })
+                    .collect();
+                vec![
+                    orphan.rel.clone(),
+                    if hints.is_empty() {
+                        "-".into()
+                    } else {
+                        hints.join(", ")
+                    },
+                ]
             })
             .collect();
-        s.push_str(&crate::output::table(&[tr("文件", "file"), tr("可能是", "did you mean")], &rows));
+        s.push_str(&crate::output::table(
+            &[tr("文件", "file"), tr("可能是", "did you mean")],
+            &rows,
+        ));
     }
     if !o.skipped.is_empty() {
         s.push_str(&format!("\n{}\n", tr("跳过", "Skipped")));
-        let rows: Vec<Vec<String>> = o.skipped.iter().map(|k| vec![k.rel.clone(), k.reason.message(lang())]).collect();
-        s.push_str(&crate::output::table(&[tr("文件", "file"), tr("原因", "reason")], &rows));
+        let rows: Vec<Vec<String>> = o
+            .skipped
+            .iter()
+            .map(|k| vec![k.rel.clone(), k.reason.message(lang())])
+            .collect();
+        s.push_str(&crate::output::table(
+            &[tr("文件", "file"), tr("原因", "reason")],
+            &rows,
+        ));
     }
     if !o.missing.is_empty() {
-        s.push_str(&format!("\n{}\n", tr("缺照片的学生", "Students missing a photo")));
+        s.push_str(&format!(
+            "\n{}\n",
+            tr("缺照片的学生", "Students missing a photo")
+        ));
         let rows: Vec<Vec<String>> = o
             .missing
             .iter()
             .filter_map(|&i| r.students.get(i))
             .map(|st| vec![st.student_no.clone(), st.name.clone(), st.class.clone()])
             .collect();
-        s.push_str(&crate::output::table(&[tr("学号", "student_no"), tr("姓名", "name"), tr("班级", "class")], &rows));
+        s.push_str(&crate::output::table(
+            &[
+                tr("学号", "student_no"),
+                tr("姓名", "name"),
+                tr("班级", "class"),
+            ],
+            &rows,
+        ));
     }
-    let legacy = r.matched_by.values().filter(|b| **b != MatchedBy::StudentNo).count();
+    let legacy = r
+        .matched_by
+        .values()
+        .filter(|b| **b != MatchedBy::StudentNo)
+        .count();
     if legacy > 0 {
-        let mut kinds: Vec<&str> = r.matched_by.values().filter(|b| **b != MatchedBy::StudentNo).map(|b| matched_by_text(Some(b))).collect();
+        let mut kinds: Vec<&str> = r
+            .matched_by
+            .values()
+            .filter(|b| **b != MatchedBy::StudentNo)
+            .map(|b| matched_by_text(Some(b)))
+            .collect();
         kinds.sort_unstable();
         kinds.dedup();
         s.push_str(&format!(
             "\n{} {legacy} {} {}\n",
             tr("另有", "Also:"),
-            tr("个文件不是按学号命名，按以下方式对上了学生：", "files not named by 学号 were matched by"),
+            tr(
+                "个文件不是按学号命名，按以下方式对上了学生：",
+                "files not named by 学号 were matched by"
+            ),
             kinds.join(", ")
         ));
     }
@@ -159,8 +282,22 @@ fn table(r: &Reconciled, options: &Options) -> String {
             tr("未变", "unchanged"),
             a.unchanged
         )),
-        Some(a) => s.push_str(&format!("{} ({} {})\n", tr("数据库已是最新，未做改动", "The database is up to date; nothing changed"), a.unchanged, tr("个文件", "files"))),
-        None => s.push_str(&format!("{}\n", tr("未写入数据库（加 --apply 记录结果）", "Nothing recorded (add --apply to record the result)"))),
+        Some(a) => s.push_str(&format!(
+            "{} ({} {})\n",
+            tr(
+                "数据库已是最新，未做改动",
+                "The database is up to date; nothing changed"
+            ),
+            a.unchanged,
+            tr("个文件", "files")
+        )),
+        None => s.push_str(&format!(
+            "{}\n",
+            tr(
+                "未写入数据库（加 --apply 记录结果）",
+                "Nothing recorded (add --apply to record the result)"
+            )
+        )),
     }
     s.push_str(&format!(
         "{} {}, {} {}, {} {}{}\n",
@@ -170,21 +307,35 @@ fn table(r: &Reconciled, options: &Options) -> String {
         r.work.hashed,
         tr("缓存命中", "from cache"),
         r.work.cached,
-        if options.deep { tr("（含解码检查背景）", " (with decoding and background check)") } else { "" }
+        if options.deep {
+            tr(
+                "（含解码检查背景）",
+                " (with decoding and background check)",
+            )
+        } else {
+            ""
+        }
     ));
     s
 }
 
 /// `caiji demo`: writes a demo photo folder for the new school into the data directory and
 /// records it, so the console shows photo progress at once. Prints one line.
-pub async fn demo_folder(ctx: &Ctx, store: &dyn Store, students: &[Student], seed: u64) -> Result<()> {
+pub async fn demo_folder(
+    ctx: &Ctx,
+    store: &dyn Store,
+    students: &[Student],
+    seed: u64,
+) -> Result<()> {
     let dir = ctx.paths.data_dir.join("demo-photos");
     let target = dir.clone();
     let roster = students.to_vec();
     let made = tokio::task::spawn_blocking(move || -> Result<crate::demo::photos::DemoFolder> {
         if target.exists() {
             // the previous demo's folder: a new school gets new photos
-            std::fs::remove_dir_all(&target).with_context(|| format!("cannot replace the demo photo folder {}", target.display()))?;
+            std::fs::remove_dir_all(&target).with_context(|| {
+                format!("cannot replace the demo photo folder {}", target.display())
+            })?;
         }
         crate::demo::photos::write_folder(&target, &roster, seed)
             .with_context(|| format!("cannot write the demo photo folder {}", target.display()))

@@ -3,13 +3,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::Ctx;
 use super::report_files::{
-    ReportScope, audit_export, export_completion, is_missing, missing_cells, missing_headers, missing_title,
-    report_table,
+    ReportScope, audit_export, export_completion, is_missing, missing_cells, missing_headers,
+    missing_title, report_table,
 };
 use crate::cli::{AuditArgs, Format, GroupByArg, MissingArgs, ReportArgs, ReportCommand};
 use crate::domain::mask_id;
@@ -55,7 +55,11 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
     let groups = store.completion(by, args.cohort).await?;
 
     if let Some(path) = &args.output {
-        let scope = ReportScope { by, cohort: args.cohort, college: None };
+        let scope = ReportScope {
+            by,
+            cohort: args.cohort,
+            college: None,
+        };
         export_completion(store.as_ref(), &ctx.operator, path, &scope, &groups).await?;
         eprintln!("{} {}", tr("已导出", "Written:"), path.display());
         store.close().await;
@@ -83,9 +87,14 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?,
+        Format::Csv => {
+            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
+        }
         Format::Table => {
-            let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
+            let text: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
+                .collect();
             out.write_all(crate::output::table(&headers, &text).as_bytes())?;
         }
     }
@@ -96,8 +105,12 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
 async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
     let filter = args.filter.to_filter(false);
-    let students: Vec<StudentRow> =
-        store.list_students(&filter).await?.into_iter().filter(|r| is_missing(r, args.kind)).collect();
+    let students: Vec<StudentRow> = store
+        .list_students(&filter)
+        .await?
+        .into_iter()
+        .filter(|r| is_missing(r, args.kind))
+        .collect();
     let reveal = args.reveal_id;
     if reveal {
         store
@@ -105,7 +118,11 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!("report missing {}: {} students", args.kind.name(), students.len()),
+                detail: format!(
+                    "report missing {}: {} students",
+                    args.kind.name(),
+                    students.len()
+                ),
             })
             .await?;
     }
@@ -114,11 +131,33 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output {
         match FileKind::of(path) {
             Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
-            Some(FileKind::Xlsx) => export::xlsx::write_table(path, missing_title(args.kind), &headers, &rows)?,
-            _ => bail!("{}: {}", path.display(), tr("请用 .csv 或 .xlsx 作为名单文件的扩展名", "use a .csv or .xlsx file name for the list")),
+            Some(FileKind::Xlsx) => {
+                export::xlsx::write_table(path, missing_title(args.kind), &headers, &rows)?
+            }
+            _ => bail!(
+                "{}: {}",
+                path.display(),
+                tr(
+                    "请用 .csv 或 .xlsx 作为名单文件的扩展名",
+                    "use a .csv or .xlsx file name for the list"
+                )
+            ),
         }
-        audit_export(store.as_ref(), &ctx.operator, "export", path, &format!("missing {}: {} students", args.kind.name(), rows.len())).await?;
-        eprintln!("{} {} ({} {})", tr("已导出", "Written:"), path.display(), rows.len(), tr("名学生", "students"));
+        audit_export(
+            store.as_ref(),
+            &ctx.operator,
+            "export",
+            path,
+            &format!("missing {}: {} students", args.kind.name(), rows.len()),
+        )
+        .await?;
+        eprintln!(
+            "{} {} ({} {})",
+            tr("已导出", "Written:"),
+            path.display(),
+            rows.len(),
+            tr("名学生", "students")
+        );
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
@@ -146,9 +185,14 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?,
+        Format::Csv => {
+            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
+        }
         Format::Table => {
-            let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
+            let text: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
+                .collect();
             out.write_all(crate::output::table(&headers, &text).as_bytes())?;
             writeln!(out, "{} {}", rows.len(), tr("名学生", "students"))?;
         }
@@ -173,7 +217,13 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
         })
         .await?;
     store.close().await;
-    let headers = [tr("时间", "at"), tr("操作员", "operator"), tr("操作", "action"), tr("学号", "student_no"), tr("详情", "detail")];
+    let headers = [
+        tr("时间", "at"),
+        tr("操作员", "operator"),
+        tr("操作", "action"),
+        tr("学号", "student_no"),
+        tr("详情", "detail"),
+    ];
     let mut out = std::io::BufWriter::new(std::io::stdout());
     match args.format {
         Format::Json => {
@@ -209,7 +259,10 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
             if args.format == Format::Csv {
                 out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?;
             } else {
-                let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.text().into_owned()).collect()).collect();
+                let text: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| r.iter().map(|c| c.text().into_owned()).collect())
+                    .collect();
                 out.write_all(crate::output::table(&headers, &text).as_bytes())?;
             }
         }
@@ -229,5 +282,11 @@ fn parse_since(text: &str) -> Result<chrono::NaiveDateTime> {
             return Ok(dt);
         }
     }
-    bail!("--since '{t}': {}", tr("请写成 YYYY-MM-DD 或 \"YYYY-MM-DD HH:MM\"", "write it as YYYY-MM-DD or \"YYYY-MM-DD HH:MM\""))
+    bail!(
+        "--since '{t}': {}",
+        tr(
+            "请写成 YYYY-MM-DD 或 \"YYYY-MM-DD HH:MM\"",
+            "write it as YYYY-MM-DD or \"YYYY-MM-DD HH:MM\""
+        )
+    )
 }

@@ -36,7 +36,10 @@ impl ReportScope {
 
 /// The completion table: headers, one row per group and the total row.
 pub fn report_table(by: GroupBy, groups: &[GroupCounts]) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
-    let mut rows: Vec<Vec<Cell>> = groups.iter().map(|g| report_cells(group_label(by, &g.group), g)).collect();
+    let mut rows: Vec<Vec<Cell>> = groups
+        .iter()
+        .map(|g| report_cells(group_label(by, &g.group), g))
+        .collect();
     let total = total_of(groups);
     rows.push(report_cells(total.group.clone(), &total));
     (report_headers(by), rows)
@@ -56,24 +59,47 @@ pub async fn export_completion(
         Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
         Some(FileKind::Xlsx) => {
             // the summary, then one sheet per missing list, as the office sends it upward
-            let filter = StudentFilter { cohort: scope.cohort, college: scope.college.clone(), ..Default::default() };
+            let filter = StudentFilter {
+                cohort: scope.cohort,
+                college: scope.college.clone(),
+                ..Default::default()
+            };
             let students = store.list_students(&filter).await?;
             let lists: Vec<(MissingArg, Vec<Vec<Cell>>)> = MissingArg::ALL
                 .iter()
-                .map(|&k| (k, students.iter().filter(|r| is_missing(r, k)).map(|r| missing_cells(r, false)).collect()))
+                .map(|&k| {
+                    (
+                        k,
+                        students
+                            .iter()
+                            .filter(|r| is_missing(r, k))
+                            .map(|r| missing_cells(r, false))
+                            .collect(),
+                    )
+                })
                 .collect();
             let missing_headers = missing_headers(false);
-            let mut sheets =
-                vec![export::xlsx::Sheet { name: tr("完成情况", "Completion"), headers: &headers, rows: &rows }];
+            let mut sheets = vec![export::xlsx::Sheet {
+                name: tr("完成情况", "Completion"),
+                headers: &headers,
+                rows: &rows,
+            }];
             for (kind, rows) in &lists {
-                sheets.push(export::xlsx::Sheet { name: missing_title(*kind), headers: &missing_headers, rows });
+                sheets.push(export::xlsx::Sheet {
+                    name: missing_title(*kind),
+                    headers: &missing_headers,
+                    rows,
+                });
             }
             export::xlsx::write_workbook(path, &sheets)?;
         }
         _ => bail!(
             "{}: {}",
             path.display(),
-            tr("请用 .csv 或 .xlsx 作为报表文件的扩展名", "use a .csv or .xlsx file name for the report")
+            tr(
+                "请用 .csv 或 .xlsx 作为报表文件的扩展名",
+                "use a .csv or .xlsx file name for the report"
+            )
         ),
     }
     audit_export(store, operator, "report", path, &scope.describe()).await
@@ -83,7 +109,14 @@ pub async fn export_completion(
 pub fn group_label(by: GroupBy, group: &str) -> String {
     match by {
         GroupBy::Level => crate::domain::Level::parse(group)
-            .map(|l| if lang() == Lang::Zh { l.label_zh() } else { l.label_en() }.to_string())
+            .map(|l| {
+                if lang() == Lang::Zh {
+                    l.label_zh()
+                } else {
+                    l.label_en()
+                }
+                .to_string()
+            })
             .unwrap_or_else(|| group.to_string()),
         GroupBy::Session if group.is_empty() => tr("（未安排场次）", "(no session)").to_string(),
         _ => group.to_string(),
@@ -127,7 +160,10 @@ pub fn report_cells(label: String, g: &GroupCounts) -> Vec<Cell> {
 
 /// The sum of all groups, as the last line of tables and files.
 pub fn total_of(groups: &[GroupCounts]) -> GroupCounts {
-    let mut t = GroupCounts { group: tr("合计", "total").to_string(), ..Default::default() };
+    let mut t = GroupCounts {
+        group: tr("合计", "total").to_string(),
+        ..Default::default()
+    };
     for g in groups {
         t.total += g.total;
         t.code_active += g.code_active;
@@ -157,7 +193,11 @@ pub fn missing_headers(reveal: bool) -> Vec<&'static str> {
     vec![
         tr("学号", "student_no"),
         tr("姓名", "name"),
-        if reveal { tr("证件号码", "id_number") } else { tr("证件号码(脱敏)", "masked_id") },
+        if reveal {
+            tr("证件号码", "id_number")
+        } else {
+            tr("证件号码(脱敏)", "masked_id")
+        },
         tr("学院", "college"),
         tr("专业", "major"),
         tr("班级", "class"),
@@ -176,21 +216,37 @@ pub fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
     vec![
         text(&s.student_no),
         text(&s.name),
-        text(&if reveal { s.id_number.clone() } else { mask_id(&s.id_number) }),
+        text(&if reveal {
+            s.id_number.clone()
+        } else {
+            mask_id(&s.id_number)
+        }),
         text(&s.college),
         text(&s.major),
         text(&s.class),
         text(&s.counselor),
         text(&s.phone.as_deref().map(mask_phone).unwrap_or_default()),
         text(super::students::status_text(r.code_status.code())),
-        r.session_id.map(Cell::Int).unwrap_or(Cell::Text(String::new())),
-        text(if r.checked_in { tr("是", "yes") } else { tr("否", "no") }),
+        r.session_id
+            .map(Cell::Int)
+            .unwrap_or(Cell::Text(String::new())),
+        text(if r.checked_in {
+            tr("是", "yes")
+        } else {
+            tr("否", "no")
+        }),
         text(super::students::status_text(r.photo_status.code())),
     ]
 }
 
 /// The audit entry of a file written: who wrote what where.
-pub async fn audit_export(store: &dyn Store, operator: &str, action: &str, path: &Path, what: &str) -> Result<()> {
+pub async fn audit_export(
+    store: &dyn Store,
+    operator: &str,
+    action: &str,
+    path: &Path,
+    what: &str,
+) -> Result<()> {
     store
         .audit(&AuditEntry {
             operator: operator.to_string(),

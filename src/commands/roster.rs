@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 
 use super::import::{note, report};
 use super::{Ctx, EXIT_PROBLEMS};
@@ -22,7 +22,10 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
     let Some(source) = &ctx.config.roster.source else {
         bail!(
             "{} {}: [roster.source] url = \"postgres://reader@host/db\" query = \"SELECT ...\"",
-            tr("没有配置名单来源；请在", "no roster source is configured; add to"),
+            tr(
+                "没有配置名单来源；请在",
+                "no roster source is configured; add to"
+            ),
             config_file.display()
         );
     };
@@ -46,9 +49,15 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
             "{} {}",
             outcome.rejected_rows(),
             if args.strict {
-                tr("行被拒绝；--strict：未做任何更改", "rows rejected; --strict: nothing changed")
+                tr(
+                    "行被拒绝；--strict：未做任何更改",
+                    "rows rejected; --strict: nothing changed",
+                )
             } else {
-                tr("行被拒绝，没有有效的行：未做任何更改", "rows rejected and none valid: nothing changed")
+                tr(
+                    "行被拒绝，没有有效的行：未做任何更改",
+                    "rows rejected and none valid: nothing changed",
+                )
             }
         ));
         return Ok(ExitCode::from(EXIT_PROBLEMS));
@@ -57,12 +66,25 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
     let store = ctx.open_store().await?;
     // A student whose row is in the source but was rejected is still on the school's roster:
     // keep the stored record as it is instead of withdrawing them for a typo upstream.
-    let rejected: HashSet<&str> =
-        outcome.rejections.iter().map(|r| r.student_no.as_str()).filter(|no| !no.is_empty()).collect();
+    let rejected: HashSet<&str> = outcome
+        .rejections
+        .iter()
+        .map(|r| r.student_no.as_str())
+        .filter(|no| !no.is_empty())
+        .collect();
     let valid_count = outcome.students.len();
     if !rejected.is_empty() {
-        let valid: HashSet<String> = outcome.students.iter().map(|s| s.student_no.clone()).collect();
-        let stored = store.list_students(&StudentFilter { include_withdrawn: false, ..Default::default() }).await?;
+        let valid: HashSet<String> = outcome
+            .students
+            .iter()
+            .map(|s| s.student_no.clone())
+            .collect();
+        let stored = store
+            .list_students(&StudentFilter {
+                include_withdrawn: false,
+                ..Default::default()
+            })
+            .await?;
         for row in stored {
             let no = row.student.student_no.as_str();
             if rejected.contains(no) && !valid.contains(no) {
@@ -74,7 +96,12 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
     let result = store
         .import_roster(
             &outcome.students,
-            ImportOptions { full_sync: true, dry_run: args.dry_run, operator: &ctx.operator, source: &label },
+            ImportOptions {
+                full_sync: true,
+                dry_run: args.dry_run,
+                operator: &ctx.operator,
+                source: &label,
+            },
         )
         .await;
     store.close().await;
@@ -94,5 +121,9 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
     if args.dry_run {
         note(tr("试运行：未写入数据库", "dry run: nothing was written"));
     }
-    Ok(if outcome.rejections.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+    Ok(if outcome.rejections.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
 }

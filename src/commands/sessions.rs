@@ -6,18 +6,25 @@ mod export;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::{Ctx, EXIT_PROBLEMS};
-use crate::cli::{Format, SessionAddArgs, SessionAssignArgs, SessionPlanArgs, SessionsCommand, TableOrJson};
+use crate::cli::{
+    Format, SessionAddArgs, SessionAssignArgs, SessionPlanArgs, SessionsCommand, TableOrJson,
+};
 use crate::domain::planner::{self, Candidate, Plan, PlanInput};
 use crate::i18n::tr;
-use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, Store, StudentSelection};
+use crate::store::{
+    NewSession, PlanKind, SessionRow, SessionWithStudents, Store, StudentSelection,
+};
 
-pub use checkin::{answer, identify, normalise_token, Answer, Refusal, Sessions as SessionNames, Station, StationKeys, status_label};
 pub(crate) use checkin::verify as verify_scan;
+pub use checkin::{
+    Answer, Refusal, Sessions as SessionNames, Station, StationKeys, answer, identify,
+    normalise_token, status_label,
+};
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
     match cmd {
@@ -41,17 +48,25 @@ pub fn format_time(t: NaiveDateTime) -> String {
 /// Reads "YYYY-MM-DD HH:MM" (seconds and a `T` separator also accepted).
 pub fn parse_time(text: &str, flag: &str) -> Result<NaiveDateTime> {
     let text = text.trim();
-    for format in ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+    for format in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(t);
         }
     }
-    bail!("{flag} '{text}' is not a time: write it as \"YYYY-MM-DD HH:MM\", e.g. \"2026-03-02 08:30\"")
+    bail!(
+        "{flag} '{text}' is not a time: write it as \"YYYY-MM-DD HH:MM\", e.g. \"2026-03-02 08:30\""
+    )
 }
 
 fn parse_date(text: &str, flag: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .with_context(|| format!("{flag} '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-02"))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").with_context(|| {
+        format!("{flag} '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-02")
+    })
 }
 
 /// Local time now, to the second, as the store records it.
@@ -65,7 +80,10 @@ pub fn now() -> NaiveDateTime {
 fn check_text(value: &str, flag: &str) -> Result<String> {
     let clean = crate::domain::text::strip_controls(value.trim()).into_owned();
     if clean.is_empty() {
-        bail!("{flag} is empty: give the session a {}", flag.trim_start_matches('-'));
+        bail!(
+            "{flag} is empty: give the session a {}",
+            flag.trim_start_matches('-')
+        );
     }
     if clean.chars().count() > 200 {
         bail!("{flag} is longer than 200 characters: shorten it");
@@ -84,7 +102,11 @@ async fn add(ctx: &Ctx, args: &SessionAddArgs) -> Result<ExitCode> {
         makeup: args.makeup,
     };
     if session.ends_at <= session.starts_at {
-        bail!("--end {} is not after --start {}: a session must end after it starts", args.end, args.start);
+        bail!(
+            "--end {} is not after --start {}: a session must end after it starts",
+            args.end,
+            args.start
+        );
     }
     let store = ctx.open_store().await?;
     let id = store.add_session(&session, &ctx.operator).await?;
@@ -140,9 +162,19 @@ async fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
             writeln!(out)?;
         }
         Format::Csv => {
-            let rows: Vec<Vec<crate::export::Cell>> =
-                sessions.iter().map(|s| list_cells(s).into_iter().map(crate::export::Cell::from).collect()).collect();
-            out.write_all(&crate::export::csv::to_bytes(&list_headers(), &rows)[crate::export::csv::BOM.len()..])?;
+            let rows: Vec<Vec<crate::export::Cell>> = sessions
+                .iter()
+                .map(|s| {
+                    list_cells(s)
+                        .into_iter()
+                        .map(crate::export::Cell::from)
+                        .collect()
+                })
+                .collect();
+            out.write_all(
+                &crate::export::csv::to_bytes(&list_headers(), &rows)
+                    [crate::export::csv::BOM.len()..],
+            )?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = sessions.iter().map(list_cells).collect();
@@ -184,7 +216,12 @@ fn list_cells(s: &SessionRow) -> Vec<String> {
 
 fn selection(args: &SessionAssignArgs) -> StudentSelection {
     StudentSelection {
-        student_nos: args.student_nos.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect(),
+        student_nos: args
+            .student_nos
+            .iter()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
         college: args.college.clone(),
         class: args.class.clone(),
     }
@@ -192,7 +229,12 @@ fn selection(args: &SessionAssignArgs) -> StudentSelection {
 
 /// Prints up to ten items of a list, then how many more.
 fn some(items: &[String]) -> String {
-    let mut text = items.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+    let mut text = items
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > 10 {
         text.push_str(&format!(" … (+{})", items.len() - 10));
     }
@@ -207,53 +249,108 @@ async fn assign(ctx: &Ctx, args: &SessionAssignArgs, add: bool) -> Result<ExitCo
     let store = ctx.open_store().await?;
     let mut problems = false;
     if add {
-        let s = store.assign(args.session, &selection, &ctx.operator).await?;
-        println!("{} {}: {}", tr("已安排到场次", "Assigned to session"), args.session, s.assigned);
+        let s = store
+            .assign(args.session, &selection, &ctx.operator)
+            .await?;
+        println!(
+            "{} {}: {}",
+            tr("已安排到场次", "Assigned to session"),
+            args.session,
+            s.assigned
+        );
         if s.already > 0 {
-            println!("{}: {}", tr("原本就在本场次", "already in this session"), s.already);
+            println!(
+                "{}: {}",
+                tr("原本就在本场次", "already in this session"),
+                s.already
+            );
         }
         if !s.elsewhere.is_empty() {
             problems = true;
-            let list: Vec<String> = s.elsewhere.iter().map(|(no, id)| format!("{no}→{id}")).collect();
+            let list: Vec<String> = s
+                .elsewhere
+                .iter()
+                .map(|(no, id)| format!("{no}→{id}"))
+                .collect();
             println!(
                 "{} ({}): {} — {}",
-                tr("已在其他未结束的场次，未改动", "already in another session that has not ended, left there"),
+                tr(
+                    "已在其他未结束的场次，未改动",
+                    "already in another session that has not ended, left there"
+                ),
                 list.len(),
                 some(&list),
-                tr("先用 caiji sessions unassign 移出", "use `caiji sessions unassign` first to move them")
+                tr(
+                    "先用 caiji sessions unassign 移出",
+                    "use `caiji sessions unassign` first to move them"
+                )
             );
         }
         if !s.withdrawn.is_empty() {
             problems = true;
-            println!("{} ({}): {}", tr("已退出名单，未安排", "withdrawn, not assigned"), s.withdrawn.len(), some(&s.withdrawn));
+            println!(
+                "{} ({}): {}",
+                tr("已退出名单，未安排", "withdrawn, not assigned"),
+                s.withdrawn.len(),
+                some(&s.withdrawn)
+            );
         }
         if !s.unknown.is_empty() {
             problems = true;
-            println!("{} ({}): {}", tr("名单中没有这些学号", "not on the roster"), s.unknown.len(), some(&s.unknown));
+            println!(
+                "{} ({}): {}",
+                tr("名单中没有这些学号", "not on the roster"),
+                s.unknown.len(),
+                some(&s.unknown)
+            );
         }
     } else {
-        let s = store.unassign(args.session, &selection, &ctx.operator).await?;
-        println!("{} {}: {}", tr("已从场次移出", "Removed from session"), args.session, s.removed);
+        let s = store
+            .unassign(args.session, &selection, &ctx.operator)
+            .await?;
+        println!(
+            "{} {}: {}",
+            tr("已从场次移出", "Removed from session"),
+            args.session,
+            s.removed
+        );
         if !s.checked_in.is_empty() {
             problems = true;
             println!(
                 "{} ({}): {}",
-                tr("已在本场次签到，保留", "already checked in at this session, kept"),
+                tr(
+                    "已在本场次签到，保留",
+                    "already checked in at this session, kept"
+                ),
                 s.checked_in.len(),
                 some(&s.checked_in)
             );
         }
         if !s.not_assigned.is_empty() {
             problems = true;
-            println!("{} ({}): {}", tr("不在本场次", "not in this session"), s.not_assigned.len(), some(&s.not_assigned));
+            println!(
+                "{} ({}): {}",
+                tr("不在本场次", "not in this session"),
+                s.not_assigned.len(),
+                some(&s.not_assigned)
+            );
         }
         if !s.unknown.is_empty() {
             problems = true;
-            println!("{} ({}): {}", tr("名单中没有这些学号", "not on the roster"), s.unknown.len(), some(&s.unknown));
+            println!(
+                "{} ({}): {}",
+                tr("名单中没有这些学号", "not on the roster"),
+                s.unknown.len(),
+                some(&s.unknown)
+            );
         }
     }
     store.close().await;
-    Ok(if problems { ExitCode::from(EXIT_PROBLEMS) } else { ExitCode::SUCCESS })
+    Ok(if problems {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Serialize)]
@@ -311,13 +408,21 @@ pub struct PlanRequest {
 
 impl PlanRequest {
     fn kind(&self) -> PlanKind {
-        if self.makeup { PlanKind::Makeup } else { PlanKind::Unassigned }
+        if self.makeup {
+            PlanKind::Makeup
+        } else {
+            PlanKind::Unassigned
+        }
     }
 }
 
 /// Splits `--college-order` (commas, full-width commas or 、) into college names.
 pub fn split_colleges(text: &str) -> Vec<String> {
-    text.split([',', '，', '、']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+    text.split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Works a plan out for the students waiting now; nothing is saved. The candidates come back
@@ -325,7 +430,10 @@ pub fn split_colleges(text: &str) -> Vec<String> {
 pub async fn make_plan(store: &dyn Store, req: &PlanRequest) -> Result<(Plan, Vec<Candidate>)> {
     let today = now().date();
     if req.first_day < today {
-        bail!("--from {} is in the past: sessions are planned from today ({today}) on", req.first_day);
+        bail!(
+            "--from {} is in the past: sessions are planned from today ({today}) on",
+            req.first_day
+        );
     }
     let slots = planner::parse_slots(&req.slots)?;
     let location = check_text(&req.location, "--location")?;
@@ -358,16 +466,23 @@ pub async fn create_plan(
     if plan.sessions.is_empty() {
         return Ok(Vec::new());
     }
-    let kind = if makeup { PlanKind::Makeup } else { PlanKind::Unassigned };
+    let kind = if makeup {
+        PlanKind::Makeup
+    } else {
+        PlanKind::Unassigned
+    };
     let batch = planned_sessions(plan, candidates, makeup);
     Ok(store.create_planned(&batch, kind, now(), operator).await?)
 }
 
 /// The sessions of `plan` as the store creates them, each with the students the planner puts in it.
-pub fn planned_sessions(plan: &Plan, candidates: &[Candidate], makeup: bool) -> Vec<SessionWithStudents> {
+pub fn planned_sessions(
+    plan: &Plan,
+    candidates: &[Candidate],
+    makeup: bool,
+) -> Vec<SessionWithStudents> {
     let ids = planner::allocate(plan, candidates);
-    plan
-        .sessions
+    plan.sessions
         .iter()
         .zip(ids)
         .map(|(p, students)| SessionWithStudents {
@@ -401,7 +516,14 @@ async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
     let created = if args.dry_run {
         Vec::new()
     } else {
-        create_plan(store.as_ref(), &plan, &candidates, args.makeup, &ctx.operator).await?
+        create_plan(
+            store.as_ref(),
+            &plan,
+            &candidates,
+            args.makeup,
+            &ctx.operator,
+        )
+        .await?
     };
     store.close().await;
 
@@ -409,7 +531,11 @@ async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
         TableOrJson::Json => print_plan_json(&plan, args, &created)?,
         TableOrJson::Table => print_plan_table(&plan, args, candidates.is_empty(), &created)?,
     }
-    Ok(if plan.shortfall.is_some() { ExitCode::from(EXIT_PROBLEMS) } else { ExitCode::SUCCESS })
+    Ok(if plan.shortfall.is_some() {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_plan_json(plan: &Plan, args: &SessionPlanArgs, created: &[i64]) -> Result<()> {
@@ -427,11 +553,27 @@ fn print_plan_json(plan: &Plan, args: &SessionPlanArgs, created: &[i64]) -> Resu
                 capacity: s.capacity,
                 stations: s.stations,
                 students: s.students(),
-                groups: s.groups.iter().map(|g| GroupJson { college: &g.college, class: &g.class, students: g.students }).collect(),
+                groups: s
+                    .groups
+                    .iter()
+                    .map(|g| GroupJson {
+                        college: &g.college,
+                        class: &g.class,
+                        students: g.students,
+                    })
+                    .collect(),
             })
             .collect(),
         placed: plan.placed(),
-        unplaced: plan.unplaced.iter().map(|u| GroupJson { college: &u.college, class: &u.class, students: u.students }).collect(),
+        unplaced: plan
+            .unplaced
+            .iter()
+            .map(|u| GroupJson {
+                college: &u.college,
+                class: &u.class,
+                students: u.students,
+            })
+            .collect(),
         shortfall: plan.shortfall.map(|s| ShortfallJson {
             students: s.students,
             more_days: s.more_days,
@@ -447,7 +589,12 @@ fn print_plan_json(plan: &Plan, args: &SessionPlanArgs, created: &[i64]) -> Resu
     Ok(())
 }
 
-fn print_plan_table(plan: &Plan, args: &SessionPlanArgs, nobody: bool, created: &[i64]) -> Result<()> {
+fn print_plan_table(
+    plan: &Plan,
+    args: &SessionPlanArgs,
+    nobody: bool,
+    created: &[i64],
+) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if nobody {
@@ -455,9 +602,15 @@ fn print_plan_table(plan: &Plan, args: &SessionPlanArgs, nobody: bool, created: 
             out,
             "{}",
             if args.makeup {
-                tr("没有需要补采的学生（场次已结束且缺少合格照片）。", "No students need a make-up session (session over, no valid photo).")
+                tr(
+                    "没有需要补采的学生（场次已结束且缺少合格照片）。",
+                    "No students need a make-up session (session over, no valid photo).",
+                )
             } else {
-                tr("没有待安排的学生：每位在册学生都已有场次。", "No students are waiting: every active student has a session.")
+                tr(
+                    "没有待安排的学生：每位在册学生都已有场次。",
+                    "No students are waiting: every active student has a session.",
+                )
             }
         )?;
         out.flush()?;
@@ -478,10 +631,32 @@ fn print_plan_table(plan: &Plan, args: &SessionPlanArgs, nobody: bool, created: 
             let first = k == 0;
             rows.push(vec![
                 // Before saving, sessions are numbered #1, #2...; once saved, by their ids.
-                if first { created.get(i).map_or_else(|| format!("#{}", i + 1), i64::to_string) } else { String::new() },
-                if first { s.starts_at.format("%Y-%m-%d").to_string() } else { String::new() },
-                if first { format!("{}-{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")) } else { String::new() },
-                if first { format!("{}/{}", s.students(), s.capacity) } else { String::new() },
+                if first {
+                    created
+                        .get(i)
+                        .map_or_else(|| format!("#{}", i + 1), i64::to_string)
+                } else {
+                    String::new()
+                },
+                if first {
+                    s.starts_at.format("%Y-%m-%d").to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    format!(
+                        "{}-{}",
+                        s.starts_at.format("%H:%M"),
+                        s.ends_at.format("%H:%M")
+                    )
+                } else {
+                    String::new()
+                },
+                if first {
+                    format!("{}/{}", s.students(), s.capacity)
+                } else {
+                    String::new()
+                },
                 g.college.clone(),
                 g.class.clone(),
                 g.students.to_string(),
@@ -500,13 +675,28 @@ fn print_plan_table(plan: &Plan, args: &SessionPlanArgs, nobody: bool, created: 
         plan.placed(),
         total,
         tr("名学生", "students"),
-        if args.makeup { tr("（补采）", " (make-up)") } else { "" }
+        if args.makeup {
+            tr("（补采）", " (make-up)")
+        } else {
+            ""
+        }
     )?;
     for c in &plan.unknown_colleges {
-        writeln!(out, "{} {c}", tr("注意：--college-order 中的学院没有待安排的学生（拼写是否有误？）：", "note: no waiting students in --college-order college (misspelt?):"))?;
+        writeln!(
+            out,
+            "{} {c}",
+            tr(
+                "注意：--college-order 中的学院没有待安排的学生（拼写是否有误？）：",
+                "note: no waiting students in --college-order college (misspelt?):"
+            )
+        )?;
     }
     if let Some(short) = plan.shortfall {
-        let classes: Vec<String> = plan.unplaced.iter().map(|u| format!("{} {} ({})", u.college, u.class, u.students)).collect();
+        let classes: Vec<String> = plan
+            .unplaced
+            .iter()
+            .map(|u| format!("{} {} ({})", u.college, u.class, u.students))
+            .collect();
         writeln!(
             out,
             "{} {} {}: {}",
@@ -515,16 +705,36 @@ fn print_plan_table(plan: &Plan, args: &SessionPlanArgs, nobody: bool, created: 
             tr("名学生未安排", "students left unplaced"),
             some(&classes)
         )?;
-        write!(out, "{} {} {}", tr("需要再加", "Needed: another"), short.more_days, tr("天", "day(s)"))?;
+        write!(
+            out,
+            "{} {} {}",
+            tr("需要再加", "Needed: another"),
+            short.more_days,
+            tr("天", "day(s)")
+        )?;
         match short.stations_needed {
-            Some(n) => writeln!(out, "{} {n} {}", tr("，或在同样天数内用", ", or"), tr("个工位", "stations over the same days"))?,
+            Some(n) => writeln!(
+                out,
+                "{} {n} {}",
+                tr("，或在同样天数内用", ", or"),
+                tr("个工位", "stations over the same days")
+            )?,
             None => writeln!(out)?,
         }
     }
     if args.dry_run {
-        writeln!(out, "{}", tr("试运行：未做任何改动。", "Dry run: nothing changed."))?;
+        writeln!(
+            out,
+            "{}",
+            tr("试运行：未做任何改动。", "Dry run: nothing changed.")
+        )?;
     } else if !created.is_empty() {
-        writeln!(out, "{} {}", tr("已创建场次", "Created sessions"), some(&created.iter().map(i64::to_string).collect::<Vec<_>>()))?;
+        writeln!(
+            out,
+            "{} {}",
+            tr("已创建场次", "Created sessions"),
+            some(&created.iter().map(i64::to_string).collect::<Vec<_>>())
+        )?;
     }
     out.flush()?;
     Ok(())
@@ -536,13 +746,28 @@ mod tests {
 
     #[test]
     fn times_parse_in_the_documented_shapes() {
-        let want = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(8, 30, 0).unwrap();
-        for text in ["2026-03-02 08:30", " 2026-03-02 08:30:00 ", "2026-03-02T08:30"] {
+        let want = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_opt(8, 30, 0)
+            .unwrap();
+        for text in [
+            "2026-03-02 08:30",
+            " 2026-03-02 08:30:00 ",
+            "2026-03-02T08:30",
+        ] {
             assert_eq!(parse_time(text, "--start").unwrap(), want, "{text}");
         }
-        for text in ["2026-03-02", "08:30", "2026/03/02 08:30", "2026-02-30 08:30"] {
+        for text in [
+            "2026-03-02",
+            "08:30",
+            "2026/03/02 08:30",
+            "2026-02-30 08:30",
+        ] {
             let err = parse_time(text, "--start").unwrap_err().to_string();
-            assert!(err.contains("--start") && err.contains("YYYY-MM-DD HH:MM"), "{err}");
+            assert!(
+                err.contains("--start") && err.contains("YYYY-MM-DD HH:MM"),
+                "{err}"
+            );
         }
         assert_eq!(format_time(want), "2026-03-02 08:30");
     }

@@ -11,7 +11,7 @@ use crate::cli::{Format, ListArgs, StudentsCommand};
 use crate::domain::search::{Query, Record, StreamSearch};
 use crate::domain::text::strip_controls;
 use crate::domain::{mask_id, mask_name};
-use crate::i18n::{lang, tr, Lang};
+use crate::i18n::{Lang, lang, tr};
 use crate::store::{AuditEntry, StudentFilter, StudentKey, StudentRow};
 
 pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
@@ -84,7 +84,13 @@ async fn stream(
     };
     match store.for_each_student(filter, &mut sink).await {
         Ok(n) => Ok(n),
-        Err(_) if io_error.as_ref().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => Ok(0),
+        Err(_)
+            if io_error
+                .as_ref()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(0)
+        }
         Err(e) => match io_error {
             Some(io) => Err(io.into()),
             None => Err(e.into()),
@@ -95,7 +101,11 @@ async fn stream(
 /// The filters in words, for the audit log.
 fn describe_filter(filter: &StudentFilter, args: &ListArgs) -> String {
     let mut parts = Vec::new();
-    for (name, value) in [("college", &filter.college), ("class", &filter.class), ("counselor", &filter.counselor)] {
+    for (name, value) in [
+        ("college", &filter.college),
+        ("class", &filter.class),
+        ("counselor", &filter.counselor),
+    ] {
         if let Some(v) = value {
             parts.push(format!("--{name} {v}"));
         }
@@ -112,15 +122,30 @@ fn describe_filter(filter: &StudentFilter, args: &ListArgs) -> String {
     if let Some(q) = &args.search {
         parts.push(format!("--search {q}"));
     }
-    if parts.is_empty() { String::new() } else { format!(" {}", parts.join(" ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", parts.join(" "))
+    }
 }
 
 /// Where the row's collection stands, as `--missing` sees it.
 /// Writes rows in one of the formats, one at a time (the table collects them for its widths).
 enum Writer<W: Write> {
-    Json { out: W, reveal: bool, rows: u64 },
-    Csv { out: Box<csv::Writer<W>>, reveal: bool },
-    Table { out: W, reveal: bool, body: Vec<Vec<String>> },
+    Json {
+        out: W,
+        reveal: bool,
+        rows: u64,
+    },
+    Csv {
+        out: Box<csv::Writer<W>>,
+        reveal: bool,
+    },
+    Table {
+        out: W,
+        reveal: bool,
+        body: Vec<Vec<String>>,
+    },
 }
 
 impl<W: Write> Writer<W> {
@@ -128,14 +153,22 @@ impl<W: Write> Writer<W> {
         Ok(match format {
             Format::Json => {
                 out.write_all(b"[")?;
-                Writer::Json { out, reveal, rows: 0 }
+                Writer::Json {
+                    out,
+                    reveal,
+                    rows: 0,
+                }
             }
             Format::Csv => {
                 let mut out = Box::new(csv::Writer::from_writer(out));
                 out.write_record(headers(reveal))?;
                 Writer::Csv { out, reveal }
             }
-            Format::Table => Writer::Table { out, reveal, body: Vec::new() },
+            Format::Table => Writer::Table {
+                out,
+                reveal,
+                body: Vec::new(),
+            },
         })
     }
 
@@ -147,7 +180,12 @@ impl<W: Write> Writer<W> {
                 serde_json::to_writer(&mut *out, &StudentJson::new(row, *reveal))?;
             }
             Writer::Csv { out, reveal } => {
-                out.write_record(cells(row, *reveal).iter().map(|c| strip_controls(c)).map(|c| c.into_owned()))?;
+                out.write_record(
+                    cells(row, *reveal)
+                        .iter()
+                        .map(|c| strip_controls(c))
+                        .map(|c| c.into_owned()),
+                )?;
             }
             Writer::Table { reveal, body, .. } => body.push(cells(row, *reveal)),
         }
@@ -161,7 +199,11 @@ impl<W: Write> Writer<W> {
                 out.flush()
             }
             Writer::Csv { mut out, .. } => out.flush(),
-            Writer::Table { mut out, reveal, body } => {
+            Writer::Table {
+                mut out,
+                reveal,
+                body,
+            } => {
                 out.write_all(crate::output::table(&headers(reveal), &body).as_bytes())?;
                 writeln!(out, "{} {}", body.len(), tr("名学生", "students"))?;
                 out.flush()
@@ -180,7 +222,11 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
                 operator: ctx.operator.clone(),
                 action: "reveal_id".into(),
                 student_no: None,
-                detail: format!("students list --format {}{}", args.format.name(), describe_filter(&filter, args)),
+                detail: format!(
+                    "students list --format {}{}",
+                    args.format.name(),
+                    describe_filter(&filter, args)
+                ),
             })
             .await?;
     }
@@ -191,7 +237,13 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
     let wanted = |row: &StudentRow| missing.is_none_or(|m| m.applies(&row.progress()));
     match args.search.as_deref() {
         None => {
-            let mut write = |row: StudentRow| if wanted(&row) { writer.row(&row) } else { Ok(()) };
+            let mut write = |row: StudentRow| {
+                if wanted(&row) {
+                    writer.row(&row)
+                } else {
+                    Ok(())
+                }
+            };
             stream(store.as_ref(), &filter, &mut write).await?;
         }
         Some(q) => {
@@ -200,30 +252,52 @@ async fn list(ctx: &Ctx, args: &ListArgs) -> Result<ExitCode> {
             // status, are then fetched for the hits alone.
             let mut search = StreamSearch::new(&Query::parse(q));
             let mut keep = |key: StudentKey<'_>| {
-                let (student_no, name, class, college, counselor) = (key.student_no, key.name, key.class, key.college, key.counselor);
-                let score = search.score(Record { student_no, name, class, college, counselor });
+                let (student_no, name, class, college, counselor) = (
+                    key.student_no,
+                    key.name,
+                    key.class,
+                    key.college,
+                    key.counselor,
+                );
+                let score = search.score(Record {
+                    student_no,
+                    name,
+                    class,
+                    college,
+                    counselor,
+                });
                 search.keep(key.id, score);
                 Ok(())
             };
             let scanned = store.for_each_student_key(&filter, &mut keep).await?;
             let ranked = search.finish();
-            let mut rows: std::collections::HashMap<i64, StudentRow> = if ranked.len() as u64 * 8 > scanned {
-                // A broad query (a digit, a common letter): one pass over the whole roster is
-                // cheaper than looking each hit up by id.
-                let hits: std::collections::HashSet<i64> = ranked.iter().copied().collect();
-                let mut rows = std::collections::HashMap::with_capacity(hits.len());
-                let mut pick = |row: StudentRow| {
-                    if hits.contains(&row.id) {
-                        rows.insert(row.id, row);
-                    }
-                    Ok(())
+            let mut rows: std::collections::HashMap<i64, StudentRow> =
+                if ranked.len() as u64 * 8 > scanned {
+                    // A broad query (a digit, a common letter): one pass over the whole roster is
+                    // cheaper than looking each hit up by id.
+                    let hits: std::collections::HashSet<i64> = ranked.iter().copied().collect();
+                    let mut rows = std::collections::HashMap::with_capacity(hits.len());
+                    let mut pick = |row: StudentRow| {
+                        if hits.contains(&row.id) {
+                            rows.insert(row.id, row);
+                        }
+                        Ok(())
+                    };
+                    stream(store.as_ref(), &filter, &mut pick).await?;
+                    rows
+                } else {
+                    store
+                        .students_by_id(&ranked)
+                        .await?
+                        .into_iter()
+                        .map(|row| (row.id, row))
+                        .collect()
                 };
-                stream(store.as_ref(), &filter, &mut pick).await?;
-                rows
-            } else {
-                store.students_by_id(&ranked).await?.into_iter().map(|row| (row.id, row)).collect()
-            };
-            for row in ranked.iter().filter_map(|id| rows.remove(id)).filter(|row| wanted(row)) {
+            for row in ranked
+                .iter()
+                .filter_map(|id| rows.remove(id))
+                .filter(|row| wanted(row))
+            {
                 if let Err(e) = writer.row(&row) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         break;
@@ -245,7 +319,11 @@ fn headers(reveal: bool) -> Vec<&'static str> {
     vec![
         tr("学号", "student_no"),
         tr("姓名", "name"),
-        if reveal { tr("证件号码", "id_number") } else { tr("证件号码(脱敏)", "masked_id") },
+        if reveal {
+            tr("证件号码", "id_number")
+        } else {
+            tr("证件号码(脱敏)", "masked_id")
+        },
         tr("证件类型", "id_type"),
         tr("学院", "college"),
         tr("专业", "major"),
@@ -266,13 +344,31 @@ fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
     let yes_no = |b: bool| if b { tr("是", "yes") } else { tr("否", "no") }.to_string();
     vec![
         s.student_no.clone(),
-        if row.withdrawn { format!("{}{}", s.name, tr("（已退出）", " (withdrawn)")) } else { s.name.clone() },
-        if reveal { s.id_number.clone() } else { mask_id(&s.id_number) },
-        if zh { s.id_type.label_zh() } else { s.id_type.code() }.to_string(),
+        if row.withdrawn {
+            format!("{}{}", s.name, tr("（已退出）", " (withdrawn)"))
+        } else {
+            s.name.clone()
+        },
+        if reveal {
+            s.id_number.clone()
+        } else {
+            mask_id(&s.id_number)
+        },
+        if zh {
+            s.id_type.label_zh()
+        } else {
+            s.id_type.code()
+        }
+        .to_string(),
         s.college.clone(),
         s.major.clone(),
         s.class.clone(),
-        if zh { s.level.label_zh() } else { s.level.code() }.to_string(),
+        if zh {
+            s.level.label_zh()
+        } else {
+            s.level.code()
+        }
+        .to_string(),
         s.counselor.clone(),
         s.cohort.to_string(),
         status_text(row.code_status.code()).to_string(),

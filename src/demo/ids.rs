@@ -8,7 +8,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::names::PassportShape;
-use super::{chance, choose, Weighted};
+use super::{Weighted, chance, choose};
 use crate::domain::idnum::check_char;
 
 /// A province: its 2-digit code, population in millions (how often students come from it) and
@@ -20,48 +20,171 @@ pub(super) struct Province {
 }
 
 pub(super) const PROVINCES: &[Province] = &[
-    Province { code: 11, population: 22, regions: &["110101", "110102", "110105", "110106", "110108"] },
-    Province { code: 12, population: 14, regions: &["120101", "120104"] },
-    Province { code: 13, population: 75, regions: &["130102", "130104", "130203", "130602", "131002", "130425"] },
-    Province { code: 14, population: 35, regions: &["140105", "140106", "140107"] },
-    Province { code: 15, population: 24, regions: &["150102", "150203"] },
-    Province { code: 21, population: 42, regions: &["210102", "210202"] },
-    Province { code: 22, population: 24, regions: &["220102", "220202"] },
-    Province { code: 23, population: 31, regions: &["230102", "230103"] },
-    Province { code: 31, population: 25, regions: &["310101", "310104", "310115"] },
-    Province { code: 32, population: 85, regions: &["320102", "320106", "320211", "320506", "320311", "321323"] },
-    Province { code: 33, population: 65, regions: &["330106", "330203", "330302", "330602"] },
-    Province { code: 34, population: 61, regions: &["340104", "340202", "341202", "340822"] },
-    Province { code: 35, population: 42, regions: &["350102", "350203", "350503"] },
-    Province { code: 36, population: 45, regions: &["360102", "360702", "360722"] },
-    Province { code: 37, population: 102, regions: &["370102", "370202", "370602", "370702", "371302", "371721"] },
-    Province { code: 41, population: 99, regions: &["410102", "410105", "410302", "411302", "411602", "411625"] },
-    Province { code: 42, population: 58, regions: &["420102", "420106", "420111", "420502", "420602", "421182"] },
-    Province { code: 43, population: 66, regions: &["430102", "430104", "430302", "430602", "430702", "431322"] },
+    Province {
+        code: 11,
+        population: 22,
+        regions: &["110101", "110102", "110105", "110106", "110108"],
+    },
+    Province {
+        code: 12,
+        population: 14,
+        regions: &["120101", "120104"],
+    },
+    Province {
+        code: 13,
+        population: 75,
+        regions: &["130102", "130104", "130203", "130602", "131002", "130425"],
+    },
+    Province {
+        code: 14,
+        population: 35,
+        regions: &["140105", "140106", "140107"],
+    },
+    Province {
+        code: 15,
+        population: 24,
+        regions: &["150102", "150203"],
+    },
+    Province {
+        code: 21,
+        population: 42,
+        regions: &["210102", "210202"],
+    },
+    Province {
+        code: 22,
+        population: 24,
+        regions: &["220102", "220202"],
+    },
+    Province {
+        code: 23,
+        population: 31,
+        regions: &["230102", "230103"],
+    },
+    Province {
+        code: 31,
+        population: 25,
+        regions: &["310101", "310104", "310115"],
+    },
+    Province {
+        code: 32,
+        population: 85,
+        regions: &["320102", "320106", "320211", "320506", "320311", "321323"],
+    },
+    Province {
+        code: 33,
+        population: 65,
+        regions: &["330106", "330203", "330302", "330602"],
+    },
+    Province {
+        code: 34,
+        population: 61,
+        regions: &["340104", "340202", "341202", "340822"],
+    },
+    Province {
+        code: 35,
+        population: 42,
+        regions: &["350102", "350203", "350503"],
+    },
+    Province {
+        code: 36,
+        population: 45,
+        regions: &["360102", "360702", "360722"],
+    },
+    Province {
+        code: 37,
+        population: 102,
+        regions: &["370102", "370202", "370602", "370702", "371302", "371721"],
+    },
+    Province {
+        code: 41,
+        population: 99,
+        regions: &["410102", "410105", "410302", "411302", "411602", "411625"],
+    },
+    Province {
+        code: 42,
+        population: 58,
+        regions: &["420102", "420106", "420111", "420502", "420602", "421182"],
+    },
+    Province {
+        code: 43,
+        population: 66,
+        regions: &["430102", "430104", "430302", "430602", "430702", "431322"],
+    },
     Province {
         code: 44,
         population: 126,
         regions: &[
-            "440103", "440104", "440106", "440111", "440303", "440304", "440305", "440402", "440604",
-            "441302", "441900", "442000", "440507", "440802", "441402", "445102", "441581", "440823",
+            "440103", "440104", "440106", "440111", "440303", "440304", "440305", "440402",
+            "440604", "441302", "441900", "442000", "440507", "440802", "441402", "445102",
+            "441581", "440823",
         ],
     },
-    Province { code: 45, population: 50, regions: &["450102", "450103", "450202", "450302"] },
-    Province { code: 46, population: 10, regions: &["460105", "460106"] },
-    Province { code: 50, population: 32, regions: &["500103", "500106", "500108"] },
-    Province { code: 51, population: 84, regions: &["510104", "510105", "510107", "510703", "511302", "511323"] },
-    Province { code: 52, population: 39, regions: &["520102", "520302"] },
-    Province { code: 53, population: 47, regions: &["530102", "530103"] },
-    Province { code: 54, population: 4, regions: &["540102"] },
-    Province { code: 61, population: 40, regions: &["610102", "610113", "610302"] },
-    Province { code: 62, population: 25, regions: &["620102", "620103"] },
-    Province { code: 63, population: 6, regions: &["630102"] },
-    Province { code: 64, population: 7, regions: &["640104"] },
-    Province { code: 65, population: 26, regions: &["650102", "650103"] },
+    Province {
+        code: 45,
+        population: 50,
+        regions: &["450102", "450103", "450202", "450302"],
+    },
+    Province {
+        code: 46,
+        population: 10,
+        regions: &["460105", "460106"],
+    },
+    Province {
+        code: 50,
+        population: 32,
+        regions: &["500103", "500106", "500108"],
+    },
+    Province {
+        code: 51,
+        population: 84,
+        regions: &["510104", "510105", "510107", "510703", "511302", "511323"],
+    },
+    Province {
+        code: 52,
+        population: 39,
+        regions: &["520102", "520302"],
+    },
+    Province {
+        code: 53,
+        population: 47,
+        regions: &["530102", "530103"],
+    },
+    Province {
+        code: 54,
+        population: 4,
+        regions: &["540102"],
+    },
+    Province {
+        code: 61,
+        population: 40,
+        regions: &["610102", "610113", "610302"],
+    },
+    Province {
+        code: 62,
+        population: 25,
+        regions: &["620102", "620103"],
+    },
+    Province {
+        code: 63,
+        population: 6,
+        regions: &["630102"],
+    },
+    Province {
+        code: 64,
+        population: 7,
+        regions: &["640104"],
+    },
+    Province {
+        code: 65,
+        population: 26,
+        regions: &["650102", "650103"],
+    },
 ];
 
 /// Where students with Uyghur-style names are registered: Ürümqi, Kashgar, Aksu, Yining, Artux, Hotan.
-const XINJIANG_REGIONS: &[&str] = &["650102", "650103", "653101", "652901", "654002", "653001", "653201"];
+const XINJIANG_REGIONS: &[&str] = &[
+    "650102", "650103", "653101", "652901", "654002", "653001", "653201",
+];
 
 /// Where students with Tibetan names are registered: Lhasa, Shigatse, Chamdo, Kangding.
 const TIBETAN_REGIONS: &[&str] = &["540102", "540202", "540302", "513301"];
@@ -77,9 +200,9 @@ const HOME_PROVINCE_PER_MILLE: u32 = 550;
 
 /// Mobile number segments of the three carriers (13x, 15x, 17x, 18x, 19x).
 const MOBILE_PREFIXES: &[&str] = &[
-    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152", "153",
-    "155", "156", "157", "158", "159", "173", "175", "176", "177", "178", "180", "181", "182", "183",
-    "184", "185", "186", "187", "188", "189", "191", "193", "195", "198", "199",
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "173", "175", "176", "177", "178", "180", "181",
+    "182", "183", "184", "185", "186", "187", "188", "189", "191", "193", "195", "198", "199",
 ];
 
 /// Letters used in passport prefixes: I and O are left out, as most issuers do.
@@ -122,12 +245,22 @@ impl Regions {
     /// `home_province` is the school's province code. Every province a school can be placed in
     /// is in [`PROVINCES`] (a test checks it); an unknown code would fall back to the first.
     pub fn new(home_province: u8) -> Regions {
-        let home = PROVINCES.iter().position(|p| p.code == home_province).unwrap_or(0);
-        Regions { national: Weighted::new(PROVINCES.iter().enumerate().map(|(i, p)| (i, p.population))), home }
+        let home = PROVINCES
+            .iter()
+            .position(|p| p.code == home_province)
+            .unwrap_or(0);
+        Regions {
+            national: Weighted::new(PROVINCES.iter().enumerate().map(|(i, p)| (i, p.population))),
+            home,
+        }
     }
 
     pub fn han(&self, rng: &mut ChaCha8Rng) -> &'static str {
-        let province = if chance(rng, HOME_PROVINCE_PER_MILLE) { self.home } else { self.national.pick(rng) };
+        let province = if chance(rng, HOME_PROVINCE_PER_MILLE) {
+            self.home
+        } else {
+            self.national.pick(rng)
+        };
         choose(rng, PROVINCES[province].regions)
     }
 
@@ -172,7 +305,12 @@ fn finish_with_check(mut first17: String) -> String {
 }
 
 /// 居民身份证: region, birth date, sequence (gender in its last digit), check character.
-pub(super) fn resident_id(rng: &mut ChaCha8Rng, region: &str, birth: BirthDate, male: bool) -> String {
+pub(super) fn resident_id(
+    rng: &mut ChaCha8Rng,
+    region: &str,
+    birth: BirthDate,
+    male: bool,
+) -> String {
     let mut s = String::with_capacity(18);
     s.push_str(region);
     push_date(&mut s, birth);
@@ -181,7 +319,12 @@ pub(super) fn resident_id(rng: &mut ChaCha8Rng, region: &str, birth: BirthDate, 
 }
 
 /// 港澳台居民居住证: 810000/820000/830000 in place of the region, otherwise a resident ID.
-pub(super) fn residence_permit(rng: &mut ChaCha8Rng, place: &str, birth: BirthDate, male: bool) -> String {
+pub(super) fn residence_permit(
+    rng: &mut ChaCha8Rng,
+    place: &str,
+    birth: BirthDate,
+    male: bool,
+) -> String {
     resident_id(rng, place, birth, male)
 }
 
@@ -228,7 +371,13 @@ pub(super) fn passport(rng: &mut ChaCha8Rng, shape: PassportShape) -> String {
 
 /// 外国人永久居留身份证 (2023 layout): `9`, province of issue, 3-digit nationality, birth date,
 /// sequence (gender in its last digit), MOD 11-2 check character.
-pub(super) fn foreign_permanent(rng: &mut ChaCha8Rng, province: u8, nationality: &str, birth: BirthDate, male: bool) -> String {
+pub(super) fn foreign_permanent(
+    rng: &mut ChaCha8Rng,
+    province: u8,
+    nationality: &str,
+    birth: BirthDate,
+    male: bool,
+) -> String {
     let mut s = String::with_capacity(18);
     let _ = write!(s, "9{province:02}{nationality}");
     push_date(&mut s, birth);

@@ -49,7 +49,12 @@ pub fn generate(students: usize, seed: u64, cohort: i32) -> DemoSchool {
         let program = &layout.programs[class.program];
         let college = layout.colleges[program.college];
         let entry_year = cohort - i32::from(program.years);
-        let class_name = format!("{}{:02}{:0width$}", program.abbr, entry_year.rem_euclid(100), class.number);
+        let class_name = format!(
+            "{}{:02}{:0width$}",
+            program.abbr,
+            entry_year.rem_euclid(100),
+            class.number
+        );
         let counselor = &layout.counselors[class.counselor];
         for seq in 1..=class.size {
             let person = people.draw(&mut rng, program.level, entry_year, college.male_percent);
@@ -77,14 +82,23 @@ pub fn generate(students: usize, seed: u64, cohort: i32) -> DemoSchool {
         }
     }
     roster.sort_unstable_by(|a, b| a.student_no.cmp(&b.student_no));
-    DemoSchool { code: identity.code, name: identity.name, cohort, students: roster }
+    DemoSchool {
+        code: identity.code,
+        name: identity.name,
+        cohort,
+        students: roster,
+    }
 }
 
 /// The graduating year staff are working on: from September on, next summer's graduates.
 pub fn default_cohort() -> i32 {
     use chrono::Datelike;
     let today = chrono::Local::now().date_naive();
-    if today.month() >= 9 { today.year() + 1 } else { today.year() }
+    if today.month() >= 9 {
+        today.year() + 1
+    } else {
+        today.year()
+    }
 }
 
 /// A table of items with integer weights, sampled in O(log n) from cumulative sums.
@@ -111,7 +125,10 @@ impl<T: Copy> Weighted<T> {
             items.push(item);
             cumulative.push(total);
         }
-        assert!(total > 0, "a weighted demo table needs at least one item with a positive weight");
+        assert!(
+            total > 0,
+            "a weighted demo table needs at least one item with a positive weight"
+        );
         Weighted { items, cumulative }
     }
 

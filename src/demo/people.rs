@@ -4,8 +4,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::ids::{self, BirthDate, Regions};
-use super::names::{NameGen, NATIONS};
-use super::{chance, index, Weighted};
+use super::names::{NATIONS, NameGen};
+use super::{Weighted, chance, index};
 use crate::domain::{IdType, Level};
 
 /// One student's personal fields, consistent with each other: the gender digit of an 18-digit
@@ -62,7 +62,19 @@ fn age_table(level: Level) -> (i32, &'static [(i32, u32)]) {
     match level {
         Level::Associate | Level::Bachelor => (18, &[(-1, 15), (0, 60), (1, 22), (2, 3)]),
         Level::Master => (22, &[(-1, 10), (0, 50), (1, 25), (2, 10), (3, 5)]),
-        Level::Doctor => (25, &[(0, 30), (1, 25), (2, 18), (3, 12), (4, 8), (5, 4), (6, 2), (8, 1)]),
+        Level::Doctor => (
+            25,
+            &[
+                (0, 30),
+                (1, 25),
+                (2, 18),
+                (3, 12),
+                (4, 8),
+                (5, 4),
+                (6, 2),
+                (8, 1),
+            ],
+        ),
     }
 }
 
@@ -109,21 +121,39 @@ impl People {
     }
 
     /// One student; `male_percent` is the share of men in the student's college.
-    pub fn draw(&self, rng: &mut ChaCha8Rng, level: Level, entry_year: i32, male_percent: u8) -> Person {
+    pub fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+        level: Level,
+        entry_year: i32,
+        male_percent: u8,
+    ) -> Person {
         let male = chance(rng, u32::from(male_percent) * 10);
         let birth = self.birth_date(rng, level, entry_year);
         let (name, id_type, id_number) = match self.backgrounds.pick(rng) {
             Background::Han => {
                 let region = self.regions.han(rng);
-                (self.names.han(rng, male), IdType::ResidentId, ids::resident_id(rng, region, birth, male))
+                (
+                    self.names.han(rng, male),
+                    IdType::ResidentId,
+                    ids::resident_id(rng, region, birth, male),
+                )
             }
             Background::Uyghur => {
                 let region = self.regions.xinjiang(rng);
-                (self.names.uyghur(rng, male), IdType::ResidentId, ids::resident_id(rng, region, birth, male))
+                (
+                    self.names.uyghur(rng, male),
+                    IdType::ResidentId,
+                    ids::resident_id(rng, region, birth, male),
+                )
             }
             Background::Tibetan => {
                 let region = self.regions.tibetan(rng);
-                (self.names.tibetan(rng, male), IdType::ResidentId, ids::resident_id(rng, region, birth, male))
+                (
+                    self.names.tibetan(rng, male),
+                    IdType::ResidentId,
+                    ids::resident_id(rng, region, birth, male),
+                )
             }
             Background::ResidencePermit => {
                 // Hong Kong, Macau and Taiwan students in roughly the proportions universities see.
@@ -137,20 +167,48 @@ impl People {
             }
             Background::HkMacauPermit => {
                 let macau = chance(rng, 250);
-                (self.names.han(rng, male), IdType::HkMacauPermit, ids::hk_macau_permit(rng, macau))
+                (
+                    self.names.han(rng, male),
+                    IdType::HkMacauPermit,
+                    ids::hk_macau_permit(rng, macau),
+                )
             }
-            Background::TaiwanPermit => (self.names.han(rng, male), IdType::TaiwanPermit, ids::taiwan_permit(rng)),
+            Background::TaiwanPermit => (
+                self.names.han(rng, male),
+                IdType::TaiwanPermit,
+                ids::taiwan_permit(rng),
+            ),
             Background::Passport => {
                 let nation = &NATIONS[index(rng, NATIONS.len())];
-                (self.names.foreign(rng, nation, male), IdType::Passport, ids::passport(rng, nation.passport))
+                (
+                    self.names.foreign(rng, nation, male),
+                    IdType::Passport,
+                    ids::passport(rng, nation.passport),
+                )
             }
             Background::ForeignPermanent => {
                 let nation = &NATIONS[index(rng, NATIONS.len())];
-                let number = ids::foreign_permanent(rng, self.regions.home_code(), nation.numeric, birth, male);
-                (self.names.foreign(rng, nation, male), IdType::ForeignPermanent, number)
+                let number = ids::foreign_permanent(
+                    rng,
+                    self.regions.home_code(),
+                    nation.numeric,
+                    birth,
+                    male,
+                );
+                (
+                    self.names.foreign(rng, nation, male),
+                    IdType::ForeignPermanent,
+                    number,
+                )
             }
         };
         let phone = chance(rng, PHONE_PER_MILLE).then(|| ids::mobile(rng));
-        Person { name, id_type, id_number, male, phone }
+        Person {
+            name,
+            id_type,
+            id_number,
+            male,
+            phone,
+        }
     }
 }

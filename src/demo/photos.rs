@@ -13,8 +13,8 @@ use std::path::Path;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::photo_spec::KB;
 use crate::domain::Student;
+use crate::domain::photo_spec::KB;
 
 pub const WIDTH: u16 = 480;
 pub const HEIGHT: u16 = 640;
@@ -29,12 +29,17 @@ const BACKDROPS: [[u8; 3]; 3] = [[100, 197, 255], [255, 255, 255], [240, 240, 24
 pub fn draw_portrait(width: u16, height: u16, backdrop: [u8; 3], look: u64) -> Vec<u8> {
     let (w, h) = (usize::from(width), usize::from(height));
     let mut rng = ChaCha8Rng::seed_from_u64(look);
-    let skin = [[236, 200, 170], [222, 184, 150], [200, 160, 125]][rng.random_range(0..3u32) as usize];
-    let suit = [[30, 34, 48], [20, 20, 22], [70, 72, 80], [18, 40, 90]][rng.random_range(0..4u32) as usize];
+    let skin =
+        [[236, 200, 170], [222, 184, 150], [200, 160, 125]][rng.random_range(0..3u32) as usize];
+    let suit = [[30, 34, 48], [20, 20, 22], [70, 72, 80], [18, 40, 90]]
+        [rng.random_range(0..4u32) as usize];
     let hair = [[22, 18, 16], [40, 30, 24], [60, 44, 30]][rng.random_range(0..3u32) as usize];
     let long_hair = rng.random_bool(0.4);
     let (fw, fh) = (w as f64, h as f64);
-    let (cx, cy) = (fw * 0.5 + f64::from(rng.random_range(0..9u32)) - 4.0, fh * 0.40);
+    let (cx, cy) = (
+        fw * 0.5 + f64::from(rng.random_range(0..9u32)) - 4.0,
+        fh * 0.40,
+    );
     let (rx, ry) = (fw * 0.19, fh * 0.19);
     let mut px = vec![0u8; w * h * 3];
     // Sensor noise from a xorshift stream: cheap enough to draw per channel of every pixel.
@@ -50,7 +55,11 @@ pub fn draw_portrait(width: u16, height: u16, backdrop: [u8; 3], look: u64) -> V
             let (xf, yf) = (x as f64, y as f64);
             // studio light: brighter in the middle, falling off towards the edges and bottom
             let light = 1.0 - 0.05 * ((xf - cx) / fw).abs() - 0.04 * (yf / fh);
-            let mut c = [backdrop[0] as f64 * light, backdrop[1] as f64 * light, backdrop[2] as f64 * light];
+            let mut c = [
+                backdrop[0] as f64 * light,
+                backdrop[1] as f64 * light,
+                backdrop[2] as f64 * light,
+            ];
             let dx = (xf - cx) / rx;
             let dy = (yf - cy) / ry;
             let in_face = dx * dx + dy * dy <= 1.0;
@@ -66,12 +75,20 @@ pub fn draw_portrait(width: u16, height: u16, backdrop: [u8; 3], look: u64) -> V
             if yf > shoulder_top {
                 // lapels: a lighter shirt in a V below the neck
                 let v = (xf - cx).abs() < (yf - shoulder_top) * 0.35 && yf < fh * 0.92;
-                let base = if v { [235.0, 235.0, 238.0] } else { suit.map(f64::from) };
+                let base = if v {
+                    [235.0, 235.0, 238.0]
+                } else {
+                    suit.map(f64::from)
+                };
                 c = base.map(|b| b * (1.0 - 0.15 * ((yf - shoulder_top) / fh)));
             } else if in_hair {
                 c = hair.map(f64::from);
             } else if in_face || neck {
-                let shade = if neck { 0.85 } else { 1.0 - 0.12 * dx.abs().powi(2) - 0.05 * dy.max(0.0) };
+                let shade = if neck {
+                    0.85
+                } else {
+                    1.0 - 0.12 * dx.abs().powi(2) - 0.05 * dy.max(0.0)
+                };
                 c = skin.map(|s| f64::from(s) * shade);
                 // eyes, brows and mouth
                 let eye = ((dx.abs() - 0.38).powi(2) / 0.012 + (dy + 0.12).powi(2) / 0.004) <= 1.0;
@@ -94,25 +111,43 @@ pub fn draw_portrait(width: u16, height: u16, backdrop: [u8; 3], look: u64) -> V
 }
 
 /// Encodes RGB or greyscale pixels as a baseline JPEG at `quality`.
-pub fn encode(pixels: &[u8], width: u16, height: u16, grey: bool, quality: u8) -> Result<Vec<u8>, String> {
+pub fn encode(
+    pixels: &[u8],
+    width: u16,
+    height: u16,
+    grey: bool,
+    quality: u8,
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(48 * 1024);
     let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     let (data, color) = if grey {
         let luma: Vec<u8> = pixels
             .chunks_exact(3)
-            .map(|p| ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8)
+            .map(|p| {
+                ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000)
+                    as u8
+            })
             .collect();
         (luma, jpeg_encoder::ColorType::Luma)
     } else {
         (pixels.to_vec(), jpeg_encoder::ColorType::Rgb)
     };
-    encoder.encode(&data, width, height, color).map_err(|e| e.to_string())?;
+    encoder
+        .encode(&data, width, height, color)
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
 /// Encodes at the quality whose file size lands in `lo..=hi` bytes (a binary search over the
 /// quality; the closest found if none lands there).
-pub fn encode_sized(pixels: &[u8], width: u16, height: u16, grey: bool, lo: u64, hi: u64) -> Result<Vec<u8>, String> {
+pub fn encode_sized(
+    pixels: &[u8],
+    width: u16,
+    height: u16,
+    grey: bool,
+    lo: u64,
+    hi: u64,
+) -> Result<Vec<u8>, String> {
     let (mut low, mut high) = (20u8, 97u8);
     let mut best: Option<Vec<u8>> = None;
     let target = (lo + hi) / 2;
@@ -120,11 +155,17 @@ pub fn encode_sized(pixels: &[u8], width: u16, height: u16, grey: bool, lo: u64,
         let q = low + (high - low) / 2;
         let bytes = encode(pixels, width, height, grey, q)?;
         let size = bytes.len() as u64;
-        let better = best.as_ref().is_none_or(|b| size.abs_diff(target) < (b.len() as u64).abs_diff(target));
+        let better = best
+            .as_ref()
+            .is_none_or(|b| size.abs_diff(target) < (b.len() as u64).abs_diff(target));
         if (lo..=hi).contains(&size) {
             return Ok(bytes);
         }
-        if size < lo { low = q + 1 } else { high = q.saturating_sub(1) }
+        if size < lo {
+            low = q + 1
+        } else {
+            high = q.saturating_sub(1)
+        }
         if better {
             best = Some(bytes);
         }
@@ -171,7 +212,12 @@ pub struct DemoFolder {
 
 /// Scales RGB pixels to another size (nearest neighbour is enough for a wrong-size sample).
 fn resize(pixels: &[u8], from: (u16, u16), to: (u16, u16)) -> Vec<u8> {
-    let (fw, fh, tw, th) = (usize::from(from.0), usize::from(from.1), usize::from(to.0), usize::from(to.1));
+    let (fw, fh, tw, th) = (
+        usize::from(from.0),
+        usize::from(from.1),
+        usize::from(to.0),
+        usize::from(to.1),
+    );
     let mut out = Vec::with_capacity(tw * th * 3);
     for y in 0..th {
         for x in 0..tw {
@@ -193,7 +239,12 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
     let mut looks = Vec::new();
     for (i, backdrop) in BACKDROPS.iter().enumerate() {
         for person in 0..2u64 {
-            let pixels = draw_portrait(WIDTH, HEIGHT, *backdrop, seed.wrapping_add(i as u64 * 2 + person));
+            let pixels = draw_portrait(
+                WIDTH,
+                HEIGHT,
+                *backdrop,
+                seed.wrapping_add(i as u64 * 2 + person),
+            );
             looks.push(encode_sized(&pixels, WIDTH, HEIGHT, false, 24 * KB, 36 * KB).map_err(err)?);
         }
     }
@@ -214,7 +265,11 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
     let mut photographed = Vec::new();
     let mut missing = Vec::new();
     for s in students {
-        if rng.random_range(0..7u32) == 0 { missing.push(s) } else { photographed.push(s) }
+        if rng.random_range(0..7u32) == 0 {
+            missing.push(s)
+        } else {
+            photographed.push(s)
+        }
     }
     let mut paths = Vec::with_capacity(photographed.len());
     for (n, s) in photographed.iter().enumerate() {
@@ -224,7 +279,11 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
         comment.resize(comment.len() + padding, b' ');
         let bytes = with_comment(look, &comment);
         // one in twenty-five is named the old way, by ID number
-        let stem = if n % 25 == 7 { s.id_number.clone() } else { s.student_no.clone() };
+        let stem = if n % 25 == 7 {
+            s.id_number.clone()
+        } else {
+            s.student_no.clone()
+        };
         let rel = format!("{}/{stem}.jpg", s.class);
         write(&rel, &bytes)?;
         paths.push(rel);
@@ -234,16 +293,55 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
     // The usual mistakes, each on a photographed student (replacing their good file).
     let base = draw_portrait(WIDTH, HEIGHT, BACKDROPS[0], seed.wrapping_add(99));
     let mistakes: Vec<(&str, Vec<u8>)> = vec![
-        ("600x800", encode_sized(&resize(&base, (WIDTH, HEIGHT), (600, 800)), 600, 800, false, 26 * KB, 38 * KB).map_err(err)?),
-        ("1inch", encode_sized(&resize(&base, (WIDTH, HEIGHT), (295, 413)), 295, 413, false, 21 * KB, 30 * KB).map_err(err)?),
-        ("large", encode(&base, WIDTH, HEIGHT, false, 97).map_err(err)?),
-        ("small", encode(&base, WIDTH, HEIGHT, false, 25).map_err(err)?),
-        ("grey", encode_sized(&base, WIDTH, HEIGHT, true, 22 * KB, 34 * KB).map_err(err)?),
+        (
+            "600x800",
+            encode_sized(
+                &resize(&base, (WIDTH, HEIGHT), (600, 800)),
+                600,
+                800,
+                false,
+                26 * KB,
+                38 * KB,
+            )
+            .map_err(err)?,
+        ),
+        (
+            "1inch",
+            encode_sized(
+                &resize(&base, (WIDTH, HEIGHT), (295, 413)),
+                295,
+                413,
+                false,
+                21 * KB,
+                30 * KB,
+            )
+            .map_err(err)?,
+        ),
+        (
+            "large",
+            encode(&base, WIDTH, HEIGHT, false, 97).map_err(err)?,
+        ),
+        (
+            "small",
+            encode(&base, WIDTH, HEIGHT, false, 25).map_err(err)?,
+        ),
+        (
+            "grey",
+            encode_sized(&base, WIDTH, HEIGHT, true, 22 * KB, 34 * KB).map_err(err)?,
+        ),
         ("cut", {
             let whole = &looks[0];
             whole[..whole.len() * 3 / 5].to_vec()
         }),
-        ("png", png(u32::from(WIDTH) / 4, u32::from(HEIGHT) / 4, &resize(&base, (WIDTH, HEIGHT), (WIDTH / 4, HEIGHT / 4))).map_err(err)?),
+        (
+            "png",
+            png(
+                u32::from(WIDTH) / 4,
+                u32::from(HEIGHT) / 4,
+                &resize(&base, (WIDTH, HEIGHT), (WIDTH / 4, HEIGHT / 4)),
+            )
+            .map_err(err)?,
+        ),
         ("red", {
             let red = draw_portrait(WIDTH, HEIGHT, [200, 30, 35], seed.wrapping_add(7));
             encode_sized(&red, WIDTH, HEIGHT, false, 24 * KB, 36 * KB).map_err(err)?
@@ -258,10 +356,19 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
     }
 
     // Re-shoots: a second file for two students, one by 学号 and one by ID number.
-    if let (Some(a), Some(b)) = (photographed.get(1), photographed.get(photographed.len().saturating_sub(2))) {
+    if let (Some(a), Some(b)) = (
+        photographed.get(1),
+        photographed.get(photographed.len().saturating_sub(2)),
+    ) {
         if a.student_no != b.student_no {
-            write(&format!("补拍/{}.JPG", a.student_no), &with_comment(&looks[1], b"re-shoot"))?;
-            write(&format!("补拍/{}.jpeg", b.id_number), &with_comment(&looks[2], b"re-shoot"))?;
+            write(
+                &format!("补拍/{}.JPG", a.student_no),
+                &with_comment(&looks[1], b"re-shoot"),
+            )?;
+            write(
+                &format!("补拍/{}.jpeg", b.id_number),
+                &with_comment(&looks[2], b"re-shoot"),
+            )?;
         }
     }
     // Orphans: a typo'd 学号 (last two digits swapped), a file named by name, a camera name.
@@ -269,7 +376,12 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
         let digits: Vec<char> = s.student_no.chars().collect();
         let n = digits.len();
         // the last two digits swapped, or the two before them
-        [(n.wrapping_sub(1), n.wrapping_sub(2)), (n.wrapping_sub(2), n.wrapping_sub(3))].into_iter().find_map(|(a, b)| {
+        [
+            (n.wrapping_sub(1), n.wrapping_sub(2)),
+            (n.wrapping_sub(2), n.wrapping_sub(3)),
+        ]
+        .into_iter()
+        .find_map(|(a, b)| {
             let mut t = digits.clone();
             if a >= n || b >= n || t[a] == t[b] {
                 return None;
@@ -280,10 +392,16 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
         })
     });
     if let Some((class, typo)) = typo {
-        write(&format!("{class}/{typo}.jpg"), &with_comment(&looks[3], typo.as_bytes()))?;
+        write(
+            &format!("{class}/{typo}.jpg"),
+            &with_comment(&looks[3], typo.as_bytes()),
+        )?;
     }
     if let Some(s) = missing.get(1) {
-        write(&format!("{}/{}.jpg", s.class, s.name), &with_comment(&looks[4], s.name.as_bytes()))?;
+        write(
+            &format!("{}/{}.jpg", s.class, s.name),
+            &with_comment(&looks[4], s.name.as_bytes()),
+        )?;
     }
     write("IMG 0001.JPG", &with_comment(&looks[5], b"camera"))?;
     // Leftovers: an empty copy and Windows' thumbnail cache.
@@ -298,7 +416,7 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::photo_spec::{check, PhotoSpec};
+    use crate::domain::photo_spec::{PhotoSpec, check};
     use crate::photos::jpeg::examine;
 
     #[test]
@@ -306,7 +424,11 @@ mod tests {
         for (look, backdrop) in [(1, BACKDROPS[0]), (2, BACKDROPS[1]), (3, BACKDROPS[2])] {
             let bytes = sample_jpeg(look, backdrop);
             let problems = check(&examine(&bytes), bytes.len() as u64, &PhotoSpec::default());
-            assert!(problems.is_empty(), "look {look}: {problems:?} ({} bytes)", bytes.len());
+            assert!(
+                problems.is_empty(),
+                "look {look}: {problems:?} ({} bytes)",
+                bytes.len()
+            );
         }
     }
 

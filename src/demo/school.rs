@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::names::NameGen;
-use super::{chance, choose, Weighted};
+use super::{Weighted, chance, choose};
 use crate::domain::Level;
 
 /// A major as a college offers it at one level. `abbr` starts the class names (计科2201), so it
@@ -23,11 +23,21 @@ pub(super) struct MajorDef {
 }
 
 const fn m(name: &'static str, abbr: &'static str, weight: u32) -> MajorDef {
-    MajorDef { name, abbr, weight, years: 0 }
+    MajorDef {
+        name,
+        abbr,
+        weight,
+        years: 0,
+    }
 }
 
 const fn m5(name: &'static str, abbr: &'static str, weight: u32) -> MajorDef {
-    MajorDef { name, abbr, weight, years: 5 }
+    MajorDef {
+        name,
+        abbr,
+        weight,
+        years: 5,
+    }
 }
 
 pub(super) struct CollegeDef {
@@ -48,12 +58,20 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 72,
         size: 150,
         bachelor: &[
-            m("计算机科学与技术", "计科", 30), m("软件工程", "软工", 28), m("网络工程", "网工", 14),
-            m("信息安全", "信安", 12), m("数据科学与大数据技术", "数据", 16), m("人工智能", "智能", 14),
+            m("计算机科学与技术", "计科", 30),
+            m("软件工程", "软工", 28),
+            m("网络工程", "网工", 14),
+            m("信息安全", "信安", 12),
+            m("数据科学与大数据技术", "数据", 16),
+            m("人工智能", "智能", 14),
             m("物联网工程", "物联", 10),
         ],
         associate: &[m("计算机应用技术", "计应", 10), m("软件技术", "软技", 8)],
-        master: &[m("计算机科学与技术", "计科硕", 10), m("软件工程", "软工硕", 8), m("电子信息", "电子硕", 10)],
+        master: &[
+            m("计算机科学与技术", "计科硕", 10),
+            m("软件工程", "软工硕", 8),
+            m("电子信息", "电子硕", 10),
+        ],
         doctor: &[m("计算机科学与技术", "计科博", 5)],
     },
     CollegeDef {
@@ -61,8 +79,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 86,
         size: 120,
         bachelor: &[
-            m("机械设计制造及其自动化", "机制", 30), m("车辆工程", "车辆", 14), m("材料成型及控制工程", "成型", 10),
-            m("机械电子工程", "机电", 14), m("工业设计", "工设", 8), m("测控技术与仪器", "测控", 10),
+            m("机械设计制造及其自动化", "机制", 30),
+            m("车辆工程", "车辆", 14),
+            m("材料成型及控制工程", "成型", 10),
+            m("机械电子工程", "机电", 14),
+            m("工业设计", "工设", 8),
+            m("测控技术与仪器", "测控", 10),
         ],
         associate: &[m("机电一体化技术", "机电技", 10), m("数控技术", "数控", 6)],
         master: &[m("机械工程", "机械硕", 10)],
@@ -73,11 +95,19 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 78,
         size: 130,
         bachelor: &[
-            m("电气工程及其自动化", "电气", 30), m("电子信息工程", "电信", 20), m("通信工程", "通信", 18),
-            m("自动化", "自动化", 16), m("微电子科学与工程", "微电", 8), m("光电信息科学与工程", "光电", 8),
+            m("电气工程及其自动化", "电气", 30),
+            m("电子信息工程", "电信", 20),
+            m("通信工程", "通信", 18),
+            m("自动化", "自动化", 16),
+            m("微电子科学与工程", "微电", 8),
+            m("光电信息科学与工程", "光电", 8),
         ],
         associate: &[m("电气自动化技术", "电自", 8)],
-        master: &[m("电气工程", "电气硕", 8), m("信息与通信工程", "信通硕", 8), m("控制科学与工程", "控制硕", 6)],
+        master: &[
+            m("电气工程", "电气硕", 8),
+            m("信息与通信工程", "信通硕", 8),
+            m("控制科学与工程", "控制硕", 6),
+        ],
         doctor: &[m("电气工程", "电气博", 4)],
     },
     CollegeDef {
@@ -85,8 +115,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 74,
         size: 110,
         bachelor: &[
-            m("土木工程", "土木", 30), m5("建筑学", "建筑", 12), m5("城乡规划", "城规", 8), m("工程管理", "工管", 12),
-            m("给排水科学与工程", "给排", 8), m("道路桥梁与渡河工程", "道桥", 8),
+            m("土木工程", "土木", 30),
+            m5("建筑学", "建筑", 12),
+            m5("城乡规划", "城规", 8),
+            m("工程管理", "工管", 12),
+            m("给排水科学与工程", "给排", 8),
+            m("道路桥梁与渡河工程", "道桥", 8),
         ],
         associate: &[m("建筑工程技术", "建工", 8), m("工程造价", "造价", 8)],
         master: &[m("土木工程", "土木硕", 8), m("建筑学", "建筑硕", 4)],
@@ -97,11 +131,21 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 36,
         size: 160,
         bachelor: &[
-            m("会计学", "会计", 28), m("财务管理", "财管", 18), m("市场营销", "营销", 12), m("国际经济与贸易", "国贸", 14),
-            m("金融学", "金融", 16), m("工商管理", "工商", 12), m("人力资源管理", "人力", 10), m("物流管理", "物流", 8),
+            m("会计学", "会计", 28),
+            m("财务管理", "财管", 18),
+            m("市场营销", "营销", 12),
+            m("国际经济与贸易", "国贸", 14),
+            m("金融学", "金融", 16),
+            m("工商管理", "工商", 12),
+            m("人力资源管理", "人力", 10),
+            m("物流管理", "物流", 8),
         ],
         associate: &[m("大数据与会计", "数会", 10), m("电子商务", "电商", 8)],
-        master: &[m("工商管理", "工商硕", 8), m("会计", "会计硕", 8), m("应用经济学", "经济硕", 6)],
+        master: &[
+            m("工商管理", "工商硕", 8),
+            m("会计", "会计硕", 8),
+            m("应用经济学", "经济硕", 6),
+        ],
         doctor: &[m("管理科学与工程", "管科博", 4)],
     },
     CollegeDef {
@@ -109,8 +153,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 22,
         size: 90,
         bachelor: &[
-            m("汉语言文学", "汉语言", 30), m("汉语国际教育", "汉教", 12), m("新闻学", "新闻", 14), m("广告学", "广告", 10),
-            m("网络与新媒体", "新媒体", 10), m("秘书学", "秘书", 6),
+            m("汉语言文学", "汉语言", 30),
+            m("汉语国际教育", "汉教", 12),
+            m("新闻学", "新闻", 14),
+            m("广告学", "广告", 10),
+            m("网络与新媒体", "新媒体", 10),
+            m("秘书学", "秘书", 6),
         ],
         associate: &[],
         master: &[m("中国语言文学", "中文硕", 8), m("新闻与传播", "新传硕", 6)],
@@ -121,8 +169,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 16,
         size: 80,
         bachelor: &[
-            m("英语", "英语", 30), m("日语", "日语", 12), m("翻译", "翻译", 12), m("商务英语", "商英", 14),
-            m("俄语", "俄语", 6), m("法语", "法语", 6),
+            m("英语", "英语", 30),
+            m("日语", "日语", 12),
+            m("翻译", "翻译", 12),
+            m("商务英语", "商英", 14),
+            m("俄语", "俄语", 6),
+            m("法语", "法语", 6),
         ],
         associate: &[m("应用英语", "应英", 6), m("商务日语", "商日", 4)],
         master: &[m("外国语言文学", "外语硕", 6), m("翻译", "翻译硕", 6)],
@@ -133,11 +185,24 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 42,
         size: 130,
         bachelor: &[
-            m5("临床医学", "临床", 30), m("护理学", "护理", 20), m("药学", "药学", 14), m5("医学影像学", "影像", 10),
-            m5("口腔医学", "口腔", 8), m5("预防医学", "预防", 8), m("医学检验技术", "医检", 8),
+            m5("临床医学", "临床", 30),
+            m("护理学", "护理", 20),
+            m("药学", "药学", 14),
+            m5("医学影像学", "影像", 10),
+            m5("口腔医学", "口腔", 8),
+            m5("预防医学", "预防", 8),
+            m("医学检验技术", "医检", 8),
         ],
-        associate: &[m("护理", "高护", 14), m("医学检验技术", "检验", 6), m("助产", "助产", 6)],
-        master: &[m("临床医学", "临床硕", 12), m("护理", "护理硕", 5), m("药学", "药学硕", 5)],
+        associate: &[
+            m("护理", "高护", 14),
+            m("医学检验技术", "检验", 6),
+            m("助产", "助产", 6),
+        ],
+        master: &[
+            m("临床医学", "临床硕", 12),
+            m("护理", "护理硕", 5),
+            m("药学", "药学硕", 5),
+        ],
         doctor: &[m("临床医学", "临床博", 6)],
     },
     CollegeDef {
@@ -145,8 +210,11 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 52,
         size: 70,
         bachelor: &[
-            m("数学与应用数学", "数学", 30), m("信息与计算科学", "信计", 16), m("统计学", "统计", 16),
-            m("应用统计学", "应统", 10), m("金融数学", "金数", 8),
+            m("数学与应用数学", "数学", 30),
+            m("信息与计算科学", "信计", 16),
+            m("统计学", "统计", 16),
+            m("应用统计学", "应统", 10),
+            m("金融数学", "金数", 8),
         ],
         associate: &[],
         master: &[m("数学", "数学硕", 8), m("统计学", "统计硕", 6)],
@@ -157,11 +225,19 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 58,
         size: 90,
         bachelor: &[
-            m("化学", "化学", 18), m("应用化学", "应化", 18), m("材料科学与工程", "材料", 20),
-            m("高分子材料与工程", "高分子", 12), m("化学工程与工艺", "化工", 16), m("新能源材料与器件", "新能源", 8),
+            m("化学", "化学", 18),
+            m("应用化学", "应化", 18),
+            m("材料科学与工程", "材料", 20),
+            m("高分子材料与工程", "高分子", 12),
+            m("化学工程与工艺", "化工", 16),
+            m("新能源材料与器件", "新能源", 8),
         ],
         associate: &[m("应用化工技术", "化工技", 8)],
-        master: &[m("化学", "化学硕", 6), m("材料科学与工程", "材料硕", 8), m("化学工程与技术", "化工硕", 5)],
+        master: &[
+            m("化学", "化学硕", 6),
+            m("材料科学与工程", "材料硕", 8),
+            m("化学工程与技术", "化工硕", 5),
+        ],
         doctor: &[m("材料科学与工程", "材料博", 4)],
     },
     CollegeDef {
@@ -169,8 +245,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 34,
         size: 80,
         bachelor: &[
-            m("视觉传达设计", "视传", 20), m("环境设计", "环设", 18), m("产品设计", "产设", 10),
-            m("数字媒体艺术", "数媒", 16), m("音乐学", "音乐", 10), m("美术学", "美术", 10),
+            m("视觉传达设计", "视传", 20),
+            m("环境设计", "环设", 18),
+            m("产品设计", "产设", 10),
+            m("数字媒体艺术", "数媒", 16),
+            m("音乐学", "音乐", 10),
+            m("美术学", "美术", 10),
         ],
         associate: &[m("广告艺术设计", "广设", 8), m("室内艺术设计", "室设", 6)],
         master: &[m("设计学", "设计硕", 6), m("艺术设计", "艺设硕", 4)],
@@ -180,7 +260,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         name: "法学院",
         male_percent: 40,
         size: 70,
-        bachelor: &[m("法学", "法学", 30), m("社会工作", "社工", 12), m("知识产权", "知产", 8), m("政治学与行政学", "政行", 8)],
+        bachelor: &[
+            m("法学", "法学", 30),
+            m("社会工作", "社工", 12),
+            m("知识产权", "知产", 8),
+            m("政治学与行政学", "政行", 8),
+        ],
         associate: &[m("法律事务", "法务", 6)],
         master: &[m("法学", "法学硕", 8), m("法律", "法律硕", 8)],
         doctor: &[m("法学", "法学博", 3)],
@@ -190,8 +275,11 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         male_percent: 44,
         size: 70,
         bachelor: &[
-            m("生物科学", "生科", 18), m("生物技术", "生技", 16), m("生物工程", "生工", 14),
-            m("食品科学与工程", "食品", 16), m("食品质量与安全", "食安", 10),
+            m("生物科学", "生科", 18),
+            m("生物技术", "生技", 16),
+            m("生物工程", "生工", 14),
+            m("食品科学与工程", "食品", 16),
+            m("食品质量与安全", "食安", 10),
         ],
         associate: &[m("食品检验检测技术", "食检", 6)],
         master: &[m("生物学", "生物硕", 8), m("食品科学与工程", "食品硕", 5)],
@@ -201,7 +289,12 @@ pub(super) const COLLEGES: &[CollegeDef] = &[
         name: "体育学院",
         male_percent: 68,
         size: 50,
-        bachelor: &[m("体育教育", "体教", 20), m("社会体育指导与管理", "社体", 12), m("运动训练", "运训", 12), m("运动康复", "康复", 8)],
+        bachelor: &[
+            m("体育教育", "体教", 20),
+            m("社会体育指导与管理", "社体", 12),
+            m("运动训练", "运训", 12),
+            m("运动康复", "康复", 8),
+        ],
         associate: &[],
         master: &[m("体育", "体育硕", 6)],
         doctor: &[],
@@ -238,7 +331,11 @@ pub(super) fn identity(rng: &mut ChaCha8Rng) -> Identity {
     let (province, places) = choose(rng, SCHOOL_PLACES);
     let name = format!("{}{}", choose(rng, places), choose(rng, SCHOOL_KINDS));
     let school = SCHOOL_CODE_BLOCK + rng.random_range(0..1000u32);
-    Identity { code: format!("41{province:02}0{school:05}"), name, province }
+    Identity {
+        code: format!("41{province:02}0{school:05}"),
+        name,
+        province,
+    }
 }
 
 /// A major offered at one level by one college of this school.
@@ -291,7 +388,12 @@ pub(super) fn level_counts(students: usize) -> [(Level, usize); 4] {
     let master = share(100, students - bachelor);
     let doctor = share(20, students - bachelor - master);
     let associate = students - bachelor - master - doctor;
-    [(Level::Bachelor, bachelor), (Level::Associate, associate), (Level::Master, master), (Level::Doctor, doctor)]
+    [
+        (Level::Bachelor, bachelor),
+        (Level::Associate, associate),
+        (Level::Master, master),
+        (Level::Doctor, doctor),
+    ]
 }
 
 /// Sizes of classes holding `count` students, every one within 25–40 whenever that is
@@ -316,7 +418,9 @@ pub(super) fn class_sizes(rng: &mut ChaCha8Rng, count: usize) -> Vec<u16> {
     // sizes are uneven as real ones are, never leaving 25–40.
     let target = rng.random_range(28..=36u32) as usize;
     let k = ((count + target / 2) / target).clamp(fewest, most);
-    let mut sizes: Vec<u16> = (0..k).map(|i| (count / k + usize::from(i < count % k)) as u16).collect();
+    let mut sizes: Vec<u16> = (0..k)
+        .map(|i| (count / k + usize::from(i < count % k)) as u16)
+        .collect();
     for _ in 0..k * 2 {
         let from = rng.random_range(0..k as u32) as usize;
         let to = rng.random_range(0..k as u32) as usize;
@@ -348,7 +452,9 @@ fn pick_programs(rng: &mut ChaCha8Rng) -> (Vec<&'static CollegeDef>, Vec<Program
         shuffle(rng, &mut others);
         others.truncate(majors - 1);
         others.sort_unstable();
-        let bachelor = std::iter::once(0).chain(others).map(|i| &college.bachelor[i]);
+        let bachelor = std::iter::once(0)
+            .chain(others)
+            .map(|i| &college.bachelor[i]);
         let offered = bachelor
             .map(|m| (m, Level::Bachelor))
             .chain(college.associate.iter().map(|m| (m, Level::Associate)))
@@ -385,7 +491,12 @@ fn shuffle<T>(rng: &mut ChaCha8Rng, items: &mut [T]) {
 /// How many classes each program of one level gets, given that level's class count: every
 /// program at least one when there are enough, the rest by weight; when there are fewer
 /// classes than programs, the classes go to distinct programs drawn by weight.
-fn classes_per_program(rng: &mut ChaCha8Rng, candidates: &[usize], programs: &[Program], classes: usize) -> Vec<usize> {
+fn classes_per_program(
+    rng: &mut ChaCha8Rng,
+    candidates: &[usize],
+    programs: &[Program],
+    classes: usize,
+) -> Vec<usize> {
     let mut per_program = vec![0usize; programs.len()];
     if classes == 0 {
         return per_program;
@@ -409,7 +520,11 @@ fn classes_per_program(rng: &mut ChaCha8Rng, candidates: &[usize], programs: &[P
     } else {
         let mut left: Vec<usize> = candidates.to_vec();
         for _ in 0..classes {
-            let weighted = Weighted::new(left.iter().enumerate().map(|(i, &p)| (i, programs[p].weight.max(1))));
+            let weighted = Weighted::new(
+                left.iter()
+                    .enumerate()
+                    .map(|(i, &p)| (i, programs[p].weight.max(1))),
+            );
             let taken = left.swap_remove(weighted.pick(rng));
             per_program[taken] = 1;
         }
@@ -436,28 +551,48 @@ pub(super) fn plan(rng: &mut ChaCha8Rng, students: usize, names: &NameGen) -> La
     for (level, count) in counts {
         let mut sizes = class_sizes(rng, count);
         shuffle(rng, &mut sizes);
-        let candidates: Vec<usize> = (0..programs.len()).filter(|&p| programs[p].level == level).collect();
+        let candidates: Vec<usize> = (0..programs.len())
+            .filter(|&p| programs[p].level == level)
+            .collect();
         let per_program = classes_per_program(rng, &candidates, &programs, sizes.len());
         let mut sizes = sizes.into_iter();
         for &p in &candidates {
             for number in 1..=per_program[p] {
                 if let Some(size) = sizes.next() {
-                    classes.push(Class { program: p, number: number as u16, size, counselor: 0 });
+                    classes.push(Class {
+                        program: p,
+                        number: number as u16,
+                        size,
+                        counselor: 0,
+                    });
                 }
             }
         }
     }
 
     let counselors = assign_counselors(rng, &programs, &mut classes, names);
-    Layout { colleges, programs, classes, counselors }
+    Layout {
+        colleges,
+        programs,
+        classes,
+        counselors,
+    }
 }
 
 /// One counselor per 3–6 undergraduate (本科/专科) classes and per 2–5 graduate classes of a
 /// college, each with a distinct full name.
-fn assign_counselors(rng: &mut ChaCha8Rng, programs: &[Program], classes: &mut [Class], names: &NameGen) -> Vec<String> {
+fn assign_counselors(
+    rng: &mut ChaCha8Rng,
+    programs: &[Program],
+    classes: &mut [Class],
+    names: &NameGen,
+) -> Vec<String> {
     let track = |class: &Class| {
         let program = &programs[class.program];
-        (program.college, matches!(program.level, Level::Master | Level::Doctor))
+        (
+            program.college,
+            matches!(program.level, Level::Master | Level::Doctor),
+        )
     };
     classes.sort_by_key(|c| (track(c), c.program, c.number));
 

@@ -39,7 +39,9 @@ fn date_of(yyyymmdd: &str) -> Option<NaiveDate> {
 
 /// An 18-character number of the resident-ID layout: 17 digits and a correct check character.
 fn has_valid_check(number: &str) -> bool {
-    number.len() == 18 && is_digits(&number[..17]) && number.as_bytes()[17] as char == check_char(&number[..17])
+    number.len() == 18
+        && is_digits(&number[..17])
+        && number.as_bytes()[17] as char == check_char(&number[..17])
 }
 
 fn share(count: usize, total: usize) -> f64 {
@@ -55,8 +57,15 @@ fn same_seed_gives_the_same_school_and_another_seed_a_different_one() {
     assert_ne!(a.students, c.students);
     // Not merely a shifted copy: most names and ID numbers differ.
     let ids_a: HashSet<&str> = a.students.iter().map(|s| s.id_number.as_str()).collect();
-    let shared = c.students.iter().filter(|s| ids_a.contains(s.id_number.as_str())).count();
-    assert!(shared < 10, "{shared} ID numbers shared between seeds 42 and 43");
+    let shared = c
+        .students
+        .iter()
+        .filter(|s| ids_a.contains(s.id_number.as_str()))
+        .count();
+    assert!(
+        shared < 10,
+        "{shared} ID numbers shared between seeds 42 and 43"
+    );
 }
 
 #[test]
@@ -64,9 +73,19 @@ fn the_seed_fixes_the_output_across_machines() {
     // Pinned values: ChaCha8 and u32-only sampling make them the same on every platform. A
     // change here changes every user's demo school, which should be a deliberate decision.
     let s = generate(50, 1, COHORT);
-    assert_eq!((s.code.as_str(), s.name.as_str()), (PINNED_CODE, PINNED_NAME));
+    assert_eq!(
+        (s.code.as_str(), s.name.as_str()),
+        (PINNED_CODE, PINNED_NAME)
+    );
     let first = &s.students[0];
-    assert_eq!((first.student_no.as_str(), first.name.as_str(), first.id_number.as_str()), PINNED_FIRST);
+    assert_eq!(
+        (
+            first.student_no.as_str(),
+            first.name.as_str(),
+            first.id_number.as_str()
+        ),
+        PINNED_FIRST
+    );
 }
 
 const PINNED_CODE: &str = "4137019080";
@@ -95,7 +114,11 @@ fn school_code_and_name_look_national() {
         assert!(provinces.contains(&province), "{}", s.code);
         // A 5-digit school code in the 19xxx block no real school uses.
         assert_eq!(&s.code[4..6], "01", "{}", s.code);
-        assert!(s.name.ends_with("大学") && s.name.chars().count() >= 4, "{}", s.name);
+        assert!(
+            s.name.ends_with("大学") && s.name.chars().count() >= 4,
+            "{}",
+            s.name
+        );
     }
 }
 
@@ -106,14 +129,30 @@ fn student_numbers_are_unique_sorted_and_structured() {
     for st in &s.students {
         assert_eq!(st.student_no.len(), 12, "{}", st.student_no);
         assert!(is_digits(&st.student_no), "{}", st.student_no);
-        assert!(seen.insert(st.student_no.as_str()), "duplicate 学号 {}", st.student_no);
+        assert!(
+            seen.insert(st.student_no.as_str()),
+            "duplicate 学号 {}",
+            st.student_no
+        );
     }
-    assert!(s.students.windows(2).all(|w| w[0].student_no < w[1].student_no));
+    assert!(
+        s.students
+            .windows(2)
+            .all(|w| w[0].student_no < w[1].student_no)
+    );
 }
 
 #[test]
 fn entry_year_in_student_number_and_class_name_follows_the_level() {
-    let five_year: HashSet<&str> = ["临床医学", "医学影像学", "口腔医学", "预防医学", "建筑学", "城乡规划"].into();
+    let five_year: HashSet<&str> = [
+        "临床医学",
+        "医学影像学",
+        "口腔医学",
+        "预防医学",
+        "建筑学",
+        "城乡规划",
+    ]
+    .into();
     for st in &big().students {
         let entry: i32 = st.student_no[0..4].parse().unwrap_or(0);
         let years = match st.level {
@@ -121,18 +160,57 @@ fn entry_year_in_student_number_and_class_name_follows_the_level() {
             Level::Bachelor | Level::Doctor => 4,
             Level::Associate | Level::Master => 3,
         };
-        assert_eq!(entry, COHORT - years, "{} {:?} {}", st.student_no, st.level, st.major);
+        assert_eq!(
+            entry,
+            COHORT - years,
+            "{} {:?} {}",
+            st.student_no,
+            st.level,
+            st.major
+        );
         // Class names are `<abbreviation><yy><class number>`: yy and the class number are
         // the same digits as in the 学号.
-        let tail: String = st.class.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-        assert_eq!(&tail[0..2], &st.student_no[2..4], "{} {}", st.class, st.student_no);
-        assert_eq!(&tail[2..4], &st.student_no[8..10], "{} {}", st.class, st.student_no);
-        let abbr: String = st.class.chars().take_while(|c| !c.is_ascii_digit()).collect();
-        assert!(!abbr.is_empty() && st.class.chars().count() == abbr.chars().count() + 4, "{}", st.class);
+        let tail: String = st
+            .class
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert_eq!(
+            &tail[0..2],
+            &st.student_no[2..4],
+            "{} {}",
+            st.class,
+            st.student_no
+        );
+        assert_eq!(
+            &tail[2..4],
+            &st.student_no[8..10],
+            "{} {}",
+            st.class,
+            st.student_no
+        );
+        let abbr: String = st
+            .class
+            .chars()
+            .take_while(|c| !c.is_ascii_digit())
+            .collect();
+        assert!(
+            !abbr.is_empty() && st.class.chars().count() == abbr.chars().count() + 4,
+            "{}",
+            st.class
+        );
         match st.level {
             Level::Master => assert!(abbr.ends_with('硕'), "{}", st.class),
             Level::Doctor => assert!(abbr.ends_with('博'), "{}", st.class),
-            _ => assert!(!abbr.ends_with('硕') && !abbr.ends_with('博'), "{}", st.class),
+            _ => assert!(
+                !abbr.ends_with('硕') && !abbr.ends_with('博'),
+                "{}",
+                st.class
+            ),
         }
     }
 }
@@ -141,9 +219,18 @@ fn entry_year_in_student_number_and_class_name_follows_the_level() {
 fn each_class_belongs_to_one_major_and_one_counselor() {
     let mut owner: HashMap<&str, (&str, &str, Level, &str)> = HashMap::new();
     for st in &big().students {
-        let this = (st.college.as_str(), st.major.as_str(), st.level, st.counselor.as_str());
+        let this = (
+            st.college.as_str(),
+            st.major.as_str(),
+            st.level,
+            st.counselor.as_str(),
+        );
         let first = *owner.entry(st.class.as_str()).or_insert(this);
-        assert_eq!(first, this, "class {} mixes programmes or counselors", st.class);
+        assert_eq!(
+            first, this,
+            "class {} mixes programmes or counselors",
+            st.class
+        );
     }
     // A counselor looks after a few classes of one college.
     let mut per_counselor: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
@@ -153,7 +240,11 @@ fn each_class_belongs_to_one_major_and_one_counselor() {
         entry.1.insert(college);
     }
     for (counselor, (classes, colleges)) in &per_counselor {
-        assert!((1..=6).contains(&classes.len()), "{counselor} has {} classes", classes.len());
+        assert!(
+            (1..=6).contains(&classes.len()),
+            "{counselor} has {} classes",
+            classes.len()
+        );
         assert_eq!(colleges.len(), 1, "{counselor} works in several colleges");
         let letters = counselor.chars().count();
         assert!((2..=4).contains(&letters), "{counselor}");
@@ -172,13 +263,26 @@ fn classes_hold_25_to_40_students_wherever_the_count_allows() {
             *per_level.entry(st.level).or_default() += 1;
         }
         for (level, count) in per_level {
-            let sizes: Vec<usize> = classes.values().filter(|(l, _)| *l == level).map(|(_, c)| *c).collect();
+            let sizes: Vec<usize> = classes
+                .values()
+                .filter(|(l, _)| *l == level)
+                .map(|(_, c)| *c)
+                .collect();
             let outside = sizes.iter().filter(|&&c| !(25..=40).contains(&c)).count();
-            assert!(sizes.iter().all(|&c| c <= 40), "{n} students: {level:?} classes {sizes:?}");
+            assert!(
+                sizes.iter().all(|&c| c <= 40),
+                "{n} students: {level:?} classes {sizes:?}"
+            );
             if count >= 50 || (25..=40).contains(&count) {
-                assert_eq!(outside, 0, "{n} students: {level:?} ({count}) classes {sizes:?}");
+                assert_eq!(
+                    outside, 0,
+                    "{n} students: {level:?} ({count}) classes {sizes:?}"
+                );
             } else {
-                assert!(outside <= 1, "{n} students: {level:?} ({count}) classes {sizes:?}");
+                assert!(
+                    outside <= 1,
+                    "{n} students: {level:?} ({count}) classes {sizes:?}"
+                );
             }
         }
     }
@@ -189,8 +293,16 @@ fn class_sizes_split_every_count_within_bounds() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     for count in 0..=2_000usize {
         let sizes = school::class_sizes(&mut rng, count);
-        assert_eq!(sizes.iter().map(|&s| usize::from(s)).sum::<usize>(), count, "count {count}");
-        let outside: Vec<u16> = sizes.iter().copied().filter(|s| !(MIN_CLASS..=MAX_CLASS).contains(s)).collect();
+        assert_eq!(
+            sizes.iter().map(|&s| usize::from(s)).sum::<usize>(),
+            count,
+            "count {count}"
+        );
+        let outside: Vec<u16> = sizes
+            .iter()
+            .copied()
+            .filter(|s| !(MIN_CLASS..=MAX_CLASS).contains(s))
+            .collect();
         match count {
             0 => assert!(sizes.is_empty()),
             1..=24 => assert_eq!(sizes, vec![count as u16]),
@@ -239,12 +351,19 @@ fn colleges_majors_and_sizes_are_realistic() {
             majors.entry(&st.college).or_default().insert(&st.major);
         }
     }
-    assert!((9..=11).contains(&per_college.len()), "{} colleges", per_college.len());
+    assert!(
+        (9..=11).contains(&per_college.len()),
+        "{} colleges",
+        per_college.len()
+    );
     for (college, set) in &majors {
         assert!((3..=6).contains(&set.len()), "{college}: {set:?}");
     }
     let sizes: Vec<usize> = per_college.values().copied().collect();
-    let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
+    let (min, max) = (
+        sizes.iter().min().copied().unwrap_or(0),
+        sizes.iter().max().copied().unwrap_or(0),
+    );
     assert!(max >= min * 3 / 2, "colleges too even: {sizes:?}");
 }
 
@@ -254,8 +373,18 @@ fn majors_tables_are_consistent() {
     for college in COLLEGES {
         assert!(college.bachelor.len() >= 3, "{}", college.name);
         assert!(college.name.ends_with("学院"));
-        for major in college.bachelor.iter().chain(college.associate).chain(college.master).chain(college.doctor) {
-            assert!(abbrs.insert(major.abbr), "abbreviation {} used twice", major.abbr);
+        for major in college
+            .bachelor
+            .iter()
+            .chain(college.associate)
+            .chain(college.master)
+            .chain(college.doctor)
+        {
+            assert!(
+                abbrs.insert(major.abbr),
+                "abbreviation {} used twice",
+                major.abbr
+            );
             assert!(major.weight > 0 && !major.name.is_empty());
             assert!(!major.abbr.chars().any(|c| c.is_ascii_digit()));
         }
@@ -278,7 +407,10 @@ fn region_tables_hold_real_shaped_codes() {
         }
     }
     for code in school::school_provinces() {
-        assert!(PROVINCES.iter().any(|p| p.code == code), "school province {code} has no regions");
+        assert!(
+            PROVINCES.iter().any(|p| p.code == code),
+            "school province {code} has no regions"
+        );
     }
 }
 
@@ -286,7 +418,11 @@ fn region_tables_hold_real_shaped_codes() {
 fn resident_ids_are_valid_and_fit_the_student() {
     let provinces: HashSet<String> = PROVINCES.iter().map(|p| format!("{:02}", p.code)).collect();
     let mut residents = 0;
-    for st in big().students.iter().filter(|s| s.id_type == IdType::ResidentId) {
+    for st in big()
+        .students
+        .iter()
+        .filter(|s| s.id_type == IdType::ResidentId)
+    {
         residents += 1;
         let id = &st.id_number;
         assert!(has_valid_check(id), "{id}");
@@ -298,7 +434,11 @@ fn resident_ids_are_valid_and_fit_the_student() {
             Level::Master => 22..=30,
             Level::Doctor => 27..=38,
         };
-        assert!(range.contains(&age), "{id}: {age} years at graduation for {:?}", st.level);
+        assert!(
+            range.contains(&age),
+            "{id}: {age} years at graduation for {:?}",
+            st.level
+        );
     }
     assert!(residents >= 9_900, "{residents}");
 }
@@ -308,11 +448,20 @@ fn bachelor_graduates_are_mostly_born_22_years_before_the_cohort() {
     let birth_years: Vec<i32> = big()
         .students
         .iter()
-        .filter(|s| s.level == Level::Bachelor && s.id_type == IdType::ResidentId && s.major != "临床医学")
+        .filter(|s| {
+            s.level == Level::Bachelor && s.id_type == IdType::ResidentId && s.major != "临床医学"
+        })
         .filter_map(|s| s.id_number[6..10].parse().ok())
         .collect();
-    let near = birth_years.iter().filter(|&&y| (COHORT - 23..=COHORT - 21).contains(&y)).count();
-    assert!(share(near, birth_years.len()) > 0.9, "{near} of {}", birth_years.len());
+    let near = birth_years
+        .iter()
+        .filter(|&&y| (COHORT - 23..=COHORT - 21).contains(&y))
+        .count();
+    assert!(
+        share(near, birth_years.len()) > 0.9,
+        "{near} of {}",
+        birth_years.len()
+    );
 }
 
 #[test]
@@ -321,7 +470,10 @@ fn gender_matches_the_seventeenth_digit() {
     for st in &big().students {
         let gender = st.gender.as_deref();
         assert!(matches!(gender, Some("男") | Some("女")), "{:?}", st.gender);
-        if matches!(st.id_type, IdType::ResidentId | IdType::ResidencePermit | IdType::ForeignPermanent) {
+        if matches!(
+            st.id_type,
+            IdType::ResidentId | IdType::ResidencePermit | IdType::ForeignPermanent
+        ) {
             let digit = st.id_number.as_bytes()[16] - b'0';
             let expected = if digit % 2 == 1 { "男" } else { "女" };
             assert_eq!(gender, Some(expected), "{} {}", st.id_number, st.name);
@@ -329,7 +481,11 @@ fn gender_matches_the_seventeenth_digit() {
         }
     }
     assert!(checked > 9_900);
-    let men = big().students.iter().filter(|s| s.gender.as_deref() == Some("男")).count();
+    let men = big()
+        .students
+        .iter()
+        .filter(|s| s.gender.as_deref() == Some("男"))
+        .count();
     assert!((0.35..=0.75).contains(&share(men, 10_000)), "{men} men");
 }
 
@@ -353,7 +509,10 @@ fn other_documents_are_present_and_valid_for_their_type() {
             IdType::Passport => {
                 let letters = id.bytes().take_while(|b| b.is_ascii_uppercase()).count();
                 assert!((1..=2).contains(&letters), "{id}");
-                assert!(is_digits(&id[letters..]) && (8..=9).contains(&id.len()), "{id}");
+                assert!(
+                    is_digits(&id[letters..]) && (8..=9).contains(&id.len()),
+                    "{id}"
+                );
                 assert!(st.name.is_ascii() && st.name.contains(' '), "{}", st.name);
             }
             IdType::ForeignPermanent => {
@@ -363,10 +522,16 @@ fn other_documents_are_present_and_valid_for_their_type() {
         }
     }
     for kind in IdType::ALL {
-        assert!(seen.get(&kind).copied().unwrap_or(0) > 0, "no {kind:?} in 10,000 students");
+        assert!(
+            seen.get(&kind).copied().unwrap_or(0) > 0,
+            "no {kind:?} in 10,000 students"
+        );
     }
     let others = 10_000 - seen[&IdType::ResidentId];
-    assert!((20..=90).contains(&others), "{others} non-resident documents");
+    assert!(
+        (20..=90).contains(&others),
+        "{others} non-resident documents"
+    );
 }
 
 #[test]
@@ -379,7 +544,11 @@ fn names_are_valid_and_varied() {
         assert_eq!(st.name.trim(), st.name);
     }
     let distinct: HashSet<&str> = s.students.iter().map(|s| s.name.as_str()).collect();
-    assert!(distinct.len() > 7_000, "only {} distinct names", distinct.len());
+    assert!(
+        distinct.len() > 7_000,
+        "only {} distinct names",
+        distinct.len()
+    );
 }
 
 #[test]
@@ -392,7 +561,12 @@ fn surnames_follow_real_frequencies() {
         .map(|s| s.name.as_str())
         .collect();
     let starts = |prefix: &str| han.iter().filter(|n| n.starts_with(prefix)).count();
-    for (surname, low, high) in [("王", 0.055, 0.09), ("李", 0.055, 0.09), ("张", 0.05, 0.085), ("刘", 0.04, 0.07)] {
+    for (surname, low, high) in [
+        ("王", 0.055, 0.09),
+        ("李", 0.055, 0.09),
+        ("张", 0.05, 0.085),
+        ("刘", 0.04, 0.07),
+    ] {
         let got = share(starts(surname), han.len());
         assert!((low..=high).contains(&got), "{surname}: {got}");
     }
@@ -406,22 +580,46 @@ fn surnames_follow_real_frequencies() {
 fn about_two_percent_of_names_have_compound_surnames() {
     let s = big();
     let compound: Vec<&str> = super::names::compound_surnames().collect();
-    let count = s.students.iter().filter(|st| compound.iter().any(|c| st.name.starts_with(c))).count();
-    assert!((0.013..=0.028).contains(&share(count, s.students.len())), "{count} compound surnames");
+    let count = s
+        .students
+        .iter()
+        .filter(|st| compound.iter().any(|c| st.name.starts_with(c)))
+        .count();
+    assert!(
+        (0.013..=0.028).contains(&share(count, s.students.len())),
+        "{count} compound surnames"
+    );
 }
 
 #[test]
 fn some_minority_names_use_the_middle_dot() {
     let s = big();
-    let dotted: Vec<&str> = s.students.iter().map(|s| s.name.as_str()).filter(|n| n.contains('·')).collect();
-    assert!((0.005..=0.016).contains(&share(dotted.len(), s.students.len())), "{} names with ·", dotted.len());
+    let dotted: Vec<&str> = s
+        .students
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| n.contains('·'))
+        .collect();
+    assert!(
+        (0.005..=0.016).contains(&share(dotted.len(), s.students.len())),
+        "{} names with ·",
+        dotted.len()
+    );
     for name in &dotted {
         let parts: Vec<&str> = name.split('·').collect();
-        assert!(parts.len() == 2 && parts.iter().all(|p| !p.is_empty()), "{name}");
+        assert!(
+            parts.len() == 2 && parts.iter().all(|p| !p.is_empty()),
+            "{name}"
+        );
     }
     // They are registered in Xinjiang.
     for st in s.students.iter().filter(|s| s.name.contains('·')) {
-        assert!(st.id_number.starts_with("65"), "{} {}", st.name, st.id_number);
+        assert!(
+            st.id_number.starts_with("65"),
+            "{} {}",
+            st.name,
+            st.id_number
+        );
     }
 }
 
@@ -432,9 +630,15 @@ fn phones_are_mobile_numbers_when_present() {
     for phone in s.students.iter().filter_map(|s| s.phone.as_deref()) {
         with_phone += 1;
         assert!(phone.len() == 11 && is_digits(phone), "{phone}");
-        assert!(["13", "15", "17", "18", "19"].contains(&&phone[0..2]), "{phone}");
+        assert!(
+            ["13", "15", "17", "18", "19"].contains(&&phone[0..2]),
+            "{phone}"
+        );
     }
-    assert!((0.85..=0.95).contains(&share(with_phone, s.students.len())), "{with_phone}");
+    assert!(
+        (0.85..=0.95).contains(&share(with_phone, s.students.len())),
+        "{with_phone}"
+    );
 }
 
 #[test]
@@ -456,6 +660,14 @@ fn a_hundred_thousand_students_keep_twelve_digit_numbers() {
     // numbers stay two digits and every 学号 stays 12 digits.
     let s = generate(100_000, 11, COHORT);
     assert_eq!(s.students.len(), 100_000);
-    assert!(s.students.iter().all(|st| st.student_no.len() == 12), "a 学号 is not 12 digits");
-    assert!(s.students.windows(2).all(|w| w[0].student_no < w[1].student_no), "not sorted or not unique");
+    assert!(
+        s.students.iter().all(|st| st.student_no.len() == 12),
+        "a 学号 is not 12 digits"
+    );
+    assert!(
+        s.students
+            .windows(2)
+            .all(|w| w[0].student_no < w[1].student_no),
+        "not sorted or not unique"
+    );
 }

@@ -27,7 +27,8 @@ pub struct IdNumber {
 const PROVINCE_CODES: [&str; 31] = [
     "11", "12", "13", "14", "15", // 北京 天津 河北 山西 内蒙古
     "21", "22", "23", // 辽宁 吉林 黑龙江
-    "31", "32", "33", "34", "35", "36", "37", // 上海 江苏 浙江 安徽 福建 江西 山东
+    "31", "32", "33", "34", "35", "36",
+    "37", // 上海 江苏 浙江 安徽 福建 江西 山东
     "41", "42", "43", "44", "45", "46", // 河南 湖北 湖南 广东 广西 海南
     "50", "51", "52", "53", "54", // 重庆 四川 贵州 云南 西藏
     "61", "62", "63", "64", "65", // 陕西 甘肃 青海 宁夏 新疆
@@ -49,7 +50,11 @@ const OLD_FOREIGN_CARD_LAST_YEAR: i32 = 2017;
 /// `first17` must be 17 ASCII digits; callers validate before calling.
 pub fn check_char(first17: &str) -> char {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.bytes().zip(W).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     b"10X98765432"[(sum % 11) as usize] as char
 }
 
@@ -57,16 +62,33 @@ pub fn check_char(first17: &str) -> char {
 /// permit number) for synthetic rosters: region (6 ASCII digits) + birth date + sequence + check.
 /// `seq` is taken modulo 1000; its last digit is odd for men and even for women.
 pub fn resident_id(region: &str, birth: NaiveDate, seq: u16) -> String {
-    debug_assert!(region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()), "region {region:?}");
-    let first17 = format!("{region}{:04}{:02}{:02}{:03}", birth.year(), birth.month(), birth.day(), seq % 1000);
+    debug_assert!(
+        region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()),
+        "region {region:?}"
+    );
+    let first17 = format!(
+        "{region}{:04}{:02}{:02}{:03}",
+        birth.year(),
+        birth.month(),
+        birth.day(),
+        seq % 1000
+    );
     let check = check_char(&first17);
     format!("{first17}{check}")
 }
 
 /// Builds a valid 2017-form foreign permanent resident ID for synthetic rosters:
 /// `9` + province (2 ASCII digits) + nationality number (3 ASCII digits) + birth + sequence + check.
-pub fn foreign_permanent_id(province: &str, nationality: &str, birth: NaiveDate, seq: u16) -> String {
-    debug_assert!(province.len() == 2 && nationality.len() == 3, "{province:?} {nationality:?}");
+pub fn foreign_permanent_id(
+    province: &str,
+    nationality: &str,
+    birth: NaiveDate,
+    seq: u16,
+) -> String {
+    debug_assert!(
+        province.len() == 2 && nationality.len() == 3,
+        "{province:?} {nationality:?}"
+    );
     resident_id(&format!("9{province}{nationality}"), birth, seq)
 }
 
@@ -153,7 +175,9 @@ fn is_invisible(c: char) -> bool {
 
 /// `1.10101E+17`, `4.40524199E+17`: what Excel shows for a long number in a General cell.
 fn looks_like_excel_float(text: &str) -> bool {
-    let Some((mantissa, exponent)) = text.split_once("E+") else { return false };
+    let Some((mantissa, exponent)) = text.split_once("E+") else {
+        return false;
+    };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     !int.is_empty()
         && !exponent.is_empty()
@@ -185,7 +209,11 @@ fn check_chars(text: &str, rule_at: impl Fn(usize) -> CharRule) -> Result<(), Id
             CharRule::LetterOrDigit => c.is_ascii_uppercase() || c.is_ascii_digit(),
         };
         if !ok {
-            return Err(IdError::BadChar { pos: i + 1, found: c, expected });
+            return Err(IdError::BadChar {
+                pos: i + 1,
+                found: c,
+                expected,
+            });
         }
     }
     Ok(())
@@ -193,17 +221,34 @@ fn check_chars(text: &str, rule_at: impl Fn(usize) -> CharRule) -> Result<(), Id
 
 /// 17 digits and a check character.
 fn check_eighteen(text: &str) -> Result<(), IdError> {
-    check_chars(text, |i| if i == 17 { CharRule::DigitOrX } else { CharRule::Digit })
+    check_chars(text, |i| {
+        if i == 17 {
+            CharRule::DigitOrX
+        } else {
+            CharRule::Digit
+        }
+    })
 }
 
 fn check_mod11(text: &str) -> Result<(), IdError> {
     let expected = check_char(&text[..17]);
     let found = text[17..].chars().next().unwrap_or(' ');
-    if found == expected { Ok(()) } else { Err(IdError::CheckChar { expected, found }) }
+    if found == expected {
+        Ok(())
+    } else {
+        Err(IdError::CheckChar { expected, found })
+    }
 }
 
 fn check_region(kind: IdType, region: &str) -> Result<(), IdError> {
-    if is_province_code(&region[..2]) { Ok(()) } else { Err(IdError::UnknownRegion { kind, code: region.to_string() }) }
+    if is_province_code(&region[..2]) {
+        Ok(())
+    } else {
+        Err(IdError::UnknownRegion {
+            kind,
+            code: region.to_string(),
+        })
+    }
 }
 
 fn date_of(digits: &str) -> Option<NaiveDate> {
@@ -220,7 +265,9 @@ fn date_of(digits: &str) -> Option<NaiveDate> {
 fn check_birth(digits: &str, today: NaiveDate) -> Result<NaiveDate, IdError> {
     let date = date_of(digits)
         .filter(|d| d.year() >= 1900)
-        .ok_or_else(|| IdError::ImpossibleBirthDate { digits: digits.to_string() })?;
+        .ok_or_else(|| IdError::ImpossibleBirthDate {
+            digits: digits.to_string(),
+        })?;
     if date > today {
         return Err(IdError::FutureBirthDate { date });
     }
@@ -229,7 +276,11 @@ fn check_birth(digits: &str, today: NaiveDate) -> Result<NaiveDate, IdError> {
 
 fn old_foreign_birth(yymmdd: &str) -> Option<NaiveDate> {
     let yy: i32 = yymmdd.get(..2)?.parse().ok()?;
-    let century = if 2000 + yy <= OLD_FOREIGN_CARD_LAST_YEAR { 2000 } else { 1900 };
+    let century = if 2000 + yy <= OLD_FOREIGN_CARD_LAST_YEAR {
+        2000
+    } else {
+        1900
+    };
     date_of(&format!("{}{}", century + yy, yymmdd.get(2..)?))
 }
 
@@ -252,18 +303,27 @@ fn resident(text: String, today: NaiveDate) -> Result<String, IdError> {
             let check = check_char(&first17);
             Ok(format!("{first17}{check}"))
         }
-        found => Err(IdError::Length { kind: IdType::ResidentId, found }),
+        found => Err(IdError::Length {
+            kind: IdType::ResidentId,
+            found,
+        }),
     }
 }
 
 fn residence_permit(text: String, today: NaiveDate) -> Result<String, IdError> {
     let found = text.chars().count();
     if found != 18 {
-        return Err(IdError::Length { kind: IdType::ResidencePermit, found });
+        return Err(IdError::Length {
+            kind: IdType::ResidencePermit,
+            found,
+        });
     }
     check_eighteen(&text)?;
     if !PERMIT_PREFIXES.contains(&&text[..6]) {
-        return Err(IdError::BadPrefix { kind: IdType::ResidencePermit, found: text[..6].to_string() });
+        return Err(IdError::BadPrefix {
+            kind: IdType::ResidencePermit,
+            found: text[..6].to_string(),
+        });
     }
     check_birth(&text[6..14], today)?;
     check_mod11(&text)?;
@@ -273,20 +333,35 @@ fn residence_permit(text: String, today: NaiveDate) -> Result<String, IdError> {
 fn hk_macau_permit(text: String) -> Result<String, IdError> {
     let first = text.chars().next().unwrap_or(' ');
     if first != 'H' && first != 'M' {
-        return Err(IdError::BadPrefix { kind: IdType::HkMacauPermit, found: first.to_string() });
+        return Err(IdError::BadPrefix {
+            kind: IdType::HkMacauPermit,
+            found: first.to_string(),
+        });
     }
     let found = text.chars().count();
     if found != 9 && found != 11 {
-        return Err(IdError::Length { kind: IdType::HkMacauPermit, found });
+        return Err(IdError::Length {
+            kind: IdType::HkMacauPermit,
+            found,
+        });
     }
-    check_chars(&text, |i| if i == 0 { CharRule::Letter } else { CharRule::Digit })?;
+    check_chars(&text, |i| {
+        if i == 0 {
+            CharRule::Letter
+        } else {
+            CharRule::Digit
+        }
+    })?;
     Ok(text)
 }
 
 fn taiwan_permit(text: String) -> Result<String, IdError> {
     let found = text.chars().count();
     if found != 8 {
-        return Err(IdError::Length { kind: IdType::TaiwanPermit, found });
+        return Err(IdError::Length {
+            kind: IdType::TaiwanPermit,
+            found,
+        });
     }
     check_chars(&text, |_| CharRule::Digit)?;
     Ok(text)
@@ -295,7 +370,10 @@ fn taiwan_permit(text: String) -> Result<String, IdError> {
 fn passport(text: String) -> Result<String, IdError> {
     let found = text.chars().count();
     if !(5..=17).contains(&found) {
-        return Err(IdError::Length { kind: IdType::Passport, found });
+        return Err(IdError::Length {
+            kind: IdType::Passport,
+            found,
+        });
     }
     check_chars(&text, |_| CharRule::LetterOrDigit)?;
     if !text.bytes().any(|b| b.is_ascii_digit()) {
@@ -310,7 +388,10 @@ fn foreign_permanent(text: String, today: NaiveDate) -> Result<String, IdError> 
         18 => {
             let first = text.chars().next().unwrap_or(' ');
             if first != '9' {
-                return Err(IdError::BadPrefix { kind: IdType::ForeignPermanent, found: first.to_string() });
+                return Err(IdError::BadPrefix {
+                    kind: IdType::ForeignPermanent,
+                    found: first.to_string(),
+                });
             }
             check_eighteen(&text)?;
             check_region(IdType::ForeignPermanent, &text[1..3])?;
@@ -320,16 +401,26 @@ fn foreign_permanent(text: String, today: NaiveDate) -> Result<String, IdError> 
         }
         // 2004 form: 3-letter nationality + 2 issuing-office digits + YYMMDD + 4 digits.
         15 => {
-            check_chars(&text, |i| if i < 3 { CharRule::Letter } else { CharRule::Digit })?;
+            check_chars(&text, |i| {
+                if i < 3 {
+                    CharRule::Letter
+                } else {
+                    CharRule::Digit
+                }
+            })?;
             let yymmdd = &text[5..11];
-            let date =
-                old_foreign_birth(yymmdd).ok_or_else(|| IdError::ImpossibleBirthDate { digits: yymmdd.to_string() })?;
+            let date = old_foreign_birth(yymmdd).ok_or_else(|| IdError::ImpossibleBirthDate {
+                digits: yymmdd.to_string(),
+            })?;
             if date > today {
                 return Err(IdError::FutureBirthDate { date });
             }
             Ok(text)
         }
-        found => Err(IdError::Length { kind: IdType::ForeignPermanent, found }),
+        found => Err(IdError::Length {
+            kind: IdType::ForeignPermanent,
+            found,
+        }),
     }
 }
 
@@ -340,7 +431,8 @@ fn guess_kind(text: &str) -> Option<IdType> {
     let is_digit = |c: &char| c.is_ascii_digit();
     let all_digits = chars.iter().all(is_digit);
     // Digits with a final X: the shape of a resident ID, whatever its length.
-    let resident_like = n > 1 && chars[..n - 1].iter().all(is_digit) && (all_digits || chars[n - 1] == 'X');
+    let resident_like =
+        n > 1 && chars[..n - 1].iter().all(is_digit) && (all_digits || chars[n - 1] == 'X');
 
     if n == 18 && resident_like {
         return Some(if text.starts_with('9') {
@@ -359,7 +451,8 @@ fn guess_kind(text: &str) -> Option<IdType> {
     if resident_like && (14..=20).contains(&n) {
         return Some(IdType::ResidentId);
     }
-    if n == 15 && chars[..3].iter().all(char::is_ascii_uppercase) && chars[3..].iter().all(is_digit) {
+    if n == 15 && chars[..3].iter().all(char::is_ascii_uppercase) && chars[3..].iter().all(is_digit)
+    {
         return Some(IdType::ForeignPermanent);
     }
     if (n == 9 || n == 11) && matches!(chars[0], 'H' | 'M') && chars[1..].iter().all(is_digit) {
@@ -368,7 +461,9 @@ fn guess_kind(text: &str) -> Option<IdType> {
     if n == 8 && all_digits {
         return Some(IdType::TaiwanPermit);
     }
-    let alnum = chars.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let alnum = chars
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if (5..=17).contains(&n) && alnum && chars.iter().any(is_digit) {
         return Some(IdType::Passport);
     }
@@ -398,11 +493,17 @@ mod tests {
     }
 
     fn bad_char(pos: usize, found: char, expected: CharRule) -> Result<String, IdError> {
-        Err(IdError::BadChar { pos, found, expected })
+        Err(IdError::BadChar {
+            pos,
+            found,
+            expected,
+        })
     }
 
     fn impossible(digits: &str) -> Result<String, IdError> {
-        Err(IdError::ImpossibleBirthDate { digits: digits.to_string() })
+        Err(IdError::ImpossibleBirthDate {
+            digits: digits.to_string(),
+        })
     }
 
     fn check(expected: char, found: char) -> Result<String, IdError> {
@@ -410,11 +511,17 @@ mod tests {
     }
 
     fn region(kind: IdType, code: &str) -> Result<String, IdError> {
-        Err(IdError::UnknownRegion { kind, code: code.to_string() })
+        Err(IdError::UnknownRegion {
+            kind,
+            code: code.to_string(),
+        })
     }
 
     fn prefix(kind: IdType, found: &str) -> Result<String, IdError> {
-        Err(IdError::BadPrefix { kind, found: found.to_string() })
+        Err(IdError::BadPrefix {
+            kind,
+            found: found.to_string(),
+        })
     }
 
     #[test]
@@ -442,11 +549,20 @@ mod tests {
             ("11010519491231002X", ok("11010519491231002X")),
             ("11010519491231002x", ok("11010519491231002X")),
             ("  110101199003071233\t", ok("110101199003071233")),
-            ("１１０１０１１９９００３０７１２３３", ok("110101199003071233")),
-            ("１１０１０５１９４９１２３１００２ｘ", ok("11010519491231002X")),
+            (
+                "１１０１０１１９９００３０７１２３３",
+                ok("110101199003071233"),
+            ),
+            (
+                "１１０１０５１９４９１２３１００２ｘ",
+                ok("11010519491231002X"),
+            ),
             ("110101 19900307 1233", ok("110101199003071233")),
             ("'110101199003071233", ok("110101199003071233")),
-            ("\u{feff}110101199003071233\u{3000}", ok("110101199003071233")),
+            (
+                "\u{feff}110101199003071233\u{3000}",
+                ok("110101199003071233"),
+            ),
             ("65010220060815432X", ok("65010220060815432X")),
             ("130102190001010014", ok("130102190001010014")),
             ("110101202606010012", ok("110101202606010012")),
@@ -463,7 +579,10 @@ mod tests {
             ("张三", length(ResidentId, 2)),
             ("11010119900307123A", bad_char(18, 'A', CharRule::DigitOrX)),
             ("1101011990O307123X", bad_char(11, 'O', CharRule::Digit)),
-            ("11010119900307123张", bad_char(18, '张', CharRule::DigitOrX)),
+            (
+                "11010119900307123张",
+                bad_char(18, '张', CharRule::DigitOrX),
+            ),
             ("11010549123100X", bad_char(15, 'X', CharRule::Digit)),
             ("110101199003071234", check('3', '4')),
             ("11010119900307123X", check('3', 'X')),
@@ -478,7 +597,12 @@ mod tests {
             ("110101199003001233", impossible("19900300")),
             ("440524188001010014", impossible("18800101")),
             ("110105491331002", impossible("19491331")),
-            ("110101202606020010", Err(IdError::FutureBirthDate { date: day(2026, 6, 2) })),
+            (
+                "110101202606020010",
+                Err(IdError::FutureBirthDate {
+                    date: day(2026, 6, 2),
+                }),
+            ),
         ];
         for (raw, want) in cases {
             let got = IdNumber::parse_at(ResidentId, raw, today()).map(|id| id.value);
@@ -489,18 +613,28 @@ mod tests {
     #[test]
     fn every_province_code_is_accepted_and_neighbours_are_not() {
         let provinces = [
-            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
-            62, 63, 64, 65,
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50,
+            51, 52, 53, 54, 61, 62, 63, 64, 65,
         ];
         for p in 0..100u32 {
             let code = format!("{p:02}");
-            assert_eq!(is_province_code(&code), provinces.contains(&p), "province {code}");
+            assert_eq!(
+                is_province_code(&code),
+                provinces.contains(&p),
+                "province {code}"
+            );
             let id = resident_id(&format!("{code}0102"), day(1999, 9, 9), 123);
             let got = IdNumber::parse_at(ResidentId, &id, today());
             if provinces.contains(&p) {
                 assert_eq!(got.map(|i| i.value), Ok(id), "province {code}");
             } else {
-                assert_eq!(got, Err(IdError::UnknownRegion { kind: ResidentId, code: format!("{code}0102") }));
+                assert_eq!(
+                    got,
+                    Err(IdError::UnknownRegion {
+                        kind: ResidentId,
+                        code: format!("{code}0102")
+                    })
+                );
             }
         }
     }
@@ -511,12 +645,20 @@ mod tests {
             ("810000199901011236", ok("810000199901011236")),
             ("820000200002294567", ok("820000200002294567")),
             ("830000199607157895", ok("830000199607157895")),
-            ("８１００００１９９９０１０１１２３６", ok("810000199901011236")),
+            (
+                "８１００００１９９９０１０１１２３６",
+                ok("810000199901011236"),
+            ),
             ("840000199901011234", prefix(ResidencePermit, "840000")),
             ("810001199901011236", prefix(ResidencePermit, "810001")),
             ("110101199003071233", prefix(ResidencePermit, "110101")),
             ("810000199902301234", impossible("19990230")),
-            ("810000203001011234", Err(IdError::FutureBirthDate { date: day(2030, 1, 1) })),
+            (
+                "810000203001011234",
+                Err(IdError::FutureBirthDate {
+                    date: day(2030, 1, 1),
+                }),
+            ),
             ("810000199901011237", check('6', '7')),
             ("820000200002294568", check('7', '8')),
             ("81000019990101123", length(ResidencePermit, 17)),
@@ -598,7 +740,12 @@ mod tests {
             ("900840199501011236", region(ForeignPermanent, "00")),
             ("911840199502301236", impossible("19950230")),
             ("911840189901011236", impossible("18990101")),
-            ("911840202701011236", Err(IdError::FutureBirthDate { date: day(2027, 1, 1) })),
+            (
+                "911840202701011236",
+                Err(IdError::FutureBirthDate {
+                    date: day(2027, 1, 1),
+                }),
+            ),
             ("911840199501011237", check('6', '7')),
             ("91184019950101123", length(ForeignPermanent, 17)),
             ("USA1195010112345", length(ForeignPermanent, 16)),
@@ -621,9 +768,18 @@ mod tests {
         let cases: [(&str, Detected); 22] = [
             ("11010519491231002x", Ok((ResidentId, "11010519491231002X"))),
             ("110105491231002", Ok((ResidentId, "11010519491231002X"))),
-            ("810000199901011236", Ok((ResidencePermit, "810000199901011236"))),
-            ("830000199607157895", Ok((ResidencePermit, "830000199607157895"))),
-            ("911840199501011236", Ok((ForeignPermanent, "911840199501011236"))),
+            (
+                "810000199901011236",
+                Ok((ResidencePermit, "810000199901011236")),
+            ),
+            (
+                "830000199607157895",
+                Ok((ResidencePermit, "830000199607157895")),
+            ),
+            (
+                "911840199501011236",
+                Ok((ForeignPermanent, "911840199501011236")),
+            ),
             ("USA119501011234", Ok((ForeignPermanent, "USA119501011234"))),
             ("H12345678", Ok((HkMacauPermit, "H12345678"))),
             ("m1234567890", Ok((HkMacauPermit, "M1234567890"))),
@@ -631,13 +787,54 @@ mod tests {
             ("E12345678", Ok((Passport, "E12345678"))),
             ("123456789", Ok((Passport, "123456789"))),
             // Mistyped resident IDs get the resident ID's reason, not a passport's acceptance.
-            ("110101199003071234", Err(IdError::CheckChar { expected: '3', found: '4' })),
-            ("1101011990030712", Err(IdError::Length { kind: ResidentId, found: 16 })),
-            ("11010119900307123", Err(IdError::Length { kind: ResidentId, found: 17 })),
-            ("1101011990030712X", Err(IdError::Length { kind: ResidentId, found: 17 })),
-            ("840000199901011234", Err(IdError::UnknownRegion { kind: ResidentId, code: "840000".into() })),
-            ("820000200002294568", Err(IdError::CheckChar { expected: '7', found: '8' })),
-            ("110105491331002", Err(IdError::ImpossibleBirthDate { digits: "19491331".into() })),
+            (
+                "110101199003071234",
+                Err(IdError::CheckChar {
+                    expected: '3',
+                    found: '4',
+                }),
+            ),
+            (
+                "1101011990030712",
+                Err(IdError::Length {
+                    kind: ResidentId,
+                    found: 16,
+                }),
+            ),
+            (
+                "11010119900307123",
+                Err(IdError::Length {
+                    kind: ResidentId,
+                    found: 17,
+                }),
+            ),
+            (
+                "1101011990030712X",
+                Err(IdError::Length {
+                    kind: ResidentId,
+                    found: 17,
+                }),
+            ),
+            (
+                "840000199901011234",
+                Err(IdError::UnknownRegion {
+                    kind: ResidentId,
+                    code: "840000".into(),
+                }),
+            ),
+            (
+                "820000200002294568",
+                Err(IdError::CheckChar {
+                    expected: '7',
+                    found: '8',
+                }),
+            ),
+            (
+                "110105491331002",
+                Err(IdError::ImpossibleBirthDate {
+                    digits: "19491331".into(),
+                }),
+            ),
             ("ABCDEF", Err(IdError::Unrecognised)),
             ("张三", Err(IdError::Unrecognised)),
             ("", Err(IdError::Empty)),
@@ -645,7 +842,10 @@ mod tests {
         ];
         for (raw, want) in cases {
             let got = IdNumber::detect_at(raw, today());
-            let got = got.as_ref().map(|id| (id.kind, id.value.as_str())).map_err(Clone::clone);
+            let got = got
+                .as_ref()
+                .map(|id| (id.kind, id.value.as_str()))
+                .map_err(Clone::clone);
             assert_eq!(got, want, "input {raw:?}");
         }
     }
@@ -655,8 +855,16 @@ mod tests {
         let cases = [
             (ResidentId, "11010519491231002X", Some(day(1949, 12, 31))),
             (ResidentId, "110105491231002", Some(day(1949, 12, 31))),
-            (ResidencePermit, "820000200002294567", Some(day(2000, 2, 29))),
-            (ForeignPermanent, "911840199501011236", Some(day(1995, 1, 1))),
+            (
+                ResidencePermit,
+                "820000200002294567",
+                Some(day(2000, 2, 29)),
+            ),
+            (
+                ForeignPermanent,
+                "911840199501011236",
+                Some(day(1995, 1, 1)),
+            ),
             (ForeignPermanent, "USA110002291234", Some(day(2000, 2, 29))),
             (ForeignPermanent, "CAN111701011234", Some(day(2017, 1, 1))),
             (ForeignPermanent, "CAN111801011234", Some(day(1918, 1, 1))),
@@ -669,22 +877,44 @@ mod tests {
             assert_eq!(id.birth_date(), want, "{raw}");
         }
         // Hand-built values with broken dates give no date rather than a panic.
-        let broken = IdNumber { kind: ResidentId, value: "1101".into() };
+        let broken = IdNumber {
+            kind: ResidentId,
+            value: "1101".into(),
+        };
         assert_eq!(broken.birth_date(), None);
     }
 
     #[test]
     fn builders_make_numbers_that_parse() {
-        assert_eq!(resident_id("110105", day(1949, 12, 31), 2), "11010519491231002X");
-        assert_eq!(resident_id("440524", day(1980, 1, 1), 1), "440524198001010013");
-        assert_eq!(resident_id("810000", day(1999, 1, 1), 123), "810000199901011236");
-        assert_eq!(resident_id("370202", day(1999, 1, 1), 1001), "370202199901010010");
-        assert_eq!(foreign_permanent_id("11", "840", day(1995, 1, 1), 123), "911840199501011236");
+        assert_eq!(
+            resident_id("110105", day(1949, 12, 31), 2),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            resident_id("440524", day(1980, 1, 1), 1),
+            "440524198001010013"
+        );
+        assert_eq!(
+            resident_id("810000", day(1999, 1, 1), 123),
+            "810000199901011236"
+        );
+        assert_eq!(
+            resident_id("370202", day(1999, 1, 1), 1001),
+            "370202199901010010"
+        );
+        assert_eq!(
+            foreign_permanent_id("11", "840", day(1995, 1, 1), 123),
+            "911840199501011236"
+        );
 
         let regions = ["110105", "310115", "440305", "650102", "540102"];
         for (i, region) in regions.iter().enumerate() {
             for seq in [0u16, 1, 77, 500, 999] {
-                let birth = day(1990 + i as i32 * 3, 1 + seq as u32 % 12, 1 + seq as u32 % 28);
+                let birth = day(
+                    1990 + i as i32 * 3,
+                    1 + seq as u32 % 12,
+                    1 + seq as u32 % 28,
+                );
                 let id = resident_id(region, birth, seq);
                 let parsed = IdNumber::parse_at(ResidentId, &id, today()).expect(&id);
                 assert_eq!(parsed.birth_date(), Some(birth), "{id}");
@@ -692,7 +922,11 @@ mod tests {
         }
         for prefix in PERMIT_PREFIXES {
             let id = resident_id(prefix, day(2004, 2, 29), 42);
-            assert_eq!(IdNumber::detect_at(&id, today()).map(|n| n.kind), Ok(ResidencePermit), "{id}");
+            assert_eq!(
+                IdNumber::detect_at(&id, today()).map(|n| n.kind),
+                Ok(ResidencePermit),
+                "{id}"
+            );
         }
     }
 

@@ -112,17 +112,32 @@ mod tests {
         assert_eq!(masked, format!("阿{}提", "*".repeat(48)));
         assert_eq!(masked.chars().count(), 50);
         let with_dot = format!("{}·{}", "买".repeat(25), "艾".repeat(24));
-        assert_eq!(mask_name(&with_dot), format!("买{}·{}艾", "*".repeat(24), "*".repeat(23)));
+        assert_eq!(
+            mask_name(&with_dot),
+            format!("买{}·{}艾", "*".repeat(24), "*".repeat(23))
+        );
     }
 
     #[test]
     fn masked_names_never_show_a_middle_letter() {
-        let names = ["欧阳娜娜", "迪丽热巴·迪力木拉提", "Anne-Marie Li", "司马相如"];
+        let names = [
+            "欧阳娜娜",
+            "迪丽热巴·迪力木拉提",
+            "Anne-Marie Li",
+            "司马相如",
+        ];
         for name in names {
             let letters: Vec<char> = name.chars().filter(|c| !is_name_separator(*c)).collect();
             let masked = mask_name(name);
-            let shown: Vec<char> = masked.chars().filter(|c| *c != '*' && !is_name_separator(*c)).collect();
-            assert_eq!(shown, [letters[0], letters[letters.len() - 1]], "{name} -> {masked}");
+            let shown: Vec<char> = masked
+                .chars()
+                .filter(|c| *c != '*' && !is_name_separator(*c))
+                .collect();
+            assert_eq!(
+                shown,
+                [letters[0], letters[letters.len() - 1]],
+                "{name} -> {masked}"
+            );
             assert_eq!(masked.chars().count(), name.chars().count(), "{name}");
         }
     }

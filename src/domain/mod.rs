@@ -3,8 +3,8 @@
 pub mod idnum;
 pub mod mask;
 pub mod name;
-pub mod planner;
 pub mod photo_spec;
+pub mod planner;
 pub mod roster;
 pub mod search;
 pub mod student;

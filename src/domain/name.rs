@@ -58,7 +58,10 @@ fn is_dot_lookalike(c: char) -> bool {
 
 /// Dashes people type for the hyphen of a double-barrelled Latin name.
 fn is_hyphen_lookalike(c: char) -> bool {
-    matches!(c, '\u{2010}'..='\u{2013}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}')
+    matches!(
+        c,
+        '\u{2010}'..='\u{2013}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}'
+    )
 }
 
 /// Trims; makes every middle-dot look-alike `·` (U+00B7), a `.` only where it stands between two
@@ -72,7 +75,10 @@ pub fn normalize_name(raw: &str) -> String {
         return trimmed.to_string();
     }
     let chars: Vec<char> = trimmed.chars().collect();
-    let is_letter_at = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphabetic());
+    let is_letter_at = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphabetic())
+    };
     let mapped: Vec<char> = chars
         .iter()
         .enumerate()
@@ -82,7 +88,9 @@ pub fn normalize_name(raw: &str) -> String {
             c if is_hyphen_lookalike(c) => '-',
             c if c.is_whitespace() && !c.is_control() => ' ',
             // Full-width Latin letters mirror ASCII at a fixed offset.
-            '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
             c => c,
         })
         .collect();
@@ -162,17 +170,27 @@ impl NameError {
                 if zh {
                     format!("姓名有 {count} 个字符，最多 {MAX_NAME_CHARS} 个；请核对")
                 } else {
-                    format!("the name has {count} characters, at most {MAX_NAME_CHARS} are allowed; check it")
+                    format!(
+                        "the name has {count} characters, at most {MAX_NAME_CHARS} are allowed; check it"
+                    )
                 }
             }
             NameError::BadChar { pos, found } => {
                 if zh {
-                    let what = if found.is_numeric() { "数字" } else { "字符" };
+                    let what = if found.is_numeric() {
+                        "数字"
+                    } else {
+                        "字符"
+                    };
                     format!(
                         "姓名第 {pos} 个字符“{found}”是不允许的{what}；姓名只能由汉字、字母和分隔符（· 空格 -）组成"
                     )
                 } else {
-                    let what = if found.is_numeric() { "digit" } else { "character" };
+                    let what = if found.is_numeric() {
+                        "digit"
+                    } else {
+                        "character"
+                    };
                     format!(
                         "the {what} '{found}' at character {pos} is not allowed in a name; use only Han characters, \
                          letters and the separators · (middle dot), space and -"
@@ -181,7 +199,9 @@ impl NameError {
             }
             NameError::MisplacedSeparator { pos, found } => {
                 if zh {
-                    format!("姓名第 {pos} 个字符“{found}”位置不对：分隔符不能在开头或结尾，也不能连用")
+                    format!(
+                        "姓名第 {pos} 个字符“{found}”位置不对：分隔符不能在开头或结尾，也不能连用"
+                    )
                 } else {
                     format!(
                         "the separator '{found}' at character {pos} is misplaced: a name cannot start or end with a \
@@ -201,7 +221,11 @@ pub fn validate_name(raw: &str) -> Result<String, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some((i, found)) = name.chars().enumerate().find(|&(_, c)| c.is_control() || is_invisible(c)) {
+    if let Some((i, found)) = name
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| c.is_control() || is_invisible(c))
+    {
         return Err(NameError::ControlChar { pos: i + 1, found });
     }
     let count = name.chars().count();
@@ -215,7 +239,10 @@ pub fn validate_name(raw: &str) -> Result<String, NameError> {
             if prev.is_none_or(is_name_separator) || pos == count {
                 return Err(NameError::MisplacedSeparator { pos, found: c });
             }
-        } else if !(is_common_han(c) || c.is_alphabetic() || (is_mark(c) && prev.is_some_and(|p| !is_name_separator(p)))) {
+        } else if !(is_common_han(c)
+            || c.is_alphabetic()
+            || (is_mark(c) && prev.is_some_and(|p| !is_name_separator(p))))
+        {
             return Err(NameError::BadChar { pos, found: c });
         }
         prev = Some(c);
@@ -293,21 +320,84 @@ mod tests {
             ("", Err(NameError::Empty)),
             (" \u{3000} ", Err(NameError::Empty)),
             (fifty_one.as_str(), Err(NameError::TooLong { count: 51 })),
-            ("张\u{1b}[31m三", Err(NameError::ControlChar { pos: 2, found: '\u{1b}' })),
-            ("张\t三", Err(NameError::ControlChar { pos: 2, found: '\t' })),
-            ("张\u{200B}三", Err(NameError::ControlChar { pos: 2, found: '\u{200B}' })),
-            ("\u{202E}张三", Err(NameError::ControlChar { pos: 1, found: '\u{202E}' })),
+            (
+                "张\u{1b}[31m三",
+                Err(NameError::ControlChar {
+                    pos: 2,
+                    found: '\u{1b}',
+                }),
+            ),
+            (
+                "张\t三",
+                Err(NameError::ControlChar {
+                    pos: 2,
+                    found: '\t',
+                }),
+            ),
+            (
+                "张\u{200B}三",
+                Err(NameError::ControlChar {
+                    pos: 2,
+                    found: '\u{200B}',
+                }),
+            ),
+            (
+                "\u{202E}张三",
+                Err(NameError::ControlChar {
+                    pos: 1,
+                    found: '\u{202E}',
+                }),
+            ),
             ("张三3", Err(NameError::BadChar { pos: 3, found: '3' })),
-            ("张３", Err(NameError::BadChar { pos: 2, found: '３' })),
+            (
+                "张３",
+                Err(NameError::BadChar {
+                    pos: 2,
+                    found: '３',
+                }),
+            ),
             ("J. Smith", Err(NameError::BadChar { pos: 2, found: '.' })),
-            ("张三😀", Err(NameError::BadChar { pos: 3, found: '😀' })),
+            (
+                "张三😀",
+                Err(NameError::BadChar {
+                    pos: 3,
+                    found: '😀',
+                }),
+            ),
             ("张(三)", Err(NameError::BadChar { pos: 2, found: '(' })),
-            ("\u{301}Li", Err(NameError::BadChar { pos: 1, found: '\u{301}' })),
-            ("·艾力", Err(NameError::MisplacedSeparator { pos: 1, found: '·' })),
-            ("买买提·", Err(NameError::MisplacedSeparator { pos: 4, found: '·' })),
-            ("买买提··艾力", Err(NameError::MisplacedSeparator { pos: 5, found: '·' })),
-            ("Anne--Marie", Err(NameError::MisplacedSeparator { pos: 6, found: '-' })),
-            ("-", Err(NameError::MisplacedSeparator { pos: 1, found: '-' })),
+            (
+                "\u{301}Li",
+                Err(NameError::BadChar {
+                    pos: 1,
+                    found: '\u{301}',
+                }),
+            ),
+            (
+                "·艾力",
+                Err(NameError::MisplacedSeparator {
+                    pos: 1, found: '·'
+                }),
+            ),
+            (
+                "买买提·",
+                Err(NameError::MisplacedSeparator {
+                    pos: 4, found: '·'
+                }),
+            ),
+            (
+                "买买提··艾力",
+                Err(NameError::MisplacedSeparator {
+                    pos: 5, found: '·'
+                }),
+            ),
+            (
+                "Anne--Marie",
+                Err(NameError::MisplacedSeparator { pos: 6, found: '-' }),
+            ),
+            (
+                "-",
+                Err(NameError::MisplacedSeparator { pos: 1, found: '-' }),
+            ),
         ];
         for (raw, want) in cases {
             assert_eq!(validate_name(raw), want, "input {raw:?}");
@@ -331,7 +421,10 @@ mod tests {
         let cases = [
             (NameError::Empty, "姓名为空", "the name is empty"),
             (
-                NameError::ControlChar { pos: 2, found: '\u{1b}' },
+                NameError::ControlChar {
+                    pos: 2,
+                    found: '\u{1b}',
+                },
                 "第 2 个字符是控制字符或不可见字符（U+001B）",
                 "character 2 of the name is a control",
             ),
@@ -345,16 +438,30 @@ mod tests {
                 "“3”是不允许的数字",
                 "the digit '3' at character 3 is not allowed",
             ),
-            (NameError::BadChar { pos: 2, found: '(' }, "“(”是不允许的字符", "the character '(' at character 2"),
             (
-                NameError::MisplacedSeparator { pos: 1, found: '·' },
+                NameError::BadChar { pos: 2, found: '(' },
+                "“(”是不允许的字符",
+                "the character '(' at character 2",
+            ),
+            (
+                NameError::MisplacedSeparator {
+                    pos: 1, found: '·'
+                },
                 "第 1 个字符“·”位置不对",
                 "the separator '·' at character 1 is misplaced",
             ),
         ];
         for (err, zh, en) in cases {
-            assert!(err.message(Lang::Zh).contains(zh), "{err:?}: {}", err.message(Lang::Zh));
-            assert!(err.message(Lang::En).contains(en), "{err:?}: {}", err.message(Lang::En));
+            assert!(
+                err.message(Lang::Zh).contains(zh),
+                "{err:?}: {}",
+                err.message(Lang::Zh)
+            );
+            assert!(
+                err.message(Lang::En).contains(en),
+                "{err:?}: {}",
+                err.message(Lang::En)
+            );
         }
         let err = NameError::Empty;
         assert_eq!(err.to_string(), err.message(i18n::lang()));

@@ -25,7 +25,12 @@ pub struct PhotoSpec {
 
 impl Default for PhotoSpec {
     fn default() -> Self {
-        PhotoSpec { width: 480, height: 640, min_bytes: 20 * KB, max_bytes: 40 * KB }
+        PhotoSpec {
+            width: 480,
+            height: 640,
+            min_bytes: 20 * KB,
+            max_bytes: 40 * KB,
+        }
     }
 }
 
@@ -42,16 +47,30 @@ impl PhotoSpec {
         let zh = i18n::lang() == Lang::Zh;
         if spec.width == 0 || spec.height == 0 || spec.width > 65535 || spec.height > 65535 {
             return Err(if zh {
-                format!("config.toml 的 [photo] 尺寸 {}×{} 不可用：宽和高须在 1 到 65535 之间", spec.width, spec.height)
+                format!(
+                    "config.toml 的 [photo] 尺寸 {}×{} 不可用：宽和高须在 1 到 65535 之间",
+                    spec.width, spec.height
+                )
             } else {
-                format!("[photo] size {}×{} in config.toml cannot be met: width and height must be 1 to 65535", spec.width, spec.height)
+                format!(
+                    "[photo] size {}×{} in config.toml cannot be met: width and height must be 1 to 65535",
+                    spec.width, spec.height
+                )
             });
         }
         if spec.min_bytes > spec.max_bytes {
             return Err(if zh {
-                format!("config.toml 的 [photo] min_kb（{}）大于 max_kb（{}）；请改正", spec.min_bytes / KB, spec.max_bytes / KB)
+                format!(
+                    "config.toml 的 [photo] min_kb（{}）大于 max_kb（{}）；请改正",
+                    spec.min_bytes / KB,
+                    spec.max_bytes / KB
+                )
             } else {
-                format!("[photo] min_kb ({}) is larger than max_kb ({}) in config.toml; correct one of them", spec.min_bytes / KB, spec.max_bytes / KB)
+                format!(
+                    "[photo] min_kb ({}) is larger than max_kb ({}) in config.toml; correct one of them",
+                    spec.min_bytes / KB,
+                    spec.max_bytes / KB
+                )
             });
         }
         Ok(spec)
@@ -166,19 +185,43 @@ pub enum Corner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
-    NotJpeg { format: FileFormat },
+    NotJpeg {
+        format: FileFormat,
+    },
     Truncated,
-    Damaged { damage: Damage },
-    Dimensions { width: u32, height: u32, want_width: u32, want_height: u32 },
+    Damaged {
+        damage: Damage,
+    },
+    Dimensions {
+        width: u32,
+        height: u32,
+        want_width: u32,
+        want_height: u32,
+    },
     /// Not three colour components: 1 is greyscale, 4 is CMYK.
-    Components { found: u8 },
-    BitDepth { bits: u8 },
-    TooSmall { size: u64, min: u64 },
-    TooLarge { size: u64, max: u64 },
+    Components {
+        found: u8,
+    },
+    BitDepth {
+        bits: u8,
+    },
+    TooSmall {
+        size: u64,
+        min: u64,
+    },
+    TooLarge {
+        size: u64,
+        max: u64,
+    },
     /// `--deep`: the image data does not decode.
-    Undecodable { reason: String },
+    Undecodable {
+        reason: String,
+    },
     /// `--deep`: a corner is not one of the standard background colours.
-    Background { corner: Corner, rgb: [u8; 3] },
+    Background {
+        corner: Corner,
+        rgb: [u8; 3],
+    },
 }
 
 /// The background colours a graduate photo may have.
@@ -218,45 +261,97 @@ impl Problem {
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Problem::NotJpeg { format: FileFormat::Unknown } => {
-                if zh { "不是 JPEG 文件（无法识别的格式）".into() } else { "not a JPEG (unrecognised format)".into() }
+            Problem::NotJpeg {
+                format: FileFormat::Unknown,
+            } => {
+                if zh {
+                    "不是 JPEG 文件（无法识别的格式）".into()
+                } else {
+                    "not a JPEG (unrecognised format)".into()
+                }
             }
             Problem::NotJpeg { format } => {
-                if zh { format!("不是 JPEG 文件（是 {}）", format.label()) } else { format!("not a JPEG ({})", format.label()) }
+                if zh {
+                    format!("不是 JPEG 文件（是 {}）", format.label())
+                } else {
+                    format!("not a JPEG ({})", format.label())
+                }
             }
             Problem::Truncated => {
-                if zh { "文件不完整：没有 JPEG 结束标记（EOI），可能复制或传输中断".into() } else { "the file ends before the JPEG end marker (EOI); copy it again".into() }
+                if zh {
+                    "文件不完整：没有 JPEG 结束标记（EOI），可能复制或传输中断".into()
+                } else {
+                    "the file ends before the JPEG end marker (EOI); copy it again".into()
+                }
             }
             Problem::Damaged { damage } => damage_message(*damage, zh),
-            Problem::Dimensions { width, height, want_width, want_height } => {
+            Problem::Dimensions {
+                width,
+                height,
+                want_width,
+                want_height,
+            } => {
                 if zh {
                     format!("尺寸 {width}×{height}，应为 {want_width}×{want_height}（宽×高）")
                 } else {
-                    format!("{width}×{height} pixels, must be {want_width}×{want_height} (width×height)")
+                    format!(
+                        "{width}×{height} pixels, must be {want_width}×{want_height} (width×height)"
+                    )
                 }
             }
             Problem::Components { found: 1 } => {
-                if zh { "灰度（黑白）图像，应为 24 位彩色".into() } else { "greyscale, must be 24-bit colour".into() }
+                if zh {
+                    "灰度（黑白）图像，应为 24 位彩色".into()
+                } else {
+                    "greyscale, must be 24-bit colour".into()
+                }
             }
             Problem::Components { found: 4 } => {
-                if zh { "CMYK 印刷色彩，应为 24 位彩色（RGB）".into() } else { "CMYK colour, must be 24-bit colour (RGB)".into() }
+                if zh {
+                    "CMYK 印刷色彩，应为 24 位彩色（RGB）".into()
+                } else {
+                    "CMYK colour, must be 24-bit colour (RGB)".into()
+                }
             }
             Problem::Components { found } => {
-                if zh { format!("{found} 个颜色分量，应为 24 位彩色（3 个）") } else { format!("{found} colour components, must be 24-bit colour (3)") }
+                if zh {
+                    format!("{found} 个颜色分量，应为 24 位彩色（3 个）")
+                } else {
+                    format!("{found} colour components, must be 24-bit colour (3)")
+                }
             }
             Problem::BitDepth { bits } => {
-                if zh { format!("每个分量 {bits} 位，应为 8 位（24 位彩色）") } else { format!("{bits} bits per component, must be 8 (24-bit colour)") }
+                if zh {
+                    format!("每个分量 {bits} 位，应为 8 位（24 位彩色）")
+                } else {
+                    format!("{bits} bits per component, must be 8 (24-bit colour)")
+                }
             }
             Problem::TooSmall { size, min } => {
-                if zh { format!("文件 {}，小于下限 {}", kb(*size), kb(*min)) } else { format!("{} file, under the {} minimum", kb(*size), kb(*min)) }
+                if zh {
+                    format!("文件 {}，小于下限 {}", kb(*size), kb(*min))
+                } else {
+                    format!("{} file, under the {} minimum", kb(*size), kb(*min))
+                }
             }
             Problem::TooLarge { size, max } => {
-                if zh { format!("文件 {}，超过上限 {}", kb(*size), kb(*max)) } else { format!("{} file, over the {} maximum", kb(*size), kb(*max)) }
+                if zh {
+                    format!("文件 {}，超过上限 {}", kb(*size), kb(*max))
+                } else {
+                    format!("{} file, over the {} maximum", kb(*size), kb(*max))
+                }
             }
             Problem::Undecodable { reason } => {
-                if zh { format!("图像数据无法解码：{reason}") } else { format!("the image data does not decode: {reason}") }
+                if zh {
+                    format!("图像数据无法解码：{reason}")
+                } else {
+                    format!("the image data does not decode: {reason}")
+                }
             }
-            Problem::Background { corner, rgb: [r, g, b] } => {
+            Problem::Background {
+                corner,
+                rgb: [r, g, b],
+            } => {
                 let (zh_corner, en_corner) = match corner {
                     Corner::TopLeft => ("左上角", "top-left"),
                     Corner::TopRight => ("右上角", "top-right"),
@@ -264,7 +359,9 @@ impl Problem {
                 if zh {
                     format!("{zh_corner}背景色 RGB({r},{g},{b}) 不是标准背景色（浅蓝、白色或浅灰）")
                 } else {
-                    format!("{en_corner} background RGB({r},{g},{b}) is not a standard colour (light blue, white or light grey)")
+                    format!(
+                        "{en_corner} background RGB({r},{g},{b}) is not a standard colour (light blue, white or light grey)"
+                    )
                 }
             }
         }
@@ -279,22 +376,50 @@ impl Problem {
 fn damage_message(damage: Damage, zh: bool) -> String {
     match damage {
         Damage::NotAMarker { offset } => {
-            if zh { format!("JPEG 结构损坏：第 {offset} 字节处应为标记") } else { format!("broken JPEG structure: no marker where one belongs at byte {offset}") }
+            if zh {
+                format!("JPEG 结构损坏：第 {offset} 字节处应为标记")
+            } else {
+                format!("broken JPEG structure: no marker where one belongs at byte {offset}")
+            }
         }
         Damage::BadSegment { offset, marker } => {
-            if zh { format!("JPEG 结构损坏：第 {offset} 字节处的段（FF{marker:02X}）长度错误") } else { format!("broken JPEG structure: segment FF{marker:02X} at byte {offset} has a bad length") }
+            if zh {
+                format!("JPEG 结构损坏：第 {offset} 字节处的段（FF{marker:02X}）长度错误")
+            } else {
+                format!(
+                    "broken JPEG structure: segment FF{marker:02X} at byte {offset} has a bad length"
+                )
+            }
         }
         Damage::SecondStart { offset } => {
-            if zh { format!("JPEG 结构损坏：第 {offset} 字节处又出现文件开始标记") } else { format!("broken JPEG structure: a second start-of-image marker at byte {offset}") }
+            if zh {
+                format!("JPEG 结构损坏：第 {offset} 字节处又出现文件开始标记")
+            } else {
+                format!("broken JPEG structure: a second start-of-image marker at byte {offset}")
+            }
         }
         Damage::ScanBeforeFrame { offset } => {
-            if zh { format!("JPEG 结构损坏：第 {offset} 字节处的图像数据在帧头之前") } else { format!("broken JPEG structure: image data at byte {offset} comes before the frame header") }
+            if zh {
+                format!("JPEG 结构损坏：第 {offset} 字节处的图像数据在帧头之前")
+            } else {
+                format!(
+                    "broken JPEG structure: image data at byte {offset} comes before the frame header"
+                )
+            }
         }
         Damage::NoFrame => {
-            if zh { "JPEG 结构损坏：没有帧头（SOF），无法得知尺寸".into() } else { "broken JPEG structure: no frame header (SOF), so no size".into() }
+            if zh {
+                "JPEG 结构损坏：没有帧头（SOF），无法得知尺寸".into()
+            } else {
+                "broken JPEG structure: no frame header (SOF), so no size".into()
+            }
         }
         Damage::NoScan => {
-            if zh { "JPEG 结构损坏：没有图像数据（SOS）".into() } else { "broken JPEG structure: no image data (SOS)".into() }
+            if zh {
+                "JPEG 结构损坏：没有图像数据（SOS）".into()
+            } else {
+                "broken JPEG structure: no image data (SOS)".into()
+            }
         }
     }
 }
@@ -305,7 +430,9 @@ fn damage_message(damage: Damage, zh: bool) -> String {
 pub fn check(facts: &FileFacts, size: u64, spec: &PhotoSpec) -> Vec<Problem> {
     let mut problems = Vec::new();
     if facts.format != FileFormat::Jpeg {
-        problems.push(Problem::NotJpeg { format: facts.format });
+        problems.push(Problem::NotJpeg {
+            format: facts.format,
+        });
     } else {
         match facts.end {
             JpegEnd::Complete => {}
@@ -323,21 +450,31 @@ pub fn check(facts: &FileFacts, size: u64, spec: &PhotoSpec) -> Vec<Problem> {
                     });
                 }
                 if f.components != 3 {
-                    problems.push(Problem::Components { found: f.components });
+                    problems.push(Problem::Components {
+                        found: f.components,
+                    });
                 }
                 if f.precision != 8 {
                     problems.push(Problem::BitDepth { bits: f.precision });
                 }
             }
             // A truncated or damaged file already says why there is no frame.
-            None if facts.end == JpegEnd::Complete => problems.push(Problem::Damaged { damage: Damage::NoFrame }),
+            None if facts.end == JpegEnd::Complete => problems.push(Problem::Damaged {
+                damage: Damage::NoFrame,
+            }),
             None => {}
         }
     }
     if size < spec.min_bytes {
-        problems.push(Problem::TooSmall { size, min: spec.min_bytes });
+        problems.push(Problem::TooSmall {
+            size,
+            min: spec.min_bytes,
+        });
     } else if size > spec.max_bytes {
-        problems.push(Problem::TooLarge { size, max: spec.max_bytes });
+        problems.push(Problem::TooLarge {
+            size,
+            max: spec.max_bytes,
+        });
     }
     problems
 }
@@ -352,7 +489,10 @@ pub fn nearest_background(rgb: [u8; 3]) -> (usize, f64) {
         .iter()
         .enumerate()
         .map(|(i, (_, _, c))| (i, distance(*c)))
-        .fold((0, f64::INFINITY), |best, x| if x.1 < best.1 { x } else { best })
+        .fold(
+            (0, f64::INFINITY),
+            |best, x| if x.1 < best.1 { x } else { best },
+        )
 }
 
 /// Background problems from the average colours of the top corners. Only the top corners are
@@ -370,7 +510,16 @@ mod tests {
     use super::*;
 
     fn jpeg(width: u16, height: u16, components: u8, precision: u8, end: JpegEnd) -> FileFacts {
-        FileFacts { format: FileFormat::Jpeg, frame: Some(Frame { width, height, components, precision }), end }
+        FileFacts {
+            format: FileFormat::Jpeg,
+            frame: Some(Frame {
+                width,
+                height,
+                components,
+                precision,
+            }),
+            end,
+        }
     }
 
     #[test]
@@ -379,19 +528,75 @@ mod tests {
         let ok = 30 * KB;
         let cases: Vec<(&str, FileFacts, u64, Vec<&str>)> = vec![
             ("valid", jpeg(480, 640, 3, 8, JpegEnd::Complete), ok, vec![]),
-            ("exactly 20 KB", jpeg(480, 640, 3, 8, JpegEnd::Complete), 20 * KB, vec![]),
-            ("exactly 40 KB", jpeg(480, 640, 3, 8, JpegEnd::Complete), 40 * KB, vec![]),
-            ("one byte under", jpeg(480, 640, 3, 8, JpegEnd::Complete), 20 * KB - 1, vec!["too_small"]),
-            ("one byte over", jpeg(480, 640, 3, 8, JpegEnd::Complete), 40 * KB + 1, vec!["too_large"]),
-            ("swapped", jpeg(640, 480, 3, 8, JpegEnd::Complete), ok, vec!["dimensions"]),
-            ("1-inch photo", jpeg(295, 413, 3, 8, JpegEnd::Complete), ok, vec!["dimensions"]),
-            ("greyscale", jpeg(480, 640, 1, 8, JpegEnd::Complete), ok, vec!["colour"]),
-            ("cmyk", jpeg(480, 640, 4, 8, JpegEnd::Complete), ok, vec!["colour"]),
-            ("12-bit", jpeg(480, 640, 3, 12, JpegEnd::Complete), ok, vec!["bit_depth"]),
-            ("truncated", jpeg(480, 640, 3, 8, JpegEnd::Truncated), ok, vec!["truncated"]),
+            (
+                "exactly 20 KB",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                20 * KB,
+                vec![],
+            ),
+            (
+                "exactly 40 KB",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                40 * KB,
+                vec![],
+            ),
+            (
+                "one byte under",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                20 * KB - 1,
+                vec!["too_small"],
+            ),
+            (
+                "one byte over",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                40 * KB + 1,
+                vec!["too_large"],
+            ),
+            (
+                "swapped",
+                jpeg(640, 480, 3, 8, JpegEnd::Complete),
+                ok,
+                vec!["dimensions"],
+            ),
+            (
+                "1-inch photo",
+                jpeg(295, 413, 3, 8, JpegEnd::Complete),
+                ok,
+                vec!["dimensions"],
+            ),
+            (
+                "greyscale",
+                jpeg(480, 640, 1, 8, JpegEnd::Complete),
+                ok,
+                vec!["colour"],
+            ),
+            (
+                "cmyk",
+                jpeg(480, 640, 4, 8, JpegEnd::Complete),
+                ok,
+                vec!["colour"],
+            ),
+            (
+                "12-bit",
+                jpeg(480, 640, 3, 12, JpegEnd::Complete),
+                ok,
+                vec!["bit_depth"],
+            ),
+            (
+                "truncated",
+                jpeg(480, 640, 3, 8, JpegEnd::Truncated),
+                ok,
+                vec!["truncated"],
+            ),
             (
                 "damaged",
-                jpeg(480, 640, 3, 8, JpegEnd::Damaged(Damage::NotAMarker { offset: 9 })),
+                jpeg(
+                    480,
+                    640,
+                    3,
+                    8,
+                    JpegEnd::Damaged(Damage::NotAMarker { offset: 9 }),
+                ),
                 ok,
                 vec!["damaged"],
             ),
@@ -399,39 +604,100 @@ mod tests {
                 "everything at once",
                 jpeg(600, 800, 1, 12, JpegEnd::Truncated),
                 50 * KB,
-                vec!["truncated", "dimensions", "colour", "bit_depth", "too_large"],
+                vec![
+                    "truncated",
+                    "dimensions",
+                    "colour",
+                    "bit_depth",
+                    "too_large",
+                ],
             ),
             (
                 "png named jpg",
-                FileFacts { format: FileFormat::Png, frame: None, end: JpegEnd::Complete },
+                FileFacts {
+                    format: FileFormat::Png,
+                    frame: None,
+                    end: JpegEnd::Complete,
+                },
                 ok,
                 vec!["not_jpeg"],
             ),
             (
                 "tiny unknown",
-                FileFacts { format: FileFormat::Unknown, frame: None, end: JpegEnd::Complete },
+                FileFacts {
+                    format: FileFormat::Unknown,
+                    frame: None,
+                    end: JpegEnd::Complete,
+                },
                 10,
                 vec!["not_jpeg", "too_small"],
             ),
-            ("no frame", FileFacts { format: FileFormat::Jpeg, frame: None, end: JpegEnd::Complete }, ok, vec!["damaged"]),
-            ("truncated before frame", FileFacts { format: FileFormat::Jpeg, frame: None, end: JpegEnd::Truncated }, ok, vec!["truncated"]),
+            (
+                "no frame",
+                FileFacts {
+                    format: FileFormat::Jpeg,
+                    frame: None,
+                    end: JpegEnd::Complete,
+                },
+                ok,
+                vec!["damaged"],
+            ),
+            (
+                "truncated before frame",
+                FileFacts {
+                    format: FileFormat::Jpeg,
+                    frame: None,
+                    end: JpegEnd::Truncated,
+                },
+                ok,
+                vec!["truncated"],
+            ),
         ];
         for (name, facts, size, want) in cases {
-            let got: Vec<&str> = check(&facts, size, &spec).iter().map(Problem::code).collect();
+            let got: Vec<&str> = check(&facts, size, &spec)
+                .iter()
+                .map(Problem::code)
+                .collect();
             assert_eq!(got, want, "{name}");
         }
     }
 
     #[test]
     fn overrides_change_the_rules() {
-        let spec = PhotoSpec::from_config(&PhotoSpecConfig { width: Some(358), height: Some(441), min_kb: Some(10), max_kb: None }).unwrap();
-        assert_eq!(spec, PhotoSpec { width: 358, height: 441, min_bytes: 10 * KB, max_bytes: 40 * KB });
+        let spec = PhotoSpec::from_config(&PhotoSpecConfig {
+            width: Some(358),
+            height: Some(441),
+            min_kb: Some(10),
+            max_kb: None,
+        })
+        .unwrap();
+        assert_eq!(
+            spec,
+            PhotoSpec {
+                width: 358,
+                height: 441,
+                min_bytes: 10 * KB,
+                max_bytes: 40 * KB
+            }
+        );
         assert!(check(&jpeg(358, 441, 3, 8, JpegEnd::Complete), 12 * KB, &spec).is_empty());
-        assert_eq!(check(&jpeg(480, 640, 3, 8, JpegEnd::Complete), 12 * KB, &spec)[0].code(), "dimensions");
+        assert_eq!(
+            check(&jpeg(480, 640, 3, 8, JpegEnd::Complete), 12 * KB, &spec)[0].code(),
+            "dimensions"
+        );
         for bad in [
-            PhotoSpecConfig { min_kb: Some(50), ..Default::default() },
-            PhotoSpecConfig { width: Some(0), ..Default::default() },
-            PhotoSpecConfig { height: Some(70000), ..Default::default() },
+            PhotoSpecConfig {
+                min_kb: Some(50),
+                ..Default::default()
+            },
+            PhotoSpecConfig {
+                width: Some(0),
+                ..Default::default()
+            },
+            PhotoSpecConfig {
+                height: Some(70000),
+                ..Default::default()
+            },
         ] {
             assert!(PhotoSpec::from_config(&bad).is_err(), "{bad:?}");
         }
@@ -440,26 +706,85 @@ mod tests {
     #[test]
     fn fingerprint_tells_specs_and_depth_apart() {
         let a = PhotoSpec::default();
-        let b = PhotoSpec { min_bytes: 10 * KB, ..a };
+        let b = PhotoSpec {
+            min_bytes: 10 * KB,
+            ..a
+        };
         assert_ne!(a.fingerprint(false), b.fingerprint(false));
         assert_ne!(a.fingerprint(false), a.fingerprint(true));
-        assert_eq!(a.fingerprint(false), PhotoSpec::default().fingerprint(false));
+        assert_eq!(
+            a.fingerprint(false),
+            PhotoSpec::default().fingerprint(false)
+        );
     }
 
     #[test]
     fn messages_name_the_numbers() {
         let cases = [
-            (Problem::Dimensions { width: 600, height: 800, want_width: 480, want_height: 640 }, "600×800 pixels, must be 480×640", "尺寸 600×800"),
-            (Problem::TooSmall { size: 15 * KB + 300, min: 20 * KB }, "15.3 KB file, under the 20.0 KB minimum", "15.3 KB"),
-            (Problem::TooLarge { size: 41 * KB, max: 40 * KB }, "41.0 KB file, over the 40.0 KB maximum", "超过上限 40.0 KB"),
-            (Problem::NotJpeg { format: FileFormat::Png }, "not a JPEG (PNG)", "是 PNG"),
+            (
+                Problem::Dimensions {
+                    width: 600,
+                    height: 800,
+                    want_width: 480,
+                    want_height: 640,
+                },
+                "600×800 pixels, must be 480×640",
+                "尺寸 600×800",
+            ),
+            (
+                Problem::TooSmall {
+                    size: 15 * KB + 300,
+                    min: 20 * KB,
+                },
+                "15.3 KB file, under the 20.0 KB minimum",
+                "15.3 KB",
+            ),
+            (
+                Problem::TooLarge {
+                    size: 41 * KB,
+                    max: 40 * KB,
+                },
+                "41.0 KB file, over the 40.0 KB maximum",
+                "超过上限 40.0 KB",
+            ),
+            (
+                Problem::NotJpeg {
+                    format: FileFormat::Png,
+                },
+                "not a JPEG (PNG)",
+                "是 PNG",
+            ),
             (Problem::Components { found: 1 }, "greyscale", "灰度"),
-            (Problem::Background { corner: Corner::TopRight, rgb: [200, 30, 30] }, "top-right background RGB(200,30,30)", "右上角"),
-            (Problem::Damaged { damage: Damage::BadSegment { offset: 20, marker: 0xC0 } }, "segment FFC0 at byte 20", "FFC0"),
+            (
+                Problem::Background {
+                    corner: Corner::TopRight,
+                    rgb: [200, 30, 30],
+                },
+                "top-right background RGB(200,30,30)",
+                "右上角",
+            ),
+            (
+                Problem::Damaged {
+                    damage: Damage::BadSegment {
+                        offset: 20,
+                        marker: 0xC0,
+                    },
+                },
+                "segment FFC0 at byte 20",
+                "FFC0",
+            ),
         ];
         for (problem, en, zh) in cases {
-            assert!(problem.message(Lang::En).contains(en), "{}", problem.message(Lang::En));
-            assert!(problem.message(Lang::Zh).contains(zh), "{}", problem.message(Lang::Zh));
+            assert!(
+                problem.message(Lang::En).contains(en),
+                "{}",
+                problem.message(Lang::En)
+            );
+            assert!(
+                problem.message(Lang::Zh).contains(zh),
+                "{}",
+                problem.message(Lang::Zh)
+            );
             assert!(problem.machine_text().starts_with(problem.code()));
         }
     }
@@ -467,14 +792,26 @@ mod tests {
     #[test]
     fn problems_round_trip_as_json() {
         let problems = vec![
-            Problem::NotJpeg { format: FileFormat::Gif },
-            Problem::Damaged { damage: Damage::ScanBeforeFrame { offset: 4 } },
-            Problem::Background { corner: Corner::TopLeft, rgb: [1, 2, 3] },
-            Problem::Undecodable { reason: "bad huffman code".into() },
+            Problem::NotJpeg {
+                format: FileFormat::Gif,
+            },
+            Problem::Damaged {
+                damage: Damage::ScanBeforeFrame { offset: 4 },
+            },
+            Problem::Background {
+                corner: Corner::TopLeft,
+                rgb: [1, 2, 3],
+            },
+            Problem::Undecodable {
+                reason: "bad huffman code".into(),
+            },
             Problem::Truncated,
         ];
         let text = serde_json::to_string(&problems).unwrap();
-        assert_eq!(serde_json::from_str::<Vec<Problem>>(&text).unwrap(), problems);
+        assert_eq!(
+            serde_json::from_str::<Vec<Problem>>(&text).unwrap(),
+            problems
+        );
     }
 
     #[test]

@@ -131,21 +131,35 @@ pub enum PlanError {
     NoStations,
     #[error("the rate must be at least 1 student per station-hour")]
     NoRate,
-    #[error("the slot {slot} at {stations} station(s) and {rate} per station-hour has room for no one: lengthen it or add stations")]
-    EmptySlot { slot: String, stations: u32, rate: u32 },
+    #[error(
+        "the slot {slot} at {stations} station(s) and {rate} per station-hour has room for no one: lengthen it or add stations"
+    )]
+    EmptySlot {
+        slot: String,
+        stations: u32,
+        rate: u32,
+    },
 }
 
 /// Parses `08:30-11:30,14:00-17:00` into slots sorted by start, refusing overlaps.
 pub fn parse_slots(text: &str) -> Result<Vec<Slot>, PlanError> {
     let mut slots = Vec::new();
-    for part in text.split([',', '，', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split([',', '，', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let (a, b) = part
             .split_once(['-', '~', '–', '—'])
             .ok_or_else(|| PlanError::BadSlot(part.to_string()))?;
         let time = |t: &str| {
-            NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| PlanError::BadSlot(part.to_string()))
+            NaiveTime::parse_from_str(t.trim(), "%H:%M")
+                .map_err(|_| PlanError::BadSlot(part.to_string()))
         };
-        let slot = Slot { start: time(a)?, end: time(b)? };
+        let slot = Slot {
+            start: time(a)?,
+            end: time(b)?,
+        };
         if slot.end <= slot.start {
             return Err(PlanError::Backwards(part.to_string()));
         }
@@ -164,7 +178,11 @@ pub fn parse_slots(text: &str) -> Result<Vec<Slot>, PlanError> {
 }
 
 pub fn slot_text(slot: &Slot) -> String {
-    format!("{}-{}", slot.start.format("%H:%M"), slot.end.format("%H:%M"))
+    format!(
+        "{}-{}",
+        slot.start.format("%H:%M"),
+        slot.end.format("%H:%M")
+    )
 }
 
 /// Students one session of `slot` can take: stations × rate × hours, rounded down.
@@ -177,11 +195,17 @@ pub fn slot_capacity(slot: &Slot, stations: u32, rate: u32) -> u32 {
 pub fn demand_of(candidates: &[Candidate]) -> Vec<ClassDemand> {
     let mut counts: BTreeMap<(&str, &str), u32> = BTreeMap::new();
     for c in candidates {
-        *counts.entry((c.college.as_str(), c.class.as_str())).or_default() += 1;
+        *counts
+            .entry((c.college.as_str(), c.class.as_str()))
+            .or_default() += 1;
     }
     counts
         .into_iter()
-        .map(|((college, class), students)| ClassDemand { college: college.into(), class: class.into(), students })
+        .map(|((college, class), students)| ClassDemand {
+            college: college.into(),
+            class: class.into(),
+            students,
+        })
         .collect()
 }
 
@@ -190,7 +214,14 @@ pub fn session_title(base: &str, colleges: &[&str]) -> String {
     let mut title = base.to_string();
     if !colleges.is_empty() {
         title.push(' ');
-        title.push_str(&colleges.iter().take(3).copied().collect::<Vec<_>>().join("、"));
+        title.push_str(
+            &colleges
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("、"),
+        );
         if colleges.len() > 3 {
             title.push_str(&format!(" 等{}个学院", colleges.len()));
         }
@@ -203,7 +234,11 @@ pub fn session_title(base: &str, colleges: &[&str]) -> String {
 /// returned in `unplaced`, with the days or stations that would make it fit.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
     check(input)?;
-    let capacities: Vec<u32> = input.slots.iter().map(|s| slot_capacity(s, input.stations, input.rate)).collect();
+    let capacities: Vec<u32> = input
+        .slots
+        .iter()
+        .map(|s| slot_capacity(s, input.stations, input.rate))
+        .collect();
     let colleges = ordered_colleges(input.demand, input.college_order);
     let limit = input.days as usize * input.slots.len();
     let packing = pack(&colleges, &capacities, Some(limit));
@@ -250,7 +285,12 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             unknown_colleges.push(c.clone());
         }
     }
-    Ok(Plan { sessions, unplaced: packing.unplaced, shortfall, unknown_colleges })
+    Ok(Plan {
+        sessions,
+        unplaced: packing.unplaced,
+        shortfall,
+        unknown_colleges,
+    })
 }
 
 fn check(input: &PlanInput<'_>) -> Result<(), PlanError> {
@@ -271,7 +311,11 @@ fn check(input: &PlanInput<'_>) -> Result<(), PlanError> {
             return Err(PlanError::Backwards(slot_text(slot)));
         }
         if slot_capacity(slot, input.stations, input.rate) == 0 {
-            return Err(PlanError::EmptySlot { slot: slot_text(slot), stations: input.stations, rate: input.rate });
+            return Err(PlanError::EmptySlot {
+                slot: slot_text(slot),
+                stations: input.stations,
+                rate: input.rate,
+            });
         }
     }
     Ok(())
@@ -282,7 +326,11 @@ fn check(input: &PlanInput<'_>) -> Result<(), PlanError> {
 fn ordered_colleges(demand: &[ClassDemand], order: &[String]) -> Vec<(String, Vec<ClassDemand>)> {
     let mut merged: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
     for d in demand.iter().filter(|d| d.students > 0) {
-        *merged.entry(&d.college).or_default().entry(&d.class).or_default() += d.students;
+        *merged
+            .entry(&d.college)
+            .or_default()
+            .entry(&d.class)
+            .or_default() += d.students;
     }
     let mut names: Vec<&str> = Vec::new();
     for c in order {
@@ -290,16 +338,28 @@ fn ordered_colleges(demand: &[ClassDemand], order: &[String]) -> Vec<(String, Ve
             names.push(c);
         }
     }
-    let rest: Vec<&str> = merged.keys().copied().filter(|c| !names.contains(c)).collect();
+    let rest: Vec<&str> = merged
+        .keys()
+        .copied()
+        .filter(|c| !names.contains(c))
+        .collect();
     names.extend(rest);
     names
         .into_iter()
         .map(|college| {
             let mut classes: Vec<ClassDemand> = merged[college]
                 .iter()
-                .map(|(class, &students)| ClassDemand { college: college.into(), class: (*class).into(), students })
+                .map(|(class, &students)| ClassDemand {
+                    college: college.into(),
+                    class: (*class).into(),
+                    students,
+                })
                 .collect();
-            classes.sort_by(|a, b| b.students.cmp(&a.students).then_with(|| a.class.cmp(&b.class)));
+            classes.sort_by(|a, b| {
+                b.students
+                    .cmp(&a.students)
+                    .then_with(|| a.class.cmp(&b.class))
+            });
             (college.to_string(), classes)
         })
         .collect()
@@ -313,7 +373,11 @@ struct Packing {
 
 /// First-fit decreasing within each college, colleges one after another. `limit` is the
 /// number of sessions available (None: as many as needed).
-fn pack(colleges: &[(String, Vec<ClassDemand>)], capacities: &[u32], limit: Option<usize>) -> Packing {
+fn pack(
+    colleges: &[(String, Vec<ClassDemand>)],
+    capacities: &[u32],
+    limit: Option<usize>,
+) -> Packing {
     let cap = |i: usize| capacities[i % capacities.len()];
     let largest = capacities.iter().copied().max().unwrap_or(0);
     let mut sessions: Vec<Vec<PlannedGroup>> = Vec::new();
@@ -331,7 +395,11 @@ fn pack(colleges: &[(String, Vec<ClassDemand>)], capacities: &[u32], limit: Opti
     for (college, classes) in colleges {
         let mut last: Option<usize> = None;
         for class in classes {
-            let group = |students| PlannedGroup { college: college.clone(), class: class.class.clone(), students };
+            let group = |students| PlannedGroup {
+                college: college.clone(),
+                class: class.class.clone(),
+                students,
+            };
             if class.students > largest {
                 // Too big for any session: fill sessions one after another from the first with room.
                 let mut left = class.students;
@@ -348,13 +416,20 @@ fn pack(colleges: &[(String, Vec<ClassDemand>)], capacities: &[u32], limit: Opti
                     i += 1;
                 }
                 if left > 0 {
-                    unplaced.push(ClassDemand { students: left, ..class.clone() });
+                    unplaced.push(ClassDemand {
+                        students: left,
+                        ..class.clone()
+                    });
                 }
             } else {
                 let mut i = start;
                 let mut placed = false;
                 while available(i) {
-                    let room = if i < used.len() { cap(i) - used[i] } else { cap(i) };
+                    let room = if i < used.len() {
+                        cap(i) - used[i]
+                    } else {
+                        cap(i)
+                    };
                     if room >= class.students {
                         open(i, &mut sessions, &mut used);
                         sessions[i].push(group(class.students));
@@ -383,14 +458,34 @@ fn pack(colleges: &[(String, Vec<ClassDemand>)], capacities: &[u32], limit: Opti
 
 /// The fewest stations (more than given) that fit everyone into the same days, if any number
 /// up to the one that fits the whole roster into a single session does.
-fn stations_needed(input: &PlanInput<'_>, colleges: &[(String, Vec<ClassDemand>)], limit: usize) -> Option<u32> {
-    let total: u64 = colleges.iter().flat_map(|(_, c)| c).map(|c| u64::from(c.students)).sum();
-    let shortest = input.slots.iter().map(Slot::minutes).min().unwrap_or(0).max(1) as u64;
+fn stations_needed(
+    input: &PlanInput<'_>,
+    colleges: &[(String, Vec<ClassDemand>)],
+    limit: usize,
+) -> Option<u32> {
+    let total: u64 = colleges
+        .iter()
+        .flat_map(|(_, c)| c)
+        .map(|c| u64::from(c.students))
+        .sum();
+    let shortest = input
+        .slots
+        .iter()
+        .map(Slot::minutes)
+        .min()
+        .unwrap_or(0)
+        .max(1) as u64;
     // At this many stations even the shortest slot holds every student at once.
-    let enough = (total * 60).div_ceil(u64::from(input.rate) * shortest).max(1);
+    let enough = (total * 60)
+        .div_ceil(u64::from(input.rate) * shortest)
+        .max(1);
     let ceiling = u32::try_from(enough).ok()?.max(input.stations + 1);
     (input.stations + 1..=ceiling).find(|&stations| {
-        let caps: Vec<u32> = input.slots.iter().map(|s| slot_capacity(s, stations, input.rate)).collect();
+        let caps: Vec<u32> = input
+            .slots
+            .iter()
+            .map(|s| slot_capacity(s, stations, input.rate))
+            .collect();
         pack(colleges, &caps, Some(limit)).unplaced.is_empty()
     })
 }

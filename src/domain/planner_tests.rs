@@ -18,10 +18,19 @@ fn day(d: u32) -> NaiveDate {
 }
 
 fn demand(college: &str, class: &str, students: u32) -> ClassDemand {
-    ClassDemand { college: college.into(), class: class.into(), students }
+    ClassDemand {
+        college: college.into(),
+        class: class.into(),
+        students,
+    }
 }
 
-fn input<'a>(demand: &'a [ClassDemand], slots: &'a [Slot], days: u32, stations: u32) -> PlanInput<'a> {
+fn input<'a>(
+    demand: &'a [ClassDemand],
+    slots: &'a [Slot],
+    days: u32,
+    stations: u32,
+) -> PlanInput<'a> {
     PlanInput {
         demand,
         college_order: &[],
@@ -38,13 +47,25 @@ fn input<'a>(demand: &'a [ClassDemand], slots: &'a [Slot], days: u32, stations: 
 #[test]
 fn slots_parse_sorted_and_refuse_nonsense() {
     let ok = [
-        ("08:30-11:30,14:00-17:00", vec![(t(8, 30), t(11, 30)), (t(14, 0), t(17, 0))]),
-        ("14:00-17:00, 08:30-11:30", vec![(t(8, 30), t(11, 30)), (t(14, 0), t(17, 0))]),
-        ("8:00~9:00，9:00-10:00", vec![(t(8, 0), t(9, 0)), (t(9, 0), t(10, 0))]),
+        (
+            "08:30-11:30,14:00-17:00",
+            vec![(t(8, 30), t(11, 30)), (t(14, 0), t(17, 0))],
+        ),
+        (
+            "14:00-17:00, 08:30-11:30",
+            vec![(t(8, 30), t(11, 30)), (t(14, 0), t(17, 0))],
+        ),
+        (
+            "8:00~9:00，9:00-10:00",
+            vec![(t(8, 0), t(9, 0)), (t(9, 0), t(10, 0))],
+        ),
     ];
     for (text, want) in ok {
-        let got: Vec<(NaiveTime, NaiveTime)> =
-            parse_slots(text).unwrap_or_else(|e| panic!("{text}: {e}")).iter().map(|s| (s.start, s.end)).collect();
+        let got: Vec<(NaiveTime, NaiveTime)> = parse_slots(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .iter()
+            .map(|s| (s.start, s.end))
+            .collect();
         assert_eq!(got, want, "{text}");
     }
     let bad = [
@@ -55,7 +76,10 @@ fn slots_parse_sorted_and_refuse_nonsense() {
         ("25:00-26:00", PlanError::BadSlot("25:00-26:00".into())),
         ("11:30-08:30", PlanError::Backwards("11:30-08:30".into())),
         ("09:00-09:00", PlanError::Backwards("09:00-09:00".into())),
-        ("08:00-10:00,09:30-11:00", PlanError::Overlap("08:00-10:00".into(), "09:30-11:00".into())),
+        (
+            "08:00-10:00,09:30-11:00",
+            PlanError::Overlap("08:00-10:00".into(), "09:30-11:00".into()),
+        ),
     ];
     for (text, want) in bad {
         assert_eq!(parse_slots(text), Err(want), "{text:?}");
@@ -72,20 +96,43 @@ fn capacity_is_stations_times_rate_times_hours_rounded_down() {
         ((t(14, 0), t(17, 0)), 8, 350, 8400),
     ];
     for ((start, end), stations, rate, want) in cases {
-        assert_eq!(slot_capacity(&Slot { start, end }, stations, rate), want, "{start}-{end} ×{stations} @{rate}");
+        assert_eq!(
+            slot_capacity(&Slot { start, end }, stations, rate),
+            want,
+            "{start}-{end} ×{stations} @{rate}"
+        );
     }
 }
 
 #[test]
 fn invalid_inputs_are_refused_with_reasons() {
     let d = [demand("计算机学院", "软工2201", 30)];
-    let slots = [Slot { start: t(8, 0), end: t(8, 1) }];
+    let slots = [Slot {
+        start: t(8, 0),
+        end: t(8, 1),
+    }];
     let cases = [
-        (PlanInput { rate: 59, ..input(&d, &slots, 1, 1) }, PlanError::EmptySlot { slot: "08:00-08:01".into(), stations: 1, rate: 59 }),
+        (
+            PlanInput {
+                rate: 59,
+                ..input(&d, &slots, 1, 1)
+            },
+            PlanError::EmptySlot {
+                slot: "08:00-08:01".into(),
+                stations: 1,
+                rate: 59,
+            },
+        ),
         (input(&d, &[], 1, 1), PlanError::NoSlots),
         (input(&d, &slots, 0, 1), PlanError::NoDays),
         (input(&d, &slots, 1, 0), PlanError::NoStations),
-        (PlanInput { rate: 0, ..input(&d, &slots, 1, 1) }, PlanError::NoRate),
+        (
+            PlanInput {
+                rate: 0,
+                ..input(&d, &slots, 1, 1)
+            },
+            PlanError::NoRate,
+        ),
     ];
     for (i, (inp, want)) in cases.into_iter().enumerate() {
         assert_eq!(plan(&inp), Err(want), "case {i}");
@@ -94,46 +141,114 @@ fn invalid_inputs_are_refused_with_reasons() {
 
 #[test]
 fn worked_example_packs_first_fit_and_reports_the_shortfall() {
-    let slots = [Slot { start: t(8, 30), end: t(11, 30) }];
-    let d = [demand("A学院", "a1", 600), demand("A学院", "a2", 500), demand("A学院", "a3", 100), demand("B学院", "b1", 900)];
+    let slots = [Slot {
+        start: t(8, 30),
+        end: t(11, 30),
+    }];
+    let d = [
+        demand("A学院", "a1", 600),
+        demand("A学院", "a2", 500),
+        demand("A学院", "a3", 100),
+        demand("B学院", "b1", 900),
+    ];
     let p = plan(&input(&d, &slots, 2, 1)).unwrap();
-    let shape: Vec<Vec<(&str, u32)>> =
-        p.sessions.iter().map(|s| s.groups.iter().map(|g| (g.class.as_str(), g.students)).collect()).collect();
+    let shape: Vec<Vec<(&str, u32)>> = p
+        .sessions
+        .iter()
+        .map(|s| {
+            s.groups
+                .iter()
+                .map(|g| (g.class.as_str(), g.students))
+                .collect()
+        })
+        .collect();
     // a1 opens day 1; a2 does not fit beside it and opens day 2; a3 goes back to day 1's room.
-    assert_eq!(shape, vec![vec![("a1", 600), ("a3", 100)], vec![("a2", 500)]]);
+    assert_eq!(
+        shape,
+        vec![vec![("a1", 600), ("a3", 100)], vec![("a2", 500)]]
+    );
     assert_eq!(p.sessions[0].starts_at, day(2).and_time(t(8, 30)));
     assert_eq!(p.sessions[1].ends_at, day(3).and_time(t(11, 30)));
     assert_eq!(p.sessions[0].title, "图像采集 A学院");
     assert_eq!(p.sessions[0].capacity, 1050);
     assert_eq!(p.unplaced, vec![demand("B学院", "b1", 900)]);
-    assert_eq!(p.shortfall, Some(Shortfall { students: 900, more_days: 1, stations_needed: Some(2) }));
+    assert_eq!(
+        p.shortfall,
+        Some(Shortfall {
+            students: 900,
+            more_days: 1,
+            stations_needed: Some(2)
+        })
+    );
 
     // With the suggested day or stations, everyone is placed.
     assert!(plan(&input(&d, &slots, 3, 1)).unwrap().unplaced.is_empty());
     let two = plan(&input(&d, &slots, 2, 2)).unwrap();
     assert!(two.unplaced.is_empty());
-    assert_eq!(two.sessions.len(), 1, "2,100 places hold all 2,100 students in one session");
+    assert_eq!(
+        two.sessions.len(),
+        1,
+        "2,100 places hold all 2,100 students in one session"
+    );
     assert_eq!(two.sessions[0].title, "图像采集 A学院、B学院");
 }
 
 #[test]
 fn a_class_larger_than_any_session_is_split_across_consecutive_sessions() {
-    let slots = [Slot { start: t(8, 0), end: t(9, 0) }, Slot { start: t(10, 0), end: t(11, 0) }];
-    let d = [demand("外国语学院", "英语2201", 40), demand("医学院", "临床2201", 800)];
+    let slots = [
+        Slot {
+            start: t(8, 0),
+            end: t(9, 0),
+        },
+        Slot {
+            start: t(10, 0),
+            end: t(11, 0),
+        },
+    ];
+    let d = [
+        demand("外国语学院", "英语2201", 40),
+        demand("医学院", "临床2201", 800),
+    ];
     let order = ["医学院".to_string()];
-    let p = plan(&PlanInput { college_order: &order, ..input(&d, &slots, 2, 1) }).unwrap();
-    let shape: Vec<Vec<(&str, u32)>> =
-        p.sessions.iter().map(|s| s.groups.iter().map(|g| (g.class.as_str(), g.students)).collect()).collect();
-    assert_eq!(shape, vec![vec![("临床2201", 350)], vec![("临床2201", 350)], vec![("临床2201", 100), ("英语2201", 40)]]);
+    let p = plan(&PlanInput {
+        college_order: &order,
+        ..input(&d, &slots, 2, 1)
+    })
+    .unwrap();
+    let shape: Vec<Vec<(&str, u32)>> = p
+        .sessions
+        .iter()
+        .map(|s| {
+            s.groups
+                .iter()
+                .map(|g| (g.class.as_str(), g.students))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            vec![("临床2201", 350)],
+            vec![("临床2201", 350)],
+            vec![("临床2201", 100), ("英语2201", 40)]
+        ]
+    );
     assert!(p.unknown_colleges.is_empty());
 }
 
 #[test]
 fn unknown_colleges_in_the_order_are_reported() {
-    let slots = [Slot { start: t(8, 0), end: t(9, 0) }];
+    let slots = [Slot {
+        start: t(8, 0),
+        end: t(9, 0),
+    }];
     let d = [demand("医学院", "临床2201", 10)];
     let order = ["医学部".to_string(), "医学院".to_string()];
-    let p = plan(&PlanInput { college_order: &order, ..input(&d, &slots, 1, 1) }).unwrap();
+    let p = plan(&PlanInput {
+        college_order: &order,
+        ..input(&d, &slots, 1, 1)
+    })
+    .unwrap();
     assert_eq!(p.unknown_colleges, vec!["医学部".to_string()]);
     assert_eq!(p.placed(), 10);
 }
@@ -141,18 +256,35 @@ fn unknown_colleges_in_the_order_are_reported() {
 #[test]
 fn long_titles_are_cut_to_the_column() {
     assert_eq!(session_title("补采", &[]), "补采");
-    assert_eq!(session_title("补采", &["甲", "乙", "丙", "丁"]), "补采 甲、乙、丙 等4个学院");
+    assert_eq!(
+        session_title("补采", &["甲", "乙", "丙", "丁"]),
+        "补采 甲、乙、丙 等4个学院"
+    );
     let long = "学".repeat(300);
     assert_eq!(session_title("补采", &[&long]).chars().count(), 200);
 }
 
 #[test]
 fn allocation_takes_students_by_number_in_session_order() {
-    let candidates: Vec<Candidate> = [(5, "003", "A", "x"), (1, "001", "A", "x"), (3, "002", "A", "x"), (9, "100", "B", "y")]
-        .into_iter()
-        .map(|(id, no, college, class)| Candidate { id, student_no: no.into(), college: college.into(), class: class.into() })
-        .collect();
-    let group = |college: &str, class: &str, students| PlannedGroup { college: college.into(), class: class.into(), students };
+    let candidates: Vec<Candidate> = [
+        (5, "003", "A", "x"),
+        (1, "001", "A", "x"),
+        (3, "002", "A", "x"),
+        (9, "100", "B", "y"),
+    ]
+    .into_iter()
+    .map(|(id, no, college, class)| Candidate {
+        id,
+        student_no: no.into(),
+        college: college.into(),
+        class: class.into(),
+    })
+    .collect();
+    let group = |college: &str, class: &str, students| PlannedGroup {
+        college: college.into(),
+        class: class.into(),
+        students,
+    };
     let session = |groups| PlannedSession {
         title: String::new(),
         location: String::new(),
@@ -163,7 +295,10 @@ fn allocation_takes_students_by_number_in_session_order() {
         groups,
     };
     let p = Plan {
-        sessions: vec![session(vec![group("A", "x", 2)]), session(vec![group("A", "x", 1), group("B", "y", 1)])],
+        sessions: vec![
+            session(vec![group("A", "x", 2)]),
+            session(vec![group("A", "x", 1), group("B", "y", 1)]),
+        ],
         unplaced: vec![],
         shortfall: None,
         unknown_colleges: vec![],
@@ -177,8 +312,16 @@ fn random_case(rng: &mut ChaCha8Rng) -> (Vec<ClassDemand>, Vec<Slot>, u32, u32, 
     let mut demand = Vec::new();
     for c in 0..colleges {
         for k in 0..rng.random_range(1..=8) {
-            let students = if rng.random_bool(0.1) { rng.random_range(300..=1500) } else { rng.random_range(1..=60) };
-            demand.push(ClassDemand { college: format!("学院{c}"), class: format!("班{c}-{k}"), students });
+            let students = if rng.random_bool(0.1) {
+                rng.random_range(300..=1500)
+            } else {
+                rng.random_range(1..=60)
+            };
+            demand.push(ClassDemand {
+                college: format!("学院{c}"),
+                class: format!("班{c}-{k}"),
+                students,
+            });
         }
     }
     let mut slots = Vec::new();
@@ -186,7 +329,10 @@ fn random_case(rng: &mut ChaCha8Rng) -> (Vec<ClassDemand>, Vec<Slot>, u32, u32, 
     for _ in 0..rng.random_range(1..=3) {
         let start = at + rng.random_range(0..=60);
         let end = start + rng.random_range(20..=180);
-        slots.push(Slot { start: t(start / 60, start % 60), end: t(end / 60, end % 60) });
+        slots.push(Slot {
+            start: t(start / 60, start % 60),
+            end: t(end / 60, end % 60),
+        });
         at = end;
     }
     let days = rng.random_range(1..=4);
@@ -203,7 +349,10 @@ fn random_case(rng: &mut ChaCha8Rng) -> (Vec<ClassDemand>, Vec<Slot>, u32, u32, 
 
 fn session_index(p: &PlannedSession, first_day: NaiveDate, slots: &[Slot]) -> usize {
     let days = (p.starts_at.date() - first_day).num_days() as usize;
-    let slot = slots.iter().position(|s| s.start == p.starts_at.time()).expect("starts at a slot");
+    let slot = slots
+        .iter()
+        .position(|s| s.start == p.starts_at.time())
+        .expect("starts at a slot");
     days * slots.len() + slot
 }
 
@@ -226,45 +375,96 @@ fn invariants_hold_for_random_rosters() {
             title: "图像采集",
         };
         let p = plan(&inp).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        let largest = slots.iter().map(|s| slot_capacity(s, stations, rate)).max().unwrap();
+        let largest = slots
+            .iter()
+            .map(|s| slot_capacity(s, stations, rate))
+            .max()
+            .unwrap();
 
         // Never over capacity; times are real slots within the days, in order; no empty groups.
         let mut previous = None;
         for s in &p.sessions {
             let i = session_index(s, day(2), &slots);
-            assert!(i < (days as usize) * slots.len(), "seed {seed}: session outside the days");
+            assert!(
+                i < (days as usize) * slots.len(),
+                "seed {seed}: session outside the days"
+            );
             assert_eq!(s.ends_at.time(), slots[i % slots.len()].end, "seed {seed}");
-            assert_eq!(s.capacity, slot_capacity(&slots[i % slots.len()], stations, rate), "seed {seed}");
-            assert!(s.students() <= s.capacity, "seed {seed}: {} students in {} places", s.students(), s.capacity);
-            assert!(s.groups.iter().all(|g| g.students > 0), "seed {seed}: empty group");
-            assert!(previous < Some(s.starts_at), "seed {seed}: sessions out of order");
+            assert_eq!(
+                s.capacity,
+                slot_capacity(&slots[i % slots.len()], stations, rate),
+                "seed {seed}"
+            );
+            assert!(
+                s.students() <= s.capacity,
+                "seed {seed}: {} students in {} places",
+                s.students(),
+                s.capacity
+            );
+            assert!(
+                s.groups.iter().all(|g| g.students > 0),
+                "seed {seed}: empty group"
+            );
+            assert!(
+                previous < Some(s.starts_at),
+                "seed {seed}: sessions out of order"
+            );
             previous = Some(s.starts_at);
         }
 
         // Every student is placed or reported; a class that fits a session is never split.
         let mut pieces: BTreeMap<(&str, &str), Vec<u32>> = BTreeMap::new();
         for g in p.sessions.iter().flat_map(|s| &s.groups) {
-            pieces.entry((&g.college, &g.class)).or_default().push(g.students);
+            pieces
+                .entry((&g.college, &g.class))
+                .or_default()
+                .push(g.students);
         }
         for u in &p.unplaced {
-            pieces.entry((&u.college, &u.class)).or_default().push(u.students);
+            pieces
+                .entry((&u.college, &u.class))
+                .or_default()
+                .push(u.students);
         }
         for d in &demand {
             let got = &pieces[&(d.college.as_str(), d.class.as_str())];
-            assert_eq!(got.iter().sum::<u32>(), d.students, "seed {seed}: {} lost students", d.class);
+            assert_eq!(
+                got.iter().sum::<u32>(),
+                d.students,
+                "seed {seed}: {} lost students",
+                d.class
+            );
             if got.len() > 1 {
                 split_cases += 1;
             }
             if d.students <= largest {
-                assert_eq!(got.len(), 1, "seed {seed}: {} ({} students, sessions of {largest}) split", d.class, d.students);
+                assert_eq!(
+                    got.len(),
+                    1,
+                    "seed {seed}: {} ({} students, sessions of {largest}) split",
+                    d.class,
+                    d.students
+                );
             }
         }
         let unplaced: u32 = p.unplaced.iter().map(|u| u.students).sum();
-        assert_eq!(p.placed() + unplaced, demand.iter().map(|d| d.students).sum::<u32>(), "seed {seed}");
+        assert_eq!(
+            p.placed() + unplaced,
+            demand.iter().map(|d| d.students).sum::<u32>(),
+            "seed {seed}"
+        );
 
         // Colleges: each in contiguous sessions, in the requested order, then by name.
-        let mut effective: Vec<String> = order.iter().filter(|c| demand.iter().any(|d| &d.college == *c)).cloned().collect();
-        let mut rest: Vec<String> = demand.iter().map(|d| d.college.clone()).filter(|c| !effective.contains(c)).collect();
+        let mut effective: Vec<String> = order
+            .iter()
+            .filter(|c| demand.iter().any(|d| &d.college == *c))
+            .cloned()
+            .collect();
+        let mut rest: Vec<String> = demand
+            .iter()
+            .map(|d| d.college.clone())
+            .filter(|c| !effective.contains(c))
+            .collect();
         rest.sort();
         rest.dedup();
         effective.extend(rest);
@@ -277,28 +477,51 @@ fn invariants_hold_for_random_rosters() {
                 .filter(|(_, s)| s.groups.iter().any(|g| &g.college == college))
                 .map(|(i, _)| i)
                 .collect();
-            let (Some(&first), Some(&last)) = (at.first(), at.last()) else { continue };
-            assert_eq!(at.len(), last - first + 1, "seed {seed}: {college} in sessions {at:?}");
+            let (Some(&first), Some(&last)) = (at.first(), at.last()) else {
+                continue;
+            };
+            assert_eq!(
+                at.len(),
+                last - first + 1,
+                "seed {seed}: {college} in sessions {at:?}"
+            );
             spans.push((first, last));
         }
         for pair in spans.windows(2) {
-            assert!(pair[0].1 <= pair[1].0, "seed {seed}: colleges out of order {spans:?}");
+            assert!(
+                pair[0].1 <= pair[1].0,
+                "seed {seed}: colleges out of order {spans:?}"
+            );
             if pair[0].1 == pair[1].0 {
                 shared_sessions += 1;
             }
         }
-        assert_eq!(p.unknown_colleges.contains(&"不存在的学院".to_string()), order.contains(&"不存在的学院".to_string()));
+        assert_eq!(
+            p.unknown_colleges.contains(&"不存在的学院".to_string()),
+            order.contains(&"不存在的学院".to_string())
+        );
 
         // Same input, any order, duplicates split: same plan.
         let mut shuffled = demand.clone();
         if let Some(first) = shuffled.first_mut().filter(|d| d.students > 1) {
             let half = first.students / 2;
             first.students -= half;
-            let twin = ClassDemand { students: half, ..first.clone() };
+            let twin = ClassDemand {
+                students: half,
+                ..first.clone()
+            };
             shuffled.push(twin);
         }
         shuffled.shuffle(&mut rng);
-        assert_eq!(plan(&PlanInput { demand: &shuffled, ..inp.clone() }).unwrap(), p, "seed {seed}: order changed the plan");
+        assert_eq!(
+            plan(&PlanInput {
+                demand: &shuffled,
+                ..inp.clone()
+            })
+            .unwrap(),
+            p,
+            "seed {seed}: order changed the plan"
+        );
 
         // The shortfall is reported exactly when someone is left out, and its advice works.
         match p.shortfall {
@@ -307,16 +530,47 @@ fn invariants_hold_for_random_rosters() {
                 short_cases += 1;
                 assert_eq!(short.students, unplaced, "seed {seed}");
                 assert!(short.more_days > 0, "seed {seed}");
-                let more = plan(&PlanInput { days: days + short.more_days, ..inp.clone() }).unwrap();
-                assert!(more.unplaced.is_empty(), "seed {seed}: {} more days were not enough", short.more_days);
-                let fewer = plan(&PlanInput { days: days + short.more_days - 1, ..inp.clone() }).unwrap();
-                assert!(!fewer.unplaced.is_empty(), "seed {seed}: fewer days would have done");
+                let more = plan(&PlanInput {
+                    days: days + short.more_days,
+                    ..inp.clone()
+                })
+                .unwrap();
+                assert!(
+                    more.unplaced.is_empty(),
+                    "seed {seed}: {} more days were not enough",
+                    short.more_days
+                );
+                let fewer = plan(&PlanInput {
+                    days: days + short.more_days - 1,
+                    ..inp.clone()
+                })
+                .unwrap();
+                assert!(
+                    !fewer.unplaced.is_empty(),
+                    "seed {seed}: fewer days would have done"
+                );
                 let needed = short.stations_needed.expect("some number of stations fits");
                 assert!(needed > stations);
-                assert!(plan(&PlanInput { stations: needed, ..inp.clone() }).unwrap().unplaced.is_empty(), "seed {seed}");
+                assert!(
+                    plan(&PlanInput {
+                        stations: needed,
+                        ..inp.clone()
+                    })
+                    .unwrap()
+                    .unplaced
+                    .is_empty(),
+                    "seed {seed}"
+                );
                 if needed > stations + 1 {
-                    let one_less = plan(&PlanInput { stations: needed - 1, ..inp.clone() }).unwrap();
-                    assert!(!one_less.unplaced.is_empty(), "seed {seed}: fewer stations would have done");
+                    let one_less = plan(&PlanInput {
+                        stations: needed - 1,
+                        ..inp.clone()
+                    })
+                    .unwrap();
+                    assert!(
+                        !one_less.unplaced.is_empty(),
+                        "seed {seed}: fewer stations would have done"
+                    );
                 }
             }
         }
@@ -343,11 +597,19 @@ fn invariants_hold_for_random_rosters() {
             for id in list {
                 assert!(seen.insert(*id), "seed {seed}: student {id} twice");
                 let c = by_id[id];
-                assert!(s.groups.iter().any(|g| g.college == c.college && g.class == c.class), "seed {seed}");
+                assert!(
+                    s.groups
+                        .iter()
+                        .any(|g| g.college == c.college && g.class == c.class),
+                    "seed {seed}"
+                );
             }
         }
     }
     assert!(short_cases > 40, "only {short_cases} rosters did not fit");
     assert!(split_cases > 20, "only {split_cases} classes were split");
-    assert!(shared_sessions > 20, "only {shared_sessions} sessions were shared by two colleges");
+    assert!(
+        shared_sessions > 20,
+        "only {shared_sessions} sessions were shared by two colleges"
+    );
 }

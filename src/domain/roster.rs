@@ -45,7 +45,11 @@ pub struct RosterPlan {
 impl Update {
     /// The audit text: `field: old → new; ...`.
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self.changes.iter().map(|c| format!("{}: {} → {}", c.field, c.old, c.new)).collect();
+        let mut parts: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| format!("{}: {} → {}", c.field, c.old, c.new))
+            .collect();
         if self.restored {
             parts.insert(0, "withdrawn: true → false".to_string());
         }
@@ -68,7 +72,10 @@ pub fn mask_phone(phone: &str) -> String {
 /// empty (gender, phone) keep their stored values rather than being erased. With `full_sync`,
 /// students missing from the incoming roster are withdrawn (never deleted).
 pub fn plan_import(existing: &[Existing], incoming: &[Student], full_sync: bool) -> RosterPlan {
-    let by_no: HashMap<&str, &Existing> = existing.iter().map(|e| (e.student.student_no.as_str(), e)).collect();
+    let by_no: HashMap<&str, &Existing> = existing
+        .iter()
+        .map(|e| (e.student.student_no.as_str(), e))
+        .collect();
     let mut plan = RosterPlan::default();
     for (i, new) in incoming.iter().enumerate() {
         match by_no.get(new.student_no.as_str()) {
@@ -78,7 +85,12 @@ pub fn plan_import(existing: &[Existing], incoming: &[Student], full_sync: bool)
                 if changes.is_empty() && !old.withdrawn {
                     plan.unchanged += 1;
                 } else {
-                    plan.updates.push(Update { id: old.id, incoming: i, changes, restored: old.withdrawn });
+                    plan.updates.push(Update {
+                        id: old.id,
+                        incoming: i,
+                        changes,
+                        restored: old.withdrawn,
+                    });
                 }
             }
         }
@@ -111,15 +123,27 @@ fn field_changes(old: &Student, new: &Student) -> Vec<FieldChange> {
     let mut changes = Vec::new();
     let mut check = |field: &'static str, a: String, b: String| {
         if a != b {
-            changes.push(FieldChange { field, old: a, new: b });
+            changes.push(FieldChange {
+                field,
+                old: a,
+                new: b,
+            });
         }
     };
     check("name", old.name.clone(), new.name.clone());
-    check("id_type", old.id_type.code().into(), new.id_type.code().into());
+    check(
+        "id_type",
+        old.id_type.code().into(),
+        new.id_type.code().into(),
+    );
     // the audit log is readable by staff: ID numbers appear only masked
     let id_changed = old.id_number != new.id_number;
     if id_changed {
-        check("id_number", mask_id(&old.id_number), mask_id(&new.id_number));
+        check(
+            "id_number",
+            mask_id(&old.id_number),
+            mask_id(&new.id_number),
+        );
     }
     check("college", old.college.clone(), new.college.clone());
     check("major", old.major.clone(), new.major.clone());
@@ -127,7 +151,11 @@ fn field_changes(old: &Student, new: &Student) -> Vec<FieldChange> {
     check("level", old.level.code().into(), new.level.code().into());
     check("counselor", old.counselor.clone(), new.counselor.clone());
     check("cohort", old.cohort.to_string(), new.cohort.to_string());
-    check("gender", old.gender.clone().unwrap_or_default(), new.gender.clone().unwrap_or_default());
+    check(
+        "gender",
+        old.gender.clone().unwrap_or_default(),
+        new.gender.clone().unwrap_or_default(),
+    );
     if old.phone != new.phone {
         let m = |p: &Option<String>| p.as_deref().map(mask_phone).unwrap_or_default();
         check("phone", m(&old.phone), m(&new.phone));
@@ -158,12 +186,22 @@ mod tests {
     }
 
     fn existing(rows: &[(i64, Student, bool)]) -> Vec<Existing> {
-        rows.iter().map(|(id, s, w)| Existing { id: *id, student: s.clone(), withdrawn: *w }).collect()
+        rows.iter()
+            .map(|(id, s, w)| Existing {
+                id: *id,
+                student: s.clone(),
+                withdrawn: *w,
+            })
+            .collect()
     }
 
     #[test]
     fn new_changed_unchanged_and_restored() {
-        let db = existing(&[(1, s("1", "张三"), false), (2, s("2", "李四"), false), (3, s("3", "王五"), true)]);
+        let db = existing(&[
+            (1, s("1", "张三"), false),
+            (2, s("2", "李四"), false),
+            (3, s("3", "王五"), true),
+        ]);
         let mut renamed = s("2", "李肆");
         renamed.id_number = "110105194912310037".into();
         let incoming = vec![s("1", "张三"), renamed, s("3", "王五"), s("4", "赵六")];
@@ -171,7 +209,10 @@ mod tests {
         assert_eq!(plan.inserts, vec![3]);
         assert_eq!(plan.unchanged, 1);
         assert_eq!(plan.updates.len(), 2);
-        assert_eq!(plan.updates[0].describe(), "name: 李四 → 李肆; id_number: *****002X → *****0037");
+        assert_eq!(
+            plan.updates[0].describe(),
+            "name: 李四 → 李肆; id_number: *****002X → *****0037"
+        );
         assert!(plan.updates[1].restored);
         assert_eq!(plan.updates[1].describe(), "withdrawn: true → false");
         assert!(plan.withdraw.is_empty(), "a file import never withdraws");
@@ -179,9 +220,17 @@ mod tests {
 
     #[test]
     fn full_sync_withdraws_the_absent_only() {
-        let db = existing(&[(1, s("1", "张三"), false), (2, s("2", "李四"), false), (3, s("3", "王五"), true)]);
+        let db = existing(&[
+            (1, s("1", "张三"), false),
+            (2, s("2", "李四"), false),
+            (3, s("3", "王五"), true),
+        ]);
         let plan = plan_import(&db, &[s("1", "张三")], true);
-        assert_eq!(plan.withdraw, vec![(2, "2".to_string())], "already withdrawn students stay as they are");
+        assert_eq!(
+            plan.withdraw,
+            vec![(2, "2".to_string())],
+            "already withdrawn students stay as they are"
+        );
         assert_eq!(plan.unchanged, 1);
     }
 
@@ -195,12 +244,21 @@ mod tests {
         let mut moved = s("1", "张三");
         moved.phone = Some("13912345678".into());
         let plan = plan_import(&db, &[moved], false);
-        assert_eq!(plan.updates[0].describe(), "phone: 138****8000 → 139****5678", "phones are masked in the audit");
+        assert_eq!(
+            plan.updates[0].describe(),
+            "phone: 138****8000 → 139****5678",
+            "phones are masked in the audit"
+        );
     }
 
     #[test]
     fn phone_masking() {
-        for (phone, want) in [("13800138000", "138****8000"), ("123", "***"), ("", ""), ("+8613800138000", "+86****8000")] {
+        for (phone, want) in [
+            ("13800138000", "138****8000"),
+            ("123", "***"),
+            ("", ""),
+            ("+8613800138000", "+86****8000"),
+        ] {
             assert_eq!(mask_phone(phone), want);
         }
     }

@@ -171,15 +171,25 @@ impl IndexBuilder {
         fold_number(r.student_no, &mut index.numbers);
         let no_len = (index.numbers.len() as u32 - no_start).min(u16::MAX as u32) as u16;
         let name_start = index.units.len() as u32;
-        let (name_mask, name_initials) =
-            units::units_of(&super::text::strip_controls(r.name), true, &mut index.syllables, &mut index.units);
+        let (name_mask, name_initials) = units::units_of(
+            &super::text::strip_controls(r.name),
+            true,
+            &mut index.syllables,
+            &mut index.units,
+        );
         let name_len = (index.units.len() as u32 - name_start).min(u16::MAX as u32) as u16;
         let values = [
             index.intern(Field::College, r.college),
             index.intern(Field::Class, r.class),
             index.intern(Field::Counselor, r.counselor),
         ];
-        index.rows.push(Row { no: (no_start, no_len), name: (name_start, name_len), name_mask, name_initials, values });
+        index.rows.push(Row {
+            no: (no_start, no_len),
+            name: (name_start, name_len),
+            name_mask,
+            name_initials,
+            values,
+        });
     }
 
     pub fn finish(mut self) -> SearchIndex {
@@ -210,7 +220,14 @@ struct NameView<'a> {
 
 /// The score of `token` against one row: its folded 学号 `no`, its name, and the best of its
 /// class and college scores (`values`). The index and the streaming search both score this way.
-fn token_score(no: &[u8], name: &NameView, syllables: &Syllables, token: &Token, values: u32, dp: &mut score::Scratch) -> u32 {
+fn token_score(
+    no: &[u8],
+    name: &NameView,
+    syllables: &Syllables,
+    token: &Token,
+    values: u32,
+    dp: &mut score::Scratch,
+) -> u32 {
     let mut best = 0;
     if let Some(ascii) = &token.ascii {
         if no == ascii.as_slice() {
@@ -273,7 +290,15 @@ impl SearchIndex {
     fn rank_values(&mut self, field: Field) {
         let values = &self.values[field.slot()];
         let mut order: Vec<(Vec<u8>, u32)> = (0..values.texts.len() as u32)
-            .map(|id| (units::primary_key(self.value_unit_slice(values.spans[id as usize]), &self.syllables), id))
+            .map(|id| {
+                (
+                    units::primary_key(
+                        self.value_unit_slice(values.spans[id as usize]),
+                        &self.syllables,
+                    ),
+                    id,
+                )
+            })
             .collect();
         order.sort();
         let mut rank = vec![0; order.len()];
@@ -318,7 +343,11 @@ impl SearchIndex {
     /// Rank of row `row`'s value of `field` in pinyin order (for sorting by it).
     pub fn value_rank(&self, field: Field, row: usize) -> u32 {
         let values = &self.values[field.slot()];
-        self.rows.get(row).and_then(|r| values.rank.get(r.values[field.slot()] as usize)).copied().unwrap_or(0)
+        self.rows
+            .get(row)
+            .and_then(|r| values.rank.get(r.values[field.slot()] as usize))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Every value of `field` with the number of rows that have it, in pinyin order.
@@ -328,7 +357,9 @@ impl SearchIndex {
             .map(|id| (values.rank[id], &*values.texts[id], values.counts[id]))
             .collect();
         out.sort_unstable_by_key(|v| v.0);
-        out.into_iter().map(|(_, text, count)| (text, count)).collect()
+        out.into_iter()
+            .map(|(_, text, count)| (text, count))
+            .collect()
     }
 
     /// Rows in order of their names' pinyin (surname readings first), ties by roster order.
@@ -339,7 +370,12 @@ impl SearchIndex {
                 .rows
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (units::primary_key(self.name_units(r), &self.syllables), i as u32))
+                .map(|(i, r)| {
+                    (
+                        units::primary_key(self.name_units(r), &self.syllables),
+                        i as u32,
+                    )
+                })
                 .collect();
             keyed.sort_unstable();
             keyed.into_iter().map(|(_, i)| i).collect()
@@ -354,8 +390,13 @@ impl SearchIndex {
                 .spans
                 .iter()
                 .map(|span| {
-                    score::best(self.value_unit_slice(*span), &self.syllables, &token.chars, &mut dp)
-                        .map_or(0, |s| (base + clamp_score(s)) as u16)
+                    score::best(
+                        self.value_unit_slice(*span),
+                        &self.syllables,
+                        &token.chars,
+                        &mut dp,
+                    )
+                    .map_or(0, |s| (base + clamp_score(s)) as u16)
                 })
                 .collect()
         };
@@ -372,25 +413,68 @@ impl SearchIndex {
 
     /// The score of one token against one row (0: no match).
     fn token_score(&self, row: &Row, p: &Prepared, dp: &mut score::Scratch) -> u32 {
-        let class = p.class.get(row.values[Field::Class.slot()] as usize).copied().unwrap_or(0) as u32;
-        let college = p.college.get(row.values[Field::College.slot()] as usize).copied().unwrap_or(0) as u32;
+        let class = p
+            .class
+            .get(row.values[Field::Class.slot()] as usize)
+            .copied()
+            .unwrap_or(0) as u32;
+        let college = p
+            .college
+            .get(row.values[Field::College.slot()] as usize)
+            .copied()
+            .unwrap_or(0) as u32;
         self.score_with(row, p.token, class, college, dp)
     }
 
     /// The score of `token` against one row, given its class and college scores.
-    fn score_with(&self, row: &Row, token: &Token, class: u32, college: u32, dp: &mut score::Scratch) -> u32 {
-        let name = NameView { units: self.name_units(row), mask: row.name_mask, initials: row.name_initials };
-        token_score(self.number(row), &name, &self.syllables, token, class.max(college), dp)
+    fn score_with(
+        &self,
+        row: &Row,
+        token: &Token,
+        class: u32,
+        college: u32,
+        dp: &mut score::Scratch,
+    ) -> u32 {
+        let name = NameView {
+            units: self.name_units(row),
+            mask: row.name_mask,
+            initials: row.name_initials,
+        };
+        token_score(
+            self.number(row),
+            &name,
+            &self.syllables,
+            token,
+            class.max(college),
+            dp,
+        )
     }
 
     /// The score of `token` against value `id` of `field` (one value, not the whole table).
-    fn value_score(&self, field: Field, id: u32, base: u32, token: &Token, dp: &mut score::Scratch) -> u32 {
-        let Some(span) = self.values[field.slot()].spans.get(id as usize) else { return 0 };
-        score::best(self.value_unit_slice(*span), &self.syllables, &token.chars, dp).map_or(0, |s| base + clamp_score(s))
+    fn value_score(
+        &self,
+        field: Field,
+        id: u32,
+        base: u32,
+        token: &Token,
+        dp: &mut score::Scratch,
+    ) -> u32 {
+        let Some(span) = self.values[field.slot()].spans.get(id as usize) else {
+            return 0;
+        };
+        score::best(
+            self.value_unit_slice(*span),
+            &self.syllables,
+            &token.chars,
+            dp,
+        )
+        .map_or(0, |s| base + clamp_score(s))
     }
 
     fn row_score(&self, row: u32, prepared: &[Prepared], dp: &mut score::Scratch) -> u16 {
-        let Some(r) = self.rows.get(row as usize) else { return 0 };
+        let Some(r) = self.rows.get(row as usize) else {
+            return 0;
+        };
         let mut total = 0u32;
         for p in prepared {
             let s = self.token_score(r, p, dp);
@@ -407,15 +491,23 @@ impl SearchIndex {
     pub fn search(&self, query: &Query, previous: Option<&SearchResult>) -> SearchResult {
         if query.is_empty() {
             let all: Vec<u32> = (0..self.rows.len() as u32).collect();
-            return SearchResult { query: query.clone(), ranked: all.clone(), ascending: all };
+            return SearchResult {
+                query: query.clone(),
+                ranked: all.clone(),
+                ascending: all,
+            };
         }
         let prepared = self.prepare(query);
-        let narrowed = previous.filter(|p| query.narrows(&p.query)).map(|p| p.ascending.as_slice());
+        let narrowed = previous
+            .filter(|p| query.narrows(&p.query))
+            .map(|p| p.ascending.as_slice());
         let total = narrowed.map_or(self.rows.len(), <[u32]>::len);
         let threads = if total < PARALLEL_FROM {
             1
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4)
         };
         let chunk = total.div_ceil(threads).max(1);
         let scan = |from: usize, to: usize| -> Vec<(u32, u16)> {
@@ -447,23 +539,34 @@ impl SearchIndex {
                 for (t, h) in handles.into_iter().enumerate() {
                     match h.join() {
                         Ok(part) => all.extend(part),
-                        Err(_) => all.extend(scan((t * chunk).min(total), ((t + 1) * chunk).min(total))),
+                        Err(_) => {
+                            all.extend(scan((t * chunk).min(total), ((t + 1) * chunk).min(total)))
+                        }
                     }
                 }
                 all
             })
         };
         let ascending: Vec<u32> = hits.iter().map(|h| h.0).collect();
-        SearchResult { query: query.clone(), ranked: rank(&hits), ascending }
+        SearchResult {
+            query: query.clone(),
+            ranked: rank(&hits),
+            ascending,
+        }
     }
 
     /// The characters of row `row` that `query` matched, for highlighting. Costs one match per
     /// token and field of this row only, so drawing a screenful of rows stays cheap.
     pub fn highlight(&self, row: usize, query: &Query) -> Highlight {
         let mut out = Highlight::default();
-        let Some(r) = self.rows.get(row) else { return out };
+        let Some(r) = self.rows.get(row) else {
+            return out;
+        };
         let mut dp = score::Scratch::default();
-        let (class_id, college_id) = (r.values[Field::Class.slot()], r.values[Field::College.slot()]);
+        let (class_id, college_id) = (
+            r.values[Field::Class.slot()],
+            r.values[Field::College.slot()],
+        );
         for token in &query.tokens {
             let class = self.value_score(Field::Class, class_id, CLASS, token, &mut dp);
             let college = self.value_score(Field::College, college_id, COLLEGE, token, &mut dp);
@@ -483,15 +586,30 @@ impl SearchIndex {
             let (units, target) = if best >= NAME {
                 (self.name_units(r), &mut out.name)
             } else if best >= CLASS {
-                (self.value_unit_slice(self.values[Field::Class.slot()].spans[class_id as usize]), &mut out.class)
+                (
+                    self.value_unit_slice(
+                        self.values[Field::Class.slot()].spans[class_id as usize],
+                    ),
+                    &mut out.class,
+                )
             } else {
-                (self.value_unit_slice(self.values[Field::College.slot()].spans[college_id as usize]), &mut out.college)
+                (
+                    self.value_unit_slice(
+                        self.values[Field::College.slot()].spans[college_id as usize],
+                    ),
+                    &mut out.college,
+                )
             };
             if let Some((_, used)) = score::trace(units, &self.syllables, &token.chars) {
                 target.extend(positions(units, &used));
             }
         }
-        for v in [&mut out.student_no, &mut out.name, &mut out.class, &mut out.college] {
+        for v in [
+            &mut out.student_no,
+            &mut out.name,
+            &mut out.class,
+            &mut out.college,
+        ] {
             v.sort_unstable();
             v.dedup();
         }
@@ -517,7 +635,9 @@ fn positions(units: &[Unit], used: &[(usize, usize)]) -> Vec<usize> {
 /// Hits ordered by score, best first, keeping their order among equal scores: a counting sort
 /// over the scores present, linear in the number of hits.
 fn rank(hits: &[(u32, u16)]) -> Vec<u32> {
-    let Some(max) = hits.iter().map(|h| h.1).max() else { return Vec::new() };
+    let Some(max) = hits.iter().map(|h| h.1).max() else {
+        return Vec::new();
+    };
     let min = hits.iter().map(|h| h.1).min().unwrap_or(max);
     let span = (max - min) as usize + 1;
     let mut starts = vec![0usize; span + 1];

@@ -68,16 +68,27 @@ impl IdType {
     pub fn parse(text: &str) -> Option<IdType> {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
-        IdType::ALL.into_iter().find(|k| {
-            k.code() == lower || k.label_zh() == t || k.label_en().eq_ignore_ascii_case(t)
-        }).or(match t {
-            "身份证" | "二代身份证" | "大陆居民身份证" | "id card" => Some(IdType::ResidentId),
-            "居住证" | "港澳居民居住证" | "台湾居民居住证" => Some(IdType::ResidencePermit),
-            "回乡证" | "港澳通行证" | "港澳居民通行证" => Some(IdType::HkMacauPermit),
-            "台胞证" | "台湾居民通行证" => Some(IdType::TaiwanPermit),
-            "永居证" | "外国人永久居留证" | "外国人永久居留身份证件" => Some(IdType::ForeignPermanent),
-            _ => None,
-        })
+        IdType::ALL
+            .into_iter()
+            .find(|k| {
+                k.code() == lower || k.label_zh() == t || k.label_en().eq_ignore_ascii_case(t)
+            })
+            .or(match t {
+                "身份证" | "二代身份证" | "大陆居民身份证" | "id card" => {
+                    Some(IdType::ResidentId)
+                }
+                "居住证" | "港澳居民居住证" | "台湾居民居住证" => {
+                    Some(IdType::ResidencePermit)
+                }
+                "回乡证" | "港澳通行证" | "港澳居民通行证" => {
+                    Some(IdType::HkMacauPermit)
+                }
+                "台胞证" | "台湾居民通行证" => Some(IdType::TaiwanPermit),
+                "永居证" | "外国人永久居留证" | "外国人永久居留身份证件" => {
+                    Some(IdType::ForeignPermanent)
+                }
+                _ => None,
+            })
     }
 }
 
@@ -96,7 +107,12 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [Level::Associate, Level::Bachelor, Level::Master, Level::Doctor];
+    pub const ALL: [Level; 4] = [
+        Level::Associate,
+        Level::Bachelor,
+        Level::Master,
+        Level::Doctor,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -129,11 +145,19 @@ impl Level {
     pub fn parse(text: &str) -> Option<Level> {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
-        Level::ALL.into_iter().find(|l| l.code() == lower || l.label_zh() == t || l.label_en().eq_ignore_ascii_case(t))
+        Level::ALL
+            .into_iter()
+            .find(|l| {
+                l.code() == lower || l.label_zh() == t || l.label_en().eq_ignore_ascii_case(t)
+            })
             .or(match t {
-                "专科生" | "大专" | "高职" | "高职专科" | "高职(专科)" | "高职（专科）" => Some(Level::Associate),
+                "专科生" | "大专" | "高职" | "高职专科" | "高职(专科)" | "高职（专科）" => {
+                    Some(Level::Associate)
+                }
                 "本科生" | "普通本科" | "undergraduate" => Some(Level::Bachelor),
-                "硕士" | "硕士生" | "研究生" | "硕士研究生(学术型)" | "硕士研究生(专业型)" => Some(Level::Master),
+                "硕士" | "硕士生" | "研究生" | "硕士研究生(学术型)" | "硕士研究生(专业型)" => {
+                    Some(Level::Master)
+                }
                 "博士" | "博士生" => Some(Level::Doctor),
                 _ => None,
             })

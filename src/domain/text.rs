@@ -3,7 +3,8 @@
 /// Removes C0/C1 control characters (including ESC) and bidi overrides; tabs and newlines become spaces.
 pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
     fn bad(c: char) -> bool {
-        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
     }
     if !s.chars().any(bad) {
         return std::borrow::Cow::Borrowed(s);

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use super::{write_atomically, Cell, ExportError};
+use super::{Cell, ExportError, write_atomically};
 
 /// The UTF-8 byte-order mark: without it Excel reads UTF-8 as the local code page (GBK).
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -22,9 +22,19 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
 pub fn to_bytes(headers: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut out = BOM.to_vec();
     {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(&mut out);
         // Writing into a Vec cannot fail; errors would only come from the sink.
-        let _ = w.write_record(headers.iter().map(|h| neutralise(h)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()));
+        let _ = w.write_record(
+            headers
+                .iter()
+                .map(|h| neutralise(h))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|c| c.as_bytes()),
+        );
         for row in rows {
             let cells: Vec<Cow<'_, str>> = row
                 .iter()
@@ -72,8 +82,16 @@ mod tests {
     #[test]
     fn file_has_bom_crlf_quotes_and_safe_cells() {
         let rows = vec![
-            vec![Cell::from("计算机学院"), Cell::from("软工2201, 一班"), Cell::from(-3i64)],
-            vec![Cell::from("=cmd|' /C calc'!A0"), Cell::from("说\"明\""), Cell::from(0.5)],
+            vec![
+                Cell::from("计算机学院"),
+                Cell::from("软工2201, 一班"),
+                Cell::from(-3i64),
+            ],
+            vec![
+                Cell::from("=cmd|' /C calc'!A0"),
+                Cell::from("说\"明\""),
+                Cell::from(0.5),
+            ],
         ];
         let bytes = to_bytes(&["学院", "班级", "人数"], &rows);
         assert!(bytes.starts_with(BOM));
@@ -84,8 +102,10 @@ mod tests {
         );
         // An independent reader gets the cells back (after the BOM).
         let mut reader = ::csv::ReaderBuilder::new().from_reader(&bytes[3..]);
-        let back: Vec<Vec<String>> =
-            reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+        let back: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
         assert_eq!(back[0], ["计算机学院", "软工2201, 一班", "-3"]);
         assert_eq!(back[1][0], "'=cmd|' /C calc'!A0");
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{write_atomically, ExportError};
+use super::{ExportError, write_atomically};
 
 /// How event times are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,7 +158,10 @@ mod tests {
         let cases = [
             ("图书馆, 一楼; 东侧", "图书馆\\, 一楼\\; 东侧"),
             ("a\\b", "a\\\\b"),
-            ("第一行\n第二行\r\n第三行\r第四行", "第一行\\n第二行\\n第三行\\n第四行"),
+            (
+                "第一行\n第二行\r\n第三行\r第四行",
+                "第一行\\n第二行\\n第三行\\n第四行",
+            ),
             ("bell\u{7}esc\u{1b}", "bellesc"),
             ("tab\there", "tab\there"),
         ];
@@ -176,7 +179,11 @@ mod tests {
         assert!(lines.len() > 5);
         for (i, l) in lines.iter().enumerate() {
             assert!(l.len() <= 75, "line {i} has {} octets", l.len());
-            assert_eq!(l.starts_with(' '), i > 0, "continuations start with one space");
+            assert_eq!(
+                l.starts_with(' '),
+                i > 0,
+                "continuations start with one space"
+            );
         }
         // Unfolding (remove CRLF + space) gives the line back: no character was split.
         assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), long);
@@ -185,11 +192,19 @@ mod tests {
 
         let exact = "X".repeat(75);
         assert_eq!(fold(&exact), format!("{exact}\r\n"));
-        assert_eq!(fold(&"X".repeat(76)), format!("{}\r\n X\r\n", "X".repeat(75)));
+        assert_eq!(
+            fold(&"X".repeat(76)),
+            format!("{}\r\n X\r\n", "X".repeat(75))
+        );
     }
 
     fn sample(zone: Zone) -> String {
-        let at = |h, m| chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(h, m, 0).unwrap();
+        let at = |h, m| {
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
         let calendar = Calendar {
             name: "毕业生图像采集".into(),
             zone,
@@ -202,19 +217,28 @@ mod tests {
                 description: "软工2201: 35人\n软工2202: 40人".into(),
             }],
         };
-        let stamp = chrono::DateTime::parse_from_rfc3339("2026-02-01T01:02:03Z").unwrap().with_timezone(&Utc);
+        let stamp = chrono::DateTime::parse_from_rfc3339("2026-02-01T01:02:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
         render(&calendar, stamp)
     }
 
     #[test]
     fn events_carry_the_zone_stamp_and_crlf() {
         let text = sample(Zone::Shanghai);
-        assert!(text.contains("\r\nDTSTART;TZID=Asia/Shanghai:20260302T083000\r\n"), "{text}");
+        assert!(
+            text.contains("\r\nDTSTART;TZID=Asia/Shanghai:20260302T083000\r\n"),
+            "{text}"
+        );
         assert!(text.contains("\r\nDTEND;TZID=Asia/Shanghai:20260302T113000\r\n"));
         assert!(text.contains("\r\nBEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\n"));
         assert!(text.contains("\r\nDTSTAMP:20260201T010203Z\r\n"));
         assert!(text.contains("\r\nLOCATION:体育馆\\, 一楼\r\n"));
-        assert_eq!(text.matches('\n').count(), text.matches("\r\n").count(), "every line ends with CRLF");
+        assert_eq!(
+            text.matches('\n').count(),
+            text.matches("\r\n").count(),
+            "every line ends with CRLF"
+        );
 
         let floating = sample(Zone::Floating);
         assert!(floating.contains("\r\nDTSTART:20260302T083000\r\n"));

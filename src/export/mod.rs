@@ -69,10 +69,15 @@ impl From<f64> for Cell {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("cannot write {path}: {source} — check that the folder exists and is writable")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot build the spreadsheet {path}: {reason}")]
     Xlsx { path: String, reason: String },
-    #[error("{rows} rows do not fit one Excel sheet (at most 1,048,575 below the header); export CSV instead or narrow the selection")]
+    #[error(
+        "{rows} rows do not fit one Excel sheet (at most 1,048,575 below the header); export CSV instead or narrow the selection"
+    )]
     TooManyRows { rows: usize },
 }
 
@@ -99,8 +104,14 @@ impl FileKind {
 /// Writes `bytes` to a temporary file beside `path` and renames it into place, so a crash or a
 /// full disk never leaves half a file under the real name.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io { path: path.display().to_string(), source };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    let io = |source| ExportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
     let temp: PathBuf = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
@@ -139,8 +150,10 @@ mod tests {
         write_atomically(&path, b"first").unwrap();
         write_atomically(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        let names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["out.csv"]);
         let err = write_atomically(&dir.path().join("missing/out.csv"), b"x").unwrap_err();
         assert!(err.to_string().contains("missing/out.csv"), "{err}");

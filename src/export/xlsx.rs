@@ -7,7 +7,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use unicode_width::UnicodeWidthStr;
 
-use super::{write_atomically, Cell, ExportError};
+use super::{Cell, ExportError, write_atomically};
 
 /// Rows below the header that one sheet holds (Excel's limit is 1,048,576 rows in all).
 const MAX_ROWS: usize = 1_048_575;
@@ -23,15 +23,30 @@ pub struct Sheet<'a> {
 }
 
 /// Writes one sheet to `path`.
-pub fn write_table(path: &Path, sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<(), ExportError> {
-    write_workbook(path, &[Sheet { name: sheet, headers, rows }])
+pub fn write_table(
+    path: &Path,
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<(), ExportError> {
+    write_workbook(
+        path,
+        &[Sheet {
+            name: sheet,
+            headers,
+            rows,
+        }],
+    )
 }
 
 /// Writes several sheets to `path` (replacing it whole, never half-written).
 pub fn write_workbook(path: &Path, sheets: &[Sheet<'_>]) -> Result<(), ExportError> {
     let bytes = to_bytes(sheets).map_err(|e| match e {
         BuildError::TooManyRows(rows) => ExportError::TooManyRows { rows },
-        BuildError::Xlsx(reason) => ExportError::Xlsx { path: path.display().to_string(), reason },
+        BuildError::Xlsx(reason) => ExportError::Xlsx {
+            path: path.display().to_string(),
+            reason,
+        },
     })?;
     write_atomically(path, &bytes)
 }
@@ -49,7 +64,9 @@ impl From<rust_xlsxwriter::XlsxError> for BuildError {
 
 fn to_bytes(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, BuildError> {
     let mut workbook = Workbook::new();
-    let header = Format::new().set_bold().set_border_bottom(FormatBorder::Thin);
+    let header = Format::new()
+        .set_bold()
+        .set_border_bottom(FormatBorder::Thin);
     let as_text = Format::new().set_quote_prefix();
     let mut used_names: Vec<String> = Vec::new();
     for sheet in sheets {
@@ -63,8 +80,16 @@ fn to_bytes(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, BuildError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>, header: &Format, as_text: &Format) -> Result<(), BuildError> {
-    let columns = sheet.headers.len().max(sheet.rows.iter().map(Vec::len).max().unwrap_or(0));
+fn fill(
+    ws: &mut Worksheet,
+    sheet: &Sheet<'_>,
+    header: &Format,
+    as_text: &Format,
+) -> Result<(), BuildError> {
+    let columns = sheet
+        .headers
+        .len()
+        .max(sheet.rows.iter().map(Vec::len).max().unwrap_or(0));
     let mut widths: Vec<usize> = vec![0; columns];
     for (c, h) in sheet.headers.iter().enumerate() {
         ws.write_string_with_format(0, col(c), *h, header)?;
@@ -90,7 +115,12 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet<'_>, header: &Format, as_text: &Format
                 }
                 Cell::Percent(x) => {
                     // a real number, shown as a percentage: Excel can still sum and sort it
-                    ws.write_number_with_format(r, col(c), *x, &Format::new().set_num_format("0.0%"))?;
+                    ws.write_number_with_format(
+                        r,
+                        col(c),
+                        *x,
+                        &Format::new().set_num_format("0.0%"),
+                    )?;
                 }
             }
             widths[c] = widths[c].max(cell.text().width());
@@ -118,14 +148,26 @@ pub fn column_width(display_width: usize) -> f64 {
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`, not empty, unique.
 fn unique_sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
-    let clean: String =
-        wanted.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control()).take(31).collect();
-    let base = if clean.trim().is_empty() { "Sheet".to_string() } else { clean };
+    let clean: String = wanted
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .take(31)
+        .collect();
+    let base = if clean.trim().is_empty() {
+        "Sheet".to_string()
+    } else {
+        clean
+    };
     let mut name = base.clone();
     let mut n = 2;
     while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
         let suffix = format!(" ({n})");
-        name = format!("{}{suffix}", base.chars().take(31 - suffix.chars().count()).collect::<String>());
+        name = format!(
+            "{}{suffix}",
+            base.chars()
+                .take(31 - suffix.chars().count())
+                .collect::<String>()
+        );
         n += 1;
     }
     used.push(name.clone());
@@ -139,7 +181,12 @@ mod tests {
 
     #[test]
     fn widths_count_han_characters_twice() {
-        let cases = [(0, 6.0), (4, 7.0), ("计算机科学与技术学院".width(), 23.0), (200, 60.0)];
+        let cases = [
+            (0, 6.0),
+            (4, 7.0),
+            ("计算机科学与技术学院".width(), 23.0),
+            (200, 60.0),
+        ];
         for (w, want) in cases {
             assert_eq!(column_width(w), want, "{w}");
         }
@@ -149,9 +196,17 @@ mod tests {
     fn sheet_names_are_made_legal_and_unique() {
         let mut used = Vec::new();
         assert_eq!(unique_sheet_name("排期/按学院", &mut used), "排期按学院");
-        assert_eq!(unique_sheet_name("排期/按学院", &mut used), "排期按学院 (2)");
+        assert_eq!(
+            unique_sheet_name("排期/按学院", &mut used),
+            "排期按学院 (2)"
+        );
         assert_eq!(unique_sheet_name("", &mut used), "Sheet");
-        assert_eq!(unique_sheet_name(&"长".repeat(40), &mut used).chars().count(), 31);
+        assert_eq!(
+            unique_sheet_name(&"长".repeat(40), &mut used)
+                .chars()
+                .count(),
+            31
+        );
     }
 
     #[test]
@@ -159,8 +214,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("排期.xlsx");
         let rows = vec![
-            vec![Cell::from("计算机学院"), Cell::from("软工2201"), Cell::from(35i64), Cell::from(0.5)],
-            vec![Cell::from("=1+1"), Cell::from("-5"), Cell::from(-5i64), Cell::from(1.0)],
+            vec![
+                Cell::from("计算机学院"),
+                Cell::from("软工2201"),
+                Cell::from(35i64),
+                Cell::from(0.5),
+            ],
+            vec![
+                Cell::from("=1+1"),
+                Cell::from("-5"),
+                Cell::from(-5i64),
+                Cell::from(1.0),
+            ],
         ];
         write_table(&path, "排期", &["学院", "班级", "人数", "完成率"], &rows).unwrap();
         let mut book: Xlsx<_> = calamine::open_workbook(&path).unwrap();
@@ -170,10 +235,17 @@ mod tests {
         assert_eq!(cells[0][0], Data::String("学院".into()));
         assert_eq!(cells[1][0], Data::String("计算机学院".into()));
         assert_eq!(cells[1][2], Data::Float(35.0), "numbers stay numbers");
-        assert_eq!(cells[2][0], Data::String("=1+1".into()), "formula-like text is stored as text, not a formula");
+        assert_eq!(
+            cells[2][0],
+            Data::String("=1+1".into()),
+            "formula-like text is stored as text, not a formula"
+        );
         assert_eq!(cells[2][2], Data::Float(-5.0));
         let formulas = book.worksheet_formula("排期").unwrap();
-        assert!(formulas.cells().all(|(_, _, f)| f.is_empty()), "no formulas at all");
+        assert!(
+            formulas.cells().all(|(_, _, f)| f.is_empty()),
+            "no formulas at all"
+        );
     }
 
     #[test]

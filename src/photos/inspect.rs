@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use super::walk::{io_reason, Found, SkipReason};
+use super::walk::{Found, SkipReason, io_reason};
 use crate::domain::photo_spec::{self, Corner, FileFormat, JpegEnd, PhotoSpec, Problem};
 use crate::store::PhotoRecord;
 
@@ -40,7 +40,11 @@ pub struct Rules {
 
 impl Rules {
     pub fn new(spec: PhotoSpec, deep: bool) -> Rules {
-        Rules { fingerprint: spec.fingerprint(deep), spec, deep }
+        Rules {
+            fingerprint: spec.fingerprint(deep),
+            spec,
+            deep,
+        }
     }
 }
 
@@ -53,7 +57,8 @@ pub fn inspect_all(
     threads: usize,
 ) -> Vec<Result<Inspected, SkipReason>> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Inspected, SkipReason>>>> = Mutex::new(vec![None; files.len()]);
+    let results: Mutex<Vec<Option<Result<Inspected, SkipReason>>>> =
+        Mutex::new(vec![None; files.len()]);
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
@@ -79,21 +84,43 @@ pub fn inspect_all(
             });
         }
     });
-    let all = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let all = results
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     all.into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(SkipReason::UnreadableFile { error: "not inspected".into() })))
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(SkipReason::UnreadableFile {
+                    error: "not inspected".into(),
+                })
+            })
+        })
         .collect()
 }
 
 /// One file: from the cache when its size and mtime are unchanged, else from its bytes.
-pub fn inspect(f: &Found, cached: Option<&PhotoRecord>, rules: &Rules, buf: &mut Vec<u8>) -> Result<Inspected, SkipReason> {
+pub fn inspect(
+    f: &Found,
+    cached: Option<&PhotoRecord>,
+    rules: &Rules,
+    buf: &mut Vec<u8>,
+) -> Result<Inspected, SkipReason> {
     let unchanged = cached.filter(|c| c.size == f.size as i64 && c.mtime == f.mtime_ns);
     if let Some(c) = unchanged.filter(|c| c.spec == rules.fingerprint) {
         if let Ok(problems) = c.decoded_problems() {
-            return Ok(Inspected { sha256: c.sha256.clone(), width: c.width, height: c.height, problems, read: false, hashed: false });
+            return Ok(Inspected {
+                sha256: c.sha256.clone(),
+                width: c.width,
+                height: c.height,
+                problems,
+                read: false,
+                hashed: false,
+            });
         }
     }
-    read_file(&f.path, buf).map_err(|e| SkipReason::UnreadableFile { error: io_reason(&e) })?;
+    read_file(&f.path, buf).map_err(|e| SkipReason::UnreadableFile {
+        error: io_reason(&e),
+    })?;
     if buf.is_empty() {
         // emptied between the walk and now
         return Err(SkipReason::Empty);
@@ -125,7 +152,9 @@ fn read_file(path: &std::path::Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
         return Err(std::io::Error::other("no longer a regular file"));
     }
     // A file that grew past the limit since the walk is still read only up to it.
-    file.by_ref().take(super::walk::HUGE_BYTES + 1).read_to_end(buf)?;
+    file.by_ref()
+        .take(super::walk::HUGE_BYTES + 1)
+        .read_to_end(buf)?;
     Ok(())
 }
 
@@ -150,15 +179,24 @@ pub fn deep_check(bytes: &[u8]) -> Vec<Problem> {
     // A header may claim 65535×65535; refuse to allocate for that.
     decoder.set_max_decoding_buffer_size(64 * 1024 * 1024);
     let decoded = decoder.read_info().and_then(|()| {
-        let info = decoder.info().ok_or_else(|| jpeg_decoder::Error::Format("no frame header".into()))?;
-        let (w, h) = decoder.scale((info.width / DEEP_SCALE).max(1), (info.height / DEEP_SCALE).max(1))?;
+        let info = decoder
+            .info()
+            .ok_or_else(|| jpeg_decoder::Error::Format("no frame header".into()))?;
+        let (w, h) = decoder.scale(
+            (info.width / DEEP_SCALE).max(1),
+            (info.height / DEEP_SCALE).max(1),
+        )?;
         let pixels = decoder.decode()?;
         let format = decoder.info().map(|i| i.pixel_format);
         Ok((usize::from(w), usize::from(h), pixels, format))
     });
     let (width, height, pixels, format) = match decoded {
         Ok(d) => d,
-        Err(e) => return vec![Problem::Undecodable { reason: e.to_string() }],
+        Err(e) => {
+            return vec![Problem::Undecodable {
+                reason: e.to_string(),
+            }];
+        }
     };
     let channels = match format {
         Some(jpeg_decoder::PixelFormat::RGB24) => 3,
@@ -172,17 +210,32 @@ pub fn deep_check(bytes: &[u8]) -> Vec<Problem> {
     let corners = [(Corner::TopLeft, 0usize), (Corner::TopRight, 1)];
     let samples: Vec<(Corner, [u8; 3])> = corners
         .iter()
-        .map(|&(corner, side)| (corner, corner_average(&pixels, width, height, channels, side)))
+        .map(|&(corner, side)| {
+            (
+                corner,
+                corner_average(&pixels, width, height, channels, side),
+            )
+        })
         .collect();
     photo_spec::check_background(&samples)
 }
 
 /// The average colour of a square patch near a top corner (`side` 0 left, 1 right), inset a
 /// little so a thin border or the edge's ringing does not count.
-fn corner_average(pixels: &[u8], width: usize, height: usize, channels: usize, side: usize) -> [u8; 3] {
+fn corner_average(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    channels: usize,
+    side: usize,
+) -> [u8; 3] {
     let patch = (width / 16).clamp(2, 32).min(height / 2);
     let inset = (width / 60).min(width - patch);
-    let x0 = if side == 0 { inset } else { width - inset - patch };
+    let x0 = if side == 0 {
+        inset
+    } else {
+        width - inset - patch
+    };
     let y0 = inset.min(height - patch);
     let mut sum = [0u64; 3];
     for y in y0..y0 + patch {
@@ -219,7 +272,10 @@ mod tests {
     #[test]
     fn hex_is_lower_case() {
         assert_eq!(hex(&[0x00, 0xAB, 0x7F]), "00ab7f");
-        assert_eq!(hex(&Sha256::digest(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hex(&Sha256::digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -249,14 +305,31 @@ mod tests {
             spec: rules.fingerprint.clone(),
         };
         let cached = inspect(&f, Some(&row), &rules, &mut buf).unwrap();
-        assert!(!cached.read && !cached.hashed, "unchanged file is not opened");
+        assert!(
+            !cached.read && !cached.hashed,
+            "unchanged file is not opened"
+        );
         assert_eq!(cached.sha256, first.sha256);
 
         // another spec: re-read and re-judged, but the hash is kept
-        let other = Rules::new(PhotoSpec { min_bytes: 100 * KB, max_bytes: 200 * KB, ..PhotoSpec::default() }, false);
+        let other = Rules::new(
+            PhotoSpec {
+                min_bytes: 100 * KB,
+                max_bytes: 200 * KB,
+                ..PhotoSpec::default()
+            },
+            false,
+        );
         let rejudged = inspect(&f, Some(&row), &other, &mut buf).unwrap();
         assert!(rejudged.read && !rejudged.hashed);
-        assert_eq!(rejudged.problems.iter().map(Problem::code).collect::<Vec<_>>(), ["too_small"]);
+        assert_eq!(
+            rejudged
+                .problems
+                .iter()
+                .map(Problem::code)
+                .collect::<Vec<_>>(),
+            ["too_small"]
+        );
 
         // a changed mtime: hashed again
         row.mtime += 1;
@@ -286,7 +359,11 @@ mod tests {
         }
         assert_eq!(crate::photos::jpeg::examine(&broken).end, JpegEnd::Complete);
         let problems = deep_check(&broken);
-        assert_eq!(problems.iter().map(Problem::code).collect::<Vec<_>>(), ["undecodable"], "{problems:?}");
+        assert_eq!(
+            problems.iter().map(Problem::code).collect::<Vec<_>>(),
+            ["undecodable"],
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -303,13 +380,23 @@ mod tests {
                 found(dir.path(), &format!("{i:03}.jpg"), &bytes)
             })
             .collect();
-        let results = inspect_all(&files, &HashMap::new(), "/", &Rules::new(PhotoSpec::default(), false), 2);
+        let results = inspect_all(
+            &files,
+            &HashMap::new(),
+            "/",
+            &Rules::new(PhotoSpec::default(), false),
+            2,
+        );
         assert_eq!(results.len(), 50);
         for (i, r) in results.iter().enumerate() {
             let r = r.as_ref().unwrap();
             let want_sha = hex(&Sha256::digest(std::fs::read(&files[i].path).unwrap()));
             assert_eq!(r.sha256, want_sha, "result {i} belongs to file {i}");
-            assert_eq!(r.problems.first().map(Problem::code) == Some("not_jpeg"), i % 7 == 0, "{i}");
+            assert_eq!(
+                r.problems.first().map(Problem::code) == Some("not_jpeg"),
+                i % 7 == 0,
+                "{i}"
+            );
         }
     }
 }

@@ -23,7 +23,9 @@ pub fn sniff(bytes: &[u8]) -> FileFormat {
     } else if starts(b"II*\0") || starts(b"MM\0*") {
         FileFormat::Tiff
     } else if bytes.get(4..8) == Some(b"ftyp")
-        && bytes.get(8..12).is_some_and(|b| matches!(b, b"heic" | b"heix" | b"hevc" | b"mif1" | b"msf1" | b"avif"))
+        && bytes
+            .get(8..12)
+            .is_some_and(|b| matches!(b, b"heic" | b"heix" | b"hevc" | b"mif1" | b"msf1" | b"avif"))
     {
         FileFormat::Heif
     } else if starts(b"%PDF") {
@@ -47,7 +49,11 @@ const SOS: u8 = 0xDA;
 pub fn examine(bytes: &[u8]) -> FileFacts {
     let format = sniff(bytes);
     if format != FileFormat::Jpeg {
-        return FileFacts { format, frame: None, end: JpegEnd::Complete };
+        return FileFacts {
+            format,
+            frame: None,
+            end: JpegEnd::Complete,
+        };
     }
     let (frame, end) = walk_markers(bytes);
     FileFacts { format, frame, end }
@@ -59,15 +65,22 @@ fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
     let mut pos = 2; // after SOI
     loop {
         // A marker: 0xFF, any number of 0xFF fill bytes, then the marker code.
-        let Some(&first) = bytes.get(pos) else { return (frame, JpegEnd::Truncated) };
+        let Some(&first) = bytes.get(pos) else {
+            return (frame, JpegEnd::Truncated);
+        };
         if first != 0xFF {
-            return (frame, JpegEnd::Damaged(Damage::NotAMarker { offset: pos as u64 }));
+            return (
+                frame,
+                JpegEnd::Damaged(Damage::NotAMarker { offset: pos as u64 }),
+            );
         }
         let start = pos;
         while bytes.get(pos) == Some(&0xFF) {
             pos += 1;
         }
-        let Some(&marker) = bytes.get(pos) else { return (frame, JpegEnd::Truncated) };
+        let Some(&marker) = bytes.get(pos) else {
+            return (frame, JpegEnd::Truncated);
+        };
         pos += 1;
         match marker {
             EOI => {
@@ -80,23 +93,54 @@ fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
                 };
                 return (frame, end);
             }
-            SOI => return (frame, JpegEnd::Damaged(Damage::SecondStart { offset: start as u64 })),
+            SOI => {
+                return (
+                    frame,
+                    JpegEnd::Damaged(Damage::SecondStart {
+                        offset: start as u64,
+                    }),
+                );
+            }
             // Markers without a segment: TEM and restart markers.
             0x01 | 0xD0..=0xD7 => continue,
-            0x00 => return (frame, JpegEnd::Damaged(Damage::NotAMarker { offset: start as u64 })),
+            0x00 => {
+                return (
+                    frame,
+                    JpegEnd::Damaged(Damage::NotAMarker {
+                        offset: start as u64,
+                    }),
+                );
+            }
             _ => {}
         }
-        let Some(len) = bytes.get(pos..pos + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+        let Some(len) = bytes
+            .get(pos..pos + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
             return (frame, JpegEnd::Truncated);
         };
         if len < 2 {
-            return (frame, JpegEnd::Damaged(Damage::BadSegment { offset: start as u64, marker }));
+            return (
+                frame,
+                JpegEnd::Damaged(Damage::BadSegment {
+                    offset: start as u64,
+                    marker,
+                }),
+            );
         }
-        let Some(body) = bytes.get(pos + 2..pos + len) else { return (frame, JpegEnd::Truncated) };
+        let Some(body) = bytes.get(pos + 2..pos + len) else {
+            return (frame, JpegEnd::Truncated);
+        };
         if is_sof(marker) {
             // precision(1) height(2) width(2) components(1), then 3 bytes per component
             if body.len() < 6 || body.len() < 6 + 3 * usize::from(body[5]) {
-                return (frame, JpegEnd::Damaged(Damage::BadSegment { offset: start as u64, marker }));
+                return (
+                    frame,
+                    JpegEnd::Damaged(Damage::BadSegment {
+                        offset: start as u64,
+                        marker,
+                    }),
+                );
             }
             if frame.is_none() {
                 frame = Some(Frame {
@@ -110,7 +154,12 @@ fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
         pos += len;
         if marker == SOS {
             if frame.is_none() {
-                return (frame, JpegEnd::Damaged(Damage::ScanBeforeFrame { offset: start as u64 }));
+                return (
+                    frame,
+                    JpegEnd::Damaged(Damage::ScanBeforeFrame {
+                        offset: start as u64,
+                    }),
+                );
             }
             scans += 1;
             match skip_entropy_data(bytes, pos) {
@@ -142,7 +191,13 @@ mod tests {
     use super::*;
 
     /// A minimal JPEG built marker by marker: SOI, APP0, DQT, SOF0, SOS with scan bytes, EOI.
-    pub(crate) fn tiny_jpeg(width: u16, height: u16, components: u8, precision: u8, scan: &[u8]) -> Vec<u8> {
+    pub(crate) fn tiny_jpeg(
+        width: u16,
+        height: u16,
+        components: u8,
+        precision: u8,
+        scan: &[u8],
+    ) -> Vec<u8> {
         let mut b = vec![0xFF, 0xD8];
         b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
         b.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
@@ -177,7 +232,10 @@ mod tests {
             (&[0xFF, 0xD8, 0xFF, 0xE0], FileFormat::Jpeg),
             (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", FileFormat::Png),
             (b"GIF89a\x01\x00", FileFormat::Gif),
-            (b"BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00", FileFormat::Bmp),
+            (
+                b"BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00",
+                FileFormat::Bmp,
+            ),
             (b"RIFF\x10\0\0\0WEBPVP8 ", FileFormat::Webp),
             (b"II*\0\x08\0\0\0", FileFormat::Tiff),
             (b"\0\0\0\x18ftypheic\0\0\0\0", FileFormat::Heif),
@@ -197,17 +255,44 @@ mod tests {
         let facts = examine(&bytes);
         assert_eq!(facts.format, FileFormat::Jpeg);
         assert_eq!(facts.end, JpegEnd::Complete);
-        assert_eq!(facts.frame, Some(Frame { width: 480, height: 640, components: 3, precision: 8 }));
+        assert_eq!(
+            facts.frame,
+            Some(Frame {
+                width: 480,
+                height: 640,
+                components: 3,
+                precision: 8
+            })
+        );
         let grey = examine(&tiny_jpeg(295, 413, 1, 8, &[1, 2, 3]));
-        assert_eq!(grey.frame, Some(Frame { width: 295, height: 413, components: 1, precision: 8 }));
+        assert_eq!(
+            grey.frame,
+            Some(Frame {
+                width: 295,
+                height: 413,
+                components: 1,
+                precision: 8
+            })
+        );
     }
 
     #[test]
     fn every_cut_of_a_jpeg_is_truncated_never_a_panic() {
-        let bytes = tiny_jpeg(480, 640, 3, 8, &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0x78]);
+        let bytes = tiny_jpeg(
+            480,
+            640,
+            3,
+            8,
+            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0x78],
+        );
         for cut in 3..bytes.len() {
             let facts = examine(&bytes[..cut]);
-            assert_eq!(facts.end, JpegEnd::Truncated, "cut at {cut} of {}", bytes.len());
+            assert_eq!(
+                facts.end,
+                JpegEnd::Truncated,
+                "cut at {cut} of {}",
+                bytes.len()
+            );
         }
     }
 
@@ -219,12 +304,21 @@ mod tests {
 
         let mut not_marker = good.clone();
         not_marker[sof] = 0x00;
-        assert_eq!(examine(&not_marker).end, JpegEnd::Damaged(Damage::NotAMarker { offset: sof as u64 }));
+        assert_eq!(
+            examine(&not_marker).end,
+            JpegEnd::Damaged(Damage::NotAMarker { offset: sof as u64 })
+        );
 
         let mut bad_len = good.clone();
         bad_len[sof + 2] = 0;
         bad_len[sof + 3] = 1;
-        assert_eq!(examine(&bad_len).end, JpegEnd::Damaged(Damage::BadSegment { offset: sof as u64, marker: 0xC0 }));
+        assert_eq!(
+            examine(&bad_len).end,
+            JpegEnd::Damaged(Damage::BadSegment {
+                offset: sof as u64,
+                marker: 0xC0
+            })
+        );
 
         let mut short_frame = good.clone();
         short_frame[sof + 3] = 8; // room for no component although it claims 3
@@ -232,18 +326,27 @@ mod tests {
 
         let mut no_frame = good[..sof].to_vec();
         no_frame.extend_from_slice(&good[sos..]);
-        assert_eq!(examine(&no_frame).end, JpegEnd::Damaged(Damage::ScanBeforeFrame { offset: sof as u64 }));
+        assert_eq!(
+            examine(&no_frame).end,
+            JpegEnd::Damaged(Damage::ScanBeforeFrame { offset: sof as u64 })
+        );
 
         let mut second_soi = good[..sos].to_vec();
         second_soi.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xD9]);
-        assert_eq!(examine(&second_soi).end, JpegEnd::Damaged(Damage::SecondStart { offset: sos as u64 }));
+        assert_eq!(
+            examine(&second_soi).end,
+            JpegEnd::Damaged(Damage::SecondStart { offset: sos as u64 })
+        );
 
         let mut no_scan = good[..sos].to_vec();
         no_scan.extend_from_slice(&[0xFF, 0xD9]);
         assert_eq!(examine(&no_scan).end, JpegEnd::Damaged(Damage::NoScan));
 
         let only_markers = [0xFF, 0xD8, 0xFF, 0xD9];
-        assert_eq!(examine(&only_markers).end, JpegEnd::Damaged(Damage::NoFrame));
+        assert_eq!(
+            examine(&only_markers).end,
+            JpegEnd::Damaged(Damage::NoFrame)
+        );
     }
 
     #[test]

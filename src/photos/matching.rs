@@ -40,17 +40,28 @@ impl Index {
     /// `serials`: (code serial, student id); `shots`: (session id, shot, student id). Codes and
     /// check-ins of students not in `people` (withdrawn ones) are ignored.
     pub fn new(people: &[Person], serials: &[(i64, i64)], shots: &[(i64, i64, i64)]) -> Index {
-        let by_row_id: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let by_row_id: HashMap<i64, usize> =
+            people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         Index {
-            by_no: people.iter().enumerate().map(|(i, p)| (p.student_no.to_uppercase(), i)).collect(),
+            by_no: people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.student_no.to_uppercase(), i))
+                .collect(),
             by_id_number: people
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| !p.id_number.is_empty())
                 .map(|(i, p)| (p.id_number.to_uppercase(), i))
                 .collect(),
-            by_serial: serials.iter().filter_map(|&(serial, id)| Some((serial, *by_row_id.get(&id)?))).collect(),
-            by_shot: shots.iter().filter_map(|&(session, shot, id)| Some(((session, shot), *by_row_id.get(&id)?))).collect(),
+            by_serial: serials
+                .iter()
+                .filter_map(|&(serial, id)| Some((serial, *by_row_id.get(&id)?)))
+                .collect(),
+            by_shot: shots
+                .iter()
+                .filter_map(|&(session, shot, id)| Some(((session, shot), *by_row_id.get(&id)?)))
+                .collect(),
         }
     }
 
@@ -70,13 +81,17 @@ impl Index {
                 }
             }
         }
-        number(&key).and_then(|serial| self.by_serial.get(&serial)).map(|&i| (i, MatchedBy::Serial))
+        number(&key)
+            .and_then(|serial| self.by_serial.get(&serial))
+            .map(|&i| (i, MatchedBy::Serial))
     }
 }
 
 /// Digits only (leading zeros allowed, as in `000123.jpg`), as a number.
 fn number(s: &str) -> Option<i64> {
-    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
@@ -155,7 +170,10 @@ fn same_digits(a: &[char], b: &[char]) -> bool {
 
 /// Name letters only, lower-case: separators and spaces do not make names differ.
 fn name_letters(name: &str) -> Vec<char> {
-    name.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Full pinyin without tones (`张三` → `zhangsan`), to match names typed in Latin letters.
@@ -201,7 +219,11 @@ fn one_deletion_keys(s: &[char]) -> Vec<u64> {
     let mut keys = Vec::with_capacity(s.len() + 1);
     keys.push(fnv(s.iter().copied()));
     for skip in 0..s.len() {
-        keys.push(fnv(s.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c)));
+        keys.push(fnv(s
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, c)| *c)));
     }
     keys.sort_unstable();
     keys.dedup();
@@ -228,7 +250,10 @@ impl<'a> Suggester<'a> {
     /// `orphans`: how many stems will be asked about, to choose between scanning and lookups.
     pub fn new(people: &'a [Person], orphans: usize) -> Suggester<'a> {
         let thorough = orphans.saturating_mul(people.len()) <= SCAN_BUDGET;
-        let numbers: Vec<Vec<char>> = people.iter().map(|p| p.student_no.to_uppercase().chars().collect()).collect();
+        let numbers: Vec<Vec<char>> = people
+            .iter()
+            .map(|p| p.student_no.to_uppercase().chars().collect())
+            .collect();
         let names: Vec<Vec<char>> = people.iter().map(|p| name_letters(&p.name)).collect();
         let mut near_numbers = Vec::with_capacity(numbers.len() * 11);
         for (i, no) in numbers.iter().enumerate() {
@@ -246,8 +271,19 @@ impl<'a> Suggester<'a> {
         }
         Suggester {
             people,
-            id_numbers: if thorough { people.iter().map(|p| p.id_number.to_uppercase().chars().collect()).collect() } else { Vec::new() },
-            pinyin: if thorough { people.iter().map(|p| name_pinyin(&p.name)).collect() } else { Vec::new() },
+            id_numbers: if thorough {
+                people
+                    .iter()
+                    .map(|p| p.id_number.to_uppercase().chars().collect())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            pinyin: if thorough {
+                people.iter().map(|p| name_pinyin(&p.name)).collect()
+            } else {
+                Vec::new()
+            },
             numbers,
             names,
             near_numbers,
@@ -259,12 +295,19 @@ impl<'a> Suggester<'a> {
     /// Roster positions whose 学号 may be within `allowed` edits of `run`.
     fn number_candidates(&self, run: &[char], allowed: usize) -> Vec<usize> {
         if self.thorough {
-            return (0..self.numbers.len()).filter(|&i| self.numbers[i].len().abs_diff(run.len()) <= allowed).collect();
+            return (0..self.numbers.len())
+                .filter(|&i| self.numbers[i].len().abs_diff(run.len()) <= allowed)
+                .collect();
         }
         let mut out = Vec::new();
         for key in one_deletion_keys(run) {
             let start = self.near_numbers.partition_point(|e| e.0 < key);
-            out.extend(self.near_numbers[start..].iter().take_while(|e| e.0 == key).map(|e| e.1 as usize));
+            out.extend(
+                self.near_numbers[start..]
+                    .iter()
+                    .take_while(|e| e.0 == key)
+                    .map(|e| e.1 as usize),
+            );
         }
         out.sort_unstable();
         out.dedup();
@@ -308,7 +351,11 @@ impl<'a> Suggester<'a> {
             }
         };
         for run in digit_runs.iter().filter(|r| r.len() >= 4) {
-            let allowed = if run.len() >= 8 && self.thorough { 2 } else { 1 };
+            let allowed = if run.len() >= 8 && self.thorough {
+                2
+            } else {
+                1
+            };
             for i in self.number_candidates(run, allowed) {
                 let no = &self.numbers[i];
                 let d = edit_distance(run, no);
@@ -330,7 +377,10 @@ impl<'a> Suggester<'a> {
                 }
             }
         }
-        for word in words.iter().filter(|w| w.len() >= 2 || w.first().is_some_and(|c| !c.is_ascii())) {
+        for word in words
+            .iter()
+            .filter(|w| w.len() >= 2 || w.first().is_some_and(|c| !c.is_ascii()))
+        {
             let ascii = word.iter().all(char::is_ascii);
             let table = if ascii { &self.pinyin } else { &self.names };
             for i in self.name_candidates(word) {
@@ -350,7 +400,13 @@ impl<'a> Suggester<'a> {
         if ranked.iter().any(|r| r.1 == 0.0) {
             ranked.retain(|r| r.1 == 0.0);
         }
-        ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| self.people[a.0].student_no.cmp(&self.people[b.0].student_no)));
+        ranked.sort_by(|a, b| {
+            a.1.total_cmp(&b.1).then_with(|| {
+                self.people[a.0]
+                    .student_no
+                    .cmp(&self.people[b.0].student_no)
+            })
+        });
         ranked.into_iter().take(limit).map(|(i, _)| i).collect()
     }
 }
@@ -360,7 +416,12 @@ mod tests {
     use super::*;
 
     fn person(id: i64, no: &str, name: &str, id_number: &str) -> Person {
-        Person { id, student_no: no.into(), name: name.into(), id_number: id_number.into() }
+        Person {
+            id,
+            student_no: no.into(),
+            name: name.into(),
+            id_number: id_number.into(),
+        }
     }
 
     fn roster() -> Vec<Person> {
@@ -401,7 +462,12 @@ mod tests {
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {
-        let d = |a: &str, b: &str| edit_distance(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
+        let d = |a: &str, b: &str| {
+            edit_distance(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
         let cases = [
             ("2022010101", "2022010101", 0),
             ("2022010110", "2022010101", 1),
@@ -423,7 +489,12 @@ mod tests {
     fn orphans_get_close_suggestions() {
         let people = roster();
         let s = Suggester::new(&people, 1);
-        let nos = |stem: &str| -> Vec<&str> { s.suggest(stem, 3).into_iter().map(|i| people[i].student_no.as_str()).collect() };
+        let nos = |stem: &str| -> Vec<&str> {
+            s.suggest(stem, 3)
+                .into_iter()
+                .map(|i| people[i].student_no.as_str())
+                .collect()
+        };
         let cases: [(&str, &[&str]); 10] = [
             // transposed digits: one swap from 2022010101; 2022010110 has the same digits
             // two swaps away, 2022010102 two other edits away
@@ -435,14 +506,20 @@ mod tests {
             ("张山", &["2022010101"]),
             ("zhangsan", &["2022010101"]),
             ("买买提艾力", &["2022020201"]),
-            ("44010620040315002", &["2022010102", "2022010101", "2022010110"]),
+            (
+                "44010620040315002",
+                &["2022010102", "2022010101", "2022010110"],
+            ),
             ("IMG_0001", &[]),
         ];
         for (stem, want) in cases {
             assert_eq!(nos(stem), want, "{stem}");
         }
         // 1000000013 is one changed digit from …11 and one swap from …31: the swap ranks first
-        let pair = [person(1, "1000000011", "甲", ""), person(2, "1000000031", "乙", "")];
+        let pair = [
+            person(1, "1000000011", "甲", ""),
+            person(2, "1000000031", "乙", ""),
+        ];
         let s = Suggester::new(&pair, 1);
         assert_eq!(s.suggest("1000000013", 3), [1, 0]);
     }
@@ -453,7 +530,12 @@ mod tests {
         // as if a million orphans were coming: the indexed near misses only
         let s = Suggester::new(&people, SCAN_BUDGET);
         assert!(!s.thorough);
-        let nos = |stem: &str| -> Vec<&str> { s.suggest(stem, 3).into_iter().map(|i| people[i].student_no.as_str()).collect() };
+        let nos = |stem: &str| -> Vec<&str> {
+            s.suggest(stem, 3)
+                .into_iter()
+                .map(|i| people[i].student_no.as_str())
+                .collect()
+        };
         let cases: [(&str, &[&str]); 7] = [
             ("2022010110", &["2022010110"]),
             ("2022011001", &["2022010101"]),

@@ -26,10 +26,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::photo_spec::PhotoSpec;
 use crate::i18n::tr;
-use crate::store::{ApplySummary, PhotoFileStatus, PhotoRecord, Store, StudentFilter, LAST_RECONCILE_SETTING};
+use crate::store::{
+    ApplySummary, LAST_RECONCILE_SETTING, PhotoFileStatus, PhotoRecord, Store, StudentFilter,
+};
 use inspect::Rules;
 use matching::{Index, MatchedBy, Person, Suggester};
-use report::{DuplicateJson, Examined, InvalidJson, OrphanJson, Outcome, SkippedEntry, SkippedJson};
+use report::{
+    DuplicateJson, Examined, InvalidJson, OrphanJson, Outcome, SkippedEntry, SkippedJson,
+};
 
 /// Suggestions offered for each orphan.
 pub const SUGGESTIONS: usize = 3;
@@ -123,7 +127,9 @@ impl ReconcileSummary {
         let json = r.to_json();
         let mut s = ReconcileSummary {
             folder: r.root.display().to_string(),
-            at: crate::store::dialect::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: crate::store::dialect::now()
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             deep,
             spec: spec.to_string(),
             files: json.files,
@@ -154,22 +160,46 @@ impl ReconcileSummary {
 
 /// The summary of the last `--apply`, if any (for the console's Photos screen).
 pub async fn last_summary(store: &dyn Store) -> Result<Option<ReconcileSummary>> {
-    let Some(text) = store.get_setting(LAST_RECONCILE_SETTING).await? else { return Ok(None) };
+    let Some(text) = store.get_setting(LAST_RECONCILE_SETTING).await? else {
+        return Ok(None);
+    };
     Ok(serde_json::from_str(&text).ok())
 }
 
 /// The folder as an absolute path, and the text every recorded path under it starts with.
 fn resolve(dir: &Path) -> Result<(PathBuf, String)> {
     let root = std::fs::canonicalize(dir).with_context(|| {
-        format!("{} {}", tr("无法打开照片文件夹", "cannot open the photo folder"), dir.display())
+        format!(
+            "{} {}",
+            tr("无法打开照片文件夹", "cannot open the photo folder"),
+            dir.display()
+        )
     })?;
     if !root.is_dir() {
-        bail!("{} {}", root.display(), tr("不是文件夹；请给出照片所在的文件夹", "is not a folder; give the folder that holds the photos"));
+        bail!(
+            "{} {}",
+            root.display(),
+            tr(
+                "不是文件夹；请给出照片所在的文件夹",
+                "is not a folder; give the folder that holds the photos"
+            )
+        );
     }
     let Some(text) = root.to_str() else {
-        bail!("{} {}", root.display(), tr("的路径不是 UTF-8 文本；请把照片移到名称为普通文字的文件夹", "has a path that is not UTF-8 text; move the photos to a plainly named folder"));
+        bail!(
+            "{} {}",
+            root.display(),
+            tr(
+                "的路径不是 UTF-8 文本；请把照片移到名称为普通文字的文件夹",
+                "has a path that is not UTF-8 text; move the photos to a plainly named folder"
+            )
+        );
     };
-    let prefix = if text.ends_with('/') { text.to_string() } else { format!("{text}/") };
+    let prefix = if text.ends_with('/') {
+        text.to_string()
+    } else {
+        format!("{text}/")
+    };
     Ok((root, prefix))
 }
 
@@ -179,10 +209,19 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
     let (root, prefix) = resolve(dir)?;
     let roster = store.list_students(&StudentFilter::default()).await?;
     let keys = store.photo_match_keys().await?;
-    let cache: HashMap<String, PhotoRecord> =
-        store.photos_under(&prefix).await?.into_iter().map(|r| (r.path.clone(), r)).collect();
+    let cache: HashMap<String, PhotoRecord> = store
+        .photos_under(&prefix)
+        .await?
+        .into_iter()
+        .map(|r| (r.path.clone(), r))
+        .collect();
 
-    tracing::info!(ms = started.elapsed().as_millis() as u64, students = roster.len(), cached = cache.len(), "photos: roster and stored rows read");
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        students = roster.len(),
+        cached = cache.len(),
+        "photos: roster and stored rows read"
+    );
     let rules = Rules::new(options.spec, options.deep);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -191,14 +230,24 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
     let (walk_root, walk_prefix, walk_rules) = (root.clone(), prefix.clone(), rules.clone());
     let (walked, inspected, cache) = tokio::task::spawn_blocking(move || -> Result<_> {
         let walked = walk::walk(&walk_root, walk_prefix.chars().count()).with_context(|| {
-            format!("{} {}", tr("无法读取照片文件夹", "cannot read the photo folder"), walk_root.display())
+            format!(
+                "{} {}",
+                tr("无法读取照片文件夹", "cannot read the photo folder"),
+                walk_root.display()
+            )
         })?;
-        let inspected = inspect::inspect_all(&walked.found, &cache, &walk_prefix, &walk_rules, threads);
+        let inspected =
+            inspect::inspect_all(&walked.found, &cache, &walk_prefix, &walk_rules, threads);
         Ok((walked, inspected, cache))
     })
     .await
     .context("the photo check stopped unexpectedly")??;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, files = walked.found.len(), threads, "photos: folder walked and files inspected");
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        files = walked.found.len(),
+        threads,
+        "photos: folder walked and files inspected"
+    );
 
     let people: Vec<Person> = roster
         .iter()
@@ -213,15 +262,24 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
 
     let mut work = Work::default();
     let mut examined = Vec::with_capacity(walked.found.len());
-    let mut skipped: Vec<SkippedEntry> =
-        walked.skipped.into_iter().map(|s| SkippedEntry { rel: s.rel, reason: s.reason }).collect();
+    let mut skipped: Vec<SkippedEntry> = walked
+        .skipped
+        .into_iter()
+        .map(|s| SkippedEntry {
+            rel: s.rel,
+            reason: s.reason,
+        })
+        .collect();
     let mut facts: HashMap<String, (usize, inspect::Inspected, Option<usize>)> = HashMap::new();
     let mut matched_by = HashMap::new();
     for (i, (found, result)) in walked.found.iter().zip(inspected).enumerate() {
         let ins = match result {
             Ok(ins) => ins,
             Err(reason) => {
-                skipped.push(SkippedEntry { rel: found.rel.clone(), reason });
+                skipped.push(SkippedEntry {
+                    rel: found.rel.clone(),
+                    reason,
+                });
                 continue;
             }
         };
@@ -233,24 +291,48 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
             matched_by.insert(found.rel.clone(), by);
         }
         let student = hit.map(|(s, _)| s);
-        examined.push(Examined { rel: found.rel.clone(), student, problems: ins.problems.clone() });
+        examined.push(Examined {
+            rel: found.rel.clone(),
+            student,
+            problems: ins.problems.clone(),
+        });
         facts.insert(found.rel.clone(), (i, ins, student));
     }
 
     let orphans = examined.iter().filter(|e| e.student.is_none()).count();
     let mut suggester: Option<Suggester> = None;
     let outcome = report::classify(examined, skipped, people.len(), |stem| {
-        suggester.get_or_insert_with(|| Suggester::new(&people, orphans)).suggest(stem, SUGGESTIONS)
+        suggester
+            .get_or_insert_with(|| Suggester::new(&people, orphans))
+            .suggest(stem, SUGGESTIONS)
     });
 
     let students: Vec<StudentRef> = roster
         .into_iter()
-        .map(|r| StudentRef { student_no: r.student.student_no, name: r.student.name, class: r.student.class })
+        .map(|r| StudentRef {
+            student_no: r.student.student_no,
+            name: r.student.name,
+            class: r.student.class,
+        })
         .collect();
-    let mut reconciled = Reconciled { root, students, outcome, matched_by, applied: None, work };
+    let mut reconciled = Reconciled {
+        root,
+        students,
+        outcome,
+        matched_by,
+        applied: None,
+        work,
+    };
 
     if options.apply {
-        let records = records(&reconciled, &walked.found, &facts, &people, &prefix, &rules.fingerprint);
+        let records = records(
+            &reconciled,
+            &walked.found,
+            &facts,
+            &people,
+            &prefix,
+            &rules.fingerprint,
+        );
         let summary = ReconcileSummary::new(&reconciled, options.deep, &rules.fingerprint);
         let unchanged_summary = match last_summary(store).await? {
             Some(mut last) => {
@@ -259,18 +341,33 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
             }
             None => false,
         };
-        let text = if unchanged_summary { None } else { Some(serde_json::to_string(&summary)?) };
+        let text = if unchanged_summary {
+            None
+        } else {
+            Some(serde_json::to_string(&summary)?)
+        };
         // Nothing differs from the rows read at the start: no write transaction at all (the
         // common re-run). Otherwise the store compares again under its lock.
         let unchanged_rows = records.len() == cache.len()
-            && records.iter().all(|r| cache.get(&r.path).is_some_and(|old| !r.differs(old)));
+            && records
+                .iter()
+                .all(|r| cache.get(&r.path).is_some_and(|old| !r.differs(old)));
         let applied = if unchanged_rows && text.is_none() {
-            ApplySummary { unchanged: records.len() as u64, ..ApplySummary::default() }
+            ApplySummary {
+                unchanged: records.len() as u64,
+                ..ApplySummary::default()
+            }
         } else {
-            store.apply_photos(&prefix, &records, text.as_deref(), &options.operator).await?
+            store
+                .apply_photos(&prefix, &records, text.as_deref(), &options.operator)
+                .await?
         };
         reconciled.applied = Some(applied);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, ?applied, "photos: result recorded");
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            ?applied,
+            "photos: result recorded"
+        );
     }
     Ok(reconciled)
 }
@@ -302,7 +399,9 @@ fn records(
     }
     let mut out = Vec::with_capacity(status.len());
     for (rel, st) in status {
-        let Some((i, ins, student)) = facts.get(rel) else { continue };
+        let Some((i, ins, student)) = facts.get(rel) else {
+            continue;
+        };
         let f = &found[*i];
         let person = student.and_then(|s| people.get(s));
         out.push(PhotoRecord {
@@ -315,7 +414,11 @@ fn records(
             width: ins.width,
             height: ins.height,
             status: st,
-            problems: if ins.problems.is_empty() { String::new() } else { serde_json::to_string(&ins.problems).unwrap_or_default() },
+            problems: if ins.problems.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&ins.problems).unwrap_or_default()
+            },
             spec: fingerprint.to_string(),
         });
     }

@@ -66,7 +66,11 @@ pub struct Outcome {
 impl Outcome {
     /// SPEC §11: exit 3 when anything needs attention.
     pub fn has_problems(&self) -> bool {
-        !(self.invalid.is_empty() && self.duplicates.is_empty() && self.orphans.is_empty() && self.missing.is_empty() && self.skipped.is_empty())
+        !(self.invalid.is_empty()
+            && self.duplicates.is_empty()
+            && self.orphans.is_empty()
+            && self.missing.is_empty()
+            && self.skipped.is_empty())
     }
 }
 
@@ -79,13 +83,20 @@ pub fn classify(
     mut suggest: impl FnMut(&str) -> Vec<usize>,
 ) -> Outcome {
     let mut by_student: BTreeMap<usize, Vec<Examined>> = BTreeMap::new();
-    let mut out = Outcome { files: examined.len() + skipped.iter().filter(|s| !s.reason.is_folder()).count(), ..Outcome::default() };
+    let mut out = Outcome {
+        files: examined.len() + skipped.iter().filter(|s| !s.reason.is_folder()).count(),
+        ..Outcome::default()
+    };
     for e in examined {
         match e.student {
             Some(i) => by_student.entry(i).or_default().push(e),
             None => {
                 let stem = stem_of(&e.rel);
-                out.orphans.push(OrphanFile { suggestions: suggest(stem), rel: e.rel, problems: e.problems });
+                out.orphans.push(OrphanFile {
+                    suggestions: suggest(stem),
+                    rel: e.rel,
+                    problems: e.problems,
+                });
             }
         }
     }
@@ -96,14 +107,30 @@ pub fn classify(
         }
         if files.len() > 1 {
             files.sort_by(|a, b| a.rel.cmp(&b.rel));
-            out.duplicates.push(DuplicateGroup { student, files: files.into_iter().map(|f| (f.rel, f.problems)).collect() });
+            out.duplicates.push(DuplicateGroup {
+                student,
+                files: files.into_iter().map(|f| (f.rel, f.problems)).collect(),
+            });
             continue;
         }
         let Some(f) = files.pop() else { continue };
-        let m = MatchedFile { rel: f.rel, student, problems: f.problems };
-        if m.problems.is_empty() { out.valid.push(m) } else { out.invalid.push(m) }
+        let m = MatchedFile {
+            rel: f.rel,
+            student,
+            problems: f.problems,
+        };
+        if m.problems.is_empty() {
+            out.valid.push(m)
+        } else {
+            out.invalid.push(m)
+        }
     }
-    out.missing = has_file.iter().enumerate().filter(|(_, has)| !**has).map(|(i, _)| i).collect();
+    out.missing = has_file
+        .iter()
+        .enumerate()
+        .filter(|(_, has)| !**has)
+        .map(|(i, _)| i)
+        .collect();
     out.valid.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.invalid.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.orphans.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -170,24 +197,56 @@ impl Outcome {
         let texts = |p: &[Problem]| p.iter().map(Problem::machine_text).collect::<Vec<_>>();
         ReportJson {
             files: self.files,
-            matched_valid: self.valid.iter().map(|m| ValidJson { file: m.rel.clone(), student_no: student_no(m.student).into() }).collect(),
+            matched_valid: self
+                .valid
+                .iter()
+                .map(|m| ValidJson {
+                    file: m.rel.clone(),
+                    student_no: student_no(m.student).into(),
+                })
+                .collect(),
             matched_invalid: self
                 .invalid
                 .iter()
-                .map(|m| InvalidJson { file: m.rel.clone(), student_no: student_no(m.student).into(), problems: texts(&m.problems) })
+                .map(|m| InvalidJson {
+                    file: m.rel.clone(),
+                    student_no: student_no(m.student).into(),
+                    problems: texts(&m.problems),
+                })
                 .collect(),
             duplicates: self
                 .duplicates
                 .iter()
-                .map(|d| DuplicateJson { student_no: student_no(d.student).into(), files: d.files.iter().map(|f| f.0.clone()).collect() })
+                .map(|d| DuplicateJson {
+                    student_no: student_no(d.student).into(),
+                    files: d.files.iter().map(|f| f.0.clone()).collect(),
+                })
                 .collect(),
             orphans: self
                 .orphans
                 .iter()
-                .map(|o| OrphanJson { file: o.rel.clone(), suggestions: o.suggestions.iter().map(|&i| student_no(i).to_string()).collect() })
+                .map(|o| OrphanJson {
+                    file: o.rel.clone(),
+                    suggestions: o
+                        .suggestions
+                        .iter()
+                        .map(|&i| student_no(i).to_string())
+                        .collect(),
+                })
                 .collect(),
-            missing: self.missing.iter().map(|&i| student_no(i).to_string()).collect(),
-            skipped: self.skipped.iter().map(|s| SkippedJson { file: s.rel.clone(), reason: s.reason.message(Lang::En) }).collect(),
+            missing: self
+                .missing
+                .iter()
+                .map(|&i| student_no(i).to_string())
+                .collect(),
+            skipped: self
+                .skipped
+                .iter()
+                .map(|s| SkippedJson {
+                    file: s.rel.clone(),
+                    reason: s.reason.message(Lang::En),
+                })
+                .collect(),
         }
     }
 }
@@ -198,23 +257,42 @@ mod tests {
     use crate::domain::photo_spec::{FileFormat, KB};
 
     fn file(rel: &str, student: Option<usize>, problems: Vec<Problem>) -> Examined {
-        Examined { rel: rel.into(), student, problems }
+        Examined {
+            rel: rel.into(),
+            student,
+            problems,
+        }
     }
 
     #[test]
     fn files_and_students_get_their_outcomes() {
-        let too_small = Problem::TooSmall { size: KB, min: 20 * KB };
+        let too_small = Problem::TooSmall {
+            size: KB,
+            min: 20 * KB,
+        };
         let examined = vec![
             file("b/0.jpg", Some(0), vec![]),
             file("1.jpg", Some(1), vec![too_small.clone()]),
             file("2.jpg", Some(2), vec![]),
-            file("x/2.JPG", Some(2), vec![Problem::NotJpeg { format: FileFormat::Png }]),
+            file(
+                "x/2.JPG",
+                Some(2),
+                vec![Problem::NotJpeg {
+                    format: FileFormat::Png,
+                }],
+            ),
             file("99.jpg", None, vec![]),
             file("a/0.jpg", None, vec![]),
         ];
         let skipped = vec![
-            SkippedEntry { rel: "loop/".into(), reason: SkipReason::SymlinkLoop },
-            SkippedEntry { rel: "e.jpg".into(), reason: SkipReason::Empty },
+            SkippedEntry {
+                rel: "loop/".into(),
+                reason: SkipReason::SymlinkLoop,
+            },
+            SkippedEntry {
+                rel: "e.jpg".into(),
+                reason: SkipReason::Empty,
+            },
         ];
         let mut asked = Vec::new();
         let out = classify(examined, skipped, 5, |stem| {
@@ -222,21 +300,65 @@ mod tests {
             if stem == "99" { vec![4, 3] } else { vec![] }
         });
         assert_eq!(asked, ["99", "0"], "suggestions asked for orphans only");
-        assert_eq!(out.files, 7, "six examined and one skipped file; the folder is not a file");
-        assert_eq!(out.valid, [MatchedFile { rel: "b/0.jpg".into(), student: 0, problems: vec![] }]);
-        assert_eq!(out.invalid, [MatchedFile { rel: "1.jpg".into(), student: 1, problems: vec![too_small] }]);
+        assert_eq!(
+            out.files, 7,
+            "six examined and one skipped file; the folder is not a file"
+        );
+        assert_eq!(
+            out.valid,
+            [MatchedFile {
+                rel: "b/0.jpg".into(),
+                student: 0,
+                problems: vec![]
+            }]
+        );
+        assert_eq!(
+            out.invalid,
+            [MatchedFile {
+                rel: "1.jpg".into(),
+                student: 1,
+                problems: vec![too_small]
+            }]
+        );
         assert_eq!(out.duplicates.len(), 1);
         assert_eq!(out.duplicates[0].student, 2);
-        assert_eq!(out.duplicates[0].files.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["2.jpg", "x/2.JPG"]);
-        assert_eq!(out.orphans.iter().map(|o| (o.rel.as_str(), o.suggestions.clone())).collect::<Vec<_>>(), [("99.jpg", vec![4, 3]), ("a/0.jpg", vec![])]);
+        assert_eq!(
+            out.duplicates[0]
+                .files
+                .iter()
+                .map(|f| f.0.as_str())
+                .collect::<Vec<_>>(),
+            ["2.jpg", "x/2.JPG"]
+        );
+        assert_eq!(
+            out.orphans
+                .iter()
+                .map(|o| (o.rel.as_str(), o.suggestions.clone()))
+                .collect::<Vec<_>>(),
+            [("99.jpg", vec![4, 3]), ("a/0.jpg", vec![])]
+        );
         assert_eq!(out.missing, [3, 4]);
-        assert_eq!(out.skipped.iter().map(|s| s.rel.as_str()).collect::<Vec<_>>(), ["e.jpg", "loop/"]);
+        assert_eq!(
+            out.skipped
+                .iter()
+                .map(|s| s.rel.as_str())
+                .collect::<Vec<_>>(),
+            ["e.jpg", "loop/"]
+        );
         assert!(out.has_problems());
     }
 
     #[test]
     fn a_clean_folder_has_no_problems() {
-        let out = classify(vec![file("0.jpg", Some(0), vec![]), file("1.jpg", Some(1), vec![])], vec![], 2, |_| vec![]);
+        let out = classify(
+            vec![
+                file("0.jpg", Some(0), vec![]),
+                file("1.jpg", Some(1), vec![]),
+            ],
+            vec![],
+            2,
+            |_| vec![],
+        );
         assert!(!out.has_problems());
         assert_eq!(out.valid.len(), 2);
         let empty = classify(vec![], vec![], 0, |_| vec![]);
@@ -252,7 +374,12 @@ mod tests {
                 file("bad.jpg", Some(1), vec![Problem::Truncated]),
                 file("who.jpg", None, vec![]),
             ],
-            vec![SkippedEntry { rel: "big.jpg".into(), reason: SkipReason::Huge { size: 11 * 1024 * 1024 } }],
+            vec![SkippedEntry {
+                rel: "big.jpg".into(),
+                reason: SkipReason::Huge {
+                    size: 11 * 1024 * 1024,
+                },
+            }],
             3,
             |_| vec![2],
         );

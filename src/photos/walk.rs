@@ -44,15 +44,27 @@ pub enum SkipReason {
     /// A link back to a folder that contains it.
     SymlinkLoop,
     /// A second way into a folder already walked (its first path is given).
-    AlreadyWalked { first: String },
-    UnreadableFolder { error: String },
-    UnreadableFile { error: String },
+    AlreadyWalked {
+        first: String,
+    },
+    UnreadableFolder {
+        error: String,
+    },
+    UnreadableFile {
+        error: String,
+    },
     /// A symbolic link whose target does not exist (or cannot be reached).
-    BrokenLink { error: String },
+    BrokenLink {
+        error: String,
+    },
     /// A FIFO, socket or device: opening it could block, and it holds no photo.
-    NotRegular { what: &'static str },
+    NotRegular {
+        what: &'static str,
+    },
     Empty,
-    Huge { size: u64 },
+    Huge {
+        size: u64,
+    },
     /// Not named `.jpg` or `.jpeg`.
     NotPhotoName,
     /// Hidden files (`.DS_Store`, `._name.jpg` from macOS).
@@ -61,7 +73,9 @@ pub enum SkipReason {
     HiddenFolder,
     /// The name is neither UTF-8 nor GB18030 text.
     BadName,
-    PathTooLong { chars: usize },
+    PathTooLong {
+        chars: usize,
+    },
 }
 
 impl SkipReason {
@@ -69,44 +83,96 @@ impl SkipReason {
         let zh = lang == Lang::Zh;
         match self {
             SkipReason::SymlinkLoop => {
-                if zh { "符号链接循环：链接指回它所在的上级文件夹，已跳过".into() } else { "symlink loop: the link points back to a folder containing it".into() }
+                if zh {
+                    "符号链接循环：链接指回它所在的上级文件夹，已跳过".into()
+                } else {
+                    "symlink loop: the link points back to a folder containing it".into()
+                }
             }
             SkipReason::AlreadyWalked { first } => {
-                if zh { format!("与已检查的文件夹 {first} 是同一个文件夹，未重复检查") } else { format!("same folder as {first}, already walked") }
+                if zh {
+                    format!("与已检查的文件夹 {first} 是同一个文件夹，未重复检查")
+                } else {
+                    format!("same folder as {first}, already walked")
+                }
             }
             SkipReason::UnreadableFolder { error } => {
-                if zh { format!("文件夹无法读取（{error}）；请检查权限") } else { format!("unreadable folder ({error}); check its permissions") }
+                if zh {
+                    format!("文件夹无法读取（{error}）；请检查权限")
+                } else {
+                    format!("unreadable folder ({error}); check its permissions")
+                }
             }
             SkipReason::UnreadableFile { error } => {
-                if zh { format!("文件无法读取（{error}）；请检查权限") } else { format!("unreadable file ({error}); check its permissions") }
+                if zh {
+                    format!("文件无法读取（{error}）；请检查权限")
+                } else {
+                    format!("unreadable file ({error}); check its permissions")
+                }
             }
             SkipReason::BrokenLink { error } => {
-                if zh { format!("符号链接指向的文件不存在（{error}）") } else { format!("broken symbolic link ({error})") }
+                if zh {
+                    format!("符号链接指向的文件不存在（{error}）")
+                } else {
+                    format!("broken symbolic link ({error})")
+                }
             }
             SkipReason::NotRegular { what } => {
-                if zh { format!("不是普通文件（{what}）") } else { format!("not a regular file ({what})") }
+                if zh {
+                    format!("不是普通文件（{what}）")
+                } else {
+                    format!("not a regular file ({what})")
+                }
             }
             SkipReason::Empty => {
-                if zh { "空文件（0 字节）".into() } else { "empty file (0 bytes)".into() }
+                if zh {
+                    "空文件（0 字节）".into()
+                } else {
+                    "empty file (0 bytes)".into()
+                }
             }
             SkipReason::Huge { size } => {
                 let mb = *size as f64 / (1024.0 * 1024.0);
-                if zh { format!("文件过大（{mb:.1} MB），不是照片") } else { format!("too large to be a photo ({mb:.1} MB)") }
+                if zh {
+                    format!("文件过大（{mb:.1} MB），不是照片")
+                } else {
+                    format!("too large to be a photo ({mb:.1} MB)")
+                }
             }
             SkipReason::NotPhotoName => {
-                if zh { "扩展名不是 .jpg 或 .jpeg".into() } else { "not named .jpg or .jpeg".into() }
+                if zh {
+                    "扩展名不是 .jpg 或 .jpeg".into()
+                } else {
+                    "not named .jpg or .jpeg".into()
+                }
             }
             SkipReason::Hidden => {
-                if zh { "隐藏文件".into() } else { "hidden file".into() }
+                if zh {
+                    "隐藏文件".into()
+                } else {
+                    "hidden file".into()
+                }
             }
             SkipReason::HiddenFolder => {
-                if zh { "隐藏文件夹（缩略图或回收站等），未检查".into() } else { "hidden folder (thumbnails, trash and the like), not walked".into() }
+                if zh {
+                    "隐藏文件夹（缩略图或回收站等），未检查".into()
+                } else {
+                    "hidden folder (thumbnails, trash and the like), not walked".into()
+                }
             }
             SkipReason::BadName => {
-                if zh { "文件名编码无法识别（既不是 UTF-8 也不是 GBK）；请重命名".into() } else { "the file name is neither UTF-8 nor GBK text; rename it".into() }
+                if zh {
+                    "文件名编码无法识别（既不是 UTF-8 也不是 GBK）；请重命名".into()
+                } else {
+                    "the file name is neither UTF-8 nor GBK text; rename it".into()
+                }
             }
             SkipReason::PathTooLong { chars } => {
-                if zh { format!("路径过长（{chars} 个字符，最多 {MAX_PATH_CHARS} 个）") } else { format!("path too long ({chars} characters, at most {MAX_PATH_CHARS})") }
+                if zh {
+                    format!("路径过长（{chars} 个字符，最多 {MAX_PATH_CHARS} 个）")
+                } else {
+                    format!("path too long ({chars} characters, at most {MAX_PATH_CHARS})")
+                }
             }
         }
     }
@@ -115,7 +181,10 @@ impl SkipReason {
     pub fn is_folder(&self) -> bool {
         matches!(
             self,
-            SkipReason::SymlinkLoop | SkipReason::AlreadyWalked { .. } | SkipReason::UnreadableFolder { .. } | SkipReason::HiddenFolder
+            SkipReason::SymlinkLoop
+                | SkipReason::AlreadyWalked { .. }
+                | SkipReason::UnreadableFolder { .. }
+                | SkipReason::HiddenFolder
         )
     }
 }
@@ -164,7 +233,9 @@ fn kind_of(meta: &Metadata) -> &'static str {
 }
 
 fn mtime_ns(meta: &Metadata) -> i64 {
-    meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec())
+    meta.mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(meta.mtime_nsec())
 }
 
 struct Pending {
@@ -181,9 +252,14 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
     // Fail early (and as an error, not a skip) when the folder itself cannot be listed.
     std::fs::read_dir(root)?;
     let root_id = (root_meta.dev(), root_meta.ino());
-    let mut walked: std::collections::HashMap<(u64, u64), String> = std::collections::HashMap::new();
+    let mut walked: std::collections::HashMap<(u64, u64), String> =
+        std::collections::HashMap::new();
     let mut out = Walk::default();
-    let mut stack = vec![Pending { path: root.to_path_buf(), rel: String::new(), ancestors: vec![root_id] }];
+    let mut stack = vec![Pending {
+        path: root.to_path_buf(),
+        rel: String::new(),
+        ancestors: vec![root_id],
+    }];
     // Folders reached through a link wait until every real folder is walked, so a folder is
     // reported under its real path and its links are the ones called repeats.
     let mut linked: std::collections::VecDeque<Pending> = std::collections::VecDeque::new();
@@ -192,14 +268,24 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
     while let Some(dir) = stack.pop().or_else(|| linked.pop_front()) {
         let id = dir.ancestors.last().copied().unwrap_or(root_id);
         if let Some(first) = walked.get(&id) {
-            out.skipped.push(Skipped { rel: folder_rel(&dir.rel), reason: SkipReason::AlreadyWalked { first: folder_rel(first) } });
+            out.skipped.push(Skipped {
+                rel: folder_rel(&dir.rel),
+                reason: SkipReason::AlreadyWalked {
+                    first: folder_rel(first),
+                },
+            });
             continue;
         }
         walked.insert(id, dir.rel.clone());
         let entries = match std::fs::read_dir(&dir.path) {
             Ok(e) => e,
             Err(e) => {
-                out.skipped.push(Skipped { rel: folder_rel(&dir.rel), reason: SkipReason::UnreadableFolder { error: io_reason(&e) } });
+                out.skipped.push(Skipped {
+                    rel: folder_rel(&dir.rel),
+                    reason: SkipReason::UnreadableFolder {
+                        error: io_reason(&e),
+                    },
+                });
                 continue;
             }
         };
@@ -208,7 +294,12 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
             match entry {
                 Ok(entry) => names.push((entry.file_name(), entry.file_type())),
                 Err(e) => {
-                    out.skipped.push(Skipped { rel: folder_rel(&dir.rel), reason: SkipReason::UnreadableFolder { error: io_reason(&e) } });
+                    out.skipped.push(Skipped {
+                        rel: folder_rel(&dir.rel),
+                        reason: SkipReason::UnreadableFolder {
+                            error: io_reason(&e),
+                        },
+                    });
                     break;
                 }
             }
@@ -220,7 +311,10 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
             let path = dir.path.join(&os_name);
             let Some(name) = name_text(&os_name) else {
                 let lossy = os_name.to_string_lossy().into_owned();
-                out.skipped.push(Skipped { rel: join(&dir.rel, &lossy), reason: SkipReason::BadName });
+                out.skipped.push(Skipped {
+                    rel: join(&dir.rel, &lossy),
+                    reason: SkipReason::BadName,
+                });
                 continue;
             };
             let rel = join(&dir.rel, &name);
@@ -232,42 +326,71 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
                     let reason = if e.raw_os_error() == Some(ELOOP) {
                         SkipReason::SymlinkLoop
                     } else {
-                        SkipReason::BrokenLink { error: io_reason(&e) }
+                        SkipReason::BrokenLink {
+                            error: io_reason(&e),
+                        }
                     };
                     out.skipped.push(Skipped { rel, reason });
                     continue;
                 }
                 Err(e) => {
-                    out.skipped.push(Skipped { rel, reason: SkipReason::UnreadableFile { error: io_reason(&e) } });
+                    out.skipped.push(Skipped {
+                        rel,
+                        reason: SkipReason::UnreadableFile {
+                            error: io_reason(&e),
+                        },
+                    });
                     continue;
                 }
             };
             if meta.is_dir() {
                 if name.starts_with('.') {
-                    out.skipped.push(Skipped { rel: folder_rel(&rel), reason: SkipReason::HiddenFolder });
+                    out.skipped.push(Skipped {
+                        rel: folder_rel(&rel),
+                        reason: SkipReason::HiddenFolder,
+                    });
                     continue;
                 }
                 let id = (meta.dev(), meta.ino());
                 if dir.ancestors.contains(&id) {
-                    out.skipped.push(Skipped { rel: folder_rel(&rel), reason: SkipReason::SymlinkLoop });
+                    out.skipped.push(Skipped {
+                        rel: folder_rel(&rel),
+                        reason: SkipReason::SymlinkLoop,
+                    });
                     continue;
                 }
                 let mut ancestors = dir.ancestors.clone();
                 ancestors.push(id);
-                let pending = Pending { path, rel, ancestors };
-                if is_link { linked.push_back(pending) } else { subfolders.push(pending) }
+                let pending = Pending {
+                    path,
+                    rel,
+                    ancestors,
+                };
+                if is_link {
+                    linked.push_back(pending)
+                } else {
+                    subfolders.push(pending)
+                }
                 continue;
             }
             if name.starts_with('.') {
-                out.skipped.push(Skipped { rel, reason: SkipReason::Hidden });
+                out.skipped.push(Skipped {
+                    rel,
+                    reason: SkipReason::Hidden,
+                });
                 continue;
             }
             let Some(stem) = photo_stem(&name) else {
-                out.skipped.push(Skipped { rel, reason: SkipReason::NotPhotoName });
+                out.skipped.push(Skipped {
+                    rel,
+                    reason: SkipReason::NotPhotoName,
+                });
                 continue;
             };
             let reason = if !meta.is_file() {
-                Some(SkipReason::NotRegular { what: kind_of(&meta) })
+                Some(SkipReason::NotRegular {
+                    what: kind_of(&meta),
+                })
             } else if meta.len() == 0 {
                 Some(SkipReason::Empty)
             } else if meta.len() > HUGE_BYTES {
@@ -282,10 +405,19 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
             }
             // A GB18030 name could decode to the same text as a UTF-8 sibling; keep the first.
             if !seen_names.insert(rel.clone()) {
-                out.skipped.push(Skipped { rel, reason: SkipReason::BadName });
+                out.skipped.push(Skipped {
+                    rel,
+                    reason: SkipReason::BadName,
+                });
                 continue;
             }
-            out.found.push(Found { stem: stem.trim().to_string(), rel, path, size: meta.len(), mtime_ns: mtime_ns(&meta) });
+            out.found.push(Found {
+                stem: stem.trim().to_string(),
+                rel,
+                path,
+                size: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+            });
         }
         // Reversed so the stack pops them in name order.
         stack.extend(subfolders.into_iter().rev());
@@ -294,12 +426,20 @@ pub fn walk(root: &Path, prefix_chars: usize) -> std::io::Result<Walk> {
 }
 
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// Folders are shown with a trailing `/` so they are not taken for files.
 fn folder_rel(rel: &str) -> String {
-    if rel.is_empty() || rel == "." { "./".into() } else { format!("{rel}/") }
+    if rel.is_empty() || rel == "." {
+        "./".into()
+    } else {
+        format!("{rel}/")
+    }
 }
 
 /// The OS's words for an I/O error, without Rust's "(os error N)" suffix.
@@ -343,7 +483,10 @@ mod tests {
     fn gbk_names_are_read() {
         use std::os::unix::ffi::OsStrExt;
         let (gbk, _, _) = encoding_rs::GBK.encode("张三.jpg");
-        assert_eq!(name_text(OsStr::from_bytes(&gbk)).as_deref(), Some("张三.jpg"));
+        assert_eq!(
+            name_text(OsStr::from_bytes(&gbk)).as_deref(),
+            Some("张三.jpg")
+        );
         assert_eq!(name_text(OsStr::from_bytes(&[0x81, 0x20, 0xFF])), None);
     }
 
@@ -365,7 +508,10 @@ mod tests {
 
         let w = walk(root, 0).unwrap();
         let found: Vec<&str> = w.found.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(found, ["linked.jpeg", "a/2022010101.jpg", "a/b/2022010102.JPG"]);
+        assert_eq!(
+            found,
+            ["linked.jpeg", "a/2022010101.jpg", "a/b/2022010102.JPG"]
+        );
         assert_eq!(w.found[2].stem, "2022010102");
         let skipped: Vec<(&str, &str)> = w
             .skipped
@@ -420,7 +566,16 @@ mod tests {
         big.set_len(HUGE_BYTES + 1).unwrap();
         let w = walk(dir.path(), MAX_PATH_CHARS - 5).unwrap();
         assert!(w.found.is_empty());
-        assert!(matches!(w.skipped[0].reason, SkipReason::Huge { .. }), "{:?}", w.skipped);
-        assert_eq!(w.skipped[1].reason, SkipReason::PathTooLong { chars: MAX_PATH_CHARS + 1 });
+        assert!(
+            matches!(w.skipped[0].reason, SkipReason::Huge { .. }),
+            "{:?}",
+            w.skipped
+        );
+        assert_eq!(
+            w.skipped[1].reason,
+            SkipReason::PathTooLong {
+                chars: MAX_PATH_CHARS + 1
+            }
+        );
     }
 }

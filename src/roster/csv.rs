@@ -70,7 +70,9 @@ pub struct CsvSource<'a> {
 pub enum Finished {
     AllRead,
     /// At this row, with `stop_at_broken_utf8`; it was not handed on.
-    BrokenUtf8 { row: u64 },
+    BrokenUtf8 {
+        row: u64,
+    },
 }
 
 impl CsvSource<'_> {
@@ -81,7 +83,10 @@ impl CsvSource<'_> {
         sink: &mut dyn FnMut(&RawRow) -> Result<(), RosterError>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Finished, RosterError> {
-        let read_error = |e: io::Error| RosterError::Open { file: self.file.to_string(), reason: super::io_reason(&e) };
+        let read_error = |e: io::Error| RosterError::Open {
+            file: self.file.to_string(),
+            reason: super::io_reason(&e),
+        };
         let mut parser = ReaderBuilder::new().delimiter(self.delimiter).build();
         let mut buf = vec![0u8; 256 * 1024];
         let (mut pos, mut end, mut eof) = (0usize, 0usize, false);
@@ -94,7 +99,10 @@ impl CsvSource<'_> {
         let mut at_record_start = true;
         // the previous line ended with '\r': a following '\n' belongs to the same line break
         let mut after_cr = false;
-        let too_many = || RosterError::TooManyRows { file: self.file.to_string(), limit: self.limits.max_rows };
+        let too_many = || RosterError::TooManyRows {
+            file: self.file.to_string(),
+            limit: self.limits.max_rows,
+        };
         loop {
             if pos == end && !eof {
                 end = loop {
@@ -132,7 +140,8 @@ impl CsvSource<'_> {
                 at_record_start = false;
             }
             let data: &[u8] = if eof { &[] } else { &buf[pos..end] };
-            let (result, n_in, n_out, n_ends) = parser.read_record(data, &mut out[out_len..], &mut ends[ends_len..]);
+            let (result, n_in, n_out, n_ends) =
+                parser.read_record(data, &mut out[out_len..], &mut ends[ends_len..]);
             pos += n_in;
             out_len += n_out;
             ends_len += n_ends;
@@ -151,7 +160,11 @@ impl CsvSource<'_> {
                 }
                 ReadRecordResult::OutputEndsFull => {
                     if ends.len() >= MAX_COLUMNS {
-                        return Err(RosterError::TooManyColumns { file: self.file.to_string(), row: excel_row + 1, limit: MAX_COLUMNS });
+                        return Err(RosterError::TooManyColumns {
+                            file: self.file.to_string(),
+                            row: excel_row + 1,
+                            limit: MAX_COLUMNS,
+                        });
                     }
                     ends.resize(ends.len() * 2, 0);
                 }
@@ -161,7 +174,9 @@ impl CsvSource<'_> {
                         return Err(too_many());
                     }
                     after_cr = n_in > 0 && !eof && buf[pos - 1] == b'\r';
-                    if !fill_row(&mut row, excel_row, &out[..out_len], &ends[..ends_len]) && self.stop_at_broken_utf8 {
+                    if !fill_row(&mut row, excel_row, &out[..out_len], &ends[..ends_len])
+                        && self.stop_at_broken_utf8
+                    {
                         return Ok(Finished::BrokenUtf8 { row: excel_row });
                     }
                     sink(&row)?;
@@ -169,7 +184,11 @@ impl CsvSource<'_> {
                     ends_len = 0;
                     at_record_start = true;
                     if excel_row % PROGRESS_EVERY == 0 {
-                        progress(Progress { rows: excel_row, done: self.bytes_read.get(), total: self.total });
+                        progress(Progress {
+                            rows: excel_row,
+                            done: self.bytes_read.get(),
+                            total: self.total,
+                        });
                     }
                 }
                 ReadRecordResult::End => return Ok(Finished::AllRead),
@@ -221,17 +240,24 @@ mod tests {
             stop_at_broken_utf8: false,
         };
         let mut rows = Vec::new();
-        source.read_rows(input, &mut |r| {
-            rows.push(r.clone());
-            Ok(())
-        }, &mut |_| {})?;
+        source.read_rows(
+            input,
+            &mut |r| {
+                rows.push(r.clone());
+                Ok(())
+            },
+            &mut |_| {},
+        )?;
         Ok(rows)
     }
 
     #[test]
     fn a_record_that_is_not_utf8_stops_a_file_taken_for_utf8() {
         let input = b"a,b\n1,\xD5\xC5\n2,c\n"; // row 2 holds 张 in GBK
-        for (stop, want, rows) in [(true, Finished::BrokenUtf8 { row: 2 }, vec![1]), (false, Finished::AllRead, vec![1, 2, 3])] {
+        for (stop, want, rows) in [
+            (true, Finished::BrokenUtf8 { row: 2 }, vec![1]),
+            (false, Finished::AllRead, vec![1, 2, 3]),
+        ] {
             let source = CsvSource {
                 delimiter: b',',
                 limits: Limits::default(),
@@ -241,17 +267,25 @@ mod tests {
                 stop_at_broken_utf8: stop,
             };
             let mut seen = Vec::new();
-            let finished = source.read_rows(&input[..], &mut |r| {
-                seen.push(r.row);
-                Ok(())
-            }, &mut |_| {});
+            let finished = source.read_rows(
+                &input[..],
+                &mut |r| {
+                    seen.push(r.row);
+                    Ok(())
+                },
+                &mut |_| {},
+            );
             assert_eq!(finished.unwrap(), want);
             assert_eq!(seen, rows, "stop: {stop}");
         }
     }
 
     fn rows(input: &str) -> Vec<(u64, Vec<String>)> {
-        rows_with(input.as_bytes(), Limits::default()).unwrap().into_iter().map(|r| (r.row, r.cells)).collect()
+        rows_with(input.as_bytes(), Limits::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.row, r.cells))
+            .collect()
     }
 
     fn cells(c: &[&str]) -> Vec<String> {
@@ -262,22 +296,81 @@ mod tests {
     fn row_numbers_are_excel_rows() {
         type Rows = Vec<(u64, Vec<String>)>;
         let cases: Vec<(&str, &str, Rows)> = vec![
-            ("plain", "a,b\n1,2\n", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))]),
-            ("no final newline", "a,b\n1,2", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))]),
-            ("crlf", "a,b\r\n1,2\r\n3,4\r\n", vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"])), (3, cells(&["3", "4"]))]),
-            ("blank lines", "t\n\na,b\n\n\n1,2\n", vec![(1, cells(&["t"])), (3, cells(&["a", "b"])), (6, cells(&["1", "2"]))]),
-            ("blank crlf lines", "t\r\n\r\na\r\n", vec![(1, cells(&["t"])), (3, cells(&["a"]))]),
+            (
+                "plain",
+                "a,b\n1,2\n",
+                vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))],
+            ),
+            (
+                "no final newline",
+                "a,b\n1,2",
+                vec![(1, cells(&["a", "b"])), (2, cells(&["1", "2"]))],
+            ),
+            (
+                "crlf",
+                "a,b\r\n1,2\r\n3,4\r\n",
+                vec![
+                    (1, cells(&["a", "b"])),
+                    (2, cells(&["1", "2"])),
+                    (3, cells(&["3", "4"])),
+                ],
+            ),
+            (
+                "blank lines",
+                "t\n\na,b\n\n\n1,2\n",
+                vec![
+                    (1, cells(&["t"])),
+                    (3, cells(&["a", "b"])),
+                    (6, cells(&["1", "2"])),
+                ],
+            ),
+            (
+                "blank crlf lines",
+                "t\r\n\r\na\r\n",
+                vec![(1, cells(&["t"])), (3, cells(&["a"]))],
+            ),
             ("leading blank", "\n\na\n", vec![(3, cells(&["a"]))]),
-            ("old mac line ends", "a\rb\r\rc", vec![(1, cells(&["a"])), (2, cells(&["b"])), (4, cells(&["c"]))]),
+            (
+                "old mac line ends",
+                "a\rb\r\rc",
+                vec![(1, cells(&["a"])), (2, cells(&["b"])), (4, cells(&["c"]))],
+            ),
             (
                 "quoted multi-line cell is one row",
                 "a,b\n\"line1\nline2\r\nline3\",x\n1,2\n",
-                vec![(1, cells(&["a", "b"])), (2, cells(&["line1\nline2\r\nline3", "x"])), (3, cells(&["1", "2"]))],
+                vec![
+                    (1, cells(&["a", "b"])),
+                    (2, cells(&["line1\nline2\r\nline3", "x"])),
+                    (3, cells(&["1", "2"])),
+                ],
             ),
-            ("quotes and commas", "\"张,三\",\"say \"\"hi\"\"\"\n", vec![(1, cells(&["张,三", "say \"hi\""]))]),
-            ("ragged rows", "a,b,c\n1\n1,2,3,4\n", vec![(1, cells(&["a", "b", "c"])), (2, cells(&["1"])), (3, cells(&["1", "2", "3", "4"]))]),
-            ("tabs", "学号\t姓名\n2022001\t张三\n", vec![(1, cells(&["学号", "姓名"])), (2, cells(&["2022001", "张三"]))]),
-            ("semicolons", "a;b;c\n1;2,5;3\n", vec![(1, cells(&["a", "b", "c"])), (2, cells(&["1", "2,5", "3"]))]),
+            (
+                "quotes and commas",
+                "\"张,三\",\"say \"\"hi\"\"\"\n",
+                vec![(1, cells(&["张,三", "say \"hi\""]))],
+            ),
+            (
+                "ragged rows",
+                "a,b,c\n1\n1,2,3,4\n",
+                vec![
+                    (1, cells(&["a", "b", "c"])),
+                    (2, cells(&["1"])),
+                    (3, cells(&["1", "2", "3", "4"])),
+                ],
+            ),
+            (
+                "tabs",
+                "学号\t姓名\n2022001\t张三\n",
+                vec![
+                    (1, cells(&["学号", "姓名"])),
+                    (2, cells(&["2022001", "张三"])),
+                ],
+            ),
+            (
+                "semicolons",
+                "a;b;c\n1;2,5;3\n",
+                vec![(1, cells(&["a", "b", "c"])), (2, cells(&["1", "2,5", "3"]))],
+            ),
         ];
         for (what, input, want) in cases {
             assert_eq!(rows(input), want, "{what}");
@@ -302,19 +395,42 @@ mod tests {
 
     #[test]
     fn limits_stop_reading_early() {
-        let limits = Limits { max_rows: 5, max_record_bytes: 1024, ..Limits::default() };
+        let limits = Limits {
+            max_rows: 5,
+            max_record_bytes: 1024,
+            ..Limits::default()
+        };
         let err = rows_with("a\n".repeat(6).as_bytes(), limits).unwrap_err();
-        assert_eq!(err, RosterError::TooManyRows { file: "t.csv".into(), limit: 5 });
+        assert_eq!(
+            err,
+            RosterError::TooManyRows {
+                file: "t.csv".into(),
+                limit: 5
+            }
+        );
         assert!(rows_with("a\n".repeat(5).as_bytes(), limits).is_ok());
         let err = rows_with("\n".repeat(6).as_bytes(), limits).unwrap_err();
-        assert!(matches!(err, RosterError::TooManyRows { .. }), "blank rows count too");
+        assert!(
+            matches!(err, RosterError::TooManyRows { .. }),
+            "blank rows count too"
+        );
 
         let unclosed = format!("a,b\n1,\"{}\n", "never closed,".repeat(10_000));
         let err = rows_with(unclosed.as_bytes(), limits).unwrap_err();
-        assert_eq!(err, RosterError::RecordTooLong { file: "t.csv".into(), row: 2, limit: 1024 });
+        assert_eq!(
+            err,
+            RosterError::RecordTooLong {
+                file: "t.csv".into(),
+                row: 2,
+                limit: 1024
+            }
+        );
         let wide = ",".repeat(MAX_COLUMNS + 1);
         let err = rows_with(wide.as_bytes(), Limits::default()).unwrap_err();
-        assert!(matches!(err, RosterError::TooManyColumns { row: 1, .. }), "{err:?}");
+        assert!(
+            matches!(err, RosterError::TooManyColumns { row: 1, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub enum FileKind {
     /// Not text: NUL bytes or many control characters.
     Binary,
     /// Text; `bom_len` bytes of byte-order mark come first.
-    Text { encoding: TextEncoding, bom_len: usize },
+    Text {
+        encoding: TextEncoding,
+        bom_len: usize,
+    },
 }
 
 /// What the first bytes of a file settle.
@@ -70,7 +73,10 @@ impl Start {
     pub fn kind(self) -> FileKind {
         match self {
             Start::Settled(kind) => kind,
-            Start::Utf8SoFar => FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 },
+            Start::Utf8SoFar => FileKind::Text {
+                encoding: TextEncoding::Utf8,
+                bom_len: 0,
+            },
         }
     }
 }
@@ -101,17 +107,26 @@ fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
         return settled(FileKind::OleContainer);
     }
     if head.starts_with(&[0xFF, 0xFE]) {
-        return settled(FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 });
+        return settled(FileKind::Text {
+            encoding: TextEncoding::Utf16Le,
+            bom_len: 2,
+        });
     }
     if head.starts_with(&[0xFE, 0xFF]) {
-        return settled(FileKind::Text { encoding: TextEncoding::Utf16Be, bom_len: 2 });
+        return settled(FileKind::Text {
+            encoding: TextEncoding::Utf16Be,
+            bom_len: 2,
+        });
     }
     if looks_binary(&head) {
         return settled(FileKind::Binary);
     }
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         // A BOM says UTF-8 outright; broken sequences further on are damage, read the same way.
-        return settled(FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 });
+        return settled(FileKind::Text {
+            encoding: TextEncoding::Utf8,
+            bom_len: 3,
+        });
     }
     let mut scan = Utf8Scan::default();
     let mut buf = vec![0u8; 1 << 20];
@@ -143,7 +158,10 @@ fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
     } else {
         TextEncoding::Gb18030
     };
-    settled(FileKind::Text { encoding, bom_len: 0 })
+    settled(FileKind::Text {
+        encoding,
+        bom_len: 0,
+    })
 }
 
 /// NUL bytes, or more than 2% control characters other than tab, line breaks, form feed and the
@@ -152,7 +170,10 @@ fn looks_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let controls = head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A)) || b == 0x7F).count();
+    let controls = head
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A)) || b == 0x7F)
+        .count();
     controls * 50 > head.len()
 }
 
@@ -314,18 +335,88 @@ mod tests {
         with_bom.extend(roster.as_bytes());
         let cases: Vec<(&str, Vec<u8>, FileKind)> = vec![
             ("empty", vec![], FileKind::Empty),
-            ("utf-8", roster.as_bytes().to_vec(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }),
-            ("utf-8 bom", with_bom, FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 }),
-            ("gbk", gbk(roster), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 }),
-            ("gbk after 2 MB of ascii", late_gbk, FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 }),
-            ("damaged utf-8", damaged, FileKind::Text { encoding: TextEncoding::Utf8Damaged, bom_len: 0 }),
-            ("utf-16le", utf16le(roster, true), FileKind::Text { encoding: TextEncoding::Utf16Le, bom_len: 2 }),
+            (
+                "utf-8",
+                roster.as_bytes().to_vec(),
+                FileKind::Text {
+                    encoding: TextEncoding::Utf8,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "utf-8 bom",
+                with_bom,
+                FileKind::Text {
+                    encoding: TextEncoding::Utf8,
+                    bom_len: 3,
+                },
+            ),
+            (
+                "gbk",
+                gbk(roster),
+                FileKind::Text {
+                    encoding: TextEncoding::Gb18030,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "gbk after 2 MB of ascii",
+                late_gbk,
+                FileKind::Text {
+                    encoding: TextEncoding::Gb18030,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "damaged utf-8",
+                damaged,
+                FileKind::Text {
+                    encoding: TextEncoding::Utf8Damaged,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "utf-16le",
+                utf16le(roster, true),
+                FileKind::Text {
+                    encoding: TextEncoding::Utf16Le,
+                    bom_len: 2,
+                },
+            ),
             ("xlsx", b"PK\x03\x04\x14\x00rest".to_vec(), FileKind::Zip),
-            ("xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0], FileKind::OleContainer),
-            ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), FileKind::Binary),
-            ("utf-16 without bom", utf16le(roster, false), FileKind::Binary),
-            ("control bytes", (0u8..32).cycle().skip(1).filter(|b| *b != 0).take(400).collect(), FileKind::Binary),
-            ("ascii only", b"a,b\n1,2".to_vec(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }),
+            (
+                "xls",
+                vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+                FileKind::OleContainer,
+            ),
+            (
+                "png",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+                FileKind::Binary,
+            ),
+            (
+                "utf-16 without bom",
+                utf16le(roster, false),
+                FileKind::Binary,
+            ),
+            (
+                "control bytes",
+                (0u8..32)
+                    .cycle()
+                    .skip(1)
+                    .filter(|b| *b != 0)
+                    .take(400)
+                    .collect(),
+                FileKind::Binary,
+            ),
+            (
+                "ascii only",
+                b"a,b\n1,2".to_vec(),
+                FileKind::Text {
+                    encoding: TextEncoding::Utf8,
+                    bom_len: 0,
+                },
+            ),
         ];
         for (what, bytes, want) in cases {
             assert_eq!(sniff(&bytes[..]).unwrap(), want, "{what}");
@@ -338,21 +429,56 @@ mod tests {
         assert_eq!(sniff_start(&ascii[..]).unwrap(), Start::Utf8SoFar);
         let mut late_gbk = ascii.clone();
         late_gbk.extend(gbk("2022002,张三\n"));
-        assert_eq!(sniff_start(&late_gbk[..]).unwrap(), Start::Utf8SoFar, "only the start is read");
-        assert_eq!(sniff(&late_gbk[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 });
+        assert_eq!(
+            sniff_start(&late_gbk[..]).unwrap(),
+            Start::Utf8SoFar,
+            "only the start is read"
+        );
+        assert_eq!(
+            sniff(&late_gbk[..]).unwrap(),
+            FileKind::Text {
+                encoding: TextEncoding::Gb18030,
+                bom_len: 0
+            }
+        );
         let mut with_bom = vec![0xEF, 0xBB, 0xBF];
         with_bom.extend(&late_gbk);
-        let utf8_bom = FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 3 };
-        assert_eq!(sniff_start(&with_bom[..]).unwrap(), Start::Settled(utf8_bom));
-        assert_eq!(sniff(&with_bom[..]).unwrap(), utf8_bom, "a BOM settles it for the whole file too");
+        let utf8_bom = FileKind::Text {
+            encoding: TextEncoding::Utf8,
+            bom_len: 3,
+        };
+        assert_eq!(
+            sniff_start(&with_bom[..]).unwrap(),
+            Start::Settled(utf8_bom)
+        );
+        assert_eq!(
+            sniff(&with_bom[..]).unwrap(),
+            utf8_bom,
+            "a BOM settles it for the whole file too"
+        );
         // a start that is not UTF-8, or a file shorter than the start, is judged whole
         let mut gbk_first = gbk("学号,姓名\n");
         gbk_first.extend(&ascii);
-        let gb18030 = FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 };
-        assert_eq!(sniff_start(&gbk_first[..]).unwrap(), Start::Settled(gb18030));
+        let gb18030 = FileKind::Text {
+            encoding: TextEncoding::Gb18030,
+            bom_len: 0,
+        };
+        assert_eq!(
+            sniff_start(&gbk_first[..]).unwrap(),
+            Start::Settled(gb18030)
+        );
         let short = b"a,b\n1,2\n";
-        assert_eq!(sniff_start(&short[..]).unwrap(), Start::Settled(FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 }));
-        assert_eq!(sniff_start(&b""[..]).unwrap(), Start::Settled(FileKind::Empty));
+        assert_eq!(
+            sniff_start(&short[..]).unwrap(),
+            Start::Settled(FileKind::Text {
+                encoding: TextEncoding::Utf8,
+                bom_len: 0
+            })
+        );
+        assert_eq!(
+            sniff_start(&b""[..]).unwrap(),
+            Start::Settled(FileKind::Empty)
+        );
     }
 
     #[test]
@@ -360,9 +486,21 @@ mod tests {
         // 8 KiB head boundary falls inside a 3-byte character
         let mut bytes = vec![b'a'; HEAD_LEN - 1];
         bytes.extend("张三\n".as_bytes());
-        assert_eq!(sniff(&bytes[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Utf8, bom_len: 0 });
+        assert_eq!(
+            sniff(&bytes[..]).unwrap(),
+            FileKind::Text {
+                encoding: TextEncoding::Utf8,
+                bom_len: 0
+            }
+        );
         bytes.truncate(HEAD_LEN + 1); // cut inside 张
-        assert_eq!(sniff(&bytes[..]).unwrap(), FileKind::Text { encoding: TextEncoding::Gb18030, bom_len: 0 });
+        assert_eq!(
+            sniff(&bytes[..]).unwrap(),
+            FileKind::Text {
+                encoding: TextEncoding::Gb18030,
+                bom_len: 0
+            }
+        );
     }
 
     #[test]
@@ -391,7 +529,9 @@ mod tests {
         let mut bytes = gbk("张三,");
         bytes.push(0x81); // a lead byte with no trail at the end
         let mut out = String::new();
-        DecodingReader::new(&bytes[..], encoding_rs::GB18030).read_to_string(&mut out).unwrap();
+        DecodingReader::new(&bytes[..], encoding_rs::GB18030)
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, "张三,\u{FFFD}");
     }
 }

@@ -38,7 +38,9 @@ fn half_width(text: &str) -> Cow<'_, str> {
 /// Scientific notation as Excel writes a long number in a General cell (`2.02201E+09`).
 fn is_scientific(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
-    let Some((mantissa, exponent)) = upper.split_once("E+") else { return false };
+    let Some((mantissa, exponent)) = upper.split_once("E+") else {
+        return false;
+    };
     !mantissa.is_empty()
         && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && !exponent.is_empty()
@@ -47,8 +49,12 @@ fn is_scientific(text: &str) -> bool {
 
 fn scientific_reason(text: &str, lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!("“{text}”是 Excel 的科学计数法，末几位已丢失；请把该列设为“文本”格式后重新导出"),
-        Lang::En => format!("'{text}' is a number in Excel's scientific notation and its last digits are lost; format the column as Text and re-export"),
+        Lang::Zh => {
+            format!("“{text}”是 Excel 的科学计数法，末几位已丢失；请把该列设为“文本”格式后重新导出")
+        }
+        Lang::En => format!(
+            "'{text}' is a number in Excel's scientific notation and its last digits are lost; format the column as Text and re-export"
+        ),
     }
 }
 
@@ -60,10 +66,20 @@ pub(super) fn student_no(text: &str, lang: Lang) -> Result<String, String> {
     if is_scientific(text) {
         return Err(scientific_reason(text, lang));
     }
-    if let Some((pos, c)) = text.chars().enumerate().find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+    if let Some((pos, c)) = text
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
         return Err(match lang {
-            Lang::Zh => format!("学号第 {} 个字符“{c}”不允许；学号只能由字母、数字、- 和 _ 组成", pos + 1),
-            Lang::En => format!("character {} of the student number, '{c}', is not allowed; use letters, digits, - and _", pos + 1),
+            Lang::Zh => format!(
+                "学号第 {} 个字符“{c}”不允许；学号只能由字母、数字、- 和 _ 组成",
+                pos + 1
+            ),
+            Lang::En => format!(
+                "character {} of the student number, '{c}', is not allowed; use letters, digits, - and _",
+                pos + 1
+            ),
         });
     }
     if text.is_empty() {
@@ -73,7 +89,9 @@ pub(super) fn student_no(text: &str, lang: Lang) -> Result<String, String> {
     if count > MAX_STUDENT_NO_CHARS {
         return Err(match lang {
             Lang::Zh => format!("学号有 {count} 位，最多 {MAX_STUDENT_NO_CHARS} 位；请核对"),
-            Lang::En => format!("the student number has {count} characters, at most {MAX_STUDENT_NO_CHARS} are allowed; check it"),
+            Lang::En => format!(
+                "the student number has {count} characters, at most {MAX_STUDENT_NO_CHARS} are allowed; check it"
+            ),
         });
     }
     Ok(text.to_ascii_uppercase())
@@ -81,10 +99,22 @@ pub(super) fn student_no(text: &str, lang: Lang) -> Result<String, String> {
 
 pub(super) fn id_type(text: &str, lang: Lang) -> Result<IdType, String> {
     IdType::parse(text).ok_or_else(|| {
-        let known: Vec<&str> = IdType::ALL.iter().map(|k| if lang == Lang::Zh { k.label_zh() } else { k.code() }).collect();
+        let known: Vec<&str> = IdType::ALL
+            .iter()
+            .map(|k| {
+                if lang == Lang::Zh {
+                    k.label_zh()
+                } else {
+                    k.code()
+                }
+            })
+            .collect();
         match lang {
             Lang::Zh => format!("未知的证件类型“{text}”；可填：{}", known.join("、")),
-            Lang::En => format!("unknown document type '{text}'; use one of: {}", known.join(", ")),
+            Lang::En => format!(
+                "unknown document type '{text}'; use one of: {}",
+                known.join(", ")
+            ),
         }
     })
 }
@@ -92,11 +122,17 @@ pub(super) fn id_type(text: &str, lang: Lang) -> Result<IdType, String> {
 /// College, major, class, counselor: any printable text up to `MAX_TEXT_CHARS` characters.
 pub(super) fn plain_text(text: &str, lang: Lang) -> Result<String, String> {
     // a text of at most MAX_TEXT_CHARS bytes has at most as many characters: skip counting
-    let count = if text.len() <= MAX_TEXT_CHARS { 0 } else { text.chars().count() };
+    let count = if text.len() <= MAX_TEXT_CHARS {
+        0
+    } else {
+        text.chars().count()
+    };
     if count > MAX_TEXT_CHARS {
         return Err(match lang {
             Lang::Zh => format!("有 {count} 个字符，最多 {MAX_TEXT_CHARS} 个；请核对"),
-            Lang::En => format!("{count} characters, at most {MAX_TEXT_CHARS} are allowed; check it"),
+            Lang::En => {
+                format!("{count} characters, at most {MAX_TEXT_CHARS} are allowed; check it")
+            }
         });
     }
     Ok(text.to_string())
@@ -118,18 +154,22 @@ pub(super) fn cohort(text: &str, lang: Lang) -> Result<i32, String> {
     let rest = &text[digits.len()..];
     let date_tail = |r: &str| {
         let mut chars = r.chars();
-        matches!(chars.next(), Some('-' | '/' | '.')) && chars.all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | ' ' | ':'))
+        matches!(chars.next(), Some('-' | '/' | '.'))
+            && chars.all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | ' ' | ':'))
     };
     if digits.len() == 4 && rest.trim() == "级" {
         return Err(match lang {
             Lang::Zh => format!("“{text}”是入学年级，毕业年份应填毕业的年份（如 2026）"),
-            Lang::En => format!("'{text}' is the year of enrolment (级); the cohort is the graduation year, such as 2026"),
+            Lang::En => format!(
+                "'{text}' is the year of enrolment (级); the cohort is the graduation year, such as 2026"
+            ),
         });
     }
-    let year = (digits.len() == 4 && (rest.is_empty() || matches!(rest, "届" | "年" | "年届") || date_tail(rest)))
-        .then(|| digits.parse::<i32>().ok())
-        .flatten()
-        .filter(|y| (1950..=2100).contains(y));
+    let year = (digits.len() == 4
+        && (rest.is_empty() || matches!(rest, "届" | "年" | "年届") || date_tail(rest)))
+    .then(|| digits.parse::<i32>().ok())
+    .flatten()
+    .filter(|y| (1950..=2100).contains(y));
     year.ok_or_else(|| match lang {
         Lang::Zh => format!("毕业年份“{text}”不是四位年份（如 2026）"),
         Lang::En => format!("cohort '{text}' is not a four-digit graduation year such as 2026"),
@@ -161,7 +201,10 @@ pub(super) fn phone(text: &str, lang: Lang) -> Result<String, String> {
     if is_scientific(text.trim()) {
         return Err(scientific_reason(text.trim(), lang));
     }
-    let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
     let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
     if !(5..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(match lang {
@@ -180,10 +223,20 @@ mod tests {
 
     #[test]
     fn student_numbers() {
-        for (raw, want) in [("2022001", "2022001"), ("'2022001", "2022001"), ("２０２２ａ01", "2022A01"), ("cs-22_01", "CS-22_01")] {
+        for (raw, want) in [
+            ("2022001", "2022001"),
+            ("'2022001", "2022001"),
+            ("２０２２ａ01", "2022A01"),
+            ("cs-22_01", "CS-22_01"),
+        ] {
             assert_eq!(student_no(raw, EN).as_deref(), Ok(want), "{raw}");
         }
-        for (raw, words) in [("2022 001", "' ', is not allowed"), ("2.02201E+09", "scientific notation"), ("学2022", "'学'"), ("'", "empty")] {
+        for (raw, words) in [
+            ("2022 001", "' ', is not allowed"),
+            ("2.02201E+09", "scientific notation"),
+            ("学2022", "'学'"),
+            ("'", "empty"),
+        ] {
             let err = student_no(raw, EN).expect_err(raw);
             assert!(err.contains(words), "{raw}: {err}");
         }
@@ -191,10 +244,23 @@ mod tests {
 
     #[test]
     fn cohorts() {
-        for raw in ["2026", "2026届", "2026年", "2026-06-30", "2026/6", "2026.06", "２０２６"] {
+        for raw in [
+            "2026",
+            "2026届",
+            "2026年",
+            "2026-06-30",
+            "2026/6",
+            "2026.06",
+            "２０２６",
+        ] {
             assert_eq!(cohort(raw, EN), Ok(2026), "{raw}");
         }
-        for (raw, words) in [("2022级", "year of enrolment"), ("26", "four-digit"), ("3026", "four-digit"), ("二〇二六", "four-digit")] {
+        for (raw, words) in [
+            ("2022级", "year of enrolment"),
+            ("26", "four-digit"),
+            ("3026", "four-digit"),
+            ("二〇二六", "four-digit"),
+        ] {
             let err = cohort(raw, EN).expect_err(raw);
             assert!(err.contains(words), "{raw}: {err}");
         }
@@ -202,11 +268,20 @@ mod tests {
 
     #[test]
     fn genders_and_phones() {
-        for (raw, want) in [("男", Some("男")), ("Female", Some("女")), ("2", Some("女")), ("未知", None)] {
+        for (raw, want) in [
+            ("男", Some("男")),
+            ("Female", Some("女")),
+            ("2", Some("女")),
+            ("未知", None),
+        ] {
             assert_eq!(gender(raw, EN), Ok(want.map(String::from)), "{raw}");
         }
         assert!(gender("x", EN).is_err());
-        for (raw, want) in [("138-0013-8000", "13800138000"), ("+86 138 0013 8000", "+8613800138000"), ("(010) 6275 1234", "01062751234")] {
+        for (raw, want) in [
+            ("138-0013-8000", "13800138000"),
+            ("+86 138 0013 8000", "+8613800138000"),
+            ("(010) 6275 1234", "01062751234"),
+        ] {
             assert_eq!(phone(raw, EN).as_deref(), Ok(want), "{raw}");
         }
         for raw in ["1234", "call me", "1.38001E+10", "+"] {
@@ -216,15 +291,29 @@ mod tests {
 
     #[test]
     fn long_texts_are_counted_in_characters() {
-        assert!(plain_text(&"班".repeat(100), EN).is_ok(), "300 bytes, 100 characters");
-        assert!(plain_text(&"班".repeat(101), EN).unwrap_err().contains("101 characters"));
+        assert!(
+            plain_text(&"班".repeat(100), EN).is_ok(),
+            "300 bytes, 100 characters"
+        );
+        assert!(
+            plain_text(&"班".repeat(101), EN)
+                .unwrap_err()
+                .contains("101 characters")
+        );
         assert!(plain_text(&"a".repeat(100), EN).is_ok());
     }
 
     #[test]
     fn reasons_speak_chinese_too() {
-        assert_eq!(level("中专", Lang::Zh).unwrap_err(), "未知的层次“中专”；可填：专科、本科、硕士研究生、博士研究生");
-        assert!(id_type("驾照", Lang::Zh).unwrap_err().starts_with("未知的证件类型“驾照”"));
+        assert_eq!(
+            level("中专", Lang::Zh).unwrap_err(),
+            "未知的层次“中专”；可填：专科、本科、硕士研究生、博士研究生"
+        );
+        assert!(
+            id_type("驾照", Lang::Zh)
+                .unwrap_err()
+                .starts_with("未知的证件类型“驾照”")
+        );
         assert_eq!(empty_reason(Field::College, Lang::Zh), "学院为空，请填写");
     }
 }

@@ -5,7 +5,7 @@
 //! "2026届毕业生名单", sometimes marked `*学号` or `证件号码（必填）`, and — from school databases —
 //! as pinyin initials (`xh`, `xm`, `sfzh`).
 
-use crate::i18n::{lang, Lang};
+use crate::i18n::{Lang, lang};
 
 use super::RawRow;
 
@@ -94,30 +94,108 @@ impl Field {
     /// Header texts accepted for the field, already in the form `normalise_header` produces.
     fn synonyms(self) -> &'static [&'static str] {
         match self {
-            Field::StudentNo => &["学号", "学生学号", "学生编号", "studentno", "studentid", "studentnumber", "stuno", "xh"],
+            Field::StudentNo => &[
+                "学号",
+                "学生学号",
+                "学生编号",
+                "studentno",
+                "studentid",
+                "studentnumber",
+                "stuno",
+                "xh",
+            ],
             Field::Name => &["姓名", "学生姓名", "name", "studentname", "fullname", "xm"],
             Field::IdType => &["证件类型", "身份证件类型", "idtype", "documenttype", "zjlx"],
             Field::IdNumber => &[
-                "证件号码", "证件号", "证件编号", "身份证号", "身份证号码", "身份证件号", "身份证件号码", "idnumber", "idno",
-                "idcard", "idcardno", "idcardnumber", "documentnumber", "zjhm", "sfzh", "sfzjh",
+                "证件号码",
+                "证件号",
+                "证件编号",
+                "身份证号",
+                "身份证号码",
+                "身份证件号",
+                "身份证件号码",
+                "idnumber",
+                "idno",
+                "idcard",
+                "idcardno",
+                "idcardnumber",
+                "documentnumber",
+                "zjhm",
+                "sfzh",
+                "sfzjh",
             ],
             Field::College => &[
-                "学院", "院系", "学院名称", "院系名称", "所在学院", "所在院系", "二级学院", "college", "department", "faculty",
-                "xy", "yx",
+                "学院",
+                "院系",
+                "学院名称",
+                "院系名称",
+                "所在学院",
+                "所在院系",
+                "二级学院",
+                "college",
+                "department",
+                "faculty",
+                "xy",
+                "yx",
             ],
             Field::Major => &["专业", "专业名称", "所学专业", "major", "zy"],
-            Field::Class => &["班级", "班级名称", "行政班", "行政班级", "class", "classname", "bj"],
-            Field::Level => &[
-                "层次", "培养层次", "学历层次", "学生层次", "学历", "level", "educationlevel", "degreelevel", "cc", "pycc",
+            Field::Class => &[
+                "班级",
+                "班级名称",
+                "行政班",
+                "行政班级",
+                "class",
+                "classname",
+                "bj",
             ],
-            Field::Counselor => &["辅导员", "辅导员姓名", "counselor", "counsellor", "advisor", "fdy"],
+            Field::Level => &[
+                "层次",
+                "培养层次",
+                "学历层次",
+                "学生层次",
+                "学历",
+                "level",
+                "educationlevel",
+                "degreelevel",
+                "cc",
+                "pycc",
+            ],
+            Field::Counselor => &[
+                "辅导员",
+                "辅导员姓名",
+                "counselor",
+                "counsellor",
+                "advisor",
+                "fdy",
+            ],
             Field::Cohort => &[
-                "毕业年份", "届别", "毕业届别", "届", "毕业届", "毕业年度", "cohort", "graduationyear", "gradyear", "bynf", "jb",
+                "毕业年份",
+                "届别",
+                "毕业届别",
+                "届",
+                "毕业届",
+                "毕业年度",
+                "cohort",
+                "graduationyear",
+                "gradyear",
+                "bynf",
+                "jb",
             ],
             Field::Gender => &["性别", "gender", "sex", "xb"],
             Field::Phone => &[
-                "手机", "手机号", "手机号码", "联系电话", "联系方式", "电话", "电话号码", "phone", "mobile", "telephone",
-                "phonenumber", "sjh", "lxdh",
+                "手机",
+                "手机号",
+                "手机号码",
+                "联系电话",
+                "联系方式",
+                "电话",
+                "电话号码",
+                "phone",
+                "mobile",
+                "telephone",
+                "phonenumber",
+                "sjh",
+                "lxdh",
             ],
         }
     }
@@ -129,7 +207,9 @@ pub fn field_of(header: &str) -> Option<Field> {
     if key.is_empty() {
         return None;
     }
-    Field::ALL.into_iter().find(|f| f.synonyms().contains(&key.as_str()))
+    Field::ALL
+        .into_iter()
+        .find(|f| f.synonyms().contains(&key.as_str()))
 }
 
 /// Lower-cases ASCII, maps full-width forms to ASCII, drops spaces, `_ - . * :` and a trailing
@@ -141,7 +221,10 @@ fn normalise_header(raw: &str) -> String {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
         })
-        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.' | '*' | ':' | '\u{200B}' | '\u{FEFF}'))
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(c, '_' | '-' | '.' | '*' | ':' | '\u{200B}' | '\u{FEFF}')
+        })
         .collect::<String>()
         .to_ascii_lowercase();
     for (open, close) in [('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕')] {
@@ -197,7 +280,9 @@ impl ColumnMap {
 
     /// Mapped columns, in column order.
     pub fn mapped(&self) -> impl Iterator<Item = (Field, usize)> + '_ {
-        Field::ALL.into_iter().filter_map(|f| self.column(f).map(|c| (f, c)))
+        Field::ALL
+            .into_iter()
+            .filter_map(|f| self.column(f).map(|c| (f, c)))
     }
 }
 
@@ -207,28 +292,62 @@ pub enum HeaderProblem {
     /// No row among the first ones looked at names at least two roster columns.
     NotFound { searched: usize },
     /// Required columns missing from the header row.
-    Missing { header_row: u64, missing: Vec<Field> },
+    Missing {
+        header_row: u64,
+        missing: Vec<Field>,
+    },
     /// Two columns name the same field (`学院` and `院系`).
-    Duplicate { header_row: u64, field: Field, first: String, second: String },
+    Duplicate {
+        header_row: u64,
+        field: Field,
+        first: String,
+        second: String,
+    },
 }
 
 /// Maps one header row. Unknown columns (序号, 备注 …) are ignored.
-pub fn map_columns(cells: &[String], header_row: u64, lettered: bool) -> Result<ColumnMap, HeaderProblem> {
-    let mut map = ColumnMap { columns: [None; 12], headers: cells.to_vec(), header_row, lettered };
+pub fn map_columns(
+    cells: &[String],
+    header_row: u64,
+    lettered: bool,
+) -> Result<ColumnMap, HeaderProblem> {
+    let mut map = ColumnMap {
+        columns: [None; 12],
+        headers: cells.to_vec(),
+        header_row,
+        lettered,
+    };
     for (col, text) in cells.iter().enumerate() {
-        let Some(field) = field_of(text) else { continue };
+        let Some(field) = field_of(text) else {
+            continue;
+        };
         if let Some(first) = map.columns[field as usize] {
             let show = |c: usize| {
                 let name = cells[c].trim();
-                if lettered { format!("{} ({name})", column_letter(c)) } else { name.to_string() }
+                if lettered {
+                    format!("{} ({name})", column_letter(c))
+                } else {
+                    name.to_string()
+                }
             };
-            return Err(HeaderProblem::Duplicate { header_row, field, first: show(first), second: show(col) });
+            return Err(HeaderProblem::Duplicate {
+                header_row,
+                field,
+                first: show(first),
+                second: show(col),
+            });
         }
         map.columns[field as usize] = Some(col);
     }
-    let missing: Vec<Field> = Field::ALL.into_iter().filter(|f| f.required() && map.column(*f).is_none()).collect();
+    let missing: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|f| f.required() && map.column(*f).is_none())
+        .collect();
     if !missing.is_empty() {
-        return Err(HeaderProblem::Missing { header_row, missing });
+        return Err(HeaderProblem::Missing {
+            header_row,
+            missing,
+        });
     }
     Ok(map)
 }
@@ -247,7 +366,9 @@ pub fn find_header(rows: &[RawRow]) -> Result<(usize, ColumnMap), HeaderProblem>
             let row = &rows[i];
             map_columns(&row.cells, row.row, true).map(|m| (i, m))
         }
-        _ => Err(HeaderProblem::NotFound { searched: rows.len() }),
+        _ => Err(HeaderProblem::NotFound {
+            searched: rows.len(),
+        }),
     }
 }
 
@@ -256,7 +377,11 @@ mod tests {
     use super::*;
 
     fn row(n: u64, cells: &[&str]) -> RawRow {
-        RawRow { row: n, cells: cells.iter().map(|c| c.to_string()).collect(), flaws: Vec::new() }
+        RawRow {
+            row: n,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+            flaws: Vec::new(),
+        }
     }
 
     #[test]
@@ -303,12 +428,34 @@ mod tests {
 
     #[test]
     fn column_letters_match_excel() {
-        for (col, want) in [(0, "A"), (3, "D"), (25, "Z"), (26, "AA"), (51, "AZ"), (52, "BA"), (701, "ZZ"), (702, "AAA"), (16383, "XFD")] {
+        for (col, want) in [
+            (0, "A"),
+            (3, "D"),
+            (25, "Z"),
+            (26, "AA"),
+            (51, "AZ"),
+            (52, "BA"),
+            (701, "ZZ"),
+            (702, "AAA"),
+            (16383, "XFD"),
+        ] {
             assert_eq!(column_letter(col), want);
         }
     }
 
-    const FULL: [&str; 11] = ["序号", "学号", "姓名", "身份证号", "院系", "专业", "班级", "培养层次", "辅导员", "届别", "备注"];
+    const FULL: [&str; 11] = [
+        "序号",
+        "学号",
+        "姓名",
+        "身份证号",
+        "院系",
+        "专业",
+        "班级",
+        "培养层次",
+        "辅导员",
+        "届别",
+        "备注",
+    ];
 
     #[test]
     fn header_below_title_rows_is_found() {
@@ -336,7 +483,14 @@ mod tests {
             err,
             HeaderProblem::Missing {
                 header_row: 1,
-                missing: vec![Field::IdNumber, Field::College, Field::Major, Field::Level, Field::Counselor, Field::Cohort],
+                missing: vec![
+                    Field::IdNumber,
+                    Field::College,
+                    Field::Major,
+                    Field::Level,
+                    Field::Counselor,
+                    Field::Cohort
+                ],
             }
         );
     }
@@ -348,15 +502,29 @@ mod tests {
         let err = find_header(&[row(1, &cells)]).unwrap_err();
         assert_eq!(
             err,
-            HeaderProblem::Duplicate { header_row: 1, field: Field::College, first: "E (院系)".into(), second: "L (学院)".into() }
+            HeaderProblem::Duplicate {
+                header_row: 1,
+                field: Field::College,
+                first: "E (院系)".into(),
+                second: "L (学院)".into()
+            }
         );
         let err = map_columns(&["xh".into(), "学号".into()], 0, false).unwrap_err();
-        assert!(matches!(err, HeaderProblem::Duplicate { ref first, ref second, .. } if first == "xh" && second == "学号"), "{err:?}");
+        assert!(
+            matches!(err, HeaderProblem::Duplicate { ref first, ref second, .. } if first == "xh" && second == "学号"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn no_header_among_data() {
-        let rows = vec![row(1, &["2022001", "张三", "本科"]), row(2, &["2022002", "李四", "本科"])];
-        assert_eq!(find_header(&rows).unwrap_err(), HeaderProblem::NotFound { searched: 2 });
+        let rows = vec![
+            row(1, &["2022001", "张三", "本科"]),
+            row(2, &["2022002", "李四", "本科"]),
+        ];
+        assert_eq!(
+            find_header(&rows).unwrap_err(),
+            HeaderProblem::NotFound { searched: 2 }
+        );
     }
 }

@@ -13,18 +13,18 @@ pub mod header;
 pub mod validate;
 pub mod xlsx;
 
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
-use std::cell::Cell;
 
-use crate::i18n::{lang, Lang};
+use crate::i18n::{Lang, lang};
 use crate::store::SourceTable;
 
-pub use encoding::{FileKind, TextEncoding};
 use encoding::Start;
+pub use encoding::{FileKind, TextEncoding};
 pub use header::{ColumnMap, Field, HeaderProblem};
 pub use validate::{Outcome, Rejection, StudentBatches, Validator};
 
@@ -45,7 +45,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_rows: 1_000_000, max_record_bytes: 1 << 20, max_file_bytes: 512 << 20 }
+        Limits {
+            max_rows: 1_000_000,
+            max_record_bytes: 1 << 20,
+            max_file_bytes: 512 << 20,
+        }
     }
 }
 
@@ -102,19 +106,58 @@ pub struct ReadOptions {
 /// names the file and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RosterError {
-    Open { file: String, reason: String },
-    Empty { file: String },
-    NotTabular { file: String },
-    OldExcel { file: String },
-    NotWorkbook { file: String, reason: String },
-    NoSuchSheet { file: String, sheet: String, sheets: Vec<String> },
-    SheetOfCsv { file: String },
-    Header { file: String, problem: HeaderProblem },
-    NoStudentRows { file: String, header_row: u64 },
-    TooManyRows { file: String, limit: u64 },
-    FileTooLarge { file: String, size: u64, limit: u64 },
-    RecordTooLong { file: String, row: u64, limit: usize },
-    TooManyColumns { file: String, row: u64, limit: usize },
+    Open {
+        file: String,
+        reason: String,
+    },
+    Empty {
+        file: String,
+    },
+    NotTabular {
+        file: String,
+    },
+    OldExcel {
+        file: String,
+    },
+    NotWorkbook {
+        file: String,
+        reason: String,
+    },
+    NoSuchSheet {
+        file: String,
+        sheet: String,
+        sheets: Vec<String>,
+    },
+    SheetOfCsv {
+        file: String,
+    },
+    Header {
+        file: String,
+        problem: HeaderProblem,
+    },
+    NoStudentRows {
+        file: String,
+        header_row: u64,
+    },
+    TooManyRows {
+        file: String,
+        limit: u64,
+    },
+    FileTooLarge {
+        file: String,
+        size: u64,
+        limit: u64,
+    },
+    RecordTooLong {
+        file: String,
+        row: u64,
+        limit: usize,
+    },
+    TooManyColumns {
+        file: String,
+        row: u64,
+        limit: usize,
+    },
 }
 
 impl std::error::Error for RosterError {}
@@ -130,44 +173,76 @@ impl RosterError {
         let zh = lang == Lang::Zh;
         match self {
             RosterError::Open { file, reason } => {
-                if zh { format!("无法读取 {file}：{reason}") } else { format!("cannot read {file}: {reason}") }
+                if zh {
+                    format!("无法读取 {file}：{reason}")
+                } else {
+                    format!("cannot read {file}: {reason}")
+                }
             }
             RosterError::Empty { file } => {
-                if zh { format!("{file} 是空文件，没有任何数据") } else { format!("{file} is empty") }
+                if zh {
+                    format!("{file} 是空文件，没有任何数据")
+                } else {
+                    format!("{file} is empty")
+                }
             }
             RosterError::NotTabular { file } => {
                 if zh {
-                    format!("{file} 不是 CSV 或 XLSX 文件；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入")
+                    format!(
+                        "{file} 不是 CSV 或 XLSX 文件；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入"
+                    )
                 } else {
-                    format!("{file} is not a CSV or XLSX file; save the roster from Excel as .xlsx or \"CSV UTF-8\" and import that")
+                    format!(
+                        "{file} is not a CSV or XLSX file; save the roster from Excel as .xlsx or \"CSV UTF-8\" and import that"
+                    )
                 }
             }
             RosterError::OldExcel { file } => {
                 if zh {
-                    format!("{file} 是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel 中去掉密码并另存为 .xlsx 后再导入")
+                    format!(
+                        "{file} 是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel 中去掉密码并另存为 .xlsx 后再导入"
+                    )
                 } else {
-                    format!("{file} is an old .xls workbook or a password-protected one; remove the password and save it as .xlsx, then import that")
+                    format!(
+                        "{file} is an old .xls workbook or a password-protected one; remove the password and save it as .xlsx, then import that"
+                    )
                 }
             }
             RosterError::NotWorkbook { file, reason } => {
                 if zh {
-                    format!("{file} 是压缩包但不是可读的 Excel 工作簿（{reason}）；请在 Excel 中另存为 .xlsx 后再导入")
+                    format!(
+                        "{file} 是压缩包但不是可读的 Excel 工作簿（{reason}）；请在 Excel 中另存为 .xlsx 后再导入"
+                    )
                 } else {
-                    format!("{file} is a zip archive but not a readable Excel workbook ({reason}); save it from Excel as .xlsx and import that")
+                    format!(
+                        "{file} is a zip archive but not a readable Excel workbook ({reason}); save it from Excel as .xlsx and import that"
+                    )
                 }
             }
-            RosterError::NoSuchSheet { file, sheet, sheets } => {
+            RosterError::NoSuchSheet {
+                file,
+                sheet,
+                sheets,
+            } => {
                 if zh {
-                    format!("{file} 中没有名为“{sheet}”的工作表；已有：{}", sheets.join("、"))
+                    format!(
+                        "{file} 中没有名为“{sheet}”的工作表；已有：{}",
+                        sheets.join("、")
+                    )
                 } else {
-                    format!("{file} has no sheet named '{sheet}'; its sheets are: {}", sheets.join(", "))
+                    format!(
+                        "{file} has no sheet named '{sheet}'; its sheets are: {}",
+                        sheets.join(", ")
+                    )
                 }
             }
             RosterError::SheetOfCsv { file } => {
                 if zh {
                     format!("{file} 是 CSV 文件，没有工作表；--sheet 只用于 .xlsx")
                 } else {
-                    format!("{file} is a CSV file and has no sheets; --sheet is for .xlsx workbooks")
+                    format!(
+                        "{file} is a CSV file and has no sheets; --sheet is for .xlsx workbooks"
+                    )
                 }
             }
             RosterError::Header { file, problem } => header_message(file, problem, zh),
@@ -182,7 +257,9 @@ impl RosterError {
                 if zh {
                     format!("{file} 超过 {limit} 行，未导入任何数据；请按学院或届别拆分后分别导入")
                 } else {
-                    format!("{file} has more than {limit} rows; nothing was imported — split it by college or cohort and import the parts")
+                    format!(
+                        "{file} has more than {limit} rows; nothing was imported — split it by college or cohort and import the parts"
+                    )
                 }
             }
             RosterError::FileTooLarge { file, size, limit } => {
@@ -215,9 +292,13 @@ impl RosterError {
             }
             RosterError::TooManyColumns { file, row, limit } => {
                 if zh {
-                    format!("{file} 第 {row} 行超过 {limit} 列，未导入任何数据；这不像花名册，请检查文件")
+                    format!(
+                        "{file} 第 {row} 行超过 {limit} 列，未导入任何数据；这不像花名册，请检查文件"
+                    )
                 } else {
-                    format!("{file}: row {row} has more than {limit} columns; nothing was imported — this does not look like a roster")
+                    format!(
+                        "{file}: row {row} has more than {limit} columns; nothing was imported — this does not look like a roster"
+                    )
                 }
             }
         }
@@ -237,18 +318,38 @@ fn header_message(file: &str, problem: &HeaderProblem, zh: bool) -> String {
                 )
             }
         }
-        HeaderProblem::Missing { header_row, missing } => {
+        HeaderProblem::Missing {
+            header_row,
+            missing,
+        } => {
             let names: Vec<String> = missing
                 .iter()
-                .map(|f| if zh { f.label_zh().to_string() } else { format!("{} ({})", f.label_zh(), f.code()) })
+                .map(|f| {
+                    if zh {
+                        f.label_zh().to_string()
+                    } else {
+                        format!("{} ({})", f.label_zh(), f.code())
+                    }
+                })
                 .collect();
             if zh {
-                format!("{file} 的表头（第 {header_row} 行）缺少必需的列：{}；请补上这些列后再导入", names.join("、"))
+                format!(
+                    "{file} 的表头（第 {header_row} 行）缺少必需的列：{}；请补上这些列后再导入",
+                    names.join("、")
+                )
             } else {
-                format!("{file}: the header (row {header_row}) lacks required columns: {}; add them and import again", names.join(", "))
+                format!(
+                    "{file}: the header (row {header_row}) lacks required columns: {}; add them and import again",
+                    names.join(", ")
+                )
             }
         }
-        HeaderProblem::Duplicate { header_row, field, first, second } => {
+        HeaderProblem::Duplicate {
+            header_row,
+            field,
+            first,
+            second,
+        } => {
             if zh {
                 format!(
                     "{file} 的表头（第 {header_row} 行）中 {first} 和 {second} 两列都是“{}”；请删除或改名其中一列",
@@ -283,7 +384,12 @@ enum Stage {
 impl Intake {
     /// `file` names the roster in messages.
     pub fn new(file: &str) -> Intake {
-        Intake { file: file.to_string(), stage: Stage::Searching(Vec::new()), expected_rows: 0, stream: None }
+        Intake {
+            file: file.to_string(),
+            stage: Stage::Searching(Vec::new()),
+            expected_rows: 0,
+            stream: None,
+        }
     }
 
     /// Hands valid students to `batches` as they are checked (see `Validator::stream_to`).
@@ -313,10 +419,14 @@ impl Intake {
     }
 
     fn start_validating(&mut self) -> Result<(), RosterError> {
-        let Stage::Searching(rows) = &mut self.stage else { return Ok(()) };
+        let Stage::Searching(rows) = &mut self.stage else {
+            return Ok(());
+        };
         let rows = std::mem::take(rows);
-        let (index, map) =
-            header::find_header(&rows).map_err(|problem| RosterError::Header { file: self.file.clone(), problem })?;
+        let (index, map) = header::find_header(&rows).map_err(|problem| RosterError::Header {
+            file: self.file.clone(),
+            problem,
+        })?;
         let mut validator = Validator::new(map);
         if let Some(batches) = self.stream.take() {
             validator.stream_to(batches);
@@ -336,10 +446,15 @@ impl Intake {
             }
             self.start_validating()?;
         }
-        let Stage::Validating(validator) = self.stage else { return Err(RosterError::Empty { file: self.file }) };
+        let Stage::Validating(validator) = self.stage else {
+            return Err(RosterError::Empty { file: self.file });
+        };
         let outcome = validator.finish();
         if outcome.data_rows == 0 {
-            return Err(RosterError::NoStudentRows { file: self.file, header_row: outcome.header_row });
+            return Err(RosterError::NoStudentRows {
+                file: self.file,
+                header_row: outcome.header_row,
+            });
         }
         Ok(outcome)
     }
@@ -367,7 +482,11 @@ impl<T: Read + Seek> ReadSeek for T {}
 type Opener<'a> = dyn Fn() -> io::Result<Box<dyn ReadSeek + 'a>> + 'a;
 
 /// Reads and validates the roster file at `path`. `progress` is called now and then.
-pub fn read_file(path: &Path, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+pub fn read_file(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Outcome, RosterError> {
     with_file(path, options, |source| source.read(progress))
 }
 
@@ -384,26 +503,51 @@ pub fn stream_file(
     progress: &mut dyn FnMut(Progress),
     batches: StudentBatches,
 ) -> Result<Option<Outcome>, RosterError> {
-    with_file(path, options, |source| source.read_as(progress, Some(batches), source.sniff_start()?))
+    with_file(path, options, |source| {
+        source.read_as(progress, Some(batches), source.sniff_start()?)
+    })
 }
 
 /// Calls `read` with the roster file at `path` (named by its path in messages).
-fn with_file<T>(path: &Path, options: &ReadOptions, read: impl FnOnce(&Source) -> Result<T, RosterError>) -> Result<T, RosterError> {
+fn with_file<T>(
+    path: &Path,
+    options: &ReadOptions,
+    read: impl FnOnce(&Source) -> Result<T, RosterError>,
+) -> Result<T, RosterError> {
     let file = path.display().to_string();
-    let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
+    let open_error = |e: io::Error| RosterError::Open {
+        file: file.clone(),
+        reason: io_reason(&e),
+    };
     if path.is_dir() {
         return Err(open_error(io::Error::from(io::ErrorKind::IsADirectory)));
     }
     let size = std::fs::metadata(path).map_err(open_error)?.len();
     let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
-    read(&Source { file: &file, size, open: &open, options })
+    read(&Source {
+        file: &file,
+        size,
+        open: &open,
+        options,
+    })
 }
 
 /// Reads and validates a roster held in memory, exactly as [`read_file`] reads a file with
 /// these bytes (`file` names it in messages). For tests and the fuzz targets.
-pub fn read_bytes(bytes: &[u8], file: &str, options: &ReadOptions, progress: &mut dyn FnMut(Progress)) -> Result<Outcome, RosterError> {
+pub fn read_bytes(
+    bytes: &[u8],
+    file: &str,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Outcome, RosterError> {
     let open = || -> io::Result<Box<dyn ReadSeek + '_>> { Ok(Box::new(io::Cursor::new(bytes))) };
-    Source { file, size: bytes.len() as u64, open: &open, options }.read(progress)
+    Source {
+        file,
+        size: bytes.len() as u64,
+        open: &open,
+        options,
+    }
+    .read(progress)
 }
 
 /// A roster's bytes: named `file` in messages, `size` bytes long, read from the start by `open`.
@@ -430,22 +574,45 @@ impl<'a> Source<'_, 'a> {
     fn sniff_start(&self) -> Result<Start, RosterError> {
         let limit = self.options.limits.max_file_bytes;
         if self.size > limit {
-            return Err(RosterError::FileTooLarge { file: self.file.to_string(), size: self.size, limit });
+            return Err(RosterError::FileTooLarge {
+                file: self.file.to_string(),
+                size: self.size,
+                limit,
+            });
         }
         self.sniff(encoding::sniff_start)
     }
 
-    fn sniff<T>(&self, look: impl FnOnce(BufReader<Box<dyn ReadSeek + 'a>>) -> io::Result<T>) -> Result<T, RosterError> {
-        let open_error = |e: io::Error| RosterError::Open { file: self.file.to_string(), reason: io_reason(&e) };
+    fn sniff<T>(
+        &self,
+        look: impl FnOnce(BufReader<Box<dyn ReadSeek + 'a>>) -> io::Result<T>,
+    ) -> Result<T, RosterError> {
+        let open_error = |e: io::Error| RosterError::Open {
+            file: self.file.to_string(),
+            reason: io_reason(&e),
+        };
         look(BufReader::new((self.open)().map_err(open_error)?)).map_err(open_error)
     }
 
     /// Reads the roster as `start` says. Returns None when `start` was [`Start::Utf8SoFar`] and a
     /// record further on is not UTF-8; nothing of that record was handed on.
-    fn read_as(&self, progress: &mut dyn FnMut(Progress), stream: Option<StudentBatches>, start: Start) -> Result<Option<Outcome>, RosterError> {
-        let Source { file, size, open: open_raw, options } = *self;
+    fn read_as(
+        &self,
+        progress: &mut dyn FnMut(Progress),
+        stream: Option<StudentBatches>,
+        start: Start,
+    ) -> Result<Option<Outcome>, RosterError> {
+        let Source {
+            file,
+            size,
+            open: open_raw,
+            options,
+        } = *self;
         let file = file.to_string();
-        let open_error = |e: io::Error| RosterError::Open { file: file.clone(), reason: io_reason(&e) };
+        let open_error = |e: io::Error| RosterError::Open {
+            file: file.clone(),
+            reason: io_reason(&e),
+        };
         let kind = start.kind();
         let mut intake = Intake::new(&file);
         if let Some(batches) = stream {
@@ -457,7 +624,13 @@ impl<'a> Source<'_, 'a> {
             FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
             FileKind::Zip => {
                 let reader = open_raw().map_err(open_error)?;
-                xlsx::read_rows(reader, &file, options, &mut |row| intake.push(row), progress)?
+                xlsx::read_rows(
+                    reader,
+                    &file,
+                    options,
+                    &mut |row| intake.push(row),
+                    progress,
+                )?
             }
             FileKind::Text { encoding, bom_len } => {
                 if options.sheet.is_some() {
@@ -470,8 +643,12 @@ impl<'a> Source<'_, 'a> {
                 let count = Rc::new(Cell::new(0));
                 let open = || -> Result<Box<dyn Read + '_>, RosterError> {
                     let mut raw = open_raw().map_err(open_error)?;
-                    io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink()).map_err(open_error)?;
-                    let counted = Counted { inner: raw, count: count.clone() };
+                    io::copy(&mut (&mut raw).take(bom_len as u64), &mut io::sink())
+                        .map_err(open_error)?;
+                    let counted = Counted {
+                        inner: raw,
+                        count: count.clone(),
+                    };
                     Ok(match encoding::codec(encoding) {
                         None => Box::new(counted),
                         Some(codec) => Box::new(encoding::DecodingReader::new(counted, codec)),
@@ -487,7 +664,9 @@ impl<'a> Source<'_, 'a> {
                     bytes_read: count.clone(),
                     stop_at_broken_utf8: start == Start::Utf8SoFar,
                 };
-                if let csv::Finished::BrokenUtf8 { .. } = source.read_rows(open()?, &mut |row| intake.push(row), progress)? {
+                if let csv::Finished::BrokenUtf8 { .. } =
+                    source.read_rows(open()?, &mut |row| intake.push(row), progress)?
+                {
                     return Ok(None);
                 }
             }
@@ -499,8 +678,11 @@ impl<'a> Source<'_, 'a> {
 /// Validates the rows a `[roster.source]` query returned. Rows are numbered from 1 in the order
 /// the query returned them.
 pub fn read_table(table: &SourceTable, label: &str) -> Result<Outcome, RosterError> {
-    let map = header::map_columns(&table.headers, 0, false)
-        .map_err(|problem| RosterError::Header { file: label.to_string(), problem })?;
+    let map =
+        header::map_columns(&table.headers, 0, false).map_err(|problem| RosterError::Header {
+            file: label.to_string(),
+            problem,
+        })?;
     let mut validator = Validator::new(map);
     let mut raw = RawRow::default();
     for (i, cells) in table.rows.iter().enumerate() {
@@ -525,26 +707,62 @@ mod tests {
     use super::*;
 
     fn raw(row: u64, cells: &[&str]) -> RawRow {
-        RawRow { row, cells: cells.iter().map(|c| c.to_string()).collect(), flaws: Vec::new() }
+        RawRow {
+            row,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+            flaws: Vec::new(),
+        }
     }
 
     #[test]
     fn intake_errors() {
-        assert_eq!(Intake::new("a.csv").finish().unwrap_err(), RosterError::Empty { file: "a.csv".into() });
+        assert_eq!(
+            Intake::new("a.csv").finish().unwrap_err(),
+            RosterError::Empty {
+                file: "a.csv".into()
+            }
+        );
 
         let mut blank_only = Intake::new("a.csv");
         blank_only.push(&raw(1, &["", " "])).unwrap();
-        assert_eq!(blank_only.finish().unwrap_err(), RosterError::Empty { file: "a.csv".into() });
+        assert_eq!(
+            blank_only.finish().unwrap_err(),
+            RosterError::Empty {
+                file: "a.csv".into()
+            }
+        );
 
         let mut headers_only = Intake::new("a.csv");
         headers_only.push(&raw(1, &["名单"])).unwrap();
         headers_only
-            .push(&raw(2, &["学号", "姓名", "证件号码", "学院", "专业", "班级", "层次", "辅导员", "毕业年份"]))
+            .push(&raw(
+                2,
+                &[
+                    "学号",
+                    "姓名",
+                    "证件号码",
+                    "学院",
+                    "专业",
+                    "班级",
+                    "层次",
+                    "辅导员",
+                    "毕业年份",
+                ],
+            ))
             .unwrap();
         headers_only.push(&raw(3, &["", ""])).unwrap();
         let err = headers_only.finish().unwrap_err();
-        assert_eq!(err, RosterError::NoStudentRows { file: "a.csv".into(), header_row: 2 });
-        assert_eq!(err.message(Lang::En), "a.csv: no student rows below the header (row 2)");
+        assert_eq!(
+            err,
+            RosterError::NoStudentRows {
+                file: "a.csv".into(),
+                header_row: 2
+            }
+        );
+        assert_eq!(
+            err.message(Lang::En),
+            "a.csv: no student rows below the header (row 2)"
+        );
     }
 
     #[test]
@@ -556,7 +774,12 @@ mod tests {
         }
         assert_eq!(
             result.unwrap_err(),
-            RosterError::Header { file: "a.csv".into(), problem: HeaderProblem::NotFound { searched: HEADER_SEARCH_ROWS } }
+            RosterError::Header {
+                file: "a.csv".into(),
+                problem: HeaderProblem::NotFound {
+                    searched: HEADER_SEARCH_ROWS
+                }
+            }
         );
     }
 
@@ -566,12 +789,26 @@ mod tests {
             RosterError::Empty { file: "f".into() },
             RosterError::NotTabular { file: "f".into() },
             RosterError::OldExcel { file: "f".into() },
-            RosterError::TooManyRows { file: "f".into(), limit: 10 },
-            RosterError::FileTooLarge { file: "f".into(), size: 1 << 30, limit: 512 << 20 },
-            RosterError::RecordTooLong { file: "f".into(), row: 3, limit: 1 << 20 },
+            RosterError::TooManyRows {
+                file: "f".into(),
+                limit: 10,
+            },
+            RosterError::FileTooLarge {
+                file: "f".into(),
+                size: 1 << 30,
+                limit: 512 << 20,
+            },
+            RosterError::RecordTooLong {
+                file: "f".into(),
+                row: 3,
+                limit: 1 << 20,
+            },
             RosterError::Header {
                 file: "f".into(),
-                problem: HeaderProblem::Missing { header_row: 2, missing: vec![Field::Major, Field::Cohort] },
+                problem: HeaderProblem::Missing {
+                    header_row: 2,
+                    missing: vec![Field::Major, Field::Cohort],
+                },
             },
         ];
         let han = |s: &str| s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
@@ -580,8 +817,19 @@ mod tests {
             assert!(e.message(Lang::En).starts_with('f'), "{e:?}");
         }
         let missing = errors[6].message(Lang::En);
-        assert!(missing.contains("专业 (major), 毕业年份 (cohort)"), "{missing}");
-        assert!(errors[5].message(Lang::En).contains("row 3 is longer than 1 MiB"));
-        assert!(errors[4].message(Lang::En).starts_with("f is 1024 MiB, more than a roster file can be (512 MiB"));
+        assert!(
+            missing.contains("专业 (major), 毕业年份 (cohort)"),
+            "{missing}"
+        );
+        assert!(
+            errors[5]
+                .message(Lang::En)
+                .contains("row 3 is longer than 1 MiB")
+        );
+        assert!(
+            errors[4]
+                .message(Lang::En)
+                .starts_with("f is 1024 MiB, more than a roster file can be (512 MiB")
+        );
     }
 }

@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 
 use crate::domain::{IdNumber, Student};
-use crate::i18n::{lang, Lang};
+use crate::i18n::{Lang, lang};
 
 use super::fields::{cohort, empty_reason, gender, id_type, level, phone, plain_text, student_no};
-use super::header::{column_letter, ColumnMap, Field};
+use super::header::{ColumnMap, Field, column_letter};
 use super::{CellFlaw, FlawKind, RawRow};
 
 /// A row (or one field of it) that was not imported.
@@ -130,14 +130,25 @@ impl Validator {
     /// Checks one row. Rows whose roster columns are all empty are skipped silently (a template
     /// with a pre-filled 序号 column, blank lines between classes).
     pub fn push(&mut self, raw: &RawRow) {
-        if self.map.mapped().all(|(_, col)| cell_text(raw, col).is_empty() && flaw_at(raw, col).is_none()) {
+        if self
+            .map
+            .mapped()
+            .all(|(_, col)| cell_text(raw, col).is_empty() && flaw_at(raw, col).is_none())
+        {
             return;
         }
         self.data_rows += 1;
         let lang = self.lang;
-        let mut row = RowCheck { raw, map: &self.map, lang, problems: Vec::new() };
+        let mut row = RowCheck {
+            raw,
+            map: &self.map,
+            lang,
+            problems: Vec::new(),
+        };
         let student_no = row.take(Field::StudentNo, |t| student_no(t, lang));
-        let name = row.take(Field::Name, |t| crate::domain::validate_name(t).map_err(|e| e.message(lang)));
+        let name = row.take(Field::Name, |t| {
+            crate::domain::validate_name(t).map_err(|e| e.message(lang))
+        });
         let id_type = row.optional(Field::IdType, |t| id_type(t, lang));
         let id = match id_type {
             Ok(kind) => row.take(Field::IdNumber, |t| {
@@ -156,27 +167,59 @@ impl Validator {
         let level = row.take(Field::Level, |t| level(t, lang));
         let counselor = row.take(Field::Counselor, |t| plain_text(t, lang));
         let cohort = row.take(Field::Cohort, |t| cohort(t, lang));
-        let gender = row.optional(Field::Gender, |t| gender(t, lang)).map(Option::flatten);
+        let gender = row
+            .optional(Field::Gender, |t| gender(t, lang))
+            .map(Option::flatten);
         let phone = row.optional(Field::Phone, |t| phone(t, lang));
 
         let problems = std::mem::take(&mut row.problems);
         let keep_no = !problems.is_empty() || self.stream.is_some();
-        let valid_no = student_no.as_ref().ok().filter(|_| keep_no).map(|no| Box::<str>::from(no.as_str()));
+        let valid_no = student_no
+            .as_ref()
+            .ok()
+            .filter(|_| keep_no)
+            .map(|no| Box::<str>::from(no.as_str()));
         let has_no = student_no.is_ok();
         let shown_no = |student_no: &Result<String, ()>| match student_no {
             Ok(no) => no.clone(),
-            Err(()) => crate::domain::text::strip_controls(cell_text(raw, self.map.column(Field::StudentNo).unwrap_or(usize::MAX))).into_owned(),
+            Err(()) => crate::domain::text::strip_controls(cell_text(
+                raw,
+                self.map.column(Field::StudentNo).unwrap_or(usize::MAX),
+            ))
+            .into_owned(),
         };
         let mut index = None;
         if !problems.is_empty() {
             let shown = shown_no(&student_no);
             for (field, reason) in problems {
-                let column = self.map.column(field).map(|c| self.map.column_name(c)).unwrap_or_default();
-                self.rejections.push(Rejection { row: raw.row, student_no: shown.clone(), field, column, reason });
+                let column = self
+                    .map
+                    .column(field)
+                    .map(|c| self.map.column_name(c))
+                    .unwrap_or_default();
+                self.rejections.push(Rejection {
+                    row: raw.row,
+                    student_no: shown.clone(),
+                    field,
+                    column,
+                    reason,
+                });
             }
-        } else if let (Ok(student_no), Ok(name), Ok(id), Ok(college), Ok(major), Ok(class), Ok(level), Ok(counselor), Ok(cohort), Ok(gender), Ok(phone)) =
-            (student_no, name, id, college, major, class, level, counselor, cohort, gender, phone)
-        {
+        } else if let (
+            Ok(student_no),
+            Ok(name),
+            Ok(id),
+            Ok(college),
+            Ok(major),
+            Ok(class),
+            Ok(level),
+            Ok(counselor),
+            Ok(cohort),
+            Ok(gender),
+            Ok(phone),
+        ) = (
+            student_no, name, id, college, major, class, level, counselor, cohort, gender, phone,
+        ) {
             self.students.push(Student {
                 student_no,
                 name,
@@ -195,7 +238,11 @@ impl Validator {
         }
         // Only valid 学号 are compared for duplicates: a malformed one has its own reason.
         if has_no {
-            self.numbered.push(Numbered { row: raw.row, student: index, own: valid_no });
+            self.numbered.push(Numbered {
+                row: raw.row,
+                student: index,
+                own: valid_no,
+            });
         }
         if self.students.len() >= BATCH {
             self.flush();
@@ -208,11 +255,18 @@ impl Validator {
         self.flush();
         // the stream ends here: whoever takes it can go on while the duplicates are looked for
         self.stream = None;
-        let col = self.map.column(Field::StudentNo).map(|c| self.map.column_name(c)).unwrap_or_default();
+        let col = self
+            .map
+            .column(Field::StudentNo)
+            .map(|c| self.map.column_name(c))
+            .unwrap_or_default();
         // Sorting references (stable, so rows stay in file order) finds duplicates without
         // copying every 学号 into a hash map.
-        let mut entries: Vec<(&str, u64, Option<usize>)> =
-            self.numbered.iter().map(|n| (number_of(n, &self.students), n.row, n.student)).collect();
+        let mut entries: Vec<(&str, u64, Option<usize>)> = self
+            .numbered
+            .iter()
+            .map(|n| (number_of(n, &self.students), n.row, n.student))
+            .collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         let mut dropped = vec![false; self.streamed + self.students.len()];
         let mut duplicates = Vec::new();
@@ -222,10 +276,16 @@ impl Validator {
                     dropped[*i] = true;
                 }
             }
-            duplicates.push((group[0].0.to_string(), group.iter().map(|e| e.1).collect::<Vec<u64>>()));
+            duplicates.push((
+                group[0].0.to_string(),
+                group.iter().map(|e| e.1).collect::<Vec<u64>>(),
+            ));
         }
         drop(entries);
-        let duplicate_numbers = duplicates.iter().map(|(number, _)| number.clone()).collect();
+        let duplicate_numbers = duplicates
+            .iter()
+            .map(|(number, _)| number.clone())
+            .collect();
         for (number, rows) in duplicates {
             let (first, later) = (rows[0], &rows[1..]);
             let later_text: Vec<String> = later.iter().map(u64::to_string).collect();
@@ -235,8 +295,14 @@ impl Validator {
                 field: Field::StudentNo,
                 column: col.clone(),
                 reason: match self.lang {
-                    Lang::Zh => format!("学号 {number} 在第 {} 行又出现；每个学号只能有一行，请删去多余的行", later_text.join("、")),
-                    Lang::En => format!("student number {number} appears again in row {}; keep one row per student", later_text.join(", ")),
+                    Lang::Zh => format!(
+                        "学号 {number} 在第 {} 行又出现；每个学号只能有一行，请删去多余的行",
+                        later_text.join("、")
+                    ),
+                    Lang::En => format!(
+                        "student number {number} appears again in row {}; keep one row per student",
+                        later_text.join(", ")
+                    ),
                 },
             });
             for &row in later {
@@ -247,7 +313,9 @@ impl Validator {
                     column: col.clone(),
                     reason: match self.lang {
                         Lang::Zh => format!("学号 {number} 与第 {first} 行重复"),
-                        Lang::En => format!("student number {number} already appears in row {first}"),
+                        Lang::En => {
+                            format!("student number {number} already appears in row {first}")
+                        }
                     },
                 });
             }
@@ -256,7 +324,8 @@ impl Validator {
             let mut keep = dropped[self.streamed..].iter().map(|d| !d);
             self.students.retain(|_| keep.next().unwrap_or(true));
         }
-        self.rejections.sort_by(|a, b| a.row.cmp(&b.row).then(a.field.cmp(&b.field)));
+        self.rejections
+            .sort_by(|a, b| a.row.cmp(&b.row).then(a.field.cmp(&b.field)));
         Outcome {
             students: self.students,
             rejections: self.rejections,
@@ -285,7 +354,11 @@ struct RowCheck<'a> {
 
 impl RowCheck<'_> {
     /// A required field: its cell must be readable and pass `check`.
-    fn take<T>(&mut self, field: Field, check: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ()> {
+    fn take<T>(
+        &mut self,
+        field: Field,
+        check: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ()> {
         let col = self.map.column(field).unwrap_or(usize::MAX);
         let outcome = self.readable(field, col, true).and_then(|text| {
             if text.is_empty() && field != Field::Name && field != Field::IdNumber {
@@ -299,9 +372,21 @@ impl RowCheck<'_> {
     }
 
     /// An optional field: a missing column or an empty cell is `None`.
-    fn optional<T>(&mut self, field: Field, check: impl FnOnce(&str) -> Result<T, String>) -> Result<Option<T>, ()> {
-        let Some(col) = self.map.column(field) else { return Ok(None) };
-        let outcome = self.readable(field, col, false).and_then(|text| if text.is_empty() { Ok(None) } else { check(text).map(Some) });
+    fn optional<T>(
+        &mut self,
+        field: Field,
+        check: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ()> {
+        let Some(col) = self.map.column(field) else {
+            return Ok(None);
+        };
+        let outcome = self.readable(field, col, false).and_then(|text| {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                check(text).map(Some)
+            }
+        });
         outcome.map_err(|reason| self.problems.push((field, reason)))
     }
 
@@ -318,14 +403,19 @@ impl RowCheck<'_> {
         // In UTF-8, a replacement or control character (see `is_control`) begins with an ASCII
         // control byte or with C2, E2 or EF; a cell without those bytes (most cells, Han text
         // included) holds none.
-        if !text.bytes().any(|b| b < 0x20 || matches!(b, 0x7F | 0xC2 | 0xE2 | 0xEF)) {
+        if !text
+            .bytes()
+            .any(|b| b < 0x20 || matches!(b, 0x7F | 0xC2 | 0xE2 | 0xEF))
+        {
             return Ok(text);
         }
         for (i, c) in text.chars().enumerate() {
             let pos = i + 1;
             if c == '\u{FFFD}' {
                 return Err(match self.lang {
-                    Lang::Zh => format!("第 {pos} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入"),
+                    Lang::Zh => format!(
+                        "第 {pos} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入"
+                    ),
                     Lang::En => format!(
                         "character {pos} could not be read (the file has bytes that are neither UTF-8 nor GBK); save it again as \"CSV UTF-8\" or .xlsx and import again"
                     ),
@@ -334,7 +424,10 @@ impl RowCheck<'_> {
             // names report control characters themselves, with the position in the name
             if field != Field::Name && is_control(c) {
                 return Err(match self.lang {
-                    Lang::Zh => format!("第 {pos} 个字符是控制字符或不可见字符（U+{:04X}）；请删除后重新录入", c as u32),
+                    Lang::Zh => format!(
+                        "第 {pos} 个字符是控制字符或不可见字符（U+{:04X}）；请删除后重新录入",
+                        c as u32
+                    ),
                     Lang::En => format!(
                         "character {pos} is a control or invisible character (U+{:04X}); delete it and enter the value again",
                         c as u32
@@ -348,7 +441,9 @@ impl RowCheck<'_> {
 
 /// The cell's text without surrounding spaces (also full-width and non-breaking ones).
 fn cell_text(raw: &RawRow, col: usize) -> &str {
-    let Some(cell) = raw.cells.get(col) else { return "" };
+    let Some(cell) = raw.cells.get(col) else {
+        return "";
+    };
     // a cell that begins and ends with a visible ASCII character (学号, ID numbers, years,
     // phones) has nothing to trim
     let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
@@ -363,17 +458,22 @@ fn flaw_at(raw: &RawRow, col: usize) -> Option<&CellFlaw> {
 }
 
 fn is_control(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn flaw_reason(flaw: &CellFlaw, row: u64, lang: Lang) -> String {
     let cell = format!("{}{row}", column_letter(flaw.col));
     match (&flaw.kind, lang) {
         (FlawKind::LostDigits { shown }, Lang::Zh) => {
-            format!("单元格 {cell} 被 Excel 存成了数字（{shown}），末几位已丢失；请把该列设为“文本”格式后重新导出")
+            format!(
+                "单元格 {cell} 被 Excel 存成了数字（{shown}），末几位已丢失；请把该列设为“文本”格式后重新导出"
+            )
         }
         (FlawKind::LostDigits { shown }, Lang::En) => {
-            format!("cell {cell} was stored by Excel as a number ({shown}), digits lost; format the column as Text and re-export")
+            format!(
+                "cell {cell} was stored by Excel as a number ({shown}), digits lost; format the column as Text and re-export"
+            )
         }
         (FlawKind::FormulaWithoutValue { formula }, Lang::Zh) => format!(
             "单元格 {cell} 是公式（={formula}），文件中没有保存计算结果；请用 Excel 打开并保存后再导入，或把该列粘贴为数值"
@@ -381,8 +481,12 @@ fn flaw_reason(flaw: &CellFlaw, row: u64, lang: Lang) -> String {
         (FlawKind::FormulaWithoutValue { formula }, Lang::En) => format!(
             "cell {cell} holds a formula (={formula}) with no saved result; open the file in Excel and save it, or paste the column as values, then import again"
         ),
-        (FlawKind::ExcelError { code }, Lang::Zh) => format!("单元格 {cell} 是 Excel 错误值 {code}；请改正后再导入"),
-        (FlawKind::ExcelError { code }, Lang::En) => format!("cell {cell} holds the Excel error {code}; correct it and import again"),
+        (FlawKind::ExcelError { code }, Lang::Zh) => {
+            format!("单元格 {cell} 是 Excel 错误值 {code}；请改正后再导入")
+        }
+        (FlawKind::ExcelError { code }, Lang::En) => {
+            format!("cell {cell} holds the Excel error {code}; correct it and import again")
+        }
     }
 }
 
@@ -392,8 +496,21 @@ mod tests {
     use crate::domain::{IdType, Level};
     use crate::roster::header::map_columns;
 
-    const HEADERS: [&str; 13] =
-        ["学号", "姓名", "证件类型", "证件号码", "学院", "专业", "班级", "层次", "辅导员", "毕业年份", "性别", "手机", "备注"];
+    const HEADERS: [&str; 13] = [
+        "学号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "学院",
+        "专业",
+        "班级",
+        "层次",
+        "辅导员",
+        "毕业年份",
+        "性别",
+        "手机",
+        "备注",
+    ];
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")
@@ -401,7 +518,11 @@ mod tests {
 
     fn validator() -> Validator {
         let headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-        Validator::new_at(map_columns(&headers, 1, true).expect("header"), today(), Lang::En)
+        Validator::new_at(
+            map_columns(&headers, 1, true).expect("header"),
+            today(),
+            Lang::En,
+        )
     }
 
     fn id(seq: u32) -> String {
@@ -410,12 +531,30 @@ mod tests {
     }
 
     fn good(no: &str) -> Vec<String> {
-        let row = [no, "张三", "", &id(no.len() as u32 + 10), "计算机学院", "软件工程", "软工2201", "本科", "王老师", "2026", "女", "", ""];
+        let row = [
+            no,
+            "张三",
+            "",
+            &id(no.len() as u32 + 10),
+            "计算机学院",
+            "软件工程",
+            "软工2201",
+            "本科",
+            "王老师",
+            "2026",
+            "女",
+            "",
+            "",
+        ];
         row.iter().map(|c| c.to_string()).collect()
     }
 
     fn raw(row: u64, cells: Vec<String>) -> RawRow {
-        RawRow { row, cells, flaws: Vec::new() }
+        RawRow {
+            row,
+            cells,
+            flaws: Vec::new(),
+        }
     }
 
     /// Validates one row with `field` set to `value`; returns the reasons given for that field.
@@ -424,7 +563,11 @@ mod tests {
         let mut cells = good("2022001");
         cells[field] = value.to_string();
         v.push(&raw(2, cells));
-        v.finish().rejections.into_iter().map(|r| r.reason).collect()
+        v.finish()
+            .rejections
+            .into_iter()
+            .map(|r| r.reason)
+            .collect()
     }
 
     #[test]
@@ -443,7 +586,11 @@ mod tests {
         let s = &out.students[0];
         assert_eq!(s.student_no, "2022A01");
         assert_eq!(s.name, "买买提·艾力");
-        assert_eq!(s.id_type, IdType::ResidentId, "detected from the number's shape");
+        assert_eq!(
+            s.id_type,
+            IdType::ResidentId,
+            "detected from the number's shape"
+        );
         assert_eq!(s.id_number, id(5).to_uppercase());
         assert_eq!(s.level, Level::Master);
         assert_eq!(s.cohort, 2026);
@@ -500,7 +647,11 @@ mod tests {
         for (col, value, want) in cases {
             let got = reasons(col, &value);
             assert_eq!(got.len(), 1, "{col} {value:?}: {got:?}");
-            assert!(got[0].contains(want), "{col} {value:?}: {} (wanted {want:?})", got[0]);
+            assert!(
+                got[0].contains(want),
+                "{col} {value:?}: {} (wanted {want:?})",
+                got[0]
+            );
         }
     }
 
@@ -541,7 +692,11 @@ mod tests {
         let out = v.finish();
         let fields: Vec<Field> = out.rejections.iter().map(|r| r.field).collect();
         assert_eq!(fields, vec![Field::Name, Field::Level, Field::Cohort]);
-        assert!(out.rejections.iter().all(|r| r.row == 7 && r.student_no == "2022001"));
+        assert!(
+            out.rejections
+                .iter()
+                .all(|r| r.row == 7 && r.student_no == "2022001")
+        );
         assert_eq!(out.rejections[1].column, "H");
         assert!(out.students.is_empty());
         assert_eq!(out.rejected_rows(), 1);
@@ -560,14 +715,24 @@ mod tests {
         let out = v.finish();
         let kept: Vec<&str> = out.students.iter().map(|s| s.student_no.as_str()).collect();
         assert_eq!(kept, ["2022002", "2022003"]);
-        let got: Vec<(u64, &str)> = out.rejections.iter().map(|r| (r.row, r.reason.as_str())).collect();
+        let got: Vec<(u64, &str)> = out
+            .rejections
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![
-                (3, "student number 2022001 appears again in row 5, 9; keep one row per student"),
+                (
+                    3,
+                    "student number 2022001 appears again in row 5, 9; keep one row per student"
+                ),
                 (5, "student number 2022001 already appears in row 3"),
                 (9, "student number 2022001 already appears in row 3"),
-                (9, "unknown level '中专'; use associate, bachelor, master or doctor (专科, 本科, 硕士研究生, 博士研究生)"),
+                (
+                    9,
+                    "unknown level '中专'; use associate, bachelor, master or doctor (专科, 本科, 硕士研究生, 博士研究生)"
+                ),
             ]
         );
     }
@@ -587,24 +752,59 @@ mod tests {
     #[test]
     fn reader_flaws_name_the_cell() {
         let cases = [
-            (0, FlawKind::LostDigits { shown: "2.02201000000001E+15".into() }, "cell A6 was stored by Excel as a number"),
-            (3, FlawKind::FormulaWithoutValue { formula: "A6&B6".into() }, "cell D6 holds a formula (=A6&B6) with no saved result"),
-            (4, FlawKind::ExcelError { code: "#N/A".into() }, "cell E6 holds the Excel error #N/A"),
+            (
+                0,
+                FlawKind::LostDigits {
+                    shown: "2.02201000000001E+15".into(),
+                },
+                "cell A6 was stored by Excel as a number",
+            ),
+            (
+                3,
+                FlawKind::FormulaWithoutValue {
+                    formula: "A6&B6".into(),
+                },
+                "cell D6 holds a formula (=A6&B6) with no saved result",
+            ),
+            (
+                4,
+                FlawKind::ExcelError {
+                    code: "#N/A".into(),
+                },
+                "cell E6 holds the Excel error #N/A",
+            ),
         ];
         for (col, kind, want) in cases {
             let mut v = validator();
             let mut cells = good("2022001");
             cells[col] = String::new();
-            v.push(&RawRow { row: 6, cells, flaws: vec![CellFlaw { col, kind }] });
+            v.push(&RawRow {
+                row: 6,
+                cells,
+                flaws: vec![CellFlaw { col, kind }],
+            });
             let out = v.finish();
             assert_eq!(out.rejections.len(), 1, "{:?}", out.rejections);
-            assert!(out.rejections[0].reason.contains(want), "{}", out.rejections[0].reason);
+            assert!(
+                out.rejections[0].reason.contains(want),
+                "{}",
+                out.rejections[0].reason
+            );
         }
         // a formula without a saved result in an optional column leaves it empty
         let mut v = validator();
         let mut cells = good("2022001");
         cells[11] = String::new();
-        v.push(&RawRow { row: 6, cells, flaws: vec![CellFlaw { col: 11, kind: FlawKind::FormulaWithoutValue { formula: "X6".into() } }] });
+        v.push(&RawRow {
+            row: 6,
+            cells,
+            flaws: vec![CellFlaw {
+                col: 11,
+                kind: FlawKind::FormulaWithoutValue {
+                    formula: "X6".into(),
+                },
+            }],
+        });
         let out = v.finish();
         assert!(out.rejections.is_empty());
         assert_eq!(out.students[0].phone, None);

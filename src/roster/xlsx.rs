@@ -10,7 +10,7 @@ use std::io::BufReader;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use super::{CellFlaw, ReadSeek, FlawKind, Progress, RawRow, ReadOptions, RosterError};
+use super::{CellFlaw, FlawKind, Progress, RawRow, ReadOptions, ReadSeek, RosterError};
 
 const PROGRESS_EVERY: u32 = 4096;
 
@@ -25,19 +25,34 @@ pub(crate) fn read_rows(
     sink: &mut dyn FnMut(&RawRow) -> Result<(), RosterError>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), RosterError> {
-    let not_workbook = |e: calamine::XlsxError| RosterError::NotWorkbook { file: file.to_string(), reason: e.to_string() };
+    let not_workbook = |e: calamine::XlsxError| RosterError::NotWorkbook {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
     let mut workbook = Xlsx::new(BufReader::new(reader)).map_err(not_workbook)?;
     let sheets = workbook.sheet_names();
     let sheet = match &options.sheet {
         Some(wanted) => sheets
             .iter()
             .find(|s| *s == wanted)
-            .or_else(|| sheets.iter().find(|s| s.trim().eq_ignore_ascii_case(wanted.trim())))
+            .or_else(|| {
+                sheets
+                    .iter()
+                    .find(|s| s.trim().eq_ignore_ascii_case(wanted.trim()))
+            })
             .cloned()
-            .ok_or_else(|| RosterError::NoSuchSheet { file: file.to_string(), sheet: wanted.clone(), sheets: sheets.clone() })?,
-        None => sheets.first().cloned().ok_or_else(|| RosterError::Empty { file: file.to_string() })?,
+            .ok_or_else(|| RosterError::NoSuchSheet {
+                file: file.to_string(),
+                sheet: wanted.clone(),
+                sheets: sheets.clone(),
+            })?,
+        None => sheets.first().cloned().ok_or_else(|| RosterError::Empty {
+            file: file.to_string(),
+        })?,
     };
-    let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(not_workbook)?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(not_workbook)?;
     let total = u64::from(cells.dimensions().end.0) + 1;
     let mut row = RawRow::default();
     let mut current: Option<u32> = None;
@@ -48,10 +63,17 @@ pub(crate) fn read_rows(
                 sink(&row)?;
             }
             if u64::from(r) + 1 > options.limits.max_rows {
-                return Err(RosterError::TooManyRows { file: file.to_string(), limit: options.limits.max_rows });
+                return Err(RosterError::TooManyRows {
+                    file: file.to_string(),
+                    limit: options.limits.max_rows,
+                });
             }
             if r % PROGRESS_EVERY == 0 {
-                progress(Progress { rows: u64::from(r), done: u64::from(r), total });
+                progress(Progress {
+                    rows: u64::from(r),
+                    done: u64::from(r),
+                    total,
+                });
             }
             current = Some(r);
             row.row = u64::from(r) + 1;
@@ -97,11 +119,23 @@ fn cell_text(value: &DataRef<'_>, formula: Option<&str>) -> (String, Option<Flaw
             format!("{y:04}-{m:02}-{d:02}")
         }
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::Error(e) => return (String::new(), Some(FlawKind::ExcelError { code: e.to_string() })),
+        DataRef::Error(e) => {
+            return (
+                String::new(),
+                Some(FlawKind::ExcelError {
+                    code: e.to_string(),
+                }),
+            );
+        }
     };
     match formula {
         // No cached result: written by a program that does not calculate formulas.
-        Some(f) if text.is_empty() => (text, Some(FlawKind::FormulaWithoutValue { formula: f.trim().to_string() })),
+        Some(f) if text.is_empty() => (
+            text,
+            Some(FlawKind::FormulaWithoutValue {
+                formula: f.trim().to_string(),
+            }),
+        ),
         _ => (text, None),
     }
 }
@@ -126,7 +160,10 @@ fn excel_scientific(f: f64) -> String {
     let formatted = format!("{f:.14E}");
     let (mantissa, exponent) = formatted.split_once('E').unwrap_or((&formatted, "0"));
     let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-    let exponent = exponent.strip_prefix('-').map(|e| format!("-{e}")).unwrap_or_else(|| format!("+{exponent}"));
+    let exponent = exponent
+        .strip_prefix('-')
+        .map(|e| format!("-{e}"))
+        .unwrap_or_else(|| format!("+{exponent}"));
     format!("{mantissa}E{exponent}")
 }
 
@@ -154,7 +191,10 @@ mod tests {
                 Ok(text) => assert_eq!(got, Ok(text.to_string()), "{f}"),
                 Err(prefix) => {
                     let shown = got.expect_err("digits lost");
-                    assert!(shown.starts_with(&prefix[..12]) && shown.contains("E+"), "{f}: {shown}");
+                    assert!(
+                        shown.starts_with(&prefix[..12]) && shown.contains("E+"),
+                        "{f}: {shown}"
+                    );
                 }
             }
         }
@@ -166,14 +206,44 @@ mod tests {
             (DataRef::SharedString("张三"), None, "张三", None),
             (DataRef::Float(2022001.0), None, "2022001", None),
             (DataRef::Int(7), None, "7", None),
-            (DataRef::String("计算机学院".into()), Some("\"计算机\"&\"学院\""), "计算机学院", None),
-            (DataRef::Empty, Some("A2&B2"), "", Some(FlawKind::FormulaWithoutValue { formula: "A2&B2".into() })),
-            (DataRef::String(String::new()), Some("A2&B2"), "", Some(FlawKind::FormulaWithoutValue { formula: "A2&B2".into() })),
-            (DataRef::Error(calamine::CellErrorType::NA), Some("VLOOKUP(A2,X,2)"), "", Some(FlawKind::ExcelError { code: "#N/A".into() })),
+            (
+                DataRef::String("计算机学院".into()),
+                Some("\"计算机\"&\"学院\""),
+                "计算机学院",
+                None,
+            ),
+            (
+                DataRef::Empty,
+                Some("A2&B2"),
+                "",
+                Some(FlawKind::FormulaWithoutValue {
+                    formula: "A2&B2".into(),
+                }),
+            ),
+            (
+                DataRef::String(String::new()),
+                Some("A2&B2"),
+                "",
+                Some(FlawKind::FormulaWithoutValue {
+                    formula: "A2&B2".into(),
+                }),
+            ),
+            (
+                DataRef::Error(calamine::CellErrorType::NA),
+                Some("VLOOKUP(A2,X,2)"),
+                "",
+                Some(FlawKind::ExcelError {
+                    code: "#N/A".into(),
+                }),
+            ),
             (DataRef::Bool(true), None, "TRUE", None),
         ];
         for (value, formula, text, flaw) in cases {
-            assert_eq!(cell_text(&value, formula), (text.to_string(), flaw), "{value:?}");
+            assert_eq!(
+                cell_text(&value, formula),
+                (text.to_string(), flaw),
+                "{value:?}"
+            );
         }
     }
 }

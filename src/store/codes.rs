@@ -33,7 +33,8 @@ pub struct CodeRecord {
 }
 
 /// Makes the token for a new code: (serial, student, issue date) → token text.
-pub type TokenMaker<'a> = &'a (dyn Fn(i64, &Student, NaiveDate) -> std::result::Result<String, String> + Send + Sync);
+pub type TokenMaker<'a> =
+    &'a (dyn Fn(i64, &Student, NaiveDate) -> std::result::Result<String, String> + Send + Sync);
 
 /// Which students `issue_codes` is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,13 @@ pub struct IssueSummary {
 #[async_trait]
 pub trait CodeStore {
     /// Issues new codes in one transaction; students with an active code keep it.
-    async fn issue_codes(&self, targets: &CodeTargets, key_id: i32, make: TokenMaker<'_>, operator: &str) -> Result<IssueSummary>;
+    async fn issue_codes(
+        &self,
+        targets: &CodeTargets,
+        key_id: i32,
+        make: TokenMaker<'_>,
+        operator: &str,
+    ) -> Result<IssueSummary>;
     /// A student's codes, newest first (with the student), or None for an unknown 学号.
     async fn student_codes(&self, student_no: &str) -> Result<Option<(Student, Vec<CodeRecord>)>>;
     /// The code with this serial, if any (for verifying scans against revocation).
@@ -66,7 +73,12 @@ pub trait CodeStore {
     /// Every active code of active students, ordered by 学号 (for `codes export`).
     async fn active_codes(&self) -> Result<Vec<(Student, CodeRecord)>>;
     /// Revokes the student's active code. Fails if there is none.
-    async fn revoke_code(&self, student_no: &str, reason: &str, operator: &str) -> Result<CodeRecord>;
+    async fn revoke_code(
+        &self,
+        student_no: &str,
+        reason: &str,
+        operator: &str,
+    ) -> Result<CodeRecord>;
     /// Revokes the active code (if any) and issues a new one, in one transaction: (old, new).
     async fn reissue_code(
         &self,
@@ -86,7 +98,10 @@ const LOCK_CODES: &str = "SELECT name FROM locks WHERE name = 'codes' FOR UPDATE
 const CHUNK: usize = 1000;
 
 fn not_found(student_no: &str) -> StoreError {
-    StoreError::NotFound(format!("{} {student_no}", crate::i18n::tr("没有这个学号：", "no student with 学号")))
+    StoreError::NotFound(format!(
+        "{} {student_no}",
+        crate::i18n::tr("没有这个学号：", "no student with 学号")
+    ))
 }
 
 macro_rules! impl_code_store {

@@ -29,7 +29,11 @@ impl Dialect {
 
 impl Dialect {
     pub fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
-        if self.numbered { Cow::Owned(numbered_placeholders(sql)) } else { Cow::Borrowed(sql) }
+        if self.numbered {
+            Cow::Owned(numbered_placeholders(sql))
+        } else {
+            Cow::Borrowed(sql)
+        }
     }
 }
 

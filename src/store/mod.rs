@@ -9,9 +9,9 @@ mod packed;
 mod photos;
 mod postgres;
 mod reports;
+mod sessions;
 mod source;
 mod sqlite;
-mod sessions;
 mod sqlite_new;
 mod sqlite_raw;
 pub(crate) mod students;
@@ -24,20 +24,23 @@ use serde::Serialize;
 
 use crate::domain::Student;
 
-
 pub use codes::{CodeRecord, CodeState, CodeStore, CodeTargets, IssueSummary, TokenMaker};
 pub use mysql::MySqlStore;
 pub use packed::PackedStudents;
-pub use photos::{ApplySummary, PhotoFileStatus, PhotoFilter, PhotoMatchKeys, PhotoRecord, PhotoRow, PhotoStore, LAST_RECONCILE_SETTING};
+pub use photos::{
+    ApplySummary, LAST_RECONCILE_SETTING, PhotoFileStatus, PhotoFilter, PhotoMatchKeys,
+    PhotoRecord, PhotoRow, PhotoStore,
+};
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
-pub use source::{read_source, SourceTable};
+pub use sessions::{
+    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind,
+    ScheduleGroup, SessionRow, SessionStore, SessionStudent, SessionWithStudents, StudentSelection,
+    TokenLookup, UnassignSummary,
+};
+pub use source::{SourceTable, read_source};
 pub use sqlite::SqliteStore;
 pub use sqlite_new::NewRoster;
-pub use sessions::{
-    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind, ScheduleGroup, SessionRow,
-    SessionStore, SessionStudent, SessionWithStudents, StudentSelection, TokenLookup, UnassignSummary,
-};
 pub use students::{ImportOptions, ImportSummary, KeySink, StudentKey, StudentSink, StudentStore};
 
 /// The database engines caiji runs on.
@@ -51,12 +54,17 @@ pub enum Backend {
 impl Backend {
     /// Picks the backend from the URL scheme, or explains which schemes exist.
     pub fn from_url(url: &str) -> Result<Backend, StoreError> {
-        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        let scheme = url
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .unwrap_or_default();
         match scheme.as_str() {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             "mysql" | "mariadb" => Ok(Backend::Mysql),
-            _ => Err(StoreError::UnknownScheme { url: redact_url(url) }),
+            _ => Err(StoreError::UnknownScheme {
+                url: redact_url(url),
+            }),
         }
     }
 
@@ -73,24 +81,47 @@ impl Backend {
 /// interface language.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    UnknownScheme { url: String },
-    Connect { url: String, reason: String },
-    Open { path: String, reason: String },
-    Corrupt { url: String, reason: String },
-    SchemaTooNew { found: i64, known: i64 },
-    Source { url: String, reason: String },
+    UnknownScheme {
+        url: String,
+    },
+    Connect {
+        url: String,
+        reason: String,
+    },
+    Open {
+        path: String,
+        reason: String,
+    },
+    Corrupt {
+        url: String,
+        reason: String,
+    },
+    SchemaTooNew {
+        found: i64,
+        known: i64,
+    },
+    Source {
+        url: String,
+        reason: String,
+    },
     NotFound(String),
     Token(String),
     Migrate(String),
     NoSuchSession(i64),
-    OverCapacity { session: String, room: i64, wanted: i64 },
-    PlanOutdated { students: usize },
+    OverCapacity {
+        session: String,
+        room: i64,
+        wanted: i64,
+    },
+    PlanOutdated {
+        students: usize,
+    },
     Query(#[from] sqlx::Error),
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::i18n::{lang, Lang};
+        use crate::i18n::{Lang, lang};
         let zh = lang() == Lang::Zh;
         match self {
             StoreError::UnknownScheme { url } if zh => write!(
@@ -102,10 +133,16 @@ impl fmt::Display for StoreError {
                 "unknown database URL '{url}': use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
             ),
             StoreError::Connect { url, reason } if zh => {
-                write!(f, "无法连接 {url}：{reason} —— 请确认数据库服务器在运行、地址正确")
+                write!(
+                    f,
+                    "无法连接 {url}：{reason} —— 请确认数据库服务器在运行、地址正确"
+                )
             }
             StoreError::Connect { url, reason } => {
-                write!(f, "cannot connect to {url}: {reason} — check that the server is running and the URL is right")
+                write!(
+                    f,
+                    "cannot connect to {url}: {reason} — check that the server is running and the URL is right"
+                )
             }
             StoreError::Open { path, reason } if zh => write!(f, "无法打开 {path}：{reason}"),
             StoreError::Open { path, reason } => write!(f, "cannot open {path}: {reason}"),
@@ -126,7 +163,10 @@ impl fmt::Display for StoreError {
                 "the database schema (version {found}) is newer than this caiji knows (version {known}); upgrade caiji before using this database"
             ),
             StoreError::Source { url, reason } if zh => {
-                write!(f, "名单来源 {url} 拒绝执行查询：{reason} —— 请检查 config.toml 中 [roster.source] 的 query")
+                write!(
+                    f,
+                    "名单来源 {url} 拒绝执行查询：{reason} —— 请检查 config.toml 中 [roster.source] 的 query"
+                )
             }
             StoreError::Source { url, reason } => write!(
                 f,
@@ -137,13 +177,27 @@ impl fmt::Display for StoreError {
             StoreError::Token(reason) => write!(f, "cannot make the code's token: {reason}"),
             StoreError::Migrate(reason) if zh => write!(f, "无法更新数据库结构：{reason}"),
             StoreError::Migrate(reason) => write!(f, "cannot update the database schema: {reason}"),
-            StoreError::NoSuchSession(id) if zh => write!(f, "没有编号为 {id} 的场次；用 `caiji sessions list` 查看场次"),
-            StoreError::NoSuchSession(id) => write!(f, "there is no session {id}; `caiji sessions list` shows the sessions"),
-            StoreError::OverCapacity { session, room, wanted } if zh => write!(
+            StoreError::NoSuchSession(id) if zh => write!(
+                f,
+                "没有编号为 {id} 的场次；用 `caiji sessions list` 查看场次"
+            ),
+            StoreError::NoSuchSession(id) => write!(
+                f,
+                "there is no session {id}; `caiji sessions list` shows the sessions"
+            ),
+            StoreError::OverCapacity {
+                session,
+                room,
+                wanted,
+            } if zh => write!(
                 f,
                 "{session} 还能容纳 {room} 名学生，但选了 {wanted} 名；请少选一些学生，或用 `caiji sessions add` 增加场次"
             ),
-            StoreError::OverCapacity { session, room, wanted } => write!(
+            StoreError::OverCapacity {
+                session,
+                room,
+                wanted,
+            } => write!(
                 f,
                 "{session} has room for {room} more students but {wanted} were chosen; choose fewer students or add a session with `caiji sessions add`"
             ),
@@ -156,7 +210,11 @@ impl fmt::Display for StoreError {
                 "{students} of the planned students are no longer waiting for a session (the roster or the sessions changed meanwhile); nothing was saved — run `caiji sessions plan` again"
             ),
             StoreError::Query(e) if is_connection_lost(e) && zh => {
-                write!(f, "连不上数据库服务器（{}）——请确认服务器在运行、网络通畅；稍后会自动重试", sql_reason(e))
+                write!(
+                    f,
+                    "连不上数据库服务器（{}）——请确认服务器在运行、网络通畅；稍后会自动重试",
+                    sql_reason(e)
+                )
             }
             StoreError::Query(e) if is_connection_lost(e) => write!(
                 f,
@@ -182,7 +240,11 @@ impl StoreError {
 fn is_connection_lost(err: &sqlx::Error) -> bool {
     matches!(
         err,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
     )
 }
 
@@ -298,7 +360,9 @@ pub struct AuditRecord {
 /// Everything caiji keeps, whatever the engine underneath. Each area of the product has its own
 /// trait (one file each under `store/`); `Store` gathers them with what every backend shares.
 #[async_trait]
-pub trait Store: StudentStore + CodeStore + SessionStore + PhotoStore + ReportStore + Send + Sync {
+pub trait Store:
+    StudentStore + CodeStore + SessionStore + PhotoStore + ReportStore + Send + Sync
+{
     fn backend(&self) -> Backend;
     /// The URL with any password removed, for status bars and messages.
     fn display_url(&self) -> &str;
@@ -361,7 +425,8 @@ where
         attempt += 1;
         match run().await.map_err(|e| migrate_error(url, known, e)) {
             Err(StoreError::Migrate(_)) if attempt < MIGRATE_ATTEMPTS => {
-                tokio::time::sleep(std::time::Duration::from_millis((100 * attempt).min(1000))).await;
+                tokio::time::sleep(std::time::Duration::from_millis((100 * attempt).min(1000)))
+                    .await;
             }
             other => return other,
         }
@@ -372,9 +437,14 @@ where
 fn migrate_error(url: &str, known: i64, err: sqlx::migrate::MigrateError) -> StoreError {
     use sqlx::migrate::MigrateError as M;
     match err {
-        M::VersionMissing(found) | M::VersionTooNew(found, _) => StoreError::SchemaTooNew { found, known },
+        M::VersionMissing(found) | M::VersionTooNew(found, _) => {
+            StoreError::SchemaTooNew { found, known }
+        }
         M::Execute(sqlx::Error::Database(db)) if is_corruption(db.message()) => {
-            StoreError::Corrupt { url: redact_url(url), reason: db.message().to_string() }
+            StoreError::Corrupt {
+                url: redact_url(url),
+                reason: db.message().to_string(),
+            }
         }
         other => StoreError::Migrate(other.to_string()),
     }
@@ -389,8 +459,14 @@ fn sql_reason(err: &sqlx::Error) -> String {
     match err {
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::PoolTimedOut => match crate::i18n::lang() {
-            crate::i18n::Lang::Zh => format!("{} 秒内连不上数据库服务器", SERVER_ACQUIRE_TIMEOUT.as_secs()),
-            crate::i18n::Lang::En => format!("the database server could not be reached within {} seconds", SERVER_ACQUIRE_TIMEOUT.as_secs()),
+            crate::i18n::Lang::Zh => format!(
+                "{} 秒内连不上数据库服务器",
+                SERVER_ACQUIRE_TIMEOUT.as_secs()
+            ),
+            crate::i18n::Lang::En => format!(
+                "the database server could not be reached within {} seconds",
+                SERVER_ACQUIRE_TIMEOUT.as_secs()
+            ),
         },
         sqlx::Error::Io(io) => io.to_string(),
         other => other.to_string(),
@@ -422,8 +498,25 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
     }
+}
+
+/// A point inside a write where the fault tests stop the process on purpose. When
+/// `CAIJI_TEST_HOLD` names this point, the process creates the file `CAIJI_TEST_HOLD_MARK`
+/// names and waits there (at most two minutes), so that a test can kill it at a moment it has
+/// observed instead of one it guessed. Unset (always, outside the tests), it costs one lookup.
+pub(crate) async fn test_hold(point: &str) {
+    if std::env::var_os("CAIJI_TEST_HOLD").is_none_or(|p| p != point) {
+        return;
+    }
+    if let Some(mark) = std::env::var_os("CAIJI_TEST_HOLD_MARK") {
+        let _ = std::fs::write(mark, point);
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
 }

@@ -1,10 +1,9 @@
 //! The MySQL / MariaDB backend: a school server shared by several stations.
 
-
 use sqlx::migrate::MigrateDatabase;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 
-use super::{migrate_retrying, redact_url, Create, Result, StoreError};
+use super::{Create, Result, StoreError, migrate_retrying, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/mysql");
 
@@ -19,13 +18,24 @@ impl MySqlStore {
     pub async fn open(url: &str, create: Create) -> Result<MySqlStore> {
         // `mariadb://` is accepted as a friendlier spelling; the driver only knows `mysql://`.
         let url = match url.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => format!("mysql://{rest}"),
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
+                format!("mysql://{rest}")
+            }
             _ => url.to_string(),
         };
         let display_url = redact_url(&url);
-        let connect_error = |e: sqlx::Error| StoreError::Connect { url: display_url.clone(), reason: super::sql_reason(&e) };
-        if create == Create::IfMissing && !sqlx::MySql::database_exists(&url).await.map_err(connect_error)? {
-            sqlx::MySql::create_database(&url).await.map_err(connect_error)?;
+        let connect_error = |e: sqlx::Error| StoreError::Connect {
+            url: display_url.clone(),
+            reason: super::sql_reason(&e),
+        };
+        if create == Create::IfMissing
+            && !sqlx::MySql::database_exists(&url)
+                .await
+                .map_err(connect_error)?
+        {
+            sqlx::MySql::create_database(&url)
+                .await
+                .map_err(connect_error)?;
         }
         let pool = MySqlPoolOptions::new()
             .max_connections(16)
@@ -55,17 +65,24 @@ const MIGRATE_LOCK_NAME: &str = "LEFT(CONCAT('caiji.migrate.', DATABASE()), 64)"
 async fn migrate_locked(pool: &MySqlPool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
     use sqlx::migrate::MigrateError;
     let mut conn = pool.acquire().await.map_err(MigrateError::Execute)?;
-    let got: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT GET_LOCK({MIGRATE_LOCK_NAME}, ?)")))
-        .bind(MIGRATE_LOCK_SECONDS)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(MigrateError::Execute)?;
+    let got: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT GET_LOCK({MIGRATE_LOCK_NAME}, ?)"
+    )))
+    .bind(MIGRATE_LOCK_SECONDS)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(MigrateError::Execute)?;
     if got != Some(1) {
-        return Err(MigrateError::Source("another station is still setting up this database".into()));
+        return Err(MigrateError::Source(
+            "another station is still setting up this database".into(),
+        ));
     }
     let result = MIGRATOR.run(&mut *conn).await;
-    let released = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT RELEASE_LOCK({MIGRATE_LOCK_NAME})"))).execute(&mut *conn).await;
+    let released = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT RELEASE_LOCK({MIGRATE_LOCK_NAME})"
+    )))
+    .execute(&mut *conn)
+    .await;
     result?;
     released.map(|_| ()).map_err(MigrateError::Execute)
 }
-

@@ -89,7 +89,8 @@ impl PackedStudents {
     /// # Panics
     /// When the batch's texts would pass 4 GiB (a batch holds a few thousand students).
     pub fn push(&mut self, s: &Student) {
-        let offset = |text: &String| u32::try_from(text.len()).expect("a packed batch stays under 4 GiB");
+        let offset =
+            |text: &String| u32::try_from(text.len()).expect("a packed batch stays under 4 GiB");
         let start = offset(&self.text);
         let mut ends = [0; TEXTS];
         let texts = [
@@ -130,7 +131,17 @@ impl PackedStudents {
             *text = &self.text[from..end as usize];
             from = end as usize;
         }
-        let [student_no, name, id_number, college, major, class, counselor, gender, phone] = texts;
+        let [
+            student_no,
+            name,
+            id_number,
+            college,
+            major,
+            class,
+            counselor,
+            gender,
+            phone,
+        ] = texts;
         StudentRef {
             student_no,
             name,

@@ -73,13 +73,36 @@ pub struct PhotoRecord {
 
 impl PhotoRecord {
     pub fn decoded_problems(&self) -> std::result::Result<Vec<Problem>, serde_json::Error> {
-        if self.problems.trim().is_empty() { Ok(Vec::new()) } else { serde_json::from_str(&self.problems) }
+        if self.problems.trim().is_empty() {
+            Ok(Vec::new())
+        } else {
+            serde_json::from_str(&self.problems)
+        }
     }
 
     /// Whether storing `self` over `old` changes anything.
     pub fn differs(&self, old: &PhotoRecord) -> bool {
-        (self.student_id, self.size, self.mtime, &self.sha256, self.width, self.height, self.status, &self.problems, &self.spec)
-            != (old.student_id, old.size, old.mtime, &old.sha256, old.width, old.height, old.status, &old.problems, &old.spec)
+        (
+            self.student_id,
+            self.size,
+            self.mtime,
+            &self.sha256,
+            self.width,
+            self.height,
+            self.status,
+            &self.problems,
+            &self.spec,
+        ) != (
+            old.student_id,
+            old.size,
+            old.mtime,
+            &old.sha256,
+            old.width,
+            old.height,
+            old.status,
+            &old.problems,
+            &old.spec,
+        )
     }
 }
 
@@ -141,18 +164,25 @@ pub trait PhotoStore {
     /// Makes the rows under `prefix` equal to `records` in one transaction, auditing each change
     /// and, when given, storing `summary` as the last reconciliation (`LAST_RECONCILE_SETTING`).
     /// Writes nothing when nothing differs.
-    async fn apply_photos(&self, prefix: &str, records: &[PhotoRecord], summary: Option<&str>, operator: &str) -> Result<ApplySummary>;
+    async fn apply_photos(
+        &self,
+        prefix: &str,
+        records: &[PhotoRecord],
+        summary: Option<&str>,
+        operator: &str,
+    ) -> Result<ApplySummary>;
     /// Stored photos, ordered by path.
     async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>>;
 }
 
-const PHOTO_COLUMNS: &str =
-    "p.path, p.student_id, s.student_no, p.size, p.mtime, p.sha256, p.width, p.height, p.status, p.problems, p.spec";
+const PHOTO_COLUMNS: &str = "p.path, p.student_id, s.student_no, p.size, p.mtime, p.sha256, p.width, p.height, p.status, p.problems, p.spec";
 const LOCK_PHOTOS: &str = "SELECT name FROM locks WHERE name = 'photos' FOR UPDATE";
 const CHUNK: usize = 1000;
 
 fn bad_status(value: &str) -> StoreError {
-    StoreError::Query(sqlx::Error::Decode(format!("unexpected status '{value}' in the photos table").into()))
+    StoreError::Query(sqlx::Error::Decode(
+        format!("unexpected status '{value}' in the photos table").into(),
+    ))
 }
 
 /// The audit line of a photo change.

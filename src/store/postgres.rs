@@ -1,10 +1,9 @@
 //! The PostgreSQL backend: a school server shared by several stations.
 
-
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{migrate_retrying, redact_url, Create, Result, StoreError};
+use super::{Create, Result, StoreError, migrate_retrying, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -18,9 +17,18 @@ impl PgStore {
 
     pub async fn open(url: &str, create: Create) -> Result<PgStore> {
         let display_url = redact_url(url);
-        let connect_error = |e: sqlx::Error| StoreError::Connect { url: display_url.clone(), reason: super::sql_reason(&e) };
-        if create == Create::IfMissing && !sqlx::Postgres::database_exists(url).await.map_err(connect_error)? {
-            sqlx::Postgres::create_database(url).await.map_err(connect_error)?;
+        let connect_error = |e: sqlx::Error| StoreError::Connect {
+            url: display_url.clone(),
+            reason: super::sql_reason(&e),
+        };
+        if create == Create::IfMissing
+            && !sqlx::Postgres::database_exists(url)
+                .await
+                .map_err(connect_error)?
+        {
+            sqlx::Postgres::create_database(url)
+                .await
+                .map_err(connect_error)?;
         }
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -33,4 +41,3 @@ impl PgStore {
         Ok(PgStore { pool, display_url })
     }
 }
-

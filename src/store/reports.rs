@@ -49,7 +49,14 @@ impl GroupCounts {
     /// A group from its counts in the order of the report's columns: total, active code, in a
     /// session, checked in, valid photo, invalid photo. The missing photos are what is left.
     pub fn new(group: String, parent: String, counts: [i64; 6]) -> GroupCounts {
-        let [total, code_active, session_assigned, checked_in, photo_valid, photo_invalid] = counts;
+        let [
+            total,
+            code_active,
+            session_assigned,
+            checked_in,
+            photo_valid,
+            photo_invalid,
+        ] = counts;
         GroupCounts {
             group,
             parent,
@@ -65,7 +72,11 @@ impl GroupCounts {
 
     /// Valid photos / total, 0 for an empty group.
     pub fn completion(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { self.photo_valid as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            self.photo_valid as f64 / self.total as f64
+        }
     }
 }
 
@@ -92,7 +103,12 @@ pub trait ReportStore {
     async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>>;
     /// Completion per group of the students of one college (the console's drill-down into its
     /// classes or counselors), ordered by group name.
-    async fn completion_in_college(&self, by: GroupBy, college: &str, cohort: Option<i32>) -> Result<Vec<GroupCounts>>;
+    async fn completion_in_college(
+        &self,
+        by: GroupBy,
+        college: &str,
+        cohort: Option<i32>,
+    ) -> Result<Vec<GroupCounts>>;
     /// Check-ins and valid photos per day, oldest first.
     async fn daily_progress(&self) -> Result<Vec<DailyProgress>>;
     /// Audit entries matching the filter, newest first.
@@ -103,8 +119,14 @@ pub trait ReportStore {
 /// applied); the caller may add conditions and then `completion_tail`.
 fn completion_head(by: GroupBy, cohort: Option<i32>) -> String {
     let group = by.expression();
-    let parent = if by == GroupBy::Class { "MIN(s.college)" } else { "''" };
-    let cohort = cohort.map(|c| format!(" AND s.cohort = {c}")).unwrap_or_default();
+    let parent = if by == GroupBy::Class {
+        "MIN(s.college)"
+    } else {
+        "''"
+    };
+    let cohort = cohort
+        .map(|c| format!(" AND s.cohort = {c}"))
+        .unwrap_or_default();
     format!(
         "SELECT {group} AS grp, {parent} AS parent, COUNT(*), \
          COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id), \
@@ -129,9 +151,31 @@ type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64);
 
 fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
     rows.into_iter()
-        .map(|(group, parent, total, code_active, session_assigned, checked_in, photo_valid, photo_invalid)| {
-            GroupCounts::new(group, parent, [total, code_active, session_assigned, checked_in, photo_valid, photo_invalid])
-        })
+        .map(
+            |(
+                group,
+                parent,
+                total,
+                code_active,
+                session_assigned,
+                checked_in,
+                photo_valid,
+                photo_invalid,
+            )| {
+                GroupCounts::new(
+                    group,
+                    parent,
+                    [
+                        total,
+                        code_active,
+                        session_assigned,
+                        checked_in,
+                        photo_valid,
+                        photo_invalid,
+                    ],
+                )
+            },
+        )
         .collect()
 }
 

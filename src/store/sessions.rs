@@ -68,9 +68,22 @@ impl StudentSelection {
             parts.push(format!("class {c}"));
         }
         if !self.student_nos.is_empty() {
-            let first: Vec<&str> = self.student_nos.iter().take(5).map(String::as_str).collect();
-            let more = if self.student_nos.len() > 5 { ", …" } else { "" };
-            parts.push(format!("{} students ({}{more})", self.student_nos.len(), first.join(", ")));
+            let first: Vec<&str> = self
+                .student_nos
+                .iter()
+                .take(5)
+                .map(String::as_str)
+                .collect();
+            let more = if self.student_nos.len() > 5 {
+                ", …"
+            } else {
+                ""
+            };
+            parts.push(format!(
+                "{} students ({}{more})",
+                self.student_nos.len(),
+                first.join(", ")
+            ));
         }
         parts.join(", ")
     }
@@ -145,9 +158,19 @@ pub trait SessionStore {
     /// Assigns the selected students to a session, in one transaction. Students already in a
     /// session that has not ended are left where they are and reported; if the newly assigned
     /// would exceed the capacity, nothing changes (`StoreError::OverCapacity`).
-    async fn assign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<AssignSummary>;
+    async fn assign(
+        &self,
+        session_id: i64,
+        selection: &StudentSelection,
+        operator: &str,
+    ) -> Result<AssignSummary>;
     /// Removes the selected students from a session, except those checked in there.
-    async fn unassign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<UnassignSummary>;
+    async fn unassign(
+        &self,
+        session_id: i64,
+        selection: &StudentSelection,
+        operator: &str,
+    ) -> Result<UnassignSummary>;
     /// Students a plan may place (see `PlanKind`); `now` decides which sessions are over.
     async fn plan_candidates(&self, kind: PlanKind, now: NaiveDateTime) -> Result<Vec<Candidate>>;
     /// Creates planned sessions and their assignments in one transaction, after checking that

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::{Column, Connection, Row};
 
-use super::{redact_url, sql_reason, Backend, Result, StoreError};
+use super::{Backend, Result, StoreError, redact_url, sql_reason};
 
 /// What the source query returned: column names and rows of text (NULL as empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,8 +19,14 @@ pub struct SourceTable {
 /// Runs `query` on the database at `url` without being able to change it.
 pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
     let shown = redact_url(url);
-    let connect_error = |e: sqlx::Error| StoreError::Connect { url: shown.clone(), reason: sql_reason(&e) };
-    let query_error = |e: sqlx::Error| StoreError::Source { url: shown.clone(), reason: sql_reason(&e) };
+    let connect_error = |e: sqlx::Error| StoreError::Connect {
+        url: shown.clone(),
+        reason: sql_reason(&e),
+    };
+    let query_error = |e: sqlx::Error| StoreError::Source {
+        url: shown.clone(),
+        reason: sql_reason(&e),
+    };
     let timeout = Duration::from_secs(15);
     match Backend::from_url(url)? {
         Backend::Sqlite => {
@@ -28,10 +34,11 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .map_err(connect_error)?
                 .read_only(true)
                 .create_if_missing(false);
-            let mut conn = tokio::time::timeout(timeout, sqlx::SqliteConnection::connect_with(&options))
-                .await
-                .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
-                .map_err(connect_error)?;
+            let mut conn =
+                tokio::time::timeout(timeout, sqlx::SqliteConnection::connect_with(&options))
+                    .await
+                    .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
+                    .map_err(connect_error)?;
             let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(query.to_string()))
                 .fetch_all(&mut conn)
                 .await
@@ -43,7 +50,10 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .await
                 .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
                 .map_err(connect_error)?;
-            let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(query_error)?;
+            let mut tx = conn
+                .begin_with("BEGIN READ ONLY")
+                .await
+                .map_err(query_error)?;
             let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(query.to_string()))
                 .fetch_all(&mut *tx)
                 .await
@@ -57,7 +67,10 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .await
                 .map_err(|_| connect_error(sqlx::Error::PoolTimedOut))?
                 .map_err(connect_error)?;
-            let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await.map_err(query_error)?;
+            let mut tx = conn
+                .begin_with("START TRANSACTION READ ONLY")
+                .await
+                .map_err(query_error)?;
             let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(query.to_string()))
                 .fetch_all(&mut *tx)
                 .await
@@ -69,9 +82,18 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
 }
 
 fn table<R: Row>(rows: &[R], text: fn(&R, usize) -> String) -> SourceTable {
-    let Some(first) = rows.first() else { return SourceTable::default() };
-    let headers = first.columns().iter().map(|c| c.name().to_string()).collect::<Vec<_>>();
-    let rows = rows.iter().map(|r| (0..headers.len()).map(|i| text(r, i)).collect()).collect();
+    let Some(first) = rows.first() else {
+        return SourceTable::default();
+    };
+    let headers = first
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect::<Vec<_>>();
+    let rows = rows
+        .iter()
+        .map(|r| (0..headers.len()).map(|i| text(r, i)).collect())
+        .collect();
     SourceTable { headers, rows }
 }
 
@@ -93,7 +115,15 @@ macro_rules! text_of {
             }
             if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
                 // whole numbers (a 学号 stored as a float) print without a fraction
-                return v.map(|v| if v.fract() == 0.0 && v.abs() < 1e17 { format!("{v:.0}") } else { v.to_string() }).unwrap_or_default();
+                return v
+                    .map(|v| {
+                        if v.fract() == 0.0 && v.abs() < 1e17 {
+                            format!("{v:.0}")
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .unwrap_or_default();
             }
             if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>, _>(i) {
                 return v.map(|v| v.to_string()).unwrap_or_default();

@@ -3,9 +3,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
-use super::{migrate_retrying, redact_url, Result, StoreError};
+use super::{Result, StoreError, migrate_retrying, redact_url};
 
 pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -26,7 +28,10 @@ impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore> {
         let display_url = redact_url(url);
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Open { path: display_url.clone(), reason: e.to_string() })?
+            .map_err(|e| StoreError::Open {
+                path: display_url.clone(),
+                reason: e.to_string(),
+            })?
             .create_if_missing(true)
             .page_size(PAGE_SIZE)
             .journal_mode(SqliteJournalMode::Wal)
@@ -46,7 +51,9 @@ impl SqliteStore {
                 .await
                 .map_err(|e| open_error(&display_url, e));
             match opened {
-                Err(StoreError::Open { reason, .. }) if reason.contains("locked") && attempt < 20 => {
+                Err(StoreError::Open { reason, .. })
+                    if reason.contains("locked") && attempt < 20 =>
+                {
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
                 other => break other?,
@@ -58,7 +65,11 @@ impl SqliteStore {
         // cannot hand a connection in that state to the rest of the program.
         migrate_retrying(url, known, || async {
             use sqlx::Connection;
-            let mut conn = pool.acquire().await.map_err(sqlx::migrate::MigrateError::Execute)?.detach();
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(sqlx::migrate::MigrateError::Execute)?
+                .detach();
             let result = MIGRATOR.run(&mut conn).await;
             let _ = conn.close().await;
             result
@@ -74,9 +85,14 @@ fn open_error(url: &str, err: sqlx::Error) -> StoreError {
         other => other.to_string(),
     };
     if super::is_corruption(&reason) {
-        StoreError::Corrupt { url: url.to_string(), reason }
+        StoreError::Corrupt {
+            url: url.to_string(),
+            reason,
+        }
     } else {
-        StoreError::Open { path: url.to_string(), reason }
+        StoreError::Open {
+            path: url.to_string(),
+            reason,
+        }
     }
 }
-

@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous};
 use sqlx::Connection;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous,
+};
 
-use super::sqlite_raw::{blocking, NewRosterFill};
+use super::sqlite_raw::{NewRosterFill, blocking};
 use super::{PackedStudents, Result, StoreError};
 
 /// SQLite's page cache while building. Much smaller than the roster of a large school (about
@@ -74,9 +76,19 @@ impl NewRoster {
         remove_stale_scratch(target);
         keep_sqlite_memory();
         static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let scratch = scratch_path(target, std::process::id(), BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let scratch = scratch_path(
+            target,
+            std::process::id(),
+            BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
         remove_file_and_journal(&scratch);
-        let mut build = NewRoster { target: target.to_path_buf(), scratch, conn: None, fill: None, writeback: None };
+        let mut build = NewRoster {
+            target: target.to_path_buf(),
+            scratch,
+            conn: None,
+            fill: None,
+            writeback: None,
+        };
         let options = SqliteConnectOptions::new()
             .filename(&build.scratch)
             .create_if_missing(true)
@@ -95,10 +107,22 @@ impl NewRoster {
             // checks CHECKs, passes on a new roster). Skipping their evaluation saves a fifth of
             // the insert time; every later write, on every connection, is checked as usual.
             .pragma("ignore_check_constraints", "ON");
-        let open_error = |e: sqlx::Error| StoreError::Open { path: build.scratch.display().to_string(), reason: e.to_string() };
-        let mut conn = SqliteConnection::connect_with(&options).await.map_err(open_error)?;
-        let known = super::sqlite::MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        super::sqlite::MIGRATOR.run(&mut conn).await.map_err(|e| super::migrate_error(&build.scratch.display().to_string(), known, e))?;
+        let open_error = |e: sqlx::Error| StoreError::Open {
+            path: build.scratch.display().to_string(),
+            reason: e.to_string(),
+        };
+        let mut conn = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(open_error)?;
+        let known = super::sqlite::MIGRATOR
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        super::sqlite::MIGRATOR
+            .run(&mut conn)
+            .await
+            .map_err(|e| super::migrate_error(&build.scratch.display().to_string(), known, e))?;
         build.conn = Some(conn);
         Ok(build)
     }
@@ -106,9 +130,16 @@ impl NewRoster {
     /// Stores every batch of students that arrives until the sender goes away, and passes each
     /// stored batch on to `spent` (to be filled again). A 学号 that came before is skipped here; the reader
     /// reports it as a duplicate and `finish` drops it.
-    pub async fn fill(&mut self, batches: Receiver<PackedStudents>, spent: Sender<PackedStudents>) -> Result<()> {
+    pub async fn fill(
+        &mut self,
+        batches: Receiver<PackedStudents>,
+        spent: Sender<PackedStudents>,
+    ) -> Result<()> {
         let now = super::dialect::now().format("%F %T%.f").to_string();
-        let conn = self.conn.as_mut().expect("the connection is open until finish");
+        let conn = self
+            .conn
+            .as_mut()
+            .expect("the connection is open until finish");
         self.writeback = Writeback::start(&self.scratch);
         let mut handle = conn.lock_handle().await?;
         let raw = handle.as_raw_handle();
@@ -124,10 +155,19 @@ impl NewRoster {
     /// Returns the students kept, or None when the database appeared meanwhile (another
     /// station created it) or this file system cannot link files: then nothing was placed and
     /// the roster must be imported into the database as it now is.
-    pub async fn finish(mut self, duplicates: &[String], operator: &str, detail: &dyn Fn(u64) -> String) -> Result<Option<u64>> {
+    pub async fn finish(
+        mut self,
+        duplicates: &[String],
+        operator: &str,
+        detail: &dyn Fn(u64) -> String,
+    ) -> Result<Option<u64>> {
         let now = super::dialect::now().format("%F %T%.f").to_string();
-        let mut conn = self.conn.take().expect("the connection is open until finish");
+        let mut conn = self
+            .conn
+            .take()
+            .expect("the connection is open until finish");
         let fill = self.fill.take().expect("fill runs before finish");
+        super::test_hold("import_before_commit").await;
         let kept = {
             let mut handle = conn.lock_handle().await?;
             let raw = handle.as_raw_handle();
@@ -138,8 +178,13 @@ impl NewRoster {
         if let Some(writeback) = self.writeback.take() {
             writeback.stop();
         }
-        let io_error = |e: std::io::Error| StoreError::Open { path: self.target.display().to_string(), reason: e.to_string() };
-        std::fs::File::open(&self.scratch).and_then(|f| f.sync_all()).map_err(io_error)?;
+        let io_error = |e: std::io::Error| StoreError::Open {
+            path: self.target.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::File::open(&self.scratch)
+            .and_then(|f| f.sync_all())
+            .map_err(io_error)?;
         // A hard link, unlike a rename, never replaces a database another station made meanwhile.
         match std::fs::hard_link(&self.scratch, &self.target) {
             Ok(()) => {
@@ -190,7 +235,10 @@ fn scratch_path(target: &Path, pid: u32, build: u32) -> PathBuf {
 }
 
 fn scratch_prefix(target: &Path) -> String {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!(".{name}.new-")
 }
 
@@ -204,15 +252,28 @@ fn remove_file_and_journal(path: &Path) {
 /// Removes scratch files beside `target` left by builds whose process no longer runs (killed,
 /// or the machine went down). Where there is no /proc to ask, they are left alone.
 pub(super) fn remove_stale_scratch(target: &Path) {
-    let Some(dir) = target.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else { return };
+    let Some(dir) = target.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
+        return;
+    };
     if !Path::new("/proc/self").is_dir() {
         return;
     }
     let prefix = scratch_prefix(target);
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name.strip_prefix(&prefix).and_then(|rest| rest.split('-').next()).and_then(|pid| pid.parse::<u32>().ok());
+        let pid = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
         let Some(pid) = pid else { continue };
         if !Path::new(&format!("/proc/{pid}")).exists() {
             remove_file_and_journal(&entry.path());
@@ -233,8 +294,14 @@ mod tests {
 
     #[test]
     fn scratch_files_sit_beside_the_database_and_name_their_process() {
-        assert_eq!(scratch_path(Path::new("/data/caiji.db"), 42, 0), PathBuf::from("/data/.caiji.db.new-42-0"));
-        assert_eq!(scratch_path(Path::new("caiji.db"), 7, 3), PathBuf::from(".caiji.db.new-7-3"));
+        assert_eq!(
+            scratch_path(Path::new("/data/caiji.db"), 42, 0),
+            PathBuf::from("/data/.caiji.db.new-42-0")
+        );
+        assert_eq!(
+            scratch_path(Path::new("caiji.db"), 7, 3),
+            PathBuf::from(".caiji.db.new-7-3")
+        );
     }
 
     fn student(no: &str) -> Student {
@@ -265,19 +332,32 @@ mod tests {
         }
         drop(batches_in);
         build.fill(batches, spent_out).await?;
-        assert_eq!(spent.try_iter().count(), numbers.len(), "every stored batch is handed back");
+        assert_eq!(
+            spent.try_iter().count(),
+            numbers.len(),
+            "every stored batch is handed back"
+        );
         let duplicates: Vec<String> = duplicates.iter().map(|d| d.to_string()).collect();
-        build.finish(&duplicates, "tester", &|kept| format!("kept {kept}")).await
+        build
+            .finish(&duplicates, "tester", &|kept| format!("kept {kept}"))
+            .await
     }
 
     fn scratch_files(dir: &Path) -> Vec<String> {
-        let names = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+        let names = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
         names.filter(|n| n.contains(".new-")).collect()
     }
 
     async fn count(target: &Path, sql: &str) -> i64 {
-        let store = super::super::SqliteStore::open(&format!("sqlite://{}", target.display())).await.unwrap();
-        let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&store.pool).await.unwrap();
+        let store = super::super::SqliteStore::open(&format!("sqlite://{}", target.display()))
+            .await
+            .unwrap();
+        let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         store.pool.close().await;
         n
     }
@@ -286,18 +366,62 @@ mod tests {
     async fn a_finished_build_becomes_the_database_without_its_duplicates() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("caiji.db");
-        let kept = build(&target, &["2022001", "2022002", "2022002", "2022003"], &["2022002"]).await.unwrap();
+        let kept = build(
+            &target,
+            &["2022001", "2022002", "2022002", "2022003"],
+            &["2022002"],
+        )
+        .await
+        .unwrap();
         assert_eq!(kept, Some(2));
         assert_eq!(count(&target, "SELECT COUNT(*) FROM students").await, 2);
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM students WHERE student_no = '2022002'").await, 0);
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND detail = 'kept 2'").await, 1);
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'").await, 3);
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await, 0);
-        assert_eq!(count(&target, "PRAGMA page_size").await, i64::from(super::super::sqlite::PAGE_SIZE));
+        assert_eq!(
+            count(
+                &target,
+                "SELECT COUNT(*) FROM students WHERE student_no = '2022002'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(
+                &target,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND detail = 'kept 2'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &target,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'"
+            )
+            .await,
+            3
+        );
+        assert_eq!(
+            count(
+                &target,
+                "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(&target, "PRAGMA page_size").await,
+            i64::from(super::super::sqlite::PAGE_SIZE)
+        );
         // built without foreign key checks, which every connection of the store then makes
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM pragma_foreign_key_check").await, 0);
+        assert_eq!(
+            count(&target, "SELECT COUNT(*) FROM pragma_foreign_key_check").await,
+            0
+        );
         assert_eq!(count(&target, "PRAGMA foreign_keys").await, 1);
-        assert_eq!(scratch_files(dir.path()), Vec::<String>::new(), "no scratch file is left");
+        assert_eq!(
+            scratch_files(dir.path()),
+            Vec::<String>::new(),
+            "no scratch file is left"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,13 +432,35 @@ mod tests {
         // another station creates the database while this build is being filled
         assert_eq!(build(&target, &["2022009"], &[]).await.unwrap(), Some(1));
         let (batches_in, batches) = std::sync::mpsc::sync_channel(1);
-        batches_in.send(packed(&[student("2022001"), student("2022002")])).unwrap();
+        batches_in
+            .send(packed(&[student("2022001"), student("2022002")]))
+            .unwrap();
         drop(batches_in);
-        first.fill(batches, std::sync::mpsc::channel().0).await.unwrap();
-        assert_eq!(first.finish(&[], "tester", &|kept| format!("kept {kept}")).await.unwrap(), None);
-        assert_eq!(count(&target, "SELECT COUNT(*) FROM students WHERE student_no = '2022009'").await, 1);
+        first
+            .fill(batches, std::sync::mpsc::channel().0)
+            .await
+            .unwrap();
+        assert_eq!(
+            first
+                .finish(&[], "tester", &|kept| format!("kept {kept}"))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            count(
+                &target,
+                "SELECT COUNT(*) FROM students WHERE student_no = '2022009'"
+            )
+            .await,
+            1
+        );
         assert_eq!(count(&target, "SELECT COUNT(*) FROM students").await, 1);
-        assert_eq!(scratch_files(dir.path()), Vec::<String>::new(), "the unplaced build is removed");
+        assert_eq!(
+            scratch_files(dir.path()),
+            Vec::<String>::new(),
+            "the unplaced build is removed"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,7 +485,10 @@ mod tests {
         }
         remove_stale_scratch(&target);
         assert!(mine.exists(), "a running process keeps its scratch file");
-        assert!(other.exists(), "files not named like scratch files are left alone");
+        assert!(
+            other.exists(),
+            "files not named like scratch files are left alone"
+        );
         assert_eq!(gone.exists(), !Path::new("/proc/self").is_dir());
     }
 }

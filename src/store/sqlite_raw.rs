@@ -8,14 +8,14 @@
 //! fills the students table of a database built from scratch (`NewRosterFill`, for
 //! `sqlite_new`), inside a transaction of its own.
 
-use std::ffi::{c_int, CStr};
+use std::ffi::{CStr, c_int};
 use std::ops::Range;
 use std::ptr::NonNull;
 
 use libsqlite3_sys as ffi;
 
-use super::students::{KeySink, StudentKey, StudentSink, STUDENT_COLUMNS};
 use super::packed::StudentRef;
+use super::students::{KeySink, STUDENT_COLUMNS, StudentKey, StudentSink};
 use super::{CodeStatus, PackedStudents, PhotoStatus, Result, StoreError, StudentRow};
 use crate::domain::{IdType, Level, Student};
 
@@ -42,7 +42,9 @@ impl Drop for Statement {
 
 fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
     // SAFETY: sqlite3_errmsg returns a valid NUL-terminated string owned by the connection.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
+        .to_string_lossy()
+        .into_owned();
     StoreError::Query(sqlx::Error::Protocol(format!("{what}: {message}")))
 }
 
@@ -52,7 +54,12 @@ fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
 /// # Safety
 /// `db` must be a valid, open connection that no other thread uses for the duration of the call
 /// (sqlx's `LockedSqliteHandle` guarantees this).
-pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+pub(crate) unsafe fn stream_students(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    args: &[String],
+    sink: StudentSink<'_>,
+) -> Result<u64> {
     // SAFETY: forwarded from the caller; `each_row` hands over a statement positioned on a row.
     unsafe { each_row(db, sql, args, &mut |stmt| sink(decode(stmt)?)) }
 }
@@ -61,7 +68,12 @@ pub(crate) unsafe fn stream_students(db: NonNull<ffi::sqlite3>, sql: &str, args:
 ///
 /// # Safety
 /// As for `stream_students`.
-pub(crate) unsafe fn stream_keys(db: NonNull<ffi::sqlite3>, sql: &str, args: &[String], sink: KeySink<'_>) -> Result<u64> {
+pub(crate) unsafe fn stream_keys(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    args: &[String],
+    sink: KeySink<'_>,
+) -> Result<u64> {
     // SAFETY: forwarded from the caller; the statement is on a row of the keys query.
     unsafe {
         each_row(db, sql, args, &mut |stmt| {
@@ -91,7 +103,15 @@ unsafe fn each_row(
     let db = db.as_ptr();
     let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-    let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
+    let rc = unsafe {
+        ffi::sqlite3_prepare_v2(
+            db,
+            sql.as_ptr().cast(),
+            sql.len() as c_int,
+            &mut raw,
+            std::ptr::null_mut(),
+        )
+    };
     let Some(stmt) = NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK) else {
         return Err(error(db, "prepare"));
     };
@@ -99,7 +119,13 @@ unsafe fn each_row(
     for (i, arg) in args.iter().enumerate() {
         // SAFETY: SQLITE_TRANSIENT makes SQLite copy the text before the call returns.
         let rc = unsafe {
-            ffi::sqlite3_bind_text(stmt.0.as_ptr(), (i + 1) as c_int, arg.as_ptr().cast(), arg.len() as c_int, ffi::SQLITE_TRANSIENT())
+            ffi::sqlite3_bind_text(
+                stmt.0.as_ptr(),
+                (i + 1) as c_int,
+                arg.as_ptr().cast(),
+                arg.len() as c_int,
+                ffi::SQLITE_TRANSIENT(),
+            )
         };
         if rc != ffi::SQLITE_OK {
             return Err(error(db, "bind"));
@@ -160,13 +186,18 @@ unsafe fn borrowed_text<'r>(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> std::borr
 
 unsafe fn int(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<i64> {
     // SAFETY: the caller is on a row of `stmt`.
-    unsafe { (ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL).then(|| ffi::sqlite3_column_int64(stmt, i)) }
+    unsafe {
+        (ffi::sqlite3_column_type(stmt, i) != ffi::SQLITE_NULL)
+            .then(|| ffi::sqlite3_column_int64(stmt, i))
+    }
 }
 
 /// One row of `student_rows_query` (column order fixed there).
 unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
     let bad = |column: &str, value: &str| {
-        StoreError::Query(sqlx::Error::Decode(format!("unexpected {column} '{value}' in the students table").into()))
+        StoreError::Query(sqlx::Error::Decode(
+            format!("unexpected {column} '{value}' in the students table").into(),
+        ))
     };
     // SAFETY: forwarded from the caller: positioned on a row of the students query.
     unsafe {
@@ -211,7 +242,11 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
 /// # Safety
 /// As for `stream_students`: `db` is open and used by nobody else during the call. The caller has
 /// begun the transaction the rows belong to.
-pub(crate) unsafe fn insert_students(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
+pub(crate) unsafe fn insert_students(
+    db: NonNull<ffi::sqlite3>,
+    students: &[&Student],
+    now: &str,
+) -> Result<u64> {
     // SAFETY: forwarded from the caller.
     unsafe { StudentInsert::prepare(db, "INSERT")?.insert(students, now) }
 }
@@ -241,17 +276,34 @@ impl StudentInsert {
             // each row's own values, then one parameter for the time shared by every row
             let now = rows * ROW_VALUES + 1;
             let row = |k: usize| {
-                let own: Vec<String> = (1..=ROW_VALUES).map(|i| format!("?{}", k * ROW_VALUES + i)).collect();
+                let own: Vec<String> = (1..=ROW_VALUES)
+                    .map(|i| format!("?{}", k * ROW_VALUES + i))
+                    .collect();
                 format!("({},0,?{now},?{now})", own.join(","))
             };
             let values = (0..rows).map(row).collect::<Vec<_>>().join(",");
             let sql = format!("{verb} INTO students ({STUDENT_COLUMNS}) VALUES {values}");
             let mut raw: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
             // SAFETY: db is valid (caller's contract); the SQL pointer and length describe `sql`.
-            let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr().cast(), sql.len() as c_int, &mut raw, std::ptr::null_mut()) };
-            NonNull::new(raw).filter(|_| rc == ffi::SQLITE_OK).map(Statement).ok_or_else(|| error(db, "prepare"))
+            let rc = unsafe {
+                ffi::sqlite3_prepare_v2(
+                    db,
+                    sql.as_ptr().cast(),
+                    sql.len() as c_int,
+                    &mut raw,
+                    std::ptr::null_mut(),
+                )
+            };
+            NonNull::new(raw)
+                .filter(|_| rc == ffi::SQLITE_OK)
+                .map(Statement)
+                .ok_or_else(|| error(db, "prepare"))
         };
-        Ok(StudentInsert { db, many: prepare(ROWS_PER_INSERT)?, one: prepare(1)? })
+        Ok(StudentInsert {
+            db,
+            many: prepare(ROWS_PER_INSERT)?,
+            one: prepare(1)?,
+        })
     }
 
     /// Inserts `rows`; returns the rows added (`INSERT OR IGNORE` may skip some).
@@ -279,13 +331,20 @@ impl StudentInsert {
 
     /// # Safety
     /// As for `prepare`.
-    unsafe fn one_by_one<R: InsertRows + ?Sized>(&self, rows: &R, range: Range<usize>, now: &str) -> Result<u64> {
+    unsafe fn one_by_one<R: InsertRows + ?Sized>(
+        &self,
+        rows: &R,
+        range: Range<usize>,
+        now: &str,
+    ) -> Result<u64> {
         let mut added = 0;
         for i in range {
             // SAFETY: forwarded from the caller.
             added += unsafe { self.run(&self.one, rows, i..i + 1, now) }.map_err(|message| {
                 let student_no = rows.student(i).student_no;
-                StoreError::Query(sqlx::Error::Protocol(format!("insert {student_no}: {message}")))
+                StoreError::Query(sqlx::Error::Protocol(format!(
+                    "insert {student_no}: {message}"
+                )))
             })?;
         }
         Ok(added)
@@ -296,15 +355,30 @@ impl StudentInsert {
     ///
     /// # Safety
     /// As for `prepare`.
-    unsafe fn run<R: InsertRows + ?Sized>(&self, stmt: &Statement, rows: &R, range: Range<usize>, now: &str) -> Result<u64, String> {
+    unsafe fn run<R: InsertRows + ?Sized>(
+        &self,
+        stmt: &Statement,
+        rows: &R,
+        range: Range<usize>,
+        now: &str,
+    ) -> Result<u64, String> {
         let st = stmt.0.as_ptr();
         // SAFETY: `st` is a valid statement; SQLITE_STATIC is sound because every bound string
         // outlives the sqlite3_step below (they borrow `rows` and `now`), and the statement is
         // reset before this function returns.
         unsafe {
             let shared = (range.len() * ROW_VALUES + 1) as c_int;
-            if ffi::sqlite3_bind_text(st, shared, now.as_ptr().cast(), now.len() as c_int, ffi::SQLITE_STATIC()) != ffi::SQLITE_OK {
-                return Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned());
+            if ffi::sqlite3_bind_text(
+                st,
+                shared,
+                now.as_ptr().cast(),
+                now.len() as c_int,
+                ffi::SQLITE_STATIC(),
+            ) != ffi::SQLITE_OK
+            {
+                return Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db))
+                    .to_string_lossy()
+                    .into_owned());
             }
             for (k, row) in range.enumerate() {
                 let (texts, cohort) = rows.values(row);
@@ -312,11 +386,19 @@ impl StudentInsert {
                     let index = (k * ROW_VALUES + i + 1) as c_int;
                     let rc = match (i, value) {
                         (COHORT, _) => ffi::sqlite3_bind_int64(st, index, cohort),
-                        (_, Some(v)) => ffi::sqlite3_bind_text(st, index, v.as_ptr().cast(), v.len() as c_int, ffi::SQLITE_STATIC()),
+                        (_, Some(v)) => ffi::sqlite3_bind_text(
+                            st,
+                            index,
+                            v.as_ptr().cast(),
+                            v.len() as c_int,
+                            ffi::SQLITE_STATIC(),
+                        ),
                         (_, None) => ffi::sqlite3_bind_null(st, index),
                     };
                     if rc != ffi::SQLITE_OK {
-                        let message = CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned();
+                        let message = CStr::from_ptr(ffi::sqlite3_errmsg(self.db))
+                            .to_string_lossy()
+                            .into_owned();
                         ffi::sqlite3_reset(st);
                         return Err(message);
                     }
@@ -324,7 +406,9 @@ impl StudentInsert {
             }
             let outcome = match ffi::sqlite3_step(st) {
                 ffi::SQLITE_DONE => Ok(ffi::sqlite3_changes(self.db).max(0) as u64),
-                _ => Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db)).to_string_lossy().into_owned()),
+                _ => Err(CStr::from_ptr(ffi::sqlite3_errmsg(self.db))
+                    .to_string_lossy()
+                    .into_owned()),
             };
             ffi::sqlite3_reset(st);
             outcome
@@ -395,13 +479,22 @@ const BULK_FROM: usize = 5_000;
 ///
 /// # Safety
 /// As for `insert_students`.
-pub(crate) unsafe fn bulk_insert_students(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
+pub(crate) unsafe fn bulk_insert_students(
+    db: NonNull<ffi::sqlite3>,
+    students: &[&Student],
+    now: &str,
+) -> Result<u64> {
     // SAFETY (whole fn): the caller's contract is forwarded to every call.
     unsafe {
-        if students.len() < BULK_FROM || !query_texts(db, "SELECT 'x' FROM students LIMIT 1")?.is_empty() {
+        if students.len() < BULK_FROM
+            || !query_texts(db, "SELECT 'x' FROM students LIMIT 1")?.is_empty()
+        {
             return insert_students(db, students, now);
         }
-        let cache = query_texts(db, "PRAGMA cache_size")?.into_iter().next().unwrap_or_else(|| "-2000".into());
+        let cache = query_texts(db, "PRAGMA cache_size")?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "-2000".into());
         exec(db, "PRAGMA cache_size = -8192")?;
         let result = (|| -> Result<u64> {
             let indexes = drop_student_indexes(db)?;
@@ -529,10 +622,23 @@ unsafe fn run_with(db: NonNull<ffi::sqlite3>, sql: &str, args: &[&str]) -> Resul
 /// # Safety
 /// As for `insert_students`.
 unsafe fn exec(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<()> {
-    let sql = std::ffi::CString::new(sql).map_err(|_| StoreError::Query(sqlx::Error::Protocol("NUL in SQL".into())))?;
+    let sql = std::ffi::CString::new(sql)
+        .map_err(|_| StoreError::Query(sqlx::Error::Protocol("NUL in SQL".into())))?;
     // SAFETY: db is valid (caller's contract); `sql` is NUL-terminated.
-    let rc = unsafe { ffi::sqlite3_exec(db.as_ptr(), sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut()) };
-    if rc == ffi::SQLITE_OK { Ok(()) } else { Err(error(db.as_ptr(), "exec")) }
+    let rc = unsafe {
+        ffi::sqlite3_exec(
+            db.as_ptr(),
+            sql.as_ptr(),
+            None,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if rc == ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(error(db.as_ptr(), "exec"))
+    }
 }
 
 /// The first column of every row of `sql`, as text.

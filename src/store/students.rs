@@ -57,7 +57,11 @@ pub trait StudentStore {
     async fn replace_roster(&self, students: &[Student]) -> Result<u64>;
     /// Applies a validated roster in one transaction: new students inserted, changed ones updated
     /// and audited, unchanged ones untouched, and with `full_sync` absent ones withdrawn.
-    async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary>;
+    async fn import_roster(
+        &self,
+        students: &[Student],
+        options: ImportOptions<'_>,
+    ) -> Result<ImportSummary>;
     /// Students with their status, ordered by 学号.
     async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>> {
         let mut out = Vec::new();
@@ -126,14 +130,22 @@ pub(crate) fn students_by_id_query(ids: &[i64]) -> String {
          CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
          (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
          FROM students s WHERE s.id IN ({})",
-        if list.is_empty() { "NULL".to_string() } else { list.join(", ") }
+        if list.is_empty() {
+            "NULL".to_string()
+        } else {
+            list.join(", ")
+        }
     )
 }
 
 /// Appends the filter's conditions (after a `WHERE`) and returns their text arguments.
 fn push_filter(filter: &StudentFilter, sql: &mut String) -> Vec<String> {
     let mut args = Vec::new();
-    for (column, value) in [("s.college", &filter.college), ("s.class_name", &filter.class), ("s.counselor", &filter.counselor)] {
+    for (column, value) in [
+        ("s.college", &filter.college),
+        ("s.class_name", &filter.class),
+        ("s.counselor", &filter.counselor),
+    ] {
         if let Some(v) = value {
             sql.push_str(&format!(" AND {column} = ?"));
             args.push(v.clone());
@@ -163,8 +175,15 @@ pub(crate) const COUNTS_QUERY: &str = "SELECT \
      LEFT JOIN (SELECT DISTINCT student_id FROM photos WHERE status = 'valid') p ON p.student_id = s.id";
 
 /// Tables in an order that deleting from them one by one never breaks a foreign key.
-pub(crate) const TABLES_CHILD_FIRST: [&str; 7] =
-    ["checkins", "assignments", "photos", "codes", "sessions", "audit_log", "students"];
+pub(crate) const TABLES_CHILD_FIRST: [&str; 7] = [
+    "checkins",
+    "assignments",
+    "photos",
+    "codes",
+    "sessions",
+    "audit_log",
+    "students",
+];
 
 /// Rows per multi-VALUES insert: large enough to be fast, small enough for every engine's
 /// bind-parameter limit (15 columns × 1,000 rows).
@@ -184,7 +203,8 @@ where
     Ok(Student {
         student_no: r.try_get(first)?,
         name: r.try_get(first + 1)?,
-        id_type: crate::domain::IdType::parse(&id_type).ok_or_else(|| bad_value("id_type", &id_type))?,
+        id_type: crate::domain::IdType::parse(&id_type)
+            .ok_or_else(|| bad_value("id_type", &id_type))?,
         id_number: r.try_get(first + 3)?,
         college: r.try_get(first + 4)?,
         major: r.try_get(first + 5)?,
@@ -198,7 +218,9 @@ where
 }
 
 fn bad_value(column: &str, value: &str) -> super::StoreError {
-    super::StoreError::Query(sqlx::Error::Decode(format!("unexpected {column} '{value}' in the students table").into()))
+    super::StoreError::Query(sqlx::Error::Decode(
+        format!("unexpected {column} '{value}' in the students table").into(),
+    ))
 }
 
 macro_rules! impl_student_store {
@@ -328,6 +350,7 @@ macro_rules! impl_student_store {
                     ),
                 ));
                 Self::audit_in(&mut tx, options.operator, &audit, now).await?;
+                crate::store::test_hold("import_before_commit").await;
                 tx.commit().await?;
                 Ok(summary)
             }
@@ -367,11 +390,16 @@ macro_rules! impl_generic_stream {
     ($store:ty, $db:ty) => {
         impl $store {
             /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
-            async fn insert_in(tx: &mut sqlx::Transaction<'static, $db>, students: &[&Student]) -> Result<u64> {
+            async fn insert_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                students: &[&Student],
+            ) -> Result<u64> {
                 let now = crate::store::dialect::now();
                 let mut inserted = 0;
                 for chunk in students.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO students ({STUDENT_COLUMNS}) "));
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO students ({STUDENT_COLUMNS}) "
+                    ));
                     qb.push_values(chunk, |mut b, s| {
                         b.push_bind(s.student_no.clone())
                             .push_bind(s.name.clone())
@@ -394,9 +422,13 @@ macro_rules! impl_generic_stream {
                 Ok(inserted)
             }
 
-
             /// Streams the student rows of `sql` (the columns of `student_rows_query`).
-            async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+            async fn stream_rows(
+                &self,
+                sql: &str,
+                args: &[String],
+                sink: StudentSink<'_>,
+            ) -> Result<u64> {
                 use futures_util::TryStreamExt;
                 use sqlx::Row;
                 let sql = Self::DIALECT.sql(sql).into_owned();
@@ -468,23 +500,35 @@ mod sqlite_impl {
 
     impl SqliteStore {
         /// SQLite inserts on the connection's own handle, inside the caller's transaction.
-        async fn insert_in(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, students: &[&Student]) -> Result<u64> {
+        async fn insert_in(
+            tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+            students: &[&Student],
+        ) -> Result<u64> {
             let now = crate::store::dialect::now().format("%F %T%.f").to_string();
             let mut handle = tx.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the connection, which is
             // inside the transaction `tx` began; `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::bulk_insert_students(raw, students, &now) })
+            crate::store::sqlite_raw::blocking(|| unsafe {
+                crate::store::sqlite_raw::bulk_insert_students(raw, students, &now)
+            })
         }
 
         /// SQLite reads the roster on the connection's own handle (see `sqlite_raw`).
-        async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+        async fn stream_rows(
+            &self,
+            sql: &str,
+            args: &[String],
+            sink: StudentSink<'_>,
+        ) -> Result<u64> {
             let mut conn = self.pool.acquire().await?;
             let mut handle = conn.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the open connection
             // until `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::stream_students(raw, sql, args, sink) })
+            crate::store::sqlite_raw::blocking(|| unsafe {
+                crate::store::sqlite_raw::stream_students(raw, sql, args, sink)
+            })
         }
 
         /// The search keys, read on the connection's own handle as the rows are.
@@ -494,7 +538,9 @@ mod sqlite_impl {
             let mut handle = conn.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: as in `stream_rows`.
-            crate::store::sqlite_raw::blocking(|| unsafe { crate::store::sqlite_raw::stream_keys(raw, &sql, &args, sink) })
+            crate::store::sqlite_raw::blocking(|| unsafe {
+                crate::store::sqlite_raw::stream_keys(raw, &sql, &args, sink)
+            })
         }
     }
 }

@@ -14,16 +14,16 @@ use serde::Deserialize;
 use super::photos::PhotoData;
 use super::roster::Roster;
 use crate::code::QrMatrix;
+use crate::commands::report_files::ReportScope;
+use crate::commands::sessions::{Answer as ScanAnswer, PlanRequest};
 use crate::domain::Student;
+use crate::domain::planner::Plan;
 use crate::domain::search::{Query, SearchIndex, SearchResult};
+use crate::export::FileKind;
 use crate::i18n::tr;
 use crate::store::{AssignSummary, AuditRecord, CodeRecord, Counts, ScheduleGroup, SessionRow};
-use crate::commands::sessions::{Answer as ScanAnswer, PlanRequest};
-use crate::domain::planner::Plan;
-use chrono::NaiveDateTime;
-use crate::commands::report_files::ReportScope;
-use crate::export::FileKind;
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
+use chrono::NaiveDateTime;
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,7 +36,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [Screen::Students, Screen::Sessions, Screen::Checkin, Screen::Photos, Screen::Reports];
+    pub const ALL: [Screen; 5] = [
+        Screen::Students,
+        Screen::Sessions,
+        Screen::Checkin,
+        Screen::Photos,
+        Screen::Reports,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -165,22 +171,42 @@ pub enum Action {
     Show(Screen),
     /// The answer to the load with this generation (stale answers are dropped).
     #[serde(skip)]
-    StudentsLoaded { generation: u64, result: Result<Roster, String> },
+    StudentsLoaded {
+        generation: u64,
+        result: Result<Roster, String>,
+    },
     #[serde(skip)]
-    CountsLoaded { generation: u64, result: Result<Counts, String> },
+    CountsLoaded {
+        generation: u64,
+        result: Result<Counts, String>,
+    },
     /// The answer to a search.
     #[serde(skip)]
-    Searched { generation: u64, result: Arc<SearchResult> },
+    Searched {
+        generation: u64,
+        result: Arc<SearchResult>,
+    },
     #[serde(skip)]
-    HistoryLoaded { generation: u64, result: Result<History, String> },
+    HistoryLoaded {
+        generation: u64,
+        result: Result<History, String>,
+    },
     #[serde(skip)]
-    CodeLoaded { generation: u64, result: Result<Box<CodeCard>, String> },
+    CodeLoaded {
+        generation: u64,
+        result: Result<Box<CodeCard>, String>,
+    },
     /// A reissue finished: the new serial, or why it failed.
     #[serde(skip)]
-    Reissued { generation: u64, result: Result<i64, String> },
+    Reissued {
+        generation: u64,
+        result: Result<i64, String>,
+    },
     /// The wait before retrying a failed load is over.
     #[serde(skip)]
-    RetryDue { generation: u64 },
+    RetryDue {
+        generation: u64,
+    },
 
     /// Assigns the students of the Students screen's college/class filter to the selected
     /// session (after asking).
@@ -191,28 +217,51 @@ pub enum Action {
     ToggleWalkIn,
     /// The sessions with their head counts and classes.
     #[serde(skip)]
-    SessionsLoaded { generation: u64, result: Result<SessionsData, String> },
+    SessionsLoaded {
+        generation: u64,
+        result: Result<SessionsData, String>,
+    },
     /// The answer to scan `id`; an error means the scan was NOT recorded.
     #[serde(skip)]
-    Scanned { id: u64, result: Result<ScanAnswer, String> },
+    Scanned {
+        id: u64,
+        result: Result<ScanAnswer, String>,
+    },
     /// An assignment finished.
     #[serde(skip)]
-    Assigned { result: Result<AssignSummary, String> },
+    Assigned {
+        result: Result<AssignSummary, String>,
+    },
     /// A plan was worked out (`created` empty) or created.
     #[serde(skip)]
-    Planned { generation: u64, result: Result<PlanOutcome, String> },
+    Planned {
+        generation: u64,
+        result: Result<PlanOutcome, String>,
+    },
     /// The answer to a load of the Photos screen's data.
     #[serde(skip)]
-    PhotosLoaded { generation: u64, result: Result<Arc<PhotoData>, String> },
+    PhotosLoaded {
+        generation: u64,
+        result: Result<Arc<PhotoData>, String>,
+    },
     /// The answer to the Reports screen's load.
     #[serde(skip)]
-    ReportsLoaded { generation: u64, result: Result<ReportData, String> },
+    ReportsLoaded {
+        generation: u64,
+        result: Result<ReportData, String>,
+    },
     /// The answer to a college's breakdown by class or counselor.
     #[serde(skip)]
-    BreakdownLoaded { generation: u64, result: Result<Vec<GroupCounts>, String> },
+    BreakdownLoaded {
+        generation: u64,
+        result: Result<Vec<GroupCounts>, String>,
+    },
     /// An export finished: the file written, or why not.
     #[serde(skip)]
-    ReportExported { generation: u64, result: Result<PathBuf, String> },
+    ReportExported {
+        generation: u64,
+        result: Result<PathBuf, String>,
+    },
 }
 
 /// What the Sessions and Check-in screens show, read in one go.
@@ -362,7 +411,8 @@ impl Action {
     /// The bindable action called `name` in `[keys]`.
     pub fn from_name(name: &str) -> Option<Action> {
         use serde::de::IntoDeserializer;
-        let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+        let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
         Action::deserialize(de).ok()
     }
 }
@@ -388,33 +438,72 @@ impl std::fmt::Debug for IndexRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Read the students of `cohort` (all cohorts with `None`) and the roster counts.
-    Load { generation: u64, cohort: Option<i32> },
+    Load {
+        generation: u64,
+        cohort: Option<i32>,
+    },
     /// Search the index; `previous` is the answer `query` may narrow.
-    Search { generation: u64, index: IndexRef, query: Query, previous: Option<Arc<SearchResult>> },
+    Search {
+        generation: u64,
+        index: IndexRef,
+        query: Query,
+        previous: Option<Arc<SearchResult>>,
+    },
     /// Read a student's codes and audit trail.
     LoadHistory { generation: u64, student_no: String },
     /// Read a student's codes for the code overlay, and write the `show` audit entry.
     LoadCode { generation: u64, student_no: String },
     /// Revoke the student's active code and issue a new one, for `reason`.
-    Reissue { generation: u64, student_no: String, reason: String },
+    Reissue {
+        generation: u64,
+        student_no: String,
+        reason: String,
+    },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
     /// Read the sessions, their counts and classes.
     LoadSessions { generation: u64 },
     /// Check the scanned `line` in at `session_id` (never cut off by a newer scan).
-    Scan { id: u64, session_id: i64, line: String, station: String, allow_walk_in: bool },
+    Scan {
+        id: u64,
+        session_id: i64,
+        line: String,
+        station: String,
+        allow_walk_in: bool,
+    },
     /// Assign everyone (not withdrawn) of a college and/or class to a session.
-    Assign { session_id: i64, college: Option<String>, class: Option<String> },
+    Assign {
+        session_id: i64,
+        college: Option<String>,
+        class: Option<String>,
+    },
     /// Work a plan out, and create it when `create`.
-    Plan { generation: u64, request: PlanRequest, create: bool },
+    Plan {
+        generation: u64,
+        request: PlanRequest,
+        create: bool,
+    },
     /// Read the last reconcile's summary and the photo rows of its folder.
     LoadPhotos { generation: u64 },
     /// Read completion by college (of `cohort`) and the daily progress, for the Reports screen.
-    LoadReports { generation: u64, cohort: Option<i32> },
+    LoadReports {
+        generation: u64,
+        cohort: Option<i32>,
+    },
     /// Read the completion of one college's classes or counselors.
-    LoadBreakdown { generation: u64, college: String, by: GroupBy, cohort: Option<i32> },
+    LoadBreakdown {
+        generation: u64,
+        college: String,
+        by: GroupBy,
+        cohort: Option<i32>,
+    },
     /// Write the report `groups` of `scope` as a file of `kind` into the export folder, audited.
-    ExportReport { generation: u64, scope: ReportScope, groups: Vec<GroupCounts>, kind: FileKind },
+    ExportReport {
+        generation: u64,
+        scope: ReportScope,
+        groups: Vec<GroupCounts>,
+        kind: FileKind,
+    },
 }
 
 /// What the Reports screen reads at once: completion by college and the progress per day.
@@ -438,8 +527,19 @@ mod tests {
         }
         // every named action is in the list (the list feeds help, the palette and config errors)
         for name in [
-            "search", "palette", "show_code", "reissue_code", "toggle_detail", "cycle_missing", "missing_photo",
-            "filter_cohort", "clear_filters", "sort_reverse", "accept", "delete_back", "clear_input",
+            "search",
+            "palette",
+            "show_code",
+            "reissue_code",
+            "toggle_detail",
+            "cycle_missing",
+            "missing_photo",
+            "filter_cohort",
+            "clear_filters",
+            "sort_reverse",
+            "accept",
+            "delete_back",
+            "clear_input",
         ] {
             assert!(seen.contains(name), "{name} missing from BINDABLE");
         }
@@ -448,9 +548,24 @@ mod tests {
     #[test]
     fn data_actions_cannot_be_named_in_config() {
         for name in [
-            "resize", "select", "show", "input", "paste", "students_loaded", "counts_loaded", "searched",
-            "history_loaded", "code_loaded", "reissued", "retry_due", "reports_loaded", "breakdown_loaded",
-            "report_exported", "Quit", "", "quit ",
+            "resize",
+            "select",
+            "show",
+            "input",
+            "paste",
+            "students_loaded",
+            "counts_loaded",
+            "searched",
+            "history_loaded",
+            "code_loaded",
+            "reissued",
+            "retry_due",
+            "reports_loaded",
+            "breakdown_loaded",
+            "report_exported",
+            "Quit",
+            "",
+            "quit ",
         ] {
             assert_eq!(Action::from_name(name), None, "{name:?}");
         }

@@ -11,12 +11,12 @@ use std::time::Duration;
 use super::SchoolInfo;
 use super::action::{Action, Effect, History, IndexRef, Screen};
 use super::keymap::{Keymap, Mode};
-use super::overlay::{CodeView, Overlay, Picker, PickerKind};
-use super::roster::{self, Filter, Roster, Sort};
-use super::theme::Theme;
 use super::modes;
+use super::overlay::{CodeView, Overlay, Picker, PickerKind};
 use super::photos::{self, PhotosState};
 use super::reports::{self, ReportsState};
+use super::roster::{self, Filter, Roster, Sort};
+use super::theme::Theme;
 use super::ui;
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::i18n::tr;
@@ -207,7 +207,11 @@ impl App {
 
     /// What the console is doing, which decides what keys mean.
     pub fn mode(&self) -> Mode {
-        if self.help_open { Mode::Help } else { self.base_mode() }
+        if self.help_open {
+            Mode::Help
+        } else {
+            self.base_mode()
+        }
     }
 
     /// The mode under the help window.
@@ -225,7 +229,9 @@ impl App {
 
     /// The student of row `i` of the view.
     pub fn row(&self, i: usize) -> Option<&StudentRow> {
-        self.view.get(i).and_then(|&r| self.roster.rows.get(r as usize))
+        self.view
+            .get(i)
+            .and_then(|&r| self.roster.rows.get(r as usize))
     }
 
     pub fn selected_row(&self) -> Option<&StudentRow> {
@@ -296,7 +302,10 @@ impl App {
         self.load = LoadState::Waiting(2);
         self.load_failed = false;
         self.retry.waiting = None;
-        let mut effects = vec![Effect::Load { generation: self.generation, cohort: self.cohort }];
+        let mut effects = vec![Effect::Load {
+            generation: self.generation,
+            cohort: self.cohort,
+        }];
         effects.extend(reports::refresh_if_shown(self));
         effects
     }
@@ -309,7 +318,11 @@ impl App {
             self.load_failed = true;
         }
         if let LoadState::Waiting(n) = self.load {
-            self.load = if n <= 1 { LoadState::Done } else { LoadState::Waiting(n - 1) };
+            self.load = if n <= 1 {
+                LoadState::Done
+            } else {
+                LoadState::Waiting(n - 1)
+            };
         }
         if self.load != LoadState::Done {
             return Vec::new();
@@ -318,7 +331,10 @@ impl App {
             let after = backoff(self.retry.attempts);
             self.retry.attempts += 1;
             self.retry.waiting = Some(after);
-            vec![Effect::RetryLater { generation: self.generation, after }]
+            vec![Effect::RetryLater {
+                generation: self.generation,
+                after,
+            }]
         } else {
             self.last_error = None;
             self.retry = Retry::default();
@@ -329,7 +345,11 @@ impl App {
     /// Recomputes the rows shown from the roster, search, filters and sort.
     pub(super) fn rebuild_view(&mut self, keep: Keep) {
         let keep_id = self.selected_row().map(|r| r.id);
-        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        let search = self
+            .search
+            .result
+            .as_deref()
+            .filter(|_| self.search.active());
         self.view = roster::view(&self.roster, &self.filter, self.sort, search);
         match keep {
             Keep::Top => {
@@ -338,7 +358,9 @@ impl App {
             }
             Keep::Same => {
                 let found = keep_id.and_then(|id| {
-                    self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+                    self.view
+                        .iter()
+                        .position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
                 });
                 self.selected = found.unwrap_or(0);
             }
@@ -355,12 +377,20 @@ impl App {
         self.search.history.clear();
         self.search.result = None;
         let mut effects = self.search_changed();
-        let search = self.search.result.as_deref().filter(|_| self.search.active());
+        let search = self
+            .search
+            .result
+            .as_deref()
+            .filter(|_| self.search.active());
         self.view = roster::view(&self.roster, &self.filter, self.sort, search);
         let found = keep_id.and_then(|id| {
-            self.view.iter().position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+            self.view
+                .iter()
+                .position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
         });
-        self.selected = found.unwrap_or(old_selected).min(self.view.len().saturating_sub(1));
+        self.selected = found
+            .unwrap_or(old_selected)
+            .min(self.view.len().saturating_sub(1));
         self.scroll_into_view();
         // the search answer that follows a reload keeps the student selected
         self.search.rerun = !effects.is_empty();
@@ -382,7 +412,13 @@ impl App {
         }
         // Backspace: the answer to this exact query is still in memory.
         self.search.history.retain(|r| query.narrows(&r.query));
-        if let Some(known) = self.search.history.iter().find(|r| r.query == query).cloned() {
+        if let Some(known) = self
+            .search
+            .history
+            .iter()
+            .find(|r| r.query == query)
+            .cloned()
+        {
             self.search.generation += 1;
             self.search.result = Some(known);
             self.rebuild_view(Keep::Top);
@@ -414,7 +450,11 @@ impl App {
         self.search.result = Some(result);
         // a new query shows its best match first; the same query searched again after a
         // reload keeps the student the user was on
-        let keep = if std::mem::take(&mut self.search.rerun) { Keep::Same } else { Keep::Top };
+        let keep = if std::mem::take(&mut self.search.rerun) {
+            Keep::Same
+        } else {
+            Keep::Top
+        };
         self.rebuild_view(keep);
         true
     }
@@ -432,13 +472,18 @@ impl App {
         self.detail.student_no = no.clone();
         self.detail.history = None;
         match no {
-            Some(student_no) => vec![Effect::LoadHistory { generation: self.detail.generation, student_no }],
+            Some(student_no) => vec![Effect::LoadHistory {
+                generation: self.detail.generation,
+                student_no,
+            }],
             None => Vec::new(),
         }
     }
 
     pub(super) fn open_code(&mut self) -> Vec<Effect> {
-        let Some(row) = self.selected_row() else { return Vec::new() };
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
         let student_no = row.student.student_no.clone();
         let name = row.student.name.clone();
         self.code_generation += 1;
@@ -450,7 +495,10 @@ impl App {
             busy: false,
             notice: None,
         });
-        vec![Effect::LoadCode { generation: self.code_generation, student_no }]
+        vec![Effect::LoadCode {
+            generation: self.code_generation,
+            student_no,
+        }]
     }
 
     pub(super) fn set_missing(&mut self, missing: Option<Missing>) -> bool {
@@ -567,17 +615,28 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if result.is_ok() {
                 effects.extend(app.start_load()); // the code column changed
             }
-            let Overlay::Code(code) = &mut app.overlay else { return effects };
+            let Overlay::Code(code) = &mut app.overlay else {
+                return effects;
+            };
             if generation != code.generation {
                 return effects;
             }
             code.busy = false;
             match result {
                 Ok(serial) => {
-                    code.notice = Some(Ok(format!("{} {serial}", tr("已重新发放，新序号", "reissued; new serial"))));
+                    code.notice = Some(Ok(format!(
+                        "{} {serial}",
+                        tr("已重新发放，新序号", "reissued; new serial")
+                    )));
                     app.code_generation += 1;
                     code.generation = app.code_generation;
-                    effects.insert(0, Effect::LoadCode { generation: code.generation, student_no: code.student_no.clone() });
+                    effects.insert(
+                        0,
+                        Effect::LoadCode {
+                            generation: code.generation,
+                            student_no: code.student_no.clone(),
+                        },
+                    );
                 }
                 Err(e) => code.notice = Some(Err(e)),
             }
@@ -599,14 +658,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             true
         }
-        other @ (Action::SessionsLoaded { .. } | Action::Scanned { .. } | Action::Assigned { .. } | Action::Planned { .. }) => {
+        other @ (Action::SessionsLoaded { .. }
+        | Action::Scanned { .. }
+        | Action::Assigned { .. }
+        | Action::Planned { .. }) => {
             let (changed, more) = super::sessions::answered(app, &other).unwrap_or_default();
             effects = more;
             changed
         }
-        answer @ (Action::ReportsLoaded { .. } | Action::BreakdownLoaded { .. } | Action::ReportExported { .. }) => {
-            reports::answer(app, answer)
-        }
+        answer @ (Action::ReportsLoaded { .. }
+        | Action::BreakdownLoaded { .. }
+        | Action::ReportExported { .. }) => reports::answer(app, answer),
         other if super::sessions::handles(app.mode()) => {
             let (changed, more) = match app.mode() {
                 Mode::PlanForm => super::sessions::plan_form(app, other),

@@ -3,8 +3,8 @@
 use super::*;
 use crate::tui::action::{CodeCard, History};
 use crate::tui::overlay::Pick;
-use crate::tui::roster::Roster;
 use crate::tui::render_tests::{fixture_app, fixture_counts, fixture_rows, fresh_app, load};
+use crate::tui::roster::Roster;
 
 fn app() -> App {
     // 80×24: 17 rows of students on screen, 40 students
@@ -68,7 +68,11 @@ fn moving_down_one_row_at_a_time_scrolls_at_the_edge() {
 
 #[test]
 fn navigation_on_an_empty_list_does_nothing() {
-    let mut a = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut a = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     load(&mut a, Ok(Vec::new()), Ok(Counts::default()));
     a.dirty = false;
     for action in [
@@ -89,7 +93,10 @@ fn navigation_on_an_empty_list_does_nothing() {
 #[test]
 fn list_keys_do_nothing_on_other_screens() {
     let mut a = app();
-    run(&mut a, &[Action::ScreenPhotos, Action::MoveDown, Action::Last]);
+    run(
+        &mut a,
+        &[Action::ScreenPhotos, Action::MoveDown, Action::Last],
+    );
     assert_eq!((a.screen, a.selected), (Screen::Photos, 0));
 }
 
@@ -103,7 +110,10 @@ fn screens_switch_by_number_and_tab() {
         (vec![ScreenReports], Screen::Reports),
         (vec![ScreenReports, ScreenStudents], Screen::Students),
         (vec![NextScreen], Screen::Sessions),
-        (vec![NextScreen, NextScreen, NextScreen, NextScreen, NextScreen], Screen::Students),
+        (
+            vec![NextScreen, NextScreen, NextScreen, NextScreen, NextScreen],
+            Screen::Students,
+        ),
         (vec![PrevScreen], Screen::Reports),
         (vec![Show(Screen::Checkin)], Screen::Checkin),
     ];
@@ -120,7 +130,11 @@ fn help_toggles_and_scrolls_instead_of_the_list() {
     update(&mut a, Action::Help);
     assert!(a.help_open);
     run(&mut a, &[Action::MoveDown, Action::MoveDown]);
-    assert_eq!((a.help_scroll, a.selected), (2, 0), "j scrolls help, not the list");
+    assert_eq!(
+        (a.help_scroll, a.selected),
+        (2, 0),
+        "j scrolls help, not the list"
+    );
     update(&mut a, Action::Last);
     let max = ui::help::max_scroll(&a);
     assert!(max > 0, "at 80×24 the help is taller than its window");
@@ -150,9 +164,21 @@ fn quit_sets_the_flag() {
 fn reload_asks_for_the_cohort_with_a_new_generation() {
     let mut a = app();
     let g = a.generation;
-    assert_eq!(update(&mut a, Action::Reload)[0], Effect::Load { generation: g + 1, cohort: Some(2026) });
+    assert_eq!(
+        update(&mut a, Action::Reload)[0],
+        Effect::Load {
+            generation: g + 1,
+            cohort: Some(2026)
+        }
+    );
     assert!(a.loading());
-    assert_eq!(update(&mut a, Action::Reload)[0], Effect::Load { generation: g + 2, cohort: Some(2026) });
+    assert_eq!(
+        update(&mut a, Action::Reload)[0],
+        Effect::Load {
+            generation: g + 2,
+            cohort: Some(2026)
+        }
+    );
 }
 
 #[test]
@@ -162,8 +188,20 @@ fn stale_answers_are_dropped() {
     let old = a.generation;
     update(&mut a, Action::Reload);
     a.dirty = false;
-    update(&mut a, Action::StudentsLoaded { generation: old, result: Ok(Roster::empty()) });
-    update(&mut a, Action::CountsLoaded { generation: old, result: Err("late".into()) });
+    update(
+        &mut a,
+        Action::StudentsLoaded {
+            generation: old,
+            result: Ok(Roster::empty()),
+        },
+    );
+    update(
+        &mut a,
+        Action::CountsLoaded {
+            generation: old,
+            result: Err("late".into()),
+        },
+    );
     assert_eq!(a.view.len(), 40, "an old answer must not replace the list");
     assert_eq!(a.last_error, None);
     assert!(a.loading() && !a.dirty);
@@ -171,17 +209,32 @@ fn stale_answers_are_dropped() {
 
 #[test]
 fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
-    let mut a = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut a = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     assert!(!a.students_loaded);
-    load(&mut a, Ok(fixture_rows()), Err("database error: disk I/O error".into()));
+    load(
+        &mut a,
+        Ok(fixture_rows()),
+        Err("database error: disk I/O error".into()),
+    );
     assert_eq!(a.view.len(), 40);
     assert_eq!(a.counts, None);
-    assert_eq!(a.last_error.as_deref(), Some("database error: disk I/O error"));
+    assert_eq!(
+        a.last_error.as_deref(),
+        Some("database error: disk I/O error")
+    );
     assert!(!a.loading());
     assert_eq!(a.roster.widths.name, 34, "the widest name, in columns");
 
     // a failed reload keeps the rows already shown
-    load(&mut a, Err("connection refused".into()), Ok(fixture_counts()));
+    load(
+        &mut a,
+        Err("connection refused".into()),
+        Ok(fixture_counts()),
+    );
     assert_eq!(a.view.len(), 40);
     assert_eq!(a.counts, Some(fixture_counts()));
     assert_eq!(a.last_error.as_deref(), Some("connection refused"));
@@ -189,8 +242,20 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
     // an error in the answer that comes first is not wiped by the one that comes second
     update(&mut a, Action::Reload);
     let g = a.generation;
-    update(&mut a, Action::CountsLoaded { generation: g, result: Err("timeout".into()) });
-    update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
+    update(
+        &mut a,
+        Action::CountsLoaded {
+            generation: g,
+            result: Err("timeout".into()),
+        },
+    );
+    update(
+        &mut a,
+        Action::StudentsLoaded {
+            generation: g,
+            result: Ok(Roster::new(fixture_rows())),
+        },
+    );
     assert_eq!(a.last_error.as_deref(), Some("timeout"));
 
     load(&mut a, Ok(fixture_rows()), Ok(fixture_counts()));
@@ -216,7 +281,11 @@ fn reload_keeps_the_selected_student() {
     assert_eq!(a.selected, 32);
 
     // a shorter list clamps the selection
-    load(&mut a, Ok(fixture_rows()[..5].to_vec()), Ok(fixture_counts()));
+    load(
+        &mut a,
+        Ok(fixture_rows()[..5].to_vec()),
+        Ok(fixture_counts()),
+    );
     assert_eq!((a.selected, a.offset), (4, 0));
 }
 
@@ -227,9 +296,17 @@ fn resize_keeps_the_selection_visible() {
     assert_eq!(a.offset, 0);
     update(&mut a, Action::Resize(80, 12));
     assert_eq!(a.page_rows(), 5);
-    assert!(a.selected >= a.offset && a.selected < a.offset + 5, "{} {}", a.selected, a.offset);
+    assert!(
+        a.selected >= a.offset && a.selected < a.offset + 5,
+        "{} {}",
+        a.selected,
+        a.offset
+    );
     update(&mut a, Action::Resize(120, 60));
-    assert_eq!(a.offset, 0, "a taller screen shows from the top again when everything fits");
+    assert_eq!(
+        a.offset, 0,
+        "a taller screen shows from the top again when everything fits"
+    );
     a.dirty = false;
     update(&mut a, Action::Resize(120, 60));
     assert!(!a.dirty);
@@ -238,7 +315,13 @@ fn resize_keeps_the_selection_visible() {
 /// Runs the searches `effects` ask for, as the event loop would, and feeds the answers back.
 fn settle(app: &mut App, effects: Vec<Effect>) {
     for effect in effects {
-        if let Effect::Search { generation, index, query, previous } = effect {
+        if let Effect::Search {
+            generation,
+            index,
+            query,
+            previous,
+        } = effect
+        {
             let result = Arc::new(index.0.search(&query, previous.as_deref()));
             let more = update(app, Action::Searched { generation, result });
             settle(app, more);
@@ -254,7 +337,10 @@ fn type_text(app: &mut App, text: &str) {
 }
 
 fn shown_names(app: &App) -> Vec<String> {
-    (0..app.view.len()).filter_map(|i| app.row(i)).map(|r| r.student.name.clone()).collect()
+    (0..app.view.len())
+        .filter_map(|i| app.row(i))
+        .map(|r| r.student.name.clone())
+        .collect()
 }
 
 #[test]
@@ -273,7 +359,13 @@ fn searching_narrows_the_list_on_every_key_and_backspace_needs_no_new_search() {
     // a longer query asks for a search that narrows the last answer
     let effects = update(&mut a, Action::Input('y'));
     match effects.as_slice() {
-        [Effect::Search { previous: Some(previous), query, .. }] => {
+        [
+            Effect::Search {
+                previous: Some(previous),
+                query,
+                ..
+            },
+        ] => {
             assert_eq!(previous.query.text(), "ou");
             assert_eq!(query.text(), "ouy");
         }
@@ -306,13 +398,29 @@ fn stale_search_answers_are_dropped() {
 
 #[test]
 fn a_search_typed_before_the_roster_arrives_runs_when_it_does() {
-    let mut a = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut a = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     update(&mut a, Action::Reload);
     update(&mut a, Action::Search);
-    assert!(update(&mut a, Action::Input('z')).is_empty(), "nothing to search yet");
+    assert!(
+        update(&mut a, Action::Input('z')).is_empty(),
+        "nothing to search yet"
+    );
     let g = a.generation;
-    let effects = update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
-    assert!(matches!(effects.as_slice(), [Effect::Search { .. }]), "{effects:?}");
+    let effects = update(
+        &mut a,
+        Action::StudentsLoaded {
+            generation: g,
+            result: Ok(Roster::new(fixture_rows())),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Search { .. }]),
+        "{effects:?}"
+    );
     settle(&mut a, effects);
     assert!(a.view.len() < 40 && !a.view.is_empty());
 }
@@ -328,12 +436,21 @@ fn missing_filters_cycle_and_toggle() {
     }
     assert_eq!(
         seen,
-        [(Some(M::Code), 10), (Some(M::Session), 10), (Some(M::Checkin), 20), (Some(M::Photo), 21), (None, 40)]
+        [
+            (Some(M::Code), 10),
+            (Some(M::Session), 10),
+            (Some(M::Checkin), 20),
+            (Some(M::Photo), 21),
+            (None, 40)
+        ]
     );
     update(&mut a, Action::MissingPhoto);
     assert_eq!(a.filter.missing, Some(M::Photo));
     update(&mut a, Action::MissingPhoto);
-    assert_eq!(a.filter.missing, None, "the same filter again switches it off");
+    assert_eq!(
+        a.filter.missing, None,
+        "the same filter again switches it off"
+    );
 }
 
 #[test]
@@ -347,7 +464,9 @@ fn pickers_filter_by_field_and_reload_by_cohort() {
     assert_eq!(shown_names(&a), ["John Smith", "欧阳娜娜"]);
     // the picker opens on the value in force; "every college" takes the filter off again
     update(&mut a, Action::FilterCollege);
-    assert!(matches!(&a.overlay, Overlay::Picker(p) if p.chosen() == Some(Pick::Value("外国语学院".into()))));
+    assert!(
+        matches!(&a.overlay, Overlay::Picker(p) if p.chosen() == Some(Pick::Value("外国语学院".into())))
+    );
     type_text(&mut a, "qbxy");
     let effects = update(&mut a, Action::Accept);
     assert!(effects.is_empty());
@@ -356,15 +475,30 @@ fn pickers_filter_by_field_and_reload_by_cohort() {
     update(&mut a, Action::FilterCohort);
     type_text(&mut a, "2019");
     let g = a.generation;
-    assert_eq!(update(&mut a, Action::Accept), vec![Effect::Load { generation: g + 1, cohort: Some(2019) }]);
+    assert_eq!(
+        update(&mut a, Action::Accept),
+        vec![Effect::Load {
+            generation: g + 1,
+            cohort: Some(2019)
+        }]
+    );
     update(&mut a, Action::FilterCohort);
     let g = a.generation;
-    assert_eq!(update(&mut a, Action::Accept), vec![Effect::Load { generation: g + 1, cohort: None }]);
+    assert_eq!(
+        update(&mut a, Action::Accept),
+        vec![Effect::Load {
+            generation: g + 1,
+            cohort: None
+        }]
+    );
     // Esc leaves the filter as it was
     update(&mut a, Action::FilterClass);
     type_text(&mut a, "jk2202");
     update(&mut a, Action::Close);
-    assert_eq!((a.filter.class.clone(), a.overlay.clone()), (None, Overlay::None));
+    assert_eq!(
+        (a.filter.class.clone(), a.overlay.clone()),
+        (None, Overlay::None)
+    );
 }
 
 #[test]
@@ -379,7 +513,10 @@ fn sorting_cycles_and_keeps_the_selected_student() {
         assert_eq!(a.selected_row().unwrap().id, id, "{:?}", a.sort.key);
     }
     use super::roster::SortKey as K;
-    assert_eq!(keys, [K::Name, K::College, K::Class, K::Progress, K::StudentNo]);
+    assert_eq!(
+        keys,
+        [K::Name, K::College, K::Class, K::Progress, K::StudentNo]
+    );
     update(&mut a, Action::SortReverse);
     assert_eq!(a.row(0).unwrap().student.student_no, "2022030140");
 }
@@ -388,7 +525,9 @@ fn sorting_cycles_and_keeps_the_selected_student() {
 fn the_palette_runs_actions_found_by_name_description_or_pinyin() {
     type Check = (&'static str, fn(&App) -> bool);
     let cases: [Check; 4] = [
-        ("missing_photo", |a| a.filter.missing == Some(Missing::Photo)),
+        ("missing_photo", |a| {
+            a.filter.missing == Some(Missing::Photo)
+        }),
         ("按学院", |a| matches!(a.overlay, Overlay::Picker(_))),
         ("xysx", |a| matches!(a.overlay, Overlay::Picker(_))),
         ("help", |a| a.help_open),
@@ -412,7 +551,11 @@ fn the_palette_runs_actions_found_by_name_description_or_pinyin() {
 
 fn card(a: &App) -> CodeCard {
     let row = a.selected_row().unwrap();
-    CodeCard { student: row.student.clone(), codes: Vec::new(), qr: None }
+    CodeCard {
+        student: row.student.clone(),
+        codes: Vec::new(),
+        qr: None,
+    }
 }
 
 #[test]
@@ -421,14 +564,35 @@ fn the_code_window_asks_for_a_reason_before_reissuing() {
     update(&mut a, Action::MoveDown);
     let effects = update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
-    assert_eq!(effects, vec![Effect::LoadCode { generation, student_no: "2022010102".into() }]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadCode {
+            generation,
+            student_no: "2022010102".into()
+        }]
+    );
     // not before the card is read
     update(&mut a, Action::ReissueCode);
     assert_eq!(a.mode(), Mode::Code);
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation: generation - 1, result: Ok(Box::new(c.clone())) });
-    assert!(matches!(&a.overlay, Overlay::Code(c) if c.card.is_none()), "stale card dropped");
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c.clone())) });
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation: generation - 1,
+            result: Ok(Box::new(c.clone())),
+        },
+    );
+    assert!(
+        matches!(&a.overlay, Overlay::Code(c) if c.card.is_none()),
+        "stale card dropped"
+    );
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation,
+            result: Ok(Box::new(c.clone())),
+        },
+    );
     update(&mut a, Action::ReissueCode);
     assert_eq!(a.mode(), Mode::Reason);
     // no reason, no reissue
@@ -438,17 +602,47 @@ fn the_code_window_asks_for_a_reason_before_reissuing() {
     let effects = update(&mut a, Action::Accept);
     assert_eq!(
         effects,
-        vec![Effect::Reissue { generation, student_no: "2022010102".into(), reason: "丢失 补办".into() }]
+        vec![Effect::Reissue {
+            generation,
+            student_no: "2022010102".into(),
+            reason: "丢失 补办".into()
+        }]
     );
     assert!(matches!(&a.overlay, Overlay::Code(c) if c.busy));
     // done: the new card and the roster are read again
-    let effects = update(&mut a, Action::Reissued { generation, result: Ok(77) });
-    assert!(matches!(effects.as_slice(), [Effect::LoadCode { .. }, Effect::Load { .. }]), "{effects:?}");
-    let Overlay::Code(code) = &a.overlay else { panic!("code window closed") };
-    assert!(!code.busy && code.notice.as_ref().is_some_and(|n| n.as_ref().is_ok_and(|t| t.contains("77"))));
+    let effects = update(
+        &mut a,
+        Action::Reissued {
+            generation,
+            result: Ok(77),
+        },
+    );
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::LoadCode { .. }, Effect::Load { .. }]
+        ),
+        "{effects:?}"
+    );
+    let Overlay::Code(code) = &a.overlay else {
+        panic!("code window closed")
+    };
+    assert!(
+        !code.busy
+            && code
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.as_ref().is_ok_and(|t| t.contains("77")))
+    );
     // Esc in the prompt goes back to the code, Esc there closes it
     let g = a.code_generation;
-    update(&mut a, Action::CodeLoaded { generation: g, result: Ok(Box::new(c)) });
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation: g,
+            result: Ok(Box::new(c)),
+        },
+    );
     update(&mut a, Action::ReissueCode);
     update(&mut a, Action::Close);
     assert_eq!(a.mode(), Mode::Code);
@@ -462,15 +656,29 @@ fn the_palette_over_the_code_window_acts_on_it() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation,
+            result: Ok(Box::new(c)),
+        },
+    );
     update(&mut a, Action::Palette);
     assert_eq!(a.mode(), Mode::Palette);
     update(&mut a, Action::Close);
-    assert_eq!(a.mode(), Mode::Code, "closing the palette goes back to the code window");
+    assert_eq!(
+        a.mode(),
+        Mode::Code,
+        "closing the palette goes back to the code window"
+    );
     update(&mut a, Action::Palette);
     type_text(&mut a, "reissue");
     update(&mut a, Action::Accept);
-    assert_eq!(a.mode(), Mode::Reason, "reissue_code from the palette asks for the reason");
+    assert_eq!(
+        a.mode(),
+        Mode::Reason,
+        "reissue_code from the palette asks for the reason"
+    );
 }
 
 #[test]
@@ -479,14 +687,28 @@ fn a_failed_reissue_says_why_and_changes_nothing_else() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation,
+            result: Ok(Box::new(c)),
+        },
+    );
     update(&mut a, Action::ReissueCode);
     type_text(&mut a, "lost");
     update(&mut a, Action::Accept);
-    let effects = update(&mut a, Action::Reissued { generation, result: Err("key file missing".into()) });
+    let effects = update(
+        &mut a,
+        Action::Reissued {
+            generation,
+            result: Err("key file missing".into()),
+        },
+    );
     assert!(effects.is_empty());
     assert_eq!(a.last_error.as_deref(), Some("key file missing"));
-    assert!(matches!(&a.overlay, Overlay::Code(c) if c.notice == Some(Err("key file missing".into()))));
+    assert!(
+        matches!(&a.overlay, Overlay::Code(c) if c.notice == Some(Err("key file missing".into())))
+    );
 }
 
 #[test]
@@ -495,14 +717,35 @@ fn a_reissue_finishing_after_its_window_closed_still_reloads_and_reports() {
     update(&mut a, Action::ShowCode);
     let generation = a.code_generation;
     let c = card(&a);
-    update(&mut a, Action::CodeLoaded { generation, result: Ok(Box::new(c)) });
+    update(
+        &mut a,
+        Action::CodeLoaded {
+            generation,
+            result: Ok(Box::new(c)),
+        },
+    );
     update(&mut a, Action::ReissueCode);
     type_text(&mut a, "lost");
     update(&mut a, Action::Accept);
     update(&mut a, Action::Close);
-    let effects = update(&mut a, Action::Reissued { generation, result: Ok(9) });
-    assert!(matches!(effects.as_slice(), [Effect::Load { .. }]), "{effects:?}");
-    let effects = update(&mut a, Action::Reissued { generation, result: Err("database is locked".into()) });
+    let effects = update(
+        &mut a,
+        Action::Reissued {
+            generation,
+            result: Ok(9),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Load { .. }]),
+        "{effects:?}"
+    );
+    let effects = update(
+        &mut a,
+        Action::Reissued {
+            generation,
+            result: Err("database is locked".into()),
+        },
+    );
     assert!(effects.is_empty());
     assert_eq!(a.last_error.as_deref(), Some("database is locked"));
 }
@@ -518,10 +761,25 @@ fn a_reload_keeps_the_searched_student_and_refreshes_the_history() {
     update(&mut a, Action::ToggleDetail);
     update(&mut a, Action::Reload);
     let g = a.generation;
-    let effects = update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
-    assert!(effects.iter().any(|e| matches!(e, Effect::LoadHistory { .. })), "history read again: {effects:?}");
+    let effects = update(
+        &mut a,
+        Action::StudentsLoaded {
+            generation: g,
+            result: Ok(Roster::new(fixture_rows())),
+        },
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadHistory { .. })),
+        "history read again: {effects:?}"
+    );
     settle(&mut a, effects);
-    assert_eq!(a.selected_row().unwrap().id, id, "the same student after the re-search");
+    assert_eq!(
+        a.selected_row().unwrap().id,
+        id,
+        "the same student after the re-search"
+    );
     // a new query starts at its best match again
     update(&mut a, Action::Search);
     type_text(&mut a, "01");
@@ -535,8 +793,18 @@ fn closing_and_reopening_the_history_drops_answers_meant_for_before() {
     let old = a.detail.generation;
     update(&mut a, Action::ToggleDetail);
     update(&mut a, Action::ToggleDetail);
-    let history = History { student_no: "2022010101".into(), codes: Vec::new(), audit: Vec::new() };
-    update(&mut a, Action::HistoryLoaded { generation: old, result: Ok(history) });
+    let history = History {
+        student_no: "2022010101".into(),
+        codes: Vec::new(),
+        audit: Vec::new(),
+    };
+    update(
+        &mut a,
+        Action::HistoryLoaded {
+            generation: old,
+            result: Ok(history),
+        },
+    );
     assert_eq!(a.detail.history, None);
 }
 
@@ -545,48 +813,121 @@ fn a_screen_switch_closes_the_code_window() {
     let mut a = app();
     update(&mut a, Action::ShowCode);
     update(&mut a, Action::ScreenReports);
-    assert_eq!((a.screen, a.mode()), (Screen::Reports, Mode::Screen(Screen::Reports)));
+    assert_eq!(
+        (a.screen, a.mode()),
+        (Screen::Reports, Mode::Screen(Screen::Reports))
+    );
 }
 
 #[test]
 fn the_history_pane_follows_the_selection() {
     let mut a = app();
     let effects = update(&mut a, Action::ToggleDetail);
-    assert_eq!(effects, vec![Effect::LoadHistory { generation: 1, student_no: "2022010101".into() }]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadHistory {
+            generation: 1,
+            student_no: "2022010101".into()
+        }]
+    );
     let effects = update(&mut a, Action::MoveDown);
-    assert_eq!(effects, vec![Effect::LoadHistory { generation: 2, student_no: "2022010102".into() }]);
-    let history = |no: &str| History { student_no: no.into(), codes: Vec::new(), audit: Vec::new() };
-    update(&mut a, Action::HistoryLoaded { generation: 1, result: Ok(history("2022010101")) });
-    assert_eq!(a.detail.history, None, "the answer for the previous student is dropped");
-    update(&mut a, Action::HistoryLoaded { generation: 2, result: Ok(history("2022010102")) });
+    assert_eq!(
+        effects,
+        vec![Effect::LoadHistory {
+            generation: 2,
+            student_no: "2022010102".into()
+        }]
+    );
+    let history = |no: &str| History {
+        student_no: no.into(),
+        codes: Vec::new(),
+        audit: Vec::new(),
+    };
+    update(
+        &mut a,
+        Action::HistoryLoaded {
+            generation: 1,
+            result: Ok(history("2022010101")),
+        },
+    );
+    assert_eq!(
+        a.detail.history, None,
+        "the answer for the previous student is dropped"
+    );
+    update(
+        &mut a,
+        Action::HistoryLoaded {
+            generation: 2,
+            result: Ok(history("2022010102")),
+        },
+    );
     assert!(a.detail.history.is_some());
     // moving within the same student asks nothing; closing asks nothing
     assert!(update(&mut a, Action::MoveUp).len() == 1);
     assert!(update(&mut a, Action::ToggleDetail).is_empty());
-    assert!(update(&mut a, Action::MoveDown).is_empty(), "closed: no history reads");
+    assert!(
+        update(&mut a, Action::MoveDown).is_empty(),
+        "closed: no history reads"
+    );
 }
 
 #[test]
 fn failed_loads_retry_with_growing_waits_until_they_succeed() {
-    let mut a = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut a = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     update(&mut a, Action::Reload);
     let mut waits = Vec::new();
     for _ in 0..7 {
         let g = a.generation;
-        update(&mut a, Action::CountsLoaded { generation: g, result: Ok(Counts::default()) });
-        let effects = update(&mut a, Action::StudentsLoaded { generation: g, result: Err("connection refused".into()) });
-        let [Effect::RetryLater { generation, after }] = effects.as_slice() else { panic!("{effects:?}") };
+        update(
+            &mut a,
+            Action::CountsLoaded {
+                generation: g,
+                result: Ok(Counts::default()),
+            },
+        );
+        let effects = update(
+            &mut a,
+            Action::StudentsLoaded {
+                generation: g,
+                result: Err("connection refused".into()),
+            },
+        );
+        let [Effect::RetryLater { generation, after }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
         assert_eq!(*generation, g);
         waits.push(after.as_secs());
         assert_eq!(a.last_error.as_deref(), Some("connection refused"));
         // a stale wake-up does nothing; the right one reloads
         assert!(update(&mut a, Action::RetryDue { generation: g - 1 }).is_empty());
-        assert_eq!(update(&mut a, Action::RetryDue { generation: g }), vec![Effect::Load { generation: g + 1, cohort: Some(2026) }]);
+        assert_eq!(
+            update(&mut a, Action::RetryDue { generation: g }),
+            vec![Effect::Load {
+                generation: g + 1,
+                cohort: Some(2026)
+            }]
+        );
     }
     assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
     let g = a.generation;
-    update(&mut a, Action::StudentsLoaded { generation: g, result: Ok(Roster::new(fixture_rows())) });
-    let effects = update(&mut a, Action::CountsLoaded { generation: g, result: Ok(fixture_counts()) });
+    update(
+        &mut a,
+        Action::StudentsLoaded {
+            generation: g,
+            result: Ok(Roster::new(fixture_rows())),
+        },
+    );
+    let effects = update(
+        &mut a,
+        Action::CountsLoaded {
+            generation: g,
+            result: Ok(fixture_counts()),
+        },
+    );
     assert!(effects.is_empty());
     assert_eq!((a.last_error.clone(), a.retry), (None, Retry::default()));
 }

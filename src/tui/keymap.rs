@@ -30,10 +30,20 @@ impl Key {
                 // The character already carries the shift (`?`, `G`); with ctrl, terminals
                 // differ on case, so ctrl keys are always the lower-case letter.
                 let mods = mods - KeyModifiers::SHIFT;
-                let c = if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c };
-                Key { code: KeyCode::Char(c), mods }
+                let c = if mods.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                Key {
+                    code: KeyCode::Char(c),
+                    mods,
+                }
             }
-            KeyCode::BackTab => Key { code: KeyCode::BackTab, mods: mods - KeyModifiers::SHIFT },
+            KeyCode::BackTab => Key {
+                code: KeyCode::BackTab,
+                mods: mods - KeyModifiers::SHIFT,
+            },
             code => Key { code, mods },
         }
     }
@@ -64,7 +74,10 @@ impl Key {
         }
         let mut mods = KeyModifiers::NONE;
         let mut rest = text;
-        while let Some(pos) = rest.find(['-', '+']).filter(|&p| p > 0 && p + 1 < rest.len()) {
+        while let Some(pos) = rest
+            .find(['-', '+'])
+            .filter(|&p| p > 0 && p + 1 < rest.len())
+        {
             let word = rest[..pos].to_ascii_lowercase();
             let m = match word.as_str() {
                 "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
@@ -212,7 +225,10 @@ impl Scope {
             Scope::Code => tr("采集码窗口", "Code window"),
             Scope::Reason => tr("填写重新发放原因", "Typing a reissue reason"),
             Scope::Sessions => tr("采集场次", "Sessions"),
-            Scope::Checkin => tr("现场签到（字符键输入扫码栏）", "Check-in (printable keys go into the scan line)"),
+            Scope::Checkin => tr(
+                "现场签到（字符键输入扫码栏）",
+                "Check-in (printable keys go into the scan line)",
+            ),
             Scope::PlanForm => tr("填写排场次表单", "Typing the plan form"),
             Scope::Photos => tr("照片核对", "Photos"),
             Scope::Reports => tr("完成情况报表", "Reports"),
@@ -221,7 +237,15 @@ impl Scope {
 
     /// Scopes where typed characters are text, so printable keys cannot be bound there.
     pub fn takes_text(self) -> bool {
-        matches!(self, Scope::Search | Scope::Palette | Scope::Picker | Scope::Reason | Scope::Checkin | Scope::PlanForm)
+        matches!(
+            self,
+            Scope::Search
+                | Scope::Palette
+                | Scope::Picker
+                | Scope::Reason
+                | Scope::Checkin
+                | Scope::PlanForm
+        )
     }
 
     /// The scopes in force, most specific first.
@@ -245,7 +269,10 @@ impl Scope {
 
 /// Keys that type text where text is taken: printable characters without Ctrl or Alt.
 pub fn is_text_key(key: &Key) -> bool {
-    matches!(key.code, KeyCode::Char(_)) && !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .mods
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
 /// One row of the table: these keys do this action, described for help.
@@ -259,9 +286,19 @@ pub struct Binding {
 /// Problems with `[keys]` in `config.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeymapError {
-    UnknownAction { name: String },
-    BadKey { action: String, key: String, reason: String },
-    Conflict { key: String, first: String, second: String },
+    UnknownAction {
+        name: String,
+    },
+    BadKey {
+        action: String,
+        key: String,
+        reason: String,
+    },
+    Conflict {
+        key: String,
+        first: String,
+        second: String,
+    },
 }
 
 impl fmt::Display for KeymapError {
@@ -277,13 +314,20 @@ impl fmt::Display for KeymapError {
                     known.join(", ")
                 )
             }
-            KeymapError::BadKey { action, key, reason } => write!(f, "[keys] {action} = \"{key}\": {reason}"),
+            KeymapError::BadKey {
+                action,
+                key,
+                reason,
+            } => write!(f, "[keys] {action} = \"{key}\": {reason}"),
             KeymapError::Conflict { key, first, second } => write!(
                 f,
                 "[keys]: {key} {} '{first}' {} '{second}'; {}",
                 tr("会同时触发", "would trigger both"),
                 tr("和", "and"),
-                tr("请把其中一个改绑到别的键", "bind one of them to another key")
+                tr(
+                    "请把其中一个改绑到别的键",
+                    "bind one of them to another key"
+                )
             ),
         }
     }
@@ -299,31 +343,98 @@ pub struct Keymap {
 impl Default for Keymap {
     fn default() -> Keymap {
         use KeyCode as K;
-        let b = |keys: Vec<Key>, action: Action, description: &'static str| Binding { keys, action, description };
+        let b = |keys: Vec<Key>, action: Action, description: &'static str| Binding {
+            keys,
+            action,
+            description,
+        };
         // The moves every list shares; `names` say what a step is: previous, next, first, last.
         let list_moves = |names: [&'static str; 4]| {
             let [up, down, first, last] = names;
             vec![
                 b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, up),
-                b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, down),
-                b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "previous page")),
-                b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "next page")),
-                b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, first),
+                b(
+                    vec![Key::plain('j'), Key::code(K::Down)],
+                    Action::MoveDown,
+                    down,
+                ),
+                b(
+                    vec![Key::code(K::PageUp), Key::ctrl('b')],
+                    Action::PageUp,
+                    tr("上一页", "previous page"),
+                ),
+                b(
+                    vec![Key::code(K::PageDown), Key::ctrl('f')],
+                    Action::PageDown,
+                    tr("下一页", "next page"),
+                ),
+                b(
+                    vec![Key::plain('g'), Key::code(K::Home)],
+                    Action::First,
+                    first,
+                ),
                 b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, last),
             ]
         };
         let global = vec![
-            b(vec![Key::plain('q'), Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
-            b(vec![Key::plain('?')], Action::Help, tr("显示或关闭本帮助", "show or close this help")),
-            b(vec![Key::plain(':')], Action::Palette, tr("命令面板：按名称或说明查找并执行动作", "command palette: find and run an action by name or description")),
-            b(vec![Key::code(K::Tab)], Action::NextScreen, tr("下一个屏幕", "next screen")),
-            b(vec![Key::code(K::BackTab)], Action::PrevScreen, tr("上一个屏幕", "previous screen")),
-            b(vec![Key::plain('1')], Action::ScreenStudents, tr("学生名单", "students")),
-            b(vec![Key::plain('2')], Action::ScreenSessions, tr("采集场次", "sessions")),
-            b(vec![Key::plain('3')], Action::ScreenCheckin, tr("现场签到", "check-in")),
-            b(vec![Key::plain('4')], Action::ScreenPhotos, tr("照片核对", "photos")),
-            b(vec![Key::plain('5')], Action::ScreenReports, tr("完成情况报表", "reports")),
-            b(vec![Key::plain('r')], Action::Reload, tr("重新读取数据库", "reload from the database")),
+            b(
+                vec![Key::plain('q'), Key::ctrl('c')],
+                Action::Quit,
+                tr("退出", "quit"),
+            ),
+            b(
+                vec![Key::plain('?')],
+                Action::Help,
+                tr("显示或关闭本帮助", "show or close this help"),
+            ),
+            b(
+                vec![Key::plain(':')],
+                Action::Palette,
+                tr(
+                    "命令面板：按名称或说明查找并执行动作",
+                    "command palette: find and run an action by name or description",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Tab)],
+                Action::NextScreen,
+                tr("下一个屏幕", "next screen"),
+            ),
+            b(
+                vec![Key::code(K::BackTab)],
+                Action::PrevScreen,
+                tr("上一个屏幕", "previous screen"),
+            ),
+            b(
+                vec![Key::plain('1')],
+                Action::ScreenStudents,
+                tr("学生名单", "students"),
+            ),
+            b(
+                vec![Key::plain('2')],
+                Action::ScreenSessions,
+                tr("采集场次", "sessions"),
+            ),
+            b(
+                vec![Key::plain('3')],
+                Action::ScreenCheckin,
+                tr("现场签到", "check-in"),
+            ),
+            b(
+                vec![Key::plain('4')],
+                Action::ScreenPhotos,
+                tr("照片核对", "photos"),
+            ),
+            b(
+                vec![Key::plain('5')],
+                Action::ScreenReports,
+                tr("完成情况报表", "reports"),
+            ),
+            b(
+                vec![Key::plain('r')],
+                Action::Reload,
+                tr("重新读取数据库", "reload from the database"),
+            ),
         ];
         let students: Vec<Binding> = list_moves([
             tr("上一行", "previous row"),
@@ -333,53 +444,209 @@ impl Default for Keymap {
         ])
         .into_iter()
         .chain(vec![
-            b(vec![Key::plain('/')], Action::Search, tr("搜索：学号、姓名、拼音或首字母、班级、学院", "search: student no., name, pinyin or initials, class, college")),
-            b(vec![Key::plain('c')], Action::ShowCode, tr("显示所选学生的采集码（二维码）", "show the selected student's collection code (QR)")),
-            b(vec![Key::code(K::Enter)], Action::ToggleDetail, tr("显示或隐藏所选学生的详细记录", "show or hide the selected student's history")),
-            b(vec![Key::plain('m')], Action::CycleMissing, tr("依次筛选：缺采集码、未排场次、未签到、缺照片、全部", "cycle filter: no code, no session, not checked in, no photo, all")),
-            b(vec![], Action::MissingCode, tr("只看缺采集码的学生", "only students without a code")),
-            b(vec![], Action::MissingSession, tr("只看未排场次的学生", "only students without a session")),
-            b(vec![], Action::MissingCheckin, tr("只看未签到的学生", "only students not checked in")),
-            b(vec![], Action::MissingPhoto, tr("只看缺合格照片的学生", "only students without a valid photo")),
-            b(vec![Key::plain('C')], Action::FilterCollege, tr("按学院筛选", "filter by college")),
-            b(vec![Key::plain('L')], Action::FilterClass, tr("按班级筛选", "filter by class")),
-            b(vec![Key::plain('T')], Action::FilterCounselor, tr("按辅导员筛选", "filter by counselor")),
-            b(vec![Key::plain('Y')], Action::FilterCohort, tr("选择届别（毕业年份）", "choose the cohort (graduation year)")),
-            b(vec![Key::plain('x')], Action::ClearFilters, tr("清除所有筛选和搜索", "clear every filter and the search")),
-            b(vec![Key::plain('s')], Action::SortNext, tr("换排序：学号、姓名拼音、学院、班级、缺项多少", "next sort order: student no., name, college, class, items missing")),
-            b(vec![Key::plain('S')], Action::SortReverse, tr("倒序排列", "reverse the order")),
+            b(
+                vec![Key::plain('/')],
+                Action::Search,
+                tr(
+                    "搜索：学号、姓名、拼音或首字母、班级、学院",
+                    "search: student no., name, pinyin or initials, class, college",
+                ),
+            ),
+            b(
+                vec![Key::plain('c')],
+                Action::ShowCode,
+                tr(
+                    "显示所选学生的采集码（二维码）",
+                    "show the selected student's collection code (QR)",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::ToggleDetail,
+                tr(
+                    "显示或隐藏所选学生的详细记录",
+                    "show or hide the selected student's history",
+                ),
+            ),
+            b(
+                vec![Key::plain('m')],
+                Action::CycleMissing,
+                tr(
+                    "依次筛选：缺采集码、未排场次、未签到、缺照片、全部",
+                    "cycle filter: no code, no session, not checked in, no photo, all",
+                ),
+            ),
+            b(
+                vec![],
+                Action::MissingCode,
+                tr("只看缺采集码的学生", "only students without a code"),
+            ),
+            b(
+                vec![],
+                Action::MissingSession,
+                tr("只看未排场次的学生", "only students without a session"),
+            ),
+            b(
+                vec![],
+                Action::MissingCheckin,
+                tr("只看未签到的学生", "only students not checked in"),
+            ),
+            b(
+                vec![],
+                Action::MissingPhoto,
+                tr(
+                    "只看缺合格照片的学生",
+                    "only students without a valid photo",
+                ),
+            ),
+            b(
+                vec![Key::plain('C')],
+                Action::FilterCollege,
+                tr("按学院筛选", "filter by college"),
+            ),
+            b(
+                vec![Key::plain('L')],
+                Action::FilterClass,
+                tr("按班级筛选", "filter by class"),
+            ),
+            b(
+                vec![Key::plain('T')],
+                Action::FilterCounselor,
+                tr("按辅导员筛选", "filter by counselor"),
+            ),
+            b(
+                vec![Key::plain('Y')],
+                Action::FilterCohort,
+                tr(
+                    "选择届别（毕业年份）",
+                    "choose the cohort (graduation year)",
+                ),
+            ),
+            b(
+                vec![Key::plain('x')],
+                Action::ClearFilters,
+                tr("清除所有筛选和搜索", "clear every filter and the search"),
+            ),
+            b(
+                vec![Key::plain('s')],
+                Action::SortNext,
+                tr(
+                    "换排序：学号、姓名拼音、学院、班级、缺项多少",
+                    "next sort order: student no., name, college, class, items missing",
+                ),
+            ),
+            b(
+                vec![Key::plain('S')],
+                Action::SortReverse,
+                tr("倒序排列", "reverse the order"),
+            ),
         ])
         .collect();
         let help = vec![
-            b(vec![Key::code(K::Esc)], Action::Close, tr("关闭帮助", "close help")),
-            b(vec![Key::plain('k'), Key::code(K::Up)], Action::MoveUp, tr("向上滚动", "scroll up")),
-            b(vec![Key::plain('j'), Key::code(K::Down)], Action::MoveDown, tr("向下滚动", "scroll down")),
-            b(vec![Key::code(K::PageUp), Key::ctrl('b')], Action::PageUp, tr("上一页", "page up")),
-            b(vec![Key::code(K::PageDown), Key::ctrl('f')], Action::PageDown, tr("下一页", "page down")),
-            b(vec![Key::plain('g'), Key::code(K::Home)], Action::First, tr("回到开头", "top")),
-            b(vec![Key::plain('G'), Key::code(K::End)], Action::Last, tr("跳到末尾", "bottom")),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr("关闭帮助", "close help"),
+            ),
+            b(
+                vec![Key::plain('k'), Key::code(K::Up)],
+                Action::MoveUp,
+                tr("向上滚动", "scroll up"),
+            ),
+            b(
+                vec![Key::plain('j'), Key::code(K::Down)],
+                Action::MoveDown,
+                tr("向下滚动", "scroll down"),
+            ),
+            b(
+                vec![Key::code(K::PageUp), Key::ctrl('b')],
+                Action::PageUp,
+                tr("上一页", "page up"),
+            ),
+            b(
+                vec![Key::code(K::PageDown), Key::ctrl('f')],
+                Action::PageDown,
+                tr("下一页", "page down"),
+            ),
+            b(
+                vec![Key::plain('g'), Key::code(K::Home)],
+                Action::First,
+                tr("回到开头", "top"),
+            ),
+            b(
+                vec![Key::plain('G'), Key::code(K::End)],
+                Action::Last,
+                tr("跳到末尾", "bottom"),
+            ),
         ];
         let code = vec![
-            b(vec![Key::code(K::Esc)], Action::Close, tr("关闭采集码窗口", "close the code window")),
-            b(vec![Key::plain('R')], Action::ReissueCode, tr("重新发放采集码（先填写原因）", "reissue the code (asks for the reason)")),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr("关闭采集码窗口", "close the code window"),
+            ),
+            b(
+                vec![Key::plain('R')],
+                Action::ReissueCode,
+                tr(
+                    "重新发放采集码（先填写原因）",
+                    "reissue the code (asks for the reason)",
+                ),
+            ),
         ];
         // Text-taking scopes: printable keys are text there, so only other keys are bound.
         let search = vec![
-            b(vec![Key::code(K::Enter)], Action::Accept, tr("结束输入，保留搜索结果", "stop typing, keep the results")),
-            b(vec![Key::code(K::Esc)], Action::Close, tr("取消搜索", "cancel the search")),
-            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
-            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空输入", "clear what was typed")),
-            b(vec![Key::code(K::Up)], Action::MoveUp, tr("上一行", "previous row")),
-            b(vec![Key::code(K::Down)], Action::MoveDown, tr("下一行", "next row")),
-            b(vec![Key::code(K::PageUp)], Action::PageUp, tr("上一页", "previous page")),
-            b(vec![Key::code(K::PageDown)], Action::PageDown, tr("下一页", "next page")),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::Accept,
+                tr("结束输入，保留搜索结果", "stop typing, keep the results"),
+            ),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr("取消搜索", "cancel the search"),
+            ),
+            b(
+                vec![Key::code(K::Backspace)],
+                Action::DeleteBack,
+                tr("删除一个字", "delete a character"),
+            ),
+            b(
+                vec![Key::ctrl('u')],
+                Action::ClearInput,
+                tr("清空输入", "clear what was typed"),
+            ),
+            b(
+                vec![Key::code(K::Up)],
+                Action::MoveUp,
+                tr("上一行", "previous row"),
+            ),
+            b(
+                vec![Key::code(K::Down)],
+                Action::MoveDown,
+                tr("下一行", "next row"),
+            ),
+            b(
+                vec![Key::code(K::PageUp)],
+                Action::PageUp,
+                tr("上一页", "previous page"),
+            ),
+            b(
+                vec![Key::code(K::PageDown)],
+                Action::PageDown,
+                tr("下一页", "next page"),
+            ),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
         // The last keys of a text field: delete a character, clear the field (`clear` says what
         // that empties), quit.
         let editing = |clear: &'static str| {
             vec![
-                b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
+                b(
+                    vec![Key::code(K::Backspace)],
+                    Action::DeleteBack,
+                    tr("删除一个字", "delete a character"),
+                ),
                 b(vec![Key::ctrl('u')], Action::ClearInput, clear),
                 b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
             ]
@@ -388,17 +655,39 @@ impl Default for Keymap {
             let mut keys = vec![
                 b(vec![Key::code(K::Enter)], Action::Accept, accept),
                 b(vec![Key::code(K::Esc)], Action::Close, close),
-                b(vec![Key::code(K::Up), Key::ctrl('p')], Action::MoveUp, tr("上一项", "previous item")),
-                b(vec![Key::code(K::Down), Key::ctrl('n')], Action::MoveDown, tr("下一项", "next item")),
+                b(
+                    vec![Key::code(K::Up), Key::ctrl('p')],
+                    Action::MoveUp,
+                    tr("上一项", "previous item"),
+                ),
+                b(
+                    vec![Key::code(K::Down), Key::ctrl('n')],
+                    Action::MoveDown,
+                    tr("下一项", "next item"),
+                ),
             ];
             keys.extend(editing(tr("清空输入", "clear what was typed")));
             keys
         };
-        let palette = chooser(tr("执行所选动作", "run the chosen action"), tr("关闭命令面板", "close the palette"));
-        let picker = chooser(tr("按所选条件筛选", "filter by the chosen value"), tr("不改筛选，关闭", "close without changing the filter"));
+        let palette = chooser(
+            tr("执行所选动作", "run the chosen action"),
+            tr("关闭命令面板", "close the palette"),
+        );
+        let picker = chooser(
+            tr("按所选条件筛选", "filter by the chosen value"),
+            tr("不改筛选，关闭", "close without changing the filter"),
+        );
         let mut reason = vec![
-            b(vec![Key::code(K::Enter)], Action::Accept, tr("确认重新发放", "confirm the reissue")),
-            b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不重新发放", "cancel, reissue nothing")),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::Accept,
+                tr("确认重新发放", "confirm the reissue"),
+            ),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr("取消，不重新发放", "cancel, reissue nothing"),
+            ),
         ];
         reason.extend(editing(tr("清空输入", "clear what was typed")));
         let sessions: Vec<Binding> = list_moves([
@@ -417,25 +706,98 @@ impl Default for Keymap {
         .collect();
         // The scan line takes every printable key: only other keys are bound here.
         let checkin = vec![
-            b(vec![Key::code(K::Enter)], Action::Accept, tr("签到扫入的采集码", "check the scanned code in")),
-            b(vec![Key::code(K::Backspace)], Action::DeleteBack, tr("删除一个字", "delete a character")),
-            b(vec![Key::ctrl('u')], Action::ClearInput, tr("清空扫码栏", "clear the scan line")),
-            b(vec![Key::code(K::Esc)], Action::Close, tr("清空扫码栏；已空时回到学生名单", "clear the scan line; when empty, back to the student list")),
-            b(vec![Key::code(K::Up)], Action::MoveUp, tr("选择上一场次", "choose the previous session")),
-            b(vec![Key::code(K::Down)], Action::MoveDown, tr("选择下一场次", "choose the next session")),
-            b(vec![Key::ctrl('w')], Action::ToggleWalkIn, tr("允许/不允许现场加入（不在本场名单的学生）", "take or refuse walk-ins (students not on this session's list)")),
-            b(vec![Key::code(K::Tab)], Action::NextScreen, tr("下一个屏幕", "next screen")),
-            b(vec![Key::code(K::BackTab)], Action::PrevScreen, tr("上一个屏幕", "previous screen")),
-            b(vec![Key::code(K::F(1))], Action::Help, tr("显示或关闭帮助", "show or close help")),
-            b(vec![Key::code(K::F(2))], Action::Palette, tr("命令面板", "command palette")),
-            b(vec![Key::code(K::F(5))], Action::Reload, tr("重新读取场次", "reload the sessions")),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::Accept,
+                tr("签到扫入的采集码", "check the scanned code in"),
+            ),
+            b(
+                vec![Key::code(K::Backspace)],
+                Action::DeleteBack,
+                tr("删除一个字", "delete a character"),
+            ),
+            b(
+                vec![Key::ctrl('u')],
+                Action::ClearInput,
+                tr("清空扫码栏", "clear the scan line"),
+            ),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr(
+                    "清空扫码栏；已空时回到学生名单",
+                    "clear the scan line; when empty, back to the student list",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Up)],
+                Action::MoveUp,
+                tr("选择上一场次", "choose the previous session"),
+            ),
+            b(
+                vec![Key::code(K::Down)],
+                Action::MoveDown,
+                tr("选择下一场次", "choose the next session"),
+            ),
+            b(
+                vec![Key::ctrl('w')],
+                Action::ToggleWalkIn,
+                tr(
+                    "允许/不允许现场加入（不在本场名单的学生）",
+                    "take or refuse walk-ins (students not on this session's list)",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Tab)],
+                Action::NextScreen,
+                tr("下一个屏幕", "next screen"),
+            ),
+            b(
+                vec![Key::code(K::BackTab)],
+                Action::PrevScreen,
+                tr("上一个屏幕", "previous screen"),
+            ),
+            b(
+                vec![Key::code(K::F(1))],
+                Action::Help,
+                tr("显示或关闭帮助", "show or close help"),
+            ),
+            b(
+                vec![Key::code(K::F(2))],
+                Action::Palette,
+                tr("命令面板", "command palette"),
+            ),
+            b(
+                vec![Key::code(K::F(5))],
+                Action::Reload,
+                tr("重新读取场次", "reload the sessions"),
+            ),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];
         let mut plan_form = vec![
-            b(vec![Key::code(K::Enter)], Action::Accept, tr("预览排场结果；预览后再按一次创建", "preview the plan; press again after the preview to create it")),
-            b(vec![Key::code(K::Esc)], Action::Close, tr("取消，不创建", "cancel, create nothing")),
-            b(vec![Key::code(K::Up), Key::code(K::BackTab)], Action::MoveUp, tr("上一栏", "previous field")),
-            b(vec![Key::code(K::Down), Key::code(K::Tab)], Action::MoveDown, tr("下一栏", "next field")),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::Accept,
+                tr(
+                    "预览排场结果；预览后再按一次创建",
+                    "preview the plan; press again after the preview to create it",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Esc)],
+                Action::Close,
+                tr("取消，不创建", "cancel, create nothing"),
+            ),
+            b(
+                vec![Key::code(K::Up), Key::code(K::BackTab)],
+                Action::MoveUp,
+                tr("上一栏", "previous field"),
+            ),
+            b(
+                vec![Key::code(K::Down), Key::code(K::Tab)],
+                Action::MoveDown,
+                tr("下一栏", "next field"),
+            ),
         ];
         plan_form.extend(editing(tr("清空本栏", "clear this field")));
         let photos: Vec<Binding> = list_moves([
@@ -459,11 +821,40 @@ impl Default for Keymap {
         ])
         .into_iter()
         .chain(vec![
-            b(vec![Key::code(K::Enter)], Action::ReportDrillDown, tr("查看所选学院各班级的完成情况", "show the classes of the selected college")),
-            b(vec![Key::plain('t')], Action::ReportSwitchGroup, tr("在班级和辅导员之间切换", "switch between the college's classes and counselors")),
-            b(vec![Key::code(K::Esc), Key::code(K::Backspace)], Action::ReportBack, tr("返回学院列表", "back to the colleges")),
-            b(vec![Key::plain('e')], Action::ExportReportXlsx, tr("把当前报表和缺项名单导出为 XLSX", "export this report and the missing lists as XLSX")),
-            b(vec![Key::plain('E')], Action::ExportReportCsv, tr("把当前报表导出为 CSV", "export this report as CSV")),
+            b(
+                vec![Key::code(K::Enter)],
+                Action::ReportDrillDown,
+                tr(
+                    "查看所选学院各班级的完成情况",
+                    "show the classes of the selected college",
+                ),
+            ),
+            b(
+                vec![Key::plain('t')],
+                Action::ReportSwitchGroup,
+                tr(
+                    "在班级和辅导员之间切换",
+                    "switch between the college's classes and counselors",
+                ),
+            ),
+            b(
+                vec![Key::code(K::Esc), Key::code(K::Backspace)],
+                Action::ReportBack,
+                tr("返回学院列表", "back to the colleges"),
+            ),
+            b(
+                vec![Key::plain('e')],
+                Action::ExportReportXlsx,
+                tr(
+                    "把当前报表和缺项名单导出为 XLSX",
+                    "export this report and the missing lists as XLSX",
+                ),
+            ),
+            b(
+                vec![Key::plain('E')],
+                Action::ExportReportCsv,
+                tr("把当前报表导出为 CSV", "export this report as CSV"),
+            ),
         ])
         .collect();
         Keymap {
@@ -493,8 +884,8 @@ impl Keymap {
     pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
         let mut map = Keymap::default();
         for (name, keys_text) in overrides {
-            let action =
-                Action::from_name(name.trim()).ok_or_else(|| KeymapError::UnknownAction { name: name.clone() })?;
+            let action = Action::from_name(name.trim())
+                .ok_or_else(|| KeymapError::UnknownAction { name: name.clone() })?;
             let keys = parse_key_list(keys_text).map_err(|reason| KeymapError::BadKey {
                 action: name.clone(),
                 key: keys_text.clone(),
@@ -502,7 +893,11 @@ impl Keymap {
             })?;
             for (scope, bindings) in &mut map.scopes {
                 // where typing is text, printable keys stay text
-                let usable: Vec<Key> = keys.iter().copied().filter(|k| !(scope.takes_text() && is_text_key(k))).collect();
+                let usable: Vec<Key> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| !(scope.takes_text() && is_text_key(k)))
+                    .collect();
                 for binding in bindings.iter_mut().filter(|b| b.action == action) {
                     binding.keys = usable.clone();
                 }
@@ -532,7 +927,9 @@ impl Keymap {
             let mut seen: Vec<(Key, &Action)> = Vec::new();
             for binding in scopes.iter().flat_map(|s| self.bindings(*s)) {
                 for key in &binding.keys {
-                    if let Some((_, other)) = seen.iter().find(|(k, a)| k == key && **a != binding.action) {
+                    if let Some((_, other)) =
+                        seen.iter().find(|(k, a)| k == key && **a != binding.action)
+                    {
                         return Err(KeymapError::Conflict {
                             key: key.label(),
                             first: other.name().unwrap_or_default().to_string(),
@@ -547,22 +944,37 @@ impl Keymap {
     }
 
     pub fn bindings(&self, scope: Scope) -> &[Binding] {
-        self.scopes.iter().find(|(s, _)| *s == scope).map(|(_, b)| b.as_slice()).unwrap_or(&[])
+        self.scopes
+            .iter()
+            .find(|(s, _)| *s == scope)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or(&[])
     }
 
     /// What `key` does in these scopes (most specific first), if anything.
     pub fn lookup(&self, scopes: &[Scope], key: Key) -> Option<Action> {
-        scopes.iter().flat_map(|s| self.bindings(*s)).find(|b| b.keys.contains(&key)).map(|b| b.action.clone())
+        scopes
+            .iter()
+            .flat_map(|s| self.bindings(*s))
+            .find(|b| b.keys.contains(&key))
+            .map(|b| b.action.clone())
     }
 
     /// The first key bound to `action` anywhere, written for hints ("? 帮助").
     pub fn first_key(&self, action: &Action) -> Option<Key> {
-        self.scopes.iter().flat_map(|(_, b)| b).filter(|b| &b.action == action).find_map(|b| b.keys.first().copied())
+        self.scopes
+            .iter()
+            .flat_map(|(_, b)| b)
+            .filter(|b| &b.action == action)
+            .find_map(|b| b.keys.first().copied())
     }
 
     /// The first key bound to `action` in `scope`, for hints inside an overlay.
     pub fn key_in(&self, scope: Scope, action: &Action) -> Option<Key> {
-        self.bindings(scope).iter().filter(|b| &b.action == action).find_map(|b| b.keys.first().copied())
+        self.bindings(scope)
+            .iter()
+            .filter(|b| &b.action == action)
+            .find_map(|b| b.keys.first().copied())
     }
 }
 

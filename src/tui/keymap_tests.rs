@@ -3,7 +3,10 @@
 use super::*;
 
 fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(a, k)| (a.to_string(), k.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(a, k)| (a.to_string(), k.to_string()))
+        .collect()
 }
 
 #[test]
@@ -42,13 +45,29 @@ fn key_events_match_config_keys() {
     let cases = [
         (KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT), "G"),
         (KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT), "?"),
-        (KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL), "ctrl-q"),
-        (KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::CONTROL | KeyModifiers::SHIFT), "ctrl-q"),
-        (KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT), "shift-tab"),
+        (
+            KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL),
+            "ctrl-q",
+        ),
+        (
+            KeyEvent::new(
+                KeyCode::Char('Q'),
+                KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+            ),
+            "ctrl-q",
+        ),
+        (
+            KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+            "shift-tab",
+        ),
         (KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE), "f1"),
     ];
     for (ev, text) in cases {
-        assert_eq!(Key::from_event(&ev), Key::parse(text).unwrap(), "{ev:?} vs {text}");
+        assert_eq!(
+            Key::from_event(&ev),
+            Key::parse(text).unwrap(),
+            "{ev:?} vs {text}"
+        );
     }
 }
 
@@ -72,11 +91,25 @@ fn labels() {
 fn every_bindable_action_is_in_the_table() {
     let map = Keymap::default();
     // palette-only actions have no key but are listed, so config can give them one
-    let keyless = [Action::MissingCode, Action::MissingSession, Action::MissingCheckin, Action::MissingPhoto];
+    let keyless = [
+        Action::MissingCode,
+        Action::MissingSession,
+        Action::MissingCheckin,
+        Action::MissingPhoto,
+    ];
     for action in Action::BINDABLE {
-        let listed = map.scopes.iter().flat_map(|(_, b)| b).any(|b| b.action == action);
+        let listed = map
+            .scopes
+            .iter()
+            .flat_map(|(_, b)| b)
+            .any(|b| b.action == action);
         assert!(listed, "{:?} is in no scope", action.name());
-        assert_eq!(map.first_key(&action).is_none(), keyless.contains(&action), "{:?}", action.name());
+        assert_eq!(
+            map.first_key(&action).is_none(),
+            keyless.contains(&action),
+            "{:?}",
+            action.name()
+        );
     }
 }
 
@@ -85,16 +118,36 @@ fn printable_keys_are_text_where_text_is_typed() {
     let map = Keymap::default();
     for (_, bindings) in map.scopes.iter().filter(|(s, _)| s.takes_text()) {
         for b in bindings {
-            assert!(!b.keys.iter().any(is_text_key), "{:?} binds a text key", b.action.name());
+            assert!(
+                !b.keys.iter().any(is_text_key),
+                "{:?} binds a text key",
+                b.action.name()
+            );
         }
     }
     // an override with a letter keeps the letter out of the search box
-    let map = Keymap::with_overrides(&overrides(&[("move_down", "n, down"), ("close", "z, esc")])).unwrap();
-    assert_eq!(map.lookup(&Scope::active(Mode::Search), Key::plain('n')), None);
-    assert_eq!(map.lookup(&Scope::active(Mode::Search), Key::code(KeyCode::Down)), Some(Action::MoveDown));
-    assert_eq!(map.lookup(&Scope::active(Mode::Palette), Key::code(KeyCode::Esc)), Some(Action::Close));
-    assert_eq!(map.lookup(&Scope::active(Mode::Code), Key::plain('z')), Some(Action::Close));
-    assert_eq!(map.lookup(&Scope::active(Mode::Search), Key::plain('z')), None);
+    let map = Keymap::with_overrides(&overrides(&[("move_down", "n, down"), ("close", "z, esc")]))
+        .unwrap();
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Search), Key::plain('n')),
+        None
+    );
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Search), Key::code(KeyCode::Down)),
+        Some(Action::MoveDown)
+    );
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Palette), Key::code(KeyCode::Esc)),
+        Some(Action::Close)
+    );
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Code), Key::plain('z')),
+        Some(Action::Close)
+    );
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Search), Key::plain('z')),
+        None
+    );
 }
 
 #[test]
@@ -104,19 +157,47 @@ fn overlays_have_their_keys() {
         (Mode::Code, Key::plain('R'), Some(Action::ReissueCode)),
         (Mode::Code, Key::code(KeyCode::Esc), Some(Action::Close)),
         (Mode::Code, Key::plain('q'), Some(Action::Quit)),
-        (Mode::Search, Key::code(KeyCode::Enter), Some(Action::Accept)),
-        (Mode::Search, Key::code(KeyCode::Backspace), Some(Action::DeleteBack)),
+        (
+            Mode::Search,
+            Key::code(KeyCode::Enter),
+            Some(Action::Accept),
+        ),
+        (
+            Mode::Search,
+            Key::code(KeyCode::Backspace),
+            Some(Action::DeleteBack),
+        ),
         (Mode::Search, Key::ctrl('c'), Some(Action::Quit)),
         (Mode::Search, Key::plain('q'), None),
-        (Mode::Reason, Key::code(KeyCode::Enter), Some(Action::Accept)),
+        (
+            Mode::Reason,
+            Key::code(KeyCode::Enter),
+            Some(Action::Accept),
+        ),
         (Mode::Picker, Key::ctrl('n'), Some(Action::MoveDown)),
-        (Mode::Screen(Screen::Students), Key::plain('/'), Some(Action::Search)),
-        (Mode::Screen(Screen::Students), Key::plain(':'), Some(Action::Palette)),
-        (Mode::Screen(Screen::Reports), Key::plain(':'), Some(Action::Palette)),
+        (
+            Mode::Screen(Screen::Students),
+            Key::plain('/'),
+            Some(Action::Search),
+        ),
+        (
+            Mode::Screen(Screen::Students),
+            Key::plain(':'),
+            Some(Action::Palette),
+        ),
+        (
+            Mode::Screen(Screen::Reports),
+            Key::plain(':'),
+            Some(Action::Palette),
+        ),
         (Mode::Screen(Screen::Reports), Key::plain('/'), None),
     ];
     for (mode, key, want) in cases {
-        assert_eq!(map.lookup(&Scope::active(mode), key), want, "{mode:?} {key}");
+        assert_eq!(
+            map.lookup(&Scope::active(mode), key),
+            want,
+            "{mode:?} {key}"
+        );
     }
 }
 
@@ -145,9 +226,24 @@ fn defaults_follow_the_spec() {
         assert_eq!(map.lookup(&students, key), want, "{key}");
     }
     // list keys do nothing on a screen without a list; Esc closes help only inside help
-    assert_eq!(map.lookup(&Scope::active(Mode::Screen(Screen::Photos)), Key::plain('j')), Some(Action::MoveDown));
-    assert_eq!(map.lookup(&Scope::active(Mode::Screen(Screen::Sessions)), Key::plain('j')), Some(Action::MoveDown));
-    assert_eq!(map.lookup(&Scope::active(Mode::Help), Key::code(KeyCode::Esc)), Some(Action::Close));
+    assert_eq!(
+        map.lookup(
+            &Scope::active(Mode::Screen(Screen::Photos)),
+            Key::plain('j')
+        ),
+        Some(Action::MoveDown)
+    );
+    assert_eq!(
+        map.lookup(
+            &Scope::active(Mode::Screen(Screen::Sessions)),
+            Key::plain('j')
+        ),
+        Some(Action::MoveDown)
+    );
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Help), Key::code(KeyCode::Esc)),
+        Some(Action::Close)
+    );
 }
 
 #[test]
@@ -179,25 +275,39 @@ fn overrides_replace_the_keys_of_an_action() {
         assert_eq!(map.lookup(&scopes, key), want, "{key}");
     }
     // the help window's scrolling moved along with the list's
-    assert_eq!(map.lookup(&Scope::active(Mode::Help), Key::plain('n')), Some(Action::MoveDown));
+    assert_eq!(
+        map.lookup(&Scope::active(Mode::Help), Key::plain('n')),
+        Some(Action::MoveDown)
+    );
 }
 
 #[test]
 fn bad_overrides_name_what_is_wrong() {
     // (overrides, words the error must contain)
-    type Case = (&'static [(&'static str, &'static str)], &'static [&'static str]);
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static [&'static str],
+    );
     let cases: [Case; 6] = [
         (&[("qiut", "x")], &["qiut", "quit", "move_down"]),
-        (&[("reissue_code", "esc")], &["Esc", "close", "reissue_code"]),
+        (
+            &[("reissue_code", "esc")],
+            &["Esc", "close", "reissue_code"],
+        ),
         (&[("students_loaded", "x")], &["students_loaded"]),
         (&[("quit", "ctrl-qq")], &["quit", "ctrl-qq"]),
         (&[("help", "")], &["help"]),
         (&[("quit", "j")], &["j", "quit", "move_down"]),
     ];
     for (pairs, needles) in cases {
-        let err = Keymap::with_overrides(&overrides(pairs)).unwrap_err().to_string();
+        let err = Keymap::with_overrides(&overrides(pairs))
+            .unwrap_err()
+            .to_string();
         for needle in needles {
-            assert!(err.contains(needle), "{pairs:?}: {err:?} should mention {needle}");
+            assert!(
+                err.contains(needle),
+                "{pairs:?}: {err:?} should mention {needle}"
+            );
         }
     }
 }

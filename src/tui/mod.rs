@@ -24,11 +24,11 @@ pub mod widgets;
 #[cfg(test)]
 pub(crate) mod render_tests;
 #[cfg(test)]
-mod view_render_tests;
+mod reports_tests;
 #[cfg(test)]
 mod sessions_tests;
 #[cfg(test)]
-mod reports_tests;
+mod view_render_tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,8 +86,8 @@ enum Message {
 pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     // Everything that can be wrong in the user's files is checked before the screen changes,
     // so the error lands in a normal terminal.
-    let keymap =
-        Keymap::with_overrides(&ctx.config.keys).with_context(|| format!("{}", ctx.paths.config_file().display()))?;
+    let keymap = Keymap::with_overrides(&ctx.config.keys)
+        .with_context(|| format!("{}", ctx.paths.config_file().display()))?;
     let theme = theme::select(
         ctx.theme.as_deref(),
         ctx.config.theme.as_deref(),
@@ -97,13 +97,25 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let mouse = ctx.mouse || ctx.config.mouse.unwrap_or(false);
 
     let mut guard = TerminalGuard::enter(mouse)?;
-    let size = guard.size().context(tr("无法读取终端大小", "cannot read the terminal size"))?;
-    let mut app =
-        App::new(ctx.school.clone(), ctx.operator.clone(), ctx.store.display_url().to_string(), keymap, theme, size);
+    let size = guard
+        .size()
+        .context(tr("无法读取终端大小", "cannot read the terminal size"))?;
+    let mut app = App::new(
+        ctx.school.clone(),
+        ctx.operator.clone(),
+        ctx.store.display_url().to_string(),
+        keymap,
+        theme,
+        size,
+    );
     app.plain_qr = theme::no_color_requested();
     let keys = Arc::new(crate::commands::sessions::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
-    let export_dir = ctx.config.export_dir.clone().unwrap_or_else(|| ctx.paths.exports_dir());
+    let export_dir = ctx
+        .config
+        .export_dir
+        .clone()
+        .unwrap_or_else(|| ctx.paths.exports_dir());
     let env = tasks::Env {
         store: ctx.store.clone(),
         school: ctx.school,
@@ -143,11 +155,15 @@ async fn event_loop(
             if app.quit {
                 break;
             }
-            guard.draw(|frame| ui::render(app, frame)).context(tr("无法绘制控制台", "cannot draw the console"))?;
+            guard
+                .draw(|frame| ui::render(app, frame))
+                .context(tr("无法绘制控制台", "cannot draw the console"))?;
             app.dirty = false;
             last_draw = Some(Instant::now());
         }
-        let Some(message) = rx.recv().await else { break };
+        let Some(message) = rx.recv().await else {
+            break;
+        };
         handle(app, message, tx, env, &mut running)?;
         drain(app, &mut rx, tx, env, &mut running)?;
         if app.quit {
@@ -185,7 +201,10 @@ fn handle(
     let action = match message {
         Message::Input(event) => action_for(app, &event),
         Message::Action(action) => Some(action),
-        Message::InputFailed(e) => anyhow::bail!("{}: {e}", tr("无法读取键盘输入", "cannot read keyboard input")),
+        Message::InputFailed(e) => anyhow::bail!(
+            "{}: {e}",
+            tr("无法读取键盘输入", "cannot read keyboard input")
+        ),
     };
     if let Some(action) = action {
         let effects = update(app, action);
@@ -204,15 +223,21 @@ fn action_for(app: &App, event: &Event) -> Option<Action> {
         Event::Key(key) if key.kind == KeyEventKind::Press => {
             let key = Key::from_event(key);
             app.keymap.lookup(&scopes, key).or_else(|| match key.code {
-                KeyCode::Char(c) if takes_text && keymap::is_text_key(&key) => Some(Action::Input(c)),
+                KeyCode::Char(c) if takes_text && keymap::is_text_key(&key) => {
+                    Some(Action::Input(c))
+                }
                 _ => None,
             })
         }
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown if !takes_text || mode == Mode::Search => Some(Action::MoveDown),
+            MouseEventKind::ScrollDown if !takes_text || mode == Mode::Search => {
+                Some(Action::MoveDown)
+            }
             MouseEventKind::ScrollUp if !takes_text || mode == Mode::Search => Some(Action::MoveUp),
-            MouseEventKind::Down(MouseButton::Left) if matches!(mode, Mode::Screen(_) | Mode::Search) => {
+            MouseEventKind::Down(MouseButton::Left)
+                if matches!(mode, Mode::Screen(_) | Mode::Search) =>
+            {
                 if ui::tabs_row(app) == Some(m.row) {
                     ui::tab_at(app, m.column).map(Action::Show)
                 } else {
@@ -274,19 +299,33 @@ mod tests {
     }
 
     fn key(code: KeyCode, kind: KeyEventKind) -> Event {
-        Event::Key(KeyEvent { code, modifiers: KeyModifiers::NONE, kind, state: KeyEventState::NONE })
+        Event::Key(KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind,
+            state: KeyEventState::NONE,
+        })
     }
 
     #[test]
     fn only_key_presses_act() {
         let app = app();
         let cases = [
-            (key(KeyCode::Char('q'), KeyEventKind::Press), Some(Action::Quit)),
+            (
+                key(KeyCode::Char('q'), KeyEventKind::Press),
+                Some(Action::Quit),
+            ),
             (key(KeyCode::Char('q'), KeyEventKind::Release), None),
             (key(KeyCode::Char('j'), KeyEventKind::Repeat), None),
-            (key(KeyCode::Char('j'), KeyEventKind::Press), Some(Action::MoveDown)),
+            (
+                key(KeyCode::Char('j'), KeyEventKind::Press),
+                Some(Action::MoveDown),
+            ),
             (Event::Paste("q".into()), None),
-            (key(KeyCode::Char('/'), KeyEventKind::Press), Some(Action::Search)),
+            (
+                key(KeyCode::Char('/'), KeyEventKind::Press),
+                Some(Action::Search),
+            ),
             (Event::Resize(100, 30), Some(Action::Resize(100, 30))),
             (Event::FocusLost, None),
         ];
@@ -310,9 +349,15 @@ mod tests {
         assert_eq!(action_for(&app, &click(10, 5)), Some(Action::Select(0)));
         assert_eq!(action_for(&app, &click(10, 7)), Some(Action::Select(2)));
         assert_eq!(action_for(&app, &click(10, 4)), None);
-        assert_eq!(action_for(&app, &click(1, 2)), Some(Action::Show(action::Screen::Students)));
+        assert_eq!(
+            action_for(&app, &click(1, 2)),
+            Some(Action::Show(action::Screen::Students))
+        );
         let second_tab = ui::tab_at(&app, 12);
-        assert_eq!(action_for(&app, &click(12, 2)), second_tab.map(Action::Show));
+        assert_eq!(
+            action_for(&app, &click(12, 2)),
+            second_tab.map(Action::Show)
+        );
         assert_eq!(second_tab, Some(action::Screen::Sessions));
     }
 }

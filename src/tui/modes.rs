@@ -47,7 +47,9 @@ fn edit(text: &mut String, action: &Action, max: usize) -> Option<bool> {
 }
 
 pub(super) fn palette(app: &mut App, action: Action) -> Outcome {
-    let Overlay::Palette(palette) = &mut app.overlay else { return (false, Vec::new()) };
+    let Overlay::Palette(palette) = &mut app.overlay else {
+        return (false, Vec::new());
+    };
     if let Some(changed) = edit(&mut palette.input, &action, overlay::MAX_QUERY) {
         palette.selected = 0;
         return (changed, Vec::new());
@@ -75,12 +77,18 @@ pub(super) fn palette(app: &mut App, action: Action) -> Outcome {
 /// Moves a list selection by one, within `len` items.
 fn step(selected: &mut usize, by: isize, len: usize) -> bool {
     let before = *selected;
-    *selected = if by < 0 { selected.saturating_sub(1) } else { (*selected + 1).min(len.saturating_sub(1)) };
+    *selected = if by < 0 {
+        selected.saturating_sub(1)
+    } else {
+        (*selected + 1).min(len.saturating_sub(1))
+    };
     before != *selected
 }
 
 pub(super) fn picker(app: &mut App, action: Action) -> Outcome {
-    let Overlay::Picker(picker) = &mut app.overlay else { return (false, Vec::new()) };
+    let Overlay::Picker(picker) = &mut app.overlay else {
+        return (false, Vec::new());
+    };
     if let Some(changed) = edit(&mut picker.input, &action, overlay::MAX_QUERY) {
         picker.selected = 0;
         return (changed, Vec::new());
@@ -100,7 +108,9 @@ pub(super) fn picker(app: &mut App, action: Action) -> Outcome {
         }
         Action::Accept => {
             let (kind, chosen) = (picker.kind, picker.chosen());
-            let Some(chosen) = chosen else { return (false, Vec::new()) };
+            let Some(chosen) = chosen else {
+                return (false, Vec::new());
+            };
             app.overlay = Overlay::None;
             match (kind, chosen) {
                 (PickerKind::Field(f), Pick::Value(v)) => app.filter.set(f, Some(v)),
@@ -125,7 +135,9 @@ pub(super) fn picker(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn reason(app: &mut App, action: Action) -> Outcome {
-    let Overlay::Reason(prompt) = &mut app.overlay else { return (false, Vec::new()) };
+    let Overlay::Reason(prompt) = &mut app.overlay else {
+        return (false, Vec::new());
+    };
     if let Some(changed) = edit(&mut prompt.input, &action, overlay::MAX_REASON) {
         prompt.error = None;
         return (changed, Vec::new());
@@ -139,13 +151,20 @@ pub(super) fn reason(app: &mut App, action: Action) -> Outcome {
         Action::Accept => {
             let reason = prompt.input.trim().to_string();
             if reason.is_empty() {
-                prompt.error = Some(tr("请先填写原因（会写入审计日志）", "type the reason first (it goes into the audit log)"));
+                prompt.error = Some(tr(
+                    "请先填写原因（会写入审计日志）",
+                    "type the reason first (it goes into the audit log)",
+                ));
                 return (true, Vec::new());
             }
             let mut code = prompt.code.clone();
             code.busy = true;
             code.notice = None;
-            let effect = Effect::Reissue { generation: code.generation, student_no: code.student_no.clone(), reason };
+            let effect = Effect::Reissue {
+                generation: code.generation,
+                student_no: code.student_no.clone(),
+                reason,
+            };
             app.overlay = Overlay::Code(code);
             (true, vec![effect])
         }
@@ -154,7 +173,9 @@ pub(super) fn reason(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn code(app: &mut App, action: Action) -> Outcome {
-    let Overlay::Code(code) = &mut app.overlay else { return (false, Vec::new()) };
+    let Overlay::Code(code) = &mut app.overlay else {
+        return (false, Vec::new());
+    };
     match action {
         Action::Close => {
             app.overlay = Overlay::None;
@@ -165,7 +186,11 @@ pub(super) fn code(app: &mut App, action: Action) -> Outcome {
             if code.busy || !matches!(code.card, Some(Ok(_))) {
                 return (false, Vec::new());
             }
-            let prompt = ReasonPrompt { code: code.clone(), input: String::new(), error: None };
+            let prompt = ReasonPrompt {
+                code: code.clone(),
+                input: String::new(),
+                error: None,
+            };
             app.overlay = Overlay::Reason(prompt);
             (true, Vec::new())
         }
@@ -208,7 +233,12 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
     let on_students = app.screen == Screen::Students;
     let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
     match action {
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
+        Action::MoveUp
+        | Action::MoveDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
             if !on_students =>
         {
             (false, Vec::new())
@@ -252,10 +282,19 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         Action::Palette => {
             let from = app.mode();
             app.help_open = false;
-            let from = if from == Mode::Help { Mode::Screen(app.screen) } else { from };
+            let from = if from == Mode::Help {
+                Mode::Screen(app.screen)
+            } else {
+                from
+            };
             let under = std::mem::replace(&mut app.overlay, Overlay::None);
             let under = (under != Overlay::None).then(|| Box::new(under));
-            app.overlay = Overlay::Palette(Palette { input: String::new(), selected: 0, from: Some(from), under });
+            app.overlay = Overlay::Palette(Palette {
+                input: String::new(),
+                selected: 0,
+                from: Some(from),
+                under,
+            });
             (true, Vec::new())
         }
         // the rest act on the student list
@@ -291,7 +330,10 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
             let changed = app.set_missing(next);
             list(app, changed)
         }
-        Action::MissingCode | Action::MissingSession | Action::MissingCheckin | Action::MissingPhoto => {
+        Action::MissingCode
+        | Action::MissingSession
+        | Action::MissingCheckin
+        | Action::MissingPhoto => {
             let m = match action {
                 Action::MissingCode => Missing::Code,
                 Action::MissingSession => Missing::Session,
@@ -299,13 +341,23 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
                 _ => Missing::Photo,
             };
             // the same filter again switches it off
-            let next = if app.filter.missing == Some(m) { None } else { Some(m) };
+            let next = if app.filter.missing == Some(m) {
+                None
+            } else {
+                Some(m)
+            };
             let changed = app.set_missing(next);
             list(app, changed)
         }
-        Action::FilterCollege => (app.open_picker(PickerKind::Field(Field::College)), Vec::new()),
+        Action::FilterCollege => (
+            app.open_picker(PickerKind::Field(Field::College)),
+            Vec::new(),
+        ),
         Action::FilterClass => (app.open_picker(PickerKind::Field(Field::Class)), Vec::new()),
-        Action::FilterCounselor => (app.open_picker(PickerKind::Field(Field::Counselor)), Vec::new()),
+        Action::FilterCounselor => (
+            app.open_picker(PickerKind::Field(Field::Counselor)),
+            Vec::new(),
+        ),
         Action::FilterCohort => (app.open_picker(PickerKind::Cohort), Vec::new()),
         Action::ClearFilters => {
             let had = !app.filter.is_empty() || !app.search.input.is_empty();
@@ -330,4 +382,3 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         _ => (false, Vec::new()),
     }
 }
-

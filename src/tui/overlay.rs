@@ -61,7 +61,10 @@ pub struct PaletteEntry {
 
 /// Actions that make no sense from the palette (they are the palette, or edit typed text).
 fn palette_skips(action: &Action) -> bool {
-    matches!(action, Action::Palette | Action::Accept | Action::DeleteBack | Action::ClearInput | Action::Close)
+    matches!(
+        action,
+        Action::Palette | Action::Accept | Action::DeleteBack | Action::ClearInput | Action::Close
+    )
 }
 
 /// The palette's entries for `input`, best match first: every action bound in the scopes of
@@ -76,18 +79,27 @@ pub fn palette_entries(keymap: &Keymap, from: Mode, input: &str) -> Vec<PaletteE
             if palette_skips(&b.action) || seen.contains(&b.action) {
                 continue;
             }
-            let Some(name) = b.action.name() else { continue };
+            let Some(name) = b.action.name() else {
+                continue;
+            };
             seen.push(b.action.clone());
             let name_match = matcher.matches(name, &query);
             let description_match = matcher.matches(b.description, &query);
             let score = match (&name_match, &description_match) {
                 (None, None) => continue,
-                (n, d) => n.as_ref().map_or(i32::MIN, |m| m.0).max(d.as_ref().map_or(i32::MIN, |m| m.0)),
+                (n, d) => n
+                    .as_ref()
+                    .map_or(i32::MIN, |m| m.0)
+                    .max(d.as_ref().map_or(i32::MIN, |m| m.0)),
             };
             let keys = if b.keys.is_empty() {
                 String::new()
             } else {
-                b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ")
+                b.keys
+                    .iter()
+                    .map(|k| k.label())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
             };
             let order = scored.len();
             scored.push((
@@ -154,27 +166,63 @@ pub struct Picker {
 impl Picker {
     /// A picker over the values of `field` in the roster, in pinyin order.
     pub fn for_field(field: Field, index: &SearchIndex, current: Option<&str>) -> Picker {
-        let mut items = vec![PickerItem { pick: Pick::All, label: all_label(field).to_string(), count: None }];
-        items.extend(index.values(field).into_iter().map(|(text, count)| PickerItem {
-            pick: Pick::Value(text.to_string()),
-            label: text.to_string(),
-            count: Some(count),
-        }));
-        let selected = current.and_then(|c| items.iter().position(|i| i.pick == Pick::Value(c.to_string()))).unwrap_or(0);
-        Picker { kind: PickerKind::Field(field), items, input: String::new(), selected }
+        let mut items = vec![PickerItem {
+            pick: Pick::All,
+            label: all_label(field).to_string(),
+            count: None,
+        }];
+        items.extend(
+            index
+                .values(field)
+                .into_iter()
+                .map(|(text, count)| PickerItem {
+                    pick: Pick::Value(text.to_string()),
+                    label: text.to_string(),
+                    count: Some(count),
+                }),
+        );
+        let selected = current
+            .and_then(|c| {
+                items
+                    .iter()
+                    .position(|i| i.pick == Pick::Value(c.to_string()))
+            })
+            .unwrap_or(0);
+        Picker {
+            kind: PickerKind::Field(field),
+            items,
+            input: String::new(),
+            selected,
+        }
     }
 
     /// A picker over the cohorts around `around` (typing another year offers that year).
     pub fn for_cohort(around: i32, current: Option<i32>) -> Picker {
-        let mut items = vec![PickerItem { pick: Pick::All, label: tr("全部届别", "every cohort").to_string(), count: None }];
+        let mut items = vec![PickerItem {
+            pick: Pick::All,
+            label: tr("全部届别", "every cohort").to_string(),
+            count: None,
+        }];
         for year in (around - 3..=around + 2).rev() {
-            items.push(PickerItem { pick: Pick::Cohort(year), label: cohort_label(year), count: None });
+            items.push(PickerItem {
+                pick: Pick::Cohort(year),
+                label: cohort_label(year),
+                count: None,
+            });
         }
         let selected = match current {
-            Some(y) => items.iter().position(|i| i.pick == Pick::Cohort(y)).unwrap_or(0),
+            Some(y) => items
+                .iter()
+                .position(|i| i.pick == Pick::Cohort(y))
+                .unwrap_or(0),
             None => 0,
         };
-        Picker { kind: PickerKind::Cohort, items, input: String::new(), selected }
+        Picker {
+            kind: PickerKind::Cohort,
+            items,
+            input: String::new(),
+            selected,
+        }
     }
 
     /// The items matching what was typed, best first, with the matched character positions.
@@ -188,14 +236,21 @@ impl Picker {
             .items
             .iter()
             .enumerate()
-            .filter_map(|(order, item)| matcher.matches(&item.label, &query).map(|(s, at)| (s, order, item, at)))
+            .filter_map(|(order, item)| {
+                matcher
+                    .matches(&item.label, &query)
+                    .map(|(s, at)| (s, order, item, at))
+            })
             .collect();
         scored.sort_by_key(|(s, order, ..)| (std::cmp::Reverse(*s), *order));
-        let mut out: Vec<(&PickerItem, Vec<usize>)> = scored.into_iter().map(|(_, _, i, at)| (i, at)).collect();
+        let mut out: Vec<(&PickerItem, Vec<usize>)> =
+            scored.into_iter().map(|(_, _, i, at)| (i, at)).collect();
         // a year typed in full is offered even when it is not in the list
         if self.kind == PickerKind::Cohort {
             if let Ok(year) = self.input.trim().parse::<i32>() {
-                if (1900..=2200).contains(&year) && !out.iter().any(|(i, _)| i.pick == Pick::Cohort(year)) {
+                if (1900..=2200).contains(&year)
+                    && !out.iter().any(|(i, _)| i.pick == Pick::Cohort(year))
+                {
                     out.insert(0, (&TYPED_YEAR, Vec::new()));
                 }
             }
@@ -215,7 +270,11 @@ impl Picker {
 }
 
 /// Stands for "the year typed" in the cohort picker's matches.
-static TYPED_YEAR: PickerItem = PickerItem { pick: Pick::All, label: String::new(), count: None };
+static TYPED_YEAR: PickerItem = PickerItem {
+    pick: Pick::All,
+    label: String::new(),
+    count: None,
+};
 
 /// True for the stand-in of a typed year (the picker draws the typed text for it).
 pub fn is_typed_year(item: &PickerItem) -> bool {
@@ -252,9 +311,11 @@ impl CodeView {
     /// The serial of the active code, if the card shows one.
     pub fn active_serial(&self) -> Option<i64> {
         match &self.card {
-            Some(Ok(card)) => {
-                card.codes.iter().find(|c| c.state == crate::store::CodeState::Active).map(|c| c.serial)
-            }
+            Some(Ok(card)) => card
+                .codes
+                .iter()
+                .find(|c| c.state == crate::store::CodeState::Active)
+                .map(|c| c.serial),
             _ => None,
         }
     }

@@ -13,8 +13,8 @@ use unicode_width::UnicodeWidthStr;
 use super::SchoolInfo;
 use super::action::{Action, Screen};
 use super::app::{App, update};
-use super::roster::Roster;
 use super::keymap::{Keymap, Scope};
+use super::roster::Roster;
 use super::theme::Theme;
 use super::ui;
 use crate::domain::{IdType, Level, Student};
@@ -36,7 +36,11 @@ fn row(
         student: Student {
             student_no: no.into(),
             name: name.into(),
-            id_type: if id_number.starts_with('E') { IdType::Passport } else { IdType::ResidentId },
+            id_type: if id_number.starts_with('E') {
+                IdType::Passport
+            } else {
+                IdType::ResidentId
+            },
             id_number: id_number.into(),
             college: college.into(),
             major: String::new(),
@@ -61,7 +65,15 @@ pub fn fixture_rows() -> Vec<StudentRow> {
     use PhotoStatus as P;
     let cs = "计算机科学与技术学院";
     let mut rows = vec![
-        row(1, "2022010101", "张三", "11010120000101123X", cs, "计科2201", (C::Active, Some(3), true, P::Valid)),
+        row(
+            1,
+            "2022010101",
+            "张三",
+            "11010120000101123X",
+            cs,
+            "计科2201",
+            (C::Active, Some(3), true, P::Valid),
+        ),
         row(
             2,
             "2022010102",
@@ -108,33 +120,73 @@ pub fn fixture_rows() -> Vec<StudentRow> {
             (C::Active, Some(12), true, P::Valid),
         ),
     ];
-    let surnames =
-        ["王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高"];
-    let given =
-        ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超"];
+    let surnames = [
+        "王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+        "何", "高",
+    ];
+    let given = [
+        "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛",
+        "明", "超",
+    ];
     for i in 0..34 {
         let n = i + 7;
-        let name = format!("{}{}", surnames[i % surnames.len()], given[(i * 7) % given.len()]);
-        let college = if i < 20 { "机械工程学院" } else { "经济管理学院" };
-        let class = format!("{}22{:02}", if i < 20 { "机械" } else { "会计" }, 1 + i / 10);
+        let name = format!(
+            "{}{}",
+            surnames[i % surnames.len()],
+            given[(i * 7) % given.len()]
+        );
+        let college = if i < 20 {
+            "机械工程学院"
+        } else {
+            "经济管理学院"
+        };
+        let class = format!(
+            "{}22{:02}",
+            if i < 20 { "机械" } else { "会计" },
+            1 + i / 10
+        );
         let status = match i % 4 {
             0 => (C::Active, Some(5), true, P::Valid),
             1 => (C::Active, Some(5), false, P::Missing),
             2 => (C::None, None, false, P::Missing),
             _ => (C::Active, Some(7), true, P::Valid),
         };
-        let id = format!("3201022000{:02}{:02}{:04}", 1 + i % 12, 1 + i % 28, 1000 + i * 37);
-        rows.push(row(n as i64, &format!("20220301{n:02}"), &name, &id, college, &class, status));
+        let id = format!(
+            "3201022000{:02}{:02}{:04}",
+            1 + i % 12,
+            1 + i % 28,
+            1000 + i * 37
+        );
+        rows.push(row(
+            n as i64,
+            &format!("20220301{n:02}"),
+            &name,
+            &id,
+            college,
+            &class,
+            status,
+        ));
     }
     rows
 }
 
 pub fn fixture_counts() -> Counts {
-    Counts { total: 40, withdrawn: 2, code_active: 31, session_assigned: 29, checked_in: 16, photo_valid: 11 }
+    Counts {
+        total: 40,
+        withdrawn: 2,
+        code_active: 31,
+        session_assigned: 29,
+        checked_in: 16,
+        photo_valid: 11,
+    }
 }
 
 pub fn school() -> SchoolInfo {
-    SchoolInfo { code: "4111010001".into(), name: "示例大学".into(), cohort: 2026 }
+    SchoolInfo {
+        code: "4111010001".into(),
+        name: "示例大学".into(),
+        cohort: 2026,
+    }
 }
 
 /// An app before anything came back from the database.
@@ -156,11 +208,27 @@ pub fn fixture_app(size: (u16, u16)) -> App {
     app
 }
 
-pub fn load(app: &mut App, students: Result<Vec<StudentRow>, String>, counts: Result<Counts, String>) {
+pub fn load(
+    app: &mut App,
+    students: Result<Vec<StudentRow>, String>,
+    counts: Result<Counts, String>,
+) {
     update(app, Action::Reload);
     let generation = app.generation;
-    update(app, Action::StudentsLoaded { generation, result: students.map(Roster::new) });
-    update(app, Action::CountsLoaded { generation, result: counts });
+    update(
+        app,
+        Action::StudentsLoaded {
+            generation,
+            result: students.map(Roster::new),
+        },
+    );
+    update(
+        app,
+        Action::CountsLoaded {
+            generation,
+            result: counts,
+        },
+    );
 }
 
 pub fn draw(app: &App) -> Buffer {
@@ -237,7 +305,13 @@ fn every_line_is_exactly_the_terminal_width() {
     // Columns stay aligned with CJK names: no line is wider or narrower than the screen.
     for size in [(80, 24), (120, 40), (60, 12), (97, 31)] {
         let mut app = fixture_app(size);
-        for action in [Action::First, Action::PageDown, Action::Help, Action::Help, Action::ScreenSessions] {
+        for action in [
+            Action::First,
+            Action::PageDown,
+            Action::Help,
+            Action::Help,
+            Action::ScreenSessions,
+        ] {
             update(&mut app, action);
             for line in screen(&app).lines() {
                 assert_eq!(line.width(), size.0 as usize, "{size:?}: {line:?}");
@@ -255,8 +329,15 @@ fn status_columns_line_up_under_their_headers() {
     let col = |line: &str, needle: &str| line.find(needle).map(|b| line[..b].width());
     let photo_col = col(header, "照片").unwrap();
     for name in ["张三", "买买提·艾力", "[31m红[0m", "John Smith", "欧阳娜娜"] {
-        let line = lines.iter().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name} not drawn"));
-        let status = ["合格", "不合格", "缺"].iter().filter_map(|w| col(line, w)).min().unwrap();
+        let line = lines
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not drawn"));
+        let status = ["合格", "不合格", "缺"]
+            .iter()
+            .filter_map(|w| col(line, w))
+            .min()
+            .unwrap();
         assert_eq!(status, photo_col, "{name}: {line}");
     }
 }
@@ -268,7 +349,11 @@ fn statuses_take_the_theme_colours() {
     let buffer = draw(&app);
     let shown = text(&buffer);
     let find = |line_needle: &str, word: &str| -> Color {
-        let (y, line) = shown.lines().enumerate().find(|(_, l)| l.contains(line_needle)).unwrap();
+        let (y, line) = shown
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(line_needle))
+            .unwrap();
         let byte = line.find(word).unwrap();
         let x = line[..byte].width() as u16;
         buffer[(x, y as u16)].fg
@@ -302,7 +387,11 @@ fn help_lists_exactly_the_bindings() {
     keys.insert("help".to_string(), "f1".to_string());
     for keymap in [Keymap::default(), Keymap::with_overrides(&keys).unwrap()] {
         for screen_action in [Action::ScreenStudents, Action::ScreenReports] {
-            let mut app = fresh_app((120, 60), keymap.clone(), Theme::built_in("default").unwrap());
+            let mut app = fresh_app(
+                (120, 60),
+                keymap.clone(),
+                Theme::built_in("default").unwrap(),
+            );
             update(&mut app, screen_action.clone());
             update(&mut app, Action::Help);
             let buffer = draw(&app);
@@ -314,7 +403,12 @@ fn help_lists_exactly_the_bindings() {
                     let line = shown
                         .lines()
                         .find(|l| l.contains(&keys) && l.contains(binding.description))
-                        .unwrap_or_else(|| panic!("help does not list {keys} {}:\n{shown}", binding.description));
+                        .unwrap_or_else(|| {
+                            panic!(
+                                "help does not list {keys} {}:\n{shown}",
+                                binding.description
+                            )
+                        });
                     assert!(line.find(&keys) < line.find(binding.description), "{line}");
                     listed += 1;
                 }
@@ -322,20 +416,39 @@ fn help_lists_exactly_the_bindings() {
             // nothing else is listed: every entry line of the overlay is one of the bindings above
             let popup = ui::help::area(&app).inner(ratatui::layout::Margin::new(1, 1));
             let overlay = text(&buffer_region(&buffer, popup));
-            let entry_lines = overlay.lines().filter(|l| l.starts_with("  ") && !l.trim().is_empty()).count();
+            let entry_lines = overlay
+                .lines()
+                .filter(|l| l.starts_with("  ") && !l.trim().is_empty())
+                .count();
             assert_eq!(entry_lines, listed, "{overlay}");
             // both screens hold a list (students; colleges on Reports)
             assert!(shown.contains("下一行"), "list keys where there is a list");
         }
     }
     // an override shows in help and the old key is gone
-    let mut app = fresh_app((120, 60), Keymap::with_overrides(&keys).unwrap(), Theme::built_in("default").unwrap());
+    let mut app = fresh_app(
+        (120, 60),
+        Keymap::with_overrides(&keys).unwrap(),
+        Theme::built_in("default").unwrap(),
+    );
     update(&mut app, Action::Help);
     let shown = screen(&app);
-    let quit_line = shown.lines().find(|l| l.contains("退出") && l.contains("│")).unwrap();
-    assert!(quit_line.contains("Ctrl-q") && !quit_line.contains("q / "), "{quit_line}");
-    assert!(shown.contains("F1 帮助"), "the status bar hint follows the keymap:\n{shown}");
-    assert_eq!(ui::help::scopes(&app), vec![Scope::Students, Scope::Global, Scope::Help]);
+    let quit_line = shown
+        .lines()
+        .find(|l| l.contains("退出") && l.contains("│"))
+        .unwrap();
+    assert!(
+        quit_line.contains("Ctrl-q") && !quit_line.contains("q / "),
+        "{quit_line}"
+    );
+    assert!(
+        shown.contains("F1 帮助"),
+        "the status bar hint follows the keymap:\n{shown}"
+    );
+    assert_eq!(
+        ui::help::scopes(&app),
+        vec![Scope::Students, Scope::Global, Scope::Help]
+    );
 }
 
 #[test]
@@ -352,29 +465,55 @@ fn too_small_20x5() {
 
 #[test]
 fn before_the_first_answer_80x24() {
-    let mut app = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut app = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     update(&mut app, Action::Reload);
     insta::assert_snapshot!(screen(&app));
 }
 
 #[test]
 fn empty_roster_80x24() {
-    let mut app = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut app = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     load(&mut app, Ok(Vec::new()), Ok(Counts::default()));
     insta::assert_snapshot!(screen(&app));
 }
 
 #[test]
 fn other_cohort_only_says_so() {
-    let mut app = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
-    load(&mut app, Ok(Vec::new()), Ok(Counts { total: 12, ..Counts::default() }));
+    let mut app = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
+    load(
+        &mut app,
+        Ok(Vec::new()),
+        Ok(Counts {
+            total: 12,
+            ..Counts::default()
+        }),
+    );
     let shown = screen(&app);
-    assert!(shown.contains("2026届没有学生") && shown.contains("12"), "{shown}");
+    assert!(
+        shown.contains("2026届没有学生") && shown.contains("12"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn load_error_80x24() {
-    let mut app = fresh_app((80, 24), Keymap::default(), Theme::built_in("default").unwrap());
+    let mut app = fresh_app(
+        (80, 24),
+        Keymap::default(),
+        Theme::built_in("default").unwrap(),
+    );
     load(
         &mut app,
         Err("cannot connect to postgres://caiji@db.example.edu/caiji: connection refused — check that the server is running".into()),
@@ -389,11 +528,23 @@ fn mono_theme_draws_the_selection_reversed_without_colour() {
     app.theme = Theme::built_in("mono").unwrap();
     let buffer = draw(&app);
     for cell in buffer.content() {
-        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "mono draws a colour");
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (Color::Reset, Color::Reset),
+            "mono draws a colour"
+        );
     }
     // the first student's row (y = 5) is selected
-    assert!(buffer[(2, 5)].modifier.contains(ratatui::style::Modifier::REVERSED));
-    assert!(!buffer[(2, 6)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(
+        buffer[(2, 5)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+    assert!(
+        !buffer[(2, 6)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
 }
 
 #[test]

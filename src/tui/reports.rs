@@ -79,7 +79,10 @@ pub(super) fn refresh(app: &mut App) -> Vec<Effect> {
     reports.requested = true;
     reports.generation += 1;
     reports.loading = true;
-    let mut effects = vec![Effect::LoadReports { generation: reports.generation, cohort: app.cohort }];
+    let mut effects = vec![Effect::LoadReports {
+        generation: reports.generation,
+        cohort: app.cohort,
+    }];
     if let Some(b) = &mut reports.breakdown {
         reports.breakdown_generation += 1;
         b.generation = reports.breakdown_generation;
@@ -95,7 +98,11 @@ pub(super) fn refresh(app: &mut App) -> Vec<Effect> {
 
 /// Reloads the screen if it has been opened (a reload, another cohort, a reissue).
 pub(super) fn refresh_if_shown(app: &mut App) -> Vec<Effect> {
-    if app.reports.requested { refresh(app) } else { Vec::new() }
+    if app.reports.requested {
+        refresh(app)
+    } else {
+        Vec::new()
+    }
 }
 
 /// Opens `college` with its groups `by` (classes or counselors).
@@ -103,8 +110,19 @@ fn open(app: &mut App, college: String, by: GroupBy) -> Vec<Effect> {
     let reports = &mut app.reports;
     reports.breakdown_generation += 1;
     let generation = reports.breakdown_generation;
-    reports.breakdown = Some(Breakdown { college: college.clone(), by, generation, groups: None, selected: 0 });
-    vec![Effect::LoadBreakdown { generation, college, by, cohort: app.cohort }]
+    reports.breakdown = Some(Breakdown {
+        college: college.clone(),
+        by,
+        generation,
+        groups: None,
+        selected: 0,
+    });
+    vec![Effect::LoadBreakdown {
+        generation,
+        college,
+        by,
+        cohort: app.cohort,
+    }]
 }
 
 /// What a key does on the Reports screen; `None` for keys it leaves to the rest of the console.
@@ -135,16 +153,29 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<(bool, Vec<Eff
         Action::ReportDrillDown | Action::ReportSwitchGroup => match &app.reports.breakdown {
             // in a college, Enter does nothing more and the switch flips classes and counselors
             Some(b) if *action == Action::ReportSwitchGroup => {
-                let by = if b.by == GroupBy::Class { GroupBy::Counselor } else { GroupBy::Class };
+                let by = if b.by == GroupBy::Class {
+                    GroupBy::Counselor
+                } else {
+                    GroupBy::Class
+                };
                 let college = b.college.clone();
                 (true, open(app, college, by))
             }
             Some(_) => (false, Vec::new()),
             None => {
-                let Some(college) = app.reports.colleges().get(app.reports.selected).map(|c| c.group.clone()) else {
+                let Some(college) = app
+                    .reports
+                    .colleges()
+                    .get(app.reports.selected)
+                    .map(|c| c.group.clone())
+                else {
                     return Some((false, Vec::new()));
                 };
-                let by = if *action == Action::ReportSwitchGroup { GroupBy::Counselor } else { GroupBy::Class };
+                let by = if *action == Action::ReportSwitchGroup {
+                    GroupBy::Counselor
+                } else {
+                    GroupBy::Class
+                };
                 (true, open(app, college, by))
             }
         },
@@ -167,23 +198,51 @@ fn export(app: &mut App, kind: FileKind) -> (bool, Vec<Effect>) {
     }
     let (scope, groups) = match &app.reports.breakdown {
         Some(b) => {
-            let scope = ReportScope { by: b.by, cohort: app.cohort, college: Some(b.college.clone()) };
+            let scope = ReportScope {
+                by: b.by,
+                cohort: app.cohort,
+                college: Some(b.college.clone()),
+            };
             (scope, b.groups.as_ref().and_then(|g| g.as_ref().ok()))
         }
         None => {
-            let scope = ReportScope { by: GroupBy::College, cohort: app.cohort, college: None };
-            (scope, app.reports.data.as_ref().and_then(|d| d.as_ref().ok()).map(|d| &d.colleges))
+            let scope = ReportScope {
+                by: GroupBy::College,
+                cohort: app.cohort,
+                college: None,
+            };
+            (
+                scope,
+                app.reports
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.as_ref().ok())
+                    .map(|d| &d.colleges),
+            )
         }
     };
     let Some(groups) = groups.cloned() else {
-        app.last_error =
-            Some(tr("报表还没有读出来，读完后再导出", "the report is not read yet; export once it is").into());
+        app.last_error = Some(
+            tr(
+                "报表还没有读出来，读完后再导出",
+                "the report is not read yet; export once it is",
+            )
+            .into(),
+        );
         return (true, Vec::new());
     };
     app.reports.export_generation += 1;
     app.reports.exporting = true;
     app.reports.exported = None;
-    (true, vec![Effect::ExportReport { generation: app.reports.export_generation, scope, groups, kind }])
+    (
+        true,
+        vec![Effect::ExportReport {
+            generation: app.reports.export_generation,
+            scope,
+            groups,
+            kind,
+        }],
+    )
 }
 
 /// The answers to the screen's reads and exports.
@@ -197,7 +256,11 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             match result {
                 Ok(data) => {
                     // the same college stays selected when the list changes under it
-                    let name = app.reports.colleges().get(app.reports.selected).map(|c| c.group.clone());
+                    let name = app
+                        .reports
+                        .colleges()
+                        .get(app.reports.selected)
+                        .map(|c| c.group.clone());
                     let found = name.and_then(|n| data.colleges.iter().position(|c| c.group == n));
                     let last = data.colleges.len().saturating_sub(1);
                     app.reports.selected = found.unwrap_or(app.reports.selected).min(last);
@@ -211,7 +274,9 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             true
         }
         Action::BreakdownLoaded { generation, result } => {
-            let Some(b) = &mut app.reports.breakdown else { return false };
+            let Some(b) = &mut app.reports.breakdown else {
+                return false;
+            };
             if generation != b.generation {
                 return false;
             }
@@ -224,7 +289,9 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             };
             if let Ok(groups) = &result {
                 let found = name.and_then(|n| groups.iter().position(|g| g.group == n));
-                b.selected = found.unwrap_or(b.selected).min(groups.len().saturating_sub(1));
+                b.selected = found
+                    .unwrap_or(b.selected)
+                    .min(groups.len().saturating_sub(1));
             }
             b.groups = Some(result);
             true

@@ -24,7 +24,9 @@ impl ContentWidths {
         let mut w = ContentWidths::default();
         for r in rows {
             let s = &r.student;
-            w.student_no = w.student_no.max(widgets::width(&widgets::clean(&s.student_no)));
+            w.student_no = w
+                .student_no
+                .max(widgets::width(&widgets::clean(&s.student_no)));
             w.name = w.name.max(widgets::width(&widgets::clean(&s.name)));
             w.college = w.college.max(widgets::width(&widgets::clean(&s.college)));
             w.class = w.class.max(widgets::width(&widgets::clean(&s.class)));
@@ -54,7 +56,11 @@ impl Roster {
             counselor: &r.student.counselor,
         }));
         let widths = ContentWidths::measure(&rows);
-        Roster { rows: Arc::new(rows), index: Arc::new(index), widths }
+        Roster {
+            rows: Arc::new(rows),
+            index: Arc::new(index),
+            widths,
+        }
     }
 
     pub fn empty() -> Roster {
@@ -111,7 +117,13 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] = [SortKey::StudentNo, SortKey::Name, SortKey::College, SortKey::Class, SortKey::Progress];
+    pub const ALL: [SortKey; 5] = [
+        SortKey::StudentNo,
+        SortKey::Name,
+        SortKey::College,
+        SortKey::Class,
+        SortKey::Progress,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -195,13 +207,20 @@ fn sorted(roster: &Roster, key: SortKey) -> Vec<u32> {
         SortKey::College => by_rank(&|row| index.value_rank(Field::College, row)),
         SortKey::Class => by_rank(&|row| index.value_rank(Field::Class, row)),
         // the students missing most first
-        SortKey::Progress => by_rank(&|row| (4 - Missing::count(&roster.rows[row].progress())) as u32),
+        SortKey::Progress => {
+            by_rank(&|row| (4 - Missing::count(&roster.rows[row].progress())) as u32)
+        }
     }
 }
 
 /// The rows shown: the search hits in order of relevance when a search is given, otherwise every
 /// row in the chosen order; then the filters.
-pub fn view(roster: &Roster, filter: &Filter, sort: Sort, search: Option<&SearchResult>) -> Vec<u32> {
+pub fn view(
+    roster: &Roster,
+    filter: &Filter,
+    sort: Sort,
+    search: Option<&SearchResult>,
+) -> Vec<u32> {
     let base: Vec<u32> = match search {
         Some(result) if !result.query.is_empty() => result.ranked().to_vec(),
         _ => {
@@ -227,8 +246,12 @@ pub fn view(roster: &Roster, filter: &Filter, sort: Sort, search: Option<&Search
     base.into_iter()
         .filter(|&row| {
             let r = row as usize;
-            let Some(student) = roster.rows.get(r) else { return false };
-            filter.missing.is_none_or(|m| m.applies(&student.progress()))
+            let Some(student) = roster.rows.get(r) else {
+                return false;
+            };
+            filter
+                .missing
+                .is_none_or(|m| m.applies(&student.progress()))
                 && wanted.iter().all(|(f, id)| index.value_id(*f, r) == *id)
         })
         .collect()
@@ -241,7 +264,9 @@ mod tests {
     use crate::tui::render_tests::fixture_rows;
 
     fn names(roster: &Roster, rows: &[u32]) -> Vec<String> {
-        rows.iter().map(|&r| roster.rows[r as usize].student.name.clone()).collect()
+        rows.iter()
+            .map(|&r| roster.rows[r as usize].student.name.clone())
+            .collect()
     }
 
     #[test]
@@ -249,13 +274,56 @@ mod tests {
         let roster = Roster::new(fixture_rows());
         let cases: Vec<(Filter, usize)> = vec![
             (Filter::default(), 40),
-            (Filter { missing: Some(Missing::Code), ..Filter::default() }, 10),
-            (Filter { missing: Some(Missing::Photo), ..Filter::default() }, 21),
-            (Filter { college: Some("外国语学院".into()), ..Filter::default() }, 2),
-            (Filter { college: Some("外国语学院".into()), missing: Some(Missing::Photo), ..Filter::default() }, 1),
-            (Filter { class: Some("计科2202".into()), ..Filter::default() }, 2),
-            (Filter { counselor: Some("周老师".into()), ..Filter::default() }, 40),
-            (Filter { counselor: Some("没有这个人".into()), ..Filter::default() }, 0),
+            (
+                Filter {
+                    missing: Some(Missing::Code),
+                    ..Filter::default()
+                },
+                10,
+            ),
+            (
+                Filter {
+                    missing: Some(Missing::Photo),
+                    ..Filter::default()
+                },
+                21,
+            ),
+            (
+                Filter {
+                    college: Some("外国语学院".into()),
+                    ..Filter::default()
+                },
+                2,
+            ),
+            (
+                Filter {
+                    college: Some("外国语学院".into()),
+                    missing: Some(Missing::Photo),
+                    ..Filter::default()
+                },
+                1,
+            ),
+            (
+                Filter {
+                    class: Some("计科2202".into()),
+                    ..Filter::default()
+                },
+                2,
+            ),
+            (
+                Filter {
+                    counselor: Some("周老师".into()),
+                    ..Filter::default()
+                },
+                40,
+            ),
+            (
+                Filter {
+                    counselor: Some("没有这个人".into()),
+                    ..Filter::default()
+                },
+                0,
+            ),
         ];
         for (filter, want) in cases {
             let shown = view(&roster, &filter, Sort::default(), None);
@@ -263,7 +331,11 @@ mod tests {
             for row in shown {
                 let r = &roster.rows[row as usize];
                 if let Some(m) = filter.missing {
-                    assert!(m.applies(&r.progress()), "{} shown under {m:?}", r.student.name);
+                    assert!(
+                        m.applies(&r.progress()),
+                        "{} shown under {m:?}",
+                        r.student.name
+                    );
                 }
             }
         }
@@ -272,28 +344,62 @@ mod tests {
     #[test]
     fn sort_orders() {
         let roster = Roster::new(fixture_rows()[..6].to_vec());
-        let order = |key, reverse| names(&roster, &view(&roster, &Filter::default(), Sort { key, reverse }, None));
+        let order = |key, reverse| {
+            names(
+                &roster,
+                &view(&roster, &Filter::default(), Sort { key, reverse }, None),
+            )
+        };
         assert_eq!(order(SortKey::StudentNo, false)[0], "张三");
         assert_eq!(order(SortKey::StudentNo, true)[0], "欧阳娜娜");
         // pinyin: ... mai mai ti < ou yang < zhang
         let by_name = order(SortKey::Name, false);
         let pos = |n: &str| by_name.iter().position(|x| x == n).unwrap();
-        assert!(pos("买买提·艾力") < pos("欧阳娜娜") && pos("欧阳娜娜") < pos("张三"), "{by_name:?}");
+        assert!(
+            pos("买买提·艾力") < pos("欧阳娜娜") && pos("欧阳娜娜") < pos("张三"),
+            "{by_name:?}"
+        );
         // 外国语 (wai) sorts after 计算机 (ji)
-        assert_eq!(order(SortKey::College, false).last().map(String::as_str), Some("欧阳娜娜"));
+        assert_eq!(
+            order(SortKey::College, false).last().map(String::as_str),
+            Some("欧阳娜娜")
+        );
         // the one missing everything first
-        assert_eq!(order(SortKey::Progress, false)[0], "阿卜杜热合曼·买买提明·阿不都热西提");
+        assert_eq!(
+            order(SortKey::Progress, false)[0],
+            "阿卜杜热合曼·买买提明·阿不都热西提"
+        );
     }
 
     #[test]
     fn a_search_orders_by_relevance_and_filters_still_apply() {
         let roster = Roster::new(fixture_rows());
         let result = roster.index.search(&Query::parse("ouyang"), None);
-        assert_eq!(names(&roster, &view(&roster, &Filter::default(), Sort::default(), Some(&result))), ["欧阳娜娜"]);
-        let filter = Filter { missing: Some(Missing::Photo), ..Filter::default() };
+        assert_eq!(
+            names(
+                &roster,
+                &view(&roster, &Filter::default(), Sort::default(), Some(&result))
+            ),
+            ["欧阳娜娜"]
+        );
+        let filter = Filter {
+            missing: Some(Missing::Photo),
+            ..Filter::default()
+        };
         assert!(view(&roster, &filter, Sort::default(), Some(&result)).is_empty());
         // an empty search is no search
         let all = roster.index.search(&Query::parse(""), None);
-        assert_eq!(view(&roster, &Filter::default(), Sort { key: SortKey::StudentNo, reverse: true }, Some(&all))[0], 39);
+        assert_eq!(
+            view(
+                &roster,
+                &Filter::default(),
+                Sort {
+                    key: SortKey::StudentNo,
+                    reverse: true
+                },
+                Some(&all)
+            )[0],
+            39
+        );
     }
 }

@@ -13,7 +13,9 @@ use super::app::App;
 use super::keymap::Mode;
 use super::modes;
 use super::overlay;
-use crate::commands::sessions::{self as cmd, Answer, PlanRequest, SessionNames, Station, StationKeys};
+use crate::commands::sessions::{
+    self as cmd, Answer, PlanRequest, SessionNames, Station, StationKeys,
+};
 use crate::i18n::{Lang, lang, tr};
 use crate::store::{AssignSummary, SessionRow, Store};
 
@@ -80,17 +82,33 @@ impl PlanForm {
     /// The fields read as a plan request, or what is wrong with them.
     pub fn request(&self) -> Result<PlanRequest, String> {
         let [from, days, slots, location, stations] = &self.fields;
-        let first_day = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d")
-            .map_err(|_| tr("首日请写成 YYYY-MM-DD", "write the first day as YYYY-MM-DD").to_string())?;
+        let first_day = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d").map_err(|_| {
+            tr("首日请写成 YYYY-MM-DD", "write the first day as YYYY-MM-DD").to_string()
+        })?;
         let days: u32 = days
             .trim()
             .parse()
             .ok()
             .filter(|d| (1..=366).contains(d))
-            .ok_or_else(|| tr("天数请写 1–366 的整数", "days must be a whole number from 1 to 366").to_string())?;
-        let stations: u32 = stations.trim().parse().ok().filter(|s| (1..=1000).contains(s)).ok_or_else(|| {
-            tr("工位数请写 1–1000 的整数", "stations must be a whole number from 1 to 1000").to_string()
-        })?;
+            .ok_or_else(|| {
+                tr(
+                    "天数请写 1–366 的整数",
+                    "days must be a whole number from 1 to 366",
+                )
+                .to_string()
+            })?;
+        let stations: u32 = stations
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s| (1..=1000).contains(s))
+            .ok_or_else(|| {
+                tr(
+                    "工位数请写 1–1000 的整数",
+                    "stations must be a whole number from 1 to 1000",
+                )
+                .to_string()
+            })?;
         if location.trim().is_empty() {
             return Err(tr("请填写地点", "fill in the location").to_string());
         }
@@ -138,7 +156,9 @@ impl SessionsState {
     fn start_load(&mut self) -> Vec<Effect> {
         self.generation += 1;
         self.loading = true;
-        vec![Effect::LoadSessions { generation: self.generation }]
+        vec![Effect::LoadSessions {
+            generation: self.generation,
+        }]
     }
 }
 
@@ -183,9 +203,17 @@ impl Default for CheckinState {
 /// The station's name: `CAIJI_STATION`, else the host name, else `console`.
 fn station_name() -> String {
     let from_env = std::env::var("CAIJI_STATION").ok();
-    let host = || std::fs::read_to_string("/etc/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok());
-    let name = from_env.or_else(host).map(|s| crate::domain::text::strip_controls(s.trim()).into_owned());
-    name.filter(|s| !s.is_empty()).map(|s| s.chars().take(64).collect()).unwrap_or_else(|| "console".into())
+    let host = || {
+        std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+    };
+    let name = from_env
+        .or_else(host)
+        .map(|s| crate::domain::text::strip_controls(s.trim()).into_owned());
+    name.filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(64).collect())
+        .unwrap_or_else(|| "console".into())
 }
 
 /// The session the Check-in screen scans into: the one chosen, else the one running at `now`,
@@ -199,9 +227,13 @@ pub fn checkin_session(app: &App) -> Option<&SessionRow> {
         Some(Ok(d)) => d.now,
         _ => return None,
     };
-    rows.iter().find(|s| s.starts_at <= now && now < s.ends_at).or_else(|| {
-        rows.iter().filter(|s| s.starts_at > now && s.starts_at.date() == now.date()).min_by_key(|s| s.starts_at)
-    })
+    rows.iter()
+        .find(|s| s.starts_at <= now && now < s.ends_at)
+        .or_else(|| {
+            rows.iter()
+                .filter(|s| s.starts_at > now && s.starts_at.date() == now.date())
+                .min_by_key(|s| s.starts_at)
+        })
 }
 
 /// Sessions are read the first time a screen that shows them is opened.
@@ -286,14 +318,26 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
 /// The status line's account of an assignment.
 fn assign_summary(s: &AssignSummary) -> String {
     let zh = lang() == Lang::Zh;
-    let mut parts = vec![if zh { format!("已安排 {} 人", s.assigned) } else { format!("assigned {}", s.assigned) }];
+    let mut parts = vec![if zh {
+        format!("已安排 {} 人", s.assigned)
+    } else {
+        format!("assigned {}", s.assigned)
+    }];
     let mut add = |n: usize, zh_text: &str, en_text: &str| {
         if n > 0 {
-            parts.push(if zh { format!("{zh_text} {n}") } else { format!("{en_text} {n}") });
+            parts.push(if zh {
+                format!("{zh_text} {n}")
+            } else {
+                format!("{en_text} {n}")
+            });
         }
     };
     add(s.already as usize, "原本就在本场", "already here");
-    add(s.elsewhere.len(), "已在其他未结束场次（未改动）", "in another session, left there");
+    add(
+        s.elsewhere.len(),
+        "已在其他未结束场次（未改动）",
+        "in another session, left there",
+    );
     add(s.withdrawn.len(), "已退出", "withdrawn");
     add(s.unknown.len(), "不在名单", "not on the roster");
     parts.join(tr("，", ", "))
@@ -333,7 +377,14 @@ pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
             };
             s.busy = true;
             s.notice = Some(Ok(tr("正在安排…", "assigning…").to_string()));
-            return (true, vec![Effect::Assign { session_id: c.session_id, college: c.college, class: c.class }]);
+            return (
+                true,
+                vec![Effect::Assign {
+                    session_id: c.session_id,
+                    college: c.college,
+                    class: c.class,
+                }],
+            );
         }
         Action::Close => return (s.confirm.take().is_some(), Vec::new()),
         other => return modes::screen(app, other),
@@ -351,7 +402,9 @@ fn ask_assign(app: &mut App) -> Outcome {
         return (false, Vec::new());
     }
     let Some(session) = s.selected_row() else {
-        s.notice = Some(Err(tr("没有可选的场次", "no session to assign to").to_string()));
+        s.notice = Some(Err(
+            tr("没有可选的场次", "no session to assign to").to_string()
+        ));
         return (true, Vec::new());
     };
     if college.is_none() && class.is_none() {
@@ -362,7 +415,11 @@ fn ask_assign(app: &mut App) -> Outcome {
         .to_string()));
         return (true, Vec::new());
     }
-    s.confirm = Some(AssignConfirm { session_id: session.id, college, class });
+    s.confirm = Some(AssignConfirm {
+        session_id: session.id,
+        college,
+        class,
+    });
     (true, Vec::new())
 }
 
@@ -421,7 +478,14 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
             form.generation += 1;
             form.busy = true;
             form.error = None;
-            (true, vec![Effect::Plan { generation: form.generation, request, create }])
+            (
+                true,
+                vec![Effect::Plan {
+                    generation: form.generation,
+                    request,
+                    create,
+                }],
+            )
         }
         _ => (false, Vec::new()),
     }
@@ -496,7 +560,11 @@ fn submit(app: &mut App) -> Vec<Effect> {
     let id = app.checkin.next_id;
     app.checkin.next_id += 1;
     let session = checkin_session(app).map(|s| s.id);
-    let mut scan = Scan { id, session_id: session, result: None };
+    let mut scan = Scan {
+        id,
+        session_id: session,
+        result: None,
+    };
     let effect = match session {
         Some(session_id) => vec![Effect::Scan {
             id,
@@ -526,16 +594,26 @@ pub(super) fn plan_form_open(app: &App) -> bool {
 
 /// The mode `update` dispatches to these screens' handlers.
 pub(super) fn handles(mode: Mode) -> bool {
-    matches!(mode, Mode::Screen(Screen::Sessions | Screen::Checkin) | Mode::PlanForm)
+    matches!(
+        mode,
+        Mode::Screen(Screen::Sessions | Screen::Checkin) | Mode::PlanForm
+    )
 }
 
 // ----- tasks (run by `tasks::start`) -----
 
 /// Reads the sessions with their counts and classes.
 pub async fn read_sessions(store: Arc<dyn Store>) -> Result<SessionsData, String> {
-    let sessions = store.list_sessions().await.map_err(super::tasks::error_text)?;
+    let sessions = store
+        .list_sessions()
+        .await
+        .map_err(super::tasks::error_text)?;
     let groups = store.schedule().await.map_err(super::tasks::error_text)?;
-    Ok(SessionsData { sessions, groups, now: cmd::now() })
+    Ok(SessionsData {
+        sessions,
+        groups,
+        now: cmd::now(),
+    })
 }
 
 /// One scan to check in.
@@ -549,14 +627,29 @@ pub struct ScanRequest {
 
 /// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
 pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result<Answer, String> {
-    let not_recorded = |e: String| format!("{} — {e}", tr("未记录，请重新扫描", "NOT recorded, scan again"));
+    let not_recorded = |e: String| {
+        format!(
+            "{} — {e}",
+            tr("未记录，请重新扫描", "NOT recorded, scan again")
+        )
+    };
     let session = store
         .session(req.session_id)
         .await
         .map_err(|e| not_recorded(super::tasks::error_text(e)))?
-        .ok_or_else(|| not_recorded(format!("{} {}", tr("场次已不存在", "no session"), req.session_id)))?;
-    let station =
-        Station { keys: &keys, name: &req.station, operator: &req.operator, allow_walk_in: req.allow_walk_in };
+        .ok_or_else(|| {
+            not_recorded(format!(
+                "{} {}",
+                tr("场次已不存在", "no session"),
+                req.session_id
+            ))
+        })?;
+    let station = Station {
+        keys: &keys,
+        name: &req.station,
+        operator: &req.operator,
+        allow_walk_in: req.allow_walk_in,
+    };
     let mut names = SessionNames::new(store.as_ref());
     cmd::answer(store.as_ref(), &mut names, &session, &req.line, &station)
         .await
@@ -571,11 +664,25 @@ pub async fn plan(
     operator: String,
 ) -> Result<PlanOutcome, String> {
     let text = |e: anyhow::Error| crate::config::one_line(&crate::commands::error_line(&e));
-    let (plan, candidates) = cmd::make_plan(store.as_ref(), &request).await.map_err(text)?;
+    let (plan, candidates) = cmd::make_plan(store.as_ref(), &request)
+        .await
+        .map_err(text)?;
     let created = if create {
-        cmd::create_plan(store.as_ref(), &plan, &candidates, request.makeup, &operator).await.map_err(text)?
+        cmd::create_plan(
+            store.as_ref(),
+            &plan,
+            &candidates,
+            request.makeup,
+            &operator,
+        )
+        .await
+        .map_err(text)?
     } else {
         Vec::new()
     };
-    Ok(PlanOutcome { plan, waiting: candidates.len(), created })
+    Ok(PlanOutcome {
+        plan,
+        waiting: candidates.len(),
+        created,
+    })
 }

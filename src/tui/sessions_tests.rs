@@ -29,7 +29,11 @@ fn session(
 ) -> SessionRow {
     SessionRow {
         id,
-        title: if makeup { "补采".into() } else { format!("图像采集 {id}") },
+        title: if makeup {
+            "补采".into()
+        } else {
+            format!("图像采集 {id}")
+        },
         location: location.into(),
         starts_at: at(start),
         ends_at: at(end),
@@ -52,10 +56,46 @@ fn data() -> SessionsData {
     };
     SessionsData {
         sessions: vec![
-            session(1, "2026-03-01 08:30", "2026-03-01 11:30", "体育馆一楼", 100, 96, 90, false),
-            session(2, "2026-03-02 08:30", "2026-03-02 11:30", "体育馆一楼", 120, 110, 37, false),
-            session(3, "2026-03-02 14:00", "2026-03-02 17:00", "图书馆报告厅（东区）", 80, 80, 0, false),
-            session(4, "2026-03-05 14:00", "2026-03-05 16:00", "行政楼", 30, 12, 0, true),
+            session(
+                1,
+                "2026-03-01 08:30",
+                "2026-03-01 11:30",
+                "体育馆一楼",
+                100,
+                96,
+                90,
+                false,
+            ),
+            session(
+                2,
+                "2026-03-02 08:30",
+                "2026-03-02 11:30",
+                "体育馆一楼",
+                120,
+                110,
+                37,
+                false,
+            ),
+            session(
+                3,
+                "2026-03-02 14:00",
+                "2026-03-02 17:00",
+                "图书馆报告厅（东区）",
+                80,
+                80,
+                0,
+                false,
+            ),
+            session(
+                4,
+                "2026-03-05 14:00",
+                "2026-03-05 16:00",
+                "行政楼",
+                30,
+                12,
+                0,
+                true,
+            ),
         ],
         groups: vec![
             group(1, "计算机科学与技术学院", "计科2201", "周老师", 50),
@@ -82,7 +122,13 @@ fn loaded(screen_action: Action, size: (u16, u16)) -> App {
         [Effect::LoadSessions { generation }] => *generation,
         other => panic!("the screen asks for the sessions: {other:?}"),
     };
-    update(&mut app, Action::SessionsLoaded { generation, result: Ok(data()) });
+    update(
+        &mut app,
+        Action::SessionsLoaded {
+            generation,
+            result: Ok(data()),
+        },
+    );
     app
 }
 
@@ -110,7 +156,11 @@ fn the_sessions_screen_loads_once_and_moves_within_the_list() {
     let mut app = loaded(Action::ScreenSessions, (80, 24));
     assert_eq!(app.sessions.rows().len(), 4);
     // no second load just for moving around
-    assert!(update(&mut app, Action::MoveDown).iter().all(|e| !matches!(e, Effect::LoadSessions { .. })));
+    assert!(
+        update(&mut app, Action::MoveDown)
+            .iter()
+            .all(|e| !matches!(e, Effect::LoadSessions { .. }))
+    );
     assert_eq!(app.sessions.selected, 1);
     update(&mut app, Action::Last);
     update(&mut app, Action::MoveDown);
@@ -119,11 +169,25 @@ fn the_sessions_screen_loads_once_and_moves_within_the_list() {
     assert_eq!(app.sessions.selected, 0);
     // reload reads the sessions and the roster again
     let effects = update(&mut app, Action::Reload);
-    assert!(effects.iter().any(|e| matches!(e, Effect::LoadSessions { .. })), "{effects:?}");
-    assert!(effects.iter().any(|e| matches!(e, Effect::Load { .. })), "{effects:?}");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSessions { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Load { .. })),
+        "{effects:?}"
+    );
     // a stale answer is dropped
     let before = app.sessions.data.clone();
-    update(&mut app, Action::SessionsLoaded { generation: 0, result: Err("old".into()) });
+    update(
+        &mut app,
+        Action::SessionsLoaded {
+            generation: 0,
+            result: Err("old".into()),
+        },
+    );
     assert_eq!(app.sessions.data, before);
 }
 
@@ -132,28 +196,69 @@ fn assigning_asks_first_and_reports_the_outcome() {
     let mut app = loaded(Action::ScreenSessions, (80, 24));
     // without a college or class filter there is nothing to assign
     assert!(update(&mut app, Action::AssignFiltered).is_empty());
-    assert!(matches!(&app.sessions.notice, Some(Err(e)) if e.contains("C")), "{:?}", app.sessions.notice);
+    assert!(
+        matches!(&app.sessions.notice, Some(Err(e)) if e.contains("C")),
+        "{:?}",
+        app.sessions.notice
+    );
     app.filter.class = Some("英语2201".into());
     update(&mut app, Action::MoveDown);
-    assert!(update(&mut app, Action::AssignFiltered).is_empty(), "nothing before the yes");
+    assert!(
+        update(&mut app, Action::AssignFiltered).is_empty(),
+        "nothing before the yes"
+    );
     assert!(app.sessions.confirm.is_some());
     let shown = screen(&app);
-    assert!(shown.contains("英语2201") && shown.contains("#2"), "{shown}");
+    assert!(
+        shown.contains("英语2201") && shown.contains("#2"),
+        "{shown}"
+    );
     // Esc: nothing happens
     assert!(update(&mut app, Action::Close).is_empty());
     assert!(app.sessions.confirm.is_none());
     update(&mut app, Action::AssignFiltered);
     let effects = update(&mut app, Action::Accept);
-    assert_eq!(effects, vec![Effect::Assign { session_id: 2, college: None, class: Some("英语2201".into()) }]);
-    let summary =
-        AssignSummary { assigned: 28, already: 2, elsewhere: vec![("2022020101".into(), 5)], ..Default::default() };
-    let effects = update(&mut app, Action::Assigned { result: Ok(summary) });
+    assert_eq!(
+        effects,
+        vec![Effect::Assign {
+            session_id: 2,
+            college: None,
+            class: Some("英语2201".into())
+        }]
+    );
+    let summary = AssignSummary {
+        assigned: 28,
+        already: 2,
+        elsewhere: vec![("2022020101".into(), 5)],
+        ..Default::default()
+    };
+    let effects = update(
+        &mut app,
+        Action::Assigned {
+            result: Ok(summary),
+        },
+    );
     let notice = app.sessions.notice.clone().unwrap().unwrap();
-    assert!(notice.contains("28") && notice.contains('2') && notice.contains('1'), "{notice}");
-    assert!(screen(&app).contains(&notice[..notice.len().min(6)]), "the status line shows it");
-    assert!(effects.iter().any(|e| matches!(e, Effect::LoadSessions { .. })));
+    assert!(
+        notice.contains("28") && notice.contains('2') && notice.contains('1'),
+        "{notice}"
+    );
+    assert!(
+        screen(&app).contains(&notice[..notice.len().min(6)]),
+        "the status line shows it"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSessions { .. }))
+    );
     assert!(effects.iter().any(|e| matches!(e, Effect::Load { .. })));
-    update(&mut app, Action::Assigned { result: Err("session 2 is full".into()) });
+    update(
+        &mut app,
+        Action::Assigned {
+            result: Err("session 2 is full".into()),
+        },
+    );
     assert_eq!(app.sessions.notice, Some(Err("session 2 is full".into())));
 }
 
@@ -169,11 +274,23 @@ fn planning_previews_first_and_creates_on_the_second_enter() {
     update(&mut app, Action::ClearInput);
     update(&mut app, Action::Input('x'));
     assert!(update(&mut app, Action::Accept).is_empty());
-    assert!(app.sessions.form.as_ref().unwrap().error.is_some(), "bad days are said at once");
+    assert!(
+        app.sessions.form.as_ref().unwrap().error.is_some(),
+        "bad days are said at once"
+    );
     update(&mut app, Action::DeleteBack);
     update(&mut app, Action::Input('3'));
     let effects = update(&mut app, Action::Accept);
-    let [Effect::Plan { generation, request, create: false }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [
+        Effect::Plan {
+            generation,
+            request,
+            create: false,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!((request.days, request.stations), (3, 4));
     let plan = crate::domain::planner::Plan {
         sessions: Vec::new(),
@@ -181,14 +298,43 @@ fn planning_previews_first_and_creates_on_the_second_enter() {
         shortfall: None,
         unknown_colleges: Vec::new(),
     };
-    let mut outcome = super::action::PlanOutcome { plan, waiting: 0, created: Vec::new() };
-    update(&mut app, Action::Planned { generation: *generation, result: Ok(outcome.clone()) });
-    assert!(screen(&app).contains("没有需要排场次的学生"), "{}", screen(&app));
+    let mut outcome = super::action::PlanOutcome {
+        plan,
+        waiting: 0,
+        created: Vec::new(),
+    };
+    update(
+        &mut app,
+        Action::Planned {
+            generation: *generation,
+            result: Ok(outcome.clone()),
+        },
+    );
+    assert!(
+        screen(&app).contains("没有需要排场次的学生"),
+        "{}",
+        screen(&app)
+    );
     // an empty plan is never "created": Enter previews again
     let effects = update(&mut app, Action::Accept);
-    let [Effect::Plan { generation, create: false, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [
+        Effect::Plan {
+            generation,
+            create: false,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
     outcome.created = vec![5, 6];
-    update(&mut app, Action::Planned { generation: *generation, result: Ok(outcome) });
+    update(
+        &mut app,
+        Action::Planned {
+            generation: *generation,
+            result: Ok(outcome),
+        },
+    );
     assert!(app.sessions.form.is_none(), "created: the form closes");
     assert!(matches!(&app.sessions.notice, Some(Ok(n)) if n.contains('2')));
     // Esc closes the form without doing anything
@@ -200,7 +346,11 @@ fn planning_previews_first_and_creates_on_the_second_enter() {
 #[test]
 fn check_in_picks_the_session_running_now_and_can_change_it() {
     let mut app = loaded(Action::ScreenCheckin, (80, 24));
-    assert_eq!(checkin_session(&app).map(|s| s.id), Some(2), "running at 09:10");
+    assert_eq!(
+        checkin_session(&app).map(|s| s.id),
+        Some(2),
+        "running at 09:10"
+    );
     update(&mut app, Action::MoveDown);
     assert_eq!(checkin_session(&app).map(|s| s.id), Some(3));
     update(&mut app, Action::MoveUp);
@@ -211,7 +361,13 @@ fn check_in_picks_the_session_running_now_and_can_change_it() {
     later.now = at("2026-03-02 12:00");
     let mut app = loaded(Action::ScreenCheckin, (80, 24));
     let generation = app.sessions.generation;
-    update(&mut app, Action::SessionsLoaded { generation, result: Ok(later) });
+    update(
+        &mut app,
+        Action::SessionsLoaded {
+            generation,
+            result: Ok(later),
+        },
+    );
     assert_eq!(checkin_session(&app).map(|s| s.id), Some(3));
 }
 
@@ -221,19 +377,54 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
     let effects = scan(&mut app, "cj1:abc");
     assert_eq!(
         effects,
-        vec![Effect::Scan { id: 1, session_id: 2, line: "cj1:abc".into(), station: "A1".into(), allow_walk_in: false }]
+        vec![Effect::Scan {
+            id: 1,
+            session_id: 2,
+            line: "cj1:abc".into(),
+            station: "A1".into(),
+            allow_walk_in: false
+        }]
     );
-    assert!(app.checkin.input.is_empty(), "the scan line is ready for the next scan");
+    assert!(
+        app.checkin.input.is_empty(),
+        "the scan line is ready for the next scan"
+    );
     assert_eq!(app.checkin.scans[0].result, None, "waiting");
-    let effects = update(&mut app, Action::Scanned { id: 1, result: Ok(answer("checked_in", Some(38), None)) });
-    assert!(matches!(effects.as_slice(), [Effect::LoadSessions { .. }]), "the gauge is read again: {effects:?}");
-    assert_eq!(checkin_session(&app).unwrap().checked_in, 38, "and counted at once");
+    let effects = update(
+        &mut app,
+        Action::Scanned {
+            id: 1,
+            result: Ok(answer("checked_in", Some(38), None)),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadSessions { .. }]),
+        "the gauge is read again: {effects:?}"
+    );
+    assert_eq!(
+        checkin_session(&app).unwrap().checked_in,
+        38,
+        "and counted at once"
+    );
     let shown = screen(&app);
-    assert!(shown.contains("拍摄号 38") && shown.contains("欧*娜娜") && shown.contains("███"), "{shown}");
+    assert!(
+        shown.contains("拍摄号 38") && shown.contains("欧*娜娜") && shown.contains("███"),
+        "{shown}"
+    );
     // walk-ins are a switch, sent with the scan
     update(&mut app, Action::ToggleWalkIn);
     let effects = scan(&mut app, "x");
-    assert!(matches!(effects.as_slice(), [Effect::Scan { id: 2, allow_walk_in: true, .. }]), "{effects:?}");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Scan {
+                id: 2,
+                allow_walk_in: true,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -254,21 +445,55 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
     ];
     for (i, a) in cases.iter().enumerate() {
         scan(&mut app, "CJ1:X");
-        update(&mut app, Action::Scanned { id: i as u64 + 1, result: Ok(a.clone()) });
+        update(
+            &mut app,
+            Action::Scanned {
+                id: i as u64 + 1,
+                result: Ok(a.clone()),
+            },
+        );
         let shown = screen(&app);
         assert!(shown.contains(a.reason.as_deref().unwrap()), "{shown}");
     }
     scan(&mut app, "CJ1:Y");
-    update(&mut app, Action::Scanned { id: 5, result: Err("未记录，请重新扫描 — database is locked".into()) });
+    update(
+        &mut app,
+        Action::Scanned {
+            id: 5,
+            result: Err("未记录，请重新扫描 — database is locked".into()),
+        },
+    );
     let shown = screen(&app);
-    assert!(shown.contains("未记录") && shown.contains("database is locked"), "{shown}");
+    assert!(
+        shown.contains("未记录") && shown.contains("database is locked"),
+        "{shown}"
+    );
     // the error line is drawn in the error colour
     let buffer = super::render_tests::draw(&app);
-    let error = app.theme.style(super::theme::Role::Error).fg.unwrap_or_default();
-    let y = shown.lines().position(|l| l.contains("未记录")).expect("the refusal is shown") as u16;
-    assert!((0..buffer.area.width).any(|x| buffer[(x, y)].fg == error), "in the error colour");
+    let error = app
+        .theme
+        .style(super::theme::Role::Error)
+        .fg
+        .unwrap_or_default();
+    let y = shown
+        .lines()
+        .position(|l| l.contains("未记录"))
+        .expect("the refusal is shown") as u16;
+    assert!(
+        (0..buffer.area.width).any(|x| buffer[(x, y)].fg == error),
+        "in the error colour"
+    );
     // answers for scans this screen does not know are ignored
-    assert!(update(&mut app, Action::Scanned { id: 99, result: Ok(answer("checked_in", Some(1), None)) }).is_empty());
+    assert!(
+        update(
+            &mut app,
+            Action::Scanned {
+                id: 99,
+                result: Ok(answer("checked_in", Some(1), None))
+            }
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -277,11 +502,20 @@ fn without_a_session_a_scan_is_refused_at_once_and_not_sent() {
     let generation = app.sessions.generation;
     let mut none_today = data();
     none_today.now = at("2026-03-04 09:00");
-    update(&mut app, Action::SessionsLoaded { generation, result: Ok(none_today) });
+    update(
+        &mut app,
+        Action::SessionsLoaded {
+            generation,
+            result: Ok(none_today),
+        },
+    );
     assert_eq!(checkin_session(&app), None);
     assert!(scan(&mut app, "CJ1:Z").is_empty());
     assert!(matches!(&app.checkin.scans[0].result, Some(Err(_))));
-    assert!(update(&mut app, Action::Accept).is_empty(), "a blank line is no scan");
+    assert!(
+        update(&mut app, Action::Accept).is_empty(),
+        "a blank line is no scan"
+    );
     assert_eq!(app.checkin.scans.len(), 1);
 }
 
@@ -297,21 +531,45 @@ fn the_scan_line_takes_letters_and_pastes_while_screen_keys_still_work() {
     for c in "q1?".chars() {
         update(&mut app, Action::Input(c));
     }
-    assert_eq!((app.screen, app.checkin.input.as_str(), app.quit), (Screen::Checkin, "q1?", false));
+    assert_eq!(
+        (app.screen, app.checkin.input.as_str(), app.quit),
+        (Screen::Checkin, "q1?", false)
+    );
     // a paste ending in a newline is a scan
     let generation = app.sessions.generation;
-    update(&mut app, Action::SessionsLoaded { generation, result: Ok(data()) });
+    update(
+        &mut app,
+        Action::SessionsLoaded {
+            generation,
+            result: Ok(data()),
+        },
+    );
     update(&mut app, Action::ClearInput);
     let effects = update(&mut app, Action::Paste("CJ1:P\r\nCJ1:Q".into()));
-    assert!(matches!(effects.as_slice(), [Effect::Scan { line, .. }] if line == "CJ1:P"), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Scan { line, .. }] if line == "CJ1:P"),
+        "{effects:?}"
+    );
     assert_eq!(app.checkin.input, "CJ1:Q");
     // Esc clears, then leaves; Tab, Shift-Tab and F1 work
     use ratatui::crossterm::event::KeyCode;
-    assert_eq!(app.keymap.lookup(&scopes, Key::code(KeyCode::Tab)), Some(Action::NextScreen));
-    assert_eq!(app.keymap.lookup(&scopes, Key::code(KeyCode::BackTab)), Some(Action::PrevScreen));
-    assert_eq!(app.keymap.lookup(&scopes, Key::code(KeyCode::F(1))), Some(Action::Help));
+    assert_eq!(
+        app.keymap.lookup(&scopes, Key::code(KeyCode::Tab)),
+        Some(Action::NextScreen)
+    );
+    assert_eq!(
+        app.keymap.lookup(&scopes, Key::code(KeyCode::BackTab)),
+        Some(Action::PrevScreen)
+    );
+    assert_eq!(
+        app.keymap.lookup(&scopes, Key::code(KeyCode::F(1))),
+        Some(Action::Help)
+    );
     update(&mut app, Action::Close);
-    assert_eq!((app.screen, app.checkin.input.as_str()), (Screen::Checkin, ""));
+    assert_eq!(
+        (app.screen, app.checkin.input.as_str()),
+        (Screen::Checkin, "")
+    );
     update(&mut app, Action::Help);
     assert!(app.help_open);
     update(&mut app, Action::Help);
@@ -326,7 +584,10 @@ fn the_scan_line_takes_letters_and_pastes_while_screen_keys_still_work() {
 fn help_and_the_palette_list_the_new_bindings() {
     let (mut app, _) = app_on(Action::ScreenSessions, (120, 40));
     update(&mut app, Action::Help);
-    let lines: Vec<String> = ui::help::lines(&app).iter().map(|l| format!("{l:?}")).collect();
+    let lines: Vec<String> = ui::help::lines(&app)
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect();
     let all = lines.join("\n");
     for description in ["所选场次", "排场次"] {
         assert!(all.contains(description), "{description} in help:\n{all}");
@@ -336,14 +597,27 @@ fn help_and_the_palette_list_the_new_bindings() {
     for c in "plan".chars() {
         update(&mut app, Action::Input(c));
     }
-    let entries = super::overlay::palette_entries(&app.keymap, Mode::Screen(Screen::Sessions), "plan");
-    assert_eq!(entries.first().map(|e| e.action.clone()), Some(Action::PlanSessions));
+    let entries =
+        super::overlay::palette_entries(&app.keymap, Mode::Screen(Screen::Sessions), "plan");
+    assert_eq!(
+        entries.first().map(|e| e.action.clone()),
+        Some(Action::PlanSessions)
+    );
     update(&mut app, Action::Accept);
-    assert!(app.sessions.form.is_some(), "the palette opened the plan form");
+    assert!(
+        app.sessions.form.is_some(),
+        "the palette opened the plan form"
+    );
     let (mut app, _) = app_on(Action::ScreenCheckin, (120, 40));
     update(&mut app, Action::Help);
-    let all: String = ui::help::lines(&app).iter().map(|l| format!("{l:?}")).collect();
-    assert!(all.contains("F1") && all.contains("Ctrl-w") && all.contains("扫码栏"), "{all}");
+    let all: String = ui::help::lines(&app)
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect();
+    assert!(
+        all.contains("F1") && all.contains("Ctrl-w") && all.contains("扫码栏"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -352,7 +626,10 @@ fn sessions_screen_snapshots() {
         let mut app = loaded(Action::ScreenSessions, size);
         update(&mut app, Action::MoveDown);
         let shown = screen(&app);
-        assert!(shown.contains("英语2201") && shown.contains("补采"), "{shown}");
+        assert!(
+            shown.contains("英语2201") && shown.contains("补采"),
+            "{shown}"
+        );
         insta::assert_snapshot!(format!("sessions_{}x{}", size.0, size.1), shown);
     }
 }
@@ -362,9 +639,17 @@ fn checkin_screen_snapshots() {
     for size in [(80, 24), (120, 40)] {
         let mut app = loaded(Action::ScreenCheckin, size);
         let answers = [
-            Ok(answer("not_in_session", None, Some("应参加场次 3「图像采集 3」2026-03-02 14:00 图书馆报告厅"))),
+            Ok(answer(
+                "not_in_session",
+                None,
+                Some("应参加场次 3「图像采集 3」2026-03-02 14:00 图书馆报告厅"),
+            )),
             Err("未记录，请重新扫描 — database is locked".to_string()),
-            Ok(answer("already", Some(12), Some("已在本场次签到，拍摄号 12"))),
+            Ok(answer(
+                "already",
+                Some(12),
+                Some("已在本场次签到，拍摄号 12"),
+            )),
             Ok(Answer {
                 status: "checked_in",
                 student_no: Some("2022010102".into()),
@@ -376,7 +661,13 @@ fn checkin_screen_snapshots() {
         ];
         for (i, result) in answers.into_iter().enumerate() {
             scan(&mut app, "CJ1:X");
-            update(&mut app, Action::Scanned { id: i as u64 + 1, result });
+            update(
+                &mut app,
+                Action::Scanned {
+                    id: i as u64 + 1,
+                    result,
+                },
+            );
         }
         insta::assert_snapshot!(format!("checkin_{}x{}", size.0, size.1), screen(&app));
     }

@@ -15,10 +15,10 @@ use super::SchoolInfo;
 use super::action::{Action, CodeCard, Effect, History, ReportData};
 use super::roster::Roster;
 use crate::code::{CodePayload, Keyring, QrMatrix, issue};
-use crate::domain::Student;
-use crate::i18n::tr;
 use crate::commands::report_files::{self, ReportScope};
+use crate::domain::Student;
 use crate::export::FileKind;
+use crate::i18n::tr;
 use crate::store::{AuditEntry, CodeState, GroupBy, Store, StudentFilter};
 
 /// How many audit entries the detail pane shows.
@@ -65,7 +65,10 @@ impl Running {
         let slot = self.tasks.entry(kind).or_default();
         // A reissue, a scan or an assignment is never cut off: each is one transaction and the
         // user is waiting for it. Nor is an export: half a file helps nobody.
-        if !matches!(kind, Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export) {
+        if !matches!(
+            kind,
+            Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export
+        ) {
             for old in slot.drain(..) {
                 old.abort();
             }
@@ -114,27 +117,48 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Load, students.into_iter().chain(counts));
             }
-            Effect::Search { generation, index, query, previous } => {
+            Effect::Search {
+                generation,
+                index,
+                query,
+                previous,
+            } => {
                 let task = tokio::task::spawn_blocking(move || {
                     let result = index.0.search(&query, previous.as_deref());
-                    send(Action::Searched { generation, result: Arc::new(result) });
+                    send(Action::Searched {
+                        generation,
+                        result: Arc::new(result),
+                    });
                 });
                 running.replace(Kind::Search, [task.abort_handle()]);
             }
-            Effect::LoadHistory { generation, student_no } => {
+            Effect::LoadHistory {
+                generation,
+                student_no,
+            } => {
                 let store = env.store.clone();
                 let handles = spawn_query(
                     async move {
                         let codes = store.student_codes(&student_no).await.map_err(error_text)?;
-                        let audit = store.audit_log(Some(&student_no), HISTORY_AUDIT).await.map_err(error_text)?;
-                        Ok(History { codes: codes.map(|(_, c)| c).unwrap_or_default(), audit, student_no })
+                        let audit = store
+                            .audit_log(Some(&student_no), HISTORY_AUDIT)
+                            .await
+                            .map_err(error_text)?;
+                        Ok(History {
+                            codes: codes.map(|(_, c)| c).unwrap_or_default(),
+                            audit,
+                            student_no,
+                        })
                     },
                     move |result| Action::HistoryLoaded { generation, result },
                     send,
                 );
                 running.replace(Kind::History, handles);
             }
-            Effect::LoadCode { generation, student_no } => {
+            Effect::LoadCode {
+                generation,
+                student_no,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
@@ -144,13 +168,19 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Code, handles);
             }
-            Effect::Reissue { generation, student_no, reason } => {
+            Effect::Reissue {
+                generation,
+                student_no,
+                reason,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let school_code = env.school.code.clone();
                 let key_file = env.key_file.clone();
                 let handles = spawn_query(
-                    async move { reissue(store, key_file, school_code, operator, student_no, reason).await },
+                    async move {
+                        reissue(store, key_file, school_code, operator, student_no, reason).await
+                    },
                     move |result| Action::Reissued { generation, result },
                     send,
                 );
@@ -172,13 +202,25 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Sessions, handles);
             }
-            Effect::Scan { id, session_id, line, station, allow_walk_in } => {
+            Effect::Scan {
+                id,
+                session_id,
+                line,
+                station,
+                allow_walk_in,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let keys = env.keys.clone();
                 let handles = spawn_query(
                     async move {
-                        let scan = super::sessions::ScanRequest { session_id, line, station, operator, allow_walk_in };
+                        let scan = super::sessions::ScanRequest {
+                            session_id,
+                            line,
+                            station,
+                            operator,
+                            allow_walk_in,
+                        };
                         super::sessions::scan(store, keys, scan).await
                     },
                     move |result| Action::Scanned { id, result },
@@ -186,20 +228,35 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Scan, handles);
             }
-            Effect::Assign { session_id, college, class } => {
+            Effect::Assign {
+                session_id,
+                college,
+                class,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
                     async move {
-                        let selection = crate::store::StudentSelection { student_nos: Vec::new(), college, class };
-                        store.assign(session_id, &selection, &operator).await.map_err(error_text)
+                        let selection = crate::store::StudentSelection {
+                            student_nos: Vec::new(),
+                            college,
+                            class,
+                        };
+                        store
+                            .assign(session_id, &selection, &operator)
+                            .await
+                            .map_err(error_text)
                     },
                     move |result| Action::Assigned { result },
                     send,
                 );
                 running.replace(Kind::Assign, handles);
             }
-            Effect::Plan { generation, request, create } => {
+            Effect::Plan {
+                generation,
+                request,
+                create,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let handles = spawn_query(
@@ -212,7 +269,10 @@ pub fn start<M: Send + 'static>(
             Effect::LoadPhotos { generation } => {
                 let handles = spawn_query(
                     super::photos::read_photos(env.store.clone()),
-                    move |result| Action::PhotosLoaded { generation, result: result.map(Arc::new) },
+                    move |result| Action::PhotosLoaded {
+                        generation,
+                        result: result.map(Arc::new),
+                    },
                     send,
                 );
                 running.replace(Kind::Photos, handles);
@@ -221,7 +281,10 @@ pub fn start<M: Send + 'static>(
                 let store = env.store.clone();
                 let handles = spawn_query(
                     async move {
-                        let colleges = store.completion(GroupBy::College, cohort).await.map_err(error_text)?;
+                        let colleges = store
+                            .completion(GroupBy::College, cohort)
+                            .await
+                            .map_err(error_text)?;
                         let daily = store.daily_progress().await.map_err(error_text)?;
                         Ok(ReportData { colleges, daily })
                     },
@@ -230,25 +293,47 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Reports, handles);
             }
-            Effect::LoadBreakdown { generation, college, by, cohort } => {
+            Effect::LoadBreakdown {
+                generation,
+                college,
+                by,
+                cohort,
+            } => {
                 let store = env.store.clone();
                 let handles = spawn_query(
-                    async move { store.completion_in_college(by, &college, cohort).await.map_err(error_text) },
+                    async move {
+                        store
+                            .completion_in_college(by, &college, cohort)
+                            .await
+                            .map_err(error_text)
+                    },
                     move |result| Action::BreakdownLoaded { generation, result },
                     send,
                 );
                 running.replace(Kind::Breakdown, handles);
             }
-            Effect::ExportReport { generation, scope, groups, kind } => {
+            Effect::ExportReport {
+                generation,
+                scope,
+                groups,
+                kind,
+            } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
                 let dir = env.export_dir.clone();
                 let handles = spawn_query(
                     async move {
-                        let path = export_path(&dir, &scope, kind, chrono::Local::now().naive_local())?;
-                        report_files::export_completion(store.as_ref(), &operator, &path, &scope, &groups)
-                            .await
-                            .map_err(|e| crate::config::one_line(&format!("{e:#}")))?;
+                        let path =
+                            export_path(&dir, &scope, kind, chrono::Local::now().naive_local())?;
+                        report_files::export_completion(
+                            store.as_ref(),
+                            &operator,
+                            &path,
+                            &scope,
+                            &groups,
+                        )
+                        .await
+                        .map_err(|e| crate::config::one_line(&format!("{e:#}")))?;
                         Ok(path)
                     },
                     move |result| Action::ReportExported { generation, result },
@@ -262,14 +347,26 @@ pub fn start<M: Send + 'static>(
 
 /// A new file in `dir` (made if missing) for the report of `scope`, named by what it holds and
 /// when: `report-class-计算机学院-20260301-093000.xlsx`.
-pub fn export_path(dir: &Path, scope: &ReportScope, kind: FileKind, now: NaiveDateTime) -> Result<PathBuf, String> {
+pub fn export_path(
+    dir: &Path,
+    scope: &ReportScope,
+    kind: FileKind,
+    now: NaiveDateTime,
+) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| {
-        format!("{} {}: {e}", tr("无法创建导出文件夹", "cannot create the export folder"), dir.display())
+        format!(
+            "{} {}: {e}",
+            tr("无法创建导出文件夹", "cannot create the export folder"),
+            dir.display()
+        )
     })?;
     let mut name = format!("report-{}", format!("{:?}", scope.by).to_lowercase());
     if let Some(college) = &scope.college {
         // a file name part: no separators, control characters or dots from the data
-        let safe: String = college.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        let safe: String = college
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect();
         name.push('-');
         name.push_str(&safe);
     }
@@ -287,10 +384,15 @@ pub fn export_path(dir: &Path, scope: &ReportScope, kind: FileKind, now: NaiveDa
 
 /// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.
 pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<Roster, String> {
-    let filter = StudentFilter { cohort, ..StudentFilter::default() };
+    let filter = StudentFilter {
+        cohort,
+        ..StudentFilter::default()
+    };
     let rows = store.list_students(&filter).await.map_err(error_text)?;
     // indexing 100,000 names takes a moment: not on the async workers
-    let roster = tokio::task::spawn_blocking(move || Roster::new(rows)).await.map_err(|_| crashed())?;
+    let roster = tokio::task::spawn_blocking(move || Roster::new(rows))
+        .await
+        .map_err(|_| crashed())?;
     // The name order is only needed when the user sorts by name; work it out now in the
     // background, so that key press does not wait for a sort of the whole roster.
     let index = roster.index.clone();
@@ -305,14 +407,25 @@ pub(super) fn error_text(e: crate::store::StoreError) -> String {
 }
 
 pub(super) fn crashed() -> String {
-    tr("内部错误：后台任务崩溃了，详见日志", "internal error: a background task crashed; see the log").to_string()
+    tr(
+        "内部错误：后台任务崩溃了，详见日志",
+        "internal error: a background task crashed; see the log",
+    )
+    .to_string()
 }
 
 /// A student's codes with the QR of the active one. Showing a code is audited first: when the
 /// audit entry cannot be written, the code is not shown.
-async fn code_card(store: Arc<dyn Store>, operator: String, student_no: String) -> Result<Box<CodeCard>, String> {
+async fn code_card(
+    store: Arc<dyn Store>,
+    operator: String,
+    student_no: String,
+) -> Result<Box<CodeCard>, String> {
     let Some((student, codes)) = store.student_codes(&student_no).await.map_err(error_text)? else {
-        return Err(format!("{} {student_no}", tr("名单里没有学号", "no student with student no.")));
+        return Err(format!(
+            "{} {student_no}",
+            tr("名单里没有学号", "no student with student no.")
+        ));
     };
     let active = codes.iter().find(|c| c.state == CodeState::Active);
     let qr = active.map(|c| QrMatrix::encode(&c.token).map_err(|e| e.to_string()));
@@ -342,12 +455,19 @@ async fn reissue(
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
     crate::commands::key::check_matches_database(&keyring, store.as_ref()).await?;
     let key_id = i32::from(keyring.current_id());
-    let make = move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
-        let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
-        let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
-        issue(&payload, &keyring).map(|t| t.text).map_err(|e| e.to_string())
-    };
-    let (_, new) = store.reissue_code(&student_no, &reason, key_id, &make, &operator).await.map_err(error_text)?;
+    let make =
+        move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
+            let serial =
+                u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
+            let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
+            issue(&payload, &keyring)
+                .map(|t| t.text)
+                .map_err(|e| e.to_string())
+        };
+    let (_, new) = store
+        .reissue_code(&student_no, &reason, key_id, &make, &operator)
+        .await
+        .map_err(error_text)?;
     Ok(new.serial)
 }
 

@@ -11,11 +11,13 @@ use std::thread::ThreadId;
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::{Hide, Show};
-use ratatui::crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
 use ratatui::{Frame, Terminal};
 
@@ -66,7 +68,10 @@ impl TerminalGuard {
                 restore();
                 Err(anyhow::anyhow!(
                     "{}: {e}",
-                    tr("无法把终端切换到控制台模式", "cannot switch the terminal to console mode")
+                    tr(
+                        "无法把终端切换到控制台模式",
+                        "cannot switch the terminal to console mode"
+                    )
                 ))
             }
         }
@@ -118,7 +123,8 @@ fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let on_ui_thread = UI_THREAD.lock().ok().and_then(|t| *t) == Some(std::thread::current().id());
+            let on_ui_thread =
+                UI_THREAD.lock().ok().and_then(|t| *t) == Some(std::thread::current().id());
             if ACTIVE.load(Ordering::SeqCst) && !on_ui_thread {
                 tracing::error!("panic in a console task: {info}");
                 return;

@@ -17,7 +17,10 @@ use crate::i18n::tr;
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -118,7 +121,8 @@ impl Theme {
     /// The built-in theme `name`. Panics only if a file in `themes/` is broken, which the
     /// tests below rule out.
     pub fn built_in(name: &str) -> Option<Theme> {
-        load_built_in(name, Path::new(""), 0).map(|r| r.unwrap_or_else(|e| panic!("built-in theme {name}: {e}")))
+        load_built_in(name, Path::new(""), 0)
+            .map(|r| r.unwrap_or_else(|e| panic!("built-in theme {name}: {e}")))
     }
 
     pub fn style(&self, role: Role) -> Style {
@@ -235,7 +239,10 @@ fn load_named(name: &str, themes_dir: &Path, depth: usize) -> Result<Theme, Them
                     tr("没有这个主题", "there is no theme"),
                     tr("内置主题", "built-in themes"),
                     names.join(", "),
-                    tr("自定义主题请放在上面这个路径", "put a theme of your own at the path above")
+                    tr(
+                        "自定义主题请放在上面这个路径",
+                        "put a theme of your own at the path above"
+                    )
                 ),
             })
         }
@@ -263,14 +270,25 @@ fn load_file(path: &Path, themes_dir: &Path, depth: usize) -> Result<Theme, Them
 
 /// Parses theme file `text` (called `file` in errors) on top of its base: the theme named by
 /// `base`, else the built-in default (unless this is the `root` itself).
-fn parse(text: &str, file: &str, themes_dir: &Path, depth: usize, root: bool) -> Result<Theme, ThemeError> {
+fn parse(
+    text: &str,
+    file: &str,
+    themes_dir: &Path,
+    depth: usize,
+    root: bool,
+) -> Result<Theme, ThemeError> {
     let err_at = |span: Option<std::ops::Range<usize>>, field: Option<String>, message: String| {
         let line = span.map(|s| line_of(text, s.start));
         let field = field.or_else(|| line.and_then(|l| key_on_line(text, l)));
-        ThemeError { file: file.to_string(), line, field, message }
+        ThemeError {
+            file: file.to_string(),
+            line,
+            field,
+            message,
+        }
     };
-    let entries: BTreeMap<String, toml::Spanned<String>> =
-        toml::from_str(text).map_err(|e| err_at(e.span(), None, crate::config::one_line(e.message())))?;
+    let entries: BTreeMap<String, toml::Spanned<String>> = toml::from_str(text)
+        .map_err(|e| err_at(e.span(), None, crate::config::one_line(e.message())))?;
 
     let base_name = entries.get("base").map(|b| b.get_ref().trim().to_string());
     let own_name = entries.get("name").map(|n| n.get_ref().clone());
@@ -285,10 +303,16 @@ fn parse(text: &str, file: &str, themes_dir: &Path, depth: usize, root: bool) ->
         }
         Some(base) if looks_like_path(base) => load_file(Path::new(base), themes_dir, depth + 1)?,
         Some(base) => load_named(base, themes_dir, depth + 1)?,
-        None if root => Theme { name: String::new(), styles: BTreeMap::new() },
+        None if root => Theme {
+            name: String::new(),
+            styles: BTreeMap::new(),
+        },
         None => match load_built_in("default", themes_dir, depth + 1) {
             Some(default) => default?,
-            None => Theme { name: String::new(), styles: BTreeMap::new() },
+            None => Theme {
+                name: String::new(),
+                styles: BTreeMap::new(),
+            },
         },
     };
     theme.name = own_name.unwrap_or_else(|| file.to_string());
@@ -302,7 +326,12 @@ fn parse(text: &str, file: &str, themes_dir: &Path, depth: usize, root: bool) ->
             return Err(err_at(
                 Some(value.span()),
                 Some(key.clone()),
-                format!("{}; {}: {}", tr("没有这个角色", "unknown role"), tr("可用的角色", "roles"), roles.join(", ")),
+                format!(
+                    "{}; {}: {}",
+                    tr("没有这个角色", "unknown role"),
+                    tr("可用的角色", "roles"),
+                    roles.join(", ")
+                ),
             ));
         };
         let style = parse_style(value.get_ref(), role.is_background())
@@ -340,10 +369,17 @@ fn parse_style(text: &str, background: bool) -> Result<Style, String> {
             )
         })?;
         if colour_seen {
-            return Err(format!("'{word}': {}", tr("一个角色只能有一种颜色", "a role takes one colour")));
+            return Err(format!(
+                "'{word}': {}",
+                tr("一个角色只能有一种颜色", "a role takes one colour")
+            ));
         }
         colour_seen = true;
-        style = if background { style.bg(colour) } else { style.fg(colour) };
+        style = if background {
+            style.bg(colour)
+        } else {
+            style.fg(colour)
+        };
     }
     Ok(style)
 }
@@ -384,7 +420,11 @@ mod tests {
     ];
 
     fn colours(theme: &Theme) -> Vec<Color> {
-        Role::ALL.iter().flat_map(|r| [theme.style(*r).fg, theme.style(*r).bg]).flatten().collect()
+        Role::ALL
+            .iter()
+            .flat_map(|r| [theme.style(*r).fg, theme.style(*r).bg])
+            .flatten()
+            .collect()
     }
 
     #[test]
@@ -392,7 +432,11 @@ mod tests {
         for (name, text) in BUILT_IN {
             let table: toml::Table = toml::from_str(text).unwrap();
             for role in Role::ALL {
-                assert!(table.contains_key(role.name()), "themes/{name}.toml does not set {}", role.name());
+                assert!(
+                    table.contains_key(role.name()),
+                    "themes/{name}.toml does not set {}",
+                    role.name()
+                );
             }
             let theme = Theme::built_in(name).unwrap();
             assert_eq!(theme.name, name);
@@ -433,7 +477,11 @@ mod tests {
             (Some("  "), None, false, "default"),
         ];
         for (flag, config, no_color, want) in cases {
-            assert_eq!(select(flag, config, d, no_color).unwrap().name, want, "{flag:?} {config:?} {no_color}");
+            assert_eq!(
+                select(flag, config, d, no_color).unwrap().name,
+                want,
+                "{flag:?} {config:?} {no_color}"
+            );
         }
     }
 
@@ -449,8 +497,16 @@ mod tests {
         }
         let big = dir.path().join("big.toml");
         std::fs::write(&big, "# \n".repeat(400_000)).unwrap();
-        assert!(load_file(&big, dir.path(), 0).unwrap_err().message.contains("1 MiB"));
-        assert!(load_file(dir.path(), dir.path(), 0).is_err(), "a folder is not a theme");
+        assert!(
+            load_file(&big, dir.path(), 0)
+                .unwrap_err()
+                .message
+                .contains("1 MiB")
+        );
+        assert!(
+            load_file(dir.path(), dir.path(), 0).is_err(),
+            "a folder is not a theme"
+        );
     }
 
     #[test]
@@ -468,25 +524,48 @@ mod tests {
         let campus = load("campus", dir.path()).unwrap();
         let light = Theme::built_in("light").unwrap();
         assert_eq!(campus.name, "campus");
-        assert_eq!(campus.style(Role::Border), Style::new().fg(Color::Rgb(0, 0x80, 0x80)).add_modifier(Modifier::BOLD));
+        assert_eq!(
+            campus.style(Role::Border),
+            Style::new()
+                .fg(Color::Rgb(0, 0x80, 0x80))
+                .add_modifier(Modifier::BOLD)
+        );
         assert_eq!(campus.selection(), light.selection());
 
         let plain = load("plain", dir.path()).unwrap();
         assert_eq!(plain.style(Role::StatusOk).fg, Some(Color::Magenta));
-        assert_eq!(plain.style(Role::Border), Theme::built_in("default").unwrap().style(Role::Border));
+        assert_eq!(
+            plain.style(Role::Border),
+            Theme::built_in("default").unwrap().style(Role::Border)
+        );
 
         assert_eq!(load("mono", dir.path()).unwrap().name, "my mono");
 
         let by_path = dir.path().join("campus.toml");
-        assert_eq!(load(by_path.to_str().unwrap(), Path::new("/")).unwrap().name, "campus");
+        assert_eq!(
+            load(by_path.to_str().unwrap(), Path::new("/"))
+                .unwrap()
+                .name,
+            "campus"
+        );
     }
 
     #[test]
     fn bad_theme_files_name_file_line_and_field() {
         let cases = [
             // (file text, line, field, words in the message)
-            ("name = \"x\"\nborder = \"bleu\"\n", Some(2), Some("border"), "bleu"),
-            ("border = \"blue\"\n\nbordr = \"red\"\n", Some(3), Some("bordr"), "selection_bg"),
+            (
+                "name = \"x\"\nborder = \"bleu\"\n",
+                Some(2),
+                Some("border"),
+                "bleu",
+            ),
+            (
+                "border = \"blue\"\n\nbordr = \"red\"\n",
+                Some(3),
+                Some("bordr"),
+                "selection_bg",
+            ),
             ("title = \"red blue\"\n", Some(1), Some("title"), "blue"),
             ("muted = 3\n", Some(1), Some("muted"), "string"),
             ("text = \"red\"\nkey = \"bold\n", Some(2), None, ""),
@@ -505,7 +584,10 @@ mod tests {
             if let Some(f) = field {
                 assert_eq!(err.field.as_deref(), Some(f), "case {i}: {shown}");
             }
-            assert!(shown.contains(needle), "case {i}: {shown:?} should mention {needle:?}");
+            assert!(
+                shown.contains(needle),
+                "case {i}: {shown:?} should mention {needle:?}"
+            );
         }
     }
 

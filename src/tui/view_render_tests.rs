@@ -19,7 +19,13 @@ use crate::store::{AuditEntry, AuditRecord, CodeRecord, CodeState};
 /// Runs the searches the effects ask for and feeds the answers back, as the event loop does.
 fn settle(app: &mut App, effects: Vec<Effect>) {
     for effect in effects {
-        if let Effect::Search { generation, index, query, previous } = effect {
+        if let Effect::Search {
+            generation,
+            index,
+            query,
+            previous,
+        } = effect
+        {
             let result = Arc::new(index.0.search(&query, previous.as_deref()));
             let more = update(app, Action::Searched { generation, result });
             settle(app, more);
@@ -44,7 +50,11 @@ fn searched(size: (u16, u16), query: &str) -> App {
 /// The cell where `needle` starts on the line containing `line_needle`.
 fn cell_of(buffer: &Buffer, line_needle: &str, needle: &str) -> (u16, u16) {
     let shown = text(buffer);
-    let (y, line) = shown.lines().enumerate().find(|(_, l)| l.contains(line_needle)).expect("line drawn");
+    let (y, line) = shown
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(line_needle))
+        .expect("line drawn");
     let byte = line.find(needle).expect("needle drawn");
     (line[..byte].width() as u16, y as u16)
 }
@@ -71,7 +81,10 @@ fn matched_characters_are_highlighted_and_others_not() {
     let underlined = |(x, y): (u16, u16)| buffer[(x, y)].modifier.contains(Modifier::UNDERLINED);
     // 买买提·艾力: 提 (a whole syllable), 艾 and 力 (initials) matched; 买 and the · not
     let (x, y) = cell_of(&buffer, "买买提·艾力", "买买提·艾力");
-    let marks: Vec<bool> = [0, 2, 4, 6, 7, 9].iter().map(|dx| underlined((x + dx, y))).collect();
+    let marks: Vec<bool> = [0, 2, 4, 6, 7, 9]
+        .iter()
+        .map(|dx| underlined((x + dx, y)))
+        .collect();
     assert_eq!(marks, [false, false, true, false, true, true]);
     // a 学号 query marks digits of the 学号 only
     let mut app = searched((120, 40), "0101");
@@ -80,13 +93,23 @@ fn matched_characters_are_highlighted_and_others_not() {
     let underlined = |(x, y): (u16, u16)| buffer[(x, y)].modifier.contains(Modifier::UNDERLINED);
     let (x, y) = cell_of(&buffer, "2022010101", "2022010101");
     let marks: Vec<bool> = (0..10).map(|i| underlined((x + i, y))).collect();
-    assert_eq!(marks, [false, false, false, false, true, true, true, true, false, false]);
+    assert_eq!(
+        marks,
+        [
+            false, false, false, false, true, true, true, true, false, false
+        ]
+    );
 }
 
 #[test]
 fn filters_line_80x24() {
     let mut app = fixture_app((80, 24));
-    for action in [Action::CycleMissing, Action::CycleMissing, Action::CycleMissing, Action::CycleMissing] {
+    for action in [
+        Action::CycleMissing,
+        Action::CycleMissing,
+        Action::CycleMissing,
+        Action::CycleMissing,
+    ] {
         update(&mut app, action);
     }
     update(&mut app, Action::FilterCollege);
@@ -94,7 +117,10 @@ fn filters_line_80x24() {
     update(&mut app, Action::Accept);
     update(&mut app, Action::SortNext);
     let shown = screen(&app);
-    assert!(shown.contains("缺合格照片") && shown.contains("学院 计算机"), "{shown}");
+    assert!(
+        shown.contains("缺合格照片") && shown.contains("学院 计算机"),
+        "{shown}"
+    );
     insta::assert_snapshot!(shown);
 }
 
@@ -102,11 +128,21 @@ fn filters_line_80x24() {
 fn nothing_matches_says_how_to_clear() {
     let app = searched((80, 24), "qqqq");
     let shown = screen(&app);
-    assert!(shown.contains("没有符合") && shown.contains("x 清除筛选和搜索"), "{shown}");
+    assert!(
+        shown.contains("没有符合") && shown.contains("x 清除筛选和搜索"),
+        "{shown}"
+    );
 }
 
-fn code(serial: i64, state: CodeState, replaced_by: Option<i64>, reason: Option<&str>) -> CodeRecord {
-    let at = NaiveDate::from_ymd_opt(2026, 3, 1).and_then(|d| d.and_hms_opt(9, 30, 0)).unwrap_or_default();
+fn code(
+    serial: i64,
+    state: CodeState,
+    replaced_by: Option<i64>,
+    reason: Option<&str>,
+) -> CodeRecord {
+    let at = NaiveDate::from_ymd_opt(2026, 3, 1)
+        .and_then(|d| d.and_hms_opt(9, 30, 0))
+        .unwrap_or_default();
     CodeRecord {
         serial,
         student_no: "2022010102".into(),
@@ -124,7 +160,9 @@ fn with_history(size: (u16, u16)) -> App {
     let mut app = fixture_app(size);
     update(&mut app, Action::MoveDown);
     update(&mut app, Action::ToggleDetail);
-    let at = NaiveDate::from_ymd_opt(2026, 3, 2).and_then(|d| d.and_hms_opt(10, 5, 0)).unwrap_or_default();
+    let at = NaiveDate::from_ymd_opt(2026, 3, 2)
+        .and_then(|d| d.and_hms_opt(10, 5, 0))
+        .unwrap_or_default();
     let audit = |id, action: &str, detail: &str| AuditRecord {
         id,
         at,
@@ -137,18 +175,33 @@ fn with_history(size: (u16, u16)) -> App {
     };
     let history = History {
         student_no: "2022010102".into(),
-        codes: vec![code(31, CodeState::Active, None, None), code(7, CodeState::Revoked, Some(31), Some("学生丢失"))],
-        audit: vec![audit(3, "reissue", "serial 7 → 31: 学生丢失"), audit(2, "show", "console code window, serial 7")],
+        codes: vec![
+            code(31, CodeState::Active, None, None),
+            code(7, CodeState::Revoked, Some(31), Some("学生丢失")),
+        ],
+        audit: vec![
+            audit(3, "reissue", "serial 7 → 31: 学生丢失"),
+            audit(2, "show", "console code window, serial 7"),
+        ],
     };
     let generation = app.detail.generation;
-    update(&mut app, Action::HistoryLoaded { generation, result: Ok(history) });
+    update(
+        &mut app,
+        Action::HistoryLoaded {
+            generation,
+            result: Ok(history),
+        },
+    );
     app
 }
 
 #[test]
 fn history_pane_120x40() {
     let shown = screen(&with_history((120, 40)));
-    assert!(shown.contains("#7 已作废") && shown.contains("→ #31") && shown.contains("reissue"), "{shown}");
+    assert!(
+        shown.contains("#7 已作废") && shown.contains("→ #31") && shown.contains("reissue"),
+        "{shown}"
+    );
     insta::assert_snapshot!(shown);
 }
 
@@ -162,16 +215,28 @@ fn code_window(size: (u16, u16), token: &str) -> App {
     let mut app = fixture_app(size);
     update(&mut app, Action::MoveDown);
     update(&mut app, Action::ShowCode);
-    let student = app.selected_row().map(|r| r.student.clone()).expect("selected");
+    let student = app
+        .selected_row()
+        .map(|r| r.student.clone())
+        .expect("selected");
     let mut active = code(31, CodeState::Active, None, None);
     active.token = token.to_string();
     let card = CodeCard {
         student,
-        codes: vec![active, code(7, CodeState::Revoked, Some(31), Some("学生丢失"))],
+        codes: vec![
+            active,
+            code(7, CodeState::Revoked, Some(31), Some("学生丢失")),
+        ],
         qr: Some(QrMatrix::encode(token).map_err(|e| e.to_string())),
     };
     let generation = app.code_generation;
-    update(&mut app, Action::CodeLoaded { generation, result: Ok(Box::new(card)) });
+    update(
+        &mut app,
+        Action::CodeLoaded {
+            generation,
+            result: Ok(Box::new(card)),
+        },
+    );
     app
 }
 
@@ -181,7 +246,10 @@ const FIXED_TOKEN: &str = "CJ1:6BFOXN*TDQE VJ1SN1/W:4Y+2Q7UDZN9KPEG%WXNJOR8M7Q.C
 #[test]
 fn code_window_120x40() {
     let shown = screen(&code_window((120, 40), FIXED_TOKEN));
-    assert!(shown.contains("买**·*力") && shown.contains("序号 31") && shown.contains("#7 已作废"), "{shown}");
+    assert!(
+        shown.contains("买**·*力") && shown.contains("序号 31") && shown.contains("#7 已作废"),
+        "{shown}"
+    );
     insta::assert_snapshot!(shown);
 }
 
@@ -197,7 +265,11 @@ fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
     let area = buffer.area;
     let is_qr = |x: u16, y: u16| {
         let c = &buffer[(x, y)];
-        if plain { ["█", "▀", "▄"].contains(&c.symbol()) } else { matches!(c.bg, Color::Black | Color::White) }
+        if plain {
+            ["█", "▀", "▄"].contains(&c.symbol())
+        } else {
+            matches!(c.bg, Color::Black | Color::White)
+        }
     };
     let mut cells = Vec::new();
     for y in 0..area.height {
@@ -207,8 +279,14 @@ fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
             }
         }
     }
-    let (x0, x1) = (cells.iter().map(|c| c.0).min()?, cells.iter().map(|c| c.0).max()?);
-    let (y0, y1) = (cells.iter().map(|c| c.1).min()?, cells.iter().map(|c| c.1).max()?);
+    let (x0, x1) = (
+        cells.iter().map(|c| c.0).min()?,
+        cells.iter().map(|c| c.0).max()?,
+    );
+    let (y0, y1) = (
+        cells.iter().map(|c| c.1).min()?,
+        cells.iter().map(|c| c.1).max()?,
+    );
     // plain drawing has no visible quiet zone: add it around the ink
     let pad = if plain { 4 } else { 0 };
     let mut modules = vec![vec![false; (x1 - x0 + 1) as usize + 2 * pad]; pad];
@@ -238,7 +316,11 @@ fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
     const SCALE: usize = 4;
     let (w, h) = (modules[0].len(), modules.len());
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * SCALE, h * SCALE, |x, y| {
-        if modules[y / SCALE][x / SCALE] { 0 } else { 255 }
+        if modules[y / SCALE][x / SCALE] {
+            0
+        } else {
+            255
+        }
     });
     let grids = img.detect_grids();
     grids.first()?.decode().ok().map(|(_, content)| content)
@@ -246,9 +328,17 @@ fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
 
 fn real_token(dir: &std::path::Path, app: &App) -> (Keyring, String) {
     let keyring = Keyring::generate(&dir.join("caiji.keys")).expect("key file");
-    let student = app.selected_row().map(|r| r.student.clone()).expect("selected");
+    let student = app
+        .selected_row()
+        .map(|r| r.student.clone())
+        .expect("selected");
     let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
-    let token = issue(&CodePayload::for_student(31, &student, "4111010001", day), &keyring).expect("token").text;
+    let token = issue(
+        &CodePayload::for_student(31, &student, "4111010001", day),
+        &keyring,
+    )
+    .expect("token")
+    .text;
     (keyring, token)
 }
 
@@ -269,12 +359,19 @@ fn the_drawn_code_decodes_and_verifies_on_every_size_and_theme() {
         app.theme = super::theme::Theme::built_in(theme).expect("theme");
         app.plain_qr = plain;
         let buffer = draw(&app);
-        let decoded = decode(&buffer, plain).unwrap_or_else(|| panic!("no QR decoded at {size:?} {theme}"));
+        let decoded =
+            decode(&buffer, plain).unwrap_or_else(|| panic!("no QR decoded at {size:?} {theme}"));
         assert_eq!(decoded, token, "{size:?} {theme}");
         let payload = verify(&decoded, &keyring).expect("verifies");
-        assert_eq!((payload.student_no.as_str(), payload.serial), ("2022010102", 31));
+        assert_eq!(
+            (payload.student_no.as_str(), payload.serial),
+            ("2022010102", 31)
+        );
         if plain {
-            assert!(buffer.content().iter().all(|c| c.bg == Color::Reset), "NO_COLOR draws no colour");
+            assert!(
+                buffer.content().iter().all(|c| c.bg == Color::Reset),
+                "NO_COLOR draws no colour"
+            );
         }
     }
 }
@@ -285,7 +382,10 @@ fn a_terminal_too_small_for_the_code_gets_the_size_it_needs() {
         let app = code_window(size, FIXED_TOKEN);
         let buffer = draw(&app);
         let shown = text(&buffer);
-        assert!(shown.contains("至少需要") && shown.contains("45×24"), "{size:?}\n{shown}");
+        assert!(
+            shown.contains("至少需要") && shown.contains("45×24"),
+            "{size:?}\n{shown}"
+        );
         assert!(
             !buffer.content().iter().any(|c| c.bg == Color::Black),
             "no part of a clipped code is drawn at {size:?}"
@@ -327,7 +427,10 @@ fn reason_prompt_120x40() {
     update(&mut app, Action::ReissueCode);
     update(&mut app, Action::Accept);
     let shown = screen(&app);
-    assert!(shown.contains("请先填写原因") && shown.contains("序号 31"), "{shown}");
+    assert!(
+        shown.contains("请先填写原因") && shown.contains("序号 31"),
+        "{shown}"
+    );
     insta::assert_snapshot!(shown);
 }
 

@@ -112,7 +112,13 @@ fn kept_chars(text: &str, max: usize) -> usize {
 
 /// `fit(text, cols)` as styled pieces: the characters at `hits` (indices into the cleaned text)
 /// in `hit` style, the rest in `style`. The pieces together are exactly `cols` columns wide.
-pub fn fit_highlighted(text: &str, cols: usize, hits: &[usize], style: Style, hit: Style) -> Vec<Span<'static>> {
+pub fn fit_highlighted(
+    text: &str,
+    cols: usize,
+    hits: &[usize],
+    style: Style,
+    hit: Style,
+) -> Vec<Span<'static>> {
     let fitted = fit(text, cols);
     if hits.is_empty() {
         return vec![Span::styled(fitted, style)];
@@ -124,13 +130,19 @@ pub fn fit_highlighted(text: &str, cols: usize, hits: &[usize], style: Style, hi
     for (i, c) in fitted.chars().enumerate() {
         let is_hit = i < kept && hits.binary_search(&i).is_ok();
         if is_hit != run_hit && !run.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut run), if run_hit { style.patch(hit) } else { style }));
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_hit { style.patch(hit) } else { style },
+            ));
         }
         run_hit = is_hit;
         run.push(c);
     }
     if !run.is_empty() {
-        spans.push(Span::styled(run, if run_hit { style.patch(hit) } else { style }));
+        spans.push(Span::styled(
+            run,
+            if run_hit { style.patch(hit) } else { style },
+        ));
     }
     spans
 }
@@ -145,7 +157,10 @@ pub fn fit_right(text: &str, cols: usize) -> String {
 
 /// Marks that must not begin a line (they stay with the character before them).
 fn closes(token: &str) -> bool {
-    matches!(token, "，" | "。" | "、" | "；" | "：" | "？" | "！" | "）" | "」" | "』" | "》" | "〉" | "…")
+    matches!(
+        token,
+        "，" | "。" | "、" | "；" | "：" | "？" | "！" | "）" | "」" | "』" | "》" | "〉" | "…"
+    )
 }
 
 /// `text` cleaned and broken into lines of at most `max` columns. Chinese may break between any
@@ -280,17 +295,32 @@ mod tests {
 
     #[test]
     fn fit_is_exactly_the_column_width() {
-        let cases =
-            ["", "张", "张三丰", "买买提·艾力", "超长的名字超长的名字超长的名字", "a\u{1b}b", "Ivan Ivanovich Ivanov"];
+        let cases = [
+            "",
+            "张",
+            "张三丰",
+            "买买提·艾力",
+            "超长的名字超长的名字超长的名字",
+            "a\u{1b}b",
+            "Ivan Ivanovich Ivanov",
+        ];
         for cols in [0usize, 1, 2, 3, 5, 8, 13] {
             for text in cases {
                 let got = fit(text, cols);
                 assert_eq!(width(&got), cols, "fit({text:?}, {cols}) = {got:?}");
-                assert!(!got.contains('\u{1b}'), "control character survived in {got:?}");
+                assert!(
+                    !got.contains('\u{1b}'),
+                    "control character survived in {got:?}"
+                );
             }
         }
         // a two-column character never straddles the edge: padding takes its place
-        let cases = [("张三丰", 4, "张… "), ("张三丰", 5, "张三…"), ("张三丰", 6, "张三丰"), ("张三", 5, "张三 ")];
+        let cases = [
+            ("张三丰", 4, "张… "),
+            ("张三丰", 5, "张三…"),
+            ("张三丰", 6, "张三丰"),
+            ("张三", 5, "张三 "),
+        ];
         for (text, cols, want) in cases {
             assert_eq!(fit(text, cols), want, "fit({text:?}, {cols})");
         }
@@ -299,8 +329,16 @@ mod tests {
     #[test]
     fn truncate_start_keeps_the_end() {
         let cases = [
-            ("sqlite:///home/u/.local/share/caiji/caiji.db", 15, "…caiji/caiji.db"),
-            ("sqlite:///home/u/.local/share/caiji/caiji.db", 14, "…aiji/caiji.db"),
+            (
+                "sqlite:///home/u/.local/share/caiji/caiji.db",
+                15,
+                "…caiji/caiji.db",
+            ),
+            (
+                "sqlite:///home/u/.local/share/caiji/caiji.db",
+                14,
+                "…aiji/caiji.db",
+            ),
             ("short", 10, "short"),
             ("/数据/采集/caiji.db", 10, "…/caiji.db"),
             ("/数据/采集/caiji.db", 13, "…集/caiji.db"),
@@ -317,7 +355,13 @@ mod tests {
     fn clip_spans_cuts_at_the_width_and_keeps_styles() {
         use ratatui::style::{Color, Style};
         let red = Style::new().fg(Color::Red);
-        let spans = || vec![Span::raw("学生 "), Span::styled("500", red), Span::raw("  有效码 \u{1b}[2J320")];
+        let spans = || {
+            vec![
+                Span::raw("学生 "),
+                Span::styled("500", red),
+                Span::raw("  有效码 \u{1b}[2J320"),
+            ]
+        };
         let text = |v: &[Span]| v.iter().map(|s| s.content.to_string()).collect::<String>();
         let cases = [
             (100, "学生 500  有效码 [2J320"),
@@ -344,9 +388,21 @@ mod tests {
                 20,
                 &["按规格检查（JPEG、", "480×640、20–40", "KB），列出"],
             ),
-            ("运行 caiji photos reconcile DIR 核对", 16, &["运行 caiji", "photos reconcile", "DIR 核对"]),
-            ("学生丢了采集码时，按姓名找", 12, &["学生丢了采集", "码时，按姓名", "找"]),
-            ("学生丢了采集码，按姓名", 14, &["学生丢了采集", "码，按姓名"]),
+            (
+                "运行 caiji photos reconcile DIR 核对",
+                16,
+                &["运行 caiji", "photos reconcile", "DIR 核对"],
+            ),
+            (
+                "学生丢了采集码时，按姓名找",
+                12,
+                &["学生丢了采集", "码时，按姓名", "找"],
+            ),
+            (
+                "学生丢了采集码，按姓名",
+                14,
+                &["学生丢了采集", "码，按姓名"],
+            ),
             ("abcdefghij", 4, &["abcd", "efgh", "ij"]),
             ("张三\u{1b}[2J", 10, &["张三[2J"]),
             ("", 10, &[]),
@@ -365,7 +421,16 @@ mod tests {
         use ratatui::style::Color;
         let (plain, hit) = (Style::new(), Style::new().fg(Color::Yellow));
         let shown = |spans: &[Span]| {
-            spans.iter().map(|s| if s.style == hit { format!("[{}]", s.content) } else { s.content.to_string() }).collect::<String>()
+            spans
+                .iter()
+                .map(|s| {
+                    if s.style == hit {
+                        format!("[{}]", s.content)
+                    } else {
+                        s.content.to_string()
+                    }
+                })
+                .collect::<String>()
         };
         let cases: [(&str, usize, &[usize], &str); 6] = [
             ("张三丰", 8, &[0, 2], "[张]三[丰]  "),
@@ -378,7 +443,11 @@ mod tests {
         for (text, cols, hits, want) in cases {
             let spans = fit_highlighted(text, cols, hits, plain, hit);
             assert_eq!(shown(&spans), want, "{text:?} at {cols}");
-            assert_eq!(spans.iter().map(|s| width(&s.content)).sum::<usize>(), cols, "{text:?}");
+            assert_eq!(
+                spans.iter().map(|s| width(&s.content)).sum::<usize>(),
+                cols,
+                "{text:?}"
+            );
         }
     }
 

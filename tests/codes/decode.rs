@@ -5,18 +5,27 @@
 /// plain lines are cut at the code's width, taken from the first line (quiet zone only).
 pub fn code_lines(text: &str, coloured: bool, rows: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().take(rows).collect();
-    assert_eq!(lines.len(), rows, "the output has fewer lines than the code: {text}");
+    assert_eq!(
+        lines.len(),
+        rows,
+        "the output has fewer lines than the code: {text}"
+    );
     if coloured {
         lines
             .iter()
             .map(|l| {
-                let end = l.find("\x1b[0m").unwrap_or_else(|| panic!("a coloured code line ends with a reset: {l:?}"));
+                let end = l
+                    .find("\x1b[0m")
+                    .unwrap_or_else(|| panic!("a coloured code line ends with a reset: {l:?}"));
                 l[..end].to_string()
             })
             .collect()
     } else {
         let width = lines[0].chars().count();
-        lines.iter().map(|l| l.chars().take(width).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.chars().take(width).collect())
+            .collect()
     }
 }
 
@@ -96,7 +105,13 @@ pub fn decode_image(width: usize, height: usize, pixel: impl Fn(usize, usize) ->
 pub fn decode_modules(rows: &[Vec<bool>]) -> String {
     const SCALE: usize = 4;
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-    decode_image(width * SCALE, rows.len() * SCALE, |x, y| if rows[y / SCALE].get(x / SCALE).copied().unwrap_or(false) { 0 } else { 255 })
+    decode_image(width * SCALE, rows.len() * SCALE, |x, y| {
+        if rows[y / SCALE].get(x / SCALE).copied().unwrap_or(false) {
+            0
+        } else {
+            255
+        }
+    })
 }
 
 /// Decodes the QR code in a PNG file (any bit depth, greyscale).
@@ -114,15 +129,24 @@ pub fn decode_png(bytes: &[u8]) -> String {
 /// The module rows of an SVG written by `codes export --svg` (one rectangle per dark run).
 pub fn modules_from_svg(svg: &str) -> Vec<Vec<bool>> {
     let view = svg.split("viewBox=\"0 0 ").nth(1).expect("a viewBox");
-    let n: usize = view.split(' ').next().and_then(|v| v.parse().ok()).expect("a square viewBox");
-    let d = svg.split(" d=\"").nth(1).and_then(|s| s.split('"').next()).expect("a path");
+    let n: usize = view
+        .split(' ')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("a square viewBox");
+    let d = svg
+        .split(" d=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a path");
     let mut grid = vec![vec![false; n]; n];
     for rect in d.split('z').filter(|r| !r.is_empty()) {
         let rest = rect.strip_prefix('M').expect("M x y");
         let (xy, rest) = rest.split_once('h').expect("h");
         let (x, y) = xy.split_once(' ').expect("x y");
         let (len, _) = rest.split_once('v').expect("v");
-        let (x, y, len): (usize, usize, usize) = (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
+        let (x, y, len): (usize, usize, usize) =
+            (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
         for cell in &mut grid[y][x..x + len] {
             *cell = true;
         }

@@ -28,13 +28,62 @@ pub fn roster() -> Vec<Case> {
     let long_id = common::resident_id("440106", "20030708", "315");
     let long_masked = format!("*****{}", &long_id[14..]);
     let rows: Vec<(&str, &str, IdType, String, &'static str, String)> = vec![
-        ("2022000001", "张三", IdType::ResidentId, "11010519491231002x".into(), "张*", "*****002X".into()),
-        ("2022000002", "欧阳娜娜", IdType::ResidencePermit, "810000199408230021".into(), "欧**娜", "*****0021".into()),
-        ("2022000003", "买买提·艾力", IdType::HkMacauPermit, "H1234567890".into(), "买**·*力", "*****7890".into()),
-        ("2022000004", "John Smith", IdType::TaiwanPermit, "87654321".into(), "J*** ****h", "*****4321".into()),
-        ("2022000005", "李世民", IdType::Passport, "EA1234567".into(), "李*民", "*****4567".into()),
-        ("2022000006", "Jean-Luc Picard", IdType::ForeignPermanent, "USA110090112345".into(), "J***-*** *****d", "*****2345".into()),
-        ("2022000007", "司马相如", IdType::ResidentId, "44010620030708101X".into(), "司**如", "*****101X".into()),
+        (
+            "2022000001",
+            "张三",
+            IdType::ResidentId,
+            "11010519491231002x".into(),
+            "张*",
+            "*****002X".into(),
+        ),
+        (
+            "2022000002",
+            "欧阳娜娜",
+            IdType::ResidencePermit,
+            "810000199408230021".into(),
+            "欧**娜",
+            "*****0021".into(),
+        ),
+        (
+            "2022000003",
+            "买买提·艾力",
+            IdType::HkMacauPermit,
+            "H1234567890".into(),
+            "买**·*力",
+            "*****7890".into(),
+        ),
+        (
+            "2022000004",
+            "John Smith",
+            IdType::TaiwanPermit,
+            "87654321".into(),
+            "J*** ****h",
+            "*****4321".into(),
+        ),
+        (
+            "2022000005",
+            "李世民",
+            IdType::Passport,
+            "EA1234567".into(),
+            "李*民",
+            "*****4567".into(),
+        ),
+        (
+            "2022000006",
+            "Jean-Luc Picard",
+            IdType::ForeignPermanent,
+            "USA110090112345".into(),
+            "J***-*** *****d",
+            "*****2345".into(),
+        ),
+        (
+            "2022000007",
+            "司马相如",
+            IdType::ResidentId,
+            "44010620030708101X".into(),
+            "司**如",
+            "*****101X".into(),
+        ),
         (
             "2022000008",
             "Wolfeschlegelsteinhausenbergerdorffwelchevoraltern",
@@ -46,18 +95,24 @@ pub fn roster() -> Vec<Case> {
     ];
     rows.into_iter()
         .enumerate()
-        .map(|(i, (no, name, id_type, id_number, masked_name, masked_id))| {
-            let mut s = common::student(no, name);
-            s.id_type = id_type;
-            s.id_number = id_number;
-            s.level = Level::ALL[i % Level::ALL.len()];
-            s.cohort = 2026 + (i as i32 % 2);
-            // A class name Excel would run as a formula: the export must neutralise it.
-            if i == 7 {
-                s.class = "=SUM(A1:A9)".into();
-            }
-            Case { student: s, masked_name, masked_id }
-        })
+        .map(
+            |(i, (no, name, id_type, id_number, masked_name, masked_id))| {
+                let mut s = common::student(no, name);
+                s.id_type = id_type;
+                s.id_number = id_number;
+                s.level = Level::ALL[i % Level::ALL.len()];
+                s.cohort = 2026 + (i as i32 % 2);
+                // A class name Excel would run as a formula: the export must neutralise it.
+                if i == 7 {
+                    s.class = "=SUM(A1:A9)".into();
+                }
+                Case {
+                    student: s,
+                    masked_name,
+                    masked_id,
+                }
+            },
+        )
         .collect()
 }
 
@@ -83,7 +138,11 @@ pub fn caiji_command(home: &Path) -> Command {
 /// Runs caiji with `stdin` as its input and `env` added.
 pub fn run(home: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = caiji_command(home);
-    cmd.args(args).envs(env.iter().copied()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run caiji");
     let mut input = child.stdin.take().expect("stdin");
     if let Some(text) = stdin {
@@ -103,14 +162,25 @@ pub fn stderr(out: &Output) -> String {
 
 #[track_caller]
 pub fn assert_ok(out: &Output) {
-    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(out), stderr(out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
 }
 
 /// A clean failure: the exit status, one line on stderr with every expected word, no panic.
 #[track_caller]
 pub fn assert_fails(out: &Output, code: i32, expect: &[&str]) {
     let err = stderr(out);
-    assert_eq!(out.status.code(), Some(code), "stdout: {}\nstderr: {err}", stdout(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {err}",
+        stdout(out)
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(!err.contains("panicked"), "{err}");
     for word in expect {
@@ -126,13 +196,22 @@ impl School {
     pub async fn new(db: &TestDb) -> School {
         let home = tempfile::tempdir().expect("temp home");
         let cases = roster();
-        let store = store::open(&db.url, Create::IfMissing).await.expect("open the test database");
+        let store = store::open(&db.url, Create::IfMissing)
+            .await
+            .expect("open the test database");
         let students: Vec<Student> = cases.iter().map(|c| c.student.clone()).collect();
-        store.insert_students(&students).await.expect("insert the roster");
+        store
+            .insert_students(&students)
+            .await
+            .expect("insert the roster");
         store.set_setting("school_code", SCHOOL_CODE).await.unwrap();
         store.set_setting("school_name", SCHOOL_NAME).await.unwrap();
         store.close().await;
-        let school = School { home, url: db.url.clone(), cases };
+        let school = School {
+            home,
+            url: db.url.clone(),
+            cases,
+        };
         assert_ok(&school.run(&["key", "generate"]));
         school
     }
@@ -160,7 +239,9 @@ impl School {
     }
 
     pub async fn store(&self) -> Box<dyn Store> {
-        store::open(&self.url, Create::Never).await.expect("open the test database")
+        store::open(&self.url, Create::Never)
+            .await
+            .expect("open the test database")
     }
 
     pub fn no(&self, i: usize) -> &str {
@@ -180,7 +261,11 @@ impl School {
         let mut args = vec!["codes", "verify", "--format", "json"];
         args.extend_from_slice(extra);
         let out = self.run_with(&args, Some(input), &[]);
-        let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
-        (out.status.code(), json.as_array().expect("an array").clone())
+        let json: Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+        (
+            out.status.code(),
+            json.as_array().expect("an array").clone(),
+        )
     }
 }

@@ -41,7 +41,10 @@ fn notice_skipped() {
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("caiji_t_{}_{}_{}", std::process::id(), n, nanos % 100_000)
 }
 
@@ -52,7 +55,10 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], db);
     if let Some(q) = query {
         out.push('?');
@@ -69,10 +75,20 @@ impl TestDb {
             Server::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
-                Some(TestDb { url, server, admin_url: None, name, _dir: Some(dir) })
+                Some(TestDb {
+                    url,
+                    server,
+                    admin_url: None,
+                    name,
+                    _dir: Some(dir),
+                })
             }
             Server::Postgres | Server::Mysql => {
-                let var = if server == Server::Postgres { "TEST_POSTGRES_URL" } else { "TEST_MYSQL_URL" };
+                let var = if server == Server::Postgres {
+                    "TEST_POSTGRES_URL"
+                } else {
+                    "TEST_MYSQL_URL"
+                };
                 let Some(admin) = std::env::var(var).ok().filter(|v| !v.is_empty()) else {
                     notice_skipped();
                     return None;
@@ -81,30 +97,55 @@ impl TestDb {
                 if server == Server::Postgres {
                     let mut conn = sqlx::PgConnection::connect(&admin)
                         .await
-                        .unwrap_or_else(|e| panic!("{var}={admin} is set but the server is unreachable: {e}"));
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut conn).await.expect("create test database");
-                } else {
-                    let mut conn = sqlx::MySqlConnection::connect(&admin)
-                        .await
-                        .unwrap_or_else(|e| panic!("{var}={admin} is set but the server is unreachable: {e}"));
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("{create} CHARACTER SET utf8mb4")))
+                        .unwrap_or_else(|e| {
+                            panic!("{var}={admin} is set but the server is unreachable: {e}")
+                        });
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
                         .execute(&mut conn)
                         .await
                         .expect("create test database");
+                } else {
+                    let mut conn =
+                        sqlx::MySqlConnection::connect(&admin)
+                            .await
+                            .unwrap_or_else(|e| {
+                                panic!("{var}={admin} is set but the server is unreachable: {e}")
+                            });
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "{create} CHARACTER SET utf8mb4"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 }
-                Some(TestDb { url: with_database(&admin, &name), server, admin_url: Some(admin), name, _dir: None })
+                Some(TestDb {
+                    url: with_database(&admin, &name),
+                    server,
+                    admin_url: Some(admin),
+                    name,
+                    _dir: None,
+                })
             }
         }
     }
 
     /// An existing database, for probing with `exec`; `cleanup` leaves it alone.
     pub fn at(url: &str, server: Server) -> TestDb {
-        TestDb { url: url.to_string(), server, admin_url: None, name: String::new(), _dir: None }
+        TestDb {
+            url: url.to_string(),
+            server,
+            admin_url: None,
+            name: String::new(),
+            _dir: None,
+        }
     }
 
     /// A database name that does not exist yet on this server (for `init` tests).
     pub fn sibling_url(&self, suffix: &str) -> String {
-        with_database(self.admin_url.as_deref().unwrap_or(&self.url), &format!("{}_{suffix}", self.name))
+        with_database(
+            self.admin_url.as_deref().unwrap_or(&self.url),
+            &format!("{}_{suffix}", self.name),
+        )
     }
 
     /// Drops the server database (and a sibling made from it); SQLite files go with the temp dir.
@@ -114,10 +155,14 @@ impl TestDb {
             let sql = format!("DROP DATABASE IF EXISTS {db}");
             if self.server == Server::Postgres {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("{sql} WITH (FORCE)"))).execute(&mut conn).await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("{sql} WITH (FORCE)")))
+                        .execute(&mut conn)
+                        .await;
                 }
             } else if let Ok(mut conn) = sqlx::MySqlConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
             }
         }
     }
@@ -153,17 +198,37 @@ pub async fn exec(db: &TestDb, sql: &str) -> Result<u64, String> {
     match db.server {
         Server::Sqlite => {
             use std::str::FromStr;
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).map_err(|e| e.to_string())?.create_if_missing(true);
-            let mut c = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| e.to_string())?;
-            sqlx::raw_sql(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                .map_err(|e| e.to_string())?
+                .create_if_missing(true);
+            let mut c = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
         }
         Server::Postgres => {
-            let mut c = sqlx::PgConnection::connect(&db.url).await.map_err(|e| e.to_string())?;
-            sqlx::raw_sql(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            let mut c = sqlx::PgConnection::connect(&db.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
         }
         Server::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(&db.url).await.map_err(|e| e.to_string())?;
-            sqlx::raw_sql(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            let mut c = sqlx::MySqlConnection::connect(&db.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sql)
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -198,7 +263,9 @@ pub async fn scalar(db: &TestDb, sql: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     let r: Result<i64, sqlx::Error> = match db.server {
         Server::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.expect("connect");
+            let mut c = sqlx::SqliteConnection::connect(&db.url)
+                .await
+                .expect("connect");
             sqlx::query_scalar(sql).fetch_one(&mut c).await
         }
         Server::Postgres => {
@@ -206,7 +273,9 @@ pub async fn scalar(db: &TestDb, sql: &str) -> i64 {
             sqlx::query_scalar(sql).fetch_one(&mut c).await
         }
         Server::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(&db.url).await.expect("connect");
+            let mut c = sqlx::MySqlConnection::connect(&db.url)
+                .await
+                .expect("connect");
             sqlx::query_scalar(sql).fetch_one(&mut c).await
         }
     };

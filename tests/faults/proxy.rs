@@ -2,8 +2,8 @@
 //! connection dropped and new ones closed at once, as a client sees a server restart, without
 //! touching the shared server that other tests use.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -31,7 +31,9 @@ impl Proxy {
                 let mut cut_rx = cut2.subscribe();
                 let upstream = upstream.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else { return };
+                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = cut_rx.changed() => {}
@@ -70,5 +72,9 @@ pub fn upstream(url: &str) -> String {
     let rest = url.split_once("://").expect("scheme").1;
     let hostpath = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
     let host = hostpath.split(['/', '?']).next().unwrap();
-    if host.contains(':') { host.to_string() } else { format!("{host}:5432") }
+    if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    }
 }

@@ -43,7 +43,12 @@ pub fn stdout(out: &Output) -> String {
 pub fn ok(out: &Output, code: i32) -> String {
     let err = stderr(out);
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}\nstdout: {}", stdout(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {err}\nstdout: {}",
+        stdout(out)
+    );
     stdout(out)
 }
 
@@ -53,8 +58,15 @@ pub fn rng(test: &str) -> rand_chacha::ChaCha8Rng {
     let seed = std::env::var("CAIJI_FAULT_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1));
-    say(&format!("{test}: seed {seed} (CAIJI_FAULT_SEED={seed} repeats it)"));
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    say(&format!(
+        "{test}: seed {seed} (CAIJI_FAULT_SEED={seed} repeats it)"
+    ));
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)
 }
 
@@ -63,7 +75,17 @@ pub fn say(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 
-pub const HEADER: [&str; 9] = ["学号", "姓名", "证件号码", "学院", "专业", "班级", "层次", "辅导员", "毕业年份"];
+pub const HEADER: [&str; 9] = [
+    "学号",
+    "姓名",
+    "证件号码",
+    "学院",
+    "专业",
+    "班级",
+    "层次",
+    "辅导员",
+    "毕业年份",
+];
 
 /// A valid roster row; `class` tells versions of the same student apart.
 pub fn row(no: u32, name: &str, class: &str) -> String {
@@ -87,20 +109,38 @@ pub fn write_roster(dir: &Path, name: &str, rows: impl IntoIterator<Item = Strin
 pub async fn dump(db: &TestDb, table: &str) -> Vec<String> {
     let rows: Result<Vec<String>, sqlx::Error> = match db.server {
         Server::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.expect("connect");
-            let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
-                .fetch_all(&mut c)
+            let mut c = sqlx::SqliteConnection::connect(&db.url)
                 .await
-                .expect("columns");
-            let expr = cols.iter().map(|c| format!("quote({c})")).collect::<Vec<_>>().join(" || '|' || ");
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {expr} FROM {table} ORDER BY 1"))).fetch_all(&mut c).await
+                .expect("connect");
+            let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info('{table}')"
+            )))
+            .fetch_all(&mut c)
+            .await
+            .expect("columns");
+            let expr = cols
+                .iter()
+                .map(|c| format!("quote({c})"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT {expr} FROM {table} ORDER BY 1"
+            )))
+            .fetch_all(&mut c)
+            .await
         }
         Server::Postgres => {
             let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t ORDER BY 1"))).fetch_all(&mut c).await
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT t::text FROM {table} t ORDER BY 1"
+            )))
+            .fetch_all(&mut c)
+            .await
         }
         Server::Mysql => {
-            let mut c = sqlx::MySqlConnection::connect(&db.url).await.expect("connect");
+            let mut c = sqlx::MySqlConnection::connect(&db.url)
+                .await
+                .expect("connect");
             let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
                  WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY ordinal_position"
@@ -108,10 +148,16 @@ pub async fn dump(db: &TestDb, table: &str) -> Vec<String> {
             .fetch_all(&mut c)
             .await
             .expect("columns");
-            let expr = cols.iter().map(|c| format!("QUOTE({c})")).collect::<Vec<_>>().join(", ");
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CAST(CONCAT_WS('|', {expr}) AS CHAR) FROM {table} ORDER BY 1")))
-                .fetch_all(&mut c)
-                .await
+            let expr = cols
+                .iter()
+                .map(|c| format!("QUOTE({c})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(CONCAT_WS('|', {expr}) AS CHAR) FROM {table} ORDER BY 1"
+            )))
+            .fetch_all(&mut c)
+            .await
         }
     };
     rows.expect("dump")
@@ -126,7 +172,10 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub async fn take(db: &TestDb) -> Snapshot {
-        Snapshot { students: dump(db, "students").await, audit: dump(db, "audit_log").await }
+        Snapshot {
+            students: dump(db, "students").await,
+            audit: dump(db, "audit_log").await,
+        }
     }
 
     pub fn hash(&self) -> String {
@@ -135,10 +184,19 @@ impl Snapshot {
             h.update(line.as_bytes());
             h.update(b"\n");
         }
-        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+        h.finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub fn describe(&self) -> String {
-        format!("{} students, {} audit rows, sha256 {}", self.students.len(), self.audit.len(), self.hash())
+        format!(
+            "{} students, {} audit rows, sha256 {}",
+            self.students.len(),
+            self.audit.len(),
+            self.hash()
+        )
     }
 }

@@ -40,8 +40,14 @@ const MIN_BESIDE: usize = 24;
 /// wrapped to the room beside the code when they fit there, else to the terminal's width.
 /// Err gives the terminal size needed: the code's size plus the line the shell prompt takes,
 /// so the top of the code is not scrolled off.
-fn layout(terminal: Option<(u16, u16)>, qr: (u16, u16), fields: &[(&str, String)]) -> Result<(Placement, Vec<String>), (u16, u16)> {
-    let Some((cols, rows)) = terminal else { return Ok((Placement::Below, info_lines(fields, None))) };
+fn layout(
+    terminal: Option<(u16, u16)>,
+    qr: (u16, u16),
+    fields: &[(&str, String)],
+) -> Result<(Placement, Vec<String>), (u16, u16)> {
+    let Some((cols, rows)) = terminal else {
+        return Ok((Placement::Below, info_lines(fields, None)));
+    };
     let need = (qr.0, qr.1.saturating_add(1));
     if cols < need.0 || rows < need.1 {
         return Err(need);
@@ -54,7 +60,10 @@ fn layout(terminal: Option<(u16, u16)>, qr: (u16, u16), fields: &[(&str, String)
             return Ok((Placement::Beside, lines));
         }
     }
-    Ok((Placement::Above, info_lines(fields, Some(usize::from(cols)))))
+    Ok((
+        Placement::Above,
+        info_lines(fields, Some(usize::from(cols))),
+    ))
 }
 
 /// Colour cells or plain half blocks.
@@ -85,7 +94,11 @@ fn info_lines(fields: &[(&str, String)], width: Option<usize>) -> Vec<String> {
             None => vec![value.into_owned()],
         };
         for (i, piece) in pieces.iter().enumerate() {
-            let head = if i == 0 { format!("{label}{}", " ".repeat(label_width - label.width())) } else { " ".repeat(label_width) };
+            let head = if i == 0 {
+                format!("{label}{}", " ".repeat(label_width - label.width()))
+            } else {
+                " ".repeat(label_width)
+            };
             out.push(format!("{head}  {piece}"));
         }
     }
@@ -149,7 +162,11 @@ fn compose(qr_lines: &[&str], qr_width: usize, info: &[String], placement: Place
 }
 
 fn level_text(level: Level) -> &'static str {
-    if lang() == Lang::Zh { level.label_zh() } else { level.label_en() }
+    if lang() == Lang::Zh {
+        level.label_zh()
+    } else {
+        level.label_en()
+    }
 }
 
 pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
@@ -165,14 +182,28 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
             Ok(p) => Some(p),
             Err(e) => bail!(
                 "{no}: {} ({e}) — {} caiji codes reissue {no} --reason …",
-                tr("存储的采集码无法用本机密钥文件验证", "the stored code does not verify with this key file"),
-                tr("请使用正确的密钥文件，或补发：", "use the school's key file, or reissue it:")
+                tr(
+                    "存储的采集码无法用本机密钥文件验证",
+                    "the stored code does not verify with this key file"
+                ),
+                tr(
+                    "请使用正确的密钥文件，或补发：",
+                    "use the school's key file, or reissue it:"
+                )
             ),
         },
-        Err(e) if matches!(e.downcast_ref::<KeyringError>(), Some(KeyringError::NotFound { .. })) => {
+        Err(e)
+            if matches!(
+                e.downcast_ref::<KeyringError>(),
+                Some(KeyringError::NotFound { .. })
+            ) =>
+        {
             eprintln!(
                 "caiji: {} {}",
-                tr("注意：本机没有密钥文件，以下信息取自名单，未经解码核对：", "note: no key file here, so the fields are from the roster, not read back from the code:"),
+                tr(
+                    "注意：本机没有密钥文件，以下信息取自名单，未经解码核对：",
+                    "note: no key file here, so the fields are from the roster, not read back from the code:"
+                ),
                 ctx.key_file.display()
             );
             None
@@ -184,7 +215,10 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
         if p.school_code != school.code {
             eprintln!(
                 "caiji: {} {} ≠ {}",
-                tr("警告：采集码中的学校代码与本校配置不同，扫码时会被判为外校码——请补发", "warning: the code carries another school code than this school's; scanners will reject it — reissue it"),
+                tr(
+                    "警告：采集码中的学校代码与本校配置不同，扫码时会被判为外校码——请补发",
+                    "warning: the code carries another school code than this school's; scanners will reject it — reissue it"
+                ),
                 p.school_code,
                 school.code
             );
@@ -193,7 +227,11 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
 
     let matrix = QrMatrix::encode(&code.token)?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
-    let terminal = if stdout_is_terminal { ratatui::crossterm::terminal::size().ok() } else { None };
+    let terminal = if stdout_is_terminal {
+        ratatui::crossterm::terminal::size().ok()
+    } else {
+        None
+    };
     let (placement, info) = match layout(terminal, matrix.required_size(), &fields) {
         Ok(layout) => layout,
         Err((w, h)) => {
@@ -202,7 +240,10 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
                 "{} {w}×{h} {} {cols}×{rows}{}",
                 tr("终端至少需要", "the terminal must be at least"),
                 tr("才能完整显示二维码（当前", "to show the whole code (it is"),
-                tr("）——请放大窗口或缩小字号", ") — enlarge the window or use a smaller font")
+                tr(
+                    "）——请放大窗口或缩小字号",
+                    ") — enlarge the window or use a smaller font"
+                )
             );
         }
     };
@@ -219,9 +260,18 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
     store.close().await;
 
     let colour = use_colour(args.color, stdout_is_terminal, no_color_env());
-    let drawn = if colour { render_ansi(&matrix) } else { render_plain(&matrix) };
+    let drawn = if colour {
+        render_ansi(&matrix)
+    } else {
+        render_plain(&matrix)
+    };
     let lines: Vec<&str> = drawn.lines().collect();
-    super::print(&compose(&lines, usize::from(matrix.required_size().0), &info, placement))?;
+    super::print(&compose(
+        &lines,
+        usize::from(matrix.required_size().0),
+        &info,
+        placement,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,18 +282,36 @@ fn shown_fields(
     school: &crate::tui::SchoolInfo,
 ) -> Vec<(&'static str, String)> {
     let (masked_name, masked_id, level, cohort, issued_on) = match payload {
-        Some(p) => (p.masked_name.clone(), p.masked_id.clone(), p.level, p.cohort, p.issued_on),
-        None => (mask_name(&student.name), mask_id(&student.id_number), student.level, student.cohort, code.issued_at.date()),
+        Some(p) => (
+            p.masked_name.clone(),
+            p.masked_id.clone(),
+            p.level,
+            p.cohort,
+            p.issued_on,
+        ),
+        None => (
+            mask_name(&student.name),
+            mask_id(&student.id_number),
+            student.level,
+            student.cohort,
+            code.issued_at.date(),
+        ),
     };
     vec![
         (tr("学号", "Student no."), student.student_no.clone()),
         (tr("姓名", "Name"), masked_name),
         (tr("证件号码", "ID number"), masked_id),
-        (tr("学校", "School"), format!("{}（{}）", school.name, school.code)),
+        (
+            tr("学校", "School"),
+            format!("{}（{}）", school.name, school.code),
+        ),
         (tr("层次", "Level"), level_text(level).to_string()),
         (tr("届别", "Cohort"), cohort.to_string()),
         (tr("编号", "Serial"), code.serial.to_string()),
-        (tr("状态", "Status"), crate::commands::students::status_text("active").to_string()),
+        (
+            tr("状态", "Status"),
+            crate::commands::students::status_text("active").to_string(),
+        ),
         (tr("签发日期", "Issued"), issued_on.to_string()),
     ]
 }
@@ -253,7 +321,12 @@ mod tests {
     use super::*;
 
     fn fields(school: &str) -> Vec<(&'static str, String)> {
-        vec![("学号", "2022110101".into()), ("姓名", "张*".into()), ("学校", school.into()), ("状态", "有效".into())]
+        vec![
+            ("学号", "2022110101".into()),
+            ("姓名", "张*".into()),
+            ("学校", school.into()),
+            ("状态", "有效".into()),
+        ]
     }
 
     #[test]
@@ -263,9 +336,17 @@ mod tests {
         let short = fields("南岭理工大学（4144010001）");
         // 52 columns of school name: wraps onto a second line beside a v5 code on 80 columns.
         let long = fields("中国人民解放军国防科技大学继续教育学院（9999999999）");
-        let many: Vec<(&str, String)> = (0..20).map(|_| ("学号", "2022110101".to_string())).collect();
+        let many: Vec<(&str, String)> = (0..20)
+            .map(|_| ("学号", "2022110101".to_string()))
+            .collect();
         // (terminal, code, fields, placement or the size needed, field lines)
-        type Case<'a> = (Option<(u16, u16)>, (u16, u16), &'a [(&'a str, String)], Result<Placement, (u16, u16)>, usize);
+        type Case<'a> = (
+            Option<(u16, u16)>,
+            (u16, u16),
+            &'a [(&'a str, String)],
+            Result<Placement, (u16, u16)>,
+            usize,
+        );
         let cases: Vec<Case> = vec![
             (None, v5, &short, Ok(Placement::Below), 4),
             (None, v5, &long, Ok(Placement::Below), 4),
@@ -282,19 +363,39 @@ mod tests {
         ];
         for (terminal, qr, fields, want, n) in cases {
             let got = layout(terminal, qr, fields);
-            assert_eq!(got.as_ref().map(|(p, _)| *p).map_err(|e| *e), want, "{terminal:?} {qr:?}");
+            assert_eq!(
+                got.as_ref().map(|(p, _)| *p).map_err(|e| *e),
+                want,
+                "{terminal:?} {qr:?}"
+            );
             if let (Ok((_, lines)), Some((cols, _))) = (&got, terminal) {
                 assert_eq!(lines.len(), n, "{terminal:?}: {lines:#?}");
-                let room = if want == Ok(Placement::Beside) { usize::from(cols) - usize::from(qr.0) - GAP } else { usize::from(cols) };
-                assert!(lines.iter().all(|l| l.width() <= room), "{terminal:?}: {lines:#?}");
+                let room = if want == Ok(Placement::Beside) {
+                    usize::from(cols) - usize::from(qr.0) - GAP
+                } else {
+                    usize::from(cols)
+                };
+                assert!(
+                    lines.iter().all(|l| l.width() <= room),
+                    "{terminal:?}: {lines:#?}"
+                );
             }
         }
     }
 
     #[test]
     fn long_values_wrap_under_themselves_by_display_width() {
-        let lines = info_lines(&[("学校", "岭海理工大学（4144019253）".into()), ("状态", "有效".into())], Some(20));
-        assert_eq!(lines, ["学校  岭海理工大学（", "      4144019253）", "状态  有效"]);
+        let lines = info_lines(
+            &[
+                ("学校", "岭海理工大学（4144019253）".into()),
+                ("状态", "有效".into()),
+            ],
+            Some(20),
+        );
+        assert_eq!(
+            lines,
+            ["学校  岭海理工大学（", "      4144019253）", "状态  有效"]
+        );
         assert_eq!(wrap("W************n", 6), ["W*****", "******", "*n"]);
         assert_eq!(wrap("", 6), [""]);
     }
@@ -310,7 +411,11 @@ mod tests {
             (ColorChoice::Never, true, false, false),
         ];
         for (choice, terminal, no_color, want) in cases {
-            assert_eq!(use_colour(choice, terminal, no_color), want, "{choice:?} {terminal} {no_color}");
+            assert_eq!(
+                use_colour(choice, terminal, no_color),
+                want,
+                "{choice:?} {terminal} {no_color}"
+            );
         }
     }
 
@@ -319,7 +424,10 @@ mod tests {
         let qr = ["AAAA", "BBBB", "CCCC"];
         let info: Vec<String> = ["x", "y", "z", "w"].iter().map(|s| s.to_string()).collect();
         let cases = [
-            (Placement::Beside, "AAAA\nBBBB   x\nCCCC   y\n       z\n       w\n"),
+            (
+                Placement::Beside,
+                "AAAA\nBBBB   x\nCCCC   y\n       z\n       w\n",
+            ),
             (Placement::Above, "x\ny\nz\nw\nAAAA\nBBBB\nCCCC\n"),
             (Placement::Below, "AAAA\nBBBB\nCCCC\n\nx\ny\nz\nw\n"),
         ];
@@ -330,7 +438,21 @@ mod tests {
 
     #[test]
     fn labels_align_by_display_width_and_values_lose_control_characters() {
-        let lines = info_lines(&[("学号", "2022001".into()), ("证件号码", "*****002X".into()), ("Name", "张*\u{1b}[2J".into())], None);
-        assert_eq!(lines, ["学号      2022001", "证件号码  *****002X", "Name      张*[2J"]);
+        let lines = info_lines(
+            &[
+                ("学号", "2022001".into()),
+                ("证件号码", "*****002X".into()),
+                ("Name", "张*\u{1b}[2J".into()),
+            ],
+            None,
+        );
+        assert_eq!(
+            lines,
+            [
+                "学号      2022001",
+                "证件号码  *****002X",
+                "Name      张*[2J"
+            ]
+        );
     }
 }

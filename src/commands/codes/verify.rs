@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use super::super::Ctx;
 use crate::cli::{Format, VerifyArgs};
-use crate::code::{CodePayload, Keyring, Revocation, VerifyError, VerifyOutcome, normalize_input, verify};
+use crate::code::{
+    CodePayload, Keyring, Revocation, VerifyError, VerifyOutcome, normalize_input, verify,
+};
 use crate::domain::Level;
 use crate::i18n::{Lang, lang, tr};
 use crate::store::{self, Create, Store};
@@ -60,13 +62,22 @@ struct VerifyJson<'a> {
 
 fn foreign_message(code: &str, ours: &str) -> String {
     match lang() {
-        Lang::Zh => format!("这是其他学校的采集码（学校代码 {code}，本校为 {ours}）——请该生使用本校签发的采集码"),
-        Lang::En => format!("this is another school's code (school code {code}; this school is {ours}) — the student needs a code issued here"),
+        Lang::Zh => format!(
+            "这是其他学校的采集码（学校代码 {code}，本校为 {ours}）——请该生使用本校签发的采集码"
+        ),
+        Lang::En => format!(
+            "this is another school's code (school code {code}; this school is {ours}) — the student needs a code issued here"
+        ),
     }
 }
 
 fn to_json<'a>(verdict: &'a Verdict, school: &'a School) -> VerifyJson<'a> {
-    let from = |p: &'a CodePayload, valid: bool, status: &'static str, reason: Option<String>, checked: bool, name: Option<&'a str>| VerifyJson {
+    let from = |p: &'a CodePayload,
+                valid: bool,
+                status: &'static str,
+                reason: Option<String>,
+                checked: bool,
+                name: Option<&'a str>| VerifyJson {
         valid,
         status,
         reason,
@@ -104,13 +115,24 @@ fn to_json<'a>(verdict: &'a Verdict, school: &'a School) -> VerifyJson<'a> {
         Verdict::Checked(o) => {
             // SPEC §11: reason is null when valid; revocation_checked tells an offline answer apart.
             let reason = if o.is_valid() { None } else { o.message() };
-            from(&o.payload, o.is_valid(), o.status(), reason, o.revocation_checked(), school.name.as_deref())
+            from(
+                &o.payload,
+                o.is_valid(),
+                o.status(),
+                reason,
+                o.revocation_checked(),
+                school.name.as_deref(),
+            )
         }
     }
 }
 
 fn level_text(level: Level) -> &'static str {
-    if lang() == Lang::Zh { level.label_zh() } else { level.label_en() }
+    if lang() == Lang::Zh {
+        level.label_zh()
+    } else {
+        level.label_en()
+    }
 }
 
 /// One line of the table output: position, verdict word, the code's fields, and why.
@@ -132,7 +154,12 @@ fn table_line(n: usize, verdict: &Verdict, school: &School) -> String {
     let text = match verdict {
         Verdict::Invalid(e) => format!("{}  {e}", tr("无效", "INVALID")),
         Verdict::Foreign(p) => {
-            format!("{}  {}  — {}", tr("外校", "FOREIGN"), fields(p), foreign_message(&p.school_code, school.code.as_deref().unwrap_or("")))
+            format!(
+                "{}  {}  — {}",
+                tr("外校", "FOREIGN"),
+                fields(p),
+                foreign_message(&p.school_code, school.code.as_deref().unwrap_or(""))
+            )
         }
         Verdict::Checked(o) => {
             let word = match o.revocation {
@@ -152,8 +179,12 @@ fn table_line(n: usize, verdict: &Verdict, school: &School) -> String {
 /// Looks the code's serial up. A serial held by a different token (another database sealing
 /// with the same key file) is as unknown as a missing one.
 async fn revocation(store: &dyn Store, payload: &CodePayload, token: &str) -> Result<Revocation> {
-    let Ok(serial) = i64::try_from(payload.serial) else { return Ok(Revocation::UnknownSerial) };
-    let Some(record) = store.code_by_serial(serial).await? else { return Ok(Revocation::UnknownSerial) };
+    let Ok(serial) = i64::try_from(payload.serial) else {
+        return Ok(Revocation::UnknownSerial);
+    };
+    let Some(record) = store.code_by_serial(serial).await? else {
+        return Ok(Revocation::UnknownSerial);
+    };
     if record.token != token || record.student_no != payload.student_no {
         return Ok(Revocation::UnknownSerial);
     }
@@ -162,32 +193,55 @@ async fn revocation(store: &dyn Store, payload: &CodePayload, token: &str) -> Re
         crate::store::CodeState::Revoked => {
             let revoked_on = record.revoked_at.unwrap_or(record.issued_at).date();
             let replacement_issued_on = match record.replaced_by {
-                Some(next) => store.code_by_serial(next).await?.map(|c| c.issued_at.date()),
+                Some(next) => store
+                    .code_by_serial(next)
+                    .await?
+                    .map(|c| c.issued_at.date()),
                 // Revoked first and reissued later (`codes revoke`, then `codes reissue`): the
                 // student's next code is the replacement all the same.
                 None => store
                     .student_codes(&record.student_no)
                     .await?
-                    .and_then(|(_, codes)| codes.into_iter().filter(|c| c.serial > record.serial).min_by_key(|c| c.serial))
+                    .and_then(|(_, codes)| {
+                        codes
+                            .into_iter()
+                            .filter(|c| c.serial > record.serial)
+                            .min_by_key(|c| c.serial)
+                    })
                     .map(|c| c.issued_at.date()),
             };
-            Ok(Revocation::Revoked { revoked_on, replacement_issued_on })
+            Ok(Revocation::Revoked {
+                revoked_on,
+                replacement_issued_on,
+            })
         }
     }
 }
 
-async fn judge(text: &str, keyring: &Keyring, school: &School, store: Option<&dyn Store>) -> Result<Verdict> {
+async fn judge(
+    text: &str,
+    keyring: &Keyring,
+    school: &School,
+    store: Option<&dyn Store>,
+) -> Result<Verdict> {
     let payload = match verify(text, keyring) {
         Ok(p) => p,
         Err(e) => return Ok(Verdict::Invalid(e)),
     };
-    if school.code.as_deref().is_some_and(|ours| ours != payload.school_code) {
+    if school
+        .code
+        .as_deref()
+        .is_some_and(|ours| ours != payload.school_code)
+    {
         return Ok(Verdict::Foreign(payload));
     }
     Ok(Verdict::Checked(match store {
         Some(store) => {
             let revocation = revocation(store, &payload, &normalize_input(text)).await?;
-            VerifyOutcome { payload, revocation }
+            VerifyOutcome {
+                payload,
+                revocation,
+            }
         }
         None => VerifyOutcome::offline(payload),
     }))
@@ -204,7 +258,10 @@ async fn open_for_verify(ctx: &Ctx, offline: bool) -> Result<Option<Box<dyn Stor
                 "caiji: {} {} — {}",
                 tr("没有数据库", "no database at"),
                 path.display(),
-                tr("仅用密钥文件验证，未检查是否已作废", "verifying with the key file only; revocation is not checked")
+                tr(
+                    "仅用密钥文件验证，未检查是否已作废",
+                    "verifying with the key file only; revocation is not checked"
+                )
             );
             return Ok(None);
         }
@@ -219,11 +276,22 @@ async fn open_for_verify(ctx: &Ctx, offline: bool) -> Result<Option<Box<dyn Stor
 /// no database) means codes are not checked for their school.
 async fn this_school(ctx: &Ctx, store: Option<&dyn Store>) -> Result<School> {
     if let Some(s) = &ctx.config.school {
-        return Ok(School { code: Some(s.code.trim().to_string()), name: Some(s.name.clone()) });
+        return Ok(School {
+            code: Some(s.code.trim().to_string()),
+            name: Some(s.name.clone()),
+        });
     }
-    let Some(store) = store else { return Ok(School { code: None, name: None }) };
+    let Some(store) = store else {
+        return Ok(School {
+            code: None,
+            name: None,
+        });
+    };
     let setting = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    Ok(School { code: setting(store.get_setting("school_code").await?), name: setting(store.get_setting("school_name").await?) })
+    Ok(School {
+        code: setting(store.get_setting("school_code").await?),
+        name: setting(store.get_setting("school_name").await?),
+    })
 }
 
 pub(super) async fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
@@ -234,11 +302,17 @@ pub(super) async fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut all_valid = true;
     let mut n = 0usize;
-    let mut answer = async |text: &str, out: &mut std::io::BufWriter<std::io::StdoutLock<'static>>| -> Result<bool> {
+    let mut answer = async |text: &str,
+                            out: &mut std::io::BufWriter<std::io::StdoutLock<'static>>|
+           -> Result<bool> {
         let verdict = judge(text, &keyring, &school, store.as_deref()).await?;
         n += 1;
         let text = match args.format {
-            Format::Json => format!("{}{}", if n == 1 { "[\n" } else { ",\n" }, serde_json::to_string(&to_json(&verdict, &school))?),
+            Format::Json => format!(
+                "{}{}",
+                if n == 1 { "[\n" } else { ",\n" },
+                serde_json::to_string(&to_json(&verdict, &school))?
+            ),
             Format::Table => table_line(n, &verdict, &school),
             Format::Csv => csv_line(n == 1, &verdict, &school)?,
         };
@@ -249,7 +323,13 @@ pub(super) async fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
     if args.tokens.is_empty() {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
-            eprintln!("{}", tr("请扫描或粘贴采集码，每行一个；按 Ctrl-D 结束。", "Scan or paste codes, one per line; Ctrl-D to finish."));
+            eprintln!(
+                "{}",
+                tr(
+                    "请扫描或粘贴采集码，每行一个；按 Ctrl-D 结束。",
+                    "Scan or paste codes, one per line; Ctrl-D to finish."
+                )
+            );
         }
         for line in stdin.lock().lines() {
             let line = line.context(tr("无法读取标准输入", "cannot read stdin"))?;
@@ -272,7 +352,11 @@ pub(super) async fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
     if let Some(store) = store {
         store.close().await;
     }
-    Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(super::super::EXIT_INVALID_CODE) })
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::super::EXIT_INVALID_CODE)
+    })
 }
 
 /// Writes and flushes, so a station sees each answer at once; a closed pipe ends quietly.
@@ -322,6 +406,10 @@ fn csv_line(header: bool, verdict: &Verdict, school: &School) -> Result<String> 
     if header {
         w.write_record(CSV_KEYS)?;
     }
-    w.write_record(record.iter().map(|c| super::export::neutralise(c).into_owned()))?;
+    w.write_record(
+        record
+            .iter()
+            .map(|c| super::export::neutralise(c).into_owned()),
+    )?;
     Ok(String::from_utf8(w.into_inner()?)?)
 }

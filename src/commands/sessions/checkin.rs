@@ -5,11 +5,11 @@
 //! (whose code it is, and whether it was revoked), then the store's `check_in`.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -19,7 +19,7 @@ use crate::code::{Keyring, KeyringError};
 use crate::commands::{Ctx, EXIT_ERROR};
 use crate::domain::mask_name;
 use crate::domain::text::strip_controls;
-use crate::i18n::{lang, tr, Lang};
+use crate::i18n::{Lang, lang, tr};
 use crate::store::{CheckinStatus, SessionRow, Store, TokenLookup};
 
 /// Why a scanned line is not taken, found before any check-in is attempted.
@@ -33,7 +33,11 @@ pub struct Refusal {
 
 impl Refusal {
     fn invalid(reason: String) -> Refusal {
-        Refusal { status: "invalid", student_no: None, reason }
+        Refusal {
+            status: "invalid",
+            student_no: None,
+            reason,
+        }
     }
 }
 
@@ -66,7 +70,10 @@ impl StationKeys {
             }),
             Err(e) => StationKeys::Unavailable(format!(
                 "{}: {e}",
-                tr("无法读取密钥文件，采集码无法验证", "cannot read the key file, so codes cannot be verified")
+                tr(
+                    "无法读取密钥文件，采集码无法验证",
+                    "cannot read the key file, so codes cannot be verified"
+                )
             )),
         }
     }
@@ -85,13 +92,19 @@ impl StationKeys {
 /// code module's reasons.
 pub(crate) fn verify(token: &str, keys: &StationKeys) -> Result<(), Refusal> {
     match keys {
-        StationKeys::Ready(ring) => crate::code::verify(token, ring).map(|_| ()).map_err(|e| Refusal::invalid(e.to_string())),
+        StationKeys::Ready(ring) => crate::code::verify(token, ring)
+            .map(|_| ())
+            .map_err(|e| Refusal::invalid(e.to_string())),
         StationKeys::Unavailable(why) => Err(Refusal::invalid(why.clone())),
     }
 }
 
 /// Whose code a scanned line is: the student's 学号, or why the line is refused.
-pub async fn identify(store: &dyn Store, keys: &StationKeys, line: &str) -> Result<Result<String, Refusal>> {
+pub async fn identify(
+    store: &dyn Store,
+    keys: &StationKeys,
+    line: &str,
+) -> Result<Result<String, Refusal>> {
     let token = normalise_token(line);
     if let Err(refusal) = verify(&token, keys) {
         return Ok(Err(refusal));
@@ -99,9 +112,17 @@ pub async fn identify(store: &dyn Store, keys: &StationKeys, line: &str) -> Resu
     Ok(match store.code_by_token(&token).await? {
         TokenLookup::Active { student_no } => Ok(student_no),
         TokenLookup::Unknown => Err(Refusal::invalid(
-            tr("未登记的采集码（不是本校签发的，或已被替换）", "unknown code (not issued here, or replaced)").to_string(),
+            tr(
+                "未登记的采集码（不是本校签发的，或已被替换）",
+                "unknown code (not issued here, or replaced)",
+            )
+            .to_string(),
         )),
-        TokenLookup::Revoked { student_no, revoked_at, replacement_issued_at } => {
+        TokenLookup::Revoked {
+            student_no,
+            revoked_at,
+            replacement_issued_at,
+        } => {
             let when = revoked_at.map(format_time).unwrap_or_else(|| "?".into());
             let mut reason = match lang() {
                 Lang::Zh => format!("采集码已于 {when} 作废"),
@@ -110,10 +131,17 @@ pub async fn identify(store: &dyn Store, keys: &StationKeys, line: &str) -> Resu
             if let Some(new) = replacement_issued_at {
                 reason.push_str(&match lang() {
                     Lang::Zh => format!("；{} 已补发新码，请扫描新码", format_time(new)),
-                    Lang::En => format!("; a new code was issued on {}, scan that one", format_time(new)),
+                    Lang::En => format!(
+                        "; a new code was issued on {}, scan that one",
+                        format_time(new)
+                    ),
                 });
             }
-            Err(Refusal { status: "revoked", student_no: Some(student_no), reason })
+            Err(Refusal {
+                status: "revoked",
+                student_no: Some(student_no),
+                reason,
+            })
         }
     })
 }
@@ -156,7 +184,10 @@ pub struct Sessions<'a> {
 
 impl<'a> Sessions<'a> {
     pub fn new(store: &'a dyn Store) -> Sessions<'a> {
-        Sessions { store, known: HashMap::new() }
+        Sessions {
+            store,
+            known: HashMap::new(),
+        }
     }
 
     async fn describe(&mut self, id: i64) -> Result<String> {
@@ -165,7 +196,12 @@ impl<'a> Sessions<'a> {
             self.known.insert(id, row);
         }
         Ok(match self.known.get(&id).and_then(Option::as_ref) {
-            Some(s) => format!("{id}「{}」{} {}", strip_controls(&s.title), format_time(s.starts_at), strip_controls(&s.location)),
+            Some(s) => format!(
+                "{id}「{}」{} {}",
+                strip_controls(&s.title),
+                format_time(s.starts_at),
+                strip_controls(&s.location)
+            ),
             None => id.to_string(),
         })
     }
@@ -183,16 +219,35 @@ pub async fn answer(
     let student_no = match identify(store, station.keys, line).await? {
         Ok(no) => no,
         Err(r) => {
-            return Ok(Answer { status: r.status, student_no: r.student_no, shot: None, reason: Some(r.reason), masked_name: None, class: None });
+            return Ok(Answer {
+                status: r.status,
+                student_no: r.student_no,
+                shot: None,
+                reason: Some(r.reason),
+                masked_name: None,
+                class: None,
+            });
         }
     };
-    let outcome = store.check_in(session.id, &student_no, station.name, station.operator, station.allow_walk_in).await?;
+    let outcome = store
+        .check_in(
+            session.id,
+            &student_no,
+            station.name,
+            station.operator,
+            station.allow_walk_in,
+        )
+        .await?;
     let zh = lang() == Lang::Zh;
     let reason = match outcome.status {
         CheckinStatus::CheckedIn { walk_in: false, .. } => None,
-        CheckinStatus::CheckedIn { walk_in: true, .. } => {
-            Some(tr("现场加入（不在本场次名单中）", "walk-in (not on this session's list)").to_string())
-        }
+        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(
+            tr(
+                "现场加入（不在本场次名单中）",
+                "walk-in (not on this session's list)",
+            )
+            .to_string(),
+        ),
         CheckinStatus::Already { shot } => Some(if zh {
             format!("已在本场次签到，拍摄号 {shot}")
         } else {
@@ -203,16 +258,39 @@ pub async fn answer(
         } else {
             format!("session {} is full (capacity {capacity})", session.id)
         }),
-        CheckinStatus::NotInSession { their_session: Some(id) } => {
+        CheckinStatus::NotInSession {
+            their_session: Some(id),
+        } => {
             let other = sessions.describe(id).await?;
-            Some(if zh { format!("应参加场次 {other}") } else { format!("belongs to session {other}") })
+            Some(if zh {
+                format!("应参加场次 {other}")
+            } else {
+                format!("belongs to session {other}")
+            })
         }
-        CheckinStatus::NotInSession { their_session: None } => Some(
-            tr("未安排任何场次；要现场加入请用 --allow-walk-in", "has no session; run with --allow-walk-in to take walk-ins")
-                .to_string(),
+        CheckinStatus::NotInSession {
+            their_session: None,
+        } => Some(
+            tr(
+                "未安排任何场次；要现场加入请用 --allow-walk-in",
+                "has no session; run with --allow-walk-in to take walk-ins",
+            )
+            .to_string(),
         ),
-        CheckinStatus::Withdrawn => Some(tr("该学生已退出名单", "the student has withdrawn from the roster").to_string()),
-        CheckinStatus::UnknownStudent => Some(tr("采集码对应的学生不在名单中", "the code's student is not on the roster").to_string()),
+        CheckinStatus::Withdrawn => Some(
+            tr(
+                "该学生已退出名单",
+                "the student has withdrawn from the roster",
+            )
+            .to_string(),
+        ),
+        CheckinStatus::UnknownStudent => Some(
+            tr(
+                "采集码对应的学生不在名单中",
+                "the code's student is not on the roster",
+            )
+            .to_string(),
+        ),
         CheckinStatus::NoSuchSession => Some(if zh {
             format!("场次 {} 已不存在", session.id)
         } else {
@@ -239,7 +317,8 @@ const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 /// Whether an error is the connection to the database server going away (a restart, a network
 /// drop), which a fresh connection a moment later may well get past.
 fn connection_lost(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<crate::store::StoreError>().is_some_and(crate::store::StoreError::is_connection_lost)
+    err.downcast_ref::<crate::store::StoreError>()
+        .is_some_and(crate::store::StoreError::is_connection_lost)
 }
 
 /// `answer`, tried again for a few seconds when the connection is lost mid-way. Safe to repeat:
@@ -284,7 +363,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     fn table_line(&self, a: &Answer) -> String {
@@ -300,7 +383,11 @@ impl Style {
             let number = format!(" {shot} ");
             // The shot number is what the photographer calls out: make it stand out.
             let number = if a.status == "checked_in" && self.tty {
-                if self.colour { format!("\x1b[1;7m{number}\x1b[0m") } else { format!("\x1b[1m{number}\x1b[0m") }
+                if self.colour {
+                    format!("\x1b[1;7m{number}\x1b[0m")
+                } else {
+                    format!("\x1b[1m{number}\x1b[0m")
+                }
             } else {
                 number
             };
@@ -320,7 +407,9 @@ impl Style {
 
 /// Reads lines on a thread of their own, so a station waiting for the next scan never holds up
 /// the runtime; each line arrives as soon as Enter is pressed.
-fn read_lines(input: impl std::io::Read + Send + 'static) -> tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>> {
+fn read_lines(
+    input: impl std::io::Read + Send + 'static,
+) -> tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>> {
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     std::thread::spawn(move || {
         let mut reader = std::io::BufReader::new(input);
@@ -351,9 +440,15 @@ fn pad(text: &str, width: usize) -> String {
 pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     let station = args.station.trim();
     if station.is_empty() || station.chars().count() > 64 || station.chars().any(char::is_control) {
-        bail!("--station '{}' must be 1 to 64 printable characters, e.g. --station A1", args.station);
+        bail!(
+            "--station '{}' must be 1 to 64 printable characters, e.g. --station A1",
+            args.station
+        );
     }
-    let args = SessionCheckinArgs { station: station.to_string(), ..args.clone() };
+    let args = SessionCheckinArgs {
+        station: station.to_string(),
+        ..args.clone()
+    };
     // Loaded once for the station; without it no scan can be verified, so the station does not start.
     let keys = StationKeys::load(&ctx.key_file);
     if let Some(why) = keys.problem() {
@@ -365,7 +460,10 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     };
     let interactive = std::io::stdin().is_terminal();
     let tty = std::io::stdout().is_terminal();
-    let style = Style { tty, colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) };
+    let style = Style {
+        tty,
+        colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
     if interactive {
         eprintln!(
             "{} {}「{}」{} {} · {} {}/{} · {} {}{}",
@@ -384,7 +482,12 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     }
 
     let mut sessions = Sessions::new(store.as_ref());
-    let here = Station { keys: &keys, name: &args.station, operator: &ctx.operator, allow_walk_in: args.allow_walk_in };
+    let here = Station {
+        keys: &keys,
+        name: &args.station,
+        operator: &ctx.operator,
+        allow_walk_in: args.allow_walk_in,
+    };
     let mut lines = read_lines(std::io::stdin());
     let mut tally: HashMap<&'static str, u32> = HashMap::new();
     let mut failed = 0u32;
@@ -408,7 +511,14 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                     Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
                     Lang::En => format!("NOT recorded: {reason} — scan again"),
                 };
-                Answer { status: NOT_RECORDED, student_no: None, shot: None, reason: Some(reason), masked_name: None, class: None }
+                Answer {
+                    status: NOT_RECORDED,
+                    student_no: None,
+                    shot: None,
+                    reason: Some(reason),
+                    masked_name: None,
+                    class: None,
+                }
             }
         };
         *tally.entry(a.status).or_default() += 1;
@@ -418,7 +528,12 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             TableOrJson::Json => {
                 serde_json::to_writer(
                     &mut out,
-                    &AnswerJson { status: a.status, student_no: a.student_no.as_deref(), shot: a.shot, reason: a.reason.as_deref() },
+                    &AnswerJson {
+                        status: a.status,
+                        student_no: a.student_no.as_deref(),
+                        shot: a.shot,
+                        reason: a.reason.as_deref(),
+                    },
                 )?;
                 writeln!(out)?;
             }
@@ -432,7 +547,11 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         parts.sort();
         eprintln!("{}: {}", tr("本次结束", "Done"), parts.join(", "));
     }
-    Ok(if failed > 0 { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(test)]
@@ -441,7 +560,11 @@ mod tests {
 
     #[test]
     fn tokens_are_trimmed_and_upper_cased() {
-        let cases = [("  cj1:abc$%  \r\n", "CJ1:ABC$%"), ("CJ1:XYZ", "CJ1:XYZ"), ("\tcj1:q r\t", "CJ1:Q R")];
+        let cases = [
+            ("  cj1:abc$%  \r\n", "CJ1:ABC$%"),
+            ("CJ1:XYZ", "CJ1:XYZ"),
+            ("\tcj1:q r\t", "CJ1:Q R"),
+        ];
         for (line, want) in cases {
             assert_eq!(normalise_token(line), want, "{line:?}");
         }
@@ -449,7 +572,10 @@ mod tests {
 
     #[test]
     fn table_lines_show_shot_name_and_class_without_escapes_on_pipes() {
-        let style = Style { tty: false, colour: false };
+        let style = Style {
+            tty: false,
+            colour: false,
+        };
         let a = Answer {
             status: "checked_in",
             student_no: Some("2022001".into()),
@@ -459,15 +585,25 @@ mod tests {
             class: Some("软工\u{1b}[2J2201".into()),
         };
         let line = style.table_line(&a);
-        assert!(line.contains(" 17 ") && line.contains("张*") && line.contains("软工[2J2201"), "{line}");
+        assert!(
+            line.contains(" 17 ") && line.contains("张*") && line.contains("软工[2J2201"),
+            "{line}"
+        );
         assert!(!line.contains('\u{1b}'), "{line:?}");
-        let tty = Style { tty: true, colour: true }.table_line(&a);
+        let tty = Style {
+            tty: true,
+            colour: true,
+        }
+        .table_line(&a);
         assert!(tty.contains("\x1b[1;7m 17 \x1b[0m"), "{tty:?}");
     }
 
     #[test]
     fn a_scan_that_could_not_be_recorded_says_so() {
-        let style = Style { tty: false, colour: false };
+        let style = Style {
+            tty: false,
+            colour: false,
+        };
         let a = Answer {
             status: NOT_RECORDED,
             student_no: None,
@@ -477,6 +613,9 @@ mod tests {
             class: None,
         };
         let line = style.table_line(&a);
-        assert!(line.contains("NOT recorded") && line.contains("scan again") && !line.contains("shot"), "{line}");
+        assert!(
+            line.contains("NOT recorded") && line.contains("scan again") && !line.contains("shot"),
+            "{line}"
+        );
     }
 }

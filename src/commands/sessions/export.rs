@@ -4,17 +4,20 @@
 use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 
 use crate::cli::{ScheduleBy, SessionExportArgs};
 use crate::commands::Ctx;
-use crate::export::{self, ics, Cell, FileKind};
+use crate::export::{self, Cell, FileKind, ics};
 use crate::i18n::tr;
 use crate::store::{AuditEntry, ScheduleGroup, SessionRow};
 
 pub async fn run(ctx: &Ctx, args: &SessionExportArgs) -> Result<ExitCode> {
     let Some(kind) = FileKind::of(&args.output) else {
-        bail!("{}: the file name must end in .csv, .xlsx or .ics to choose the format", args.output.display());
+        bail!(
+            "{}: the file name must end in .csv, .xlsx or .ics to choose the format",
+            args.output.display()
+        );
     };
     let store = ctx.open_store().await?;
     let sessions = store.list_sessions().await?;
@@ -28,7 +31,12 @@ pub async fn run(ctx: &Ctx, args: &SessionExportArgs) -> Result<ExitCode> {
             if kind == FileKind::Csv {
                 export::csv::write_table(&args.output, &headers, &rows)?;
             } else {
-                export::xlsx::write_table(&args.output, tr("场次安排", "Schedule"), &headers, &rows)?;
+                export::xlsx::write_table(
+                    &args.output,
+                    tr("场次安排", "Schedule"),
+                    &headers,
+                    &rows,
+                )?;
             }
             rows.len()
         }
@@ -44,14 +52,23 @@ pub async fn run(ctx: &Ctx, args: &SessionExportArgs) -> Result<ExitCode> {
             operator: ctx.operator.clone(),
             action: "sessions_export".into(),
             student_no: None,
-            detail: format!("{} ({written} rows/events, by {:?})", args.output.display(), args.by).to_lowercase(),
+            detail: format!(
+                "{} ({written} rows/events, by {:?})",
+                args.output.display(),
+                args.by
+            )
+            .to_lowercase(),
         })
         .await?;
     store.close().await;
     eprintln!(
         "{} {} → {}",
         written,
-        if kind == FileKind::Ics { tr("个场次", "sessions") } else { tr("行", "rows") },
+        if kind == FileKind::Ics {
+            tr("个场次", "sessions")
+        } else {
+            tr("行", "rows")
+        },
         args.output.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -64,8 +81,16 @@ pub fn schedule_table(
     by: ScheduleBy,
 ) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
     let mut headers = match by {
-        ScheduleBy::College => vec![tr("学院", "college"), tr("班级", "class"), tr("辅导员", "counselor")],
-        ScheduleBy::Counselor => vec![tr("辅导员", "counselor"), tr("学院", "college"), tr("班级", "class")],
+        ScheduleBy::College => vec![
+            tr("学院", "college"),
+            tr("班级", "class"),
+            tr("辅导员", "counselor"),
+        ],
+        ScheduleBy::Counselor => vec![
+            tr("辅导员", "counselor"),
+            tr("学院", "college"),
+            tr("班级", "class"),
+        ],
     };
     headers.extend([
         tr("人数", "students"),
@@ -76,21 +101,34 @@ pub fn schedule_table(
         tr("结束", "end"),
         tr("地点", "location"),
     ]);
-    let mut lines: Vec<(&ScheduleGroup, &SessionRow)> =
-        groups.iter().filter_map(|g| sessions.get(&g.session_id).map(|s| (g, *s))).collect();
+    let mut lines: Vec<(&ScheduleGroup, &SessionRow)> = groups
+        .iter()
+        .filter_map(|g| sessions.get(&g.session_id).map(|s| (g, *s)))
+        .collect();
     lines.sort_by(|(a, sa), (b, sb)| {
         let key = |g: &ScheduleGroup| match by {
             ScheduleBy::College => (g.college.clone(), g.class.clone(), g.counselor.clone()),
             ScheduleBy::Counselor => (g.counselor.clone(), g.college.clone(), g.class.clone()),
         };
-        key(a).cmp(&key(b)).then(sa.starts_at.cmp(&sb.starts_at)).then(sa.id.cmp(&sb.id))
+        key(a)
+            .cmp(&key(b))
+            .then(sa.starts_at.cmp(&sb.starts_at))
+            .then(sa.id.cmp(&sb.id))
     });
     let rows = lines
         .into_iter()
         .map(|(g, s)| {
             let mut row: Vec<Cell> = match by {
-                ScheduleBy::College => vec![g.college.as_str().into(), g.class.as_str().into(), g.counselor.as_str().into()],
-                ScheduleBy::Counselor => vec![g.counselor.as_str().into(), g.college.as_str().into(), g.class.as_str().into()],
+                ScheduleBy::College => vec![
+                    g.college.as_str().into(),
+                    g.class.as_str().into(),
+                    g.counselor.as_str().into(),
+                ],
+                ScheduleBy::Counselor => vec![
+                    g.counselor.as_str().into(),
+                    g.college.as_str().into(),
+                    g.class.as_str().into(),
+                ],
             };
             row.extend([
                 Cell::Int(g.students),
@@ -127,14 +165,19 @@ pub fn calendar(
             for g in per_session.get(&s.id).map(Vec::as_slice).unwrap_or(&[]) {
                 let (key, class) = match args.by {
                     ScheduleBy::College => (g.college.as_str(), g.class.clone()),
-                    ScheduleBy::Counselor => (g.counselor.as_str(), format!("{} {}", g.college, g.class)),
+                    ScheduleBy::Counselor => {
+                        (g.counselor.as_str(), format!("{} {}", g.college, g.class))
+                    }
                 };
                 *by_key.entry(key).or_default().entry(class).or_default() += g.students;
             }
             let mut lines: Vec<String> = by_key
                 .into_iter()
                 .map(|(key, classes)| {
-                    let items: Vec<String> = classes.into_iter().map(|(class, n)| format!("{class} ({n})")).collect();
+                    let items: Vec<String> = classes
+                        .into_iter()
+                        .map(|(class, n)| format!("{class} ({n})"))
+                        .collect();
                     format!("{key}：{}", items.join("、"))
                 })
                 .collect();
@@ -148,7 +191,12 @@ pub fn calendar(
                 s.stations
             ));
             ics::Event {
-                uid: format!("session-{}-{}@{}.caiji", s.id, s.created_at.format("%Y%m%dT%H%M%S"), school.code),
+                uid: format!(
+                    "session-{}-{}@{}.caiji",
+                    s.id,
+                    s.created_at.format("%Y%m%dT%H%M%S"),
+                    school.code
+                ),
                 start: s.starts_at,
                 end: s.ends_at,
                 summary: s.title.clone(),
@@ -158,8 +206,16 @@ pub fn calendar(
         })
         .collect();
     ics::Calendar {
-        name: format!("{} {}", school.name, tr("毕业生图像采集", "graduate photo collection")),
-        zone: if args.floating { ics::Zone::Floating } else { ics::Zone::Shanghai },
+        name: format!(
+            "{} {}",
+            school.name,
+            tr("毕业生图像采集", "graduate photo collection")
+        ),
+        zone: if args.floating {
+            ics::Zone::Floating
+        } else {
+            ics::Zone::Shanghai
+        },
         events,
     }
 }

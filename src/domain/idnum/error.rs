@@ -33,7 +33,11 @@ pub enum IdError {
     /// The number has the wrong count of characters for its document.
     Length { kind: IdType, found: usize },
     /// A character (1-based position) that the document does not allow there.
-    BadChar { pos: usize, found: char, expected: CharRule },
+    BadChar {
+        pos: usize,
+        found: char,
+        expected: CharRule,
+    },
     /// The region (or province) code is not a mainland province.
     UnknownRegion { kind: IdType, code: String },
     /// The birth date does not exist or lies before 1900 (the digits as written, `YYYYMMDD`).
@@ -109,10 +113,17 @@ impl IdError {
                 if zh {
                     format!("{}号码应为 {want}，实为 {found} 位", label(*kind, lang))
                 } else {
-                    format!("{} numbers have {want}; this one has {found}", label(*kind, lang))
+                    format!(
+                        "{} numbers have {want}; this one has {found}",
+                        label(*kind, lang)
+                    )
                 }
             }
-            IdError::BadChar { pos, found, expected } => {
+            IdError::BadChar {
+                pos,
+                found,
+                expected,
+            } => {
                 let (want_zh, want_en) = match expected {
                     CharRule::Digit => ("数字", "a digit"),
                     CharRule::DigitOrX => ("数字或 X", "a digit or X"),
@@ -131,9 +142,12 @@ impl IdError {
                 // A resident ID that starts like another document was most likely registered
                 // under the wrong 证件类型: say which one to pick instead.
                 let other_document = match (kind, province) {
-                    (IdType::ResidentId, "71" | "81" | "82" | "83") => Some(IdType::ResidencePermit),
+                    (IdType::ResidentId, "71" | "81" | "82" | "83") => {
+                        Some(IdType::ResidencePermit)
+                    }
                     (IdType::ResidentId, p)
-                        if p.starts_with('9') && code.get(1..3).is_some_and(super::is_province_code) =>
+                        if p.starts_with('9')
+                            && code.get(1..3).is_some_and(super::is_province_code) =>
                     {
                         Some(IdType::ForeignPermanent)
                     }
@@ -141,7 +155,10 @@ impl IdError {
                 };
                 match (zh, other_document) {
                     (true, Some(doc)) => {
-                        format!("地区码 {code} 不属于内地，像是{0}号码；请把证件类型改为“{0}”", doc.label_zh())
+                        format!(
+                            "地区码 {code} 不属于内地，像是{0}号码；请把证件类型改为“{0}”",
+                            doc.label_zh()
+                        )
                     }
                     (false, Some(doc)) => format!(
                         "region code {code} is not a mainland region; this looks like a {0} number: \
@@ -152,9 +169,13 @@ impl IdError {
                         format!("第 2–3 位的省级代码 {code} 不存在；请核对号码")
                     }
                     (false, None) if *kind == IdType::ForeignPermanent => {
-                        format!("the province code {code} in characters 2–3 does not exist; check the number")
+                        format!(
+                            "the province code {code} in characters 2–3 does not exist; check the number"
+                        )
                     }
-                    (true, None) => format!("地区码 {code} 不存在（{province} 不是省级行政区代码）；请核对号码"),
+                    (true, None) => {
+                        format!("地区码 {code} 不存在（{province} 不是省级行政区代码）；请核对号码")
+                    }
                     (false, None) => format!(
                         "region code {code} does not exist ({province} is not a province code); check the number"
                     ),
@@ -164,7 +185,9 @@ impl IdError {
                 if zh {
                     format!("出生日期 {digits} 不可能（没有这一天，或早于 1900 年）；请核对号码")
                 } else {
-                    format!("birth date {digits} is impossible (no such day, or before 1900); check the number")
+                    format!(
+                        "birth date {digits} is impossible (no such day, or before 1900); check the number"
+                    )
                 }
             }
             IdError::FutureBirthDate { date } => {
@@ -192,19 +215,27 @@ impl IdError {
                     "a residence permit number starts with 810000 (Hong Kong), 820000 (Macau) or 830000 (Taiwan), not {found}"
                 ),
                 (IdType::HkMacauPermit, true) => {
-                    format!("港澳居民来往内地通行证号码应以 H（香港）或 M（澳门）开头，实为“{found}”")
+                    format!(
+                        "港澳居民来往内地通行证号码应以 H（香港）或 M（澳门）开头，实为“{found}”"
+                    )
                 }
                 (IdType::HkMacauPermit, false) => {
-                    format!("an HK/Macau travel permit number starts with H (Hong Kong) or M (Macau), not '{found}'")
+                    format!(
+                        "an HK/Macau travel permit number starts with H (Hong Kong) or M (Macau), not '{found}'"
+                    )
                 }
                 (IdType::ForeignPermanent, true) => {
                     format!("外国人永久居留身份证号码（18 位）应以 9 开头，实为“{found}”")
                 }
                 (IdType::ForeignPermanent, false) => {
-                    format!("an 18-character foreign permanent resident ID starts with 9, not '{found}'")
+                    format!(
+                        "an 18-character foreign permanent resident ID starts with 9, not '{found}'"
+                    )
                 }
                 (other, true) => format!("{}号码的开头“{found}”不合规", other.label_zh()),
-                (other, false) => format!("{} numbers cannot start with '{found}'", other.label_en()),
+                (other, false) => {
+                    format!("{} numbers cannot start with '{found}'", other.label_en())
+                }
             },
             IdError::PassportWithoutDigit => {
                 if zh {
@@ -227,7 +258,10 @@ impl IdError {
 
 /// Shows invisible or control characters by their code point so the message says what is there.
 fn shown_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}') {
+    if c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
+    {
         format!("U+{:04X}", c as u32)
     } else {
         c.to_string()
@@ -247,20 +281,60 @@ mod tests {
         vec![
             IdError::Empty,
             IdError::ExcelNumber,
-            IdError::Length { kind: IdType::ResidentId, found: 17 },
-            IdError::Length { kind: IdType::HkMacauPermit, found: 8 },
-            IdError::BadChar { pos: 3, found: 'O', expected: CharRule::Digit },
-            IdError::BadChar { pos: 18, found: 'A', expected: CharRule::DigitOrX },
-            IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() },
-            IdError::UnknownRegion { kind: IdType::ResidentId, code: "810000".into() },
-            IdError::UnknownRegion { kind: IdType::ResidentId, code: "911840".into() },
-            IdError::UnknownRegion { kind: IdType::ForeignPermanent, code: "71".into() },
-            IdError::ImpossibleBirthDate { digits: "19980229".into() },
+            IdError::Length {
+                kind: IdType::ResidentId,
+                found: 17,
+            },
+            IdError::Length {
+                kind: IdType::HkMacauPermit,
+                found: 8,
+            },
+            IdError::BadChar {
+                pos: 3,
+                found: 'O',
+                expected: CharRule::Digit,
+            },
+            IdError::BadChar {
+                pos: 18,
+                found: 'A',
+                expected: CharRule::DigitOrX,
+            },
+            IdError::UnknownRegion {
+                kind: IdType::ResidentId,
+                code: "990101".into(),
+            },
+            IdError::UnknownRegion {
+                kind: IdType::ResidentId,
+                code: "810000".into(),
+            },
+            IdError::UnknownRegion {
+                kind: IdType::ResidentId,
+                code: "911840".into(),
+            },
+            IdError::UnknownRegion {
+                kind: IdType::ForeignPermanent,
+                code: "71".into(),
+            },
+            IdError::ImpossibleBirthDate {
+                digits: "19980229".into(),
+            },
             IdError::FutureBirthDate { date },
-            IdError::CheckChar { expected: '7', found: 'X' },
-            IdError::BadPrefix { kind: IdType::ResidencePermit, found: "840000".into() },
-            IdError::BadPrefix { kind: IdType::HkMacauPermit, found: "K".into() },
-            IdError::BadPrefix { kind: IdType::ForeignPermanent, found: "8".into() },
+            IdError::CheckChar {
+                expected: '7',
+                found: 'X',
+            },
+            IdError::BadPrefix {
+                kind: IdType::ResidencePermit,
+                found: "840000".into(),
+            },
+            IdError::BadPrefix {
+                kind: IdType::HkMacauPermit,
+                found: "K".into(),
+            },
+            IdError::BadPrefix {
+                kind: IdType::ForeignPermanent,
+                found: "8".into(),
+            },
             IdError::PassportWithoutDigit,
             IdError::Unrecognised,
         ]
@@ -270,44 +344,90 @@ mod tests {
     fn messages_say_what_was_wrong_in_both_languages() {
         let cases = [
             (
-                IdError::CheckChar { expected: '7', found: 'X' },
+                IdError::CheckChar {
+                    expected: '7',
+                    found: 'X',
+                },
                 "校验位应为 7，实为 X",
                 "check character should be 7, not X",
             ),
-            (IdError::Length { kind: IdType::ResidentId, found: 17 }, "实为 17 位", "this one has 17"),
             (
-                IdError::Length { kind: IdType::TaiwanPermit, found: 9 },
+                IdError::Length {
+                    kind: IdType::ResidentId,
+                    found: 17,
+                },
+                "实为 17 位",
+                "this one has 17",
+            ),
+            (
+                IdError::Length {
+                    kind: IdType::TaiwanPermit,
+                    found: 9,
+                },
                 "台湾居民来往大陆通行证号码应为 8 位数字",
                 "Taiwan travel permit numbers have 8 digits",
             ),
             (
-                IdError::BadChar { pos: 3, found: 'O', expected: CharRule::Digit },
+                IdError::BadChar {
+                    pos: 3,
+                    found: 'O',
+                    expected: CharRule::Digit,
+                },
                 "第 3 位应为数字，实为“O”",
                 "character 3 should be a digit, not 'O'",
             ),
-            (IdError::BadChar { pos: 2, found: '\u{200B}', expected: CharRule::Digit }, "U+200B", "U+200B"),
             (
-                IdError::UnknownRegion { kind: IdType::ResidentId, code: "990101".into() },
+                IdError::BadChar {
+                    pos: 2,
+                    found: '\u{200B}',
+                    expected: CharRule::Digit,
+                },
+                "U+200B",
+                "U+200B",
+            ),
+            (
+                IdError::UnknownRegion {
+                    kind: IdType::ResidentId,
+                    code: "990101".into(),
+                },
                 "地区码 990101 不存在",
                 "region code 990101 does not exist",
             ),
             (
-                IdError::UnknownRegion { kind: IdType::ResidentId, code: "820000".into() },
+                IdError::UnknownRegion {
+                    kind: IdType::ResidentId,
+                    code: "820000".into(),
+                },
                 "港澳台居民居住证",
                 "residence permit",
             ),
             (
-                IdError::ImpossibleBirthDate { digits: "19980229".into() },
+                IdError::ImpossibleBirthDate {
+                    digits: "19980229".into(),
+                },
                 "出生日期 19980229",
                 "birth date 19980229 is impossible",
             ),
             (
-                IdError::FutureBirthDate { date: NaiveDate::from_ymd_opt(2030, 1, 2).expect("date") },
+                IdError::FutureBirthDate {
+                    date: NaiveDate::from_ymd_opt(2030, 1, 2).expect("date"),
+                },
                 "出生日期 20300102 晚于今天",
                 "20300102 is in the future",
             ),
-            (IdError::BadPrefix { kind: IdType::ResidencePermit, found: "840000".into() }, "实为 840000", "not 840000"),
-            (IdError::ExcelNumber, "“文本”格式", "format the column as Text"),
+            (
+                IdError::BadPrefix {
+                    kind: IdType::ResidencePermit,
+                    found: "840000".into(),
+                },
+                "实为 840000",
+                "not 840000",
+            ),
+            (
+                IdError::ExcelNumber,
+                "“文本”格式",
+                "format the column as Text",
+            ),
         ];
         for (err, zh, en) in cases {
             let (got_zh, got_en) = (err.message(Lang::Zh), err.message(Lang::En));

@@ -20,7 +20,12 @@ pub enum Missing {
 }
 
 impl Missing {
-    pub const ALL: [Missing; 4] = [Missing::Code, Missing::Session, Missing::Checkin, Missing::Photo];
+    pub const ALL: [Missing; 4] = [
+        Missing::Code,
+        Missing::Session,
+        Missing::Checkin,
+        Missing::Photo,
+    ];
 
     /// The word used on the command line and in config: `code`, `session`, `checkin`, `photo`.
     pub fn name(self) -> &'static str {
@@ -34,7 +39,9 @@ impl Missing {
 
     pub fn parse(text: &str) -> Option<Missing> {
         let t = text.trim().to_ascii_lowercase();
-        Missing::ALL.into_iter().find(|m| m.name() == t || (t == "check-in" && *m == Missing::Checkin))
+        Missing::ALL
+            .into_iter()
+            .find(|m| m.name() == t || (t == "check-in" && *m == Missing::Checkin))
     }
 
     /// True when the student lacks this.

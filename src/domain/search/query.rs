@@ -42,12 +42,30 @@ impl Query {
             if tokens.len() == MAX_TOKENS {
                 break;
             }
-            let ascii = chars.iter().all(char::is_ascii_alphanumeric).then(|| chars.iter().map(|c| *c as u8).collect());
-            let mask = chars.iter().filter(|c| c.is_ascii()).fold(0, |m, c| m | units::bit(*c as u8));
-            let first_bit = chars.first().filter(|c| c.is_ascii()).map_or(0, |c| units::bit(*c as u8));
-            tokens.push(Token { chars, mask, ascii, first_bit });
+            let ascii = chars
+                .iter()
+                .all(char::is_ascii_alphanumeric)
+                .then(|| chars.iter().map(|c| *c as u8).collect());
+            let mask = chars
+                .iter()
+                .filter(|c| c.is_ascii())
+                .fold(0, |m, c| m | units::bit(*c as u8));
+            let first_bit = chars
+                .first()
+                .filter(|c| c.is_ascii())
+                .map_or(0, |c| units::bit(*c as u8));
+            tokens.push(Token {
+                chars,
+                mask,
+                ascii,
+                first_bit,
+            });
         }
-        let text = tokens.iter().map(|t| t.chars.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+        let text = tokens
+            .iter()
+            .map(|t| t.chars.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ");
         Query { text, tokens }
     }
 

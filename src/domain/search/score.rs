@@ -62,8 +62,16 @@ fn consumptions(unit: &Unit, syllables: &Syllables, q: &[char], out: &mut Vec<(u
     }
     for (i, id) in syllables.readings(unit).iter().enumerate() {
         let reading = syllables.text(*id);
-        let rare = if i < unit.primary as usize { 0 } else { RARE_READING };
-        let common = reading.iter().zip(q).take_while(|(r, c)| c.is_ascii() && **r == **c as u8).count();
+        let rare = if i < unit.primary as usize {
+            0
+        } else {
+            RARE_READING
+        };
+        let common = reading
+            .iter()
+            .zip(q)
+            .take_while(|(r, c)| c.is_ascii() && **r == **c as u8)
+            .count();
         for k in 1..=common {
             let whole = if k == reading.len() { WHOLE } else { 0 };
             let score = READING_BASE + PER_LETTER * k as i32 + whole - rare;
@@ -131,7 +139,11 @@ fn single(units: &[Unit], syllables: &Syllables, c: char) -> Option<i32> {
                 .map(|(i, id)| (i, syllables.text(*id)))
                 .filter(|(_, r)| r.first() == Some(&(c as u8)))
                 .map(|(i, r)| {
-                    let rare = if i < unit.primary as usize { 0 } else { RARE_READING };
+                    let rare = if i < unit.primary as usize {
+                        0
+                    } else {
+                        RARE_READING
+                    };
                     READING_BASE + PER_LETTER + if r.len() == 1 { WHOLE } else { 0 } - rare
                 })
                 .max()
@@ -148,7 +160,12 @@ fn single(units: &[Unit], syllables: &Syllables, c: char) -> Option<i32> {
 }
 
 /// The best score of `q` against `units`, or `None` when it does not match.
-pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scratch) -> Option<i32> {
+pub fn best(
+    units: &[Unit],
+    syllables: &Syllables,
+    q: &[char],
+    scratch: &mut Scratch,
+) -> Option<i32> {
     if q.is_empty() {
         return Some(0);
     }
@@ -164,7 +181,11 @@ pub fn best(units: &[Unit], syllables: &Syllables, q: &[char], scratch: &mut Scr
 }
 
 /// The best match as (score, the units used with the characters each consumed).
-pub fn trace(units: &[Unit], syllables: &Syllables, q: &[char]) -> Option<(i32, Vec<(usize, usize)>)> {
+pub fn trace(
+    units: &[Unit],
+    syllables: &Syllables,
+    q: &[char],
+) -> Option<(i32, Vec<(usize, usize)>)> {
     if q.is_empty() || units.is_empty() {
         return q.is_empty().then(|| (0, Vec::new()));
     }

@@ -4,7 +4,9 @@
 
 use super::query::Token;
 use super::units::{self, FastMap, Syllables, Unit};
-use super::{CLASS, COLLEGE, NameView, Query, Record, clamp_score, fold_number, rank, score, token_score};
+use super::{
+    CLASS, COLLEGE, NameView, Query, Record, clamp_score, fold_number, rank, score, token_score,
+};
 
 /// Scores streamed records against one query and keeps the matching items, ranked as the
 /// index ranks them (best first, ties in the order they came).
@@ -43,9 +45,22 @@ impl<T> StreamSearch<T> {
             return 1;
         }
         let tokens = &self.query.tokens;
-        let class = value_scores(&mut self.class, record.class, CLASS, tokens, &mut self.syllables, &mut self.dp);
-        let college =
-            value_scores(&mut self.college, record.college, COLLEGE, tokens, &mut self.syllables, &mut self.dp);
+        let class = value_scores(
+            &mut self.class,
+            record.class,
+            CLASS,
+            tokens,
+            &mut self.syllables,
+            &mut self.dp,
+        );
+        let college = value_scores(
+            &mut self.college,
+            record.college,
+            COLLEGE,
+            tokens,
+            &mut self.syllables,
+            &mut self.dp,
+        );
         self.number.clear();
         fold_number(record.student_no, &mut self.number);
         self.units.clear();
@@ -55,11 +70,22 @@ impl<T> StreamSearch<T> {
             &mut self.syllables,
             &mut self.units,
         );
-        let name = NameView { units: &self.units, mask, initials };
+        let name = NameView {
+            units: &self.units,
+            mask,
+            initials,
+        };
         let mut total = 0u32;
         for (t, token) in tokens.iter().enumerate() {
             let values = class[t].max(college[t]);
-            let s = token_score(&self.number, &name, &self.syllables, token, values, &mut self.dp);
+            let s = token_score(
+                &self.number,
+                &name,
+                &self.syllables,
+                token,
+                values,
+                &mut self.dp,
+            );
             if s == 0 {
                 return 0;
             }
@@ -86,7 +112,10 @@ impl<T> StreamSearch<T> {
     /// The kept items, best first.
     pub fn finish(self) -> Vec<T> {
         let mut slots: Vec<Option<T>> = self.items.into_iter().map(Some).collect();
-        rank(&self.hits).into_iter().filter_map(|i| slots.get_mut(i as usize).and_then(Option::take)).collect()
+        rank(&self.hits)
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i as usize).and_then(Option::take))
+            .collect()
     }
 }
 
@@ -101,10 +130,18 @@ fn value_scores<'m>(
 ) -> &'m [u32] {
     if !memo.contains_key(text) {
         let mut units = Vec::new();
-        let _ = units::units_of(&crate::domain::text::strip_controls(text), false, syllables, &mut units);
+        let _ = units::units_of(
+            &crate::domain::text::strip_controls(text),
+            false,
+            syllables,
+            &mut units,
+        );
         let scores: Box<[u32]> = tokens
             .iter()
-            .map(|token| score::best(&units, syllables, &token.chars, dp).map_or(0, |s| base + clamp_score(s)))
+            .map(|token| {
+                score::best(&units, syllables, &token.chars, dp)
+                    .map_or(0, |s| base + clamp_score(s))
+            })
             .collect();
         memo.insert(text.into(), scores);
     }

@@ -2,32 +2,89 @@ use super::*;
 
 /// (学号, name, class, college, counselor)
 const ROSTER: &[(&str, &str, &str, &str, &str)] = &[
-    ("2022010101", "张三", "计科2201", "计算机科学与技术学院", "周老师"),
-    ("2022010102", "张三丰", "计科2201", "计算机科学与技术学院", "周老师"),
-    ("2022010103", "王子寿", "计科2202", "计算机科学与技术学院", "周老师"),
-    ("2022010104", "单田芳", "计科2202", "计算机科学与技术学院", "吴老师"),
+    (
+        "2022010101",
+        "张三",
+        "计科2201",
+        "计算机科学与技术学院",
+        "周老师",
+    ),
+    (
+        "2022010102",
+        "张三丰",
+        "计科2201",
+        "计算机科学与技术学院",
+        "周老师",
+    ),
+    (
+        "2022010103",
+        "王子寿",
+        "计科2202",
+        "计算机科学与技术学院",
+        "周老师",
+    ),
+    (
+        "2022010104",
+        "单田芳",
+        "计科2202",
+        "计算机科学与技术学院",
+        "吴老师",
+    ),
     ("2022020101", "曾国藩", "英语2201", "外国语学院", "吴老师"),
-    ("2022020102", "买买提·艾力", "英语2201", "外国语学院", "吴老师"),
-    ("2022020103", "John Smith", "英语2201", "外国语学院", "吴老师"),
+    (
+        "2022020102",
+        "买买提·艾力",
+        "英语2201",
+        "外国语学院",
+        "吴老师",
+    ),
+    (
+        "2022020103",
+        "John Smith",
+        "英语2201",
+        "外国语学院",
+        "吴老师",
+    ),
     ("2022020104", "欧阳娜娜", "英语2202", "外国语学院", "郑老师"),
     ("2022030101", "解缙", "机械2201", "机械工程学院", "郑老师"),
-    ("2022030102", "\u{1b}[31m红\u{1b}[0m", "机械2201", "机械工程学院", "郑老师"),
-    ("2022030103", "阿卜杜热合曼·买买提明·阿不都热西提", "机械2201", "机械工程学院", "郑老师"),
+    (
+        "2022030102",
+        "\u{1b}[31m红\u{1b}[0m",
+        "机械2201",
+        "机械工程学院",
+        "郑老师",
+    ),
+    (
+        "2022030103",
+        "阿卜杜热合曼·买买提明·阿不都热西提",
+        "机械2201",
+        "机械工程学院",
+        "郑老师",
+    ),
     ("2023030101", "张思", "机械2301", "机械工程学院", "郑老师"),
 ];
 
 fn index() -> SearchIndex {
-    SearchIndex::build(ROSTER.iter().map(|(no, name, class, college, counselor)| Record {
-        student_no: no,
-        name,
-        class,
-        college,
-        counselor,
-    }))
+    SearchIndex::build(
+        ROSTER
+            .iter()
+            .map(|(no, name, class, college, counselor)| Record {
+                student_no: no,
+                name,
+                class,
+                college,
+                counselor,
+            }),
+    )
 }
 
 fn numbers(index: &SearchIndex, query: &str) -> Vec<&'static str> {
-    index.search(&Query::parse(query), None).ranked().iter().map(|&i| ROSTER[i as usize].0).collect()
+    index
+        .search(&Query::parse(query), None)
+        .ranked()
+        .iter()
+        .map(|&i| ROSTER[i as usize].0)
+        .collect()
 }
 
 #[test]
@@ -35,7 +92,10 @@ fn queries_find_the_right_students_in_the_right_order() {
     let idx = index();
     let cases: &[(&str, &[&str])] = &[
         // initials: whole-name matches first, then clean prefixes, then the rest by 学号
-        ("zs", &["2022010101", "2023030101", "2022010102", "2022010103"]),
+        (
+            "zs",
+            &["2022010101", "2023030101", "2022010102", "2022010103"],
+        ),
         ("zhangsan", &["2022010101", "2022010102"]),
         ("zhangsanf", &["2022010102"]),
         ("张三", &["2022010101", "2022010102"]),
@@ -56,7 +116,10 @@ fn queries_find_the_right_students_in_the_right_order() {
         // class and college, by text and by pinyin initials
         ("英语2202", &["2022020104"]),
         ("jx2301", &["2023030101"]),
-        ("外国语", &["2022020101", "2022020102", "2022020103", "2022020104"]),
+        (
+            "外国语",
+            &["2022020101", "2022020102", "2022020103", "2022020104"],
+        ),
         // several words: all must match
         ("外国语 zgf", &["2022020101"]),
         ("jsj zs", &["2022010101", "2022010102", "2022010103"]),
@@ -75,7 +138,11 @@ fn an_empty_query_lists_everyone_in_roster_order() {
     let idx = index();
     for q in ["", "   ", "·", "\u{3000}"] {
         let r = idx.search(&Query::parse(q), None);
-        assert_eq!(r.ranked(), (0..ROSTER.len() as u32).collect::<Vec<_>>().as_slice(), "{q:?}");
+        assert_eq!(
+            r.ranked(),
+            (0..ROSTER.len() as u32).collect::<Vec<_>>().as_slice(),
+            "{q:?}"
+        );
     }
 }
 
@@ -129,7 +196,11 @@ fn demo(n: usize) -> (Vec<crate::domain::Student>, SearchIndex) {
 fn typing_a_query_narrows_to_the_same_answer_as_searching_afresh() {
     let (students, idx) = demo(3000);
     // type the first students' names in pinyin and initials, and a 学号, one key at a time
-    let mut queries = vec!["zhang wei".to_string(), "jsj 2022".to_string(), students[17].student_no.clone()];
+    let mut queries = vec![
+        "zhang wei".to_string(),
+        "jsj 2022".to_string(),
+        students[17].student_no.clone(),
+    ];
     queries.push(students[5].name.clone());
     for typed in queries {
         let mut previous: Option<SearchResult> = None;
@@ -186,10 +257,24 @@ fn field_values_are_counted_and_ordered_by_pinyin() {
     let idx = index();
     let colleges = idx.values(Field::College);
     // 计算机 (ji suan) before 机械 (ji xie): pinyin order, not code-point order
-    assert_eq!(colleges, vec![("计算机科学与技术学院", 4), ("机械工程学院", 4), ("外国语学院", 4)]);
-    let counselors: Vec<&str> = idx.values(Field::Counselor).into_iter().map(|v| v.0).collect();
+    assert_eq!(
+        colleges,
+        vec![
+            ("计算机科学与技术学院", 4),
+            ("机械工程学院", 4),
+            ("外国语学院", 4)
+        ]
+    );
+    let counselors: Vec<&str> = idx
+        .values(Field::Counselor)
+        .into_iter()
+        .map(|v| v.0)
+        .collect();
     assert_eq!(counselors, vec!["吴老师", "郑老师", "周老师"]);
-    assert_eq!(idx.find_value(Field::Class, "英语2201"), idx.value_id(Field::Class, 4));
+    assert_eq!(
+        idx.find_value(Field::Class, "英语2201"),
+        idx.value_id(Field::Class, 4)
+    );
     assert_eq!(idx.find_value(Field::Class, "英语9999"), None);
     assert!(idx.value_rank(Field::College, 0) < idx.value_rank(Field::College, 8));
 }
@@ -197,7 +282,11 @@ fn field_values_are_counted_and_ordered_by_pinyin() {
 #[test]
 fn names_sort_by_pinyin_with_surname_readings() {
     let idx = index();
-    let order: Vec<&str> = idx.name_order().iter().map(|&i| ROSTER[i as usize].1).collect();
+    let order: Vec<&str> = idx
+        .name_order()
+        .iter()
+        .map(|&i| ROSTER[i as usize].1)
+        .collect();
     let pos = |name: &str| order.iter().position(|n| *n == name).unwrap();
     // 单 sorts as shan (after 欧阳), 解 as xie (after 王), 曾 as zeng (before zhang)
     assert!(pos("欧阳娜娜") < pos("单田芳") && pos("单田芳") < pos("王子寿"));
@@ -207,8 +296,19 @@ fn names_sort_by_pinyin_with_surname_readings() {
 
 #[test]
 fn missing_filters_parse_and_apply() {
-    let p = Progress { code_active: true, in_session: false, checked_in: false, photo_valid: true };
-    let cases = [("code", false), ("session", true), ("checkin", true), ("check-in", true), ("PHOTO", false)];
+    let p = Progress {
+        code_active: true,
+        in_session: false,
+        checked_in: false,
+        photo_valid: true,
+    };
+    let cases = [
+        ("code", false),
+        ("session", true),
+        ("checkin", true),
+        ("check-in", true),
+        ("PHOTO", false),
+    ];
     for (word, missing) in cases {
         let m = Missing::parse(word).unwrap_or_else(|| panic!("{word}"));
         assert_eq!(m.applies(&p), missing, "{word}");
@@ -222,17 +322,23 @@ fn text_matcher_matches_palette_words() {
     let mut m = TextMatcher::default();
     let q = |s: &str| Query::parse(s);
     assert!(m.matches("filter_college 按学院筛选", &q("xy")).is_some());
-    assert_eq!(m.matches("按学院筛选", &q("xysx")).map(|r| r.1), Some(vec![1, 2, 3, 4]));
+    assert_eq!(
+        m.matches("按学院筛选", &q("xysx")).map(|r| r.1),
+        Some(vec![1, 2, 3, 4])
+    );
     assert!(m.matches("show_code 显示采集码", &q("show")).is_some());
     assert!(m.matches("quit 退出", &q("show")).is_none());
 }
 
-
 #[test]
 fn a_streamed_search_finds_what_the_index_finds_in_the_same_order() {
     let (students, idx) = demo(5000);
-    let mut queries: Vec<String> =
-        ["zs", "zhangwei", "zw", "wang", "2022", "xy 2", "li 01", "", "qqqqq"].iter().map(|q| q.to_string()).collect();
+    let mut queries: Vec<String> = [
+        "zs", "zhangwei", "zw", "wang", "2022", "xy 2", "li 01", "", "qqqqq",
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
     queries.push(students[42].student_no.clone());
     queries.push(students[7].name.clone());
     queries.push(students[99].class.clone());
@@ -242,8 +348,18 @@ fn a_streamed_search_finds_what_the_index_finds_in_the_same_order() {
         let q = Query::parse(query);
         let mut stream = StreamSearch::new(&q);
         for (i, s) in students.iter().enumerate() {
-            let (no, name, class, college, counselor) = (&s.student_no, &s.name, &s.class, &s.college, &s.counselor);
-            stream.push(Record { student_no: no, name, class, college, counselor }, i as u32);
+            let (no, name, class, college, counselor) =
+                (&s.student_no, &s.name, &s.class, &s.college, &s.counselor);
+            stream.push(
+                Record {
+                    student_no: no,
+                    name,
+                    class,
+                    college,
+                    counselor,
+                },
+                i as u32,
+            );
         }
         let want = idx.search(&q, None);
         assert_eq!(stream.finish(), want.ranked(), "{query:?}");
@@ -251,14 +367,38 @@ fn a_streamed_search_finds_what_the_index_finds_in_the_same_order() {
             found_nobody.push(query.as_str());
         }
     }
-    assert_eq!(found_nobody, ["qqqqq"], "only the nonsense query should find nobody");
+    assert_eq!(
+        found_nobody,
+        ["qqqqq"],
+        "only the nonsense query should find nobody"
+    );
     // the same on the hand-made roster with its polyphonic surnames, escapes and foreign names
     let idx = index();
-    for query in ["zs", "shan", "xiejin", "mmtal", "john", "20230", "外国语", "jx2301", "zhang 2201", "红"] {
+    for query in [
+        "zs",
+        "shan",
+        "xiejin",
+        "mmtal",
+        "john",
+        "20230",
+        "外国语",
+        "jx2301",
+        "zhang 2201",
+        "红",
+    ] {
         let q = Query::parse(query);
         let mut stream = StreamSearch::new(&q);
         for (i, (no, name, class, college, counselor)) in ROSTER.iter().enumerate() {
-            stream.push(Record { student_no: no, name, class, college, counselor }, i as u32);
+            stream.push(
+                Record {
+                    student_no: no,
+                    name,
+                    class,
+                    college,
+                    counselor,
+                },
+                i as u32,
+            );
         }
         assert_eq!(stream.finish(), idx.search(&q, None).ranked(), "{query:?}");
     }

@@ -64,7 +64,22 @@ const SURNAMES: &[(&str, &[&str])] = &[
 
 /// Characters that separate the parts of a name or a text and are not matched themselves.
 pub fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '·' | '•' | '．' | '.' | '-' | '_' | '\u{3000}' | '、' | '/' | '(' | ')' | '（' | '）')
+    matches!(
+        c,
+        ' ' | '·'
+            | '•'
+            | '．'
+            | '.'
+            | '-'
+            | '_'
+            | '\u{3000}'
+            | '、'
+            | '/'
+            | '('
+            | ')'
+            | '（'
+            | '）'
+    )
 }
 
 /// Folds full-width ASCII (typed with a Chinese input method) to ASCII and lower-cases it.
@@ -149,7 +164,9 @@ impl Syllables {
 
     pub fn readings(&self, unit: &Unit) -> &[u32] {
         let start = unit.first_reading as usize;
-        self.lists.get(start..start + unit.readings as usize).unwrap_or(&[])
+        self.lists
+            .get(start..start + unit.readings as usize)
+            .unwrap_or(&[])
     }
 
     fn intern(&mut self, text: &[u8]) -> u32 {
@@ -177,7 +194,11 @@ impl Syllables {
         }
         let count = ids.len().min(u8::MAX as usize) as u8;
         self.lists.extend(ids.into_iter().take(count as usize));
-        Run { first, count, primary: primary_ids.min(count as usize) as u8 }
+        Run {
+            first,
+            count,
+            primary: primary_ids.min(count as usize) as u8,
+        }
     }
 
     /// The readings of a Han character, `surname` ones first when it starts a name.
@@ -218,7 +239,11 @@ fn ascii_spellings(plain: &str, out: &mut Vec<Vec<u8>>) {
         return;
     }
     for replacement in ['v', 'u'] {
-        let s: String = plain.chars().map(|c| if c == 'ü' { replacement } else { c }).filter(char::is_ascii).collect();
+        let s: String = plain
+            .chars()
+            .map(|c| if c == 'ü' { replacement } else { c })
+            .filter(char::is_ascii)
+            .collect();
         out.push(s.into_bytes());
     }
 }
@@ -226,7 +251,9 @@ fn ascii_spellings(plain: &str, out: &mut Vec<Vec<u8>>) {
 /// The surname readings for the characters at the start of `chars` (a name), if it starts with
 /// a surname from the table: one entry per character of the surname.
 fn surname_at_start(chars: &[char]) -> &'static [&'static str] {
-    let Some(first) = chars.first() else { return &[] };
+    let Some(first) = chars.first() else {
+        return &[];
+    };
     for (surname, readings) in SURNAMES {
         let mut s = surname.chars();
         if s.next() != Some(*first) {
@@ -242,7 +269,12 @@ fn surname_at_start(chars: &[char]) -> &'static [&'static str] {
 /// Splits `text` into units, appending them to `out`. `is_name` applies the surname table to the
 /// leading characters. Returns masks of the ASCII letters and digits in all readings, and of
 /// those that begin a reading.
-pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut Vec<Unit>) -> (u64, u64) {
+pub fn units_of(
+    text: &str,
+    is_name: bool,
+    syllables: &mut Syllables,
+    out: &mut Vec<Unit>,
+) -> (u64, u64) {
     let mut chars = std::mem::take(&mut syllables.chars);
     chars.clear();
     chars.extend(text.chars());
@@ -251,8 +283,17 @@ pub fn units_of(text: &str, is_name: bool, syllables: &mut Syllables, out: &mut 
     masks
 }
 
-fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec<Unit>) -> (u64, u64) {
-    let surname: &[&str] = if is_name { surname_at_start(chars) } else { &[] };
+fn split(
+    chars: &[char],
+    is_name: bool,
+    syllables: &mut Syllables,
+    out: &mut Vec<Unit>,
+) -> (u64, u64) {
+    let surname: &[&str] = if is_name {
+        surname_at_start(chars)
+    } else {
+        &[]
+    };
     let mut mask = 0u64;
     let mut initials = 0u64;
     let mut i = 0;
@@ -271,7 +312,14 @@ fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec
             initials |= word.first().map_or(0, |b| bit(*b));
             let run = syllables.word(&word);
             let len = (j - i).min(u16::MAX as usize) as u16;
-            out.push(Unit { ch: folded, pos, len, first_reading: run.first, readings: run.count, primary: run.primary });
+            out.push(Unit {
+                ch: folded,
+                pos,
+                len,
+                first_reading: run.first,
+                readings: run.count,
+                primary: run.primary,
+            });
             i = j;
             continue;
         }
@@ -279,14 +327,25 @@ fn split(chars: &[char], is_name: bool, syllables: &mut Syllables, out: &mut Vec
         if is_separator(c) || c.is_control() {
             continue;
         }
-        let run = syllables.han(c, surname.get(pos as usize).copied()).unwrap_or_default();
+        let run = syllables
+            .han(c, surname.get(pos as usize).copied())
+            .unwrap_or_default();
         let (first_reading, readings) = (run.first, run.count);
-        for id in &syllables.lists[first_reading as usize..(first_reading + readings as u32) as usize] {
+        for id in
+            &syllables.lists[first_reading as usize..(first_reading + readings as u32) as usize]
+        {
             let text = syllables.text(*id);
             mask |= mask_of(text);
             initials |= text.first().map_or(0, |b| bit(*b));
         }
-        out.push(Unit { ch: folded, pos, len: 1, first_reading, readings, primary: run.primary });
+        out.push(Unit {
+            ch: folded,
+            pos,
+            len: 1,
+            first_reading,
+            readings,
+            primary: run.primary,
+        });
     }
     (mask, initials)
 }
@@ -330,7 +389,12 @@ mod tests {
         units_of(text, is_name, &mut s, &mut units);
         units
             .iter()
-            .map(|u| s.readings(u).iter().map(|id| String::from_utf8_lossy(s.text(*id)).into_owned()).collect())
+            .map(|u| {
+                s.readings(u)
+                    .iter()
+                    .map(|id| String::from_utf8_lossy(s.text(*id)).into_owned())
+                    .collect()
+            })
             .collect()
     }
 
@@ -358,7 +422,11 @@ mod tests {
 
     #[test]
     fn compound_surnames_take_their_readings() {
-        let cases = [("尉迟恭", ["yu", "chi"]), ("万俟卨", ["mo", "qi"]), ("长孙无忌", ["zhang", "sun"])];
+        let cases = [
+            ("尉迟恭", ["yu", "chi"]),
+            ("万俟卨", ["mo", "qi"]),
+            ("长孙无忌", ["zhang", "sun"]),
+        ];
         for (name, want) in cases {
             let r = readings(name, true);
             assert_eq!([r[0][0].as_str(), r[1][0].as_str()], want, "{name}");
@@ -370,7 +438,10 @@ mod tests {
             units_of(name, true, &mut s, &mut units);
             String::from_utf8_lossy(s.text(s.readings(&units[0])[0])).into_owned()
         };
-        let got: Vec<String> = ["长孙无忌", "长江", "万俟卨", "万里", "单于", "单田芳"].iter().map(|n| first(n)).collect();
+        let got: Vec<String> = ["长孙无忌", "长江", "万俟卨", "万里", "单于", "单田芳"]
+            .iter()
+            .map(|n| first(n))
+            .collect();
         assert_eq!(got, ["zhang", "chang", "mo", "wan", "chan", "shan"]);
     }
 
@@ -382,7 +453,15 @@ mod tests {
         let shown: Vec<(char, u16, u16)> = units.iter().map(|u| (u.ch, u.pos, u.len)).collect();
         assert_eq!(
             shown,
-            vec![('买', 0, 1), ('买', 1, 1), ('提', 2, 1), ('艾', 4, 1), ('力', 5, 1), ('j', 7, 4), ('s', 12, 6)]
+            vec![
+                ('买', 0, 1),
+                ('买', 1, 1),
+                ('提', 2, 1),
+                ('艾', 4, 1),
+                ('力', 5, 1),
+                ('j', 7, 4),
+                ('s', 12, 6)
+            ]
         );
         assert_eq!(s.text(s.readings(&units[6])[0]), b"smith2");
         assert_ne!(mask & bit(b'2'), 0);
@@ -390,7 +469,11 @@ mod tests {
         assert_ne!(mask & bit(b'h'), 0);
         assert_eq!(initials & bit(b'h'), 0, "h is in john, but begins nothing");
         let begins = bit(b'j') | bit(b's') | bit(b'm') | bit(b'a') | bit(b'l') | bit(b't');
-        assert_eq!(initials & begins, begins, "买 mai, 提 ti, 艾 ai, 力 li, john, smith2");
+        assert_eq!(
+            initials & begins,
+            begins,
+            "买 mai, 提 ti, 艾 ai, 力 li, john, smith2"
+        );
     }
 
     #[test]

@@ -16,8 +16,14 @@ use crate::store::{Result, StoreError};
 /// What the `codes` table says about a scanned token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenLookup {
-    Active { student_no: String },
-    Revoked { student_no: String, revoked_at: Option<NaiveDateTime>, replacement_issued_at: Option<NaiveDateTime> },
+    Active {
+        student_no: String,
+    },
+    Revoked {
+        student_no: String,
+        revoked_at: Option<NaiveDateTime>,
+        replacement_issued_at: Option<NaiveDateTime>,
+    },
     Unknown,
 }
 
@@ -31,12 +37,21 @@ pub struct CheckinStudent {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckinStatus {
-    CheckedIn { shot: i32, walk_in: bool },
+    CheckedIn {
+        shot: i32,
+        walk_in: bool,
+    },
     /// Checked in at this session before, with this shot number.
-    Already { shot: i32 },
-    Full { capacity: i32 },
+    Already {
+        shot: i32,
+    },
+    Full {
+        capacity: i32,
+    },
     /// Assigned elsewhere (the latest such session) or nowhere.
-    NotInSession { their_session: Option<i64> },
+    NotInSession {
+        their_session: Option<i64>,
+    },
     Withdrawn,
     UnknownStudent,
     NoSuchSession,
@@ -50,7 +65,9 @@ impl CheckinStatus {
             CheckinStatus::Already { .. } => "already",
             CheckinStatus::Full { .. } => "full",
             CheckinStatus::NotInSession { .. } => "not_in_session",
-            CheckinStatus::Withdrawn | CheckinStatus::UnknownStudent | CheckinStatus::NoSuchSession => "invalid",
+            CheckinStatus::Withdrawn
+            | CheckinStatus::UnknownStudent
+            | CheckinStatus::NoSuchSession => "invalid",
         }
     }
 
@@ -81,7 +98,8 @@ const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot
      VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 /// The conditional increment that both guards the capacity and hands out the shot number.
-const CHECKIN_CLAIM: &str = "UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity";
+const CHECKIN_CLAIM: &str =
+    "UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity";
 
 /// PostgreSQL does claim and insert in one autocommit statement: the session row is then locked
 /// only while the server runs it and commits, never across a round trip to the station.
@@ -98,11 +116,16 @@ const CHECKIN_ATTEMPTS: u32 = 6;
 /// Lock conflicts that a retry resolves: serialization failures and deadlocks (PostgreSQL
 /// 40001/40P01, MySQL 1213/1205) and a busy SQLite file.
 fn is_transient(err: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(db) = err else { return false };
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         return matches!(my.number(), 1213 | 1205);
     }
-    matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517"))
+    matches!(
+        db.code().as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517")
+    )
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {

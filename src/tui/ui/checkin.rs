@@ -39,13 +39,20 @@ pub fn big_number(n: i64) -> Vec<String> {
     let text = n.to_string();
     (0..DIGIT_ROWS)
         .map(|row| {
-            text.chars().filter_map(|c| c.to_digit(10)).map(|d| DIGITS[d as usize][row]).collect::<Vec<_>>().join(" ")
+            text.chars()
+                .filter_map(|c| c.to_digit(10))
+                .map(|d| DIGITS[d as usize][row])
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .collect()
 }
 
 fn key(app: &App, action: &Action) -> String {
-    app.keymap.key_in(Scope::Checkin, action).map(|k| k.label()).unwrap_or_default()
+    app.keymap
+        .key_in(Scope::Checkin, action)
+        .map(|k| k.label())
+        .unwrap_or_default()
 }
 
 /// The colour of an answer.
@@ -74,8 +81,11 @@ fn who_text(scan: &Scan) -> String {
         None => String::new(),
         Some(Err(e)) => e.clone(),
         Some(Ok(a)) => {
-            let mut parts: Vec<String> =
-                [&a.masked_name, &a.class].into_iter().flatten().map(|t| widgets::clean(t).into_owned()).collect();
+            let mut parts: Vec<String> = [&a.masked_name, &a.class]
+                .into_iter()
+                .flatten()
+                .map(|t| widgets::clean(t).into_owned())
+                .collect();
             if let Some(r) = &a.reason {
                 parts.push(widgets::clean(r).into_owned());
             }
@@ -94,11 +104,21 @@ fn shot_of(scan: &Scan) -> Option<i32> {
 pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let theme = &app.theme;
     let c = &app.checkin;
-    let title = format!("{} · {} {}", tr("现场签到", "Check-in"), tr("工位", "station"), widgets::clean(&c.station));
-    let block = Block::bordered().border_style(theme.style(Role::Border)).title(Line::styled(
-        format!(" {} ", widgets::truncate(&title, body.width.saturating_sub(4) as usize)),
-        theme.style(Role::Title),
-    ));
+    let title = format!(
+        "{} · {} {}",
+        tr("现场签到", "Check-in"),
+        tr("工位", "station"),
+        widgets::clean(&c.station)
+    );
+    let block = Block::bordered()
+        .border_style(theme.style(Role::Border))
+        .title(Line::styled(
+            format!(
+                " {} ",
+                widgets::truncate(&title, body.width.saturating_sub(4) as usize)
+            ),
+            theme.style(Role::Title),
+        ));
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let width = inner.width as usize;
@@ -108,22 +128,41 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
 
     // the session and its gauge
     let session = checkin_session(app);
-    let choose =
-        format!("{}/{} {}", key(app, &Action::MoveUp), key(app, &Action::MoveDown), tr("换场次", "change session"));
+    let choose = format!(
+        "{}/{} {}",
+        key(app, &Action::MoveUp),
+        key(app, &Action::MoveDown),
+        tr("换场次", "change session")
+    );
     match (session, &app.sessions.data) {
-        (_, None) => lines.push(Line::styled(tr(" 读取场次中…", " reading sessions…"), muted)),
+        (_, None) => lines.push(Line::styled(
+            tr(" 读取场次中…", " reading sessions…"),
+            muted,
+        )),
         (_, Some(Err(e))) => lines.push(Line::styled(
             format!(" {} {e}", tr("读不到场次：", "cannot read the sessions:")),
             theme.style(Role::Error),
         )),
         (None, Some(Ok(_))) => {
             lines.push(Line::styled(
-                format!(" {}  {choose}", tr("现在没有进行中或今天稍后的场次", "no session running now or later today")),
+                format!(
+                    " {}  {choose}",
+                    tr(
+                        "现在没有进行中或今天稍后的场次",
+                        "no session running now or later today"
+                    )
+                ),
                 theme.style(Role::StatusWarn),
             ));
         }
         (Some(s), Some(Ok(_))) => {
-            let head = format!(" #{} {} {} · {} ", s.id, time_span(s), widgets::clean(&s.location), kind_label(s));
+            let head = format!(
+                " #{} {} {} · {} ",
+                s.id,
+                time_span(s),
+                widgets::clean(&s.location),
+                kind_label(s)
+            );
             let room = width.saturating_sub(widgets::width(&choose) + 1);
             lines.push(Line::from(vec![
                 Span::styled(widgets::fit(&head, room), text.add_modifier(Modifier::BOLD)),
@@ -132,8 +171,18 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             let cap = i64::from(s.capacity);
             let bar = width.saturating_sub(30).clamp(3, 40);
             let mut spans = vec![Span::raw(" ")];
-            spans.extend(labelled_gauge(theme, tr("已签到", "checked in"), s.checked_in, cap, bar, 9));
-            spans.push(Span::styled(format!("  {} {}", tr("已排", "assigned"), s.assigned), muted));
+            spans.extend(labelled_gauge(
+                theme,
+                tr("已签到", "checked in"),
+                s.checked_in,
+                cap,
+                bar,
+                9,
+            ));
+            spans.push(Span::styled(
+                format!("  {} {}", tr("已排", "assigned"), s.assigned),
+                muted,
+            ));
             lines.push(Line::from(spans));
         }
     }
@@ -165,9 +214,18 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let room = width.saturating_sub(widgets::width(prompt) + 1);
     // the code itself is not shown: only how much has been typed
     let typed = if c.input.is_empty() {
-        Span::styled(tr("请扫描采集码（或粘贴后按 Enter）", "scan a code (or paste one and press Enter)"), muted)
+        Span::styled(
+            tr(
+                "请扫描采集码（或粘贴后按 Enter）",
+                "scan a code (or paste one and press Enter)",
+            ),
+            muted,
+        )
     } else {
-        Span::styled(widgets::truncate_start(&widgets::clean(&c.input), room), text)
+        Span::styled(
+            widgets::truncate_start(&widgets::clean(&c.input), room),
+            text,
+        )
     };
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
@@ -180,15 +238,27 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     // the newest answer, large
     if let Some(latest) = c.scans.first() {
         let style = answer_style(theme, latest);
-        let big = shot_of(latest).map(|n| big_number(i64::from(n))).unwrap_or_default();
+        let big = shot_of(latest)
+            .map(|n| big_number(i64::from(n)))
+            .unwrap_or_default();
         let big_w = big.first().map(|r| widgets::width(r)).unwrap_or(0);
         let right_w = width.saturating_sub(big_w + 3);
-        let mut right = vec![Line::styled(status_text(latest).to_string(), style.add_modifier(Modifier::BOLD))];
+        let mut right = vec![Line::styled(
+            status_text(latest).to_string(),
+            style.add_modifier(Modifier::BOLD),
+        )];
         if let Some(n) = shot_of(latest) {
             right.push(Line::styled(format!("{} {n}", tr("拍摄号", "shot")), style));
         }
         for l in widgets::wrap(&who_text(latest), right_w.max(1)) {
-            right.push(Line::styled(l, if latest.result.as_ref().is_some_and(|r| r.is_err()) { style } else { text }));
+            right.push(Line::styled(
+                l,
+                if latest.result.as_ref().is_some_and(|r| r.is_err()) {
+                    style
+                } else {
+                    text
+                },
+            ));
         }
         let rows = DIGIT_ROWS.max(right.len()).min(DIGIT_ROWS + 2);
         for i in 0..rows {
@@ -199,11 +269,12 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
                 spans.push(Span::raw("  "));
             }
             if let Some(r) = right.get(i) {
-                spans.extend(
-                    r.spans
-                        .iter()
-                        .map(|s| Span::styled(widgets::truncate(&s.content, right_w), r.style.patch(s.style))),
-                );
+                spans.extend(r.spans.iter().map(|s| {
+                    Span::styled(
+                        widgets::truncate(&s.content, right_w),
+                        r.style.patch(s.style),
+                    )
+                }));
             }
             lines.push(Line::from(spans));
         }
@@ -211,18 +282,27 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         let earlier = c.scans.iter().skip(1);
         let room = (inner.height as usize).saturating_sub(lines.len() + 1);
         if room > 0 && c.scans.len() > 1 {
-            lines
-                .push(Line::styled(format!(" {}", tr("之前的扫码", "Earlier scans")), theme.style(Role::ColumnHeader)));
+            lines.push(Line::styled(
+                format!(" {}", tr("之前的扫码", "Earlier scans")),
+                theme.style(Role::ColumnHeader),
+            ));
             for scan in earlier.take(room) {
                 let style = answer_style(theme, scan);
                 let shot = shot_of(scan).map(|n| n.to_string()).unwrap_or_default();
                 let status = widgets::fit(status_text(scan), 16);
                 let spans = vec![
                     Span::styled(format!(" {status} "), style),
-                    Span::styled(widgets::fit_right(&shot, 5), style.add_modifier(Modifier::BOLD)),
+                    Span::styled(
+                        widgets::fit_right(&shot, 5),
+                        style.add_modifier(Modifier::BOLD),
+                    ),
                     Span::styled(
                         format!("  {}", who_text(scan)),
-                        if matches!(scan.result, Some(Err(_))) { style } else { text },
+                        if matches!(scan.result, Some(Err(_))) {
+                            style
+                        } else {
+                            text
+                        },
                     ),
                 ];
                 lines.push(Line::from(spans));
@@ -231,7 +311,9 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     } else {
         lines.push(Line::styled(tr(" 还没有扫码。", " No scans yet."), muted));
     }
-    let lines: Vec<Line> =
-        lines.into_iter().map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style)).collect();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -16,7 +16,10 @@ use crate::i18n::tr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
     Section(&'static str),
-    Entry { keys: String, description: String },
+    Entry {
+        keys: String,
+        description: String,
+    },
     /// The rest of a description too long for one line.
     More(String),
     Blank,
@@ -34,7 +37,12 @@ pub fn keys_text(binding: &Binding) -> String {
     if binding.keys.is_empty() {
         return format!(":{}", binding.action.name().unwrap_or_default());
     }
-    binding.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" / ")
+    binding
+        .keys
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// Width of the keys column in a help window `inner` columns wide.
@@ -66,7 +74,10 @@ pub fn lines(app: &App) -> Vec<HelpLine> {
         for b in bindings {
             let keys = keys_text(b);
             let mut parts = widgets::wrap(b.description, room).into_iter();
-            out.push(HelpLine::Entry { keys, description: parts.next().unwrap_or_default() });
+            out.push(HelpLine::Entry {
+                keys,
+                description: parts.next().unwrap_or_default(),
+            });
             out.extend(parts.map(HelpLine::More));
         }
     }
@@ -113,9 +124,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .skip(scroll)
         .take(visible)
         .map(|l| match l {
-            HelpLine::Section(title) => {
-                Line::styled(widgets::truncate(&format!(" {title}"), inner_width), theme.style(Role::Title))
-            }
+            HelpLine::Section(title) => Line::styled(
+                widgets::truncate(&format!(" {title}"), inner_width),
+                theme.style(Role::Title),
+            ),
             HelpLine::Blank => Line::raw(""),
             HelpLine::Entry { keys, description } => Line::from(widgets::clip_spans(
                 vec![
@@ -127,16 +139,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 inner_width,
             )),
             HelpLine::More(text) => Line::from(widgets::clip_spans(
-                vec![Span::raw(" ".repeat(key_width + 4)), Span::styled(text.clone(), theme.style(Role::Text))],
+                vec![
+                    Span::raw(" ".repeat(key_width + 4)),
+                    Span::styled(text.clone(), theme.style(Role::Text)),
+                ],
                 inner_width,
             )),
         })
         .collect();
 
-    let close = app.keymap.first_key(&Action::Close).map(|k| k.label()).unwrap_or_default();
+    let close = app
+        .keymap
+        .first_key(&Action::Close)
+        .map(|k| k.label())
+        .unwrap_or_default();
     let mut bottom = format!(" {close} {} ", tr("关闭", "close"));
     if all.len() > visible {
-        bottom = format!(" {}–{}/{} {bottom}", scroll + 1, (scroll + visible).min(all.len()), all.len());
+        bottom = format!(
+            " {}–{}/{} {bottom}",
+            scroll + 1,
+            (scroll + visible).min(all.len()),
+            all.len()
+        );
     }
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
@@ -145,7 +169,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             widgets::truncate(&format!(" {} ", tr("帮助", "Help")), inner_width),
             theme.style(Role::Title),
         ))
-        .title_bottom(Line::styled(widgets::truncate(&bottom, inner_width), theme.style(Role::Muted)).right_aligned());
+        .title_bottom(
+            Line::styled(
+                widgets::truncate(&bottom, inner_width),
+                theme.style(Role::Muted),
+            )
+            .right_aligned(),
+        );
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(text).block(block), rect);
 }

@@ -9,8 +9,8 @@ mod detail;
 pub mod help;
 mod palette;
 pub mod photos;
-pub mod sessions;
 pub mod reports;
+pub mod sessions;
 pub mod students;
 
 use ratatui::Frame;
@@ -52,7 +52,13 @@ pub fn areas(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    Areas { title, counts, tabs, body, status }
+    Areas {
+        title,
+        counts,
+        tabs,
+        body,
+        status,
+    }
 }
 
 fn too_small(size: (u16, u16)) -> bool {
@@ -79,7 +85,9 @@ pub fn student_at(app: &App, y: u16) -> Option<usize> {
     let first = layout.first_row_y;
     let row = y.checked_sub(first)? as usize;
     let offset = students::window_start(app.selected, app.offset, layout.rows, app.view.len());
-    (row < layout.rows).then_some(offset + row).filter(|i| *i < app.view.len())
+    (row < layout.rows)
+        .then_some(offset + row)
+        .filter(|i| *i < app.view.len())
 }
 
 /// The tab under column `x` of the tab line, if any (for mouse clicks).
@@ -144,12 +152,28 @@ fn render_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
 }
 
 fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
-    let quit = app.keymap.first_key(&Action::Quit).map(|k| k.label()).unwrap_or_default();
+    let quit = app
+        .keymap
+        .first_key(&Action::Quit)
+        .map(|k| k.label())
+        .unwrap_or_default();
     let texts = [
-        (tr("终端窗口太小", "Terminal too small"), app.theme.style(Role::Error)),
-        (&*format!("{} {MIN_WIDTH}×{MIN_HEIGHT}", tr("至少需要", "needs")), app.theme.style(Role::Text)),
-        (&*format!("{} {}×{}", tr("现在", "now"), area.width, area.height), app.theme.style(Role::Muted)),
-        (&*format!("{quit} {}", tr("退出", "quit")), app.theme.style(Role::Key)),
+        (
+            tr("终端窗口太小", "Terminal too small"),
+            app.theme.style(Role::Error),
+        ),
+        (
+            &*format!("{} {MIN_WIDTH}×{MIN_HEIGHT}", tr("至少需要", "needs")),
+            app.theme.style(Role::Text),
+        ),
+        (
+            &*format!("{} {}×{}", tr("现在", "now"), area.width, area.height),
+            app.theme.style(Role::Muted),
+        ),
+        (
+            &*format!("{quit} {}", tr("退出", "quit")),
+            app.theme.style(Role::Key),
+        ),
     ]
     .map(|(t, s)| Line::styled(widgets::truncate(t, area.width as usize), s));
     let shown = texts.len().min(area.height as usize);
@@ -160,10 +184,19 @@ fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// A one-line bar: `left` cut to fit, `right` kept whole (one column apart) when there is room.
-fn bar(left: Vec<Span<'static>>, right: Vec<Span<'static>>, width: usize, style: Style) -> Paragraph<'static> {
+fn bar(
+    left: Vec<Span<'static>>,
+    right: Vec<Span<'static>>,
+    width: usize,
+    style: Style,
+) -> Paragraph<'static> {
     let right_width: usize = right.iter().map(|s| widgets::width(&s.content)).sum();
     let show_right = right_width + 1 + 10 <= width;
-    let left_room = if show_right { width - right_width - 1 } else { width };
+    let left_room = if show_right {
+        width - right_width - 1
+    } else {
+        width
+    };
     let mut spans = widgets::clip_spans(left, left_room);
     let used: usize = spans.iter().map(|s| widgets::width(&s.content)).sum();
     if show_right {
@@ -190,28 +223,56 @@ fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::raw(" ")];
     match &app.counts {
         None if app.counts_error.is_some() => spans.push(Span::styled(
-            tr("读不到统计数字（见下方错误）", "cannot read the counts (see the error below)"),
+            tr(
+                "读不到统计数字（见下方错误）",
+                "cannot read the counts (see the error below)",
+            ),
             app.theme.style(Role::Error),
         )),
         None => spans.push(Span::styled(tr("统计读取中…", "reading counts…"), label)),
         Some(c) => {
             let with_percent = counts_spans(c, true, label, value);
-            let fits = with_percent.iter().map(|s| widgets::width(&s.content)).sum::<usize>() < area.width as usize;
-            spans.extend(if fits { with_percent } else { counts_spans(c, false, label, value) });
+            let fits = with_percent
+                .iter()
+                .map(|s| widgets::width(&s.content))
+                .sum::<usize>()
+                < area.width as usize;
+            spans.extend(if fits {
+                with_percent
+            } else {
+                counts_spans(c, false, label, value)
+            });
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(widgets::clip_spans(spans, area.width as usize))), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(widgets::clip_spans(spans, area.width as usize))),
+        area,
+    );
 }
 
 /// The roster figures, with each one's share of the total when `percent` (and there is room).
 fn counts_spans(c: &Counts, percent: bool, label: Style, value: Style) -> Vec<Span<'static>> {
-    let pct = |n: i64| if c.total > 0 && percent { format!(" {}%", n * 100 / c.total) } else { String::new() };
+    let pct = |n: i64| {
+        if c.total > 0 && percent {
+            format!(" {}%", n * 100 / c.total)
+        } else {
+            String::new()
+        }
+    };
     let items = [
         (tr("学生", "students"), c.total, String::new()),
         (tr("有效码", "codes"), c.code_active, pct(c.code_active)),
-        (tr("已排场次", "in a session"), c.session_assigned, pct(c.session_assigned)),
+        (
+            tr("已排场次", "in a session"),
+            c.session_assigned,
+            pct(c.session_assigned),
+        ),
         (tr("已签到", "checked in"), c.checked_in, pct(c.checked_in)),
-        (tr("合格照片", "valid photos"), c.photo_valid, pct(c.photo_valid)),
+        (
+            tr("合格照片", "valid photos"),
+            c.photo_valid,
+            pct(c.photo_valid),
+        ),
     ];
     let mut spans = Vec::new();
     for (i, (name, n, p)) in items.into_iter().enumerate() {
@@ -223,7 +284,10 @@ fn counts_spans(c: &Counts, percent: bool, label: Style, value: Style) -> Vec<Sp
         spans.push(Span::styled(p, label));
     }
     if c.withdrawn > 0 {
-        spans.push(Span::styled(format!("  {} {}", tr("已退出", "withdrawn"), c.withdrawn), label));
+        spans.push(Span::styled(
+            format!("  {} {}", tr("已退出", "withdrawn"), c.withdrawn),
+            label,
+        ));
     }
     spans
 }
@@ -241,7 +305,11 @@ fn tab_labels(app: &App) -> Vec<(Screen, String)> {
         .into_iter()
         .zip(actions)
         .map(|(screen, action)| {
-            let key = app.keymap.first_key(&action).map(|k| format!("{} ", k.label())).unwrap_or_default();
+            let key = app
+                .keymap
+                .first_key(&action)
+                .map(|k| format!("{} ", k.label()))
+                .unwrap_or_default();
             (screen, format!(" {key}{} ", screen.title()))
         })
         .collect()
@@ -253,10 +321,17 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
         if i > 0 {
             spans.push(Span::styled("│", app.theme.style(Role::Muted)));
         }
-        let style = if screen == app.screen { app.theme.tab_active() } else { app.theme.style(Role::Tab) };
+        let style = if screen == app.screen {
+            app.theme.tab_active()
+        } else {
+            app.theme.style(Role::Tab)
+        };
         spans.push(Span::styled(text, style));
     }
-    frame.render_widget(Paragraph::new(Line::from(widgets::clip_spans(spans, area.width as usize))), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(widgets::clip_spans(spans, area.width as usize))),
+        area,
+    );
 }
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
@@ -264,26 +339,44 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let style = app.theme.status_bar();
     let key = app.theme.style(Role::Key);
     let mut hint = Vec::new();
-    for (action, word) in [(Action::Help, tr("帮助", "help")), (Action::Quit, tr("退出", "quit"))] {
+    for (action, word) in [
+        (Action::Help, tr("帮助", "help")),
+        (Action::Quit, tr("退出", "quit")),
+    ] {
         // the key that works here (the scan line takes `?` and `q` as text)
-        let here = Scope::active(app.mode()).into_iter().find_map(|scope| app.keymap.key_in(scope, &action));
+        let here = Scope::active(app.mode())
+            .into_iter()
+            .find_map(|scope| app.keymap.key_in(scope, &action));
         if let Some(k) = here.or_else(|| app.keymap.first_key(&action)) {
             hint.push(Span::styled(format!(" {}", k.label()), key));
             hint.push(Span::raw(format!(" {word} ")));
         }
     }
     let hint_width: usize = hint.iter().map(|s| widgets::width(&s.content)).sum();
-    let operator = format!(" {} {} │ ", tr("操作员", "operator"), widgets::truncate(&app.operator, 16));
+    let operator = format!(
+        " {} {} │ ",
+        tr("操作员", "operator"),
+        widgets::truncate(&app.operator, 16)
+    );
     // how many students are shown, of how many loaded
     let count = if app.students_loaded {
-        format!(" │ {}/{}{}", app.view.len(), app.roster.len(), tr(" 名", ""))
+        format!(
+            " │ {}/{}{}",
+            app.view.len(),
+            app.roster.len(),
+            tr(" 名", "")
+        )
     } else {
         String::new()
     };
     // one column keeps the hint apart from the text before it (see `bar`)
-    let room = width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
+    let room =
+        width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
-    match (&app.last_error, reports::status_notice(app, room + widgets::width(&count))) {
+    match (
+        &app.last_error,
+        reports::status_notice(app, room + widgets::width(&count)),
+    ) {
         // what the last assignment or plan on the Sessions screen did
         (None, _) if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
             let (text, role) = match &app.sessions.notice {
@@ -291,7 +384,10 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 Some(Ok(n)) => (n.as_str(), Role::StatusOk),
                 None => ("", Role::Text),
             };
-            left.push(Span::styled(widgets::truncate(text, room), app.theme.style(role)));
+            left.push(Span::styled(
+                widgets::truncate(text, room),
+                app.theme.style(role),
+            ));
             left.push(Span::raw(count));
         }
         (None, Some((notice, role))) => left.push(Span::styled(notice, app.theme.style(role))),
@@ -303,20 +399,31 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             // The error matters more than the URL: the URL gets at most a third of the room,
             // and none at all when the terminal is narrow.
             let room = room + widgets::width(&count);
-            let url_room = if room < 60 { 0 } else { widgets::width(&app.database_url).min(room / 3).min(room) };
+            let url_room = if room < 60 {
+                0
+            } else {
+                widgets::width(&app.database_url).min(room / 3).min(room)
+            };
             let url = widgets::truncate_start(&app.database_url, url_room);
             let retry = match app.retry.waiting {
                 Some(after) => format!(" · {}{}", after.as_secs(), tr(" 秒后重试", "s to retry")),
                 None if app.loading() => format!(" · {}", tr("重试中…", "retrying…")),
                 None => String::new(),
             };
-            let url_part = if url.is_empty() { 0 } else { widgets::width(&url) + 3 };
+            let url_part = if url.is_empty() {
+                0
+            } else {
+                widgets::width(&url) + 3
+            };
             let error_room = room.saturating_sub(url_part + widgets::width(&retry));
             if !url.is_empty() {
                 left.push(Span::raw(url));
                 left.push(Span::raw(" │ "));
             }
-            left.push(Span::styled(widgets::truncate(error, error_room), app.theme.style(Role::Error)));
+            left.push(Span::styled(
+                widgets::truncate(error, error_room),
+                app.theme.style(Role::Error),
+            ));
             left.push(Span::styled(retry, app.theme.style(Role::Error)));
         }
     }

@@ -349,10 +349,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (tr("文件", "files"), summary.files),
         (tr("合格", "valid"), summary.matched_valid),
         (tr("不合格", "invalid"), summary.matched_invalid),
-        (
-            tr("重复学生", "duplicated students"),
-            summary.duplicates,
-        ),
+        (tr("重复学生", "duplicated students"), summary.duplicates),
         (tr("对不上人", "orphans"), summary.orphans),
         (tr("跳过", "skipped"), summary.skipped),
         (tr("缺照片", "missing"), summary.missing),

@@ -31,12 +31,22 @@ struct Parts {
 fn parts(inner: Rect, groups: usize) -> Parts {
     let table_wanted = groups as u16 + 2;
     let chart_height = if inner.height >= 14 {
-        inner.height.saturating_sub(table_wanted).clamp(7, (inner.height * 3 / 5).max(7))
+        inner
+            .height
+            .saturating_sub(table_wanted)
+            .clamp(7, (inner.height * 3 / 5).max(7))
     } else {
         0
     };
-    let table = Rect { height: inner.height - chart_height, ..inner };
-    let chart = Rect { y: inner.y + table.height, height: chart_height, ..inner };
+    let table = Rect {
+        height: inner.height - chart_height,
+        ..inner
+    };
+    let chart = Rect {
+        y: inner.y + table.height,
+        height: chart_height,
+        ..inner
+    };
     Parts { table, chart }
 }
 
@@ -62,24 +72,48 @@ pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
         return None;
     }
     if app.reports.exporting {
-        return Some((widgets::truncate(&format!(" {}", tr("正在导出…", "exporting…")), room), Role::Muted));
+        return Some((
+            widgets::truncate(&format!(" {}", tr("正在导出…", "exporting…")), room),
+            Role::Muted,
+        ));
     }
     let path = app.reports.exported.as_ref()?;
     let label = format!(" {} ", tr("已导出到", "exported to"));
-    let name = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // the file's name matters most: the label goes when both do not fit
-    let label = if widgets::width(&label) + widgets::width(&name) + 2 <= room { label } else { " ".to_string() };
-    let text = format!("{label}{}", widgets::truncate_start(path, room.saturating_sub(widgets::width(&label))));
+    let label = if widgets::width(&label) + widgets::width(&name) + 2 <= room {
+        label
+    } else {
+        " ".to_string()
+    };
+    let text = format!(
+        "{label}{}",
+        widgets::truncate_start(path, room.saturating_sub(widgets::width(&label)))
+    );
     Some((widgets::truncate(&text, room), Role::StatusOk))
 }
 
 fn title(app: &App) -> String {
     match &app.reports.breakdown {
-        None => format!(" {} · {} ", Screen::Reports.title(), tr("各学院完成情况", "completion by college")),
+        None => format!(
+            " {} · {} ",
+            Screen::Reports.title(),
+            tr("各学院完成情况", "completion by college")
+        ),
         Some(b) => {
-            let by =
-                if b.by == GroupBy::Class { tr("各班级", "by class") } else { tr("各辅导员", "by counselor") };
-            format!(" {} › {} · {by} ", Screen::Reports.title(), widgets::truncate(&b.college, 30))
+            let by = if b.by == GroupBy::Class {
+                tr("各班级", "by class")
+            } else {
+                tr("各辅导员", "by counselor")
+            };
+            format!(
+                " {} › {} · {by} ",
+                Screen::Reports.title(),
+                widgets::truncate(&b.college, 30)
+            )
         }
     }
 }
@@ -98,7 +132,11 @@ fn hint(app: &App) -> Line<'static> {
             (Action::ReportBack, tr("返回", "back")),
             (
                 Action::ReportSwitchGroup,
-                if b.by == GroupBy::Class { tr("辅导员", "counselors") } else { tr("班级", "classes") },
+                if b.by == GroupBy::Class {
+                    tr("辅导员", "counselors")
+                } else {
+                    tr("班级", "classes")
+                },
             ),
             (Action::ExportReportXlsx, "XLSX"),
             (Action::ExportReportCsv, "CSV"),
@@ -106,7 +144,9 @@ fn hint(app: &App) -> Line<'static> {
     };
     let mut spans = vec![Span::raw(" ")];
     for (action, word) in items {
-        let Some(key) = app.keymap.key_in(Scope::Reports, &action) else { continue };
+        let Some(key) = app.keymap.key_in(Scope::Reports, &action) else {
+            continue;
+        };
         spans.push(Span::styled(key.label(), t.style(Role::Key)));
         spans.push(Span::styled(format!(" {word}  "), t.style(Role::Muted)));
     }
@@ -124,7 +164,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title_bottom(hint(app));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let padded = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
+    let padded = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
     let parts = parts(padded, app.reports.rows().0.len());
     let reports = &app.reports;
     let message = |text: &str, role: Role| {
@@ -144,7 +188,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (_, Some(b)) => match &b.groups {
             None => frame.render_widget(message(reading, Role::Muted), parts.table),
             Some(Err(e)) => {
-                let text = format!("{}{e}", tr("读不到这个学院的明细：", "cannot read this college's breakdown: "));
+                let text = format!(
+                    "{}{e}",
+                    tr(
+                        "读不到这个学院的明细：",
+                        "cannot read this college's breakdown: "
+                    )
+                );
                 frame.render_widget(message(&text, Role::Error), parts.table);
             }
             Some(Ok(groups)) => render_table(app, b.by, groups, b.selected, frame, parts.table),
@@ -156,9 +206,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             );
             frame.render_widget(message(text, Role::Muted), parts.table);
         }
-        (Some(Ok(data)), None) => {
-            render_table(app, GroupBy::College, &data.colleges, reports.selected, frame, parts.table)
-        }
+        (Some(Ok(data)), None) => render_table(
+            app,
+            GroupBy::College,
+            &data.colleges,
+            reports.selected,
+            frame,
+            parts.table,
+        ),
     }
     if parts.chart.height > 0 {
         let daily = match &reports.data {
@@ -179,18 +234,33 @@ struct Columns {
 
 fn columns(width: usize, groups: &[GroupCounts]) -> Columns {
     let name = (width * 22 / 100).clamp(8, 30);
-    let biggest = groups.iter().map(|g| g.total).max().unwrap_or(0).max(total_of(groups).total);
+    let biggest = groups
+        .iter()
+        .map(|g| g.total)
+        .max()
+        .unwrap_or(0)
+        .max(total_of(groups).total);
     let count = biggest.to_string().len().max(3);
     let total = count.max(4) + 1;
     let measure = width.saturating_sub(name + total) / 4;
     // the columns fill the line: what the measures leave goes to the names
     let name = width.saturating_sub(total + 4 * measure);
-    Columns { name, total, measure, count }
+    Columns {
+        name,
+        total,
+        measure,
+        count,
+    }
 }
 
 /// The four measures of a group, in the order of the columns.
 fn measures(g: &GroupCounts) -> [i64; 4] {
-    [g.code_active, g.session_assigned, g.checked_in, g.photo_valid]
+    [
+        g.code_active,
+        g.session_assigned,
+        g.checked_in,
+        g.photo_valid,
+    ]
 }
 
 /// A gauge of `part / whole` in `cells` columns, with eighths for the last cell.
@@ -199,7 +269,11 @@ pub fn bar(part: i64, whole: i64, cells: usize) -> String {
     if cells == 0 {
         return String::new();
     }
-    let eighths = if whole > 0 { (part.clamp(0, whole) * cells as i64 * 8 / whole) as usize } else { 0 };
+    let eighths = if whole > 0 {
+        (part.clamp(0, whole) * cells as i64 * 8 / whole) as usize
+    } else {
+        0
+    };
     let mut out = "█".repeat(eighths / 8);
     if eighths / 8 < cells {
         if eighths % 8 > 0 {
@@ -215,7 +289,13 @@ fn percent(part: i64, whole: i64) -> i64 {
     if whole > 0 { part * 100 / whole } else { 0 }
 }
 
-fn measure_spans(part: i64, whole: i64, c: &Columns, theme: &Theme, base: Style) -> Vec<Span<'static>> {
+fn measure_spans(
+    part: i64,
+    whole: i64,
+    c: &Columns,
+    theme: &Theme,
+    base: Style,
+) -> Vec<Span<'static>> {
     let text = format!(" {:>w$} {:>3}%", part, percent(part, whole), w = c.count);
     let cells = c.measure.saturating_sub(widgets::width(&text) + 1);
     let role = if whole > 0 && part >= whole {
@@ -239,7 +319,13 @@ fn group_name(by: GroupBy, g: &GroupCounts) -> String {
     group_label(by, &g.group)
 }
 
-fn group_line(name: &str, g: &GroupCounts, c: &Columns, theme: &Theme, base: Style) -> Line<'static> {
+fn group_line(
+    name: &str,
+    g: &GroupCounts,
+    c: &Columns,
+    theme: &Theme,
+    base: Style,
+) -> Line<'static> {
     let mut spans = vec![
         Span::styled(widgets::fit(name, c.name), base),
         Span::styled(widgets::fit_right(&g.total.to_string(), c.total), base),
@@ -250,7 +336,14 @@ fn group_line(name: &str, g: &GroupCounts, c: &Columns, theme: &Theme, base: Sty
     Line::from(spans)
 }
 
-fn render_table(app: &App, by: GroupBy, groups: &[GroupCounts], selected: usize, frame: &mut Frame, area: Rect) {
+fn render_table(
+    app: &App,
+    by: GroupBy,
+    groups: &[GroupCounts],
+    selected: usize,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let theme = &app.theme;
     let width = area.width as usize;
     let c = columns(width, groups);
@@ -277,10 +370,16 @@ fn render_table(app: &App, by: GroupBy, groups: &[GroupCounts], selected: usize,
     let mut lines = vec![Line::from(widgets::clip_spans(header, width))];
     let rows = table_rows(area);
     // the window keeps the selection on screen
-    let offset = selected.saturating_sub(rows.saturating_sub(1)).min(groups.len().saturating_sub(rows));
+    let offset = selected
+        .saturating_sub(rows.saturating_sub(1))
+        .min(groups.len().saturating_sub(rows));
     let text = theme.style(Role::Text);
     for (i, g) in groups.iter().enumerate().skip(offset).take(rows) {
-        let base = if i == selected { theme.selection() } else { text };
+        let base = if i == selected {
+            theme.selection()
+        } else {
+            text
+        };
         let line = group_line(&group_name(by, g), g, &c, theme, base);
         lines.push(Line::from(widgets::clip_spans(line.spans, width)).style(base));
     }
@@ -288,7 +387,13 @@ fn render_table(app: &App, by: GroupBy, groups: &[GroupCounts], selected: usize,
     let total = total_of(groups);
     let mut label = format!("{} ({})", total.group, groups.len());
     if groups.len() > rows {
-        label = format!("{} {}-{}/{}", total.group, offset + 1, offset + rows.min(groups.len()), groups.len());
+        label = format!(
+            "{} {}-{}/{}",
+            total.group,
+            offset + 1,
+            offset + rows.min(groups.len()),
+            groups.len()
+        );
     }
     let bold = text.add_modifier(Modifier::BOLD);
     let line = group_line(&label, &total, &c, theme, bold);
@@ -302,33 +407,61 @@ fn render_chart(theme: &Theme, daily: Option<&[DailyProgress]>, frame: &mut Fram
     let mut photo_style = theme.style(Role::StatusOk);
     if photo_style.fg == checkin_style.fg {
         // a theme without colours (mono): the two bars of a day differ by weight, not only place
-        photo_style = photo_style.remove_modifier(Modifier::BOLD).add_modifier(Modifier::DIM);
+        photo_style = photo_style
+            .remove_modifier(Modifier::BOLD)
+            .add_modifier(Modifier::DIM);
     }
     let muted = theme.style(Role::Muted);
     let days = daily.unwrap_or(&[]);
-    let biggest = days.iter().map(|d| d.checked_in.max(d.photo_valid)).max().unwrap_or(0);
+    let biggest = days
+        .iter()
+        .map(|d| d.checked_in.max(d.photo_valid))
+        .max()
+        .unwrap_or(0);
     // each day: two bars wide enough for their numbers (wider when there are few days), a
     // column between them and two between days
     let digits = biggest.to_string().len().max(3);
-    let bar_width = ((width / days.len().max(1)).saturating_sub(3) / 2).clamp(digits, 6.max(digits));
+    let bar_width =
+        ((width / days.len().max(1)).saturating_sub(3) / 2).clamp(digits, 6.max(digits));
     let shown = ((width + 2) / (2 * bar_width + 3)).max(1);
     let recent = &days[days.len().saturating_sub(shown)..];
     let mut head = vec![
-        Span::styled(format!("{}  ", tr("每日进度", "Daily progress")), theme.style(Role::ColumnHeader)),
+        Span::styled(
+            format!("{}  ", tr("每日进度", "Daily progress")),
+            theme.style(Role::ColumnHeader),
+        ),
         Span::styled("■ ", checkin_style),
         Span::styled(format!("{}  ", tr("签到", "check-ins")), muted),
         Span::styled("■ ", photo_style),
         Span::styled(format!("{}  ", tr("合格照片", "valid photos")), muted),
     ];
     if recent.len() < days.len() {
-        head.push(Span::styled(format!("{} {} {}", tr("最近", "last"), recent.len(), tr("天", "days")), muted));
+        head.push(Span::styled(
+            format!(
+                "{} {} {}",
+                tr("最近", "last"),
+                recent.len(),
+                tr("天", "days")
+            ),
+            muted,
+        ));
     }
     let title = Rect { height: 1, ..area };
-    frame.render_widget(Paragraph::new(Line::from(widgets::clip_spans(head, width))), title);
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(
+        Paragraph::new(Line::from(widgets::clip_spans(head, width))),
+        title,
+    );
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     let empty = match daily {
         None => Some(tr("读取中…", "reading…")),
-        Some([]) => Some(tr("还没有签到或照片记录", "no check-ins or photos recorded yet")),
+        Some([]) => Some(tr(
+            "还没有签到或照片记录",
+            "no check-ins or photos recorded yet",
+        )),
         Some(_) => None,
     };
     if let Some(text) = empty {
@@ -348,10 +481,15 @@ fn render_chart(theme: &Theme, daily: Option<&[DailyProgress]>, frame: &mut Fram
                     .style(photo_style)
                     .value_style(photo_style.add_modifier(Modifier::REVERSED)),
             ];
-            BarGroup::default().label(Line::styled(d.day.format("%m-%d").to_string(), muted)).bars(&bars)
+            BarGroup::default()
+                .label(Line::styled(d.day.format("%m-%d").to_string(), muted))
+                .bars(&bars)
         })
         .collect();
-    let mut chart = BarChart::default().bar_width(bar_width as u16).bar_gap(1).group_gap(2);
+    let mut chart = BarChart::default()
+        .bar_width(bar_width as u16)
+        .bar_gap(1)
+        .group_gap(2);
     for g in groups {
         chart = chart.data(g);
     }

@@ -29,10 +29,12 @@ struct Parts {
 
 fn parts(body: Rect) -> Parts {
     if body.width >= 110 {
-        let [list, detail] = Layout::horizontal([Constraint::Min(0), Constraint::Length(DETAIL_WIDTH)]).areas(body);
+        let [list, detail] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(DETAIL_WIDTH)]).areas(body);
         Parts { list, detail }
     } else {
-        let [list, detail] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        let [list, detail] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
         Parts { list, detail }
     }
 }
@@ -40,7 +42,10 @@ fn parts(body: Rect) -> Parts {
 /// Session rows that fit in the list now (for paging).
 pub fn list_rows(app: &App) -> usize {
     let body = super::areas(Rect::new(0, 0, app.size.0, app.size.1)).body;
-    Block::bordered().inner(parts(body).list).height.saturating_sub(1) as usize
+    Block::bordered()
+        .inner(parts(body).list)
+        .height
+        .saturating_sub(1) as usize
 }
 
 /// A gauge drawn in cells: `value` of `max` as a bar `width` columns wide, with eighth blocks
@@ -50,7 +55,11 @@ pub fn gauge(value: i64, max: i64, width: usize, fill: Style, empty: Style) -> V
     if width == 0 {
         return Vec::new();
     }
-    let ratio = if max > 0 { (value.max(0) as f64 / max as f64).min(1.0) } else { 0.0 };
+    let ratio = if max > 0 {
+        (value.max(0) as f64 / max as f64).min(1.0)
+    } else {
+        0.0
+    };
     let eighths = (ratio * (width * 8) as f64).round() as usize;
     let (full, part) = (eighths / 8, eighths % 8);
     let mut bar = "█".repeat(full);
@@ -58,7 +67,10 @@ pub fn gauge(value: i64, max: i64, width: usize, fill: Style, empty: Style) -> V
         bar.push(EIGHTHS[part]);
     }
     let rest = width - widgets::width(&bar);
-    vec![Span::styled(bar, fill), Span::styled("░".repeat(rest), empty)]
+    vec![
+        Span::styled(bar, fill),
+        Span::styled("░".repeat(rest), empty),
+    ]
 }
 
 /// The fill colour of a gauge: done when full, a warning when over.
@@ -82,18 +94,35 @@ pub fn labelled_gauge(
     figures: usize,
 ) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(format!("{label} "), theme.style(Role::Muted))];
-    spans.extend(gauge(value, max, bar, gauge_style(theme, value, max), theme.style(Role::Muted)));
-    spans.push(Span::styled(widgets::fit_right(&format!("{value}/{max}"), figures + 1), theme.style(Role::Text)));
+    spans.extend(gauge(
+        value,
+        max,
+        bar,
+        gauge_style(theme, value, max),
+        theme.style(Role::Muted),
+    ));
+    spans.push(Span::styled(
+        widgets::fit_right(&format!("{value}/{max}"), figures + 1),
+        theme.style(Role::Text),
+    ));
     spans
 }
 
 /// `03-02 08:30-11:30`
 pub fn time_span(s: &SessionRow) -> String {
-    format!("{}-{}", s.starts_at.format("%m-%d %H:%M"), s.ends_at.format("%H:%M"))
+    format!(
+        "{}-{}",
+        s.starts_at.format("%m-%d %H:%M"),
+        s.ends_at.format("%H:%M")
+    )
 }
 
 pub fn kind_label(s: &SessionRow) -> &'static str {
-    if s.makeup { tr("补采", "make-up") } else { tr("正常", "normal") }
+    if s.makeup {
+        tr("补采", "make-up")
+    } else {
+        tr("正常", "normal")
+    }
 }
 
 /// Column widths of a list row `width` columns wide.
@@ -107,29 +136,64 @@ const TIME: usize = 17;
 const FIGURES: usize = 9;
 
 fn row_widths(width: usize) -> RowWidths {
-    let kind = [tr("补采", "make-up"), tr("正常", "normal")].iter().map(|k| widgets::width(k)).max().unwrap_or(4);
+    let kind = [tr("补采", "make-up"), tr("正常", "normal")]
+        .iter()
+        .map(|k| widgets::width(k))
+        .max()
+        .unwrap_or(4);
     // marker, time, kind and the spaces between
     let rest = width.saturating_sub(2 + TIME + 1 + kind + 1);
     let gauge_fixed = 3 + 1 + FIGURES; // label, space, figures
-    let bar = (rest.saturating_sub(12) / 2).saturating_sub(gauge_fixed).clamp(3, 20);
+    let bar = (rest.saturating_sub(12) / 2)
+        .saturating_sub(gauge_fixed)
+        .clamp(3, 20);
     let location = rest.saturating_sub(2 * (gauge_fixed + bar) + 2);
-    RowWidths { location, kind, bar }
+    RowWidths {
+        location,
+        kind,
+        bar,
+    }
 }
 
 fn list_line(app: &App, s: &SessionRow, selected: bool, w: &RowWidths) -> Line<'static> {
     let theme = &app.theme;
-    let text = if selected { theme.selection() } else { theme.style(Role::Text) };
-    let kind_style = if s.makeup { theme.style(Role::StatusWarn) } else { theme.style(Role::Muted) };
+    let text = if selected {
+        theme.selection()
+    } else {
+        theme.style(Role::Text)
+    };
+    let kind_style = if s.makeup {
+        theme.style(Role::StatusWarn)
+    } else {
+        theme.style(Role::Muted)
+    };
     let mut spans = vec![
         Span::styled(if selected { "▶ " } else { "  " }, text),
         Span::styled(format!("{} ", time_span(s)), text),
         Span::styled(format!("{} ", widgets::fit(&s.location, w.location)), text),
-        Span::styled(format!("{} ", widgets::fit(kind_label(s), w.kind)), kind_style),
+        Span::styled(
+            format!("{} ", widgets::fit(kind_label(s), w.kind)),
+            kind_style,
+        ),
     ];
     let cap = i64::from(s.capacity);
-    spans.extend(labelled_gauge(theme, tr("排", "A"), s.assigned, cap, w.bar, FIGURES));
+    spans.extend(labelled_gauge(
+        theme,
+        tr("排", "A"),
+        s.assigned,
+        cap,
+        w.bar,
+        FIGURES,
+    ));
     spans.push(Span::raw(" "));
-    spans.extend(labelled_gauge(theme, tr("签", "C"), s.checked_in, cap, w.bar, FIGURES));
+    spans.extend(labelled_gauge(
+        theme,
+        tr("签", "C"),
+        s.checked_in,
+        cap,
+        w.bar,
+        FIGURES,
+    ));
     Line::from(spans)
 }
 
@@ -168,25 +232,40 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     match &s.data {
-        None => lines.push(Line::styled(tr(" 读取场次中…", " reading sessions…"), theme.style(Role::Muted))),
+        None => lines.push(Line::styled(
+            tr(" 读取场次中…", " reading sessions…"),
+            theme.style(Role::Muted),
+        )),
         Some(Err(e)) => {
             lines.push(Line::styled(
-                widgets::truncate(&format!(" {} {e}", tr("读不到场次：", "cannot read the sessions:")), width),
+                widgets::truncate(
+                    &format!(" {} {e}", tr("读不到场次：", "cannot read the sessions:")),
+                    width,
+                ),
                 theme.style(Role::Error),
             ));
         }
         Some(Ok(d)) if d.sessions.is_empty() => {
-            lines.push(Line::styled(tr(" 还没有场次。", " No sessions yet."), theme.style(Role::Text)));
+            lines.push(Line::styled(
+                tr(" 还没有场次。", " No sessions yet."),
+                theme.style(Role::Text),
+            ));
             let how = match app.keymap.key_in(Scope::Sessions, &Action::PlanSessions) {
                 Some(k) => format!(
                     " {} {} {}",
                     tr("按", "Press"),
                     k.label(),
-                    tr("为未排场次的学生排场次。", "to plan sessions for the students without one.")
+                    tr(
+                        "为未排场次的学生排场次。",
+                        "to plan sessions for the students without one."
+                    )
                 ),
                 None => String::new(),
             };
-            lines.push(Line::styled(widgets::truncate(&how, width), theme.style(Role::Muted)));
+            lines.push(Line::styled(
+                widgets::truncate(&how, width),
+                theme.style(Role::Muted),
+            ));
         }
         Some(Ok(d)) => {
             let w = row_widths(width);
@@ -197,8 +276,10 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             }
         }
     }
-    let lines: Vec<Line> =
-        lines.into_iter().map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style)).collect();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
     render_detail(app, frame, p.detail);
     if let Some(c) = &s.confirm {
@@ -242,7 +323,10 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     ];
     let cap = i64::from(s.capacity);
     let bar = width.saturating_sub(4 + 1 + FIGURES + 1 + 1).clamp(3, 30);
-    for (label, value) in [(tr("已排", "assigned"), s.assigned), (tr("签到", "checked in"), s.checked_in)] {
+    for (label, value) in [
+        (tr("已排", "assigned"), s.assigned),
+        (tr("签到", "checked in"), s.checked_in),
+    ] {
         let label = widgets::fit(label, 10.min(width / 4));
         let mut spans = vec![Span::raw(" ")];
         spans.extend(labelled_gauge(
@@ -260,10 +344,17 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         _ => Vec::new(),
     };
     if groups.is_empty() {
-        lines.push(Line::styled(tr(" 还没有安排学生", " no students assigned yet"), muted));
+        lines.push(Line::styled(
+            tr(" 还没有安排学生", " no students assigned yet"),
+            muted,
+        ));
     } else {
         let n = groups.len();
-        let head = if lang() == Lang::Zh { format!(" 班级（{n}）") } else { format!(" Classes ({n})") };
+        let head = if lang() == Lang::Zh {
+            format!(" 班级（{n}）")
+        } else {
+            format!(" Classes ({n})")
+        };
         lines.push(Line::styled(head, theme.style(Role::ColumnHeader)));
         let room = inner.height as usize - lines.len().min(inner.height as usize);
         let shown = if n > room { room.saturating_sub(1) } else { n };
@@ -285,24 +376,40 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(format!(" … +{}", n - shown), muted));
         }
     }
-    let lines: Vec<Line> =
-        lines.into_iter().map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style)).collect();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn render_confirm(app: &App, c: &super::super::sessions::AssignConfirm, frame: &mut Frame, area: Rect) {
+fn render_confirm(
+    app: &App,
+    c: &super::super::sessions::AssignConfirm,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let theme = &app.theme;
     let inner_width = 60usize.min(area.width.saturating_sub(6) as usize);
-    let who: Vec<String> =
-        [&c.college, &c.class].into_iter().flatten().map(|t| widgets::clean(t).into_owned()).collect();
+    let who: Vec<String> = [&c.college, &c.class]
+        .into_iter()
+        .flatten()
+        .map(|t| widgets::clean(t).into_owned())
+        .collect();
     let session = app.sessions.rows().iter().find(|s| s.id == c.session_id);
     let target = match session {
         Some(s) => format!("#{} {} {}", s.id, time_span(s), widgets::clean(&s.location)),
         None => format!("#{}", c.session_id),
     };
     let question = match lang() {
-        Lang::Zh => format!("把「{}」的所有学生（不含已退出的）安排到场次 {target}？", who.join(" · ")),
-        Lang::En => format!("Assign every student (not withdrawn) of “{}” to session {target}?", who.join(" · ")),
+        Lang::Zh => format!(
+            "把「{}」的所有学生（不含已退出的）安排到场次 {target}？",
+            who.join(" · ")
+        ),
+        Lang::En => format!(
+            "Assign every student (not withdrawn) of “{}” to session {target}?",
+            who.join(" · ")
+        ),
     };
     let note = tr(
         "已在其他未结束场次的学生保持不变；超出容量时不做任何改动。",
@@ -316,9 +423,20 @@ fn render_confirm(app: &App, c: &super::super::sessions::AssignConfirm, frame: &
         lines.push(Line::styled(format!(" {l}"), theme.style(Role::Muted)));
     }
     let rect = window(area, inner_width as u16 + 2, lines.len());
-    let bottom =
-        hint(app, Scope::Sessions, &[(Action::Accept, tr("确认", "confirm")), (Action::Close, tr("取消", "cancel"))]);
-    let block = frame_block(theme, tr("安排学生", "Assign students"), bottom, inner_width);
+    let bottom = hint(
+        app,
+        Scope::Sessions,
+        &[
+            (Action::Accept, tr("确认", "confirm")),
+            (Action::Close, tr("取消", "cancel")),
+        ],
+    );
+    let block = frame_block(
+        theme,
+        tr("安排学生", "Assign students"),
+        bottom,
+        inner_width,
+    );
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
@@ -326,7 +444,11 @@ fn render_confirm(app: &App, c: &super::super::sessions::AssignConfirm, frame: &
 fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let inner_width = 70usize.min(area.width.saturating_sub(6) as usize);
-    let label_w = PlanForm::LABELS.iter().map(|(zh, en)| widgets::width(tr(zh, en))).max().unwrap_or(8);
+    let label_w = PlanForm::LABELS
+        .iter()
+        .map(|(zh, en)| widgets::width(tr(zh, en)))
+        .max()
+        .unwrap_or(8);
     let mut lines: Vec<Line> = Vec::new();
     for (i, ((zh, en), value)) in PlanForm::LABELS.iter().zip(&form.fields).enumerate() {
         let focused = i == form.focus;
@@ -356,7 +478,10 @@ fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
     } else {
         match &form.preview {
             None => lines.push(Line::styled(
-                tr(" 按 Enter 预览（不会改动任何数据）", " Press Enter for a preview (nothing is changed)"),
+                tr(
+                    " 按 Enter 预览（不会改动任何数据）",
+                    " Press Enter for a preview (nothing is changed)",
+                ),
                 muted,
             )),
             Some(Err(e)) => {
@@ -369,7 +494,11 @@ fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
     }
     let rect = window(area, inner_width as u16 + 2, lines.len());
     let ready = matches!(&form.preview, Some(Ok(p)) if !p.plan.sessions.is_empty());
-    let accept = if ready { tr("创建", "create") } else { tr("预览", "preview") };
+    let accept = if ready {
+        tr("创建", "create")
+    } else {
+        tr("预览", "preview")
+    };
     let bottom = hint(
         app,
         Scope::PlanForm,
@@ -379,21 +508,46 @@ fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
             (Action::Close, tr("取消", "cancel")),
         ],
     );
-    let block =
-        frame_block(theme, tr("为未排场次的学生排场次", "Plan sessions for students without one"), bottom, inner_width);
+    let block = frame_block(
+        theme,
+        tr(
+            "为未排场次的学生排场次",
+            "Plan sessions for students without one",
+        ),
+        bottom,
+        inner_width,
+    );
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-fn preview_lines(theme: &Theme, p: &super::super::action::PlanOutcome, width: usize, lines: &mut Vec<Line<'static>>) {
+fn preview_lines(
+    theme: &Theme,
+    p: &super::super::action::PlanOutcome,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
     let plan = &p.plan;
     let zh = lang() == Lang::Zh;
     let head = if zh {
-        format!(" 预览：{} 个场次，安排 {} 名学生（待排 {} 人）", plan.sessions.len(), plan.placed(), p.waiting)
+        format!(
+            " 预览：{} 个场次，安排 {} 名学生（待排 {} 人）",
+            plan.sessions.len(),
+            plan.placed(),
+            p.waiting
+        )
     } else {
-        format!(" Preview: {} sessions, {} students placed ({} waiting)", plan.sessions.len(), plan.placed(), p.waiting)
+        format!(
+            " Preview: {} sessions, {} students placed ({} waiting)",
+            plan.sessions.len(),
+            plan.placed(),
+            p.waiting
+        )
     };
-    lines.push(Line::styled(widgets::truncate(&head, width), theme.style(Role::Title)));
+    lines.push(Line::styled(
+        widgets::truncate(&head, width),
+        theme.style(Role::Title),
+    ));
     const SHOWN: usize = 6;
     for s in plan.sessions.iter().take(SHOWN) {
         let colleges: Vec<&str> = {
@@ -409,18 +563,33 @@ fn preview_lines(theme: &Theme, p: &super::super::action::PlanOutcome, width: us
             s.capacity,
             colleges.join("、")
         );
-        lines.push(Line::styled(widgets::truncate(&text, width), theme.style(Role::Text)));
+        lines.push(Line::styled(
+            widgets::truncate(&text, width),
+            theme.style(Role::Text),
+        ));
     }
     if plan.sessions.len() > SHOWN {
-        lines.push(Line::styled(format!(" … +{}", plan.sessions.len() - SHOWN), theme.style(Role::Muted)));
+        lines.push(Line::styled(
+            format!(" … +{}", plan.sessions.len() - SHOWN),
+            theme.style(Role::Muted),
+        ));
     }
     if let Some(short) = &plan.shortfall {
         let text = if zh {
-            format!(" 还有 {} 名学生排不下：再加 {} 天，或增加工位", short.students, short.more_days)
+            format!(
+                " 还有 {} 名学生排不下：再加 {} 天，或增加工位",
+                short.students, short.more_days
+            )
         } else {
-            format!(" {} students do not fit: add {} more days, or more stations", short.students, short.more_days)
+            format!(
+                " {} students do not fit: add {} more days, or more stations",
+                short.students, short.more_days
+            )
         };
-        lines.push(Line::styled(widgets::truncate(&text, width), theme.style(Role::StatusWarn)));
+        lines.push(Line::styled(
+            widgets::truncate(&text, width),
+            theme.style(Role::StatusWarn),
+        ));
     }
     if plan.sessions.is_empty() {
         lines.push(Line::styled(

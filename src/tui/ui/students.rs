@@ -7,7 +7,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState};
+use ratatui::widgets::{
+    Block, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
+};
 
 use super::super::app::App;
 use super::super::overlay::cohort_label;
@@ -77,14 +79,18 @@ impl Column {
     /// Every word a status column can show, for its width.
     fn words(self) -> Vec<&'static str> {
         match self {
-            Column::Code => {
-                [CodeStatus::None, CodeStatus::Active, CodeStatus::Revoked].map(|s| code_word(s).0).to_vec()
-            }
+            Column::Code => [CodeStatus::None, CodeStatus::Active, CodeStatus::Revoked]
+                .map(|s| code_word(s).0)
+                .to_vec(),
             Column::Session => vec![no_session_word()],
             Column::Checkin => vec![checkin_word(true).0, checkin_word(false).0],
-            Column::Photo => {
-                [PhotoStatus::Missing, PhotoStatus::Valid, PhotoStatus::Invalid].map(|s| photo_word(s).0).to_vec()
-            }
+            Column::Photo => [
+                PhotoStatus::Missing,
+                PhotoStatus::Valid,
+                PhotoStatus::Invalid,
+            ]
+            .map(|s| photo_word(s).0)
+            .to_vec(),
             _ => Vec::new(),
         }
     }
@@ -105,12 +111,22 @@ impl Column {
             Column::MaskedId => fixed(9.max(header)),
             Column::College => text(w.college, 10, 24),
             Column::Class => text(w.class, 8, 16),
-            Column::Session => {
-                fixed(self.words().iter().map(|t| widgets::width(t)).chain([header, w.session]).max().unwrap_or(header))
-            }
-            Column::Code | Column::Checkin | Column::Photo => {
-                fixed(self.words().iter().map(|t| widgets::width(t)).max().unwrap_or(0).max(header))
-            }
+            Column::Session => fixed(
+                self.words()
+                    .iter()
+                    .map(|t| widgets::width(t))
+                    .chain([header, w.session])
+                    .max()
+                    .unwrap_or(header),
+            ),
+            Column::Code | Column::Checkin | Column::Photo => fixed(
+                self.words()
+                    .iter()
+                    .map(|t| widgets::width(t))
+                    .max()
+                    .unwrap_or(0)
+                    .max(header),
+            ),
         }
     }
 }
@@ -128,7 +144,11 @@ fn no_session_word() -> &'static str {
 }
 
 fn checkin_word(checked_in: bool) -> (&'static str, Role) {
-    if checked_in { (tr("已签到", "yes"), Role::StatusOk) } else { (tr("未签到", "no"), Role::Muted) }
+    if checked_in {
+        (tr("已签到", "yes"), Role::StatusOk)
+    } else {
+        (tr("未签到", "no"), Role::Muted)
+    }
 }
 
 pub(super) fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
@@ -161,7 +181,10 @@ pub fn columns(w: &ContentWidths, available: usize) -> Vec<(Column, usize)> {
         cols.retain(|c| c.0 != drop);
     }
     let mut spare = available.saturating_sub(total(&cols));
-    for target in [|r: (usize, usize, usize)| r.1, |r: (usize, usize, usize)| r.2] {
+    for target in [
+        |r: (usize, usize, usize)| r.1,
+        |r: (usize, usize, usize)| r.2,
+    ] {
         for grow in Column::GROW_ORDER {
             if let Some(c) = cols.iter_mut().find(|c| c.0 == grow) {
                 let more = target(c.2).saturating_sub(c.1).min(spare);
@@ -226,7 +249,8 @@ pub fn layout(app: &App, body: Rect) -> StudentsLayout {
     let (list, detail) = if !app.detail.open {
         (body, None)
     } else if body.width >= 110 {
-        let [list, detail] = Layout::horizontal([Constraint::Min(0), Constraint::Length(DETAIL_WIDTH)]).areas(body);
+        let [list, detail] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(DETAIL_WIDTH)]).areas(body);
         (list, Some(detail))
     } else if body.height >= 16 {
         let [list, detail] =
@@ -237,9 +261,15 @@ pub fn layout(app: &App, body: Rect) -> StudentsLayout {
         (Rect::new(body.x, body.y, body.width, 0), Some(body))
     };
     let inner = Block::bordered().inner(list);
-    let info = (info_shown(app) && inner.height > 0).then(|| Rect::new(inner.x, inner.y, inner.width, 1));
+    let info =
+        (info_shown(app) && inner.height > 0).then(|| Rect::new(inner.x, inner.y, inner.width, 1));
     let used = u16::from(info.is_some());
-    let table = Rect::new(inner.x, inner.y + used, inner.width, inner.height.saturating_sub(used));
+    let table = Rect::new(
+        inner.x,
+        inner.y + used,
+        inner.width,
+        inner.height.saturating_sub(used),
+    );
     StudentsLayout {
         block: list,
         info,
@@ -254,11 +284,18 @@ fn text_cell(text: &str, width: usize, hits: &[usize], style: Style, hit: Style)
     Line::from(widgets::fit_highlighted(text, width, hits, style, hit))
 }
 
-fn cell(row: &StudentRow, column: Column, width: usize, theme: &Theme, hl: &Highlight) -> Line<'static> {
+fn cell(
+    row: &StudentRow,
+    column: Column,
+    width: usize,
+    theme: &Theme,
+    hl: &Highlight,
+) -> Line<'static> {
     let s = &row.student;
     let text = theme.style(Role::Text);
     let hit = theme.style(Role::SearchMatch);
-    let word = |w: &str, role: Role| Line::from(Span::styled(widgets::fit(w, width), theme.style(role)));
+    let word =
+        |w: &str, role: Role| Line::from(Span::styled(widgets::fit(w, width), theme.style(role)));
     match column {
         Column::StudentNo => text_cell(&s.student_no, width, &hl.student_no, text, hit),
         Column::Name => text_cell(&s.name, width, &hl.name, text, hit),
@@ -290,7 +327,10 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
     let mut left = Vec::new();
     if app.search.editing || !app.search.input.is_empty() {
         left.push(Span::styled("/ ", theme.style(Role::Key)));
-        left.push(Span::styled(widgets::clean(&app.search.input).into_owned(), theme.style(Role::Text)));
+        left.push(Span::styled(
+            widgets::clean(&app.search.input).into_owned(),
+            theme.style(Role::Text),
+        ));
     }
     if app.search.editing {
         left.push(Span::styled("▏", theme.style(Role::Key)));
@@ -304,7 +344,10 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
         left.push(Span::styled(state, theme.style(Role::Muted)));
     } else if app.search.editing {
         left.push(Span::styled(
-            tr("  输入学号、姓名、拼音或首字母、班级、学院", "  type a student no., name, pinyin or initials, class, college"),
+            tr(
+                "  输入学号、姓名、拼音或首字母、班级、学院",
+                "  type a student no., name, pinyin or initials, class, college",
+            ),
             theme.style(Role::Muted),
         ));
     }
@@ -314,7 +357,11 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
     }
     for field in Field::ALL {
         if let Some(v) = app.filter.value(field) {
-            chips.push(format!("{} {}", field_label(field), widgets::truncate(v, 16)));
+            chips.push(format!(
+                "{} {}",
+                field_label(field),
+                widgets::truncate(v, 16)
+            ));
         }
     }
     if app.cohort != Some(app.school.cohort) {
@@ -325,7 +372,11 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
     }
     if app.sort != Sort::default() && !app.search.active() {
         let arrow = if app.sort.reverse { "↓" } else { "↑" };
-        chips.push(format!("{} {}{arrow}", tr("排序", "sort"), app.sort.key.label()));
+        chips.push(format!(
+            "{} {}{arrow}",
+            tr("排序", "sort"),
+            app.sort.key.label()
+        ));
     }
     let right = chips.join(" · ");
     let width = area.width as usize;
@@ -358,20 +409,31 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let area = layout.block;
     let len = app.view.len();
-    let mut title = vec![Span::styled(format!(" {} ", tr("学生名单", "Students")), theme.style(Role::Title))];
+    let mut title = vec![Span::styled(
+        format!(" {} ", tr("学生名单", "Students")),
+        theme.style(Role::Title),
+    )];
     let cohort = match app.cohort {
         Some(y) => cohort_label(y),
         None => tr("全部届别", "every cohort").to_string(),
     };
     title.push(Span::styled(format!("{cohort} "), theme.style(Role::Muted)));
     if len > 0 {
-        title.push(Span::styled(format!("{}/{len} ", app.selected + 1), theme.style(Role::Muted)));
+        title.push(Span::styled(
+            format!("{}/{len} ", app.selected + 1),
+            theme.style(Role::Muted),
+        ));
     }
     if app.loading() {
-        title.push(Span::styled(format!("{} ", tr("读取中…", "loading…")), theme.style(Role::StatusWarn)));
+        title.push(Span::styled(
+            format!("{} ", tr("读取中…", "loading…")),
+            theme.style(Role::StatusWarn),
+        ));
     }
     let title = widgets::clip_spans(title, area.width.saturating_sub(2) as usize);
-    let block = Block::bordered().border_style(theme.style(Role::Border)).title(Line::from(title));
+    let block = Block::bordered()
+        .border_style(theme.style(Role::Border))
+        .title(Line::from(title));
     frame.render_widget(block, area);
     if let Some(info) = layout.info {
         render_info(app, frame, info);
@@ -387,7 +449,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let start = window_start(app.selected, app.offset, rows_on_screen, len);
     let end = (start + rows_on_screen).min(len);
     // matches are worked out only for the rows on screen
-    let query = app.search.result.as_ref().filter(|_| app.search.active()).map(|r| r.query.clone());
+    let query = app
+        .search
+        .result
+        .as_ref()
+        .filter(|_| app.search.active())
+        .map(|r| r.query.clone());
     let rows: Vec<Row> = app.view[start..end]
         .iter()
         .filter_map(|&i| app.roster.rows.get(i as usize).map(|r| (i as usize, r)))
@@ -396,11 +463,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Some(q) => app.roster.index.highlight(i, q),
                 None => Highlight::default(),
             };
-            Row::new(cols.iter().map(|(c, w)| cell(r, *c, *w, theme, &hl)).collect::<Vec<_>>())
+            Row::new(
+                cols.iter()
+                    .map(|(c, w)| cell(r, *c, *w, theme, &hl))
+                    .collect::<Vec<_>>(),
+            )
         })
         .collect();
-    let header = Row::new(cols.iter().map(|(c, w)| Span::raw(widgets::fit(c.header(), *w))).collect::<Vec<_>>())
-        .style(theme.style(Role::ColumnHeader));
+    let header = Row::new(
+        cols.iter()
+            .map(|(c, w)| Span::raw(widgets::fit(c.header(), *w)))
+            .collect::<Vec<_>>(),
+    )
+    .style(theme.style(Role::ColumnHeader));
     let widths = cols.iter().map(|(_, w)| Constraint::Length(*w as u16));
     let table = Table::new(rows, widths)
         .header(header)
@@ -412,7 +487,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     if len > rows_on_screen && rows_on_screen > 0 {
         // on the right border, level with the rows
-        let track = Rect::new(area.right() - 1, layout.first_row_y, 1, rows_on_screen as u16);
+        let track = Rect::new(
+            area.right() - 1,
+            layout.first_row_y,
+            1,
+            rows_on_screen as u16,
+        );
         let mut bar = ScrollbarState::new(len.saturating_sub(rows_on_screen) + 1).position(start);
         let scrollbar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
             .begin_symbol(None)
@@ -430,31 +510,63 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     let text = theme.style(Role::Text);
     let key = theme.style(Role::Key);
     let lines: Vec<(String, Style)> = if app.students_loaded && !app.roster.is_empty() {
-        let clear = app.keymap.first_key(&super::super::action::Action::ClearFilters).map(|k| k.label());
-        let mut lines = vec![(tr("没有符合搜索和筛选条件的学生。", "No student matches the search and filters.").to_string(), text)];
+        let clear = app
+            .keymap
+            .first_key(&super::super::action::Action::ClearFilters)
+            .map(|k| k.label());
+        let mut lines = vec![(
+            tr(
+                "没有符合搜索和筛选条件的学生。",
+                "No student matches the search and filters.",
+            )
+            .to_string(),
+            text,
+        )];
         if let Some(k) = clear {
             lines.push((String::new(), text));
-            lines.push((format!("{k} {}", tr("清除筛选和搜索", "clears the filters and the search")), key));
+            lines.push((
+                format!(
+                    "{k} {}",
+                    tr("清除筛选和搜索", "clears the filters and the search")
+                ),
+                key,
+            ));
         }
         lines
     } else if let (false, Some(error)) = (app.students_loaded, &app.students_error) {
         vec![
-            (tr("读不到学生名单：", "Cannot read the students:").to_string(), theme.style(Role::Error)),
+            (
+                tr("读不到学生名单：", "Cannot read the students:").to_string(),
+                theme.style(Role::Error),
+            ),
             (error.clone(), text),
             (String::new(), text),
             (retry_hint(app), key),
         ]
     } else if !app.students_loaded {
-        vec![(tr("正在读取学生名单…", "Reading the students…").to_string(), theme.style(Role::Muted))]
+        vec![(
+            tr("正在读取学生名单…", "Reading the students…").to_string(),
+            theme.style(Role::Muted),
+        )]
     } else if let Some(c) = app.counts.filter(|c| c.total > 0) {
         vec![
-            (format!("{}{}", app.school.cohort, tr("届没有学生。", " cohort has no students.")), text),
+            (
+                format!(
+                    "{}{}",
+                    app.school.cohort,
+                    tr("届没有学生。", " cohort has no students.")
+                ),
+                text,
+            ),
             (
                 format!(
                     "{} {} {}",
                     tr("数据库里的", "The"),
                     c.total,
-                    tr("名学生属于其他届；", "students in the database belong to other cohorts;")
+                    tr(
+                        "名学生属于其他届；",
+                        "students in the database belong to other cohorts;"
+                    )
                 ),
                 text,
             ),
@@ -469,21 +581,50 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
         ]
     } else {
         vec![
-            (tr("名单里还没有学生。", "The roster is empty.").to_string(), text),
+            (
+                tr("名单里还没有学生。", "The roster is empty.").to_string(),
+                text,
+            ),
             (String::new(), text),
-            (tr("导入名单：caiji import 名单.xlsx", "Import one: caiji import roster.xlsx").to_string(), key),
-            (tr("或生成演示学校：caiji demo", "or make a demo school: caiji demo").to_string(), key),
+            (
+                tr(
+                    "导入名单：caiji import 名单.xlsx",
+                    "Import one: caiji import roster.xlsx",
+                )
+                .to_string(),
+                key,
+            ),
+            (
+                tr(
+                    "或生成演示学校：caiji demo",
+                    "or make a demo school: caiji demo",
+                )
+                .to_string(),
+                key,
+            ),
         ]
     };
     let width = area.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = lines.into_iter().map(|(t, s)| Line::styled(widgets::truncate(&t, width), s)).collect();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|(t, s)| Line::styled(widgets::truncate(&t, width), s))
+        .collect();
     let top = area.height.saturating_sub(lines.len() as u16) / 2;
-    let rect = Rect::new(area.x + 1, area.y + top, area.width.saturating_sub(2), area.height - top);
+    let rect = Rect::new(
+        area.x + 1,
+        area.y + top,
+        area.width.saturating_sub(2),
+        area.height - top,
+    );
     frame.render_widget(Paragraph::new(lines), rect);
 }
 
 fn retry_hint(app: &App) -> String {
-    let key = app.keymap.first_key(&super::super::action::Action::Reload).map(|k| k.label()).unwrap_or_default();
+    let key = app
+        .keymap
+        .first_key(&super::super::action::Action::Reload)
+        .map(|k| k.label())
+        .unwrap_or_default();
     format!("{key} {}", tr("重试", "retry"))
 }
 
@@ -492,7 +633,13 @@ mod tests {
     use super::*;
 
     fn widths(name: usize, college: usize, class: usize) -> ContentWidths {
-        ContentWidths { student_no: 12, name, college, class, session: 3 }
+        ContentWidths {
+            student_no: 12,
+            name,
+            college,
+            class,
+            session: 3,
+        }
     }
 
     fn shown(cols: &[(Column, usize)]) -> Vec<Column> {
@@ -510,8 +657,17 @@ mod tests {
         let cases: [(usize, Vec<Column>); 4] = [
             (200, all.clone()),
             (118, all.clone()),
-            (78, all.iter().copied().filter(|c| *c != Column::College).collect()),
-            (40, vec![Column::StudentNo, Column::Name, Column::Code, Column::Photo]),
+            (
+                78,
+                all.iter()
+                    .copied()
+                    .filter(|c| *c != Column::College)
+                    .collect(),
+            ),
+            (
+                40,
+                vec![Column::StudentNo, Column::Name, Column::Code, Column::Photo],
+            ),
         ];
         for (available, want) in cases {
             let cols = columns(&w, available);
@@ -520,8 +676,14 @@ mod tests {
         }
         // with room, every column gets its full width
         let wide = columns(&w, 200);
-        assert_eq!(wide.iter().find(|c| c.0 == Column::Name).map(|c| c.1), Some(16));
-        assert_eq!(wide.iter().find(|c| c.0 == Column::College).map(|c| c.1), Some(20));
+        assert_eq!(
+            wide.iter().find(|c| c.0 == Column::Name).map(|c| c.1),
+            Some(16)
+        );
+        assert_eq!(
+            wide.iter().find(|c| c.0 == Column::College).map(|c| c.1),
+            Some(20)
+        );
         // 学号 is never narrowed
         for available in [40, 60, 78, 118] {
             assert_eq!(columns(&w, available)[0], (Column::StudentNo, 12));
@@ -545,7 +707,11 @@ mod tests {
             (0, 0, 10, 0, 0),
         ];
         for (selected, offset, rows, len, want) in cases {
-            assert_eq!(window_start(selected, offset, rows, len), want, "{selected} {offset} {rows} {len}");
+            assert_eq!(
+                window_start(selected, offset, rows, len),
+                want,
+                "{selected} {offset} {rows} {len}"
+            );
         }
     }
 }
