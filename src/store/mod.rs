@@ -473,6 +473,20 @@ fn sql_reason(err: &sqlx::Error) -> String {
     }
 }
 
+/// A point inside a write where the fault tests stop the process on purpose. When
+/// `CAIJI_TEST_HOLD` names this point, the process creates the file `CAIJI_TEST_HOLD_MARK`
+/// names and waits there (at most two minutes), so that a test can kill it at a moment it has
+/// observed instead of one it guessed. Unset (always, outside the tests), it costs one lookup.
+pub(crate) async fn test_hold(point: &str) {
+    if std::env::var_os("CAIJI_TEST_HOLD").is_none_or(|p| p != point) {
+        return;
+    }
+    if let Some(mark) = std::env::var_os("CAIJI_TEST_HOLD_MARK") {
+        let _ = std::fs::write(mark, point);
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,18 +519,4 @@ mod tests {
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
     }
-}
-
-/// A point inside a write where the fault tests stop the process on purpose. When
-/// `CAIJI_TEST_HOLD` names this point, the process creates the file `CAIJI_TEST_HOLD_MARK`
-/// names and waits there (at most two minutes), so that a test can kill it at a moment it has
-/// observed instead of one it guessed. Unset (always, outside the tests), it costs one lookup.
-pub(crate) async fn test_hold(point: &str) {
-    if std::env::var_os("CAIJI_TEST_HOLD").is_none_or(|p| p != point) {
-        return;
-    }
-    if let Some(mark) = std::env::var_os("CAIJI_TEST_HOLD_MARK") {
-        let _ = std::fs::write(mark, point);
-    }
-    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
 }
