@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use caiji::code::{CodePayload, Keyring};
-use caiji::commands::sessions::StationKeys;
+use caiji::ops::checkin::StationKeys;
 use caiji::store::{
     self, CheckinStatus, CodeTargets, Create, GroupBy, NewSession, StudentSelection,
 };
@@ -271,7 +271,7 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
                     break;
                 }
                 let t0 = Instant::now();
-                let no = caiji::commands::sessions::identify(station.as_ref(), &keys, &line)
+                let no = caiji::ops::checkin::identify(station.as_ref(), &keys, &line)
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|r| format!("{line}: {}", r.reason))?;

@@ -43,9 +43,9 @@ key 2 2026-09-01 f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0
 ";
 
 /// The test keyring as a check-in station holds it.
-fn station_keys() -> &'static crate::commands::sessions::StationKeys {
-    static KEYS: OnceLock<crate::commands::sessions::StationKeys> = OnceLock::new();
-    KEYS.get_or_init(|| crate::commands::sessions::StationKeys::Ready(test_keyring().clone()))
+fn station_keys() -> &'static crate::ops::checkin::StationKeys {
+    static KEYS: OnceLock<crate::ops::checkin::StationKeys> = OnceLock::new();
+    KEYS.get_or_init(|| crate::ops::checkin::StationKeys::Ready(test_keyring().clone()))
 }
 
 pub fn test_keyring() -> &'static Keyring {
@@ -192,13 +192,13 @@ pub fn scanner(data: &[u8]) {
         if line.trim().is_empty() {
             continue;
         }
-        let token = crate::commands::sessions::normalise_token(&line);
+        let token = crate::ops::checkin::normalise_token(&line);
         assert_eq!(
-            crate::commands::sessions::normalise_token(&token),
+            crate::ops::checkin::normalise_token(&token),
             token,
             "normalising is idempotent"
         );
-        if let Err(refusal) = crate::commands::sessions::verify_scan(&token, station_keys()) {
+        if let Err(refusal) = crate::ops::checkin::verify(&token, station_keys()) {
             drop(crate::domain::text::strip_controls(&refusal.reason));
         }
         show_verified(code::verify(&line, test_keyring()));

@@ -11,6 +11,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod i18n;
+pub mod ops;
 pub mod output;
 pub mod photos;
 pub mod roster;

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use caiji::cli::{self, Cli, Command};
+use std::sync::Arc;
+
 use caiji::commands::{self, Ctx};
+use caiji::store::Store;
 use clap::Parser;
 
 // glibc's allocator is slow when values built on one thread are freed on another, which is what
@@ -32,9 +35,14 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         let ctx = Ctx::new(&cli)?;
         match cli.command {
-            None => commands::tui::run(&ctx, &cli::TuiArgs::default()).await,
-            Some(Command::Tui(args)) => commands::tui::run(&ctx, &args).await,
-            Some(Command::Demo(args)) => commands::demo::run(&ctx, &args).await,
+            None => console(&ctx, None, &cli::TuiArgs::default()).await,
+            Some(Command::Tui(args)) => console(&ctx, None, &args).await,
+            Some(Command::Demo(args)) => match commands::demo::run(&ctx, &args).await? {
+                commands::demo::Demo::Done(code) => Ok(code),
+                commands::demo::Demo::OpenConsole(store) => {
+                    console(&ctx, Some(store), &cli::TuiArgs::default()).await
+                }
+            },
             Some(Command::Init) => commands::init::run(&ctx).await,
             Some(Command::Students(cmd)) => commands::students::run(&ctx, cmd).await,
             Some(Command::Report(args)) => commands::report::run(&ctx, args).await,
@@ -54,4 +62,31 @@ fn main() -> ExitCode {
             ExitCode::from(commands::EXIT_ERROR)
         }
     }
+}
+
+/// `caiji` / `caiji tui` (and `caiji demo` when it is done): open the console, on `store` when
+/// the caller has it open already.
+async fn console(
+    ctx: &Ctx,
+    store: Option<Box<dyn Store>>,
+    args: &cli::TuiArgs,
+) -> anyhow::Result<ExitCode> {
+    let store: Arc<dyn Store> = match store {
+        Some(store) => Arc::from(store),
+        None => Arc::from(ctx.open_store().await?),
+    };
+    let school = commands::school_info(ctx, store.as_ref()).await?;
+    let result = caiji::tui::run(caiji::tui::TuiContext {
+        store: store.clone(),
+        school,
+        operator: ctx.operator.clone(),
+        config: ctx.config.clone(),
+        theme: args.theme.clone(),
+        mouse: args.mouse,
+        paths: ctx.paths.clone(),
+        key_file: ctx.key_file.clone(),
+    })
+    .await;
+    store.close().await;
+    result.map(|()| ExitCode::SUCCESS)
 }

@@ -943,7 +943,7 @@ async fn console_recovers_when_the_server_comes_back() {
         school,
         operator: "tester".into(),
         key_file: std::path::PathBuf::from("/nonexistent"),
-        keys: std::sync::Arc::new(caiji::commands::sessions::StationKeys::load(
+        keys: std::sync::Arc::new(caiji::ops::checkin::StationKeys::load(
             std::path::Path::new("/nonexistent"),
         )),
         export_dir: std::env::temp_dir(),

@@ -351,7 +351,7 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
     })
     .unwrap();
     assert!(plan.unplaced.is_empty(), "{plan:?}");
-    let batch = caiji::commands::sessions::planned_sessions(&plan, &candidates, false);
+    let batch = caiji::ops::plan::planned_sessions(&plan, &candidates, false);
 
     // a student assigned meanwhile makes the plan outdated: nothing is saved
     let sneaky = StudentSelection {

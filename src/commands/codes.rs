@@ -139,7 +139,7 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
     // The key first: without it nothing can be issued, and the database is left untouched.
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    super::key::check_matches_database(&keyring, store.as_ref())
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
         .await
         .map_err(anyhow::Error::msg)?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
@@ -289,7 +289,7 @@ async fn reissue(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
     let reason = checked_reason(args)?;
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    super::key::check_matches_database(&keyring, store.as_ref())
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
         .await
         .map_err(anyhow::Error::msg)?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;

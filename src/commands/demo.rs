@@ -18,7 +18,7 @@ use crate::store::{AuditEntry, CodeTargets, Store};
 /// code" in the console's filters.
 const ISSUED_PERCENT: u32 = 92;
 
-pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
     if !ctx.default_database && !args.force {
         bail!(
             "{} {} {}",
@@ -134,14 +134,16 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
     );
     if args.no_tui {
         store.close().await;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Demo::Done(ExitCode::SUCCESS));
     }
-    super::tui::run_with_store(
-        ctx,
-        std::sync::Arc::from(store),
-        &crate::cli::TuiArgs::default(),
-    )
-    .await
+    Ok(Demo::OpenConsole(store))
+}
+
+/// What `caiji demo` leaves to do: nothing more, or open the console on the demo school (which
+/// the binary does, so that this face never reaches into the other).
+pub enum Demo {
+    Done(ExitCode),
+    OpenConsole(Box<dyn Store>),
 }
 
 /// What the demo did with codes.

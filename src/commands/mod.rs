@@ -7,11 +7,9 @@ pub mod init;
 pub mod key;
 pub mod photos;
 pub mod report;
-pub mod report_files;
 pub mod roster;
 pub mod sessions;
 pub mod students;
-pub mod tui;
 
 use anyhow::{Context, Result};
 
@@ -209,35 +207,9 @@ fn init_logging(paths: &Paths) {
         .try_init();
 }
 
-/// One line for the user: the error and its causes, without repeats.
-pub fn error_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = crate::config::one_line(&cause.to_string());
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}
+pub use crate::ops::error_line;
 
-/// The school and cohort shown in headers and carried by codes: config first, then the
-/// database's settings (so every station of a shared server agrees), then neutral defaults.
-pub async fn school_info(ctx: &Ctx, store: &dyn Store) -> Result<crate::tui::SchoolInfo> {
-    let setting = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let (code, name) = match &ctx.config.school {
-        Some(s) => (s.code.clone(), s.name.clone()),
-        None => (
-            setting(store.get_setting("school_code").await?).unwrap_or_else(|| "0000000000".into()),
-            setting(store.get_setting("school_name").await?)
-                .unwrap_or_else(|| i18n::tr("（未配置学校）", "(school not configured)").into()),
-        ),
-    };
-    let cohort = match ctx.config.cohort {
-        Some(c) => c,
-        None => setting(store.get_setting("cohort").await?)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or_else(crate::demo::default_cohort),
-    };
-    Ok(crate::tui::SchoolInfo { code, name, cohort })
+/// The school and cohort of this database (see `ops::school`).
+pub async fn school_info(ctx: &Ctx, store: &dyn Store) -> Result<crate::ops::school::SchoolInfo> {
+    crate::ops::school::school_info(&ctx.config, store).await
 }

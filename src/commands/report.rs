@@ -7,15 +7,15 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::Ctx;
-use super::report_files::{
-    ReportScope, audit_export, export_completion, is_missing, missing_cells, missing_headers,
-    missing_title, report_table,
-};
 use crate::cli::{AuditArgs, Format, GroupByArg, MissingArgs, ReportArgs, ReportCommand};
 use crate::domain::mask_id;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell, FileKind};
 use crate::i18n::tr;
+use crate::ops::report_files::{
+    ReportScope, audit_export, export_completion, is_missing, missing_cells, missing_headers,
+    missing_title, report_table,
+};
 use crate::store::{AuditEntry, AuditFilter, GroupBy, StudentRow};
 
 pub async fn run(ctx: &Ctx, args: ReportArgs) -> Result<ExitCode> {
@@ -109,7 +109,7 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
         .list_students(&filter)
         .await?
         .into_iter()
-        .filter(|r| is_missing(r, args.kind))
+        .filter(|r| is_missing(r, args.kind.missing()))
         .collect();
     let reveal = args.reveal_id;
     if reveal {
@@ -131,9 +131,12 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output {
         match FileKind::of(path) {
             Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
-            Some(FileKind::Xlsx) => {
-                export::xlsx::write_table(path, missing_title(args.kind), &headers, &rows)?
-            }
+            Some(FileKind::Xlsx) => export::xlsx::write_table(
+                path,
+                missing_title(args.kind.missing()),
+                &headers,
+                &rows,
+            )?,
             _ => bail!(
                 "{}: {}",
                 path.display(),

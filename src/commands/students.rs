@@ -371,22 +371,9 @@ fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
         .to_string(),
         s.counselor.clone(),
         s.cohort.to_string(),
-        status_text(row.code_status.code()).to_string(),
+        crate::ops::report_files::status_text(row.code_status.code()).to_string(),
         row.session_id.map(|id| id.to_string()).unwrap_or_default(),
         yes_no(row.checked_in),
-        status_text(row.photo_status.code()).to_string(),
+        crate::ops::report_files::status_text(row.photo_status.code()).to_string(),
     ]
-}
-
-/// Chinese words for the status codes; English keeps the codes.
-pub fn status_text(code: &'static str) -> &'static str {
-    match code {
-        "none" => tr("未发放", "none"),
-        "active" => tr("有效", "active"),
-        "revoked" => tr("已作废", "revoked"),
-        "missing" => tr("缺失", "missing"),
-        "valid" => tr("合格", "valid"),
-        "invalid" => tr("不合格", "invalid"),
-        other => other,
-    }
 }

@@ -47,13 +47,7 @@ use app::{App, update};
 use keymap::{Key, Keymap, Mode, Scope};
 use terminal::TerminalGuard;
 
-/// The school whose graduates are collected, as headers and codes show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchoolInfo {
-    pub code: String,
-    pub name: String,
-    pub cohort: i32,
-}
+pub use crate::ops::school::SchoolInfo;
 
 pub struct TuiContext {
     pub store: Arc<dyn Store>,
@@ -109,7 +103,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         size,
     );
     app.plain_qr = theme::no_color_requested();
-    let keys = Arc::new(crate::commands::sessions::StationKeys::load(&ctx.key_file));
+    let keys = Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
     let export_dir = ctx
         .config

@@ -4,9 +4,9 @@
 
 use super::action::{Action, Effect, ReportData};
 use super::app::App;
-use crate::commands::report_files::ReportScope;
 use crate::export::FileKind;
 use crate::i18n::tr;
+use crate::ops::report_files::ReportScope;
 use crate::store::{GroupBy, GroupCounts};
 
 /// One college opened: its classes or its counselors.

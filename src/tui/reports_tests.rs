@@ -576,7 +576,7 @@ async fn export_from_the_screen_writes_a_workbook_calamine_reads() {
         school: super::render_tests::school(),
         operator: "zhanglaoshi".into(),
         key_file: dir.path().join("caiji.keys"),
-        keys: std::sync::Arc::new(crate::commands::sessions::StationKeys::load(
+        keys: std::sync::Arc::new(crate::ops::checkin::StationKeys::load(
             &dir.path().join("caiji.keys"),
         )),
         export_dir: exports.clone(),
@@ -653,7 +653,7 @@ async fn export_from_the_screen_writes_a_workbook_calamine_reads() {
     );
 
     // a second export in the same second gets its own file
-    let scope = crate::commands::report_files::ReportScope {
+    let scope = crate::ops::report_files::ReportScope {
         by: GroupBy::College,
         cohort: None,
         college: None,
@@ -666,7 +666,7 @@ async fn export_from_the_screen_writes_a_workbook_calamine_reads() {
     std::fs::write(&first, "x").unwrap();
     let second = super::tasks::export_path(&exports, &scope, FileKind::Csv, now).unwrap();
     assert_ne!(first, second);
-    let college = crate::commands::report_files::ReportScope {
+    let college = crate::ops::report_files::ReportScope {
         college: Some("计算机/学院 ..".into()),
         by: GroupBy::Class,
         cohort: None,

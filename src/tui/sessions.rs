@@ -1,7 +1,7 @@
 //! The Sessions and Check-in screens: their state, what actions do there (part of `update`, no
 //! I/O) and the tasks that read sessions, check scans in, assign and plan.
 //!
-//! Scans go through the same code as `caiji sessions checkin` (`commands::sessions::answer`),
+//! Scans go through the same code as `caiji sessions checkin` (`ops::checkin::answer`),
 //! so a code is judged the same at the console and at a scanner loop.
 
 use std::sync::Arc;
@@ -13,10 +13,10 @@ use super::app::App;
 use super::keymap::Mode;
 use super::modes;
 use super::overlay;
-use crate::commands::sessions::{
-    self as cmd, Answer, PlanRequest, SessionNames, Station, StationKeys,
-};
 use crate::i18n::{Lang, lang, tr};
+use crate::ops::checkin::{self as scan, Answer, Sessions as SessionNames, Station, StationKeys};
+use crate::ops::plan::{self as plan_ops, PlanRequest};
+use crate::ops::time::now;
 use crate::store::{AssignSummary, SessionRow, Store};
 
 type Outcome = (bool, Vec<Effect>);
@@ -612,7 +612,7 @@ pub async fn read_sessions(store: Arc<dyn Store>) -> Result<SessionsData, String
     Ok(SessionsData {
         sessions,
         groups,
-        now: cmd::now(),
+        now: now(),
     })
 }
 
@@ -651,9 +651,9 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
         allow_walk_in: req.allow_walk_in,
     };
     let mut names = SessionNames::new(store.as_ref());
-    cmd::answer(store.as_ref(), &mut names, &session, &req.line, &station)
+    scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)
         .await
-        .map_err(|e| not_recorded(crate::config::one_line(&crate::commands::error_line(&e))))
+        .map_err(|e| not_recorded(crate::config::one_line(&crate::ops::error_line(&e))))
 }
 
 /// Works a plan out, and creates it when `create`, with the command line's planner code.
@@ -663,12 +663,12 @@ pub async fn plan(
     create: bool,
     operator: String,
 ) -> Result<PlanOutcome, String> {
-    let text = |e: anyhow::Error| crate::config::one_line(&crate::commands::error_line(&e));
-    let (plan, candidates) = cmd::make_plan(store.as_ref(), &request)
+    let text = |e: anyhow::Error| crate::config::one_line(&crate::ops::error_line(&e));
+    let (plan, candidates) = plan_ops::make_plan(store.as_ref(), &request)
         .await
         .map_err(text)?;
     let created = if create {
-        cmd::create_plan(
+        plan_ops::create_plan(
             store.as_ref(),
             &plan,
             &candidates,

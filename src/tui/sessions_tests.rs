@@ -9,7 +9,7 @@ use super::keymap::{Key, Mode, Scope};
 use super::render_tests::{fixture_app, screen};
 use super::sessions::checkin_session;
 use super::ui;
-use crate::commands::sessions::Answer;
+use crate::ops::checkin::Answer;
 use crate::store::{AssignSummary, ScheduleGroup, SessionRow};
 
 fn at(text: &str) -> NaiveDateTime {

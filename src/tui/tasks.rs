@@ -15,10 +15,10 @@ use super::SchoolInfo;
 use super::action::{Action, CodeCard, Effect, History, ReportData};
 use super::roster::Roster;
 use crate::code::{CodePayload, Keyring, QrMatrix, issue};
-use crate::commands::report_files::{self, ReportScope};
 use crate::domain::Student;
 use crate::export::FileKind;
 use crate::i18n::tr;
+use crate::ops::report_files::{self, ReportScope};
 use crate::store::{AuditEntry, CodeState, GroupBy, Store, StudentFilter};
 
 /// How many audit entries the detail pane shows.
@@ -453,7 +453,7 @@ async fn reissue(
     reason: String,
 ) -> Result<i64, String> {
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
-    crate::commands::key::check_matches_database(&keyring, store.as_ref()).await?;
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
     let key_id = i32::from(keyring.current_id());
     let make =
         move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {

@@ -279,7 +279,7 @@ fn shown_fields(
     student: &crate::domain::Student,
     code: &crate::store::CodeRecord,
     payload: Option<&CodePayload>,
-    school: &crate::tui::SchoolInfo,
+    school: &crate::ops::school::SchoolInfo,
 ) -> Vec<(&'static str, String)> {
     let (masked_name, masked_id, level, cohort, issued_on) = match payload {
         Some(p) => (
@@ -310,7 +310,7 @@ fn shown_fields(
         (tr("编号", "Serial"), code.serial.to_string()),
         (
             tr("状态", "Status"),
-            crate::commands::students::status_text("active").to_string(),
+            crate::ops::report_files::status_text("active").to_string(),
         ),
         (tr("签发日期", "Issued"), issued_on.to_string()),
     ]

@@ -150,7 +150,7 @@ pub fn calendar(
     sessions: &[SessionRow],
     groups: &[ScheduleGroup],
     args: &SessionExportArgs,
-    school: &crate::tui::SchoolInfo,
+    school: &crate::ops::school::SchoolInfo,
 ) -> ics::Calendar {
     let mut per_session: HashMap<i64, Vec<&ScheduleGroup>> = HashMap::new();
     for g in groups {

@@ -14,8 +14,8 @@ use super::super::sessions::{Scan, checkin_session};
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
 use super::sessions::{kind_label, labelled_gauge, time_span};
-use crate::commands::sessions::status_label;
 use crate::i18n::tr;
+use crate::ops::checkin::status_label;
 
 /// Rows of the large digits.
 pub const DIGIT_ROWS: usize = 5;

@@ -14,8 +14,8 @@ use super::super::keymap::Scope;
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
 use super::areas;
-use crate::commands::report_files::{group_label, total_of};
 use crate::i18n::tr;
+use crate::ops::report_files::{group_label, total_of};
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
 
 /// The parts of the screen inside its border.

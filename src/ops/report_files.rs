@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::cli::MissingArg;
 use crate::domain::mask_id;
 use crate::domain::roster::mask_phone;
+use crate::domain::search::Missing;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell, FileKind};
 use crate::i18n::{Lang, lang, tr};
@@ -65,7 +65,7 @@ pub async fn export_completion(
                 ..Default::default()
             };
             let students = store.list_students(&filter).await?;
-            let lists: Vec<(MissingArg, Vec<Vec<Cell>>)> = MissingArg::ALL
+            let lists: Vec<(Missing, Vec<Vec<Cell>>)> = Missing::ALL
                 .iter()
                 .map(|&k| {
                     (
@@ -176,16 +176,16 @@ pub fn total_of(groups: &[GroupCounts]) -> GroupCounts {
     t
 }
 
-pub fn is_missing(row: &StudentRow, kind: MissingArg) -> bool {
-    kind.missing().applies(&row.progress())
+pub fn is_missing(row: &StudentRow, kind: Missing) -> bool {
+    kind.applies(&row.progress())
 }
 
-pub fn missing_title(kind: MissingArg) -> &'static str {
+pub fn missing_title(kind: Missing) -> &'static str {
     match kind {
-        MissingArg::Code => tr("未发码", "No code"),
-        MissingArg::Session => tr("未排场次", "No session"),
-        MissingArg::Checkin => tr("未签到", "Not checked in"),
-        MissingArg::Photo => tr("缺合格照片", "No valid photo"),
+        Missing::Code => tr("未发码", "No code"),
+        Missing::Session => tr("未排场次", "No session"),
+        Missing::Checkin => tr("未签到", "Not checked in"),
+        Missing::Photo => tr("缺合格照片", "No valid photo"),
     }
 }
 
@@ -226,7 +226,7 @@ pub fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
         text(&s.class),
         text(&s.counselor),
         text(&s.phone.as_deref().map(mask_phone).unwrap_or_default()),
-        text(super::students::status_text(r.code_status.code())),
+        text(status_text(r.code_status.code())),
         r.session_id
             .map(Cell::Int)
             .unwrap_or(Cell::Text(String::new())),
@@ -235,7 +235,7 @@ pub fn missing_cells(r: &StudentRow, reveal: bool) -> Vec<Cell> {
         } else {
             tr("否", "no")
         }),
-        text(super::students::status_text(r.photo_status.code())),
+        text(status_text(r.photo_status.code())),
     ]
 }
 
@@ -256,4 +256,17 @@ pub async fn audit_export(
         })
         .await?;
     Ok(())
+}
+
+/// Chinese words for the status codes; English keeps the codes.
+pub fn status_text(code: &'static str) -> &'static str {
+    match code {
+        "none" => tr("未发放", "none"),
+        "active" => tr("有效", "active"),
+        "revoked" => tr("已作废", "revoked"),
+        "missing" => tr("缺失", "missing"),
+        "valid" => tr("合格", "valid"),
+        "invalid" => tr("不合格", "invalid"),
+        other => other,
+    }
 }

@@ -1,0 +1,357 @@
+//! Check-in at a station, shared by `caiji sessions checkin` and the console's Check-in screen:
+//! a scanned line goes through three steps: `verify` (the token itself), the `codes` table
+//! (whose code it is, and whether it was revoked), then the store's `check_in`
+//! (docs/sessions.md).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::time::format_time;
+use crate::code::{Keyring, KeyringError};
+use crate::domain::mask_name;
+use crate::domain::text::strip_controls;
+use crate::i18n::{Lang, lang, tr};
+use crate::store::{CheckinStatus, SessionRow, Store, TokenLookup};
+
+/// Why a scanned line is not taken, found before any check-in is attempted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `invalid` or `revoked` (SPEC §11).
+    pub status: &'static str,
+    pub student_no: Option<String>,
+    pub reason: String,
+}
+
+impl Refusal {
+    fn invalid(reason: String) -> Refusal {
+        Refusal {
+            status: "invalid",
+            student_no: None,
+            reason,
+        }
+    }
+}
+
+/// Scanners add spaces and may type lower case (SPEC §5): trim and upper-case first.
+pub fn normalise_token(line: &str) -> String {
+    line.trim().to_uppercase()
+}
+
+/// The station's keyring, loaded once when the station starts: it verifies every scan, or says
+/// why no code can be verified here.
+#[derive(Debug)]
+pub enum StationKeys {
+    Ready(Keyring),
+    Unavailable(String),
+}
+
+impl StationKeys {
+    pub fn load(path: &Path) -> StationKeys {
+        match Keyring::load(path) {
+            Ok(ring) => StationKeys::Ready(ring),
+            Err(KeyringError::NotFound { .. }) => StationKeys::Unavailable(match lang() {
+                Lang::Zh => format!(
+                    "本机没有密钥文件 {}，无法验证采集码：请把学校的密钥文件复制到这里（或用 --key-file 指定）后重新开始签到",
+                    path.display()
+                ),
+                Lang::En => format!(
+                    "no key file at {}, so codes cannot be verified: copy the school's key file there (or give --key-file) and start the station again",
+                    path.display()
+                ),
+            }),
+            Err(e) => StationKeys::Unavailable(format!(
+                "{}: {e}",
+                tr(
+                    "无法读取密钥文件，采集码无法验证",
+                    "cannot read the key file, so codes cannot be verified"
+                )
+            )),
+        }
+    }
+
+    /// Why codes cannot be verified here, if they cannot.
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            StationKeys::Ready(_) => None,
+            StationKeys::Unavailable(why) => Some(why),
+        }
+    }
+}
+
+/// The check of the token itself, in front of the database lookup: sealed by one of the school's
+/// keys and unaltered. Tampered, truncated, foreign and unknown-key codes are refused with the
+/// code module's reasons.
+pub(crate) fn verify(token: &str, keys: &StationKeys) -> Result<(), Refusal> {
+    match keys {
+        StationKeys::Ready(ring) => crate::code::verify(token, ring)
+            .map(|_| ())
+            .map_err(|e| Refusal::invalid(e.to_string())),
+        StationKeys::Unavailable(why) => Err(Refusal::invalid(why.clone())),
+    }
+}
+
+/// Whose code a scanned line is: the student's 学号, or why the line is refused.
+pub async fn identify(
+    store: &dyn Store,
+    keys: &StationKeys,
+    line: &str,
+) -> Result<Result<String, Refusal>> {
+    let token = normalise_token(line);
+    if let Err(refusal) = verify(&token, keys) {
+        return Ok(Err(refusal));
+    }
+    Ok(match store.code_by_token(&token).await? {
+        TokenLookup::Active { student_no } => Ok(student_no),
+        TokenLookup::Unknown => Err(Refusal::invalid(
+            tr(
+                "未登记的采集码（不是本校签发的，或已被替换）",
+                "unknown code (not issued here, or replaced)",
+            )
+            .to_string(),
+        )),
+        TokenLookup::Revoked {
+            student_no,
+            revoked_at,
+            replacement_issued_at,
+        } => {
+            let when = revoked_at.map(format_time).unwrap_or_else(|| "?".into());
+            let mut reason = match lang() {
+                Lang::Zh => format!("采集码已于 {when} 作废"),
+                Lang::En => format!("code revoked on {when}"),
+            };
+            if let Some(new) = replacement_issued_at {
+                reason.push_str(&match lang() {
+                    Lang::Zh => format!("；{} 已补发新码，请扫描新码", format_time(new)),
+                    Lang::En => format!(
+                        "; a new code was issued on {}, scan that one",
+                        format_time(new)
+                    ),
+                });
+            }
+            Err(Refusal {
+                status: "revoked",
+                student_no: Some(student_no),
+                reason,
+            })
+        }
+    })
+}
+
+/// The answer to one scanned line, as the station loop and the console's Check-in screen show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// SPEC §11: `checked_in`, `already`, `full`, `not_in_session`, `invalid`, `revoked`, ...
+    pub status: &'static str,
+    pub student_no: Option<String>,
+    pub shot: Option<i32>,
+    pub reason: Option<String>,
+    pub masked_name: Option<String>,
+    pub class: Option<String>,
+}
+
+/// Where and by whom scans are taken.
+#[derive(Debug)]
+pub struct Station<'a> {
+    pub keys: &'a StationKeys,
+    pub name: &'a str,
+    pub operator: &'a str,
+    pub allow_walk_in: bool,
+}
+
+/// Sessions named in "not in this session" answers, looked up once each.
+pub struct Sessions<'a> {
+    store: &'a dyn Store,
+    known: HashMap<i64, Option<SessionRow>>,
+}
+
+impl<'a> Sessions<'a> {
+    pub fn new(store: &'a dyn Store) -> Sessions<'a> {
+        Sessions {
+            store,
+            known: HashMap::new(),
+        }
+    }
+
+    async fn describe(&mut self, id: i64) -> Result<String> {
+        if !self.known.contains_key(&id) {
+            let row = self.store.session(id).await?;
+            self.known.insert(id, row);
+        }
+        Ok(match self.known.get(&id).and_then(Option::as_ref) {
+            Some(s) => format!(
+                "{id}「{}」{} {}",
+                strip_controls(&s.title),
+                format_time(s.starts_at),
+                strip_controls(&s.location)
+            ),
+            None => id.to_string(),
+        })
+    }
+}
+
+/// Answers one scanned line: the token checked, the code looked up, the student checked in.
+/// An `Err` means the database could not be asked: the scan is NOT recorded.
+pub async fn answer(
+    store: &dyn Store,
+    sessions: &mut Sessions<'_>,
+    session: &SessionRow,
+    line: &str,
+    station: &Station<'_>,
+) -> Result<Answer> {
+    let student_no = match identify(store, station.keys, line).await? {
+        Ok(no) => no,
+        Err(r) => {
+            return Ok(Answer {
+                status: r.status,
+                student_no: r.student_no,
+                shot: None,
+                reason: Some(r.reason),
+                masked_name: None,
+                class: None,
+            });
+        }
+    };
+    let outcome = store
+        .check_in(
+            session.id,
+            &student_no,
+            station.name,
+            station.operator,
+            station.allow_walk_in,
+        )
+        .await?;
+    let zh = lang() == Lang::Zh;
+    let reason = match outcome.status {
+        CheckinStatus::CheckedIn { walk_in: false, .. } => None,
+        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(
+            tr(
+                "现场加入（不在本场次名单中）",
+                "walk-in (not on this session's list)",
+            )
+            .to_string(),
+        ),
+        CheckinStatus::Already { shot } => Some(if zh {
+            format!("已在本场次签到，拍摄号 {shot}")
+        } else {
+            format!("already checked in at this session as shot {shot}")
+        }),
+        CheckinStatus::Full { capacity } => Some(if zh {
+            format!("场次 {} 已满（容量 {capacity}）", session.id)
+        } else {
+            format!("session {} is full (capacity {capacity})", session.id)
+        }),
+        CheckinStatus::NotInSession {
+            their_session: Some(id),
+        } => {
+            let other = sessions.describe(id).await?;
+            Some(if zh {
+                format!("应参加场次 {other}")
+            } else {
+                format!("belongs to session {other}")
+            })
+        }
+        CheckinStatus::NotInSession {
+            their_session: None,
+        } => Some(
+            tr(
+                "未安排任何场次；要现场加入请用 --allow-walk-in",
+                "has no session; run with --allow-walk-in to take walk-ins",
+            )
+            .to_string(),
+        ),
+        CheckinStatus::Withdrawn => Some(
+            tr(
+                "该学生已退出名单",
+                "the student has withdrawn from the roster",
+            )
+            .to_string(),
+        ),
+        CheckinStatus::UnknownStudent => Some(
+            tr(
+                "采集码对应的学生不在名单中",
+                "the code's student is not on the roster",
+            )
+            .to_string(),
+        ),
+        CheckinStatus::NoSuchSession => Some(if zh {
+            format!("场次 {} 已不存在", session.id)
+        } else {
+            format!("session {} no longer exists", session.id)
+        }),
+    };
+    let student = outcome.student.as_ref();
+    Ok(Answer {
+        status: outcome.status.code(),
+        student_no: Some(student_no.clone()),
+        shot: outcome.status.shot(),
+        reason,
+        masked_name: student.map(|s| mask_name(&s.name)),
+        class: student.map(|s| s.class.clone()),
+    })
+}
+
+/// The status of a scan that could not be recorded (the database could not be reached).
+pub const NOT_RECORDED: &str = "error";
+
+/// How long a station keeps trying one scan while the database connection is lost.
+const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Whether an error is the connection to the database server going away (a restart, a network
+/// drop), which a fresh connection a moment later may well get past.
+fn connection_lost(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<crate::store::StoreError>()
+        .is_some_and(crate::store::StoreError::is_connection_lost)
+}
+
+/// `answer`, tried again for a few seconds when the connection is lost mid-way. Safe to repeat:
+/// a check-in that was committed before the connection broke answers "already" with its shot.
+pub async fn answer_retrying(
+    store: &dyn Store,
+    sessions: &mut Sessions<'_>,
+    session: &SessionRow,
+    line: &str,
+    station: &Station<'_>,
+) -> Result<Answer> {
+    let started = std::time::Instant::now();
+    loop {
+        match answer(store, sessions, session, line, station).await {
+            Err(err) if connection_lost(&err) && started.elapsed() < RECONNECT_WITHIN => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The word for an answer's status, with its mark, as stations show it.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "checked_in" => tr("✔ 签到成功", "✔ checked in"),
+        "already" => tr("● 已签到过", "● already"),
+        "full" => tr("✘ 场次已满", "✘ full"),
+        "not_in_session" => tr("✘ 不在本场", "✘ not in session"),
+        "revoked" => tr("✘ 码已作废", "✘ revoked"),
+        "withdrawn" => tr("✘ 已退出", "✘ withdrawn"),
+        NOT_RECORDED => tr("✘ 未记录", "✘ NOT recorded"),
+        _ => tr("✘ 无效", "✘ invalid"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_trimmed_and_upper_cased() {
+        let cases = [
+            ("  cj1:abc$%  \r\n", "CJ1:ABC$%"),
+            ("CJ1:XYZ", "CJ1:XYZ"),
+            ("\tcj1:q r\t", "CJ1:Q R"),
+        ];
+        for (line, want) in cases {
+            assert_eq!(normalise_token(line), want, "{line:?}");
+        }
+    }
+}
