@@ -181,7 +181,9 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
     let tokens = tokens.into_inner().unwrap();
     let keys = Arc::new(StationKeys::Ready(ring));
     let at = |t: &str| {
-        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").map_err(|e| e.to_string())
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M")
+            .map(caiji::clock::from_local)
+            .map_err(|e| e.to_string())
     };
     let session = setup
         .add_session(

@@ -2,6 +2,7 @@
 //! collection-code mode (采集码). The binary in `main.rs` only wires these modules together.
 
 pub mod cli;
+pub mod clock;
 pub mod code;
 pub mod commands;
 pub mod config;

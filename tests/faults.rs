@@ -647,7 +647,11 @@ async fn station_school(db: &TestDb, n: usize, home: &std::path::Path) -> i64 {
         let out = support::run(home, &db.url, args);
         assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
     }
-    let day = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
+    let day = |t: &str| {
+        caiji::clock::from_local(
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap(),
+        )
+    };
     let session = caiji::store::NewSession {
         title: "拍摄".into(),
         location: "体育馆".into(),

@@ -10,7 +10,7 @@ use caiji::domain::planner::{self, PlanInput};
 use caiji::store::{
     self, CheckinStatus, Create, NewSession, PlanKind, StoreError, StudentSelection, TokenLookup,
 };
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use common::{TestDb, exec};
 use rand::SeedableRng;
 
@@ -20,12 +20,22 @@ async fn open(db: &TestDb) -> Box<dyn store::Store> {
         .unwrap_or_else(|e| panic!("open {}: {e}", db.url))
 }
 
-fn at(text: &str) -> NaiveDateTime {
+fn wall(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
-fn now() -> NaiveDateTime {
-    chrono::Local::now().naive_local()
+/// The moment a wall-clock time names on this machine's clock (as `--start` reads it).
+fn at(text: &str) -> DateTime<Utc> {
+    caiji::clock::from_local(wall(text))
+}
+
+/// A moment written in UTC (as raw SQL in these tests stores it).
+fn utc(text: &str) -> DateTime<Utc> {
+    wall(text).and_utc()
+}
+
+fn now() -> DateTime<Utc> {
+    caiji::clock::now()
 }
 
 fn new_session(title: &str, start: &str, end: &str, capacity: i32) -> NewSession {
@@ -388,7 +398,11 @@ async fn planning_touches_only_waiting_students(db: &TestDb) {
         let row = sessions.iter().find(|r| r.id == *id).unwrap();
         assert_eq!(
             (row.assigned, row.capacity, row.starts_at),
-            (i64::from(p.students()), p.capacity as i32, p.starts_at)
+            (
+                i64::from(p.students()),
+                p.capacity as i32,
+                caiji::clock::from_local(p.starts_at)
+            )
         );
         assert!(row.assigned <= i64::from(row.capacity));
     }
@@ -635,10 +649,8 @@ async fn check_in_answers_every_case(db: &TestDb) {
         s.code_by_token("CJ1:S0002").await.unwrap(),
         TokenLookup::Revoked {
             student_no: "S0002".into(),
-            revoked_at: Some(at("2026-02-01 09:00")),
-            replacement_issued_at: Some(
-                NaiveDateTime::parse_from_str("2026-02-01 09:05:00", "%Y-%m-%d %H:%M:%S").unwrap()
-            )
+            revoked_at: Some(utc("2026-02-01 09:00")),
+            replacement_issued_at: Some(utc("2026-02-01 09:05"))
         }
     );
     s.close().await;
@@ -1528,12 +1540,15 @@ async fn check_ics(text: &str, s: &dyn store::Store, zone: IcsZone) {
     for (event, session) in calendar.events().zip(&sessions) {
         assert!(uids.insert(event.get_uid().expect("UID").to_string()));
         assert!(event.get_timestamp().is_some(), "DTSTAMP");
-        let want = |t: NaiveDateTime| match zone {
+        // Asia/Shanghai is UTC+8 all year; floating times are this station's wall clock.
+        let want = |t: DateTime<Utc>| match zone {
             IcsZone::Shanghai => DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone {
-                date_time: t,
+                date_time: t.naive_utc() + chrono::Duration::hours(8),
                 tzid: "Asia/Shanghai".into(),
             }),
-            IcsZone::Floating => DatePerhapsTime::DateTime(CalendarDateTime::Floating(t)),
+            IcsZone::Floating => {
+                DatePerhapsTime::DateTime(CalendarDateTime::Floating(caiji::clock::local(t)))
+            }
         };
         assert_eq!(event.get_start(), Some(want(session.starts_at)));
         assert_eq!(event.get_end(), Some(want(session.ends_at)));

@@ -107,7 +107,7 @@ pub(crate) async fn active_code(
         Some(last) => {
             let when = last
                 .revoked_at
-                .map(|t| t.date().to_string())
+                .map(|t| crate::clock::local_date(t).to_string())
                 .unwrap_or_default();
             bail!(
                 "{student_no} {} {when} {} caiji codes reissue {student_no} --reason …",

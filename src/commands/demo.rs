@@ -270,8 +270,8 @@ async fn demo_sessions(
             } else {
                 "体育馆".into()
             },
-            starts_at: at(day, start.0, start.1),
-            ends_at: at(day, end.0, end.1),
+            starts_at: crate::clock::from_local(at(day, start.0, start.1)),
+            ends_at: crate::clock::from_local(at(day, end.0, end.1)),
             capacity,
             stations: 2,
             makeup,

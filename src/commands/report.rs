@@ -235,7 +235,7 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
                 .map(|r| {
                     serde_json::json!({
                         "id": r.id,
-                        "at": r.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        "at": crate::clock::format_local(r.at, "%Y-%m-%d %H:%M:%S"),
                         "operator": r.entry.operator,
                         "action": r.entry.action,
                         "student_no": r.entry.student_no,
@@ -251,7 +251,7 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|r| {
                     vec![
-                        Cell::Text(r.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                        Cell::Text(crate::clock::format_local(r.at, "%Y-%m-%d %H:%M:%S")),
                         Cell::Text(strip_controls(&r.entry.operator).into_owned()),
                         Cell::Text(r.entry.action.clone()),
                         Cell::Text(r.entry.student_no.clone().unwrap_or_default()),
@@ -274,15 +274,15 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--since` takes a date (from its midnight) or a date and time.
-fn parse_since(text: &str) -> Result<chrono::NaiveDateTime> {
+/// `--since` takes a date (from its midnight) or a date and time, on this station's clock.
+fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let t = text.trim();
     if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN));
+        return Ok(crate::clock::from_local(d.and_time(chrono::NaiveTime::MIN)));
     }
     for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, format) {
-            return Ok(dt);
+            return Ok(crate::clock::from_local(dt));
         }
     }
     bail!(

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::{Ctx, EXIT_PROBLEMS};
@@ -17,7 +17,7 @@ use crate::cli::{
 use crate::domain::planner::Plan;
 use crate::i18n::tr;
 use crate::ops::plan::{PlanRequest, check_text, create_plan, make_plan, split_colleges};
-use crate::ops::time::format_time;
+use crate::ops::time::{TIME_FORMAT, format_time};
 use crate::store::{NewSession, SessionRow, StudentSelection};
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
@@ -32,8 +32,13 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
     }
 }
 
-/// Reads "YYYY-MM-DD HH:MM" (seconds and a `T` separator also accepted).
-pub fn parse_time(text: &str, flag: &str) -> Result<NaiveDateTime> {
+/// Reads "YYYY-MM-DD HH:MM" (seconds and a `T` separator also accepted) on this station's
+/// clock, and gives the moment it names.
+pub fn parse_time(text: &str, flag: &str) -> Result<DateTime<Utc>> {
+    parse_wall_time(text, flag).map(crate::clock::from_local)
+}
+
+fn parse_wall_time(text: &str, flag: &str) -> Result<NaiveDateTime> {
     let text = text.trim();
     for format in [
         "%Y-%m-%d %H:%M",
@@ -405,8 +410,9 @@ fn print_plan_json(plan: &Plan, args: &SessionPlanArgs, created: &[i64]) -> Resu
             .map(|s| PlannedJson {
                 title: &s.title,
                 location: &s.location,
-                starts_at: format_time(s.starts_at),
-                ends_at: format_time(s.ends_at),
+                // planned on this station's wall clock, not stored yet
+                starts_at: s.starts_at.format(TIME_FORMAT).to_string(),
+                ends_at: s.ends_at.format(TIME_FORMAT).to_string(),
                 capacity: s.capacity,
                 stations: s.stations,
                 students: s.students(),
@@ -612,7 +618,12 @@ mod tests {
             " 2026-03-02 08:30:00 ",
             "2026-03-02T08:30",
         ] {
-            assert_eq!(parse_time(text, "--start").unwrap(), want, "{text}");
+            assert_eq!(parse_wall_time(text, "--start").unwrap(), want, "{text}");
+            assert_eq!(
+                parse_time(text, "--start").unwrap(),
+                crate::clock::from_local(want),
+                "{text}"
+            );
         }
         for text in [
             "2026-03-02",
@@ -626,6 +637,9 @@ mod tests {
                 "{err}"
             );
         }
-        assert_eq!(format_time(want), "2026-03-02 08:30");
+        assert_eq!(
+            format_time(crate::clock::from_local(want)),
+            "2026-03-02 08:30"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{ExportError, write_atomically};
 
@@ -13,7 +13,8 @@ pub enum Zone {
     /// `DTSTART;TZID=Asia/Shanghai:...` with its VTIMEZONE (China has kept UTC+8 without
     /// daylight saving since 1991, so one STANDARD rule describes it).
     Shanghai,
-    /// Floating local time: the same wall-clock time wherever the calendar is opened.
+    /// Floating local time: the wall-clock time of the station that exports, shown as the same
+    /// wall-clock time wherever the calendar is opened.
     Floating,
 }
 
@@ -21,8 +22,8 @@ pub enum Zone {
 pub struct Event {
     /// Stable across exports, so importing again updates instead of duplicating.
     pub uid: String,
-    pub start: NaiveDateTime,
-    pub end: NaiveDateTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
     pub summary: String,
     pub location: String,
     pub description: String,
@@ -90,12 +91,20 @@ pub fn write(path: &Path, calendar: &Calendar, stamp: DateTime<Utc>) -> Result<(
 }
 
 /// `;TZID=Asia/Shanghai:20260302T083000` or `:20260302T083000` (floating).
-fn time_value(t: NaiveDateTime, zone: Zone) -> String {
-    let value = t.format("%Y%m%dT%H%M%S");
+fn time_value(t: DateTime<Utc>, zone: Zone) -> String {
+    const FORMAT: &str = "%Y%m%dT%H%M%S";
     match zone {
-        Zone::Shanghai => format!(";TZID={TZID}:{value}"),
-        Zone::Floating => format!(":{value}"),
+        Zone::Shanghai => {
+            let value = crate::clock::wall_time(t, &shanghai()).format(FORMAT);
+            format!(";TZID={TZID}:{value}")
+        }
+        Zone::Floating => format!(":{}", crate::clock::format_local(t, FORMAT)),
     }
+}
+
+/// Asia/Shanghai: UTC+8 all year (see `Zone::Shanghai`).
+fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
 /// TEXT escaping (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, line breaks as
@@ -199,11 +208,16 @@ mod tests {
     }
 
     fn sample(zone: Zone) -> String {
+        // 08:30 and 11:30 on the wall clock the calendar is written for.
         let at = |h, m| {
-            chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+            let wall = chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
                 .unwrap()
                 .and_hms_opt(h, m, 0)
-                .unwrap()
+                .unwrap();
+            match zone {
+                Zone::Shanghai => wall.and_utc() - chrono::Duration::hours(8),
+                Zone::Floating => crate::clock::from_local(wall),
+            }
         };
         let calendar = Calendar {
             name: "毕业生图像采集".into(),

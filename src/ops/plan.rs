@@ -44,7 +44,7 @@ pub fn split_colleges(text: &str) -> Vec<String> {
 /// Works a plan out for the students waiting now; nothing is saved. The candidates come back
 /// too, for `create_plan`.
 pub async fn make_plan(store: &dyn Store, req: &PlanRequest) -> Result<(Plan, Vec<Candidate>)> {
-    let today = now().date();
+    let today = crate::clock::today();
     if req.first_day < today {
         bail!(
             "--from {} is in the past: sessions are planned from today ({today}) on",
@@ -105,8 +105,9 @@ pub fn planned_sessions(
             session: NewSession {
                 title: p.title.clone(),
                 location: p.location.clone(),
-                starts_at: p.starts_at,
-                ends_at: p.ends_at,
+                // The planner works on this station's wall clock; the store keeps moments.
+                starts_at: crate::clock::from_local(p.starts_at),
+                ends_at: crate::clock::from_local(p.ends_at),
                 capacity: i32::try_from(p.capacity).unwrap_or(i32::MAX),
                 stations: i32::try_from(p.stations).unwrap_or(i32::MAX),
                 makeup,

@@ -1,17 +1,17 @@
-//! Times as sessions, check-ins and the audit log write them (docs/data-model.md).
+//! Times as sessions, check-ins and the audit log write them: stored in UTC, read and written by
+//! people on their own station's clock (docs/time.md).
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 
-/// Session times as the command line writes and prints them.
+/// Session times as the command line writes and prints them (this station's zone).
 pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
 
-pub fn format_time(t: NaiveDateTime) -> String {
-    t.format(TIME_FORMAT).to_string()
+/// A stored moment as this station's clock shows it.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    crate::clock::format_local(t, TIME_FORMAT)
 }
 
-/// Local time now, to the second, as the store records it.
-pub fn now() -> NaiveDateTime {
-    use chrono::Timelike;
-    let t = chrono::Local::now().naive_local();
-    t.with_nanosecond(0).unwrap_or(t)
+/// Now, to the second, as the store records it.
+pub fn now() -> DateTime<Utc> {
+    crate::clock::now()
 }

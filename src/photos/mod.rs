@@ -100,8 +100,9 @@ impl Reconciled {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReconcileSummary {
     pub folder: String,
-    /// When it was applied (`YYYY-MM-DD HH:MM:SS`, local time).
-    pub at: String,
+    /// When it was applied (RFC 3339, UTC; docs/time.md).
+    #[serde(deserialize_with = "crate::clock::deserialize_moment")]
+    pub at: chrono::DateTime<chrono::Utc>,
     pub deep: bool,
     pub spec: String,
     pub files: usize,
@@ -127,9 +128,7 @@ impl ReconcileSummary {
         let json = r.to_json();
         let mut s = ReconcileSummary {
             folder: r.root.display().to_string(),
-            at: crate::store::dialect::now()
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            at: crate::clock::now(),
             deep,
             spec: spec.to_string(),
             files: json.files,
@@ -336,7 +335,7 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
         let summary = ReconcileSummary::new(&reconciled, options.deep, &rules.fingerprint);
         let unchanged_summary = match last_summary(store).await? {
             Some(mut last) => {
-                last.at = summary.at.clone();
+                last.at = summary.at;
                 last == summary
             }
             None => false,

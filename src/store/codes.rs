@@ -5,8 +5,9 @@
 //! written in one transaction with multi-row inserts.
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 
+use super::dialect::DbTime;
 use super::{Result, StoreError};
 use crate::domain::Student;
 
@@ -26,13 +27,14 @@ pub struct CodeRecord {
     pub key_id: i32,
     pub token: String,
     pub state: CodeState,
-    pub issued_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
+    pub issued_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
     pub revoke_reason: Option<String>,
     pub replaced_by: Option<i64>,
 }
 
-/// Makes the token for a new code: (serial, student, issue date) → token text.
+/// Makes the token for a new code: (serial, student, issue date in the issuing station's zone)
+/// → token text.
 pub type TokenMaker<'a> =
     &'a (dyn Fn(i64, &Student, NaiveDate) -> std::result::Result<String, String> + Send + Sync);
 
@@ -115,8 +117,8 @@ macro_rules! impl_code_store {
                 key_id: r.try_get(2)?,
                 token: r.try_get(3)?,
                 state: if status == "active" { CodeState::Active } else { CodeState::Revoked },
-                issued_at: r.try_get(5)?,
-                revoked_at: r.try_get(6)?,
+                issued_at: r.try_get::<DbTime, _>(5)?.0,
+                revoked_at: r.try_get::<Option<DbTime>, _>(6)?.map(|t| t.0),
                 revoke_reason: r.try_get(7)?,
                 replaced_by: r.try_get(8)?,
             })
@@ -139,7 +141,7 @@ macro_rules! impl_code_store {
                 first: i64,
                 key_id: i32,
                 make: TokenMaker<'_>,
-                now: NaiveDateTime,
+                now: DbTime,
             ) -> Result<Vec<(String, i64)>> {
                 let mut made = Vec::with_capacity(students.len());
                 for (offset, chunk) in students.chunks(CHUNK).enumerate() {
@@ -147,7 +149,7 @@ macro_rules! impl_code_store {
                     let mut rows = Vec::with_capacity(chunk.len());
                     for (i, (id, student)) in chunk.iter().enumerate() {
                         let serial = base + i as i64;
-                        let token = make(serial, student, now.date()).map_err(StoreError::Token)?;
+                        let token = make(serial, student, crate::clock::local_date(now.0)).map_err(StoreError::Token)?;
                         rows.push((serial, *id, token));
                         made.push((student.student_no.clone(), serial));
                     }
@@ -179,7 +181,7 @@ macro_rules! impl_code_store {
                 serial: i64,
                 reason: &str,
                 replaced_by: Option<i64>,
-                now: NaiveDateTime,
+                now: DbTime,
             ) -> Result<()> {
                 sqlx::query(sqlx::AssertSqlSafe(
                     Self::DIALECT
@@ -331,7 +333,7 @@ macro_rules! impl_code_store {
                 .await?;
                 tx.commit().await?;
                 code.state = CodeState::Revoked;
-                code.revoked_at = Some(now);
+                code.revoked_at = Some(now.0);
                 code.revoke_reason = Some(reason.to_string());
                 Ok(code)
             }
@@ -377,7 +379,7 @@ macro_rules! impl_code_store {
                 tx.commit().await?;
                 let old = old.map(|mut o| {
                     o.state = CodeState::Revoked;
-                    o.revoked_at = Some(now);
+                    o.revoked_at = Some(now.0);
                     o.revoke_reason = Some(reason.to_string());
                     o.replaced_by = Some(serial);
                     o

@@ -1,7 +1,7 @@
 //! The part of `Store` every backend shares: identity, settings and the audit log.
 
+use super::dialect::DbTime;
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
 
 /// Audit lines per multi-row insert.
 const CHUNK: usize = 1000;
@@ -17,7 +17,7 @@ macro_rules! impl_core_store {
                 tx: &mut sqlx::Transaction<'static, $db>,
                 operator: &str,
                 entries: &[(Option<String>, &str, String)],
-                now: NaiveDateTime,
+                now: DbTime,
             ) -> Result<()> {
                 for chunk in entries.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, operator, action, student_no, detail) ");
@@ -80,12 +80,12 @@ macro_rules! impl_core_store {
 
             async fn audit_log(&self, student_no: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
                 let sql = format!(
-                    "SELECT id, at, operator, action, student_no, detail FROM audit_log {} ORDER BY id DESC LIMIT {}",
+                    "SELECT id, at, operator, action, student_no, detail FROM audit_log {} ORDER BY at DESC, id DESC LIMIT {}",
                     if student_no.is_some() { "WHERE student_no = ?" } else { "" },
                     limit.max(0)
                 );
                 let mut query =
-                    sqlx::query_as::<_, (i64, chrono::NaiveDateTime, String, String, Option<String>, String)>(
+                    sqlx::query_as::<_, (i64, DbTime, String, String, Option<String>, String)>(
                         sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()),
                     );
                 if let Some(no) = student_no {
@@ -97,7 +97,7 @@ macro_rules! impl_core_store {
                     .into_iter()
                     .map(|(id, at, operator, action, student_no, detail)| AuditRecord {
                         id,
-                        at,
+                        at: at.0,
                         entry: AuditEntry { operator, action, student_no, detail },
                     })
                     .collect())

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{Local, NaiveDateTime};
+use chrono::{DateTime, Utc};
 
 /// The differences between SQLite, PostgreSQL and MySQL that caiji's SQL runs into.
 pub(crate) struct Dialect {
@@ -16,14 +16,16 @@ pub(crate) struct Dialect {
     pub begin_write: &'static str,
     /// Taken first in a roster import so two imports at once run one after the other.
     pub lock_roster: Option<&'static str>,
-    /// The day of a timestamp column as `YYYY-MM-DD` text (`{}` is the column).
-    pub day_of: &'static str,
+    /// The quarter hour a timestamp column falls in, counted from 1970-01-01 00:00 UTC
+    /// (`{}` is the column). Every zone's offset is a whole number of quarter hours, so all of
+    /// one quarter falls on the same local day, whatever zone the reader is in.
+    pub quarter_of: &'static str,
 }
 
 impl Dialect {
-    /// `day_of` applied to `column`.
-    pub fn day(&self, column: &str) -> String {
-        self.day_of.replace("{}", column)
+    /// `quarter_of` applied to `column`.
+    pub fn quarter(&self, column: &str) -> String {
+        self.quarter_of.replace("{}", column)
     }
 }
 
@@ -42,8 +44,8 @@ pub(crate) const SQLITE: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     begin_write: "BEGIN IMMEDIATE",
     lock_roster: None,
-    // times are stored as 'YYYY-MM-DD HH:MM:SS' text
-    day_of: "substr({}, 1, 10)",
+    // times are stored as 'YYYY-MM-DD HH:MM:SS' text in UTC
+    quarter_of: "(CAST(strftime('%s', {}) AS INTEGER) / 900)",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -51,7 +53,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     begin_write: "BEGIN",
     lock_roster: Some(LOCK_ROSTER_ROW),
-    day_of: "to_char({}, 'YYYY-MM-DD')",
+    quarter_of: "CAST(FLOOR(EXTRACT(EPOCH FROM {}) / 900) AS BIGINT)",
 };
 
 pub(crate) const MYSQL: Dialect = Dialect {
@@ -59,7 +61,8 @@ pub(crate) const MYSQL: Dialect = Dialect {
     upsert_setting: "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
     begin_write: "BEGIN",
     lock_roster: Some(LOCK_ROSTER_ROW),
-    day_of: "DATE_FORMAT({}, '%Y-%m-%d')",
+    // DATETIME holding UTC: the difference to the epoch involves no zone
+    quarter_of: "CAST(FLOOR(TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', {}) / 900) AS SIGNED)",
 };
 
 /// An exclusive lock on one row: unlike gap locks on an empty table, it cannot be shared, so two
@@ -88,11 +91,127 @@ pub(crate) fn numbered_placeholders(sql: &str) -> String {
     out
 }
 
-/// Current local time, to the second: what every `*_at` column records.
-pub(crate) fn now() -> NaiveDateTime {
-    use chrono::Timelike;
-    let t = Local::now().naive_local();
-    t.with_nanosecond(0).unwrap_or(t)
+/// Now, to the second, as every `*_at` column records it (UTC; docs/time.md).
+pub(crate) fn now() -> DbTime {
+    DbTime(crate::clock::now())
+}
+
+/// A moment as the database holds it: UTC, whatever zone the writing process runs in
+/// (docs/time.md). PostgreSQL keeps it as `timestamptz`; MySQL as a `DATETIME` holding UTC (the
+/// driver sets each connection's `time_zone` to `+00:00`); SQLite as `YYYY-MM-DD HH:MM:SS` text
+/// in UTC, the form of SQLite's own date functions, so text order is time order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct DbTime(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for DbTime {
+    fn from(t: DateTime<Utc>) -> DbTime {
+        DbTime(t)
+    }
+}
+
+impl From<DbTime> for DateTime<Utc> {
+    fn from(t: DbTime) -> DateTime<Utc> {
+        t.0
+    }
+}
+
+/// The text SQLite stores for a moment.
+pub(crate) fn sqlite_text(t: DateTime<Utc>) -> String {
+    t.format("%F %T").to_string()
+}
+
+mod db_time {
+    use super::DbTime;
+    use chrono::{DateTime, NaiveDateTime, Utc};
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::{Decode, Encode, MySql, Postgres, Sqlite, Type};
+
+    impl Type<Sqlite> for DbTime {
+        fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+            <DateTime<Utc> as Type<Sqlite>>::type_info()
+        }
+        fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+            <DateTime<Utc> as Type<Sqlite>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, Sqlite> for DbTime {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
+        ) -> Result<IsNull, BoxDynError> {
+            <String as Encode<'q, Sqlite>>::encode(super::sqlite_text(self.0), buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Sqlite> for DbTime {
+        fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+            // Text without an offset is UTC; text with one (written by another program) is
+            // read as the moment it names.
+            Ok(DbTime(<DateTime<Utc> as Decode<'r, Sqlite>>::decode(
+                value,
+            )?))
+        }
+    }
+
+    macro_rules! like_chrono {
+        ($db:ty) => {
+            impl Type<$db> for DbTime {
+                fn type_info() -> <$db as sqlx::Database>::TypeInfo {
+                    <DateTime<Utc> as Type<$db>>::type_info()
+                }
+                fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
+                    <DateTime<Utc> as Type<$db>>::compatible(ty)
+                }
+            }
+
+            impl<'q> Encode<'q, $db> for DbTime {
+                fn encode_by_ref(
+                    &self,
+                    buf: &mut <$db as sqlx::Database>::ArgumentBuffer,
+                ) -> Result<IsNull, BoxDynError> {
+                    <DateTime<Utc> as Encode<'q, $db>>::encode_by_ref(&self.0, buf)
+                }
+            }
+
+            impl<'r> Decode<'r, $db> for DbTime {
+                fn decode(
+                    value: <$db as sqlx::Database>::ValueRef<'r>,
+                ) -> Result<Self, BoxDynError> {
+                    Ok(DbTime(<DateTime<Utc> as Decode<'r, $db>>::decode(value)?))
+                }
+            }
+        };
+    }
+
+    like_chrono!(Postgres);
+
+    // MySQL: sent as a DATETIME of the UTC wall clock. The driver's own `DateTime<Utc>` goes as
+    // a TIMESTAMP, which the server turns into NULL after 2038 (a session planned far ahead).
+    impl Type<MySql> for DbTime {
+        fn type_info() -> sqlx::mysql::MySqlTypeInfo {
+            <NaiveDateTime as Type<MySql>>::type_info()
+        }
+        fn compatible(ty: &sqlx::mysql::MySqlTypeInfo) -> bool {
+            <DateTime<Utc> as Type<MySql>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, MySql> for DbTime {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <MySql as sqlx::Database>::ArgumentBuffer,
+        ) -> Result<IsNull, BoxDynError> {
+            <NaiveDateTime as Encode<'q, MySql>>::encode(self.0.naive_utc(), buf)
+        }
+    }
+
+    impl<'r> Decode<'r, MySql> for DbTime {
+        fn decode(value: sqlx::mysql::MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(DbTime(<DateTime<Utc> as Decode<'r, MySql>>::decode(value)?))
+        }
+    }
 }
 
 #[cfg(test)]

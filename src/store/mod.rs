@@ -19,7 +19,7 @@ pub(crate) mod students;
 use std::fmt;
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::Student;
@@ -353,7 +353,7 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     pub id: i64,
-    pub at: NaiveDateTime,
+    pub at: DateTime<Utc>,
     pub entry: AuditEntry,
 }
 
@@ -371,7 +371,7 @@ pub trait Store:
     async fn set_setting(&self, name: &str, value: &str) -> Result<()>;
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
-    /// The newest `limit` audit entries, of one student or of all.
+    /// The newest `limit` audit entries (latest first), of one student or of all.
     async fn audit_log(&self, student_no: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
 
     async fn close(&self);

@@ -8,7 +8,7 @@
 //! to the rows writes nothing at all.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 
 use super::{Result, StoreError};
 use crate::domain::photo_spec::Problem;
@@ -152,7 +152,7 @@ pub struct PhotoRow {
     pub height: Option<i32>,
     pub status: PhotoFileStatus,
     pub problems: Vec<Problem>,
-    pub checked_at: NaiveDateTime,
+    pub checked_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -454,7 +454,7 @@ macro_rules! impl_photo_store {
                             height: r.try_get(6)?,
                             status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
                             problems,
-                            checked_at: r.try_get(9)?,
+                            checked_at: r.try_get::<crate::store::dialect::DbTime, _>(9)?.0,
                         })
                     })
                     .collect::<Result<_>>()?;

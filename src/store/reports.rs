@@ -1,7 +1,7 @@
 //! Completion reports and the audit trail: aggregate queries, one per question staff ask.
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{AuditEntry, AuditRecord, Result};
 
@@ -93,7 +93,7 @@ pub struct DailyProgress {
 pub struct AuditFilter {
     pub student_no: Option<String>,
     pub action: Option<String>,
-    pub since: Option<NaiveDateTime>,
+    pub since: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
 }
 
@@ -111,7 +111,7 @@ pub trait ReportStore {
     ) -> Result<Vec<GroupCounts>>;
     /// Check-ins and valid photos per day, oldest first.
     async fn daily_progress(&self) -> Result<Vec<DailyProgress>>;
-    /// Audit entries matching the filter, newest first.
+    /// Audit entries matching the filter, latest first (by time, then by the order written).
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
 }
 
@@ -179,6 +179,37 @@ fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
         .collect()
 }
 
+/// Check-ins and valid photos counted per quarter hour since the epoch (UTC), summed per day of
+/// `zone`, oldest day first.
+pub(crate) fn days_of_quarters<Tz: chrono::TimeZone>(
+    checkins: &[(i64, i64)],
+    photos: &[(i64, i64)],
+    zone: &Tz,
+) -> Vec<DailyProgress> {
+    let day = |quarter: i64| {
+        DateTime::<Utc>::from_timestamp(quarter.saturating_mul(900), 0)
+            .map(|t| crate::clock::wall_time(t, zone).date())
+    };
+    let mut days: std::collections::BTreeMap<NaiveDate, (i64, i64)> = Default::default();
+    for &(quarter, n) in checkins {
+        if let Some(d) = day(quarter) {
+            days.entry(d).or_default().0 += n;
+        }
+    }
+    for &(quarter, n) in photos {
+        if let Some(d) = day(quarter) {
+            days.entry(d).or_default().1 += n;
+        }
+    }
+    days.into_iter()
+        .map(|(day, (checked_in, photo_valid))| DailyProgress {
+            day,
+            checked_in,
+            photo_valid,
+        })
+        .collect()
+}
+
 macro_rules! impl_report_store {
     ($store:ty, $db:ty) => {
         #[async_trait]
@@ -203,40 +234,26 @@ macro_rules! impl_report_store {
             }
 
             async fn daily_progress(&self) -> Result<Vec<DailyProgress>> {
-                // Counted by the engine, one row per day: the console asks again and again
-                // while stations are checking students in.
+                // Counted by the engine, one row per quarter hour: the console asks again and
+                // again while stations are checking students in. Quarters are given to the days
+                // of the reader's zone here (docs/time.md).
                 let d = &Self::DIALECT;
-                let per_day = |table: &str, column: &str, condition: &str| {
-                    let day = d.day(column);
-                    format!("SELECT {day}, COUNT(*) FROM {table}{condition} GROUP BY {day}")
+                let per_quarter = |table: &str, column: &str, condition: &str| {
+                    let quarter = d.quarter(column);
+                    format!("SELECT {quarter}, COUNT(*) FROM {table}{condition} GROUP BY {quarter}")
                 };
-                let checkins: Vec<(String, i64)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(per_day("checkins", "checked_in_at", "")))
+                let checkins: Vec<(i64, i64)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(per_quarter("checkins", "checked_in_at", "")))
                         .fetch_all(&self.pool)
                         .await?;
-                let photos: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(per_day(
+                let photos: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(per_quarter(
                     "photos",
                     "checked_at",
                     " WHERE status = 'valid' AND student_id IS NOT NULL",
                 )))
                 .fetch_all(&self.pool)
                 .await?;
-                let mut days: std::collections::BTreeMap<NaiveDate, (i64, i64)> = Default::default();
-                let parse = |text: &str| {
-                    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
-                        crate::store::StoreError::Query(sqlx::Error::Decode(format!("unexpected day '{text}': {e}").into()))
-                    })
-                };
-                for (day, n) in checkins {
-                    days.entry(parse(&day)?).or_default().0 += n;
-                }
-                for (day, n) in photos {
-                    days.entry(parse(&day)?).or_default().1 += n;
-                }
-                Ok(days
-                    .into_iter()
-                    .map(|(day, (checked_in, photo_valid))| DailyProgress { day, checked_in, photo_valid })
-                    .collect())
+                Ok(days_of_quarters(&checkins, &photos, &chrono::Local))
             }
 
             async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
@@ -250,21 +267,21 @@ macro_rules! impl_report_store {
                     qb.push(" AND action = ").push_bind(action.clone());
                 }
                 if let Some(since) = filter.since {
-                    qb.push(" AND at >= ").push_bind(since);
+                    qb.push(" AND at >= ").push_bind(super::dialect::DbTime(since));
                 }
-                qb.push(" ORDER BY id DESC");
+                qb.push(" ORDER BY at DESC, id DESC");
                 if let Some(limit) = filter.limit {
                     qb.push(format!(" LIMIT {}", limit.max(0)));
                 }
                 let rows = qb
-                    .build_query_as::<(i64, NaiveDateTime, String, String, Option<String>, String)>()
+                    .build_query_as::<(i64, super::dialect::DbTime, String, String, Option<String>, String)>()
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(id, at, operator, action, student_no, detail)| AuditRecord {
                         id,
-                        at,
+                        at: at.0,
                         entry: AuditEntry { operator, action, student_no, detail },
                     })
                     .collect())
@@ -276,3 +293,40 @@ macro_rules! impl_report_store {
 impl_report_store!(super::SqliteStore, sqlx::Sqlite);
 impl_report_store!(super::PgStore, sqlx::Postgres);
 impl_report_store!(super::MySqlStore, sqlx::MySql);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::FixedOffset;
+
+    #[test]
+    fn quarters_fall_on_the_readers_day() {
+        // 2026-03-02 15:45 UTC and 16:00 UTC: the same UTC day, but 23:45 and 00:00 of two
+        // days in Shanghai.
+        let q = |h: i64, m: i64| {
+            (chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp()
+                + h * 3600
+                + m * 60)
+                / 900
+        };
+        let checkins = [(q(15, 45), 2), (q(16, 0), 3)];
+        let photos = [(q(16, 0), 1)];
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let shanghai = FixedOffset::east_opt(8 * 3600).unwrap();
+        let got: Vec<(NaiveDate, i64, i64)> = days_of_quarters(&checkins, &photos, &shanghai)
+            .into_iter()
+            .map(|d| (d.day, d.checked_in, d.photo_valid))
+            .collect();
+        assert_eq!(got, [(day(2), 2, 0), (day(3), 3, 1)]);
+        let got: Vec<(NaiveDate, i64, i64)> = days_of_quarters(&checkins, &photos, &Utc)
+            .into_iter()
+            .map(|d| (d.day, d.checked_in, d.photo_valid))
+            .collect();
+        assert_eq!(got, [(day(2), 5, 1)]);
+    }
+}

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
+
+use super::dialect::DbTime;
 
 use super::{Result, StoreError};
 use crate::domain::planner::Candidate;
@@ -18,8 +20,8 @@ pub use checkin::{CheckinOutcome, CheckinStatus, CheckinStudent, TokenLookup};
 pub struct NewSession {
     pub title: String,
     pub location: String,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
     pub capacity: i32,
     pub stations: i32,
     /// A make-up (补采) session.
@@ -32,8 +34,8 @@ pub struct SessionRow {
     pub id: i64,
     pub title: String,
     pub location: String,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
     pub capacity: i32,
     pub stations: i32,
     pub makeup: bool,
@@ -41,7 +43,7 @@ pub struct SessionRow {
     pub assigned: i64,
     /// Check-ins so far, which is also the last shot number handed out.
     pub checked_in: i64,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Which students an assignment touches: the listed 学号, or everyone (not withdrawn) of a
@@ -172,14 +174,14 @@ pub trait SessionStore {
         operator: &str,
     ) -> Result<UnassignSummary>;
     /// Students a plan may place (see `PlanKind`); `now` decides which sessions are over.
-    async fn plan_candidates(&self, kind: PlanKind, now: NaiveDateTime) -> Result<Vec<Candidate>>;
+    async fn plan_candidates(&self, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>>;
     /// Creates planned sessions and their assignments in one transaction, after checking that
     /// every student is still a candidate of `kind` (`StoreError::PlanOutdated` if not).
     async fn create_planned(
         &self,
         sessions: &[SessionWithStudents],
         kind: PlanKind,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
         operator: &str,
     ) -> Result<Vec<i64>>;
     /// Assigned students per session, college, class and counselor (withdrawn left out).
@@ -275,8 +277,8 @@ macro_rules! impl_session_store {
                 ))
                 .bind(s.title.clone())
                 .bind(s.location.clone())
-                .bind(s.starts_at)
-                .bind(s.ends_at)
+                .bind(DbTime(s.starts_at))
+                .bind(DbTime(s.ends_at))
                 .bind(s.capacity)
                 .bind(s.stations)
                 .bind(s.makeup)
@@ -397,14 +399,14 @@ macro_rules! impl_session_store {
                 Ok((selected, unknown))
             }
 
-            async fn candidates_in<'e, E>(executor: E, kind: PlanKind, now: NaiveDateTime) -> Result<Vec<Candidate>>
+            async fn candidates_in<'e, E>(executor: E, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>>
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
                 let sql = Self::DIALECT.sql(candidates_sql(kind)).into_owned();
                 let mut query = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
                 if kind == PlanKind::Makeup {
-                    query = query.bind(now).bind(now);
+                    query = query.bind(DbTime(now)).bind(DbTime(now));
                 }
                 Ok(query
                     .fetch_all(executor)
@@ -428,13 +430,13 @@ macro_rules! impl_session_store {
                         id: r.try_get(0)?,
                         title: r.try_get(1)?,
                         location: r.try_get(2)?,
-                        starts_at: r.try_get(3)?,
-                        ends_at: r.try_get(4)?,
+                        starts_at: r.try_get::<DbTime, _>(3)?.0,
+                        ends_at: r.try_get::<DbTime, _>(4)?.0,
                         capacity: r.try_get(5)?,
                         stations: r.try_get(6)?,
                         makeup: r.try_get(7)?,
                         checked_in: i64::from(checked_in),
-                        created_at: r.try_get(9)?,
+                        created_at: r.try_get::<DbTime, _>(9)?.0,
                         assigned: r.try_get(10)?,
                     });
                 }
@@ -561,7 +563,7 @@ macro_rules! impl_session_store {
                 Ok(summary)
             }
 
-            async fn plan_candidates(&self, kind: PlanKind, now: NaiveDateTime) -> Result<Vec<Candidate>> {
+            async fn plan_candidates(&self, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>> {
                 Self::candidates_in(&self.pool, kind, now).await
             }
 
@@ -569,7 +571,7 @@ macro_rules! impl_session_store {
                 &self,
                 sessions: &[SessionWithStudents],
                 kind: PlanKind,
-                now: NaiveDateTime,
+                now: DateTime<Utc>,
                 operator: &str,
             ) -> Result<Vec<i64>> {
                 let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;

@@ -135,7 +135,7 @@ impl NewRoster {
         batches: Receiver<PackedStudents>,
         spent: Sender<PackedStudents>,
     ) -> Result<()> {
-        let now = super::dialect::now().format("%F %T%.f").to_string();
+        let now = super::dialect::sqlite_text(crate::clock::now());
         let conn = self
             .conn
             .as_mut()
@@ -161,7 +161,7 @@ impl NewRoster {
         operator: &str,
         detail: &dyn Fn(u64) -> String,
     ) -> Result<Option<u64>> {
-        let now = super::dialect::now().format("%F %T%.f").to_string();
+        let now = super::dialect::sqlite_text(crate::clock::now());
         let mut conn = self
             .conn
             .take()

@@ -504,7 +504,7 @@ mod sqlite_impl {
             tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
             students: &[&Student],
         ) -> Result<u64> {
-            let now = crate::store::dialect::now().format("%F %T%.f").to_string();
+            let now = crate::store::dialect::sqlite_text(crate::clock::now());
             let mut handle = tx.lock_handle().await?;
             let raw = handle.as_raw_handle();
             // SAFETY: the locked handle gives this task exclusive use of the connection, which is

@@ -24,7 +24,7 @@ use crate::ops::plan::PlanRequest;
 use crate::ops::report_files::ReportScope;
 use crate::store::{AssignSummary, AuditRecord, CodeRecord, Counts, ScheduleGroup, SessionRow};
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 
 /// The console's screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -271,7 +271,7 @@ pub struct SessionsData {
     pub sessions: Vec<SessionRow>,
     pub groups: Vec<ScheduleGroup>,
     /// The database machine's clock is not asked; this is the station's time of the read.
-    pub now: NaiveDateTime,
+    pub now: DateTime<Utc>,
 }
 
 /// A plan worked out by the planner, and the sessions created from it (none on a dry run).

@@ -33,8 +33,9 @@ fn photo(
         height: dims.map(|d| d.1),
         status,
         problems,
-        checked_at: NaiveDateTime::parse_from_str("2026-06-01 09:30:00", "%Y-%m-%d %H:%M:%S")
-            .unwrap(),
+        checked_at: crate::clock::from_local(
+            NaiveDateTime::parse_from_str("2026-06-01 09:30:00", "%Y-%m-%d %H:%M:%S").unwrap(),
+        ),
     }
 }
 
@@ -126,7 +127,9 @@ pub fn fixture_photos() -> PhotoData {
     ];
     let summary = ReconcileSummary {
         folder: FOLDER.into(),
-        at: "2026-06-01 09:30:00".into(),
+        at: crate::clock::from_local(
+            NaiveDateTime::parse_from_str("2026-06-01 09:30:00", "%Y-%m-%d %H:%M:%S").unwrap(),
+        ),
         deep: false,
         spec: "480x640/20480-40960".into(),
         files: 10,

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 
+use crate::clock::local_date;
+
 use super::action::{Action, Effect, PlanOutcome, Screen, SessionsData};
 use super::app::App;
 use super::keymap::Mode;
@@ -231,7 +233,7 @@ pub fn checkin_session(app: &App) -> Option<&SessionRow> {
         .find(|s| s.starts_at <= now && now < s.ends_at)
         .or_else(|| {
             rows.iter()
-                .filter(|s| s.starts_at > now && s.starts_at.date() == now.date())
+                .filter(|s| s.starts_at > now && local_date(s.starts_at) == local_date(now))
                 .min_by_key(|s| s.starts_at)
         })
 }
@@ -363,8 +365,11 @@ pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
         Action::AssignFiltered => return ask_assign(app),
         Action::PlanSessions => {
             let (today, location) = match &s.data {
-                Some(Ok(d)) => (d.now.date(), d.sessions.last().map(|r| r.location.clone())),
-                _ => (chrono::Local::now().date_naive(), None),
+                Some(Ok(d)) => (
+                    local_date(d.now),
+                    d.sessions.last().map(|r| r.location.clone()),
+                ),
+                _ => (crate::clock::today(), None),
             };
             let location = location.unwrap_or_else(|| "体育馆".into());
             s.confirm = None;

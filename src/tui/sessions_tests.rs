@@ -1,7 +1,7 @@
 //! The Sessions and Check-in screens: `update` tests and whole-screen snapshots (80×24 and
 //! 120×40) with CJK names.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::action::{Action, Effect, Screen, SessionsData};
 use super::app::{App, update};
@@ -12,8 +12,10 @@ use super::ui;
 use crate::ops::checkin::Answer;
 use crate::store::{AssignSummary, ScheduleGroup, SessionRow};
 
-fn at(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+/// The moment this wall-clock time names in the zone the tests run in, so screens show it as
+/// written whatever that zone is.
+fn at(text: &str) -> DateTime<Utc> {
+    crate::clock::from_local(NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap())
 }
 
 #[allow(clippy::too_many_arguments)] // a session row written out in full, as the screens show it

@@ -140,9 +140,11 @@ fn code(
     replaced_by: Option<i64>,
     reason: Option<&str>,
 ) -> CodeRecord {
-    let at = NaiveDate::from_ymd_opt(2026, 3, 1)
-        .and_then(|d| d.and_hms_opt(9, 30, 0))
-        .unwrap_or_default();
+    let at = crate::clock::from_local(
+        NaiveDate::from_ymd_opt(2026, 3, 1)
+            .and_then(|d| d.and_hms_opt(9, 30, 0))
+            .unwrap_or_default(),
+    );
     CodeRecord {
         serial,
         student_no: "2022010102".into(),
@@ -160,9 +162,11 @@ fn with_history(size: (u16, u16)) -> App {
     let mut app = fixture_app(size);
     update(&mut app, Action::MoveDown);
     update(&mut app, Action::ToggleDetail);
-    let at = NaiveDate::from_ymd_opt(2026, 3, 2)
-        .and_then(|d| d.and_hms_opt(10, 5, 0))
-        .unwrap_or_default();
+    let at = crate::clock::from_local(
+        NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(10, 5, 0))
+            .unwrap_or_default(),
+    );
     let audit = |id, action: &str, detail: &str| AuditRecord {
         id,
         at,

@@ -294,7 +294,7 @@ fn shown_fields(
             mask_id(&student.id_number),
             student.level,
             student.cohort,
-            code.issued_at.date(),
+            crate::clock::local_date(code.issued_at),
         ),
     };
     vec![

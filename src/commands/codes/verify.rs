@@ -191,12 +191,13 @@ async fn revocation(store: &dyn Store, payload: &CodePayload, token: &str) -> Re
     match record.state {
         crate::store::CodeState::Active => Ok(Revocation::Active),
         crate::store::CodeState::Revoked => {
-            let revoked_on = record.revoked_at.unwrap_or(record.issued_at).date();
+            let revoked_on =
+                crate::clock::local_date(record.revoked_at.unwrap_or(record.issued_at));
             let replacement_issued_on = match record.replaced_by {
                 Some(next) => store
                     .code_by_serial(next)
                     .await?
-                    .map(|c| c.issued_at.date()),
+                    .map(|c| crate::clock::local_date(c.issued_at)),
                 // Revoked first and reissued later (`codes revoke`, then `codes reissue`): the
                 // student's next code is the replacement all the same.
                 None => store
@@ -208,7 +209,7 @@ async fn revocation(store: &dyn Store, payload: &CodePayload, token: &str) -> Re
                             .filter(|c| c.serial > record.serial)
                             .min_by_key(|c| c.serial)
                     })
-                    .map(|c| c.issued_at.date()),
+                    .map(|c| crate::clock::local_date(c.issued_at)),
             };
             Ok(Revocation::Revoked {
                 revoked_on,

@@ -134,9 +134,18 @@ pub fn schedule_table(
                 Cell::Int(g.students),
                 Cell::Int(s.id),
                 s.title.as_str().into(),
-                s.starts_at.format("%Y-%m-%d").to_string().into(),
-                s.starts_at.format("%H:%M").to_string().into(),
-                s.ends_at.format("%H:%M").to_string().into(),
+                crate::clock::local(s.starts_at)
+                    .format("%Y-%m-%d")
+                    .to_string()
+                    .into(),
+                crate::clock::local(s.starts_at)
+                    .format("%H:%M")
+                    .to_string()
+                    .into(),
+                crate::clock::local(s.ends_at)
+                    .format("%H:%M")
+                    .to_string()
+                    .into(),
                 s.location.as_str().into(),
             ]);
             row
@@ -191,6 +200,7 @@ pub fn calendar(
                 s.stations
             ));
             ics::Event {
+                // created_at in UTC: the same on every station, whatever its zone
                 uid: format!(
                     "session-{}-{}@{}.caiji",
                     s.id,

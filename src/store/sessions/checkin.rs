@@ -9,7 +9,9 @@
 //! keeps one check-in per student; a second station racing for the same student hits it, rolls
 //! back (returning the number) and answers "already" with the winner's shot.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
+
+use crate::store::dialect::DbTime;
 
 use crate::store::{Result, StoreError};
 
@@ -21,8 +23,8 @@ pub enum TokenLookup {
     },
     Revoked {
         student_no: String,
-        revoked_at: Option<NaiveDateTime>,
-        replacement_issued_at: Option<NaiveDateTime>,
+        revoked_at: Option<DateTime<Utc>>,
+        replacement_issued_at: Option<DateTime<Utc>>,
     },
     Unknown,
 }
@@ -338,7 +340,7 @@ macro_rules! impl_checkin {
             }
 
             pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {
-                let row = sqlx::query_as::<_, (String, Option<NaiveDateTime>, String, Option<NaiveDateTime>)>(sqlx::AssertSqlSafe(
+                let row = sqlx::query_as::<_, (String, Option<DbTime>, String, Option<DbTime>)>(sqlx::AssertSqlSafe(
                     Self::DIALECT
                         .sql(
                             "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
@@ -355,7 +357,11 @@ macro_rules! impl_checkin {
                     None => TokenLookup::Unknown,
                     Some((status, _, student_no, _)) if status == "active" => TokenLookup::Active { student_no },
                     Some((_, revoked_at, student_no, replacement_issued_at)) => {
-                        TokenLookup::Revoked { student_no, revoked_at, replacement_issued_at }
+                        TokenLookup::Revoked {
+                            student_no,
+                            revoked_at: revoked_at.map(|t| t.0),
+                            replacement_issued_at: replacement_issued_at.map(|t| t.0),
+                        }
                     }
                 })
             }

@@ -105,7 +105,9 @@ fn field_lines(app: &App, code: &CodeView, card: &CodeCard, width: usize) -> Vec
             ));
             lines.push(pair(
                 tr("发放", "Issued"),
-                c.issued_at.format("%Y-%m-%d").to_string(),
+                crate::clock::local(c.issued_at)
+                    .format("%Y-%m-%d")
+                    .to_string(),
                 text,
             ));
         }

@@ -32,7 +32,7 @@ pub fn level_label(l: Level) -> &'static str {
 
 /// One code as a line of history.
 pub fn code_line(code: &CodeRecord) -> String {
-    let issued = code.issued_at.format("%Y-%m-%d");
+    let issued = crate::clock::local(code.issued_at).format("%Y-%m-%d");
     match code.state {
         CodeState::Active => format!(
             "#{} {} · {issued} {}",
@@ -43,7 +43,7 @@ pub fn code_line(code: &CodeRecord) -> String {
         CodeState::Revoked => {
             let when = code
                 .revoked_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| crate::clock::format_local(t, "%Y-%m-%d"))
                 .unwrap_or_default();
             let mut line = format!("#{} {} {when}", code.serial, tr("已作废", "revoked"));
             if let Some(next) = code.replaced_by {
@@ -231,7 +231,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             for entry in &history.audit {
                 let head = format!(
                     "{} {} {}",
-                    entry.at.format("%m-%d %H:%M"),
+                    crate::clock::local(entry.at).format("%m-%d %H:%M"),
                     entry.entry.operator,
                     entry.entry.action
                 );

@@ -338,7 +338,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let value = theme.style(Role::Text).add_modifier(Modifier::BOLD);
 
     // when and where
-    let head = format!("{} {} · ", tr("上次核对", "Last reconciled"), summary.at);
+    let head = format!(
+        "{} {} · ",
+        tr("上次核对", "Last reconciled"),
+        crate::clock::format_local(summary.at, "%Y-%m-%d %H:%M:%S")
+    );
     let mut first = vec![Span::styled(head.clone(), label)];
     first.push(Span::styled(
         widgets::truncate_start(&summary.folder, width.saturating_sub(widgets::width(&head))),

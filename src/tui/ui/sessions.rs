@@ -112,8 +112,8 @@ pub fn labelled_gauge(
 pub fn time_span(s: &SessionRow) -> String {
     format!(
         "{}-{}",
-        s.starts_at.format("%m-%d %H:%M"),
-        s.ends_at.format("%H:%M")
+        crate::clock::local(s.starts_at).format("%m-%d %H:%M"),
+        crate::clock::local(s.ends_at).format("%H:%M")
     )
 }
 
@@ -310,8 +310,8 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             widgets::truncate(
                 &format!(
                     " {} {} · {} · {} {}",
-                    s.starts_at.format("%Y-%m-%d %H:%M"),
-                    s.ends_at.format("- %H:%M"),
+                    crate::clock::local(s.starts_at).format("%Y-%m-%d %H:%M"),
+                    crate::clock::local(s.ends_at).format("- %H:%M"),
                     widgets::clean(&s.location),
                     s.stations,
                     tr("个工位", "stations")
