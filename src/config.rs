@@ -108,8 +108,12 @@ pub struct School {
 pub struct PhotoSpecConfig {
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Size bounds in KB of 1,024 bytes (`min_kb = 20` is 20,480 bytes)…
     pub min_kb: Option<u32>,
     pub max_kb: Option<u32>,
+    /// …or in bytes, exactly (docs/photo-spec.md).
+    pub min_bytes: Option<u64>,
+    pub max_bytes: Option<u64>,
 }
 
 /// A school database to sync the roster from (`caiji roster sync`).

@@ -650,7 +650,9 @@ async fn spec_overrides_and_clean_folders() {
     );
     let msg = &json["matched_invalid"][0]["problems"][0];
     assert!(
-        msg.as_str().unwrap().contains("under the 200.0 KB minimum"),
+        msg.as_str()
+            .unwrap()
+            .contains("under the 204,800-byte minimum"),
         "{msg}"
     );
 
@@ -663,6 +665,182 @@ async fn spec_overrides_and_clean_folders() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("min_kb (50) is larger than max_kb (40)")
+    );
+}
+
+/// `jpeg` with an EXIF block right after SOI whose first IFD says `Orientation = value`
+/// (big-endian, as many cameras write it).
+fn with_orientation(jpeg: &[u8], value: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&value.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// `jpeg` padded with a comment to exactly `size` bytes.
+fn padded_to(jpeg: &[u8], size: usize) -> Vec<u8> {
+    let out = with_comment(jpeg, &vec![b'x'; size - jpeg.len() - 4]);
+    assert_eq!(out.len(), size);
+    out
+}
+
+/// photo_exif_orientation: a 480×640 JPEG whose EXIF says Orientation 6 is shown turned by every
+/// viewer, so it is invalid with a problem of its own; Orientation 1 (or none) is upright.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_exif_orientation_is_a_problem_of_its_own() {
+    let t = Setup::new().await;
+    let b = Bytes::new();
+    put(
+        &t.dir,
+        "2026000001.jpg",
+        &with_orientation(&b.valid("1"), 6),
+    );
+    put(
+        &t.dir,
+        "2026000002.jpg",
+        &with_orientation(&b.valid("2"), 1),
+    );
+    put(
+        &t.dir,
+        "2026000003.jpg",
+        &with_orientation(&b.valid("3"), 3),
+    );
+    put(&t.dir, "2026000004.jpg", &b.valid("4"));
+    let (code, json, _) = t.reconcile(&[]);
+    assert_eq!(code, Some(3), "{json}");
+    assert_eq!(
+        problems(&json, "2026000001.jpg"),
+        Some(vec!["orientation".to_string()]),
+        "{json}"
+    );
+    assert_eq!(
+        problems(&json, "2026000003.jpg"),
+        Some(vec!["orientation".to_string()])
+    );
+    let turned = json["matched_invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["file"] == "2026000001.jpg")
+        .unwrap();
+    assert!(
+        turned["problems"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("orientation: EXIF orientation 6 (viewers show it turned 90° clockwise)"),
+        "{turned}"
+    );
+    assert_eq!(
+        files_of(&json, "matched_valid"),
+        ["2026000002.jpg", "2026000004.jpg"]
+    );
+}
+
+/// photo_heic_named: phones save `.heic`; such a file is matched to its student and reported as
+/// HEIC (matched but invalid), never skipped for its name nor counted as the student's missing
+/// photo. A HEIC named `.jpg` is named HEIC too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_heic_is_named_never_missing() {
+    let t = Setup::new().await;
+    let heic = |tag: &str| {
+        let mut b = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+        b.extend_from_slice(tag.as_bytes());
+        b.resize(1_500_000, 0x5A);
+        b
+    };
+    put(&t.dir, "2026000001.HEIC", &heic("1"));
+    put(&t.dir, "手机/2026000002.heic", &heic("2"));
+    put(&t.dir, "2026000003.jpg", &heic("3"));
+    put(&t.dir, "2026000004.jpg", &Bytes::new().valid("4"));
+    let (code, json, _) = t.reconcile(&[]);
+    assert_eq!(code, Some(3));
+    for file in ["2026000001.HEIC", "手机/2026000002.heic", "2026000003.jpg"] {
+        assert_eq!(
+            problems(&json, file),
+            Some(vec!["heic".to_string(), "too_large".to_string()]),
+            "{file}: {json}"
+        );
+    }
+    let missing: Vec<&str> = json["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    for i in 1..=4 {
+        assert!(
+            !missing.contains(&no(i).as_str()),
+            "{} listed missing",
+            no(i)
+        );
+    }
+    assert_eq!(json["skipped"], serde_json::json!([]), "nothing skipped");
+    let (_, table) = t.table(&[]);
+    assert!(table.contains("HEIC"), "{table}");
+}
+
+/// photo_size_rule: CHSI's 20–40 KB holds under both readings of KB only for 20,480–40,000
+/// bytes; a 40,500-byte photo is 39.6 KB to one program and 40.5 KB to another, so it is too
+/// large by default. `[photo] max_bytes` (or `max_kb`, in 1,024 bytes) says otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_size_rule_is_inside_both_readings_of_kb() {
+    let t = Setup::new().await;
+    let b = Bytes::new();
+    put(&t.dir, "2026000001.jpg", &padded_to(&b.valid("1"), 40_000));
+    put(&t.dir, "2026000002.jpg", &padded_to(&b.valid("2"), 40_500));
+    let small = encode_sized(
+        &draw_portrait(480, 640, [255, 255, 255], 6),
+        480,
+        640,
+        false,
+        17 * KB,
+        20 * KB - 64,
+    )
+    .unwrap();
+    put(&t.dir, "2026000003.jpg", &padded_to(&small, 20_480));
+    put(&t.dir, "2026000004.jpg", &padded_to(&small, 20_479));
+    let (code, json, _) = t.reconcile(&[]);
+    assert_eq!(code, Some(3));
+    assert_eq!(
+        problems(&json, "2026000002.jpg"),
+        Some(vec!["too_large".to_string()])
+    );
+    assert_eq!(
+        problems(&json, "2026000004.jpg"),
+        Some(vec!["too_small".to_string()])
+    );
+    assert_eq!(
+        files_of(&json, "matched_valid"),
+        ["2026000001.jpg", "2026000003.jpg"]
+    );
+
+    std::fs::write(t.home.join("config.toml"), "[photo]\nmax_bytes = 40960\n").unwrap();
+    let (_, json, _) = t.reconcile(&[]);
+    assert_eq!(
+        files_of(&json, "matched_valid"),
+        ["2026000001.jpg", "2026000002.jpg", "2026000003.jpg"],
+        "{json}"
+    );
+
+    std::fs::write(
+        t.home.join("config.toml"),
+        "[photo]\nmax_kb = 40\nmax_bytes = 40960\n",
+    )
+    .unwrap();
+    let out = t.caiji(&["photos", "reconcile", t.dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("both max_kb and max_bytes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -3,16 +3,28 @@
 //! each one named, so a collector knows exactly what to fix.
 //!
 //! The default is the national graduate image standard (教毕指〔2017〕99号): JPEG, 480×640
-//! pixels (width × height), 24-bit colour (three components of 8 bits), 20–40 KB. Schools may
-//! override the numbers in `config.toml` (`[photo]`).
+//! pixels (width × height), 24-bit colour (three components of 8 bits), 20–40 KB read so that
+//! both meanings of KB hold (20,480–40,000 bytes), no EXIF rotation. Schools may override the
+//! numbers in `config.toml` (`[photo]`). The rules are described in docs/photo-spec.md.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::PhotoSpecConfig;
 use crate::i18n::{self, Lang};
 
-/// One kilobyte as the standard counts it (and as Windows Explorer shows file sizes).
+/// One kilobyte as Windows Explorer counts it (and `[photo] min_kb`/`max_kb` in config.toml).
 pub const KB: u64 = 1024;
+
+/// The smallest file the default spec accepts: 20 KB is 20,000 or 20,480 bytes depending on who
+/// counts; 20,480 is at least 20 KB for both.
+pub const DEFAULT_MIN_BYTES: u64 = 20 * KB;
+
+/// The largest file the default spec accepts: 40 KB is 40,000 or 40,960 bytes; 40,000 is at most
+/// 40 KB for both (CHSI's upload checks count either way).
+pub const DEFAULT_MAX_BYTES: u64 = 40_000;
+
+/// Raised whenever a rule is added, so results cached under older rules are judged again.
+const RULES_VERSION: u32 = 2;
 
 /// What a valid photo must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +40,8 @@ impl Default for PhotoSpec {
         PhotoSpec {
             width: 480,
             height: 640,
-            min_bytes: 20 * KB,
-            max_bytes: 40 * KB,
+            min_bytes: DEFAULT_MIN_BYTES,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -38,13 +50,27 @@ impl PhotoSpec {
     /// The default spec with the school's overrides; refuses overrides that no file could meet.
     pub fn from_config(config: &PhotoSpecConfig) -> Result<PhotoSpec, String> {
         let d = PhotoSpec::default();
+        let zh = i18n::lang() == Lang::Zh;
+        let bound = |kb: Option<u32>, bytes: Option<u64>, name: &str, default: u64| match (
+            kb, bytes,
+        ) {
+            (Some(_), Some(_)) => Err(if zh {
+                format!("config.toml 的 [photo] 同时写了 {name}_kb 和 {name}_bytes；请只保留一个")
+            } else {
+                format!(
+                    "[photo] in config.toml gives both {name}_kb and {name}_bytes; keep one of them"
+                )
+            }),
+            (Some(kb), None) => Ok(u64::from(kb) * KB),
+            (None, Some(bytes)) => Ok(bytes),
+            (None, None) => Ok(default),
+        };
         let spec = PhotoSpec {
             width: config.width.unwrap_or(d.width),
             height: config.height.unwrap_or(d.height),
-            min_bytes: config.min_kb.map_or(d.min_bytes, |kb| u64::from(kb) * KB),
-            max_bytes: config.max_kb.map_or(d.max_bytes, |kb| u64::from(kb) * KB),
+            min_bytes: bound(config.min_kb, config.min_bytes, "min", d.min_bytes)?,
+            max_bytes: bound(config.max_kb, config.max_bytes, "max", d.max_bytes)?,
         };
-        let zh = i18n::lang() == Lang::Zh;
         if spec.width == 0 || spec.height == 0 || spec.width > 65535 || spec.height > 65535 {
             return Err(if zh {
                 format!(
@@ -59,18 +85,17 @@ impl PhotoSpec {
             });
         }
         if spec.min_bytes > spec.max_bytes {
+            // Named as the school wrote them.
+            let written = |kb: Option<u32>, bytes: u64, name: &str| match kb {
+                Some(kb) => format!("{name}_kb ({kb})"),
+                None => format!("{name}_bytes ({bytes})"),
+            };
+            let min = written(config.min_kb, spec.min_bytes, "min");
+            let max = written(config.max_kb, spec.max_bytes, "max");
             return Err(if zh {
-                format!(
-                    "config.toml 的 [photo] min_kb（{}）大于 max_kb（{}）；请改正",
-                    spec.min_bytes / KB,
-                    spec.max_bytes / KB
-                )
+                format!("config.toml 的 [photo] {min} 大于 {max}；请改正")
             } else {
-                format!(
-                    "[photo] min_kb ({}) is larger than max_kb ({}) in config.toml; correct one of them",
-                    spec.min_bytes / KB,
-                    spec.max_bytes / KB
-                )
+                format!("[photo] {min} is larger than {max} in config.toml; correct one of them")
             });
         }
         Ok(spec)
@@ -81,7 +106,7 @@ impl PhotoSpec {
     /// results judged by other rules.
     pub fn fingerprint(&self, deep: bool) -> String {
         format!(
-            "{}x{}/{}-{}{}",
+            "v{RULES_VERSION}/{}x{}/{}-{}{}",
             self.width,
             self.height,
             self.min_bytes,
@@ -102,6 +127,7 @@ pub enum FileFormat {
     Bmp,
     Webp,
     Tiff,
+    /// HEIF, as iPhones and many Android phones save photos (`.heic`).
     Heif,
     Pdf,
     Unknown,
@@ -116,7 +142,7 @@ impl FileFormat {
             FileFormat::Bmp => "BMP",
             FileFormat::Webp => "WebP",
             FileFormat::Tiff => "TIFF",
-            FileFormat::Heif => "HEIF/HEIC",
+            FileFormat::Heif => "HEIC",
             FileFormat::Pdf => "PDF",
             FileFormat::Unknown => "",
         }
@@ -170,6 +196,8 @@ pub struct FileFacts {
     pub frame: Option<Frame>,
     /// For JPEGs: how the marker walk ended.
     pub end: JpegEnd,
+    /// For JPEGs: the EXIF Orientation tag, when the file has one.
+    pub orientation: Option<u16>,
 }
 
 /// Which corner of the picture a background sample comes from.
@@ -197,6 +225,11 @@ pub enum Problem {
         height: u32,
         want_width: u32,
         want_height: u32,
+    },
+    /// An EXIF Orientation other than 1: every viewer turns or mirrors the picture, so what is
+    /// shown is not the stored 480×640.
+    Orientation {
+        value: u16,
     },
     /// Not three colour components: 1 is greyscale, 4 is CMYK.
     Components {
@@ -241,14 +274,32 @@ fn kb(bytes: u64) -> String {
     format!("{}.{} KB", tenths / 10, tenths % 10)
 }
 
+/// `40,960`: bounds are exact byte counts (20–40 KB means different numbers to different
+/// programs), so sizes are shown to the byte.
+fn bytes(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Problem {
     /// A stable name for scripts (`--format json` starts each problem with it).
     pub fn code(&self) -> &'static str {
         match self {
+            Problem::NotJpeg {
+                format: FileFormat::Heif,
+            } => "heic",
             Problem::NotJpeg { .. } => "not_jpeg",
             Problem::Truncated => "truncated",
             Problem::Damaged { .. } => "damaged",
             Problem::Dimensions { .. } => "dimensions",
+            Problem::Orientation { .. } => "orientation",
             Problem::Components { .. } => "colour",
             Problem::BitDepth { .. } => "bit_depth",
             Problem::TooSmall { .. } => "too_small",
@@ -268,6 +319,15 @@ impl Problem {
                     "不是 JPEG 文件（无法识别的格式）".into()
                 } else {
                     "not a JPEG (unrecognised format)".into()
+                }
+            }
+            Problem::NotJpeg {
+                format: FileFormat::Heif,
+            } => {
+                if zh {
+                    "HEIC 照片（手机格式），不是 JPEG：请在手机上改用“兼容性最佳”格式重拍或导出，或转换为 JPEG 后再交".into()
+                } else {
+                    "a HEIC photo (phone format), not a JPEG: export it as JPEG (on iPhone: Camera → Formats → Most Compatible) or convert it, then hand it in again".into()
                 }
             }
             Problem::NotJpeg { format } => {
@@ -296,6 +356,18 @@ impl Problem {
                 } else {
                     format!(
                         "{width}×{height} pixels, must be {want_width}×{want_height} (width×height)"
+                    )
+                }
+            }
+            Problem::Orientation { value } => {
+                let (zh_turn, en_turn) = orientation_words(*value);
+                if zh {
+                    format!(
+                        "EXIF 方向标记为 {value}（看图软件会{zh_turn}显示），应为 1 或没有：请把图像本身转正后去掉方向标记再保存"
+                    )
+                } else {
+                    format!(
+                        "EXIF orientation {value} (viewers show it {en_turn}), must be 1 or none: save the picture upright without the orientation tag"
                     )
                 }
             }
@@ -329,16 +401,36 @@ impl Problem {
             }
             Problem::TooSmall { size, min } => {
                 if zh {
-                    format!("文件 {}，小于下限 {}", kb(*size), kb(*min))
+                    format!(
+                        "文件 {} 字节（{}），小于下限 {} 字节",
+                        bytes(*size),
+                        kb(*size),
+                        bytes(*min)
+                    )
                 } else {
-                    format!("{} file, under the {} minimum", kb(*size), kb(*min))
+                    format!(
+                        "{}-byte file ({}), under the {}-byte minimum",
+                        bytes(*size),
+                        kb(*size),
+                        bytes(*min)
+                    )
                 }
             }
             Problem::TooLarge { size, max } => {
                 if zh {
-                    format!("文件 {}，超过上限 {}", kb(*size), kb(*max))
+                    format!(
+                        "文件 {} 字节（{}），超过上限 {} 字节",
+                        bytes(*size),
+                        kb(*size),
+                        bytes(*max)
+                    )
                 } else {
-                    format!("{} file, over the {} maximum", kb(*size), kb(*max))
+                    format!(
+                        "{}-byte file ({}), over the {}-byte maximum",
+                        bytes(*size),
+                        kb(*size),
+                        bytes(*max)
+                    )
                 }
             }
             Problem::Undecodable { reason } => {
@@ -370,6 +462,20 @@ impl Problem {
     /// `code: English message`, for machine output whatever the UI language.
     pub fn machine_text(&self) -> String {
         format!("{}: {}", self.code(), self.message(Lang::En))
+    }
+}
+
+/// What a viewer does to a picture with this EXIF Orientation (TIFF 6.0's eight values).
+fn orientation_words(value: u16) -> (&'static str, &'static str) {
+    match value {
+        2 => ("左右翻转", "mirrored left to right"),
+        3 => ("旋转 180°", "turned 180°"),
+        4 => ("上下翻转", "mirrored top to bottom"),
+        5 => ("翻转并旋转", "mirrored and turned"),
+        6 => ("顺时针旋转 90°", "turned 90° clockwise"),
+        7 => ("翻转并旋转", "mirrored and turned"),
+        8 => ("逆时针旋转 90°", "turned 90° counter-clockwise"),
+        _ => ("按未知方式", "in an undefined way"),
     }
 }
 
@@ -425,7 +531,7 @@ fn damage_message(damage: Damage, zh: bool) -> String {
 }
 
 /// Every requirement the file breaks, in a fixed order: format and structure, then the frame
-/// (size in pixels, colour, depth), then the file size. Size is judged for every format — a
+/// (size in pixels, colour, depth, EXIF orientation), then the file size. Size is judged for every format — a
 /// 2 MB PNG is both the wrong format and too large.
 pub fn check(facts: &FileFacts, size: u64, spec: &PhotoSpec) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -456,6 +562,9 @@ pub fn check(facts: &FileFacts, size: u64, spec: &PhotoSpec) -> Vec<Problem> {
                 }
                 if f.precision != 8 {
                     problems.push(Problem::BitDepth { bits: f.precision });
+                }
+                if let Some(value) = facts.orientation.filter(|&v| v != 1) {
+                    problems.push(Problem::Orientation { value });
                 }
             }
             // A truncated or damaged file already says why there is no frame.
@@ -519,6 +628,14 @@ mod tests {
                 precision,
             }),
             end,
+            orientation: None,
+        }
+    }
+
+    fn turned(orientation: u16) -> FileFacts {
+        FileFacts {
+            orientation: Some(orientation),
+            ..jpeg(480, 640, 3, 8, JpegEnd::Complete)
         }
     }
 
@@ -535,10 +652,41 @@ mod tests {
                 vec![],
             ),
             (
-                "exactly 40 KB",
+                "exactly 40,000 bytes",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                40_000,
+                vec![],
+            ),
+            (
+                "40 KB of 1,024 bytes is over 40 KB of 1,000",
                 jpeg(480, 640, 3, 8, JpegEnd::Complete),
                 40 * KB,
-                vec![],
+                vec!["too_large"],
+            ),
+            (
+                "20 KB of 1,000 bytes is under 20 KB of 1,024",
+                jpeg(480, 640, 3, 8, JpegEnd::Complete),
+                20_000,
+                vec!["too_small"],
+            ),
+            ("EXIF upright", turned(1), ok, vec![]),
+            (
+                "EXIF turned 90° (stored 480×640)",
+                turned(6),
+                ok,
+                vec!["orientation"],
+            ),
+            ("EXIF mirrored", turned(2), ok, vec!["orientation"]),
+            (
+                "HEIC from a phone",
+                FileFacts {
+                    format: FileFormat::Heif,
+                    frame: None,
+                    end: JpegEnd::Complete,
+                    orientation: None,
+                },
+                1_800_000,
+                vec!["heic", "too_large"],
             ),
             (
                 "one byte under",
@@ -549,7 +697,7 @@ mod tests {
             (
                 "one byte over",
                 jpeg(480, 640, 3, 8, JpegEnd::Complete),
-                40 * KB + 1,
+                40_000 + 1,
                 vec!["too_large"],
             ),
             (
@@ -618,6 +766,7 @@ mod tests {
                     format: FileFormat::Png,
                     frame: None,
                     end: JpegEnd::Complete,
+                    orientation: None,
                 },
                 ok,
                 vec!["not_jpeg"],
@@ -628,6 +777,7 @@ mod tests {
                     format: FileFormat::Unknown,
                     frame: None,
                     end: JpegEnd::Complete,
+                    orientation: None,
                 },
                 10,
                 vec!["not_jpeg", "too_small"],
@@ -638,6 +788,7 @@ mod tests {
                     format: FileFormat::Jpeg,
                     frame: None,
                     end: JpegEnd::Complete,
+                    orientation: None,
                 },
                 ok,
                 vec!["damaged"],
@@ -648,6 +799,7 @@ mod tests {
                     format: FileFormat::Jpeg,
                     frame: None,
                     end: JpegEnd::Truncated,
+                    orientation: None,
                 },
                 ok,
                 vec!["truncated"],
@@ -668,7 +820,7 @@ mod tests {
             width: Some(358),
             height: Some(441),
             min_kb: Some(10),
-            max_kb: None,
+            ..Default::default()
         })
         .unwrap();
         assert_eq!(
@@ -677,7 +829,7 @@ mod tests {
                 width: 358,
                 height: 441,
                 min_bytes: 10 * KB,
-                max_bytes: 40 * KB
+                max_bytes: DEFAULT_MAX_BYTES
             }
         );
         assert!(check(&jpeg(358, 441, 3, 8, JpegEnd::Complete), 12 * KB, &spec).is_empty());
@@ -698,9 +850,44 @@ mod tests {
                 height: Some(70000),
                 ..Default::default()
             },
+            PhotoSpecConfig {
+                max_kb: Some(40),
+                max_bytes: Some(40_000),
+                ..Default::default()
+            },
+            PhotoSpecConfig {
+                min_bytes: Some(30_000),
+                max_bytes: Some(29_999),
+                ..Default::default()
+            },
         ] {
             assert!(PhotoSpec::from_config(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn size_rule_defaults_to_both_readings_of_kb() {
+        // photo_size_rule: 20–40 KB holds for KB = 1,000 and KB = 1,024 bytes alike.
+        let d = PhotoSpec::default();
+        assert_eq!((d.min_bytes, d.max_bytes), (20_480, 40_000));
+        let exact = PhotoSpec::from_config(&PhotoSpecConfig {
+            min_bytes: Some(15_000),
+            max_bytes: Some(60_000),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!((exact.min_bytes, exact.max_bytes), (15_000, 60_000));
+        let kib = PhotoSpec::from_config(&PhotoSpecConfig {
+            max_kb: Some(40),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!((kib.min_bytes, kib.max_bytes), (20_480, 40_960));
+        let over = check(&jpeg(480, 640, 3, 8, JpegEnd::Complete), 40_960, &d);
+        assert_eq!(
+            over[0].message(Lang::En),
+            "40,960-byte file (40.0 KB), over the 40,000-byte maximum"
+        );
     }
 
     #[test]
@@ -736,16 +923,16 @@ mod tests {
                     size: 15 * KB + 300,
                     min: 20 * KB,
                 },
-                "15.3 KB file, under the 20.0 KB minimum",
-                "15.3 KB",
+                "15,660-byte file (15.3 KB), under the 20,480-byte minimum",
+                "15,660 字节（15.3 KB），小于下限 20,480 字节",
             ),
             (
                 Problem::TooLarge {
                     size: 41 * KB,
-                    max: 40 * KB,
+                    max: DEFAULT_MAX_BYTES,
                 },
-                "41.0 KB file, over the 40.0 KB maximum",
-                "超过上限 40.0 KB",
+                "41,984-byte file (41.0 KB), over the 40,000-byte maximum",
+                "超过上限 40,000 字节",
             ),
             (
                 Problem::NotJpeg {
@@ -755,6 +942,18 @@ mod tests {
                 "是 PNG",
             ),
             (Problem::Components { found: 1 }, "greyscale", "灰度"),
+            (
+                Problem::Orientation { value: 6 },
+                "EXIF orientation 6 (viewers show it turned 90° clockwise), must be 1 or none",
+                "EXIF 方向标记为 6（看图软件会顺时针旋转 90°显示）",
+            ),
+            (
+                Problem::NotJpeg {
+                    format: FileFormat::Heif,
+                },
+                "a HEIC photo (phone format), not a JPEG",
+                "HEIC 照片",
+            ),
             (
                 Problem::Background {
                     corner: Corner::TopRight,

@@ -1,5 +1,6 @@
 //! What a file's bytes are: the format from its first bytes, and for JPEGs a walk through the
-//! markers from SOI to EOI that finds the frame header and notices truncation or damage.
+//! markers from SOI to EOI that finds the frame header and the EXIF orientation, and notices
+//! truncation or damage.
 //!
 //! The walk reads only markers and segment lengths and skips the entropy-coded scan data, so
 //! it costs a fraction of hashing the same bytes. It never panics and never reads past the
@@ -23,9 +24,22 @@ pub fn sniff(bytes: &[u8]) -> FileFormat {
     } else if starts(b"II*\0") || starts(b"MM\0*") {
         FileFormat::Tiff
     } else if bytes.get(4..8) == Some(b"ftyp")
-        && bytes
-            .get(8..12)
-            .is_some_and(|b| matches!(b, b"heic" | b"heix" | b"hevc" | b"mif1" | b"msf1" | b"avif"))
+        && bytes.get(8..12).is_some_and(|b| {
+            matches!(
+                b,
+                b"heic"
+                    | b"heix"
+                    | b"heim"
+                    | b"heis"
+                    | b"hevc"
+                    | b"hevx"
+                    | b"hevm"
+                    | b"hevs"
+                    | b"mif1"
+                    | b"msf1"
+                    | b"avif"
+            )
+        })
     {
         FileFormat::Heif
     } else if starts(b"%PDF") {
@@ -53,13 +67,68 @@ pub fn examine(bytes: &[u8]) -> FileFacts {
             format,
             frame: None,
             end: JpegEnd::Complete,
+            orientation: None,
         };
     }
-    let (frame, end) = walk_markers(bytes);
-    FileFacts { format, frame, end }
+    let mut orientation = None;
+    let (frame, end) = walk_markers(bytes, &mut orientation);
+    FileFacts {
+        format,
+        frame,
+        end,
+        orientation,
+    }
 }
 
-fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
+/// APP1, where cameras and phones put EXIF (and XMP, under another signature).
+const APP1: u8 = 0xE1;
+
+/// The Orientation tag (0x0112) of the first IFD of an APP1 segment's EXIF data, or None when
+/// the segment is not EXIF or has no such tag. Every offset is checked against the segment, so
+/// a broken EXIF block is no orientation, never a panic.
+pub fn exif_orientation(app1: &[u8]) -> Option<u16> {
+    let tiff = app1.strip_prefix(b"Exif\0\0")?;
+    let little = match tiff.get(0..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| {
+        let b: [u8; 2] = tiff.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| {
+        let b: [u8; 4] = tiff.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    if u16_at(2)? != 42 {
+        return None;
+    }
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd)?);
+    (0..entries).find_map(|i| {
+        let entry = ifd + 2 + 12 * i;
+        if u16_at(entry)? != 0x0112 || u32_at(entry + 4)? == 0 {
+            return None;
+        }
+        // SHORT as the standard says; LONG from a few writers.
+        match u16_at(entry + 2)? {
+            3 => u16_at(entry + 8),
+            4 => u32_at(entry + 8).and_then(|v| u16::try_from(v).ok()),
+            _ => None,
+        }
+    })
+}
+
+fn walk_markers(bytes: &[u8], orientation: &mut Option<u16>) -> (Option<Frame>, JpegEnd) {
     let mut frame: Option<Frame> = None;
     let mut scans = 0u32;
     let mut pos = 2; // after SOI
@@ -131,6 +200,9 @@ fn walk_markers(bytes: &[u8]) -> (Option<Frame>, JpegEnd) {
         let Some(body) = bytes.get(pos + 2..pos + len) else {
             return (frame, JpegEnd::Truncated);
         };
+        if marker == APP1 && orientation.is_none() {
+            *orientation = exif_orientation(body);
+        }
         if is_sof(marker) {
             // precision(1) height(2) width(2) components(1), then 3 bytes per component
             if body.len() < 6 || body.len() < 6 + 3 * usize::from(body[5]) {
@@ -247,6 +319,108 @@ mod tests {
         for (bytes, want) in cases {
             assert_eq!(sniff(bytes), want, "{bytes:?}");
         }
+    }
+
+    /// An APP1 EXIF segment whose first IFD holds `entries` (tag, type, value), in either
+    /// byte order.
+    pub(crate) fn exif_app1(little: bool, entries: &[(u16, u16, u32)]) -> Vec<u8> {
+        let u16b = |v: u16| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let u32b = |v: u32| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let mut tiff = Vec::new();
+        tiff.extend_from_slice(if little { b"II" } else { b"MM" });
+        tiff.extend_from_slice(&u16b(42));
+        tiff.extend_from_slice(&u32b(8));
+        tiff.extend_from_slice(&u16b(entries.len() as u16));
+        for &(tag, kind, value) in entries {
+            tiff.extend_from_slice(&u16b(tag));
+            tiff.extend_from_slice(&u16b(kind));
+            tiff.extend_from_slice(&u32b(1));
+            if kind == 3 {
+                tiff.extend_from_slice(&u16b(value as u16));
+                tiff.extend_from_slice(&[0, 0]);
+            } else {
+                tiff.extend_from_slice(&u32b(value));
+            }
+        }
+        tiff.extend_from_slice(&u32b(0));
+        let mut seg = vec![0xFF, APP1];
+        seg.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+        seg.extend_from_slice(b"Exif\0\0");
+        seg.extend_from_slice(&tiff);
+        seg
+    }
+
+    /// `tiny_jpeg` with `segment` right after SOI, where cameras write EXIF.
+    pub(crate) fn with_segment(jpeg: &[u8], segment: &[u8]) -> Vec<u8> {
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(segment);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn exif_orientation_is_read_in_both_byte_orders() {
+        let plain = tiny_jpeg(480, 640, 3, 8, &[1, 2, 3]);
+        let model = (0x0110, 2, 0); // Model, ASCII: any tag before it is stepped over
+        let cases: Vec<(&str, Vec<u8>, Option<u16>)> = vec![
+            ("no EXIF", plain.clone(), None),
+            (
+                "Motorola order, turned",
+                with_segment(&plain, &exif_app1(false, &[model, (0x0112, 3, 6)])),
+                Some(6),
+            ),
+            (
+                "Intel order, turned",
+                with_segment(&plain, &exif_app1(true, &[(0x0112, 3, 8)])),
+                Some(8),
+            ),
+            (
+                "upright",
+                with_segment(&plain, &exif_app1(true, &[(0x0112, 3, 1)])),
+                Some(1),
+            ),
+            (
+                "written as LONG",
+                with_segment(&plain, &exif_app1(false, &[(0x0112, 4, 3)])),
+                Some(3),
+            ),
+            (
+                "EXIF without the tag",
+                with_segment(&plain, &exif_app1(true, &[model])),
+                None,
+            ),
+            (
+                "XMP, not EXIF",
+                with_segment(
+                    &plain,
+                    &[&[0xFF, APP1, 0x00, 0x0A][..], b"http://x"].concat(),
+                ),
+                None,
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let facts = examine(&bytes);
+            assert_eq!(facts.end, JpegEnd::Complete, "{name}");
+            assert_eq!(facts.orientation, want, "{name}");
+        }
+        // Every cut of the EXIF block is no orientation, never a panic.
+        let app1 = exif_app1(false, &[model, (0x0112, 3, 6)]);
+        for cut in 0..app1.len() - 4 {
+            let _ = exif_orientation(&app1[4..4 + cut]);
+        }
+        assert_eq!(exif_orientation(&app1[4..]), Some(6));
     }
 
     #[test]

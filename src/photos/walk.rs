@@ -24,7 +24,9 @@ pub const MAX_PATH_CHARS: usize = 700;
 /// Linux's errno for too many levels of symbolic links.
 const ELOOP: i32 = 40;
 
-/// A file that may be a photo: named `.jpg`/`.jpeg`, regular, non-empty, not huge.
+/// A file that may be a photo: named `.jpg`/`.jpeg` (or `.heic`/`.heif`, which phones save:
+/// matched to its student and judged, so the student is told it is HEIC rather than listed as
+/// missing), regular, non-empty, not huge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// Path below the folder, `/`-separated, as reports show it.
@@ -65,7 +67,7 @@ pub enum SkipReason {
     Huge {
         size: u64,
     },
-    /// Not named `.jpg` or `.jpeg`.
+    /// Not named `.jpg`, `.jpeg`, `.heic` or `.heif`.
     NotPhotoName,
     /// Hidden files (`.DS_Store`, `._name.jpg` from macOS).
     Hidden,
@@ -141,9 +143,9 @@ impl SkipReason {
             }
             SkipReason::NotPhotoName => {
                 if zh {
-                    "扩展名不是 .jpg 或 .jpeg".into()
+                    "扩展名不是 .jpg、.jpeg 或 .heic".into()
                 } else {
-                    "not named .jpg or .jpeg".into()
+                    "not named .jpg, .jpeg or .heic".into()
                 }
             }
             SkipReason::Hidden => {
@@ -212,10 +214,14 @@ fn name_text(name: &OsStr) -> Option<String> {
     (!had_errors).then(|| text.into_owned())
 }
 
-/// `(stem, true)` for `x.jpg` / `x.JPEG`; `(name, false)` otherwise.
+/// The stem of a name a photo may have: `x.jpg`, `x.JPEG`, and the phones' `x.heic`, `x.HEIF`
+/// (whose content the spec then names as HEIC).
 fn photo_stem(name: &str) -> Option<&str> {
     let (stem, ext) = name.rsplit_once('.')?;
-    (ext.eq_ignore_ascii_case("jpg") || ext.eq_ignore_ascii_case("jpeg")).then_some(stem)
+    ["jpg", "jpeg", "heic", "heif"]
+        .iter()
+        .any(|e| ext.eq_ignore_ascii_case(e))
+        .then_some(stem)
 }
 
 fn kind_of(meta: &Metadata) -> &'static str {
@@ -470,6 +476,8 @@ mod tests {
             ("2022010101.JPG", Some("2022010101")),
             ("a.b.Jpeg", Some("a.b")),
             ("张 三.jpeg", Some("张 三")),
+            ("2022010101.HEIC", Some("2022010101")),
+            ("2022010101.heif", Some("2022010101")),
             ("photo.png", None),
             ("jpg", None),
             ("x.jpg.txt", None),
