@@ -4,10 +4,23 @@
 
 use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
-/// Now, to the second: what every `*_at` column records.
+tokio::task_local! {
+    /// The moment `as_of` makes `now` read, inside its work only.
+    static AS_OF: DateTime<Utc>;
+}
+
+/// Now, to the second: what every `*_at` column records. Inside `as_of`, its moment.
 pub fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+    let t = AS_OF.try_with(|t| *t).unwrap_or_else(|_| Utc::now());
     t.with_nanosecond(0).unwrap_or(t)
+}
+
+/// Runs `work` with `now` reading `at`: how `caiji demo` writes a plausible history (roster,
+/// then codes, then sessions, then check-ins inside their session's hours) through the same
+/// code paths as real use. Only `work` itself sees it: other tasks and threads keep the real
+/// clock.
+pub async fn as_of<F: std::future::Future>(at: DateTime<Utc>, work: F) -> F::Output {
+    AS_OF.scope(at, work).await
 }
 
 /// `t` as the wall clock of this process's zone shows it.
@@ -123,5 +136,19 @@ mod tests {
     #[test]
     fn now_has_whole_seconds() {
         assert_eq!(now().nanosecond(), 0);
+    }
+
+    #[tokio::test]
+    async fn as_of_holds_for_its_work_only() {
+        let then = at("2026-03-01 09:15:30").and_utc();
+        let inside = as_of(then, async {
+            tokio::task::yield_now().await;
+            now()
+        })
+        .await;
+        assert_eq!(inside, then);
+        assert!(now() > then, "the real clock again outside");
+        let elsewhere = as_of(then, async { tokio::spawn(async { now() }).await.unwrap() }).await;
+        assert!(elsewhere > then, "another task keeps the real clock");
     }
 }

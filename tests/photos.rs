@@ -892,7 +892,8 @@ fn the_demo_folder_has_every_kind_of_file() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(3));
     let n = |key: &str| json[key].as_array().unwrap().len();
-    assert!(n("matched_valid") >= 30, "{json}");
+    // photos only of the students who came to a session (most of the 60: they have codes)
+    assert!(n("matched_valid") >= 25, "{json}");
     assert!(
         n("matched_invalid") >= 7
             && n("duplicates") == 2

@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+use std::collections::HashSet;
+
 use anyhow::{Result, bail};
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -17,6 +19,41 @@ use crate::store::{AuditEntry, CodeTargets, Store};
 /// Share of demo students who already have a code, in percent: the rest show up as "missing
 /// code" in the console's filters.
 const ISSUED_PERCENT: u32 = 92;
+
+/// When each step of the demo's history happened. The first sessions were yesterday; the
+/// roster came in two weeks before, codes a week before, sessions were planned three days
+/// before. Everything is written through the store with the clock set to these moments
+/// (`clock::as_of`), so the data reads like a real collection: codes before check-ins,
+/// check-ins inside their session's hours, photos only of students who came.
+struct History {
+    /// The day of the first sessions (yesterday), on this station's clock.
+    first_day: NaiveDate,
+    roster: DateTime<Utc>,
+    codes: DateTime<Utc>,
+    /// Revocations and reissues, the day after the codes.
+    code_changes: DateTime<Utc>,
+    planned: DateTime<Utc>,
+}
+
+impl History {
+    fn new(today: NaiveDate) -> History {
+        let first_day = today - Duration::days(1);
+        let at = |days_before: i64, h: u32, m: u32| {
+            crate::clock::from_local(
+                (first_day - Duration::days(days_before))
+                    .and_hms_opt(h, m, 0)
+                    .unwrap_or_default(),
+            )
+        };
+        History {
+            first_day,
+            roster: at(14, 9, 0),
+            codes: at(7, 10, 0),
+            code_changes: at(6, 15, 0),
+            planned: at(3, 16, 30),
+        }
+    }
+}
 
 pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
     if !ctx.default_database && !args.force {
@@ -70,7 +107,9 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
         .cohort
         .unwrap_or_else(crate::demo::default_cohort);
     let school = crate::demo::generate(args.students as usize, args.seed, cohort);
-    let inserted = store.replace_roster(&school.students).await?;
+    let history = History::new(crate::clock::today());
+    let inserted =
+        crate::clock::as_of(history.roster, store.replace_roster(&school.students)).await?;
     for (name, value) in [
         ("school_code", school.code.clone()),
         ("school_name", school.name.clone()),
@@ -78,15 +117,6 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
     ] {
         store.set_setting(name, &value).await?;
     }
-    super::photos::demo_folder(ctx, store.as_ref(), &school.students, args.seed).await?;
-    store
-        .audit(&AuditEntry {
-            operator: ctx.operator.clone(),
-            action: "demo".into(),
-            student_no: None,
-            detail: format!("demo school: {inserted} students, seed {}", args.seed),
-        })
-        .await?;
     let codes = match &keyring {
         Some(keyring) => {
             let school_code = super::codes::issuing_school_code(ctx, store.as_ref()).await?;
@@ -98,13 +128,39 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
                     &school.students,
                     args.seed,
                     &ctx.operator,
+                    &history,
                 )
                 .await?,
             )
         }
         None => None,
     };
-    let sessions = demo_sessions(store.as_ref(), &school.students, &ctx.operator).await?;
+    // Only a student with an active code can be scanned in.
+    let scannable: HashSet<String> = store
+        .list_students(&Default::default())
+        .await?
+        .into_iter()
+        .filter(|r| r.code_status == crate::store::CodeStatus::Active)
+        .map(|r| r.student.student_no)
+        .collect();
+    let (sessions, came) = demo_sessions(
+        store.as_ref(),
+        &school.students,
+        &scannable,
+        &ctx.operator,
+        &history,
+    )
+    .await?;
+    // The collector hands back photos of the students who came, reconciled now.
+    super::photos::demo_folder(ctx, store.as_ref(), &came, &school.students, args.seed).await?;
+    store
+        .audit(&AuditEntry {
+            operator: ctx.operator.clone(),
+            action: "demo".into(),
+            student_no: None,
+            detail: format!("demo school: {inserted} students, seed {}", args.seed),
+        })
+        .await?;
     eprintln!(
         "{} {}（{}）: {inserted} {} → {}",
         tr("演示学校已生成", "Demo school ready:"),
@@ -128,9 +184,9 @@ pub async fn run(ctx: &Ctx, args: &DemoArgs) -> Result<Demo> {
     eprintln!(
         "{} {}, {} {}",
         tr("场次：", "Sessions:"),
-        sessions.0,
+        sessions,
         tr("已签到", "checked in"),
-        sessions.1
+        came.len()
     );
     if args.no_tui {
         store.close().await;
@@ -155,6 +211,7 @@ struct DemoCodes {
 
 /// Issues codes to about [`ISSUED_PERCENT`] of the students (the same ones for the same seed),
 /// then revokes a few and reissues a few others, so every code state can be seen and scanned.
+/// All of it a week before the first sessions.
 async fn issue_demo_codes(
     store: &dyn Store,
     keyring: &Keyring,
@@ -162,7 +219,9 @@ async fn issue_demo_codes(
     students: &[Student],
     seed: u64,
     operator: &str,
+    history: &History,
 ) -> Result<DemoCodes> {
+    use crate::clock::as_of;
     // Its own stream, so the roster drawn from `seed` stays what it was before codes existed.
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_de00_c0de);
     let chosen: Vec<String> = students
@@ -174,9 +233,11 @@ async fn issue_demo_codes(
         super::codes::make_token(keyring, school_code, serial, student, issued_on)
     };
     let key_id = i32::from(keyring.current_id());
-    let summary = store
-        .issue_codes(&CodeTargets::Students(chosen), key_id, &make, operator)
-        .await?;
+    let summary = as_of(
+        history.codes,
+        store.issue_codes(&CodeTargets::Students(chosen), key_id, &make, operator),
+    )
+    .await?;
 
     // A few of each, one in 400 codes, between 1 and 20: enough to find, cheap at 100,000.
     let few = (summary.issued.len() / 400)
@@ -194,33 +255,43 @@ async fn issue_demo_codes(
             "demo: reissued after a name correction",
         ),
     );
-    let mut revoked = 0;
+    // A minute apart, so the audit trail reads in the order they were done.
+    let change = |k: i64| history.code_changes + Duration::minutes(k);
+    let mut revoked: i64 = 0;
     for no in picks.by_ref().take(few) {
-        store.revoke_code(&no, lost, operator).await?;
+        as_of(change(revoked), store.revoke_code(&no, lost, operator)).await?;
         revoked += 1;
     }
-    let mut reissued = 0;
+    let mut reissued: i64 = 0;
     for no in picks {
-        store
-            .reissue_code(&no, corrected, key_id, &make, operator)
-            .await?;
+        as_of(
+            change(revoked + reissued),
+            store.reissue_code(&no, corrected, key_id, &make, operator),
+        )
+        .await?;
         reissued += 1;
     }
     Ok(DemoCodes {
         issued: summary.issued.len(),
-        revoked,
-        reissued,
+        revoked: revoked as usize,
+        reissued: reissued as usize,
     })
 }
 
-/// Sessions from yesterday to the day after tomorrow, two classes each, and check-ins for most
-/// students of the ones already over (and some of this morning's), so the Sessions and Check-in
-/// screens have something to show. Returns (sessions, check-ins).
+/// Sessions from yesterday to the day after tomorrow, two classes each (more in a large
+/// school, so that a twelfth of the classes sit in each), planned three days
+/// before the first, and check-ins for most of the students of the ones already over (and
+/// some of the one under way). Only students with an active code are scanned in, each at a
+/// moment inside the session's hours and not after now, in shot order. Returns the number of
+/// sessions and the students checked in, in the order they came.
 async fn demo_sessions(
     store: &dyn Store,
     students: &[Student],
+    scannable: &HashSet<String>,
     operator: &str,
-) -> Result<(usize, usize)> {
+    history: &History,
+) -> Result<(usize, Vec<Student>)> {
+    use crate::clock::as_of;
     use crate::store::{CheckinStatus, NewSession, StudentSelection};
     let mut classes: Vec<(&str, &str)> = students
         .iter()
@@ -228,24 +299,29 @@ async fn demo_sessions(
         .collect();
     classes.sort_unstable();
     classes.dedup();
-    let today = chrono::Local::now().date_naive();
     let at = |day: i64, h: u32, m: u32| {
-        (today + chrono::Duration::days(day))
-            .and_hms_opt(h, m, 0)
-            .unwrap_or_default()
+        crate::clock::from_local(
+            (history.first_day + Duration::days(day))
+                .and_hms_opt(h, m, 0)
+                .unwrap_or_default(),
+        )
     };
-    // (day, start, end, share of the assigned who have checked in, make-up)
+    // (day after the first, start, end, share of the assigned who have come, make-up)
     let slots = [
-        (-1, (8, 30), (11, 30), 95, false),
-        (-1, (14, 0), (17, 0), 90, false),
-        (0, (8, 30), (12, 0), 60, false),
-        (0, (13, 30), (23, 30), 10, false),
-        (1, (8, 30), (11, 30), 0, false),
-        (2, (14, 0), (16, 0), 0, true),
+        (0, (8, 30), (11, 30), 95, false),
+        (0, (14, 0), (17, 0), 90, false),
+        (1, (8, 30), (12, 0), 60, false),
+        (1, (13, 30), (23, 30), 10, false),
+        (2, (8, 30), (11, 30), 0, false),
+        (3, (14, 0), (16, 0), 0, true),
     ];
-    let (mut made, mut checked) = (0, 0);
+    let per_session = (classes.len() / 12).max(2);
+    let now = crate::clock::now();
+    let mut made = 0;
+    let mut came = Vec::new();
     for (i, (day, start, end, share, makeup)) in slots.into_iter().enumerate() {
-        let pair = &classes[(2 * i).min(classes.len())..(2 * i + 2).min(classes.len())];
+        let pair = &classes
+            [(per_session * i).min(classes.len())..(per_session * (i + 1)).min(classes.len())];
         if pair.is_empty() {
             break;
         }
@@ -270,13 +346,13 @@ async fn demo_sessions(
             } else {
                 "体育馆".into()
             },
-            starts_at: crate::clock::from_local(at(day, start.0, start.1)),
-            ends_at: crate::clock::from_local(at(day, end.0, end.1)),
+            starts_at: at(day, start.0, start.1),
+            ends_at: at(day, end.0, end.1),
             capacity,
             stations: 2,
             makeup,
         };
-        let id = store.add_session(&session, operator).await?;
+        let id = as_of(history.planned, store.add_session(&session, operator)).await?;
         made += 1;
         for (college, class) in pair {
             let selection = StudentSelection {
@@ -284,18 +360,63 @@ async fn demo_sessions(
                 class: Some((*class).into()),
                 ..Default::default()
             };
-            store.assign(id, &selection, operator).await?;
+            as_of(history.planned, store.assign(id, &selection, operator)).await?;
         }
-        let take = members.len() * share / 100;
-        for (k, s) in members.iter().take(take).enumerate() {
+        let coming: Vec<&Student> = members
+            .iter()
+            .take(members.len() * share / 100)
+            .filter(|s| scannable.contains(&s.student_no))
+            .copied()
+            .collect();
+        let times = checkin_times(session.starts_at, session.ends_at.min(now), coming.len());
+        for (k, (s, t)) in coming.into_iter().zip(times).enumerate() {
             let station = if k % 2 == 0 { "A1" } else { "A2" };
-            let outcome = store
-                .check_in(id, &s.student_no, station, operator, false)
-                .await?;
+            let outcome = as_of(
+                t,
+                store.check_in(id, &s.student_no, station, operator, false),
+            )
+            .await?;
             if matches!(outcome.status, CheckinStatus::CheckedIn { .. }) {
-                checked += 1;
+                came.push(s.clone());
             }
         }
     }
-    Ok((made, checked))
+    Ok((made, came))
+}
+
+/// Moments for `n` check-ins spread evenly over `from..until` (none when the session has not
+/// begun), in order and strictly inside the span.
+fn checkin_times(from: DateTime<Utc>, until: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+    let span = (until - from).num_seconds();
+    if span <= 0 {
+        return Vec::new();
+    }
+    let n = n.min(
+        usize::try_from(span)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1),
+    );
+    (1..=n as i64)
+        .map(|k| from + Duration::seconds(span * k / (n as i64 + 1)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkin_times_stay_inside_the_session_and_before_now() {
+        let from = chrono::DateTime::parse_from_rfc3339("2026-03-02T00:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let times = checkin_times(from, from + Duration::hours(3), 40);
+        assert_eq!(times.len(), 40);
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "in shot order");
+        assert!(times[0] > from && times[39] < from + Duration::hours(3));
+        // a session not begun yet has no check-ins; a second leaves no room between its ends
+        assert!(checkin_times(from, from - Duration::hours(1), 5).is_empty());
+        assert!(checkin_times(from, from + Duration::seconds(1), 5).is_empty());
+        assert_eq!(checkin_times(from, from + Duration::seconds(3), 5).len(), 2);
+    }
 }

@@ -319,17 +319,19 @@ fn table(r: &Reconciled, options: &Options) -> String {
     s
 }
 
-/// `caiji demo`: writes a demo photo folder for the new school into the data directory and
-/// records it, so the console shows photo progress at once. Prints one line.
+/// `caiji demo`: writes a demo photo folder for the new school into the data directory (photos
+/// of `came`, the students checked in; see `demo::photos::write_folder`) and records it with
+/// `--apply`, so the console shows photo progress at once. Prints one line.
 pub async fn demo_folder(
     ctx: &Ctx,
     store: &dyn Store,
-    students: &[Student],
+    came: &[Student],
+    roster: &[Student],
     seed: u64,
 ) -> Result<()> {
     let dir = ctx.paths.data_dir.join("demo-photos");
     let target = dir.clone();
-    let roster = students.to_vec();
+    let (came, roster) = (came.to_vec(), roster.to_vec());
     let made = tokio::task::spawn_blocking(move || -> Result<crate::demo::photos::DemoFolder> {
         if target.exists() {
             // the previous demo's folder: a new school gets new photos
@@ -337,7 +339,7 @@ pub async fn demo_folder(
                 format!("cannot replace the demo photo folder {}", target.display())
             })?;
         }
-        crate::demo::photos::write_folder(&target, &roster, seed)
+        crate::demo::photos::write_folder(&target, &came, &roster, seed)
             .with_context(|| format!("cannot write the demo photo folder {}", target.display()))
     })
     .await

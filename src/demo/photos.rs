@@ -228,8 +228,15 @@ fn resize(pixels: &[u8], from: (u16, u16), to: (u16, u16)) -> Vec<u8> {
     out
 }
 
-/// Writes the demo photo folder for `students` into `dir` (which should not exist or be empty).
-pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Result<DemoFolder> {
+/// Writes the demo photo folder into `dir` (which should not exist or be empty): photos of
+/// `students` (those who came to a session; about one in seven not handed back yet) and files
+/// that belong to nobody on the `roster`.
+pub fn write_folder(
+    dir: &Path,
+    students: &[Student],
+    roster: &[Student],
+    seed: u64,
+) -> std::io::Result<DemoFolder> {
     let err = |e: String| std::io::Error::other(e);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5048_4f54_4f53); // "PHOTOS"
     std::fs::create_dir_all(dir)?;
@@ -388,7 +395,7 @@ pub fn write_folder(dir: &Path, students: &[Student], seed: u64) -> std::io::Res
             }
             t.swap(a, b);
             let t: String = t.into_iter().collect();
-            (!students.iter().any(|x| x.student_no == t)).then(|| (s.class.clone(), t))
+            (!roster.iter().any(|x| x.student_no == t)).then(|| (s.class.clone(), t))
         })
     });
     if let Some((class, typo)) = typo {
