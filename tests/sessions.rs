@@ -1240,11 +1240,10 @@ async fn commands_end_to_end(db: &TestDb) {
         "names their session: {}",
         lines[2]
     );
+    // stored as 09:00 UTC (raw SQL above), told on this station's clock
+    let revoked_on = caiji::clock::format_local(utc("2026-02-01 09:00"), "%Y-%m-%d %H:%M");
     assert!(
-        lines[5]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("2026-02-01 09:00"),
+        lines[5]["reason"].as_str().unwrap().contains(&revoked_on),
         "says when: {}",
         lines[5]
     );
