@@ -27,14 +27,33 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub key_file: Option<std::path::PathBuf>,
 
+    /// Console theme: default, light, high-contrast, mono, or the path of a theme file
+    /// [config: theme]
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Let the mouse scroll the list and pick rows and tabs [config: mouse = true]
+    #[arg(long, global = true)]
+    pub mouse: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The console's options, wherever on the command line they were given.
+    pub fn console(&self) -> TuiArgs {
+        TuiArgs {
+            theme: self.theme.clone(),
+            mouse: self.mouse,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the console (the default when no command is given)
-    Tui(TuiArgs),
+    Tui,
     /// Fill the database with a synthetic school to try caiji on
     Demo(DemoArgs),
     /// Create the database (and the data directory) and bring its schema up to date
@@ -65,13 +84,11 @@ pub enum Command {
     Photos(PhotosCommand),
 }
 
-#[derive(Debug, Args, Default)]
+/// How the console looks and listens: the global `--theme` and `--mouse`, which the console
+/// opened by `caiji`, `caiji tui` and `caiji demo` all take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TuiArgs {
-    /// Theme name (default, light, high-contrast, mono) or path to a theme file
-    #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
-    /// Let the mouse scroll the list and pick rows and tabs [config: mouse = true]
-    #[arg(long)]
     pub mouse: bool,
 }
 

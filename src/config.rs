@@ -172,17 +172,12 @@ impl Config {
 pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
 
 /// Reads a config or theme file: a regular file of at most [`MAX_SETTINGS_BYTES`] of UTF-8. A
-/// path that names a device (`/dev/zero`), a folder or a huge file is refused instead of read.
+/// path that names a device (`/dev/zero`), a FIFO, a folder or a huge file is refused instead of
+/// read.
 pub fn read_settings_file(path: &Path) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read};
-    let file = std::fs::File::open(path)?;
-    // Checked on the open handle, so the file judged is the file read.
-    if !file.metadata()?.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::i18n::tr("不是普通文件", "not a regular file"),
-        ));
-    }
+    // a regular file only, never waiting on a FIFO or a device (docs/files.md)
+    let file = crate::files::open_input(path)?;
     let mut text = String::new();
     file.take(MAX_SETTINGS_BYTES + 1)
         .read_to_string(&mut text)?;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod i18n;

@@ -34,13 +34,14 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let ctx = Ctx::new(&cli)?;
+        // `--theme` and `--mouse` are global: given before or after the command
+        let console_args = cli.console();
         match cli.command {
-            None => console(&ctx, None, &cli::TuiArgs::default()).await,
-            Some(Command::Tui(args)) => console(&ctx, None, &args).await,
+            None | Some(Command::Tui) => console(&ctx, None, &console_args).await,
             Some(Command::Demo(args)) => match commands::demo::run(&ctx, &args).await? {
                 commands::demo::Demo::Done(code) => Ok(code),
                 commands::demo::Demo::OpenConsole(store) => {
-                    console(&ctx, Some(store), &cli::TuiArgs::default()).await
+                    console(&ctx, Some(store), &console_args).await
                 }
             },
             Some(Command::Init) => commands::init::run(&ctx).await,

@@ -15,8 +15,7 @@
 //! load, as ssh refuses such private keys.
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use aes_gcm::Aes256Gcm;
@@ -104,6 +103,8 @@ pub enum KeyringError {
     IdsExhausted {
         path: PathBuf,
     },
+    /// The path cannot take a key file (a link, a folder); the message names it.
+    Output(crate::files::OutputError),
 }
 
 impl fmt::Display for KeyringError {
@@ -217,6 +218,7 @@ impl fmt::Display for KeyringError {
                     write!(f, "key file {p} has used every key id (up to 65535)")
                 }
             }
+            KeyringError::Output(e) => write!(f, "{e}"),
         }
     }
 }
@@ -229,22 +231,22 @@ impl Keyring {
             writing: false,
             source,
         };
-        let mut file = match fs::File::open(path) {
+        // a regular file only, and never waiting on a FIFO (`crate::files::open_input`)
+        let mut file = match crate::files::open_input(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(KeyringError::NotFound {
                     path: path.to_path_buf(),
                 });
             }
+            Err(e) if crate::files::NotRegular::of(&e).is_some() => {
+                return Err(KeyringError::NotAFile {
+                    path: path.to_path_buf(),
+                });
+            }
             Err(e) => return Err(read_err(e)),
         };
-        // Checked on the open handle, so the file judged is the file read.
         let meta = file.metadata().map_err(read_err)?;
-        if !meta.is_file() {
-            return Err(KeyringError::NotAFile {
-                path: path.to_path_buf(),
-            });
-        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -512,74 +514,32 @@ fn parse_hex_key(hex: &str) -> Option<SecretKey> {
     Some(SecretKey(key))
 }
 
-/// Writes `text` to a `0600` temporary file beside `path`, flushes it, and moves it into place.
-/// With `no_clobber` an existing `path` is never replaced (hard link, which fails if it exists).
+/// Writes the key file through the output helper (`crate::files`): a `0600` temporary file
+/// beside `path`, synced and moved into place. With `no_clobber` an existing `path` is never
+/// replaced; a link at `path` is never replaced either way.
 fn write_atomic(path: &Path, text: &str, no_clobber: bool) -> Result<(), KeyringError> {
-    let write_err = |source: io::Error| KeyringError::Io {
-        path: path.to_path_buf(),
-        writing: true,
-        source,
+    let written = if no_clobber {
+        crate::files::write_new(path, text.as_bytes())
+    } else {
+        crate::files::write(path, text.as_bytes())
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| FILE_NAME.to_string());
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(".{name}.tmp-{}-{stamp}", std::process::id()));
-
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        if no_clobber {
-            match fs::hard_link(&tmp, path) {
-                Ok(()) => {
-                    fs::remove_file(&tmp)?;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                // Filesystems without hard links: the earlier exists() check has to do.
-                Err(_) if !path.exists() => {}
-                Err(_) => return Err(io::Error::from(io::ErrorKind::AlreadyExists)),
-            }
-        }
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    match result {
-        Ok(()) => {}
-        Err(e) if no_clobber && e.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(KeyringError::AlreadyExists {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(write_err(e)),
-    }
-    // Make the rename itself durable; not every platform can open a directory, so best effort.
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    written.map_err(|e| match e {
+        crate::files::OutputError::Exists { .. } => KeyringError::AlreadyExists {
+            path: path.to_path_buf(),
+        },
+        crate::files::OutputError::Io { source, .. } => KeyringError::Io {
+            path: path.to_path_buf(),
+            writing: true,
+            source,
+        },
+        other => KeyringError::Output(other),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
     fn date(s: &str) -> NaiveDate {

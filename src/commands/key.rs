@@ -110,10 +110,10 @@ fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
     let text = match format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&keys)?),
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["id", "created", "current"])?;
+            let mut w = crate::export::csv::Writer::new(Vec::new())?;
+            w.texts(["id", "created", "current"])?;
             for k in &keys {
-                w.write_record([
+                w.texts([
                     k.id.to_string(),
                     k.created.to_string(),
                     k.current.to_string(),

@@ -87,9 +87,7 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
-        }
+        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows))?,
         Format::Table => {
             let text: Vec<Vec<String>> = rows
                 .iter()
@@ -188,9 +186,7 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?
-        }
+        Format::Csv => out.write_all(&export::csv::to_bytes(&headers, &rows))?,
         Format::Table => {
             let text: Vec<Vec<String>> = rows
                 .iter()
@@ -260,7 +256,7 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
                 })
                 .collect();
             if args.format == Format::Csv {
-                out.write_all(&export::csv::to_bytes(&headers, &rows)[export::csv::BOM.len()..])?;
+                out.write_all(&export::csv::to_bytes(&headers, &rows))?;
             } else {
                 let text: Vec<Vec<String>> = rows
                     .iter()

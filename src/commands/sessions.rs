@@ -141,10 +141,7 @@ async fn list(ctx: &Ctx, format: Format) -> Result<ExitCode> {
                         .collect()
                 })
                 .collect();
-            out.write_all(
-                &crate::export::csv::to_bytes(&list_headers(), &rows)
-                    [crate::export::csv::BOM.len()..],
-            )?;
+            out.write_all(&crate::export::csv::to_bytes(&list_headers(), &rows))?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = sessions.iter().map(list_cells).collect();

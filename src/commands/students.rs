@@ -138,7 +138,7 @@ enum Writer<W: Write> {
         rows: u64,
     },
     Csv {
-        out: Box<csv::Writer<W>>,
+        out: Box<crate::export::csv::Writer<W>>,
         reveal: bool,
     },
     Table {
@@ -160,8 +160,9 @@ impl<W: Write> Writer<W> {
                 }
             }
             Format::Csv => {
-                let mut out = Box::new(csv::Writer::from_writer(out));
-                out.write_record(headers(reveal))?;
+                // the same writer as every other CSV: BOM, formula cells neutralised
+                let mut out = Box::new(crate::export::csv::Writer::new(out)?);
+                out.texts(headers(reveal))?;
                 Writer::Csv { out, reveal }
             }
             Format::Table => Writer::Table {
@@ -180,12 +181,7 @@ impl<W: Write> Writer<W> {
                 serde_json::to_writer(&mut *out, &StudentJson::new(row, *reveal))?;
             }
             Writer::Csv { out, reveal } => {
-                out.write_record(
-                    cells(row, *reveal)
-                        .iter()
-                        .map(|c| strip_controls(c))
-                        .map(|c| c.into_owned()),
-                )?;
+                out.texts(cells(row, *reveal).iter().map(|c| strip_controls(c)))?;
             }
             Writer::Table { reveal, body, .. } => body.push(cells(row, *reveal)),
         }
@@ -198,7 +194,7 @@ impl<W: Write> Writer<W> {
                 out.write_all(b"\n]\n")?;
                 out.flush()
             }
-            Writer::Csv { mut out, .. } => out.flush(),
+            Writer::Csv { out, .. } => out.into_inner()?.flush(),
             Writer::Table {
                 mut out,
                 reveal,

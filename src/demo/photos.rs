@@ -239,7 +239,7 @@ pub fn write_folder(
 ) -> std::io::Result<DemoFolder> {
     let err = |e: String| std::io::Error::other(e);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5048_4f54_4f53); // "PHOTOS"
-    std::fs::create_dir_all(dir)?;
+    crate::files::create_private_dir(dir)?;
     let students = &students[..students.len().min(MAX_STUDENTS)];
 
     // Six looks: two people per backdrop.
@@ -261,9 +261,11 @@ pub fn write_folder(
     let write = |rel: &str, bytes: &[u8]| -> std::io::Result<()> {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::files::create_private_dir(parent)?;
         }
-        std::fs::write(path, bytes)?;
+        // the output helper, as for every file caiji writes; a folder of synthetic photos that
+        // `demo` makes again at will needs no sync per file
+        crate::files::write_unsynced(&path, bytes).map_err(std::io::Error::other)?;
         files.set(files.get() + 1);
         Ok(())
     };

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{ExportError, write_atomically};
+use super::{ExportError, write_output};
 
 /// How event times are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub fn render(calendar: &Calendar, stamp: DateTime<Utc>) -> String {
 
 /// Writes the calendar to `path` (replacing it whole, never half-written).
 pub fn write(path: &Path, calendar: &Calendar, stamp: DateTime<Utc>) -> Result<(), ExportError> {
-    write_atomically(path, render(calendar, stamp).as_bytes())
+    write_output(path, render(calendar, stamp).as_bytes())
 }
 
 /// `;TZID=Asia/Shanghai:20260302T083000` or `:20260302T083000` (floating).

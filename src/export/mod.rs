@@ -5,8 +5,7 @@ pub mod csv;
 pub mod ics;
 pub mod xlsx;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One cell of a table. Numbers stay numbers in XLSX (and are never taken for formulas in CSV).
 #[derive(Debug, Clone, PartialEq)]
@@ -68,11 +67,8 @@ impl From<f64> for Cell {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}: {source} — check that the folder exists and is writable")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{0}")]
+    File(#[from] crate::files::OutputError),
     #[error("cannot build the spreadsheet {path}: {reason}")]
     Xlsx { path: String, reason: String },
     #[error(
@@ -101,28 +97,10 @@ impl FileKind {
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a crash or a
-/// full disk never leaves half a file under the real name.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let io = |source| ExportError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let temp: PathBuf = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(io)
+/// Writes an export to `path` through the one output helper (`crate::files::write`): replaced
+/// whole or not at all, created 0600, a FIFO or device written in place, a link never replaced.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    Ok(crate::files::write(path, bytes)?)
 }
 
 #[cfg(test)]
@@ -141,21 +119,5 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(FileKind::of(Path::new(name)), want, "{name}");
         }
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.csv");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["out.csv"]);
-        let err = write_atomically(&dir.path().join("missing/out.csv"), b"x").unwrap_err();
-        assert!(err.to_string().contains("missing/out.csv"), "{err}");
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use unicode_width::UnicodeWidthStr;
 
-use super::{Cell, ExportError, write_atomically};
+use super::{Cell, ExportError, write_output};
 
 /// Rows below the header that one sheet holds (Excel's limit is 1,048,576 rows in all).
 const MAX_ROWS: usize = 1_048_575;
@@ -48,7 +48,7 @@ pub fn write_workbook(path: &Path, sheets: &[Sheet<'_>]) -> Result<(), ExportErr
             reason,
         },
     })?;
-    write_atomically(path, &bytes)
+    write_output(path, &bytes)
 }
 
 enum BuildError {

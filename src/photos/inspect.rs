@@ -147,10 +147,8 @@ pub fn inspect(
 /// Reads the whole file into `buf` (files are at most `HUGE_BYTES`, so one read call each).
 fn read_file(path: &std::path::Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     buf.clear();
-    let mut file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("no longer a regular file"));
-    }
+    // a file swapped for a FIFO since the walk is refused, not waited on
+    let mut file = crate::files::open_input(path)?;
     // A file that grew past the limit since the walk is still read only up to it.
     file.by_ref()
         .take(super::walk::HUGE_BYTES + 1)

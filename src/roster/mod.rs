@@ -15,7 +15,6 @@ pub mod xlsx;
 
 use std::cell::Cell;
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
@@ -519,11 +518,14 @@ fn with_file<T>(
         file: file.clone(),
         reason: io_reason(&e),
     };
-    if path.is_dir() {
-        return Err(open_error(io::Error::from(io::ErrorKind::IsADirectory)));
-    }
-    let size = std::fs::metadata(path).map_err(open_error)?.len();
-    let open = || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(File::open(path)?)) };
+    // a regular file only: a FIFO, a device or a folder is refused before it is opened, and
+    // never waited on (docs/files.md)
+    let size = crate::files::open_input(path)
+        .and_then(|f| f.metadata())
+        .map_err(open_error)?
+        .len();
+    let open =
+        || -> io::Result<Box<dyn ReadSeek>> { Ok(Box::new(crate::files::open_input(path)?)) };
     read(&Source {
         file: &file,
         size,

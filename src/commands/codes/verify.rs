@@ -347,7 +347,7 @@ pub(super) async fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
     }
     match args.format {
         Format::Json => write_flushed(&mut out, if n == 0 { "[]\n" } else { "\n]\n" })?,
-        Format::Csv if n == 0 => write_flushed(&mut out, &format!("{}\n", CSV_KEYS.join(",")))?,
+        Format::Csv if n == 0 => write_flushed(&mut out, &csv_start()?)?,
         _ => {}
     }
     if let Some(store) = store {
@@ -403,14 +403,16 @@ fn csv_line(header: bool, verdict: &Verdict, school: &School) -> Result<String> 
         j.issued_on.clone().unwrap_or_default(),
         j.revocation_checked.to_string(),
     ];
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if header {
-        w.write_record(CSV_KEYS)?;
-    }
-    w.write_record(
-        record
-            .iter()
-            .map(|c| super::export::neutralise(c).into_owned()),
-    )?;
+    let mut text = if header { csv_start()? } else { String::new() };
+    let mut w = crate::export::csv::Writer::continuing(Vec::new());
+    w.texts(record)?;
+    text.push_str(&String::from_utf8(w.into_inner()?)?);
+    Ok(text)
+}
+
+/// The start of the CSV output: the BOM and the header line, from the one CSV writer.
+fn csv_start() -> Result<String> {
+    let mut w = crate::export::csv::Writer::new(Vec::new())?;
+    w.texts(CSV_KEYS)?;
     Ok(String::from_utf8(w.into_inner()?)?)
 }
