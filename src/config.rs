@@ -60,6 +60,19 @@ impl Paths {
         self.data_dir.join("exports")
     }
 
+    /// As [`Paths::ensure_data_dir`], and returns the folders it made, innermost first, so that a
+    /// command that in the end writes nothing can take them away again.
+    pub fn create_data_dir(&self) -> Result<Vec<PathBuf>> {
+        let missing: Vec<PathBuf> = self
+            .data_dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && std::fs::symlink_metadata(d).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        self.ensure_data_dir()?;
+        Ok(missing)
+    }
+
     /// Creates the data directory (mode 0700 on Unix: it holds the roster and the key).
     pub fn ensure_data_dir(&self) -> Result<()> {
         let dir = &self.data_dir;

@@ -389,6 +389,34 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Opens a file caiji appends to (the log): created `0600` when new, never a link, and never
+/// waited on when it is a FIFO.
+pub fn open_append_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options
+        .append(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    match options
+        .clone()
+        .create_new(true)
+        .mode(PRIVATE_MODE)
+        .open(path)
+    {
+        Ok(file) => {
+            file.set_permissions(fs::Permissions::from_mode(PRIVATE_MODE))?;
+            Ok(file)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let file = options.open(path)?;
+            if !file.metadata()?.is_file() {
+                return Err(not_regular(&file.metadata()?.file_type()));
+            }
+            Ok(file)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Writes `bytes` to a new `0600` file beside `path` (synced when `sync`) and returns its path.
 fn private_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<PathBuf, OutputError> {
     static COUNT: AtomicU32 = AtomicU32::new(0);
@@ -493,7 +521,10 @@ mod tests {
 
     #[test]
     fn a_device_is_written_in_place_and_a_folder_refused() {
-        write(Path::new("/dev/null"), b"gone").unwrap();
+        // judged before anything is written, so a mistake here cannot replace the device
+        let staged = stage(Path::new("/dev/null"), b"gone").unwrap();
+        assert!(matches!(staged.route, Some(Route::InPlace)), "{staged:?}");
+        staged.commit().unwrap();
         assert!(
             fs::metadata("/dev/null")
                 .unwrap()

@@ -1132,3 +1132,63 @@ async fn sqlite_students_rebuild_keeps_rows_and_links() {
     s.close().await;
     db.cleanup().await;
 }
+
+/// A statement SQLite refuses on its raw handle (the bulk insert of an import) is a database
+/// error with SQLite's own words, not "the database server cannot be reached": only a lost
+/// connection is retried, and an SQLite file has none to lose.
+#[tokio::test]
+async fn raw_sqlite_errors_are_not_connection_loss() {
+    let db = TestDb::new(Server::Sqlite)
+        .await
+        .expect("sqlite always runs");
+    let s = open(&db).await;
+    exec(
+        &db,
+        "CREATE TRIGGER refuse_students BEFORE INSERT ON students \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END",
+    )
+    .await
+    .unwrap();
+    let err = s
+        .import_roster(&[student("2022001", "张三")], opts(false, false))
+        .await
+        .expect_err("the trigger refuses every student");
+    let text = err.to_string();
+    assert!(!err.is_connection_lost(), "not a lost connection: {text}");
+    assert!(text.contains("refused by the test trigger"), "{text}");
+    assert!(!text.contains("cannot be reached"), "{text}");
+    assert!(text.starts_with("database error"), "{text}");
+    s.close().await;
+    db.cleanup().await;
+}
+
+/// A SQLite database caiji creates, and the `-wal` and `-shm` files beside it, are 0600 whatever
+/// the umask (this process's is usually 022, which gave 0644): they hold full ID numbers.
+#[tokio::test]
+async fn created_database_files_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new(Server::Sqlite)
+        .await
+        .expect("sqlite always runs");
+    let s = open(&db).await;
+    s.import_roster(&[student("2022001", "张三")], opts(false, false))
+        .await
+        .unwrap();
+    let path = std::path::PathBuf::from(db.url.strip_prefix("sqlite://").unwrap());
+    let mut files = vec![path.clone()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    // checked while the store is open, so the WAL and its index are there
+    for file in &files {
+        let mode = std::fs::metadata(file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
+    s.close().await;
+    db.cleanup().await;
+}

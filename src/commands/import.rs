@@ -17,6 +17,24 @@ use crate::roster::{self, Outcome, Progress, ReadOptions};
 use crate::store::{ImportOptions, ImportSummary, NewRoster, PackedStudents};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
+    let mut made_folders = Vec::new();
+    let result = import(ctx, args, &mut made_folders).await;
+    // Nothing was stored (a `--strict` refusal, a file of rejected rows, an error): the data
+    // folder this run made for the database goes again, so no new file or folder is left.
+    if !made_folders.is_empty()
+        && super::sqlite_path(&ctx.database_url).is_some_and(|db| !db.exists())
+    {
+        for folder in &made_folders {
+            // only an empty folder is removed; the first that is not stops the climb
+            if std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+        }
+    }
+    result
+}
+
+async fn import(ctx: &Ctx, args: &ImportArgs, made_folders: &mut Vec<PathBuf>) -> Result<ExitCode> {
     let label = args.file.display().to_string();
     let mut bar = ProgressBar::new(&label);
     let options = ReadOptions {
@@ -31,7 +49,7 @@ pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
             .unwrap_or_default()
     );
 
-    if let Some(target) = new_sqlite_file(ctx, args)? {
+    if let Some(target) = new_sqlite_file(ctx, args, made_folders)? {
         let (built, returned) = import_new(ctx, args, &target, &options, &source, bar).await;
         bar = returned;
         if let Some((outcome, summary)) = built? {
@@ -115,13 +133,18 @@ fn finish(
 
 /// The SQLite file to create when this import is the first write to a database that does not
 /// exist yet, in a folder caiji can write.
-fn new_sqlite_file(ctx: &Ctx, args: &ImportArgs) -> Result<Option<PathBuf>> {
+/// The folders it had to make for it are added to `made_folders`, innermost first.
+fn new_sqlite_file(
+    ctx: &Ctx,
+    args: &ImportArgs,
+    made_folders: &mut Vec<PathBuf>,
+) -> Result<Option<PathBuf>> {
     let Some(path) = super::sqlite_path(&ctx.database_url).filter(|p| !args.dry_run && !p.exists())
     else {
         return Ok(None);
     };
     if ctx.default_database {
-        ctx.paths.ensure_data_dir()?;
+        made_folders.extend(ctx.paths.create_data_dir()?);
     }
     // a folder that is missing or cannot be written is reported by the usual way in, once the
     // file has been checked

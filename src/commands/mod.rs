@@ -184,27 +184,52 @@ fn user_from_uid() -> Option<String> {
     })
 }
 
-/// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort.
+/// Log to `<data dir>/caiji.log`, never to the terminal. Logging is best effort. The file is
+/// opened at the first line logged, so a command that logs nothing (a refused `--strict` import)
+/// leaves no file behind, and created `0600` (docs/files.md).
 fn init_logging(paths: &Paths) {
     let writable =
         std::fs::metadata(&paths.data_dir).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
     if !writable {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(paths.log_file())
-    else {
-        return;
-    };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("CAIJI_LOG").unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(std::sync::Mutex::new(LogFile::Unopened(paths.log_file())))
         .try_init();
+}
+
+/// The log file, opened when the first line is written.
+enum LogFile {
+    Unopened(std::path::PathBuf),
+    Open(std::fs::File),
+    /// It could not be opened: lines are dropped (logging is best effort).
+    Unavailable,
+}
+
+impl std::io::Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let LogFile::Unopened(path) = self {
+            *self = match crate::files::open_append_private(path) {
+                Ok(file) => LogFile::Open(file),
+                Err(_) => LogFile::Unavailable,
+            };
+        }
+        match self {
+            LogFile::Open(file) => file.write(buf),
+            _ => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            LogFile::Open(file) => file.flush(),
+            _ => Ok(()),
+        }
+    }
 }
 
 pub use crate::ops::error_line;

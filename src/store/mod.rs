@@ -116,6 +116,9 @@ pub enum StoreError {
     PlanOutdated {
         students: usize,
     },
+    /// SQLite refused a statement run on its raw handle (bulk import, roster streaming): a
+    /// problem with the statement or the file, never a lost connection, so nothing retries it.
+    Sqlite(String),
     Query(#[from] sqlx::Error),
 }
 
@@ -209,6 +212,8 @@ impl fmt::Display for StoreError {
                 f,
                 "{students} of the planned students are no longer waiting for a session (the roster or the sessions changed meanwhile); nothing was saved — run `caiji sessions plan` again"
             ),
+            StoreError::Sqlite(reason) if zh => write!(f, "数据库错误（SQLite）：{reason}"),
+            StoreError::Sqlite(reason) => write!(f, "database error (SQLite): {reason}"),
             StoreError::Query(e) if is_connection_lost(e) && zh => {
                 write!(
                     f,

@@ -39,6 +39,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         super::sqlite_new::remove_stale_scratch(options.get_filename());
+        create_private_file(options.get_filename(), url);
         // A new file being set up by another process (WAL switch, first migration) answers
         // "database is locked" without waiting: wait a little and try again.
         let mut attempt = 0u64;
@@ -76,6 +77,18 @@ impl SqliteStore {
         })
         .await?;
         Ok(SqliteStore { pool, display_url })
+    }
+}
+
+/// Creates the database file `0600` before SQLite does (SQLite would make it `0644` less the
+/// umask): it holds every student's full ID number. SQLite gives the `-wal` and `-shm` files it
+/// makes beside it the same mode as the database file. An existing file is left as it is.
+pub(super) fn create_private_file(path: &std::path::Path, url: &str) {
+    let in_memory = path.as_os_str() == ":memory:" || url.contains("mode=memory");
+    if !in_memory && !path.as_os_str().is_empty() && std::fs::symlink_metadata(path).is_err() {
+        // another process may create it at the same moment: either way the file is there; a
+        // folder that cannot be written is reported by SQLite's own open
+        let _ = crate::files::create_private(path);
     }
 }
 

@@ -82,6 +82,8 @@ impl NewRoster {
             BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         );
         remove_file_and_journal(&scratch);
+        // 0600 from the start, so the database it becomes is too (docs/files.md)
+        super::sqlite::create_private_file(&scratch, "");
         let mut build = NewRoster {
             target: target.to_path_buf(),
             scratch,

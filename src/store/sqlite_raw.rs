@@ -45,7 +45,7 @@ fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
         .to_string_lossy()
         .into_owned();
-    StoreError::Query(sqlx::Error::Protocol(format!("{what}: {message}")))
+    StoreError::Sqlite(format!("{what}: {message}"))
 }
 
 /// Runs `sql` (the columns of `student_rows_query`) with its text arguments on `db` and feeds
@@ -342,9 +342,7 @@ impl StudentInsert {
             // SAFETY: forwarded from the caller.
             added += unsafe { self.run(&self.one, rows, i..i + 1, now) }.map_err(|message| {
                 let student_no = rows.student(i).student_no;
-                StoreError::Query(sqlx::Error::Protocol(format!(
-                    "insert {student_no}: {message}"
-                )))
+                StoreError::Sqlite(format!("insert {student_no}: {message}"))
             })?;
         }
         Ok(added)
@@ -622,8 +620,7 @@ unsafe fn run_with(db: NonNull<ffi::sqlite3>, sql: &str, args: &[&str]) -> Resul
 /// # Safety
 /// As for `insert_students`.
 unsafe fn exec(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<()> {
-    let sql = std::ffi::CString::new(sql)
-        .map_err(|_| StoreError::Query(sqlx::Error::Protocol("NUL in SQL".into())))?;
+    let sql = std::ffi::CString::new(sql).map_err(|_| StoreError::Sqlite("NUL in SQL".into()))?;
     // SAFETY: db is valid (caller's contract); `sql` is NUL-terminated.
     let rc = unsafe {
         ffi::sqlite3_exec(

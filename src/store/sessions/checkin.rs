@@ -289,7 +289,7 @@ macro_rules! impl_checkin {
                     match (claimed.rows_affected(), ClaimedValue::claimed_value(&claimed)) {
                         (0, _) => None,
                         (_, Some(value)) => Some(i32::try_from(value).map_err(|_| {
-                            StoreError::Query(sqlx::Error::Protocol(format!("shot number {value} out of range")))
+                            StoreError::Query(sqlx::Error::Decode(format!("shot number {value} out of range").into()))
                         })?),
                         // Not reported by this engine: read our own update back.
                         (_, None) => Some(
