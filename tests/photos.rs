@@ -376,7 +376,11 @@ async fn every_problem_is_reported_and_none_is_fatal() {
         [
             ("2026000001.jpg".to_string(), no(1)),
             (
-                format!("旧命名/{}.jpg", resident_id("440106", "20040315", "104")),
+                // named by its ID number: shown with the ID part masked (docs/files.md)
+                format!(
+                    "旧命名/*****{}.jpg",
+                    &resident_id("440106", "20040315", "104")[14..]
+                ),
                 no(4)
             ),
             ("班级 一/2026000002.JPG".into(), no(2)),
@@ -915,12 +919,32 @@ fn the_demo_folder_has_every_kind_of_file() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|v| stem(v["file"].as_str().unwrap()).len() == 18)
+        .filter(|v| stem(v["file"].as_str().unwrap()).starts_with("*****"))
         .count();
-    assert!(legacy >= 1, "some files named by ID number: {json}");
+    assert!(
+        legacy >= 1,
+        "some files named by ID number, shown masked: {json}"
+    );
+    // the file a report names: one named by ID number is found by its masked form
+    let real = |shown: &str| -> PathBuf {
+        let path = dir.join(shown);
+        if !shown.contains("*****") {
+            return path;
+        }
+        let folder = path.parent().unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                caiji::domain::mask_ids_in_path(p.file_name().unwrap().to_str().unwrap(), None)
+                    == name
+            })
+            .unwrap_or_else(|| panic!("no file shown as {shown}"))
+    };
     // every valid demo file is a 480×640 JPEG of 20–40 KB, by the file's own bytes
     for v in json["matched_valid"].as_array().unwrap() {
-        let bytes = std::fs::read(dir.join(v["file"].as_str().unwrap())).unwrap();
+        let bytes = std::fs::read(real(v["file"].as_str().unwrap())).unwrap();
         assert!(
             (20 * 1024..=40 * 1024).contains(&bytes.len()),
             "{}: {} bytes",
@@ -965,6 +989,14 @@ fn record(
         path: path.into(),
         student_id: student.map(|s| s.0),
         student_no: student.map(|s| s.1.to_string()),
+        // read back with the row (for masking its path where it is shown), never stored in it
+        id_number: student.map(|s| {
+            roster()
+                .into_iter()
+                .find(|r| r.student_no == s.1)
+                .expect("a student of the roster")
+                .id_number
+        }),
         size: 30_000,
         mtime: 1_700_000_000_123_456_789,
         sha256: sha.repeat(64 / sha.len()),
@@ -1244,7 +1276,135 @@ async fn listing_and_match_keys(db: &TestDb) {
     s.close().await;
 }
 
+/// Photos named by ID number (the legacy way) never put a full ID number on show: the reconcile
+/// table and JSON, the summary the Photos screen reads and every audit line (`caiji audit`)
+/// carry the ID part masked as `*****8746`, for a resident ID, another document of the file's
+/// student, a folder named by a number and an orphan named by an unknown resident ID.
+async fn photo_paths_mask_id_numbers(db: &TestDb) {
+    let s = open(db).await;
+    let mut students = roster()[..4].to_vec();
+    students[1].id_type = caiji::domain::IdType::Passport;
+    students[1].id_number = "EA1234567".into();
+    s.insert_students(&students).await.unwrap();
+    s.close().await;
+    let unknown = resident_id("110105", "19491231", "002");
+    let full: Vec<String> = students
+        .iter()
+        .map(|st| st.id_number.clone())
+        .chain([unknown.clone()])
+        .collect();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(&students[3].id_number); // a folder named by an ID number
+    let b = Bytes::new();
+    let id0 = &students[0].id_number;
+    put(&dir, &format!("{}.jpg", id0.to_lowercase()), &b.valid("0"));
+    put(&dir, "ea1234567.jpg", &b.quality(25));
+    put(
+        &dir,
+        &format!("{}.jpg", students[2].id_number),
+        &b.valid("2a"),
+    );
+    put(&dir, &format!("{}.jpg", no(3)), &b.valid("2b"));
+    put(&dir, &format!("{unknown}.jpg"), &b.valid("u"));
+    put(
+        &dir,
+        &format!("补拍/{}.png", students[2].id_number),
+        b"not a photo",
+    );
+
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_caiji"))
+            .args(["--database-url", &db.url])
+            .args(args)
+            .env("CAIJI_HOME", &home)
+            .env("CAIJI_LANG", "en")
+            .env("CAIJI_OPERATOR", "tester")
+            .output()
+            .expect("run caiji");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            matches!(out.status.code(), Some(0 | 3)),
+            "{args:?}: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let d = dir.to_str().unwrap();
+    let json_text = run(&["photos", "reconcile", d, "--apply", "--format", "json"]);
+    let table = run(&["photos", "reconcile", d]);
+    // a file goes away: its removal is audited too
+    std::fs::remove_file(dir.join("ea1234567.jpg")).unwrap();
+    run(&["photos", "reconcile", d, "--apply"]);
+    let audit = run(&["audit", "--format", "json"]);
+    let s = open(db).await;
+    let summary = caiji::photos::last_summary(s.as_ref())
+        .await
+        .unwrap()
+        .expect("the summary of the last --apply");
+    // the folder stays as it is in the settings (the screen finds its rows by it, and masks it
+    // when it shows it); the lists of files the screen shows are masked
+    let summary_text = serde_json::to_string(&caiji::photos::ReconcileSummary {
+        folder: String::new(),
+        ..summary
+    })
+    .unwrap();
+    let details: Vec<String> = s
+        .audit_log(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.detail)
+        .collect();
+    s.close().await;
+
+    for (what, text) in [
+        ("JSON", &json_text),
+        ("table", &table),
+        ("audit", &audit),
+        ("summary", &summary_text),
+        ("audit_log.detail", &details.join("\n")),
+    ] {
+        for id in &full {
+            for form in [id.clone(), id.to_lowercase()] {
+                assert!(!text.contains(&form), "{what} shows {form}: {text}");
+            }
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    let folder = format!("*****{}", &students[3].id_number[14..]);
+    let masked = |id: &str| format!("*****{}", id[id.len() - 4..].to_uppercase());
+    assert_eq!(
+        files_of(&json, "matched_valid"),
+        [format!("{}.jpg", masked(id0))]
+    );
+    assert_eq!(
+        json["matched_invalid"][0]["file"], "*****4567.jpg",
+        "the passport of the file's student"
+    );
+    assert_eq!(
+        json["orphans"][0]["file"],
+        format!("{}.jpg", masked(&unknown))
+    );
+    assert!(table.contains("*****4567.jpg"), "{table}");
+    assert!(table.contains(&folder), "the folder is masked too: {table}");
+    let photo_lines: Vec<&String> = details.iter().filter(|d| d.contains(".jpg")).collect();
+    assert!(
+        photo_lines
+            .iter()
+            .any(|d| d.contains("*****4567.jpg: file gone")),
+        "{details:?}"
+    );
+    assert!(
+        photo_lines.iter().all(|d| d.contains("*****")),
+        "{details:?}"
+    );
+}
+
 backend_tests! {
+    photo_paths_masked => photo_paths_mask_id_numbers;
     photo_apply_writes_only_differences => apply_writes_only_differences;
     photo_listing_and_match_keys => listing_and_match_keys;
 }

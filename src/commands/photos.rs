@@ -87,7 +87,7 @@ fn table(r: &Reconciled, options: &Options) -> String {
     s.push_str(&format!(
         "{}{}\n",
         tr("照片核对：", "Photo reconciliation: "),
-        r.root.display()
+        crate::domain::mask_ids_in_path(&r.root.display().to_string(), None)
     ));
     let dup_files: usize = o.duplicates.iter().map(|d| d.files.len()).sum();
     let counts = vec![
@@ -134,7 +134,12 @@ fn table(r: &Reconciled, options: &Options) -> String {
             .iter()
             .map(|m| {
                 let (no, name) = who(m.student);
-                vec![m.rel.clone(), no, name, problems(&m.problems)]
+                vec![
+                    r.shown(&m.rel, Some(m.student)),
+                    no,
+                    name,
+                    problems(&m.problems),
+                ]
             })
             .collect();
         s.push_str(&crate::output::table(
@@ -164,7 +169,12 @@ fn table(r: &Reconciled, options: &Options) -> String {
                 } else {
                     problems(p)
                 };
-                rows.push(vec![no.clone(), name.clone(), rel.clone(), state]);
+                rows.push(vec![
+                    no.clone(),
+                    name.clone(),
+                    r.shown(rel, Some(d.student)),
+                    state,
+                ]);
             }
         }
         s.push_str(&crate::output::table(
@@ -198,7 +208,7 @@ fn table(r: &Reconciled, options: &Options) -> String {
                     })
                     .collect();
                 vec![
-                    orphan.rel.clone(),
+                    r.shown(&orphan.rel, None),
                     if hints.is_empty() {
                         "-".into()
                     } else {
@@ -217,7 +227,7 @@ fn table(r: &Reconciled, options: &Options) -> String {
         let rows: Vec<Vec<String>> = o
             .skipped
             .iter()
-            .map(|k| vec![k.rel.clone(), k.reason.message(lang())])
+            .map(|k| vec![r.shown(&k.rel, None), k.reason.message(lang())])
             .collect();
         s.push_str(&crate::output::table(
             &[tr("文件", "file"), tr("原因", "reason")],

@@ -1,6 +1,8 @@
 //! Masking exactly as SPEC §4: what collection codes carry, what the QR screen shows and what
 //! exports show by default.
 
+use std::borrow::Cow;
+
 use super::name::{is_mark, is_name_separator};
 
 /// Masks a name letter by letter; separators (`·`, space, `-`) stay in place.
@@ -54,6 +56,80 @@ pub fn mask_id(id: &str) -> String {
     let mut out = String::from("*****");
     out.extend(tail.iter().flat_map(|c| c.to_uppercase()));
     out
+}
+
+/// Masks the ID numbers in a file path (a photo named by its student's ID number) as [`mask_id`]
+/// does: `2022/44010620040315001X.jpg` → `2022/*****001X.jpg`. The path is read as runs of ASCII
+/// letters and digits; a run is masked whole when it equals `owner_id` (the ID number of the
+/// student the file belongs to, any document type, any case), and within a run every stretch of
+/// digits shaped like a resident ID number (18 characters with a final `X`, or 15 digits) is
+/// masked, whoever it belongs to. Everything else stays as it is.
+pub fn mask_ids_in_path<'a>(path: &'a str, owner_id: Option<&str>) -> Cow<'a, str> {
+    let owner = owner_id
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_ascii_uppercase);
+    let mut out = String::new();
+    let mut copied = 0;
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let run = &path[start..i];
+        let mut masks: Vec<(usize, usize)> = Vec::new();
+        if owner.as_deref() == Some(run.to_ascii_uppercase().as_str()) {
+            masks.push((start, i));
+        } else {
+            masks.extend(
+                resident_shapes(run)
+                    .into_iter()
+                    .map(|(a, b)| (start + a, start + b)),
+            );
+        }
+        for (a, b) in masks {
+            out.push_str(&path[copied..a]);
+            out.push_str(&mask_id(&path[a..b]));
+            copied = b;
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(path);
+    }
+    out.push_str(&path[copied..]);
+    Cow::Owned(out)
+}
+
+/// The byte ranges of `run` (ASCII letters and digits) shaped like a resident ID number: a
+/// stretch of exactly 17 digits followed by `X`, of exactly 18 digits, or of exactly 15 digits.
+fn resident_shapes(run: &str) -> Vec<(usize, usize)> {
+    let b = run.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 17 && i < b.len() && b[i].eq_ignore_ascii_case(&b'X') {
+            i += 1;
+            found.push((start, i));
+        } else if digits == 18 || digits == 15 {
+            found.push((start, i));
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -165,6 +241,50 @@ mod tests {
         ];
         for (id, want) in cases {
             assert_eq!(mask_id(id), want, "id {id:?}");
+        }
+    }
+
+    #[test]
+    fn id_numbers_in_photo_paths_are_masked() {
+        let cases = [
+            // named by ID number, the legacy way: the ID part only
+            ("44010620040315001X.jpg", None, "*****001X.jpg"),
+            ("a/44010620040315001x.JPG", None, "a/*****001X.JPG"),
+            (
+                "临床2301/440106200403158746.jpeg",
+                None,
+                "临床2301/*****8746.jpeg",
+            ),
+            (
+                "张三_440106200403158746 (2).jpg",
+                None,
+                "张三_*****8746 (2).jpg",
+            ),
+            ("IMG440106200403158746.jpg", None, "IMG*****8746.jpg"),
+            // a first-generation 15-digit number
+            ("440106040315874.jpg", None, "*****5874.jpg"),
+            // an ID number as a folder
+            ("440106200403158746/front.jpg", None, "*****8746/front.jpg"),
+            // the owner's document of another type, any case
+            ("EA1234567.jpg", Some("EA1234567"), "*****4567.jpg"),
+            ("h1234567890.jpg", Some("H1234567890"), "*****7890.jpg"),
+            ("87654321.jpg", Some("87654321"), "*****4321.jpg"),
+            // 学号, serials, session-shot names and other numbers stay
+            ("2022010101.jpg", None, "2022010101.jpg"),
+            (
+                "2022010101.jpg",
+                Some("440106200403158746"),
+                "2022010101.jpg",
+            ),
+            ("3-017.jpg", None, "3-017.jpg"),
+            ("1234567890123456.jpg", None, "1234567890123456.jpg"),
+            ("1234567890123456789.jpg", None, "1234567890123456789.jpg"),
+            ("EA1234567.jpg", None, "EA1234567.jpg"),
+            ("Thumbs.db", None, "Thumbs.db"),
+            ("", Some(""), ""),
+        ];
+        for (path, owner, want) in cases {
+            assert_eq!(mask_ids_in_path(path, owner), want, "{path:?} {owner:?}");
         }
     }
 }

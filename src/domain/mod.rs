@@ -11,6 +11,6 @@ pub mod student;
 pub mod text;
 
 pub use idnum::{IdError, IdNumber};
-pub use mask::{mask_id, mask_name};
+pub use mask::{mask_id, mask_ids_in_path, mask_name};
 pub use name::{NameError, normalize_name, validate_name};
 pub use student::{IdType, Level, Student};

@@ -293,6 +293,7 @@ mod tests {
             path: "/x/2022010101.jpg".into(),
             student_id: None,
             student_no: None,
+            id_number: None,
             size: f.size as i64,
             mtime: f.mtime_ns,
             sha256: first.sha256.clone(),

@@ -57,6 +57,8 @@ pub struct StudentRef {
     pub student_no: String,
     pub name: String,
     pub class: String,
+    /// Only to mask it where a file named by it is shown (`shown`).
+    pub id_number: String,
 }
 
 /// How much work the files cost: the proof that the cache works.
@@ -90,8 +92,17 @@ impl Reconciled {
         self.students.get(i).map_or("", |s| s.student_no.as_str())
     }
 
+    /// A file as reports, the console and the audit log show it: an ID number in its path is
+    /// masked (`*****8746.jpg`, see `mask_ids_in_path`); `student` is the roster position of the
+    /// student the file belongs to, if any.
+    pub fn shown(&self, rel: &str, student: Option<usize>) -> String {
+        let owner = student.and_then(|i| self.students.get(i));
+        crate::domain::mask_ids_in_path(rel, owner.map(|s| s.id_number.as_str())).into_owned()
+    }
+
     pub fn to_json(&self) -> report::ReportJson {
-        self.outcome.to_json(|i| self.student_no(i))
+        self.outcome
+            .to_json(|i| self.student_no(i), |rel, i| self.shown(rel, i))
     }
 }
 
@@ -312,6 +323,7 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
             student_no: r.student.student_no,
             name: r.student.name,
             class: r.student.class,
+            id_number: r.student.id_number,
         })
         .collect();
     let mut reconciled = Reconciled {
@@ -407,6 +419,7 @@ fn records(
             path: format!("{prefix}{rel}"),
             student_id: person.map(|p| p.id),
             student_no: person.map(|p| p.student_no.clone()),
+            id_number: person.map(|p| p.id_number.clone()),
             size: f.size as i64,
             mtime: f.mtime_ns,
             sha256: ins.sha256.clone(),

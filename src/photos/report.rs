@@ -192,8 +192,13 @@ pub struct ReportJson {
 }
 
 impl Outcome {
-    /// The JSON report; `student_no(i)` gives the 学号 at roster position `i`.
-    pub fn to_json<'a>(&self, student_no: impl Fn(usize) -> &'a str) -> ReportJson {
+    /// The JSON report; `student_no(i)` gives the 学号 at roster position `i`, and
+    /// `shown(file, student)` the file as it may be shown (its ID numbers masked).
+    pub fn to_json<'a>(
+        &self,
+        student_no: impl Fn(usize) -> &'a str,
+        shown: impl Fn(&str, Option<usize>) -> String,
+    ) -> ReportJson {
         let texts = |p: &[Problem]| p.iter().map(Problem::machine_text).collect::<Vec<_>>();
         ReportJson {
             files: self.files,
@@ -201,7 +206,7 @@ impl Outcome {
                 .valid
                 .iter()
                 .map(|m| ValidJson {
-                    file: m.rel.clone(),
+                    file: shown(&m.rel, Some(m.student)),
                     student_no: student_no(m.student).into(),
                 })
                 .collect(),
@@ -209,7 +214,7 @@ impl Outcome {
                 .invalid
                 .iter()
                 .map(|m| InvalidJson {
-                    file: m.rel.clone(),
+                    file: shown(&m.rel, Some(m.student)),
                     student_no: student_no(m.student).into(),
                     problems: texts(&m.problems),
                 })
@@ -219,14 +224,18 @@ impl Outcome {
                 .iter()
                 .map(|d| DuplicateJson {
                     student_no: student_no(d.student).into(),
-                    files: d.files.iter().map(|f| f.0.clone()).collect(),
+                    files: d
+                        .files
+                        .iter()
+                        .map(|f| shown(&f.0, Some(d.student)))
+                        .collect(),
                 })
                 .collect(),
             orphans: self
                 .orphans
                 .iter()
                 .map(|o| OrphanJson {
-                    file: o.rel.clone(),
+                    file: shown(&o.rel, None),
                     suggestions: o
                         .suggestions
                         .iter()
@@ -243,7 +252,7 @@ impl Outcome {
                 .skipped
                 .iter()
                 .map(|s| SkippedJson {
-                    file: s.rel.clone(),
+                    file: shown(&s.rel, None),
                     reason: s.reason.message(Lang::En),
                 })
                 .collect(),
@@ -384,7 +393,7 @@ mod tests {
             |_| vec![2],
         );
         let nos = ["2022010101", "2022010102", "2022010103"];
-        let json = serde_json::to_value(out.to_json(|i| nos[i])).unwrap();
+        let json = serde_json::to_value(out.to_json(|i| nos[i], |rel, _| rel.to_string())).unwrap();
         let want = serde_json::json!({
             "files": 4,
             "matched_valid": [{"file": "ok.jpg", "student_no": "2022010101"}],

@@ -57,6 +57,9 @@ pub struct PhotoRecord {
     pub student_id: Option<i64>,
     /// The student's 学号, for the audit log (not stored in the row).
     pub student_no: Option<String>,
+    /// The student's ID number, only to mask it in the path the audit log shows (not stored in
+    /// the row; see `mask_ids_in_path`).
+    pub id_number: Option<String>,
     pub size: i64,
     /// Modification time, nanoseconds since 1970.
     pub mtime: i64,
@@ -145,6 +148,8 @@ pub struct PhotoFilter {
 pub struct PhotoRow {
     pub path: String,
     pub student_no: Option<String>,
+    /// The student's ID number, only to mask it where the path is shown.
+    pub id_number: Option<String>,
     pub name: Option<String>,
     pub size: i64,
     pub sha256: String,
@@ -175,7 +180,7 @@ pub trait PhotoStore {
     async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>>;
 }
 
-const PHOTO_COLUMNS: &str = "p.path, p.student_id, s.student_no, p.size, p.mtime, p.sha256, p.width, p.height, p.status, p.problems, p.spec";
+const PHOTO_COLUMNS: &str = "p.path, p.student_id, s.student_no, p.size, p.mtime, p.sha256, p.width, p.height, p.status, p.problems, p.spec, s.id_number";
 const LOCK_PHOTOS: &str = "SELECT name FROM locks WHERE name = 'photos' FOR UPDATE";
 const CHUNK: usize = 1000;
 
@@ -185,14 +190,25 @@ fn bad_status(value: &str) -> StoreError {
     ))
 }
 
+/// A photo's path as the audit log keeps it: an ID number in it masked (docs/files.md), so
+/// `caiji audit` never prints one.
+fn shown_path(r: &PhotoRecord) -> std::borrow::Cow<'_, str> {
+    crate::domain::mask_ids_in_path(&r.path, r.id_number.as_deref())
+}
+
 /// The audit line of a photo change.
 fn describe(r: &PhotoRecord) -> String {
     let problems = r.decoded_problems().unwrap_or_default();
     let codes: Vec<&str> = problems.iter().map(Problem::code).collect();
     if codes.is_empty() {
-        format!("{}: {}", r.path, r.status.code())
+        format!("{}: {}", shown_path(r), r.status.code())
     } else {
-        format!("{}: {} ({})", r.path, r.status.code(), codes.join(", "))
+        format!(
+            "{}: {} ({})",
+            shown_path(r),
+            r.status.code(),
+            codes.join(", ")
+        )
     }
 }
 
@@ -234,6 +250,7 @@ macro_rules! impl_photo_store {
                                 status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
                                 problems: r.try_get(10)?,
                                 spec: r.try_get(11)?,
+                                id_number: r.try_get(12)?,
                             },
                         ))
                     })
@@ -368,18 +385,19 @@ macro_rules! impl_photo_store {
                     audit.push((r.student_no.clone(), "photo_update", format!("{} (was {}, {what})", describe(r), before.status.code())));
                     if before.student_id.is_some() && before.student_id != r.student_id {
                         // the file now belongs to someone else (or nobody): the old owner loses it
-                        audit.push((before.student_no.clone(), "photo_remove", format!("{}: now {}", before.path, r.status.code())));
+                        audit.push((before.student_no.clone(), "photo_remove", format!("{}: now {}", shown_path(before), r.status.code())));
                     }
                 }
                 for (_, r) in &removals {
-                    audit.push((r.student_no.clone(), "photo_remove", format!("{}: file gone", r.path)));
+                    audit.push((r.student_no.clone(), "photo_remove", format!("{}: file gone", shown_path(r))));
                 }
                 if summary_counts.changed() {
                     audit.push((
                         None,
                         "photos_reconcile",
                         format!(
-                            "{prefix}: added {}, updated {}, removed {}, unchanged {}",
+                            "{}: added {}, updated {}, removed {}, unchanged {}",
+                            crate::domain::mask_ids_in_path(prefix, None),
                             summary_counts.inserted, summary_counts.updated, summary_counts.removed, summary_counts.unchanged
                         ),
                     ));
@@ -409,7 +427,7 @@ macro_rules! impl_photo_store {
             async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>> {
                 use sqlx::Row;
                 let mut sql = String::from(
-                    "SELECT p.path, s.student_no, s.name, p.size, p.sha256, p.width, p.height, p.status, p.problems, p.checked_at \
+                    "SELECT p.path, s.student_no, s.name, p.size, p.sha256, p.width, p.height, p.status, p.problems, p.checked_at, s.id_number \
                      FROM photos p LEFT JOIN students s ON s.id = p.student_id WHERE 1 = 1",
                 );
                 if filter.status.is_some() {
@@ -455,6 +473,7 @@ macro_rules! impl_photo_store {
                             status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
                             problems,
                             checked_at: r.try_get::<crate::store::dialect::DbTime, _>(9)?.0,
+                            id_number: r.try_get(10)?,
                         })
                     })
                     .collect::<Result<_>>()?;

@@ -155,10 +155,14 @@ impl PhotosState {
             .as_ref()
             .map(|s| folder_prefix(&s.folder))
             .unwrap_or_default();
-        let rel = |path: &str| {
-            path.strip_prefix(prefix.as_str())
-                .unwrap_or(path)
-                .to_string()
+        // the path under the folder, an ID number in it masked (docs/files.md)
+        let rel = |row: &PhotoRow| {
+            let path = row.path.as_str();
+            crate::domain::mask_ids_in_path(
+                path.strip_prefix(prefix.as_str()).unwrap_or(path),
+                row.id_number.as_deref(),
+            )
+            .into_owned()
         };
         let mut files: [Vec<PhotoItem>; 6] = Default::default();
         let mut by_student: HashMap<&str, Vec<String>> = HashMap::new();
@@ -168,10 +172,7 @@ impl PhotosState {
             .filter(|r| r.status == PhotoFileStatus::Duplicate)
         {
             if let Some(no) = &r.student_no {
-                by_student
-                    .entry(no.as_str())
-                    .or_default()
-                    .push(rel(&r.path));
+                by_student.entry(no.as_str()).or_default().push(rel(r));
             }
         }
         let suggestions: HashMap<&str, &Vec<String>> = self
@@ -187,7 +188,7 @@ impl PhotosState {
                 PhotoFileStatus::Duplicate => PhotoList::Duplicate,
                 PhotoFileStatus::Orphan => PhotoList::Orphan,
             };
-            let file = rel(&r.path);
+            let file = rel(r);
             let partners = match (&r.student_no, list) {
                 (Some(no), PhotoList::Duplicate) => by_student
                     .get(no.as_str())

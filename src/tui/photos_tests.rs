@@ -26,6 +26,7 @@ fn photo(
     PhotoRow {
         path: format!("{FOLDER}/{rel}"),
         student_no: student.map(|s| s.0.to_string()),
+        id_number: None,
         name: student.map(|s| s.1.to_string()),
         size: size as i64,
         sha256: "0".repeat(64),
@@ -527,4 +528,84 @@ fn photos_screens() {
     );
     update(&mut app, ScreenPhotos);
     screen(&app);
+}
+
+/// Photos named by ID number show on the Photos screen with the ID part masked: a resident ID or
+/// another document of the file's student, an orphan named by a resident ID, a duplicate's
+/// partner and a folder named by one; an orphan's suggestions still find their file.
+#[test]
+fn photos_screen_masks_id_numbers() {
+    use PhotoFileStatus as S;
+    let id = "440106200403158746";
+    let ok = Some((480, 640));
+    let mut data = fixture_photos();
+    let mut own = |rel: &str, no: &str, id_number: &str, status: S| {
+        let mut row = photo(rel, Some((no, "张三")), 30 * KB, ok, status, vec![]);
+        row.id_number = Some(id_number.into());
+        data.rows.push(row);
+    };
+    own(
+        &format!("计科2201/{id}.jpg"),
+        "2022010101",
+        id,
+        S::Duplicate,
+    );
+    own(&format!("补拍/{id}.JPG"), "2022010101", id, S::Duplicate);
+    own(
+        "英语2201/ea1234567.jpg",
+        "2022020102",
+        "EA1234567",
+        S::Valid,
+    );
+    data.rows.push(photo(
+        "110105194912310021.jpg",
+        None,
+        30 * KB,
+        ok,
+        S::Orphan,
+        vec![],
+    ));
+    let summary = data.summary.as_mut().unwrap();
+    summary.folder = format!("/srv/{id}");
+    for row in &mut data.rows {
+        row.path = row.path.replacen(FOLDER, &summary.folder, 1);
+    }
+    // the summary was masked when it was made (`photos::reconcile`)
+    summary.orphan_files.push(OrphanJson {
+        file: "*****0021.jpg".into(),
+        suggestions: vec!["2022010101".into()],
+    });
+
+    let mut app = photos_app((120, 40), Ok(data));
+    let p = app.photos.clone();
+    let rels = |list: PhotoList| -> Vec<&str> {
+        p.files[list.index()]
+            .iter()
+            .map(|i| i.rel.as_str())
+            .collect()
+    };
+    assert!(rels(PhotoList::Duplicate).contains(&"计科2201/*****8746.jpg"));
+    assert!(rels(PhotoList::Valid).contains(&"英语2201/*****4567.jpg"));
+    let orphan = p.files[PhotoList::Orphan.index()]
+        .iter()
+        .find(|i| i.rel == "*****0021.jpg")
+        .expect("the orphan, masked");
+    assert_eq!(orphan.suggestions, ["2022010101"]);
+    let dup = p.files[PhotoList::Duplicate.index()]
+        .iter()
+        .find(|i| i.rel == "补拍/*****8746.JPG")
+        .unwrap();
+    assert_eq!(dup.partners, ["计科2201/*****8746.jpg"]);
+
+    // on screen, in every list
+    for list in PhotoList::ALL {
+        app.photos.list = list;
+        for _ in 0..p.len(list) {
+            let shown = screen(&app);
+            for full in [id, "EA1234567", "ea1234567", "110105194912310021"] {
+                assert!(!shown.contains(full), "{list:?} shows {full}: {shown}");
+            }
+            update(&mut app, Action::MoveDown);
+        }
+    }
 }

@@ -353,7 +353,8 @@ pub fn export_path(
     kind: FileKind,
     now: NaiveDateTime,
 ) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    // 0700 when new, as the data folder: the reports in it name students
+    crate::files::create_private_dir(dir).map_err(|e| {
         format!(
             "{} {}: {e}",
             tr("无法创建导出文件夹", "cannot create the export folder"),

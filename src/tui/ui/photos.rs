@@ -345,7 +345,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     let mut first = vec![Span::styled(head.clone(), label)];
     first.push(Span::styled(
-        widgets::truncate_start(&summary.folder, width.saturating_sub(widgets::width(&head))),
+        widgets::truncate_start(
+            &crate::domain::mask_ids_in_path(&summary.folder, None),
+            width.saturating_sub(widgets::width(&head)),
+        ),
         theme.style(Role::Text),
     ));
     let mut second = Vec::new();
