@@ -1333,12 +1333,12 @@ async fn photo_paths_mask_id_numbers(db: &TestDb) {
         text
     };
     let d = dir.to_str().unwrap();
+    let masked = |id: &str| format!("*****{}", id[id.len() - 4..].to_uppercase());
     let json_text = run(&["photos", "reconcile", d, "--apply", "--format", "json"]);
     let table = run(&["photos", "reconcile", d]);
     // a file goes away: its removal is audited too
     std::fs::remove_file(dir.join("ea1234567.jpg")).unwrap();
     run(&["photos", "reconcile", d, "--apply"]);
-    let audit = run(&["audit", "--format", "json"]);
     let s = open(db).await;
     let summary = caiji::photos::last_summary(s.as_ref())
         .await
@@ -1358,7 +1358,26 @@ async fn photo_paths_mask_id_numbers(db: &TestDb) {
         .into_iter()
         .map(|r| r.entry.detail)
         .collect();
+    // a line an older caiji wrote, with the path unmasked: `caiji audit` masks it when it shows it
+    s.audit(&caiji::store::AuditEntry {
+        operator: "older".into(),
+        action: "photo_add".into(),
+        student_no: Some(no(1)),
+        detail: format!("{d}/{id0}.jpg: valid"),
+    })
+    .await
+    .unwrap();
     s.close().await;
+    let audit = [
+        run(&["audit", "--format", "json"]),
+        run(&["audit", "--format", "csv"]),
+        run(&["audit"]),
+    ]
+    .concat();
+    assert!(
+        audit.contains(&format!("{}.jpg: valid", masked(id0))),
+        "{audit}"
+    );
 
     for (what, text) in [
         ("JSON", &json_text),
@@ -1375,7 +1394,6 @@ async fn photo_paths_mask_id_numbers(db: &TestDb) {
     }
     let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
     let folder = format!("*****{}", &students[3].id_number[14..]);
-    let masked = |id: &str| format!("*****{}", id[id.len() - 4..].to_uppercase());
     assert_eq!(
         files_of(&json, "matched_valid"),
         [format!("{}.jpg", masked(id0))]

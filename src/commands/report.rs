@@ -235,7 +235,8 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
                         "operator": r.entry.operator,
                         "action": r.entry.action,
                         "student_no": r.entry.student_no,
-                        "detail": r.entry.detail,
+                        // entries written before photo paths were masked show them masked too
+                        "detail": crate::domain::mask_ids_in_path(&r.entry.detail, None),
                     })
                 })
                 .collect();
@@ -251,7 +252,10 @@ pub async fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<ExitCode> {
                         Cell::Text(strip_controls(&r.entry.operator).into_owned()),
                         Cell::Text(r.entry.action.clone()),
                         Cell::Text(r.entry.student_no.clone().unwrap_or_default()),
-                        Cell::Text(strip_controls(&r.entry.detail).into_owned()),
+                        Cell::Text(
+                            crate::domain::mask_ids_in_path(&strip_controls(&r.entry.detail), None)
+                                .into_owned(),
+                        ),
                     ]
                 })
                 .collect();

@@ -240,7 +240,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     theme.style(Role::Muted),
                 ));
                 lines.extend(wrapped(
-                    &format!("  {}", entry.entry.detail),
+                    // an ID number in an older entry's photo path is masked here too
+                    &format!(
+                        "  {}",
+                        crate::domain::mask_ids_in_path(&entry.entry.detail, None)
+                    ),
                     width,
                     Style::default(),
                 ));
