@@ -139,11 +139,13 @@ pub(super) fn check_sqlite_writable(path: &std::path::Path) -> Result<()> {
         );
     }
     let probe = dir.join(format!(".caiji-write-test-{}", std::process::id()));
-    match std::fs::File::create(&probe) {
+    // a new file only: a link planted under the probe's name is never followed or truncated
+    match crate::files::create_private(&probe) {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             Ok(())
         }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => anyhow::bail!(
             "{} {} {} ({e}){}",
             i18n::tr("文件夹", "the folder"),
