@@ -42,6 +42,14 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "ops", "commands", "tui", "cli", "store", "domain", "config", "export",
         ],
     ),
+    // Reading outside files and writing output files: below everything but the words.
+    (
+        "files",
+        &[
+            "ops", "commands", "tui", "cli", "store", "domain", "config", "export", "photos",
+            "roster", "code", "demo",
+        ],
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -343,6 +343,24 @@ pub fn status_label(status: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// A station tries a scan again only when the connection to the server went away; an error
+    /// SQLite gave (a refused statement) is answered at once, not retried for six seconds.
+    #[test]
+    fn checkin_retries_only_a_lost_connection() {
+        use crate::store::StoreError;
+        let lost = |e: StoreError| connection_lost(&anyhow::Error::from(e));
+        assert!(lost(StoreError::Query(sqlx::Error::Io(
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset)
+        ))));
+        assert!(lost(StoreError::Query(sqlx::Error::PoolTimedOut)));
+        assert!(!lost(StoreError::Sqlite(
+            "insert 2022001: constraint failed".into()
+        )));
+        assert!(!lost(StoreError::Query(sqlx::Error::Decode(
+            "shot number 4294967296 out of range".into()
+        ))));
+    }
+
     #[test]
     fn tokens_are_trimmed_and_upper_cased() {
         let cases = [

@@ -233,24 +233,6 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
 mod tests {
     use super::*;
 
-    /// A station tries a scan again only when the connection to the server went away; an error
-    /// SQLite gave (a refused statement) is answered at once, not retried for six seconds.
-    #[test]
-    fn checkin_retries_only_a_lost_connection() {
-        use crate::store::StoreError;
-        let lost = |e: StoreError| connection_lost(&anyhow::Error::from(e));
-        assert!(lost(StoreError::Query(sqlx::Error::Io(
-            std::io::Error::from(std::io::ErrorKind::ConnectionReset)
-        ))));
-        assert!(lost(StoreError::Query(sqlx::Error::PoolTimedOut)));
-        assert!(!lost(StoreError::Sqlite(
-            "insert 2022001: constraint failed".into()
-        )));
-        assert!(!lost(StoreError::Query(sqlx::Error::Decode(
-            "shot number 4294967296 out of range".into()
-        ))));
-    }
-
     #[test]
     fn table_lines_show_shot_name_and_class_without_escapes_on_pipes() {
         let style = Style {
