@@ -13,7 +13,8 @@
 //!   and holds personal data for its owner alone whatever the umask;
 //! - a FIFO or a device (`/dev/null`, `/dev/stdout`): written in place, never replaced;
 //! - a symbolic link: refused, naming it (a link is never replaced, and never followed to a file
-//!   somebody else chose);
+//!   somebody else chose); only a link to a FIFO or a character device (`/dev/stdout`) is
+//!   followed, to write into that in place;
 //! - a folder or a socket: refused.
 
 use std::ffi::OsString;
@@ -183,8 +184,9 @@ enum Route {
         /// Wait for the disk (the file before the rename, the folder after).
         sync: bool,
     },
-    /// A FIFO or a device: opened and written as it is.
-    InPlace,
+    /// A FIFO or a device: opened and written as it is. `through_link`: the path is a link to
+    /// a FIFO or a terminal-like device (`/dev/stdout` → `/proc/self/fd/1`), followed to write.
+    InPlace { through_link: bool },
 }
 
 /// Bytes ready to become the file at a path; dropping it without [`Staged::commit`] leaves the
@@ -251,9 +253,21 @@ fn stage_with<'a>(path: &Path, bytes: &'a [u8], sync: bool) -> Result<Staged<'a>
         Ok(meta) => {
             let file_type = meta.file_type();
             if file_type.is_symlink() {
-                return Err(OutputError::Symlink {
-                    path: path.to_path_buf(),
-                });
+                // Never replaced. Followed only to a pipe or a character device (`/dev/stdout`,
+                // `/dev/fd/1`), where there is no file to overwrite; a link to anything else
+                // (a file, a disk) is refused.
+                match fs::metadata(path) {
+                    Ok(target)
+                        if target.file_type().is_fifo() || target.file_type().is_char_device() =>
+                    {
+                        Route::InPlace { through_link: true }
+                    }
+                    _ => {
+                        return Err(OutputError::Symlink {
+                            path: path.to_path_buf(),
+                        });
+                    }
+                }
             } else if file_type.is_file() {
                 Route::Replace {
                     temp: private_temp(path, bytes, sync)?,
@@ -264,7 +278,9 @@ fn stage_with<'a>(path: &Path, bytes: &'a [u8], sync: bool) -> Result<Staged<'a>
                 || file_type.is_char_device()
                 || file_type.is_block_device()
             {
-                Route::InPlace
+                Route::InPlace {
+                    through_link: false,
+                }
             } else {
                 let (zh, en) = what_it_is(&file_type);
                 return Err(OutputError::NotWritable {
@@ -292,14 +308,19 @@ impl Staged<'_> {
         };
         match self.route.take() {
             None => Ok(()),
-            Some(Route::InPlace) => {
+            Some(Route::InPlace { through_link }) => {
+                let follow = if through_link { 0 } else { libc::O_NOFOLLOW };
                 let mut file = OpenOptions::new()
                     .write(true)
-                    .custom_flags(libc::O_NOFOLLOW)
+                    .custom_flags(follow)
                     .open(&self.path)
                     .map_err(io_error)?;
                 let meta = file.metadata().map_err(io_error)?;
-                if meta.is_file() || meta.is_dir() {
+                let file_type = meta.file_type();
+                let allowed = file_type.is_fifo()
+                    || file_type.is_char_device()
+                    || (file_type.is_block_device() && !through_link);
+                if !allowed {
                     // swapped for a file meanwhile: writing into it in place would leave the old
                     // file's tail behind
                     return Err(io_error(io::Error::other(match lang() {
@@ -523,7 +544,10 @@ mod tests {
     fn a_device_is_written_in_place_and_a_folder_refused() {
         // judged before anything is written, so a mistake here cannot replace the device
         let staged = stage(Path::new("/dev/null"), b"gone").unwrap();
-        assert!(matches!(staged.route, Some(Route::InPlace)), "{staged:?}");
+        assert!(
+            matches!(staged.route, Some(Route::InPlace { .. })),
+            "{staged:?}"
+        );
         staged.commit().unwrap();
         assert!(
             fs::metadata("/dev/null")
@@ -549,7 +573,22 @@ mod tests {
         write(&fifo, b"through the pipe").unwrap();
         assert_eq!(reader.join().unwrap(), b"through the pipe");
         assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
-        assert_eq!(names(dir.path()), ["pipe"]);
+        // a link to a pipe (as `/dev/stdout` is) is followed to write into the pipe, and stays
+        let link = dir.path().join("stdout");
+        symlink(&fifo, &link).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        write(&link, b"through the link").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the link");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(names(dir.path()), ["pipe", "stdout"]);
     }
 
     #[test]

@@ -189,6 +189,19 @@ fn output_fifo_is_written_in_place() {
     }
 }
 
+/// `-o /dev/stdout` (a link to the pipe caiji's output goes to) writes the export there.
+#[test]
+fn output_dev_stdout_writes_to_the_pipe() {
+    let home = demo_home();
+    let out = caiji(home.path(), &["codes", "export", "-o", "/dev/stdout"]);
+    assert_ok(&out);
+    assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "the CSV on stdout");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("CJ1:"),
+        "with the codes"
+    );
+}
+
 /// `-o LINK`: refused with the link's name, the link and what it points to untouched; a
 /// dangling link does not create its target either.
 #[test]
