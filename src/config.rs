@@ -115,19 +115,9 @@ pub struct School {
     pub name: String,
 }
 
-/// Overrides of the photo specification (教毕指〔2017〕99号 by default).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct PhotoSpecConfig {
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// Size bounds in KB of 1,024 bytes (`min_kb = 20` is 20,480 bytes)…
-    pub min_kb: Option<u32>,
-    pub max_kb: Option<u32>,
-    /// …or in bytes, exactly (docs/photo-spec.md).
-    pub min_bytes: Option<u64>,
-    pub max_bytes: Option<u64>,
-}
+/// Overrides of the photo specification: `[photo]` in `config.toml`. The type belongs to the
+/// rules (`domain::photo_spec`), which read no configuration themselves.
+pub use crate::domain::photo_spec::SpecOverrides as PhotoSpecConfig;
 
 /// A school database to sync the roster from (`caiji roster sync`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -17,7 +17,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("store", &["ops", "commands", "tui", "cli", "demo"]),
     (
         "domain",
-        &["ops", "commands", "tui", "cli", "store", "export"],
+        &["ops", "commands", "tui", "cli", "store", "export", "config"],
     ),
     (
         "code",

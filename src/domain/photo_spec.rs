@@ -9,7 +9,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::PhotoSpecConfig;
 use crate::i18n::{self, Lang};
 
 /// One kilobyte as Windows Explorer counts it (and `[photo] min_kb`/`max_kb` in config.toml).
@@ -25,6 +24,21 @@ pub const DEFAULT_MAX_BYTES: u64 = 40_000;
 
 /// Raised whenever a rule is added, so results cached under older rules are judged again.
 const RULES_VERSION: u32 = 2;
+
+/// Overrides of the photo specification (教毕指〔2017〕99号 by default), as `[photo]` in
+/// `config.toml` gives them.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SpecOverrides {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Size bounds in KB of 1,024 bytes (`min_kb = 20` is 20,480 bytes)…
+    pub min_kb: Option<u32>,
+    pub max_kb: Option<u32>,
+    /// …or in bytes, exactly (docs/photo-spec.md).
+    pub min_bytes: Option<u64>,
+    pub max_bytes: Option<u64>,
+}
 
 /// What a valid photo must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +62,7 @@ impl Default for PhotoSpec {
 
 impl PhotoSpec {
     /// The default spec with the school's overrides; refuses overrides that no file could meet.
-    pub fn from_config(config: &PhotoSpecConfig) -> Result<PhotoSpec, String> {
+    pub fn from_config(config: &SpecOverrides) -> Result<PhotoSpec, String> {
         let d = PhotoSpec::default();
         let zh = i18n::lang() == Lang::Zh;
         let bound = |kb: Option<u32>, bytes: Option<u64>, name: &str, default: u64| match (
@@ -816,7 +830,7 @@ mod tests {
 
     #[test]
     fn overrides_change_the_rules() {
-        let spec = PhotoSpec::from_config(&PhotoSpecConfig {
+        let spec = PhotoSpec::from_config(&SpecOverrides {
             width: Some(358),
             height: Some(441),
             min_kb: Some(10),
@@ -838,24 +852,24 @@ mod tests {
             "dimensions"
         );
         for bad in [
-            PhotoSpecConfig {
+            SpecOverrides {
                 min_kb: Some(50),
                 ..Default::default()
             },
-            PhotoSpecConfig {
+            SpecOverrides {
                 width: Some(0),
                 ..Default::default()
             },
-            PhotoSpecConfig {
+            SpecOverrides {
                 height: Some(70000),
                 ..Default::default()
             },
-            PhotoSpecConfig {
+            SpecOverrides {
                 max_kb: Some(40),
                 max_bytes: Some(40_000),
                 ..Default::default()
             },
-            PhotoSpecConfig {
+            SpecOverrides {
                 min_bytes: Some(30_000),
                 max_bytes: Some(29_999),
                 ..Default::default()
@@ -870,14 +884,14 @@ mod tests {
         // photo_size_rule: 20–40 KB holds for KB = 1,000 and KB = 1,024 bytes alike.
         let d = PhotoSpec::default();
         assert_eq!((d.min_bytes, d.max_bytes), (20_480, 40_000));
-        let exact = PhotoSpec::from_config(&PhotoSpecConfig {
+        let exact = PhotoSpec::from_config(&SpecOverrides {
             min_bytes: Some(15_000),
             max_bytes: Some(60_000),
             ..Default::default()
         })
         .unwrap();
         assert_eq!((exact.min_bytes, exact.max_bytes), (15_000, 60_000));
-        let kib = PhotoSpec::from_config(&PhotoSpecConfig {
+        let kib = PhotoSpec::from_config(&SpecOverrides {
             max_kb: Some(40),
             ..Default::default()
         })
