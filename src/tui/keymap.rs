@@ -540,6 +540,29 @@ impl Default for Keymap {
                 Action::SortReverse,
                 tr("倒序排列", "reverse the order"),
             ),
+            b(
+                vec![Key::plain('e')],
+                Action::ExportStudentsXlsx,
+                tr(
+                    "把当前名单（筛选和搜索后的学生，含缺项原因）导出为 XLSX",
+                    "export the list shown (filters and search applied, with what each student lacks) as XLSX",
+                ),
+            ),
+            b(
+                vec![Key::plain('E')],
+                Action::ExportStudentsCsv,
+                tr("把当前名单导出为 CSV", "export the list shown as CSV"),
+            ),
+            b(
+                vec![Key::plain('J')],
+                Action::DetailDown,
+                tr("详细记录向下滚动", "scroll the history down"),
+            ),
+            b(
+                vec![Key::plain('K')],
+                Action::DetailUp,
+                tr("详细记录向上滚动", "scroll the history up"),
+            ),
         ])
         .collect();
         let help = vec![
@@ -615,6 +638,11 @@ impl Default for Keymap {
                 vec![Key::ctrl('u')],
                 Action::ClearInput,
                 tr("清空输入", "clear what was typed"),
+            ),
+            b(
+                vec![Key::ctrl('x')],
+                Action::ClearFilters,
+                tr("清除所有筛选和搜索", "clear every filter and the search"),
             ),
             b(
                 vec![Key::code(K::Up)],

@@ -22,6 +22,8 @@ pub mod ui;
 pub mod widgets;
 
 #[cfg(test)]
+mod jobs_tests;
+#[cfg(test)]
 pub(crate) mod render_tests;
 #[cfg(test)]
 mod reports_tests;

@@ -305,6 +305,11 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
                 Ok(path) => {
                     app.reports.exported = Some(path.display().to_string());
                     app.last_error = None;
+                    app.message = Some(super::app::StatusMessage {
+                        text: tr("已导出", "exported").to_string(),
+                        path: Some(path.display().to_string()),
+                        ok: true,
+                    });
                 }
                 Err(e) => app.last_error = Some(e),
             }

@@ -325,7 +325,7 @@ fn export_asks_for_the_report_on_screen_and_shows_the_answer() {
     update(&mut app, Action::Resize(120, 40));
     let status = screen(&app).lines().last().unwrap().to_string();
     assert!(
-        status.contains("已导出到 /data/exports/report-college-20260306-101500.xlsx"),
+        status.contains("已导出 → /data/exports/report-college-20260306-101500.xlsx"),
         "{status}"
     );
 

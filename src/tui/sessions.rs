@@ -577,6 +577,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
             line,
             station: app.checkin.station.clone(),
             allow_walk_in: app.checkin.allow_walk_in,
+            walk_in_how: walk_in_how(app),
         }],
         None => {
             let why = tr(
@@ -590,6 +591,19 @@ fn submit(app: &mut App) -> Vec<Effect> {
     app.checkin.scans.insert(0, scan);
     app.checkin.scans.truncate(KEEP_SCANS);
     effect
+}
+
+/// How this console takes a refused student as a walk-in: its key, for the refusal's text.
+fn walk_in_how(app: &App) -> String {
+    let key = app
+        .keymap
+        .key_in(super::keymap::Scope::Checkin, &Action::ToggleWalkIn)
+        .map(|k| k.label())
+        .unwrap_or_default();
+    match lang() {
+        Lang::Zh => format!("按 {key} 改到本场签到"),
+        Lang::En => format!("press {key} to take them here"),
+    }
 }
 
 /// Whether the mode is one of these screens' own (for `App::base_mode`).
@@ -628,6 +642,7 @@ pub struct ScanRequest {
     pub station: String,
     pub operator: String,
     pub allow_walk_in: bool,
+    pub walk_in_how: String,
 }
 
 /// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
@@ -654,6 +669,7 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
         name: &req.station,
         operator: &req.operator,
         allow_walk_in: req.allow_walk_in,
+        walk_in_how: &req.walk_in_how,
     };
     let mut names = SessionNames::new(store.as_ref());
     scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)

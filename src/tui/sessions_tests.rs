@@ -142,6 +142,8 @@ fn answer(status: &'static str, shot: Option<i32>, reason: Option<&str>) -> Answ
         reason: reason.map(String::from),
         masked_name: Some("欧*娜娜".into()),
         class: Some("英语2201".into()),
+        their_session: None,
+        moved_from: None,
     }
 }
 
@@ -384,7 +386,8 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
             session_id: 2,
             line: "cj1:abc".into(),
             station: "A1".into(),
-            allow_walk_in: false
+            allow_walk_in: false,
+            walk_in_how: "按 Ctrl-w 改到本场签到".into(),
         }]
     );
     assert!(
@@ -441,6 +444,8 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
             reason: Some("采集码验证失败：内容被篡改".into()),
             masked_name: None,
             class: None,
+            their_session: None,
+            moved_from: None,
         },
         answer("not_in_session", None, Some("应参加场次 3")),
         answer("full", None, Some("场次 2 已满（容量 120）")),
@@ -659,6 +664,8 @@ fn checkin_screen_snapshots() {
                 reason: None,
                 masked_name: Some("买**·*力".into()),
                 class: Some("计科2201".into()),
+                their_session: None,
+                moved_from: None,
             }),
         ];
         for (i, result) in answers.into_iter().enumerate() {

@@ -66,7 +66,7 @@ fn table_rows(table: Rect) -> usize {
 }
 
 /// What the status bar says on this screen when there is no error, in `room` columns: an export
-/// under way, or the file the last one wrote (its folder is cut first, the name kept).
+/// under way (the file written is the app's status message).
 pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
     if app.screen != Screen::Reports {
         return None;
@@ -77,23 +77,7 @@ pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
             Role::Muted,
         ));
     }
-    let path = app.reports.exported.as_ref()?;
-    let label = format!(" {} ", tr("已导出到", "exported to"));
-    let name = std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // the file's name matters most: the label goes when both do not fit
-    let label = if widgets::width(&label) + widgets::width(&name) + 2 <= room {
-        label
-    } else {
-        " ".to_string()
-    };
-    let text = format!(
-        "{label}{}",
-        widgets::truncate_start(path, room.saturating_sub(widgets::width(&label)))
-    );
-    Some((widgets::truncate(&text, room), Role::StatusOk))
+    None
 }
 
 fn title(app: &App) -> String {
