@@ -229,8 +229,9 @@ pub enum Action {
     AssignFiltered,
     /// Opens the plan form: sessions for the students without one, shown as a dry run first.
     PlanSessions,
-    /// Takes or stops taking walk-ins at the Check-in screen.
-    ToggleWalkIn,
+    /// Check-in: takes the student just refused as not in this session as a walk-in here,
+    /// moving their assignment (asks first; the same key again confirms).
+    WalkIn,
     /// The sessions with their head counts and classes.
     #[serde(skip)]
     SessionsLoaded {
@@ -278,6 +279,15 @@ pub enum Action {
         generation: u64,
         result: Result<PathBuf, String>,
     },
+    /// Fresh roster counts for the header (after a change, or polled).
+    #[serde(skip)]
+    CountsRefreshed {
+        generation: u64,
+        result: Result<Counts, String>,
+    },
+    /// Time to read again what the screen shows (another station may have changed it).
+    #[serde(skip)]
+    PollDue,
     /// The Students export finished: the file and how many students it lists, or why not.
     #[serde(skip)]
     StudentsExported {
@@ -345,7 +355,7 @@ impl Action {
         Action::ClearInput,
         Action::AssignFiltered,
         Action::PlanSessions,
-        Action::ToggleWalkIn,
+        Action::WalkIn,
         Action::NextPhotoList,
         Action::PrevPhotoList,
         Action::JumpToStudent,
@@ -402,7 +412,7 @@ impl Action {
             Action::ClearInput => "clear_input",
             Action::AssignFiltered => "assign_filtered",
             Action::PlanSessions => "plan_sessions",
-            Action::ToggleWalkIn => "toggle_walk_in",
+            Action::WalkIn => "walk_in",
             Action::NextPhotoList => "next_photo_list",
             Action::PrevPhotoList => "prev_photo_list",
             Action::JumpToStudent => "jump_to_student",
@@ -435,7 +445,9 @@ impl Action {
             | Action::ReportsLoaded { .. }
             | Action::BreakdownLoaded { .. }
             | Action::ReportExported { .. }
-            | Action::StudentsExported { .. } => return None,
+            | Action::StudentsExported { .. }
+            | Action::CountsRefreshed { .. }
+            | Action::PollDue => return None,
         })
     }
 
@@ -494,6 +506,10 @@ pub enum Effect {
         student_no: String,
         reason: String,
     },
+    /// Read the roster counts for the header.
+    LoadCounts { generation: u64 },
+    /// Answer `PollDue` after this long.
+    PollLater { after: Duration },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
     /// Read the sessions, their counts and classes.

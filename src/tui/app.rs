@@ -176,6 +176,12 @@ pub struct App {
     /// When the list is empty under filters: each condition in force, with the students its
     /// removal alone would show.
     pub hidden_by: Vec<(Hiding, usize)>,
+    /// Generation of the header's count refreshes (apart from the roster loads).
+    pub counts_generation: u64,
+    /// How often what is shown is read again (`poll_seconds` in the config); `None`: never.
+    pub poll_every: Option<Duration>,
+    /// The user asked for a reload: say so on the status line when it is done.
+    pub reload_asked: bool,
     /// Generation of the Students export under way (answers of older ones are dropped).
     pub export_generation: u64,
     /// A Students export is being written.
@@ -239,6 +245,9 @@ impl App {
             photos: PhotosState::default(),
             reports: ReportsState::default(),
             message: None,
+            counts_generation: 0,
+            poll_every: None,
+            reload_asked: false,
             hidden_by: Vec::new(),
             export_generation: 0,
             exporting: false,
@@ -390,6 +399,16 @@ impl App {
         } else {
             self.last_error = None;
             self.retry = Retry::default();
+            if std::mem::take(&mut self.reload_asked) {
+                self.message = Some(StatusMessage::ok(match crate::i18n::lang() {
+                    crate::i18n::Lang::Zh => {
+                        format!("已重新读取：{} 名学生", self.roster.len())
+                    }
+                    crate::i18n::Lang::En => {
+                        format!("reloaded: {} students", self.roster.len())
+                    }
+                }));
+            }
             Vec::new()
         }
     }
@@ -487,6 +506,39 @@ impl App {
             out.push((Hiding::Search(self.search.input.trim().to_string()), n));
         }
         out
+    }
+
+    /// Reads the header's counts again (the roster stays as it is).
+    pub(super) fn refresh_counts(&mut self) -> Effect {
+        self.counts_generation += 1;
+        Effect::LoadCounts {
+            generation: self.counts_generation,
+        }
+    }
+
+    /// The first poll, when polling is on.
+    pub fn start_polling(&self) -> Vec<Effect> {
+        self.poll_every
+            .map(|after| vec![Effect::PollLater { after }])
+            .unwrap_or_default()
+    }
+
+    /// A poll is due: the header's counts, and what the screen shows that other stations
+    /// change (sessions and check-ins, the reports), are read again; then the next poll.
+    fn poll(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if !self.loading() {
+            effects.push(self.refresh_counts());
+        }
+        match self.screen {
+            Screen::Sessions | Screen::Checkin if !self.sessions.loading => {
+                effects.extend(self.sessions.reload());
+            }
+            Screen::Reports if !self.reports.loading => effects.extend(reports::refresh(self)),
+            _ => {}
+        }
+        effects.extend(self.start_polling());
+        effects
     }
 
     /// The photo notes column is as wide as its widest note (at most 24 columns).
@@ -841,6 +893,25 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             let (changed, more) = super::sessions::answered(app, &other).unwrap_or_default();
             effects = more;
             changed
+        }
+        Action::CountsRefreshed { generation, result } => {
+            if generation != app.counts_generation {
+                return effects;
+            }
+            match result {
+                Ok(counts) => {
+                    let changed = app.counts != Some(counts);
+                    app.counts = Some(counts);
+                    app.counts_error = None;
+                    changed
+                }
+                // a failed refresh keeps the counts shown; the next poll tries again
+                Err(_) => false,
+            }
+        }
+        Action::PollDue => {
+            effects = app.poll();
+            false
         }
         Action::StudentsExported { generation, result } => {
             if generation != app.export_generation {

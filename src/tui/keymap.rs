@@ -768,11 +768,12 @@ impl Default for Keymap {
                 tr("选择下一场次", "choose the next session"),
             ),
             b(
-                vec![Key::ctrl('w')],
-                Action::ToggleWalkIn,
+                // an F-key first: Ctrl-w closes the tab in a browser's SSH terminal
+                vec![Key::code(K::F(6)), Key::ctrl('w')],
+                Action::WalkIn,
                 tr(
-                    "允许/不允许现场加入（不在本场名单的学生）",
-                    "take or refuse walk-ins (students not on this session's list)",
+                    "把刚被拒绝（不在本场）的学生作为现场加入改到本场签到（先确认，再按一次即签到）",
+                    "take the student just refused as not in this session as a walk-in here (asks; press again to check them in)",
                 ),
             ),
             b(
@@ -798,7 +799,7 @@ impl Default for Keymap {
             b(
                 vec![Key::code(K::F(5))],
                 Action::Reload,
-                tr("重新读取场次", "reload the sessions"),
+                tr("重新读取场次和统计", "reload the sessions and counts"),
             ),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];

@@ -278,6 +278,8 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         Action::Reload => {
             let mut effects = app.start_load();
             effects.push(super::photos::start_load(app));
+            // the status line says when the reload is in
+            app.reload_asked = true;
             (true, effects)
         }
         Action::Palette => {

@@ -12,7 +12,7 @@ use crate::clock::local_date;
 
 use super::action::{Action, Effect, PlanOutcome, Screen, SessionsData};
 use super::app::App;
-use super::keymap::Mode;
+use super::keymap::{Key, Mode, Scope};
 use super::modes;
 use super::overlay;
 use crate::i18n::{Lang, lang, tr};
@@ -162,6 +162,11 @@ impl SessionsState {
             generation: self.generation,
         }]
     }
+
+    /// Reads the sessions again (a poll).
+    pub(super) fn reload(&mut self) -> Vec<Effect> {
+        self.start_load()
+    }
 }
 
 /// One scan at the Check-in screen, newest first.
@@ -171,6 +176,24 @@ pub struct Scan {
     pub session_id: Option<i64>,
     /// `None` while the answer is on its way; `Err`: the scan was NOT recorded.
     pub result: Option<Result<Answer, String>>,
+    /// The line scanned, kept while the answer may be "not in this session" (a walk-in
+    /// scans it again), dropped otherwise.
+    pub line: Option<String>,
+    /// Scanned again to take the student as a walk-in.
+    pub walk_in: bool,
+}
+
+/// A student refused as not in this session, waiting for the station to take them here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkInConfirm {
+    /// The refused scan.
+    pub scan_id: u64,
+    pub line: String,
+    pub session_id: i64,
+    pub masked_name: Option<String>,
+    pub class: Option<String>,
+    /// The session they belong to (`None`: none at all).
+    pub their_session: Option<i64>,
 }
 
 /// The Check-in screen.
@@ -181,7 +204,8 @@ pub struct CheckinState {
     /// The session chosen with ↑/↓; `None`: the one running now or next today.
     pub chosen: Option<i64>,
     pub station: String,
-    pub allow_walk_in: bool,
+    /// A walk-in asked about: the key again takes them, typing or `Esc` does not.
+    pub confirm: Option<WalkInConfirm>,
     pub scans: Vec<Scan>,
     pub next_id: u64,
     /// Why codes cannot be verified at this station, if they cannot.
@@ -194,7 +218,7 @@ impl Default for CheckinState {
             input: String::new(),
             chosen: None,
             station: station_name(),
-            allow_walk_in: false,
+            confirm: None,
             scans: Vec::new(),
             next_id: 1,
             keys_problem: None,
@@ -256,6 +280,12 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
             }
             app.sessions.loading = false;
             app.sessions.data = Some(result.clone());
+            if result.is_ok() && !app.loading() && std::mem::take(&mut app.reload_asked) {
+                app.message = Some(super::app::StatusMessage::ok(match lang() {
+                    Lang::Zh => format!("已重新读取：{} 个场次", app.sessions.rows().len()),
+                    Lang::En => format!("reloaded: {} sessions", app.sessions.rows().len()),
+                }));
+            }
             let len = app.sessions.rows().len();
             app.sessions.selected = app.sessions.selected.min(len.saturating_sub(1));
             (true, Vec::new())
@@ -265,6 +295,11 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 return Some((false, Vec::new()));
             };
             scan.result = Some(result.clone());
+            let refused_here = matches!(result, Ok(a) if a.status == "not_in_session");
+            if !refused_here {
+                scan.line = None;
+            }
+            let walk_in = scan.walk_in;
             // the gauge: counted at once, then read again from the database
             if let (Ok(a), Some(session_id)) = (result, scan.session_id)
                 && a.status == "checked_in"
@@ -273,7 +308,16 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
             {
                 row.checked_in = row.checked_in.max(i64::from(a.shot.unwrap_or(0)));
             }
-            (true, app.sessions.start_load())
+            let mut effects = app.sessions.start_load();
+            let recorded = matches!(result, Ok(a) if a.status == "checked_in");
+            if recorded && walk_in {
+                // the student moved session: the list and every count change
+                effects.extend(app.start_load());
+            } else if recorded {
+                // the header's counts follow the station's own check-ins
+                effects.push(app.refresh_counts());
+            }
+            (true, effects)
         }
         Action::Assigned { result } => {
             app.sessions.busy = false;
@@ -360,6 +404,7 @@ pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
         Action::Reload => {
             let mut effects = s.start_load();
             effects.extend(app.start_load());
+            app.reload_asked = true;
             return (true, effects);
         }
         Action::AssignFiltered => return ask_assign(app),
@@ -497,8 +542,38 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
+    // A walk-in question is answered by the walk-in key again; anything typed (the next scan)
+    // or Esc leaves the student refused. Enter never confirms: scanners end each code with it.
+    if app.checkin.confirm.is_some() {
+        match action {
+            Action::WalkIn => return (true, take_walk_in(app)),
+            Action::Close => {
+                app.checkin.confirm = None;
+                return (true, Vec::new());
+            }
+            Action::Input(_) | Action::Paste(_) | Action::Accept => app.checkin.confirm = None,
+            _ => {}
+        }
+    }
     let c = &mut app.checkin;
     match action {
+        // with the scan line empty, the digits of the tab bar switch screens (a code never
+        // starts with one)
+        Action::Input(ch) if c.input.is_empty() && ch.is_ascii_digit() => {
+            match app.keymap.lookup(&[Scope::Global], Key::plain(ch)) {
+                Some(
+                    screen @ (Action::ScreenStudents
+                    | Action::ScreenSessions
+                    | Action::ScreenCheckin
+                    | Action::ScreenPhotos
+                    | Action::ScreenReports),
+                ) => modes::screen(app, screen),
+                _ => {
+                    overlay::push_text(&mut app.checkin.input, &ch.to_string(), MAX_SCAN);
+                    (true, Vec::new())
+                }
+            }
+        }
         Action::Input(ch) => {
             overlay::push_text(&mut c.input, &ch.to_string(), MAX_SCAN);
             (true, Vec::new())
@@ -526,10 +601,7 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
             let effects = submit(app);
             (true, effects)
         }
-        Action::ToggleWalkIn => {
-            c.allow_walk_in = !c.allow_walk_in;
-            (true, Vec::new())
-        }
+        Action::WalkIn => (true, ask_walk_in(app)),
         Action::MoveUp | Action::MoveDown => {
             let current = checkin_session(app).map(|s| s.id);
             let rows = app.sessions.rows();
@@ -545,14 +617,88 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
             let id = rows[next].id;
             let changed = current != Some(id);
             app.checkin.chosen = Some(id);
+            app.checkin.confirm = None;
             (changed, Vec::new())
         }
         Action::Reload => {
-            let effects = app.sessions.start_load();
+            let mut effects = app.sessions.start_load();
+            effects.push(app.refresh_counts());
+            app.reload_asked = true;
             (true, effects)
         }
         other => modes::screen(app, other),
     }
+}
+
+/// The walk-in key after a "not in this session" answer: asks whether to take that student here.
+fn ask_walk_in(app: &mut App) -> Vec<Effect> {
+    let here = checkin_session(app).map(|s| s.id);
+    let refused = app.checkin.scans.first().and_then(|scan| {
+        let Some(Ok(a)) = &scan.result else {
+            return None;
+        };
+        (a.status == "not_in_session" && scan.session_id == here)
+            .then_some((scan, a))
+            .and_then(|(scan, a)| Some((scan.id, scan.line.clone()?, a.clone())))
+    });
+    let (Some(session_id), Some((scan_id, line, answer))) = (here, refused) else {
+        app.message = Some(super::app::StatusMessage {
+            text: tr(
+                "现场加入：先扫描这名学生的采集码",
+                "walk-in: scan the student's code first",
+            )
+            .to_string(),
+            path: None,
+            ok: false,
+        });
+        return Vec::new();
+    };
+    app.checkin.confirm = Some(WalkInConfirm {
+        scan_id,
+        line,
+        session_id,
+        masked_name: answer.masked_name,
+        class: answer.class,
+        their_session: answer.their_session,
+    });
+    Vec::new()
+}
+
+/// Confirmed: the refused line scanned again as a walk-in.
+fn take_walk_in(app: &mut App) -> Vec<Effect> {
+    let Some(confirm) = app.checkin.confirm.take() else {
+        return Vec::new();
+    };
+    let id = app.checkin.next_id;
+    app.checkin.next_id += 1;
+    app.checkin.scans.insert(
+        0,
+        Scan {
+            id,
+            session_id: Some(confirm.session_id),
+            result: None,
+            line: None,
+            walk_in: true,
+        },
+    );
+    app.checkin.scans.truncate(KEEP_SCANS);
+    // the refused scan cannot be taken twice
+    if let Some(old) = app
+        .checkin
+        .scans
+        .iter_mut()
+        .find(|s| s.id == confirm.scan_id)
+    {
+        old.line = None;
+    }
+    vec![Effect::Scan {
+        id,
+        session_id: confirm.session_id,
+        line: confirm.line,
+        station: app.checkin.station.clone(),
+        allow_walk_in: true,
+        walk_in_how: walk_in_how(app),
+    }]
 }
 
 /// Takes the scan line: an effect to check it in, or a refusal at once when there is nowhere
@@ -569,6 +715,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
         id,
         session_id: session,
         result: None,
+        line: Some(line.clone()),
+        walk_in: false,
     };
     let effect = match session {
         Some(session_id) => vec![Effect::Scan {
@@ -576,7 +724,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
             session_id,
             line,
             station: app.checkin.station.clone(),
-            allow_walk_in: app.checkin.allow_walk_in,
+            allow_walk_in: false,
             walk_in_how: walk_in_how(app),
         }],
         None => {
@@ -597,12 +745,12 @@ fn submit(app: &mut App) -> Vec<Effect> {
 fn walk_in_how(app: &App) -> String {
     let key = app
         .keymap
-        .key_in(super::keymap::Scope::Checkin, &Action::ToggleWalkIn)
+        .key_in(super::keymap::Scope::Checkin, &Action::WalkIn)
         .map(|k| k.label())
         .unwrap_or_default();
     match lang() {
-        Lang::Zh => format!("按 {key} 改到本场签到"),
-        Lang::En => format!("press {key} to take them here"),
+        Lang::Zh => format!("按 {key} 作为现场加入改到本场"),
+        Lang::En => format!("press {key} to take them here as a walk-in"),
     }
 }
 

@@ -53,6 +53,8 @@ enum Kind {
     Breakdown,
     Export,
     StudentsExport,
+    Counts,
+    Poll,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -176,6 +178,22 @@ pub fn start<M: Send + 'static>(
                     send,
                 );
                 running.replace(Kind::Reissue, handles);
+            }
+            Effect::LoadCounts { generation } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    async move { store.counts().await.map_err(error_text) },
+                    move |result| Action::CountsRefreshed { generation, result },
+                    send,
+                );
+                running.replace(Kind::Counts, handles);
+            }
+            Effect::PollLater { after } => {
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    send(Action::PollDue);
+                });
+                running.replace(Kind::Poll, [task.abort_handle()]);
             }
             Effect::RetryLater { generation, after } => {
                 let task = tokio::spawn(async move {
