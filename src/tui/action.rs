@@ -273,6 +273,12 @@ pub enum Action {
         generation: u64,
         result: Result<Vec<GroupCounts>, String>,
     },
+    /// The check-ins and valid photos per day of the college opened.
+    #[serde(skip)]
+    CollegeDailyLoaded {
+        generation: u64,
+        result: Result<Vec<DailyProgress>, String>,
+    },
     /// An export finished: the file written, or why not.
     #[serde(skip)]
     ReportExported {
@@ -311,6 +317,8 @@ pub struct PlanOutcome {
     pub plan: Plan,
     pub waiting: usize,
     pub created: Vec<i64>,
+    /// Overlaps with existing sessions and overloaded sessions, shown before creating.
+    pub warnings: Vec<crate::ops::plan::PlanWarning>,
 }
 
 impl Action {
@@ -444,6 +452,7 @@ impl Action {
             | Action::PhotosLoaded { .. }
             | Action::ReportsLoaded { .. }
             | Action::BreakdownLoaded { .. }
+            | Action::CollegeDailyLoaded { .. }
             | Action::ReportExported { .. }
             | Action::StudentsExported { .. }
             | Action::CountsRefreshed { .. }
@@ -543,7 +552,7 @@ pub enum Effect {
         generation: u64,
         cohort: Option<i32>,
     },
-    /// Read the completion of one college's classes or counselors.
+    /// Read the completion of one college's classes or counselors, and its daily progress.
     LoadBreakdown {
         generation: u64,
         college: String,

@@ -850,11 +850,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return effects;
             }
             code.busy = false;
+            // a student without any code before gets a first one: issued, not reissued
+            let first = matches!(&code.card, Some(Ok(card)) if card.codes.is_empty());
             match result {
                 Ok(serial) => {
                     code.notice = Some(Ok(format!(
                         "{} {serial}",
-                        tr("已重新发放，新序号", "reissued; new serial")
+                        if first {
+                            tr("已发放，序号", "issued; serial")
+                        } else {
+                            tr("已重新发放，新序号", "reissued; new serial")
+                        }
                     )));
                     app.code_generation += 1;
                     code.generation = app.code_generation;
@@ -937,6 +943,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         answer @ (Action::ReportsLoaded { .. }
         | Action::BreakdownLoaded { .. }
+        | Action::CollegeDailyLoaded { .. }
         | Action::ReportExported { .. }) => reports::answer(app, answer),
         other if super::sessions::handles(app.mode()) => {
             let (changed, more) = match app.mode() {

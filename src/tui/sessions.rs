@@ -42,8 +42,8 @@ pub struct AssignConfirm {
 /// The plan form: its fields as typed, which one has the cursor, and the preview.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanForm {
-    /// from, days, slots, location, stations
-    pub fields: [String; 5],
+    /// from, days, slots, location, stations, rate, colleges
+    pub fields: [String; 7],
     pub focus: usize,
     pub generation: u64,
     /// The dry run of exactly these fields, once it is in.
@@ -54,13 +54,18 @@ pub struct PlanForm {
     pub error: Option<String>,
 }
 
+/// The field of the plan form that names colleges.
+pub const COLLEGES_FIELD: usize = 6;
+
 impl PlanForm {
-    pub const LABELS: [(&str, &str); 5] = [
+    pub const LABELS: [(&str, &str); 7] = [
         ("首日", "first day"),
         ("天数", "days"),
         ("时段", "daily slots"),
         ("地点", "location"),
         ("工位数", "stations"),
+        ("每工位每小时", "per station-hour"),
+        ("学院", "colleges"),
     ];
 
     fn new(today: NaiveDate, location: &str) -> PlanForm {
@@ -72,6 +77,8 @@ impl PlanForm {
                 "08:30-11:30,14:00-17:00".into(),
                 location.to_string(),
                 "4".into(),
+                crate::domain::planner::DEFAULT_RATE.to_string(),
+                String::new(),
             ],
             focus: 0,
             generation: 0,
@@ -81,49 +88,95 @@ impl PlanForm {
         }
     }
 
-    /// The fields read as a plan request, or what is wrong with them.
-    pub fn request(&self) -> Result<PlanRequest, String> {
-        let [from, days, slots, location, stations] = &self.fields;
+    /// The fields read as a plan request, or what is wrong with them. `known` are the colleges
+    /// of the roster: each name typed in the colleges field is one of them, or part of exactly
+    /// one (`计算机, 外国语`).
+    pub fn request(&self, known: &[&str]) -> Result<PlanRequest, String> {
+        let [from, days, slots, location, stations, rate, colleges] = &self.fields;
         let first_day = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d").map_err(|_| {
             tr("首日请写成 YYYY-MM-DD", "write the first day as YYYY-MM-DD").to_string()
         })?;
-        let days: u32 = days
-            .trim()
-            .parse()
-            .ok()
-            .filter(|d| (1..=366).contains(d))
-            .ok_or_else(|| {
-                tr(
-                    "天数请写 1–366 的整数",
-                    "days must be a whole number from 1 to 366",
-                )
-                .to_string()
-            })?;
-        let stations: u32 = stations
-            .trim()
-            .parse()
-            .ok()
-            .filter(|s| (1..=1000).contains(s))
-            .ok_or_else(|| {
-                tr(
-                    "工位数请写 1–1000 的整数",
-                    "stations must be a whole number from 1 to 1000",
-                )
-                .to_string()
-            })?;
+        let number = |text: &str, range: std::ops::RangeInclusive<u32>, why: &str| {
+            text.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| why.to_string())
+        };
+        let days = number(
+            days,
+            1..=366,
+            tr(
+                "天数请写 1–366 的整数",
+                "days must be a whole number from 1 to 366",
+            ),
+        )?;
+        let stations = number(
+            stations,
+            1..=1000,
+            tr(
+                "工位数请写 1–1000 的整数",
+                "stations must be a whole number from 1 to 1000",
+            ),
+        )?;
+        let rate = number(
+            rate,
+            1..=100_000,
+            tr(
+                "每工位每小时人数请写 1–100000 的整数（默认 350）",
+                "students per station-hour must be a whole number from 1 to 100000 (350 by default)",
+            ),
+        )?;
         if location.trim().is_empty() {
             return Err(tr("请填写地点", "fill in the location").to_string());
         }
+        let colleges = crate::ops::plan::split_colleges(colleges)
+            .into_iter()
+            .map(|typed| resolve_college(&typed, known))
+            .collect::<Result<Vec<String>, String>>()?;
         Ok(PlanRequest {
             first_day,
             days,
             slots: slots.clone(),
             location: location.trim().to_string(),
             stations,
-            rate: crate::domain::planner::DEFAULT_RATE,
+            rate,
             college_order: Vec::new(),
+            colleges,
+            spread: true,
             makeup: false,
         })
+    }
+}
+
+/// The college `typed` names: one of `known` exactly, or the only one containing it.
+fn resolve_college(typed: &str, known: &[&str]) -> Result<String, String> {
+    if let Some(exact) = known.iter().find(|k| **k == typed) {
+        return Ok((*exact).to_string());
+    }
+    let found: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.contains(typed))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(match lang() {
+            Lang::Zh => format!("学院一栏：名单里没有「{typed}」，请写学院的名称或其中一段"),
+            Lang::En => format!(
+                "colleges: no college “{typed}” in the roster; write a college's name or part of it"
+            ),
+        }),
+        many => Err(match lang() {
+            Lang::Zh => format!(
+                "学院一栏：「{typed}」可指 {}，请写得更完整",
+                many.join("、")
+            ),
+            Lang::En => format!(
+                "colleges: “{typed}” could be {}; write more of the name",
+                many.join(", ")
+            ),
+        }),
     }
 }
 
@@ -474,6 +527,14 @@ fn ask_assign(app: &mut App) -> Outcome {
 }
 
 pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
+    let known: Vec<String> = app
+        .roster
+        .index
+        .values(crate::domain::search::Field::College)
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let known_colleges: Vec<&str> = known.iter().map(String::as_str).collect();
     let Some(form) = &mut app.sessions.form else {
         return (false, Vec::new());
     };
@@ -516,7 +577,7 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
             if form.busy {
                 return (false, Vec::new());
             }
-            let request = match form.request() {
+            let request = match form.request(&known_colleges) {
                 Ok(r) => r,
                 Err(e) => {
                     form.error = Some(e);
@@ -849,9 +910,20 @@ pub async fn plan(
     } else {
         Vec::new()
     };
+    // what the office should know before creating: read after the plan, at the moment of asking
+    let warnings = if create {
+        Vec::new()
+    } else {
+        let existing = store
+            .list_sessions()
+            .await
+            .map_err(super::tasks::error_text)?;
+        plan_ops::plan_warnings(&plan, &existing)
+    };
     Ok(PlanOutcome {
         plan,
         waiting: candidates.len(),
         created,
+        warnings,
     })
 }

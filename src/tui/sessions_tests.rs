@@ -306,6 +306,7 @@ fn planning_previews_first_and_creates_on_the_second_enter() {
         plan,
         waiting: 0,
         created: Vec::new(),
+        warnings: Vec::new(),
     };
     update(
         &mut app,

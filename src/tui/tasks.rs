@@ -311,17 +311,30 @@ pub fn start<M: Send + 'static>(
                 cohort,
             } => {
                 let store = env.store.clone();
-                let handles = spawn_query(
+                let name = college.clone();
+                let groups = spawn_query(
                     async move {
                         store
-                            .completion_in_college(by, &college, cohort)
+                            .completion_in_college(by, &name, cohort)
                             .await
                             .map_err(error_text)
                     },
                     move |result| Action::BreakdownLoaded { generation, result },
+                    send.clone(),
+                );
+                // the chart inside a college counts that college
+                let store = env.store.clone();
+                let daily = spawn_query(
+                    async move {
+                        store
+                            .daily_progress(Some(&college))
+                            .await
+                            .map_err(error_text)
+                    },
+                    move |result| Action::CollegeDailyLoaded { generation, result },
                     send,
                 );
-                running.replace(Kind::Breakdown, handles);
+                running.replace(Kind::Breakdown, groups.into_iter().chain(daily));
             }
             Effect::ExportStudents {
                 generation,
