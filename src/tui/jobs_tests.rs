@@ -360,6 +360,11 @@ fn history() -> History {
         ],
         audit: vec![
             audit(
+                5,
+                "photo_add",
+                "/srv/采集/650102200105056874.jpg: duplicate (too_small)",
+            ),
+            audit(
                 4,
                 "checkin_walk_in",
                 "session 3, shot 17, station A1; moved from session 2",
@@ -441,6 +446,10 @@ fn the_history_is_the_students_record_in_the_interface_language() {
         "a photo named by the full ID number is masked:\n{shown}"
     );
     assert!(shown.contains("*****6874.jpg"));
+    assert!(
+        shown.contains("登记照片文件") && shown.contains("*****6874.jpg: 重复待选 (too_small)"),
+        "the audit trail masks the ID in a file name too:\n{shown}"
+    );
 }
 
 #[test]
@@ -461,7 +470,7 @@ fn the_history_pane_scrolls_and_keeps_within_its_text() {
     assert_eq!(app.detail.scroll, max);
     let after = screen(&app);
     assert!(
-        after.contains("操作记录"),
+        after.contains("console code window, serial 7"),
         "the end of the history: {after}"
     );
     update(&mut app, Action::DetailUp);

@@ -226,6 +226,33 @@ fn photo_word(status: PhotoFileStatus) -> (&'static str, Role) {
     }
 }
 
+/// An audit entry's detail as the pane shows it: the student's full ID number never (a photo
+/// file named by it is in the log), and a photo change as the file's name and its state in words.
+fn audit_detail(row: &StudentRow, action: &str, detail: &str) -> String {
+    let id = &row.student.id_number;
+    let mut text = widgets::clean(detail).into_owned();
+    if !id.is_empty() {
+        for form in [id.clone(), id.to_ascii_lowercase(), id.to_ascii_uppercase()] {
+            text = text.replace(&form, &mask_id(id));
+        }
+    }
+    if action.starts_with("photo_")
+        && let Some((path, state)) = text.rsplit_once(": ")
+    {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let (word, rest) = state.split_once(' ').unwrap_or((state, ""));
+        let word = match word {
+            "valid" => tr("合格", "valid"),
+            "invalid" => tr("不合格", "invalid"),
+            "duplicate" => tr("重复待选", "duplicate"),
+            "orphan" => tr("对不上人", "orphan"),
+            other => other,
+        };
+        return format!("{name}: {word} {rest}").trim_end().to_string();
+    }
+    text
+}
+
 /// The history read from the database, section by section.
 fn history_lines(
     row: &StudentRow,
@@ -338,7 +365,10 @@ fn history_lines(
         );
         lines.push(Line::styled(widgets::truncate(&head, width), text));
         lines.extend(wrapped(
-            &format!("  {}", widgets::clean(&entry.entry.detail)),
+            &format!(
+                "  {}",
+                audit_detail(row, &entry.entry.action, &entry.entry.detail)
+            ),
             width,
             muted,
         ));
