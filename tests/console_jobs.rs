@@ -25,8 +25,8 @@ fn session(title: &str, day: &str, capacity: i32) -> NewSession {
     NewSession {
         title: title.into(),
         location: "体育馆".into(),
-        starts_at: at(&format!("{day} 08:30")),
-        ends_at: at(&format!("{day} 11:30")),
+        starts_at: caiji::clock::from_local(at(&format!("{day} 08:30"))),
+        ends_at: caiji::clock::from_local(at(&format!("{day} 11:30"))),
         capacity,
         stations: 1,
         makeup: false,

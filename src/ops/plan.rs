@@ -150,7 +150,8 @@ pub fn check_text(value: &str, flag: &str) -> Result<String> {
     Ok(clean)
 }
 
-/// What the office should know before creating a plan (docs/console.md).
+/// What the office should know before creating a plan (docs/console.md). Times are wall times
+/// of this station, as the planner's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanWarning {
     /// A planned session at the same place at the same time as an existing one.
@@ -189,15 +190,17 @@ pub fn plan_warnings(plan: &Plan, existing: &[SessionRow]) -> Vec<PlanWarning> {
     let mut out = Vec::new();
     for p in &plan.sessions {
         for e in existing {
-            if same_place(&p.location, &e.location)
-                && p.starts_at < e.ends_at
-                && e.starts_at < p.ends_at
-            {
+            // the planner works on this station's wall clock; stored sessions are moments
+            let (start, end) = (
+                crate::clock::local(e.starts_at),
+                crate::clock::local(e.ends_at),
+            );
+            if same_place(&p.location, &e.location) && p.starts_at < end && start < p.ends_at {
                 out.push(PlanWarning::Overlap {
                     planned: p.starts_at,
                     existing: e.id,
-                    existing_start: e.starts_at,
-                    existing_end: e.ends_at,
+                    existing_start: start,
+                    existing_end: end,
                     location: e.location.clone(),
                 });
             }
@@ -244,14 +247,14 @@ mod tests {
             id,
             title: "已有".into(),
             location: location.into(),
-            starts_at: at(start),
-            ends_at: at(end),
+            starts_at: crate::clock::from_local(at(start)),
+            ends_at: crate::clock::from_local(at(end)),
             capacity: 100,
             stations: 1,
             makeup: false,
             assigned: 0,
             checked_in: 0,
-            created_at: at("2026-01-01 00:00"),
+            created_at: crate::clock::from_local(at("2026-01-01 00:00")),
         }
     }
 

@@ -325,7 +325,7 @@ pub fn missing_cells(r: &StudentRow, reveal: bool, details: &ListDetails) -> Vec
                 text(&format!(
                     "{}-{}",
                     format_time(s.starts_at),
-                    s.ends_at.format("%H:%M")
+                    crate::clock::format_local(s.ends_at, "%H:%M")
                 ))
             })
             .unwrap_or_else(blank),

@@ -310,10 +310,13 @@ fn photo_problems_are_on_the_students_screen() {
 
 // ----- the history pane -----
 
-fn at(day: u32, h: u32, m: u32) -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 3, day)
-        .and_then(|d| d.and_hms_opt(h, m, 0))
-        .unwrap()
+/// The moment of this wall-clock time in the zone the tests run in (screens show it as written).
+fn at(day: u32, h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
+    crate::clock::from_local(
+        NaiveDate::from_ymd_opt(2026, 3, day)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .unwrap(),
+    )
 }
 
 /// 买买提·艾力 (second row): a reissued code, assigned to session 3, checked in as a walk-in,

@@ -10,13 +10,18 @@ use super::app::{App, update};
 use super::overlay::Overlay;
 use super::render_tests::{fixture_app, screen};
 use super::sessions::COLLEGES_FIELD;
-use super::sessions_tests::{at, loaded};
+use super::sessions_tests::loaded;
 use crate::domain::planner::{Plan, PlannedGroup, PlannedSession};
 use crate::domain::search::Field;
 use crate::ops::plan::PlanWarning;
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (100, 30), (160, 45)];
+
+/// A wall-clock time of this station, as the planner works in.
+fn at(text: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+}
 
 /// The plan form open on the Sessions screen.
 fn plan_form(size: (u16, u16)) -> App {

@@ -270,6 +270,8 @@ impl PhotosState {
 /// A problem in a word or two, for a narrow column (the history pane has the whole sentence).
 pub fn short_problem(problem: &Problem) -> String {
     let word = match problem.code() {
+        "heic" => tr("HEIC", "HEIC"),
+        "orientation" => tr("方向", "rotated"),
         "not_jpeg" => tr("非JPEG", "not JPEG"),
         "truncated" => tr("不完整", "truncated"),
         "damaged" => tr("损坏", "damaged"),

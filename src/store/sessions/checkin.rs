@@ -97,7 +97,7 @@ pub struct CheckinRecord {
     pub station: String,
     pub operator: String,
     pub walk_in: bool,
-    pub at: NaiveDateTime,
+    pub at: DateTime<Utc>,
 }
 
 /// Who the student is and where they stand with the session, in one read before the
@@ -386,7 +386,7 @@ macro_rules! impl_checkin {
             }
 
             pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
-                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, NaiveDateTime)>(sqlx::AssertSqlSafe(
+                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime)>(sqlx::AssertSqlSafe(
                     Self::DIALECT
                         .sql(
                             "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at \
@@ -406,7 +406,7 @@ macro_rules! impl_checkin {
                         station,
                         operator,
                         walk_in,
-                        at,
+                        at: at.0,
                     })
                     .collect())
             }

@@ -37,7 +37,7 @@ pub fn level_label(l: Level) -> &'static str {
 
 /// One code as a line of history.
 pub fn code_line(code: &CodeRecord) -> String {
-    let issued = code.issued_at.format("%Y-%m-%d");
+    let issued = crate::clock::format_local(code.issued_at, "%Y-%m-%d");
     match code.state {
         CodeState::Active => format!(
             "#{} {} · {issued} {}",
@@ -48,7 +48,7 @@ pub fn code_line(code: &CodeRecord) -> String {
         CodeState::Revoked => {
             let when = code
                 .revoked_at
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| crate::clock::format_local(t, "%Y-%m-%d"))
                 .unwrap_or_default();
             let mut line = format!("#{} {} {when}", code.serial, tr("已作废", "revoked"));
             if let Some(next) = code.replaced_by {
@@ -287,7 +287,7 @@ fn history_lines(
         Some(s) => format!(
             "#{id} {}-{} {}",
             format_time(s.starts_at),
-            s.ends_at.format("%H:%M"),
+            crate::clock::format_local(s.ends_at, "%H:%M"),
             widgets::clean(&s.location)
         ),
         None => format!("#{id}"),
@@ -310,14 +310,14 @@ fn history_lines(
         let mut line = match lang() {
             Lang::Zh => format!(
                 "{} 签到 {} · 拍摄号 {} · 工位 {}",
-                k.at.format("%m-%d %H:%M"),
+                crate::clock::format_local(k.at, "%m-%d %H:%M"),
                 session_text(k.session_id),
                 k.shot,
                 widgets::clean(&k.station)
             ),
             Lang::En => format!(
                 "{} checked in at {} · shot {} · station {}",
-                k.at.format("%m-%d %H:%M"),
+                crate::clock::format_local(k.at, "%m-%d %H:%M"),
                 session_text(k.session_id),
                 k.shot,
                 widgets::clean(&k.station)
@@ -359,7 +359,7 @@ fn history_lines(
     for entry in &history.audit {
         let head = format!(
             "{} {} {}",
-            entry.at.format("%m-%d %H:%M"),
+            crate::clock::format_local(entry.at, "%m-%d %H:%M"),
             action_word(&entry.entry.action),
             widgets::clean(&entry.entry.operator)
         );
