@@ -245,7 +245,10 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
                         .completion_in_college(GroupBy::Class, "计算机学院", None)
                         .await
                         .map_err(|e| e.to_string())?;
-                    console.daily_progress().await.map_err(|e| e.to_string())?;
+                    console
+                        .daily_progress(None)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     rounds.push(t0.elapsed());
                 }
                 console.close().await;

@@ -485,6 +485,12 @@ pub struct SessionPlanArgs {
     /// Colleges to schedule first, in this order, comma-separated
     #[arg(long, value_name = "学院,学院,...")]
     pub college_order: Option<String>,
+    /// Only the students of these colleges, comma-separated (their order is the plan's)
+    #[arg(long, value_name = "学院,学院,...")]
+    pub colleges: Option<String>,
+    /// Spread the students over every session of the days given instead of filling the first
+    #[arg(long)]
+    pub spread: bool,
     /// Print the plan; change nothing
     #[arg(long)]
     pub dry_run: bool,

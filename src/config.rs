@@ -152,6 +152,9 @@ pub struct Config {
     pub roster: RosterConfig,
     /// Where the console writes the reports it exports (default: `exports/` in the data dir).
     pub export_dir: Option<PathBuf>,
+    /// How often the console reads again the counts and the screen shown, so a second
+    /// console sees other stations' scans (default 5; 0: never).
+    pub poll_seconds: Option<u64>,
 }
 
 impl Config {

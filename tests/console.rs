@@ -616,3 +616,139 @@ fn a_panic_restores_the_terminal() {
         );
     }
 }
+
+/// The counselor's job in the real console: pick one counselor, keep the students not checked
+/// in, export; the file in the export folder opens with calamine and lists exactly those
+/// students, with the reasons.
+#[test]
+fn a_counselor_exports_their_students_without_a_check_in() {
+    use calamine::{Reader, Xlsx};
+    if !tmux_available() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: tmux is not installed — the pseudo-terminal export test is skipped"
+        );
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp dir");
+    let demo = caiji(home.path(), &["demo", "--no-tui", "--students", "300"]);
+    assert!(
+        demo.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    let rows = runtime.block_on(async {
+        let url = format!("sqlite://{}", home.path().join("caiji.db").display());
+        let store = caiji::store::open(&url, Create::Never).await.expect("open");
+        let rows = store
+            .list_students(&StudentFilter::default())
+            .await
+            .expect("students");
+        store.close().await;
+        rows
+    });
+    // the counselor with the most students
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in &rows {
+        *counts.entry(r.student.counselor.as_str()).or_default() += 1;
+    }
+    let counselor = counts
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(c, _)| c.to_string())
+        .expect("a counselor");
+    let want: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.student.counselor == counselor && !r.checked_in)
+        .map(|r| r.student.student_no.as_str())
+        .collect();
+    assert!(!want.is_empty());
+
+    let tmux = Tmux {
+        socket: format!("caiji-export-{}", std::process::id()),
+    };
+    let script = format!(
+        "CAIJI_HOME='{}' CAIJI_OPERATOR=tester CAIJI_LANG=zh '{}'; sleep 60",
+        home.path().display(),
+        env!("CARGO_BIN_EXE_caiji")
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(started.status.success());
+    tmux.wait_for("the roster", |s| s.contains("300/300"));
+    // T, the counselor's name, Enter; m three times (code, session, check-in); e
+    tmux.keys(&["T"]);
+    tmux.wait_for("the counselor picker", |s| s.contains("辅导员"));
+    tmux.text(&counselor);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the counselor filter", |s| {
+        s.contains(&format!("辅导员 {counselor}"))
+    });
+    tmux.keys(&["m", "m", "m"]);
+    tmux.wait_for("the check-in filter", |s| {
+        s.contains("未签到 ·") && s.contains(&format!("/{} 名", rows.len()))
+    });
+    let shown = format!("{}/{} 名", want.len(), rows.len());
+    tmux.wait_for("the counselor's list", |s| s.contains(&shown));
+    tmux.keys(&["e"]);
+    let screen = tmux.wait_for("the export", |s| s.contains(".xlsx"));
+    let exports = home.path().join("exports");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&exports)
+        .expect("the export folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with(&format!("students-{counselor}-未签到-")),
+        "{name}"
+    );
+    assert!(
+        screen.contains(&name),
+        "the status line names the file:\n{screen}"
+    );
+
+    let mut book: Xlsx<_> = calamine::open_workbook(&files[0]).expect("open the workbook");
+    let sheet = book
+        .worksheet_range(&book.sheet_names()[0])
+        .expect("a sheet");
+    let table: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    for column in [
+        "学号",
+        "采集码",
+        "场次时间",
+        "场次地点",
+        "拍摄号",
+        "照片问题",
+    ] {
+        assert!(
+            table[0].iter().any(|h| h == column),
+            "{column}: {:?}",
+            table[0]
+        );
+    }
+    let mut listed: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+    listed.sort_unstable();
+    let mut want = want;
+    want.sort_unstable();
+    assert_eq!(
+        listed, want,
+        "exactly the counselor's students not checked in"
+    );
+    tmux.keys(&["q"]);
+}

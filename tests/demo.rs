@@ -108,7 +108,7 @@ async fn demo_tells_the_truth(db: &TestDb) {
         .iter()
         .map(|r| caiji::clock::local_date(r.starts_at))
         .collect();
-    let days = s.daily_progress().await.unwrap();
+    let days = s.daily_progress(None).await.unwrap();
     let checkin_days: Vec<chrono::NaiveDate> = days
         .iter()
         .filter(|d| d.checked_in > 0)

@@ -1110,10 +1110,10 @@ async fn apply_writes_only_differences(db: &TestDb) {
         [
             PhotoStatus::Valid,
             PhotoStatus::Invalid,
-            PhotoStatus::Invalid,
+            PhotoStatus::Duplicate,
             PhotoStatus::Valid
         ],
-        "duplicates are not valid"
+        "duplicates are not valid, and not invalid either: one to choose"
     );
 
     // replace one, drop the duplicate and the orphan

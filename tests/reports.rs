@@ -98,6 +98,7 @@ async fn report_counts_equal_student_list_in_json_csv_and_xlsx() {
         assert_eq!(
             g["photo_valid"].as_i64().unwrap()
                 + g["photo_invalid"].as_i64().unwrap()
+                + g["photo_duplicate"].as_i64().unwrap()
                 + g["photo_missing"].as_i64().unwrap(),
             g["total"].as_i64().unwrap()
         );
@@ -143,8 +144,8 @@ async fn report_counts_equal_student_list_in_json_csv_and_xlsx() {
         let counts = want.get(&group).unwrap_or_else(|| panic!("group {group}"));
         assert_eq!(row[1].as_f64().unwrap() as i64, counts[0]);
         assert_eq!(row[5].as_f64().unwrap() as i64, counts[4]);
-        let Data::Float(completion) = row[8] else {
-            panic!("completion is a number, not text: {:?}", row[8])
+        let Data::Float(completion) = row[9] else {
+            panic!("completion is a number, not text: {:?}", row[9])
         };
         assert!((completion - counts[4] as f64 / counts[0] as f64).abs() < 1e-9);
     }

@@ -1379,8 +1379,8 @@ async fn commands_end_to_end(db: &TestDb) {
     );
     assert_eq!(
         rows.len(),
-        1 + 3,
-        "the three planned classes (the walk-in keeps the session they were given)"
+        1 + 4,
+        "the three planned classes, and the walk-in's class under the session that took them: {rows:?}"
     );
     assert!(rows.contains(&format!("外国语学院,英语2201,王老师,10,{},图像采集 外国语学院,2099-03-02,08:30,09:30,\"体育馆, 一楼\"", created[0]).as_str()), "{rows:?}");
 
@@ -1411,7 +1411,11 @@ async fn commands_end_to_end(db: &TestDb) {
         .map(|c| c.to_string())
         .collect();
     assert_eq!(header[..4], ["counselor", "college", "class", "students"]);
-    assert_eq!(range.height(), 4, "header and three classes");
+    assert_eq!(
+        range.height(),
+        5,
+        "header, three classes, and the walk-in's class in the session that took them"
+    );
 
     let ics_path = dir.path().join("schedule.ics");
     ok(

@@ -858,7 +858,7 @@ async fn report_counts_match_student_list(db: &TestDb) {
             .unwrap()
             .is_empty()
     );
-    let days = s.daily_progress().await.unwrap();
+    let days = s.daily_progress(None).await.unwrap();
     assert_eq!(days.len(), 2);
     assert_eq!(days[0].checked_in, rows.iter().filter(|r| r.checked_in).count() as i64 + common::scalar(db, "SELECT COUNT(*) FROM checkins c JOIN students s ON s.id = c.student_id WHERE s.withdrawn = TRUE").await);
     s.close().await;

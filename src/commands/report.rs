@@ -10,11 +10,11 @@ use super::Ctx;
 use crate::cli::{AuditArgs, Format, GroupByArg, MissingArgs, ReportArgs, ReportCommand};
 use crate::domain::mask_id;
 use crate::domain::text::strip_controls;
-use crate::export::{self, Cell, FileKind};
+use crate::export::{self, Cell};
 use crate::i18n::tr;
 use crate::ops::report_files::{
-    ReportScope, audit_export, export_completion, is_missing, missing_cells, missing_headers,
-    missing_title, report_table,
+    ListDetails, ReportScope, audit_export, export_completion, is_missing, missing_cells,
+    missing_headers, missing_title, report_table, write_student_list,
 };
 use crate::store::{AuditEntry, AuditFilter, GroupBy, StudentRow};
 
@@ -45,6 +45,7 @@ struct ReportJson<'a> {
     checked_in: i64,
     photo_valid: i64,
     photo_invalid: i64,
+    photo_duplicate: i64,
     photo_missing: i64,
     completion: f64,
 }
@@ -80,6 +81,7 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
                     checked_in: g.checked_in,
                     photo_valid: g.photo_valid,
                     photo_invalid: g.photo_invalid,
+                    photo_duplicate: g.photo_duplicate,
                     photo_missing: g.photo_missing,
                     completion: g.completion(),
                 })
@@ -125,25 +127,13 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
             .await?;
     }
     let headers = missing_headers(reveal);
-    let rows: Vec<Vec<Cell>> = students.iter().map(|r| missing_cells(r, reveal)).collect();
+    let details = ListDetails::read(store.as_ref()).await?;
+    let rows: Vec<Vec<Cell>> = students
+        .iter()
+        .map(|r| missing_cells(r, reveal, &details))
+        .collect();
     if let Some(path) = &args.output {
-        match FileKind::of(path) {
-            Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
-            Some(FileKind::Xlsx) => export::xlsx::write_table(
-                path,
-                missing_title(args.kind.missing()),
-                &headers,
-                &rows,
-            )?,
-            _ => bail!(
-                "{}: {}",
-                path.display(),
-                tr(
-                    "请用 .csv 或 .xlsx 作为名单文件的扩展名",
-                    "use a .csv or .xlsx file name for the list"
-                )
-            ),
-        }
+        write_student_list(path, missing_title(args.kind.missing()), &headers, &rows)?;
         audit_export(
             store.as_ref(),
             &ctx.operator,

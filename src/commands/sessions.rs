@@ -368,6 +368,8 @@ async fn plan(ctx: &Ctx, args: &SessionPlanArgs) -> Result<ExitCode> {
         stations: args.stations,
         rate: args.rate,
         college_order: split_colleges(args.college_order.as_deref().unwrap_or("")),
+        colleges: split_colleges(args.colleges.as_deref().unwrap_or("")),
+        spread: args.spread,
         makeup: args.makeup,
     };
     let store = ctx.open_store().await?;

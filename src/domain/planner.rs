@@ -233,6 +233,18 @@ pub fn session_title(base: &str, colleges: &[&str]) -> String {
 /// Plans sessions for `input.demand`. Never fails once the input is valid: what does not fit is
 /// returned in `unplaced`, with the days or stations that would make it fit.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+    plan_with(input, false)
+}
+
+/// Like `plan`, but spread over every session of the days given: each session is filled only
+/// as far as an even share of the students (never below the largest class, so classes stay
+/// whole), raised step by step until everyone fits. The sessions keep their full capacity, for
+/// walk-ins. With room for all in the first morning, `plan` puts them there; this does not.
+pub fn plan_spread(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+    plan_with(input, true)
+}
+
+fn plan_with(input: &PlanInput<'_>, spread: bool) -> Result<Plan, PlanError> {
     check(input)?;
     let capacities: Vec<u32> = input
         .slots
@@ -241,7 +253,12 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         .collect();
     let colleges = ordered_colleges(input.demand, input.college_order);
     let limit = input.days as usize * input.slots.len();
-    let packing = pack(&colleges, &capacities, Some(limit));
+    let fill = if spread {
+        spread_fill(&colleges, &capacities, limit)
+    } else {
+        capacities.clone()
+    };
+    let packing = pack(&colleges, &fill, Some(limit));
 
     let total_unplaced: u32 = packing.unplaced.iter().map(|d| d.students).sum();
     let shortfall = (total_unplaced > 0).then(|| {
@@ -363,6 +380,29 @@ fn ordered_colleges(demand: &[ClassDemand], order: &[String]) -> Vec<(String, Ve
             (college.to_string(), classes)
         })
         .collect()
+}
+
+/// How far to fill each slot's sessions so the students spread over all `limit` sessions: an
+/// even share (at least the largest class), raised by 5% at a time until everyone fits or the
+/// share reaches the capacity.
+fn spread_fill(
+    colleges: &[(String, Vec<ClassDemand>)],
+    capacities: &[u32],
+    limit: usize,
+) -> Vec<u32> {
+    let classes = || colleges.iter().flat_map(|(_, c)| c);
+    let total: u64 = classes().map(|c| u64::from(c.students)).sum();
+    let largest_cap = capacities.iter().copied().max().unwrap_or(0);
+    let largest_class = classes().map(|c| c.students).max().unwrap_or(0);
+    let share = u32::try_from(total.div_ceil(limit.max(1) as u64)).unwrap_or(u32::MAX);
+    let mut target = share.max(largest_class.min(largest_cap)).max(1);
+    loop {
+        let fill: Vec<u32> = capacities.iter().map(|c| (*c).min(target)).collect();
+        if target >= largest_cap || pack(colleges, &fill, Some(limit)).unplaced.is_empty() {
+            return fill;
+        }
+        target = target.saturating_add((target / 20).max(1)).min(largest_cap);
+    }
 }
 
 struct Packing {

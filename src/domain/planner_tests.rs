@@ -613,3 +613,47 @@ fn invariants_hold_for_random_rosters() {
         "only {shared_sessions} sessions were shared by two colleges"
     );
 }
+
+/// 2,601 students of 4 stations over two days of two slots: `plan` fills the first morning
+/// (it has room for 4,200); `plan_spread` uses every session, evenly, classes whole.
+#[test]
+fn spread_plans_use_every_day_given() {
+    let slots = parse_slots("08:30-11:30,14:00-17:00").unwrap();
+    let mut classes = Vec::new();
+    for i in 0..51 {
+        let college = ["计算机学院", "外国语学院", "机械学院"][i % 3];
+        classes.push(demand(college, &format!("班{i:02}"), 51));
+    }
+    let total: u32 = classes.iter().map(|c| c.students).sum();
+    assert_eq!(total, 2601);
+    let packed = plan(&input(&classes, &slots, 2, 4)).unwrap();
+    assert_eq!(packed.sessions.len(), 1, "everyone in the first morning");
+    let spread = plan_spread(&input(&classes, &slots, 2, 4)).unwrap();
+    assert_eq!(spread.sessions.len(), 4, "every slot of both days");
+    assert_eq!(spread.placed(), total);
+    let fills: Vec<u32> = spread.sessions.iter().map(|s| s.students()).collect();
+    let (min, max) = (fills.iter().min().unwrap(), fills.iter().max().unwrap());
+    assert!(max - min <= 51 * 2, "even within a class or two: {fills:?}");
+    for s in &spread.sessions {
+        assert_eq!(s.capacity, 4200, "the full capacity stays, for walk-ins");
+        for g in &s.groups {
+            assert_eq!(g.students, 51, "classes whole: {g:?}");
+        }
+    }
+    // a class larger than the even share still goes whole into one session
+    let big = [
+        demand("计算机学院", "大班", 900),
+        demand("计算机学院", "小班", 10),
+    ];
+    let p = plan_spread(&input(&big, &slots, 2, 4)).unwrap();
+    assert!(
+        p.sessions
+            .iter()
+            .any(|s| s.groups.iter().any(|g| g.students == 900))
+    );
+    // more students than fit: the same shortfall as the packed plan
+    let many = [demand("计算机学院", "全部", 20_000)];
+    let a = plan(&input(&many, &slots, 1, 1)).unwrap();
+    let b = plan_spread(&input(&many, &slots, 1, 1)).unwrap();
+    assert_eq!(a.shortfall, b.shortfall);
+}

@@ -350,6 +350,13 @@ impl SearchIndex {
             .unwrap_or(0)
     }
 
+    /// The pinyin rank of the value `text` of `field` (the pickers' order), if any row has it.
+    pub fn rank_of(&self, field: Field, text: &str) -> Option<u32> {
+        let values = &self.values[field.slot()];
+        let id = *values.ids.get(text)?;
+        values.rank.get(id as usize).copied()
+    }
+
     /// Every value of `field` with the number of rows that have it, in pinyin order.
     pub fn values(&self, field: Field) -> Vec<(&str, u32)> {
         let values = &self.values[field.slot()];

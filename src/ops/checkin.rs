@@ -149,6 +149,26 @@ pub struct Answer {
     pub reason: Option<String>,
     pub masked_name: Option<String>,
     pub class: Option<String>,
+    /// `not_in_session`: the session the student is assigned to (`None`: none at all), so the
+    /// station can offer to take them as a walk-in.
+    pub their_session: Option<i64>,
+    /// `checked_in` as a walk-in: the session the student was moved from, if any.
+    pub moved_from: Option<i64>,
+}
+
+impl Answer {
+    fn refused(r: Refusal) -> Answer {
+        Answer {
+            status: r.status,
+            student_no: r.student_no,
+            shot: None,
+            reason: Some(r.reason),
+            masked_name: None,
+            class: None,
+            their_session: None,
+            moved_from: None,
+        }
+    }
 }
 
 /// Where and by whom scans are taken.
@@ -158,6 +178,9 @@ pub struct Station<'a> {
     pub name: &'a str,
     pub operator: &'a str,
     pub allow_walk_in: bool,
+    /// How this face takes a refused student as a walk-in (the command line's flag, the
+    /// console's key), added to a "not in this session" answer.
+    pub walk_in_how: &'a str,
 }
 
 /// Sessions named in "not in this session" answers, looked up once each.
@@ -202,16 +225,7 @@ pub async fn answer(
 ) -> Result<Answer> {
     let student_no = match identify(store, station.keys, line).await? {
         Ok(no) => no,
-        Err(r) => {
-            return Ok(Answer {
-                status: r.status,
-                student_no: r.student_no,
-                shot: None,
-                reason: Some(r.reason),
-                masked_name: None,
-                class: None,
-            });
-        }
+        Err(r) => return Ok(Answer::refused(r)),
     };
     let outcome = store
         .check_in(
@@ -225,13 +239,21 @@ pub async fn answer(
     let zh = lang() == Lang::Zh;
     let reason = match outcome.status {
         CheckinStatus::CheckedIn { walk_in: false, .. } => None,
-        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(
-            tr(
-                "现场加入（不在本场次名单中）",
-                "walk-in (not on this session's list)",
+        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(match outcome.moved_from {
+            Some(from) => {
+                let other = sessions.describe(from).await?;
+                if zh {
+                    format!("现场加入：已从场次 {other} 改到本场")
+                } else {
+                    format!("walk-in: moved here from session {other}")
+                }
+            }
+            None => tr(
+                "现场加入：原本未安排场次，已安排到本场",
+                "walk-in: had no session, now assigned here",
             )
             .to_string(),
-        ),
+        }),
         CheckinStatus::Already { shot } => Some(if zh {
             format!("已在本场次签到，拍摄号 {shot}")
         } else {
@@ -247,20 +269,18 @@ pub async fn answer(
         } => {
             let other = sessions.describe(id).await?;
             Some(if zh {
-                format!("应参加场次 {other}")
+                format!("应参加场次 {other}；{}", station.walk_in_how)
             } else {
-                format!("belongs to session {other}")
+                format!("belongs to session {other}; {}", station.walk_in_how)
             })
         }
         CheckinStatus::NotInSession {
             their_session: None,
-        } => Some(
-            tr(
-                "未安排任何场次；要现场加入请用 --allow-walk-in",
-                "has no session; run with --allow-walk-in to take walk-ins",
-            )
-            .to_string(),
-        ),
+        } => Some(format!(
+            "{}{}",
+            tr("未安排任何场次；", "has no session; "),
+            station.walk_in_how
+        )),
         CheckinStatus::Withdrawn => Some(
             tr(
                 "该学生已退出名单",
@@ -289,7 +309,20 @@ pub async fn answer(
         reason,
         masked_name: student.map(|s| mask_name(&s.name)),
         class: student.map(|s| s.class.clone()),
+        their_session: match outcome.status {
+            CheckinStatus::NotInSession { their_session } => their_session,
+            _ => None,
+        },
+        moved_from: outcome.moved_from,
     })
+}
+
+/// How the command line takes walk-ins, for its "not in this session" answers.
+pub fn walk_in_flag() -> &'static str {
+    tr(
+        "要现场加入（改到本场）请用 --allow-walk-in",
+        "run with --allow-walk-in to take them here as walk-ins",
+    )
 }
 
 /// The status of a scan that could not be recorded (the database could not be reached).

@@ -34,9 +34,9 @@ pub use photos::{
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use sessions::{
-    AssignSummary, CheckinOutcome, CheckinStatus, CheckinStudent, NewSession, PlanKind,
-    ScheduleGroup, SessionRow, SessionStore, SessionStudent, SessionWithStudents, StudentSelection,
-    TokenLookup, UnassignSummary,
+    AssignSummary, CheckinOutcome, CheckinRecord, CheckinStatus, CheckinStudent, NewSession,
+    PlanKind, ScheduleGroup, SessionRow, SessionStore, SessionStudent, SessionWithStudents,
+    StudentSelection, TokenLookup, UnassignSummary,
 };
 pub use source::{SourceTable, read_source};
 pub use sqlite::SqliteStore;
@@ -289,6 +289,9 @@ pub enum PhotoStatus {
     Missing,
     Valid,
     Invalid,
+    /// Several files and none chosen yet (the same word on every screen, in `students list` and
+    /// in reports: docs/console.md).
+    Duplicate,
 }
 
 impl PhotoStatus {
@@ -297,6 +300,18 @@ impl PhotoStatus {
             PhotoStatus::Missing => "missing",
             PhotoStatus::Valid => "valid",
             PhotoStatus::Invalid => "invalid",
+            PhotoStatus::Duplicate => "duplicate",
+        }
+    }
+
+    /// The student's photo state from the best status among their files (`valid` wins, then
+    /// `invalid`, then `duplicate`: what `MAX(status)` picks in every engine).
+    pub fn from_best_file(status: Option<&str>) -> PhotoStatus {
+        match status {
+            Some("valid") => PhotoStatus::Valid,
+            Some("duplicate") => PhotoStatus::Duplicate,
+            Some(_) => PhotoStatus::Invalid,
+            None => PhotoStatus::Missing,
         }
     }
 }

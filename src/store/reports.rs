@@ -42,6 +42,8 @@ pub struct GroupCounts {
     pub checked_in: i64,
     pub photo_valid: i64,
     pub photo_invalid: i64,
+    /// Several files and none chosen yet (not counted as invalid).
+    pub photo_duplicate: i64,
     pub photo_missing: i64,
 }
 
@@ -66,8 +68,18 @@ impl GroupCounts {
             checked_in,
             photo_valid,
             photo_invalid,
+            photo_duplicate: 0,
             photo_missing: total - photo_valid - photo_invalid,
         }
+    }
+
+    /// The same group with `n` of its students holding several files and none chosen: they are
+    /// neither invalid nor missing.
+    pub fn with_duplicates(mut self, n: i64) -> GroupCounts {
+        self.photo_missing += self.photo_duplicate;
+        self.photo_duplicate = n;
+        self.photo_missing -= n;
+        self
     }
 
     /// Valid photos / total, 0 for an empty group.
@@ -109,8 +121,8 @@ pub trait ReportStore {
         college: &str,
         cohort: Option<i32>,
     ) -> Result<Vec<GroupCounts>>;
-    /// Check-ins and valid photos per day, oldest first.
-    async fn daily_progress(&self) -> Result<Vec<DailyProgress>>;
+    /// Check-ins and valid photos per day, oldest first; `college` narrows to its students.
+    async fn daily_progress(&self, college: Option<&str>) -> Result<Vec<DailyProgress>>;
     /// Audit entries matching the filter, latest first (by time, then by the order written).
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
 }
@@ -131,7 +143,8 @@ fn completion_head(by: GroupBy, cohort: Option<i32>) -> String {
         "SELECT {group} AS grp, {parent} AS parent, COUNT(*), \
          COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id), \
          COUNT(CASE WHEN p.st = 'valid' THEN 1 END), \
-         COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' THEN 1 END) \
+         COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' AND p.st <> 'duplicate' THEN 1 END), \
+         COUNT(CASE WHEN p.st = 'duplicate' THEN 1 END) \
          FROM students s \
          LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id \
          LEFT JOIN (SELECT student_id, MAX(session_id) AS session_id FROM assignments GROUP BY student_id) a ON a.student_id = s.id \
@@ -147,7 +160,7 @@ fn completion_tail(by: GroupBy) -> String {
     format!(" GROUP BY {group} ORDER BY {group}")
 }
 
-type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64);
+type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
 
 fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
     rows.into_iter()
@@ -161,6 +174,7 @@ fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
                 checked_in,
                 photo_valid,
                 photo_invalid,
+                photo_duplicate,
             )| {
                 GroupCounts::new(
                     group,
@@ -174,6 +188,7 @@ fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
                         photo_invalid,
                     ],
                 )
+                .with_duplicates(photo_duplicate)
             },
         )
         .collect()
@@ -233,26 +248,32 @@ macro_rules! impl_report_store {
                 Ok(group_counts(rows))
             }
 
-            async fn daily_progress(&self) -> Result<Vec<DailyProgress>> {
+            async fn daily_progress(&self, college: Option<&str>) -> Result<Vec<DailyProgress>> {
                 // Counted by the engine, one row per quarter hour: the console asks again and
                 // again while stations are checking students in. Quarters are given to the days
-                // of the reader's zone here (docs/time.md).
+                // of the reader's zone here (docs/time.md). `college` narrows to its students
+                // (the chart inside a college on the Reports screen).
                 let d = &Self::DIALECT;
-                let per_quarter = |table: &str, column: &str, condition: &str| {
-                    let quarter = d.quarter(column);
-                    format!("SELECT {quarter}, COUNT(*) FROM {table}{condition} GROUP BY {quarter}")
+                let per_quarter = |table: &str, alias: &str, column: &str, condition: &str| {
+                    let quarter = d.quarter(&format!("{alias}.{column}"));
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {quarter}, COUNT(*) FROM {table} {alias} JOIN students s ON s.id = {alias}.student_id WHERE 1 = 1{condition}"
+                    ));
+                    if let Some(college) = college {
+                        qb.push(" AND s.college = ").push_bind(college.to_string());
+                    }
+                    qb.push(format!(" GROUP BY {quarter}"));
+                    qb
                 };
-                let checkins: Vec<(i64, i64)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(per_quarter("checkins", "checked_in_at", "")))
+                let checkins: Vec<(i64, i64)> = per_quarter("checkins", "k", "checked_in_at", "")
+                    .build_query_as()
+                    .fetch_all(&self.pool)
+                    .await?;
+                let photos: Vec<(i64, i64)> =
+                    per_quarter("photos", "p", "checked_at", " AND p.status = 'valid'")
+                        .build_query_as()
                         .fetch_all(&self.pool)
                         .await?;
-                let photos: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(per_quarter(
-                    "photos",
-                    "checked_at",
-                    " WHERE status = 'valid' AND student_id IS NOT NULL",
-                )))
-                .fetch_all(&self.pool)
-                .await?;
                 Ok(days_of_quarters(&checkins, &photos, &chrono::Local))
             }
 

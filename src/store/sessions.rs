@@ -13,7 +13,7 @@ use crate::domain::planner::Candidate;
 
 mod checkin;
 
-pub use checkin::{CheckinOutcome, CheckinStatus, CheckinStudent, TokenLookup};
+pub use checkin::{CheckinOutcome, CheckinRecord, CheckinStatus, CheckinStudent, TokenLookup};
 
 /// A session to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,10 +188,15 @@ pub trait SessionStore {
     async fn schedule(&self) -> Result<Vec<ScheduleGroup>>;
     /// The students of one session: assigned ones and walk-ins, by college, class and 学号.
     async fn session_students(&self, session_id: i64) -> Result<Vec<SessionStudent>>;
+    /// The check-ins of one student (every session), oldest first.
+    async fn student_checkins(&self, student_no: &str) -> Result<Vec<CheckinRecord>>;
     /// Looks a scanned token up (exact match; the caller trims and upper-cases it).
     async fn code_by_token(&self, token: &str) -> Result<TokenLookup>;
     /// Checks a student in at a session and hands out the next shot number, safely with many
-    /// stations at once. Every refusal comes back as a status, not an error.
+    /// stations at once. Every refusal comes back as a status, not an error. A walk-in
+    /// (`allow_walk_in`, the student not on this session's list) is moved here: their
+    /// assignments to sessions they were not checked in at are replaced by one to this session,
+    /// in the same transaction, and the move is audited under the student.
     async fn check_in(
         &self,
         session_id: i64,
@@ -664,6 +669,10 @@ macro_rules! impl_session_store {
                     .collect();
                 out.sort_by(|a, b| (&a.college, &a.class, &a.student_no).cmp(&(&b.college, &b.class, &b.student_no)));
                 Ok(out)
+            }
+
+            async fn student_checkins(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
+                self.checkins_of(student_no).await
             }
 
             async fn code_by_token(&self, token: &str) -> Result<TokenLookup> {

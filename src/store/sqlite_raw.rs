@@ -228,11 +228,7 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
             },
             session_id: int(stmt, 15),
             checked_in: text(stmt, 16).as_deref() == Some("y"),
-            photo_status: match text(stmt, 17).as_deref() {
-                Some("valid") => PhotoStatus::Valid,
-                Some(_) => PhotoStatus::Invalid,
-                None => PhotoStatus::Missing,
-            },
+            photo_status: PhotoStatus::from_best_file(text(stmt, 17).as_deref()),
         })
     }
 }

@@ -454,11 +454,9 @@ macro_rules! impl_generic_stream {
                         },
                         session_id: r.try_get(15)?,
                         checked_in: checked == "y",
-                        photo_status: match photo_st.as_deref() {
-                            Some("valid") => crate::store::PhotoStatus::Valid,
-                            Some(_) => crate::store::PhotoStatus::Invalid,
-                            None => crate::store::PhotoStatus::Missing,
-                        },
+                        photo_status: crate::store::PhotoStatus::from_best_file(
+                            photo_st.as_deref(),
+                        ),
                     })?;
                 }
                 Ok(count)

@@ -22,7 +22,10 @@ use crate::i18n::tr;
 use crate::ops::checkin::Answer as ScanAnswer;
 use crate::ops::plan::PlanRequest;
 use crate::ops::report_files::ReportScope;
-use crate::store::{AssignSummary, AuditRecord, CodeRecord, Counts, ScheduleGroup, SessionRow};
+use crate::store::{
+    AssignSummary, AuditRecord, CheckinRecord, CodeRecord, Counts, PhotoRow, ScheduleGroup,
+    SessionRow,
+};
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
 use chrono::{DateTime, Utc};
 
@@ -67,12 +70,16 @@ impl Screen {
     }
 }
 
-/// A student's codes and audit trail, for the detail pane.
-#[derive(Debug, Clone, PartialEq)]
+/// A student's codes, check-ins, photo files and audit trail, for the detail pane.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {
     pub student_no: String,
     pub codes: Vec<CodeRecord>,
     pub audit: Vec<AuditRecord>,
+    pub checkins: Vec<CheckinRecord>,
+    /// The sessions the student is assigned to or checked in at.
+    pub sessions: Vec<SessionRow>,
+    pub photos: Vec<PhotoRow>,
 }
 
 /// What the code overlay shows: the student, their codes (newest first) and the QR of the
@@ -154,6 +161,14 @@ pub enum Action {
     ExportReportXlsx,
     /// Reports: writes the report on screen as CSV.
     ExportReportCsv,
+    /// Students: writes the students shown (filters and search applied) as XLSX.
+    ExportStudentsXlsx,
+    /// Students: the same list as CSV.
+    ExportStudentsCsv,
+    /// Scrolls the history pane down.
+    DetailDown,
+    /// Scrolls the history pane up.
+    DetailUp,
 
     /// A character typed into the search, palette, picker or reason.
     #[serde(skip)]
@@ -214,8 +229,9 @@ pub enum Action {
     AssignFiltered,
     /// Opens the plan form: sessions for the students without one, shown as a dry run first.
     PlanSessions,
-    /// Takes or stops taking walk-ins at the Check-in screen.
-    ToggleWalkIn,
+    /// Check-in: takes the student just refused as not in this session as a walk-in here,
+    /// moving their assignment (asks first; the same key again confirms).
+    WalkIn,
     /// The sessions with their head counts and classes.
     #[serde(skip)]
     SessionsLoaded {
@@ -257,11 +273,32 @@ pub enum Action {
         generation: u64,
         result: Result<Vec<GroupCounts>, String>,
     },
+    /// The check-ins and valid photos per day of the college opened.
+    #[serde(skip)]
+    CollegeDailyLoaded {
+        generation: u64,
+        result: Result<Vec<DailyProgress>, String>,
+    },
     /// An export finished: the file written, or why not.
     #[serde(skip)]
     ReportExported {
         generation: u64,
         result: Result<PathBuf, String>,
+    },
+    /// Fresh roster counts for the header (after a change, or polled).
+    #[serde(skip)]
+    CountsRefreshed {
+        generation: u64,
+        result: Result<Counts, String>,
+    },
+    /// Time to read again what the screen shows (another station may have changed it).
+    #[serde(skip)]
+    PollDue,
+    /// The Students export finished: the file and how many students it lists, or why not.
+    #[serde(skip)]
+    StudentsExported {
+        generation: u64,
+        result: Result<(PathBuf, usize), String>,
     },
 }
 
@@ -280,11 +317,13 @@ pub struct PlanOutcome {
     pub plan: Plan,
     pub waiting: usize,
     pub created: Vec<i64>,
+    /// Overlaps with existing sessions and overloaded sessions, shown before creating.
+    pub warnings: Vec<crate::ops::plan::PlanWarning>,
 }
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 48] = [
+    pub const BINDABLE: [Action; 52] = [
         Action::Quit,
         Action::Help,
         Action::Close,
@@ -324,7 +363,7 @@ impl Action {
         Action::ClearInput,
         Action::AssignFiltered,
         Action::PlanSessions,
-        Action::ToggleWalkIn,
+        Action::WalkIn,
         Action::NextPhotoList,
         Action::PrevPhotoList,
         Action::JumpToStudent,
@@ -333,6 +372,10 @@ impl Action {
         Action::ReportSwitchGroup,
         Action::ExportReportXlsx,
         Action::ExportReportCsv,
+        Action::ExportStudentsXlsx,
+        Action::ExportStudentsCsv,
+        Action::DetailDown,
+        Action::DetailUp,
     ];
 
     /// The name used in `[keys]` and the palette; `None` for actions that carry data.
@@ -377,7 +420,7 @@ impl Action {
             Action::ClearInput => "clear_input",
             Action::AssignFiltered => "assign_filtered",
             Action::PlanSessions => "plan_sessions",
-            Action::ToggleWalkIn => "toggle_walk_in",
+            Action::WalkIn => "walk_in",
             Action::NextPhotoList => "next_photo_list",
             Action::PrevPhotoList => "prev_photo_list",
             Action::JumpToStudent => "jump_to_student",
@@ -386,6 +429,10 @@ impl Action {
             Action::ReportSwitchGroup => "report_switch_group",
             Action::ExportReportXlsx => "export_report_xlsx",
             Action::ExportReportCsv => "export_report_csv",
+            Action::ExportStudentsXlsx => "export_students_xlsx",
+            Action::ExportStudentsCsv => "export_students_csv",
+            Action::DetailDown => "detail_down",
+            Action::DetailUp => "detail_up",
             Action::Input(_)
             | Action::Paste(_)
             | Action::Resize(..)
@@ -405,7 +452,11 @@ impl Action {
             | Action::PhotosLoaded { .. }
             | Action::ReportsLoaded { .. }
             | Action::BreakdownLoaded { .. }
-            | Action::ReportExported { .. } => return None,
+            | Action::CollegeDailyLoaded { .. }
+            | Action::ReportExported { .. }
+            | Action::StudentsExported { .. }
+            | Action::CountsRefreshed { .. }
+            | Action::PollDue => return None,
         })
     }
 
@@ -450,8 +501,12 @@ pub enum Effect {
         query: Query,
         previous: Option<Arc<SearchResult>>,
     },
-    /// Read a student's codes and audit trail.
-    LoadHistory { generation: u64, student_no: String },
+    /// Read a student's history; `session_id` is the session they are assigned to.
+    LoadHistory {
+        generation: u64,
+        student_no: String,
+        session_id: Option<i64>,
+    },
     /// Read a student's codes for the code overlay, and write the `show` audit entry.
     LoadCode { generation: u64, student_no: String },
     /// Revoke the student's active code and issue a new one, for `reason`.
@@ -460,6 +515,10 @@ pub enum Effect {
         student_no: String,
         reason: String,
     },
+    /// Read the roster counts for the header.
+    LoadCounts { generation: u64 },
+    /// Answer `PollDue` after this long.
+    PollLater { after: Duration },
     /// Answer `RetryDue` after this long.
     RetryLater { generation: u64, after: Duration },
     /// Read the sessions, their counts and classes.
@@ -471,6 +530,8 @@ pub enum Effect {
         line: String,
         station: String,
         allow_walk_in: bool,
+        /// How this console takes a refused student as a walk-in, for the refusal's text.
+        walk_in_how: String,
     },
     /// Assign everyone (not withdrawn) of a college and/or class to a session.
     Assign {
@@ -491,12 +552,22 @@ pub enum Effect {
         generation: u64,
         cohort: Option<i32>,
     },
-    /// Read the completion of one college's classes or counselors.
+    /// Read the completion of one college's classes or counselors, and its daily progress.
     LoadBreakdown {
         generation: u64,
         college: String,
         by: GroupBy,
         cohort: Option<i32>,
+    },
+    /// Write the students of `view` (rows of `roster`, in that order) as a file of `kind` into
+    /// the export folder, audited. `name` goes into the file name, `what` into the audit entry.
+    ExportStudents {
+        generation: u64,
+        roster: Roster,
+        view: Vec<u32>,
+        kind: FileKind,
+        name: String,
+        what: String,
     },
     /// Write the report `groups` of `scope` as a file of `kind` into the export folder, audited.
     ExportReport {

@@ -71,6 +71,37 @@ pub struct Detail {
     pub generation: u64,
     pub student_no: Option<String>,
     pub history: Option<Result<History, String>>,
+    /// Lines scrolled past at the top of the pane (the drawing keeps it within the text).
+    pub scroll: usize,
+}
+
+/// A line for the status bar saying what the last action did (an export written, a reload
+/// done, filters cleared by a jump). It goes when the screen changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub text: String,
+    /// A file written: drawn after the text with its folder shortened and its name whole.
+    pub path: Option<String>,
+    pub ok: bool,
+}
+
+impl StatusMessage {
+    pub fn ok(text: impl Into<String>) -> StatusMessage {
+        StatusMessage {
+            text: text.into(),
+            path: None,
+            ok: true,
+        }
+    }
+}
+
+/// One condition that keeps students off an empty list, and how many students its removal
+/// alone would show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hiding {
+    Missing(Missing),
+    Field(crate::domain::search::Field, String),
+    Search(String),
 }
 
 /// Retrying a failed load with growing waits, so a restarted server is picked up by itself.
@@ -140,6 +171,21 @@ pub struct App {
     pub photos: PhotosState,
     /// The Reports screen.
     pub reports: ReportsState,
+    /// What the last action did, for the status bar.
+    pub message: Option<StatusMessage>,
+    /// When the list is empty under filters: each condition in force, with the students its
+    /// removal alone would show.
+    pub hidden_by: Vec<(Hiding, usize)>,
+    /// Generation of the header's count refreshes (apart from the roster loads).
+    pub counts_generation: u64,
+    /// How often what is shown is read again (`poll_seconds` in the config); `None`: never.
+    pub poll_every: Option<Duration>,
+    /// The user asked for a reload: say so on the status line when it is done.
+    pub reload_asked: bool,
+    /// Generation of the Students export under way (answers of older ones are dropped).
+    pub export_generation: u64,
+    /// A Students export is being written.
+    pub exporting: bool,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -198,6 +244,13 @@ impl App {
             checkin: Default::default(),
             photos: PhotosState::default(),
             reports: ReportsState::default(),
+            message: None,
+            counts_generation: 0,
+            poll_every: None,
+            reload_asked: false,
+            hidden_by: Vec::new(),
+            export_generation: 0,
+            exporting: false,
         }
     }
 
@@ -290,6 +343,14 @@ impl App {
 
     pub(super) fn show(&mut self, screen: Screen) -> bool {
         let changed = screen != self.screen || self.overlay != Overlay::None;
+        if screen != self.screen {
+            // what the status line said was about the screen left behind; a load that keeps
+            // failing says so again with its retry
+            self.message = None;
+            if !self.load_failed {
+                self.last_error = None;
+            }
+        }
         self.screen = screen;
         // a screen switch leaves the code window and choosers behind
         self.overlay = Overlay::None;
@@ -338,6 +399,16 @@ impl App {
         } else {
             self.last_error = None;
             self.retry = Retry::default();
+            if std::mem::take(&mut self.reload_asked) {
+                self.message = Some(StatusMessage::ok(match crate::i18n::lang() {
+                    crate::i18n::Lang::Zh => {
+                        format!("已重新读取：{} 名学生", self.roster.len())
+                    }
+                    crate::i18n::Lang::En => {
+                        format!("reloaded: {} students", self.roster.len())
+                    }
+                }));
+            }
             Vec::new()
         }
     }
@@ -351,6 +422,7 @@ impl App {
             .as_deref()
             .filter(|_| self.search.active());
         self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        self.hidden_by = self.find_hiding();
         match keep {
             Keep::Top => {
                 self.selected = 0;
@@ -383,6 +455,7 @@ impl App {
             .as_deref()
             .filter(|_| self.search.active());
         self.view = roster::view(&self.roster, &self.filter, self.sort, search);
+        self.hidden_by = self.find_hiding();
         let found = keep_id.and_then(|id| {
             self.view
                 .iter()
@@ -398,6 +471,157 @@ impl App {
         self.detail.student_no = None;
         effects.extend(self.follow_selection());
         effects
+    }
+
+    /// When nothing is shown but students are loaded: each filter (and the search) in force,
+    /// with how many students would show without it alone. Counted here, not while drawing.
+    fn find_hiding(&self) -> Vec<(Hiding, usize)> {
+        if !self.view.is_empty() || self.roster.is_empty() {
+            return Vec::new();
+        }
+        let search = self
+            .search
+            .result
+            .as_deref()
+            .filter(|_| self.search.active());
+        let mut out = Vec::new();
+        if let Some(m) = self.filter.missing {
+            let without = Filter {
+                missing: None,
+                ..self.filter.clone()
+            };
+            let n = roster::view(&self.roster, &without, self.sort, search).len();
+            out.push((Hiding::Missing(m), n));
+        }
+        for field in crate::domain::search::Field::ALL {
+            if let Some(value) = self.filter.value(field) {
+                let mut without = self.filter.clone();
+                without.set(field, None);
+                let n = roster::view(&self.roster, &without, self.sort, search).len();
+                out.push((Hiding::Field(field, value.to_string()), n));
+            }
+        }
+        if self.search.active() {
+            let n = roster::view(&self.roster, &self.filter, self.sort, None).len();
+            out.push((Hiding::Search(self.search.input.trim().to_string()), n));
+        }
+        out
+    }
+
+    /// Reads the header's counts again (the roster stays as it is).
+    pub(super) fn refresh_counts(&mut self) -> Effect {
+        self.counts_generation += 1;
+        Effect::LoadCounts {
+            generation: self.counts_generation,
+        }
+    }
+
+    /// The first poll, when polling is on.
+    pub fn start_polling(&self) -> Vec<Effect> {
+        self.poll_every
+            .map(|after| vec![Effect::PollLater { after }])
+            .unwrap_or_default()
+    }
+
+    /// A poll is due: the header's counts, and what the screen shows that other stations
+    /// change (sessions and check-ins, the reports), are read again; then the next poll.
+    fn poll(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if !self.loading() {
+            effects.push(self.refresh_counts());
+        }
+        match self.screen {
+            Screen::Sessions | Screen::Checkin if !self.sessions.loading => {
+                effects.extend(self.sessions.reload());
+            }
+            Screen::Reports if !self.reports.loading => effects.extend(reports::refresh(self)),
+            _ => {}
+        }
+        effects.extend(self.start_polling());
+        effects
+    }
+
+    /// The photo notes column is as wide as its widest note (at most 24 columns).
+    pub(super) fn measure_notes(&mut self) {
+        self.roster.widths.problems = self
+            .photos
+            .notes
+            .values()
+            .map(|n| super::widgets::width(n))
+            .max()
+            .unwrap_or(0)
+            .min(24);
+    }
+
+    /// Starts writing the students shown as a file of `kind`.
+    pub(super) fn export_students(&mut self, kind: crate::export::FileKind) -> Vec<Effect> {
+        if self.exporting {
+            return Vec::new();
+        }
+        if !self.students_loaded || self.view.is_empty() {
+            self.message = Some(StatusMessage {
+                text: tr(
+                    "名单是空的，没有可导出的学生：先调整筛选",
+                    "the list is empty, nothing to export: change the filters first",
+                )
+                .to_string(),
+                path: None,
+                ok: false,
+            });
+            return Vec::new();
+        }
+        self.export_generation += 1;
+        self.exporting = true;
+        self.message = Some(StatusMessage::ok(tr("正在导出…", "exporting…")));
+        vec![Effect::ExportStudents {
+            generation: self.export_generation,
+            roster: self.roster.clone(),
+            view: self.view.clone(),
+            kind,
+            name: self.filter_words(true).join("-"),
+            what: self.filter_words(false).join(", "),
+        }]
+    }
+
+    /// The filters and search in force as words: for a file name (`for_file`: the values
+    /// only, in the interface language) or for the audit log (English field names).
+    pub fn filter_words(&self, for_file: bool) -> Vec<String> {
+        let mut words = Vec::new();
+        for field in crate::domain::search::Field::ALL {
+            if let Some(v) = self.filter.value(field) {
+                words.push(if for_file {
+                    v.to_string()
+                } else {
+                    let name = match field {
+                        crate::domain::search::Field::College => "college",
+                        crate::domain::search::Field::Class => "class",
+                        crate::domain::search::Field::Counselor => "counselor",
+                    };
+                    format!("{name} {v}")
+                });
+            }
+        }
+        if let Some(m) = self.filter.missing {
+            words.push(if for_file {
+                roster::missing_label(m).to_string()
+            } else {
+                format!("missing {}", m.name())
+            });
+        }
+        if self.search.active() {
+            let q = self.search.input.trim();
+            words.push(if for_file {
+                q.to_string()
+            } else {
+                format!("search \"{q}\"")
+            });
+        }
+        if let Some(y) = self.cohort {
+            if !for_file {
+                words.push(format!("cohort {y}"));
+            }
+        }
+        words
     }
 
     /// Starts (or answers from memory) the search for what is typed now.
@@ -465,16 +689,19 @@ impl App {
             return Vec::new();
         }
         let no = self.selected_row().map(|r| r.student.student_no.clone());
+        let session_id = self.selected_row().and_then(|r| r.session_id);
         if no == self.detail.student_no {
             return Vec::new();
         }
         self.detail.generation += 1;
         self.detail.student_no = no.clone();
         self.detail.history = None;
+        self.detail.scroll = 0;
         match no {
             Some(student_no) => vec![Effect::LoadHistory {
                 generation: self.detail.generation,
                 student_no,
+                session_id,
             }],
             None => Vec::new(),
         }
@@ -543,6 +770,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Ok(roster) => {
                     effects = app.students_arrived(roster);
                     app.photos.roster_arrived(&app.roster);
+                    app.measure_notes();
                     app.students_error = None;
                     effects.extend(app.answered(None));
                 }
@@ -622,11 +850,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return effects;
             }
             code.busy = false;
+            // a student without any code before gets a first one: issued, not reissued
+            let first = matches!(&code.card, Some(Ok(card)) if card.codes.is_empty());
             match result {
                 Ok(serial) => {
                     code.notice = Some(Ok(format!(
                         "{} {serial}",
-                        tr("已重新发放，新序号", "reissued; new serial")
+                        if first {
+                            tr("已发放，序号", "issued; serial")
+                        } else {
+                            tr("已重新发放，新序号", "reissued; new serial")
+                        }
                     )));
                     app.code_generation += 1;
                     code.generation = app.code_generation;
@@ -666,8 +900,50 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             effects = more;
             changed
         }
+        Action::CountsRefreshed { generation, result } => {
+            if generation != app.counts_generation {
+                return effects;
+            }
+            match result {
+                Ok(counts) => {
+                    let changed = app.counts != Some(counts);
+                    app.counts = Some(counts);
+                    app.counts_error = None;
+                    changed
+                }
+                // a failed refresh keeps the counts shown; the next poll tries again
+                Err(_) => false,
+            }
+        }
+        Action::PollDue => {
+            effects = app.poll();
+            false
+        }
+        Action::StudentsExported { generation, result } => {
+            if generation != app.export_generation {
+                return effects;
+            }
+            app.exporting = false;
+            app.message = Some(match result {
+                Ok((path, n)) => StatusMessage {
+                    text: match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("已导出 {n} 名学生"),
+                        crate::i18n::Lang::En => format!("{n} students exported"),
+                    },
+                    path: Some(path.display().to_string()),
+                    ok: true,
+                },
+                Err(e) => StatusMessage {
+                    text: e,
+                    path: None,
+                    ok: false,
+                },
+            });
+            true
+        }
         answer @ (Action::ReportsLoaded { .. }
         | Action::BreakdownLoaded { .. }
+        | Action::CollegeDailyLoaded { .. }
         | Action::ReportExported { .. }) => reports::answer(app, answer),
         other if super::sessions::handles(app.mode()) => {
             let (changed, more) = match app.mode() {

@@ -540,6 +540,29 @@ impl Default for Keymap {
                 Action::SortReverse,
                 tr("倒序排列", "reverse the order"),
             ),
+            b(
+                vec![Key::plain('e')],
+                Action::ExportStudentsXlsx,
+                tr(
+                    "把当前名单（筛选和搜索后的学生，含缺项原因）导出为 XLSX",
+                    "export the list shown (filters and search applied, with what each student lacks) as XLSX",
+                ),
+            ),
+            b(
+                vec![Key::plain('E')],
+                Action::ExportStudentsCsv,
+                tr("把当前名单导出为 CSV", "export the list shown as CSV"),
+            ),
+            b(
+                vec![Key::plain('J')],
+                Action::DetailDown,
+                tr("详细记录向下滚动", "scroll the history down"),
+            ),
+            b(
+                vec![Key::plain('K')],
+                Action::DetailUp,
+                tr("详细记录向上滚动", "scroll the history up"),
+            ),
         ])
         .collect();
         let help = vec![
@@ -615,6 +638,11 @@ impl Default for Keymap {
                 vec![Key::ctrl('u')],
                 Action::ClearInput,
                 tr("清空输入", "clear what was typed"),
+            ),
+            b(
+                vec![Key::ctrl('x')],
+                Action::ClearFilters,
+                tr("清除所有筛选和搜索", "clear every filter and the search"),
             ),
             b(
                 vec![Key::code(K::Up)],
@@ -740,11 +768,12 @@ impl Default for Keymap {
                 tr("选择下一场次", "choose the next session"),
             ),
             b(
-                vec![Key::ctrl('w')],
-                Action::ToggleWalkIn,
+                // an F-key first: Ctrl-w closes the tab in a browser's SSH terminal
+                vec![Key::code(K::F(6)), Key::ctrl('w')],
+                Action::WalkIn,
                 tr(
-                    "允许/不允许现场加入（不在本场名单的学生）",
-                    "take or refuse walk-ins (students not on this session's list)",
+                    "把刚被拒绝（不在本场）的学生作为现场加入改到本场签到（先确认，再按一次即签到）",
+                    "take the student just refused as not in this session as a walk-in here (asks; press again to check them in)",
                 ),
             ),
             b(
@@ -770,7 +799,7 @@ impl Default for Keymap {
             b(
                 vec![Key::code(K::F(5))],
                 Action::Reload,
-                tr("重新读取场次", "reload the sessions"),
+                tr("重新读取场次和统计", "reload the sessions and counts"),
             ),
             b(vec![Key::ctrl('c')], Action::Quit, tr("退出", "quit")),
         ];

@@ -22,11 +22,17 @@ pub mod ui;
 pub mod widgets;
 
 #[cfg(test)]
+mod jobs_tests;
+#[cfg(test)]
+mod office_tests;
+#[cfg(test)]
 pub(crate) mod render_tests;
 #[cfg(test)]
 mod reports_tests;
 #[cfg(test)]
 mod sessions_tests;
+#[cfg(test)]
+mod station_tests;
 #[cfg(test)]
 mod view_render_tests;
 
@@ -68,6 +74,18 @@ const FRAME: Duration = Duration::from_millis(16);
 /// How often the input thread looks up from waiting to see whether the console is closing.
 const INPUT_POLL: Duration = Duration::from_millis(100);
 
+/// How often the console reads again what it shows, unless `poll_seconds` says otherwise.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
+
+/// `poll_seconds` from the config: unset is the default, 0 switches polling off.
+pub fn poll_interval(seconds: Option<u64>) -> Option<Duration> {
+    match seconds {
+        None => Some(DEFAULT_POLL),
+        Some(0) => None,
+        Some(n) => Some(Duration::from_secs(n)),
+    }
+}
+
 /// What arrives on the console's one channel.
 #[derive(Debug)]
 enum Message {
@@ -103,6 +121,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         size,
     );
     app.plain_qr = theme::no_color_requested();
+    app.poll_every = poll_interval(ctx.config.poll_seconds);
     let keys = Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
     let export_dir = ctx
@@ -136,7 +155,10 @@ async fn event_loop(
 ) -> anyhow::Result<()> {
     let mut running = tasks::Running::default();
     // The first frame is drawn before the roster arrives: the header, tabs and "reading…".
-    let effects = update(app, Action::Reload);
+    let mut effects = update(app, Action::Reload);
+    // the first load is not a reload the user asked for
+    app.reload_asked = false;
+    effects.extend(app.start_polling());
     tasks::start(effects, env, &mut running, tx, Message::Action);
     let mut last_draw: Option<Instant> = None;
     loop {

@@ -9,6 +9,7 @@ use super::overlay::{self, Overlay, Palette, Pick, PickerKind, ReasonPrompt};
 use super::roster::Filter;
 use super::ui;
 use crate::domain::search::{Field, Missing};
+use crate::export::FileKind;
 use crate::i18n::tr;
 
 type Outcome = (bool, Vec<Effect>);
@@ -277,6 +278,8 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         Action::Reload => {
             let mut effects = app.start_load();
             effects.push(super::photos::start_load(app));
+            // the status line says when the reload is in
+            app.reload_asked = true;
             (true, effects)
         }
         Action::Palette => {
@@ -307,6 +310,17 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         Action::ShowCode => {
             let effects = app.open_code();
             (!effects.is_empty(), effects)
+        }
+        Action::ExportStudentsXlsx => (true, app.export_students(FileKind::Xlsx)),
+        Action::ExportStudentsCsv => (true, app.export_students(FileKind::Csv)),
+        Action::DetailDown | Action::DetailUp if app.detail.open => {
+            let before = app.detail.scroll;
+            app.detail.scroll = if action == Action::DetailDown {
+                (before + 1).min(ui::detail::max_scroll(app))
+            } else {
+                before.saturating_sub(1)
+            };
+            (before != app.detail.scroll, Vec::new())
         }
         Action::ToggleDetail => {
             app.detail.open = !app.detail.open;

@@ -128,6 +128,9 @@ pub struct PhotosState {
     pub list: PhotoList,
     /// (selected, offset) of each list, by `PhotoList::index`, so switching back keeps the place.
     pub places: [(usize, usize); 6],
+    /// 学号 → what their files need, in a few words (several files to choose from, the
+    /// problems of an invalid one), for the Students screen's column and history pane.
+    pub notes: HashMap<String, String>,
 }
 
 impl PhotosState {
@@ -227,8 +230,20 @@ impl PhotosState {
                 ..PhotoItem::default()
             });
         }
+        self.notes = notes(&files);
         self.files = files;
         self.clamp();
+    }
+
+    /// Students with several files (the duplicate list, by student).
+    pub fn duplicate_students(&self) -> usize {
+        let mut nos: Vec<&str> = self.files[PhotoList::Duplicate.index()]
+            .iter()
+            .filter_map(|f| f.student_no.as_deref())
+            .collect();
+        nos.sort_unstable();
+        nos.dedup();
+        nos.len()
     }
 
     /// The roster changed: the students without a photo file are read from it again.
@@ -251,6 +266,58 @@ impl PhotosState {
             place.1 = place.1.min(place.0);
         }
     }
+}
+
+/// A problem in a word or two, for a narrow column (the history pane has the whole sentence).
+pub fn short_problem(problem: &Problem) -> String {
+    let word = match problem.code() {
+        "heic" => tr("HEIC", "HEIC"),
+        "orientation" => tr("方向", "rotated"),
+        "not_jpeg" => tr("非JPEG", "not JPEG"),
+        "truncated" => tr("不完整", "truncated"),
+        "damaged" => tr("损坏", "damaged"),
+        "dimensions" => tr("尺寸", "size"),
+        "colour" => tr("非彩色", "colour"),
+        "bit_depth" => tr("位深", "bit depth"),
+        "too_small" => tr("太小", "too small"),
+        "too_large" => tr("太大", "too large"),
+        "undecodable" => tr("无法解码", "undecodable"),
+        "background" => tr("背景色", "background"),
+        _ => return problem.message(crate::i18n::lang()),
+    };
+    word.to_string()
+}
+
+/// Each student's note from the invalid and duplicate lists.
+fn notes(files: &[Vec<PhotoItem>; 6]) -> HashMap<String, String> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut duplicates: HashMap<&str, usize> = HashMap::new();
+    for f in &files[PhotoList::Duplicate.index()] {
+        if let Some(no) = &f.student_no {
+            *duplicates.entry(no).or_default() += 1;
+        }
+    }
+    for (no, n) in duplicates {
+        let text = match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => format!("{n}个文件待选"),
+            crate::i18n::Lang::En => format!("{n} files, choose one"),
+        };
+        out.entry(no.to_string()).or_default().push(text);
+    }
+    for f in &files[PhotoList::Invalid.index()] {
+        if let Some(no) = &f.student_no {
+            let words = out.entry(no.clone()).or_default();
+            for p in &f.problems {
+                let w = short_problem(p);
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(no, words)| (no, words.join(tr("、", ", "))))
+        .collect()
 }
 
 /// The row of the roster with this 学号 (the roster is in 学号 order; a server's collation may
@@ -285,6 +352,7 @@ pub(super) fn loaded(
             photos.loaded = true;
             photos.error = None;
             photos.arrived(&data);
+            app.measure_notes();
         }
         Err(e) => {
             photos.error = Some(e.clone());
@@ -371,10 +439,18 @@ fn jump_to_student(app: &mut App) -> (bool, Vec<Effect>) {
     let row = row as u32;
     let mut effects = Vec::new();
     if !app.view.contains(&row) {
+        let cleared = app.filter_words(true).join(" · ");
         app.filter = Filter::default();
         app.search.input.clear();
         app.search.editing = false;
         effects = app.search_changed();
+        // say what went, so the list is not mistaken for the filtered one
+        app.message = Some(super::app::StatusMessage::ok(match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => format!("为显示 {no}，已清除筛选和搜索：{cleared}"),
+            crate::i18n::Lang::En => {
+                format!("filters and search cleared to show {no}: {cleared}")
+            }
+        }));
     }
     if let Some(i) = app.view.iter().position(|&r| r == row) {
         app.select(i);
@@ -385,4 +461,4 @@ fn jump_to_student(app: &mut App) -> (bool, Vec<Effect>) {
 
 #[cfg(test)]
 #[path = "photos_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -214,6 +214,8 @@ pub fn load(
     counts: Result<Counts, String>,
 ) {
     update(app, Action::Reload);
+    // as the event loop's first load: not a reload the user asked for
+    app.reload_asked = false;
     let generation = app.generation;
     update(
         app,

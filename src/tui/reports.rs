@@ -4,10 +4,11 @@
 
 use super::action::{Action, Effect, ReportData};
 use super::app::App;
+use crate::domain::search::Field;
 use crate::export::FileKind;
 use crate::i18n::tr;
 use crate::ops::report_files::ReportScope;
-use crate::store::{GroupBy, GroupCounts};
+use crate::store::{DailyProgress, GroupBy, GroupCounts};
 
 /// One college opened: its classes or its counselors.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,8 @@ pub struct Breakdown {
     /// `None` while it is read.
     pub groups: Option<Result<Vec<GroupCounts>, String>>,
     pub selected: usize,
+    /// The college's check-ins and valid photos per day, for the chart; `None` while read.
+    pub daily: Option<Result<Vec<DailyProgress>, String>>,
 }
 
 /// What the Reports screen shows.
@@ -116,6 +119,7 @@ fn open(app: &mut App, college: String, by: GroupBy) -> Vec<Effect> {
         generation,
         groups: None,
         selected: 0,
+        daily: None,
     });
     vec![Effect::LoadBreakdown {
         generation,
@@ -161,7 +165,7 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<(bool, Vec<Eff
                 let college = b.college.clone();
                 (true, open(app, college, by))
             }
-            Some(_) => (false, Vec::new()),
+            Some(_) => students_of_group(app),
             None => {
                 let Some(college) = app
                     .reports
@@ -189,6 +193,53 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<(bool, Vec<Eff
         _ => return None,
     };
     Some(outcome)
+}
+
+/// The groups in the pickers' order: pinyin, as the Students screen's college, class and
+/// counselor pickers list them (groups not in the roster loaded last, as they came).
+fn in_pinyin_order(app: &App, by: GroupBy, groups: &mut [GroupCounts]) {
+    let field = match by {
+        GroupBy::College => Field::College,
+        GroupBy::Class => Field::Class,
+        GroupBy::Counselor => Field::Counselor,
+        GroupBy::Session | GroupBy::Level => return,
+    };
+    let index = &app.roster.index;
+    groups.sort_by_key(|g| index.rank_of(field, &g.group).unwrap_or(u32::MAX));
+}
+
+/// `Enter` on a class or counselor of a college: the Students screen, filtered to them.
+fn students_of_group(app: &mut App) -> (bool, Vec<Effect>) {
+    let Some(b) = &app.reports.breakdown else {
+        return (false, Vec::new());
+    };
+    let Some(Ok(groups)) = &b.groups else {
+        return (false, Vec::new());
+    };
+    let Some(group) = groups.get(b.selected).map(|g| g.group.clone()) else {
+        return (false, Vec::new());
+    };
+    let college = b.college.clone();
+    let by = b.by;
+    app.filter = super::roster::Filter {
+        college: Some(college.clone()),
+        ..Default::default()
+    };
+    match by {
+        GroupBy::Counselor => app.filter.counselor = Some(group.clone()),
+        _ => app.filter.class = Some(group.clone()),
+    }
+    app.search.input.clear();
+    app.search.editing = false;
+    app.show(super::action::Screen::Students);
+    let mut effects = app.search_changed();
+    app.rebuild_view(super::app::Keep::Top);
+    effects.extend(app.follow_selection());
+    app.message = Some(super::app::StatusMessage::ok(match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("学生名单已按 {college} · {group} 筛选（x 清除）"),
+        crate::i18n::Lang::En => format!("students filtered to {college} · {group} (x clears)"),
+    }));
+    (true, effects)
 }
 
 /// Starts writing the report on screen as a file of `kind`.
@@ -254,7 +305,8 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             }
             app.reports.loading = false;
             match result {
-                Ok(data) => {
+                Ok(mut data) => {
+                    in_pinyin_order(app, GroupBy::College, &mut data.colleges);
                     // the same college stays selected when the list changes under it
                     let name = app
                         .reports
@@ -274,6 +326,10 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             true
         }
         Action::BreakdownLoaded { generation, result } => {
+            let mut result = result;
+            if let (Ok(groups), Some(b)) = (&mut result, &app.reports.breakdown) {
+                in_pinyin_order(app, b.by, groups);
+            }
             let Some(b) = &mut app.reports.breakdown else {
                 return false;
             };
@@ -296,6 +352,16 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
             b.groups = Some(result);
             true
         }
+        Action::CollegeDailyLoaded { generation, result } => {
+            let Some(b) = &mut app.reports.breakdown else {
+                return false;
+            };
+            if generation != b.generation {
+                return false;
+            }
+            b.daily = Some(result);
+            true
+        }
         Action::ReportExported { generation, result } => {
             if generation != app.reports.export_generation {
                 return false;
@@ -305,6 +371,11 @@ pub(super) fn answer(app: &mut App, action: Action) -> bool {
                 Ok(path) => {
                     app.reports.exported = Some(path.display().to_string());
                     app.last_error = None;
+                    app.message = Some(super::app::StatusMessage {
+                        text: tr("已导出", "exported").to_string(),
+                        path: Some(path.display().to_string()),
+                        ok: true,
+                    });
                 }
                 Err(e) => app.last_error = Some(e),
             }

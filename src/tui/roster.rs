@@ -8,31 +8,50 @@ use crate::domain::search::{Field, Missing, Record, SearchIndex, SearchResult};
 use crate::i18n::tr;
 use crate::store::StudentRow;
 
-/// Widest value of each text column over the whole list, measured once per load so that drawing
-/// a frame never scans 100,000 rows.
+/// Widths of the text columns over the whole list, measured once per load so that drawing a
+/// frame never scans 100,000 rows. Names are sized to nearly all of them (docs/console.md): one
+/// very long name does not widen the column for the two-to-four-letter rest, it is cut with `…`
+/// in the list and shown whole in the history pane.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ContentWidths {
     pub student_no: usize,
     pub name: usize,
     pub college: usize,
+    pub major: usize,
     pub class: usize,
+    pub counselor: usize,
     pub session: usize,
+    /// The photo notes (from the Photos data; 0 when no student has one).
+    pub problems: usize,
 }
+
+/// The share of names the name column is sized for.
+const NAMES_FITTED: f64 = 0.98;
 
 impl ContentWidths {
     pub fn measure(rows: &[StudentRow]) -> ContentWidths {
         let mut w = ContentWidths::default();
+        let mut names: Vec<usize> = Vec::with_capacity(rows.len());
         for r in rows {
             let s = &r.student;
             w.student_no = w
                 .student_no
                 .max(widgets::width(&widgets::clean(&s.student_no)));
-            w.name = w.name.max(widgets::width(&widgets::clean(&s.name)));
+            names.push(widgets::width(&widgets::clean(&s.name)));
             w.college = w.college.max(widgets::width(&widgets::clean(&s.college)));
+            w.major = w.major.max(widgets::width(&widgets::clean(&s.major)));
             w.class = w.class.max(widgets::width(&widgets::clean(&s.class)));
+            w.counselor = w
+                .counselor
+                .max(widgets::width(&widgets::clean(&s.counselor)));
             if let Some(id) = r.session_id {
                 w.session = w.session.max(id.to_string().len() + 1);
             }
+        }
+        if !names.is_empty() {
+            let at = ((names.len() - 1) as f64 * NAMES_FITTED).round() as usize;
+            let (_, nth, _) = names.select_nth_unstable(at);
+            w.name = *nth;
         }
         w
     }

@@ -12,7 +12,7 @@ use crate::clock::local_date;
 
 use super::action::{Action, Effect, PlanOutcome, Screen, SessionsData};
 use super::app::App;
-use super::keymap::Mode;
+use super::keymap::{Key, Mode, Scope};
 use super::modes;
 use super::overlay;
 use crate::i18n::{Lang, lang, tr};
@@ -42,8 +42,8 @@ pub struct AssignConfirm {
 /// The plan form: its fields as typed, which one has the cursor, and the preview.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanForm {
-    /// from, days, slots, location, stations
-    pub fields: [String; 5],
+    /// from, days, slots, location, stations, rate, colleges
+    pub fields: [String; 7],
     pub focus: usize,
     pub generation: u64,
     /// The dry run of exactly these fields, once it is in.
@@ -54,13 +54,18 @@ pub struct PlanForm {
     pub error: Option<String>,
 }
 
+/// The field of the plan form that names colleges.
+pub const COLLEGES_FIELD: usize = 6;
+
 impl PlanForm {
-    pub const LABELS: [(&str, &str); 5] = [
+    pub const LABELS: [(&str, &str); 7] = [
         ("首日", "first day"),
         ("天数", "days"),
         ("时段", "daily slots"),
         ("地点", "location"),
         ("工位数", "stations"),
+        ("每工位每小时", "per station-hour"),
+        ("学院", "colleges"),
     ];
 
     fn new(today: NaiveDate, location: &str) -> PlanForm {
@@ -72,6 +77,8 @@ impl PlanForm {
                 "08:30-11:30,14:00-17:00".into(),
                 location.to_string(),
                 "4".into(),
+                crate::domain::planner::DEFAULT_RATE.to_string(),
+                String::new(),
             ],
             focus: 0,
             generation: 0,
@@ -81,49 +88,95 @@ impl PlanForm {
         }
     }
 
-    /// The fields read as a plan request, or what is wrong with them.
-    pub fn request(&self) -> Result<PlanRequest, String> {
-        let [from, days, slots, location, stations] = &self.fields;
+    /// The fields read as a plan request, or what is wrong with them. `known` are the colleges
+    /// of the roster: each name typed in the colleges field is one of them, or part of exactly
+    /// one (`计算机, 外国语`).
+    pub fn request(&self, known: &[&str]) -> Result<PlanRequest, String> {
+        let [from, days, slots, location, stations, rate, colleges] = &self.fields;
         let first_day = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d").map_err(|_| {
             tr("首日请写成 YYYY-MM-DD", "write the first day as YYYY-MM-DD").to_string()
         })?;
-        let days: u32 = days
-            .trim()
-            .parse()
-            .ok()
-            .filter(|d| (1..=366).contains(d))
-            .ok_or_else(|| {
-                tr(
-                    "天数请写 1–366 的整数",
-                    "days must be a whole number from 1 to 366",
-                )
-                .to_string()
-            })?;
-        let stations: u32 = stations
-            .trim()
-            .parse()
-            .ok()
-            .filter(|s| (1..=1000).contains(s))
-            .ok_or_else(|| {
-                tr(
-                    "工位数请写 1–1000 的整数",
-                    "stations must be a whole number from 1 to 1000",
-                )
-                .to_string()
-            })?;
+        let number = |text: &str, range: std::ops::RangeInclusive<u32>, why: &str| {
+            text.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| why.to_string())
+        };
+        let days = number(
+            days,
+            1..=366,
+            tr(
+                "天数请写 1–366 的整数",
+                "days must be a whole number from 1 to 366",
+            ),
+        )?;
+        let stations = number(
+            stations,
+            1..=1000,
+            tr(
+                "工位数请写 1–1000 的整数",
+                "stations must be a whole number from 1 to 1000",
+            ),
+        )?;
+        let rate = number(
+            rate,
+            1..=100_000,
+            tr(
+                "每工位每小时人数请写 1–100000 的整数（默认 350）",
+                "students per station-hour must be a whole number from 1 to 100000 (350 by default)",
+            ),
+        )?;
         if location.trim().is_empty() {
             return Err(tr("请填写地点", "fill in the location").to_string());
         }
+        let colleges = crate::ops::plan::split_colleges(colleges)
+            .into_iter()
+            .map(|typed| resolve_college(&typed, known))
+            .collect::<Result<Vec<String>, String>>()?;
         Ok(PlanRequest {
             first_day,
             days,
             slots: slots.clone(),
             location: location.trim().to_string(),
             stations,
-            rate: crate::domain::planner::DEFAULT_RATE,
+            rate,
             college_order: Vec::new(),
+            colleges,
+            spread: true,
             makeup: false,
         })
+    }
+}
+
+/// The college `typed` names: one of `known` exactly, or the only one containing it.
+fn resolve_college(typed: &str, known: &[&str]) -> Result<String, String> {
+    if let Some(exact) = known.iter().find(|k| **k == typed) {
+        return Ok((*exact).to_string());
+    }
+    let found: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.contains(typed))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(match lang() {
+            Lang::Zh => format!("学院一栏：名单里没有「{typed}」，请写学院的名称或其中一段"),
+            Lang::En => format!(
+                "colleges: no college “{typed}” in the roster; write a college's name or part of it"
+            ),
+        }),
+        many => Err(match lang() {
+            Lang::Zh => format!(
+                "学院一栏：「{typed}」可指 {}，请写得更完整",
+                many.join("、")
+            ),
+            Lang::En => format!(
+                "colleges: “{typed}” could be {}; write more of the name",
+                many.join(", ")
+            ),
+        }),
     }
 }
 
@@ -162,6 +215,11 @@ impl SessionsState {
             generation: self.generation,
         }]
     }
+
+    /// Reads the sessions again (a poll).
+    pub(super) fn reload(&mut self) -> Vec<Effect> {
+        self.start_load()
+    }
 }
 
 /// One scan at the Check-in screen, newest first.
@@ -171,6 +229,24 @@ pub struct Scan {
     pub session_id: Option<i64>,
     /// `None` while the answer is on its way; `Err`: the scan was NOT recorded.
     pub result: Option<Result<Answer, String>>,
+    /// The line scanned, kept while the answer may be "not in this session" (a walk-in
+    /// scans it again), dropped otherwise.
+    pub line: Option<String>,
+    /// Scanned again to take the student as a walk-in.
+    pub walk_in: bool,
+}
+
+/// A student refused as not in this session, waiting for the station to take them here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkInConfirm {
+    /// The refused scan.
+    pub scan_id: u64,
+    pub line: String,
+    pub session_id: i64,
+    pub masked_name: Option<String>,
+    pub class: Option<String>,
+    /// The session they belong to (`None`: none at all).
+    pub their_session: Option<i64>,
 }
 
 /// The Check-in screen.
@@ -181,7 +257,8 @@ pub struct CheckinState {
     /// The session chosen with ↑/↓; `None`: the one running now or next today.
     pub chosen: Option<i64>,
     pub station: String,
-    pub allow_walk_in: bool,
+    /// A walk-in asked about: the key again takes them, typing or `Esc` does not.
+    pub confirm: Option<WalkInConfirm>,
     pub scans: Vec<Scan>,
     pub next_id: u64,
     /// Why codes cannot be verified at this station, if they cannot.
@@ -194,7 +271,7 @@ impl Default for CheckinState {
             input: String::new(),
             chosen: None,
             station: station_name(),
-            allow_walk_in: false,
+            confirm: None,
             scans: Vec::new(),
             next_id: 1,
             keys_problem: None,
@@ -256,6 +333,12 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
             }
             app.sessions.loading = false;
             app.sessions.data = Some(result.clone());
+            if result.is_ok() && !app.loading() && std::mem::take(&mut app.reload_asked) {
+                app.message = Some(super::app::StatusMessage::ok(match lang() {
+                    Lang::Zh => format!("已重新读取：{} 个场次", app.sessions.rows().len()),
+                    Lang::En => format!("reloaded: {} sessions", app.sessions.rows().len()),
+                }));
+            }
             let len = app.sessions.rows().len();
             app.sessions.selected = app.sessions.selected.min(len.saturating_sub(1));
             (true, Vec::new())
@@ -265,6 +348,11 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 return Some((false, Vec::new()));
             };
             scan.result = Some(result.clone());
+            let refused_here = matches!(result, Ok(a) if a.status == "not_in_session");
+            if !refused_here {
+                scan.line = None;
+            }
+            let walk_in = scan.walk_in;
             // the gauge: counted at once, then read again from the database
             if let (Ok(a), Some(session_id)) = (result, scan.session_id)
                 && a.status == "checked_in"
@@ -273,7 +361,16 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
             {
                 row.checked_in = row.checked_in.max(i64::from(a.shot.unwrap_or(0)));
             }
-            (true, app.sessions.start_load())
+            let mut effects = app.sessions.start_load();
+            let recorded = matches!(result, Ok(a) if a.status == "checked_in");
+            if recorded && walk_in {
+                // the student moved session: the list and every count change
+                effects.extend(app.start_load());
+            } else if recorded {
+                // the header's counts follow the station's own check-ins
+                effects.push(app.refresh_counts());
+            }
+            (true, effects)
         }
         Action::Assigned { result } => {
             app.sessions.busy = false;
@@ -360,6 +457,7 @@ pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
         Action::Reload => {
             let mut effects = s.start_load();
             effects.extend(app.start_load());
+            app.reload_asked = true;
             return (true, effects);
         }
         Action::AssignFiltered => return ask_assign(app),
@@ -429,6 +527,14 @@ fn ask_assign(app: &mut App) -> Outcome {
 }
 
 pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
+    let known: Vec<String> = app
+        .roster
+        .index
+        .values(crate::domain::search::Field::College)
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let known_colleges: Vec<&str> = known.iter().map(String::as_str).collect();
     let Some(form) = &mut app.sessions.form else {
         return (false, Vec::new());
     };
@@ -471,7 +577,7 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
             if form.busy {
                 return (false, Vec::new());
             }
-            let request = match form.request() {
+            let request = match form.request(&known_colleges) {
                 Ok(r) => r,
                 Err(e) => {
                     form.error = Some(e);
@@ -497,8 +603,38 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
+    // A walk-in question is answered by the walk-in key again; anything typed (the next scan)
+    // or Esc leaves the student refused. Enter never confirms: scanners end each code with it.
+    if app.checkin.confirm.is_some() {
+        match action {
+            Action::WalkIn => return (true, take_walk_in(app)),
+            Action::Close => {
+                app.checkin.confirm = None;
+                return (true, Vec::new());
+            }
+            Action::Input(_) | Action::Paste(_) | Action::Accept => app.checkin.confirm = None,
+            _ => {}
+        }
+    }
     let c = &mut app.checkin;
     match action {
+        // with the scan line empty, the digits of the tab bar switch screens (a code never
+        // starts with one)
+        Action::Input(ch) if c.input.is_empty() && ch.is_ascii_digit() => {
+            match app.keymap.lookup(&[Scope::Global], Key::plain(ch)) {
+                Some(
+                    screen @ (Action::ScreenStudents
+                    | Action::ScreenSessions
+                    | Action::ScreenCheckin
+                    | Action::ScreenPhotos
+                    | Action::ScreenReports),
+                ) => modes::screen(app, screen),
+                _ => {
+                    overlay::push_text(&mut app.checkin.input, &ch.to_string(), MAX_SCAN);
+                    (true, Vec::new())
+                }
+            }
+        }
         Action::Input(ch) => {
             overlay::push_text(&mut c.input, &ch.to_string(), MAX_SCAN);
             (true, Vec::new())
@@ -526,10 +662,7 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
             let effects = submit(app);
             (true, effects)
         }
-        Action::ToggleWalkIn => {
-            c.allow_walk_in = !c.allow_walk_in;
-            (true, Vec::new())
-        }
+        Action::WalkIn => (true, ask_walk_in(app)),
         Action::MoveUp | Action::MoveDown => {
             let current = checkin_session(app).map(|s| s.id);
             let rows = app.sessions.rows();
@@ -545,14 +678,88 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
             let id = rows[next].id;
             let changed = current != Some(id);
             app.checkin.chosen = Some(id);
+            app.checkin.confirm = None;
             (changed, Vec::new())
         }
         Action::Reload => {
-            let effects = app.sessions.start_load();
+            let mut effects = app.sessions.start_load();
+            effects.push(app.refresh_counts());
+            app.reload_asked = true;
             (true, effects)
         }
         other => modes::screen(app, other),
     }
+}
+
+/// The walk-in key after a "not in this session" answer: asks whether to take that student here.
+fn ask_walk_in(app: &mut App) -> Vec<Effect> {
+    let here = checkin_session(app).map(|s| s.id);
+    let refused = app.checkin.scans.first().and_then(|scan| {
+        let Some(Ok(a)) = &scan.result else {
+            return None;
+        };
+        (a.status == "not_in_session" && scan.session_id == here)
+            .then_some((scan, a))
+            .and_then(|(scan, a)| Some((scan.id, scan.line.clone()?, a.clone())))
+    });
+    let (Some(session_id), Some((scan_id, line, answer))) = (here, refused) else {
+        app.message = Some(super::app::StatusMessage {
+            text: tr(
+                "现场加入：先扫描这名学生的采集码",
+                "walk-in: scan the student's code first",
+            )
+            .to_string(),
+            path: None,
+            ok: false,
+        });
+        return Vec::new();
+    };
+    app.checkin.confirm = Some(WalkInConfirm {
+        scan_id,
+        line,
+        session_id,
+        masked_name: answer.masked_name,
+        class: answer.class,
+        their_session: answer.their_session,
+    });
+    Vec::new()
+}
+
+/// Confirmed: the refused line scanned again as a walk-in.
+fn take_walk_in(app: &mut App) -> Vec<Effect> {
+    let Some(confirm) = app.checkin.confirm.take() else {
+        return Vec::new();
+    };
+    let id = app.checkin.next_id;
+    app.checkin.next_id += 1;
+    app.checkin.scans.insert(
+        0,
+        Scan {
+            id,
+            session_id: Some(confirm.session_id),
+            result: None,
+            line: None,
+            walk_in: true,
+        },
+    );
+    app.checkin.scans.truncate(KEEP_SCANS);
+    // the refused scan cannot be taken twice
+    if let Some(old) = app
+        .checkin
+        .scans
+        .iter_mut()
+        .find(|s| s.id == confirm.scan_id)
+    {
+        old.line = None;
+    }
+    vec![Effect::Scan {
+        id,
+        session_id: confirm.session_id,
+        line: confirm.line,
+        station: app.checkin.station.clone(),
+        allow_walk_in: true,
+        walk_in_how: walk_in_how(app),
+    }]
 }
 
 /// Takes the scan line: an effect to check it in, or a refusal at once when there is nowhere
@@ -569,6 +776,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
         id,
         session_id: session,
         result: None,
+        line: Some(line.clone()),
+        walk_in: false,
     };
     let effect = match session {
         Some(session_id) => vec![Effect::Scan {
@@ -576,7 +785,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
             session_id,
             line,
             station: app.checkin.station.clone(),
-            allow_walk_in: app.checkin.allow_walk_in,
+            allow_walk_in: false,
+            walk_in_how: walk_in_how(app),
         }],
         None => {
             let why = tr(
@@ -590,6 +800,19 @@ fn submit(app: &mut App) -> Vec<Effect> {
     app.checkin.scans.insert(0, scan);
     app.checkin.scans.truncate(KEEP_SCANS);
     effect
+}
+
+/// How this console takes a refused student as a walk-in: its key, for the refusal's text.
+fn walk_in_how(app: &App) -> String {
+    let key = app
+        .keymap
+        .key_in(super::keymap::Scope::Checkin, &Action::WalkIn)
+        .map(|k| k.label())
+        .unwrap_or_default();
+    match lang() {
+        Lang::Zh => format!("按 {key} 作为现场加入改到本场"),
+        Lang::En => format!("press {key} to take them here as a walk-in"),
+    }
 }
 
 /// Whether the mode is one of these screens' own (for `App::base_mode`).
@@ -628,6 +851,7 @@ pub struct ScanRequest {
     pub station: String,
     pub operator: String,
     pub allow_walk_in: bool,
+    pub walk_in_how: String,
 }
 
 /// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
@@ -654,6 +878,7 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
         name: &req.station,
         operator: &req.operator,
         allow_walk_in: req.allow_walk_in,
+        walk_in_how: &req.walk_in_how,
     };
     let mut names = SessionNames::new(store.as_ref());
     scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)
@@ -685,9 +910,20 @@ pub async fn plan(
     } else {
         Vec::new()
     };
+    // what the office should know before creating: read after the plan, at the moment of asking
+    let warnings = if create {
+        Vec::new()
+    } else {
+        let existing = store
+            .list_sessions()
+            .await
+            .map_err(super::tasks::error_text)?;
+        plan_ops::plan_warnings(&plan, &existing)
+    };
     Ok(PlanOutcome {
         plan,
         waiting: candidates.len(),
         created,
+        warnings,
     })
 }

@@ -14,12 +14,12 @@ use crate::store::{AssignSummary, ScheduleGroup, SessionRow};
 
 /// The moment this wall-clock time names in the zone the tests run in, so screens show it as
 /// written whatever that zone is.
-fn at(text: &str) -> DateTime<Utc> {
+pub(super) fn at(text: &str) -> DateTime<Utc> {
     crate::clock::from_local(NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap())
 }
 
 #[allow(clippy::too_many_arguments)] // a session row written out in full, as the screens show it
-fn session(
+pub(super) fn session(
     id: i64,
     start: &str,
     end: &str,
@@ -48,7 +48,7 @@ fn session(
     }
 }
 
-fn data() -> SessionsData {
+pub(super) fn data() -> SessionsData {
     let group = |session_id, college: &str, class: &str, counselor: &str, students| ScheduleGroup {
         session_id,
         college: college.into(),
@@ -110,7 +110,7 @@ fn data() -> SessionsData {
     }
 }
 
-fn app_on(screen_action: Action, size: (u16, u16)) -> (App, Vec<Effect>) {
+pub(super) fn app_on(screen_action: Action, size: (u16, u16)) -> (App, Vec<Effect>) {
     let mut app = fixture_app(size);
     app.checkin.station = "A1".into();
     let effects = update(&mut app, screen_action);
@@ -118,7 +118,7 @@ fn app_on(screen_action: Action, size: (u16, u16)) -> (App, Vec<Effect>) {
 }
 
 /// The app on a screen with the sessions in.
-fn loaded(screen_action: Action, size: (u16, u16)) -> App {
+pub(super) fn loaded(screen_action: Action, size: (u16, u16)) -> App {
     let (mut app, effects) = app_on(screen_action, size);
     let generation = match effects.as_slice() {
         [Effect::LoadSessions { generation }] => *generation,
@@ -134,7 +134,7 @@ fn loaded(screen_action: Action, size: (u16, u16)) -> App {
     app
 }
 
-fn answer(status: &'static str, shot: Option<i32>, reason: Option<&str>) -> Answer {
+pub(super) fn answer(status: &'static str, shot: Option<i32>, reason: Option<&str>) -> Answer {
     Answer {
         status,
         student_no: Some("2022020102".into()),
@@ -142,11 +142,13 @@ fn answer(status: &'static str, shot: Option<i32>, reason: Option<&str>) -> Answ
         reason: reason.map(String::from),
         masked_name: Some("欧*娜娜".into()),
         class: Some("英语2201".into()),
+        their_session: None,
+        moved_from: None,
     }
 }
 
 /// Types `line` into the scan line as a scanner does and presses Enter: the scan effect.
-fn scan(app: &mut App, line: &str) -> Vec<Effect> {
+pub(super) fn scan(app: &mut App, line: &str) -> Vec<Effect> {
     for c in line.chars() {
         assert!(update(app, Action::Input(c)).is_empty());
     }
@@ -304,6 +306,7 @@ fn planning_previews_first_and_creates_on_the_second_enter() {
         plan,
         waiting: 0,
         created: Vec::new(),
+        warnings: Vec::new(),
     };
     update(
         &mut app,
@@ -384,7 +387,8 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
             session_id: 2,
             line: "cj1:abc".into(),
             station: "A1".into(),
-            allow_walk_in: false
+            allow_walk_in: false,
+            walk_in_how: "按 F6 作为现场加入改到本场".into(),
         }]
     );
     assert!(
@@ -400,8 +404,11 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
         },
     );
     assert!(
-        matches!(effects.as_slice(), [Effect::LoadSessions { .. }]),
-        "the gauge is read again: {effects:?}"
+        matches!(
+            effects.as_slice(),
+            [Effect::LoadSessions { .. }, Effect::LoadCounts { .. }]
+        ),
+        "the gauge and the header's counts are read again: {effects:?}"
     );
     assert_eq!(
         checkin_session(&app).unwrap().checked_in,
@@ -413,15 +420,14 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
         shown.contains("拍摄号 38") && shown.contains("欧*娜娜") && shown.contains("███"),
         "{shown}"
     );
-    // walk-ins are a switch, sent with the scan
-    update(&mut app, Action::ToggleWalkIn);
+    // a walk-in is asked about, never taken by a switch: every scan goes without it
     let effects = scan(&mut app, "x");
     assert!(
         matches!(
             effects.as_slice(),
             [Effect::Scan {
                 id: 2,
-                allow_walk_in: true,
+                allow_walk_in: false,
                 ..
             }]
         ),
@@ -441,6 +447,8 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
             reason: Some("采集码验证失败：内容被篡改".into()),
             masked_name: None,
             class: None,
+            their_session: None,
+            moved_from: None,
         },
         answer("not_in_session", None, Some("应参加场次 3")),
         answer("full", None, Some("场次 2 已满（容量 120）")),
@@ -659,6 +667,8 @@ fn checkin_screen_snapshots() {
                 reason: None,
                 masked_name: Some("买**·*力".into()),
                 class: Some("计科2201".into()),
+                their_session: None,
+                moved_from: None,
             }),
         ];
         for (i, result) in answers.into_iter().enumerate() {

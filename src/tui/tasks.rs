@@ -52,6 +52,9 @@ enum Kind {
     Reports,
     Breakdown,
     Export,
+    StudentsExport,
+    Counts,
+    Poll,
 }
 
 /// The tasks running, by kind, so a newer one can replace an older one.
@@ -67,7 +70,7 @@ impl Running {
         // user is waiting for it. Nor is an export: half a file helps nobody.
         if !matches!(
             kind,
-            Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export
+            Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export | Kind::StudentsExport
         ) {
             for old in slot.drain(..) {
                 old.abort();
@@ -135,21 +138,11 @@ pub fn start<M: Send + 'static>(
             Effect::LoadHistory {
                 generation,
                 student_no,
+                session_id,
             } => {
                 let store = env.store.clone();
                 let handles = spawn_query(
-                    async move {
-                        let codes = store.student_codes(&student_no).await.map_err(error_text)?;
-                        let audit = store
-                            .audit_log(Some(&student_no), HISTORY_AUDIT)
-                            .await
-                            .map_err(error_text)?;
-                        Ok(History {
-                            codes: codes.map(|(_, c)| c).unwrap_or_default(),
-                            audit,
-                            student_no,
-                        })
-                    },
+                    read_history(store, student_no, session_id),
                     move |result| Action::HistoryLoaded { generation, result },
                     send,
                 );
@@ -186,6 +179,22 @@ pub fn start<M: Send + 'static>(
                 );
                 running.replace(Kind::Reissue, handles);
             }
+            Effect::LoadCounts { generation } => {
+                let store = env.store.clone();
+                let handles = spawn_query(
+                    async move { store.counts().await.map_err(error_text) },
+                    move |result| Action::CountsRefreshed { generation, result },
+                    send,
+                );
+                running.replace(Kind::Counts, handles);
+            }
+            Effect::PollLater { after } => {
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    send(Action::PollDue);
+                });
+                running.replace(Kind::Poll, [task.abort_handle()]);
+            }
             Effect::RetryLater { generation, after } => {
                 let task = tokio::spawn(async move {
                     tokio::time::sleep(after).await;
@@ -208,6 +217,7 @@ pub fn start<M: Send + 'static>(
                 line,
                 station,
                 allow_walk_in,
+                walk_in_how,
             } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
@@ -220,6 +230,7 @@ pub fn start<M: Send + 'static>(
                             station,
                             operator,
                             allow_walk_in,
+                            walk_in_how,
                         };
                         super::sessions::scan(store, keys, scan).await
                     },
@@ -285,7 +296,7 @@ pub fn start<M: Send + 'static>(
                             .completion(GroupBy::College, cohort)
                             .await
                             .map_err(error_text)?;
-                        let daily = store.daily_progress().await.map_err(error_text)?;
+                        let daily = store.daily_progress(None).await.map_err(error_text)?;
                         Ok(ReportData { colleges, daily })
                     },
                     move |result| Action::ReportsLoaded { generation, result },
@@ -300,17 +311,65 @@ pub fn start<M: Send + 'static>(
                 cohort,
             } => {
                 let store = env.store.clone();
-                let handles = spawn_query(
+                let name = college.clone();
+                let groups = spawn_query(
                     async move {
                         store
-                            .completion_in_college(by, &college, cohort)
+                            .completion_in_college(by, &name, cohort)
                             .await
                             .map_err(error_text)
                     },
                     move |result| Action::BreakdownLoaded { generation, result },
+                    send.clone(),
+                );
+                // the chart inside a college counts that college
+                let store = env.store.clone();
+                let daily = spawn_query(
+                    async move {
+                        store
+                            .daily_progress(Some(&college))
+                            .await
+                            .map_err(error_text)
+                    },
+                    move |result| Action::CollegeDailyLoaded { generation, result },
                     send,
                 );
-                running.replace(Kind::Breakdown, handles);
+                running.replace(Kind::Breakdown, groups.into_iter().chain(daily));
+            }
+            Effect::ExportStudents {
+                generation,
+                roster,
+                view,
+                kind,
+                name,
+                what,
+            } => {
+                let store = env.store.clone();
+                let operator = env.operator.clone();
+                let dir = env.export_dir.clone();
+                let handles = spawn_query(
+                    async move {
+                        let stem = file_stem("students", &name);
+                        let path = new_file(&dir, &stem, kind, chrono::Local::now().naive_local())?;
+                        let rows: Vec<crate::store::StudentRow> = view
+                            .iter()
+                            .filter_map(|&i| roster.rows.get(i as usize).cloned())
+                            .collect();
+                        report_files::export_student_list(
+                            store.as_ref(),
+                            &operator,
+                            &path,
+                            &rows,
+                            &what,
+                        )
+                        .await
+                        .map_err(|e| crate::config::one_line(&format!("{e:#}")))?;
+                        Ok((path, rows.len()))
+                    },
+                    move |result| Action::StudentsExported { generation, result },
+                    send,
+                );
+                running.replace(Kind::StudentsExport, handles);
             }
             Effect::ExportReport {
                 generation,
@@ -353,7 +412,43 @@ pub fn export_path(
     kind: FileKind,
     now: NaiveDateTime,
 ) -> Result<PathBuf, String> {
-    // 0700 when new, as the data folder: the reports in it name students
+    let by = format!("{:?}", scope.by).to_lowercase();
+    let stem = file_stem(
+        &format!("report-{by}"),
+        scope.college.as_deref().unwrap_or(""),
+    );
+    new_file(dir, &stem, kind, now)
+}
+
+/// `base` and, when not empty, `what` as a file name part: no separators, control characters
+/// or dots from the data (`students-张颖-未签到`).
+pub fn file_stem(base: &str, what: &str) -> String {
+    let safe: String = what
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if safe.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}-{safe}")
+    }
+}
+
+/// A new file `<stem>-<time>.<ext>` in `dir` (made if missing); two in one second get their own.
+pub fn new_file(
+    dir: &Path,
+    stem: &str,
+    kind: FileKind,
+    now: NaiveDateTime,
+) -> Result<PathBuf, String> {
+    // 0700 when new, as the data folder: the files in it name students
     crate::files::create_private_dir(dir).map_err(|e| {
         format!(
             "{} {}: {e}",
@@ -361,26 +456,58 @@ pub fn export_path(
             dir.display()
         )
     })?;
-    let mut name = format!("report-{}", format!("{:?}", scope.by).to_lowercase());
-    if let Some(college) = &scope.college {
-        // a file name part: no separators, control characters or dots from the data
-        let safe: String = college
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { '_' })
-            .collect();
-        name.push('-');
-        name.push_str(&safe);
-    }
-    name.push_str(&now.format("-%Y%m%d-%H%M%S").to_string());
+    let name = format!("{stem}{}", now.format("-%Y%m%d-%H%M%S"));
     let ext = if kind == FileKind::Csv { "csv" } else { "xlsx" };
     let mut path = dir.join(format!("{name}.{ext}"));
-    // two exports in one second get their own files
     let mut n = 1;
     while path.exists() {
         n += 1;
         path = dir.join(format!("{name}-{n}.{ext}"));
     }
     Ok(path)
+}
+
+/// A student's history for the detail pane: codes, check-ins and the sessions involved, photo
+/// files and the audit trail.
+pub async fn read_history(
+    store: Arc<dyn Store>,
+    student_no: String,
+    assigned: Option<i64>,
+) -> Result<History, String> {
+    let codes = store.student_codes(&student_no).await.map_err(error_text)?;
+    let audit = store
+        .audit_log(Some(&student_no), HISTORY_AUDIT)
+        .await
+        .map_err(error_text)?;
+    let checkins = store
+        .student_checkins(&student_no)
+        .await
+        .map_err(error_text)?;
+    let photos = store
+        .list_photos(&crate::store::PhotoFilter {
+            student_no: Some(student_no.clone()),
+            ..Default::default()
+        })
+        .await
+        .map_err(error_text)?;
+    let mut ids: Vec<i64> = checkins.iter().map(|k| k.session_id).collect();
+    ids.extend(assigned);
+    ids.sort_unstable();
+    ids.dedup();
+    let mut sessions = Vec::new();
+    for id in ids {
+        if let Some(s) = store.session(id).await.map_err(error_text)? {
+            sessions.push(s);
+        }
+    }
+    Ok(History {
+        codes: codes.map(|(_, c)| c).unwrap_or_default(),
+        audit,
+        checkins,
+        sessions,
+        photos,
+        student_no,
+    })
 }
 
 /// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.

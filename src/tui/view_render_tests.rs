@@ -126,10 +126,17 @@ fn filters_line_80x24() {
 
 #[test]
 fn nothing_matches_says_how_to_clear() {
-    let app = searched((80, 24), "qqqq");
+    let mut app = searched((80, 24), "qqqq");
+    let shown = screen(&app);
+    // while typing, `x` is text: the key that clears is named
+    assert!(
+        shown.contains("没有符合") && shown.contains("Ctrl-x 清除全部筛选和搜索"),
+        "{shown}"
+    );
+    update(&mut app, Action::Accept);
     let shown = screen(&app);
     assert!(
-        shown.contains("没有符合") && shown.contains("x 清除筛选和搜索"),
+        shown.contains("\u{2502}x 清除全部筛选和搜索") || shown.contains(" x 清除全部筛选和搜索"),
         "{shown}"
     );
 }
@@ -187,6 +194,7 @@ fn with_history(size: (u16, u16)) -> App {
             audit(3, "reissue", "serial 7 → 31: 学生丢失"),
             audit(2, "show", "console code window, serial 7"),
         ],
+        ..History::default()
     };
     let generation = app.detail.generation;
     update(
@@ -203,7 +211,7 @@ fn with_history(size: (u16, u16)) -> App {
 fn history_pane_120x40() {
     let shown = screen(&with_history((120, 40)));
     assert!(
-        shown.contains("#7 已作废") && shown.contains("→ #31") && shown.contains("reissue"),
+        shown.contains("#7 已作废") && shown.contains("→ #31") && shown.contains("重新发放采集码"),
         "{shown}"
     );
     insta::assert_snapshot!(shown);

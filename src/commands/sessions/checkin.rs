@@ -162,6 +162,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         name: &args.station,
         operator: &ctx.operator,
         allow_walk_in: args.allow_walk_in,
+        walk_in_how: crate::ops::checkin::walk_in_flag(),
     };
     let mut lines = read_lines(std::io::stdin());
     let mut tally: HashMap<&'static str, u32> = HashMap::new();
@@ -193,6 +194,8 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                     reason: Some(reason),
                     masked_name: None,
                     class: None,
+                    their_session: None,
+                    moved_from: None,
                 }
             }
         };
@@ -246,6 +249,8 @@ mod tests {
             reason: None,
             masked_name: Some("张*".into()),
             class: Some("软工\u{1b}[2J2201".into()),
+            their_session: None,
+            moved_from: None,
         };
         let line = style.table_line(&a);
         assert!(
@@ -274,6 +279,8 @@ mod tests {
             reason: Some("NOT recorded: the database server cannot be reached — scan again".into()),
             masked_name: None,
             class: None,
+            their_session: None,
+            moved_from: None,
         };
         let line = style.table_line(&a);
         assert!(

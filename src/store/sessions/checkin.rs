@@ -85,6 +85,19 @@ impl CheckinStatus {
 pub struct CheckinOutcome {
     pub status: CheckinStatus,
     pub student: Option<CheckinStudent>,
+    /// A walk-in taken from the session they were assigned to (now assigned here instead).
+    pub moved_from: Option<i64>,
+}
+
+/// One check-in of a student, for their history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckinRecord {
+    pub session_id: i64,
+    pub shot: i32,
+    pub station: String,
+    pub operator: String,
+    pub walk_in: bool,
+    pub at: DateTime<Utc>,
 }
 
 /// Who the student is and where they stand with the session, in one read before the
@@ -193,7 +206,7 @@ macro_rules! impl_checkin {
                     .fetch_optional(&self.pool)
                     .await?
                 else {
-                    return Ok(CheckinOutcome { status: CheckinStatus::UnknownStudent, student: None });
+                    return Ok(CheckinOutcome { status: CheckinStatus::UnknownStudent, student: None, moved_from: None });
                 };
                 let student_id: i64 = r.try_get(0)?;
                 let student = Some(CheckinStudent {
@@ -205,7 +218,7 @@ macro_rules! impl_checkin {
                 let earlier: Option<i32> = r.try_get(4)?;
                 let here: i64 = r.try_get(5)?;
                 let latest: Option<i64> = r.try_get(6)?;
-                let done = |status| Ok(CheckinOutcome { status, student: student.clone() });
+                let done = |status| Ok(CheckinOutcome { status, student: student.clone(), moved_from: None });
                 if let Some(shot) = earlier {
                     return done(CheckinStatus::Already { shot });
                 }
@@ -323,9 +336,27 @@ macro_rules! impl_checkin {
                     tx.rollback().await?;
                     return duplicate(err).await;
                 }
-                if walk_in && latest.is_none() {
-                    // A walk-in with no session at all now belongs to this one, so planning
-                    // does not place them again.
+                let mut moved_from = None;
+                if walk_in {
+                    // A walk-in now belongs to this session: the class list, the head counts and
+                    // planning all see them here. Assignments to sessions they were checked in
+                    // at stay (that is their history); the others give way.
+                    let left = sqlx::query(sqlx::AssertSqlSafe(
+                        d.sql(
+                            "DELETE FROM assignments WHERE student_id = ? AND session_id <> ? \
+                             AND session_id NOT IN (SELECT k.session_id FROM checkins k WHERE k.student_id = ?)",
+                        )
+                        .into_owned(),
+                    ))
+                    .bind(student_id)
+                    .bind(session_id)
+                    .bind(student_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if left > 0 {
+                        moved_from = latest;
+                    }
                     sqlx::query(sqlx::AssertSqlSafe(
                         d.sql("INSERT INTO assignments (session_id, student_id, assigned_at) VALUES (?, ?, ?)").into_owned(),
                     ))
@@ -334,9 +365,50 @@ macro_rules! impl_checkin {
                     .bind(crate::store::dialect::now())
                     .execute(&mut *tx)
                     .await?;
+                    let detail = match moved_from {
+                        Some(from) => format!("session {session_id}, shot {shot}, station {station}; moved from session {from}"),
+                        None => format!("session {session_id}, shot {shot}, station {station}; had no session"),
+                    };
+                    Self::audit_in(
+                        &mut tx,
+                        operator,
+                        &[(Some(student_no.to_string()), "checkin_walk_in", detail)],
+                        crate::store::dialect::now(),
+                    )
+                    .await?;
                 }
                 tx.commit().await?;
-                done(CheckinStatus::CheckedIn { shot, walk_in })
+                Ok(CheckinOutcome {
+                    status: CheckinStatus::CheckedIn { shot, walk_in },
+                    student: student.clone(),
+                    moved_from,
+                })
+            }
+
+            pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
+                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime)>(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql(
+                            "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at \
+                             FROM checkins k JOIN students s ON s.id = k.student_id \
+                             WHERE s.student_no = ? ORDER BY k.checked_in_at, k.session_id",
+                        )
+                        .into_owned(),
+                ))
+                .bind(student_no.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(session_id, shot, station, operator, walk_in, at)| CheckinRecord {
+                        session_id,
+                        shot,
+                        station,
+                        operator,
+                        walk_in,
+                        at: at.0,
+                    })
+                    .collect())
             }
 
             pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {

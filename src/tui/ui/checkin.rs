@@ -5,14 +5,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::action::Action;
 use super::super::app::App;
 use super::super::keymap::Scope;
-use super::super::sessions::{Scan, checkin_session};
+use super::super::sessions::{Scan, WalkInConfirm, checkin_session};
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
+use super::palette::{frame_block, hint, window};
 use super::sessions::{kind_label, labelled_gauge, time_span};
 use crate::i18n::tr;
 use crate::ops::checkin::status_label;
@@ -192,20 +193,16 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             lines.push(Line::styled(format!(" {l}"), theme.style(Role::Error)));
         }
     }
-    let walk_in = if c.allow_walk_in {
-        format!(
-            " {} ({} {})",
-            tr("允许现场加入", "walk-ins taken"),
-            key(app, &Action::ToggleWalkIn),
-            tr("关闭", "to stop")
-        )
-    } else {
-        format!(
-            " {} ({} {})",
-            tr("不接受现场加入", "no walk-ins"),
-            key(app, &Action::ToggleWalkIn),
-            tr("允许", "to take them")
-        )
+    // how a student refused as not in this session is taken anyway
+    let walk_in = match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!(
+            " {} 现场加入：把刚被拒绝（不在本场）的学生改到本场（先确认）",
+            key(app, &Action::WalkIn)
+        ),
+        crate::i18n::Lang::En => format!(
+            " {} walk-in: take the student just refused as not in this session (asks first)",
+            key(app, &Action::WalkIn)
+        ),
     };
     lines.push(Line::styled(widgets::truncate(&walk_in, width), muted));
 
@@ -316,4 +313,65 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         .map(|l| Line::from(widgets::clip_spans(l.spans, width)).style(l.style))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(confirm) = &c.confirm {
+        render_walk_in(app, confirm, frame, body);
+    }
+}
+
+/// The walk-in question: who, from which session to which, and the keys (the walk-in key
+/// again takes them; Enter does not, a scanner sends it after every code).
+fn render_walk_in(app: &App, c: &WalkInConfirm, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let inner_width = 62usize.min(area.width.saturating_sub(6) as usize);
+    let describe = |id: i64| match app.sessions.rows().iter().find(|s| s.id == id) {
+        Some(s) => format!("#{} {} {}", s.id, time_span(s), widgets::clean(&s.location)),
+        None => format!("#{id}"),
+    };
+    let who: Vec<String> = [&c.masked_name, &c.class]
+        .into_iter()
+        .flatten()
+        .map(|t| widgets::clean(t).into_owned())
+        .collect();
+    let who = who.join(" ");
+    let here = describe(c.session_id);
+    let zh = crate::i18n::lang() == crate::i18n::Lang::Zh;
+    let question = match (c.their_session, zh) {
+        (Some(theirs), true) => format!(
+            "{who} 应参加场次 {}。作为现场加入在本场 {here} 签到，并把其安排改到本场？",
+            describe(theirs)
+        ),
+        (Some(theirs), false) => format!(
+            "{who} belongs to session {}. Check them in here at {here} as a walk-in, moving them to this session?",
+            describe(theirs)
+        ),
+        (None, true) => {
+            format!("{who} 未安排任何场次。作为现场加入在本场 {here} 签到，并安排到本场？")
+        }
+        (None, false) => format!(
+            "{who} has no session. Check them in here at {here} as a walk-in, assigning them to this session?"
+        ),
+    };
+    let note = tr(
+        "会记入该学生的操作记录；原场次的名单和人数随之减少。继续扫码即取消。",
+        "It goes into the student's audit trail; their old session's list and counts drop them. Scanning on cancels.",
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    for l in widgets::wrap(&question, inner_width.saturating_sub(1)) {
+        lines.push(Line::styled(format!(" {l}"), theme.style(Role::Text)));
+    }
+    for l in widgets::wrap(note, inner_width.saturating_sub(1)) {
+        lines.push(Line::styled(format!(" {l}"), theme.style(Role::Muted)));
+    }
+    let rect = window(area, inner_width as u16 + 2, lines.len());
+    let bottom = hint(
+        app,
+        Scope::Checkin,
+        &[
+            (Action::WalkIn, tr("确认现场加入", "take them")),
+            (Action::Close, tr("取消", "cancel")),
+        ],
+    );
+    let block = frame_block(theme, tr("现场加入", "Walk-in"), bottom, inner_width);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

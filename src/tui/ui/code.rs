@@ -134,8 +134,13 @@ fn field_lines(app: &App, code: &CodeView, card: &CodeCard, width: usize) -> Vec
     }
     lines.push(Line::raw(""));
     if code.busy {
+        let first = matches!(&code.card, Some(Ok(card)) if card.codes.is_empty());
         lines.push(Line::styled(
-            tr("正在重新发放…", "reissuing…"),
+            if first {
+                tr("正在发放…", "issuing…")
+            } else {
+                tr("正在重新发放…", "reissuing…")
+            },
             theme.style(Role::StatusWarn),
         ));
     }

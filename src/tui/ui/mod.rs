@@ -5,7 +5,7 @@
 
 mod checkin;
 mod code;
-mod detail;
+pub mod detail;
 pub mod help;
 mod palette;
 pub mod photos;
@@ -377,6 +377,28 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         &app.last_error,
         reports::status_notice(app, room + widgets::width(&count)),
     ) {
+        // what the last action here did: an export written, a reload, filters cleared
+        (None, _) if app.message.is_some() => {
+            if let Some(m) = &app.message {
+                let role = if m.ok { Role::StatusOk } else { Role::Error };
+                let text = match &m.path {
+                    Some(path) => {
+                        // a file's name matters more than who is signed in: the line is its own
+                        let room = width.saturating_sub(hint_width + 2);
+                        left.clear();
+                        let label = widgets::width(&m.text) + 4;
+                        let name = path.rsplit('/').next().unwrap_or(path);
+                        if label + 2 + widgets::width(name) <= room {
+                            format!(" {} → {}", m.text, short_path(path, room - label))
+                        } else {
+                            format!(" {}", short_path(path, room))
+                        }
+                    }
+                    None => widgets::truncate(&m.text, room + widgets::width(&count)),
+                };
+                left.push(Span::styled(text, app.theme.style(role)));
+            }
+        }
         // what the last assignment or plan on the Sessions screen did
         (None, _) if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
             let (text, role) = match &app.sessions.notice {
@@ -428,4 +450,21 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(bar(left, hint, width, style), area);
+}
+
+/// A file path in `room` columns, its name kept whole: the folders go from the start first
+/// (`…/exports/students-张颖-20260306-101500.xlsx`), and only a name longer than the room is cut.
+pub fn short_path(path: &str, room: usize) -> String {
+    if widgets::width(path) <= room {
+        return path.to_string();
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    for from in 1..parts.len() {
+        let candidate = format!("…/{}", parts[from..].join("/"));
+        if widgets::width(&candidate) <= room {
+            return candidate;
+        }
+    }
+    let name = parts.last().copied().unwrap_or(path);
+    widgets::truncate_start(name, room)
 }

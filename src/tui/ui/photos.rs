@@ -351,22 +351,48 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
         theme.style(Role::Text),
     ));
+    // files and students in named units: the duplicate list counts files, the summary
+    // counted students
+    let zh = lang() == crate::i18n::Lang::Zh;
+    let dup_files = photos.len(PhotoList::Duplicate);
+    let parts: [(String, usize, String); 7] = if zh {
+        [
+            ("文件".into(), summary.files, " 个：".into()),
+            ("合格".into(), summary.matched_valid, " · ".into()),
+            ("不合格".into(), summary.matched_invalid, " · ".into()),
+            (
+                "重复".into(),
+                dup_files,
+                format!(" 个文件/{} 名学生 · ", summary.duplicates),
+            ),
+            ("对不上人".into(), summary.orphans, " · ".into()),
+            ("跳过".into(), summary.skipped, "；".into()),
+            ("缺照片".into(), summary.missing, " 名学生".into()),
+        ]
+    } else {
+        [
+            ("files".into(), summary.files, ": ".into()),
+            ("valid".into(), summary.matched_valid, " · ".into()),
+            ("invalid".into(), summary.matched_invalid, " · ".into()),
+            (
+                "duplicate".into(),
+                dup_files,
+                format!(" files of {} students · ", summary.duplicates),
+            ),
+            ("orphan".into(), summary.orphans, " · ".into()),
+            ("skipped".into(), summary.skipped, "; ".into()),
+            (
+                "students without a photo".into(),
+                summary.missing,
+                String::new(),
+            ),
+        ]
+    };
     let mut second = Vec::new();
-    let counts = [
-        (tr("文件", "files"), summary.files),
-        (tr("合格", "valid"), summary.matched_valid),
-        (tr("不合格", "invalid"), summary.matched_invalid),
-        (tr("重复学生", "duplicated students"), summary.duplicates),
-        (tr("对不上人", "orphans"), summary.orphans),
-        (tr("跳过", "skipped"), summary.skipped),
-        (tr("缺照片", "missing"), summary.missing),
-    ];
-    for (i, (name, n)) in counts.into_iter().enumerate() {
-        if i > 0 {
-            second.push(Span::styled("  ", label));
-        }
+    for (name, n, after) in parts {
         second.push(Span::styled(format!("{name} "), label));
         second.push(Span::styled(n.to_string(), value));
+        second.push(Span::styled(after, label));
     }
     if summary.deep {
         second.push(Span::styled(

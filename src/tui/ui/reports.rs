@@ -66,7 +66,7 @@ fn table_rows(table: Rect) -> usize {
 }
 
 /// What the status bar says on this screen when there is no error, in `room` columns: an export
-/// under way, or the file the last one wrote (its folder is cut first, the name kept).
+/// under way (the file written is the app's status message).
 pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
     if app.screen != Screen::Reports {
         return None;
@@ -77,27 +77,20 @@ pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
             Role::Muted,
         ));
     }
-    let path = app.reports.exported.as_ref()?;
-    let label = format!(" {} ", tr("已导出到", "exported to"));
-    let name = std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // the file's name matters most: the label goes when both do not fit
-    let label = if widgets::width(&label) + widgets::width(&name) + 2 <= room {
-        label
-    } else {
-        " ".to_string()
-    };
-    let text = format!(
-        "{label}{}",
-        widgets::truncate_start(path, room.saturating_sub(widgets::width(&label)))
-    );
-    Some((widgets::truncate(&text, room), Role::StatusOk))
+    None
 }
 
 fn title(app: &App) -> String {
-    match &app.reports.breakdown {
+    // which groups are on screen, when not all are: here, not on the totals line
+    let (groups, selected) = app.reports.rows();
+    let rows = visible_rows(app);
+    let place = if groups.len() > rows && rows > 0 {
+        let first = window_start(selected, rows, groups.len());
+        format!("{}–{}/{} ", first + 1, first + rows, groups.len())
+    } else {
+        String::new()
+    };
+    let name = match &app.reports.breakdown {
         None => format!(
             " {} · {} ",
             Screen::Reports.title(),
@@ -115,7 +108,15 @@ fn title(app: &App) -> String {
                 widgets::truncate(&b.college, 30)
             )
         }
-    }
+    };
+    format!("{name}{place}")
+}
+
+/// The first group row shown when `selected` of `len` is kept on `rows` rows.
+fn window_start(selected: usize, rows: usize, len: usize) -> usize {
+    selected
+        .saturating_sub(rows.saturating_sub(1))
+        .min(len.saturating_sub(rows))
 }
 
 /// The keys of this screen, for the border's bottom line.
@@ -129,6 +130,7 @@ fn hint(app: &App) -> Line<'static> {
             (Action::ExportReportCsv, "CSV"),
         ],
         Some(b) => vec![
+            (Action::ReportDrillDown, tr("学生名单", "students")),
             (Action::ReportBack, tr("返回", "back")),
             (
                 Action::ReportSwitchGroup,
@@ -216,21 +218,40 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
     }
     if parts.chart.height > 0 {
-        let daily = match &reports.data {
-            Some(Ok(d)) => Some(d.daily.as_slice()),
-            _ => None,
+        // inside a college, that college's days
+        let (daily, whose) = match &reports.breakdown {
+            Some(b) => (
+                match &b.daily {
+                    Some(Ok(d)) => Some(d.as_slice()),
+                    _ => None,
+                },
+                Some(b.college.as_str()),
+            ),
+            None => (
+                match &reports.data {
+                    Some(Ok(d)) => Some(d.daily.as_slice()),
+                    _ => None,
+                },
+                None,
+            ),
         };
-        render_chart(theme, daily, frame, parts.chart);
+        render_chart(theme, daily, whose, frame, parts.chart);
     }
 }
 
-/// Column widths: group name, active students, and each of the four measures.
+/// Column widths: group name, active students, each of the four measures, and (when wide
+/// enough) the plain counts of invalid and missing photos and the completion rate.
 struct Columns {
     name: usize,
     total: usize,
     measure: usize,
     count: usize,
+    /// Width of each extra column; 0 when they are not shown.
+    extra: usize,
 }
+
+/// Terminal columns from which 不合格, 缺照片 and 完成率 are shown beside the gauges.
+pub const EXTRAS_FROM: usize = 110;
 
 fn columns(width: usize, groups: &[GroupCounts]) -> Columns {
     let name = (width * 22 / 100).clamp(8, 30);
@@ -242,14 +263,21 @@ fn columns(width: usize, groups: &[GroupCounts]) -> Columns {
         .max(total_of(groups).total);
     let count = biggest.to_string().len().max(3);
     let total = count.max(4) + 1;
-    let measure = width.saturating_sub(name + total) / 4;
+    let extra = if width >= EXTRAS_FROM {
+        // " 不合格" is 7 columns; "100.0%" is 6
+        (count + 1).max(7)
+    } else {
+        0
+    };
+    let measure = width.saturating_sub(name + total + 3 * extra) / 4;
     // the columns fill the line: what the measures leave goes to the names
-    let name = width.saturating_sub(total + 4 * measure);
+    let name = width.saturating_sub(total + 4 * measure + 3 * extra);
     Columns {
         name,
         total,
         measure,
         count,
+        extra,
     }
 }
 
@@ -333,6 +361,20 @@ fn group_line(
     for part in measures(g) {
         spans.extend(measure_spans(part, g.total, c, theme, base));
     }
+    if c.extra > 0 {
+        let percent = if g.total > 0 {
+            format!("{:.1}%", g.completion() * 100.0)
+        } else {
+            "—".to_string()
+        };
+        for text in [
+            g.photo_invalid.to_string(),
+            g.photo_missing.to_string(),
+            percent,
+        ] {
+            spans.push(Span::styled(widgets::fit_right(&text, c.extra), base));
+        }
+    }
     Line::from(spans)
 }
 
@@ -367,12 +409,19 @@ fn render_table(
     ] {
         header.push(Span::styled(widgets::fit_right(word, c.measure), head));
     }
+    if c.extra > 0 {
+        for word in [
+            tr("不合格", "invalid"),
+            tr("缺照片", "missing"),
+            tr("完成率", "done"),
+        ] {
+            header.push(Span::styled(widgets::fit_right(word, c.extra), head));
+        }
+    }
     let mut lines = vec![Line::from(widgets::clip_spans(header, width))];
     let rows = table_rows(area);
     // the window keeps the selection on screen
-    let offset = selected
-        .saturating_sub(rows.saturating_sub(1))
-        .min(groups.len().saturating_sub(rows));
+    let offset = window_start(selected, rows, groups.len());
     let text = theme.style(Role::Text);
     for (i, g) in groups.iter().enumerate().skip(offset).take(rows) {
         let base = if i == selected {
@@ -383,25 +432,26 @@ fn render_table(
         let line = group_line(&group_name(by, g), g, &c, theme, base);
         lines.push(Line::from(widgets::clip_spans(line.spans, width)).style(base));
     }
-    // the totals line sits right under the groups
+    // the totals line sits right under the groups, and always sums all of them (which are
+    // on screen is said in the title)
     let total = total_of(groups);
-    let mut label = format!("{} ({})", total.group, groups.len());
-    if groups.len() > rows {
-        label = format!(
-            "{} {}-{}/{}",
-            total.group,
-            offset + 1,
-            offset + rows.min(groups.len()),
-            groups.len()
-        );
-    }
+    let label = match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("{}（全部 {} 个）", total.group, groups.len()),
+        crate::i18n::Lang::En => format!("{} (all {})", total.group, groups.len()),
+    };
     let bold = text.add_modifier(Modifier::BOLD);
     let line = group_line(&label, &total, &c, theme, bold);
     lines.push(Line::from(widgets::clip_spans(line.spans, width)));
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn render_chart(theme: &Theme, daily: Option<&[DailyProgress]>, frame: &mut Frame, area: Rect) {
+fn render_chart(
+    theme: &Theme,
+    daily: Option<&[DailyProgress]>,
+    whose: Option<&str>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let width = area.width as usize;
     let checkin_style = theme.style(Role::Key);
     let mut photo_style = theme.style(Role::StatusOk);
@@ -425,11 +475,16 @@ fn render_chart(theme: &Theme, daily: Option<&[DailyProgress]>, frame: &mut Fram
         ((width / days.len().max(1)).saturating_sub(3) / 2).clamp(digits, 6.max(digits));
     let shown = ((width + 2) / (2 * bar_width + 3)).max(1);
     let recent = &days[days.len().saturating_sub(shown)..];
-    let mut head = vec![
-        Span::styled(
-            format!("{}  ", tr("每日进度", "Daily progress")),
-            theme.style(Role::ColumnHeader),
+    let heading = match whose {
+        Some(college) => format!(
+            "{} · {}  ",
+            tr("每日进度", "Daily progress"),
+            widgets::truncate(college, 20)
         ),
+        None => format!("{}  ", tr("每日进度", "Daily progress")),
+    };
+    let mut head = vec![
+        Span::styled(heading, theme.style(Role::ColumnHeader)),
         Span::styled("■ ", checkin_style),
         Span::styled(format!("{}  ", tr("签到", "check-ins")), muted),
         Span::styled("■ ", photo_style),

@@ -464,8 +464,17 @@ fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
         ];
         if focused {
             spans.push(Span::styled("▏", theme.style(Role::Key)));
+            if i == super::super::sessions::COLLEGES_FIELD && form.fields[i].is_empty() {
+                spans.push(Span::styled(
+                    tr(
+                        "空＝全部；或写几个学院，逗号分开（可只写一段，如 计算机）",
+                        "empty: all; or some colleges, comma-separated (part of a name will do)",
+                    ),
+                    theme.style(Role::Muted),
+                ));
+            }
         }
-        lines.push(Line::from(spans));
+        lines.push(Line::from(widgets::clip_spans(spans, inner_width)));
     }
     lines.push(Line::raw(""));
     let muted = theme.style(Role::Muted);
@@ -494,10 +503,11 @@ fn render_form(app: &App, form: &PlanForm, frame: &mut Frame, area: Rect) {
     }
     let rect = window(area, inner_width as u16 + 2, lines.len());
     let ready = matches!(&form.preview, Some(Ok(p)) if !p.plan.sessions.is_empty());
-    let accept = if ready {
-        tr("创建", "create")
-    } else {
-        tr("预览", "preview")
+    let warned = matches!(&form.preview, Some(Ok(p)) if !p.warnings.is_empty());
+    let accept = match (ready, warned) {
+        (true, true) => tr("仍然创建", "create anyway"),
+        (true, false) => tr("创建", "create"),
+        _ => tr("预览", "preview"),
     };
     let bottom = hint(
         app,
@@ -548,19 +558,33 @@ fn preview_lines(
         widgets::truncate(&head, width),
         theme.style(Role::Title),
     ));
-    const SHOWN: usize = 6;
-    for s in plan.sessions.iter().take(SHOWN) {
-        let colleges: Vec<&str> = {
-            let mut c: Vec<&str> = s.groups.iter().map(|g| g.college.as_str()).collect();
-            c.dedup();
-            c
-        };
+    // one line a day: its sessions' fill, so a plan piled into one morning shows
+    let mut days: Vec<(chrono::NaiveDate, Vec<String>, Vec<&str>)> = Vec::new();
+    for s in &plan.sessions {
+        let day = s.starts_at.date();
+        if days.last().is_none_or(|d| d.0 != day) {
+            days.push((day, Vec::new(), Vec::new()));
+        }
+        if let Some(d) = days.last_mut() {
+            d.1.push(format!(
+                "{} {}/{}",
+                s.starts_at.format("%H:%M"),
+                s.students(),
+                s.capacity
+            ));
+            for g in &s.groups {
+                if !d.2.contains(&g.college.as_str()) {
+                    d.2.push(&g.college);
+                }
+            }
+        }
+    }
+    const SHOWN: usize = 5;
+    for (day, fills, colleges) in days.iter().take(SHOWN) {
         let text = format!(
-            " {}-{} {}/{} {}",
-            s.starts_at.format("%m-%d %H:%M"),
-            s.ends_at.format("%H:%M"),
-            s.students(),
-            s.capacity,
+            " {} {}  {}",
+            day.format("%m-%d"),
+            fills.join(" · "),
             colleges.join("、")
         );
         lines.push(Line::styled(
@@ -568,10 +592,21 @@ fn preview_lines(
             theme.style(Role::Text),
         ));
     }
-    if plan.sessions.len() > SHOWN {
+    if days.len() > SHOWN {
         lines.push(Line::styled(
-            format!(" … +{}", plan.sessions.len() - SHOWN),
+            format!(" … +{}", days.len() - SHOWN),
             theme.style(Role::Muted),
+        ));
+    }
+    for w in p.warnings.iter().take(4) {
+        for l in widgets::wrap(&warning_text(w), width.saturating_sub(2)) {
+            lines.push(Line::styled(format!(" {l}"), theme.style(Role::StatusWarn)));
+        }
+    }
+    if p.warnings.len() > 4 {
+        lines.push(Line::styled(
+            format!(" ⚠ … +{}", p.warnings.len() - 4),
+            theme.style(Role::StatusWarn),
         ));
     }
     if let Some(short) = &plan.shortfall {
@@ -596,5 +631,55 @@ fn preview_lines(
             tr(" 没有需要排场次的学生", " no students wait for a session"),
             theme.style(Role::Muted),
         ));
+    }
+}
+
+/// A warning of the plan preview in words.
+fn warning_text(w: &crate::ops::plan::PlanWarning) -> String {
+    use crate::ops::plan::{OVERLOAD_PERCENT, PlanWarning};
+    let zh = lang() == Lang::Zh;
+    match w {
+        PlanWarning::Overlap {
+            planned,
+            existing,
+            existing_start,
+            existing_end,
+            location,
+        } => {
+            let when = format!(
+                "{}-{}",
+                existing_start.format("%m-%d %H:%M"),
+                existing_end.format("%H:%M")
+            );
+            let location = widgets::clean(location);
+            if zh {
+                format!(
+                    "⚠ {} 的场次与已有场次 #{existing}（{when} {location}）同地点时间重叠",
+                    planned.format("%m-%d %H:%M")
+                )
+            } else {
+                format!(
+                    "⚠ the session at {} overlaps session #{existing} ({when} {location}) at the same place",
+                    planned.format("%m-%d %H:%M")
+                )
+            }
+        }
+        PlanWarning::Overload {
+            planned,
+            students,
+            capacity,
+        } => {
+            if zh {
+                format!(
+                    "⚠ {} 的场次排 {students}/{capacity} 人，超过 {OVERLOAD_PERCENT}%，没有余量给现场加入和补拍：加天数或工位",
+                    planned.format("%m-%d %H:%M")
+                )
+            } else {
+                format!(
+                    "⚠ the session at {} takes {students}/{capacity}, over {OVERLOAD_PERCENT}%: no room for walk-ins and retakes; add days or stations",
+                    planned.format("%m-%d %H:%M")
+                )
+            }
+        }
     }
 }

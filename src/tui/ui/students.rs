@@ -14,7 +14,7 @@ use ratatui::widgets::{
 use super::super::app::App;
 use super::super::overlay::cohort_label;
 use super::super::roster::{ContentWidths, Sort, field_label, missing_label};
-use super::super::theme::{Role, Theme};
+use super::super::theme::Role;
 use super::super::widgets;
 use crate::domain::mask_id;
 use crate::domain::search::{Field, Highlight};
@@ -28,30 +28,41 @@ pub enum Column {
     Name,
     MaskedId,
     College,
+    Major,
     Class,
+    Counselor,
     Code,
     Session,
     Checkin,
     Photo,
+    /// What the photo files need (several to choose from, problems), from the Photos data.
+    Problems,
 }
 
 impl Column {
-    const ALL: [Column; 9] = [
+    const ALL: [Column; 12] = [
         Column::StudentNo,
         Column::Name,
         Column::MaskedId,
         Column::College,
+        Column::Major,
         Column::Class,
+        Column::Counselor,
         Column::Code,
         Column::Session,
         Column::Checkin,
         Column::Photo,
+        Column::Problems,
     ];
 
-    /// Dropped first to last when the terminal is too narrow for every column.
-    const DROP_ORDER: [Column; 7] = [
+    /// Dropped first to last when the terminal is too narrow for every column: what wide
+    /// terminals add (专业, 辅导员), then what a counselor needs least.
+    const DROP_ORDER: [Column; 10] = [
+        Column::Major,
+        Column::Counselor,
         Column::College,
         Column::MaskedId,
+        Column::Problems,
         Column::Class,
         Column::Checkin,
         Column::Session,
@@ -60,7 +71,14 @@ impl Column {
     ];
 
     /// Narrowed columns get space back in this order when there is room.
-    const GROW_ORDER: [Column; 3] = [Column::Name, Column::College, Column::Class];
+    const GROW_ORDER: [Column; 6] = [
+        Column::Name,
+        Column::Problems,
+        Column::College,
+        Column::Class,
+        Column::Counselor,
+        Column::Major,
+    ];
 
     pub fn header(self) -> &'static str {
         match self {
@@ -73,6 +91,19 @@ impl Column {
             Column::Session => tr("场次", "Session"),
             Column::Checkin => tr("签到", "Check-in"),
             Column::Photo => tr("照片", "Photo"),
+            Column::Major => tr("专业", "Major"),
+            Column::Counselor => tr("辅导员", "Counselor"),
+            Column::Problems => tr("照片问题", "Photo problems"),
+        }
+    }
+
+    /// A column with nothing to show in this roster (no majors recorded, no photo notes).
+    fn empty(self, w: &ContentWidths) -> bool {
+        match self {
+            Column::Major => w.major == 0,
+            Column::Counselor => w.counselor == 0,
+            Column::Problems => w.problems == 0,
+            _ => false,
         }
     }
 
@@ -88,6 +119,7 @@ impl Column {
                 PhotoStatus::Missing,
                 PhotoStatus::Valid,
                 PhotoStatus::Invalid,
+                PhotoStatus::Duplicate,
             ]
             .map(|s| photo_word(s).0)
             .to_vec(),
@@ -107,10 +139,17 @@ impl Column {
         match self {
             // 学号 is how staff find a student: never cut it short
             Column::StudentNo => fixed(w.student_no.max(header).min(20)),
-            Column::Name => text(w.name, 12, 16),
+            // sized to the names (nearly all of them: `ContentWidths::measure`)
+            Column::Name => {
+                let full = w.name.max(header);
+                (full.min(12), full, full)
+            }
             Column::MaskedId => fixed(9.max(header)),
             Column::College => text(w.college, 10, 24),
+            Column::Major => text(w.major, 8, 16),
             Column::Class => text(w.class, 8, 16),
+            Column::Counselor => text(w.counselor, 6, 10),
+            Column::Problems => text(w.problems, 8, 16),
             Column::Session => fixed(
                 self.words()
                     .iter()
@@ -151,11 +190,13 @@ fn checkin_word(checked_in: bool) -> (&'static str, Role) {
     }
 }
 
+/// The photo state in one word, the same on every screen (docs/console.md).
 pub(super) fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
     match status {
         PhotoStatus::Missing => (tr("缺", "missing"), Role::StatusMissing),
         PhotoStatus::Valid => (tr("合格", "valid"), Role::StatusOk),
         PhotoStatus::Invalid => (tr("不合格", "invalid"), Role::StatusWarn),
+        PhotoStatus::Duplicate => (tr("重复待选", "choose one"), Role::StatusWarn),
     }
 }
 
@@ -166,6 +207,7 @@ pub(super) fn photo_word(status: PhotoStatus) -> (&'static str, Role) {
 pub fn columns(w: &ContentWidths, available: usize) -> Vec<(Column, usize)> {
     let mut cols: Vec<(Column, usize, (usize, usize, usize))> = Column::ALL
         .into_iter()
+        .filter(|c| !c.empty(w))
         .map(|c| {
             let range = c.width_range(w);
             (c, range.0, range)
@@ -177,6 +219,18 @@ pub fn columns(w: &ContentWidths, available: usize) -> Vec<(Column, usize)> {
     for drop in Column::DROP_ORDER {
         if total(&cols) <= available {
             break;
+        }
+        if matches!(
+            drop,
+            Column::Checkin | Column::Session | Column::Code | Column::Photo
+        ) {
+            // before a status goes, the names give way to a few letters
+            if let Some(c) = cols.iter_mut().find(|c| c.0 == Column::Name) {
+                c.1 = c.1.min(8);
+            }
+            if total(&cols) <= available {
+                break;
+            }
         }
         cols.retain(|c| c.0 != drop);
     }
@@ -285,12 +339,13 @@ fn text_cell(text: &str, width: usize, hits: &[usize], style: Style, hit: Style)
 }
 
 fn cell(
+    app: &App,
     row: &StudentRow,
     column: Column,
     width: usize,
-    theme: &Theme,
     hl: &Highlight,
 ) -> Line<'static> {
+    let theme = &app.theme;
     let s = &row.student;
     let text = theme.style(Role::Text);
     let hit = theme.style(Role::SearchMatch);
@@ -318,6 +373,18 @@ fn cell(
             let (w, role) = photo_word(row.photo_status);
             word(w, role)
         }
+        Column::Major => word(&widgets::clean(&s.major), Role::Text),
+        Column::Counselor => text_cell(&s.counselor, width, &[], text, hit),
+        Column::Problems => match row.photo_status {
+            PhotoStatus::Valid => word("", Role::Text),
+            _ => word(
+                app.photos
+                    .notes
+                    .get(&s.student_no)
+                    .map_or("", String::as_str),
+                Role::StatusWarn,
+            ),
+        },
     }
 }
 
@@ -465,7 +532,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             };
             Row::new(
                 cols.iter()
-                    .map(|(c, w)| cell(r, *c, *w, theme, &hl))
+                    .map(|(c, w)| cell(app, r, *c, *w, &hl))
                     .collect::<Vec<_>>(),
             )
         })
@@ -510,29 +577,7 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     let text = theme.style(Role::Text);
     let key = theme.style(Role::Key);
     let lines: Vec<(String, Style)> = if app.students_loaded && !app.roster.is_empty() {
-        let clear = app
-            .keymap
-            .first_key(&super::super::action::Action::ClearFilters)
-            .map(|k| k.label());
-        let mut lines = vec![(
-            tr(
-                "没有符合搜索和筛选条件的学生。",
-                "No student matches the search and filters.",
-            )
-            .to_string(),
-            text,
-        )];
-        if let Some(k) = clear {
-            lines.push((String::new(), text));
-            lines.push((
-                format!(
-                    "{k} {}",
-                    tr("清除筛选和搜索", "clears the filters and the search")
-                ),
-                key,
-            ));
-        }
-        lines
+        empty_hints(app)
     } else if let (false, Some(error)) = (app.students_loaded, &app.students_error) {
         vec![
             (
@@ -619,6 +664,90 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), rect);
 }
 
+/// What hides every student, condition by condition, with how many each alone hides and the
+/// key that changes it; then the key that clears them all, as it works in the mode in force
+/// (while a search is typed, printable keys are text).
+fn empty_hints(app: &App) -> Vec<(String, Style)> {
+    use super::super::action::Action;
+    use super::super::app::Hiding;
+    let theme = &app.theme;
+    let text = theme.style(Role::Text);
+    let key_style = theme.style(Role::Key);
+    let zh = crate::i18n::lang() == crate::i18n::Lang::Zh;
+    // the key for `action` that works now: the mode's own scope first
+    let key = |action: &Action| {
+        super::super::keymap::Scope::active(app.mode())
+            .into_iter()
+            .find_map(|scope| app.keymap.key_in(scope, action))
+            .or_else(|| {
+                app.keymap
+                    .key_in(super::super::keymap::Scope::Students, action)
+            })
+            .map(|k| k.label())
+    };
+    let mut lines = vec![(
+        tr(
+            "没有符合搜索和筛选条件的学生。",
+            "No student matches the search and filters.",
+        )
+        .to_string(),
+        text,
+    )];
+    if !app.hidden_by.is_empty() {
+        lines.push((
+            tr(
+                "以下条件各自去掉后能看到的学生：",
+                "Students each condition hides:",
+            )
+            .to_string(),
+            theme.style(Role::Muted),
+        ));
+    }
+    for (hiding, n) in &app.hidden_by {
+        let (what, action) = match hiding {
+            Hiding::Missing(m) => (missing_label(*m).to_string(), Action::CycleMissing),
+            Hiding::Field(f, v) => (
+                format!("{} {}", field_label(*f), widgets::truncate(v, 16)),
+                match f {
+                    Field::College => Action::FilterCollege,
+                    Field::Class => Action::FilterClass,
+                    Field::Counselor => Action::FilterCounselor,
+                },
+            ),
+            Hiding::Search(q) => (
+                format!("{} “{}”", tr("搜索", "search"), widgets::truncate(q, 16)),
+                Action::Search,
+            ),
+        };
+        let change = key(&action)
+            .map(|k| {
+                if zh {
+                    format!("（{k} 更改）")
+                } else {
+                    format!(" ({k} to change)")
+                }
+            })
+            .unwrap_or_default();
+        let line = if zh {
+            format!("  {what}：去掉后 {n} 名{change}")
+        } else {
+            format!("  {what}: {n} without it{change}")
+        };
+        lines.push((line, text));
+    }
+    if let Some(k) = key(&Action::ClearFilters) {
+        lines.push((String::new(), text));
+        lines.push((
+            format!(
+                "{k} {}",
+                tr("清除全部筛选和搜索", "clears every filter and the search")
+            ),
+            key_style,
+        ));
+    }
+    lines
+}
+
 fn retry_hint(app: &App) -> String {
     let key = app
         .keymap
@@ -639,6 +768,7 @@ mod tests {
             college,
             class,
             session: 3,
+            ..ContentWidths::default()
         }
     }
 
@@ -653,7 +783,11 @@ mod tests {
     #[test]
     fn columns_fit_and_drop_in_order() {
         let w = widths(16, 20, 10);
-        let all = Column::ALL.to_vec();
+        // no majors, counselors or photo notes in this roster: those columns are never shown
+        let all: Vec<Column> = Column::ALL
+            .into_iter()
+            .filter(|c| !matches!(c, Column::Major | Column::Counselor | Column::Problems))
+            .collect();
         let cases: [(usize, Vec<Column>); 4] = [
             (200, all.clone()),
             (118, all.clone()),
@@ -684,6 +818,19 @@ mod tests {
             wide.iter().find(|c| c.0 == Column::College).map(|c| c.1),
             Some(20)
         );
+        // with them, wide terminals show them all, and 专业 goes first when it gets narrower
+        let full = ContentWidths {
+            major: 16,
+            counselor: 6,
+            problems: 10,
+            ..w
+        };
+        assert_eq!(shown(&columns(&full, 200)), Column::ALL.to_vec());
+        let at_100: Vec<Column> = Column::ALL
+            .into_iter()
+            .filter(|c| *c != Column::Major)
+            .collect();
+        assert_eq!(shown(&columns(&full, 100)), at_100);
         // 学号 is never narrowed
         for available in [40, 60, 78, 118] {
             assert_eq!(columns(&w, available)[0], (Column::StudentNo, 12));
