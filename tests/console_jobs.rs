@@ -38,6 +38,7 @@ fn photo(path: &str, id: i64, no: &str, status: PhotoFileStatus) -> PhotoRecord 
         path: path.into(),
         student_id: Some(id),
         student_no: Some(no.into()),
+        id_number: None,
         size: 30_000,
         mtime: 1,
         sha256: format!("{:0>64}", path.len()),

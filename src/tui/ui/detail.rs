@@ -219,11 +219,9 @@ fn photo_word(status: PhotoFileStatus) -> (&'static str, Role) {
 /// file named by it is in the log), and a photo change as the file's name and its state in words.
 fn audit_detail(row: &StudentRow, action: &str, detail: &str) -> String {
     // the student's own number in any case, and any resident-ID-shaped run (docs/masking.md)
-    let text = crate::domain::mask_ids_in_path(
-        &widgets::clean(detail),
-        Some(&row.student.id_number),
-    )
-    .into_owned();
+    let text =
+        crate::domain::mask_ids_in_path(&widgets::clean(detail), Some(&row.student.id_number))
+            .into_owned();
     if action.starts_with("photo_")
         && let Some((path, state)) = text.rsplit_once(": ")
     {
