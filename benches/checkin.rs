@@ -5,7 +5,7 @@
 //! Two runs:
 //! - `cargo bench --bench checkin [-- --per-station N]`: throughput, a fixed queue of N scans per
 //!   station (default 500), on SQLite always and on PostgreSQL and MariaDB when TEST_POSTGRES_URL /
-//!   TEST_MYSQL_URL name a server (a fresh database is made and dropped on it). SPEC §12 asks for
+//!   TEST_MYSQL_URL name a server (a fresh database is made and dropped on it). docs/benchmarks.md asks for
 //!   at least 500 check-ins per second together on PostgreSQL and MySQL.
 //! - `cargo bench --bench checkin -- --seconds 60 [--students N]`: the load test. The eight
 //!   stations scan for that long while a ninth connection does what the console's Reports screen

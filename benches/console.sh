@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The console's speed targets (SPEC §12), measured in one run on this machine:
+# The console's speed targets (docs/benchmarks.md), measured in one run on this machine:
 #   1. per-keystroke search over the roster, in process (cargo bench --bench search), against
 #      fuzzy-matcher's SkimMatcherV2 scanning the same students;
 #   2. the first frame and the roster frame on a 100,000-student SQLite database, with peak

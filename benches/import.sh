@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Import speed (SPEC §12): a 100,000-row roster CSV into a fresh SQLite database with
+# Import speed (docs/benchmarks.md): a 100,000-row roster CSV into a fresh SQLite database with
 # `caiji import` (every row validated: ID check characters, birth dates, names, levels, duplicate
 # 学号) against `sqlite3`'s own `.import` of the same file into a plain table. Whole processes,
 # same run, same machine, N runs each, taking turns. Prints the ratios of the best and of the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Photo reconciliation against sha256sum, on the same files in the same run (SPEC §12):
+# Photo reconciliation against sha256sum, on the same files in the same run (docs/benchmarks.md):
 #   - 20,000 photos validated and hashed (`caiji photos reconcile DIR --apply`, first run) must be
 #     faster than `sha256sum` over the same files;
 #   - the unchanged re-run (answered from the size/mtime cache) at least 3× faster than sha256sum.

@@ -402,7 +402,7 @@ impl Format {
     }
 }
 
-/// `caiji sessions ...` (SPEC §7, §11).
+/// `caiji sessions ...` (docs/sessions.md and docs/cli.md).
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
     /// Create a session by hand

@@ -1171,7 +1171,7 @@ async fn commands_end_to_end(db: &TestDb) {
         .collect();
     assert_eq!(assigned, [10, 12, 8]);
 
-    // Check-in, one answer per line as SPEC §11 has it.
+    // Check-in, one answer per line as docs/cli.md has it.
     exec(db, "UPDATE codes SET status = 'revoked', revoked_at = '2026-02-01 09:00:00' WHERE student_id = (SELECT id FROM students WHERE student_no = 'E0002')").await.unwrap();
     let session = created[0].to_string();
     let scans = format!(

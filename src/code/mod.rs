@@ -1,4 +1,4 @@
-//! Collection codes (采集码): token format, keyring, QR rendering (SPEC §5, §6).
+//! Collection codes (采集码): token format, keyring, QR rendering (docs/token.md and docs/qr.md).
 //!
 //! Pure apart from the key file: `issue` seals a [`CodePayload`] into a token with the keyring's
 //! current key, `verify` opens one with any key of the ring, and [`qr`] turns a token into a

@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::pack::{Reader, put_radix, put_varint, put_zigzag, symbols_in};
 use crate::domain::{Level, Student, mask_id, mask_name};
 
-/// The decrypted content of a collection code (SPEC §5).
+/// The decrypted content of a collection code (docs/token.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodePayload {
     /// The code's public number; a reissue gets a new one.
@@ -38,7 +38,7 @@ pub struct CodePayload {
 }
 
 impl CodePayload {
-    /// The payload for `student`, masked by the rules of SPEC §4.
+    /// The payload for `student`, masked by the rules of docs/masking.md.
     pub fn for_student(
         serial: u64,
         student: &Student,

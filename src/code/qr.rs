@@ -23,7 +23,7 @@ use super::base45;
 
 /// Light modules around the code, as the QR standard requires for reliable scanning.
 pub const QUIET_ZONE: usize = 4;
-/// The largest version collection codes use (SPEC §5), and the terminal size it needs.
+/// The largest version collection codes use (docs/token.md), and the terminal size it needs.
 pub const MAX_VERSION: i16 = 5;
 pub const MAX_TERMINAL_SIZE: (u16, u16) = terminal_size(17 + 4 * MAX_VERSION as usize);
 

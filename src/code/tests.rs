@@ -132,7 +132,7 @@ fn decode_png(bytes: &[u8]) -> String {
 
 struct Case {
     name: &'static str,
-    /// SPEC §4's masked form; masking itself is tested in `domain::mask`.
+    /// docs/masking.md's masked form; masking itself is tested in `domain::mask`.
     masked_name: &'static str,
     id_type: IdType,
     id_number: &'static str,

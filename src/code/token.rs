@@ -6,7 +6,7 @@
 //! authentication like a changed ciphertext. The body length (ciphertext + tag) lets a code cut
 //! short by whole base45 groups be reported as truncated rather than as forged.
 //!
-//! Size: SPEC §5 wants every code in a version-5 QR code at ECC M, which holds 122 alphanumeric
+//! Size: docs/token.md wants every code in a version-5 QR code at ECC M, which holds 122 alphanumeric
 //! characters, i.e. 78 bytes after the prefix. A 12-byte random nonce would leave too little for
 //! long names, so the 96-bit GCM nonce is `serial (8 bytes, big-endian) ‖ salt (4 random bytes)`
 //! and only the salt is sent besides the serial, which the code shows in the clear anyway. The
@@ -29,7 +29,7 @@ use crate::i18n::{Lang, lang, tr};
 /// What every token starts with; the digit is the token format version.
 pub const PREFIX: &str = "CJ1:";
 pub const TOKEN_VERSION: u8 = 1;
-/// Alphanumeric characters a version-5 QR code holds at ECC M (SPEC §5 size budget).
+/// Alphanumeric characters a version-5 QR code holds at ECC M (docs/token.md size budget).
 pub const MAX_TOKEN_CHARS: usize = 122;
 
 const SALT_LEN: usize = 4;

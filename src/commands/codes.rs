@@ -1,4 +1,4 @@
-//! `caiji codes ...`: issue, show, token, verify, reissue, revoke, export (SPEC §5, §6, §11).
+//! `caiji codes ...`: issue, show, token, verify, reissue, revoke, export (docs/token.md, docs/qr.md, docs/cli.md).
 //!
 //! The store allocates serials and writes codes; these commands bring the key (which the store
 //! never sees) through a token maker, and print. Showing, printing a token, exporting, revoking

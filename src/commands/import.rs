@@ -241,7 +241,7 @@ pub(super) fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "caiji: {text}");
 }
 
-/// `--format json` of SPEC §11.
+/// `--format json` of docs/cli.md.
 #[derive(Serialize)]
 struct SummaryJson<'a> {
     inserted: u64,

@@ -18,7 +18,7 @@ use crate::config::{Config, Paths};
 use crate::i18n::{self, Lang};
 use crate::store::{self, Create, Store};
 
-/// Exit statuses of SPEC §11.
+/// Exit statuses of docs/cli.md.
 pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_PROBLEMS: u8 = 3;
 pub const EXIT_INVALID_CODE: u8 = 4;

@@ -35,7 +35,7 @@ fn group_by(arg: GroupByArg) -> GroupBy {
     }
 }
 
-/// A report line as `--format json` prints it (SPEC §11).
+/// A report line as `--format json` prints it (docs/cli.md).
 #[derive(Serialize)]
 struct ReportJson<'a> {
     group: &'a str,

@@ -94,7 +94,7 @@ async fn add(ctx: &Ctx, args: &SessionAddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One session as `sessions list --format json` prints it (SPEC §11 keys).
+/// One session as `sessions list --format json` prints it (docs/cli.md keys).
 #[derive(Serialize)]
 struct SessionJson<'a> {
     id: i64,

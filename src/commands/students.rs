@@ -20,7 +20,7 @@ pub async fn run(ctx: &Ctx, cmd: StudentsCommand) -> Result<ExitCode> {
     }
 }
 
-/// One student as `--format json` prints it (keys of SPEC §11).
+/// One student as `--format json` prints it (keys of docs/cli.md).
 #[derive(Serialize)]
 struct StudentJson<'a> {
     student_no: &'a str,

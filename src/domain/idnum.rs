@@ -1,4 +1,4 @@
-//! Identity document numbers: normalisation and validation for every 证件类型 of SPEC §3.
+//! Identity document numbers: normalisation and validation for every 证件类型 of docs/roster.md.
 //!
 //! Numbers arrive from Excel sheets typed or pasted by people, so parsing first forgives what
 //! carries no meaning (surrounding and inner spaces, full-width characters such as `１２３`,
@@ -131,7 +131,7 @@ impl IdNumber {
         }
     }
 
-    /// The masked form of SPEC §4 (`*****8746`).
+    /// The masked form of docs/masking.md (`*****8746`).
     pub fn masked(&self) -> String {
         super::mask::mask_id(&self.value)
     }

@@ -1,4 +1,4 @@
-//! Masking exactly as SPEC §4: what collection codes carry, what the QR screen shows and what
+//! Masking exactly as docs/masking.md: what collection codes carry, what the QR screen shows and what
 //! exports show by default.
 
 use std::borrow::Cow;
@@ -139,7 +139,7 @@ mod tests {
     #[test]
     fn masks_names_as_the_spec_says() {
         let cases = [
-            // SPEC §4 examples.
+            // docs/masking.md examples.
             ("张三", "张*"),
             ("李世民", "李*民"),
             ("欧阳娜娜", "欧**娜"),

@@ -1,4 +1,4 @@
-//! Student names: normalisation of separators and validation (SPEC §3).
+//! Student names: normalisation of separators and validation (docs/roster.md).
 //!
 //! Rosters come from Excel sheets typed on many keyboards, so the middle dot of minority and
 //! transliterated names (买买提·艾力) arrives as `•`, `．`, `.`, `・` and other look-alikes.
@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::i18n::{self, Lang};
 
-/// SPEC §3: a name longer than this many characters (after normalisation) is rejected.
+/// docs/roster.md: a name longer than this many characters (after normalisation) is rejected.
 pub const MAX_NAME_CHARS: usize = 50;
 
 /// The separators a name may contain: middle dot, space (Latin names), hyphen.

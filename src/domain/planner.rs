@@ -1,4 +1,4 @@
-//! Session planning (SPEC §7), free of I/O: which classes go to which session.
+//! Session planning (docs/sessions.md), free of I/O: which classes go to which session.
 //!
 //! The rules, in order of importance:
 //! 1. a session never holds more students than its capacity

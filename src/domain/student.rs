@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// 证件类型: the identity documents a graduating student may be registered with (SPEC §3).
+/// 证件类型: the identity documents a graduating student may be registered with (docs/roster.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {

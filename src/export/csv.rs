@@ -1,5 +1,5 @@
 //! CSV that Chinese Excel opens correctly: UTF-8 with a byte-order mark, CRLF line ends, and
-//! text cells that could start a formula neutralised with a leading apostrophe (SPEC §9).
+//! text cells that could start a formula neutralised with a leading apostrophe (docs/reports.md).
 
 use std::borrow::Cow;
 use std::io::{self, Write};

@@ -18,7 +18,7 @@ use crate::store::{CheckinStatus, SessionRow, Store, TokenLookup};
 /// Why a scanned line is not taken, found before any check-in is attempted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// `invalid` or `revoked` (SPEC §11).
+    /// `invalid` or `revoked` (docs/cli.md).
     pub status: &'static str,
     pub student_no: Option<String>,
     pub reason: String,
@@ -34,7 +34,7 @@ impl Refusal {
     }
 }
 
-/// Scanners add spaces and may type lower case (SPEC §5): trim and upper-case first.
+/// Scanners add spaces and may type lower case (docs/token.md): trim and upper-case first.
 pub fn normalise_token(line: &str) -> String {
     line.trim().to_uppercase()
 }
@@ -142,7 +142,7 @@ pub async fn identify(
 /// The answer to one scanned line, as the station loop and the console's Check-in screen show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    /// SPEC §11: `checked_in`, `already`, `full`, `not_in_session`, `invalid`, `revoked`, ...
+    /// docs/cli.md: `checked_in`, `already`, `full`, `not_in_session`, `invalid`, `revoked`, ...
     pub status: &'static str,
     pub student_no: Option<String>,
     pub shot: Option<i32>,

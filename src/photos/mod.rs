@@ -1,4 +1,4 @@
-//! Photo reconciliation (SPEC §8): the files that come back from the collector against the
+//! Photo reconciliation (docs/photo-spec.md): the files that come back from the collector against the
 //! roster.
 //!
 //! - [`walk`]: the folder, recursively, with loops, links and leftovers reported;
@@ -7,7 +7,7 @@
 //!   as a (size, mtime) cache;
 //! - [`matching`]: stems to students (学号, ID number, session-shot, code serial) and
 //!   suggestions for orphans;
-//! - [`report`]: the outcomes and the JSON of SPEC §11.
+//! - [`report`]: the outcomes and the JSON of docs/cli.md.
 //!
 //! [`reconcile`] runs them in order and, with `apply`, records the result in the store. The
 //! console and `caiji photos reconcile` both call it.

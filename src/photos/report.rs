@@ -1,6 +1,6 @@
 //! Sorting the inspected files into the outcomes of a reconciliation — pure: matched-valid,
 //! matched-invalid, duplicate, orphan and skipped per file, missing per student — and the JSON
-//! of SPEC §11.
+//! of docs/cli.md.
 
 use std::collections::BTreeMap;
 
@@ -64,7 +64,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// SPEC §11: exit 3 when anything needs attention.
+    /// docs/cli.md: exit 3 when anything needs attention.
     pub fn has_problems(&self) -> bool {
         !(self.invalid.is_empty()
             && self.duplicates.is_empty()
@@ -145,7 +145,7 @@ fn stem_of(rel: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem).trim()
 }
 
-// ---- JSON (SPEC §11: stable English keys; problems and reasons in English) ----
+// ---- JSON (docs/cli.md: stable English keys; problems and reasons in English) ----
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidJson {

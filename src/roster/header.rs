@@ -9,7 +9,7 @@ use crate::i18n::{Lang, lang};
 
 use super::RawRow;
 
-/// The roster fields of SPEC §3, in the order they are reported.
+/// The roster fields of docs/roster.md, in the order they are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     StudentNo,

@@ -1,4 +1,4 @@
-//! Every roster row checked against SPEC §3: a row becomes a `Student` or one rejection per
+//! Every roster row checked against docs/roster.md: a row becomes a `Student` or one rejection per
 //! faulty field, each naming the row as Excel numbers it and saying what to do.
 
 use chrono::NaiveDate;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{Counts, Result, StudentFilter, StudentRow};
 use crate::domain::Student;
 
-/// Outcome of an import or sync (the JSON summary of SPEC §11 without the rejected rows).
+/// Outcome of an import or sync (the JSON summary of docs/cli.md without the rejected rows).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
     pub inserted: u64,

@@ -16,7 +16,7 @@ pub const SCHOOL_CODE: &str = "4144010001";
 pub const SCHOOL_NAME: &str = "南岭理工大学";
 pub const FOREIGN_CODE: &str = "4199990001";
 
-/// One student of the test roster with the masked forms SPEC §4 gives for them.
+/// One student of the test roster with the masked forms docs/masking.md gives for them.
 pub struct Case {
     pub student: Student,
     pub masked_name: &'static str,

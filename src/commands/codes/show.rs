@@ -1,4 +1,4 @@
-//! `caiji codes show 学号`: the student's QR code in the terminal with its masked fields (SPEC §6).
+//! `caiji codes show 学号`: the student's QR code in the terminal with its masked fields (docs/qr.md).
 //!
 //! Colour cells (explicit black/white on every cell) on a terminal; plain half blocks, whose
 //! ink is the dark modules, under `NO_COLOR`, into a pipe or with `--color never`. A terminal too

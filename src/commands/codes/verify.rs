@@ -42,7 +42,7 @@ impl Verdict {
     }
 }
 
-/// One object of the JSON array (SPEC §11), in this key order.
+/// One object of the JSON array (docs/cli.md), in this key order.
 #[derive(Serialize)]
 struct VerifyJson<'a> {
     valid: bool,
@@ -113,7 +113,7 @@ fn to_json<'a>(verdict: &'a Verdict, school: &'a School) -> VerifyJson<'a> {
             from(p, false, "unknown", Some(reason), false, None)
         }
         Verdict::Checked(o) => {
-            // SPEC §11: reason is null when valid; revocation_checked tells an offline answer apart.
+            // docs/cli.md: reason is null when valid; revocation_checked tells an offline answer apart.
             let reason = if o.is_valid() { None } else { o.message() };
             from(
                 &o.payload,

@@ -21,7 +21,7 @@ use crate::ops::checkin::{
 use crate::ops::time::format_time;
 use std::collections::HashMap;
 
-/// One line of `--format json` (SPEC §11 keys, nothing more).
+/// One line of `--format json` (docs/cli.md keys, nothing more).
 #[derive(Serialize)]
 struct AnswerJson<'a> {
     status: &'static str,

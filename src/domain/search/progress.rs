@@ -1,5 +1,5 @@
 //! The missing-filters: which students still lack a code, a session, a check-in or a valid
-//! photo (SPEC §9), shared by the console and `students list --missing`.
+//! photo (docs/reports.md), shared by the console and `students list --missing`.
 
 /// The progress of one student's collection, as the missing-filters see it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -10,7 +10,7 @@ pub struct Progress {
     pub photo_valid: bool,
 }
 
-/// "Students without …": a code, a session, a check-in or a valid photo (SPEC §9).
+/// "Students without …": a code, a session, a check-in or a valid photo (docs/reports.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Missing {
     Code,

@@ -60,7 +60,7 @@ pub enum CheckinStatus {
 }
 
 impl CheckinStatus {
-    /// The `status` of SPEC §11's check-in JSON (withdrawn students count as invalid codes).
+    /// The `status` of docs/cli.md's check-in JSON (withdrawn students count as invalid codes).
     pub fn code(self) -> &'static str {
         match self {
             CheckinStatus::CheckedIn { .. } => "checked_in",
