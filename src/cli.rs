@@ -213,6 +213,45 @@ pub enum SummaryFormat {
 pub enum PhotosCommand {
     /// Match a folder of photos to the roster and check each against the photo spec
     Reconcile(ReconcileArgs),
+    /// From the camera card to photos named by 学号: keyframes (a photographed code or station
+    /// slate) say whose frames follow; the chosen frame is turned upright, cropped 3:4, resized,
+    /// stripped of metadata and encoded inside the spec's byte range (docs/ingest.md)
+    Ingest(IngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The camera card, or a copy of it: every JPEG below it, at any depth (never written to)
+    #[arg(value_name = "CARD_DIR")]
+    pub card: std::path::PathBuf,
+    /// Where the photos go (created if missing; outside the card)
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// Which frame of a student's sequence becomes the photo
+    #[arg(long, value_enum, default_value_t = PickArg::Last)]
+    pub pick: PickArg,
+    /// Name files by 学号, or by full ID number as CHSI wants (written to the audit log)
+    #[arg(long, value_enum, default_value_t = NameByArg::StudentNo)]
+    pub name_by: NameByArg,
+    /// Report what would happen; write no photo
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PickArg {
+    Last,
+    First,
+    Sharpest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NameByArg {
+    #[value(name = "student_no")]
+    StudentNo,
+    Id,
 }
 
 #[derive(Debug, Args)]
@@ -419,6 +458,20 @@ pub enum SessionsCommand {
     Checkin(SessionCheckinArgs),
     /// Export the schedule as CSV, XLSX or iCalendar (.ics)
     Export(SessionExportArgs),
+    /// Draw the station slate of a check-in: the shot number large and a QR code for the camera
+    /// to photograph before the student's portraits (a keyframe for `photos ingest`)
+    Slate(SessionSlateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SessionSlateArgs {
+    /// Session id (see `caiji sessions list`)
+    pub session: i64,
+    /// Shot number (拍摄号) handed out at check-in
+    pub shot: i32,
+    /// Colours: as for `codes show`
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

@@ -134,7 +134,7 @@ pub struct RosterConfig {
 }
 
 /// `config.toml`. Every field is optional.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub school: Option<School>,

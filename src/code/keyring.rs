@@ -371,6 +371,21 @@ impl Keyring {
             .map(|k| Aes256Gcm::new(&Key::<Aes256Gcm>::from(k.secret.0)))
     }
 
+    /// The cipher that seals station slates under key `id`: its own AES key, derived from key
+    /// `id` as SHA-256(`caiji station slate v1` ‖ key), so a slate and a collection code never
+    /// share a key (and so never a nonce), and neither can be passed off as the other
+    /// (docs/slate.md).
+    pub(crate) fn slate_cipher(&self, id: u16) -> Option<Aes256Gcm> {
+        use sha2::Digest;
+        self.keys.iter().find(|k| k.id == id).map(|k| {
+            let mut h = sha2::Sha256::new();
+            h.update(b"caiji station slate v1");
+            h.update(k.secret.0);
+            let derived: [u8; 32] = h.finalize().into();
+            Aes256Gcm::new(&Key::<Aes256Gcm>::from(derived))
+        })
+    }
+
     fn to_text(&self) -> String {
         let mut out = format!("{HEADER_COMMENT}{MAGIC} {FORMAT_VERSION}\n");
         for k in &self.keys {

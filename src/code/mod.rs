@@ -10,6 +10,7 @@ pub mod keyring;
 mod pack;
 pub mod payload;
 pub mod qr;
+pub mod slate;
 pub mod token;
 
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod tests;
 pub use keyring::{KeyInfo, Keyring, KeyringError};
 pub use payload::{CodePayload, PayloadError};
 pub use qr::{QrError, QrMatrix, render_ansi, render_plain, to_png, to_svg};
+pub use slate::{Slate, open_slate, seal_slate};
 pub use token::{
     IssueError, IssuedToken, Revocation, VerifyError, VerifyOutcome, issue, normalize_input, verify,
 };

@@ -2,7 +2,7 @@
 
 use super::payload::PayloadError;
 
-pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8 & 0x7f) | 0x80);
         v >>= 7;
@@ -50,9 +50,9 @@ pub(super) fn symbols_in(s: &str, alphabet: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
-pub(super) struct Reader<'a> {
-    pub(super) bytes: &'a [u8],
-    pub(super) pos: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 impl Reader<'_> {
@@ -76,7 +76,7 @@ impl Reader<'_> {
         Ok(slice)
     }
 
-    pub(super) fn varint(&mut self) -> Result<u64, PayloadError> {
+    pub(crate) fn varint(&mut self) -> Result<u64, PayloadError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;

@@ -107,6 +107,8 @@ pub enum VerifyError {
     AuthenticationFailed,
     /// Authentic but unreadable content (only a newer or broken issuer could produce it).
     CorruptPayload,
+    /// A station slate (for the camera), not a student's code.
+    Slate,
 }
 
 impl fmt::Display for VerifyError {
@@ -162,6 +164,10 @@ impl fmt::Display for VerifyError {
                 "采集码可以解密但内容无法解析——它可能由更新版本的 caiji 签发",
                 "the code decrypted but its content cannot be read — it may come from a newer caiji",
             )),
+            VerifyError::Slate => f.write_str(tr(
+                "这是工位拍摄牌（给相机拍的），不是学生的采集码——请扫描学生手机或纸上的采集码",
+                "this is a station slate (for the camera), not a student's collection code — scan the code on the student's phone or paper",
+            )),
         }
     }
 }
@@ -172,10 +178,45 @@ pub fn issue(payload: &CodePayload, keyring: &Keyring) -> Result<IssuedToken, Is
     seal(&plaintext, payload.serial, keyring)
 }
 
+/// What a sealed token carries: a student's collection code, or a station slate
+/// (docs/slate.md). Each kind has its own prefix and its own key derived from the key file, and
+/// shares the header, the encryption and the checks below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Code,
+    Slate,
+}
+
+impl Kind {
+    pub(crate) fn prefix(self) -> &'static str {
+        match self {
+            Kind::Code => PREFIX,
+            Kind::Slate => super::slate::PREFIX,
+        }
+    }
+
+    fn cipher(self, keyring: &Keyring, id: u16) -> Option<Aes256Gcm> {
+        match self {
+            Kind::Code => keyring.cipher(id),
+            Kind::Slate => keyring.slate_cipher(id),
+        }
+    }
+}
+
 /// Seals packed payload bytes under `serial` with the keyring's current key. Only [`issue`]
 /// seals real payloads; the fuzz targets seal arbitrary bytes to reach the payload decoder.
 #[doc(hidden)]
 pub fn seal(plaintext: &[u8], serial: u64, keyring: &Keyring) -> Result<IssuedToken, IssueError> {
+    seal_kind(Kind::Code, plaintext, serial, keyring)
+}
+
+/// [`seal`] for either kind of token.
+pub(crate) fn seal_kind(
+    kind: Kind,
+    plaintext: &[u8],
+    serial: u64,
+    keyring: &Keyring,
+) -> Result<IssuedToken, IssueError> {
     let key_id = keyring.current_id();
     let salt = <[u8; SALT_LEN]>::generate();
     let mut header = vec![TOKEN_VERSION];
@@ -184,14 +225,14 @@ pub fn seal(plaintext: &[u8], serial: u64, keyring: &Keyring) -> Result<IssuedTo
     header.push((plaintext.len() + TAG_LEN).min(255) as u8);
     put_varint(&mut header, serial);
     header.extend_from_slice(&salt);
-    let chars = PREFIX.len() + base45::encoded_len(header.len() + plaintext.len() + TAG_LEN);
+    let chars = kind.prefix().len() + base45::encoded_len(header.len() + plaintext.len() + TAG_LEN);
     if chars > MAX_TOKEN_CHARS {
         return Err(IssueError::TooLarge {
             chars,
             max: MAX_TOKEN_CHARS,
         });
     }
-    let cipher = keyring.cipher(key_id).ok_or(IssueError::Seal)?;
+    let cipher = kind.cipher(keyring, key_id).ok_or(IssueError::Seal)?;
     let nonce = nonce_for(serial, salt);
     let sealed = cipher
         .encrypt(
@@ -205,7 +246,7 @@ pub fn seal(plaintext: &[u8], serial: u64, keyring: &Keyring) -> Result<IssuedTo
     let mut bytes = header;
     bytes.extend_from_slice(&sealed);
     Ok(IssuedToken {
-        text: format!("{PREFIX}{}", base45::encode(&bytes)),
+        text: format!("{}{}", kind.prefix(), base45::encode(&bytes)),
         key_id,
     })
 }
@@ -271,12 +312,28 @@ pub fn normalize_input(text: &str) -> String {
 /// Checks a token against the keyring and returns its content. Revocation is the store's
 /// business: wrap the result in a [`VerifyOutcome`].
 pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, VerifyError> {
+    let (serial, plaintext) = open(Kind::Code, token_text, keyring)?;
+    payload::decode(&plaintext, serial).map_err(|_| VerifyError::CorruptPayload)
+}
+
+/// Opens a token of `kind`: the serial from its header and the decrypted payload bytes.
+pub(crate) fn open(
+    kind: Kind,
+    token_text: &str,
+    keyring: &Keyring,
+) -> Result<(u64, Vec<u8>), VerifyError> {
     let text = normalize_input(token_text);
     if text.is_empty() {
         return Err(VerifyError::Empty);
     }
-    let body = match text.strip_prefix(PREFIX) {
+    let prefix = kind.prefix();
+    let body = match text.strip_prefix(prefix) {
         Some(body) => body,
+        None if kind == Kind::Code && text.starts_with(super::slate::PREFIX) => {
+            return Err(VerifyError::Slate);
+        }
+        // Slates have one format so far: anything else is not a slate.
+        None if kind == Kind::Slate => return Err(VerifyError::NotACode),
         None => {
             return Err(
                 other_prefix_version(&text).map_or(VerifyError::NotACode, |version| {
@@ -287,7 +344,7 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
     };
     let bytes = base45::decode(body).map_err(|e| match e {
         Base45Error::InvalidCharacter { position, found } => VerifyError::BadCharacter {
-            position: PREFIX.chars().count() + position + 1,
+            position: prefix.chars().count() + position + 1,
             found,
         },
         // A broken final group is a character lost or one too many: the declared length says which.
@@ -307,8 +364,8 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
         std::cmp::Ordering::Greater => return Err(VerifyError::Damaged),
         std::cmp::Ordering::Equal => {}
     }
-    let cipher = keyring
-        .cipher(header.key_id)
+    let cipher = kind
+        .cipher(keyring, header.key_id)
         .ok_or_else(|| VerifyError::UnknownKey {
             key_id: header.key_id,
             known: keyring.list().iter().map(|k| k.id).collect(),
@@ -323,7 +380,7 @@ pub fn verify(token_text: &str, keyring: &Keyring) -> Result<CodePayload, Verify
             },
         )
         .map_err(|_| VerifyError::AuthenticationFailed)?;
-    payload::decode(&plaintext, header.serial).map_err(|_| VerifyError::CorruptPayload)
+    Ok((header.serial, plaintext))
 }
 
 /// For a body whose last group is broken: `Damaged` if the groups before it already hold all the
@@ -706,6 +763,7 @@ mod tests {
             },
             VerifyError::AuthenticationFailed,
             VerifyError::CorruptPayload,
+            VerifyError::Slate,
         ];
         let messages: std::collections::BTreeSet<String> =
             errors.iter().map(|e| e.to_string()).collect();

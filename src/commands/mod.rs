@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod demo;
 pub mod import;
+pub mod ingest;
 pub mod init;
 pub mod key;
 pub mod photos;

@@ -19,10 +19,11 @@ use crate::store::Store;
 pub async fn run(ctx: &Ctx, cmd: PhotosCommand) -> Result<ExitCode> {
     match cmd {
         PhotosCommand::Reconcile(args) => reconcile(ctx, &args).await,
+        PhotosCommand::Ingest(args) => super::ingest::run(ctx, &args).await,
     }
 }
 
-fn options(ctx: &Ctx, apply: bool, deep: bool) -> Result<Options> {
+pub(super) fn options(ctx: &Ctx, apply: bool, deep: bool) -> Result<Options> {
     let spec = PhotoSpec::from_config(&ctx.config.photo).map_err(|e| anyhow!(e))?;
     Ok(Options {
         apply,
@@ -68,7 +69,7 @@ fn matched_by_text(by: Option<&MatchedBy>) -> &'static str {
 }
 
 /// The report for people: counts first, then every list that needs action.
-fn table(r: &Reconciled, options: &Options) -> String {
+pub(super) fn table(r: &Reconciled, options: &Options) -> String {
     let o = &r.outcome;
     let who = |i: usize| {
         r.students

@@ -2,6 +2,7 @@
 
 mod checkin;
 mod export;
+mod slate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
         SessionsCommand::Plan(args) => plan(ctx, &args).await,
         SessionsCommand::Checkin(args) => checkin::run(ctx, &args).await,
         SessionsCommand::Export(args) => export::run(ctx, &args).await,
+        SessionsCommand::Slate(args) => slate::run(ctx, &args).await,
     }
 }
 

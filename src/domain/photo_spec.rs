@@ -27,7 +27,7 @@ const RULES_VERSION: u32 = 2;
 
 /// Overrides of the photo specification (教毕指〔2017〕99号 by default), as `[photo]` in
 /// `config.toml` gives them.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SpecOverrides {
     pub width: Option<u32>,
@@ -38,6 +38,12 @@ pub struct SpecOverrides {
     /// …or in bytes, exactly (docs/photo-spec.md).
     pub min_bytes: Option<u64>,
     pub max_bytes: Option<u64>,
+    /// `photos ingest`: shift of the 3:4 crop's centre, a fraction of the frame's width
+    /// (+ right) and height (+ down), -1 to 1 (docs/ingest.md).
+    pub crop_x: Option<f64>,
+    pub crop_y: Option<f64>,
+    /// `photos ingest`: the crop's size relative to the largest 3:4 region, 0.2 to 1.
+    pub crop_scale: Option<f64>,
 }
 
 /// What a valid photo must be.

@@ -154,6 +154,9 @@ pub struct Answer {
     pub their_session: Option<i64>,
     /// `checked_in` as a walk-in: the session the student was moved from, if any.
     pub moved_from: Option<i64>,
+    /// The station slate of a check-in (checked in, or already with its shot): the sealed text
+    /// the station draws as a QR code for the camera (docs/slate.md).
+    pub slate: Option<String>,
 }
 
 impl Answer {
@@ -167,6 +170,7 @@ impl Answer {
             class: None,
             their_session: None,
             moved_from: None,
+            slate: None,
         }
     }
 }
@@ -302,10 +306,11 @@ pub async fn answer(
         }),
     };
     let student = outcome.student.as_ref();
+    let shot = outcome.status.shot();
     Ok(Answer {
         status: outcome.status.code(),
         student_no: Some(student_no.clone()),
-        shot: outcome.status.shot(),
+        shot,
         reason,
         masked_name: student.map(|s| mask_name(&s.name)),
         class: student.map(|s| s.class.clone()),
@@ -314,7 +319,23 @@ pub async fn answer(
             _ => None,
         },
         moved_from: outcome.moved_from,
+        slate: shot.and_then(|shot| slate_for(station.keys, line, session.id, shot)),
     })
+}
+
+/// The slate of an accepted scan (docs/slate.md): the session, the shot and the scanned
+/// code's serial, sealed with the station's key file.
+fn slate_for(keys: &StationKeys, line: &str, session: i64, shot: i32) -> Option<String> {
+    let StationKeys::Ready(ring) = keys else {
+        return None;
+    };
+    let payload = crate::code::verify(&normalise_token(line), ring).ok()?;
+    let slate = crate::code::Slate {
+        session,
+        shot,
+        serial: payload.serial,
+    };
+    crate::code::seal_slate(&slate, ring).ok()
 }
 
 /// How the command line takes walk-ins, for its "not in this session" answers.

@@ -12,6 +12,7 @@
 //! [`reconcile`] runs them in order and, with `apply`, records the result in the store. The
 //! console and `caiji photos reconcile` both call it.
 
+pub mod ingest;
 pub mod inspect;
 pub mod jpeg;
 pub mod matching;

@@ -13,6 +13,7 @@ use super::ui;
 use crate::domain::photo_spec::Problem;
 use crate::i18n::tr;
 use crate::photos::ReconcileSummary;
+use crate::photos::ingest::report::IngestSummary;
 use crate::store::{PhotoFileStatus, PhotoFilter, PhotoRow, PhotoStatus, Store};
 
 /// What `Effect::LoadPhotos` reads: the last `--apply`'s summary (none before the first) and
@@ -21,6 +22,8 @@ use crate::store::{PhotoFileStatus, PhotoFilter, PhotoRow, PhotoStatus, Store};
 pub struct PhotoData {
     pub summary: Option<ReconcileSummary>,
     pub rows: Vec<PhotoRow>,
+    /// The last `photos ingest` (docs/ingest.md), whatever was reconciled.
+    pub ingest: Option<IngestSummary>,
 }
 
 /// Reads the summary of the last applied reconciliation and the photo rows of its folder.
@@ -29,8 +32,14 @@ pub async fn read_photos(store: Arc<dyn Store>) -> Result<PhotoData, String> {
     let summary = crate::photos::last_summary(store.as_ref())
         .await
         .map_err(|e| one_line(&e))?;
+    let ingest = crate::photos::ingest::report::last_summary(store.as_ref())
+        .await
+        .map_err(|e| one_line(&e))?;
     let Some(summary) = summary else {
-        return Ok(PhotoData::default());
+        return Ok(PhotoData {
+            ingest,
+            ..PhotoData::default()
+        });
     };
     let under = folder_prefix(&summary.folder);
     let filter = PhotoFilter {
@@ -41,6 +50,7 @@ pub async fn read_photos(store: Arc<dyn Store>) -> Result<PhotoData, String> {
     Ok(PhotoData {
         summary: Some(summary),
         rows,
+        ingest,
     })
 }
 
@@ -121,6 +131,7 @@ pub struct PhotosState {
     pub loaded: bool,
     pub error: Option<String>,
     pub summary: Option<ReconcileSummary>,
+    pub ingest: Option<IngestSummary>,
     /// The files of each list but `Missing`, by `PhotoList::index`.
     pub files: [Vec<PhotoItem>; 6],
     /// Rows of the loaded roster without any photo file, in roster (学号) order.
@@ -153,6 +164,7 @@ impl PhotosState {
     /// Sorts the rows of a load into the lists.
     fn arrived(&mut self, data: &PhotoData) {
         self.summary = data.summary.clone();
+        self.ingest = data.ingest.clone();
         let prefix = self
             .summary
             .as_ref()

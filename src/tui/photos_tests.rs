@@ -177,6 +177,7 @@ pub fn fixture_photos() -> PhotoData {
     PhotoData {
         summary: Some(summary),
         rows,
+        ingest: None,
     }
 }
 
@@ -608,4 +609,51 @@ fn photos_screen_masks_id_numbers() {
             update(&mut app, Action::MoveDown);
         }
     }
+}
+
+/// The Photos screen shows the last card ingest (docs/ingest.md), with or without a reconcile.
+#[test]
+fn the_last_ingest_is_shown() {
+    use crate::photos::ingest::report::IngestSummary;
+    let ingest = IngestSummary {
+        card: "/media/card/DCIM".into(),
+        out: "/srv/photos".into(),
+        at: crate::clock::from_local(
+            chrono::NaiveDateTime::parse_from_str("2026-06-01 12:30:00", "%Y-%m-%d %H:%M:%S")
+                .unwrap(),
+        ),
+        frames: 96,
+        keyframes: 30,
+        photos: 29,
+        written: 29,
+        unchanged: 0,
+        superseded: 1,
+        unassigned: 4,
+        missing: 1,
+        millis: 5230,
+        unassigned_files: Vec::new(),
+        missing_students: Vec::new(),
+        truncated: false,
+    };
+    let with = PhotoData {
+        ingest: Some(ingest.clone()),
+        ..fixture_photos()
+    };
+    let shown = screen(&photos_app((120, 40), Ok(with)));
+    assert!(
+        shown.contains("上次导入存储卡 2026-06-01 12:30:00")
+            && shown.contains("关键帧 30")
+            && shown.contains("未归属 4"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("photos_ingest_120x40", shown);
+    let alone = PhotoData {
+        ingest: Some(ingest),
+        ..PhotoData::default()
+    };
+    let shown = screen(&photos_app((80, 24), Ok(alone)));
+    assert!(
+        shown.contains("上次导入存储卡") && shown.contains("还没有应用过照片核对"),
+        "{shown}"
+    );
 }

@@ -144,6 +144,7 @@ pub(super) fn answer(status: &'static str, shot: Option<i32>, reason: Option<&st
         class: Some("英语2201".into()),
         their_session: None,
         moved_from: None,
+        slate: None,
     }
 }
 
@@ -449,6 +450,7 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
             class: None,
             their_session: None,
             moved_from: None,
+            slate: None,
         },
         answer("not_in_session", None, Some("应参加场次 3")),
         answer("full", None, Some("场次 2 已满（容量 120）")),
@@ -669,6 +671,7 @@ fn checkin_screen_snapshots() {
                 class: Some("计科2201".into()),
                 their_session: None,
                 moved_from: None,
+                slate: None,
             }),
         ];
         for (i, result) in answers.into_iter().enumerate() {
@@ -683,4 +686,62 @@ fn checkin_screen_snapshots() {
         }
         insta::assert_snapshot!(format!("checkin_{}x{}", size.0, size.1), screen(&app));
     }
+}
+
+/// After an accepted scan the station shows the slate (docs/slate.md): a QR code that reads
+/// back off the screen and opens with the key file to the session, shot and code serial, beside
+/// the shot number; larger terminals draw it larger.
+#[test]
+fn an_accepted_scan_shows_its_slate_for_the_camera() {
+    use crate::code::{Keyring, Slate, open_slate, seal_slate};
+    let dir = tempfile::tempdir().unwrap();
+    let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
+    let slate = Slate {
+        session: 2,
+        shot: 38,
+        serial: 31,
+    };
+    let text = seal_slate(&slate, &ring).unwrap();
+    let mut widths = Vec::new();
+    for size in [(80, 24), (160, 50)] {
+        let mut app = loaded(Action::ScreenCheckin, size);
+        scan(&mut app, "cj1:abc");
+        let mut a = answer("checked_in", Some(38), None);
+        a.slate = Some(text.clone());
+        update(
+            &mut app,
+            Action::Scanned {
+                id: 1,
+                result: Ok(a),
+            },
+        );
+        let buffer = super::render_tests::draw(&app);
+        let read = super::view_render_tests::decode(&buffer, false)
+            .unwrap_or_else(|| panic!("the slate reads off the screen:\n{}", screen(&app)));
+        assert_eq!(open_slate(&read, &ring), Ok(slate));
+        let shown = screen(&app);
+        assert!(shown.contains("拍摄号 38"), "{shown}");
+        let qr_cells = (0..buffer.area.width)
+            .filter(|&x| buffer[(x, 5)].bg == ratatui::style::Color::White)
+            .count();
+        widths.push(qr_cells);
+    }
+    assert!(
+        widths[1] > widths[0],
+        "larger on a larger terminal: {widths:?}"
+    );
+    // a refused scan has no slate
+    let mut app = loaded(Action::ScreenCheckin, (80, 24));
+    scan(&mut app, "x");
+    update(
+        &mut app,
+        Action::Scanned {
+            id: 1,
+            result: Ok(answer("full", None, Some("场次 2 已满"))),
+        },
+    );
+    assert_eq!(
+        super::view_render_tests::decode(&super::render_tests::draw(&app), false),
+        None
+    );
 }

@@ -273,7 +273,7 @@ fn code_window_80x24() {
 /// Reads the QR code back off the drawn buffer: cells in explicit black and white, the
 /// foreground painting the upper module and the background the lower one (or, drawn plain,
 /// the glyph's ink), rasterised and handed to rqrr.
-fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
+pub(super) fn decode(buffer: &Buffer, plain: bool) -> Option<String> {
     let area = buffer.area;
     let is_qr = |x: u16, y: u16| {
         let c = &buffer[(x, y)];

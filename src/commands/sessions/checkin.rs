@@ -196,6 +196,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                     class: None,
                     their_session: None,
                     moved_from: None,
+                    slate: None,
                 }
             }
         };
@@ -251,6 +252,7 @@ mod tests {
             class: Some("软工\u{1b}[2J2201".into()),
             their_session: None,
             moved_from: None,
+            slate: None,
         };
         let line = style.table_line(&a);
         assert!(
@@ -281,6 +283,7 @@ mod tests {
             class: None,
             their_session: None,
             moved_from: None,
+            slate: None,
         };
         let line = style.table_line(&a);
         assert!(

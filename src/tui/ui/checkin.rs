@@ -13,41 +13,18 @@ use super::super::keymap::Scope;
 use super::super::sessions::{Scan, WalkInConfirm, checkin_session};
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
+use super::code::draw_cells;
 use super::palette::{frame_block, hint, window};
 use super::sessions::{kind_label, labelled_gauge, time_span};
+use crate::code::QrMatrix;
+use crate::code::slate::{largest_scale, required_size, scaled_cells};
 use crate::i18n::tr;
 use crate::ops::checkin::status_label;
 
 /// Rows of the large digits.
-pub const DIGIT_ROWS: usize = 5;
-
-/// Digits 3 columns wide and 5 rows high, drawn with full blocks.
-const DIGITS: [[&str; DIGIT_ROWS]; 10] = [
-    ["███", "█ █", "█ █", "█ █", "███"],
-    [" █ ", "██ ", " █ ", " █ ", "███"],
-    ["███", "  █", "███", "█  ", "███"],
-    ["███", "  █", "███", "  █", "███"],
-    ["█ █", "█ █", "███", "  █", "  █"],
-    ["███", "█  ", "███", "  █", "███"],
-    ["███", "█  ", "███", "█ █", "███"],
-    ["███", "  █", "  █", "  █", "  █"],
-    ["███", "█ █", "███", "█ █", "███"],
-    ["███", "█ █", "███", "  █", "███"],
-];
-
-/// `n` in large digits: five strings of equal width (4 columns a digit, the last without gap).
-pub fn big_number(n: i64) -> Vec<String> {
-    let text = n.to_string();
-    (0..DIGIT_ROWS)
-        .map(|row| {
-            text.chars()
-                .filter_map(|c| c.to_digit(10))
-                .map(|d| DIGITS[d as usize][row])
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
+pub use crate::code::slate::DIGIT_ROWS;
+/// The shot number in large digits, as the slate shows it.
+pub use crate::code::slate::big_number;
 
 fn key(app: &App, action: &Action) -> String {
     app.keymap
@@ -102,6 +79,51 @@ fn shot_of(scan: &Scan) -> Option<i32> {
     }
 }
 
+/// Columns the text beside a slate keeps at least.
+const TEXT_MIN: u16 = 40;
+
+/// The slate of the newest answer, if it has one: the QR code the camera photographs as the
+/// student's keyframe (docs/slate.md), drawn at the right of the screen as large as fits.
+/// Returns the columns it took, or a note when the screen is too small for it.
+fn render_slate(app: &App, frame: &mut Frame, inner: Rect) -> (u16, Option<String>) {
+    let Some(Scan {
+        result: Some(Ok(answer)),
+        ..
+    }) = app.checkin.scans.first()
+    else {
+        return (0, None);
+    };
+    let Some(text) = &answer.slate else {
+        return (0, None);
+    };
+    let Ok(m) = QrMatrix::encode(text) else {
+        return (0, None);
+    };
+    let room = inner.width.saturating_sub(TEXT_MIN);
+    let Some(scale) = largest_scale(&m, usize::from(room), usize::from(inner.height)) else {
+        let (w, h) = required_size(&m);
+        return (
+            0,
+            Some(format!(
+                "{} {}×{} {}",
+                tr(
+                    "拍摄牌需要终端再大一些：",
+                    "the slate needs a larger terminal:"
+                ),
+                w + usize::from(TEXT_MIN) + 2,
+                h + 2,
+                tr("或运行 caiji sessions slate", "or run caiji sessions slate")
+            )),
+        );
+    };
+    let (scale, quiet) = scale;
+    let cells = scaled_cells(&m, scale.min(4), quiet);
+    let w = cells.first().map_or(0, Vec::len) as u16;
+    let x = inner.x + inner.width - w;
+    draw_cells(cells, frame.buffer_mut(), x, inner.y, app.plain_qr);
+    (w + 1, None)
+}
+
 pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let theme = &app.theme;
     let c = &app.checkin;
@@ -120,8 +142,10 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             ),
             theme.style(Role::Title),
         ));
-    let inner = block.inner(body);
+    let mut inner = block.inner(body);
     frame.render_widget(block, body);
+    let (slate_w, slate_note) = render_slate(app, frame, inner);
+    inner.width -= slate_w;
     let width = inner.width as usize;
     let muted = theme.style(Role::Muted);
     let text = theme.style(Role::Text);
@@ -246,6 +270,9 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         )];
         if let Some(n) = shot_of(latest) {
             right.push(Line::styled(format!("{} {n}", tr("拍摄号", "shot")), style));
+        }
+        if let Some(note) = &slate_note {
+            right.push(Line::styled(note.clone(), muted));
         }
         for l in widgets::wrap(&who_text(latest), right_w.max(1)) {
             right.push(Line::styled(

@@ -30,7 +30,12 @@ const FIELDS_MIN: u16 = 24;
 
 /// Draws `m` with its top-left quiet-zone corner at (`x`, `y`). The caller has checked it fits.
 pub fn draw_qr(m: &QrMatrix, buf: &mut Buffer, x: u16, y: u16, plain: bool) {
-    for (row, cells) in m.cells().into_iter().enumerate() {
+    draw_cells(m.cells(), buf, x, y, plain);
+}
+
+/// Draws half-block cells (upper dark, lower dark) with their top-left at (`x`, `y`).
+pub fn draw_cells(cells: Vec<Vec<(bool, bool)>>, buf: &mut Buffer, x: u16, y: u16, plain: bool) {
+    for (row, cells) in cells.into_iter().enumerate() {
         for (col, (top, bottom)) in cells.into_iter().enumerate() {
             let (cx, cy) = (x + col as u16, y + row as u16);
             if !buf.area.contains((cx, cy).into()) {

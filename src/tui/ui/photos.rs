@@ -28,7 +28,7 @@ struct Parts {
     detail: Rect,
 }
 
-fn parts(body: Rect) -> Parts {
+fn parts(body: Rect, ingest: bool) -> Parts {
     // inside the border, one column of padding each side
     let inner = Block::bordered().inner(body);
     let inner = Rect::new(
@@ -45,7 +45,7 @@ fn parts(body: Rect) -> Parts {
         r
     };
     let mut rest = inner;
-    let summary = take(&mut rest, 2);
+    let summary = take(&mut rest, if ingest { 3 } else { 2 });
     let tabs = take(&mut rest, 1);
     let header = take(&mut rest, 1);
     // the detail pane grows with the terminal, and goes first when there is no room
@@ -72,7 +72,7 @@ pub fn list_rows(app: &App) -> usize {
         return 0;
     }
     let body = areas(Rect::new(0, 0, app.size.0, app.size.1)).body;
-    parts(body).rows.height as usize
+    parts(body, app.photos.ingest.is_some()).rows.height as usize
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,7 +324,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         block = block.title_bottom(Line::styled(hint, theme.style(Role::Muted)));
     }
     frame.render_widget(block, area);
-    let p = parts(area);
+    let p = parts(area, app.photos.ingest.is_some());
     let photos = &app.photos;
     let width = p.summary.width as usize;
     let Some(summary) = &photos.summary else {
@@ -400,10 +400,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             label,
         ));
     }
-    let lines = vec![
+    let mut lines = vec![
         Line::from(widgets::clip_spans(first, width)),
         Line::from(widgets::clip_spans(second, width)),
     ];
+    lines.extend(ingest_line(app, width));
     frame.render_widget(Paragraph::new(lines), p.summary);
 
     render_tabs(app, frame, p.tabs);
@@ -437,6 +438,46 @@ fn reload_key(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// The last card ingest in one line: when, the card, and what came of it.
+fn ingest_line(app: &App, width: usize) -> Option<Line<'static>> {
+    let i = app.photos.ingest.as_ref()?;
+    let theme = &app.theme;
+    let label = theme.style(Role::Muted);
+    let value = theme.style(Role::Text).add_modifier(Modifier::BOLD);
+    let warn = if i.unassigned + i.missing > 0 {
+        theme.style(Role::StatusWarn).add_modifier(Modifier::BOLD)
+    } else {
+        value
+    };
+    let mut spans = vec![Span::styled(
+        format!(
+            "{} {} · ",
+            tr("上次导入存储卡", "Last card ingest"),
+            crate::clock::format_local(i.at, "%Y-%m-%d %H:%M:%S")
+        ),
+        label,
+    )];
+    let counts = [
+        (tr("帧", "frames"), i.frames, value),
+        (tr("关键帧", "keyframes"), i.keyframes, value),
+        (tr("照片", "photos"), i.photos, value),
+        (tr("未归属", "unassigned"), i.unassigned, warn),
+        (tr("签到缺照片", "checked in, no photo"), i.missing, warn),
+    ];
+    for (k, (name, n, style)) in counts.into_iter().enumerate() {
+        if k > 0 {
+            spans.push(Span::styled("  ", label));
+        }
+        spans.push(Span::styled(format!("{name} "), label));
+        spans.push(Span::styled(n.to_string(), style));
+    }
+    spans.push(Span::styled(
+        format!(" · {}", widgets::clean(&i.card)),
+        label,
+    ));
+    Some(Line::from(widgets::clip_spans(spans, width)))
+}
+
 fn empty_state(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let photos = &app.photos;
@@ -467,6 +508,10 @@ fn empty_state(app: &App, width: usize) -> Vec<Line<'static>> {
             Role::Muted,
         ));
         return lines;
+    }
+    if let Some(line) = ingest_line(app, width) {
+        lines.push(line);
+        lines.push(Line::raw(""));
     }
     lines.extend(text(
         tr(
