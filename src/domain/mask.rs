@@ -181,6 +181,42 @@ mod tests {
         }
     }
 
+    /// The roster refuses what would let a masked name show the whole name: names of one letter,
+    /// and letters made of blank fillers, invisible characters or piled-up marks that pad a
+    /// one-letter name out to look like more.
+    #[test]
+    fn a_masked_name_never_equals_the_full_name() {
+        let names = [
+            "张三",
+            "𠮷田",
+            "邉\u{E0101}見",
+            "Le\u{301}a",
+            "Nguye\u{302}\u{303}n Li",
+            "买买提·艾力",
+            "Al-Ali",
+            "张\u{3164}",
+            "\u{3164}\u{3164}",
+            "张\u{115F}",
+            "张\u{200B}\u{200B}",
+            "张\u{E0020}\u{E0020}",
+            "张\u{301}\u{301}\u{301}\u{301}",
+            "张\u{E000}",
+            "张\u{2028}",
+            "张",
+            "J",
+        ];
+        for name in names {
+            if let Ok(kept) = crate::domain::validate_name(name) {
+                assert_ne!(mask_name(&kept), kept, "{name:?} was accepted");
+            }
+        }
+        let accepted = names
+            .iter()
+            .filter(|n| crate::domain::validate_name(n).is_ok())
+            .count();
+        assert_eq!(accepted, 7, "the first seven are real names");
+    }
+
     #[test]
     fn masks_a_fifty_letter_name_with_one_star_per_hidden_letter() {
         let name = format!("阿{}提", "依".repeat(48));

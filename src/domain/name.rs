@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::domain::text::Refused;
 use crate::i18n::{self, Lang};
 
 /// docs/roster.md: a name longer than this many characters (after normalisation) is rejected.
@@ -30,12 +31,6 @@ pub(crate) fn is_mark(c: char) -> bool {
         | '\u{FE20}'..='\u{FE2F}'
         | '\u{FE00}'..='\u{FE0F}'
         | '\u{E0100}'..='\u{E01EF}')
-}
-
-/// Characters that draw nothing but change what is stored or how text runs: zero-width
-/// characters, bidi controls, the soft hyphen and the byte-order mark.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// Dots people type for the middle dot of a name.
@@ -115,11 +110,13 @@ pub fn normalize_name(raw: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameError {
     Empty,
-    /// A control or invisible character (escape sequences, zero-width spaces, bidi overrides).
-    ControlChar {
-        pos: usize,
-        found: char,
-    },
+    /// A character no text field may hold (controls, invisible format characters, fillers, tag
+    /// characters, private-use and unassigned code points, stacked marks): see
+    /// `domain::text::first_unwanted`. Its position counts characters of the trimmed input.
+    Unwanted(Refused),
+    /// Only one letter: no one's full name, and a name its masked form would show whole
+    /// (see `docs/roster.md`).
+    OneLetter,
     /// More than [`MAX_NAME_CHARS`] characters.
     TooLong {
         count: usize,
@@ -156,14 +153,12 @@ impl NameError {
                     "the name is empty; fill it in".into()
                 }
             }
-            NameError::ControlChar { pos, found } => {
-                let code = format!("U+{:04X}", *found as u32);
+            NameError::Unwanted(refused) => refused.message(if zh { "姓名" } else { "name" }, lang),
+            NameError::OneLetter => {
                 if zh {
-                    format!("姓名第 {pos} 个字符是控制字符或不可见字符（{code}）；请删除后重新录入")
+                    "姓名只有一个字；请填写完整的姓名".into()
                 } else {
-                    format!(
-                        "character {pos} of the name is a control or invisible character ({code}); delete it and enter the name again"
-                    )
+                    "the name has only one letter; enter the full name".into()
                 }
             }
             NameError::TooLong { count } => {
@@ -217,16 +212,13 @@ impl NameError {
 /// [`MAX_NAME_CHARS`] characters, only letters (any script: Han, Latin, accented...) with their
 /// marks, and separators between letters. Returns the normalised name.
 pub fn validate_name(raw: &str) -> Result<String, NameError> {
+    // Judged before normalising, which would make a line separator a space.
+    if let Some(refused) = crate::domain::text::first_unwanted(raw.trim()) {
+        return Err(NameError::Unwanted(refused));
+    }
     let name = normalize_name(raw);
     if name.is_empty() {
         return Err(NameError::Empty);
-    }
-    if let Some((i, found)) = name
-        .chars()
-        .enumerate()
-        .find(|&(_, c)| c.is_control() || is_invisible(c))
-    {
-        return Err(NameError::ControlChar { pos: i + 1, found });
     }
     let count = name.chars().count();
     if count > MAX_NAME_CHARS {
@@ -247,6 +239,13 @@ pub fn validate_name(raw: &str) -> Result<String, NameError> {
         }
         prev = Some(c);
     }
+    let letters = name
+        .chars()
+        .filter(|&c| !is_name_separator(c) && !is_mark(c))
+        .count();
+    if letters < 2 {
+        return Err(NameError::OneLetter);
+    }
     Ok(name)
 }
 
@@ -259,6 +258,21 @@ fn is_common_han(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::text::Unwanted;
+
+    fn unwanted_as(pos: usize, found: char, kind: Unwanted) -> NameError {
+        NameError::Unwanted(Refused { pos, found, kind })
+    }
+
+    /// A control (Cc) or format (Cf) character at `pos`.
+    fn unwanted(pos: usize, found: char) -> NameError {
+        let kind = if found.is_control() {
+            Unwanted::Control
+        } else {
+            Unwanted::Format
+        };
+        unwanted_as(pos, found, kind)
+    }
 
     #[test]
     fn the_common_han_block_is_all_letters() {
@@ -307,7 +321,25 @@ mod tests {
         let ok = |s: &str| Ok::<String, NameError>(s.to_string());
         let cases: Vec<(&str, Result<String, NameError>)> = vec![
             ("张三", ok("张三")),
-            ("张", ok("张")),
+            ("张", Err(NameError::OneLetter)),
+            ("J", Err(NameError::OneLetter)),
+            ("é", Err(NameError::OneLetter)),
+            (
+                "张\u{3164}",
+                Err(unwanted_as(2, '\u{3164}', Unwanted::Filler)),
+            ),
+            (
+                "张\u{2028}三",
+                Err(unwanted_as(2, '\u{2028}', Unwanted::LineBreak)),
+            ),
+            (
+                "张\u{E0041}",
+                Err(unwanted_as(2, '\u{E0041}', Unwanted::Tag)),
+            ),
+            (
+                "Zo\u{301}\u{302}\u{303}e",
+                Err(unwanted_as(5, '\u{303}', Unwanted::StackedMarks)),
+            ),
             (" 欧阳娜娜 ", ok("欧阳娜娜")),
             ("买买提.艾力", ok("买买提·艾力")),
             ("迪丽热巴•迪力木拉提", ok("迪丽热巴·迪力木拉提")),
@@ -320,34 +352,10 @@ mod tests {
             ("", Err(NameError::Empty)),
             (" \u{3000} ", Err(NameError::Empty)),
             (fifty_one.as_str(), Err(NameError::TooLong { count: 51 })),
-            (
-                "张\u{1b}[31m三",
-                Err(NameError::ControlChar {
-                    pos: 2,
-                    found: '\u{1b}',
-                }),
-            ),
-            (
-                "张\t三",
-                Err(NameError::ControlChar {
-                    pos: 2,
-                    found: '\t',
-                }),
-            ),
-            (
-                "张\u{200B}三",
-                Err(NameError::ControlChar {
-                    pos: 2,
-                    found: '\u{200B}',
-                }),
-            ),
-            (
-                "\u{202E}张三",
-                Err(NameError::ControlChar {
-                    pos: 1,
-                    found: '\u{202E}',
-                }),
-            ),
+            ("张\u{1b}[31m三", Err(unwanted(2, '\u{1b}'))),
+            ("张\t三", Err(unwanted(2, '\t'))),
+            ("张\u{200B}三", Err(unwanted(2, '\u{200B}'))),
+            ("\u{202E}张三", Err(unwanted(1, '\u{202E}'))),
             ("张三3", Err(NameError::BadChar { pos: 3, found: '3' })),
             (
                 "张３",
@@ -421,12 +429,14 @@ mod tests {
         let cases = [
             (NameError::Empty, "姓名为空", "the name is empty"),
             (
-                NameError::ControlChar {
-                    pos: 2,
-                    found: '\u{1b}',
-                },
-                "第 2 个字符是控制字符或不可见字符（U+001B）",
-                "character 2 of the name is a control",
+                unwanted(2, '\u{1b}'),
+                "姓名第 2 个字符是控制字符（U+001B）",
+                "character 2 of the name is a control character (U+001B)",
+            ),
+            (
+                NameError::OneLetter,
+                "姓名只有一个字",
+                "the name has only one letter",
             ),
             (
                 NameError::TooLong { count: 51 },

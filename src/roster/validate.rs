@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::text::first_unwanted;
 use crate::domain::{IdNumber, Student};
 use crate::i18n::{Lang, lang};
 
@@ -400,39 +401,25 @@ impl RowCheck<'_> {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
-        // In UTF-8, a replacement or control character (see `is_control`) begins with an ASCII
-        // control byte or with C2, E2 or EF; a cell without those bytes (most cells, Han text
-        // included) holds none.
-        if !text
-            .bytes()
-            .any(|b| b < 0x20 || matches!(b, 0x7F | 0xC2 | 0xE2 | 0xEF))
-        {
-            return Ok(text);
+        if let Some(at) = text.find('\u{FFFD}') {
+            let pos = text[..at].chars().count() + 1;
+            return Err(match self.lang {
+                Lang::Zh => format!(
+                    "第 {pos} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入"
+                ),
+                Lang::En => format!(
+                    "character {pos} could not be read (the file has bytes that are neither UTF-8 nor GBK); save it again as \"CSV UTF-8\" or .xlsx and import again"
+                ),
+            });
         }
-        for (i, c) in text.chars().enumerate() {
-            let pos = i + 1;
-            if c == '\u{FFFD}' {
-                return Err(match self.lang {
-                    Lang::Zh => format!(
-                        "第 {pos} 个字符无法识别（文件中有既非 UTF-8 也非 GBK 的字节）；请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入"
-                    ),
-                    Lang::En => format!(
-                        "character {pos} could not be read (the file has bytes that are neither UTF-8 nor GBK); save it again as \"CSV UTF-8\" or .xlsx and import again"
-                    ),
-                });
-            }
-            // names report control characters themselves, with the position in the name
-            if field != Field::Name && is_control(c) {
-                return Err(match self.lang {
-                    Lang::Zh => format!(
-                        "第 {pos} 个字符是控制字符或不可见字符（U+{:04X}）；请删除后重新录入",
-                        c as u32
-                    ),
-                    Lang::En => format!(
-                        "character {pos} is a control or invisible character (U+{:04X}); delete it and enter the value again",
-                        c as u32
-                    ),
-                });
+        // names report unwanted characters themselves, with the position in the name
+        if field != Field::Name {
+            if let Some(refused) = first_unwanted(text) {
+                let what = match self.lang {
+                    Lang::Zh => field.label_zh(),
+                    Lang::En => field.code(),
+                };
+                return Err(refused.message(what, self.lang));
             }
         }
         Ok(text)
@@ -455,11 +442,6 @@ fn cell_text(raw: &RawRow, col: usize) -> &str {
 
 fn flaw_at(raw: &RawRow, col: usize) -> Option<&CellFlaw> {
     raw.flaws.iter().find(|f| f.col == col)
-}
-
-fn is_control(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn flaw_reason(flaw: &CellFlaw, row: u64, lang: Lang) -> String {
@@ -613,7 +595,13 @@ mod tests {
             (0, "2.02201E+09".into(), "scientific notation"),
             (0, "1".repeat(33), "at most 32"),
             (1, "".into(), "name is empty"),
-            (1, "张\u{7}三".into(), "control or invisible"),
+            (1, "张\u{7}三".into(), "control character (U+0007)"),
+            (
+                1,
+                "张\u{3164}".into(),
+                "filler that draws as blank space (U+3164)",
+            ),
+            (1, "张".into(), "only one letter"),
             (1, "张".repeat(51), "at most 50"),
             (1, "张3".into(), "digit '3'"),
             (2, "驾驶证".into(), "unknown document type"),
@@ -643,6 +631,60 @@ mod tests {
             (8, "王\u{2066}老师".into(), "U+2066"),
             (5, "软件\u{FEFF}工程".into(), "U+FEFF"),
             (5, "软件工程\u{FFFD}".into(), "could not be read"),
+            // invisible and format characters in every text field, with field and code point
+            (0, "2022\u{200B}001".into(), "U+200B"),
+            (
+                2,
+                "身份证\u{200D}".into(),
+                "character 4 of the id_type is an invisible format character (U+200D)",
+            ),
+            (
+                3,
+                format!("{}\u{2060}", id(3)),
+                "character 19 of the id_number is an invisible format character (U+2060)",
+            ),
+            (
+                4,
+                "计算机\u{E0041}学院".into(),
+                "character 4 of the college is an invisible tag character (U+E0041)",
+            ),
+            (
+                5,
+                "软件\u{E000}工程".into(),
+                "character 3 of the major is a private-use character",
+            ),
+            (
+                6,
+                "软工\u{2028}2201".into(),
+                "character 3 of the class is a line or paragraph separator (U+2028)",
+            ),
+            (
+                7,
+                "本科\u{FFA0}".into(),
+                "character 3 of the level is a filler that draws as blank space (U+FFA0)",
+            ),
+            (
+                8,
+                "\u{3164}王老师".into(),
+                "character 1 of the counselor is a filler that draws as blank space (U+3164)",
+            ),
+            (
+                8,
+                "王\u{0378}".into(),
+                "character 2 of the counselor is a code point Unicode has not assigned (U+0378)",
+            ),
+            (
+                8,
+                "Zo\u{301}\u{302}\u{303}e".into(),
+                "character 5 of the counselor is a third combining mark on one letter (U+0303)",
+            ),
+            (9, "2026\u{115F}".into(), "U+115F"),
+            (
+                10,
+                "女\u{180E}".into(),
+                "character 2 of the gender is an invisible format character (U+180E)",
+            ),
+            (11, "138\u{2800}00138000".into(), "U+2800"),
         ];
         for (col, value, want) in cases {
             let got = reasons(col, &value);
