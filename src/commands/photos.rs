@@ -208,14 +208,22 @@ pub(super) fn table(r: &Reconciled, options: &Options) -> String {
                         format!("{no} {name}")
                     })
                     .collect();
-                vec![
-                    r.shown(&orphan.rel, None),
-                    if hints.is_empty() {
-                        "-".into()
-                    } else {
+                let hint = if hints.is_empty() {
+                    "-".into()
+                } else if orphan.ambiguous {
+                    // an ID number two students share: the file is neither's until renamed
+                    format!(
+                        "{} {}",
+                        tr(
+                            "证件号码相同，无法判断是谁（请改用学号命名）：",
+                            "ID number shared, cannot tell whose (rename it to the 学号):"
+                        ),
                         hints.join(", ")
-                    },
-                ]
+                    )
+                } else {
+                    hints.join(", ")
+                };
+                vec![r.shown(&orphan.rel, None), hint]
             })
             .collect();
         s.push_str(&crate::output::table(

@@ -28,10 +28,22 @@ pub enum MatchedBy {
     Serial,
 }
 
+/// What a stem names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// One student, and how the stem named them.
+    One(usize, MatchedBy),
+    /// An ID number that several students on the roster share (roster positions, in roster
+    /// order): the file is none of theirs until it is renamed to one 学号.
+    Ambiguous(Vec<usize>),
+}
+
 /// Lookup tables from stems to roster positions.
 pub struct Index {
     by_no: HashMap<String, usize>,
     by_id_number: HashMap<String, usize>,
+    /// ID numbers held by more than one student, with every holder.
+    shared_id_numbers: HashMap<String, Vec<usize>>,
     by_serial: HashMap<i64, usize>,
     by_shot: HashMap<(i64, i64), usize>,
 }
@@ -42,18 +54,31 @@ impl Index {
     pub fn new(people: &[Person], serials: &[(i64, i64)], shots: &[(i64, i64, i64)]) -> Index {
         let by_row_id: HashMap<i64, usize> =
             people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut by_id_number: HashMap<String, usize> = HashMap::with_capacity(people.len());
+        let mut shared_id_numbers: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in people.iter().enumerate() {
+            if p.id_number.is_empty() {
+                continue;
+            }
+            let key = p.id_number.to_uppercase();
+            match by_id_number.get(&key) {
+                Some(&first) => shared_id_numbers
+                    .entry(key)
+                    .or_insert_with(|| vec![first])
+                    .push(i),
+                None => {
+                    by_id_number.insert(key, i);
+                }
+            }
+        }
         Index {
             by_no: people
                 .iter()
                 .enumerate()
                 .map(|(i, p)| (p.student_no.to_uppercase(), i))
                 .collect(),
-            by_id_number: people
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| !p.id_number.is_empty())
-                .map(|(i, p)| (p.id_number.to_uppercase(), i))
-                .collect(),
+            by_id_number,
+            shared_id_numbers,
             by_serial: serials
                 .iter()
                 .filter_map(|&(serial, id)| Some((serial, *by_row_id.get(&id)?)))
@@ -65,25 +90,28 @@ impl Index {
         }
     }
 
-    /// The roster position the stem names, if any.
-    pub fn find(&self, stem: &str) -> Option<(usize, MatchedBy)> {
+    /// The student the stem names, if any; an ID number two students share names neither.
+    pub fn find(&self, stem: &str) -> Option<Found> {
         let key = stem.trim().to_uppercase();
         if let Some(&i) = self.by_no.get(&key) {
-            return Some((i, MatchedBy::StudentNo));
+            return Some(Found::One(i, MatchedBy::StudentNo));
+        }
+        if let Some(all) = self.shared_id_numbers.get(&key) {
+            return Some(Found::Ambiguous(all.clone()));
         }
         if let Some(&i) = self.by_id_number.get(&key) {
-            return Some((i, MatchedBy::IdNumber));
+            return Some(Found::One(i, MatchedBy::IdNumber));
         }
         if let Some((session, shot)) = key.split_once('-') {
             if let (Some(session), Some(shot)) = (number(session), number(shot)) {
                 if let Some(&i) = self.by_shot.get(&(session, shot)) {
-                    return Some((i, MatchedBy::SessionShot));
+                    return Some(Found::One(i, MatchedBy::SessionShot));
                 }
             }
         }
         number(&key)
             .and_then(|serial| self.by_serial.get(&serial))
-            .map(|&i| (i, MatchedBy::Serial))
+            .map(|&i| Found::One(i, MatchedBy::Serial))
     }
 }
 
@@ -456,8 +484,30 @@ mod tests {
             ("99999999999999999999999", None),
         ];
         for (stem, want) in cases {
+            let want = want.map(|(i, by)| Found::One(i, by));
             assert_eq!(index.find(stem), want, "{stem:?}");
         }
+    }
+
+    #[test]
+    fn a_photo_named_by_an_id_number_two_students_share_is_ambiguous() {
+        let mut people = roster();
+        // the same person imported twice under two 学号 (before the roster refused it)
+        people.push(person(16, "2023010101", "张三", "44010620040315001x"));
+        let index = Index::new(&people, &[], &[]);
+        assert_eq!(
+            index.find("44010620040315001X"),
+            Some(Found::Ambiguous(vec![0, 5]))
+        );
+        // each 学号 still names its own student; an unshared ID number its one holder
+        assert_eq!(
+            index.find("2023010101"),
+            Some(Found::One(5, MatchedBy::StudentNo))
+        );
+        assert_eq!(
+            index.find("440106200403150029"),
+            Some(Found::One(1, MatchedBy::IdNumber))
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::store::{
     ApplySummary, LAST_RECONCILE_SETTING, PhotoFileStatus, PhotoRecord, Store, StudentFilter,
 };
 use inspect::Rules;
-use matching::{Index, MatchedBy, Person, Suggester};
+use matching::{Found, Index, MatchedBy, Person, Suggester};
 use report::{
     DuplicateJson, Examined, InvalidJson, OrphanJson, Outcome, SkippedEntry, SkippedJson,
 };
@@ -297,14 +297,18 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
         work.read += usize::from(ins.read);
         work.hashed += usize::from(ins.hashed);
         work.cached += usize::from(!ins.read);
-        let hit = index.find(&found.stem);
-        if let Some((_, by)) = hit {
-            matched_by.insert(found.rel.clone(), by);
-        }
-        let student = hit.map(|(s, _)| s);
+        let (student, candidates) = match index.find(&found.stem) {
+            Some(Found::One(s, by)) => {
+                matched_by.insert(found.rel.clone(), by);
+                (Some(s), Vec::new())
+            }
+            Some(Found::Ambiguous(all)) => (None, all),
+            None => (None, Vec::new()),
+        };
         examined.push(Examined {
             rel: found.rel.clone(),
             student,
+            candidates,
             problems: ins.problems.clone(),
         });
         facts.insert(found.rel.clone(), (i, ins, student));

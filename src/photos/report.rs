@@ -16,6 +16,9 @@ pub struct Examined {
     pub rel: String,
     /// Roster position of the student the stem names.
     pub student: Option<usize>,
+    /// The students the stem could be (an ID number several of them share): the file is an
+    /// orphan that names them instead of being given to one.
+    pub candidates: Vec<usize>,
     pub problems: Vec<Problem>,
 }
 
@@ -38,8 +41,10 @@ pub struct DuplicateGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrphanFile {
     pub rel: String,
-    /// Roster positions, best first.
+    /// Roster positions, best first (every student it could be, when `ambiguous`).
     pub suggestions: Vec<usize>,
+    /// The stem is an ID number several students share: which of them it is cannot be told.
+    pub ambiguous: bool,
     pub problems: Vec<Problem>,
 }
 
@@ -91,9 +96,15 @@ pub fn classify(
         match e.student {
             Some(i) => by_student.entry(i).or_default().push(e),
             None => {
-                let stem = stem_of(&e.rel);
+                let ambiguous = !e.candidates.is_empty();
+                let suggestions = if ambiguous {
+                    e.candidates
+                } else {
+                    suggest(stem_of(&e.rel))
+                };
                 out.orphans.push(OrphanFile {
-                    suggestions: suggest(stem),
+                    suggestions,
+                    ambiguous,
                     rel: e.rel,
                     problems: e.problems,
                 });
@@ -171,6 +182,10 @@ pub struct OrphanJson {
     pub file: String,
     /// 学号 of the likely students, best first.
     pub suggestions: Vec<String>,
+    /// Present (true) when the name is an ID number several students share: the file could
+    /// be any of `suggestions`' and is given to none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ambiguous: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +256,7 @@ impl Outcome {
                         .iter()
                         .map(|&i| student_no(i).to_string())
                         .collect(),
+                    ambiguous: o.ambiguous,
                 })
                 .collect(),
             missing: self
@@ -269,6 +285,7 @@ mod tests {
         Examined {
             rel: rel.into(),
             student,
+            candidates: Vec::new(),
             problems,
         }
     }
@@ -355,6 +372,33 @@ mod tests {
             ["e.jpg", "loop/"]
         );
         assert!(out.has_problems());
+    }
+
+    #[test]
+    fn a_photo_that_could_be_two_students_is_given_to_neither() {
+        let mut shared = file("44010620040315001X.jpg", None, vec![]);
+        shared.candidates = vec![0, 2];
+        let out = classify(
+            vec![shared, file("1.jpg", Some(1), vec![])],
+            vec![],
+            3,
+            |_| panic!("the candidates are the suggestions"),
+        );
+        assert_eq!(
+            out.orphans,
+            [OrphanFile {
+                rel: "44010620040315001X.jpg".into(),
+                suggestions: vec![0, 2],
+                ambiguous: true,
+                problems: vec![],
+            }]
+        );
+        assert_eq!(out.missing, [0, 2], "neither student has a photo");
+        let json = out.to_json(|i| ["A", "B", "C"][i], |rel, _| rel.to_string());
+        assert_eq!(
+            serde_json::to_value(&json.orphans).unwrap(),
+            serde_json::json!([{"file": "44010620040315001X.jpg", "suggestions": ["A", "C"], "ambiguous": true}])
+        );
     }
 
     #[test]

@@ -33,8 +33,9 @@ pub struct Outcome {
     /// Rows holding data below the header (blank rows not counted).
     pub data_rows: u64,
     pub header_row: u64,
-    /// The 学号 found on more than one row. Every such row is rejected; a streaming validator
-    /// has already handed the valid ones on, so whoever took them must drop these numbers.
+    /// The 学号 found on more than one row, and the 学号 of rows whose ID number is another row's.
+    /// Every such row is rejected; a streaming validator has already handed the valid ones on,
+    /// so whoever took them must drop these numbers.
     pub duplicates: Vec<String>,
 }
 
@@ -62,7 +63,16 @@ struct Numbered {
     own: Option<Box<str>>,
 }
 
-/// Validates rows one by one (streaming) and checks 学号 across rows at the end.
+/// A row's valid ID number, for the check in `finish` that one person has one 学号. As with
+/// [`Numbered`], valid rows keep only their index unless the students are streamed.
+struct Identified {
+    row: u64,
+    student: Option<usize>,
+    /// The ID number and the 学号 as shown, of a row rejected for another field (or streamed).
+    own: Option<(Box<str>, Box<str>)>,
+}
+
+/// Validates rows one by one (streaming) and checks 学号 and ID numbers across rows at the end.
 pub struct Validator {
     map: ColumnMap,
     today: NaiveDate,
@@ -70,6 +80,7 @@ pub struct Validator {
     students: Vec<Student>,
     rejections: Vec<Rejection>,
     numbered: Vec<Numbered>,
+    identified: Vec<Identified>,
     data_rows: u64,
     /// Where valid students go, a batch at a time, instead of staying in `students`.
     stream: Option<StudentBatches>,
@@ -98,6 +109,7 @@ impl Validator {
             students: Vec::new(),
             rejections: Vec::new(),
             numbered: Vec::new(),
+            identified: Vec::new(),
             data_rows: 0,
             stream: None,
             streamed: 0,
@@ -126,6 +138,7 @@ impl Validator {
             self.students.reserve(rows);
         }
         self.numbered.reserve(rows);
+        self.identified.reserve(rows);
     }
 
     /// Checks one row. Rows whose roster columns are all empty are skipped silently (a template
@@ -180,7 +193,6 @@ impl Validator {
             .ok()
             .filter(|_| keep_no)
             .map(|no| Box::<str>::from(no.as_str()));
-        let has_no = student_no.is_ok();
         let shown_no = |student_no: &Result<String, ()>| match student_no {
             Ok(no) => no.clone(),
             Err(()) => crate::domain::text::strip_controls(cell_text(
@@ -189,6 +201,14 @@ impl Validator {
             ))
             .into_owned(),
         };
+        let has_no = student_no.is_ok();
+        let own_id = id.as_ref().ok().filter(|_| keep_no).map(|id| {
+            (
+                Box::<str>::from(id.value.as_str()),
+                Box::<str>::from(shown_no(&student_no)),
+            )
+        });
+        let has_id = id.is_ok();
         let mut index = None;
         if !problems.is_empty() {
             let shown = shown_no(&student_no);
@@ -245,13 +265,21 @@ impl Validator {
                 own: valid_no,
             });
         }
+        if has_id {
+            self.identified.push(Identified {
+                row: raw.row,
+                student: index,
+                own: own_id,
+            });
+        }
         if self.students.len() >= BATCH {
             self.flush();
         }
     }
 
-    /// Rejects every row of a 学号 that appears more than once (which of them is right cannot be
-    /// guessed) and returns the outcome.
+    /// Rejects every row of a 学号 that appears more than once, and every row of an ID number
+    /// that appears under more than one 学号 (which of them is right cannot be guessed), and
+    /// returns the outcome.
     pub fn finish(mut self) -> Outcome {
         self.flush();
         // the stream ends here: whoever takes it can go on while the duplicates are looked for
@@ -283,7 +311,7 @@ impl Validator {
             ));
         }
         drop(entries);
-        let duplicate_numbers = duplicates
+        let mut duplicate_numbers: Vec<String> = duplicates
             .iter()
             .map(|(number, _)| number.clone())
             .collect();
@@ -321,6 +349,67 @@ impl Validator {
                 });
             }
         }
+        // One person under several 学号: every such row is rejected, each naming the others, as
+        // the photo named by the ID number could be any of them (see docs/roster.md).
+        let id_col = self
+            .map
+            .column(Field::IdNumber)
+            .map(|c| self.map.column_name(c))
+            .unwrap_or_default();
+        let mut ids: Vec<(&str, &str, u64, Option<usize>)> = self
+            .identified
+            .iter()
+            .map(|n| {
+                let (id, no) = identity_of(n, &self.students);
+                (id, no, n.row, n.student)
+            })
+            .collect();
+        ids.sort_by(|a, b| a.0.cmp(b.0));
+        let mut shared_ids = Vec::new();
+        for group in ids.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            // rows that only repeat one 学号 are that 学号's duplicates, reported above
+            if group.iter().all(|e| e.1 == group[0].1) {
+                continue;
+            }
+            for (_, no, _, student) in group {
+                if let Some(i) = student {
+                    dropped[*i] = true;
+                    duplicate_numbers.push(no.to_string());
+                }
+            }
+            let rows: Vec<(u64, String)> = group.iter().map(|e| (e.2, e.1.to_string())).collect();
+            shared_ids.push((crate::domain::mask_id(group[0].0), rows));
+        }
+        drop(ids);
+        for (masked, rows) in shared_ids {
+            for (i, (row, no)) in rows.iter().enumerate() {
+                let others: Vec<String> = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (r, n))| match self.lang {
+                        Lang::Zh => format!("第 {r} 行（学号 {n}）"),
+                        Lang::En => format!("row {r} (student number {n})"),
+                    })
+                    .collect();
+                self.rejections.push(Rejection {
+                    row: *row,
+                    student_no: no.clone(),
+                    field: Field::IdNumber,
+                    column: id_col.clone(),
+                    reason: match self.lang {
+                        Lang::Zh => format!(
+                            "证件号码 {masked} 也在{}；同一个人只能有一个学号，请核对后只保留正确的一行",
+                            others.join("、")
+                        ),
+                        Lang::En => format!(
+                            "ID number {masked} is also in {}; one person has one student number: check them and keep the right row",
+                            others.join(", ")
+                        ),
+                    },
+                });
+            }
+        }
         if dropped.iter().any(|d| *d) {
             let mut keep = dropped[self.streamed..].iter().map(|d| !d);
             self.students.retain(|_| keep.next().unwrap_or(true));
@@ -334,6 +423,14 @@ impl Validator {
             header_row: self.map.header_row,
             duplicates: duplicate_numbers,
         }
+    }
+}
+
+fn identity_of<'a>(n: &'a Identified, students: &'a [Student]) -> (&'a str, &'a str) {
+    match (&n.own, n.student.and_then(|i| students.get(i))) {
+        (Some((id, no)), _) => (id, no),
+        (None, Some(s)) => (&s.id_number, &s.student_no),
+        (None, None) => ("", ""),
     }
 }
 
@@ -517,7 +614,8 @@ mod tests {
             no,
             "张三",
             "",
-            &id(no.len() as u32 + 10),
+            // one ID number per 学号: the same person under two 学号 is refused
+            &id(no.bytes().map(u32::from).sum::<u32>()),
             "计算机学院",
             "软件工程",
             "软工2201",
@@ -777,6 +875,84 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn one_id_number_under_several_student_numbers_rejects_every_row() {
+        for stream in [false, true] {
+            let mut v = validator();
+            let taken = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            if stream {
+                let sink = taken.clone();
+                v.stream_to(Box::new(move |batch: Vec<Student>| {
+                    sink.lock()
+                        .unwrap()
+                        .extend(batch.into_iter().map(|s| s.student_no));
+                }));
+            }
+            let shared = id(501);
+            let mut first = good("2022001");
+            first[3] = shared.clone();
+            let mut second = good("2022002");
+            second[3] = shared.to_lowercase(); // the same number, its X in lower case or not
+            let mut third = good("2022005");
+            third[3] = shared.clone();
+            third[7] = "中专".into(); // rejected for another field too
+            v.push(&raw(3, first));
+            v.push(&raw(4, good("2022003")));
+            v.push(&raw(6, second));
+            v.push(&raw(8, third));
+            // the same 学号 twice with one ID number is a duplicate 学号, reported once
+            v.push(&raw(9, good("2022004")));
+            v.push(&raw(10, good("2022004")));
+            let out = v.finish();
+            let mut kept: Vec<String> = if stream {
+                taken.lock().unwrap().clone()
+            } else {
+                out.students.iter().map(|s| s.student_no.clone()).collect()
+            };
+            kept.retain(|no| !out.duplicates.contains(no));
+            assert_eq!(kept, ["2022003"], "stream: {stream}");
+            let masked = crate::domain::mask_id(&shared);
+            let got: Vec<(u64, Field, String)> = out
+                .rejections
+                .iter()
+                .map(|r| (r.row, r.field, r.reason.clone()))
+                .collect();
+            let also = |rows: &str| {
+                format!(
+                    "ID number {masked} is also in {rows}; one person has one student number: check them and keep the right row"
+                )
+            };
+            assert_eq!(
+                got,
+                vec![
+                    (
+                        3,
+                        Field::IdNumber,
+                        also("row 6 (student number 2022002), row 8 (student number 2022005)")
+                    ),
+                    (
+                        6,
+                        Field::IdNumber,
+                        also("row 3 (student number 2022001), row 8 (student number 2022005)")
+                    ),
+                    (
+                        8,
+                        Field::IdNumber,
+                        also("row 3 (student number 2022001), row 6 (student number 2022002)")
+                    ),
+                    (8, Field::Level, "unknown level '中专'; use associate, bachelor, master or doctor (专科, 本科, 硕士研究生, 博士研究生)".into()),
+                    (9, Field::StudentNo, "student number 2022004 appears again in row 10; keep one row per student".into()),
+                    (10, Field::StudentNo, "student number 2022004 already appears in row 9".into()),
+                ],
+                "stream: {stream}"
+            );
+            assert!(
+                got.iter().all(|(_, _, reason)| !reason.contains(&shared)),
+                "the full ID number never shows"
+            );
+        }
     }
 
     #[test]

@@ -156,10 +156,12 @@ pub fn fixture_photos() -> PhotoData {
             OrphanJson {
                 file: "IMG_0001.JPG".into(),
                 suggestions: vec![],
+                ambiguous: false,
             },
             OrphanJson {
                 file: "机械2201/阿卜杜热合曼·买买提明·阿不都热西提的毕业照片（最终版）.jpg".into(),
                 suggestions: vec!["2022010103".into(), "2022010102".into()],
+                ambiguous: false,
             },
         ],
         skipped_files: vec![
@@ -575,6 +577,7 @@ fn photos_screen_masks_id_numbers() {
     summary.orphan_files.push(OrphanJson {
         file: "*****0021.jpg".into(),
         suggestions: vec!["2022010101".into()],
+        ambiguous: false,
     });
 
     let mut app = photos_app((120, 40), Ok(data));
