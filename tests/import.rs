@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use caiji::store::{self, Create};
-use common::{TestDb, resident_id};
+use common::{TestDb, resident_id, resident_id_of};
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::Value;
 
@@ -128,7 +128,7 @@ const HEADER: [&str; 9] = [
 
 /// A valid roster row: 学号, 姓名, 证件号码, 学院, 专业, 班级, 层次, 辅导员, 毕业年份.
 fn row(no: u32, name: &str) -> Vec<String> {
-    let id = resident_id("440106", "20040315", &format!("{:03}", no % 1000));
+    let id = resident_id_of(no);
     let class = format!("软工22{:02}", no % 3 + 1);
     [
         &no.to_string(),
@@ -307,6 +307,66 @@ fn every_encoding_and_format_imports_the_same_roster() {
     }
 }
 
+/// UTF-16 without a byte-order mark (what some exporters write, and what an editor that drops the
+/// BOM leaves) is recognised by where its NUL bytes fall, in either byte order.
+#[test]
+fn utf16_without_bom_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = csv_text(&with_header(roster(&NAMES)), '\t', "\r\n");
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes) in [("le.txt", le), ("be.txt", be)] {
+        let path = write(dir.path(), name, &bytes);
+        let home = tempfile::tempdir().unwrap();
+        let (code, summary) = json_run(home.path(), None, &["import", path.to_str().unwrap()]);
+        assert_eq!(
+            (code, counts(&summary)),
+            (0, [5, 0, 0, 0]),
+            "{name}: {summary}"
+        );
+        let list = students(home.path(), None);
+        assert_eq!(field(&list, "2022002", "name"), "欧阳娜娜", "{name}");
+    }
+}
+
+/// A UTF-8 roster with one row pasted in from a GBK file: the file is still read as UTF-8 and
+/// that row is rejected naming its cells, instead of the whole file being taken for GBK (which
+/// turned the UTF-8 header into nonsense: "no header row").
+#[test]
+fn a_utf8_file_with_one_gbk_row_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = with_header(roster(&NAMES));
+    let mut bytes = csv_text(&rows[..3], ',', "\n").into_bytes();
+    bytes.extend(
+        encoding_rs::GBK
+            .encode(&csv_text(&[row(2022077, "李四")], ',', "\n"))
+            .0
+            .iter(),
+    );
+    bytes.extend(csv_text(&rows[3..], ',', "\n").as_bytes());
+    let path = write(dir.path(), "pasted.csv", &bytes);
+    let home = tempfile::tempdir().unwrap();
+    let (code, summary) = json_run(home.path(), None, &["import", path.to_str().unwrap()]);
+    assert_eq!((code, counts(&summary)), (3, [5, 0, 0, 0]), "{summary}");
+    let reasons = summary["rejected"].as_array().unwrap();
+    assert!(!reasons.is_empty(), "{summary}");
+    for r in reasons {
+        assert_eq!(r["row"], 4, "{summary}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("is not UTF-8 while the rest of the file is"),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        reasons[0]["reason"].as_str().unwrap().split(' ').nth(1),
+        Some("B4"),
+        "the name cell is named first: {summary}"
+    );
+}
+
 /// A file whose first rows are plain ASCII is taken for UTF-8 from its start and read at once; a
 /// GBK row further on sends it back to be read again as GBK, whether it is the first import into
 /// a new database (streamed into a scratch file, which is then thrown away) or not.
@@ -317,7 +377,7 @@ fn a_roster_that_turns_gbk_after_its_first_rows_is_read_as_gbk() {
         "student_no,name,id_number,college,major,class,level,counselor,cohort\n".to_string();
     for i in 0..400u32 {
         let no = 2_022_100 + i;
-        let id = resident_id("440106", "20040315", &format!("{:03}", no % 1000));
+        let id = resident_id_of(no);
         text += &format!("{no},John Smith,{id},Computing,Software,SE01,undergraduate,Wang,2026\n");
     }
     assert!(
@@ -510,7 +570,8 @@ fn every_rejection_reason_names_the_excel_row_and_field() {
         ),
         (
             "lower-case x check character accepted",
-            |r| r[2] = resident_id("110105", "19491231", "002").to_lowercase(),
+            // (not 002: that is the person of the 15-digit number below)
+            |r| r[2] = resident_id("110105", "19491231", "010").to_lowercase(),
             None,
         ),
         (
@@ -610,7 +671,11 @@ fn every_rejection_reason_names_the_excel_row_and_field() {
     bytes.extend(row(2022200, "x")[2..].join(",").as_bytes());
     bytes.push(b'\n');
     let bad_bytes_row = dup_row + 1;
-    expected.push((bad_bytes_row, "name".into(), "could not be read".into()));
+    expected.push((
+        bad_bytes_row,
+        "name".into(),
+        "cell B29 is not UTF-8 while the rest of the file is".into(),
+    ));
 
     let path = write(dir.path(), "defects.csv", &bytes);
     let home = tempfile::tempdir().unwrap();
@@ -651,7 +716,7 @@ fn every_rejection_reason_names_the_excel_row_and_field() {
             &by_what("lower-case x check character accepted"),
             "id_number"
         ),
-        "11010519491231002X"
+        "11010519491231010X"
     );
 
     // table output names rows, fields with their columns, and reasons

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use csv_core::{ReadRecordResult, ReaderBuilder};
 
-use super::{Limits, Progress, RawRow, RosterError};
+use super::{CellFlaw, FlawKind, Limits, Progress, RawRow, RosterError};
 
 /// Excel's column limit; a wider record is not a roster.
 const MAX_COLUMNS: usize = 16_384;
@@ -211,7 +211,16 @@ fn fill_row(row: &mut RawRow, excel_row: u64, out: &[u8], ends: &[usize]) -> boo
     for (i, &end) in ends.iter().enumerate() {
         let text = match whole.filter(|w| w.is_char_boundary(start) && w.is_char_boundary(end)) {
             Some(w) => std::borrow::Cow::Borrowed(&w[start..end]),
-            None => String::from_utf8_lossy(&out[start..end]),
+            None => {
+                let text = String::from_utf8_lossy(&out[start..end]);
+                if matches!(text, std::borrow::Cow::Owned(_)) {
+                    row.flaws.push(CellFlaw {
+                        col: i,
+                        kind: FlawKind::NotUtf8,
+                    });
+                }
+                text
+            }
         };
         match row.cells.get_mut(i) {
             Some(cell) => {
@@ -437,6 +446,14 @@ mod tests {
     fn invalid_utf8_becomes_replacement_characters() {
         let got = rows_with(b"a,\xFFb\n", Limits::default()).unwrap();
         assert_eq!(got[0].cells, cells(&["a", "\u{FFFD}b"]));
+        assert_eq!(
+            got[0].flaws,
+            [CellFlaw {
+                col: 1,
+                kind: FlawKind::NotUtf8
+            }],
+            "the cell is marked: its row is rejected with the cell named"
+        );
         // 中 is E4 B8 AD: split by a delimiter, the joined cells would be valid, each cell is not
         let got = rows_with(b"x,\xE4\xB8,\xAD\n", Limits::default()).unwrap();
         assert_eq!(got[0].cells, cells(&["x", "\u{FFFD}", "\u{FFFD}"]));

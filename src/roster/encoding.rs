@@ -1,7 +1,8 @@
 //! What a roster file is, judged from its bytes alone: an XLSX workbook (a zip), an old `.xls` or
 //! password-protected workbook (an OLE container), something that is not text at all, or text in
-//! UTF-8, UTF-16 (Excel's "Unicode text", always with a BOM) or GB18030 (a superset of the GBK
-//! that Chinese Excel writes). Users are never asked which encoding they saved in.
+//! UTF-8, UTF-16 (Excel's "Unicode text" with its BOM, or without one, told by where the NUL bytes
+//! of ASCII characters fall) or GB18030 (a superset of the GBK that Chinese Excel writes). Users
+//! are never asked which encoding they saved in.
 //!
 //! UTF-8 without a BOM cannot be told from GBK by looking at the start alone: a roster whose first
 //! megabyte is ASCII may turn GBK in its last rows. [`sniff`] scans the whole file once for UTF-8
@@ -14,9 +15,9 @@ use std::io::{self, Read};
 /// The first bytes looked at for magic numbers, NUL bytes and control characters.
 const HEAD_LEN: usize = 8 * 1024;
 
-/// How many broken UTF-8 sequences are counted before the scan stops: enough to tell a GBK file
-/// (broken almost everywhere) from a UTF-8 file with a few damaged bytes.
-const MAX_INVALID_COUNTED: u64 = 64;
+/// How many lines that are not UTF-8 are counted, with none that is, before the scan stops: a GBK
+/// file is broken on almost every line from its start.
+const MAX_BROKEN_LINES_COUNTED: u64 = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -118,6 +119,12 @@ fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
             bom_len: 2,
         });
     }
+    if let Some(encoding) = utf16_without_bom(&head) {
+        return settled(FileKind::Text {
+            encoding,
+            bom_len: 0,
+        });
+    }
     if looks_binary(&head) {
         return settled(FileKind::Binary);
     }
@@ -128,32 +135,37 @@ fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
             bom_len: 3,
         });
     }
-    let mut scan = Utf8Scan::default();
-    let mut buf = vec![0u8; 1 << 20];
+    let mut scan = LineScan::default();
     let mut kept = scan.feed(&head);
-    if head_only && head_len == HEAD_LEN && scan.invalid == 0 {
+    if head_only && head_len == HEAD_LEN && scan.broken_lines == 0 {
         return Ok(Start::Utf8SoFar);
     }
-    buf[..kept.len()].copy_from_slice(&kept);
-    let mut carry = kept.len();
-    while scan.invalid < MAX_INVALID_COUNTED {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        // a GBK file breaks UTF-8 on nearly every line from the start: no need to read it all
+        if scan.broken_lines >= MAX_BROKEN_LINES_COUNTED && scan.good_lines == 0 {
+            break;
+        }
+        if kept.len() == buf.len() {
+            // a line longer than the buffer: judged in pieces
+            scan.line(&kept);
+            kept.clear();
+        }
+        let carry = kept.len();
+        buf[..carry].copy_from_slice(&kept);
         let n = input.read(&mut buf[carry..])?;
         if n == 0 {
             break;
         }
         kept = scan.feed(&buf[..carry + n]);
-        buf[..kept.len()].copy_from_slice(&kept);
-        carry = kept.len();
     }
-    if carry > 0 {
-        // the file ends inside a multi-byte sequence
-        scan.invalid += 1;
-    }
-    let encoding = if scan.invalid == 0 {
+    scan.line(&kept);
+    let encoding = if scan.broken_lines == 0 {
         TextEncoding::Utf8
-    } else if scan.non_ascii >= 20 * scan.invalid {
-        // Many well-formed multi-byte characters and a few broken ones mean damage, whereas GBK
-        // text breaks UTF-8 at almost every character.
+    } else if scan.good_lines > scan.broken_lines {
+        // Lines of well-formed UTF-8 Chinese outnumber the broken ones: a UTF-8 file with a few
+        // damaged or pasted-in rows, which are rejected by row. GBK text breaks UTF-8 on almost
+        // every line that holds a Chinese character.
         TextEncoding::Utf8Damaged
     } else {
         TextEncoding::Gb18030
@@ -162,6 +174,52 @@ fn look<R: Read>(mut input: R, head_only: bool) -> io::Result<Start> {
         encoding,
         bom_len: 0,
     })
+}
+
+/// Excel's "Unicode text" always starts with a byte-order mark, but other programs (and a BOM
+/// lost by an editor) write UTF-16 without one. ASCII characters (digits of a 学号, commas, tabs,
+/// line breaks) then put a NUL byte beside each of them, on the odd bytes (little-endian) or the
+/// even ones (big-endian). The start is taken for UTF-16 when the NUL bytes all fall on one side
+/// and it decodes to text: no NUL character, no unpaired surrogate, no control character other
+/// than tab and line breaks, and at least one line break, tab or comma.
+fn utf16_without_bom(head: &[u8]) -> Option<TextEncoding> {
+    let units = head.len() / 2;
+    if units < 2 {
+        return None;
+    }
+    let zeros_at = |parity: usize| {
+        head[..units * 2]
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    let encoding = match (even, odd) {
+        (0, n) if n > 0 => TextEncoding::Utf16Le,
+        (n, 0) if n > 0 => TextEncoding::Utf16Be,
+        _ => return None,
+    };
+    let unit = |i: usize| {
+        let pair = [head[2 * i], head[2 * i + 1]];
+        match encoding {
+            TextEncoding::Utf16Le => u16::from_le_bytes(pair),
+            _ => u16::from_be_bytes(pair),
+        }
+    };
+    // the head may end inside a surrogate pair: leave its last unit out
+    let mut separators = 0;
+    for decoded in char::decode_utf16((0..units - 1).map(unit)) {
+        let c = decoded.ok()?;
+        match c {
+            '\n' | '\r' | '\t' | ',' => separators += 1,
+            '\0' => return None,
+            c if c.is_control() && c != '\u{0C}' && c != '\u{1A}' => return None,
+            _ => {}
+        }
+    }
+    (separators > 0).then_some(encoding)
 }
 
 /// NUL bytes, or more than 2% control characters other than tab, line breaks, form feed and the
@@ -190,42 +248,35 @@ fn read_full<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Counts well-formed non-ASCII characters and broken sequences, chunk by chunk.
+/// Counts, line by line, lines of well-formed UTF-8 holding non-ASCII characters and lines that
+/// are not UTF-8.
 #[derive(Default)]
-struct Utf8Scan {
-    non_ascii: u64,
-    invalid: u64,
+struct LineScan {
+    good_lines: u64,
+    broken_lines: u64,
 }
 
-impl Utf8Scan {
-    /// Scans `chunk` and returns the unfinished multi-byte sequence at its end (at most 3 bytes),
-    /// to be put in front of the next chunk.
+impl LineScan {
+    /// Judges every complete line of `chunk` and returns the unfinished last line, to be put in
+    /// front of the next chunk.
     fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
         let mut rest = chunk;
-        loop {
-            match std::str::from_utf8(rest) {
-                Ok(valid) => {
-                    self.non_ascii += count_leads(valid.as_bytes());
-                    return Vec::new();
-                }
-                Err(e) => {
-                    let (valid, after) = rest.split_at(e.valid_up_to());
-                    self.non_ascii += count_leads(valid);
-                    match e.error_len() {
-                        Some(len) => {
-                            self.invalid += 1;
-                            rest = &after[len..];
-                        }
-                        None => return after.to_vec(),
-                    }
-                }
-            }
+        while let Some(end) = memchr::memchr(b'\n', rest) {
+            self.line(&rest[..end]);
+            rest = &rest[end + 1..];
+        }
+        rest.to_vec()
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if line.is_ascii() {
+            return;
+        }
+        match std::str::from_utf8(line) {
+            Ok(_) => self.good_lines += 1,
+            Err(_) => self.broken_lines += 1,
         }
     }
-}
-
-fn count_leads(valid: &[u8]) -> u64 {
-    valid.iter().filter(|&&b| b >= 0xC0).count() as u64
 }
 
 /// Turns a byte stream in `encoding` into UTF-8, streaming. Malformed input becomes U+FFFD, which
@@ -397,6 +448,37 @@ mod tests {
             (
                 "utf-16 without bom",
                 utf16le(roster, false),
+                FileKind::Text {
+                    encoding: TextEncoding::Utf16Le,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "utf-16be without bom",
+                roster.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+                FileKind::Text {
+                    encoding: TextEncoding::Utf16Be,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "utf-8 with one row pasted from a gbk file",
+                {
+                    let mut bytes = "学号,姓名,学院\n2022001,张三,计算机学院\n"
+                        .as_bytes()
+                        .to_vec();
+                    bytes.extend(gbk("2022002,李四,计算机学院\n"));
+                    bytes.extend("2022003,王五,计算机学院\n".as_bytes());
+                    bytes
+                },
+                FileKind::Text {
+                    encoding: TextEncoding::Utf8Damaged,
+                    bom_len: 0,
+                },
+            ),
+            (
+                "nul bytes on both sides are binary",
+                b"ab\0\0cd\0e\0\0\n".to_vec(),
                 FileKind::Binary,
             ),
             (

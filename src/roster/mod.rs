@@ -82,6 +82,9 @@ pub enum FlawKind {
     FormulaWithoutValue { formula: String },
     /// `#N/A`, `#REF!` …
     ExcelError { code: String },
+    /// Bytes that are not UTF-8 in a file that is UTF-8 elsewhere (a row pasted in from a GBK
+    /// file): read as U+FFFD.
+    NotUtf8,
 }
 
 /// How far reading has got, for a progress bar.

@@ -566,6 +566,12 @@ fn flaw_reason(flaw: &CellFlaw, row: u64, lang: Lang) -> String {
         (FlawKind::ExcelError { code }, Lang::En) => {
             format!("cell {cell} holds the Excel error {code}; correct it and import again")
         }
+        (FlawKind::NotUtf8, Lang::Zh) => format!(
+            "单元格 {cell} 不是 UTF-8 编码，而文件的其余部分是（字节损坏，或这一行是从 GBK 文件粘贴来的）；请在 Excel 中把整个文件另存为“CSV UTF-8”后再导入"
+        ),
+        (FlawKind::NotUtf8, Lang::En) => format!(
+            "cell {cell} is not UTF-8 while the rest of the file is (damaged bytes, or a row pasted in from a GBK file); save the whole file from Excel as \"CSV UTF-8\" and import again"
+        ),
     }
 }
 

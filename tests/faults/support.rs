@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
-use crate::common::{Server, TestDb, resident_id};
+use crate::common::{Server, TestDb, resident_id_of};
 
 /// `caiji` with the test database, home and operator, in English, nothing on stdin.
 pub fn command(home: &Path, url: &str, args: &[&str]) -> Command {
@@ -89,7 +89,7 @@ pub const HEADER: [&str; 9] = [
 
 /// A valid roster row; `class` tells versions of the same student apart.
 pub fn row(no: u32, name: &str, class: &str) -> String {
-    let id = resident_id("440106", "20040315", &format!("{:03}", no % 1000));
+    let id = resident_id_of(no);
     format!("{no},{name},{id},计算机学院,软件工程,{class},本科,王老师,2026\n")
 }
 
