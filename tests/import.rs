@@ -490,6 +490,52 @@ fn title_rows_synonyms_any_order_and_trailing_blanks() {
     );
 }
 
+/// Offices end their sheets with totals and signatures (合计…, 制表人…, 审核人…, 日期…): those
+/// rows are skipped and named as the footer, not rejected as students; and a 毕业时间 column
+/// (a graduation date) gives the cohort.
+#[test]
+fn footer_rows_are_skipped_and_graduation_time_is_a_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = with_header(roster(&NAMES));
+    rows[0][8] = "毕业时间".into();
+    rows[1][8] = "2026年6月".into();
+    rows[2][8] = "2026-06-30".into();
+    let footer = [
+        vec!["合计：5人".to_string()],
+        vec!["制表人：王老师".into(), "".into(), "审核人：李主任".into()],
+        vec!["".into(), "日期：2026年3月1日".into()],
+    ];
+    let mut text = csv_text(&rows, ',', "\n");
+    text.push('\n'); // a blank row before the footer
+    text.push_str(&csv_text(&footer, ',', "\n"));
+    let path = write(dir.path(), "with-footer.csv", text.as_bytes());
+    let home = tempfile::tempdir().unwrap();
+    let (code, summary) = json_run(home.path(), None, &["import", path.to_str().unwrap()]);
+    assert_eq!((code, counts(&summary)), (0, [5, 0, 0, 0]), "{summary}");
+    assert_eq!(summary["rejected"], Value::Array(vec![]), "{summary}");
+    assert_eq!(
+        summary["footer"],
+        serde_json::json!([
+            {"row": 8, "text": "合计：5人"},
+            {"row": 9, "text": "制表人：王老师 审核人：李主任"},
+            {"row": 10, "text": "日期：2026年3月1日"},
+        ])
+    );
+    let list = students(home.path(), None);
+    assert_eq!(field(&list, "2022001", "cohort"), 2026);
+    assert_eq!(field(&list, "2022002", "cohort"), 2026);
+    let table = caiji(
+        tempfile::tempdir().unwrap().path(),
+        None,
+        &["import", path.to_str().unwrap(), "--dry-run"],
+    );
+    let out = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        out.contains("row 9 is the footer (制表人：王老师 审核人：李主任), skipped"),
+        "{out}"
+    );
+}
+
 // ---------- validation ----------
 
 #[test]

@@ -249,6 +249,15 @@ struct SummaryJson<'a> {
     unchanged: u64,
     withdrawn: u64,
     rejected: Vec<RejectedJson<'a>>,
+    /// Footer rows skipped (合计…, 制表人…); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    footer: Vec<FooterJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct FooterJson<'a> {
+    row: u64,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -285,12 +294,21 @@ pub(super) fn report(
                         reason: &r.reason,
                     })
                     .collect(),
+                footer: outcome
+                    .footer
+                    .iter()
+                    .map(|f| FooterJson {
+                        row: f.row,
+                        text: &f.text,
+                    })
+                    .collect(),
             };
             serde_json::to_writer(&mut out, &json)?;
             out.write_all(b"\n")?;
         }
         SummaryFormat::Table => {
             out.write_all(summary_text(label, outcome, summary, lang()).as_bytes())?;
+            out.write_all(footer_text(outcome, lang()).as_bytes())?;
             if !outcome.rejections.is_empty() {
                 writeln!(out)?;
                 let headers = [
@@ -342,6 +360,18 @@ fn summary_text(label: &str, outcome: &Outcome, summary: &ImportSummary, lang: L
             s.inserted, s.updated, s.unchanged, s.withdrawn
         ),
     }
+}
+
+/// The footer rows skipped, one line each (nothing when there are none).
+fn footer_text(outcome: &Outcome, lang: Lang) -> String {
+    outcome
+        .footer
+        .iter()
+        .map(|f| match lang {
+            Lang::Zh => format!("第 {} 行是表尾（{}），已跳过\n", f.row, f.text),
+            Lang::En => format!("row {} is the footer ({}), skipped\n", f.row, f.text),
+        })
+        .collect()
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal, at most ten times a second.

@@ -146,7 +146,8 @@ pub(super) fn level(text: &str, lang: Lang) -> Result<Level, String> {
 }
 
 /// 毕业年份: a four-digit year, also written `2026届`, `2026年` or as a graduation date
-/// (`2026-06-30`, `2026/6`); `2022级` is an enrolment year and is refused with that explanation.
+/// (`2026-06-30`, `2026/6`, `2026年6月`, `2026年6月30日`: a 毕业时间 column); `2022级` is an
+/// enrolment year and is refused with that explanation.
 pub(super) fn cohort(text: &str, lang: Lang) -> Result<i32, String> {
     let text = half_width(text);
     let text = text.trim();
@@ -165,8 +166,24 @@ pub(super) fn cohort(text: &str, lang: Lang) -> Result<i32, String> {
             ),
         });
     }
+    // 2026年6月, 2026年6月30日: a graduation date written out in Chinese (毕业时间)
+    let chinese_date = |r: &str| {
+        let Some(r) = r.strip_prefix('年') else {
+            return false;
+        };
+        let month_digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(day) = r[month_digits..].strip_prefix('月') else {
+            return false;
+        };
+        let day_digits = day.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=2).contains(&month_digits)
+            && (day.is_empty() || ((1..=2).contains(&day_digits) && &day[day_digits..] == "日"))
+    };
     let year = (digits.len() == 4
-        && (rest.is_empty() || matches!(rest, "届" | "年" | "年届") || date_tail(rest)))
+        && (rest.is_empty()
+            || matches!(rest, "届" | "年" | "年届")
+            || date_tail(rest)
+            || chinese_date(rest)))
     .then(|| digits.parse::<i32>().ok())
     .flatten()
     .filter(|y| (1950..=2100).contains(y));
@@ -252,6 +269,9 @@ mod tests {
             "2026/6",
             "2026.06",
             "２０２６",
+            "2026年6月",
+            "2026年06月30日",
+            "2026年6月3日",
         ] {
             assert_eq!(cohort(raw, EN), Ok(2026), "{raw}");
         }
@@ -260,6 +280,9 @@ mod tests {
             ("26", "four-digit"),
             ("3026", "four-digit"),
             ("二〇二六", "four-digit"),
+            ("2026年6", "four-digit"),
+            ("2026年6月30", "four-digit"),
+            ("2026年123月", "four-digit"),
         ] {
             let err = cohort(raw, EN).expect_err(raw);
             assert!(err.contains(words), "{raw}: {err}");

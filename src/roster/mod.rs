@@ -25,7 +25,7 @@ use crate::store::SourceTable;
 use encoding::Start;
 pub use encoding::{FileKind, TextEncoding};
 pub use header::{ColumnMap, Field, HeaderProblem};
-pub use validate::{Outcome, Rejection, StudentBatches, Validator};
+pub use validate::{FooterRow, Outcome, Rejection, StudentBatches, Validator};
 
 /// How many non-empty rows are searched for the header (title rows, notes, blank-looking rows).
 pub const HEADER_SEARCH_ROWS: usize = 10;

@@ -37,6 +37,87 @@ pub struct Outcome {
     /// Every such row is rejected; a streaming validator has already handed the valid ones on,
     /// so whoever took them must drop these numbers.
     pub duplicates: Vec<String>,
+    /// Rows after the last student that are the table's footer (合计…, 制表人…), skipped.
+    pub footer: Vec<FooterRow>,
+}
+
+/// A footer row that was skipped: its row number and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FooterRow {
+    pub row: u64,
+    /// Its non-empty cells, joined by spaces (at most `FOOTER_TEXT_CHARS` characters).
+    pub text: String,
+}
+
+/// How much of a footer row's text is kept to show.
+const FOOTER_TEXT_CHARS: usize = 60;
+
+impl FooterRow {
+    fn of(raw: &RawRow) -> FooterRow {
+        let joined: Vec<String> = raw
+            .cells
+            .iter()
+            .map(|c| crate::domain::text::strip_controls(c.trim()).into_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        FooterRow {
+            row: raw.row,
+            text: joined.join(" ").chars().take(FOOTER_TEXT_CHARS).collect(),
+        }
+    }
+}
+
+/// Footer-looking rows held back at most; more in a row are checked as data as they come.
+const MAX_PENDING_FOOTER: usize = 64;
+
+/// The words a footer row starts with (spaces and a colon after them do not matter): totals,
+/// who made, checked or approved the table, the date, signatures, notes.
+const FOOTER_WORDS: [&str; 26] = [
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总人数",
+    "人数合计",
+    "制表",
+    "填表",
+    "填报",
+    "审核",
+    "复核",
+    "审批",
+    "审定",
+    "负责人",
+    "经办人",
+    "联系人",
+    "日期",
+    "签字",
+    "签名",
+    "盖章",
+    "备注",
+    "说明",
+    "total",
+    "preparedby",
+    "checkedby",
+    "date",
+];
+
+/// Whether the row's first non-empty cell starts with a footer word (`合计：120人`, `制表人：王`,
+/// `日期：2026年3月1日`, `Total`).
+fn is_footer(raw: &RawRow) -> bool {
+    let Some(first) = raw.cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()) else {
+        return false;
+    };
+    // almost every row starts with a 学号 or a 序号
+    if first.as_bytes()[0].is_ascii_digit() {
+        return false;
+    }
+    let key: String = first
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(12)
+        .flat_map(char::to_lowercase)
+        .collect();
+    FOOTER_WORDS.iter().any(|w| key.starts_with(w))
 }
 
 impl Outcome {
@@ -81,6 +162,8 @@ pub struct Validator {
     rejections: Vec<Rejection>,
     numbered: Vec<Numbered>,
     identified: Vec<Identified>,
+    /// Rows that look like the footer, not yet known to be the last ones.
+    pending_footer: Vec<RawRow>,
     data_rows: u64,
     /// Where valid students go, a batch at a time, instead of staying in `students`.
     stream: Option<StudentBatches>,
@@ -110,6 +193,7 @@ impl Validator {
             rejections: Vec::new(),
             numbered: Vec::new(),
             identified: Vec::new(),
+            pending_footer: Vec::new(),
             data_rows: 0,
             stream: None,
             streamed: 0,
@@ -141,9 +225,29 @@ impl Validator {
         self.identified.reserve(rows);
     }
 
+    /// Takes one row. Rows that look like a table's footer (合计…, 制表人…, 审核人…, 日期…) are
+    /// held back: if only such rows (and blank ones) follow to the end, they are reported as the
+    /// footer; if a student's row comes after them, they were not a footer and are checked as
+    /// data rows.
+    pub fn push(&mut self, raw: &RawRow) {
+        // footers are a spreadsheet's; a database query's rows are all data
+        if self.map.lettered && is_footer(raw) {
+            if self.pending_footer.len() >= MAX_PENDING_FOOTER {
+                let first = self.pending_footer.remove(0);
+                self.check(&first);
+            }
+            self.pending_footer.push(raw.clone());
+            return;
+        }
+        for held in std::mem::take(&mut self.pending_footer) {
+            self.check(&held);
+        }
+        self.check(raw);
+    }
+
     /// Checks one row. Rows whose roster columns are all empty are skipped silently (a template
     /// with a pre-filled 序号 column, blank lines between classes).
-    pub fn push(&mut self, raw: &RawRow) {
+    fn check(&mut self, raw: &RawRow) {
         if self
             .map
             .mapped()
@@ -281,6 +385,10 @@ impl Validator {
     /// that appears under more than one 学号 (which of them is right cannot be guessed), and
     /// returns the outcome.
     pub fn finish(mut self) -> Outcome {
+        let footer: Vec<FooterRow> = std::mem::take(&mut self.pending_footer)
+            .iter()
+            .map(FooterRow::of)
+            .collect();
         self.flush();
         // the stream ends here: whoever takes it can go on while the duplicates are looked for
         self.stream = None;
@@ -422,6 +530,7 @@ impl Validator {
             data_rows: self.data_rows,
             header_row: self.map.header_row,
             duplicates: duplicate_numbers,
+            footer,
         }
     }
 }
@@ -959,6 +1068,40 @@ mod tests {
                 "the full ID number never shows"
             );
         }
+    }
+
+    #[test]
+    fn footer_rows_after_the_data_are_skipped_and_reported() {
+        let cells = |texts: &[&str]| texts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let mut v = validator();
+        v.push(&raw(3, good("2022001")));
+        // a footer-looking row with a student after it was not the footer
+        v.push(&raw(4, cells(&["小计：1人"])));
+        v.push(&raw(5, good("2022002")));
+        v.push(&raw(7, cells(&["合计：", "", "2人"])));
+        v.push(&raw(8, cells(&["制 表 人：王老师", "", "审核人：李主任"])));
+        v.push(&raw(9, cells(&["", "日期：2026年3月1日"])));
+        v.push(&raw(10, cells(&["Prepared by: Office"])));
+        let out = v.finish();
+        assert_eq!(out.students.len(), 2);
+        assert_eq!(out.data_rows, 3, "rows 3, 4 and 5");
+        let rejected: Vec<u64> = out.rejections.iter().map(|r| r.row).collect();
+        assert!(rejected.iter().all(|&r| r == 4), "{:?}", out.rejections);
+        assert!(!rejected.is_empty());
+        let footer: Vec<(u64, &str)> = out
+            .footer
+            .iter()
+            .map(|f| (f.row, f.text.as_str()))
+            .collect();
+        assert_eq!(
+            footer,
+            [
+                (7, "合计： 2人"),
+                (8, "制 表 人：王老师 审核人：李主任"),
+                (9, "日期：2026年3月1日"),
+                (10, "Prepared by: Office"),
+            ]
+        );
     }
 
     #[test]
