@@ -1,29 +1,33 @@
-//! Reading a roster: `.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 — detected) and `.xlsx`
-//! files, or a school database's query result, turned into validated students and reasons for
+//! Reading a roster: `.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 — detected), `.xlsx` and
+//! `.xls` files, or a school database's query result, turned into validated students and reasons for
 //! every rejected row.
 //!
 //! Readers push rows one at a time into an [`Intake`], which looks for the header among the first
 //! rows and then validates each row as it arrives, so a file is never held in memory whole.
 //! Nothing here touches the caiji database: the command writes the outcome with the store.
 
+mod cells;
 pub mod csv;
 pub mod encoding;
+mod error;
 mod fields;
 pub mod header;
+mod sheets;
 pub mod validate;
+mod xls;
 pub mod xlsx;
 
 use std::cell::Cell;
-use std::fmt;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::i18n::{Lang, lang};
 use crate::store::SourceTable;
 
+pub use cells::NotText;
 use encoding::Start;
 pub use encoding::{FileKind, TextEncoding};
+pub use error::{RosterError, SheetLimit};
 pub use header::{ColumnMap, Field, HeaderProblem};
 pub use validate::{FooterRow, Outcome, Rejection, StudentBatches, Validator};
 
@@ -85,6 +89,9 @@ pub enum FlawKind {
     /// Bytes that are not UTF-8 in a file that is UTF-8 elsewhere (a row pasted in from a GBK
     /// file): read as U+FFFD.
     NotUtf8,
+    /// A workbook value that is not text and not a whole number (a date, a TRUE/FALSE, a
+    /// negative or fractional number), shown as `shown`: its text is used, except as a 学号.
+    NotText { kind: NotText, shown: String },
 }
 
 /// How far reading has got, for a progress bar.
@@ -102,270 +109,6 @@ pub struct ReadOptions {
     /// Worksheet to read (XLSX); the first one by default.
     pub sheet: Option<String>,
     pub limits: Limits,
-}
-
-/// Why a roster could not be read at all (as opposed to rows being rejected). Every message
-/// names the file and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RosterError {
-    Open {
-        file: String,
-        reason: String,
-    },
-    Empty {
-        file: String,
-    },
-    NotTabular {
-        file: String,
-    },
-    OldExcel {
-        file: String,
-    },
-    NotWorkbook {
-        file: String,
-        reason: String,
-    },
-    NoSuchSheet {
-        file: String,
-        sheet: String,
-        sheets: Vec<String>,
-    },
-    SheetOfCsv {
-        file: String,
-    },
-    Header {
-        file: String,
-        problem: HeaderProblem,
-    },
-    NoStudentRows {
-        file: String,
-        header_row: u64,
-    },
-    TooManyRows {
-        file: String,
-        limit: u64,
-    },
-    FileTooLarge {
-        file: String,
-        size: u64,
-        limit: u64,
-    },
-    RecordTooLong {
-        file: String,
-        row: u64,
-        limit: usize,
-    },
-    TooManyColumns {
-        file: String,
-        row: u64,
-        limit: usize,
-    },
-}
-
-impl std::error::Error for RosterError {}
-
-impl fmt::Display for RosterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(lang()))
-    }
-}
-
-impl RosterError {
-    pub fn message(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            RosterError::Open { file, reason } => {
-                if zh {
-                    format!("无法读取 {file}：{reason}")
-                } else {
-                    format!("cannot read {file}: {reason}")
-                }
-            }
-            RosterError::Empty { file } => {
-                if zh {
-                    format!("{file} 是空文件，没有任何数据")
-                } else {
-                    format!("{file} is empty")
-                }
-            }
-            RosterError::NotTabular { file } => {
-                if zh {
-                    format!(
-                        "{file} 不是 CSV 或 XLSX 文件；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后再导入"
-                    )
-                } else {
-                    format!(
-                        "{file} is not a CSV or XLSX file; save the roster from Excel as .xlsx or \"CSV UTF-8\" and import that"
-                    )
-                }
-            }
-            RosterError::OldExcel { file } => {
-                if zh {
-                    format!(
-                        "{file} 是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel 中去掉密码并另存为 .xlsx 后再导入"
-                    )
-                } else {
-                    format!(
-                        "{file} is an old .xls workbook or a password-protected one; remove the password and save it as .xlsx, then import that"
-                    )
-                }
-            }
-            RosterError::NotWorkbook { file, reason } => {
-                if zh {
-                    format!(
-                        "{file} 是压缩包但不是可读的 Excel 工作簿（{reason}）；请在 Excel 中另存为 .xlsx 后再导入"
-                    )
-                } else {
-                    format!(
-                        "{file} is a zip archive but not a readable Excel workbook ({reason}); save it from Excel as .xlsx and import that"
-                    )
-                }
-            }
-            RosterError::NoSuchSheet {
-                file,
-                sheet,
-                sheets,
-            } => {
-                if zh {
-                    format!(
-                        "{file} 中没有名为“{sheet}”的工作表；已有：{}",
-                        sheets.join("、")
-                    )
-                } else {
-                    format!(
-                        "{file} has no sheet named '{sheet}'; its sheets are: {}",
-                        sheets.join(", ")
-                    )
-                }
-            }
-            RosterError::SheetOfCsv { file } => {
-                if zh {
-                    format!("{file} 是 CSV 文件，没有工作表；--sheet 只用于 .xlsx")
-                } else {
-                    format!(
-                        "{file} is a CSV file and has no sheets; --sheet is for .xlsx workbooks"
-                    )
-                }
-            }
-            RosterError::Header { file, problem } => header_message(file, problem, zh),
-            RosterError::NoStudentRows { file, header_row } => {
-                if zh {
-                    format!("{file} 的表头（第 {header_row} 行）下面没有学生数据")
-                } else {
-                    format!("{file}: no student rows below the header (row {header_row})")
-                }
-            }
-            RosterError::TooManyRows { file, limit } => {
-                if zh {
-                    format!("{file} 超过 {limit} 行，未导入任何数据；请按学院或届别拆分后分别导入")
-                } else {
-                    format!(
-                        "{file} has more than {limit} rows; nothing was imported — split it by college or cohort and import the parts"
-                    )
-                }
-            }
-            RosterError::FileTooLarge { file, size, limit } => {
-                let mib = |b: &u64| b / (1 << 20);
-                if zh {
-                    format!(
-                        "{file} 有 {} MiB，超过名单文件的上限 {} MiB（100 万名学生约 150 MB），未导入任何数据；请确认文件是否正确，或拆分后导入",
-                        mib(size),
-                        mib(limit)
-                    )
-                } else {
-                    format!(
-                        "{file} is {} MiB, more than a roster file can be ({} MiB; a million students take about 150 MB); nothing was imported — check that this is the right file, or split it",
-                        mib(size),
-                        mib(limit)
-                    )
-                }
-            }
-            RosterError::RecordTooLong { file, row, limit } => {
-                let mib = *limit as f64 / (1024.0 * 1024.0);
-                if zh {
-                    format!(
-                        "{file} 第 {row} 行超过 {mib} MiB，未导入任何数据；多半是某个引号 \" 没有配对，使其后的内容都成了一个单元格——请检查该行"
-                    )
-                } else {
-                    format!(
-                        "{file}: row {row} is longer than {mib} MiB; nothing was imported — most likely a quote \" is not closed and the rest of the file became one cell: check that row"
-                    )
-                }
-            }
-            RosterError::TooManyColumns { file, row, limit } => {
-                if zh {
-                    format!(
-                        "{file} 第 {row} 行超过 {limit} 列，未导入任何数据；这不像花名册，请检查文件"
-                    )
-                } else {
-                    format!(
-                        "{file}: row {row} has more than {limit} columns; nothing was imported — this does not look like a roster"
-                    )
-                }
-            }
-        }
-    }
-}
-
-fn header_message(file: &str, problem: &HeaderProblem, zh: bool) -> String {
-    match problem {
-        HeaderProblem::NotFound { searched } => {
-            if zh {
-                format!(
-                    "{file} 的前 {searched} 个非空行中找不到表头；第一行（或标题行之下）应是列名，如 学号、姓名、证件号码、学院、专业、班级、层次、辅导员、毕业年份"
-                )
-            } else {
-                format!(
-                    "{file}: no header row in the first {searched} non-empty rows; the roster needs a row of column names such as 学号/student_no, 姓名/name, 证件号码/id_number, 学院/college, 专业/major, 班级/class, 层次/level, 辅导员/counselor, 毕业年份/cohort"
-                )
-            }
-        }
-        HeaderProblem::Missing {
-            header_row,
-            missing,
-        } => {
-            let names: Vec<String> = missing
-                .iter()
-                .map(|f| {
-                    if zh {
-                        f.label_zh().to_string()
-                    } else {
-                        format!("{} ({})", f.label_zh(), f.code())
-                    }
-                })
-                .collect();
-            if zh {
-                format!(
-                    "{file} 的表头（第 {header_row} 行）缺少必需的列：{}；请补上这些列后再导入",
-                    names.join("、")
-                )
-            } else {
-                format!(
-                    "{file}: the header (row {header_row}) lacks required columns: {}; add them and import again",
-                    names.join(", ")
-                )
-            }
-        }
-        HeaderProblem::Duplicate {
-            header_row,
-            field,
-            first,
-            second,
-        } => {
-            if zh {
-                format!(
-                    "{file} 的表头（第 {header_row} 行）中 {first} 和 {second} 两列都是“{}”；请删除或改名其中一列",
-                    field.label_zh()
-                )
-            } else {
-                format!(
-                    "{file}: in the header (row {header_row}) columns {first} and {second} both give {} ({}); delete or rename one of them",
-                    field.label_zh(),
-                    field.code()
-                )
-            }
-        }
-    }
 }
 
 /// Where rows go: first the header search, then validation.
@@ -626,7 +369,23 @@ impl<'a> Source<'_, 'a> {
         match kind {
             FileKind::Empty => return Err(RosterError::Empty { file }),
             FileKind::Binary => return Err(RosterError::NotTabular { file }),
-            FileKind::OleContainer => return Err(RosterError::OldExcel { file }),
+            FileKind::OleContainer => {
+                if size > xls::MAX_XLS_BYTES {
+                    return Err(RosterError::FileTooLarge {
+                        file,
+                        size,
+                        limit: xls::MAX_XLS_BYTES,
+                    });
+                }
+                let reader = open_raw().map_err(open_error)?;
+                xls::read_rows(
+                    reader,
+                    &file,
+                    options,
+                    &mut |row| intake.push(row),
+                    progress,
+                )?
+            }
             FileKind::Zip => {
                 let reader = open_raw().map_err(open_error)?;
                 xlsx::read_rows(
@@ -710,6 +469,7 @@ fn io_reason(e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     fn raw(row: u64, cells: &[&str]) -> RawRow {
         RawRow {
@@ -793,7 +553,7 @@ mod tests {
         let errors = [
             RosterError::Empty { file: "f".into() },
             RosterError::NotTabular { file: "f".into() },
-            RosterError::OldExcel { file: "f".into() },
+            RosterError::Encrypted { file: "f".into() },
             RosterError::TooManyRows {
                 file: "f".into(),
                 limit: 10,
@@ -815,6 +575,31 @@ mod tests {
                     missing: vec![Field::Major, Field::Cohort],
                 },
             },
+            RosterError::SheetLimit {
+                file: "f".into(),
+                sheet: "名单".into(),
+                at: "ZZZZZZZ3".into(),
+                limit: SheetLimit::Columns(16_384),
+            },
+            RosterError::RowTwice {
+                file: "f".into(),
+                sheet: "名单".into(),
+                row: 2,
+            },
+            RosterError::CellTwice {
+                file: "f".into(),
+                sheet: "名单".into(),
+                cell: "B2".into(),
+            },
+            RosterError::ChooseSheet {
+                file: "f".into(),
+                sheets: vec!["说明".into(), "名单".into()],
+                with_header: vec![],
+            },
+            RosterError::BrokenXls {
+                file: "f".into(),
+                reason: "x".into(),
+            },
         ];
         let han = |s: &str| s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
         for e in &errors {
@@ -835,6 +620,20 @@ mod tests {
             errors[4]
                 .message(Lang::En)
                 .starts_with("f is 1024 MiB, more than a roster file can be (512 MiB")
+        );
+        assert_eq!(
+            errors[7].message(Lang::En),
+            "f, sheet '名单', at ZZZZZZZ3: it lies past column XFD, Excel's last (16384 columns); nothing was imported — this does not look like a roster: check it in Excel, or save the sheet as CSV and import that"
+        );
+        assert!(
+            errors[8]
+                .message(Lang::En)
+                .starts_with("f, sheet '名单': row 2 appears twice")
+        );
+        assert!(
+            errors[10]
+                .message(Lang::En)
+                .contains("none of its sheets (说明, 名单) has a header row")
         );
     }
 }

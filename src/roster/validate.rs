@@ -602,8 +602,13 @@ impl RowCheck<'_> {
     fn readable(&self, field: Field, col: usize, required: bool) -> Result<&str, String> {
         let text = cell_text(self.raw, col);
         if let Some(flaw) = flaw_at(self.raw, col) {
-            let formula_without_value = matches!(flaw.kind, FlawKind::FormulaWithoutValue { .. });
-            if !formula_without_value || required {
+            let refused = match flaw.kind {
+                FlawKind::FormulaWithoutValue { .. } => required,
+                // a date or a TRUE/FALSE is text enough for a cohort or a note, never a 学号
+                FlawKind::NotText { .. } => field == Field::StudentNo,
+                _ => true,
+            };
+            if refused {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
@@ -675,6 +680,14 @@ fn flaw_reason(flaw: &CellFlaw, row: u64, lang: Lang) -> String {
         (FlawKind::ExcelError { code }, Lang::En) => {
             format!("cell {cell} holds the Excel error {code}; correct it and import again")
         }
+        (FlawKind::NotText { kind, shown }, Lang::Zh) => format!(
+            "单元格 {cell} 在 Excel 中是{}（{shown}），不是学号；请把该列设为“文本”格式，重新录入学号后再导入",
+            kind.describe(true)
+        ),
+        (FlawKind::NotText { kind, shown }, Lang::En) => format!(
+            "cell {cell} is {} in Excel ({shown}), not a student number; format the column as Text, enter the numbers again and import again",
+            kind.describe(false)
+        ),
         (FlawKind::NotUtf8, Lang::Zh) => format!(
             "单元格 {cell} 不是 UTF-8 编码，而文件的其余部分是（字节损坏，或这一行是从 GBK 文件粘贴来的）；请在 Excel 中把整个文件另存为“CSV UTF-8”后再导入"
         ),
