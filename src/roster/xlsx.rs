@@ -526,7 +526,34 @@ impl Strings {
                     });
                 }
             };
-            let before = self.text.len();
+            // a piece of text is measured before it is added: the table never grows past its
+            // limit, not even for the one piece that would take it there
+            let piece: Option<std::borrow::Cow<'_, str>> = match &event {
+                Event::Text(t) if in_text => Some(t.xml10_content()),
+                Event::CData(t) if in_text => Some(t.xml10_content()),
+                Event::GeneralRef(r) if in_text => {
+                    let mut one = String::new();
+                    push_entity(r, &mut one);
+                    Some(one.into())
+                }
+                _ => None,
+            };
+            if let Some(piece) = piece {
+                let grown = self.text.len() + piece.len();
+                if grown - start > one_limit {
+                    return Err(refuse(
+                        self.ends.len(),
+                        SheetLimit::SharedStringBytes(one_limit),
+                    ));
+                }
+                if grown > MAX_SHARED_STRING_BYTES {
+                    return Err(refuse(
+                        self.ends.len(),
+                        SheetLimit::SharedStringsBytes(MAX_SHARED_STRING_BYTES),
+                    ));
+                }
+                self.text.push_str(&piece);
+            }
             match event {
                 Event::Start(e) => match e.local_name().as_ref() {
                     "sst" => {
@@ -550,25 +577,8 @@ impl Strings {
                     "rPh" => phonetic = false,
                     _ => {}
                 },
-                Event::Text(t) if in_text => self.text.push_str(&t.xml10_content()),
-                Event::CData(t) if in_text => self.text.push_str(&t.xml10_content()),
-                Event::GeneralRef(r) if in_text => push_entity(&r, &mut self.text),
                 Event::Eof => return Ok(()),
                 _ => {}
-            }
-            if self.text.len() != before {
-                if self.text.len() - start > one_limit {
-                    return Err(refuse(
-                        self.ends.len(),
-                        SheetLimit::SharedStringBytes(one_limit),
-                    ));
-                }
-                if self.text.len() > MAX_SHARED_STRING_BYTES {
-                    return Err(refuse(
-                        self.ends.len(),
-                        SheetLimit::SharedStringsBytes(MAX_SHARED_STRING_BYTES),
-                    ));
-                }
             }
             buf.clear();
         }
