@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -173,12 +172,13 @@ fn sheet_of(rows: &str) -> Entry {
 
 // ---------- running the binary and measuring it ----------
 
-/// Runs `caiji import FILE --format json` and returns its exit code, stdout, stderr and peak
-/// resident memory in KiB, as the kernel counted it for the child (`wait4`).
-// the child is reaped by `wait4` below, which also gives its peak memory
-#[allow(clippy::zombie_processes)]
+/// Runs `caiji import FILE --format json` under GNU time and returns its exit code, stdout,
+/// stderr and peak resident memory in KiB. The kernel's count of a child's peak includes the
+/// memory of the process it was started from (the test, holding its workbooks) when that process
+/// starts it directly; GNU time is a small process that forks it, so the count is caiji's own.
 fn import_measured(home: &Path, file: &Path) -> (i32, String, String, u64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caiji"))
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "peak_kib=%M", env!("CARGO_BIN_EXE_caiji")])
         .args(["import", file.to_str().unwrap(), "--format", "json"])
         .env("CAIJI_HOME", home)
         .env("CAIJI_LANG", "en")
@@ -186,35 +186,23 @@ fn import_measured(home: &Path, file: &Path) -> (i32, String, String, u64) {
         .env_remove("CAIJI_DATABASE_URL")
         .env_remove("DATABASE_URL")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run caiji");
-    // the output is a line or two: the pipes cannot fill before the child exits
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4");
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, out, err, usage.ru_maxrss as u64)
+        .output()
+        .expect("run caiji under /usr/bin/time (GNU time)");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (err, peak) = err.rsplit_once("peak_kib=").expect("GNU time's report");
+    let peak_kib = peak.trim().parse().expect("peak memory in KiB");
+    // GNU time exits with the command's status (and says so on stderr when it is not 0)
+    let err = err
+        .lines()
+        .filter(|l| !l.starts_with("Command exited with non-zero status"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+        peak_kib,
+    )
 }
 
 /// Peak memory allowed for any workbook, whatever it inflates to.
@@ -528,4 +516,76 @@ fn xlsx_cells_that_are_not_text_or_whole_numbers_are_no_student_number() {
         assert_eq!((*row, field.as_str()), (want_row, "student_no"), "{reason}");
         assert!(reason.contains(words), "{reason}");
     }
+}
+
+// ---------- .xls ----------
+
+/// An Excel 97–2003 workbook as xlwt writes it (`tests/fixtures/make_roster_xls.py`): a cover
+/// sheet first (the roster sheet is found by its header), a title row, synonyms, 毕业时间 dates,
+/// 学号 typed as numbers and as text, one 学号 stored as a date (rejected with its cell), and a
+/// footer (skipped and named, not rejected).
+#[test]
+fn xls_workbooks_import_like_xlsx() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roster.xls");
+    let home = tempfile::tempdir().unwrap();
+    let (code, out, err, _) = import_measured(home.path(), &fixture);
+    assert_eq!(code, 3, "{err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["inserted"], 4, "{summary}");
+    let rejected = summary["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{summary}");
+    assert_eq!(rejected[0]["row"], 7);
+    assert_eq!(rejected[0]["field"], "student_no");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cell A7 is a date in Excel (2022-01-05)"),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["footer"],
+        serde_json::json!([
+            {"row": 9, "text": "合计：5人"},
+            {"row": 10, "text": "制表人：王老师 审核人：李主任"},
+            {"row": 11, "text": "日期：2026年3月1日"},
+        ])
+    );
+    let list = Command::new(env!("CARGO_BIN_EXE_caiji"))
+        .args(["students", "list", "--format", "json"])
+        .env("CAIJI_HOME", home.path())
+        .env("CAIJI_LANG", "en")
+        .output()
+        .unwrap();
+    let students: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    let names: Vec<(&str, &str, i64)> = students
+        .iter()
+        .map(|s| {
+            (
+                s["student_no"].as_str().unwrap(),
+                s["name"].as_str().unwrap(),
+                s["cohort"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("2022001", "张三", 2026),
+            ("2022002", "欧阳娜娜", 2026),
+            ("2022003", "买买提·艾力", 2026),
+            ("2022004", "John Smith", 2026),
+        ]
+    );
+
+    // --sheet still chooses; the cover sheet has no header
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_caiji"))
+        .args(["import", fixture.to_str().unwrap(), "--sheet", "说明"])
+        .env("CAIJI_HOME", home.path())
+        .env("CAIJI_LANG", "en")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no header row"));
 }
