@@ -1604,7 +1604,108 @@ async fn sync_withdraws_and_restores(db: &TestDb) {
     source.cleanup().await;
 }
 
+/// One length rule per field, the same on every backend: a roster with every text at its longest
+/// (a 100-character 辅导员, once 50 wide on MariaDB, whose "Data too long" failed the whole import
+/// without a row) and a 64-character operator is stored whole everywhere; one character more is
+/// refused by the validator with the row and field, or by the command line naming the option,
+/// before the database is touched.
+async fn field_lengths_are_one_rule_on_every_backend(db: &TestDb) {
+    use caiji::domain::lengths;
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let url = Some(db.url.as_str());
+    let longest = |c: char, n: usize| c.to_string().repeat(n);
+    let mut rows = roster(&["张三", "李四", "王五"]);
+    let full = &mut rows[0];
+    full[0] = format!("S{}", "9".repeat(lengths::STUDENT_NO - 1));
+    full[1] = format!("欧{}", longest('娜', lengths::NAME - 1));
+    full[3] = longest('院', lengths::ROSTER_TEXT);
+    full[4] = longest('专', lengths::ROSTER_TEXT);
+    full[5] = longest('班', lengths::ROSTER_TEXT);
+    full[7] = longest('辅', lengths::ROSTER_TEXT);
+    rows[1][7] = longest('导', 51); // the counselor MariaDB refused
+    rows[2][7] = longest('员', lengths::ROSTER_TEXT + 1);
+    let path = write(
+        dir.path(),
+        "longest.csv",
+        csv_text(&with_header(rows.clone()), ',', "\n").as_bytes(),
+    );
+    let file = path.to_str().unwrap();
+    let operator = longest('管', lengths::OPERATOR);
+    let run = |operator: &str, args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_caiji"));
+        cmd.args(["--database-url", &db.url, "--operator", operator])
+            .args(args)
+            .env("CAIJI_HOME", home.path())
+            .env("CAIJI_LANG", "en")
+            .output()
+            .expect("run caiji")
+    };
+    let out = run(&operator, &["import", file, "--format", "json"]);
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{:?}: {}", db.server, stderr(&out)));
+    assert_eq!(out.status.code(), Some(3), "{:?}: {summary}", db.server);
+    assert_eq!(counts(&summary), [2, 0, 0, 0], "{:?}: {summary}", db.server);
+    assert_eq!(rejected(&summary), [(4, "counselor".to_string())]);
+    assert!(
+        summary["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("101 characters, at most 100"),
+        "{summary}"
+    );
+    let list = students(home.path(), url);
+    assert_eq!(
+        field(&list, &rows[0][0], "name"),
+        &Value::from(rows[0][1].clone())
+    );
+    for key in ["college", "major", "class", "counselor"] {
+        let stored = field(&list, &rows[0][0], key).as_str().unwrap();
+        assert_eq!(
+            stored.chars().count(),
+            lengths::ROSTER_TEXT,
+            "{:?} {key}",
+            db.server
+        );
+    }
+    assert_eq!(
+        field(&list, "2022002", "counselor"),
+        &Value::from(rows[1][7].clone())
+    );
+    let audit = run(&operator, &["audit", "--format", "json"]);
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains(&operator),
+        "{:?}: the operator is in the audit log whole: {}",
+        db.server,
+        stderr(&audit)
+    );
+
+    // one character more: refused by name before anything is written
+    let before = students(home.path(), url);
+    let too_long = longest('管', lengths::OPERATOR + 1);
+    let out = run(&too_long, &["import", file]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--operator / CAIJI_OPERATOR has 65 characters, at most 64"),
+        "{}",
+        stderr(&out)
+    );
+    let reason = "x".repeat(lengths::REASON + 1);
+    let out = run(
+        &operator,
+        &["codes", "revoke", &rows[0][0], "--reason", &reason],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--reason has 501 characters, at most 500"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(students(home.path(), url), before, "nothing changed");
+}
+
 backend_tests! {
     import_write_path => import_is_idempotent_and_audited;
     roster_sync => sync_withdraws_and_restores;
+    field_lengths => field_lengths_are_one_rule_on_every_backend;
 }

@@ -263,6 +263,11 @@ fn checked_reason(args: &ChangeArgs) -> Result<String> {
             )
         );
     }
+    if let Some(refused) =
+        crate::domain::lengths::too_long("--reason", &reason, crate::domain::lengths::REASON)
+    {
+        anyhow::bail!(refused);
+    }
     Ok(reason)
 }
 

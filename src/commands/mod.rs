@@ -61,6 +61,17 @@ impl Ctx {
             .or_else(|| std::env::var("CAIJI_OPERATOR").ok())
             .filter(|o| !o.trim().is_empty())
             .unwrap_or_else(os_user);
+        // the audit log's operator column holds this many characters on every backend
+        if let Some(refused) = crate::domain::lengths::too_long(
+            "--operator / CAIJI_OPERATOR",
+            &operator,
+            crate::domain::lengths::OPERATOR,
+        ) {
+            anyhow::bail!(refused);
+        }
+        if let Some(refused) = crate::domain::text::first_unwanted(&operator) {
+            anyhow::bail!(refused.message("--operator / CAIJI_OPERATOR", i18n::lang()));
+        }
         let (database_url, default_database) =
             crate::config::database_url(cli.database_url.as_deref(), &paths);
         let key_file = cli

@@ -1,6 +1,7 @@
 //! The rules of the field, free of I/O: roster types, identity documents, masking.
 
 pub mod idnum;
+pub mod lengths;
 pub mod mask;
 pub mod name;
 pub mod photo_spec;

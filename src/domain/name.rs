@@ -10,7 +10,7 @@ use crate::domain::text::Refused;
 use crate::i18n::{self, Lang};
 
 /// docs/roster.md: a name longer than this many characters (after normalisation) is rejected.
-pub const MAX_NAME_CHARS: usize = 50;
+pub const MAX_NAME_CHARS: usize = crate::domain::lengths::NAME;
 
 /// The separators a name may contain: middle dot, space (Latin names), hyphen.
 pub const NAME_SEPARATORS: [char; 3] = ['·', ' ', '-'];

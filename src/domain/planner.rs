@@ -227,7 +227,10 @@ pub fn session_title(base: &str, colleges: &[&str]) -> String {
         }
     }
     // Titles are stored in a 200-character column.
-    title.chars().take(200).collect()
+    title
+        .chars()
+        .take(crate::domain::lengths::SESSION_TEXT)
+        .collect()
 }
 
 /// Plans sessions for `input.demand`. Never fails once the input is valid: what does not fit is

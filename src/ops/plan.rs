@@ -135,7 +135,7 @@ pub fn planned_sessions(
         .collect()
 }
 
-/// Titles and locations are stored in 200-character columns.
+/// Titles and locations: at most `lengths::SESSION_TEXT` characters on every backend.
 pub fn check_text(value: &str, flag: &str) -> Result<String> {
     let clean = crate::domain::text::strip_controls(value.trim()).into_owned();
     if clean.is_empty() {
@@ -144,8 +144,10 @@ pub fn check_text(value: &str, flag: &str) -> Result<String> {
             flag.trim_start_matches('-')
         );
     }
-    if clean.chars().count() > 200 {
-        bail!("{flag} is longer than 200 characters: shorten it");
+    if let Some(reason) =
+        crate::domain::lengths::too_long(flag, &clean, crate::domain::lengths::SESSION_TEXT)
+    {
+        bail!(reason);
     }
     Ok(clean)
 }

@@ -9,9 +9,9 @@ use crate::i18n::Lang;
 use super::header::Field;
 
 /// Longest text accepted in college, major, class and counselor cells.
-const MAX_TEXT_CHARS: usize = 100;
+const MAX_TEXT_CHARS: usize = crate::domain::lengths::ROSTER_TEXT;
 /// Longest 学号 accepted.
-const MAX_STUDENT_NO_CHARS: usize = 32;
+const MAX_STUDENT_NO_CHARS: usize = crate::domain::lengths::STUDENT_NO;
 
 pub(super) fn empty_reason(field: Field, lang: Lang) -> String {
     match lang {

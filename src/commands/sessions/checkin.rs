@@ -114,10 +114,14 @@ fn pad(text: &str, width: usize) -> String {
 
 pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     let station = args.station.trim();
-    if station.is_empty() || station.chars().count() > 64 || station.chars().any(char::is_control) {
+    let max = crate::domain::lengths::STATION;
+    if station.is_empty()
+        || station.chars().count() > max
+        || crate::domain::text::first_unwanted(station).is_some()
+    {
         bail!(
-            "--station '{}' must be 1 to 64 printable characters, e.g. --station A1",
-            args.station
+            "--station '{}' must be 1 to {max} printable characters, e.g. --station A1",
+            crate::domain::text::strip_controls(&args.station)
         );
     }
     let args = SessionCheckinArgs {
