@@ -68,7 +68,7 @@ pub enum Command {
     /// Collection sessions: add, list, assign, plan, check in, export
     #[command(subcommand)]
     Sessions(SessionsCommand),
-    /// Import the roster from a .csv (UTF-8 or GBK) or .xlsx file
+    /// Import the roster from a .csv (UTF-8, GBK or UTF-16), .xlsx or .xls file
     Import(ImportArgs),
     /// Roster maintenance: sync from the school's own database
     #[command(subcommand)]
@@ -167,7 +167,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The roster: .csv (UTF-8, UTF-8 with BOM, GBK/GB18030; detected) or .xlsx
+    /// The roster: .csv (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16; detected), .xlsx or .xls
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
     /// Check the file and show what would change; write nothing
@@ -176,7 +176,8 @@ pub struct ImportArgs {
     /// Import nothing if any row is rejected
     #[arg(long)]
     pub strict: bool,
-    /// Worksheet to read from an .xlsx file (default: the first)
+    /// Worksheet to read from an .xlsx or .xls file (default: the first, or the one sheet with a
+    /// header row when the first has none)
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]

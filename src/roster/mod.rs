@@ -106,7 +106,7 @@ pub struct Progress {
 /// Options of `caiji import`.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
-    /// Worksheet to read (XLSX); the first one by default.
+    /// Worksheet to read (XLSX, XLS); by default the first, or the one with a header row.
     pub sheet: Option<String>,
     pub limits: Limits,
 }
