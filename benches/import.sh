@@ -39,7 +39,10 @@ awk -v n="$ROWS" 'BEGIN {
   nl = split("本科 本科 本科 硕士研究生 博士研究生 专科", LEVEL, " ")
   print "学号,姓名,证件号码,学院,专业,班级,层次,辅导员,毕业年份,性别,手机"
   for (i = 0; i < n; i++) {
-    birth = sprintf("%04d%02d%02d", 2000 + i % 5, 1 + i % 12, 1 + i % 28)
+    # one ID number per student (a roster refuses one under two 学号): the sequence is i % 1000,
+    # the birth date a day further for every thousand students
+    k = int(i / 1000)
+    birth = sprintf("%04d%02d%02d", 2000 + int(k / 336) % 5, 1 + int(k / 28) % 12, 1 + k % 28)
     f17 = sprintf("%s%s%03d", REGION[1 + i % nr], birth, i % 1000)
     s = 0
     for (k = 1; k <= 17; k++) s += substr(f17, k, 1) * W[k]

@@ -57,21 +57,30 @@ pub const MAX_MARKS_PER_LETTER: usize = 2;
 /// The first character of `text` that no text field may hold, if any: see [`Unwanted`].
 /// Printable ASCII and the common Han block are answered without a table lookup.
 pub fn first_unwanted(text: &str) -> Option<Refused> {
-    // Printable ASCII, and three-byte characters led by E4–E9 (U+4000–U+9FFF: Han characters
-    // and the Yijing symbols, every one assigned), are fine: most cells hold nothing else.
+    if is_plain(text) {
+        return None;
+    }
+    first_unwanted_slow(text)
+}
+
+/// Whether `text` holds only printable ASCII and three-byte characters led by E4–E9
+/// (U+4000–U+9FFF: Han characters and the Yijing symbols, every one assigned): nothing in it can
+/// be refused or be a replacement character, and most cells hold nothing else.
+pub fn is_plain(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut at = 0;
     while let Some(&b) = bytes.get(at) {
         match b {
             0x20..=0x7E => at += 1,
             0xE4..=0xE9 => at += 3,
-            _ => return first_unwanted_slow(text),
+            _ => return false,
         }
     }
-    None
+    true
 }
 
-fn first_unwanted_slow(text: &str) -> Option<Refused> {
+/// [`first_unwanted`] without the quick look for text that is plain (see [`is_plain`]).
+pub fn first_unwanted_slow(text: &str) -> Option<Refused> {
     let mut marks = 0usize;
     for (i, c) in text.chars().enumerate() {
         if (' '..='~').contains(&c) || ('\u{4E00}'..='\u{9FFF}').contains(&c) {

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::text::first_unwanted;
 use crate::domain::{IdNumber, Student};
 use crate::i18n::{Lang, lang};
 
@@ -149,8 +148,9 @@ struct Numbered {
 struct Identified {
     row: u64,
     student: Option<usize>,
-    /// The ID number and the 学号 as shown, of a row rejected for another field (or streamed).
-    own: Option<(Box<str>, Box<str>)>,
+    /// The ID number and the 学号 as shown, NUL between them (one allocation), of a row
+    /// rejected for another field (or streamed).
+    own: Option<Box<str>>,
 }
 
 /// Validates rows one by one (streaming) and checks 学号 and ID numbers across rows at the end.
@@ -307,10 +307,13 @@ impl Validator {
         };
         let has_no = student_no.is_ok();
         let own_id = id.as_ref().ok().filter(|_| keep_no).map(|id| {
-            (
-                Box::<str>::from(id.value.as_str()),
-                Box::<str>::from(shown_no(&student_no)),
-            )
+            // the shown 学号 has no control characters: NUL cannot be in it
+            let no = shown_no(&student_no);
+            let mut both = String::with_capacity(id.value.len() + 1 + no.len());
+            both.push_str(&id.value);
+            both.push('\0');
+            both.push_str(&no);
+            both.into_boxed_str()
         });
         let has_id = id.is_ok();
         let mut index = None;
@@ -537,7 +540,7 @@ impl Validator {
 
 fn identity_of<'a>(n: &'a Identified, students: &'a [Student]) -> (&'a str, &'a str) {
     match (&n.own, n.student.and_then(|i| students.get(i))) {
-        (Some((id, no)), _) => (id, no),
+        (Some(both), _) => both.split_once('\0').unwrap_or((both, "")),
         (None, Some(s)) => (&s.id_number, &s.student_no),
         (None, None) => ("", ""),
     }
@@ -612,6 +615,9 @@ impl RowCheck<'_> {
                 return Err(flaw_reason(flaw, self.raw.row, self.lang));
             }
         }
+        if crate::domain::text::is_plain(text) {
+            return Ok(text);
+        }
         if let Some(at) = text.find('\u{FFFD}') {
             let pos = text[..at].chars().count() + 1;
             return Err(match self.lang {
@@ -625,7 +631,7 @@ impl RowCheck<'_> {
         }
         // names report unwanted characters themselves, with the position in the name
         if field != Field::Name {
-            if let Some(refused) = first_unwanted(text) {
+            if let Some(refused) = crate::domain::text::first_unwanted_slow(text) {
                 let what = match self.lang {
                     Lang::Zh => field.label_zh(),
                     Lang::En => field.code(),
