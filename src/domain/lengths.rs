@@ -5,7 +5,7 @@
 
 /// 学号.
 pub const STUDENT_NO: usize = 32;
-/// 姓名 (SPEC §3).
+/// 姓名 (docs/roster.md).
 pub const NAME: usize = 50;
 /// 学院, 专业, 班级 and 辅导员 (a counselor cell may name two people, or add a phone number).
 pub const ROSTER_TEXT: usize = 100;
