@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Card ingest against vipsthumbnail, on the same 24-megapixel frames in the same run (SPEC §12,
+# Card ingest against vipsthumbnail, on the same 24-megapixel frames in the same run (docs/benchmarks.md,
 # docs/ingest.md): `caiji photos ingest` (keyframes found, the chosen frames cropped 3:4,
 # resized and encoded inside the byte range) against `vipsthumbnail` making 480×640 crops of
 # every frame. Goal: ratio ≤ 0.5, peak memory under 300 MiB.
