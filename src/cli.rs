@@ -571,6 +571,10 @@ pub struct SessionCheckinArgs {
     /// Also take students of other sessions or none (recorded as walk-ins)
     #[arg(long)]
     pub allow_walk_in: bool,
+    /// Make-up (补采) sessions only: check in again, with this reason (audited), students
+    /// already checked in at another session; their earlier check-in is kept as history
+    #[arg(long, value_name = "TEXT")]
+    pub retake_reason: Option<String>,
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
     pub format: TableOrJson,
 }

@@ -11,7 +11,7 @@ use caiji::store::{
     self, CheckinStatus, Create, NewSession, PlanKind, StoreError, StudentSelection, TokenLookup,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use common::{TestDb, exec};
+use common::{TestDb, exec, scalar};
 use rand::SeedableRng;
 
 async fn open(db: &TestDb) -> Box<dyn store::Store> {
@@ -594,7 +594,7 @@ async fn check_in_answers_every_case(db: &TestDb) {
         }
     }
     assert_eq!(
-        s.check_in(a + b + 10, "S0001", "A1", "op", false)
+        s.check_in(a + b + 10, "S0003", "A1", "op", false)
             .await
             .unwrap()
             .status,
@@ -603,12 +603,27 @@ async fn check_in_answers_every_case(db: &TestDb) {
         }
     );
     assert_eq!(
-        s.check_in(a + b + 10, "S0001", "A1", "op", true)
+        s.check_in(a + b + 10, "S0003", "A1", "op", true)
             .await
             .unwrap()
             .status,
         CheckinStatus::NoSuchSession
     );
+    // checked in at A: anywhere else they are already checked in there, walk-in or not
+    for walk_in in [false, true] {
+        assert_eq!(
+            s.check_in(b, "S0001", "B1", "op", walk_in)
+                .await
+                .unwrap()
+                .status,
+            CheckinStatus::AlreadyElsewhere {
+                session: a,
+                shot: 1,
+                replaceable: false
+            }
+        );
+    }
+    assert_eq!(s.session(b).await.unwrap().unwrap().checked_in, 0);
 
     // the walk-in with no session now belongs to this one
     let students = s.session_students(a).await.unwrap();
@@ -952,6 +967,354 @@ async fn eight_stations_at_once(db: &TestDb) {
         .count();
     assert_eq!(first_answers, 5);
     s.close().await;
+}
+
+/// One check-in per student across all sessions (docs/sessions.md): a second session refuses
+/// with the first one's session and shot; a make-up session takes them again only with a retake
+/// reason, keeping the earlier check-in as history, counting the student once, auditing the
+/// reason and both sessions.
+async fn one_checkin_per_student(db: &TestDb) {
+    let s = with_students(db, nos(1..5)).await;
+    let first = day_session(s.as_ref(), "A", "02", false).await;
+    let second = day_session(s.as_ref(), "B", "03", false).await;
+    let makeup = day_session(s.as_ref(), "补采", "09", true).await;
+    let sel = |l: &[&str]| StudentSelection {
+        student_nos: l.iter().map(|x| x.to_string()).collect(),
+        ..Default::default()
+    };
+    s.assign(first, &sel(&["S0001", "S0002"]), "op")
+        .await
+        .unwrap();
+    s.assign(second, &sel(&["S0003"]), "op").await.unwrap();
+    for no in ["S0001", "S0002"] {
+        s.check_in(first, no, "A1", "op", false).await.unwrap();
+    }
+    // a walk-in at B of a student checked in at A: refused with A's shot, B's counter untouched
+    let elsewhere = CheckinStatus::AlreadyElsewhere {
+        session: first,
+        shot: 1,
+        replaceable: false,
+    };
+    let got = s.check_in(second, "S0001", "B1", "op", true).await.unwrap();
+    assert_eq!(got.status, elsewhere);
+    assert_eq!(got.status.code(), "already_elsewhere");
+    assert_eq!(got.student.unwrap().student_no, "S0001");
+    // a reason at a normal session changes nothing
+    assert_eq!(
+        s.check_in_retake(second, "S0001", "B1", "op", true, Some("闭眼"))
+            .await
+            .unwrap()
+            .status,
+        elsewhere
+    );
+    // a walk-in of a student checked in nowhere still works
+    assert_eq!(
+        s.check_in(second, "S0004", "B1", "op", true)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::CheckedIn {
+            shot: 1,
+            walk_in: true
+        }
+    );
+    assert_eq!(s.session(second).await.unwrap().unwrap().checked_in, 1);
+
+    // the make-up session: refused without a reason (saying a retake is possible), taken with
+    // one (a walk-in here)
+    assert_eq!(
+        s.check_in(makeup, "S0001", "M1", "op", true)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::AlreadyElsewhere {
+            session: first,
+            shot: 1,
+            replaceable: true
+        }
+    );
+    let retake = s
+        .check_in_retake(makeup, "S0001", "M1", "站务员", true, Some("闭眼，需重拍"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (retake.status, retake.retake_of),
+        (
+            CheckinStatus::CheckedIn {
+                shot: 1,
+                walk_in: true
+            },
+            Some((first, 1))
+        )
+    );
+    // now the make-up check-in counts: A answers with it, the make-up session says "already"
+    assert_eq!(
+        s.check_in(first, "S0001", "A1", "op", false)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::AlreadyElsewhere {
+            session: makeup,
+            shot: 1,
+            replaceable: false
+        }
+    );
+    assert_eq!(
+        s.check_in_retake(makeup, "S0001", "M1", "op", true, Some("again"))
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::Already { shot: 1 }
+    );
+    let history = s.student_checkins("S0001").await.unwrap();
+    let rows: Vec<(i64, i32, bool)> = history
+        .iter()
+        .map(|k| (k.session_id, k.shot, k.counts))
+        .collect();
+    assert_eq!(rows, [(first, 1, false), (makeup, 1, true)]);
+    // audited: the reason and both sessions, no name
+    let audit = s
+        .audit_entries(&store::AuditFilter {
+            student_no: Some("S0001".into()),
+            action: Some("checkin_retake".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    let detail = &audit[0].entry.detail;
+    assert!(
+        detail.contains(&format!("make-up session {makeup}, shot 1"))
+            && detail.contains(&format!("retake of session {first}, shot 1"))
+            && detail.contains("闭眼，需重拍")
+            && !detail.contains("欧阳"),
+        "{detail}"
+    );
+    assert_eq!(audit[0].entry.operator, "站务员");
+    // counted once: the header, the report, the list
+    assert_eq!(s.counts().await.unwrap().checked_in, 3);
+    let report = s.completion(store::GroupBy::College, None).await.unwrap();
+    assert_eq!(report[0].checked_in, 3);
+    // a student never checked in is taken at the make-up session with or without a reason
+    assert_eq!(
+        s.check_in_retake(makeup, "S0003", "M1", "op", true, Some("x"))
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::CheckedIn {
+            shot: 2,
+            walk_in: true
+        }
+    );
+    // the database refuses a second counting row, whatever writes it
+    assert!(
+        exec(
+            db,
+            &format!(
+                "UPDATE checkins SET counts_for = student_id WHERE session_id = {first} AND student_id = (SELECT id FROM students WHERE student_no = 'S0001')"
+            )
+        )
+        .await
+        .is_err(),
+        "two check-ins that count"
+    );
+    s.close().await;
+}
+
+/// Many stations at two sessions check the same students in at the same moment: each student
+/// gets exactly one check-in, one shot number and one "checked in" answer; the others hear
+/// "already" (same session) or "already elsewhere" with the winner's session and shot, and no
+/// session's counter moves for a refused scan. Then two make-up sessions race to retake the
+/// same students: exactly one retake each.
+async fn two_sessions_race_for_one_student(db: &TestDb) {
+    const STATIONS: usize = 8;
+    let students = nos(0..24);
+    let s = with_students(db, students.clone()).await;
+    // Both make-up sessions run at the same hours: a retake at one is made after the other
+    // began, so the other cannot replace it in turn.
+    let mut ids = Vec::new();
+    for (title, day, makeup) in [
+        ("X", "02", false),
+        ("Y", "03", false),
+        ("M1", "09", true),
+        ("M2", "09", true),
+    ] {
+        ids.push(day_session(s.as_ref(), title, day, makeup).await);
+    }
+    let (x, y, m1, m2) = (ids[0], ids[1], ids[2], ids[3]);
+
+    // Half the stations at X, half at Y, all scanning the same students in lock-step (walk-ins
+    // allowed: nobody is assigned), so every scan of a student meets its rivals at the barrier.
+    let plan: Vec<(i64, Vec<String>)> = (0..STATIONS)
+        .map(|k| (if k % 2 == 0 { x } else { y }, students.clone()))
+        .collect();
+    let seen = race(db, plan, None, at("2099-03-02 09:00")).await;
+    let rows = counting_rows(db).await;
+    assert_eq!(rows.len(), students.len(), "one counting check-in each");
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM checkins").await,
+        students.len() as i64,
+        "and no other row"
+    );
+    for session in [x, y] {
+        let here: Vec<i32> = rows
+            .values()
+            .filter(|(at, _)| *at == session)
+            .map(|(_, shot)| *shot)
+            .collect();
+        let mut sorted = here.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (1..=here.len() as i32).collect::<Vec<_>>(),
+            "session {session}: gapless shots"
+        );
+        assert_eq!(
+            s.session(session).await.unwrap().unwrap().checked_in,
+            here.len() as i64,
+            "session {session}: the counter moved only for check-ins"
+        );
+    }
+    let mut winners: BTreeMap<&str, usize> = BTreeMap::new();
+    for (session, no, status) in &seen {
+        let (at, shot) = rows[no.as_str()];
+        match *status {
+            CheckinStatus::CheckedIn { shot: got, .. } => {
+                *winners.entry(no).or_default() += 1;
+                assert_eq!((*session, got), (at, shot), "{no}");
+            }
+            CheckinStatus::Already { shot: got } => assert_eq!((*session, got), (at, shot), "{no}"),
+            CheckinStatus::AlreadyElsewhere {
+                session: other,
+                shot: got,
+                ..
+            } => {
+                assert_ne!(*session, at, "{no}");
+                assert_eq!((other, got), (at, shot), "{no}");
+            }
+            other => panic!("{no}: {other:?}"),
+        }
+    }
+    assert!(
+        winners.len() == students.len() && winners.values().all(|&n| n == 1),
+        "exactly one station wins each student: {winners:?}"
+    );
+
+    // Two make-up sessions retake the same students at once: one retake each.
+    let plan: Vec<(i64, Vec<String>)> = (0..STATIONS)
+        .map(|k| (if k % 2 == 0 { m1 } else { m2 }, students.clone()))
+        .collect();
+    let seen = race(db, plan, Some("闭眼"), at("2099-03-09 09:00")).await;
+    let after = counting_rows(db).await;
+    assert_eq!(after.len(), students.len());
+    assert!(
+        after.values().all(|(at, _)| *at == m1 || *at == m2),
+        "the retakes count"
+    );
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM checkins").await,
+        2 * students.len() as i64,
+        "one retake row per student, the first check-in kept as history"
+    );
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'checkin_retake'"
+        )
+        .await,
+        students.len() as i64,
+        "one audited retake per student"
+    );
+    let retakes = seen
+        .iter()
+        .filter(|(_, _, st)| matches!(st, CheckinStatus::CheckedIn { .. }))
+        .count();
+    assert_eq!(retakes, students.len());
+    s.close().await;
+}
+
+/// A store holding these students, all of one class.
+async fn with_students(db: &TestDb, students: Vec<String>) -> Box<dyn store::Store> {
+    let s = open(db).await;
+    let rows: Vec<_> = students
+        .iter()
+        .map(|n| stu(n, "欧阳娜娜", "计算机学院", "软工2201"))
+        .collect();
+    s.insert_students(&rows).await.unwrap();
+    s
+}
+
+/// A session of a hundred places on 2099-03-`day`, 08:30 to 11:30.
+async fn day_session(s: &dyn store::Store, title: &str, day: &str, makeup: bool) -> i64 {
+    let session = NewSession {
+        makeup,
+        ..new_session(
+            title,
+            &format!("2099-03-{day} 08:30"),
+            &format!("2099-03-{day} 11:30"),
+            100,
+        )
+    };
+    s.add_session(&session, "op").await.unwrap()
+}
+
+/// 学号 → (session, shot) of the check-in that counts.
+async fn counting_rows(db: &TestDb) -> BTreeMap<String, (i64, i32)> {
+    let s = open(db).await;
+    let mut out = BTreeMap::new();
+    for no in nos(0..24) {
+        let counted: Vec<_> = s
+            .student_checkins(&no)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|k| k.counts)
+            .collect();
+        assert!(counted.len() <= 1, "{no}: {counted:?}");
+        if let Some(k) = counted.first() {
+            out.insert(no, (k.session_id, k.shot));
+        }
+    }
+    s.close().await;
+    out
+}
+
+/// Stations, each with its own pool and session, scanning their lists in lock-step (a barrier
+/// before every scan) on a clock set to `when`; `reason` makes every scan a make-up retake.
+/// (session, 学号, answer) of every scan.
+async fn race(
+    db: &TestDb,
+    plan: Vec<(i64, Vec<String>)>,
+    reason: Option<&'static str>,
+    when: DateTime<Utc>,
+) -> Vec<(i64, String, CheckinStatus)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(plan.len()));
+    let mut tasks = Vec::new();
+    for (k, (session, list)) in plan.into_iter().enumerate() {
+        let station = open(db).await;
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for no in list {
+                barrier.wait().await;
+                let name = format!("工位{k}");
+                let outcome = caiji::clock::as_of(
+                    when,
+                    station.check_in_retake(session, &no, &name, "op", true, reason),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("station {k}, {no}: {e}"));
+                seen.push((session, no, outcome.status));
+            }
+            station.close().await;
+            seen
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.extend(t.await.expect("station task"));
+    }
+    out
 }
 
 /// Runs the built `caiji` against the test database, in English, with `stdin` piped in.
@@ -1580,5 +1943,7 @@ backend_tests! {
     makeup_candidates_are_past_without_photo => makeup_candidates;
     check_in_cases => check_in_answers_every_case;
     concurrent_stations => eight_stations_at_once;
+    one_checkin_each => one_checkin_per_student;
+    one_checkin_under_races => two_sessions_race_for_one_student;
     commands => commands_end_to_end;
 }

@@ -154,6 +154,9 @@ pub struct Answer {
     pub their_session: Option<i64>,
     /// `checked_in` as a walk-in: the session the student was moved from, if any.
     pub moved_from: Option<i64>,
+    /// `already_elsewhere`: the session whose check-in counts for the student (`shot` is that
+    /// session's), so a make-up station can offer a retake.
+    pub counted_session: Option<i64>,
     /// The station slate of a check-in (checked in, or already with its shot): the sealed text
     /// the station draws as a QR code for the camera (docs/slate.md).
     pub slate: Option<String>,
@@ -170,6 +173,7 @@ impl Answer {
             class: None,
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         }
     }
@@ -185,6 +189,13 @@ pub struct Station<'a> {
     /// How this face takes a refused student as a walk-in (the command line's flag, the
     /// console's key), added to a "not in this session" answer.
     pub walk_in_how: &'a str,
+    /// At a make-up (补采) session: the operator's reason for checking in again a student whose
+    /// check-in that counts is at another session (docs/sessions.md). `None`: such a student is
+    /// refused as already checked in.
+    pub retake_reason: Option<&'a str>,
+    /// How this face gives a retake reason (the command line's flag, the console's key), added
+    /// to an "already checked in at session N" answer at a make-up session.
+    pub retake_how: &'a str,
 }
 
 /// Sessions named in "not in this session" answers, looked up once each.
@@ -232,16 +243,28 @@ pub async fn answer(
         Err(r) => return Ok(Answer::refused(r)),
     };
     let outcome = store
-        .check_in(
+        .check_in_retake(
             session.id,
             &student_no,
             station.name,
             station.operator,
             station.allow_walk_in,
+            station.retake_reason.filter(|_| session.makeup),
         )
         .await?;
     let zh = lang() == Lang::Zh;
     let reason = match outcome.status {
+        CheckinStatus::CheckedIn { .. } if outcome.retake_of.is_some() => {
+            let (from, old_shot) = outcome.retake_of.unwrap_or_default();
+            let other = sessions.describe(from).await?;
+            Some(if zh {
+                format!("补采重拍：场次 {other} 的拍摄号 {old_shot} 改为留档，以本次为准")
+            } else {
+                format!(
+                    "make-up retake: shot {old_shot} of session {other} is kept as history, this one counts"
+                )
+            })
+        }
         CheckinStatus::CheckedIn { walk_in: false, .. } => None,
         CheckinStatus::CheckedIn { walk_in: true, .. } => Some(match outcome.moved_from {
             Some(from) => {
@@ -263,6 +286,28 @@ pub async fn answer(
         } else {
             format!("already checked in at this session as shot {shot}")
         }),
+        CheckinStatus::AlreadyElsewhere {
+            session: other,
+            shot,
+            replaceable,
+        } => {
+            let other = sessions.describe(other).await?;
+            let mut text = if zh {
+                format!("已在场次 {other} 签到，拍摄号 {shot}")
+            } else {
+                format!("already checked in at session {other}, shot {shot}")
+            };
+            if replaceable {
+                text.push_str(if zh { "；" } else { "; " });
+                text.push_str(station.retake_how);
+            } else if session.makeup {
+                text.push_str(tr(
+                    "（在本补采场次开始之后签到，已计入本轮补采，不能再重拍）",
+                    " (checked in after this make-up session began, so it already counts for this round: no retake)",
+                ));
+            }
+            Some(text)
+        }
         CheckinStatus::Full { capacity } => Some(if zh {
             format!("场次 {} 已满（容量 {capacity}）", session.id)
         } else {
@@ -319,7 +364,14 @@ pub async fn answer(
             _ => None,
         },
         moved_from: outcome.moved_from,
-        slate: shot.and_then(|shot| slate_for(station.keys, line, session.id, shot)),
+        counted_session: match outcome.status {
+            CheckinStatus::AlreadyElsewhere { session, .. } => Some(session),
+            _ => None,
+        },
+        // a slate carries this session's shot: none for a check-in that counts elsewhere
+        slate: shot
+            .filter(|_| !matches!(outcome.status, CheckinStatus::AlreadyElsewhere { .. }))
+            .and_then(|shot| slate_for(station.keys, line, session.id, shot)),
     })
 }
 
@@ -344,6 +396,34 @@ pub fn walk_in_flag() -> &'static str {
         "要现场加入（改到本场）请用 --allow-walk-in",
         "run with --allow-walk-in to take them here as walk-ins",
     )
+}
+
+/// How the command line takes a make-up retake, for its "already checked in at session N"
+/// answers at a make-up session.
+pub fn retake_flag() -> &'static str {
+    tr(
+        "如需在本补采场次重拍，请加 --retake-reason 原因",
+        "to photograph them again at this make-up session, run with --retake-reason TEXT",
+    )
+}
+
+/// The reason given for a make-up retake, checked as it comes in: control characters dropped,
+/// not empty, at most `domain::lengths::REASON` characters. `what` names where it came from
+/// (the option, or the console's field) in the refusal.
+pub fn checked_retake_reason(what: &str, text: &str) -> Result<String, String> {
+    let reason = strip_controls(text.trim()).trim().to_string();
+    if reason.is_empty() {
+        return Err(match lang() {
+            Lang::Zh => format!("{what} 不能为空：请写明重拍原因（记入审计日志）"),
+            Lang::En => format!(
+                "{what} must not be empty: say why the student is photographed again (it goes into the audit log)"
+            ),
+        });
+    }
+    match crate::domain::lengths::too_long(what, &reason, crate::domain::lengths::REASON) {
+        Some(refused) => Err(refused),
+        None => Ok(reason),
+    }
 }
 
 /// The status of a scan that could not be recorded (the database could not be reached).
@@ -384,6 +464,7 @@ pub fn status_label(status: &str) -> &'static str {
     match status {
         "checked_in" => tr("✔ 签到成功", "✔ checked in"),
         "already" => tr("● 已签到过", "● already"),
+        "already_elsewhere" => tr("● 已在别场签到", "● already elsewhere"),
         "full" => tr("✘ 场次已满", "✘ full"),
         "not_in_session" => tr("✘ 不在本场", "✘ not in session"),
         "revoked" => tr("✘ 码已作废", "✘ revoked"),

@@ -203,7 +203,7 @@ pub fn missing_title(kind: Missing) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDetails {
     sessions: HashMap<i64, SessionRow>,
-    /// Student id → (session, shot) of their latest check-in.
+    /// Student id → (session, shot) of the check-in that counts for them (docs/sessions.md).
     shots: HashMap<i64, (i64, i32)>,
     /// 学号 → what their photo files need, in the operator's language.
     photos: HashMap<String, String>,
@@ -218,13 +218,19 @@ impl ListDetails {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
+        // The check-in that counts; a student with none that counts (rows written by hand
+        // around the program) shows their latest.
+        let keys = store.photo_match_keys().await?;
         let mut shots: HashMap<i64, (i64, i32)> = HashMap::new();
-        for (session, shot, student) in store.photo_match_keys().await?.shots {
+        for (session, shot, student) in keys.shots {
             let shot = i32::try_from(shot).unwrap_or(i32::MAX);
             let entry = shots.entry(student).or_insert((session, shot));
             if session > entry.0 {
                 *entry = (session, shot);
             }
+        }
+        for (student, (session, shot)) in keys.counting {
+            shots.insert(student, (session, i32::try_from(shot).unwrap_or(i32::MAX)));
         }
         let mut files: HashMap<String, Vec<crate::store::PhotoRow>> = HashMap::new();
         for row in store.list_photos(&PhotoFilter::default()).await? {

@@ -130,8 +130,12 @@ pub struct PhotoMatchKeys {
     /// (code serial, student id) of every code, active or revoked: a photo named by a revoked
     /// code's serial is still that student's.
     pub serials: Vec<(i64, i64)>,
-    /// (session id, shot number, student id) of every check-in.
+    /// (session id, shot number, student id) of every check-in, those kept as history too: a
+    /// photo taken at any of them is still that student's.
     pub shots: Vec<(i64, i64, i64)>,
+    /// Student id → (session id, shot number) of the one check-in that counts for them
+    /// (docs/sessions.md, "One check-in per student").
+    pub counting: std::collections::HashMap<i64, (i64, i64)>,
 }
 
 /// Narrows `list_photos`; empty fields match everything.
@@ -270,13 +274,20 @@ macro_rules! impl_photo_store {
                 let serials = sqlx::query_as::<_, (i64, i64)>("SELECT serial, student_id FROM codes")
                     .fetch_all(&self.pool)
                     .await?;
-                let shots = sqlx::query_as::<_, (i64, i32, i64)>("SELECT session_id, shot, student_id FROM checkins")
-                    .fetch_all(&self.pool)
-                    .await?;
-                Ok(PhotoMatchKeys {
-                    serials,
-                    shots: shots.into_iter().map(|(session, shot, student)| (session, i64::from(shot), student)).collect(),
-                })
+                let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>)>(
+                    "SELECT session_id, shot, student_id, counts_for FROM checkins",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut shots = Vec::with_capacity(rows.len());
+                let mut counting = std::collections::HashMap::new();
+                for (session, shot, student, counts_for) in rows {
+                    shots.push((session, i64::from(shot), student));
+                    if counts_for.is_some() {
+                        counting.insert(student, (session, i64::from(shot)));
+                    }
+                }
+                Ok(PhotoMatchKeys { serials, shots, counting })
             }
 
             async fn apply_photos(

@@ -204,6 +204,30 @@ pub trait SessionStore {
         station: &str,
         operator: &str,
         allow_walk_in: bool,
+    ) -> Result<CheckinOutcome> {
+        self.check_in_retake(
+            session_id,
+            student_no,
+            station,
+            operator,
+            allow_walk_in,
+            None,
+        )
+        .await
+    }
+    /// `check_in`, which at a make-up (补采) session with a `retake_reason` also checks in a
+    /// student whose check-in that counts is at another session: that one is kept as history,
+    /// the new one counts, and the retake is audited with the reason and both sessions
+    /// (docs/sessions.md). Without a reason, or at a normal session, such a student is refused
+    /// as `AlreadyElsewhere`.
+    async fn check_in_retake(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
     ) -> Result<CheckinOutcome>;
 }
 
@@ -679,15 +703,16 @@ macro_rules! impl_session_store {
                 self.lookup_token(token).await
             }
 
-            async fn check_in(
+            async fn check_in_retake(
                 &self,
                 session_id: i64,
                 student_no: &str,
                 station: &str,
                 operator: &str,
                 allow_walk_in: bool,
+                retake_reason: Option<&str>,
             ) -> Result<CheckinOutcome> {
-                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in).await
+                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason).await
             }
         }
     };

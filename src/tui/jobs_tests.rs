@@ -383,6 +383,7 @@ fn history() -> History {
             operator: "zhanglaoshi".into(),
             walk_in: true,
             at: at(2, 9, 12),
+            counts: true,
         }],
         sessions: vec![SessionRow {
             id: 3,

@@ -249,6 +249,25 @@ pub struct WalkInConfirm {
     pub their_session: Option<i64>,
 }
 
+/// At a make-up (补采) session, a student refused as already checked in at another session,
+/// waiting for the reason that lets the station check them in again (docs/sessions.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetakeConfirm {
+    /// The refused scan.
+    pub scan_id: u64,
+    pub line: String,
+    pub session_id: i64,
+    pub masked_name: Option<String>,
+    pub class: Option<String>,
+    /// The session and shot of the check-in that counts now.
+    pub counted_session: i64,
+    pub shot: Option<i32>,
+    /// The reason as typed.
+    pub reason: String,
+    /// Why the reason was not taken.
+    pub error: Option<String>,
+}
+
 /// The Check-in screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckinState {
@@ -259,6 +278,8 @@ pub struct CheckinState {
     pub station: String,
     /// A walk-in asked about: the key again takes them, typing or `Esc` does not.
     pub confirm: Option<WalkInConfirm>,
+    /// A make-up retake asked about: typing goes into its reason, the walk-in key takes them.
+    pub retake: Option<RetakeConfirm>,
     pub scans: Vec<Scan>,
     pub next_id: u64,
     /// Why codes cannot be verified at this station, if they cannot.
@@ -272,6 +293,7 @@ impl Default for CheckinState {
             chosen: None,
             station: station_name(),
             confirm: None,
+            retake: None,
             scans: Vec::new(),
             next_id: 1,
             keys_problem: None,
@@ -348,7 +370,7 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 return Some((false, Vec::new()));
             };
             scan.result = Some(result.clone());
-            let refused_here = matches!(result, Ok(a) if a.status == "not_in_session");
+            let refused_here = matches!(result, Ok(a) if a.status == "not_in_session" || a.status == "already_elsewhere");
             if !refused_here {
                 scan.line = None;
             }
@@ -603,6 +625,11 @@ pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
+    if app.checkin.retake.is_some()
+        && let Some(outcome) = retake_prompt(app, &action)
+    {
+        return outcome;
+    }
     // A walk-in question is answered by the walk-in key again; anything typed (the next scan)
     // or Esc leaves the student refused. Enter never confirms: scanners end each code with it.
     if app.checkin.confirm.is_some() {
@@ -679,6 +706,7 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
             let changed = current != Some(id);
             app.checkin.chosen = Some(id);
             app.checkin.confirm = None;
+            app.checkin.retake = None;
             (changed, Vec::new())
         }
         Action::Reload => {
@@ -691,9 +719,106 @@ pub(super) fn checkin_screen(app: &mut App, action: Action) -> Outcome {
     }
 }
 
-/// The walk-in key after a "not in this session" answer: asks whether to take that student here.
+/// The retake question's keys: typing edits the reason, the walk-in key checks the student in
+/// again, `Esc` cancels; Enter (a scanner's) only says which key confirms. `None`: an action
+/// the question leaves to the screen.
+fn retake_prompt(app: &mut App, action: &Action) -> Option<Outcome> {
+    let key = walk_in_key(app);
+    let retake = app.checkin.retake.as_mut()?;
+    let max = crate::domain::lengths::REASON;
+    match action {
+        Action::Input(c) => overlay::push_text(&mut retake.reason, &c.to_string(), max),
+        Action::Paste(text) => overlay::push_text(&mut retake.reason, text, max),
+        Action::DeleteBack => {
+            retake.reason.pop();
+        }
+        Action::ClearInput => retake.reason.clear(),
+        Action::Close => app.checkin.retake = None,
+        Action::Accept => {
+            retake.error = Some(match lang() {
+                Lang::Zh => format!("填写原因后按 {key} 确认重拍"),
+                Lang::En => format!("type the reason, then press {key} to retake"),
+            });
+            return Some((true, Vec::new()));
+        }
+        Action::WalkIn => return Some((true, take_retake(app))),
+        _ => return None,
+    }
+    if let Some(retake) = app.checkin.retake.as_mut() {
+        retake.error = None;
+    }
+    Some((true, Vec::new()))
+}
+
+/// Confirmed with a reason: the refused line scanned again as a make-up retake (and as a
+/// walk-in, should the student not be on this session's list).
+fn take_retake(app: &mut App) -> Vec<Effect> {
+    let Some(retake) = app.checkin.retake.as_mut() else {
+        return Vec::new();
+    };
+    let reason = match crate::ops::checkin::checked_retake_reason(
+        tr("重拍原因", "the retake reason"),
+        &retake.reason,
+    ) {
+        Ok(reason) => reason,
+        Err(why) => {
+            retake.error = Some(why);
+            return Vec::new();
+        }
+    };
+    let Some(retake) = app.checkin.retake.take() else {
+        return Vec::new();
+    };
+    rescan(
+        app,
+        retake.scan_id,
+        retake.session_id,
+        retake.line,
+        Some(reason),
+    )
+}
+
+/// The walk-in key after a "not in this session" answer: asks whether to take that student
+/// here; after "already checked in at another session" at a make-up session: asks for the
+/// retake reason.
 fn ask_walk_in(app: &mut App) -> Vec<Effect> {
-    let here = checkin_session(app).map(|s| s.id);
+    let here = checkin_session(app).map(|s| (s.id, s.makeup));
+    let elsewhere = app.checkin.scans.first().and_then(|scan| {
+        let Some(Ok(a)) = &scan.result else {
+            return None;
+        };
+        (a.status == "already_elsewhere" && scan.session_id == here.map(|h| h.0))
+            .then(|| Some((scan.id, scan.line.clone()?, a.clone())))
+            .flatten()
+    });
+    if let (Some((session_id, makeup)), Some((scan_id, line, answer))) = (here, elsewhere) {
+        if !makeup {
+            app.message = Some(super::app::StatusMessage {
+                text: tr(
+                    "该学生已在别的场次签到：只有补采场次才能重拍",
+                    "this student is checked in at another session: only a make-up (补采) session can photograph them again",
+                )
+                .to_string(),
+                path: None,
+                ok: false,
+            });
+            return Vec::new();
+        }
+        app.checkin.confirm = None;
+        app.checkin.retake = Some(RetakeConfirm {
+            scan_id,
+            line,
+            session_id,
+            masked_name: answer.masked_name,
+            class: answer.class,
+            counted_session: answer.counted_session.unwrap_or_default(),
+            shot: answer.shot,
+            reason: String::new(),
+            error: None,
+        });
+        return Vec::new();
+    }
+    let here = here.map(|h| h.0);
     let refused = app.checkin.scans.first().and_then(|scan| {
         let Some(Ok(a)) = &scan.result else {
             return None;
@@ -730,13 +855,25 @@ fn take_walk_in(app: &mut App) -> Vec<Effect> {
     let Some(confirm) = app.checkin.confirm.take() else {
         return Vec::new();
     };
+    rescan(app, confirm.scan_id, confirm.session_id, confirm.line, None)
+}
+
+/// The refused scan `scan_id`'s line checked in again at `session_id` as a walk-in (with a
+/// make-up retake's reason, if any): a new scan on the screen, its effect returned.
+fn rescan(
+    app: &mut App,
+    scan_id: u64,
+    session_id: i64,
+    line: String,
+    retake_reason: Option<String>,
+) -> Vec<Effect> {
     let id = app.checkin.next_id;
     app.checkin.next_id += 1;
     app.checkin.scans.insert(
         0,
         Scan {
             id,
-            session_id: Some(confirm.session_id),
+            session_id: Some(session_id),
             result: None,
             line: None,
             walk_in: true,
@@ -744,21 +881,18 @@ fn take_walk_in(app: &mut App) -> Vec<Effect> {
     );
     app.checkin.scans.truncate(KEEP_SCANS);
     // the refused scan cannot be taken twice
-    if let Some(old) = app
-        .checkin
-        .scans
-        .iter_mut()
-        .find(|s| s.id == confirm.scan_id)
-    {
+    if let Some(old) = app.checkin.scans.iter_mut().find(|s| s.id == scan_id) {
         old.line = None;
     }
     vec![Effect::Scan {
         id,
-        session_id: confirm.session_id,
-        line: confirm.line,
+        session_id,
+        line,
         station: app.checkin.station.clone(),
         allow_walk_in: true,
         walk_in_how: walk_in_how(app),
+        retake_how: retake_how(app),
+        retake_reason,
     }]
 }
 
@@ -787,6 +921,8 @@ fn submit(app: &mut App) -> Vec<Effect> {
             station: app.checkin.station.clone(),
             allow_walk_in: false,
             walk_in_how: walk_in_how(app),
+            retake_how: retake_how(app),
+            retake_reason: None,
         }],
         None => {
             let why = tr(
@@ -802,13 +938,26 @@ fn submit(app: &mut App) -> Vec<Effect> {
     effect
 }
 
-/// How this console takes a refused student as a walk-in: its key, for the refusal's text.
-fn walk_in_how(app: &App) -> String {
-    let key = app
-        .keymap
+/// The walk-in key's label (it also takes a make-up retake).
+fn walk_in_key(app: &App) -> String {
+    app.keymap
         .key_in(super::keymap::Scope::Checkin, &Action::WalkIn)
         .map(|k| k.label())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// How this console takes a make-up retake, for an "already checked in at session N" answer.
+fn retake_how(app: &App) -> String {
+    let key = walk_in_key(app);
+    match lang() {
+        Lang::Zh => format!("按 {key} 填写原因后在本补采场次重拍"),
+        Lang::En => format!("press {key} to give a reason and retake them here"),
+    }
+}
+
+/// How this console takes a refused student as a walk-in: its key, for the refusal's text.
+fn walk_in_how(app: &App) -> String {
+    let key = walk_in_key(app);
     match lang() {
         Lang::Zh => format!("按 {key} 作为现场加入改到本场"),
         Lang::En => format!("press {key} to take them here as a walk-in"),
@@ -852,6 +1001,9 @@ pub struct ScanRequest {
     pub operator: String,
     pub allow_walk_in: bool,
     pub walk_in_how: String,
+    pub retake_how: String,
+    /// A make-up retake's reason, checked when it was typed.
+    pub retake_reason: Option<String>,
 }
 
 /// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
@@ -879,6 +1031,8 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
         operator: &req.operator,
         allow_walk_in: req.allow_walk_in,
         walk_in_how: &req.walk_in_how,
+        retake_reason: req.retake_reason.as_deref(),
+        retake_how: &req.retake_how,
     };
     let mut names = SessionNames::new(store.as_ref());
     scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)

@@ -144,6 +144,7 @@ pub(super) fn answer(status: &'static str, shot: Option<i32>, reason: Option<&st
         class: Some("英语2201".into()),
         their_session: None,
         moved_from: None,
+        counted_session: None,
         slate: None,
     }
 }
@@ -390,6 +391,8 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
             station: "A1".into(),
             allow_walk_in: false,
             walk_in_how: "按 F6 作为现场加入改到本场".into(),
+            retake_how: "按 F6 填写原因后在本补采场次重拍".into(),
+            retake_reason: None,
         }]
     );
     assert!(
@@ -450,6 +453,7 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
             class: None,
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         },
         answer("not_in_session", None, Some("应参加场次 3")),
@@ -671,6 +675,7 @@ fn checkin_screen_snapshots() {
                 class: Some("计科2201".into()),
                 their_session: None,
                 moved_from: None,
+                counted_session: None,
                 slate: None,
             }),
         ];

@@ -109,6 +109,7 @@ fn a_walk_in_names_their_session_asks_and_is_taken_with_the_key_again() {
     // taken: the student moved, so the roster, the sessions and the counts are read again
     let taken = Answer {
         moved_from: Some(1),
+        counted_session: None,
         ..answer(
             "checked_in",
             Some(38),

@@ -218,6 +218,8 @@ pub fn start<M: Send + 'static>(
                 station,
                 allow_walk_in,
                 walk_in_how,
+                retake_how,
+                retake_reason,
             } => {
                 let store = env.store.clone();
                 let operator = env.operator.clone();
@@ -231,6 +233,8 @@ pub fn start<M: Send + 'static>(
                             operator,
                             allow_walk_in,
                             walk_in_how,
+                            retake_how,
+                            retake_reason,
                         };
                         super::sessions::scan(store, keys, scan).await
                     },

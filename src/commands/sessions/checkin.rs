@@ -28,6 +28,9 @@ struct AnswerJson<'a> {
     student_no: Option<&'a str>,
     shot: Option<i32>,
     reason: Option<&'a str>,
+    /// `already_elsewhere` only: the session whose check-in counts (`shot` is its shot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<i64>,
 }
 
 /// How answers look on this terminal (or pipe).
@@ -49,7 +52,7 @@ impl Style {
         let word = status_label(a.status);
         let colour = match a.status {
             "checked_in" => "32",
-            "already" => "33",
+            "already" | "already_elsewhere" => "33",
             NOT_RECORDED => "1;31",
             _ => "31",
         };
@@ -124,6 +127,12 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             crate::domain::text::strip_controls(&args.station)
         );
     }
+    let retake_reason = args
+        .retake_reason
+        .as_deref()
+        .map(|text| crate::ops::checkin::checked_retake_reason("--retake-reason", text))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let args = SessionCheckinArgs {
         station: station.to_string(),
         ..args.clone()
@@ -137,6 +146,19 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     let Some(session) = store.session(args.session).await? else {
         bail!(crate::store::StoreError::NoSuchSession(args.session));
     };
+    if retake_reason.is_some() && !session.makeup {
+        store.close().await;
+        bail!(match lang() {
+            Lang::Zh => format!(
+                "场次 {} 不是补采场次：--retake-reason 只用于补采场次（重拍已在别场签到的学生）；请去掉该选项，或选择补采场次",
+                session.id
+            ),
+            Lang::En => format!(
+                "session {} is not a make-up (补采) session: --retake-reason applies only there (to photograph again a student checked in elsewhere); drop it or choose a make-up session",
+                session.id
+            ),
+        });
+    }
     let interactive = std::io::stdin().is_terminal();
     let tty = std::io::stdout().is_terminal();
     let style = Style {
@@ -167,6 +189,8 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         operator: &ctx.operator,
         allow_walk_in: args.allow_walk_in,
         walk_in_how: crate::ops::checkin::walk_in_flag(),
+        retake_reason: retake_reason.as_deref(),
+        retake_how: crate::ops::checkin::retake_flag(),
     };
     let mut lines = read_lines(std::io::stdin());
     let mut tally: HashMap<&'static str, u32> = HashMap::new();
@@ -200,6 +224,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                     class: None,
                     their_session: None,
                     moved_from: None,
+                    counted_session: None,
                     slate: None,
                 }
             }
@@ -216,6 +241,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                         student_no: a.student_no.as_deref(),
                         shot: a.shot,
                         reason: a.reason.as_deref(),
+                        session: a.counted_session,
                     },
                 )?;
                 writeln!(out)?;
@@ -256,6 +282,7 @@ mod tests {
             class: Some("软工\u{1b}[2J2201".into()),
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         };
         let line = style.table_line(&a);
@@ -287,6 +314,7 @@ mod tests {
             class: None,
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         };
         let line = style.table_line(&a);

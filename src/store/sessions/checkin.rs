@@ -6,8 +6,12 @@
 //! `UPDATE sessions SET checked_in = checked_in + 1 WHERE id = ? AND checked_in < capacity`,
 //! which locks the session row; the shot number is the counter's new value, so numbers are
 //! gapless, unique and never past capacity. The primary key (session, student) of `checkins`
-//! keeps one check-in per student; a second station racing for the same student hits it, rolls
-//! back (returning the number) and answers "already" with the winner's shot.
+//! keeps one check-in per student and session, and the unique `counts_for` column one check-in
+//! that counts per student across all sessions (docs/sessions.md, "One check-in per student"):
+//! a second station racing for the same student, at this session or another, hits one of them,
+//! rolls back (returning the number) and answers with the winner's session and shot. A make-up
+//! retake clears `counts_for` on the earlier row with a conditional update in the same
+//! transaction, so of two racing retakes only one finds it still set.
 
 use chrono::{DateTime, Utc};
 
@@ -47,6 +51,14 @@ pub enum CheckinStatus {
     Already {
         shot: i32,
     },
+    /// The check-in that counts is at another session, with that session's shot number; only a
+    /// make-up session with a retake reason checks the student in again, and only when that
+    /// check-in was made before the make-up session began (`replaceable`).
+    AlreadyElsewhere {
+        session: i64,
+        shot: i32,
+        replaceable: bool,
+    },
     Full {
         capacity: i32,
     },
@@ -65,6 +77,7 @@ impl CheckinStatus {
         match self {
             CheckinStatus::CheckedIn { .. } => "checked_in",
             CheckinStatus::Already { .. } => "already",
+            CheckinStatus::AlreadyElsewhere { .. } => "already_elsewhere",
             CheckinStatus::Full { .. } => "full",
             CheckinStatus::NotInSession { .. } => "not_in_session",
             CheckinStatus::Withdrawn
@@ -73,9 +86,13 @@ impl CheckinStatus {
         }
     }
 
+    /// The shot number of the answer: this session's, or for `AlreadyElsewhere` the other
+    /// session's.
     pub fn shot(self) -> Option<i32> {
         match self {
-            CheckinStatus::CheckedIn { shot, .. } | CheckinStatus::Already { shot } => Some(shot),
+            CheckinStatus::CheckedIn { shot, .. }
+            | CheckinStatus::Already { shot }
+            | CheckinStatus::AlreadyElsewhere { shot, .. } => Some(shot),
             _ => None,
         }
     }
@@ -87,6 +104,9 @@ pub struct CheckinOutcome {
     pub student: Option<CheckinStudent>,
     /// A walk-in taken from the session they were assigned to (now assigned here instead).
     pub moved_from: Option<i64>,
+    /// A make-up retake: the session and shot of the check-in that counted before (kept as
+    /// history).
+    pub retake_of: Option<(i64, i32)>,
 }
 
 /// One check-in of a student, for their history.
@@ -98,19 +118,31 @@ pub struct CheckinRecord {
     pub operator: String,
     pub walk_in: bool,
     pub at: DateTime<Utc>,
+    /// The one check-in that counts for the student; `false`: kept as history (an earlier
+    /// check-in a make-up retake replaced, or a later one from before the rule).
+    pub counts: bool,
 }
 
 /// Who the student is and where they stand with the session, in one read before the
-/// transaction (binds: session, session, 学号).
+/// transaction (binds: session, session, session, 学号).
 const CHECKIN_PRECHECK: &str = "SELECT s.id, s.name, s.class_name, s.withdrawn, \
      (SELECT k.shot FROM checkins k WHERE k.session_id = ? AND k.student_id = s.id) AS shot, \
      (SELECT COUNT(*) FROM assignments a WHERE a.session_id = ? AND a.student_id = s.id) AS here, \
      (SELECT a.session_id FROM assignments a JOIN sessions se ON se.id = a.session_id \
-      WHERE a.student_id = s.id ORDER BY se.starts_at DESC, a.session_id DESC LIMIT 1) AS latest \
+      WHERE a.student_id = s.id ORDER BY se.starts_at DESC, a.session_id DESC LIMIT 1) AS latest, \
+     (SELECT k.session_id FROM checkins k WHERE k.counts_for = s.id) AS counted_session, \
+     (SELECT k.shot FROM checkins k WHERE k.counts_for = s.id) AS counted_shot, \
+     (SELECT COUNT(*) FROM checkins k JOIN sessions se ON se.id = ? \
+      WHERE k.counts_for = s.id AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) AS replaceable \
      FROM students s WHERE s.student_no = ?";
 
-const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at) \
-     VALUES (?, ?, ?, ?, ?, ?, ?)";
+/// The new check-in is the one that counts (`counts_for` = the student).
+const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// A make-up retake: the check-in that counted becomes history, if it still counts (binds:
+/// its session, the student). Zero rows: another station's retake got there first.
+const CHECKIN_SUPERSEDE: &str = "UPDATE checkins SET counts_for = NULL WHERE session_id = ? AND student_id = ? AND counts_for IS NOT NULL";
 
 /// The conditional increment that both guards the capacity and hands out the shot number.
 const CHECKIN_CLAIM: &str =
@@ -118,12 +150,13 @@ const CHECKIN_CLAIM: &str =
 
 /// PostgreSQL does claim and insert in one autocommit statement: the session row is then locked
 /// only while the server runs it and commits, never across a round trip to the station.
-/// Binds: session, session, student, station, operator, checked_in_at. A unique violation
-/// undoes the whole statement, counter included.
+/// Binds: session, session, student, station, operator, checked_in_at, student. A unique
+/// violation (this session, or a counting check-in elsewhere) undoes the whole statement,
+/// counter included.
 const CHECKIN_CLAIM_AND_INSERT: &str = "WITH claim AS (UPDATE sessions SET checked_in = checked_in + 1 \
      WHERE id = ? AND checked_in < capacity RETURNING checked_in) \
-     INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at) \
-     SELECT ?, ?, checked_in, ?, ?, FALSE, ? FROM claim RETURNING shot";
+     INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for) \
+     SELECT ?, ?, checked_in, ?, ?, FALSE, ?, ? FROM claim RETURNING shot";
 
 /// Attempts of a check-in before a lock conflict is reported as an error.
 const CHECKIN_ATTEMPTS: u32 = 6;
@@ -178,14 +211,37 @@ impl ClaimedValue for sqlx::postgres::PgQueryResult {
 macro_rules! impl_checkin {
     ($store:ty, $db:ty, returning: $returning:expr, one_statement: $one_statement:expr) => {
         impl $store {
-            async fn existing_shot(&self, session_id: i64, student_id: i64) -> Result<Option<i32>> {
-                Ok(sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                    Self::DIALECT.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?").into_owned(),
+            /// Where the student stands once another station's check-in got in first: checked in
+            /// here (`Already`), or counted at another session (`AlreadyElsewhere`).
+            async fn settled(&self, session_id: i64, student_id: i64) -> Result<Option<CheckinStatus>> {
+                let d = &Self::DIALECT;
+                let counted = sqlx::query_as::<_, (i64, i32, i64)>(sqlx::AssertSqlSafe(
+                    d.sql(
+                        "SELECT k.session_id, k.shot, (SELECT COUNT(*) FROM sessions se WHERE se.id = ? \
+                         AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) \
+                         FROM checkins k WHERE k.counts_for = ?",
+                    )
+                    .into_owned(),
                 ))
                 .bind(session_id)
                 .bind(student_id)
                 .fetch_optional(&self.pool)
-                .await?)
+                .await?;
+                if let Some((session, shot, replaceable)) = counted {
+                    return Ok(Some(if session == session_id {
+                        CheckinStatus::Already { shot }
+                    } else {
+                        CheckinStatus::AlreadyElsewhere { session, shot, replaceable: replaceable > 0 }
+                    }));
+                }
+                let here = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                    d.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?").into_owned(),
+                ))
+                .bind(session_id)
+                .bind(student_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(here.map(|shot| CheckinStatus::Already { shot }))
             }
 
             /// One attempt at a check-in; the caller retries lock conflicts.
@@ -196,17 +252,24 @@ macro_rules! impl_checkin {
                 station: &str,
                 operator: &str,
                 allow_walk_in: bool,
+                retake_reason: Option<&str>,
             ) -> Result<CheckinOutcome> {
                 use sqlx::Row;
                 let d = &Self::DIALECT;
                 let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
                     .bind(session_id)
                     .bind(session_id)
+                    .bind(session_id)
                     .bind(student_no.to_string())
                     .fetch_optional(&self.pool)
                     .await?
                 else {
-                    return Ok(CheckinOutcome { status: CheckinStatus::UnknownStudent, student: None, moved_from: None });
+                    return Ok(CheckinOutcome {
+                        status: CheckinStatus::UnknownStudent,
+                        student: None,
+                        moved_from: None,
+                        retake_of: None,
+                    });
                 };
                 let student_id: i64 = r.try_get(0)?;
                 let student = Some(CheckinStudent {
@@ -218,13 +281,44 @@ macro_rules! impl_checkin {
                 let earlier: Option<i32> = r.try_get(4)?;
                 let here: i64 = r.try_get(5)?;
                 let latest: Option<i64> = r.try_get(6)?;
-                let done = |status| Ok(CheckinOutcome { status, student: student.clone(), moved_from: None });
-                if let Some(shot) = earlier {
+                let counted_session: Option<i64> = r.try_get(7)?;
+                let counted_shot: Option<i32> = r.try_get(8)?;
+                // a make-up session, and the check-in that counts was made before it began
+                let replaceable = r.try_get::<i64, _>(9)? > 0;
+                let done = |status| {
+                    Ok(CheckinOutcome {
+                        status,
+                        student: student.clone(),
+                        moved_from: None,
+                        retake_of: None,
+                    })
+                };
+                // The check-in that counts, when it is at another session.
+                let elsewhere = match (counted_session, counted_shot) {
+                    (Some(session), Some(shot)) if session != session_id => Some((session, shot)),
+                    _ => None,
+                };
+                if let (Some(shot), None) = (earlier, elsewhere) {
                     return done(CheckinStatus::Already { shot });
                 }
                 if withdrawn {
                     return done(CheckinStatus::Withdrawn);
                 }
+                // Checked in at another session: refused, unless this is a make-up session, the
+                // operator gave a retake reason and this session has no row of theirs yet.
+                let retake_of = match elsewhere {
+                    Some((session, shot)) if replaceable && retake_reason.is_some() && earlier.is_none() => {
+                        Some((session, shot))
+                    }
+                    Some((session, shot)) => {
+                        return done(CheckinStatus::AlreadyElsewhere {
+                            session,
+                            shot,
+                            replaceable: replaceable && earlier.is_none(),
+                        });
+                    }
+                    None => None,
+                };
                 let walk_in = here == 0;
                 if walk_in && !allow_walk_in {
                     return done(CheckinStatus::NotInSession { their_session: latest });
@@ -233,8 +327,11 @@ macro_rules! impl_checkin {
                 // Nothing claimed: full, gone, or this very student got in from another station
                 // meanwhile.
                 let unclaimed = || async {
-                    if let Some(shot) = self.existing_shot(session_id, student_id).await? {
-                        return done(CheckinStatus::Already { shot });
+                    // (a retake's own earlier check-in is no news: the session is full)
+                    match self.settled(session_id, student_id).await? {
+                        Some(CheckinStatus::AlreadyElsewhere { session, shot, .. }) if retake_of == Some((session, shot)) => {}
+                        Some(status) => return done(status),
+                        None => {}
                     }
                     let capacity = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
                         d.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
@@ -247,17 +344,17 @@ macro_rules! impl_checkin {
                         None => CheckinStatus::NoSuchSession,
                     })
                 };
-                // The same student from two stations at once: the other one won. Our claim was
-                // undone with the insert, so the numbers stay gapless.
+                // The same student from two stations at once (at this session or another): the
+                // other one won. Our claim was undone with the insert, so the numbers stay gapless.
                 let duplicate = |err: sqlx::Error| async move {
-                    match self.existing_shot(session_id, student_id).await? {
-                        Some(shot) => done(CheckinStatus::Already { shot }),
+                    match self.settled(session_id, student_id).await? {
+                        Some(status) => done(status),
                         // Not this student's row: a shot number clash, which the counter rules out.
                         None => Err(err.into()),
                     }
                 };
 
-                if $one_statement && !walk_in {
+                if $one_statement && !walk_in && retake_of.is_none() {
                     let claimed = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(d.sql(CHECKIN_CLAIM_AND_INSERT).into_owned()))
                         .bind(session_id)
                         .bind(session_id)
@@ -265,6 +362,7 @@ macro_rules! impl_checkin {
                         .bind(short(station))
                         .bind(short(operator))
                         .bind(crate::store::dialect::now())
+                        .bind(student_id)
                         .fetch_optional(&self.pool)
                         .await;
                     return match claimed {
@@ -319,6 +417,27 @@ macro_rules! impl_checkin {
                     tx.rollback().await?;
                     return unclaimed().await;
                 };
+                if let Some((from, _)) = retake_of {
+                    let superseded = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_SUPERSEDE).into_owned()))
+                        .bind(from)
+                        .bind(student_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if superseded == 0 {
+                        // Another station's retake (or check-in) changed what counts meanwhile:
+                        // this one does not replace a check-in the operator never saw.
+                        tx.rollback().await?;
+                        return match self.settled(session_id, student_id).await? {
+                            Some(status) => done(status),
+                            None => done(CheckinStatus::AlreadyElsewhere {
+                                session: from,
+                                shot: retake_of.map_or(0, |r| r.1),
+                                replaceable: false,
+                            }),
+                        };
+                    }
+                }
                 let inserted = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_INSERT).into_owned()))
                     .bind(session_id)
                     .bind(student_id)
@@ -327,6 +446,7 @@ macro_rules! impl_checkin {
                     .bind(short(operator))
                     .bind(walk_in)
                     .bind(crate::store::dialect::now())
+                    .bind(student_id)
                     .execute(&mut *tx)
                     .await;
                 if let Err(err) = inserted {
@@ -377,19 +497,34 @@ macro_rules! impl_checkin {
                     )
                     .await?;
                 }
+                if let (Some((from, old_shot)), Some(reason)) = (retake_of, retake_reason) {
+                    // Sessions, shots and the reason only: the student is named by 学号 in its
+                    // own column, never by name or ID number (docs/masking.md).
+                    let detail = format!(
+                        "make-up session {session_id}, shot {shot}, station {station}; retake of session {from}, shot {old_shot}; reason: {reason}"
+                    );
+                    Self::audit_in(
+                        &mut tx,
+                        operator,
+                        &[(Some(student_no.to_string()), "checkin_retake", detail)],
+                        crate::store::dialect::now(),
+                    )
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(CheckinOutcome {
                     status: CheckinStatus::CheckedIn { shot, walk_in },
                     student: student.clone(),
                     moved_from,
+                    retake_of,
                 })
             }
 
             pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
-                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime)>(sqlx::AssertSqlSafe(
+                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime, Option<i64>)>(sqlx::AssertSqlSafe(
                     Self::DIALECT
                         .sql(
-                            "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at \
+                            "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at, k.counts_for \
                              FROM checkins k JOIN students s ON s.id = k.student_id \
                              WHERE s.student_no = ? ORDER BY k.checked_in_at, k.session_id",
                         )
@@ -400,13 +535,14 @@ macro_rules! impl_checkin {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(session_id, shot, station, operator, walk_in, at)| CheckinRecord {
+                    .map(|(session_id, shot, station, operator, walk_in, at, counts_for)| CheckinRecord {
                         session_id,
                         shot,
                         station,
                         operator,
                         walk_in,
                         at: at.0,
+                        counts: counts_for.is_some(),
                     })
                     .collect())
             }
@@ -446,11 +582,12 @@ macro_rules! impl_checkin {
                 station: &str,
                 operator: &str,
                 allow_walk_in: bool,
+                retake_reason: Option<&str>,
             ) -> Result<CheckinOutcome> {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in).await {
+                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in, retake_reason).await {
                         Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
                             // Back off a little more each time so colliding stations spread out.
                             tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::super::action::Action;
 use super::super::app::App;
 use super::super::keymap::Scope;
-use super::super::sessions::{Scan, WalkInConfirm, checkin_session};
+use super::super::sessions::{RetakeConfirm, Scan, WalkInConfirm, checkin_session};
 use super::super::theme::{Role, Theme};
 use super::super::widgets;
 use super::code::draw_cells;
@@ -39,7 +39,9 @@ fn answer_style(theme: &Theme, scan: &Scan) -> Style {
         None => theme.style(Role::Muted),
         Some(Err(_)) => theme.style(Role::Error),
         Some(Ok(a)) if a.status == "checked_in" => theme.style(Role::StatusOk),
-        Some(Ok(a)) if a.status == "already" => theme.style(Role::StatusWarn),
+        Some(Ok(a)) if a.status == "already" || a.status == "already_elsewhere" => {
+            theme.style(Role::StatusWarn)
+        }
         Some(Ok(_)) => theme.style(Role::Error),
     }
 }
@@ -343,33 +345,80 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     if let Some(confirm) = &c.confirm {
         render_walk_in(app, confirm, frame, body);
     }
+    if let Some(retake) = &c.retake {
+        render_retake(app, retake, frame, body);
+    }
+}
+
+/// A session as the station's questions name it: number, time and place.
+fn describe_session(app: &App, id: i64) -> String {
+    match app.sessions.rows().iter().find(|s| s.id == id) {
+        Some(s) => format!("#{} {} {}", s.id, time_span(s), widgets::clean(&s.location)),
+        None => format!("#{id}"),
+    }
+}
+
+/// The masked name and class of a refused student, cleaned for the screen.
+fn who(masked_name: &Option<String>, class: &Option<String>) -> String {
+    let parts: Vec<String> = [masked_name, class]
+        .into_iter()
+        .flatten()
+        .map(|t| widgets::clean(t).into_owned())
+        .collect();
+    parts.join(" ")
+}
+
+/// The width of a station question's text.
+fn question_width(area: Rect) -> usize {
+    62usize.min(area.width.saturating_sub(6) as usize)
+}
+
+/// A station question in a window over the screen: `lines` under `title`, and the walk-in key
+/// (which answers yes, as `yes` says) and `Esc` in its frame.
+fn draw_question(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    title: &str,
+    yes: &str,
+) {
+    let inner_width = question_width(area);
+    let rect = window(area, inner_width as u16 + 2, lines.len());
+    let bottom = hint(
+        app,
+        Scope::Checkin,
+        &[(Action::WalkIn, yes), (Action::Close, tr("取消", "cancel"))],
+    );
+    let block = frame_block(&app.theme, title, bottom, inner_width);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// Wrapped text lines of a question, indented by one column, in `style`.
+fn question_lines(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    widgets::wrap(text, width)
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), style))
+        .collect()
 }
 
 /// The walk-in question: who, from which session to which, and the keys (the walk-in key
 /// again takes them; Enter does not, a scanner sends it after every code).
 fn render_walk_in(app: &App, c: &WalkInConfirm, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let inner_width = 62usize.min(area.width.saturating_sub(6) as usize);
-    let describe = |id: i64| match app.sessions.rows().iter().find(|s| s.id == id) {
-        Some(s) => format!("#{} {} {}", s.id, time_span(s), widgets::clean(&s.location)),
-        None => format!("#{id}"),
-    };
-    let who: Vec<String> = [&c.masked_name, &c.class]
-        .into_iter()
-        .flatten()
-        .map(|t| widgets::clean(t).into_owned())
-        .collect();
-    let who = who.join(" ");
-    let here = describe(c.session_id);
+    let width = question_width(area).saturating_sub(1);
+    let who = who(&c.masked_name, &c.class);
+    let here = describe_session(app, c.session_id);
     let zh = crate::i18n::lang() == crate::i18n::Lang::Zh;
     let question = match (c.their_session, zh) {
         (Some(theirs), true) => format!(
             "{who} 应参加场次 {}。作为现场加入在本场 {here} 签到，并把其安排改到本场？",
-            describe(theirs)
+            describe_session(app, theirs)
         ),
         (Some(theirs), false) => format!(
             "{who} belongs to session {}. Check them in here at {here} as a walk-in, moving them to this session?",
-            describe(theirs)
+            describe_session(app, theirs)
         ),
         (None, true) => {
             format!("{who} 未安排任何场次。作为现场加入在本场 {here} 签到，并安排到本场？")
@@ -382,23 +431,66 @@ fn render_walk_in(app: &App, c: &WalkInConfirm, frame: &mut Frame, area: Rect) {
         "会记入该学生的操作记录；原场次的名单和人数随之减少。继续扫码即取消。",
         "It goes into the student's audit trail; their old session's list and counts drop them. Scanning on cancels.",
     );
-    let mut lines: Vec<Line> = Vec::new();
-    for l in widgets::wrap(&question, inner_width.saturating_sub(1)) {
-        lines.push(Line::styled(format!(" {l}"), theme.style(Role::Text)));
-    }
-    for l in widgets::wrap(note, inner_width.saturating_sub(1)) {
-        lines.push(Line::styled(format!(" {l}"), theme.style(Role::Muted)));
-    }
-    let rect = window(area, inner_width as u16 + 2, lines.len());
-    let bottom = hint(
+    let mut lines = question_lines(&question, width, theme.style(Role::Text));
+    lines.extend(question_lines(note, width, theme.style(Role::Muted)));
+    draw_question(
         app,
-        Scope::Checkin,
-        &[
-            (Action::WalkIn, tr("确认现场加入", "take them")),
-            (Action::Close, tr("取消", "cancel")),
-        ],
+        frame,
+        area,
+        lines,
+        tr("现场加入", "Walk-in"),
+        tr("确认现场加入", "take them"),
     );
-    let block = frame_block(theme, tr("现场加入", "Walk-in"), bottom, inner_width);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The make-up retake question: who, where their check-in counts now, the reason being typed
+/// and the keys (the walk-in key takes them; Enter does not, a scanner sends it).
+fn render_retake(app: &App, c: &RetakeConfirm, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let width = question_width(area).saturating_sub(1);
+    let who = who(&c.masked_name, &c.class);
+    let shot = c.shot.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+    let (theirs, here) = (
+        describe_session(app, c.counted_session),
+        describe_session(app, c.session_id),
+    );
+    let question = match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!(
+            "{who} 已在场次 {theirs} 签到，拍摄号 {shot}。在本补采场次 {here} 重拍？原来的签到留档，以本次为准。"
+        ),
+        crate::i18n::Lang::En => format!(
+            "{who} is checked in at session {theirs}, shot {shot}. Photograph them again at this make-up session {here}? The earlier check-in is kept as history; this one counts."
+        ),
+    };
+    let note = tr(
+        "原因会写入该学生的操作记录。",
+        "The reason goes into the student's audit trail.",
+    );
+    let mut lines = question_lines(&question, width, theme.style(Role::Text));
+    lines.extend(question_lines(note, width, theme.style(Role::Muted)));
+    let prompt = tr(" 重拍原因 ▶ ", " Reason ▶ ");
+    let room = width.saturating_sub(widgets::width(prompt) + 1);
+    lines.push(Line::from(vec![
+        Span::styled(prompt, theme.style(Role::Key)),
+        Span::styled(
+            widgets::truncate_start(&widgets::clean(&c.reason), room),
+            theme.style(Role::Text),
+        ),
+        Span::styled("▏", theme.style(Role::Key)),
+    ]));
+    if let Some(error) = &c.error {
+        lines.extend(question_lines(
+            &widgets::clean(error),
+            width,
+            theme.style(Role::Error),
+        ));
+    }
+    draw_question(
+        app,
+        frame,
+        area,
+        lines,
+        tr("补采重拍", "Make-up retake"),
+        tr("确认重拍", "retake"),
+    );
 }

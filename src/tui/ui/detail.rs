@@ -78,6 +78,7 @@ pub fn action_word(action: &str) -> &str {
         "reveal_id" => tr("查看完整证件号", "full ID revealed"),
         "export" => tr("导出", "exported"),
         "checkin_walk_in" => tr("现场加入签到", "checked in as a walk-in"),
+        "checkin_retake" => tr("补采重拍签到", "checked in again at a make-up session"),
         "session_assign" => tr("安排场次", "assigned to a session"),
         "session_unassign" => tr("移出场次", "removed from a session"),
         "photo_add" => tr("登记照片文件", "photo file recorded"),
@@ -312,7 +313,14 @@ fn history_lines(
         if k.walk_in {
             line.push_str(tr(" · 现场加入", " · walk-in"));
         }
-        lines.extend(wrapped(&line, width, theme.style(Role::StatusOk)));
+        // one check-in counts (docs/sessions.md); the others are history
+        let style = if k.counts {
+            theme.style(Role::StatusOk)
+        } else {
+            line.push_str(tr(" · 留档（不计）", " · history (does not count)"));
+            muted
+        };
+        lines.extend(wrapped(&line, width, style));
     }
 
     lines.push(section(tr("照片文件", "Photo files"), theme, width));
