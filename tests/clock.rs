@@ -291,50 +291,8 @@ async fn old_rows_zone_offset(db: &TestDb) -> Duration {
 /// this caiji: every time column becomes the UTC moment the old value meant in the zone the
 /// rule names, and the console's commands show it on the reader's clock.
 async fn one_clock_migrates_old_local_rows(db: &TestDb) {
-    let folder = match db.server {
-        Server::Sqlite => "sqlite",
-        Server::Postgres => "postgres",
-        Server::Mysql => "mysql",
-    };
-    // The migrations before 0003, from a folder holding only their files, as an older caiji
-    // left the database.
-    let old = tempfile::tempdir().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(folder);
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let version: u32 = name[..4].parse().unwrap();
-        if version < 3 {
-            std::fs::copy(&path, old.path().join(&name)).unwrap();
-        }
-    }
-    let mut migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
-    migrator.set_locking(false);
-    {
-        use sqlx::Connection;
-        match db.server {
-            Server::Sqlite => {
-                use std::str::FromStr;
-                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
-                    .unwrap()
-                    .create_if_missing(true);
-                let mut c = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .unwrap();
-                migrator.run(&mut c).await.unwrap();
-            }
-            Server::Postgres => {
-                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                migrator.run(&mut c).await.unwrap();
-            }
-            Server::Mysql => {
-                let mut c = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
-                migrator.run(&mut c).await.unwrap();
-            }
-        }
-    }
+    // The migrations before 0003, as an older caiji left the database.
+    common::migrate_before(db, 3).await;
     let offset = old_rows_zone_offset(db).await;
     let id = common::resident_id("440106", "20040315", "123");
     for sql in [

@@ -1233,6 +1233,87 @@ async fn two_sessions_race_for_one_student(db: &TestDb) {
     s.close().await;
 }
 
+/// A database from before the rule, where students were checked in at two sessions, opens:
+/// every row stays as history, the earliest check-in of each student counts (on a tie, the
+/// lower session id), and the next scan elsewhere answers with it.
+async fn duplicates_from_before_the_rule(db: &TestDb) {
+    common::migrate_before(db, 5).await;
+    let student = |id: i64, no: &str| {
+        let number = common::resident_id("440106", "20040315", &format!("{:03}", 120 + id));
+        format!(
+            "INSERT INTO students (id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, cohort, withdrawn, created_at, updated_at) \
+             VALUES ({id}, '{no}', '张三', 'resident_id', '{number}', '文学院', '汉语言文学', '汉语2201', 'bachelor', '李老师', 2026, FALSE, '2026-05-20 10:00:00', '2026-05-20 10:00:00')"
+        )
+    };
+    let session = |id: i64, day: &str, makeup: bool| {
+        format!(
+            "INSERT INTO sessions (id, title, location, starts_at, ends_at, capacity, makeup, checked_in, created_at) \
+             VALUES ({id}, 's{id}', '体育馆', '2026-06-{day} 08:30:00', '2026-06-{day} 11:30:00', 9, {}, 2, '2026-05-24 16:00:00')",
+            if makeup { "TRUE" } else { "FALSE" }
+        )
+    };
+    let checkin = |session: i64, student: i64, shot: i32, at: &str| {
+        format!(
+            "INSERT INTO checkins (session_id, student_id, shot, station, operator, checked_in_at) \
+             VALUES ({session}, {student}, {shot}, 'A', 'op', '2026-06-{at}:00')"
+        )
+    };
+    for sql in [
+        student(1, "S0001"),
+        student(2, "S0002"),
+        student(3, "S0003"),
+        session(1, "01", false),
+        session(2, "02", false),
+        session(3, "09", true),
+        // S0001: session 2 first (by the clock), then a walk-in at session 1 the day after
+        checkin(2, 1, 1, "02 09:00"),
+        checkin(1, 1, 1, "03 09:30"),
+        // S0002: two check-ins stamped the same second: the lower session id counts
+        checkin(2, 2, 2, "02 10:00"),
+        checkin(1, 2, 2, "02 10:00"),
+        // S0003: once, as it should be
+        checkin(3, 3, 1, "09 09:00"),
+    ] {
+        exec(db, &sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let s = open(db).await;
+    let counted = |no: &'static str| {
+        let s = &s;
+        async move {
+            s.student_checkins(no)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|k| (k.session_id, k.counts))
+                .collect::<BTreeSet<_>>()
+        }
+    };
+    assert_eq!(
+        counted("S0001").await,
+        BTreeSet::from([(1, false), (2, true)])
+    );
+    assert_eq!(
+        counted("S0002").await,
+        BTreeSet::from([(1, true), (2, false)])
+    );
+    assert_eq!(counted("S0003").await, BTreeSet::from([(3, true)]));
+    assert_eq!(
+        s.check_in(3, "S0001", "M1", "op", true)
+            .await
+            .unwrap()
+            .status,
+        CheckinStatus::AlreadyElsewhere {
+            session: 2,
+            shot: 1,
+            replaceable: true
+        }
+    );
+    assert_eq!(s.counts().await.unwrap().checked_in, 3, "each student once");
+    s.close().await;
+}
+
 /// A store holding these students, all of one class.
 async fn with_students(db: &TestDb, students: Vec<String>) -> Box<dyn store::Store> {
     let s = open(db).await;
@@ -1945,5 +2026,6 @@ backend_tests! {
     concurrent_stations => eight_stations_at_once;
     one_checkin_each => one_checkin_per_student;
     one_checkin_under_races => two_sessions_race_for_one_student;
+    one_checkin_migration => duplicates_from_before_the_rule;
     commands => commands_end_to_end;
 }
