@@ -35,7 +35,17 @@ fn demo(db: &TestDb, home: &std::path::Path, students: &str) {
 }
 
 /// Counts that must be zero, each with what it would mean.
-const NEVER: [(&str, &str); 6] = [
+const NEVER: [(&str, &str); 8] = [
+    (
+        "a student with two check-ins that count (docs/sessions.md)",
+        "SELECT COUNT(*) FROM (SELECT student_id FROM checkins WHERE counts_for IS NOT NULL \
+         GROUP BY student_id HAVING COUNT(*) > 1) twice",
+    ),
+    (
+        "a student checked in more than once (the demo has no make-up retakes)",
+        "SELECT COUNT(*) FROM (SELECT student_id FROM checkins GROUP BY student_id \
+         HAVING COUNT(*) > 1) again",
+    ),
     (
         "a photo of a student who never checked in",
         "SELECT COUNT(*) FROM photos p WHERE p.student_id IS NOT NULL \
@@ -81,6 +91,11 @@ async fn demo_tells_the_truth(db: &TestDb) {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
     let checkins = scalar(db, "SELECT COUNT(*) FROM checkins").await;
     assert!(checkins > 50, "the demo has check-ins to show: {checkins}");
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM checkins WHERE counts_for IS NOT NULL").await,
+        checkins,
+        "every check-in of the demo is the one that counts for its student"
+    );
     assert!(
         scalar(
             db,
