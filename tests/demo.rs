@@ -92,7 +92,11 @@ async fn demo_tells_the_truth(db: &TestDb) {
     let checkins = scalar(db, "SELECT COUNT(*) FROM checkins").await;
     assert!(checkins > 50, "the demo has check-ins to show: {checkins}");
     assert_eq!(
-        scalar(db, "SELECT COUNT(*) FROM checkins WHERE counts_for IS NOT NULL").await,
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM checkins WHERE counts_for IS NOT NULL"
+        )
+        .await,
         checkins,
         "every check-in of the demo is the one that counts for its student"
     );

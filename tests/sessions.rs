@@ -1955,6 +1955,129 @@ async fn commands_end_to_end(db: &TestDb) {
             .is_empty(),
         "an upcoming make-up session counts"
     );
+    // One check-in per student: E0001 (shot 1 at the first session) is refused elsewhere, even
+    // as a walk-in, with that session and shot; a make-up session takes them with a reason.
+    let checkin_json = |session: &str, extra: &[&str], line: &str| {
+        let mut args = vec!["sessions", "checkin", session, "--format", "json"];
+        args.extend_from_slice(extra);
+        caiji(db, home.path(), &args, &format!("{line}\n"))
+    };
+    let refused = json(
+        ok(
+            &checkin_json(&small.to_string(), &["--allow-walk-in"], &e1),
+            0,
+        )
+        .trim(),
+    );
+    assert_eq!(
+        (
+            refused["status"].as_str(),
+            refused["session"].as_i64(),
+            refused["shot"].as_i64()
+        ),
+        (Some("already_elsewhere"), Some(created[0]), Some(1)),
+        "{refused}"
+    );
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("already checked in at session {}", created[0])),
+        "{refused}"
+    );
+    let normal = checkin_json(&small.to_string(), &["--retake-reason", "闭眼"], &e1);
+    assert_eq!(normal.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&normal.stderr).contains("not a make-up"),
+        "{}",
+        String::from_utf8_lossy(&normal.stderr)
+    );
+    let makeup_out = ok(
+        &caiji(
+            db,
+            home.path(),
+            &[
+                "sessions",
+                "add",
+                "--title",
+                "补采",
+                "--location",
+                "图书馆",
+                "--start",
+                "2099-05-01 08:30",
+                "--end",
+                "2099-05-01 11:30",
+                "--capacity",
+                "5",
+                "--makeup",
+            ],
+            "",
+        ),
+        0,
+    );
+    let makeup: String = makeup_out
+        .split("Created session ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert!(!makeup.is_empty(), "{makeup_out}");
+    for bad in ["  ", &"很".repeat(501)] {
+        let refused = checkin_json(&makeup, &["--retake-reason", bad], &e1);
+        assert_eq!(refused.status.code(), Some(1), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("--retake-reason"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    let asked = json(ok(&checkin_json(&makeup, &["--allow-walk-in"], &e1), 0).trim());
+    assert_eq!(asked["status"], "already_elsewhere");
+    assert!(
+        asked["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--retake-reason"),
+        "{asked}"
+    );
+    let retake = ok(
+        &checkin_json(
+            &makeup,
+            &["--allow-walk-in", "--retake-reason", "闭眼，需重拍"],
+            &format!("{e1}\n{e1}"),
+        ),
+        0,
+    );
+    let answers: Vec<(String, Option<i64>)> = retake
+        .lines()
+        .map(json)
+        .map(|l| {
+            (
+                l["status"].as_str().unwrap().to_string(),
+                l["shot"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("checked_in".to_string(), Some(1)),
+            ("already".to_string(), Some(1))
+        ]
+    );
+    let audit = ok(
+        &caiji(
+            db,
+            home.path(),
+            &["audit", "--student", "E0001", "--format", "json"],
+            "",
+        ),
+        0,
+    );
+    assert!(
+        audit.contains("checkin_retake") && audit.contains("闭眼，需重拍"),
+        "{audit}"
+    );
+
     s.close().await;
 }
 
