@@ -795,8 +795,8 @@ fn ask_walk_in(app: &mut App) -> Vec<Effect> {
         if !makeup {
             app.message = Some(super::app::StatusMessage {
                 text: tr(
-                    "该学生已在别的场次签到：只有补采场次才能重拍",
-                    "this student is checked in at another session: only a make-up (补采) session can photograph them again",
+                    "已在别场签到：补采场次才能重拍",
+                    "checked in elsewhere: only a make-up session retakes",
                 )
                 .to_string(),
                 path: None,

@@ -333,3 +333,152 @@ fn a_reload_says_when_it_is_done() {
     let status = screen(&app).lines().last().unwrap().to_string();
     assert!(status.contains("已重新读取：4 个场次"), "{status}");
 }
+
+/// The Check-in screen on the make-up session (4) after `CJ1:R` was refused as already
+/// checked in at session 1 with shot 12.
+fn after_elsewhere(size: (u16, u16), session_moves: usize) -> super::app::App {
+    let mut app = loaded(Action::ScreenCheckin, size);
+    for _ in 0..session_moves {
+        update(&mut app, Action::MoveDown);
+    }
+    let effects = scan(&mut app, "CJ1:R");
+    let [
+        Effect::Scan {
+            id,
+            session_id,
+            retake_how,
+            retake_reason: None,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert!(retake_how.contains("F6"), "{retake_how}");
+    let makeup = *session_id == 4;
+    let reason = if makeup {
+        "已在场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼 签到，拍摄号 12；按 F6 填写原因后在本补采场次重拍"
+    } else {
+        "已在场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼 签到，拍摄号 12"
+    };
+    update(
+        &mut app,
+        Action::Scanned {
+            id: *id,
+            result: Ok(Answer {
+                counted_session: Some(1),
+                ..answer("already_elsewhere", Some(12), Some(reason))
+            }),
+        },
+    );
+    app
+}
+
+#[test]
+fn a_retake_at_a_make_up_session_asks_for_the_reason_and_is_taken_with_the_key() {
+    let mut app = after_elsewhere((80, 24), 2);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("已在别场签到") && shown.contains("拍摄号 12"),
+        "{shown}"
+    );
+    assert!(update(&mut app, Action::WalkIn).is_empty(), "asks first");
+    let retake = app.checkin.retake.clone().expect("the question");
+    assert_eq!(
+        (
+            retake.session_id,
+            retake.counted_session,
+            retake.shot,
+            retake.line.as_str()
+        ),
+        (4, 1, Some(12), "CJ1:R")
+    );
+    // typing goes into the reason, not the scan line; Enter only says which key confirms
+    for c in "闭眼".chars() {
+        assert!(update(&mut app, Action::Input(c)).is_empty());
+    }
+    assert!(app.checkin.input.is_empty());
+    assert!(update(&mut app, Action::Accept).is_empty());
+    let shown = screen(&app);
+    assert!(
+        shown.contains("重拍原因 ▶ 闭眼") && shown.contains("按 F6 确认重拍"),
+        "{shown}"
+    );
+    // an empty reason is refused in place
+    update(&mut app, Action::ClearInput);
+    assert!(update(&mut app, Action::WalkIn).is_empty());
+    assert!(
+        app.checkin
+            .retake
+            .as_ref()
+            .and_then(|r| r.error.as_deref())
+            .is_some_and(|e| e.contains("不能为空")),
+        "{:?}",
+        app.checkin.retake
+    );
+    update(&mut app, Action::Paste("  闭眼，需重拍\n".into()));
+    let effects = update(&mut app, Action::WalkIn);
+    let [
+        Effect::Scan {
+            session_id,
+            line,
+            allow_walk_in,
+            retake_reason,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (
+            *session_id,
+            line.as_str(),
+            *allow_walk_in,
+            retake_reason.as_deref()
+        ),
+        (4, "CJ1:R", true, Some("闭眼，需重拍"))
+    );
+    assert_eq!(app.checkin.retake, None);
+    // the refused scan cannot be retaken twice
+    assert!(update(&mut app, Action::WalkIn).is_empty());
+    assert_eq!(app.checkin.retake, None);
+}
+
+#[test]
+fn esc_cancels_the_retake_and_a_normal_session_offers_none() {
+    let mut app = after_elsewhere((80, 24), 2);
+    update(&mut app, Action::WalkIn);
+    update(&mut app, Action::Input('x'));
+    update(&mut app, Action::Close);
+    assert_eq!(app.checkin.retake, None);
+    assert_eq!(
+        app.screen,
+        Screen::Checkin,
+        "Esc answered the question only"
+    );
+    // at a normal session, already checked in elsewhere is final
+    let mut app = after_elsewhere((80, 24), 0);
+    assert!(update(&mut app, Action::WalkIn).is_empty());
+    assert_eq!((&app.checkin.retake, &app.checkin.confirm), (&None, &None));
+    let status = screen(&app).lines().last().unwrap().to_string();
+    assert!(
+        status.contains("已在别场签到：补采场次才能重拍"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_retake_question_at_three_sizes() {
+    for size in SIZES {
+        let mut app = after_elsewhere(size, 2);
+        update(&mut app, Action::WalkIn);
+        for c in "闭眼，需重拍".chars() {
+            update(&mut app, Action::Input(c));
+        }
+        insta::assert_snapshot!(
+            format!("retake_question_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+    }
+}

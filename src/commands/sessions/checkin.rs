@@ -57,7 +57,8 @@ impl Style {
             _ => "31",
         };
         let mut line = self.paint(colour, &pad(word, 16));
-        if let Some(shot) = a.shot {
+        // another session's shot is told in the reason, not as this station's number
+        if let Some(shot) = a.shot.filter(|_| a.counted_session.is_none()) {
             let number = format!(" {shot} ");
             // The shot number is what the photographer calls out: make it stand out.
             let number = if a.status == "checked_in" && self.tty {

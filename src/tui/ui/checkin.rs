@@ -74,9 +74,11 @@ fn who_text(scan: &Scan) -> String {
     }
 }
 
+/// The shot number of this session an answer shows (an answer naming another session's shot
+/// says it in words, never in the large digits the photographer calls out).
 fn shot_of(scan: &Scan) -> Option<i32> {
     match &scan.result {
-        Some(Ok(a)) => a.shot,
+        Some(Ok(a)) if a.counted_session.is_none() => a.shot,
         _ => None,
     }
 }
@@ -219,8 +221,18 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             lines.push(Line::styled(format!(" {l}"), theme.style(Role::Error)));
         }
     }
-    // how a student refused as not in this session is taken anyway
+    // how a student refused as not in this session is taken anyway (and, at a make-up
+    // session, one checked in elsewhere is photographed again)
+    let makeup = checkin_session(app).is_some_and(|s| s.makeup);
     let walk_in = match crate::i18n::lang() {
+        crate::i18n::Lang::Zh if makeup => format!(
+            " {} 刚被拒绝的学生：现场加入改到本场，或补采重拍（先确认）",
+            key(app, &Action::WalkIn)
+        ),
+        crate::i18n::Lang::En if makeup => format!(
+            " {} the student just refused: a walk-in here, or a make-up retake (asks first)",
+            key(app, &Action::WalkIn)
+        ),
         crate::i18n::Lang::Zh => format!(
             " {} 现场加入：把刚被拒绝（不在本场）的学生改到本场（先确认）",
             key(app, &Action::WalkIn)
