@@ -772,8 +772,8 @@ impl Default for Keymap {
                 vec![Key::code(K::F(6)), Key::ctrl('w')],
                 Action::WalkIn,
                 tr(
-                    "把刚被拒绝（不在本场）的学生作为现场加入改到本场签到（先确认，再按一次即签到）",
-                    "take the student just refused as not in this session as a walk-in here (asks; press again to check them in)",
+                    "把刚被拒绝（不在本场）的学生作为现场加入改到本场签到（先确认，再按一次即签到）；补采场次中，已在别场签到的学生填写原因后重拍",
+                    "take the student just refused as not in this session as a walk-in here (asks; press again to check them in); at a make-up session, retake one checked in elsewhere (asks the reason)",
                 ),
             ),
             b(
