@@ -417,7 +417,7 @@ macro_rules! impl_checkin {
                     tx.rollback().await?;
                     return unclaimed().await;
                 };
-                if let Some((from, _)) = retake_of {
+                if let Some((from, old_shot)) = retake_of {
                     let superseded = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_SUPERSEDE).into_owned()))
                         .bind(from)
                         .bind(student_id)
@@ -432,7 +432,7 @@ macro_rules! impl_checkin {
                             Some(status) => done(status),
                             None => done(CheckinStatus::AlreadyElsewhere {
                                 session: from,
-                                shot: retake_of.map_or(0, |r| r.1),
+                                shot: old_shot,
                                 replaceable: false,
                             }),
                         };
