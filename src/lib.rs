@@ -1,5 +1,8 @@
 //! caiji (采集): the library behind the `caiji` console — graduate photo collection under the
 //! collection-code mode (采集码). The binary in `main.rs` only wires these modules together.
+//!
+//! `unsafe` code lives in one module only, `store::sqlite_raw` (docs/architecture.md).
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod clock;

@@ -1,4 +1,5 @@
 //! caiji — wiring only: parse the command line, load the config, open the store, run.
+#![deny(unsafe_code)]
 
 use std::process::ExitCode;
 
@@ -8,17 +9,6 @@ use std::sync::Arc;
 use caiji::commands::{self, Ctx};
 use caiji::store::Store;
 use clap::Parser;
-
-// glibc's allocator is slow when values built on one thread are freed on another, which is what
-// a bulk insert does (arguments built on the runtime thread, dropped on the database worker):
-// mimalloc cuts `caiji import`'s CPU time by more than half. It is built without its requests
-// for transparent huge pages (the `no_thp` feature): where the kernel grants them only on request
-// (the usual `madvise` setting), each fresh 2 MiB region was zeroed at once, or waited for the
-// kernel to compact memory first, which made a 100,000-row import take anywhere from 190 to
-// 300 ms on the same machine; with ordinary pages it takes 175-190 ms and peaks at 34 MiB
-// instead of 55.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

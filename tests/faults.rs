@@ -245,9 +245,10 @@ async fn sqlite_count(url: &str, sql: &str) -> i64 {
 }
 
 /// Kills the first `caiji import` of 100,000 rows into a SQLite file that does not exist yet:
-/// once held just before its commit (so one kill surely lands inside the build), then at two
-/// random moments. Each time the database either does not exist or holds the whole roster; the
-/// next import completes and no scratch file is left.
+/// once held just before its commit (so one kill surely lands inside the write), then at two
+/// random moments. Each time the database either does not exist, holds no student (the import
+/// made it, then was killed before its commit), or holds the whole roster; the next import
+/// completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_first_import_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -260,13 +261,8 @@ async fn killed_first_import_sqlite() {
         (0..ROSTER_ROWS).map(|i| row(3_000_000 + i, "欧阳娜娜", "软工2203")),
     );
     let big = big.to_str().unwrap();
-    let scratch = || {
-        std::fs::read_dir(home.path()).unwrap().flatten().any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".first.db.new-")
-        })
-    };
+    let wal = home.path().join("first.db-wal");
+    let wal_len = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
 
     let mut rng = support::rng("killed_first_import");
     let moments = [
@@ -276,28 +272,43 @@ async fn killed_first_import_sqlite() {
     ];
     let mut log = Vec::new();
     for (attempt, moment) in moments.into_iter().enumerate() {
-        let (at, building, finished) =
-            import_killed_at(home.path(), &url, big, moment, async || scratch()).await;
+        let wal_before = wal_len();
+        let (at, writing, finished) =
+            import_killed_at(home.path(), &url, big, moment, async || {
+                wal_len() > wal_before
+            })
+            .await;
+        let students = if !target.exists() {
+            None
+        } else if sqlite_count(
+            &url,
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'students'",
+        )
+        .await
+            == 0
+        {
+            // killed while its schema was being made
+            Some(0)
+        } else {
+            Some(sqlite_count(&url, "SELECT COUNT(*) FROM students").await)
+        };
         log.push(format!(
-            "kill {attempt} {moment:?} at {at:.2?} (build seen: {building}, had finished: {finished}, database exists: {})",
-            target.exists()
+            "kill {attempt} {moment:?} at {at:.2?} (writing seen: {writing}, had finished: {finished}, students: {students:?})"
         ));
         if let Moment::HeldBeforeCommit = moment {
             assert!(
-                !target.exists(),
-                "a database killed before its commit exists:\n{}",
+                students.unwrap_or(0) == 0,
+                "a database killed before its commit holds students:\n{}",
                 log.join("\n")
             );
         }
-        if target.exists() {
-            // Linked into place just before the kill: the import is whole, the other allowed outcome.
-            assert_eq!(
-                sqlite_count(&url, "SELECT COUNT(*) FROM students").await,
-                i64::from(ROSTER_ROWS),
-                "{}",
-                log.join("\n")
-            );
-            break;
+        match students {
+            None | Some(0) => {}
+            Some(n) => {
+                // committed just before the kill: the import is whole, the other allowed outcome
+                assert_eq!(n, i64::from(ROSTER_ROWS), "{}", log.join("\n"));
+                break;
+            }
         }
     }
     say(&format!("first import:\n  {}", log.join("\n  ")));
@@ -317,7 +328,15 @@ async fn killed_first_import_sqlite() {
         .await,
         0
     );
-    assert!(!scratch(), "a scratch file is left");
+    assert_eq!(
+        sqlite_count(
+            &url,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'"
+        )
+        .await,
+        3,
+        "the students table has its indexes again"
+    );
 }
 
 // ---------- 3. two imports at once ----------

@@ -369,7 +369,7 @@ fn a_utf8_file_with_one_gbk_row_names_the_row() {
 
 /// A file whose first rows are plain ASCII is taken for UTF-8 from its start and read at once; a
 /// GBK row further on sends it back to be read again as GBK, whether it is the first import into
-/// a new database (streamed into a scratch file, which is then thrown away) or not.
+/// a new database (its first rows already stored, in a transaction that is rolled back) or not.
 #[test]
 fn a_roster_that_turns_gbk_after_its_first_rows_is_read_as_gbk() {
     let dir = tempfile::tempdir().unwrap();
@@ -403,7 +403,6 @@ fn a_roster_that_turns_gbk_after_its_first_rows_is_read_as_gbk() {
     let list = students(home.path(), None);
     assert_eq!(field(&list, "2022001", "name"), "欧阳娜娜");
     assert_eq!(field(&list, "2022001", "college"), "计算机学院");
-    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
 
     // into a database that exists: the same file, one row changed further on
     let changed = text.replace("欧阳娜娜", "欧阳娜");
@@ -1206,15 +1205,6 @@ fn strict_and_dry_run_write_nothing() {
     assert_eq!(students(home.path(), None), before);
 }
 
-/// Files in `dir` that a build in progress leaves (`.caiji.db.new-…`).
-fn scratch_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".new-"))
-        .collect()
-}
-
 async fn sqlite_scalar(db: &Path, sql: &str) -> i64 {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -1227,9 +1217,9 @@ async fn sqlite_scalar(db: &Path, sql: &str) -> i64 {
     value
 }
 
-/// The first import into a SQLite file that does not exist yet is built beside it and appears
-/// whole: with the valid rows, without any row of a duplicated 学号, audited, its CHECKs
-/// satisfied, and with nothing left behind; a refused or failed first import leaves no database.
+/// The first import into a SQLite file that does not exist yet makes it whole: with the valid
+/// rows, without any row of a duplicated 学号, audited, its CHECKs satisfied and its indexes
+/// built; a refused or failed first import leaves no database.
 #[tokio::test]
 async fn a_first_import_makes_the_whole_database_or_none() {
     let dir = tempfile::tempdir().unwrap();
@@ -1291,7 +1281,7 @@ async fn a_first_import_makes_the_whole_database_or_none() {
         sqlite_scalar(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND operator = 'tester' AND detail = 'import big.csv: inserted 5997, updated 0, unchanged 0, withdrawn 0'").await,
         1
     );
-    // integrity_check also evaluates every CHECK constraint, which the build itself skipped
+    // integrity_check also evaluates every CHECK constraint
     assert_eq!(
         sqlite_scalar(
             &db,
@@ -1308,12 +1298,11 @@ async fn a_first_import_makes_the_whole_database_or_none() {
         .await,
         3
     );
-    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
     // the database is an ordinary one: the next import of the same file changes nothing
     let (code, summary) = json_run(home.path(), None, &["import", file]);
     assert_eq!((code, counts(&summary)), (3, [0, 0, 5997, 0]), "{summary}");
 
-    // refused by --strict, or not a roster at all: no database, no scratch file
+    // refused by --strict, or not a roster at all: no database
     let home = tempfile::tempdir().unwrap();
     assert_eq!(
         caiji(home.path(), None, &["import", file, "--strict"])
@@ -1339,10 +1328,69 @@ async fn a_first_import_makes_the_whole_database_or_none() {
         &["longer than 1 MiB"],
     );
     assert!(!home.path().join("caiji.db").exists());
-    assert_eq!(scratch_files(home.path()), Vec::<String>::new());
 }
 
-/// The build skips evaluating the name CHECK because the validator enforces the same limit.
+/// An import into a database that exists with an empty roster (after `caiji init`) goes the
+/// same way as into a new file: a refused one leaves the database there and untouched, a good
+/// one stores every valid row with the students table's indexes built again.
+#[tokio::test]
+async fn an_import_after_init_fills_the_empty_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<Vec<String>> = (0..6000).map(|i| row(2_040_000 + i, "张伟")).collect();
+    rows[30][6] = "中专".into();
+    let path = write(
+        dir.path(),
+        "roster.csv",
+        csv_text(&with_header(rows), ',', "\n").as_bytes(),
+    );
+    let file = path.to_str().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(caiji(home.path(), None, &["init"]).status.code(), Some(0));
+    let db = home.path().join("caiji.db");
+
+    assert_eq!(
+        caiji(home.path(), None, &["import", file, "--strict"])
+            .status
+            .code(),
+        Some(3)
+    );
+    assert!(db.exists(), "a database made before the import stays");
+    assert_eq!(sqlite_scalar(&db, "SELECT COUNT(*) FROM students").await, 0);
+    assert_eq!(
+        sqlite_scalar(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'import'"
+        )
+        .await,
+        0
+    );
+
+    let (code, summary) = json_run(home.path(), None, &["import", file]);
+    assert_eq!((code, counts(&summary)), (3, [5999, 0, 0, 0]), "{summary}");
+    assert_eq!(
+        sqlite_scalar(&db, "SELECT COUNT(*) FROM students").await,
+        5999
+    );
+    assert_eq!(
+        sqlite_scalar(
+            &db,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        sqlite_scalar(
+            &db,
+            "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"
+        )
+        .await,
+        0
+    );
+}
+
+/// The validator's name limit is the schema's CHECK: a name the validator takes, the database
+/// takes too.
 #[test]
 fn the_schema_limits_names_as_the_validator_does() {
     let schema = include_str!("../migrations/sqlite/0002_students_checks.sql");

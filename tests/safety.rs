@@ -352,7 +352,7 @@ fn created_files_are_0600_whatever_the_umask() {
     }
     assert_eq!(mode(&png) & 0o077, 0, "the image folder is private too");
 
-    // the first import into a new data dir builds the database in a scratch file first
+    // the first import into a new data dir creates the database itself
     let fresh = tempfile::tempdir().unwrap();
     let roster = fresh.path().join("roster.csv");
     std::fs::write(&roster, csv_text(&roster_rows(3, None), ',', "\n")).unwrap();

@@ -14,7 +14,7 @@ use crate::cli::{ImportArgs, SummaryFormat};
 use crate::domain::Student;
 use crate::i18n::{Lang, lang, tr};
 use crate::roster::{self, Outcome, Progress, ReadOptions};
-use crate::store::{ImportOptions, ImportSummary, NewRoster, PackedStudents};
+use crate::store::{self, ImportOptions, ImportSummary, PackedStudents, RosterFill, Store};
 
 pub async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     let mut made_folders = Vec::new();
@@ -49,14 +49,14 @@ async fn import(ctx: &Ctx, args: &ImportArgs, made_folders: &mut Vec<PathBuf>) -
             .unwrap_or_default()
     );
 
-    if let Some(target) = new_sqlite_file(ctx, args, made_folders)? {
-        let (built, returned) = import_new(ctx, args, &target, &options, &source, bar).await;
+    if !args.dry_run {
+        let (stored, returned) =
+            import_into_empty(ctx, args, &options, &source, bar, made_folders).await;
         bar = returned;
-        if let Some((outcome, summary)) = built? {
+        if let Some((outcome, summary)) = stored? {
             return finish(args, &label, &outcome, &summary);
         }
-        // another station created the database meanwhile (import into it as it is), or the file
-        // must be read again in the encoding its whole text shows
+        // not SQLite, or the roster holds students: they are compared with the file's
     }
 
     // The file is read and checked before the database is opened: a bad file changes nothing.
@@ -131,56 +131,187 @@ fn finish(
     })
 }
 
-/// The SQLite file to create when this import is the first write to a database that does not
-/// exist yet, in a folder caiji can write.
-/// The folders it had to make for it are added to `made_folders`, innermost first.
-fn new_sqlite_file(
-    ctx: &Ctx,
-    args: &ImportArgs,
-    made_folders: &mut Vec<PathBuf>,
-) -> Result<Option<PathBuf>> {
-    let Some(path) = super::sqlite_path(&ctx.database_url).filter(|p| !args.dry_run && !p.exists())
-    else {
-        return Ok(None);
-    };
-    if ctx.default_database {
-        made_folders.extend(ctx.paths.create_data_dir()?);
-    }
-    // a folder that is missing or cannot be written is reported by the usual way in, once the
-    // file has been checked
-    Ok(super::check_sqlite_writable(&path).is_ok().then_some(path))
-}
-
-/// Imports into a database that does not exist yet, using both cores: a reader thread reads and
-/// checks the file and hands the valid students over in batches, while this task stores them in
-/// a scratch database that becomes `target` only when everything is read, checked and committed
-/// (see `store::NewRoster`). A bad file, a `--strict` refusal or an error leaves no database.
+/// Imports into an empty SQLite roster (a database that does not exist yet, one just made by
+/// `caiji init`, or one whose students were all removed), using both cores: a reader thread reads
+/// and checks the file and hands the valid students over in batches, while this task stores them
+/// in one transaction (see `store::RosterFill`). A bad file, a `--strict` refusal or an error
+/// rolls it back; a database file this command created for it is removed again when nobody else
+/// has it open and it holds nothing.
 ///
-/// Returns None when `target` appeared meanwhile, or when the file had to be read again (its
-/// start was UTF-8 but not the rest); the progress bar comes back either way.
-async fn import_new(
+/// Returns None when this is not SQLite, the roster holds students, or the database cannot be
+/// opened here (the usual way reports that, once the file has been checked); the progress bar
+/// comes back either way.
+async fn import_into_empty(
     ctx: &Ctx,
     args: &ImportArgs,
-    target: &Path,
     options: &ReadOptions,
     source: &str,
-    mut bar: ProgressBar,
+    bar: ProgressBar,
+    made_folders: &mut Vec<PathBuf>,
 ) -> (Result<Option<(Outcome, ImportSummary)>>, ProgressBar) {
+    let Some(path) = super::sqlite_path(&ctx.database_url) else {
+        return (Ok(None), bar);
+    };
+    let created = std::fs::symlink_metadata(&path).is_err();
+    if created && ctx.default_database {
+        match ctx.paths.create_data_dir() {
+            Ok(made) => made_folders.extend(made),
+            Err(e) => return (Err(e), bar),
+        }
+    }
+    if super::check_sqlite_writable(&path).is_err() {
+        return (Ok(None), bar);
+    }
+    let Ok(store) = store::open(&ctx.database_url, store::Create::IfMissing).await else {
+        if created {
+            store::remove_unused_sqlite_file(&path);
+        }
+        return (Ok(None), bar);
+    };
+    let mut outcome = FillOutcome::NotEmpty;
+    let (result, bar) = fill_empty(
+        ctx,
+        args,
+        options,
+        source,
+        store.as_ref(),
+        bar,
+        &mut outcome,
+    )
+    .await;
+    store.close().await;
+    if created && outcome == FillOutcome::RolledBackEmpty && store::remove_unused_sqlite_file(&path)
+    {
+        // nothing is left of this run, not even a line in the log
+        return (result, bar);
+    }
+    tracing::info!(url = store.display_url(), operator = %ctx.operator, "database opened");
+    (result, bar)
+}
+
+/// What became of the database in `fill_empty`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FillOutcome {
+    /// The roster held students: nothing was begun.
+    NotEmpty,
+    /// The import committed.
+    Committed,
+    /// The import was rolled back, and the database holds no row at all.
+    RolledBackEmpty,
+    /// The import was rolled back (or failed) and the database may hold something.
+    RolledBack,
+}
+
+/// The import of `import_into_empty` on an open store; `done` says what became of it.
+async fn fill_empty(
+    ctx: &Ctx,
+    args: &ImportArgs,
+    options: &ReadOptions,
+    source: &str,
+    store: &dyn Store,
+    bar: ProgressBar,
+    done: &mut FillOutcome,
+) -> (Result<Option<(Outcome, ImportSummary)>>, ProgressBar) {
+    let fill = match store.begin_roster_fill().await {
+        Ok(Some(fill)) => fill,
+        Ok(None) => return (Ok(None), bar),
+        Err(e) => return (Err(e.into()), bar),
+    };
+    *done = FillOutcome::RolledBack;
+    let (filled, outcome, mut bar) = stream_into(fill, &args.file, options, bar).await;
+    let (fill, outcome) = match (filled, outcome) {
+        (Ok(fill), Ok(Some(outcome))) => (fill, outcome),
+        // the start of the file was UTF-8 but not the rest: the rows stored were read in the wrong
+        // encoding; the file is read whole again, in the encoding its whole text shows, and
+        // stored the same way
+        (Ok(fill), Ok(None)) => {
+            let outcome = roster::read_file(&args.file, options, &mut |p| bar.update(p));
+            bar.clear();
+            let rolled_back = fill.roll_back().await;
+            let outcome = match (outcome, rolled_back) {
+                (Ok(outcome), Ok(_)) => outcome,
+                (Err(e), rolled_back) => {
+                    note_empty(done, rolled_back);
+                    return (Err(e.into()), bar);
+                }
+                (_, Err(e)) => return (Err(e.into()), bar),
+            };
+            let fill = match store.begin_roster_fill().await {
+                Ok(Some(fill)) => fill,
+                // another station stored a roster meanwhile: compare with it
+                Ok(None) => return (Ok(None), bar),
+                Err(e) => return (Err(e.into()), bar),
+            };
+            match store_read(fill, &outcome.students).await {
+                Ok(fill) => (fill, outcome),
+                Err(e) => return (Err(e.into()), bar),
+            }
+        }
+        // the file's own problems come first, as when it is read before the database is opened
+        (filled, Err(e)) => {
+            if let Ok(fill) = filled {
+                note_empty(done, fill.roll_back().await);
+            }
+            return (Err(e.into()), bar);
+        }
+        (Err(e), Ok(_)) => return (Err(e.into()), bar),
+    };
+    if refused_as_strict(args, &outcome) || outcome.data_rows == outcome.rejected_rows() as u64 {
+        // nothing to store: as when the file is read before the database is opened
+        note_empty(done, fill.roll_back().await);
+        return (Ok(Some((outcome, ImportSummary::default()))), bar);
+    }
+    let detail =
+        |kept: u64| format!("{source}: inserted {kept}, updated 0, unchanged 0, withdrawn 0");
+    let committed = fill.commit(&outcome.duplicates, &ctx.operator, &detail);
+    let result = match committed.await {
+        Ok(kept) => {
+            *done = FillOutcome::Committed;
+            let summary = ImportSummary {
+                inserted: kept,
+                ..Default::default()
+            };
+            Ok(Some((outcome, summary)))
+        }
+        Err(e) => Err(e.into()),
+    };
+    (result, bar)
+}
+
+/// After a rollback: whether the database was left holding nothing.
+fn note_empty(done: &mut FillOutcome, rolled_back: std::result::Result<bool, store::StoreError>) {
+    if let Ok(true) = rolled_back {
+        *done = FillOutcome::RolledBackEmpty;
+    }
+}
+
+/// Reads `file` on a thread of its own and stores its valid students with `fill` as they come.
+/// Returns the fill (unless storing failed), the reader's outcome (None: read it again, see
+/// `roster::stream_file`) and the progress bar.
+async fn stream_into(
+    mut fill: RosterFill,
+    file: &Path,
+    options: &ReadOptions,
+    mut bar: ProgressBar,
+) -> (
+    Result<RosterFill, store::StoreError>,
+    Result<Option<Outcome>, roster::RosterError>,
+    ProgressBar,
+) {
     // a few batches in flight: the reader runs ahead a little, memory stays small
     let (batches_in, batches) = std::sync::mpsc::sync_channel::<PackedStudents>(4);
     let (spent_out, spent) = std::sync::mpsc::channel::<PackedStudents>();
     let reader = {
-        let (file, options) = (args.file.clone(), options.clone());
+        let (file, options) = (file.to_path_buf(), options.clone());
         std::thread::spawn(move || {
             let hand_over = Box::new(move |students: Vec<Student>| {
-                // packed here, where the reader has time to spare, into a batch the build has
-                // stored and given back when there is one; the students are freed where they
-                // were made
+                // packed here, where the reader has time to spare, into a batch already stored and
+                // given back when there is one; the students are freed where they were made
                 let mut batch = spent.try_recv().unwrap_or_default();
                 batch.clear();
                 students.iter().for_each(|s| batch.push(s));
                 drop(students);
-                // the build has stopped (it failed): the rest of the file is still checked
+                // storing has stopped (it failed): the rest of the file is still checked
                 let _ = batches_in.send(batch);
             });
             let outcome = roster::stream_file(&file, &options, &mut |p| bar.update(p), hand_over);
@@ -188,49 +319,33 @@ async fn import_new(
             (outcome, bar)
         })
     };
-    let built = async {
-        let mut build = NewRoster::create(target).await?;
-        build.fill(batches, spent_out).await?;
-        anyhow::Ok(build)
-    }
-    .await;
+    let filled = fill.fill(batches, spent_out).await.map(|()| fill);
     let (outcome, bar) = match reader.join() {
         Ok(done) => done,
         Err(panic) => std::panic::resume_unwind(panic),
     };
-    // the file's own problems come first, as when it is read before the database is opened
-    let outcome = match outcome {
-        Ok(Some(outcome)) => outcome,
-        // not UTF-8 after all: the build holds rows read in the wrong encoding
-        Ok(None) => return (Ok(None), bar),
-        Err(e) => return (Err(e.into()), bar),
-    };
-    let build = match built {
-        Ok(build) => build,
-        Err(e) => return (Err(e), bar),
-    };
-    if refused_as_strict(args, &outcome) || outcome.data_rows == outcome.rejected_rows() as u64 {
-        // nothing to store: no database is made, as when the file is read first
-        return (Ok(Some((outcome, ImportSummary::default()))), bar);
-    }
-    let detail =
-        |kept: u64| format!("{source}: inserted {kept}, updated 0, unchanged 0, withdrawn 0");
-    let result = match build
-        .finish(&outcome.duplicates, &ctx.operator, &detail)
-        .await
-    {
-        Ok(Some(kept)) => Ok(Some((
-            outcome,
-            ImportSummary {
-                inserted: kept,
-                ..Default::default()
-            },
-        ))),
-        Ok(None) => Ok(None),
-        Err(e) => Err(e.into()),
-    };
-    (result, bar)
+    (filled, outcome, bar)
 }
+
+/// Stores the students of a roster read whole with `fill`, in batches as the reader would hand
+/// them over.
+async fn store_read(
+    mut fill: RosterFill,
+    students: &[Student],
+) -> Result<RosterFill, store::StoreError> {
+    let (batches_in, batches) = std::sync::mpsc::channel::<PackedStudents>();
+    for chunk in students.chunks(STORE_BATCH) {
+        let mut batch = PackedStudents::default();
+        chunk.iter().for_each(|s| batch.push(s));
+        let _ = batches_in.send(batch);
+    }
+    drop(batches_in);
+    fill.fill(batches, std::sync::mpsc::channel().0).await?;
+    Ok(fill)
+}
+
+/// Students per batch of a roster read whole.
+const STORE_BATCH: usize = 1024;
 
 fn missing_sqlite_file(ctx: &Ctx) -> bool {
     super::sqlite_path(&ctx.database_url).is_some_and(|p| !p.exists())

@@ -12,7 +12,9 @@ mod reports;
 mod sessions;
 mod source;
 mod sqlite;
-mod sqlite_new;
+mod sqlite_fill;
+// the one module with `unsafe` code: SQLite's C interface (docs/architecture.md)
+#[allow(unsafe_code)]
 mod sqlite_raw;
 pub(crate) mod students;
 
@@ -39,8 +41,8 @@ pub use sessions::{
     StudentSelection, TokenLookup, UnassignSummary,
 };
 pub use source::{SourceTable, read_source};
-pub use sqlite::SqliteStore;
-pub use sqlite_new::NewRoster;
+pub use sqlite::{SqliteStore, remove_unused_sqlite_file};
+pub use sqlite_fill::RosterFill;
 pub use students::{ImportOptions, ImportSummary, KeySink, StudentKey, StudentSink, StudentStore};
 
 /// The database engines caiji runs on.

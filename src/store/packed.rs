@@ -1,5 +1,5 @@
 //! Students packed for the hand-over from the thread that reads a roster to the one that stores
-//! it (see `NewRoster::fill`).
+//! it (see `RosterFill::fill`).
 //!
 //! A `Student` keeps each text in its own allocation, made on the reader's core; SQLite copies
 //! every one of them into its records on the other core, one cache line fetch after another.

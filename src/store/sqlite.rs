@@ -38,7 +38,6 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        super::sqlite_new::remove_stale_scratch(options.get_filename());
         create_private_file(options.get_filename(), url);
         // A new file being set up by another process (WAL switch, first migration) answers
         // "database is locked" without waiting: wait a little and try again.
@@ -90,6 +89,23 @@ pub(super) fn create_private_file(path: &std::path::Path, url: &str) {
         // folder that cannot be written is reported by SQLite's own open
         let _ = crate::files::create_private(path);
     }
+}
+
+/// Removes the SQLite file at `path`, made by an import that then stored nothing, unless another
+/// process has it open. Call it once every connection of this process to it is closed: SQLite
+/// removes the `-wal` and `-shm` files beside a database when its last connection anywhere
+/// closes, so their presence means another process is using it, and it is left alone. Returns
+/// whether the file was removed.
+pub fn remove_unused_sqlite_file(path: &std::path::Path) -> bool {
+    let beside = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let in_use = ["-wal", "-shm", "-journal"]
+        .iter()
+        .any(|suffix| std::fs::symlink_metadata(beside(suffix)).is_ok());
+    !in_use && std::fs::remove_file(path).is_ok()
 }
 
 fn open_error(url: &str, err: sqlx::Error) -> StoreError {

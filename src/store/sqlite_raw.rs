@@ -1,18 +1,23 @@
-//! Fast paths for whole-roster reads and bulk inserts on SQLite.
+//! Fast paths for whole-roster reads and bulk inserts on SQLite, and the only module of the
+//! crate with `unsafe` code (docs/architecture.md).
 //!
 //! sqlx hands every SQLite row from its worker thread to the async side one at a time, which costs
 //! about half a second for 100,000 students — more than the query itself — and builds a statement
 //! of 15,000 parameters per 1,000 inserted rows. Listing, searching and importing the roster touch
 //! every row, so this module runs the same SQL directly on the connection's raw handle (borrowed
-//! from sqlx under its lock, inside sqlx's own transaction) with prepared statements. It also
-//! fills the students table of a database built from scratch (`NewRosterFill`, for
-//! `sqlite_new`), inside a transaction of its own.
+//! from sqlx under its lock, inside sqlx's own transaction) with prepared statements.
+//!
+//! Every function offered to the rest of the crate is safe: it takes the connection as sqlx's
+//! `LockedSqliteHandle`, whose lock, borrowed mutably for the whole call, is the proof that no
+//! other thread uses the connection meanwhile. The `unsafe` functions inside rely on exactly that.
 
 use std::ffi::{CStr, c_int};
 use std::ops::Range;
 use std::ptr::NonNull;
+use std::sync::mpsc::{Receiver, Sender};
 
 use libsqlite3_sys as ffi;
+use sqlx::sqlite::LockedSqliteHandle;
 
 use super::packed::StudentRef;
 use super::students::{KeySink, STUDENT_COLUMNS, StudentKey, StudentSink};
@@ -48,33 +53,30 @@ fn error(db: *mut ffi::sqlite3, what: &str) -> StoreError {
     StoreError::Sqlite(format!("{what}: {message}"))
 }
 
-/// Runs `sql` (the columns of `student_rows_query`) with its text arguments on `db` and feeds
-/// every row to `sink`.
-///
-/// # Safety
-/// `db` must be a valid, open connection that no other thread uses for the duration of the call
-/// (sqlx's `LockedSqliteHandle` guarantees this).
-pub(crate) unsafe fn stream_students(
-    db: NonNull<ffi::sqlite3>,
+/// Runs `sql` (the columns of `student_rows_query`) with its text arguments on the connection
+/// and feeds every row to `sink`.
+pub(crate) fn stream_students(
+    handle: &mut LockedSqliteHandle<'_>,
     sql: &str,
     args: &[String],
     sink: StudentSink<'_>,
 ) -> Result<u64> {
-    // SAFETY: forwarded from the caller; `each_row` hands over a statement positioned on a row.
+    let db = handle.as_raw_handle();
+    // SAFETY: the lock held through `handle` gives this call the connection to itself;
+    // `each_row` hands over a statement positioned on a row.
     unsafe { each_row(db, sql, args, &mut |stmt| sink(decode(stmt)?)) }
 }
 
-/// Runs `student_keys_query` on `db` and feeds every row's search keys to `sink`.
-///
-/// # Safety
-/// As for `stream_students`.
-pub(crate) unsafe fn stream_keys(
-    db: NonNull<ffi::sqlite3>,
+/// Runs `student_keys_query` on the connection and feeds every row's search keys to `sink`.
+pub(crate) fn stream_keys(
+    handle: &mut LockedSqliteHandle<'_>,
     sql: &str,
     args: &[String],
     sink: KeySink<'_>,
 ) -> Result<u64> {
-    // SAFETY: forwarded from the caller; the statement is on a row of the keys query.
+    let db = handle.as_raw_handle();
+    // SAFETY: as in `stream_students`; the statement is on a row of the keys query, and the
+    // borrowed texts live only during the call to `sink`.
     unsafe {
         each_row(db, sql, args, &mut |stmt| {
             let t = |i| borrowed_text(stmt, i);
@@ -93,7 +95,8 @@ pub(crate) unsafe fn stream_keys(
 /// Prepares `sql`, binds `args` as text and calls `row` on each result row. Returns the count.
 ///
 /// # Safety
-/// As for `stream_students`.
+/// `db` must be a valid, open connection that no other thread uses for the duration of the call
+/// (sqlx's `LockedSqliteHandle` guarantees this).
 unsafe fn each_row(
     db: NonNull<ffi::sqlite3>,
     sql: &str,
@@ -236,13 +239,8 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
 /// Inserts `students` with prepared statements of several rows each. Returns the rows added.
 ///
 /// # Safety
-/// As for `stream_students`: `db` is open and used by nobody else during the call. The caller has
-/// begun the transaction the rows belong to.
-pub(crate) unsafe fn insert_students(
-    db: NonNull<ffi::sqlite3>,
-    students: &[&Student],
-    now: &str,
-) -> Result<u64> {
+/// As for `each_row`. The caller has begun the transaction the rows belong to.
+unsafe fn insert_rows(db: NonNull<ffi::sqlite3>, students: &[&Student], now: &str) -> Result<u64> {
     // SAFETY: forwarded from the caller.
     unsafe { StudentInsert::prepare(db, "INSERT")?.insert(students, now) }
 }
@@ -265,7 +263,8 @@ impl StudentInsert {
     /// `verb` is `INSERT`, or `INSERT OR IGNORE` to skip a 学号 already stored.
     ///
     /// # Safety
-    /// As for `insert_students`, for as long as the statements live.
+    /// As for `each_row`, for as long as the statements live; the caller has begun the
+    /// transaction the rows belong to.
     unsafe fn prepare(db: NonNull<ffi::sqlite3>, verb: &str) -> Result<StudentInsert> {
         let db = db.as_ptr();
         let prepare = |rows: usize| {
@@ -464,47 +463,141 @@ impl InsertRows for PackedStudents {
 /// Below this many rows an insert goes row by row into the indexes as they are.
 const BULK_FROM: usize = 5_000;
 
-/// Inserts `students` as `insert_students` does, faster when the students table is empty and the
-/// batch is large: rows go in 学号 order (the UNIQUE index on 学号 is appended to, not split),
-/// the secondary indexes are dropped first and built again afterwards with one sort each, and a
-/// larger page cache (8 MiB: the index sorts take as much again, and the whole import stays
-/// under 100 MiB for 100,000 students) keeps most pages in memory. All of it happens inside the
-/// caller's transaction, so a failure or a crash leaves the table and its indexes as they were.
-///
-/// # Safety
-/// As for `insert_students`.
-pub(crate) unsafe fn bulk_insert_students(
-    db: NonNull<ffi::sqlite3>,
+/// SQLite's page cache while an empty roster is filled: 32 MiB, room for every page of 100,000
+/// students (about 25 MiB at caiji's page size) and for the sorts that build the indexes
+/// afterwards, so pages are written once, at the commit. The whole import stays under 100 MiB
+/// (docs/benchmarks.md).
+const FILL_CACHE_KIB: u32 = 32 * 1024;
+
+/// Inserts `students` into the students table, inside the transaction the caller has begun on
+/// this connection. Into an empty table, a large batch goes the way of [`EmptyFill`], in 学号
+/// order (the UNIQUE index on 学号 is appended to, not split). Returns the rows added; fails
+/// without adding any if a 学号 is already stored.
+pub(crate) fn insert_students(
+    handle: &mut LockedSqliteHandle<'_>,
     students: &[&Student],
     now: &str,
 ) -> Result<u64> {
-    // SAFETY (whole fn): the caller's contract is forwarded to every call.
-    unsafe {
-        if students.len() < BULK_FROM
-            || !query_texts(db, "SELECT 'x' FROM students LIMIT 1")?.is_empty()
-        {
-            return insert_students(db, students, now);
-        }
-        let cache = query_texts(db, "PRAGMA cache_size")?
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| "-2000".into());
-        exec(db, "PRAGMA cache_size = -8192")?;
-        let result = (|| -> Result<u64> {
-            let indexes = drop_student_indexes(db)?;
-            let mut sorted = students.to_vec();
-            sorted.sort_unstable_by(|a, b| a.student_no.cmp(&b.student_no));
-            let inserted = insert_students(db, &sorted, now)?;
-            for sql in &indexes {
-                exec(db, sql)?;
+    let empty = if students.len() >= BULK_FROM {
+        EmptyFill::begin(handle)?
+    } else {
+        None
+    };
+    if let Some(mut fill) = empty {
+        let mut sorted = students.to_vec();
+        sorted.sort_unstable_by(|a, b| a.student_no.cmp(&b.student_no));
+        let db = handle.as_raw_handle();
+        // SAFETY: the lock held through `handle` gives this call the connection to itself, inside
+        // the caller's transaction.
+        let inserted = unsafe { insert_rows(db, &sorted, now) };
+        // the indexes come back whatever happened: an error above is rolled back with them
+        let finished = fill.finish(handle);
+        fill.inserted = inserted?;
+        finished?;
+        return Ok(fill.inserted);
+    }
+    let db = handle.as_raw_handle();
+    // SAFETY: as above.
+    unsafe { insert_rows(db, students, now) }
+}
+
+/// An import into a students table that was empty when it began, inside the caller's
+/// transaction: the table's secondary indexes are dropped first and built again by
+/// [`finish`](EmptyFill::finish) with one sort each (much faster than keeping them up row by
+/// row), and the connection's page cache is enlarged until then. A failure or a crash before the
+/// commit rolls all of it back: the table and its indexes stay as they were (docs/roster.md).
+pub(crate) struct EmptyFill {
+    /// The SQL that makes each dropped index again.
+    indexes: Vec<String>,
+    /// The connection's own `cache_size`, set again by `finish`.
+    cache_size: String,
+    /// Rows added so far.
+    pub(crate) inserted: u64,
+}
+
+impl EmptyFill {
+    /// Starts filling the students table, or returns None when it holds a row (withdrawn
+    /// students count). The caller has begun a write transaction on this connection.
+    pub(crate) fn begin(handle: &mut LockedSqliteHandle<'_>) -> Result<Option<EmptyFill>> {
+        let db = handle.as_raw_handle();
+        // SAFETY: the lock held through `handle` gives this call the connection to itself.
+        unsafe {
+            if !query_texts(db, "SELECT 'x' FROM students LIMIT 1")?.is_empty() {
+                return Ok(None);
             }
-            Ok(inserted)
-        })();
+            let cache_size = query_texts(db, "PRAGMA cache_size")?
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "-2000".into());
+            exec(db, &format!("PRAGMA cache_size = -{FILL_CACHE_KIB}"))?;
+            let mut fill = EmptyFill {
+                indexes: Vec::new(),
+                cache_size,
+                inserted: 0,
+            };
+            match drop_student_indexes(db) {
+                Ok(indexes) => fill.indexes = indexes,
+                Err(e) => {
+                    let _ = fill.restore_cache(db);
+                    return Err(e);
+                }
+            }
+            Ok(Some(fill))
+        }
+    }
+
+    /// Inserts every batch that arrives until the sender goes away, passing each on to `spent`
+    /// when stored (to be filled again). A 学号 that came before is skipped (`INSERT OR IGNORE`,
+    /// which also spares SQLite saving pages for a statement rollback): the roster reader reports
+    /// it as a duplicate, and the caller deletes every row of it before the commit.
+    pub(crate) fn store_batches(
+        &mut self,
+        handle: &mut LockedSqliteHandle<'_>,
+        batches: &Receiver<PackedStudents>,
+        spent: &Sender<PackedStudents>,
+        now: &str,
+    ) -> Result<()> {
+        let db = handle.as_raw_handle();
+        // SAFETY: the lock held through `handle` gives this call the connection to itself,
+        // inside the transaction `begin` was called in.
+        unsafe {
+            let insert = StudentInsert::prepare(db, "INSERT OR IGNORE")?;
+            for batch in batches {
+                self.inserted += insert.insert(&batch, now)?;
+                let _ = spent.send(batch);
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the dropped indexes again and gives the connection its page cache back. Call it
+    /// before the commit, on the same connection, also after a failure (the cache size outlives
+    /// the transaction).
+    pub(crate) fn finish(&self, handle: &mut LockedSqliteHandle<'_>) -> Result<()> {
+        let db = handle.as_raw_handle();
+        // SAFETY: the lock held through `handle` gives this call the connection to itself.
+        unsafe {
+            let built = self.indexes.iter().try_for_each(|sql| exec(db, sql));
+            let restored = self.restore_cache(db);
+            built.and(restored)
+        }
+    }
+
+    /// Gives the connection its page cache back without building the indexes: for an import
+    /// about to be rolled back, which brings them back.
+    pub(crate) fn abandon(&self, handle: &mut LockedSqliteHandle<'_>) -> Result<()> {
+        let db = handle.as_raw_handle();
+        // SAFETY: the lock held through `handle` gives this call the connection to itself.
+        unsafe { self.restore_cache(db) }
+    }
+
+    /// # Safety
+    /// As for `each_row`.
+    unsafe fn restore_cache(&self, db: NonNull<ffi::sqlite3>) -> Result<()> {
         // a number SQLite itself gave back: safe to put in the statement
-        let restored = exec(db, &format!("PRAGMA cache_size = {}", cache.trim()));
-        let inserted = result?;
-        restored?;
-        Ok(inserted)
+        let sql = format!("PRAGMA cache_size = {}", self.cache_size.trim());
+        // SAFETY: forwarded from the caller.
+        unsafe { exec(db, &sql) }
     }
 }
 
@@ -512,7 +605,7 @@ pub(crate) unsafe fn bulk_insert_students(
 /// that makes them again.
 ///
 /// # Safety
-/// As for `insert_students`.
+/// As for `each_row`.
 unsafe fn drop_student_indexes(db: NonNull<ffi::sqlite3>) -> Result<Vec<String>> {
     // SAFETY (whole fn): the caller's contract is forwarded to every call.
     unsafe {
@@ -530,91 +623,10 @@ unsafe fn drop_student_indexes(db: NonNull<ffi::sqlite3>) -> Result<Vec<String>>
     }
 }
 
-/// The students table of a database being built from scratch (see `sqlite::NewRoster`), filled
-/// while the roster file is still being read.
-pub(crate) struct NewRosterFill {
-    pub(crate) inserted: u64,
-}
-
-impl NewRosterFill {
-    /// Begins the one transaction of the build and inserts every batch that arrives until the
-    /// sender goes away, passing each on to `spent` when stored. The indexes are kept up as the
-    /// rows go in: building them after the last row measured slower for 100,000 students (the
-    /// insert then waits on the reader, and the index sorts come on top, when nothing else is
-    /// left to do). A 学号 seen before is
-    /// skipped (`INSERT OR IGNORE`; which also keeps SQLite from saving pages for a statement
-    /// rollback, never needed here): the reader reports it as a duplicate, and `finish` removes all
-    /// its rows.
-    ///
-    /// # Safety
-    /// As for `insert_students`, except that this begins the transaction itself.
-    pub(crate) unsafe fn run(
-        db: NonNull<ffi::sqlite3>,
-        batches: &std::sync::mpsc::Receiver<PackedStudents>,
-        spent: &std::sync::mpsc::Sender<PackedStudents>,
-        now: &str,
-    ) -> Result<NewRosterFill> {
-        // SAFETY (whole fn): the caller's contract is forwarded to every call.
-        unsafe {
-            exec(db, "BEGIN IMMEDIATE")?;
-            let insert = StudentInsert::prepare(db, "INSERT OR IGNORE")?;
-            let mut inserted = 0;
-            for batch in batches {
-                inserted += insert.insert(&batch, now)?;
-                let _ = spent.send(batch);
-            }
-            Ok(NewRosterFill { inserted })
-        }
-    }
-
-    /// Removes every row of the `duplicates` 学号, writes the audit entry of the import (`detail` gets the number of students kept) and commits. Returns the
-    /// students kept.
-    ///
-    /// # Safety
-    /// As for `run`, on the same connection, with its transaction still open.
-    pub(crate) unsafe fn finish(
-        self,
-        db: NonNull<ffi::sqlite3>,
-        duplicates: &[String],
-        now: &str,
-        operator: &str,
-        detail: &dyn Fn(u64) -> String,
-    ) -> Result<u64> {
-        // SAFETY (whole fn): the caller's contract is forwarded to every call.
-        unsafe {
-            let mut removed = 0;
-            for number in duplicates {
-                removed += run_with(db, "DELETE FROM students WHERE student_no = ?", &[number])?;
-            }
-            let kept = self.inserted - removed;
-            run_with(
-                db,
-                "INSERT INTO audit_log (at, operator, action, student_no, detail) VALUES (?, ?, 'import', NULL, ?)",
-                &[now, operator, &detail(kept)],
-            )?;
-            exec(db, "COMMIT")?;
-            Ok(kept)
-        }
-    }
-}
-
-/// Runs one statement with text arguments; returns the rows it changed.
-///
-/// # Safety
-/// As for `insert_students`.
-unsafe fn run_with(db: NonNull<ffi::sqlite3>, sql: &str, args: &[&str]) -> Result<u64> {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    // SAFETY: forwarded from the caller; the statement returns no rows.
-    unsafe {
-        each_row(db, sql, &args, &mut |_| Ok(()))?;
-        Ok(ffi::sqlite3_changes(db.as_ptr()).max(0) as u64)
-    }
-}
-
 /// Runs statements that return no rows.
 ///
 /// # Safety
-/// As for `insert_students`.
+/// As for `each_row`.
 unsafe fn exec(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<()> {
     let sql = std::ffi::CString::new(sql).map_err(|_| StoreError::Sqlite("NUL in SQL".into()))?;
     // SAFETY: db is valid (caller's contract); `sql` is NUL-terminated.
@@ -637,7 +649,7 @@ unsafe fn exec(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<()> {
 /// The first column of every row of `sql`, as text.
 ///
 /// # Safety
-/// As for `insert_students`.
+/// As for `each_row`.
 unsafe fn query_texts(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     // SAFETY: forwarded from the caller; `text` reads the row the statement is on.

@@ -62,6 +62,11 @@ pub trait StudentStore {
         students: &[Student],
         options: ImportOptions<'_>,
     ) -> Result<ImportSummary>;
+    /// Begins an import into the roster that stores students while the file is still read, or
+    /// returns None when the roster holds students or the backend stores a roster only once it
+    /// has been read whole (PostgreSQL, MySQL): then `import_roster` applies it. SQLite's is the
+    /// one way every import into an empty roster goes (docs/roster.md).
+    async fn begin_roster_fill(&self) -> Result<Option<crate::store::RosterFill>>;
     /// Students with their status, ordered by 学号.
     async fn list_students(&self, filter: &StudentFilter) -> Result<Vec<StudentRow>> {
         let mut out = Vec::new();
@@ -249,6 +254,10 @@ macro_rules! impl_student_store {
 
         #[async_trait]
         impl StudentStore for $store {
+            async fn begin_roster_fill(&self) -> Result<Option<crate::store::RosterFill>> {
+                self.begin_fill().await
+            }
+
             async fn student_count(&self) -> Result<i64> {
                 Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM students").fetch_one(&self.pool).await?)
             }
@@ -389,6 +398,11 @@ macro_rules! impl_student_store {
 macro_rules! impl_generic_stream {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// A server stores a roster once it has been read whole (`import_roster`).
+            async fn begin_fill(&self) -> Result<Option<crate::store::RosterFill>> {
+                Ok(None)
+            }
+
             /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
             async fn insert_in(
                 tx: &mut sqlx::Transaction<'static, $db>,
@@ -504,11 +518,8 @@ mod sqlite_impl {
         ) -> Result<u64> {
             let now = crate::store::dialect::sqlite_text(crate::clock::now());
             let mut handle = tx.lock_handle().await?;
-            let raw = handle.as_raw_handle();
-            // SAFETY: the locked handle gives this task exclusive use of the connection, which is
-            // inside the transaction `tx` began; `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe {
-                crate::store::sqlite_raw::bulk_insert_students(raw, students, &now)
+            crate::store::sqlite_raw::blocking(|| {
+                crate::store::sqlite_raw::insert_students(&mut handle, students, &now)
             })
         }
 
@@ -521,11 +532,8 @@ mod sqlite_impl {
         ) -> Result<u64> {
             let mut conn = self.pool.acquire().await?;
             let mut handle = conn.lock_handle().await?;
-            let raw = handle.as_raw_handle();
-            // SAFETY: the locked handle gives this task exclusive use of the open connection
-            // until `handle` drops at the end of this function.
-            crate::store::sqlite_raw::blocking(|| unsafe {
-                crate::store::sqlite_raw::stream_students(raw, sql, args, sink)
+            crate::store::sqlite_raw::blocking(|| {
+                crate::store::sqlite_raw::stream_students(&mut handle, sql, args, sink)
             })
         }
 
@@ -534,10 +542,8 @@ mod sqlite_impl {
             let (sql, args) = student_keys_query(filter);
             let mut conn = self.pool.acquire().await?;
             let mut handle = conn.lock_handle().await?;
-            let raw = handle.as_raw_handle();
-            // SAFETY: as in `stream_rows`.
-            crate::store::sqlite_raw::blocking(|| unsafe {
-                crate::store::sqlite_raw::stream_keys(raw, &sql, &args, sink)
+            crate::store::sqlite_raw::blocking(|| {
+                crate::store::sqlite_raw::stream_keys(&mut handle, &sql, &args, sink)
             })
         }
     }
