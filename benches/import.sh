@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Import speed (docs/benchmarks.md): a 100,000-row roster CSV into a fresh SQLite database with
-# `caiji import` (every row validated: ID check characters, birth dates, names, levels, duplicate
-# 学号) against `sqlite3`'s own `.import` of the same file into a plain table. Whole processes,
-# same run, same machine, N runs each, taking turns. Prints the ratios of the best and of the
-# median times and caiji's peak memory, and the PostgreSQL and MariaDB import times when those
-# servers answer.
+# Import speed (docs/benchmarks.md): a 100,000-row roster CSV imported with `caiji import` (every
+# row validated: ID check characters, birth dates, names, levels, duplicate 学号) into an empty
+# SQLite roster three ways — a database file that does not exist yet, one just made by
+# `caiji init`, and a demo school whose students were removed (`caiji demo`, then its students
+# and what hangs on them deleted) — against `sqlite3`'s own `.import` of the same file into a
+# plain table. Whole processes, same run, same machine, N runs each, taking turns so that a busy
+# spell of a shared machine slows all alike. Prints the best and the median time of each and
+# their ratios to sqlite3's, caiji's peak memory, and the PostgreSQL and MariaDB import times
+# when those servers answer.
 #
-#   benches/import.sh [ROWS] [RUNS]        (defaults: 100000 rows, best of 5)
+#   benches/import.sh [ROWS] [RUNS]        (defaults: 100000 rows, 7 runs)
 #
 # Server URLs: TEST_POSTGRES_URL / TEST_MYSQL_URL (defaults: the local CI servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROWS=${1:-100000}
-RUNS=${2:-5}
+RUNS=${2:-7}
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 MY_URL=${TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
 
@@ -80,17 +83,33 @@ best_and_median() { # best_and_median TIMES...: prints "best median"
 export CAIJI_LANG=en CAIJI_OPERATOR=bench
 unset CAIJI_DATABASE_URL DATABASE_URL
 
-# The two programs take turns, so that a busy spell of a shared machine slows both alike.
-sqlite_times=() caiji_times=()
+# The empty rosters to import into, made once and copied before each run.
+rm -rf "$WORK/init"; mkdir "$WORK/init"
+CAIJI_HOME=$WORK/init "$CAIJI" init >/dev/null
+rm -rf "$WORK/demo"; mkdir "$WORK/demo"
+CAIJI_HOME=$WORK/demo "$CAIJI" demo --no-tui --no-codes --students 3000 >/dev/null
+sqlite3 "$WORK/demo/caiji.db" 'DELETE FROM checkins; DELETE FROM assignments; DELETE FROM photos;
+  DELETE FROM codes; DELETE FROM students;'
+[ "$(sqlite3 "$WORK/demo/caiji.db" 'SELECT COUNT(*) FROM sessions')" -gt 0 ] || { echo "the demo made no sessions" >&2; exit 1; }
+into() { # into FOLDER: a caiji home holding a copy of FOLDER's database (none for "new")
+  rm -rf "$WORK/home"; mkdir "$WORK/home"
+  [ "$1" = new ] || cp "$WORK/$1/caiji.db" "$WORK/home/caiji.db"
+  export CAIJI_HOME=$WORK/home
+}
+
+sqlite_times=() new_times=() init_times=() demo_times=()
 for _ in $(seq "$RUNS"); do
   timed 'rm -rf "$WORK/sq.db"' sqlite3 "$WORK/sq.db" ".import --csv $CSV t"
   sqlite_times+=("$elapsed")
-  timed 'rm -rf "$WORK/home"; mkdir "$WORK/home"; export CAIJI_HOME=$WORK/home' "$CAIJI" import "$CSV" --format json
-  caiji_times+=("$elapsed")
+  timed 'into new' "$CAIJI" import "$CSV" --format json
+  new_times+=("$elapsed")
+  timed 'into init' "$CAIJI" import "$CSV" --format json
+  init_times+=("$elapsed")
+  timed 'into demo' "$CAIJI" import "$CSV" --format json
+  demo_times+=("$elapsed")
 done
-read -r sqlite_s sqlite_median <<< "$(best_and_median "${sqlite_times[@]}")"
-read -r caiji_s caiji_median <<< "$(best_and_median "${caiji_times[@]}")"
 [ "$(sqlite3 "$WORK/sq.db" 'SELECT COUNT(*) FROM t')" = "$ROWS" ] || { echo "sqlite3 .import loaded the wrong row count" >&2; exit 1; }
+[ "$(sqlite3 "$WORK/home/caiji.db" 'SELECT COUNT(*) FROM students')" = "$ROWS" ] || { echo "caiji did not store every row" >&2; exit 1; }
 summary=$(CAIJI_HOME=$WORK/home "$CAIJI" import "$CSV" --format json || true)
 case "$summary" in
   *"\"unchanged\":$ROWS,"*'"rejected":[]'*) ;;
@@ -121,12 +140,20 @@ best_of "$RUNS" 'cp "$WORK/schema.db" "$WORK/sq2.db"; rm -f "$WORK/sq2.db-wal" "
 schema_s=$best
 [ "$(sqlite3 "$WORK/sq2.db" 'SELECT COUNT(*) FROM students')" = "$ROWS" ] || { echo "sqlite3 into caiji's schema loaded the wrong row count" >&2; exit 1; }
 
-printf '\nsqlite3 .import (plain table, no checks): %6.3f s\n' "$sqlite_s"
-printf "sqlite3 into caiji's students table (no validation, for context): %6.3f s\n" "$schema_s"
-printf 'caiji import (validated, audited, SQLite): %6.3f s\n' "$caiji_s"
-printf 'ratio sqlite3 / caiji, best of %s each: %.2fx %s\n' "$RUNS" "$(echo "$sqlite_s / $caiji_s" | bc -l)" \
-  "$([ "$(echo "$caiji_s < $sqlite_s" | bc -l)" = 1 ] && echo '(caiji faster)' || echo '(caiji SLOWER)')"
-printf 'ratio sqlite3 / caiji, medians (%.3f s / %.3f s): %.2fx\n' "$sqlite_median" "$caiji_median" "$(echo "$sqlite_median / $caiji_median" | bc -l)"
+read -r sqlite_s sqlite_median <<< "$(best_and_median "${sqlite_times[@]}")"
+printf '\nsqlite3 .import (plain table, no checks): best %6.3f s, median %6.3f s\n' "$sqlite_s" "$sqlite_median"
+printf "sqlite3 into caiji's students table (no validation, for context): best %6.3f s\n" "$schema_s"
+for way in new init demo; do
+  declare -n times="${way}_times"
+  read -r best_s median_s <<< "$(best_and_median "${times[@]}")"
+  case $way in
+    new) what='a new file' ;;
+    init) what='after caiji init' ;;
+    demo) what='a demo emptied of students' ;;
+  esac
+  printf 'caiji import into %s: best %6.3f s, median %6.3f s; caiji / sqlite3: %.2fx best, %.2fx median (target <= 1.2x)\n' \
+    "$what" "$best_s" "$median_s" "$(echo "$best_s / $sqlite_s" | bc -l)" "$(echo "$median_s / $sqlite_median" | bc -l)"
+done
 printf 'caiji peak memory: %.1f MiB (limit 100 MiB) %s\n' "$(echo "$peak_kib / 1024" | bc -l)" \
   "$([ "$peak_kib" -lt 102400 ] && echo ok || echo OVER)"
 
