@@ -9,7 +9,7 @@
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::dialect::{DbTime, sqlite_text};
-use super::sqlite_raw::{EmptyFill, Indexes, blocking};
+use super::sqlite_raw::{EmptyFill, blocking};
 use super::{PackedStudents, Result, SqliteStore};
 
 /// An import into a roster that was empty when it began. Dropping it without
@@ -28,7 +28,7 @@ impl SqliteStore {
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
         let fill = {
             let mut handle = tx.lock_handle().await?;
-            blocking(|| EmptyFill::begin(&mut handle, Indexes::Keep))?
+            blocking(|| EmptyFill::begin(&mut handle))?
         };
         Ok(fill.map(|fill| RosterFill {
             tx,
@@ -52,7 +52,8 @@ impl RosterFill {
         blocking(|| self.fill.store_batches(&mut handle, &batches, &spent, &now))
     }
 
-    /// Drops every row of the `duplicates` 学号, writes the audit entry (`detail` gets the number of students kept) and commits. Returns
+    /// Drops every row of the `duplicates` 学号, builds the students table's indexes again,
+    /// writes the audit entry (`detail` gets the number of students kept) and commits. Returns
     /// the students kept.
     pub async fn commit(
         mut self,
@@ -87,6 +88,7 @@ impl RosterFill {
     pub async fn roll_back(mut self) -> Result<bool> {
         {
             let mut handle = self.tx.lock_handle().await?;
+            // the dropped indexes come back with the rollback
             blocking(|| self.fill.abandon(&mut handle))?;
         }
         // the students table held nothing when this import began, and it still holds the write
@@ -165,7 +167,7 @@ mod tests {
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'students'";
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_committed_fill_keeps_no_duplicate_and_every_index() {
+    async fn a_committed_fill_keeps_no_duplicate_and_builds_the_indexes_again() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
         let store = SqliteStore::open(&url).await.unwrap();

@@ -464,8 +464,9 @@ impl InsertRows for PackedStudents {
 const BULK_FROM: usize = 5_000;
 
 /// SQLite's page cache while an empty roster is filled: 32 MiB, room for every page of 100,000
-/// students and their indexes (about 30 MiB at caiji's page size), so pages are written once,
-/// at the commit. The whole import stays under 100 MiB (docs/benchmarks.md).
+/// students (about 25 MiB at caiji's page size) and for the sorts that build the indexes
+/// afterwards, so pages are written once, at the commit. The whole import stays under 100 MiB
+/// (docs/benchmarks.md).
 const FILL_CACHE_KIB: u32 = 32 * 1024;
 
 /// Inserts `students` into the students table, inside the transaction the caller has begun on
@@ -478,7 +479,7 @@ pub(crate) fn insert_students(
     now: &str,
 ) -> Result<u64> {
     let empty = if students.len() >= BULK_FROM {
-        EmptyFill::begin(handle, Indexes::Rebuild)?
+        EmptyFill::begin(handle)?
     } else {
         None
     };
@@ -500,23 +501,11 @@ pub(crate) fn insert_students(
     unsafe { insert_rows(db, students, now) }
 }
 
-/// What an [`EmptyFill`] does with the students table's secondary indexes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Indexes {
-    /// Keep them up as the rows go in: for rows stored while the roster file is still read, where
-    /// the reader is the slower of the two threads and the index upkeep on the other thread is
-    /// hidden behind it, while sorts after the last row would come on top (docs/benchmarks.md).
-    Keep,
-    /// Drop them first and build them again in [`finish`](EmptyFill::finish) with one sort each,
-    /// much faster than keeping them up row by row when all the rows are at hand.
-    Rebuild,
-}
-
 /// An import into a students table that was empty when it began, inside the caller's
-/// transaction, with the connection's page cache enlarged until [`finish`](EmptyFill::finish)
-/// and the secondary indexes kept up or built again afterwards ([`Indexes`]). A failure or a
-/// crash before the commit rolls all of it back: the table and its indexes stay as they were
-/// (docs/roster.md).
+/// transaction: the table's secondary indexes are dropped first and built again by
+/// [`finish`](EmptyFill::finish) with one sort each (much faster than keeping them up row by
+/// row), and the connection's page cache is enlarged until then. A failure or a crash before the
+/// commit rolls all of it back: the table and its indexes stay as they were (docs/roster.md).
 pub(crate) struct EmptyFill {
     /// The SQL that makes each dropped index again.
     indexes: Vec<String>,
@@ -529,10 +518,7 @@ pub(crate) struct EmptyFill {
 impl EmptyFill {
     /// Starts filling the students table, or returns None when it holds a row (withdrawn
     /// students count). The caller has begun a write transaction on this connection.
-    pub(crate) fn begin(
-        handle: &mut LockedSqliteHandle<'_>,
-        indexes: Indexes,
-    ) -> Result<Option<EmptyFill>> {
+    pub(crate) fn begin(handle: &mut LockedSqliteHandle<'_>) -> Result<Option<EmptyFill>> {
         let db = handle.as_raw_handle();
         // SAFETY: the lock held through `handle` gives this call the connection to itself.
         unsafe {
@@ -549,13 +535,11 @@ impl EmptyFill {
                 cache_size,
                 inserted: 0,
             };
-            if indexes == Indexes::Rebuild {
-                match drop_student_indexes(db) {
-                    Ok(indexes) => fill.indexes = indexes,
-                    Err(e) => {
-                        let _ = fill.restore_cache(db);
-                        return Err(e);
-                    }
+            match drop_student_indexes(db) {
+                Ok(indexes) => fill.indexes = indexes,
+                Err(e) => {
+                    let _ = fill.restore_cache(db);
+                    return Err(e);
                 }
             }
             Ok(Some(fill))
@@ -586,7 +570,7 @@ impl EmptyFill {
         Ok(())
     }
 
-    /// Builds the dropped indexes (if any) again and gives the connection its page cache back. Call it
+    /// Builds the dropped indexes again and gives the connection its page cache back. Call it
     /// before the commit, on the same connection, also after a failure (the cache size outlives
     /// the transaction).
     pub(crate) fn finish(&self, handle: &mut LockedSqliteHandle<'_>) -> Result<()> {
