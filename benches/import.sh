@@ -87,7 +87,7 @@ unset CAIJI_DATABASE_URL DATABASE_URL
 rm -rf "$WORK/init"; mkdir "$WORK/init"
 CAIJI_HOME=$WORK/init "$CAIJI" init >/dev/null
 rm -rf "$WORK/demo"; mkdir "$WORK/demo"
-CAIJI_HOME=$WORK/demo "$CAIJI" demo --no-tui --no-codes --students 3000 >/dev/null
+CAIJI_HOME=$WORK/demo "$CAIJI" demo --no-tui --no-codes --students 3000 >/dev/null 2>&1
 sqlite3 "$WORK/demo/caiji.db" 'DELETE FROM checkins; DELETE FROM assignments; DELETE FROM photos;
   DELETE FROM codes; DELETE FROM students;'
 [ "$(sqlite3 "$WORK/demo/caiji.db" 'SELECT COUNT(*) FROM sessions')" -gt 0 ] || { echo "the demo made no sessions" >&2; exit 1; }
@@ -121,7 +121,7 @@ peak_kib=$(CAIJI_HOME=$WORK/home /usr/bin/time -f %M "$CAIJI" import "$CSV" --fo
 
 # For context, not the target: sqlite3 storing the same rows in caiji's own students table (its
 # UNIQUE 学号, CHECK rules, two secondary indexes, WAL), in one transaction as caiji does:
-# `.import` into a scratch table, then one INSERT … SELECT. This is SQLite's own cost of keeping
+# `.import` into a temporary table, then one INSERT … SELECT. This is SQLite's own cost of keeping
 # the roster the way caiji keeps it, without any validation.
 rm -rf "$WORK/schema"; mkdir "$WORK/schema"
 CAIJI_HOME=$WORK/schema "$CAIJI" init >/dev/null 2>&1
@@ -148,7 +148,7 @@ for way in new init demo; do
   read -r best_s median_s <<< "$(best_and_median "${times[@]}")"
   case $way in
     new) what='a new file' ;;
-    init) what='after caiji init' ;;
+    init) what='the database of caiji init' ;;
     demo) what='a demo emptied of students' ;;
   esac
   printf 'caiji import into %s: best %6.3f s, median %6.3f s; caiji / sqlite3: %.2fx best, %.2fx median (target <= 1.2x)\n' \
