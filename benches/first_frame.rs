@@ -97,7 +97,7 @@ fn main() {
                 let store = store.clone();
                 tokio::spawn(async move { store.counts().await.map_err(|e| e.to_string()) })
             };
-            let roster = caiji::tui::tasks::read_roster(store.clone(), app.cohort).await;
+            let roster = caiji::tui::tasks::read_roster(store.clone(), app.students.cohort).await;
             update(
                 &mut app,
                 Action::StudentsLoaded {
@@ -117,7 +117,11 @@ fn main() {
                 .draw(|f| caiji::tui::ui::render(&app, f))
                 .expect("draw");
             let with_roster = started.elapsed();
-            assert_eq!(app.view.len() as u32, n, "the whole roster is on screen");
+            assert_eq!(
+                app.students.view.len() as u32,
+                n,
+                "the whole roster is on screen"
+            );
             store.close().await;
             (first_frame, with_roster)
         });

@@ -981,7 +981,7 @@ async fn console_recovers_when_the_server_comes_back() {
     };
     c.act(Action::Reload);
     assert!(
-        c.pump(Duration::from_secs(20), |a| a.students_loaded
+        c.pump(Duration::from_secs(20), |a| a.students.loaded
             && a.last_error.is_none())
             .await
     );

@@ -9,16 +9,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::SchoolInfo;
-use super::action::{Action, Effect, History, IndexRef, Screen};
+use super::action::{Action, Effect, IndexRef, Screen};
 use super::keymap::{Keymap, Mode};
 use super::modes;
 use super::overlay::{CodeView, Overlay, Picker, PickerKind};
 use super::photos::{self, PhotosState};
 use super::reports::{self, ReportsState};
-use super::roster::{self, Filter, Roster, Sort};
+use super::roster::{self, Filter, Roster};
+pub use super::students::{Detail, Hiding, SearchState, StudentsState};
 use super::theme::Theme;
 use super::ui;
-use crate::domain::search::{Missing, Query, SearchResult};
+use crate::domain::search::{Missing, SearchResult};
 use crate::i18n::tr;
 use crate::store::{Counts, StudentRow};
 
@@ -30,49 +31,6 @@ pub enum LoadState {
     /// Waiting for this many answers (students, counts).
     Waiting(u8),
     Done,
-}
-
-/// The search typed on the Students screen.
-#[derive(Debug, Clone, Default)]
-pub struct SearchState {
-    pub input: String,
-    /// Keys go into the search box.
-    pub editing: bool,
-    pub generation: u64,
-    /// The newest answer (for the current query, or an older one while the current is worked on).
-    pub result: Option<Arc<SearchResult>>,
-    /// Answers for shorter forms of the current query, so Backspace needs no new search.
-    history: Vec<Arc<SearchResult>>,
-    /// The search under way repeats the current query over a reloaded roster.
-    rerun: bool,
-}
-
-impl SearchState {
-    pub fn query(&self) -> Query {
-        Query::parse(&self.input)
-    }
-
-    /// A search is typed (it may still be on its way).
-    pub fn active(&self) -> bool {
-        !self.query().is_empty()
-    }
-
-    /// The answer shown is not yet the answer to what is typed.
-    pub fn pending(&self) -> bool {
-        let q = self.query();
-        !q.is_empty() && self.result.as_ref().is_none_or(|r| r.query != q)
-    }
-}
-
-/// The history pane of the selected student.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Detail {
-    pub open: bool,
-    pub generation: u64,
-    pub student_no: Option<String>,
-    pub history: Option<Result<History, String>>,
-    /// Lines scrolled past at the top of the pane (the drawing keeps it within the text).
-    pub scroll: usize,
 }
 
 /// A line for the status bar saying what the last action did (an export written, a reload
@@ -93,15 +51,6 @@ impl StatusMessage {
             ok: true,
         }
     }
-}
-
-/// One condition that keeps students off an empty list, and how many students its removal
-/// alone would show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Hiding {
-    Missing(Missing),
-    Field(crate::domain::search::Field, String),
-    Search(String),
 }
 
 /// Retrying a failed load with growing waits, so a restarted server is picked up by itself.
@@ -127,30 +76,15 @@ pub struct App {
     pub help_open: bool,
     pub help_scroll: usize,
     pub overlay: Overlay,
-    pub roster: Roster,
-    /// Rows of `roster` shown, in order.
-    pub view: Vec<u32>,
-    pub filter: Filter,
-    pub sort: Sort,
-    /// The cohort loaded; `None` loads every cohort.
-    pub cohort: Option<i32>,
-    pub search: SearchState,
-    pub detail: Detail,
+    /// The Students screen.
+    pub students: StudentsState,
     pub counts: Option<Counts>,
-    /// Index of the selected row in `view`.
-    pub selected: usize,
-    /// Index in `view` of the first row on screen.
-    pub offset: usize,
     pub generation: u64,
     /// Generation of the code overlay's work.
     pub code_generation: u64,
     pub load: LoadState,
-    /// True once a student list has arrived, so "empty" is not confused with "not read yet".
-    pub students_loaded: bool,
     /// The most recent error, for the status bar.
     pub last_error: Option<String>,
-    /// Why the last student list could not be read, if it could not.
-    pub students_error: Option<String>,
     /// Why the last counts could not be read, if they could not.
     pub counts_error: Option<String>,
     /// An answer of the current load failed (its error is `last_error`).
@@ -173,19 +107,12 @@ pub struct App {
     pub reports: ReportsState,
     /// What the last action did, for the status bar.
     pub message: Option<StatusMessage>,
-    /// When the list is empty under filters: each condition in force, with the students its
-    /// removal alone would show.
-    pub hidden_by: Vec<(Hiding, usize)>,
     /// Generation of the header's count refreshes (apart from the roster loads).
     pub counts_generation: u64,
     /// How often what is shown is read again (`poll_seconds` in the config); `None`: never.
     pub poll_every: Option<Duration>,
     /// The user asked for a reload: say so on the status line when it is done.
     pub reload_asked: bool,
-    /// Generation of the Students export under way (answers of older ones are dropped).
-    pub export_generation: u64,
-    /// A Students export is being written.
-    pub exporting: bool,
 }
 
 /// What happens to the selection when the view is rebuilt.
@@ -217,22 +144,12 @@ impl App {
             help_open: false,
             help_scroll: 0,
             overlay: Overlay::None,
-            roster: Roster::empty(),
-            view: Vec::new(),
-            filter: Filter::default(),
-            sort: Sort::default(),
-            cohort,
-            search: SearchState::default(),
-            detail: Detail::default(),
+            students: StudentsState::new(cohort),
             counts: None,
-            selected: 0,
-            offset: 0,
             generation: 0,
             code_generation: 0,
             load: LoadState::Idle,
-            students_loaded: false,
             last_error: None,
-            students_error: None,
             counts_error: None,
             load_failed: false,
             retry: Retry::default(),
@@ -248,9 +165,6 @@ impl App {
             counts_generation: 0,
             poll_every: None,
             reload_asked: false,
-            hidden_by: Vec::new(),
-            export_generation: 0,
-            exporting: false,
         }
     }
 
@@ -274,7 +188,9 @@ impl App {
             Overlay::Picker(_) => Mode::Picker,
             Overlay::Code(_) => Mode::Code,
             Overlay::Reason(_) => Mode::Reason,
-            Overlay::None if self.search.editing && self.screen == Screen::Students => Mode::Search,
+            Overlay::None if self.students.search.editing && self.screen == Screen::Students => {
+                Mode::Search
+            }
             Overlay::None if super::sessions::plan_form_open(self) => Mode::PlanForm,
             Overlay::None => Mode::Screen(self.screen),
         }
@@ -282,13 +198,14 @@ impl App {
 
     /// The student of row `i` of the view.
     pub fn row(&self, i: usize) -> Option<&StudentRow> {
-        self.view
+        self.students
+            .view
             .get(i)
-            .and_then(|&r| self.roster.rows.get(r as usize))
+            .and_then(|&r| self.students.roster.rows.get(r as usize))
     }
 
     pub fn selected_row(&self) -> Option<&StudentRow> {
-        self.row(self.selected)
+        self.row(self.students.selected)
     }
 
     /// Rows of the student list that fit on screen now.
@@ -297,41 +214,42 @@ impl App {
     }
 
     pub(super) fn select(&mut self, index: usize) -> bool {
-        let last = self.view.len().saturating_sub(1);
+        let last = self.students.view.len().saturating_sub(1);
         let index = index.min(last);
-        let before = (self.selected, self.offset);
-        self.selected = index;
+        let before = (self.students.selected, self.students.offset);
+        self.students.selected = index;
         self.scroll_into_view();
-        before != (self.selected, self.offset)
+        before != (self.students.selected, self.students.offset)
     }
 
     /// Keeps the selection on screen and the screen full, moving the window as little as possible.
     pub(super) fn scroll_into_view(&mut self) {
         let rows = self.page_rows().max(1);
-        let len = self.view.len();
-        self.selected = self.selected.min(len.saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + rows {
-            self.offset = self.selected + 1 - rows;
+        let len = self.students.view.len();
+        self.students.selected = self.students.selected.min(len.saturating_sub(1));
+        if self.students.selected < self.students.offset {
+            self.students.offset = self.students.selected;
+        } else if self.students.selected >= self.students.offset + rows {
+            self.students.offset = self.students.selected + 1 - rows;
         }
-        self.offset = self.offset.min(len.saturating_sub(rows));
+        self.students.offset = self.students.offset.min(len.saturating_sub(rows));
     }
 
     /// Pages move the window and the selection together, so the selected row keeps its place.
     pub(super) fn page(&mut self, down: bool) -> bool {
         let rows = self.page_rows().max(1);
-        let before = (self.selected, self.offset);
+        let before = (self.students.selected, self.students.offset);
         if down {
-            let max_offset = self.view.len().saturating_sub(rows);
-            self.offset = (self.offset + rows).min(max_offset);
-            self.selected = (self.selected + rows).min(self.view.len().saturating_sub(1));
+            let max_offset = self.students.view.len().saturating_sub(rows);
+            self.students.offset = (self.students.offset + rows).min(max_offset);
+            self.students.selected =
+                (self.students.selected + rows).min(self.students.view.len().saturating_sub(1));
         } else {
-            self.offset = self.offset.saturating_sub(rows);
-            self.selected = self.selected.saturating_sub(rows);
+            self.students.offset = self.students.offset.saturating_sub(rows);
+            self.students.selected = self.students.selected.saturating_sub(rows);
         }
         self.scroll_into_view();
-        before != (self.selected, self.offset)
+        before != (self.students.selected, self.students.offset)
     }
 
     pub(super) fn scroll_help(&mut self, to: usize) -> bool {
@@ -365,7 +283,7 @@ impl App {
         self.retry.waiting = None;
         let mut effects = vec![Effect::Load {
             generation: self.generation,
-            cohort: self.cohort,
+            cohort: self.students.cohort,
         }];
         effects.extend(reports::refresh_if_shown(self));
         effects
@@ -402,10 +320,10 @@ impl App {
             if std::mem::take(&mut self.reload_asked) {
                 self.message = Some(StatusMessage::ok(match crate::i18n::lang() {
                     crate::i18n::Lang::Zh => {
-                        format!("已重新读取：{} 名学生", self.roster.len())
+                        format!("已重新读取：{} 名学生", self.students.roster.len())
                     }
                     crate::i18n::Lang::En => {
-                        format!("reloaded: {} students", self.roster.len())
+                        format!("reloaded: {} students", self.students.roster.len())
                     }
                 }));
             }
@@ -417,24 +335,34 @@ impl App {
     pub(super) fn rebuild_view(&mut self, keep: Keep) {
         let keep_id = self.selected_row().map(|r| r.id);
         let search = self
+            .students
             .search
             .result
             .as_deref()
-            .filter(|_| self.search.active());
-        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
-        self.hidden_by = self.find_hiding();
+            .filter(|_| self.students.search.active());
+        self.students.view = roster::view(
+            &self.students.roster,
+            &self.students.filter,
+            self.students.sort,
+            search,
+        );
+        self.students.hidden_by = self.find_hiding();
         match keep {
             Keep::Top => {
-                self.selected = 0;
-                self.offset = 0;
+                self.students.selected = 0;
+                self.students.offset = 0;
             }
             Keep::Same => {
                 let found = keep_id.and_then(|id| {
-                    self.view
-                        .iter()
-                        .position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+                    self.students.view.iter().position(|&r| {
+                        self.students
+                            .roster
+                            .rows
+                            .get(r as usize)
+                            .is_some_and(|s| s.id == id)
+                    })
                 });
-                self.selected = found.unwrap_or(0);
+                self.students.selected = found.unwrap_or(0);
             }
         }
         self.scroll_into_view();
@@ -442,33 +370,43 @@ impl App {
 
     fn students_arrived(&mut self, roster: Roster) -> Vec<Effect> {
         let keep_id = self.selected_row().map(|r| r.id);
-        let old_selected = self.selected;
-        self.roster = roster;
-        self.students_loaded = true;
+        let old_selected = self.students.selected;
+        self.students.roster = roster;
+        self.students.loaded = true;
         // Old answers name rows of the old roster: search again over the new one.
-        self.search.history.clear();
-        self.search.result = None;
+        self.students.search.history.clear();
+        self.students.search.result = None;
         let mut effects = self.search_changed();
         let search = self
+            .students
             .search
             .result
             .as_deref()
-            .filter(|_| self.search.active());
-        self.view = roster::view(&self.roster, &self.filter, self.sort, search);
-        self.hidden_by = self.find_hiding();
+            .filter(|_| self.students.search.active());
+        self.students.view = roster::view(
+            &self.students.roster,
+            &self.students.filter,
+            self.students.sort,
+            search,
+        );
+        self.students.hidden_by = self.find_hiding();
         let found = keep_id.and_then(|id| {
-            self.view
-                .iter()
-                .position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
+            self.students.view.iter().position(|&r| {
+                self.students
+                    .roster
+                    .rows
+                    .get(r as usize)
+                    .is_some_and(|s| s.id == id)
+            })
         });
-        self.selected = found
+        self.students.selected = found
             .unwrap_or(old_selected)
-            .min(self.view.len().saturating_sub(1));
+            .min(self.students.view.len().saturating_sub(1));
         self.scroll_into_view();
         // the search answer that follows a reload keeps the student selected
-        self.search.rerun = !effects.is_empty();
+        self.students.search.rerun = !effects.is_empty();
         // a reload refreshes the history pane too (a reissue changed the codes, say)
-        self.detail.student_no = None;
+        self.students.detail.student_no = None;
         effects.extend(self.follow_selection());
         effects
     }
@@ -476,34 +414,45 @@ impl App {
     /// When nothing is shown but students are loaded: each filter (and the search) in force,
     /// with how many students would show without it alone. Counted here, not while drawing.
     fn find_hiding(&self) -> Vec<(Hiding, usize)> {
-        if !self.view.is_empty() || self.roster.is_empty() {
+        if !self.students.view.is_empty() || self.students.roster.is_empty() {
             return Vec::new();
         }
         let search = self
+            .students
             .search
             .result
             .as_deref()
-            .filter(|_| self.search.active());
+            .filter(|_| self.students.search.active());
         let mut out = Vec::new();
-        if let Some(m) = self.filter.missing {
+        if let Some(m) = self.students.filter.missing {
             let without = Filter {
                 missing: None,
-                ..self.filter.clone()
+                ..self.students.filter.clone()
             };
-            let n = roster::view(&self.roster, &without, self.sort, search).len();
+            let n = roster::view(&self.students.roster, &without, self.students.sort, search).len();
             out.push((Hiding::Missing(m), n));
         }
         for field in crate::domain::search::Field::ALL {
-            if let Some(value) = self.filter.value(field) {
-                let mut without = self.filter.clone();
+            if let Some(value) = self.students.filter.value(field) {
+                let mut without = self.students.filter.clone();
                 without.set(field, None);
-                let n = roster::view(&self.roster, &without, self.sort, search).len();
+                let n =
+                    roster::view(&self.students.roster, &without, self.students.sort, search).len();
                 out.push((Hiding::Field(field, value.to_string()), n));
             }
         }
-        if self.search.active() {
-            let n = roster::view(&self.roster, &self.filter, self.sort, None).len();
-            out.push((Hiding::Search(self.search.input.trim().to_string()), n));
+        if self.students.search.active() {
+            let n = roster::view(
+                &self.students.roster,
+                &self.students.filter,
+                self.students.sort,
+                None,
+            )
+            .len();
+            out.push((
+                Hiding::Search(self.students.search.input.trim().to_string()),
+                n,
+            ));
         }
         out
     }
@@ -543,7 +492,7 @@ impl App {
 
     /// The photo notes column is as wide as its widest note (at most 24 columns).
     pub(super) fn measure_notes(&mut self) {
-        self.roster.widths.problems = self
+        self.students.roster.widths.problems = self
             .photos
             .notes
             .values()
@@ -555,10 +504,10 @@ impl App {
 
     /// Starts writing the students shown as a file of `kind`.
     pub(super) fn export_students(&mut self, kind: crate::export::FileKind) -> Vec<Effect> {
-        if self.exporting {
+        if self.students.exporting {
             return Vec::new();
         }
-        if !self.students_loaded || self.view.is_empty() {
+        if !self.students.loaded || self.students.view.is_empty() {
             self.message = Some(StatusMessage {
                 text: tr(
                     "名单是空的，没有可导出的学生：先调整筛选",
@@ -570,13 +519,13 @@ impl App {
             });
             return Vec::new();
         }
-        self.export_generation += 1;
-        self.exporting = true;
+        self.students.export_generation += 1;
+        self.students.exporting = true;
         self.message = Some(StatusMessage::ok(tr("正在导出…", "exporting…")));
         vec![Effect::ExportStudents {
-            generation: self.export_generation,
-            roster: self.roster.clone(),
-            view: self.view.clone(),
+            generation: self.students.export_generation,
+            roster: self.students.roster.clone(),
+            view: self.students.view.clone(),
             kind,
             name: self.filter_words(true).join("-"),
             what: self.filter_words(false).join(", "),
@@ -588,7 +537,7 @@ impl App {
     pub fn filter_words(&self, for_file: bool) -> Vec<String> {
         let mut words = Vec::new();
         for field in crate::domain::search::Field::ALL {
-            if let Some(v) = self.filter.value(field) {
+            if let Some(v) = self.students.filter.value(field) {
                 words.push(if for_file {
                     v.to_string()
                 } else {
@@ -601,22 +550,22 @@ impl App {
                 });
             }
         }
-        if let Some(m) = self.filter.missing {
+        if let Some(m) = self.students.filter.missing {
             words.push(if for_file {
                 roster::missing_label(m).to_string()
             } else {
                 format!("missing {}", m.name())
             });
         }
-        if self.search.active() {
-            let q = self.search.input.trim();
+        if self.students.search.active() {
+            let q = self.students.search.input.trim();
             words.push(if for_file {
                 q.to_string()
             } else {
                 format!("search \"{q}\"")
             });
         }
-        if let Some(y) = self.cohort {
+        if let Some(y) = self.students.cohort {
             if !for_file {
                 words.push(format!("cohort {y}"));
             }
@@ -626,55 +575,59 @@ impl App {
 
     /// Starts (or answers from memory) the search for what is typed now.
     pub(super) fn search_changed(&mut self) -> Vec<Effect> {
-        let query = self.search.query();
+        let query = self.students.search.query();
         if query.is_empty() {
-            self.search.history.clear();
-            self.search.result = None;
-            self.search.generation += 1;
+            self.students.search.history.clear();
+            self.students.search.result = None;
+            self.students.search.generation += 1;
             self.rebuild_view(Keep::Same);
             return Vec::new();
         }
         // Backspace: the answer to this exact query is still in memory.
-        self.search.history.retain(|r| query.narrows(&r.query));
+        self.students
+            .search
+            .history
+            .retain(|r| query.narrows(&r.query));
         if let Some(known) = self
+            .students
             .search
             .history
             .iter()
             .find(|r| r.query == query)
             .cloned()
         {
-            self.search.generation += 1;
-            self.search.result = Some(known);
+            self.students.search.generation += 1;
+            self.students.search.result = Some(known);
             self.rebuild_view(Keep::Top);
             return Vec::new();
         }
-        if !self.students_loaded {
+        if !self.students.loaded {
             return Vec::new(); // searched once the roster is in
         }
-        self.search.generation += 1;
-        self.search.rerun = false;
-        let previous = self.search.history.last().cloned();
+        self.students.search.generation += 1;
+        self.students.search.rerun = false;
+        let previous = self.students.search.history.last().cloned();
         vec![Effect::Search {
-            generation: self.search.generation,
-            index: IndexRef(self.roster.index.clone()),
+            generation: self.students.search.generation,
+            index: IndexRef(self.students.roster.index.clone()),
             query,
             previous,
         }]
     }
 
     fn searched(&mut self, generation: u64, result: Arc<SearchResult>) -> bool {
-        if generation != self.search.generation {
+        if generation != self.students.search.generation {
             return false;
         }
         const KEEP: usize = 64;
-        if self.search.history.len() == KEEP {
-            self.search.history.remove(0);
+        if self.students.search.history.len() == KEEP {
+            self.students.search.history.remove(0);
         }
-        self.search.history.push(result.clone());
-        self.search.result = Some(result);
+        self.students.search.history.push(result.clone());
+        self.students.search.result = Some(result);
         // a new query shows its best match first; the same query searched again after a
         // reload keeps the student the user was on
-        let keep = if std::mem::take(&mut self.search.rerun) {
+        let keep = if std::mem::take(&mut self.students.search.rerun) {
             Keep::Same
         } else {
             Keep::Top
@@ -685,21 +638,21 @@ impl App {
 
     /// With the detail pane open, the history follows the selected student.
     pub(super) fn follow_selection(&mut self) -> Vec<Effect> {
-        if !self.detail.open {
+        if !self.students.detail.open {
             return Vec::new();
         }
         let no = self.selected_row().map(|r| r.student.student_no.clone());
         let session_id = self.selected_row().and_then(|r| r.session_id);
-        if no == self.detail.student_no {
+        if no == self.students.detail.student_no {
             return Vec::new();
         }
-        self.detail.generation += 1;
-        self.detail.student_no = no.clone();
-        self.detail.history = None;
-        self.detail.scroll = 0;
+        self.students.detail.generation += 1;
+        self.students.detail.student_no = no.clone();
+        self.students.detail.history = None;
+        self.students.detail.scroll = 0;
         match no {
             Some(student_no) => vec![Effect::LoadHistory {
-                generation: self.detail.generation,
+                generation: self.students.detail.generation,
                 student_no,
                 session_id,
             }],
@@ -729,21 +682,25 @@ impl App {
     }
 
     pub(super) fn set_missing(&mut self, missing: Option<Missing>) -> bool {
-        if self.filter.missing == missing {
+        if self.students.filter.missing == missing {
             return false;
         }
-        self.filter.missing = missing;
+        self.students.filter.missing = missing;
         self.rebuild_view(Keep::Same);
         true
     }
 
     pub(super) fn open_picker(&mut self, kind: PickerKind) -> bool {
-        if !self.students_loaded && kind != PickerKind::Cohort {
+        if !self.students.loaded && kind != PickerKind::Cohort {
             return false;
         }
         let picker = match kind {
-            PickerKind::Field(f) => Picker::for_field(f, &self.roster.index, self.filter.value(f)),
-            PickerKind::Cohort => Picker::for_cohort(self.school.cohort, self.cohort),
+            PickerKind::Field(f) => Picker::for_field(
+                f,
+                &self.students.roster.index,
+                self.students.filter.value(f),
+            ),
+            PickerKind::Cohort => Picker::for_cohort(self.school.cohort, self.students.cohort),
         };
         self.overlay = Overlay::Picker(picker);
         true
@@ -769,13 +726,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(roster) => {
                     effects = app.students_arrived(roster);
-                    app.photos.roster_arrived(&app.roster);
+                    app.photos.roster_arrived(&app.students.roster);
                     app.measure_notes();
-                    app.students_error = None;
+                    app.students.error = None;
                     effects.extend(app.answered(None));
                 }
                 Err(e) => {
-                    app.students_error = Some(e.clone());
+                    app.students.error = Some(e.clone());
                     effects = app.answered(Some(e));
                 }
             }
@@ -811,13 +768,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             changed
         }
         Action::HistoryLoaded { generation, result } => {
-            if generation != app.detail.generation {
+            if generation != app.students.detail.generation {
                 return effects;
             }
             if let Err(e) = &result {
                 app.last_error = Some(e.clone());
             }
-            app.detail.history = Some(result);
+            app.students.detail.history = Some(result);
             true
         }
         Action::CodeLoaded { generation, result } => {
@@ -878,7 +835,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::PhotosLoaded { generation, result } => photos::loaded(app, generation, result),
         Action::Select(index) => {
-            let changed = index < app.view.len() && app.select(index);
+            let changed = index < app.students.view.len() && app.select(index);
             effects = app.follow_selection();
             changed
         }
@@ -920,10 +877,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             false
         }
         Action::StudentsExported { generation, result } => {
-            if generation != app.export_generation {
+            if generation != app.students.export_generation {
                 return effects;
             }
-            app.exporting = false;
+            app.students.exporting = false;
             app.message = Some(match result {
                 Ok((path, n)) => StatusMessage {
                     text: match crate::i18n::lang() {

@@ -51,7 +51,11 @@ fn navigation_stays_in_bounds() {
     for (actions, selected, offset) in cases {
         let mut a = app();
         run(&mut a, &actions);
-        assert_eq!((a.selected, a.offset), (selected, offset), "{actions:?}");
+        assert_eq!(
+            (a.students.selected, a.students.offset),
+            (selected, offset),
+            "{actions:?}"
+        );
     }
 }
 
@@ -60,10 +64,10 @@ fn moving_down_one_row_at_a_time_scrolls_at_the_edge() {
     let mut a = app();
     for i in 1..=16 {
         update(&mut a, Action::MoveDown);
-        assert_eq!((a.selected, a.offset), (i, 0));
+        assert_eq!((a.students.selected, a.students.offset), (i, 0));
     }
     update(&mut a, Action::MoveDown);
-    assert_eq!((a.selected, a.offset), (17, 1));
+    assert_eq!((a.students.selected, a.students.offset), (17, 1));
 }
 
 #[test]
@@ -85,7 +89,11 @@ fn navigation_on_an_empty_list_does_nothing() {
         Action::Select(0),
     ] {
         update(&mut a, action.clone());
-        assert_eq!((a.selected, a.offset), (0, 0), "{action:?}");
+        assert_eq!(
+            (a.students.selected, a.students.offset),
+            (0, 0),
+            "{action:?}"
+        );
     }
     assert!(!a.dirty, "no visible change, no redraw");
 }
@@ -97,7 +105,7 @@ fn list_keys_do_nothing_on_other_screens() {
         &mut a,
         &[Action::ScreenPhotos, Action::MoveDown, Action::Last],
     );
-    assert_eq!((a.screen, a.selected), (Screen::Photos, 0));
+    assert_eq!((a.screen, a.students.selected), (Screen::Photos, 0));
 }
 
 #[test]
@@ -131,7 +139,7 @@ fn help_toggles_and_scrolls_instead_of_the_list() {
     assert!(a.help_open);
     run(&mut a, &[Action::MoveDown, Action::MoveDown]);
     assert_eq!(
-        (a.help_scroll, a.selected),
+        (a.help_scroll, a.students.selected),
         (2, 0),
         "j scrolls help, not the list"
     );
@@ -202,7 +210,11 @@ fn stale_answers_are_dropped() {
             result: Err("late".into()),
         },
     );
-    assert_eq!(a.view.len(), 40, "an old answer must not replace the list");
+    assert_eq!(
+        a.students.view.len(),
+        40,
+        "an old answer must not replace the list"
+    );
     assert_eq!(a.last_error, None);
     assert!(a.loading() && !a.dirty);
 }
@@ -214,13 +226,13 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
         Keymap::default(),
         Theme::built_in("default").unwrap(),
     );
-    assert!(!a.students_loaded);
+    assert!(!a.students.loaded);
     load(
         &mut a,
         Ok(fixture_rows()),
         Err("database error: disk I/O error".into()),
     );
-    assert_eq!(a.view.len(), 40);
+    assert_eq!(a.students.view.len(), 40);
     assert_eq!(a.counts, None);
     assert_eq!(
         a.last_error.as_deref(),
@@ -228,7 +240,10 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
     );
     assert!(!a.loading());
     // sized to 98% of the names: the one 34-column name is cut, the others fit
-    assert_eq!(a.roster.widths.name, 11, "the name column, in columns");
+    assert_eq!(
+        a.students.roster.widths.name, 11,
+        "the name column, in columns"
+    );
 
     // a failed reload keeps the rows already shown
     load(
@@ -236,7 +251,7 @@ fn load_answers_fill_the_state_and_errors_are_kept_until_a_good_load() {
         Err("connection refused".into()),
         Ok(fixture_counts()),
     );
-    assert_eq!(a.view.len(), 40);
+    assert_eq!(a.students.view.len(), 40);
     assert_eq!(a.counts, Some(fixture_counts()));
     assert_eq!(a.last_error.as_deref(), Some("connection refused"));
 
@@ -279,7 +294,7 @@ fn reload_keeps_the_selected_student() {
     rows.insert(0, extra2);
     load(&mut a, Ok(rows), Ok(fixture_counts()));
     assert_eq!(a.selected_row().unwrap().id, id);
-    assert_eq!(a.selected, 32);
+    assert_eq!(a.students.selected, 32);
 
     // a shorter list clamps the selection
     load(
@@ -287,25 +302,25 @@ fn reload_keeps_the_selected_student() {
         Ok(fixture_rows()[..5].to_vec()),
         Ok(fixture_counts()),
     );
-    assert_eq!((a.selected, a.offset), (4, 0));
+    assert_eq!((a.students.selected, a.students.offset), (4, 0));
 }
 
 #[test]
 fn resize_keeps_the_selection_visible() {
     let mut a = app();
     update(&mut a, Action::Select(16));
-    assert_eq!(a.offset, 0);
+    assert_eq!(a.students.offset, 0);
     update(&mut a, Action::Resize(80, 12));
     assert_eq!(a.page_rows(), 5);
     assert!(
-        a.selected >= a.offset && a.selected < a.offset + 5,
+        a.students.selected >= a.students.offset && a.students.selected < a.students.offset + 5,
         "{} {}",
-        a.selected,
-        a.offset
+        a.students.selected,
+        a.students.offset
     );
     update(&mut a, Action::Resize(120, 60));
     assert_eq!(
-        a.offset, 0,
+        a.students.offset, 0,
         "a taller screen shows from the top again when everything fits"
     );
     a.dirty = false;
@@ -338,7 +353,7 @@ fn type_text(app: &mut App, text: &str) {
 }
 
 fn shown_names(app: &App) -> Vec<String> {
-    (0..app.view.len())
+    (0..app.students.view.len())
         .filter_map(|i| app.row(i))
         .map(|r| r.student.name.clone())
         .collect()
@@ -351,11 +366,11 @@ fn searching_narrows_the_list_on_every_key_and_backspace_needs_no_new_search() {
     assert_eq!(a.mode(), Mode::Search);
     type_text(&mut a, "ouy");
     assert_eq!(shown_names(&a), ["欧阳娜娜"]);
-    assert!(!a.search.pending());
+    assert!(!a.students.search.pending());
     // Backspace answers from memory: no effect, and the shorter query's answer is back
     let effects = update(&mut a, Action::DeleteBack);
     assert_eq!(effects, Vec::new());
-    assert_eq!(a.search.input, "ou");
+    assert_eq!(a.students.search.input, "ou");
     assert!(shown_names(&a).contains(&"欧阳娜娜".to_string()));
     // a longer query asks for a search that narrows the last answer
     let effects = update(&mut a, Action::Input('y'));
@@ -378,7 +393,10 @@ fn searching_narrows_the_list_on_every_key_and_backspace_needs_no_new_search() {
     // Esc in the box clears the search
     update(&mut a, Action::Search);
     update(&mut a, Action::Close);
-    assert_eq!((a.search.input.as_str(), a.view.len()), ("", 40));
+    assert_eq!(
+        (a.students.search.input.as_str(), a.students.view.len()),
+        ("", 40)
+    );
 }
 
 #[test]
@@ -423,7 +441,7 @@ fn a_search_typed_before_the_roster_arrives_runs_when_it_does() {
         "{effects:?}"
     );
     settle(&mut a, effects);
-    assert!(a.view.len() < 40 && !a.view.is_empty());
+    assert!(a.students.view.len() < 40 && !a.students.view.is_empty());
 }
 
 #[test]
@@ -433,7 +451,7 @@ fn missing_filters_cycle_and_toggle() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         update(&mut a, Action::CycleMissing);
-        seen.push((a.filter.missing, a.view.len()));
+        seen.push((a.students.filter.missing, a.students.view.len()));
     }
     assert_eq!(
         seen,
@@ -446,10 +464,10 @@ fn missing_filters_cycle_and_toggle() {
         ]
     );
     update(&mut a, Action::MissingPhoto);
-    assert_eq!(a.filter.missing, Some(M::Photo));
+    assert_eq!(a.students.filter.missing, Some(M::Photo));
     update(&mut a, Action::MissingPhoto);
     assert_eq!(
-        a.filter.missing, None,
+        a.students.filter.missing, None,
         "the same filter again switches it off"
     );
 }
@@ -461,7 +479,7 @@ fn pickers_filter_by_field_and_reload_by_cohort() {
     assert_eq!(a.mode(), Mode::Picker);
     type_text(&mut a, "wgy");
     update(&mut a, Action::Accept);
-    assert_eq!(a.filter.college.as_deref(), Some("外国语学院"));
+    assert_eq!(a.students.filter.college.as_deref(), Some("外国语学院"));
     assert_eq!(shown_names(&a), ["John Smith", "欧阳娜娜"]);
     // the picker opens on the value in force; "every college" takes the filter off again
     update(&mut a, Action::FilterCollege);
@@ -471,7 +489,10 @@ fn pickers_filter_by_field_and_reload_by_cohort() {
     type_text(&mut a, "qbxy");
     let effects = update(&mut a, Action::Accept);
     assert!(effects.is_empty());
-    assert_eq!((a.filter.college.clone(), a.view.len()), (None, 40));
+    assert_eq!(
+        (a.students.filter.college.clone(), a.students.view.len()),
+        (None, 40)
+    );
     // a cohort typed in full is a choice even when not listed, and it reloads
     update(&mut a, Action::FilterCohort);
     type_text(&mut a, "2019");
@@ -497,7 +518,7 @@ fn pickers_filter_by_field_and_reload_by_cohort() {
     type_text(&mut a, "jk2202");
     update(&mut a, Action::Close);
     assert_eq!(
-        (a.filter.class.clone(), a.overlay.clone()),
+        (a.students.filter.class.clone(), a.overlay.clone()),
         (None, Overlay::None)
     );
 }
@@ -510,8 +531,13 @@ fn sorting_cycles_and_keeps_the_selected_student() {
     let mut keys = Vec::new();
     for _ in 0..5 {
         update(&mut a, Action::SortNext);
-        keys.push(a.sort.key);
-        assert_eq!(a.selected_row().unwrap().id, id, "{:?}", a.sort.key);
+        keys.push(a.students.sort.key);
+        assert_eq!(
+            a.selected_row().unwrap().id,
+            id,
+            "{:?}",
+            a.students.sort.key
+        );
     }
     use super::roster::SortKey as K;
     assert_eq!(
@@ -527,7 +553,7 @@ fn the_palette_runs_actions_found_by_name_description_or_pinyin() {
     type Check = (&'static str, fn(&App) -> bool);
     let cases: [Check; 4] = [
         ("missing_photo", |a| {
-            a.filter.missing == Some(Missing::Photo)
+            a.students.filter.missing == Some(Missing::Photo)
         }),
         ("按学院", |a| matches!(a.overlay, Overlay::Picker(_))),
         ("xysx", |a| matches!(a.overlay, Overlay::Picker(_))),
@@ -784,14 +810,14 @@ fn a_reload_keeps_the_searched_student_and_refreshes_the_history() {
     // a new query starts at its best match again
     update(&mut a, Action::Search);
     type_text(&mut a, "01");
-    assert_eq!(a.selected, 0);
+    assert_eq!(a.students.selected, 0);
 }
 
 #[test]
 fn closing_and_reopening_the_history_drops_answers_meant_for_before() {
     let mut a = app();
     update(&mut a, Action::ToggleDetail);
-    let old = a.detail.generation;
+    let old = a.students.detail.generation;
     update(&mut a, Action::ToggleDetail);
     update(&mut a, Action::ToggleDetail);
     let history = History {
@@ -805,7 +831,7 @@ fn closing_and_reopening_the_history_drops_answers_meant_for_before() {
             result: Ok(history),
         },
     );
-    assert_eq!(a.detail.history, None);
+    assert_eq!(a.students.detail.history, None);
 }
 
 #[test]
@@ -852,7 +878,7 @@ fn the_history_pane_follows_the_selection() {
         },
     );
     assert_eq!(
-        a.detail.history, None,
+        a.students.detail.history, None,
         "the answer for the previous student is dropped"
     );
     update(
@@ -862,7 +888,7 @@ fn the_history_pane_follows_the_selection() {
             result: Ok(history("2022010102")),
         },
     );
-    assert!(a.detail.history.is_some());
+    assert!(a.students.detail.history.is_some());
     // moving within the same student asks nothing; closing asks nothing
     assert!(update(&mut a, Action::MoveUp).len() == 1);
     assert!(update(&mut a, Action::ToggleDetail).is_empty());
@@ -948,7 +974,10 @@ fn resizing_to_tiny_and_back_with_every_overlay_open_keeps_the_state_sane() {
         run(&mut a, open);
         for size in [(20, 5), (1, 1), (0, 0), (80, 24), (200, 60), (60, 12)] {
             update(&mut a, Action::Resize(size.0, size.1));
-            assert!(a.selected < a.view.len().max(1), "{open:?} at {size:?}");
+            assert!(
+                a.students.selected < a.students.view.len().max(1),
+                "{open:?} at {size:?}"
+            );
             crate::tui::render_tests::draw_text(&a);
         }
     }

@@ -57,7 +57,7 @@ fn counselor_list(size: (u16, u16)) -> App {
 #[test]
 fn the_counselor_exports_exactly_the_list_shown() {
     let mut app = counselor_list((80, 24));
-    let shown = app.view.clone();
+    let shown = app.students.view.clone();
     assert_eq!(shown.len(), 20, "20 of 40 not checked in");
     // `e` is the key on the Students screen, and the palette finds it
     assert_eq!(
@@ -101,7 +101,7 @@ fn the_counselor_exports_exactly_the_list_shown() {
             result: Ok((path, 20)),
         },
     );
-    assert!(!app.exporting);
+    assert!(!app.students.exporting);
     let status = screen(&app).lines().last().unwrap().to_string();
     assert!(
         status.contains("…/") && status.contains("/students-周老师-未签到-20260306-101500.xlsx"),
@@ -132,7 +132,7 @@ fn the_counselor_exports_exactly_the_list_shown() {
     let mut app = fixture_app((80, 24));
     pick(&mut app, Action::FilterClass, "英语2201");
     update(&mut app, Action::MissingCode);
-    assert!(app.view.is_empty());
+    assert!(app.students.view.is_empty());
     assert!(update(&mut app, Action::ExportStudentsXlsx).is_empty());
     assert!(matches!(
         &app.message,
@@ -158,7 +158,7 @@ fn a_failed_export_says_why_and_a_stale_answer_is_dropped() {
         .iter()
         .any(|_| true)
     );
-    assert!(app.exporting, "a stale answer changes nothing");
+    assert!(app.students.exporting, "a stale answer changes nothing");
     update(
         &mut app,
         Action::StudentsExported {
@@ -236,7 +236,7 @@ fn a_student_with_two_good_files_is_choose_one_not_invalid() {
     );
     // they still lack a valid photo: the missing-photo filter keeps them
     update(&mut app, Action::MissingPhoto);
-    assert!(app.view.contains(&1));
+    assert!(app.students.view.contains(&1));
     assert_eq!(
         crate::ops::report_files::status_text(PhotoStatus::Duplicate.code()),
         "重复待选",
@@ -416,7 +416,7 @@ fn with_history(size: (u16, u16)) -> App {
     let mut app = fixture_app(size);
     update(&mut app, Action::MoveDown);
     update(&mut app, Action::ToggleDetail);
-    let generation = app.detail.generation;
+    let generation = app.students.detail.generation;
     update(
         &mut app,
         Action::HistoryLoaded {
@@ -472,17 +472,17 @@ fn the_history_pane_scrolls_and_keeps_within_its_text() {
     for _ in 0..max + 5 {
         update(&mut app, Action::DetailDown);
     }
-    assert_eq!(app.detail.scroll, max);
+    assert_eq!(app.students.detail.scroll, max);
     let after = screen(&app);
     assert!(
         after.contains("console code window, serial 7"),
         "the end of the history: {after}"
     );
     update(&mut app, Action::DetailUp);
-    assert_eq!(app.detail.scroll, max - 1);
+    assert_eq!(app.students.detail.scroll, max - 1);
     // another student starts at the top
     update(&mut app, Action::MoveDown);
-    assert_eq!(app.detail.scroll, 0);
+    assert_eq!(app.students.detail.scroll, 0);
 }
 
 #[test]
@@ -500,9 +500,9 @@ fn an_empty_list_names_each_filter_that_hides_students() {
     let mut app = fixture_app((100, 30));
     pick(&mut app, Action::FilterClass, "英语2201");
     update(&mut app, Action::MissingCode);
-    assert!(app.view.is_empty());
+    assert!(app.students.view.is_empty());
     assert_eq!(
-        app.hidden_by,
+        app.students.hidden_by,
         vec![
             (Hiding::Missing(Missing::Code), 2),
             (Hiding::Field(Field::Class, "英语2201".into()), 10),
@@ -526,7 +526,7 @@ fn clearing_works_while_a_search_is_typed() {
         let effects = update(&mut app, Action::Input(c));
         settle(&mut app, effects);
     }
-    assert!(app.view.is_empty());
+    assert!(app.students.view.is_empty());
     // `x` is text here (a pinyin search may need it); the hint names the key that clears
     assert_eq!(
         app.keymap
@@ -542,8 +542,8 @@ fn clearing_works_while_a_search_is_typed() {
     assert_eq!(key, Some(Action::ClearFilters));
     let effects = update(&mut app, Action::ClearFilters);
     settle(&mut app, effects);
-    assert_eq!(app.view.len(), 40);
-    assert!(app.search.input.is_empty() && app.filter.is_empty());
+    assert_eq!(app.students.view.len(), 40);
+    assert!(app.students.search.input.is_empty() && app.students.filter.is_empty());
 }
 
 // ----- columns -----
@@ -551,7 +551,7 @@ fn clearing_works_while_a_search_is_typed() {
 #[test]
 fn the_name_column_is_sized_to_the_names() {
     let app = fixture_app((100, 30));
-    let cols = super::ui::columns(&app.roster.widths, 98);
+    let cols = super::ui::columns(&app.students.roster.widths, 98);
     let name = cols
         .iter()
         .find(|c| c.0 == super::ui::Column::Name)
@@ -717,7 +717,7 @@ async fn the_exported_list_says_why_each_student_is_on_it() {
     );
     pick(&mut app, Action::FilterCounselor, &counselor);
     update(&mut app, Action::MissingPhoto);
-    let shown: Vec<String> = (0..app.view.len())
+    let shown: Vec<String> = (0..app.students.view.len())
         .map(|i| app.row(i).unwrap().student.student_no.clone())
         .collect();
     assert_eq!(shown.len(), mine.len());

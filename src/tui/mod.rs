@@ -15,6 +15,7 @@ pub mod photos;
 pub mod reports;
 pub mod roster;
 pub mod sessions;
+pub mod students;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;

@@ -114,15 +114,15 @@ pub(super) fn picker(app: &mut App, action: Action) -> Outcome {
             };
             app.overlay = Overlay::None;
             match (kind, chosen) {
-                (PickerKind::Field(f), Pick::Value(v)) => app.filter.set(f, Some(v)),
-                (PickerKind::Field(f), _) => app.filter.set(f, None),
+                (PickerKind::Field(f), Pick::Value(v)) => app.students.filter.set(f, Some(v)),
+                (PickerKind::Field(f), _) => app.students.filter.set(f, None),
                 (PickerKind::Cohort, pick) => {
                     let cohort = match pick {
                         Pick::Cohort(y) => Some(y),
                         _ => None,
                     };
-                    if cohort != app.cohort {
-                        app.cohort = cohort;
+                    if cohort != app.students.cohort {
+                        app.students.cohort = cohort;
                         return (true, app.start_load());
                     }
                     return (true, Vec::new());
@@ -200,18 +200,18 @@ pub(super) fn code(app: &mut App, action: Action) -> Outcome {
 }
 
 pub(super) fn search(app: &mut App, action: Action) -> Outcome {
-    if let Some(changed) = edit(&mut app.search.input, &action, overlay::MAX_QUERY) {
+    if let Some(changed) = edit(&mut app.students.search.input, &action, overlay::MAX_QUERY) {
         let effects = app.search_changed();
         return (changed, effects);
     }
     match action {
         Action::Accept => {
-            app.search.editing = false;
+            app.students.search.editing = false;
             (true, Vec::new())
         }
         Action::Close => {
-            app.search.editing = false;
-            app.search.input.clear();
+            app.students.search.editing = false;
+            app.students.search.input.clear();
             let mut effects = app.search_changed();
             effects.extend(app.follow_selection());
             (true, effects)
@@ -245,11 +245,11 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
             (false, Vec::new())
         }
         Action::MoveUp => {
-            let moved = app.select(app.selected.saturating_sub(1));
+            let moved = app.select(app.students.selected.saturating_sub(1));
             list(app, moved)
         }
         Action::MoveDown => {
-            let moved = app.select(app.selected + 1);
+            let moved = app.select(app.students.selected + 1);
             list(app, moved)
         }
         Action::PageUp => {
@@ -304,7 +304,7 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         _ if !on_students => (false, Vec::new()),
         Action::Search => {
             app.overlay = Overlay::None;
-            app.search.editing = true;
+            app.students.search.editing = true;
             (true, Vec::new())
         }
         Action::ShowCode => {
@@ -313,28 +313,28 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         }
         Action::ExportStudentsXlsx => (true, app.export_students(FileKind::Xlsx)),
         Action::ExportStudentsCsv => (true, app.export_students(FileKind::Csv)),
-        Action::DetailDown | Action::DetailUp if app.detail.open => {
-            let before = app.detail.scroll;
-            app.detail.scroll = if action == Action::DetailDown {
+        Action::DetailDown | Action::DetailUp if app.students.detail.open => {
+            let before = app.students.detail.scroll;
+            app.students.detail.scroll = if action == Action::DetailDown {
                 (before + 1).min(ui::detail::max_scroll(app))
             } else {
                 before.saturating_sub(1)
             };
-            (before != app.detail.scroll, Vec::new())
+            (before != app.students.detail.scroll, Vec::new())
         }
         Action::ToggleDetail => {
-            app.detail.open = !app.detail.open;
-            if !app.detail.open {
+            app.students.detail.open = !app.students.detail.open;
+            if !app.students.detail.open {
                 // the generation moves on, so an answer still on its way is dropped
-                app.detail.generation += 1;
-                app.detail.student_no = None;
-                app.detail.history = None;
+                app.students.detail.generation += 1;
+                app.students.detail.student_no = None;
+                app.students.detail.history = None;
             }
             app.scroll_into_view();
             (true, app.follow_selection())
         }
         Action::CycleMissing => {
-            let next = match app.filter.missing {
+            let next = match app.students.filter.missing {
                 None => Some(Missing::Code),
                 Some(Missing::Code) => Some(Missing::Session),
                 Some(Missing::Session) => Some(Missing::Checkin),
@@ -355,7 +355,7 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
                 _ => Missing::Photo,
             };
             // the same filter again switches it off
-            let next = if app.filter.missing == Some(m) {
+            let next = if app.students.filter.missing == Some(m) {
                 None
             } else {
                 Some(m)
@@ -374,22 +374,22 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
         ),
         Action::FilterCohort => (app.open_picker(PickerKind::Cohort), Vec::new()),
         Action::ClearFilters => {
-            let had = !app.filter.is_empty() || !app.search.input.is_empty();
-            app.filter = Filter::default();
-            app.search.input.clear();
-            app.search.editing = false;
+            let had = !app.students.filter.is_empty() || !app.students.search.input.is_empty();
+            app.students.filter = Filter::default();
+            app.students.search.input.clear();
+            app.students.search.editing = false;
             let mut effects = app.search_changed();
             effects.extend(app.follow_selection());
             (had, effects)
         }
         Action::SortNext => {
-            app.sort.key = app.sort.key.next();
-            app.sort.reverse = false;
+            app.students.sort.key = app.students.sort.key.next();
+            app.students.sort.reverse = false;
             app.rebuild_view(Keep::Same);
             (true, app.follow_selection())
         }
         Action::SortReverse => {
-            app.sort.reverse = !app.sort.reverse;
+            app.students.sort.reverse = !app.students.sort.reverse;
             app.rebuild_view(Keep::Same);
             (true, app.follow_selection())
         }

@@ -220,6 +220,7 @@ fn four_colleges() -> Vec<GroupCounts> {
 fn reports_order_colleges_and_classes_like_the_pickers() {
     let mut app = on_reports((100, 30), four_colleges());
     let picker: Vec<String> = app
+        .students
         .roster
         .index
         .values(Field::College)
@@ -332,9 +333,9 @@ fn enter_on_a_class_or_counselor_opens_students_filtered_to_it() {
     let (mut app, _) = in_a_college((100, 30));
     update(&mut app, Action::ReportDrillDown);
     assert_eq!(app.screen, Screen::Students);
-    assert_eq!(app.filter.college.as_deref(), Some("机械工程学院"));
-    assert_eq!(app.filter.class.as_deref(), Some("机械2201"));
-    assert_eq!(app.view.len(), 10);
+    assert_eq!(app.students.filter.college.as_deref(), Some("机械工程学院"));
+    assert_eq!(app.students.filter.class.as_deref(), Some("机械2201"));
+    assert_eq!(app.students.view.len(), 10);
     let status = screen(&app).lines().last().unwrap().to_string();
     assert!(
         status.contains("已按 机械工程学院 · 机械2201 筛选"),
@@ -355,8 +356,8 @@ fn enter_on_a_class_or_counselor_opens_students_filtered_to_it() {
         },
     );
     update(&mut app, Action::ReportDrillDown);
-    assert_eq!(app.filter.counselor.as_deref(), Some("周老师"));
-    assert_eq!(app.view.len(), 20);
+    assert_eq!(app.students.filter.counselor.as_deref(), Some("周老师"));
+    assert_eq!(app.students.view.len(), 20);
 }
 
 #[test]

@@ -419,6 +419,7 @@ pub fn selected_student_no(app: &App) -> Option<String> {
     if app.photos.list == PhotoList::Missing {
         let row = *app.photos.missing.get(selected)?;
         return app
+            .students
             .roster
             .rows
             .get(row as usize)
@@ -436,7 +437,7 @@ fn jump_to_student(app: &mut App) -> (bool, Vec<Effect>) {
     let Some(no) = selected_student_no(app) else {
         return (false, Vec::new());
     };
-    let Some(row) = find_student(&app.roster, &no) else {
+    let Some(row) = find_student(&app.students.roster, &no) else {
         app.last_error = Some(format!(
             "{} {no} {}",
             tr("学号", "student no."),
@@ -450,11 +451,11 @@ fn jump_to_student(app: &mut App) -> (bool, Vec<Effect>) {
     app.show(Screen::Students);
     let row = row as u32;
     let mut effects = Vec::new();
-    if !app.view.contains(&row) {
+    if !app.students.view.contains(&row) {
         let cleared = app.filter_words(true).join(" · ");
-        app.filter = Filter::default();
-        app.search.input.clear();
-        app.search.editing = false;
+        app.students.filter = Filter::default();
+        app.students.search.input.clear();
+        app.students.search.editing = false;
         effects = app.search_changed();
         // say what went, so the list is not mistaken for the filtered one
         app.message = Some(super::app::StatusMessage::ok(match crate::i18n::lang() {
@@ -464,7 +465,7 @@ fn jump_to_student(app: &mut App) -> (bool, Vec<Effect>) {
             }
         }));
     }
-    if let Some(i) = app.view.iter().position(|&r| r == row) {
+    if let Some(i) = app.students.view.iter().position(|&r| r == row) {
         app.select(i);
     }
     effects.extend(app.follow_selection());

@@ -315,7 +315,7 @@ fn keys_switch_lists_and_each_list_keeps_its_place() {
     }
     // the moves of the Photos screen do not move the student list
     run(&mut app, &[MoveDown, Last]);
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.students.selected, 0);
     assert_eq!(ui::photos::list_rows(&app), 10);
 }
 
@@ -366,7 +366,8 @@ fn jumping_shows_the_student_selected_on_the_students_screen() {
         assert_eq!(selected_no(&app).as_deref(), Some(want), "{actions:?}");
         // and it is on screen
         assert!(
-            app.selected >= app.offset && app.selected < app.offset + app.page_rows(),
+            app.students.selected >= app.students.offset
+                && app.students.selected < app.students.offset + app.page_rows(),
             "{actions:?}"
         );
     }
@@ -380,15 +381,16 @@ fn jumping_clears_a_search_or_filter_that_hides_the_student() {
     update(&mut app, ScreenStudents);
     update(&mut app, MissingCode);
     let hidden = app
+        .students
         .roster
         .rows
         .iter()
         .position(|r| r.student.student_no == "2022020101")
         .unwrap() as u32;
-    assert!(!app.view.contains(&hidden));
+    assert!(!app.students.view.contains(&hidden));
     update(&mut app, ScreenPhotos);
     update(&mut app, JumpToStudent);
-    assert_eq!(app.filter, crate::tui::roster::Filter::default());
+    assert_eq!(app.students.filter, crate::tui::roster::Filter::default());
     assert_eq!(selected_no(&app).as_deref(), Some("2022020101"));
 
     // a search typed: cleared too
@@ -407,9 +409,9 @@ fn jumping_clears_a_search_or_filter_that_hides_the_student() {
         }
     }
     run(&mut app, &[Accept, ScreenPhotos]);
-    assert_eq!(app.view.len(), 1, "the search shows 欧阳娜娜 only");
+    assert_eq!(app.students.view.len(), 1, "the search shows 欧阳娜娜 only");
     update(&mut app, JumpToStudent);
-    assert!(app.search.input.is_empty());
+    assert!(app.students.search.input.is_empty());
     assert_eq!(selected_no(&app).as_deref(), Some("2022020101"));
 }
 

@@ -84,7 +84,7 @@ pub(super) fn refresh(app: &mut App) -> Vec<Effect> {
     reports.loading = true;
     let mut effects = vec![Effect::LoadReports {
         generation: reports.generation,
-        cohort: app.cohort,
+        cohort: app.students.cohort,
     }];
     if let Some(b) = &mut reports.breakdown {
         reports.breakdown_generation += 1;
@@ -93,7 +93,7 @@ pub(super) fn refresh(app: &mut App) -> Vec<Effect> {
             generation: b.generation,
             college: b.college.clone(),
             by: b.by,
-            cohort: app.cohort,
+            cohort: app.students.cohort,
         });
     }
     effects
@@ -125,7 +125,7 @@ fn open(app: &mut App, college: String, by: GroupBy) -> Vec<Effect> {
         generation,
         college,
         by,
-        cohort: app.cohort,
+        cohort: app.students.cohort,
     }]
 }
 
@@ -204,7 +204,7 @@ fn in_pinyin_order(app: &App, by: GroupBy, groups: &mut [GroupCounts]) {
         GroupBy::Counselor => Field::Counselor,
         GroupBy::Session | GroupBy::Level => return,
     };
-    let index = &app.roster.index;
+    let index = &app.students.roster.index;
     groups.sort_by_key(|g| index.rank_of(field, &g.group).unwrap_or(u32::MAX));
 }
 
@@ -221,16 +221,16 @@ fn students_of_group(app: &mut App) -> (bool, Vec<Effect>) {
     };
     let college = b.college.clone();
     let by = b.by;
-    app.filter = super::roster::Filter {
+    app.students.filter = super::roster::Filter {
         college: Some(college.clone()),
         ..Default::default()
     };
     match by {
-        GroupBy::Counselor => app.filter.counselor = Some(group.clone()),
-        _ => app.filter.class = Some(group.clone()),
+        GroupBy::Counselor => app.students.filter.counselor = Some(group.clone()),
+        _ => app.students.filter.class = Some(group.clone()),
     }
-    app.search.input.clear();
-    app.search.editing = false;
+    app.students.search.input.clear();
+    app.students.search.editing = false;
     app.show(super::action::Screen::Students);
     let mut effects = app.search_changed();
     app.rebuild_view(super::app::Keep::Top);
@@ -251,7 +251,7 @@ fn export(app: &mut App, kind: FileKind) -> (bool, Vec<Effect>) {
         Some(b) => {
             let scope = ReportScope {
                 by: b.by,
-                cohort: app.cohort,
+                cohort: app.students.cohort,
                 college: Some(b.college.clone()),
             };
             (scope, b.groups.as_ref().and_then(|g| g.as_ref().ok()))
@@ -259,7 +259,7 @@ fn export(app: &mut App, kind: FileKind) -> (bool, Vec<Effect>) {
         None => {
             let scope = ReportScope {
                 by: GroupBy::College,
-                cohort: app.cohort,
+                cohort: app.students.cohort,
                 college: None,
             };
             (

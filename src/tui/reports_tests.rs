@@ -280,7 +280,7 @@ fn moving_stays_in_bounds() {
         assert_eq!(app.reports.selected, want, "{action:?}");
     }
     // the student list is not moved by keys on this screen
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.students.selected, 0);
 }
 
 #[test]

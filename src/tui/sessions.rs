@@ -521,7 +521,10 @@ pub(super) fn sessions_screen(app: &mut App, action: Action) -> Outcome {
 
 /// Asks before assigning the students the Students screen's filter picks.
 fn ask_assign(app: &mut App) -> Outcome {
-    let (college, class) = (app.filter.college.clone(), app.filter.class.clone());
+    let (college, class) = (
+        app.students.filter.college.clone(),
+        app.students.filter.class.clone(),
+    );
     let s = &mut app.sessions;
     if s.busy {
         return (false, Vec::new());
@@ -550,6 +553,7 @@ fn ask_assign(app: &mut App) -> Outcome {
 
 pub(super) fn plan_form(app: &mut App, action: Action) -> Outcome {
     let known: Vec<String> = app
+        .students
         .roster
         .index
         .values(crate::domain::search::Field::College)

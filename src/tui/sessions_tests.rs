@@ -207,7 +207,7 @@ fn assigning_asks_first_and_reports_the_outcome() {
         "{:?}",
         app.sessions.notice
     );
-    app.filter.class = Some("英语2201".into());
+    app.students.filter.class = Some("英语2201".into());
     update(&mut app, Action::MoveDown);
     assert!(
         update(&mut app, Action::AssignFiltered).is_empty(),

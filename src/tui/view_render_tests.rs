@@ -196,7 +196,7 @@ fn with_history(size: (u16, u16)) -> App {
         ],
         ..History::default()
     };
-    let generation = app.detail.generation;
+    let generation = app.students.detail.generation;
     update(
         &mut app,
         Action::HistoryLoaded {

@@ -390,7 +390,7 @@ fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             theme.style(Role::StatusWarn),
         ));
     }
-    match &app.detail.history {
+    match &app.students.detail.history {
         None => lines.push(Line::styled(
             tr("读取记录中…", "reading the history…"),
             theme.style(Role::Muted),
@@ -438,7 +438,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let text = text_area(area);
     let all = lines(app, text.width as usize);
     let overflow = all.len().saturating_sub(text.height as usize);
-    let scroll = app.detail.scroll.min(overflow);
+    let scroll = app.students.detail.scroll.min(overflow);
     let mut block = Block::bordered()
         .border_style(theme.style(Role::Border))
         .title(Span::styled(

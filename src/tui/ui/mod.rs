@@ -84,10 +84,15 @@ pub fn student_at(app: &App, y: u16) -> Option<usize> {
     let layout = students::layout(app, body);
     let first = layout.first_row_y;
     let row = y.checked_sub(first)? as usize;
-    let offset = students::window_start(app.selected, app.offset, layout.rows, app.view.len());
+    let offset = students::window_start(
+        app.students.selected,
+        app.students.offset,
+        layout.rows,
+        app.students.view.len(),
+    );
     (row < layout.rows)
         .then_some(offset + row)
-        .filter(|i| *i < app.view.len())
+        .filter(|i| *i < app.students.view.len())
 }
 
 /// The tab under column `x` of the tab line, if any (for mouse clicks).
@@ -359,11 +364,11 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         widgets::truncate(&app.operator, 16)
     );
     // how many students are shown, of how many loaded
-    let count = if app.students_loaded {
+    let count = if app.students.loaded {
         format!(
             " │ {}/{}{}",
-            app.view.len(),
-            app.roster.len(),
+            app.students.view.len(),
+            app.students.roster.len(),
             tr(" 名", "")
         )
     } else {

@@ -219,12 +219,14 @@ fn student_cell(row: &StudentRow, column: Column) -> (String, Role) {
 fn suggestion_names(app: &App, nos: &[String]) -> String {
     let named: Vec<String> = nos
         .iter()
-        .map(
-            |no| match find_student(&app.roster, no).and_then(|i| app.roster.rows.get(i)) {
+        .map(|no| {
+            match find_student(&app.students.roster, no)
+                .and_then(|i| app.students.roster.rows.get(i))
+            {
                 Some(r) => format!("{no} {}", masked(&r.student.name)),
                 None => no.clone(),
-            },
-        )
+            }
+        })
         .collect();
     named.join(tr("、", ", "))
 }
@@ -237,7 +239,11 @@ fn visible_cells(app: &App, from: usize, to: usize) -> Vec<Vec<(String, Role)>> 
     (from..to)
         .filter_map(|i| {
             if list == PhotoList::Missing {
-                let row = app.roster.rows.get(*photos.missing.get(i)? as usize)?;
+                let row = app
+                    .students
+                    .roster
+                    .rows
+                    .get(*photos.missing.get(i)? as usize)?;
                 Some(cols.iter().map(|c| student_cell(row, *c)).collect())
             } else {
                 let item = photos.item(i)?;
@@ -579,7 +585,7 @@ fn render_list(app: &App, frame: &mut Frame, p: &Parts) {
     let width = p.rows.width as usize;
     if len == 0 {
         let text = match list {
-            PhotoList::Missing if !app.students_loaded => tr("名单读取中…", "reading the roster…"),
+            PhotoList::Missing if !app.students.loaded => tr("名单读取中…", "reading the roster…"),
             PhotoList::Missing => tr(
                 "名单里的学生都有照片文件。",
                 "Every student on the roster has a photo file.",
@@ -652,7 +658,7 @@ fn detail_lines(app: &App) -> Vec<(String, Role, bool)> {
         let Some(row) = photos
             .missing
             .get(selected)
-            .and_then(|&r| app.roster.rows.get(r as usize))
+            .and_then(|&r| app.students.roster.rows.get(r as usize))
         else {
             return out;
         };

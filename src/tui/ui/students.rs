@@ -292,15 +292,15 @@ const DETAIL_WIDTH: u16 = 46;
 
 /// True when the line above the table has something to say.
 pub fn info_shown(app: &App) -> bool {
-    app.search.editing
-        || !app.search.input.is_empty()
-        || !app.filter.is_empty()
-        || app.sort != Sort::default()
-        || app.cohort != Some(app.school.cohort)
+    app.students.search.editing
+        || !app.students.search.input.is_empty()
+        || !app.students.filter.is_empty()
+        || app.students.sort != Sort::default()
+        || app.students.cohort != Some(app.school.cohort)
 }
 
 pub fn layout(app: &App, body: Rect) -> StudentsLayout {
-    let (list, detail) = if !app.detail.open {
+    let (list, detail) = if !app.students.detail.open {
         (body, None)
     } else if body.width >= 110 {
         let [list, detail] =
@@ -392,24 +392,24 @@ fn cell(
 fn render_info(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let mut left = Vec::new();
-    if app.search.editing || !app.search.input.is_empty() {
+    if app.students.search.editing || !app.students.search.input.is_empty() {
         left.push(Span::styled("/ ", theme.style(Role::Key)));
         left.push(Span::styled(
-            widgets::clean(&app.search.input).into_owned(),
+            widgets::clean(&app.students.search.input).into_owned(),
             theme.style(Role::Text),
         ));
     }
-    if app.search.editing {
+    if app.students.search.editing {
         left.push(Span::styled("▏", theme.style(Role::Key)));
     }
-    if app.search.active() {
-        let state = if app.search.pending() || !app.students_loaded {
+    if app.students.search.active() {
+        let state = if app.students.search.pending() || !app.students.loaded {
             tr("  搜索中…", "  searching…").to_string()
         } else {
-            format!("  {} {}", app.view.len(), tr("条结果", "found"))
+            format!("  {} {}", app.students.view.len(), tr("条结果", "found"))
         };
         left.push(Span::styled(state, theme.style(Role::Muted)));
-    } else if app.search.editing {
+    } else if app.students.search.editing {
         left.push(Span::styled(
             tr(
                 "  输入学号、姓名、拼音或首字母、班级、学院",
@@ -419,11 +419,11 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     let mut chips: Vec<String> = Vec::new();
-    if let Some(m) = app.filter.missing {
+    if let Some(m) = app.students.filter.missing {
         chips.push(missing_label(m).to_string());
     }
     for field in Field::ALL {
-        if let Some(v) = app.filter.value(field) {
+        if let Some(v) = app.students.filter.value(field) {
             chips.push(format!(
                 "{} {}",
                 field_label(field),
@@ -431,18 +431,22 @@ fn render_info(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    if app.cohort != Some(app.school.cohort) {
-        chips.push(match app.cohort {
+    if app.students.cohort != Some(app.school.cohort) {
+        chips.push(match app.students.cohort {
             Some(y) => cohort_label(y),
             None => tr("全部届别", "every cohort").to_string(),
         });
     }
-    if app.sort != Sort::default() && !app.search.active() {
-        let arrow = if app.sort.reverse { "↓" } else { "↑" };
+    if app.students.sort != Sort::default() && !app.students.search.active() {
+        let arrow = if app.students.sort.reverse {
+            "↓"
+        } else {
+            "↑"
+        };
         chips.push(format!(
             "{} {}{arrow}",
             tr("排序", "sort"),
-            app.sort.key.label()
+            app.students.sort.key.label()
         ));
     }
     let right = chips.join(" · ");
@@ -475,19 +479,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let area = layout.block;
-    let len = app.view.len();
+    let len = app.students.view.len();
     let mut title = vec![Span::styled(
         format!(" {} ", tr("学生名单", "Students")),
         theme.style(Role::Title),
     )];
-    let cohort = match app.cohort {
+    let cohort = match app.students.cohort {
         Some(y) => cohort_label(y),
         None => tr("全部届别", "every cohort").to_string(),
     };
     title.push(Span::styled(format!("{cohort} "), theme.style(Role::Muted)));
     if len > 0 {
         title.push(Span::styled(
-            format!("{}/{len} ", app.selected + 1),
+            format!("{}/{len} ", app.students.selected + 1),
             theme.style(Role::Muted),
         ));
     }
@@ -511,23 +515,35 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         render_empty(app, frame, inner);
         return;
     }
-    let cols = columns(&app.roster.widths, inner.width as usize);
+    let cols = columns(&app.students.roster.widths, inner.width as usize);
     let rows_on_screen = layout.rows;
-    let start = window_start(app.selected, app.offset, rows_on_screen, len);
+    let start = window_start(
+        app.students.selected,
+        app.students.offset,
+        rows_on_screen,
+        len,
+    );
     let end = (start + rows_on_screen).min(len);
     // matches are worked out only for the rows on screen
     let query = app
+        .students
         .search
         .result
         .as_ref()
-        .filter(|_| app.search.active())
+        .filter(|_| app.students.search.active())
         .map(|r| r.query.clone());
-    let rows: Vec<Row> = app.view[start..end]
+    let rows: Vec<Row> = app.students.view[start..end]
         .iter()
-        .filter_map(|&i| app.roster.rows.get(i as usize).map(|r| (i as usize, r)))
+        .filter_map(|&i| {
+            app.students
+                .roster
+                .rows
+                .get(i as usize)
+                .map(|r| (i as usize, r))
+        })
         .map(|(i, r)| {
             let hl = match &query {
-                Some(q) => app.roster.index.highlight(i, q),
+                Some(q) => app.students.roster.index.highlight(i, q),
                 None => Highlight::default(),
             };
             Row::new(
@@ -549,7 +565,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .column_spacing(1)
         .style(theme.style(Role::Text))
         .row_highlight_style(theme.selection());
-    let mut state = TableState::default().with_selected(Some(app.selected.min(len - 1) - start));
+    let mut state =
+        TableState::default().with_selected(Some(app.students.selected.min(len - 1) - start));
     frame.render_stateful_widget(table, inner, &mut state);
 
     if len > rows_on_screen && rows_on_screen > 0 {
@@ -576,9 +593,9 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let text = theme.style(Role::Text);
     let key = theme.style(Role::Key);
-    let lines: Vec<(String, Style)> = if app.students_loaded && !app.roster.is_empty() {
+    let lines: Vec<(String, Style)> = if app.students.loaded && !app.students.roster.is_empty() {
         empty_hints(app)
-    } else if let (false, Some(error)) = (app.students_loaded, &app.students_error) {
+    } else if let (false, Some(error)) = (app.students.loaded, &app.students.error) {
         vec![
             (
                 tr("读不到学生名单：", "Cannot read the students:").to_string(),
@@ -588,7 +605,7 @@ fn render_empty(app: &App, frame: &mut Frame, area: Rect) {
             (String::new(), text),
             (retry_hint(app), key),
         ]
-    } else if !app.students_loaded {
+    } else if !app.students.loaded {
         vec![(
             tr("正在读取学生名单…", "Reading the students…").to_string(),
             theme.style(Role::Muted),
@@ -693,7 +710,7 @@ fn empty_hints(app: &App) -> Vec<(String, Style)> {
         .to_string(),
         text,
     )];
-    if !app.hidden_by.is_empty() {
+    if !app.students.hidden_by.is_empty() {
         lines.push((
             tr(
                 "以下条件各自去掉后能看到的学生：",
@@ -703,7 +720,7 @@ fn empty_hints(app: &App) -> Vec<(String, Style)> {
             theme.style(Role::Muted),
         ));
     }
-    for (hiding, n) in &app.hidden_by {
+    for (hiding, n) in &app.students.hidden_by {
         let (what, action) = match hiding {
             Hiding::Missing(m) => (missing_label(*m).to_string(), Action::CycleMissing),
             Hiding::Field(f, v) => (

@@ -1,0 +1,120 @@
+//! The Students screen's state: the roster as loaded, what is shown of it (filters, sort,
+//! search, selection), the history pane and the export under way. What actions do there is in
+//! `modes.rs` and `app.rs`; drawing in `ui/students.rs`.
+
+use std::sync::Arc;
+
+use super::action::History;
+use super::roster::{Filter, Roster, Sort};
+use crate::domain::search::{Missing, Query, SearchResult};
+use crate::store::StudentRow;
+
+/// The Students screen.
+#[derive(Debug, Clone)]
+pub struct StudentsState {
+    pub roster: Roster,
+    /// Rows of `roster` shown, in order.
+    pub view: Vec<u32>,
+    pub filter: Filter,
+    pub sort: Sort,
+    /// The cohort loaded; `None` loads every cohort.
+    pub cohort: Option<i32>,
+    pub search: SearchState,
+    pub detail: Detail,
+    /// Index of the selected row in `view`.
+    pub selected: usize,
+    /// Index in `view` of the first row on screen.
+    pub offset: usize,
+    /// True once the whole student list has arrived, so "empty" is not confused with "not read
+    /// yet".
+    pub loaded: bool,
+    /// Why the last student list could not be read, if it could not.
+    pub error: Option<String>,
+    /// When the list is empty under filters: each condition in force, with the students its
+    /// removal alone would show.
+    pub hidden_by: Vec<(Hiding, usize)>,
+    /// Generation of the Students export under way (answers of older ones are dropped).
+    pub export_generation: u64,
+    /// A Students export is being written.
+    pub exporting: bool,
+}
+
+impl StudentsState {
+    pub fn new(cohort: Option<i32>) -> StudentsState {
+        StudentsState {
+            roster: Roster::empty(),
+            view: Vec::new(),
+            filter: Filter::default(),
+            sort: Sort::default(),
+            cohort,
+            search: SearchState::default(),
+            detail: Detail::default(),
+            selected: 0,
+            offset: 0,
+            loaded: false,
+            error: None,
+            hidden_by: Vec::new(),
+            export_generation: 0,
+            exporting: false,
+        }
+    }
+
+    /// The student of row `i` of the view.
+    pub fn row(&self, i: usize) -> Option<&StudentRow> {
+        self.view
+            .get(i)
+            .and_then(|&r| self.roster.rows.get(r as usize))
+    }
+}
+
+/// The search typed on the Students screen.
+#[derive(Debug, Clone, Default)]
+pub struct SearchState {
+    pub input: String,
+    /// Keys go into the search box.
+    pub editing: bool,
+    pub generation: u64,
+    /// The newest answer (for the current query, or an older one while the current is worked on).
+    pub result: Option<Arc<SearchResult>>,
+    /// Answers for shorter forms of the current query, so Backspace needs no new search.
+    pub(super) history: Vec<Arc<SearchResult>>,
+    /// The search under way repeats the current query over a reloaded roster.
+    pub(super) rerun: bool,
+}
+
+impl SearchState {
+    pub fn query(&self) -> Query {
+        Query::parse(&self.input)
+    }
+
+    /// A search is typed (it may still be on its way).
+    pub fn active(&self) -> bool {
+        !self.query().is_empty()
+    }
+
+    /// The answer shown is not yet the answer to what is typed.
+    pub fn pending(&self) -> bool {
+        let q = self.query();
+        !q.is_empty() && self.result.as_ref().is_none_or(|r| r.query != q)
+    }
+}
+
+/// The history pane of the selected student.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    pub open: bool,
+    pub generation: u64,
+    pub student_no: Option<String>,
+    pub history: Option<Result<History, String>>,
+    /// Lines scrolled past at the top of the pane (the drawing keeps it within the text).
+    pub scroll: usize,
+}
+
+/// One condition that keeps students off an empty list, and how many students its removal
+/// alone would show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hiding {
+    Missing(Missing),
+    Field(crate::domain::search::Field, String),
+    Search(String),
+}
