@@ -974,7 +974,41 @@ async fn search_keys_and_rows_by_id(db: &TestDb) {
     s.close().await;
 }
 
+/// The console's first page is the full listing's first rows, with the same status, for every
+/// filter and for a limit past the end.
+async fn first_students_are_the_listing_s_first_rows(db: &TestDb) {
+    let s = open(db).await;
+    statuses_setup(db, s.as_ref()).await;
+    let all = s.list_students(&StudentFilter::default()).await.unwrap();
+    let cohort = all.first().map(|r| r.student.cohort);
+    for filter in [
+        StudentFilter::default(),
+        StudentFilter {
+            include_withdrawn: true,
+            ..Default::default()
+        },
+        StudentFilter {
+            cohort,
+            ..Default::default()
+        },
+        StudentFilter {
+            cohort: Some(1990),
+            ..Default::default()
+        },
+    ] {
+        let listed = s.list_students(&filter).await.unwrap();
+        for limit in [0, 1, 2, listed.len() as u32, listed.len() as u32 + 5] {
+            let first = s.first_students(&filter, limit).await.unwrap();
+            let want = &listed[..(limit as usize).min(listed.len())];
+            assert_eq!(first, want, "first {limit} of {filter:?}");
+        }
+    }
+    assert!(all.len() >= 2, "the setup has students to page");
+    s.close().await;
+}
+
 backend_tests! {
+    first_page => first_students_are_the_listing_s_first_rows;
     search_halves => search_keys_and_rows_by_id;
     large_import => large_import_into_an_empty_roster;
     reports => report_counts_match_student_list;

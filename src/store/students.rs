@@ -85,6 +85,10 @@ pub trait StudentStore {
     /// The students with these ids, with their status, in no particular order; ids that name
     /// nobody are left out.
     async fn students_by_id(&self, ids: &[i64]) -> Result<Vec<StudentRow>>;
+    /// The first `limit` students of `list_students` (same order, same columns), in one query
+    /// that looks each status up per student: the page the console draws before the whole roster
+    /// is in (docs/console.md, "The first screen").
+    async fn first_students(&self, filter: &StudentFilter, limit: u32) -> Result<Vec<StudentRow>>;
     /// Roster-wide totals (withdrawn students are counted apart).
     async fn counts(&self) -> Result<Counts>;
 }
@@ -141,6 +145,25 @@ pub(crate) fn students_by_id_query(ids: &[i64]) -> String {
             list.join(", ")
         }
     )
+}
+
+/// The columns of `student_rows_query` for the first `limit` students `filter` picks, in 学号
+/// order. Like `students_by_id_query` each status is looked up per student, so the engine walks
+/// the 学号 index and stops after `limit` rows instead of grouping every status table.
+pub(crate) fn first_students_query(filter: &StudentFilter, limit: u32) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+         s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
+         (SELECT MIN(status) FROM codes WHERE student_id = s.id) AS code_st, \
+         (SELECT MAX(session_id) FROM assignments WHERE student_id = s.id) AS session_id, \
+         CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
+         (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
+         FROM students s WHERE 1 = 1",
+    );
+    let args = push_filter(filter, &mut sql);
+    // an integer: safe to inline, like the cohort
+    sql.push_str(&format!(" ORDER BY s.student_no LIMIT {limit}"));
+    (sql, args)
 }
 
 /// Appends the filter's conditions (after a `WHERE`) and returns their text arguments.
@@ -382,6 +405,17 @@ macro_rules! impl_student_store {
                     })
                     .await?;
                 }
+                Ok(out)
+            }
+
+            async fn first_students(&self, filter: &StudentFilter, limit: u32) -> Result<Vec<StudentRow>> {
+                let (sql, args) = first_students_query(filter, limit);
+                let mut out = Vec::with_capacity(limit as usize);
+                self.stream_rows(&sql, &args, &mut |row| {
+                    out.push(row);
+                    Ok(())
+                })
+                .await?;
                 Ok(out)
             }
 

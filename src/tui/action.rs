@@ -185,6 +185,13 @@ pub enum Action {
     /// A mouse click on a tab.
     #[serde(skip)]
     Show(Screen),
+    /// The first rows of the load with this generation, ahead of the whole roster
+    /// (docs/console.md, "The first screen").
+    #[serde(skip)]
+    PageLoaded {
+        generation: u64,
+        result: Result<Vec<crate::store::StudentRow>, String>,
+    },
     /// The answer to the load with this generation (stale answers are dropped).
     #[serde(skip)]
     StudentsLoaded {
@@ -438,6 +445,7 @@ impl Action {
             | Action::Resize(..)
             | Action::Select(_)
             | Action::Show(_)
+            | Action::PageLoaded { .. }
             | Action::StudentsLoaded { .. }
             | Action::CountsLoaded { .. }
             | Action::Searched { .. }

@@ -373,6 +373,7 @@ impl App {
         let old_selected = self.students.selected;
         self.students.roster = roster;
         self.students.loaded = true;
+        self.students.partial = false;
         // Old answers name rows of the old roster: search again over the new one.
         self.students.search.history.clear();
         self.students.search.result = None;
@@ -414,7 +415,10 @@ impl App {
     /// When nothing is shown but students are loaded: each filter (and the search) in force,
     /// with how many students would show without it alone. Counted here, not while drawing.
     fn find_hiding(&self) -> Vec<(Hiding, usize)> {
-        if !self.students.view.is_empty() || self.students.roster.is_empty() {
+        if !self.students.view.is_empty()
+            || self.students.roster.is_empty()
+            || self.students.partial
+        {
             return Vec::new();
         }
         let search = self
@@ -719,6 +723,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = app.help_scroll.min(ui::help::max_scroll(app));
             changed
         }
+        Action::PageLoaded { generation, result } => {
+            if generation != app.generation {
+                return effects;
+            }
+            let shown = app.students.page_arrived(result);
+            if shown {
+                app.scroll_into_view();
+            }
+            shown
+        }
         Action::StudentsLoaded { generation, result } => {
             if generation != app.generation {
                 return effects; // a newer load is on its way
@@ -733,6 +747,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Err(e) => {
                     app.students.error = Some(e.clone());
+                    app.students.drop_page();
                     effects = app.answered(Some(e));
                 }
             }

@@ -25,6 +25,8 @@ pub mod widgets;
 #[cfg(test)]
 mod jobs_tests;
 #[cfg(test)]
+mod loading_tests;
+#[cfg(test)]
 mod office_tests;
 #[cfg(test)]
 pub(crate) mod render_tests;

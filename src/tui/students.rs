@@ -28,6 +28,9 @@ pub struct StudentsState {
     /// True once the whole student list has arrived, so "empty" is not confused with "not read
     /// yet".
     pub loaded: bool,
+    /// The rows shown are only the first page: the whole roster is still on its way, so nothing
+    /// counted over it (totals, positions, searches) is known yet.
+    pub partial: bool,
     /// Why the last student list could not be read, if it could not.
     pub error: Option<String>,
     /// When the list is empty under filters: each condition in force, with the students its
@@ -52,10 +55,45 @@ impl StudentsState {
             selected: 0,
             offset: 0,
             loaded: false,
+            partial: false,
             error: None,
             hidden_by: Vec::new(),
             export_generation: 0,
             exporting: false,
+        }
+    }
+
+    /// The first page arrived ahead of the roster (docs/console.md, "The first screen"). It is
+    /// shown while nothing else is and when it is what the list starts with: no filter, search
+    /// or other sort chosen meanwhile. A failed page is not an error of its own: the roster's
+    /// answer says what went wrong.
+    pub(super) fn page_arrived(&mut self, page: Result<Vec<StudentRow>, String>) -> bool {
+        let Ok(rows) = page else {
+            return false;
+        };
+        if self.loaded
+            || rows.is_empty()
+            || self.filter != Filter::default()
+            || self.sort != Sort::default()
+            || self.search.active()
+        {
+            return false;
+        }
+        self.roster = Roster::new(rows);
+        self.view = super::roster::view(&self.roster, &self.filter, self.sort, None);
+        self.partial = true;
+        self.selected = 0;
+        self.offset = 0;
+        true
+    }
+
+    /// The roster could not be read: the first page goes too, so the list says why instead.
+    pub(super) fn drop_page(&mut self) {
+        if std::mem::take(&mut self.partial) {
+            self.roster = Roster::empty();
+            self.view.clear();
+            self.selected = 0;
+            self.offset = 0;
         }
     }
 

@@ -106,9 +106,20 @@ pub fn start<M: Send + 'static>(
         };
         match effect {
             Effect::Load { generation, cohort } => {
+                // The first screenful is read and answered on its own before the whole roster is
+                // read, so it is drawn while the rest (rows, search index) is on its way; the
+                // counts are read beside them (docs/console.md, "The first screen").
                 let store = env.store.clone();
+                let page_send = send.clone();
                 let students = spawn_query(
-                    read_roster(store, cohort),
+                    async move {
+                        let page = read_first_page(store.clone(), cohort).await;
+                        page_send(Action::PageLoaded {
+                            generation,
+                            result: page,
+                        });
+                        read_roster(store, cohort).await
+                    },
                     move |result| Action::StudentsLoaded { generation, result },
                     send.clone(),
                 );
@@ -515,6 +526,24 @@ pub async fn read_history(
 }
 
 /// Reads the students of `cohort` (every cohort with `None`) and indexes them for search.
+/// The most rows of the first page: more than any terminal shows at once.
+pub const FIRST_PAGE: u32 = 200;
+
+/// The first students of `read_roster`, in the same order: what the list starts with.
+pub async fn read_first_page(
+    store: Arc<dyn Store>,
+    cohort: Option<i32>,
+) -> Result<Vec<crate::store::StudentRow>, String> {
+    let filter = StudentFilter {
+        cohort,
+        ..StudentFilter::default()
+    };
+    store
+        .first_students(&filter, FIRST_PAGE)
+        .await
+        .map_err(error_text)
+}
+
 pub async fn read_roster(store: Arc<dyn Store>, cohort: Option<i32>) -> Result<Roster, String> {
     let filter = StudentFilter {
         cohort,

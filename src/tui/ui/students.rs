@@ -490,8 +490,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     title.push(Span::styled(format!("{cohort} "), theme.style(Role::Muted)));
     if len > 0 {
+        // the first page alone: the total is not known yet (docs/console.md, "The first screen")
+        let total = if app.students.partial {
+            "…".to_string()
+        } else {
+            len.to_string()
+        };
         title.push(Span::styled(
-            format!("{}/{len} ", app.students.selected + 1),
+            format!("{}/{total} ", app.students.selected + 1),
             theme.style(Role::Muted),
         ));
     }
@@ -569,7 +575,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         TableState::default().with_selected(Some(app.students.selected.min(len - 1) - start));
     frame.render_stateful_widget(table, inner, &mut state);
 
-    if len > rows_on_screen && rows_on_screen > 0 {
+    // no scroll bar over the first page alone: where it stands in the whole is not known yet
+    if len > rows_on_screen && rows_on_screen > 0 && !app.students.partial {
         // on the right border, level with the rows
         let track = Rect::new(
             area.right() - 1,
