@@ -13,9 +13,10 @@ use super::action::{Action, Effect, IndexRef, Screen};
 use super::keymap::{Keymap, Mode};
 use super::modes;
 use super::overlay::{CodeView, Overlay, Picker, PickerKind};
-use super::photos::{self, PhotosState};
+use super::photos::PhotosState;
 use super::reports::{self, ReportsState};
 use super::roster::{self, Filter, Roster};
+use super::screen;
 pub use super::students::{Detail, Hiding, SearchState, StudentsState};
 use super::theme::Theme;
 use super::ui;
@@ -291,7 +292,7 @@ impl App {
 
     /// Counts one answer of the current load. Once all are in: the previous error goes if all
     /// succeeded, and a retry is scheduled if one failed.
-    fn answered(&mut self, error: Option<String>) -> Vec<Effect> {
+    pub(super) fn answered(&mut self, error: Option<String>) -> Vec<Effect> {
         if let Some(e) = error {
             self.last_error = Some(e);
             self.load_failed = true;
@@ -368,7 +369,7 @@ impl App {
         self.scroll_into_view();
     }
 
-    fn students_arrived(&mut self, roster: Roster) -> Vec<Effect> {
+    pub(super) fn students_arrived(&mut self, roster: Roster) -> Vec<Effect> {
         let keep_id = self.selected_row().map(|r| r.id);
         let old_selected = self.students.selected;
         self.students.roster = roster;
@@ -483,13 +484,7 @@ impl App {
         if !self.loading() {
             effects.push(self.refresh_counts());
         }
-        match self.screen {
-            Screen::Sessions | Screen::Checkin if !self.sessions.loading => {
-                effects.extend(self.sessions.reload());
-            }
-            Screen::Reports if !self.reports.loading => effects.extend(reports::refresh(self)),
-            _ => {}
-        }
+        effects.extend(screen::of(self.screen).on_poll(self));
         effects.extend(self.start_polling());
         effects
     }
@@ -619,7 +614,7 @@ impl App {
         }]
     }
 
-    fn searched(&mut self, generation: u64, result: Arc<SearchResult>) -> bool {
+    pub(super) fn searched(&mut self, generation: u64, result: Arc<SearchResult>) -> bool {
         if generation != self.students.search.generation {
             return false;
         }
@@ -713,6 +708,12 @@ impl App {
 
 /// Applies `action` to the state and says what work to start. No I/O happens here.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // an answer from a task goes to the screen whose work it was, shown or not
+    let action = match screen::answer(app, action) {
+        Ok(Some((changed, effects))) => return finish(app, changed, effects),
+        Ok(None) => return Vec::new(), // an answer to older work: dropped
+        Err(other) => other,
+    };
     let mut effects = Vec::new();
     let changed = match action {
         // answers and events, whatever the mode
@@ -722,36 +723,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.scroll_into_view();
             app.help_scroll = app.help_scroll.min(ui::help::max_scroll(app));
             changed
-        }
-        Action::PageLoaded { generation, result } => {
-            if generation != app.generation {
-                return effects;
-            }
-            let shown = app.students.page_arrived(result);
-            if shown {
-                app.scroll_into_view();
-            }
-            shown
-        }
-        Action::StudentsLoaded { generation, result } => {
-            if generation != app.generation {
-                return effects; // a newer load is on its way
-            }
-            match result {
-                Ok(roster) => {
-                    effects = app.students_arrived(roster);
-                    app.photos.roster_arrived(&app.students.roster);
-                    app.measure_notes();
-                    app.students.error = None;
-                    effects.extend(app.answered(None));
-                }
-                Err(e) => {
-                    app.students.error = Some(e.clone());
-                    app.students.drop_page();
-                    effects = app.answered(Some(e));
-                }
-            }
-            true
         }
         Action::CountsLoaded { generation, result } => {
             if generation != app.generation {
@@ -775,21 +746,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return effects;
             }
             effects = app.start_load();
-            true
-        }
-        Action::Searched { generation, result } => {
-            let changed = app.searched(generation, result);
-            effects = app.follow_selection();
-            changed
-        }
-        Action::HistoryLoaded { generation, result } => {
-            if generation != app.students.detail.generation {
-                return effects;
-            }
-            if let Err(e) = &result {
-                app.last_error = Some(e.clone());
-            }
-            app.students.detail.history = Some(result);
             true
         }
         Action::CodeLoaded { generation, result } => {
@@ -848,7 +804,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             true
         }
-        Action::PhotosLoaded { generation, result } => photos::loaded(app, generation, result),
         Action::Select(index) => {
             let changed = index < app.students.view.len() && app.select(index);
             effects = app.follow_selection();
@@ -863,14 +818,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_open = !app.help_open;
             app.help_scroll = 0;
             true
-        }
-        other @ (Action::SessionsLoaded { .. }
-        | Action::Scanned { .. }
-        | Action::Assigned { .. }
-        | Action::Planned { .. }) => {
-            let (changed, more) = super::sessions::answered(app, &other).unwrap_or_default();
-            effects = more;
-            changed
         }
         Action::CountsRefreshed { generation, result } => {
             if generation != app.counts_generation {
@@ -891,61 +838,29 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             effects = app.poll();
             false
         }
-        Action::StudentsExported { generation, result } => {
-            if generation != app.students.export_generation {
-                return effects;
-            }
-            app.students.exporting = false;
-            app.message = Some(match result {
-                Ok((path, n)) => StatusMessage {
-                    text: match crate::i18n::lang() {
-                        crate::i18n::Lang::Zh => format!("已导出 {n} 名学生"),
-                        crate::i18n::Lang::En => format!("{n} students exported"),
-                    },
-                    path: Some(path.display().to_string()),
-                    ok: true,
-                },
-                Err(e) => StatusMessage {
-                    text: e,
-                    path: None,
-                    ok: false,
-                },
-            });
-            true
-        }
-        answer @ (Action::ReportsLoaded { .. }
-        | Action::BreakdownLoaded { .. }
-        | Action::CollegeDailyLoaded { .. }
-        | Action::ReportExported { .. }) => reports::answer(app, answer),
-        other if super::sessions::handles(app.mode()) => {
-            let (changed, more) = match app.mode() {
-                Mode::PlanForm => super::sessions::plan_form(app, other),
-                Mode::Screen(Screen::Checkin) => super::sessions::checkin_screen(app, other),
-                _ => super::sessions::sessions_screen(app, other),
-            };
-            effects = more;
-            changed
-        }
         other => {
             let (changed, more) = match app.mode() {
                 Mode::Help => modes::help(app, other),
                 Mode::Palette => modes::palette(app, other),
                 Mode::Picker => modes::picker(app, other),
                 Mode::Reason => modes::reason(app, other),
-                Mode::Search => modes::search(app, other),
                 Mode::Code => modes::code(app, other),
-                Mode::Screen(_) | Mode::PlanForm => modes::screen(app, other),
+                // the screen shown, with what is typed on it (a search, the plan form)
+                Mode::Screen(_) | Mode::Search | Mode::PlanForm => {
+                    screen::of(app.screen).on_action(app, other)
+                }
             };
             effects = more;
             changed
         }
     };
-    // the Reports screen reads its data the first time it is shown
-    if app.screen == Screen::Reports && !app.reports.requested {
-        effects.extend(reports::refresh(app));
-    }
+    finish(app, changed, effects)
+}
+
+/// After each action: what changed is drawn, and the screen shown reads what it lacks.
+fn finish(app: &mut App, changed: bool, mut effects: Vec<Effect>) -> Vec<Effect> {
     app.dirty |= changed;
-    effects.extend(super::sessions::ensure_loaded(app));
+    effects.extend(screen::of(app.screen).ensure_loaded(app));
     effects
 }
 

@@ -257,12 +257,8 @@ impl Scope {
             Mode::Palette => vec![Scope::Palette],
             Mode::Picker => vec![Scope::Picker],
             Mode::Reason => vec![Scope::Reason],
-            Mode::Screen(Screen::Students) => vec![Scope::Students, Scope::Global],
-            Mode::Screen(Screen::Sessions) => vec![Scope::Sessions, Scope::Global],
-            Mode::Screen(Screen::Checkin) => vec![Scope::Checkin],
             Mode::PlanForm => vec![Scope::PlanForm],
-            Mode::Screen(Screen::Photos) => vec![Scope::Photos, Scope::Global],
-            Mode::Screen(Screen::Reports) => vec![Scope::Reports, Scope::Global],
+            Mode::Screen(screen) => super::screen::of(screen).scopes(),
         }
     }
 }

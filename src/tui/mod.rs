@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod photos;
 pub mod reports;
 pub mod roster;
+pub mod screen;
 pub mod sessions;
 pub mod students;
 pub mod tasks;

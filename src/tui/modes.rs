@@ -1,6 +1,7 @@
-//! What each action does in each mode of the console: the list, the search box, the help
-//! window, the palette, the picker, the code window and the reason prompt. Part of `update`:
-//! no I/O, work for the database comes back as effects.
+//! What each action does in each mode of the console: the windows over a screen (help, the
+//! palette, the picker, the code window, the reason prompt), the keys every screen shares, and
+//! the Students screen's list and search box. Part of `update`: no I/O, work for the database
+//! comes back as effects.
 
 use super::action::{Action, Effect, Screen};
 use super::app::{App, Keep, update};
@@ -195,7 +196,8 @@ pub(super) fn code(app: &mut App, action: Action) -> Outcome {
             app.overlay = Overlay::Reason(prompt);
             (true, Vec::new())
         }
-        other => screen(app, other),
+        // the code window is opened over the student list
+        other => students(app, other),
     }
 }
 
@@ -216,58 +218,14 @@ pub(super) fn search(app: &mut App, action: Action) -> Outcome {
             effects.extend(app.follow_selection());
             (true, effects)
         }
-        other => screen(app, other),
+        other => students(app, other),
     }
 }
 
+/// The keys every screen shares, where the screen leaves them: switching screens, reloading,
+/// the palette. Other actions do nothing here.
 pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
-    if app.screen == Screen::Photos && !app.help_open {
-        if let Some(outcome) = super::photos::handle(app, &action) {
-            return outcome;
-        }
-    }
-    if app.screen == Screen::Reports
-        && let Some(outcome) = super::reports::on_action(app, &action)
-    {
-        return outcome;
-    }
-    let on_students = app.screen == Screen::Students;
-    let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
     match action {
-        Action::MoveUp
-        | Action::MoveDown
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
-            if !on_students =>
-        {
-            (false, Vec::new())
-        }
-        Action::MoveUp => {
-            let moved = app.select(app.students.selected.saturating_sub(1));
-            list(app, moved)
-        }
-        Action::MoveDown => {
-            let moved = app.select(app.students.selected + 1);
-            list(app, moved)
-        }
-        Action::PageUp => {
-            let moved = app.page(false);
-            list(app, moved)
-        }
-        Action::PageDown => {
-            let moved = app.page(true);
-            list(app, moved)
-        }
-        Action::First => {
-            let moved = app.select(0);
-            list(app, moved)
-        }
-        Action::Last => {
-            let moved = app.select(usize::MAX);
-            list(app, moved)
-        }
         Action::NextScreen => (app.show(app.screen.cycle(1)), Vec::new()),
         Action::PrevScreen => (app.show(app.screen.cycle(-1)), Vec::new()),
         Action::ScreenStudents => (app.show(Screen::Students), Vec::new()),
@@ -300,8 +258,39 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
             });
             (true, Vec::new())
         }
-        // the rest act on the student list
-        _ if !on_students => (false, Vec::new()),
+        _ => (false, Vec::new()),
+    }
+}
+
+/// The Students screen's keys: the list, its filters and sort, the history pane, the code
+/// window and the export; the rest are the shared ones.
+pub(super) fn students(app: &mut App, action: Action) -> Outcome {
+    let list = |app: &mut App, moved: bool| -> Outcome { (moved, app.follow_selection()) };
+    match action {
+        Action::MoveUp => {
+            let moved = app.select(app.students.selected.saturating_sub(1));
+            list(app, moved)
+        }
+        Action::MoveDown => {
+            let moved = app.select(app.students.selected + 1);
+            list(app, moved)
+        }
+        Action::PageUp => {
+            let moved = app.page(false);
+            list(app, moved)
+        }
+        Action::PageDown => {
+            let moved = app.page(true);
+            list(app, moved)
+        }
+        Action::First => {
+            let moved = app.select(0);
+            list(app, moved)
+        }
+        Action::Last => {
+            let moved = app.select(usize::MAX);
+            list(app, moved)
+        }
         Action::Search => {
             app.overlay = Overlay::None;
             app.students.search.editing = true;
@@ -393,6 +382,6 @@ pub(super) fn screen(app: &mut App, action: Action) -> Outcome {
             app.rebuild_view(Keep::Same);
             (true, app.follow_selection())
         }
-        _ => (false, Vec::new()),
+        other => screen(app, other),
     }
 }

@@ -12,7 +12,7 @@ use crate::clock::local_date;
 
 use super::action::{Action, Effect, PlanOutcome, Screen, SessionsData};
 use super::app::App;
-use super::keymap::{Key, Mode, Scope};
+use super::keymap::{Key, Scope};
 use super::modes;
 use super::overlay;
 use crate::i18n::{Lang, lang, tr};
@@ -971,14 +971,6 @@ fn walk_in_how(app: &App) -> String {
 /// Whether the mode is one of these screens' own (for `App::base_mode`).
 pub(super) fn plan_form_open(app: &App) -> bool {
     app.screen == Screen::Sessions && app.sessions.form.is_some()
-}
-
-/// The mode `update` dispatches to these screens' handlers.
-pub(super) fn handles(mode: Mode) -> bool {
-    matches!(
-        mode,
-        Mode::Screen(Screen::Sessions | Screen::Checkin) | Mode::PlanForm
-    )
 }
 
 // ----- tasks (run by `tasks::start`) -----

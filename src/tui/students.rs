@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
-use super::action::History;
+use super::action::{Action, Effect, History};
+use super::app::{App, StatusMessage};
 use super::roster::{Filter, Roster, Sort};
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::store::StudentRow;
+
+type Outcome = (bool, Vec<Effect>);
 
 /// The Students screen.
 #[derive(Debug, Clone)]
@@ -155,4 +158,80 @@ pub enum Hiding {
     Missing(Missing),
     Field(crate::domain::search::Field, String),
     Search(String),
+}
+
+/// The answers to the Students screen's work: the first page, the roster (with the load's
+/// bookkeeping), searches, the history pane and exports. `Ok(None)` drops an answer to older
+/// work; other actions are given back.
+pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, Action> {
+    let outcome = match action {
+        Action::PageLoaded { generation, result } => {
+            if generation != app.generation {
+                return Ok(None);
+            }
+            let shown = app.students.page_arrived(result);
+            if shown {
+                app.scroll_into_view();
+            }
+            (shown, Vec::new())
+        }
+        Action::StudentsLoaded { generation, result } => {
+            if generation != app.generation {
+                return Ok(None); // a newer load is on its way
+            }
+            match result {
+                Ok(roster) => {
+                    let mut effects = app.students_arrived(roster);
+                    app.photos.roster_arrived(&app.students.roster);
+                    app.measure_notes();
+                    app.students.error = None;
+                    effects.extend(app.answered(None));
+                    (true, effects)
+                }
+                Err(e) => {
+                    app.students.error = Some(e.clone());
+                    app.students.drop_page();
+                    (true, app.answered(Some(e)))
+                }
+            }
+        }
+        Action::Searched { generation, result } => {
+            let changed = app.searched(generation, result);
+            (changed, app.follow_selection())
+        }
+        Action::HistoryLoaded { generation, result } => {
+            if generation != app.students.detail.generation {
+                return Ok(None);
+            }
+            if let Err(e) = &result {
+                app.last_error = Some(e.clone());
+            }
+            app.students.detail.history = Some(result);
+            (true, Vec::new())
+        }
+        Action::StudentsExported { generation, result } => {
+            if generation != app.students.export_generation {
+                return Ok(None);
+            }
+            app.students.exporting = false;
+            app.message = Some(match result {
+                Ok((path, n)) => StatusMessage {
+                    text: match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("已导出 {n} 名学生"),
+                        crate::i18n::Lang::En => format!("{n} students exported"),
+                    },
+                    path: Some(path.display().to_string()),
+                    ok: true,
+                },
+                Err(e) => StatusMessage {
+                    text: e,
+                    path: None,
+                    ok: false,
+                },
+            });
+            (true, Vec::new())
+        }
+        other => return Err(other),
+    };
+    Ok(Some(outcome))
 }

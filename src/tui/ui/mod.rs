@@ -3,7 +3,7 @@
 //! The layout functions here are also what `update` uses to know how many rows a page holds, so
 //! paging and drawing agree on the screen's geometry.
 
-mod checkin;
+pub mod checkin;
 mod code;
 pub mod detail;
 pub mod help;
@@ -123,13 +123,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_title(app, frame, a.title);
     render_counts(app, frame, a.counts);
     render_tabs(app, frame, a.tabs);
-    match app.screen {
-        Screen::Students => students::render(app, frame, a.body),
-        Screen::Sessions => sessions::render(app, frame, a.body),
-        Screen::Checkin => checkin::render(app, frame, a.body),
-        Screen::Photos => photos::render(app, frame, a.body),
-        Screen::Reports => reports::render(app, frame, a.body),
-    }
+    super::screen::of(app.screen).render(app, frame, a.body);
     render_status(app, frame, a.status);
     render_overlay(app, &app.overlay, frame, area);
     if app.help_open {
