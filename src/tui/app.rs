@@ -710,9 +710,9 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     // an answer from a task goes to the screen whose work it was, shown or not
     let action = match screen::answer(app, action) {
-        Ok(Some((changed, effects))) => return finish(app, changed, effects),
-        Ok(None) => return Vec::new(), // an answer to older work: dropped
-        Err(other) => other,
+        screen::Answer::Taken((changed, effects)) => return finish(app, changed, effects),
+        screen::Answer::Dropped => return Vec::new(),
+        screen::Answer::Other(other) => other,
     };
     let mut effects = Vec::new();
     let changed = match action {

@@ -14,6 +14,16 @@ use super::{modes, photos, reports, sessions, students, ui};
 /// Whether the frame changed, and the work to start.
 pub type Outcome = (bool, Vec<Effect>);
 
+/// What a screen does with an action offered to it as an answer.
+pub enum Answer {
+    /// One of its answers, applied.
+    Taken(Outcome),
+    /// One of its answers, to older work: dropped, nothing else happens.
+    Dropped,
+    /// Not one of its answers: given back.
+    Other(Action),
+}
+
 pub trait ScreenView: Sync {
     /// The key table's scopes in force while the screen has the keys, first match first.
     fn scopes(&self) -> Vec<Scope>;
@@ -21,9 +31,8 @@ pub trait ScreenView: Sync {
     /// plan form typed on it included). Keys the screen leaves go to `modes::screen`: switching
     /// screens, reloading, the palette.
     fn on_action(&self, app: &mut App, action: Action) -> Outcome;
-    /// An answer to the screen's own work, whether it is shown or not: `Ok(None)` drops an
-    /// answer to older work, and actions that are not its answers are given back.
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action>;
+    /// An answer to the screen's own work, whether it is shown or not.
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer;
     /// The work to start after any action while the screen is shown: what it has not read yet.
     fn ensure_loaded(&self, _app: &mut App) -> Vec<Effect> {
         Vec::new()
@@ -48,14 +57,14 @@ pub fn of(screen: Screen) -> &'static dyn ScreenView {
 }
 
 /// Gives an answer to the screen whose work it was; gives back any other action.
-pub fn answer(app: &mut App, mut action: Action) -> Result<Option<Outcome>, Action> {
+pub fn answer(app: &mut App, mut action: Action) -> Answer {
     for screen in Screen::ALL {
         match of(screen).on_loaded(app, action) {
-            Err(other) => action = other,
+            Answer::Other(other) => action = other,
             done => return done,
         }
     }
-    Err(action)
+    Answer::Other(action)
 }
 
 struct StudentsView;
@@ -73,7 +82,7 @@ impl ScreenView for StudentsView {
         }
     }
 
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action> {
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         students::answer(app, answer)
     }
 
@@ -97,12 +106,12 @@ impl ScreenView for SessionsView {
         }
     }
 
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action> {
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         match answer {
             Action::SessionsLoaded { .. } | Action::Assigned { .. } | Action::Planned { .. } => {
-                Ok(Some(sessions::answered(app, &answer).unwrap_or_default()))
+                Answer::Taken(sessions::answered(app, &answer).unwrap_or_default())
             }
-            other => Err(other),
+            other => Answer::Other(other),
         }
     }
 
@@ -135,12 +144,12 @@ impl ScreenView for CheckinView {
         sessions::checkin_screen(app, action)
     }
 
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action> {
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         match answer {
             Action::Scanned { .. } => {
-                Ok(Some(sessions::answered(app, &answer).unwrap_or_default()))
+                Answer::Taken(sessions::answered(app, &answer).unwrap_or_default())
             }
-            other => Err(other),
+            other => Answer::Other(other),
         }
     }
 
@@ -176,12 +185,12 @@ impl ScreenView for PhotosView {
         }
     }
 
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action> {
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         match answer {
             Action::PhotosLoaded { generation, result } => {
-                Ok(Some((photos::loaded(app, generation, result), Vec::new())))
+                Answer::Taken((photos::loaded(app, generation, result), Vec::new()))
             }
-            other => Err(other),
+            other => Answer::Other(other),
         }
     }
 
@@ -204,13 +213,15 @@ impl ScreenView for ReportsView {
         }
     }
 
-    fn on_loaded(&self, app: &mut App, answer: Action) -> Result<Option<Outcome>, Action> {
+    fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         match answer {
             Action::ReportsLoaded { .. }
             | Action::BreakdownLoaded { .. }
             | Action::CollegeDailyLoaded { .. }
-            | Action::ReportExported { .. } => Ok(Some((reports::answer(app, answer), Vec::new()))),
-            other => Err(other),
+            | Action::ReportExported { .. } => {
+                Answer::Taken((reports::answer(app, answer), Vec::new()))
+            }
+            other => Answer::Other(other),
         }
     }
 

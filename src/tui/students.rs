@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use super::action::{Action, Effect, History};
+use super::action::{Action, History};
 use super::app::{App, StatusMessage};
 use super::roster::{Filter, Roster, Sort};
+use super::screen::Answer;
 use crate::domain::search::{Missing, Query, SearchResult};
 use crate::store::StudentRow;
-
-type Outcome = (bool, Vec<Effect>);
 
 /// The Students screen.
 #[derive(Debug, Clone)]
@@ -161,13 +160,12 @@ pub enum Hiding {
 }
 
 /// The answers to the Students screen's work: the first page, the roster (with the load's
-/// bookkeeping), searches, the history pane and exports. `Ok(None)` drops an answer to older
-/// work; other actions are given back.
-pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, Action> {
+/// bookkeeping), searches, the history pane and exports.
+pub(super) fn answer(app: &mut App, action: Action) -> Answer {
     let outcome = match action {
         Action::PageLoaded { generation, result } => {
             if generation != app.generation {
-                return Ok(None);
+                return Answer::Dropped;
             }
             let shown = app.students.page_arrived(result);
             if shown {
@@ -177,7 +175,7 @@ pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, A
         }
         Action::StudentsLoaded { generation, result } => {
             if generation != app.generation {
-                return Ok(None); // a newer load is on its way
+                return Answer::Dropped; // a newer load is on its way
             }
             match result {
                 Ok(roster) => {
@@ -201,7 +199,7 @@ pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, A
         }
         Action::HistoryLoaded { generation, result } => {
             if generation != app.students.detail.generation {
-                return Ok(None);
+                return Answer::Dropped;
             }
             if let Err(e) = &result {
                 app.last_error = Some(e.clone());
@@ -211,7 +209,7 @@ pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, A
         }
         Action::StudentsExported { generation, result } => {
             if generation != app.students.export_generation {
-                return Ok(None);
+                return Answer::Dropped;
             }
             app.students.exporting = false;
             app.message = Some(match result {
@@ -231,7 +229,7 @@ pub(super) fn answer(app: &mut App, action: Action) -> Result<Option<Outcome>, A
             });
             (true, Vec::new())
         }
-        other => return Err(other),
+        other => return Answer::Other(other),
     };
-    Ok(Some(outcome))
+    Answer::Taken(outcome)
 }
