@@ -126,19 +126,23 @@ pub(crate) fn student_keys_query(filter: &StudentFilter) -> (String, Vec<String>
     (sql, args)
 }
 
+/// The columns of `student_rows_query` with each status looked up per student, up to the
+/// `WHERE` of the students wanted.
+const STUDENT_ROWS_ONE_BY_ONE: &str = "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+     s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
+     (SELECT MIN(status) FROM codes WHERE student_id = s.id) AS code_st, \
+     (SELECT MAX(session_id) FROM assignments WHERE student_id = s.id) AS session_id, \
+     CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
+     (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
+     FROM students s WHERE";
+
 /// The columns of `student_rows_query` for the students with these ids. Each status is looked up
 /// per student through its index, which is cheap for a few thousand rows (the roster-wide query
 /// instead groups each status table once). The ids are integers, written into the statement.
 pub(crate) fn students_by_id_query(ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     format!(
-        "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
-         s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
-         (SELECT MIN(status) FROM codes WHERE student_id = s.id) AS code_st, \
-         (SELECT MAX(session_id) FROM assignments WHERE student_id = s.id) AS session_id, \
-         CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
-         (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
-         FROM students s WHERE s.id IN ({})",
+        "{STUDENT_ROWS_ONE_BY_ONE} s.id IN ({})",
         if list.is_empty() {
             "NULL".to_string()
         } else {
@@ -151,15 +155,7 @@ pub(crate) fn students_by_id_query(ids: &[i64]) -> String {
 /// order. Like `students_by_id_query` each status is looked up per student, so the engine walks
 /// the 学号 index and stops after `limit` rows instead of grouping every status table.
 pub(crate) fn first_students_query(filter: &StudentFilter, limit: u32) -> (String, Vec<String>) {
-    let mut sql = String::from(
-        "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
-         s.level, s.counselor, s.cohort, s.gender, s.phone, s.withdrawn, \
-         (SELECT MIN(status) FROM codes WHERE student_id = s.id) AS code_st, \
-         (SELECT MAX(session_id) FROM assignments WHERE student_id = s.id) AS session_id, \
-         CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE student_id = s.id) THEN 'y' ELSE 'n' END AS checked, \
-         (SELECT MAX(status) FROM photos WHERE student_id = s.id) AS photo_st \
-         FROM students s WHERE 1 = 1",
-    );
+    let mut sql = format!("{STUDENT_ROWS_ONE_BY_ONE} 1 = 1");
     let args = push_filter(filter, &mut sql);
     // an integer: safe to inline, like the cohort
     sql.push_str(&format!(" ORDER BY s.student_no LIMIT {limit}"));

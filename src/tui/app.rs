@@ -335,18 +335,7 @@ impl App {
     /// Recomputes the rows shown from the roster, search, filters and sort.
     pub(super) fn rebuild_view(&mut self, keep: Keep) {
         let keep_id = self.selected_row().map(|r| r.id);
-        let search = self
-            .students
-            .search
-            .result
-            .as_deref()
-            .filter(|_| self.students.search.active());
-        self.students.view = roster::view(
-            &self.students.roster,
-            &self.students.filter,
-            self.students.sort,
-            search,
-        );
+        self.students.view = self.students.shown();
         self.students.hidden_by = self.find_hiding();
         match keep {
             Keep::Top => {
@@ -354,15 +343,7 @@ impl App {
                 self.students.offset = 0;
             }
             Keep::Same => {
-                let found = keep_id.and_then(|id| {
-                    self.students.view.iter().position(|&r| {
-                        self.students
-                            .roster
-                            .rows
-                            .get(r as usize)
-                            .is_some_and(|s| s.id == id)
-                    })
-                });
+                let found = keep_id.and_then(|id| self.students.position_of(id));
                 self.students.selected = found.unwrap_or(0);
             }
         }
@@ -379,28 +360,9 @@ impl App {
         self.students.search.history.clear();
         self.students.search.result = None;
         let mut effects = self.search_changed();
-        let search = self
-            .students
-            .search
-            .result
-            .as_deref()
-            .filter(|_| self.students.search.active());
-        self.students.view = roster::view(
-            &self.students.roster,
-            &self.students.filter,
-            self.students.sort,
-            search,
-        );
+        self.students.view = self.students.shown();
         self.students.hidden_by = self.find_hiding();
-        let found = keep_id.and_then(|id| {
-            self.students.view.iter().position(|&r| {
-                self.students
-                    .roster
-                    .rows
-                    .get(r as usize)
-                    .is_some_and(|s| s.id == id)
-            })
-        });
+        let found = keep_id.and_then(|id| self.students.position_of(id));
         self.students.selected = found
             .unwrap_or(old_selected)
             .min(self.students.view.len().saturating_sub(1));

@@ -120,15 +120,20 @@ impl ScreenView for SessionsView {
     }
 
     fn on_poll(&self, app: &mut App) -> Vec<Effect> {
-        if app.sessions.loading {
-            Vec::new()
-        } else {
-            app.sessions.reload()
-        }
+        sessions_poll(app)
     }
 
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
         ui::sessions::render(app, frame, area)
+    }
+}
+
+/// Sessions and check-ins change at other stations: both screens read them again on a poll.
+fn sessions_poll(app: &mut App) -> Vec<Effect> {
+    if app.sessions.loading {
+        Vec::new()
+    } else {
+        app.sessions.reload()
     }
 }
 
@@ -159,11 +164,7 @@ impl ScreenView for CheckinView {
     }
 
     fn on_poll(&self, app: &mut App) -> Vec<Effect> {
-        if app.sessions.loading {
-            Vec::new()
-        } else {
-            app.sessions.reload()
-        }
+        sessions_poll(app)
     }
 
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {

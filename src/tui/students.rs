@@ -82,7 +82,7 @@ impl StudentsState {
             return false;
         }
         self.roster = Roster::new(rows);
-        self.view = super::roster::view(&self.roster, &self.filter, self.sort, None);
+        self.view = self.shown();
         self.partial = true;
         self.selected = 0;
         self.offset = 0;
@@ -97,6 +97,23 @@ impl StudentsState {
             self.selected = 0;
             self.offset = 0;
         }
+    }
+
+    /// The rows to show, from the roster, filters, sort and the search answer in force.
+    pub(super) fn shown(&self) -> Vec<u32> {
+        let search = self
+            .search
+            .result
+            .as_deref()
+            .filter(|_| self.search.active());
+        super::roster::view(&self.roster, &self.filter, self.sort, search)
+    }
+
+    /// Where the student with this id is in the view, if shown.
+    pub(super) fn position_of(&self, id: i64) -> Option<usize> {
+        self.view
+            .iter()
+            .position(|&r| self.roster.rows.get(r as usize).is_some_and(|s| s.id == id))
     }
 
     /// The student of row `i` of the view.
