@@ -982,7 +982,7 @@ async fn property(server: Server, runs: usize) {
     db.cleanup().await;
 }
 
-/// At least 200 runs on SQLite and 50 on each server under `cargo test`;
+/// 200 runs on each backend under `cargo test`;
 /// `CAIJI_OFFLINE_RUNS=1000` runs that many on each backend by hand.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scan_is_checked_in_once_or_a_conflict_whatever_the_faults() {
@@ -993,6 +993,6 @@ async fn every_scan_is_checked_in_once_or_a_conflict_whatever_the_faults() {
             .unwrap_or(default)
     };
     property(Server::Sqlite, runs(200)).await;
-    property(Server::Postgres, runs(50)).await;
-    property(Server::Mysql, runs(50)).await;
+    property(Server::Postgres, runs(200)).await;
+    property(Server::Mysql, runs(200)).await;
 }
