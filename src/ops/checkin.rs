@@ -485,6 +485,7 @@ pub fn status_label(status: &str) -> &'static str {
         "revoked" => tr("✘ 码已作废", "✘ revoked"),
         "withdrawn" => tr("✘ 已退出", "✘ withdrawn"),
         NOT_RECORDED => tr("✘ 未记录", "✘ NOT recorded"),
+        "queued" => tr("⧗ 离线暂存", "⧗ queued"),
         _ => tr("✘ 无效", "✘ invalid"),
     }
 }

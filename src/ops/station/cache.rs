@@ -70,6 +70,13 @@ impl Cache {
         i64::try_from(serial).is_ok_and(|s| self.revoked.contains(&s))
     }
 
+    /// A shot this station learnt since the refresh (its own check-ins, synced scans).
+    pub fn note_shot(&mut self, student_no: &str, shot: i32) {
+        if let Some(s) = self.students.get_mut(student_no) {
+            s.shot = Some(shot);
+        }
+    }
+
     pub fn student_count(&self) -> usize {
         self.students.len()
     }

@@ -127,7 +127,18 @@ async fn within<T>(work: impl std::future::Future<Output = Result<T>>) -> Result
 /// Sends every waiting scan of `journal`, in order, scans queued meanwhile included; `each`
 /// hears every fate once it is in the journal. An error that is not the server going away
 /// (a full disk, a refused statement) stops the sync and is returned.
-pub async fn send_pending(
+///
+/// The future is boxed as `Send` so that a station can run it on a task of its own.
+pub fn send_pending<'a>(
+    link: &'a dyn Uplink,
+    journal: &'a Mutex<Journal>,
+    keys: &'a StationKeys,
+    each: impl FnMut(&Scan, &Fate) + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<SyncEnd>> + Send + 'a>> {
+    Box::pin(send_all(link, journal, keys, each))
+}
+
+async fn send_all(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
     keys: &StationKeys,
