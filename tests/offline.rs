@@ -584,3 +584,334 @@ async fn station_clock_ten_minutes_off() {
         clock_off(server).await;
     }
 }
+
+// ---------- property: random cuts, restores and kills ----------
+
+use caiji::ops::station::sync::{StoreLink, SyncEnd, Uplink, send_pending};
+use caiji::ops::station::{Cache, Fate, Journal, Scan, Scanner};
+
+fn lost() -> anyhow::Error {
+    caiji::store::StoreError::Query(sqlx::Error::Io(std::io::Error::from(
+        std::io::ErrorKind::ConnectionReset,
+    )))
+    .into()
+}
+
+/// The server behind a door the test opens and shuts: `down` refuses every call before it
+/// reaches the server; `lose` lets the next send through and loses its answer (the check-in
+/// is committed, the station hears nothing); `cut_after` shuts the door after that many sends.
+struct Faulty<'a> {
+    inner: StoreLink<'a>,
+    down: std::sync::atomic::AtomicBool,
+    lose: std::sync::atomic::AtomicBool,
+    cut_after: std::sync::atomic::AtomicI64,
+}
+
+impl Faulty<'_> {
+    fn gate(&self) -> anyhow::Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.down.load(SeqCst) {
+            return Err(lost());
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Uplink for Faulty<'_> {
+    async fn session(&self, id: i64) -> anyhow::Result<Option<caiji::store::SessionRow>> {
+        self.gate()?;
+        self.inner.session(id).await
+    }
+
+    async fn server_now(&self) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        self.gate()?;
+        self.inner.server_now().await
+    }
+
+    async fn send(
+        &self,
+        session: &caiji::store::SessionRow,
+        scan: &Scan,
+        at: chrono::DateTime<chrono::Utc>,
+        keys: &caiji::ops::checkin::StationKeys,
+    ) -> anyhow::Result<caiji::ops::checkin::Answer> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.gate()?;
+        if self.cut_after.fetch_sub(1, SeqCst) == 0 {
+            self.down.store(true, SeqCst);
+            return Err(lost());
+        }
+        let answer = self.inner.send(session, scan, at, keys).await?;
+        if self.lose.swap(false, SeqCst) {
+            return Err(lost());
+        }
+        Ok(answer)
+    }
+}
+
+/// One seeded run: a session of four students (and one not on its list), random scans queued
+/// offline, syncs cut at random sends or losing their answer, kills (some tearing the last
+/// record), another station checking the same students in, a code revoked; then the server
+/// back for good. Every answered scan ends checked in once or as a conflict.
+async fn property_run(
+    store: &dyn caiji::store::Store,
+    keys: &caiji::ops::checkin::StationKeys,
+    students: &[(String, String)],
+    seed: u64,
+) {
+    use caiji::store::{NewSession, StudentSelection};
+    use rand::{Rng, SeedableRng};
+    use std::sync::atomic::Ordering::SeqCst;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let now = chrono::Utc::now();
+    let session = store
+        .add_session(
+            &NewSession {
+                title: format!("run {seed}"),
+                location: "体育馆".into(),
+                starts_at: now,
+                ends_at: now + chrono::Duration::hours(2),
+                capacity: 4,
+                stations: 2,
+                makeup: false,
+            },
+            "tester",
+        )
+        .await
+        .unwrap();
+    let selection = StudentSelection {
+        student_nos: students[..4].iter().map(|(n, _)| n.clone()).collect(),
+        ..Default::default()
+    };
+    store.assign(session, &selection, "tester").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let row = store.session(session).await.unwrap().unwrap();
+    let cache = Cache::refresh(store, dir.path(), &row).await.unwrap();
+    let allow_walk_in = rng.random_bool(0.5);
+    let scanner = Scanner {
+        keys,
+        letter: 'P',
+        station: "P1",
+        operator: "tester",
+        allow_walk_in,
+        session,
+    };
+    let link = Faulty {
+        inner: StoreLink(store),
+        down: false.into(),
+        lose: false.into(),
+        cut_after: (-1).into(),
+    };
+    let mut journal = Some(std::sync::Mutex::new(
+        Journal::open(dir.path(), session).unwrap(),
+    ));
+    let mut queued: Vec<String> = Vec::new();
+    let mut reported: BTreeMap<String, Fate> = BTreeMap::new();
+    let mut revoked: BTreeSet<String> = BTreeSet::new();
+    let steps = rng.random_range(6..16);
+    let mut trace = Vec::new();
+    for _ in 0..steps {
+        let pick = rng.random_range(0..100);
+        match pick {
+            0..45 => {
+                let (_, token) = &students[rng.random_range(0..students.len())];
+                let nonce = caiji::ops::station::new_nonce().unwrap();
+                let j = journal.as_ref().unwrap();
+                let a = caiji::ops::station::answer_offline(
+                    &mut j.lock().unwrap(),
+                    Some(&cache),
+                    &scanner,
+                    token,
+                    &nonce,
+                )
+                .unwrap();
+                trace.push(format!("scan {}", a.answer.status));
+                if a.answer.status == caiji::ops::station::QUEUED {
+                    queued.push(a.label.expect("a queued scan has a label"));
+                }
+            }
+            45..70 => {
+                link.cut_after.store(
+                    if rng.random_bool(0.4) {
+                        rng.random_range(0..3)
+                    } else {
+                        -1
+                    },
+                    SeqCst,
+                );
+                link.lose.store(rng.random_bool(0.3), SeqCst);
+                let j = journal.as_ref().unwrap();
+                let end = send_pending(&link, j, keys, |scan, fate| {
+                    reported.insert(scan.label.clone(), fate.clone());
+                })
+                .await
+                .unwrap();
+                trace.push(format!("sync {}", matches!(end, SyncEnd::Done)));
+            }
+            70..78 => {
+                let down = !link.down.load(SeqCst);
+                link.down.store(down, SeqCst);
+                trace.push(format!("down {down}"));
+            }
+            78..88 => {
+                // kill -9: the station's memory is gone; maybe half a record on disk
+                let path = journal
+                    .take()
+                    .unwrap()
+                    .into_inner()
+                    .unwrap()
+                    .path()
+                    .to_path_buf();
+                if rng.random_bool(0.5) {
+                    let mut f = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .unwrap();
+                    let junk = b"{\"t\":\"scan\",\"seq\":99,\"nonce\":\"ab";
+                    f.write_all(&junk[..rng.random_range(1..junk.len())])
+                        .unwrap();
+                }
+                let j = Journal::open(dir.path(), session).unwrap();
+                trace.push(format!("kill torn={}", j.torn().is_some()));
+                journal = Some(std::sync::Mutex::new(j));
+            }
+            88..96 => {
+                let (no, _) = &students[rng.random_range(0..students.len())];
+                let o = store
+                    .check_in(session, no, "Z9", "other", true)
+                    .await
+                    .unwrap();
+                trace.push(format!("other {}", o.status.code()));
+            }
+            _ => {
+                let (no, _) = &students[rng.random_range(0..students.len())];
+                if revoked.insert(no.clone()) {
+                    store.revoke_code(no, "lost", "tester").await.unwrap();
+                    trace.push("revoke".into());
+                }
+            }
+        }
+    }
+    // The server is back for good; a last station start sends what waits.
+    link.down.store(false, SeqCst);
+    link.lose.store(false, SeqCst);
+    link.cut_after.store(-1, SeqCst);
+    let j = journal.take().unwrap();
+    let end = send_pending(&link, &j, keys, |scan, fate| {
+        reported.insert(scan.label.clone(), fate.clone());
+    })
+    .await
+    .unwrap();
+    assert!(matches!(end, SyncEnd::Done), "seed {seed}");
+    let j = j.into_inner().unwrap();
+    let ctx = format!("seed {seed}: {trace:?}");
+
+    // None lost: every queued answer is in the journal with a fate, and nothing else is.
+    let labels: Vec<String> = j.entries().iter().map(|e| e.scan.label.clone()).collect();
+    assert_eq!(labels, queued, "{ctx}");
+    assert!(j.entries().iter().all(|e| e.fate.is_some()), "{ctx}");
+    // None doubled: the database holds each student once, shots gapless, the counter exact.
+    let rows = store.session_students(session).await.unwrap();
+    let shots: BTreeMap<String, i32> = rows
+        .iter()
+        .filter_map(|s| Some((s.student_no.clone(), s.shot?)))
+        .collect();
+    let mut numbers: Vec<i32> = shots.values().copied().collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as i32).collect::<Vec<_>>(),
+        "{ctx}"
+    );
+    let counter = store.session(session).await.unwrap().unwrap().checked_in;
+    assert_eq!(counter, numbers.len() as i64, "{ctx}");
+    let by_label: BTreeMap<String, String> = store
+        .labelled_shots(session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.label, l.student_no))
+        .collect();
+    let mut synced_students = BTreeSet::new();
+    for e in j.entries() {
+        let no = &e.scan.student_no;
+        match e.fate.as_ref().unwrap() {
+            Fate::Synced { shot } => {
+                assert_eq!(shots.get(no), Some(shot), "{ctx}: {e:?}");
+                assert_eq!(by_label.get(&e.scan.label), Some(no), "{ctx}: {e:?}");
+                assert!(synced_students.insert(no.clone()), "{ctx}: twice {no}");
+            }
+            Fate::Conflict { cause, .. } => {
+                assert!(
+                    matches!(
+                        cause.as_str(),
+                        "already" | "full" | "revoked" | "not_in_session"
+                    ),
+                    "{ctx}: {e:?}"
+                );
+                assert!(!by_label.contains_key(&e.scan.label), "{ctx}: {e:?}");
+            }
+        }
+    }
+    // What the station reported as it went is what the journal holds.
+    for (label, fate) in &reported {
+        let e = j.entries().iter().find(|e| &e.scan.label == label).unwrap();
+        assert_eq!(e.fate.as_ref(), Some(fate), "{ctx}");
+    }
+    // Check-ins that are not this station's synced scans came from the other station.
+    for s in rows.iter().filter(|s| s.shot.is_some()) {
+        if !synced_students.contains(&s.student_no) {
+            let theirs = store.student_checkins(&s.student_no).await.unwrap();
+            assert!(
+                theirs
+                    .iter()
+                    .any(|c| c.session_id == session && c.station == "Z9"),
+                "{ctx}: {} checked in by nobody's report",
+                s.student_no
+            );
+        }
+    }
+}
+
+async fn property(server: Server, runs: usize) {
+    let Some(db) = TestDb::new(server).await else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    support::station_school(&db, runs * 5, home.path()).await;
+    let all = tokens(&db).await;
+    let store = caiji::store::open(&db.url, caiji::store::Create::Never)
+        .await
+        .unwrap();
+    let keys = caiji::ops::checkin::StationKeys::load(&home.path().join("caiji.keys"));
+    let base: u64 = std::env::var("CAIJI_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_207);
+    let started = Instant::now();
+    for (run, students) in all.chunks(5).take(runs).enumerate() {
+        property_run(store.as_ref(), &keys, students, base + run as u64).await;
+    }
+    say(&format!(
+        "{server:?}: {runs} runs from seed {base} in {:.1?} (CAIJI_FAULT_SEED={base} repeats them)",
+        started.elapsed()
+    ));
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// At least 200 runs on SQLite and 50 on each server under `cargo test`;
+/// `CAIJI_OFFLINE_RUNS=1000` runs that many on each backend by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scan_is_checked_in_once_or_a_conflict_whatever_the_faults() {
+    let runs = |default: usize| {
+        std::env::var("CAIJI_OFFLINE_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    property(Server::Sqlite, runs(200)).await;
+    property(Server::Postgres, runs(50)).await;
+    property(Server::Mysql, runs(50)).await;
+}
