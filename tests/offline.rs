@@ -473,6 +473,81 @@ async fn kill_9_while_offline_and_while_syncing() {
     }
 }
 
+// ---------- a station started while the server is away ----------
+
+async fn started_offline(server: Server) {
+    let Some(site) = Site::new(server, 3).await else {
+        return;
+    };
+    site.proxy.cut();
+    // never online: no cache, so it cannot know the session, and says so
+    let st = site.station("H", &[]);
+    let (_, out) = st.finish();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no cache of session"), "{err}");
+    site.proxy.restore();
+    let mut st = site.station("H", &[]);
+    assert_eq!(st.scan(&site.students[0].1)["status"], "checked_in");
+    let (_, out) = st.finish();
+    ok(&out, 0);
+    site.proxy.cut();
+    let mut st = site.station("H", &[]);
+    let a = st.scan(&site.students[1].1);
+    assert_eq!(a["status"], "queued", "{a}");
+    assert_eq!(a["label"], "H-001", "{a}");
+    // the cache knows who was checked in before
+    assert_eq!(st.scan(&site.students[0].1)["status"], "already");
+    let (fates, out) = st.finish();
+    assert!(fates.is_empty(), "{fates:?}");
+    assert_eq!(out.status.code(), Some(3), "scans still wait");
+    assert!(
+        support::stderr(&out).contains("sessions sync"),
+        "{}",
+        support::stderr(&out)
+    );
+    let out = run(site.home.path(), &site.url(), &["sessions", "sync"]);
+    assert_eq!(out.status.code(), Some(1), "the server is still away");
+    site.proxy.restore();
+    let out = run(
+        site.home.path(),
+        &site.url(),
+        &["sessions", "sync", "--format", "json"],
+    );
+    let fates: Vec<Value> = ok(&out, 0)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(fates.len(), 1);
+    assert_eq!(fates[0]["status"], "synced", "{fates:?}");
+    assert_eq!(site.check(&fates).await.len(), 2);
+    let journal = journal_path(site.home.path(), site.session);
+    let cache = site
+        .home
+        .path()
+        .join("station")
+        .join(format!("session-{}.cache.json", site.session));
+    for f in [&journal, &cache] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    // masked names only: the roster's full name never reaches the station's files
+    let cached = std::fs::read_to_string(&cache).unwrap();
+    assert!(
+        cached.contains("李*") && !cached.contains("李娜"),
+        "{cached}"
+    );
+    site.db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_started_offline_answers_from_its_cache() {
+    for server in servers() {
+        started_offline(server).await;
+    }
+}
+
 // ---------- two stations, one student; a code revoked meanwhile ----------
 
 async fn two_stations(server: Server) {

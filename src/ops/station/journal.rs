@@ -294,28 +294,39 @@ impl Journal {
         })
     }
 
-    fn append(&mut self, record: &Record) -> Result<()> {
+    fn append(&mut self, record: &Record, sync: bool) -> Result<()> {
         let line = encode(record)?;
         self.file
             .write_all(&line)
-            .and_then(|()| self.file.sync_data())
+            .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) })
             .with_context(|| format!("cannot write the station journal {}", self.path.display()))
     }
 
     /// Writes a scan and waits for the disk before returning.
     pub fn add_scan(&mut self, scan: Scan) -> Result<()> {
-        self.append(&Record::Scan(scan.clone()))?;
+        self.append(&Record::Scan(scan.clone()), true)?;
         self.entries.push(Entry { scan, fate: None });
         Ok(())
     }
 
-    /// Writes the fate of scan `seq`, synced.
+    /// Waits for the disk to hold every record written so far.
+    pub fn flush(&mut self) -> Result<()> {
+        self.file
+            .sync_data()
+            .with_context(|| format!("cannot write the station journal {}", self.path.display()))
+    }
+
+    /// Writes the fate of scan `seq` without waiting for the disk (`flush` does): a fate a
+    /// crash loses is asked again by the scan's nonce, which finds the same check-in.
     pub fn add_fate(&mut self, seq: u64, fate: Fate) -> Result<()> {
-        self.append(&Record::Done {
-            seq,
-            fate: fate.clone(),
-            at: crate::clock::now(),
-        })?;
+        self.append(
+            &Record::Done {
+                seq,
+                fate: fate.clone(),
+                at: crate::clock::now(),
+            },
+            false,
+        )?;
         apply(
             &mut self.entries,
             Record::Done {

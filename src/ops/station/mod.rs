@@ -110,7 +110,8 @@ impl From<Answer> for StationAnswer {
     }
 }
 
-fn refusal(status: &'static str, student_no: Option<String>, reason: String) -> Answer {
+/// An answer that is only a status and its reason (a refusal, a scan not recorded).
+pub fn refusal(status: &'static str, student_no: Option<String>, reason: String) -> Answer {
     Answer {
         status,
         student_no,

@@ -22,6 +22,11 @@ use crate::store::{SessionRow, Stamp, Store};
 /// that was given up on safe to repeat).
 pub const SEND_WITHIN: Duration = Duration::from_secs(4);
 
+/// Scans of a journal on their way to the server at once. Each student is in a journal's
+/// waiting scans at most once, so sends side by side never race each other for one student; the
+/// server hands out shot numbers in the order it takes them.
+pub const IN_FLIGHT: usize = 8;
+
 /// What the sync needs of the server: a narrow door, so that tests can put faults in it.
 #[async_trait]
 pub trait Uplink: Send + Sync {
@@ -142,14 +147,34 @@ async fn send_all(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
     keys: &StationKeys,
+    each: impl FnMut(&Scan, &Fate) + Send,
+) -> Result<SyncEnd> {
+    let end = send_passes(link, journal, keys, each).await;
+    // The fates are written as they come and reach the disk together here.
+    lock(journal).flush()?;
+    end
+}
+
+async fn send_passes(
+    link: &dyn Uplink,
+    journal: &Mutex<Journal>,
+    keys: &StationKeys,
     mut each: impl FnMut(&Scan, &Fate) + Send,
 ) -> Result<SyncEnd> {
+    use futures_util::stream::{self, StreamExt};
     let mut session: Option<Option<SessionRow>> = None;
     loop {
         let pending = lock(journal).pending();
-        if pending.is_empty() {
+        let Some(first) = pending.first() else {
             return Ok(SyncEnd::Done);
+        };
+        if session.is_none() {
+            session = match within(link.session(first.session)).await {
+                Ok(s) => Some(s),
+                Err(e) => return unreachable_or(e),
+            };
         }
+        let row = session.as_ref().and_then(Option::as_ref);
         // The station's clock may be off: the journal's times are moved by the difference
         // measured now, and never past the server's now.
         let server_now = match within(link.server_now()).await {
@@ -157,25 +182,27 @@ async fn send_all(
             Err(e) => return unreachable_or(e),
         };
         let offset = server_now - station_now();
-        for scan in pending {
-            if session.is_none() {
-                session = match within(link.session(scan.session)).await {
-                    Ok(s) => Some(s),
-                    Err(e) => return unreachable_or(e),
-                };
-            }
-            let fate = match session.as_ref().and_then(Option::as_ref) {
+        // Sent in journal order, `IN_FLIGHT` at a time, and answered in that order.
+        let mut answers = stream::iter(pending.into_iter().map(|scan| async move {
+            let fate = match row {
                 Some(row) => {
                     let at = (scan.at + offset).min(server_now);
-                    match within(link.send(row, &scan, at, keys)).await {
-                        Ok(answer) => fate_of(&answer),
-                        Err(e) => return unreachable_or(e),
-                    }
+                    within(link.send(row, &scan, at, keys))
+                        .await
+                        .map(|answer| fate_of(&answer))
                 }
-                None => Fate::Conflict {
+                None => Ok(Fate::Conflict {
                     cause: "invalid".into(),
                     reason: crate::store::StoreError::NoSuchSession(scan.session).to_string(),
-                },
+                }),
+            };
+            (scan, fate)
+        }))
+        .buffered(IN_FLIGHT);
+        while let Some((scan, fate)) = answers.next().await {
+            let fate = match fate {
+                Ok(f) => f,
+                Err(e) => return unreachable_or(e),
             };
             crate::store::test_hold("station_sync_sent").await;
             lock(journal).add_fate(scan.seq, fate.clone())?;
