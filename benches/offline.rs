@@ -143,6 +143,7 @@ async fn run(db: &TestDb, total: usize) -> Result<(Vec<Duration>, Duration), Str
         station: "B1",
         operator: "bench",
         allow_walk_in: false,
+        retake_reason: None,
         session,
     };
     let mut journal = Journal::open(&station_dir, session).map_err(|e| err(&e))?;

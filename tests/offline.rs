@@ -770,6 +770,7 @@ async fn property_run(
         station: "P1",
         operator: "tester",
         allow_walk_in,
+        retake_reason: None,
         session,
     };
     let link = Faulty {
@@ -921,7 +922,7 @@ async fn property_run(
                 assert!(
                     matches!(
                         cause.as_str(),
-                        "already" | "full" | "revoked" | "not_in_session"
+                        "already" | "already_elsewhere" | "full" | "revoked" | "not_in_session"
                     ),
                     "{ctx}: {e:?}"
                 );

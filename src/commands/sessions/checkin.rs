@@ -44,6 +44,9 @@ struct AnswerJson<'a> {
     reason: Option<&'a str>,
     /// The provisional label of a scan queued offline (`B-017`), else null.
     label: Option<&'a str>,
+    /// `already_elsewhere` only: the session whose check-in counts (`shot` is its shot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<i64>,
 }
 
 /// How answers look on this terminal (or pipe).
@@ -159,6 +162,7 @@ fn print_answer(format: TableOrJson, style: &Style, a: &StationAnswer) -> Result
                     shot: a.answer.shot,
                     reason: a.answer.reason.as_deref(),
                     label: a.label.as_deref(),
+                    session: a.answer.counted_session,
                 },
             )?;
             writeln!(out)?;
@@ -342,6 +346,12 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             crate::domain::text::strip_controls(&args.station)
         );
     }
+    let retake_reason = args
+        .retake_reason
+        .as_deref()
+        .map(|text| crate::ops::checkin::checked_retake_reason("--retake-reason", text))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let args = SessionCheckinArgs {
         station: station.to_string(),
         ..args.clone()
@@ -362,6 +372,15 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         tty,
         colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let here = Station {
+        keys: &keys,
+        name: &args.station,
+        operator: &ctx.operator,
+        allow_walk_in: args.allow_walk_in,
+        walk_in_how: crate::ops::checkin::walk_in_flag(),
+        retake_reason: retake_reason.as_deref(),
+        retake_how: crate::ops::checkin::retake_flag(),
+    };
     // A SQLite file is on this machine: nothing to lose the connection to, nothing to queue.
     let journaling = Backend::from_url(&ctx.database_url)? != Backend::Sqlite;
     if !journaling {
@@ -369,16 +388,11 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         let Some(session) = store.session(args.session).await? else {
             bail!(crate::store::StoreError::NoSuchSession(args.session));
         };
-        return scan_online(
-            store.as_ref(),
-            &session,
-            &args,
-            ctx,
-            &keys,
-            &style,
-            interactive,
-        )
-        .await;
+        if let Err(e) = check_makeup(&session, retake_reason.as_deref()) {
+            store.close().await;
+            return Err(e);
+        }
+        return scan_online(store.as_ref(), &session, &args, &here, &style, interactive).await;
     }
 
     let dir = station_dir(&ctx.paths.data_dir);
@@ -422,6 +436,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             }),
         },
     };
+    check_makeup(&session, retake_reason.as_deref())?;
     let shared = Arc::new(Shared {
         journal: Mutex::new(journal),
         cache: Mutex::new(cache),
@@ -448,14 +463,8 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         station: &args.station,
         operator: &ctx.operator,
         allow_walk_in: args.allow_walk_in,
+        retake_reason: retake_reason.as_deref(),
         session: args.session,
-    };
-    let here = Station {
-        keys: &keys,
-        name: &args.station,
-        operator: &ctx.operator,
-        allow_walk_in: args.allow_walk_in,
-        walk_in_how: crate::ops::checkin::walk_in_flag(),
     };
     let show = |event: Event| -> Result<()> {
         match event {
@@ -607,6 +616,23 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     })
 }
 
+/// A retake reason is for make-up (补采) sessions only.
+fn check_makeup(session: &SessionRow, retake_reason: Option<&str>) -> Result<()> {
+    if retake_reason.is_some() && !session.makeup {
+        bail!(match lang() {
+            Lang::Zh => format!(
+                "场次 {} 不是补采场次：--retake-reason 只用于补采场次（重拍已在别场签到的学生）；请去掉该选项，或选择补采场次",
+                session.id
+            ),
+            Lang::En => format!(
+                "session {} is not a make-up (补采) session: --retake-reason applies only there (to photograph again a student checked in elsewhere); drop it or choose a make-up session",
+                session.id
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn greet(session: &SessionRow, args: &SessionCheckinArgs) {
     eprintln!(
         "{} {}「{}」{} {} · {} {}/{} · {} {}{}",
@@ -635,8 +661,7 @@ async fn scan_online(
     store: &dyn Store,
     session: &SessionRow,
     args: &SessionCheckinArgs,
-    ctx: &Ctx,
-    keys: &StationKeys,
+    here: &Station<'_>,
     style: &Style,
     interactive: bool,
 ) -> Result<ExitCode> {
@@ -644,13 +669,6 @@ async fn scan_online(
         greet(session, args);
     }
     let mut sessions = Sessions::new(store);
-    let here = Station {
-        keys,
-        name: &args.station,
-        operator: &ctx.operator,
-        allow_walk_in: args.allow_walk_in,
-        walk_in_how: crate::ops::checkin::walk_in_flag(),
-    };
     let mut lines = read_lines(std::io::stdin());
     let mut tally: HashMap<&'static str, u32> = HashMap::new();
     let mut failed = 0u32;
@@ -660,7 +678,7 @@ async fn scan_online(
         if line.trim().is_empty() {
             continue;
         }
-        let a = match answer_retrying(store, &mut sessions, session, &line, &here).await {
+        let a = match answer_retrying(store, &mut sessions, session, &line, here).await {
             Ok(a) => a,
             Err(err) => {
                 failed += 1;

@@ -32,6 +32,9 @@ pub struct Scan {
     pub station: String,
     pub operator: String,
     pub allow_walk_in: bool,
+    /// The make-up retake reason of the station that took the scan (docs/sessions.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retake_reason: Option<String>,
     /// The scanned code (normalised), sent to the server as a station would scan it.
     pub token: String,
     pub student_no: String,
@@ -376,6 +379,7 @@ mod tests {
             station: "A1".into(),
             operator: "tester".into(),
             allow_walk_in: false,
+            retake_reason: None,
             token: "CJ1:X".into(),
             student_no: student.into(),
             masked_name: "张*".into(),

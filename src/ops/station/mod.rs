@@ -121,6 +121,7 @@ pub fn refusal(status: &'static str, student_no: Option<String>, reason: String)
         class: None,
         their_session: None,
         moved_from: None,
+        counted_session: None,
         slate: None,
     }
 }
@@ -133,6 +134,8 @@ pub struct Scanner<'a> {
     pub station: &'a str,
     pub operator: &'a str,
     pub allow_walk_in: bool,
+    /// The make-up retake reason the station was started with, sent with each queued scan.
+    pub retake_reason: Option<&'a str>,
     pub session: i64,
 }
 
@@ -188,6 +191,7 @@ pub fn answer_offline(
             class: class.clone(),
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         },
         label,
@@ -249,6 +253,7 @@ pub fn answer_offline(
         station: scanner.station.to_string(),
         operator: scanner.operator.to_string(),
         allow_walk_in: scanner.allow_walk_in,
+        retake_reason: scanner.retake_reason.map(str::to_string),
         token,
         student_no: no.clone(),
         masked_name: masked_name.clone(),
@@ -273,6 +278,7 @@ pub fn answer_offline(
             class,
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         },
         label: Some(label),

@@ -53,6 +53,14 @@ fn walk_in_how() -> &'static str {
     )
 }
 
+/// How a conflict about a student checked in at another session reads in a sync.
+fn retake_how() -> &'static str {
+    tr(
+        "如需重拍，请在补采场次的工位带原因重新扫码",
+        "to photograph them again, scan at a make-up session's station with a retake reason",
+    )
+}
+
 #[async_trait]
 impl Uplink for StoreLink<'_> {
     async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
@@ -76,6 +84,8 @@ impl Uplink for StoreLink<'_> {
             operator: &scan.operator,
             allow_walk_in: scan.allow_walk_in,
             walk_in_how: walk_in_how(),
+            retake_reason: scan.retake_reason.as_deref(),
+            retake_how: retake_how(),
         };
         let mut sessions = Sessions::new(self.0);
         let stamp = Stamp::queued(at, &scan.nonce, Some(&scan.label));
