@@ -426,7 +426,10 @@ async fn killed(server: Server) {
     }
     st.kill();
     let before = site.checkins().await;
-    assert_eq!(before.len(), 2, "the first queued scan reached the server");
+    assert!(
+        before.len() >= 2,
+        "the first queued scans reached the server: {before:?}"
+    );
 
     let out = run(
         site.home.path(),
@@ -441,12 +444,14 @@ async fn killed(server: Server) {
     assert!(fates.iter().all(|f| f["status"] == "synced"), "{fates:?}");
     let rows = site.check(&fates).await;
     assert_eq!(rows.len(), 12);
-    // the scan the killed sync had sent kept its shot
-    let (first_no, (first_shot, _)) = before
-        .iter()
-        .find(|(no, _)| **no != site.students[0].0)
-        .unwrap();
-    assert_eq!(rows[first_no].0, *first_shot);
+    // the scans the killed sync had sent kept their shots (sent again, found by nonce)
+    for (no, (shot, _)) in &before {
+        assert_eq!(rows[no].0, *shot, "{no}");
+    }
+    say(&format!(
+        "{server:?}: killed while {} of 11 queued scans were on the server",
+        before.len() - 1
+    ));
 
     let report = ok(
         &run(

@@ -588,6 +588,10 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         show(event)?;
     }
     if let Some(store) = shared.store() {
+        // the next start, online or not, knows this station's own check-ins
+        if !shared.offline.load(Ordering::SeqCst) {
+            shared.refresh(store.as_ref()).await;
+        }
         store.close().await;
     }
     let waiting = lock(&shared.journal).pending_count();

@@ -221,8 +221,7 @@ impl Journal {
         let path = path_for(dir, session);
         let mut file = open_rw(&path)
             .with_context(|| format!("cannot open the station journal {}", path.display()))?;
-        // SAFETY: flock on a descriptor this function owns; no memory is involved.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        if !lock_within(&file, std::time::Duration::from_secs(2)) {
             bail!(match lang() {
                 Lang::Zh => format!(
                     "本机另一个签到工位正在使用场次 {session} 的日志 {}：一台机器上同一场次只开一个工位",
@@ -339,6 +338,22 @@ impl Journal {
             },
         );
         Ok(())
+    }
+}
+
+/// Takes the journal's lock, waiting a little: a station that is just stopping, or a process
+/// forked by this one that has not yet started its program, may hold it for a moment.
+fn lock_within(file: &File, patience: std::time::Duration) -> bool {
+    let started = std::time::Instant::now();
+    loop {
+        // SAFETY: flock on a descriptor the caller owns; no memory is involved.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return true;
+        }
+        if started.elapsed() >= patience {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 
