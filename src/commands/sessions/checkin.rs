@@ -175,7 +175,7 @@ fn print_answer(format: TableOrJson, style: &Style, a: &StationAnswer) -> Result
 
 /// What the station's sync task tells the scanning loop.
 enum Event {
-    Fate(Scan, Fate),
+    Fate(Box<(Scan, Fate)>),
     Offline(String),
     Online(usize),
     Error(String),
@@ -243,7 +243,7 @@ impl Shared {
                         c.note_shot(&scan.student_no, *shot);
                     }
                 }
-                let _ = tx.send(Event::Fate(scan.clone(), fate.clone()));
+                let _ = tx.send(Event::Fate(Box::new((scan.clone(), fate.clone()))));
             },
         )
         .await;
@@ -468,7 +468,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     };
     let show = |event: Event| -> Result<()> {
         match event {
-            Event::Fate(scan, fate) => super::sync::print_fate(args.format, &scan, &fate)?,
+            Event::Fate(both) => super::sync::print_fate(args.format, &both.0, &both.1)?,
             Event::Offline(why) => eprintln!(
                 "caiji: {} — {why}",
                 tr(
@@ -722,6 +722,7 @@ mod tests {
             class: Some("软工\u{1b}[2J2201".into()),
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         };
         let line = style.table_line(&a);
@@ -753,6 +754,7 @@ mod tests {
             class: None,
             their_session: None,
             moved_from: None,
+            counted_session: None,
             slate: None,
         };
         let line = style.table_line(&a);
