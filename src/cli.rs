@@ -457,6 +457,10 @@ pub enum SessionsCommand {
     Plan(SessionPlanArgs),
     /// Check students in by scanning their codes; tokens from stdin, one per line
     Checkin(SessionCheckinArgs),
+    /// Send the scans this station queued while the server could not be reached
+    Sync(SessionSyncArgs),
+    /// Every scan this station queued offline and what became of it
+    SyncReport(SessionSyncArgs),
     /// Export the schedule as CSV, XLSX or iCalendar (.ics)
     Export(SessionExportArgs),
     /// Draw the station slate of a check-in: the shot number large and a QR code for the camera
@@ -575,6 +579,16 @@ pub struct SessionCheckinArgs {
     /// already checked in at another session; their earlier check-in is kept as history
     #[arg(long, value_name = "TEXT")]
     pub retake_reason: Option<String>,
+    /// The letter of this station's provisional labels while the server cannot be reached
+    /// (`B-017`); default: `station_letter` in config.toml, else the station name's first letter
+    #[arg(long, env = "CAIJI_STATION_LETTER")]
+    pub letter: Option<String>,
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SessionSyncArgs {
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
     pub format: TableOrJson,
 }

@@ -155,6 +155,9 @@ pub struct Config {
     /// How often the console reads again the counts and the screen shown, so a second
     /// console sees other stations' scans (default 5; 0: never).
     pub poll_seconds: Option<u64>,
+    /// The letter of this station's provisional labels while offline (docs/sessions.md
+    /// "Offline stations").
+    pub station_letter: Option<String>,
 }
 
 impl Config {

@@ -1644,7 +1644,7 @@ async fn commands_end_to_end(db: &TestDb) {
         let keys: BTreeSet<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["reason", "shot", "status", "student_no"]
+            ["label", "reason", "shot", "status", "student_no"]
                 .into_iter()
                 .collect(),
             "{l}"

@@ -3,6 +3,7 @@
 mod checkin;
 mod export;
 mod slate;
+mod sync;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<ExitCode> {
         SessionsCommand::Unassign(args) => assign(ctx, &args, false).await,
         SessionsCommand::Plan(args) => plan(ctx, &args).await,
         SessionsCommand::Checkin(args) => checkin::run(ctx, &args).await,
+        SessionsCommand::Sync(args) => sync::run(ctx, args.format).await,
+        SessionsCommand::SyncReport(args) => sync::report(ctx, args.format),
         SessionsCommand::Export(args) => export::run(ctx, &args).await,
         SessionsCommand::Slate(args) => slate::run(ctx, &args).await,
     }

@@ -13,7 +13,7 @@ use crate::code::{Keyring, KeyringError};
 use crate::domain::mask_name;
 use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
-use crate::store::{CheckinStatus, SessionRow, Store, TokenLookup};
+use crate::store::{CheckinStatus, SessionRow, Stamp, Store, TokenLookup};
 
 /// Why a scanned line is not taken, found before any check-in is attempted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,18 +238,33 @@ pub async fn answer(
     line: &str,
     station: &Station<'_>,
 ) -> Result<Answer> {
+    answer_stamped(store, sessions, session, line, station, &Stamp::now()).await
+}
+
+/// `answer` recording `stamp` with the check-in: a scan sent with a nonce (an offline
+/// station's journal, docs/sessions.md "Offline stations") answers its first result if it was
+/// sent before.
+pub async fn answer_stamped(
+    store: &dyn Store,
+    sessions: &mut Sessions<'_>,
+    session: &SessionRow,
+    line: &str,
+    station: &Station<'_>,
+    stamp: &Stamp<'_>,
+) -> Result<Answer> {
     let student_no = match identify(store, station.keys, line).await? {
         Ok(no) => no,
         Err(r) => return Ok(Answer::refused(r)),
     };
     let outcome = store
-        .check_in_retake(
+        .check_in_stamped(
             session.id,
             &student_no,
             station.name,
             station.operator,
             station.allow_walk_in,
             station.retake_reason.filter(|_| session.makeup),
+            stamp,
         )
         .await?;
     let zh = lang() == Lang::Zh;
@@ -434,7 +449,7 @@ const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// Whether an error is the connection to the database server going away (a restart, a network
 /// drop), which a fresh connection a moment later may well get past.
-fn connection_lost(err: &anyhow::Error) -> bool {
+pub fn connection_lost(err: &anyhow::Error) -> bool {
     err.downcast_ref::<crate::store::StoreError>()
         .is_some_and(crate::store::StoreError::is_connection_lost)
 }
@@ -470,6 +485,7 @@ pub fn status_label(status: &str) -> &'static str {
         "revoked" => tr("✘ 码已作废", "✘ revoked"),
         "withdrawn" => tr("✘ 已退出", "✘ withdrawn"),
         NOT_RECORDED => tr("✘ 未记录", "✘ NOT recorded"),
+        "queued" => tr("⧗ 离线暂存", "⧗ queued"),
         _ => tr("✘ 无效", "✘ invalid"),
     }
 }

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod plan;
 pub mod report_files;
 pub mod school;
+pub mod station;
 pub mod time;
 
 /// One line for the user: the error and its causes, without repeats.

@@ -36,9 +36,9 @@ pub use photos::{
 pub use postgres::PgStore;
 pub use reports::{AuditFilter, DailyProgress, GroupBy, GroupCounts, ReportStore};
 pub use sessions::{
-    AssignSummary, CheckinOutcome, CheckinRecord, CheckinStatus, CheckinStudent, NewSession,
-    PlanKind, ScheduleGroup, SessionRow, SessionStore, SessionStudent, SessionWithStudents,
-    StudentSelection, TokenLookup, UnassignSummary,
+    AssignSummary, CheckinOutcome, CheckinRecord, CheckinStatus, CheckinStudent, LabelledShot,
+    NewSession, PlanKind, ScheduleGroup, SessionRow, SessionStore, SessionStudent,
+    SessionWithStudents, Stamp, StudentSelection, TokenLookup, UnassignSummary,
 };
 pub use source::{SourceTable, read_source};
 pub use sqlite::{SqliteStore, remove_unused_sqlite_file};

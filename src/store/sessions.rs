@@ -12,8 +12,10 @@ use super::{Result, StoreError};
 use crate::domain::planner::Candidate;
 
 mod checkin;
+mod sync;
 
 pub use checkin::{CheckinOutcome, CheckinRecord, CheckinStatus, CheckinStudent, TokenLookup};
+pub use sync::{LabelledShot, Stamp};
 
 /// A session to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,6 +231,26 @@ pub trait SessionStore {
         allow_walk_in: bool,
         retake_reason: Option<&str>,
     ) -> Result<CheckinOutcome>;
+    /// `check_in_retake` with what the check-in records beside the student: the moment, and
+    /// for a scan from a station's journal its nonce and label (docs/sessions.md "Offline
+    /// stations"). The same nonce sent twice answers the first result and counts once.
+    #[allow(clippy::too_many_arguments)]
+    async fn check_in_stamped(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
+        stamp: &Stamp<'_>,
+    ) -> Result<CheckinOutcome>;
+    /// The serials of every revoked or replaced code, for a station's cache.
+    async fn revoked_serials(&self) -> Result<Vec<i64>>;
+    /// The server's clock, which a station's journal is measured against when it is sent.
+    async fn server_now(&self) -> Result<DateTime<Utc>>;
+    /// The check-ins of a session made from journal scans, with their provisional labels.
+    async fn labelled_shots(&self, session_id: i64) -> Result<Vec<LabelledShot>>;
 }
 
 const SESSION_COLUMNS: &str = "se.id, se.title, se.location, se.starts_at, se.ends_at, se.capacity, se.stations, \
@@ -712,7 +734,32 @@ macro_rules! impl_session_store {
                 allow_walk_in: bool,
                 retake_reason: Option<&str>,
             ) -> Result<CheckinOutcome> {
-                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason).await
+                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason, &Stamp::now()).await
+            }
+
+            async fn check_in_stamped(
+                &self,
+                session_id: i64,
+                student_no: &str,
+                station: &str,
+                operator: &str,
+                allow_walk_in: bool,
+                retake_reason: Option<&str>,
+                stamp: &Stamp<'_>,
+            ) -> Result<CheckinOutcome> {
+                <$store>::check_in_stamped(self, session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp).await
+            }
+
+            async fn revoked_serials(&self) -> Result<Vec<i64>> {
+                self.revoked_serials_of().await
+            }
+
+            async fn server_now(&self) -> Result<DateTime<Utc>> {
+                self.clock_of().await
+            }
+
+            async fn labelled_shots(&self, session_id: i64) -> Result<Vec<LabelledShot>> {
+                self.labelled_shots_of(session_id).await
             }
         }
     };

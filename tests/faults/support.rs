@@ -200,3 +200,41 @@ impl Snapshot {
         )
     }
 }
+
+/// A test database with `n` students, each with a real active code sealed by a key
+/// file generated in `home`, and one session with room for all; returns the session id.
+pub async fn station_school(db: &TestDb, n: usize, home: &std::path::Path) -> i64 {
+    let store = caiji::store::open(&db.url, caiji::store::Create::IfMissing)
+        .await
+        .unwrap();
+    let students: Vec<_> = (0..n)
+        .map(|i| crate::common::student(&format!("S{i:04}"), "李娜"))
+        .collect();
+    store.insert_students(&students).await.unwrap();
+    std::fs::write(
+        home.join("config.toml"),
+        "cohort = 2026\n[school]\ncode = \"4144010001\"\nname = \"南岭理工大学\"\n",
+    )
+    .unwrap();
+    for args in [&["key", "generate"][..], &["codes", "issue", "--all"][..]] {
+        let out = run(home, &db.url, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let day = |t: &str| {
+        caiji::clock::from_local(
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap(),
+        )
+    };
+    let session = caiji::store::NewSession {
+        title: "拍摄".into(),
+        location: "体育馆".into(),
+        starts_at: day("2099-06-01 08:00"),
+        ends_at: day("2099-06-01 12:00"),
+        capacity: 1000,
+        stations: 1,
+        makeup: false,
+    };
+    let id = store.add_session(&session, "tester").await.unwrap();
+    store.close().await;
+    id
+}

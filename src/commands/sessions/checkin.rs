@@ -11,15 +11,29 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
 use crate::cli::{SessionCheckinArgs, TableOrJson};
-use crate::commands::{Ctx, EXIT_ERROR};
+use crate::commands::{Ctx, EXIT_ERROR, EXIT_PROBLEMS};
 use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{
-    Answer, NOT_RECORDED, Sessions, Station, StationKeys, answer_retrying, status_label,
+    Answer, NOT_RECORDED, Sessions, Station, StationKeys, answer_retrying, answer_stamped,
+    connection_lost, status_label,
+};
+use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, lock, send_pending};
+use crate::ops::station::{
+    Cache, Fate, Journal, Scan, Scanner, StationAnswer, answer_offline, new_nonce, station_dir,
+    station_letter,
 };
 use crate::ops::time::format_time;
-use std::collections::HashMap;
+use crate::store::{Backend, SessionRow, Stamp, Store};
 
 /// One line of `--format json` (docs/cli.md keys, nothing more).
 #[derive(Serialize)]
@@ -28,6 +42,8 @@ struct AnswerJson<'a> {
     student_no: Option<&'a str>,
     shot: Option<i32>,
     reason: Option<&'a str>,
+    /// The provisional label of a scan queued offline (`B-017`), else null.
+    label: Option<&'a str>,
     /// `already_elsewhere` only: the session whose check-in counts (`shot` is its shot).
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<i64>,
@@ -52,13 +68,12 @@ impl Style {
         let word = status_label(a.status);
         let colour = match a.status {
             "checked_in" => "32",
-            "already" | "already_elsewhere" => "33",
+            "already" => "33",
             NOT_RECORDED => "1;31",
             _ => "31",
         };
         let mut line = self.paint(colour, &pad(word, 16));
-        // another session's shot is told in the reason, not as this station's number
-        if let Some(shot) = a.shot.filter(|_| a.counted_session.is_none()) {
+        if let Some(shot) = a.shot {
             let number = format!(" {shot} ");
             // The shot number is what the photographer calls out: make it stand out.
             let number = if a.status == "checked_in" && self.tty {
@@ -81,6 +96,23 @@ impl Style {
             line.push_str(&strip_controls(reason));
         }
         line
+    }
+
+    /// `table_line` with the provisional label of a queued scan where the shot would be.
+    fn station_line(&self, a: &StationAnswer) -> String {
+        let line = self.table_line(&a.answer);
+        match &a.label {
+            Some(label) => {
+                let word = pad(status_label(a.answer.status), 16);
+                let rest = line.strip_prefix(&self.paint("31", &word)).unwrap_or(&line);
+                format!(
+                    "{}{} {label}{rest}",
+                    self.paint("1;33", &word),
+                    tr("暂存号", "label")
+                )
+            }
+            None => line,
+        }
     }
 }
 
@@ -116,6 +148,192 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
+/// The JSON line of an answer, with the provisional label of a queued scan.
+fn print_answer(format: TableOrJson, style: &Style, a: &StationAnswer) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        TableOrJson::Json => {
+            serde_json::to_writer(
+                &mut out,
+                &AnswerJson {
+                    status: a.answer.status,
+                    student_no: a.answer.student_no.as_deref(),
+                    shot: a.answer.shot,
+                    reason: a.answer.reason.as_deref(),
+                    label: a.label.as_deref(),
+                    session: a.answer.counted_session,
+                },
+            )?;
+            writeln!(out)?;
+        }
+        TableOrJson::Table => writeln!(out, "{}", style.station_line(a))?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// What the station's sync task tells the scanning loop.
+enum Event {
+    Fate(Box<(Scan, Fate)>),
+    Offline(String),
+    Online(usize),
+    Error(String),
+}
+
+/// What the scanning loop and the sync task share at a station on a server.
+struct Shared {
+    journal: Mutex<Journal>,
+    cache: Mutex<Option<Cache>>,
+    store: Mutex<Option<Arc<dyn Store>>>,
+    offline: AtomicBool,
+    closing: AtomicBool,
+    kick: tokio::sync::Notify,
+    dir: PathBuf,
+    url: String,
+    session: i64,
+    keys: Arc<StationKeys>,
+}
+
+/// How often an offline station asks the server again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+impl Shared {
+    fn store(&self) -> Option<Arc<dyn Store>> {
+        lock_any(&self.store).clone()
+    }
+
+    /// The store, opened again if the station started without one.
+    async fn reach(&self) -> Option<Arc<dyn Store>> {
+        if let Some(s) = self.store() {
+            return Some(s);
+        }
+        let opened = tokio::time::timeout(
+            crate::store::SERVER_ACQUIRE_TIMEOUT,
+            crate::store::open(&self.url, crate::store::Create::Never),
+        )
+        .await
+        .ok()?
+        .ok()?;
+        let store: Arc<dyn Store> = Arc::from(opened);
+        *lock_any(&self.store) = Some(store.clone());
+        Some(store)
+    }
+
+    /// Reads the cache again from the server; a failure keeps the one there is.
+    async fn refresh(&self, store: &dyn Store) {
+        let Ok(Some(session)) = store.session(self.session).await else {
+            return;
+        };
+        match Cache::refresh(store, &self.dir, &session).await {
+            Ok(c) => *lock_any(&self.cache) = Some(c),
+            Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
+        }
+    }
+
+    /// Sends the journal until it is empty or the server goes away.
+    async fn sync_once(&self, store: &dyn Store, tx: &UnboundedSender<Event>) -> bool {
+        let end = send_pending(
+            &StoreLink(store),
+            &self.journal,
+            &self.keys,
+            |scan, fate| {
+                if let Fate::Synced { shot } = fate {
+                    if let Some(c) = lock_any(&self.cache).as_mut() {
+                        c.note_shot(&scan.student_no, *shot);
+                    }
+                }
+                let _ = tx.send(Event::Fate(Box::new((scan.clone(), fate.clone()))));
+            },
+        )
+        .await;
+        match end {
+            Ok(SyncEnd::Done) => {
+                let was = self.offline.swap(false, Ordering::SeqCst);
+                if was {
+                    let _ = tx.send(Event::Online(lock(&self.journal).entries().len()));
+                }
+                self.refresh(store).await;
+                true
+            }
+            Ok(SyncEnd::Offline(err)) => {
+                if !self.offline.swap(true, Ordering::SeqCst) {
+                    let _ = tx.send(Event::Offline(crate::commands::error_line(&err)));
+                }
+                false
+            }
+            Err(err) => {
+                self.offline.store(true, Ordering::SeqCst);
+                let _ = tx.send(Event::Error(crate::commands::error_line(&err)));
+                false
+            }
+        }
+    }
+}
+
+fn lock_any<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The station's sync: whenever scans wait, ask the server again every second (or at once when
+/// kicked) and send them; returns once closing and nothing more can be sent.
+async fn sync_task(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
+    loop {
+        let closing = shared.closing.load(Ordering::SeqCst);
+        if lock(&shared.journal).pending_count() > 0 {
+            let sent = match shared.reach().await {
+                Some(store) => shared.sync_once(store.as_ref(), &tx).await,
+                None => {
+                    if !shared.offline.swap(true, Ordering::SeqCst) {
+                        let _ = tx.send(Event::Offline(
+                            tr(
+                                "连不上数据库服务器",
+                                "the database server cannot be reached",
+                            )
+                            .to_string(),
+                        ));
+                    }
+                    false
+                }
+            };
+            if closing || !sent {
+                if closing {
+                    return;
+                }
+            } else {
+                continue;
+            }
+        } else if closing {
+            return;
+        }
+        tokio::select! {
+            _ = shared.kick.notified() => {}
+            _ = tokio::time::sleep(RETRY_EVERY) => {}
+        }
+    }
+}
+
+/// Whether opening the database failed because the server could not be reached.
+fn unreachable(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<crate::store::StoreError>()
+        .is_some_and(|e| {
+            e.is_connection_lost() || matches!(e, crate::store::StoreError::Connect { .. })
+        })
+}
+
+fn not_recorded(err: &anyhow::Error) -> Answer {
+    // The station keeps running and answers this scan too: NOT recorded. The next scan may well
+    // get through; scanning this code again is always safe (a code recorded after all answers
+    // "already" with its shot number).
+    let reason = crate::commands::error_line(err);
+    eprintln!("caiji: {reason} — {}", tr("请重新扫描", "scan again"));
+    let reason = match lang() {
+        Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
+        Lang::En => format!("NOT recorded: {reason} — scan again"),
+    };
+    crate::ops::station::refusal(NOT_RECORDED, None, reason)
+}
+
 pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     let station = args.station.trim();
     let max = crate::domain::lengths::STATION;
@@ -138,17 +356,273 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         station: station.to_string(),
         ..args.clone()
     };
+    let letter = station_letter(
+        args.letter.as_deref(),
+        ctx.config.station_letter.as_deref(),
+        &args.station,
+    )?;
     // Loaded once for the station; without it no scan can be verified, so the station does not start.
-    let keys = StationKeys::load(&ctx.key_file);
+    let keys = Arc::new(StationKeys::load(&ctx.key_file));
     if let Some(why) = keys.problem() {
         bail!("{why}");
     }
-    let store = ctx.open_store().await?;
-    let Some(session) = store.session(args.session).await? else {
-        bail!(crate::store::StoreError::NoSuchSession(args.session));
+    let interactive = std::io::stdin().is_terminal();
+    let tty = std::io::stdout().is_terminal();
+    let style = Style {
+        tty,
+        colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    if retake_reason.is_some() && !session.makeup {
+    let here = Station {
+        keys: &keys,
+        name: &args.station,
+        operator: &ctx.operator,
+        allow_walk_in: args.allow_walk_in,
+        walk_in_how: crate::ops::checkin::walk_in_flag(),
+        retake_reason: retake_reason.as_deref(),
+        retake_how: crate::ops::checkin::retake_flag(),
+    };
+    // A SQLite file is on this machine: nothing to lose the connection to, nothing to queue.
+    let journaling = Backend::from_url(&ctx.database_url)? != Backend::Sqlite;
+    if !journaling {
+        let store = ctx.open_store().await?;
+        let Some(session) = store.session(args.session).await? else {
+            bail!(crate::store::StoreError::NoSuchSession(args.session));
+        };
+        if let Err(e) = check_makeup(&session, retake_reason.as_deref()) {
+            store.close().await;
+            return Err(e);
+        }
+        return scan_online(store.as_ref(), &session, &args, &here, &style, interactive).await;
+    }
+
+    let dir = station_dir(&ctx.paths.data_dir);
+    let journal = Journal::open(&dir, args.session)?;
+    if let Some(torn) = journal.torn() {
+        eprintln!("caiji: {}", super::sync::torn_note(&journal, torn));
+    }
+    let store: Option<Arc<dyn Store>> = match ctx.open_store().await {
+        Ok(s) => Some(Arc::from(s)),
+        Err(e) if unreachable(&e) => {
+            eprintln!(
+                "caiji: {} — {}",
+                crate::commands::error_line(&e),
+                tr(
+                    "工位离线启动：扫码先记入本机日志",
+                    "the station starts OFFLINE: scans are kept in its journal"
+                )
+            );
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let (session, cache) = match &store {
+        Some(store) => {
+            let Some(session) = store.session(args.session).await? else {
+                bail!(crate::store::StoreError::NoSuchSession(args.session));
+            };
+            (session, None)
+        }
+        None => match Cache::load(&dir, args.session)? {
+            Some(cache) => (cache.session.clone(), Some(cache)),
+            None => bail!(match lang() {
+                Lang::Zh => format!(
+                    "连不上数据库服务器，本工位也没有场次 {} 的缓存：请在服务器可用时先启动一次工位",
+                    args.session
+                ),
+                Lang::En => format!(
+                    "the server cannot be reached and this station has no cache of session {}: start the station once while the server answers",
+                    args.session
+                ),
+            }),
+        },
+    };
+    check_makeup(&session, retake_reason.as_deref())?;
+    let shared = Arc::new(Shared {
+        journal: Mutex::new(journal),
+        cache: Mutex::new(cache),
+        store: Mutex::new(store.clone()),
+        offline: AtomicBool::new(store.is_none()),
+        closing: AtomicBool::new(false),
+        kick: tokio::sync::Notify::new(),
+        dir,
+        url: ctx.database_url.clone(),
+        session: args.session,
+        keys: keys.clone(),
+    });
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    if let Some(store) = &store {
+        // A journal a killed station left is sent before anything new is scanned.
+        shared.sync_once(store.as_ref(), &tx).await;
+    }
+    if interactive {
+        greet(&session, &args);
+    }
+    let scanner = Scanner {
+        keys: &keys,
+        letter,
+        station: &args.station,
+        operator: &ctx.operator,
+        allow_walk_in: args.allow_walk_in,
+        retake_reason: retake_reason.as_deref(),
+        session: args.session,
+    };
+    let show = |event: Event| -> Result<()> {
+        match event {
+            Event::Fate(both) => super::sync::print_fate(args.format, &both.0, &both.1)?,
+            Event::Offline(why) => eprintln!(
+                "caiji: {} — {why}",
+                tr(
+                    "离线 OFFLINE：扫码记入本机日志，服务器恢复后自动上传",
+                    "OFFLINE: scans are kept in the journal and sent when the server is back"
+                )
+            ),
+            Event::Online(n) => eprintln!(
+                "caiji: {} ({n})",
+                tr(
+                    "服务器已恢复，日志已全部上传",
+                    "the server is back; the journal is sent"
+                )
+            ),
+            Event::Error(why) => eprintln!("caiji: {why}"),
+        }
+        Ok(())
+    };
+    // The scanning loop and the sync run side by side on this task: a scan is answered while
+    // the journal is being sent.
+    let scanning = async {
+        let mut lines = read_lines(std::io::stdin());
+        let mut tally: HashMap<&'static str, u32> = HashMap::new();
+        let mut failed = 0u32;
+        let mut reading = true;
+        while reading {
+            let buf = tokio::select! {
+                biased;
+                Some(event) = events.recv() => {
+                    show(event)?;
+                    continue;
+                }
+                buf = lines.recv() => buf,
+            };
+            let Some(buf) = buf else {
+                reading = false;
+                continue;
+            };
+            let buf = buf?;
+            // A scanner sends what the code holds; bytes that are not UTF-8 make it invalid, not fatal.
+            let line = String::from_utf8_lossy(&buf);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let nonce = new_nonce()?;
+            let queue = |nonce: &str| -> Result<StationAnswer> {
+                let mut journal = lock(&shared.journal);
+                let cache = lock_any(&shared.cache);
+                let a = answer_offline(&mut journal, cache.as_ref(), &scanner, &line, nonce)?;
+                shared.kick.notify_one();
+                Ok(a)
+            };
+            let online = shared
+                .store()
+                .filter(|_| !shared.offline.load(Ordering::SeqCst))
+                .filter(|_| lock(&shared.journal).pending_count() == 0);
+            let a = match online {
+                None => queue(&nonce)?,
+                Some(store) => {
+                    let stamp = Stamp::queued(crate::clock::now(), &nonce, None);
+                    let mut sessions = Sessions::new(store.as_ref());
+                    let sent = tokio::time::timeout(
+                        SEND_WITHIN,
+                        answer_stamped(
+                            store.as_ref(),
+                            &mut sessions,
+                            &session,
+                            &line,
+                            &here,
+                            &stamp,
+                        ),
+                    )
+                    .await;
+                    match sent {
+                        Ok(Ok(a)) => {
+                            if let (Some(no), Some(shot)) = (&a.student_no, a.shot) {
+                                if let Some(c) = lock_any(&shared.cache).as_mut() {
+                                    c.note_shot(no, shot);
+                                }
+                            }
+                            a.into()
+                        }
+                        Ok(Err(err)) if !connection_lost(&err) => {
+                            failed += 1;
+                            not_recorded(&err).into()
+                        }
+                        // Lost or too slow: the scan goes to the journal with the nonce it was sent
+                        // with, so a check-in that got through after all is found, not doubled.
+                        lost => {
+                            if !shared.offline.swap(true, Ordering::SeqCst) {
+                                let why = match lost {
+                                    Ok(Err(err)) => crate::commands::error_line(&err),
+                                    _ => tr(
+                                        "服务器没有及时应答",
+                                        "the server did not answer in time",
+                                    )
+                                    .to_string(),
+                                };
+                                show(Event::Offline(why))?;
+                            }
+                            queue(&nonce)?
+                        }
+                    }
+                }
+            };
+            *tally.entry(a.answer.status).or_default() += 1;
+            print_answer(args.format, &style, &a)?;
+        }
+        // Input ended: one more try at what waits, then the station stops.
+        shared.closing.store(true, Ordering::SeqCst);
+        shared.kick.notify_one();
+        Ok::<_, anyhow::Error>((tally, failed, events))
+    };
+    let (scanned, ()) = tokio::join!(scanning, sync_task(shared.clone(), tx));
+    let (tally, failed, mut events) = scanned?;
+    while let Ok(event) = events.try_recv() {
+        show(event)?;
+    }
+    if let Some(store) = shared.store() {
+        // the next start, online or not, knows this station's own check-ins
+        if !shared.offline.load(Ordering::SeqCst) {
+            shared.refresh(store.as_ref()).await;
+        }
         store.close().await;
+    }
+    let waiting = lock(&shared.journal).pending_count();
+    if waiting > 0 {
+        eprintln!(
+            "caiji: {}",
+            match lang() {
+                Lang::Zh => format!(
+                    "还有 {waiting} 条扫码在本机日志中等待上传：下次启动工位或运行 `caiji sessions sync` 时发送"
+                ),
+                Lang::En => format!(
+                    "{waiting} scans still wait in this station's journal: they are sent at the next start or by `caiji sessions sync`"
+                ),
+            }
+        );
+    }
+    if interactive {
+        goodbye(&tally);
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(EXIT_ERROR)
+    } else if waiting > 0 {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A retake reason is for make-up (补采) sessions only.
+fn check_makeup(session: &SessionRow, retake_reason: Option<&str>) -> Result<()> {
+    if retake_reason.is_some() && !session.makeup {
         bail!(match lang() {
             Lang::Zh => format!(
                 "场次 {} 不是补采场次：--retake-reason 只用于补采场次（重拍已在别场签到的学生）；请去掉该选项，或选择补采场次",
@@ -160,102 +634,67 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             ),
         });
     }
-    let interactive = std::io::stdin().is_terminal();
-    let tty = std::io::stdout().is_terminal();
-    let style = Style {
-        tty,
-        colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
-    if interactive {
-        eprintln!(
-            "{} {}「{}」{} {} · {} {}/{} · {} {}{}",
-            tr("场次", "Session"),
-            session.id,
-            strip_controls(&session.title),
-            format_time(session.starts_at),
-            strip_controls(&session.location),
-            tr("已签到", "checked in"),
-            session.checked_in,
-            session.capacity,
-            tr("工位", "station"),
-            args.station,
-            tr("。请扫码，Ctrl-D 结束。", ". Scan codes; Ctrl-D to finish.")
-        );
-    }
+    Ok(())
+}
 
-    let mut sessions = Sessions::new(store.as_ref());
-    let here = Station {
-        keys: &keys,
-        name: &args.station,
-        operator: &ctx.operator,
-        allow_walk_in: args.allow_walk_in,
-        walk_in_how: crate::ops::checkin::walk_in_flag(),
-        retake_reason: retake_reason.as_deref(),
-        retake_how: crate::ops::checkin::retake_flag(),
-    };
+fn greet(session: &SessionRow, args: &SessionCheckinArgs) {
+    eprintln!(
+        "{} {}「{}」{} {} · {} {}/{} · {} {}{}",
+        tr("场次", "Session"),
+        session.id,
+        strip_controls(&session.title),
+        format_time(session.starts_at),
+        strip_controls(&session.location),
+        tr("已签到", "checked in"),
+        session.checked_in,
+        session.capacity,
+        tr("工位", "station"),
+        args.station,
+        tr("。请扫码，Ctrl-D 结束。", ". Scan codes; Ctrl-D to finish.")
+    );
+}
+
+fn goodbye(tally: &HashMap<&'static str, u32>) {
+    let mut parts: Vec<String> = tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    parts.sort();
+    eprintln!("{}: {}", tr("本次结束", "Done"), parts.join(", "));
+}
+
+/// The station on a SQLite file: every scan answered by the database at once.
+async fn scan_online(
+    store: &dyn Store,
+    session: &SessionRow,
+    args: &SessionCheckinArgs,
+    here: &Station<'_>,
+    style: &Style,
+    interactive: bool,
+) -> Result<ExitCode> {
+    if interactive {
+        greet(session, args);
+    }
+    let mut sessions = Sessions::new(store);
     let mut lines = read_lines(std::io::stdin());
     let mut tally: HashMap<&'static str, u32> = HashMap::new();
     let mut failed = 0u32;
     while let Some(buf) = lines.recv().await {
         let buf = buf?;
-        // A scanner sends what the code holds; bytes that are not UTF-8 make it invalid, not fatal.
         let line = String::from_utf8_lossy(&buf);
         if line.trim().is_empty() {
             continue;
         }
-        let a = match answer_retrying(store.as_ref(), &mut sessions, &session, &line, &here).await {
+        let a = match answer_retrying(store, &mut sessions, session, &line, here).await {
             Ok(a) => a,
             Err(err) => {
-                // The station keeps running and answers this scan too: NOT recorded. The next
-                // scan may well get through; scanning this code again is always safe (a code
-                // recorded after all answers "already" with its shot number).
                 failed += 1;
-                let reason = crate::commands::error_line(&err);
-                eprintln!("caiji: {reason} — {}", tr("请重新扫描", "scan again"));
-                let reason = match lang() {
-                    Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
-                    Lang::En => format!("NOT recorded: {reason} — scan again"),
-                };
-                Answer {
-                    status: NOT_RECORDED,
-                    student_no: None,
-                    shot: None,
-                    reason: Some(reason),
-                    masked_name: None,
-                    class: None,
-                    their_session: None,
-                    moved_from: None,
-                    counted_session: None,
-                    slate: None,
-                }
+                not_recorded(&err)
             }
         };
         *tally.entry(a.status).or_default() += 1;
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        match args.format {
-            TableOrJson::Json => {
-                serde_json::to_writer(
-                    &mut out,
-                    &AnswerJson {
-                        status: a.status,
-                        student_no: a.student_no.as_deref(),
-                        shot: a.shot,
-                        reason: a.reason.as_deref(),
-                        session: a.counted_session,
-                    },
-                )?;
-                writeln!(out)?;
-            }
-            TableOrJson::Table => writeln!(out, "{}", style.table_line(&a))?,
-        }
-        out.flush()?;
+        print_answer(args.format, style, &a.into())?;
     }
     store.close().await;
     if interactive {
-        let mut parts: Vec<String> = tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        parts.sort();
-        eprintln!("{}: {}", tr("本次结束", "Done"), parts.join(", "));
+        goodbye(&tally);
     }
     Ok(if failed > 0 {
         ExitCode::from(EXIT_ERROR)

@@ -17,6 +17,8 @@ use chrono::{DateTime, Utc};
 
 use crate::store::dialect::DbTime;
 
+use super::sync::Stamp;
+
 use crate::store::{Result, StoreError};
 
 /// What the `codes` table says about a scanned token.
@@ -137,8 +139,8 @@ const CHECKIN_PRECHECK: &str = "SELECT s.id, s.name, s.class_name, s.withdrawn, 
      FROM students s WHERE s.student_no = ?";
 
 /// The new check-in is the one that counts (`counts_for` = the student).
-const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+const CHECKIN_INSERT: &str = "INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for, nonce, label) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// A make-up retake: the check-in that counted becomes history, if it still counts (binds:
 /// its session, the student). Zero rows: another station's retake got there first.
@@ -150,13 +152,13 @@ const CHECKIN_CLAIM: &str =
 
 /// PostgreSQL does claim and insert in one autocommit statement: the session row is then locked
 /// only while the server runs it and commits, never across a round trip to the station.
-/// Binds: session, session, student, station, operator, checked_in_at, student. A unique
+/// Binds: session, session, student, station, operator, checked_in_at, student, nonce, label. A unique
 /// violation (this session, or a counting check-in elsewhere) undoes the whole statement,
 /// counter included.
 const CHECKIN_CLAIM_AND_INSERT: &str = "WITH claim AS (UPDATE sessions SET checked_in = checked_in + 1 \
      WHERE id = ? AND checked_in < capacity RETURNING checked_in) \
-     INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for) \
-     SELECT ?, ?, checked_in, ?, ?, FALSE, ?, ? FROM claim RETURNING shot";
+     INSERT INTO checkins (session_id, student_id, shot, station, operator, walk_in, checked_in_at, counts_for, nonce, label) \
+     SELECT ?, ?, checked_in, ?, ?, FALSE, ?, ?, ?, ? FROM claim RETURNING shot";
 
 /// Attempts of a check-in before a lock conflict is reported as an error.
 const CHECKIN_ATTEMPTS: u32 = 6;
@@ -245,6 +247,7 @@ macro_rules! impl_checkin {
             }
 
             /// One attempt at a check-in; the caller retries lock conflicts.
+            #[allow(clippy::too_many_arguments)]
             async fn try_check_in(
                 &self,
                 session_id: i64,
@@ -253,6 +256,7 @@ macro_rules! impl_checkin {
                 operator: &str,
                 allow_walk_in: bool,
                 retake_reason: Option<&str>,
+                stamp: &Stamp<'_>,
             ) -> Result<CheckinOutcome> {
                 use sqlx::Row;
                 let d = &Self::DIALECT;
@@ -361,8 +365,10 @@ macro_rules! impl_checkin {
                         .bind(student_id)
                         .bind(short(station))
                         .bind(short(operator))
-                        .bind(crate::store::dialect::now())
+                        .bind(stamp.at)
                         .bind(student_id)
+                        .bind(stamp.nonce)
+                        .bind(stamp.label)
                         .fetch_optional(&self.pool)
                         .await;
                     return match claimed {
@@ -445,8 +451,10 @@ macro_rules! impl_checkin {
                     .bind(short(station))
                     .bind(short(operator))
                     .bind(walk_in)
-                    .bind(crate::store::dialect::now())
+                    .bind(stamp.at)
                     .bind(student_id)
+                    .bind(stamp.nonce)
+                    .bind(stamp.label)
                     .execute(&mut *tx)
                     .await;
                 if let Err(err) = inserted {
@@ -575,6 +583,7 @@ macro_rules! impl_checkin {
             }
 
             /// Checks in, retrying lock conflicts a few times.
+            #[allow(clippy::too_many_arguments)]
             pub(super) async fn check_in_retrying(
                 &self,
                 session_id: i64,
@@ -583,11 +592,12 @@ macro_rules! impl_checkin {
                 operator: &str,
                 allow_walk_in: bool,
                 retake_reason: Option<&str>,
+                stamp: &Stamp<'_>,
             ) -> Result<CheckinOutcome> {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in, retake_reason).await {
+                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp).await {
                         Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
                             // Back off a little more each time so colliding stations spread out.
                             tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;

@@ -1,0 +1,312 @@
+//! The offline station (docs/sessions.md "Offline stations"): a check-in station on a
+//! PostgreSQL or MySQL server that keeps answering when the server cannot be reached. Codes are
+//! verified with the key file, the student is looked up in the station cache, and the scan is
+//! written durably to the station journal before its answer (`queued`, with a provisional
+//! label such as `B-017`) is shown. When the server answers again the journal is sent in order,
+//! each scan with its nonce, and the server gives the real shot numbers or a conflict per scan.
+//!
+//! A SQLite database is a file on the station itself: it has no network to lose, so a station
+//! on SQLite never queues.
+
+pub mod cache;
+pub mod journal;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
+
+use crate::i18n::{Lang, lang, tr};
+use crate::ops::checkin::{Answer, StationKeys, normalise_token};
+pub use cache::Cache;
+pub use journal::{Entry, Fate, Journal, Scan};
+
+/// The status of an answer given offline: the scan waits in the journal.
+pub const QUEUED: &str = "queued";
+
+/// The folder of station journals and caches.
+pub fn station_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("station")
+}
+
+/// The station's letter, the first part of its provisional labels: `--letter`, else
+/// `station_letter` in `config.toml`, else the first ASCII letter of the station's name
+/// (docs/sessions.md "Offline stations"). Two stations of one session need different letters.
+pub fn station_letter(flag: Option<&str>, config: Option<&str>, station: &str) -> Result<char> {
+    let given = flag.or(config);
+    if let Some(text) = given {
+        let text = text.trim();
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_alphabetic() => return Ok(c.to_ascii_uppercase()),
+            _ => bail!(match lang() {
+                Lang::Zh => format!(
+                    "工位字母 '{}' 必须是一个英文字母（A–Z），例如 --letter B",
+                    crate::domain::text::strip_controls(text)
+                ),
+                Lang::En => format!(
+                    "the station letter '{}' must be one letter A–Z, e.g. --letter B",
+                    crate::domain::text::strip_controls(text)
+                ),
+            }),
+        }
+    }
+    Ok(station
+        .chars()
+        .find(char::is_ascii_alphabetic)
+        .map_or('S', |c| c.to_ascii_uppercase()))
+}
+
+/// The provisional label of scan `seq` at the station with `letter`.
+pub fn label(letter: char, seq: u64) -> String {
+    format!("{letter}-{seq:03}")
+}
+
+/// 32 random hex digits from the operating system: a scan's nonce.
+pub fn new_nonce() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: writes at most the remaining length into the array this function owns.
+        let n = unsafe {
+            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
+        };
+        if n < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            bail!("cannot draw a random nonce: {err}");
+        }
+        filled += n as usize;
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The station's own clock, which the journal records. `CAIJI_TEST_CLOCK_SKEW` (seconds) moves
+/// it, for the tests of a station whose clock is off; it is never set outside them.
+pub fn station_now() -> DateTime<Utc> {
+    let skew = std::env::var("CAIJI_TEST_CLOCK_SKEW")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    crate::clock::now() + chrono::Duration::seconds(skew)
+}
+
+/// An answer with the provisional label of a queued scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationAnswer {
+    pub answer: Answer,
+    pub label: Option<String>,
+}
+
+impl From<Answer> for StationAnswer {
+    fn from(answer: Answer) -> StationAnswer {
+        StationAnswer {
+            answer,
+            label: None,
+        }
+    }
+}
+
+/// An answer that is only a status and its reason (a refusal, a scan not recorded).
+pub fn refusal(status: &'static str, student_no: Option<String>, reason: String) -> Answer {
+    Answer {
+        status,
+        student_no,
+        shot: None,
+        reason: Some(reason),
+        masked_name: None,
+        class: None,
+        their_session: None,
+        moved_from: None,
+        counted_session: None,
+        slate: None,
+    }
+}
+
+/// Who scans at an offline station, and how.
+#[derive(Debug, Clone)]
+pub struct Scanner<'a> {
+    pub keys: &'a StationKeys,
+    pub letter: char,
+    pub station: &'a str,
+    pub operator: &'a str,
+    pub allow_walk_in: bool,
+    /// The make-up retake reason the station was started with, sent with each queued scan.
+    pub retake_reason: Option<&'a str>,
+    pub session: i64,
+}
+
+/// Answers a scanned line without the server: verified with the key file, looked up in the
+/// cache and the journal, and (unless refused) written to the journal with `nonce` before the
+/// answer is returned.
+pub fn answer_offline(
+    journal: &mut Journal,
+    cache: Option<&Cache>,
+    scanner: &Scanner<'_>,
+    line: &str,
+    nonce: &str,
+) -> Result<StationAnswer> {
+    let token = normalise_token(line);
+    let payload = match scanner.keys {
+        StationKeys::Ready(ring) => match crate::code::verify(&token, ring) {
+            Ok(p) => p,
+            Err(e) => return Ok(refusal("invalid", None, e.to_string()).into()),
+        },
+        StationKeys::Unavailable(why) => return Ok(refusal("invalid", None, why.clone()).into()),
+    };
+    let as_of = |t: DateTime<Utc>| crate::ops::time::format_time(t);
+    let no = payload.student_no.clone();
+    if let Some(cache) = cache {
+        if cache.is_revoked(payload.serial) {
+            return Ok(refusal(
+                "revoked",
+                Some(no),
+                match lang() {
+                    Lang::Zh => format!(
+                        "采集码已作废（截至 {} 的作废名单）",
+                        as_of(cache.refreshed_at)
+                    ),
+                    Lang::En => format!(
+                        "code revoked (revocation list of {})",
+                        as_of(cache.refreshed_at)
+                    ),
+                },
+            )
+            .into());
+        }
+    }
+    let cached = cache.and_then(|c| c.student(&no));
+    let masked_name = cached.map_or_else(|| payload.masked_name.clone(), |s| s.masked_name.clone());
+    let class = cached.map(|s| s.class.clone());
+    let already = |shot: Option<i32>, label: Option<String>, reason: String| StationAnswer {
+        answer: Answer {
+            status: "already",
+            student_no: Some(no.clone()),
+            shot,
+            reason: Some(reason),
+            masked_name: Some(masked_name.clone()),
+            class: class.clone(),
+            their_session: None,
+            moved_from: None,
+            counted_session: None,
+            slate: None,
+        },
+        label,
+    };
+    if let Some(shot) = cached.and_then(|s| s.shot) {
+        return Ok(already(
+            Some(shot),
+            None,
+            match lang() {
+                Lang::Zh => format!("已在本场次签到，拍摄号 {shot}"),
+                Lang::En => format!("already checked in at this session as shot {shot}"),
+            },
+        ));
+    }
+    if let Some(earlier) = journal.scan_of(&no) {
+        let (shot, label) = match &earlier.fate {
+            Some(Fate::Synced { shot }) => (Some(*shot), None),
+            _ => (None, Some(earlier.scan.label.clone())),
+        };
+        let name = label
+            .clone()
+            .unwrap_or_else(|| shot.unwrap_or(0).to_string());
+        return Ok(already(
+            shot,
+            label,
+            match lang() {
+                Lang::Zh => format!("本工位已登记过（{name}）"),
+                Lang::En => format!("already scanned at this station ({name})"),
+            },
+        ));
+    }
+    if let Some(cache) = cache {
+        if !cached.is_some_and(|s| s.assigned) && !scanner.allow_walk_in {
+            return Ok(refusal(
+                "not_in_session",
+                Some(no),
+                match lang() {
+                    Lang::Zh => format!(
+                        "不在本场名单上（截至 {}）；{}",
+                        as_of(cache.refreshed_at),
+                        crate::ops::checkin::walk_in_flag()
+                    ),
+                    Lang::En => format!(
+                        "not on this session's list (as of {}); {}",
+                        as_of(cache.refreshed_at),
+                        crate::ops::checkin::walk_in_flag()
+                    ),
+                },
+            )
+            .into());
+        }
+    }
+    let seq = journal.next_seq();
+    let scan = Scan {
+        seq,
+        nonce: nonce.to_string(),
+        label: label(scanner.letter, seq),
+        session: scanner.session,
+        station: scanner.station.to_string(),
+        operator: scanner.operator.to_string(),
+        allow_walk_in: scanner.allow_walk_in,
+        retake_reason: scanner.retake_reason.map(str::to_string),
+        token,
+        student_no: no.clone(),
+        masked_name: masked_name.clone(),
+        class: class.clone(),
+        at: station_now(),
+    };
+    let label = scan.label.clone();
+    journal.add_scan(scan)?;
+    Ok(StationAnswer {
+        answer: Answer {
+            status: QUEUED,
+            student_no: Some(no),
+            shot: None,
+            reason: Some(
+                tr(
+                    "服务器暂时连不上：已记入本机日志，恢复后自动上传",
+                    "the server cannot be reached: kept in this station's journal, sent when it is back",
+                )
+                .to_string(),
+            ),
+            masked_name: Some(masked_name),
+            class,
+            their_session: None,
+            moved_from: None,
+            counted_session: None,
+            slate: None,
+        },
+        label: Some(label),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_come_from_the_flag_the_config_or_the_name() {
+        assert_eq!(station_letter(Some("b"), Some("C"), "A1").unwrap(), 'B');
+        assert_eq!(station_letter(None, Some("C"), "A1").unwrap(), 'C');
+        assert_eq!(station_letter(None, None, "2号-east").unwrap(), 'E');
+        assert_eq!(station_letter(None, None, "12").unwrap(), 'S');
+        assert!(station_letter(Some("BB"), None, "A1").is_err());
+        assert!(station_letter(Some("7"), None, "A1").is_err());
+        assert_eq!(label('B', 17), "B-017");
+        assert_eq!(label('B', 1234), "B-1234");
+    }
+
+    #[test]
+    fn nonces_are_random_hex() {
+        let a = new_nonce().unwrap();
+        let b = new_nonce().unwrap();
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

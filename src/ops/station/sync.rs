@@ -1,0 +1,229 @@
+//! Sending a station journal to the server (docs/sessions.md "Offline stations"): the waiting
+//! scans in order, each with its nonce, so that a send that was cut and is sent again counts
+//! once. The server gives each scan its real shot number or a conflict, which is written to the
+//! journal (synced) before it is reported.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::journal::{Fate, Journal, Scan};
+use super::station_now;
+use crate::i18n::tr;
+use crate::ops::checkin::{
+    Answer, Sessions, Station, StationKeys, answer_stamped, connection_lost,
+};
+use crate::store::{SessionRow, Stamp, Store};
+
+/// How long one send may take before the server counts as unreachable (the nonce makes a send
+/// that was given up on safe to repeat).
+pub const SEND_WITHIN: Duration = Duration::from_secs(4);
+
+/// Scans of a journal on their way to the server at once. Each student is in a journal's
+/// waiting scans at most once, so sends side by side never race each other for one student; the
+/// server hands out shot numbers in the order it takes them.
+pub const IN_FLIGHT: usize = 8;
+
+/// What the sync needs of the server: a narrow door, so that tests can put faults in it.
+#[async_trait]
+pub trait Uplink: Send + Sync {
+    async fn session(&self, id: i64) -> Result<Option<SessionRow>>;
+    async fn server_now(&self) -> Result<DateTime<Utc>>;
+    /// Checks one queued scan in with its nonce, as the station would have online.
+    async fn send(
+        &self,
+        session: &SessionRow,
+        scan: &Scan,
+        at: DateTime<Utc>,
+        keys: &StationKeys,
+    ) -> Result<Answer>;
+}
+
+/// The server behind a store.
+pub struct StoreLink<'a>(pub &'a dyn Store);
+
+/// How a conflict about a student of another session reads in a sync.
+fn walk_in_how() -> &'static str {
+    tr(
+        "请到允许现场加入的工位重新扫码",
+        "scan again at a station that takes walk-ins",
+    )
+}
+
+/// How a conflict about a student checked in at another session reads in a sync.
+fn retake_how() -> &'static str {
+    tr(
+        "如需重拍，请在补采场次的工位带原因重新扫码",
+        "to photograph them again, scan at a make-up session's station with a retake reason",
+    )
+}
+
+#[async_trait]
+impl Uplink for StoreLink<'_> {
+    async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
+        Ok(self.0.session(id).await?)
+    }
+
+    async fn server_now(&self) -> Result<DateTime<Utc>> {
+        Ok(self.0.server_now().await?)
+    }
+
+    async fn send(
+        &self,
+        session: &SessionRow,
+        scan: &Scan,
+        at: DateTime<Utc>,
+        keys: &StationKeys,
+    ) -> Result<Answer> {
+        let station = Station {
+            keys,
+            name: &scan.station,
+            operator: &scan.operator,
+            allow_walk_in: scan.allow_walk_in,
+            walk_in_how: walk_in_how(),
+            retake_reason: scan.retake_reason.as_deref(),
+            retake_how: retake_how(),
+        };
+        let mut sessions = Sessions::new(self.0);
+        let stamp = Stamp::queued(at, &scan.nonce, Some(&scan.label));
+        answer_stamped(
+            self.0,
+            &mut sessions,
+            session,
+            &scan.token,
+            &station,
+            &stamp,
+        )
+        .await
+    }
+}
+
+/// How a sync ended.
+#[derive(Debug)]
+pub enum SyncEnd {
+    /// Every scan has its fate.
+    Done,
+    /// The server went away (again); the rest waits.
+    Offline(anyhow::Error),
+}
+
+/// A server answer as a journal fate.
+pub fn fate_of(answer: &Answer) -> Fate {
+    match (answer.status, answer.shot) {
+        ("checked_in", Some(shot)) => Fate::Synced { shot },
+        (status, _) => Fate::Conflict {
+            cause: status.to_string(),
+            reason: answer.reason.clone().unwrap_or_else(|| status.to_string()),
+        },
+    }
+}
+
+fn unreachable_or(err: anyhow::Error) -> Result<SyncEnd> {
+    if connection_lost(&err) {
+        Ok(SyncEnd::Offline(err))
+    } else {
+        Err(err)
+    }
+}
+
+/// `work`, given up as unreachable after `SEND_WITHIN`.
+async fn within<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    match tokio::time::timeout(SEND_WITHIN, work).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow!(crate::store::StoreError::Query(
+            sqlx::Error::PoolTimedOut
+        ))),
+    }
+}
+
+/// Sends every waiting scan of `journal`, in order, scans queued meanwhile included; `each`
+/// hears every fate once it is in the journal. An error that is not the server going away
+/// (a full disk, a refused statement) stops the sync and is returned.
+///
+/// The future is boxed as `Send` so that a station can run it on a task of its own.
+pub fn send_pending<'a>(
+    link: &'a dyn Uplink,
+    journal: &'a Mutex<Journal>,
+    keys: &'a StationKeys,
+    each: impl FnMut(&Scan, &Fate) + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<SyncEnd>> + Send + 'a>> {
+    Box::pin(send_all(link, journal, keys, each))
+}
+
+async fn send_all(
+    link: &dyn Uplink,
+    journal: &Mutex<Journal>,
+    keys: &StationKeys,
+    each: impl FnMut(&Scan, &Fate) + Send,
+) -> Result<SyncEnd> {
+    let end = send_passes(link, journal, keys, each).await;
+    // The fates are written as they come and reach the disk together here.
+    lock(journal).flush()?;
+    end
+}
+
+async fn send_passes(
+    link: &dyn Uplink,
+    journal: &Mutex<Journal>,
+    keys: &StationKeys,
+    mut each: impl FnMut(&Scan, &Fate) + Send,
+) -> Result<SyncEnd> {
+    use futures_util::stream::{self, StreamExt};
+    let mut session: Option<Option<SessionRow>> = None;
+    loop {
+        let pending = lock(journal).pending();
+        let Some(first) = pending.first() else {
+            return Ok(SyncEnd::Done);
+        };
+        if session.is_none() {
+            session = match within(link.session(first.session)).await {
+                Ok(s) => Some(s),
+                Err(e) => return unreachable_or(e),
+            };
+        }
+        let row = session.as_ref().and_then(Option::as_ref);
+        // The station's clock may be off: the journal's times are moved by the difference
+        // measured now, and never past the server's now.
+        let server_now = match within(link.server_now()).await {
+            Ok(t) => t,
+            Err(e) => return unreachable_or(e),
+        };
+        let offset = server_now - station_now();
+        // Sent in journal order, `IN_FLIGHT` at a time, and answered in that order.
+        let mut answers = stream::iter(pending.into_iter().map(|scan| async move {
+            let fate = match row {
+                Some(row) => {
+                    let at = (scan.at + offset).min(server_now);
+                    within(link.send(row, &scan, at, keys))
+                        .await
+                        .map(|answer| fate_of(&answer))
+                }
+                None => Ok(Fate::Conflict {
+                    cause: "invalid".into(),
+                    reason: crate::store::StoreError::NoSuchSession(scan.session).to_string(),
+                }),
+            };
+            (scan, fate)
+        }))
+        .buffered(IN_FLIGHT);
+        while let Some((scan, fate)) = answers.next().await {
+            let fate = match fate {
+                Ok(f) => f,
+                Err(e) => return unreachable_or(e),
+            };
+            crate::store::test_hold("station_sync_sent").await;
+            lock(journal).add_fate(scan.seq, fate.clone())?;
+            each(&scan, &fate);
+        }
+    }
+}
+
+/// The journal, even after a panic elsewhere left its lock poisoned (every write is whole).
+pub fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
+    journal
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,149 @@
+//! The server's side of offline stations (docs/sessions.md "Offline stations"): check-ins sent
+//! from a station's journal, each with the nonce it was queued with, so that a send that was cut
+//! and sent again finds its first result and never counts twice; and what a station caches
+//! while it can reach the server (the revocation list, the server's clock).
+
+use chrono::{DateTime, Utc};
+
+use super::checkin::{CheckinOutcome, CheckinStatus};
+use crate::store::Result;
+use crate::store::dialect::DbTime;
+
+/// What a check-in records beside the student: when it happened, and for a scan sent from a
+/// station's journal its nonce and provisional label.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    pub(crate) at: DbTime,
+    pub(crate) nonce: Option<&'a str>,
+    pub(crate) label: Option<&'a str>,
+}
+
+impl<'a> Stamp<'a> {
+    /// A scan answered at once: now, no nonce, no label.
+    pub fn now() -> Stamp<'static> {
+        Stamp {
+            at: crate::store::dialect::now(),
+            nonce: None,
+            label: None,
+        }
+    }
+
+    /// A scan with its nonce (and its label when it was queued offline), checked in `at`.
+    pub fn queued(at: DateTime<Utc>, nonce: &'a str, label: Option<&'a str>) -> Stamp<'a> {
+        Stamp {
+            at: DbTime(at),
+            nonce: Some(nonce),
+            label,
+        }
+    }
+}
+
+/// A check-in made from a journal scan: its provisional label and the shot it became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledShot {
+    pub label: String,
+    pub shot: i32,
+    pub student_no: String,
+}
+
+macro_rules! impl_sync {
+    ($store:ty, $now:expr) => {
+        impl $store {
+            /// `check_in` with a stamp. A scan whose nonce is already on this student's
+            /// check-in at this session is the same scan sent again: it answers the first
+            /// result (checked in, with that shot), never "already".
+            #[allow(clippy::too_many_arguments)]
+            pub(super) async fn check_in_stamped(
+                &self,
+                session_id: i64,
+                student_no: &str,
+                station: &str,
+                operator: &str,
+                allow_walk_in: bool,
+                retake_reason: Option<&str>,
+                stamp: &Stamp<'_>,
+            ) -> Result<CheckinOutcome> {
+                let outcome = self
+                    .check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp)
+                    .await?;
+                let (CheckinStatus::Already { shot }, Some(nonce)) = (outcome.status, stamp.nonce) else {
+                    return Ok(outcome);
+                };
+                let theirs: Option<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql(
+                            "SELECT k.nonce FROM checkins k JOIN students s ON s.id = k.student_id \
+                             WHERE k.session_id = ? AND s.student_no = ?",
+                        )
+                        .into_owned(),
+                ))
+                .bind(session_id)
+                .bind(student_no.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                if theirs.flatten().as_deref() == Some(nonce) {
+                    // Sent first while online (no label), queued after its answer was lost.
+                    if let Some(label) = stamp.label {
+                        sqlx::query(sqlx::AssertSqlSafe(
+                            Self::DIALECT
+                                .sql("UPDATE checkins SET label = ? WHERE nonce = ? AND label IS NULL")
+                                .into_owned(),
+                        ))
+                        .bind(label)
+                        .bind(nonce)
+                        .execute(&self.pool)
+                        .await?;
+                    }
+                    return Ok(CheckinOutcome {
+                        status: CheckinStatus::CheckedIn { shot, walk_in: false },
+                        ..outcome
+                    });
+                }
+                Ok(outcome)
+            }
+
+            /// The serials of every code that is no longer active.
+            pub(super) async fn revoked_serials_of(&self) -> Result<Vec<i64>> {
+                Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql("SELECT serial FROM codes WHERE status <> 'active' ORDER BY serial")
+                        .into_owned(),
+                ))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            /// The server's clock, to the second.
+            pub(super) async fn clock_of(&self) -> Result<DateTime<Utc>> {
+                let t: DbTime = sqlx::query_scalar(sqlx::AssertSqlSafe($now.to_string()))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(t.0)
+            }
+
+            /// The check-ins of a session made from journal scans, by label.
+            pub(super) async fn labelled_shots_of(&self, session_id: i64) -> Result<Vec<LabelledShot>> {
+                let rows = sqlx::query_as::<_, (String, i32, String)>(sqlx::AssertSqlSafe(
+                    Self::DIALECT
+                        .sql(
+                            "SELECT k.label, k.shot, s.student_no FROM checkins k \
+                             JOIN students s ON s.id = k.student_id \
+                             WHERE k.session_id = ? AND k.label IS NOT NULL ORDER BY k.label",
+                        )
+                        .into_owned(),
+                ))
+                .bind(session_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(label, shot, student_no)| LabelledShot { label, shot, student_no })
+                    .collect())
+            }
+        }
+    };
+}
+
+impl_sync!(crate::store::SqliteStore, "SELECT datetime('now')");
+impl_sync!(crate::store::PgStore, "SELECT date_trunc('second', now())");
+impl_sync!(crate::store::MySqlStore, "SELECT UTC_TIMESTAMP()");
