@@ -386,13 +386,20 @@ pub async fn answer_stamped(
         // a slate carries this session's shot: none for a check-in that counts elsewhere
         slate: shot
             .filter(|_| !matches!(outcome.status, CheckinStatus::AlreadyElsewhere { .. }))
-            .and_then(|shot| slate_for(station.keys, line, session.id, shot)),
+            .and_then(|shot| slate_for(station.keys, line, session.id, Some(shot), None)),
     })
 }
 
-/// The slate of an accepted scan (docs/slate.md): the session, the shot and the scanned
-/// code's serial, sealed with the station's key file.
-fn slate_for(keys: &StationKeys, line: &str, session: i64, shot: i32) -> Option<String> {
+/// The slate of an accepted scan (docs/slate.md): the session, the shot (or, for a scan queued
+/// at an offline station, its provisional label) and the scanned code's serial, sealed with the
+/// station's key file.
+pub fn slate_for(
+    keys: &StationKeys,
+    line: &str,
+    session: i64,
+    shot: Option<i32>,
+    label: Option<&str>,
+) -> Option<String> {
     let StationKeys::Ready(ring) = keys else {
         return None;
     };
@@ -400,6 +407,7 @@ fn slate_for(keys: &StationKeys, line: &str, session: i64, shot: i32) -> Option<
     let slate = crate::code::Slate {
         session,
         shot,
+        label: label.map(str::to_string),
         serial: payload.serial,
     };
     crate::code::seal_slate(&slate, ring).ok()

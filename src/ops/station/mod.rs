@@ -261,6 +261,14 @@ pub fn answer_offline(
         at: station_now(),
     };
     let label = scan.label.clone();
+    // The slate of a queued scan carries its label (docs/slate.md "Offline stations").
+    let slate = crate::ops::checkin::slate_for(
+        scanner.keys,
+        &scan.token,
+        scanner.session,
+        None,
+        Some(&label),
+    );
     journal.add_scan(scan)?;
     Ok(StationAnswer {
         answer: Answer {
@@ -279,7 +287,7 @@ pub fn answer_offline(
             their_session: None,
             moved_from: None,
             counted_session: None,
-            slate: None,
+            slate,
         },
         label: Some(label),
     })
