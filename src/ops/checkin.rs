@@ -157,8 +157,9 @@ pub struct Answer {
     /// `already_elsewhere`: the session whose check-in counts for the student (`shot` is that
     /// session's), so a make-up station can offer a retake.
     pub counted_session: Option<i64>,
-    /// The station slate of a check-in (checked in, or already with its shot): the sealed text
-    /// the station draws as a QR code for the camera (docs/slate.md).
+    /// The station slate of a check-in (checked in, or already with its shot), or of a scan
+    /// queued offline (its provisional label): the sealed text the station draws as a QR code
+    /// for the camera (docs/slate.md).
     pub slate: Option<String>,
 }
 
