@@ -472,8 +472,10 @@ pub enum SessionsCommand {
 pub struct SessionSlateArgs {
     /// Session id (see `caiji sessions list`)
     pub session: i64,
-    /// Shot number (拍摄号) handed out at check-in
-    pub shot: i32,
+    /// Shot number (拍摄号) handed out at check-in, or the provisional label (`B-017`) an
+    /// offline station showed
+    #[arg(value_name = "SHOT|LABEL")]
+    pub shot: String,
     /// Colours: as for `codes show`
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

@@ -353,7 +353,8 @@ async fn a_collection_morning(school: &School) {
     let slate = seal_slate(
         &Slate {
             session: 1,
-            shot: shots[2] as i32,
+            shot: Some(shots[2] as i32),
+            label: None,
             serial: code_serial(school, s4).await,
         },
         &school.keyring(),
@@ -630,7 +631,227 @@ async fn the_slate_is_drawn_and_decodes() {
         0,
     );
     // The code is the block of half-block lines after the large digits.
-    let lines: Vec<&str> = out.lines().skip(7).collect();
+    let text = decode_drawn(&out, 7);
+    let slate = caiji::code::open_slate(&text, &school.keyring()).unwrap();
+    assert_eq!(
+        (slate.session, slate.shot.map(i64::from), slate.serial),
+        (1, Some(shot), code_serial(&school, s2).await)
+    );
+    // A slate scanned at a station by mistake is named as such.
+    let verify = school.caiji(&["codes", "verify", &text], "");
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(said.contains("station slate"), "{said}");
+    ok(&school.caiji(&["sessions", "slate", "1", "999"], ""), 1);
+    school.db.cleanup().await;
+}
+
+/// A slate shot at an offline station carries the scan's provisional label: before the sync its
+/// keyframe is unassigned as waiting for sync, naming the label; after the sync (the server
+/// keeps the label with the check-in) it names the student, and the check-in's shot. Every
+/// backend.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_slate_maps_to_the_final_shot_after_the_sync() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(school) = School::new(server).await else {
+            continue;
+        };
+        label_slates(&school).await;
+        school.db.cleanup().await;
+    }
+}
+
+async fn label_slates(school: &School) {
+    let [s1, s2, s3, ..] = STUDENTS.map(|(no, _)| no);
+    // s1 is checked in online first, so the final shots differ from the labels' numbers.
+    let shots = school.check_in(&[s1]);
+    let slate = |label: &str, serial: u64| {
+        seal_slate(
+            &Slate {
+                session: 1,
+                shot: None,
+                label: Some(label.into()),
+                serial,
+            },
+            &school.keyring(),
+        )
+        .unwrap()
+    };
+    let (serial2, serial3) = (code_serial(school, s2).await, code_serial(school, s3).await);
+    let frames: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "DCIM/100CANON/IMG_0001.JPG",
+            keyframe_of(&slate("B-002", serial3), 1),
+        ),
+        (
+            "DCIM/100CANON/IMG_0002.JPG",
+            cardgen::portrait_frame(1, 1, &at(2), "00"),
+        ),
+        (
+            "DCIM/100CANON/IMG_0003.JPG",
+            keyframe_of(&school.token(s1), 3),
+        ),
+        (
+            "DCIM/100CANON/IMG_0004.JPG",
+            cardgen::portrait_frame(2, 1, &at(4), "00"),
+        ),
+        (
+            "DCIM/100CANON/IMG_0005.JPG",
+            keyframe_of(&slate("B-001", serial2), 5),
+        ),
+        (
+            "DCIM/100CANON/IMG_0006.JPG",
+            cardgen::portrait_frame(3, 1, &at(6), "00"),
+        ),
+    ];
+    for (rel, bytes) in &frames {
+        school.put(rel, bytes);
+    }
+
+    // Before the sync: both label slates wait, named by their labels; nothing is guessed.
+    let (code, v) = school.ingest(&[]);
+    assert_eq!(code, 3, "{v}");
+    for (file, label) in [
+        ("DCIM/100CANON/IMG_0001.JPG", "B-002"),
+        ("DCIM/100CANON/IMG_0005.JPG", "B-001"),
+    ] {
+        assert_eq!(reason_of(&v, file), "slate_waiting_for_sync", "{v}");
+        let message = v["unassigned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["file"] == file)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains(label), "{message}");
+        assert!(message.contains("caiji sessions sync"), "{message}");
+    }
+    let nos: Vec<&str> = v["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["student_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(nos, [s1], "{v}");
+
+    // The station sends B-002 (s3) when the server is back; B-001 is still queued.
+    let st = store::open(&school.db.url, Create::Never).await.unwrap();
+    let nonce = "0123456789abcdef0123456789abcdef";
+    let outcome = st
+        .check_in_stamped(
+            1,
+            s3,
+            "gym",
+            "tester",
+            false,
+            None,
+            &store::Stamp::queued(chrono::Utc::now(), nonce, Some("B-002")),
+        )
+        .await
+        .unwrap();
+    let shot3 = i64::from(outcome.status.shot().expect("checked in"));
+    assert_eq!(shot3, shots[0] + 1);
+    st.close().await;
+
+    let (code, v) = school.ingest(&[]);
+    assert_eq!(code, 3, "{v}");
+    let three = student(&v, s3);
+    assert_eq!(three["keyed_by"], "slate_label", "{v}");
+    assert_eq!(three["frames"][0], "DCIM/100CANON/IMG_0002.JPG", "{v}");
+    assert!(school.out.join(format!("{s3}.jpg")).is_file());
+    assert_eq!(
+        reason_of(&v, "DCIM/100CANON/IMG_0005.JPG"),
+        "slate_waiting_for_sync"
+    );
+    assert!(
+        v["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["student_no"] != s2)
+    );
+
+    // The slate drawn again by its label shows the final shot beside the label.
+    let drawn = ok(
+        &school.caiji(&["sessions", "slate", "1", "b-002", "--color", "never"], ""),
+        0,
+    );
+    assert!(
+        drawn
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("shot {shot3} (B-002)")),
+        "{drawn}"
+    );
+    // A label neither the server nor this station's journal knows is refused by name.
+    let out = school.caiji(&["sessions", "slate", "1", "B-001"], "");
+    let said = ok_err(&out);
+    assert!(said.contains("B-001"), "{said}");
+    let out = school.caiji(&["sessions", "slate", "1", "B0x"], "");
+    assert!(ok_err(&out).contains("provisional label"));
+}
+
+/// The stderr of a run that failed with status 1.
+fn ok_err(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scan still queued in this station's journal: `caiji sessions slate` draws its slate with
+/// the label alone, said to wait for the sync, never as a shot number.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queued_scan_s_slate_carries_its_label() {
+    let school = School::new(Server::Sqlite).await.unwrap();
+    let s2 = STUDENTS[1].0;
+    let mut journal =
+        caiji::ops::station::journal::Journal::open(&school.home.join("station"), 1).unwrap();
+    journal
+        .add_scan(caiji::ops::station::journal::Scan {
+            seq: 7,
+            nonce: "00112233445566778899aabbccddeeff".into(),
+            label: "B-007".into(),
+            session: 1,
+            station: "gym".into(),
+            operator: "tester".into(),
+            allow_walk_in: false,
+            retake_reason: None,
+            token: school.token(s2),
+            student_no: s2.into(),
+            masked_name: "李*思".into(),
+            class: None,
+            at: chrono::Utc::now(),
+        })
+        .unwrap();
+    journal.flush().unwrap();
+    drop(journal);
+    let out = ok(
+        &school.caiji(&["sessions", "slate", "1", "B-007", "--color", "never"], ""),
+        0,
+    );
+    let mut lines = out.lines();
+    let head = lines.next().unwrap();
+    assert!(
+        head.contains("provisional label B-007 (waiting for sync)"),
+        "{out}"
+    );
+    assert!(head.contains("李*思"), "{out}");
+    assert_eq!(lines.next(), Some("B-007"), "{out}");
+    // The QR code under it opens to the label and s2's serial, with no shot.
+    let text = decode_drawn(&out, 3);
+    let slate = caiji::code::open_slate(&text, &school.keyring()).unwrap();
+    assert_eq!(
+        (slate.shot, slate.label.as_deref(), slate.serial),
+        (None, Some("B-007"), code_serial(&school, s2).await)
+    );
+    school.db.cleanup().await;
+}
+
+/// The text of the slate drawn in `out` below its first `head` lines, read by an independent
+/// decoder off the half-block characters.
+fn decode_drawn(out: &str, head: usize) -> String {
+    let lines: Vec<&str> = out.lines().skip(head).collect();
     let width = lines.iter().map(|l| l.chars().count()).max().unwrap();
     let mut grid = Vec::new();
     for l in &lines {
@@ -662,16 +883,5 @@ async fn the_slate_is_drawn_and_decodes() {
         );
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "{out}");
-    let (_, text) = grids[0].decode().expect("the slate decodes");
-    let slate = caiji::code::open_slate(&text, &school.keyring()).unwrap();
-    assert_eq!(
-        (slate.session, i64::from(slate.shot), slate.serial),
-        (1, shot, code_serial(&school, s2).await)
-    );
-    // A slate scanned at a station by mistake is named as such.
-    let verify = school.caiji(&["codes", "verify", &text], "");
-    let said = String::from_utf8_lossy(&verify.stdout);
-    assert!(said.contains("station slate"), "{said}");
-    ok(&school.caiji(&["sessions", "slate", "1", "999"], ""), 1);
-    school.db.cleanup().await;
+    grids[0].decode().expect("the slate decodes").1
 }

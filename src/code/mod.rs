@@ -19,7 +19,7 @@ mod tests;
 pub use keyring::{KeyInfo, Keyring, KeyringError};
 pub use payload::{CodePayload, PayloadError};
 pub use qr::{QrError, QrMatrix, render_ansi, render_plain, to_png, to_svg};
-pub use slate::{Slate, open_slate, seal_slate};
+pub use slate::{Slate, SlateError, open_slate, seal_slate};
 pub use token::{
     IssueError, IssuedToken, Revocation, VerifyError, VerifyOutcome, issue, normalize_input, verify,
 };

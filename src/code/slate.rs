@@ -4,7 +4,9 @@
 //!
 //! A slate is sealed like a code (the same header, AES-256-GCM, base45) with its own prefix
 //! `CJS1:` and its own key derived from each key of the key file. Header serial: the student's
-//! collection-code serial. Sealed payload: `session id varint · shot varint`.
+//! collection-code serial. Sealed payload: `session id varint · shot varint`, then for a scan
+//! queued at an offline station its provisional label `letter u8 · number varint` (shot 0 when
+//! the server has not given one yet); docs/slate.md "Format".
 
 use super::keyring::Keyring;
 use super::pack::{Reader, put_varint};
@@ -14,39 +16,103 @@ use super::token::{IssueError, Kind, VerifyError, open, seal_kind};
 /// What every slate starts with (the digit is the slate format version).
 pub const PREFIX: &str = "CJS1:";
 
-/// What a slate says: this is shot `shot` of session `session`, the student whose code has
-/// serial `serial`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// What a slate says: this is shot `shot` of session `session` (or, for a scan queued at an
+/// offline station, the scan with provisional label `label`), the student whose code has serial
+/// `serial`. At least one of `shot` and `label` is there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Slate {
     pub session: i64,
-    pub shot: i32,
+    pub shot: Option<i32>,
+    pub label: Option<String>,
     pub serial: u64,
 }
 
+/// Why a slate cannot be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SlateError {
+    #[error("{0}")]
+    Issue(#[from] IssueError),
+    #[error("a slate needs a shot number or a provisional label")]
+    Empty,
+    #[error("{0:?} is not a provisional label (a letter, a dash and a number, like B-017)")]
+    BadLabel(String),
+}
+
+/// A provisional label `B-017` as its letter and number (docs/sessions.md "Labels").
+pub fn parse_label(label: &str) -> Option<(u8, u64)> {
+    let (letter, number) = label.split_once('-')?;
+    let &[letter] = letter.as_bytes() else {
+        return None;
+    };
+    if !letter.is_ascii_uppercase()
+        || number.is_empty()
+        || !number.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let number: u64 = number.parse().ok()?;
+    (number > 0).then_some((letter, number))
+}
+
+/// The label of `letter` and `number`, as the station writes it (three digits at least).
+pub fn format_label(letter: u8, number: u64) -> String {
+    format!("{}-{number:03}", char::from(letter))
+}
+
 /// Seals `slate` with the keyring's current key; the text is what the QR code holds.
-pub fn seal_slate(slate: &Slate, keyring: &Keyring) -> Result<String, IssueError> {
-    let mut plain = Vec::with_capacity(8);
+pub fn seal_slate(slate: &Slate, keyring: &Keyring) -> Result<String, SlateError> {
+    let shot = slate
+        .shot
+        .and_then(|s| u64::try_from(s).ok())
+        .filter(|&s| s > 0);
+    let label = match &slate.label {
+        Some(l) => Some(parse_label(l).ok_or_else(|| SlateError::BadLabel(l.clone()))?),
+        None => None,
+    };
+    if shot.is_none() && label.is_none() {
+        return Err(SlateError::Empty);
+    }
+    let mut plain = Vec::with_capacity(12);
     put_varint(&mut plain, u64::try_from(slate.session).unwrap_or(0));
-    put_varint(&mut plain, u64::try_from(slate.shot).unwrap_or(0));
+    put_varint(&mut plain, shot.unwrap_or(0));
+    if let Some((letter, number)) = label {
+        plain.push(letter);
+        put_varint(&mut plain, number);
+    }
     Ok(seal_kind(Kind::Slate, &plain, slate.serial, keyring)?.text)
 }
 
 /// Opens a scanned slate. Codes, tampered slates and slates of another key file are refused
-/// with the code module's reasons.
+/// with the code module's reasons. Slates sealed before labels existed (two varints) still open.
 pub fn open_slate(text: &str, keyring: &Keyring) -> Result<Slate, VerifyError> {
     let (serial, plain) = open(Kind::Slate, text, keyring)?;
     let mut r = Reader {
         bytes: &plain,
         pos: 0,
     };
-    let session = r.varint().map_err(|_| VerifyError::CorruptPayload)?;
-    let shot = r.varint().map_err(|_| VerifyError::CorruptPayload)?;
-    if r.pos != plain.len() {
+    let corrupt = |_| VerifyError::CorruptPayload;
+    let session = r.varint().map_err(corrupt)?;
+    let shot = r.varint().map_err(corrupt)?;
+    let label = if r.pos < plain.len() {
+        let letter = r.byte().map_err(corrupt)?;
+        let number = r.varint().map_err(corrupt)?;
+        if !letter.is_ascii_uppercase() || number == 0 {
+            return Err(VerifyError::CorruptPayload);
+        }
+        Some(format_label(letter, number))
+    } else {
+        None
+    };
+    if r.pos != plain.len() || (shot == 0 && label.is_none()) {
         return Err(VerifyError::CorruptPayload);
     }
     Ok(Slate {
         session: i64::try_from(session).map_err(|_| VerifyError::CorruptPayload)?,
-        shot: i32::try_from(shot).map_err(|_| VerifyError::CorruptPayload)?,
+        shot: match shot {
+            0 => None,
+            s => Some(i32::try_from(s).map_err(|_| VerifyError::CorruptPayload)?),
+        },
+        label,
         serial,
     })
 }
@@ -168,13 +234,14 @@ mod tests {
         let ring = ring(&dir);
         let slate = Slate {
             session: 12,
-            shot: 417,
+            shot: Some(417),
+            label: None,
             serial: 90_001,
         };
         let text = seal_slate(&slate, &ring).unwrap();
         assert!(text.starts_with(PREFIX), "{text}");
         assert!(is_slate(&text.to_lowercase()));
-        assert_eq!(open_slate(&text, &ring), Ok(slate));
+        assert_eq!(open_slate(&text, &ring), Ok(slate.clone()));
         // Small enough for a coarse QR code the camera reads from across the room.
         assert!(QrMatrix::encode(&text).unwrap().version() <= 3, "{text}");
         // A slate is refused as a code with its own reason, and a code as a slate.
@@ -203,12 +270,75 @@ mod tests {
     }
 
     #[test]
+    fn labelled_slates_round_trip_and_old_slates_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = ring(&dir);
+        // A scan queued offline: the label only; after the sync, the shot beside it.
+        for (shot, label) in [(None, "B-017"), (Some(417), "B-017"), (None, "Z-12345")] {
+            let slate = Slate {
+                session: 12,
+                shot,
+                label: Some(label.into()),
+                serial: 90_001,
+            };
+            let text = seal_slate(&slate, &ring).unwrap();
+            assert_eq!(open_slate(&text, &ring), Ok(slate), "{text}");
+            assert!(QrMatrix::encode(&text).unwrap().version() <= 3, "{text}");
+        }
+        // A slate sealed before labels existed: session and shot only.
+        let mut old = Vec::new();
+        put_varint(&mut old, 12);
+        put_varint(&mut old, 417);
+        let text = seal_kind(Kind::Slate, &old, 90_001, &ring).unwrap().text;
+        assert_eq!(
+            open_slate(&text, &ring),
+            Ok(Slate {
+                session: 12,
+                shot: Some(417),
+                label: None,
+                serial: 90_001,
+            })
+        );
+        // Neither a shot nor a label, or a label that is not one: refused.
+        let mut empty = Vec::new();
+        put_varint(&mut empty, 12);
+        put_varint(&mut empty, 0);
+        let text = seal_kind(Kind::Slate, &empty, 1, &ring).unwrap().text;
+        assert_eq!(open_slate(&text, &ring), Err(VerifyError::CorruptPayload));
+        let mut bad = empty.clone();
+        bad.push(b'7');
+        put_varint(&mut bad, 3);
+        let text = seal_kind(Kind::Slate, &bad, 1, &ring).unwrap().text;
+        assert_eq!(open_slate(&text, &ring), Err(VerifyError::CorruptPayload));
+        let none = Slate {
+            session: 1,
+            shot: None,
+            label: None,
+            serial: 1,
+        };
+        assert!(matches!(seal_slate(&none, &ring), Err(SlateError::Empty)));
+        for bad in ["B017", "b-017", "BB-1", "B-", "B-0", "B-1x"] {
+            let slate = Slate {
+                label: Some(bad.into()),
+                ..none.clone()
+            };
+            assert!(
+                matches!(seal_slate(&slate, &ring), Err(SlateError::BadLabel(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_label("B-017"), Some((b'B', 17)));
+        assert_eq!(format_label(b'B', 17), "B-017");
+    }
+
+    #[test]
     fn foreign_and_altered_slates_are_refused() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (ours, theirs) = (ring(&a), ring(&b));
         let slate = Slate {
             session: 3,
-            shot: 9,
+            shot: Some(9),
+            label: None,
             serial: 77,
         };
         let text = seal_slate(&slate, &theirs).unwrap();

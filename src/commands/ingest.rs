@@ -194,6 +194,7 @@ pub fn table(r: &Ingested) -> String {
                 let by = match st.keyed_by {
                     KeyedBy::Code => tr("采集码", "code"),
                     KeyedBy::Slate => tr("拍摄牌", "slate"),
+                    KeyedBy::SlateLabel => tr("拍摄牌（临时编号）", "slate (provisional label)"),
                 };
                 vec![
                     st.student_no.clone(),

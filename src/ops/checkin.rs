@@ -157,8 +157,9 @@ pub struct Answer {
     /// `already_elsewhere`: the session whose check-in counts for the student (`shot` is that
     /// session's), so a make-up station can offer a retake.
     pub counted_session: Option<i64>,
-    /// The station slate of a check-in (checked in, or already with its shot): the sealed text
-    /// the station draws as a QR code for the camera (docs/slate.md).
+    /// The station slate of a check-in (checked in, or already with its shot), or of a scan
+    /// queued offline (its provisional label): the sealed text the station draws as a QR code
+    /// for the camera (docs/slate.md).
     pub slate: Option<String>,
 }
 
@@ -386,13 +387,20 @@ pub async fn answer_stamped(
         // a slate carries this session's shot: none for a check-in that counts elsewhere
         slate: shot
             .filter(|_| !matches!(outcome.status, CheckinStatus::AlreadyElsewhere { .. }))
-            .and_then(|shot| slate_for(station.keys, line, session.id, shot)),
+            .and_then(|shot| slate_for(station.keys, line, session.id, Some(shot), None)),
     })
 }
 
-/// The slate of an accepted scan (docs/slate.md): the session, the shot and the scanned
-/// code's serial, sealed with the station's key file.
-fn slate_for(keys: &StationKeys, line: &str, session: i64, shot: i32) -> Option<String> {
+/// The slate of an accepted scan (docs/slate.md): the session, the shot (or, for a scan queued
+/// at an offline station, its provisional label) and the scanned code's serial, sealed with the
+/// station's key file.
+pub fn slate_for(
+    keys: &StationKeys,
+    line: &str,
+    session: i64,
+    shot: Option<i32>,
+    label: Option<&str>,
+) -> Option<String> {
     let StationKeys::Ready(ring) = keys else {
         return None;
     };
@@ -400,6 +408,7 @@ fn slate_for(keys: &StationKeys, line: &str, session: i64, shot: i32) -> Option<
     let slate = crate::code::Slate {
         session,
         shot,
+        label: label.map(str::to_string),
         serial: payload.serial,
     };
     crate::code::seal_slate(&slate, ring).ok()

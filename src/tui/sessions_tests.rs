@@ -703,7 +703,8 @@ fn an_accepted_scan_shows_its_slate_for_the_camera() {
     let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
     let slate = Slate {
         session: 2,
-        shot: 38,
+        shot: Some(38),
+        label: None,
         serial: 31,
     };
     let text = seal_slate(&slate, &ring).unwrap();
@@ -723,7 +724,7 @@ fn an_accepted_scan_shows_its_slate_for_the_camera() {
         let buffer = super::render_tests::draw(&app);
         let read = super::view_render_tests::decode(&buffer, false)
             .unwrap_or_else(|| panic!("the slate reads off the screen:\n{}", screen(&app)));
-        assert_eq!(open_slate(&read, &ring), Ok(slate));
+        assert_eq!(open_slate(&read, &ring), Ok(slate.clone()));
         let shown = screen(&app);
         assert!(shown.contains("拍摄号 38"), "{shown}");
         let qr_cells = (0..buffer.area.width)

@@ -250,6 +250,14 @@ pub fn answer_offline(
         at: station_now(),
     };
     let label = scan.label.clone();
+    // The slate of a queued scan carries its label (docs/slate.md "Offline stations").
+    let slate = crate::ops::checkin::slate_for(
+        scanner.keys,
+        &scan.token,
+        scanner.session,
+        None,
+        Some(&label),
+    );
     journal.add_scan(scan)?;
     Ok(StationAnswer {
         answer: Answer {
@@ -268,7 +276,7 @@ pub fn answer_offline(
             their_session: None,
             moved_from: None,
             counted_session: None,
-            slate: None,
+            slate,
         },
         label: Some(label),
     })
@@ -297,5 +305,53 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_queued_scan_s_slate_carries_its_label() {
+        use crate::code::{CodePayload, Keyring, issue, open_slate};
+        let dir = tempfile::tempdir().unwrap();
+        let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
+        let code = issue(
+            &CodePayload {
+                serial: 4_321,
+                student_no: "2026100002".into(),
+                masked_name: "李*思".into(),
+                masked_id: "*****002X".into(),
+                school_code: "4111010001".into(),
+                level: crate::domain::Level::Master,
+                cohort: 2026,
+                issued_on: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+            },
+            &ring,
+        )
+        .unwrap();
+        let keys = StationKeys::Ready(ring);
+        let mut journal = Journal::open(&dir.path().join("station"), 5).unwrap();
+        let scanner = Scanner {
+            keys: &keys,
+            letter: 'B',
+            station: "gym",
+            operator: "tester",
+            allow_walk_in: false,
+            retake_reason: None,
+            session: 5,
+        };
+        let answer = answer_offline(&mut journal, None, &scanner, &code.text, "ab").unwrap();
+        assert_eq!(answer.answer.status, QUEUED);
+        assert_eq!(answer.label.as_deref(), Some("B-001"));
+        let StationKeys::Ready(ring) = &keys else {
+            unreachable!()
+        };
+        let slate = open_slate(answer.answer.slate.as_deref().unwrap(), ring).unwrap();
+        assert_eq!(
+            (
+                slate.session,
+                slate.shot,
+                slate.label.as_deref(),
+                slate.serial
+            ),
+            (5, None, Some("B-001"), 4_321)
+        );
     }
 }

@@ -208,18 +208,49 @@ async fn resolve_text(
             Ok(s) => s,
             Err(e) => return Ok(verify_refusal(&e)),
         };
-        let Some(&student) = roster.shots.get(&(s.session, i64::from(s.shot))) else {
+        let (shot, by) = match (s.shot, &s.label) {
+            (Some(shot), _) => (Some(shot), KeyedBy::Slate),
+            // A slate shot offline: the server learnt the label's shot at the sync.
+            (None, Some(label)) => (
+                store
+                    .labelled_shots(s.session)
+                    .await?
+                    .into_iter()
+                    .find(|l| &l.label == label)
+                    .map(|l| l.shot),
+                KeyedBy::SlateLabel,
+            ),
+            (None, None) => (None, KeyedBy::Slate),
+        };
+        let Some(shot) = shot else {
+            let label = s.label.as_deref().unwrap_or("?");
+            return Ok(refusal(
+                "slate_waiting_for_sync",
+                if zh {
+                    format!(
+                        "拍摄牌：场次 {} 临时编号 {label} 尚未同步到服务器（离线工位还没上传，或上传时被拒）——请在该工位运行 caiji sessions sync 并查看 caiji sessions sync-report，然后重新导入",
+                        s.session
+                    )
+                } else {
+                    format!(
+                        "slate of session {} with provisional label {label}, which the server does not know yet (the offline station has not sent it, or it was refused when sent) — run caiji sessions sync at that station, check caiji sessions sync-report, then ingest again",
+                        s.session
+                    )
+                },
+            ));
+        };
+        let Some(&student) = roster.shots.get(&(s.session, i64::from(shot))) else {
             return Ok(refusal(
                 "slate_not_checked_in",
                 if zh {
                     format!(
                         "拍摄牌：场次 {} 拍摄号 {} 没有签到记录——请核对签到，或用 caiji sessions slate 重新生成",
-                        s.session, s.shot
+                        s.session, shot
                     )
                 } else {
                     format!(
                         "slate of session {} shot {}, which has no check-in — check the check-ins of that session",
-                        s.session, s.shot
+                        s.session, shot
                     )
                 },
             ));
@@ -237,10 +268,7 @@ async fn resolve_text(
                 .to_string(),
             ));
         }
-        return Ok(Key::Student {
-            student,
-            by: KeyedBy::Slate,
-        });
+        return Ok(Key::Student { student, by });
     }
     if let Err(e) = crate::code::verify(text, keyring) {
         return Ok(verify_refusal(&e));

@@ -30,6 +30,9 @@ pub enum Pick {
 pub enum KeyedBy {
     Code,
     Slate,
+    /// A slate shot at an offline station, carrying only the scan's provisional label; the
+    /// label was mapped to the shot the server gave at the sync (docs/slate.md "At ingest").
+    SlateLabel,
 }
 
 /// Why a keyframe names nobody: a stable code for JSON and the message for people.
