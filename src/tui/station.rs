@@ -309,3 +309,83 @@ pub fn sync_notice(report: &SyncReport) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::{CodePayload, Keyring, issue};
+    use crate::ops::checkin::StationKeys;
+
+    fn request(session_id: i64, line: &str) -> ScanRequest {
+        ScanRequest {
+            session_id,
+            line: line.into(),
+            station: "A1".into(),
+            operator: "zhanglaoshi".into(),
+            allow_walk_in: false,
+            walk_in_how: String::new(),
+            retake_how: String::new(),
+            retake_reason: None,
+        }
+    }
+
+    /// Offline, a scan is journaled (on disk before the answer) and answered `queued` with its
+    /// label; the same student again answers `already` with it; the sync sends it with the
+    /// command line's code and its conflict (the session is gone) comes back as a line, with
+    /// nothing left waiting and the station online again.
+    #[tokio::test]
+    async fn offline_scans_are_journaled_labelled_and_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
+        let store: Arc<dyn Store> = Arc::from(
+            crate::store::open(&url, crate::store::Create::IfMissing)
+                .await
+                .unwrap(),
+        );
+        let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
+        let student = crate::demo::generate(1, 1, 2026).students.remove(0);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let token = issue(
+            &CodePayload::for_student(7, &student, "4111010001", day),
+            &ring,
+        )
+        .unwrap()
+        .text;
+        let keys: Keys = Arc::new(StationKeys::load(&dir.path().join("caiji.keys")));
+        let here = ConsoleStation::new(dir.path().join("station"), 'B');
+        here.offline.store(true, Ordering::SeqCst);
+
+        let first = here
+            .scan(store.clone(), keys.clone(), request(99, &token))
+            .await;
+        let a = first.result.as_ref().unwrap();
+        assert_eq!(a.status, crate::ops::station::QUEUED);
+        assert_eq!(first.label.as_deref(), Some("B-001"));
+        assert_eq!((first.offline, first.waiting), (true, 1));
+        assert_ne!(a.masked_name.as_deref(), Some(student.name.as_str()));
+        let on_disk =
+            std::fs::read_to_string(dir.path().join("station/session-99.journal")).unwrap();
+        assert!(on_disk.contains("\"B-001\""), "{on_disk}");
+
+        let again = here
+            .scan(store.clone(), keys.clone(), request(99, &token))
+            .await;
+        assert_eq!(again.result.as_ref().unwrap().status, "already");
+        assert_eq!(again.label.as_deref(), Some("B-001"));
+        assert_eq!(again.waiting, 1);
+
+        let report = here.sync(store.clone(), keys.clone()).await;
+        assert_eq!(
+            (report.synced, report.waiting, report.offline),
+            (0, 0, false)
+        );
+        assert_eq!(report.fates, vec![("B-001".to_string(), Err("invalid"))]);
+        assert_eq!(report.conflicts.len(), 1);
+        assert!(
+            report.conflicts[0].starts_with("B-001 "),
+            "{:?}",
+            report.conflicts
+        );
+        assert!(!here.offline.load(Ordering::SeqCst));
+    }
+}
