@@ -9,7 +9,6 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -89,6 +88,7 @@ pub struct Journal {
     file: File,
     entries: Vec<Entry>,
     torn: Option<Torn>,
+    _lock: LockFile,
 }
 
 fn checksum(json: &str) -> String {
@@ -219,9 +219,9 @@ impl Journal {
         crate::files::create_private_dir(dir)
             .with_context(|| format!("cannot create the station folder {}", dir.display()))?;
         let path = path_for(dir, session);
-        let mut file = open_rw(&path)
-            .with_context(|| format!("cannot open the station journal {}", path.display()))?;
-        if !lock_within(&file, std::time::Duration::from_secs(2)) {
+        let lock = lock_within(&path, std::time::Duration::from_secs(2))
+            .with_context(|| format!("cannot lock the station journal {}", path.display()))?;
+        let Some(lock) = lock else {
             bail!(match lang() {
                 Lang::Zh => format!(
                     "本机另一个签到工位正在使用场次 {session} 的日志 {}：一台机器上同一场次只开一个工位",
@@ -232,7 +232,9 @@ impl Journal {
                     path.display()
                 ),
             });
-        }
+        };
+        let mut file = open_rw(&path)
+            .with_context(|| format!("cannot open the station journal {}", path.display()))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .with_context(|| format!("cannot read the station journal {}", path.display()))?;
@@ -254,6 +256,7 @@ impl Journal {
             file,
             entries,
             torn,
+            _lock: lock,
         })
     }
 
@@ -341,17 +344,48 @@ impl Journal {
     }
 }
 
-/// Takes the journal's lock, waiting a little: a station that is just stopping, or a process
-/// forked by this one that has not yet started its program, may hold it for a moment.
-fn lock_within(file: &File, patience: std::time::Duration) -> bool {
+/// The journal's lock: `<journal>.lock`, made with `create_new` and holding the station's
+/// process id, removed when the journal is closed. A lock whose process is gone (a station that
+/// was killed) is taken over.
+#[derive(Debug)]
+struct LockFile(PathBuf);
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Takes the journal's lock, waiting a little: a station that is just stopping may still hold
+/// it for a moment. `None`: a running station holds it.
+fn lock_within(journal: &Path, patience: std::time::Duration) -> std::io::Result<Option<LockFile>> {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
     let started = std::time::Instant::now();
     loop {
-        // SAFETY: flock on a descriptor the caller owns; no memory is involved.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return true;
+        match crate::files::create_private(&path) {
+            Ok(mut f) => {
+                write!(f, "{}", std::process::id())?;
+                f.sync_all()?;
+                return Ok(Some(LockFile(path)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let alive = holder
+                    .trim()
+                    .parse::<u32>()
+                    .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+                if !alive && started.elapsed() > std::time::Duration::from_millis(50) {
+                    // its station was killed: the journal is whole up to a torn last record
+                    let _ = std::fs::remove_file(&path);
+                    continue;
+                }
+            }
+            Err(e) => return Err(e),
         }
         if started.elapsed() >= patience {
-            return false;
+            return Ok(None);
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }

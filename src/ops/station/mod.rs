@@ -65,22 +65,11 @@ pub fn label(letter: char, seq: u64) -> String {
 
 /// 32 random hex digits from the operating system: a scan's nonce.
 pub fn new_nonce() -> Result<String> {
+    use std::io::Read;
     let mut bytes = [0u8; 16];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        // SAFETY: writes at most the remaining length into the array this function owns.
-        let n = unsafe {
-            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
-        };
-        if n < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            bail!("cannot draw a random nonce: {err}");
-        }
-        filled += n as usize;
-    }
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| anyhow::anyhow!("cannot draw a random nonce from /dev/urandom: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
