@@ -94,6 +94,7 @@ fn main() {
                 keys: Arc::new(caiji::ops::checkin::StationKeys::load(&keys)),
                 key_file: keys,
                 export_dir: home.path().join("exports"),
+                station: None,
             };
             let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
             // as the event loop: ask for the roster, draw at once, then apply each answer as it

@@ -739,6 +739,7 @@ async fn console_recovers_when_the_server_comes_back() {
             std::path::Path::new("/nonexistent"),
         )),
         export_dir: std::env::temp_dir(),
+        station: None,
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     let mut c = Console {

@@ -251,6 +251,18 @@ pub enum Action {
         id: u64,
         result: Result<ScanAnswer, String>,
     },
+    /// The answer to scan `id` at a station that journals (docs/console.md "Offline"): the
+    /// answer, its provisional label if it was queued, and whether the server is away.
+    #[serde(skip)]
+    StationScanned {
+        id: u64,
+        scan: Box<crate::tui::station::StationScan>,
+    },
+    /// The journals were sent (all, or until the server went away again).
+    #[serde(skip)]
+    Synced {
+        report: Box<crate::tui::station::SyncReport>,
+    },
     /// An assignment finished.
     #[serde(skip)]
     Assigned {
@@ -455,6 +467,8 @@ impl Action {
             | Action::RetryDue { .. }
             | Action::SessionsLoaded { .. }
             | Action::Scanned { .. }
+            | Action::StationScanned { .. }
+            | Action::Synced { .. }
             | Action::Assigned { .. }
             | Action::Planned { .. }
             | Action::PhotosLoaded { .. }
@@ -546,6 +560,8 @@ pub enum Effect {
         /// A make-up retake confirmed with this reason (docs/sessions.md).
         retake_reason: Option<String>,
     },
+    /// Send the station's journals after this long (docs/console.md "Offline").
+    SyncLater { after: Duration },
     /// Assign everyone (not withdrawn) of a college and/or class to a session.
     Assign {
         session_id: i64,

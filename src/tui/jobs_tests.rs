@@ -732,6 +732,7 @@ async fn the_exported_list_says_why_each_student_is_on_it() {
             &dir.path().join("caiji.keys"),
         )),
         export_dir: exports.clone(),
+        station: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut running = super::tasks::Running::default();

@@ -178,6 +178,7 @@ async fn the_first_page_arrives_as_its_own_answer_before_the_roster() {
         keys: Arc::new(crate::ops::checkin::StationKeys::load(&keys)),
         key_file: keys,
         export_dir: dir.path().join("exports"),
+        station: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut running = super::tasks::Running::default();

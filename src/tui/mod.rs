@@ -16,6 +16,7 @@ pub mod reports;
 pub mod roster;
 pub mod screen;
 pub mod sessions;
+pub mod station;
 pub mod students;
 pub mod tasks;
 pub mod terminal;
@@ -29,6 +30,8 @@ mod jobs_tests;
 mod loading_tests;
 #[cfg(test)]
 mod office_tests;
+#[cfg(test)]
+mod offline_tests;
 #[cfg(test)]
 pub(crate) mod render_tests;
 #[cfg(test)]
@@ -111,6 +114,22 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         theme::no_color_requested(),
     )?;
     let mouse = ctx.mouse || ctx.config.mouse.unwrap_or(false);
+    // A station on a server journals scans while the server is away, labelled with the
+    // command line's letter (docs/console.md "Offline"); a SQLite file has no server to lose.
+    let station = if ctx.store.backend() == crate::store::Backend::Sqlite {
+        None
+    } else {
+        let letter = crate::ops::station::station_letter(
+            std::env::var("CAIJI_STATION_LETTER").ok().as_deref(),
+            ctx.config.station_letter.as_deref(),
+            &sessions::station_name(),
+        )
+        .context("CAIJI_STATION_LETTER / station_letter")?;
+        Some(Arc::new(station::ConsoleStation::new(
+            crate::ops::station::station_dir(&ctx.paths.data_dir),
+            letter,
+        )))
+    };
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard
@@ -128,6 +147,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     app.poll_every = poll_interval(ctx.config.poll_seconds);
     let keys = Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
+    app.checkin.journals = station.is_some();
     let export_dir = ctx
         .config
         .export_dir
@@ -140,6 +160,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         key_file: ctx.key_file,
         keys,
         export_dir,
+        station,
     };
 
     let (tx, rx) = unbounded_channel();

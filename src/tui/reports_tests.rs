@@ -584,6 +584,7 @@ async fn export_from_the_screen_writes_a_workbook_calamine_reads() {
             &dir.path().join("caiji.keys"),
         )),
         export_dir: exports.clone(),
+        station: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut running = super::tasks::Running::default();

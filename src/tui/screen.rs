@@ -151,7 +151,7 @@ impl ScreenView for CheckinView {
 
     fn on_loaded(&self, app: &mut App, answer: Action) -> Answer {
         match answer {
-            Action::Scanned { .. } => {
+            Action::Scanned { .. } | Action::StationScanned { .. } | Action::Synced { .. } => {
                 Answer::Taken(sessions::answered(app, &answer).unwrap_or_default())
             }
             other => Answer::Other(other),

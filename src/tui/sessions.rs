@@ -234,6 +234,8 @@ pub struct Scan {
     pub line: Option<String>,
     /// Scanned again to take the student as a walk-in.
     pub walk_in: bool,
+    /// The provisional label of a scan queued while the server was away (`B-017`).
+    pub label: Option<String>,
 }
 
 /// A student refused as not in this session, waiting for the station to take them here.
@@ -284,6 +286,20 @@ pub struct CheckinState {
     pub next_id: u64,
     /// Why codes cannot be verified at this station, if they cannot.
     pub keys_problem: Option<String>,
+    /// The station journals scans while the server is away (a PostgreSQL or MySQL database).
+    pub journals: bool,
+    /// The server did not answer the last scan or send: scans are journaled.
+    pub offline: bool,
+    /// Scans waiting in the journal to be sent.
+    pub waiting: usize,
+    /// A send of the journal is due or running.
+    pub syncing: bool,
+    /// What the last send did (how many sent, how many conflicts).
+    pub sync_notice: Option<String>,
+    /// The scans the server did not take when the journal was sent, newest first.
+    pub conflicts: Vec<String>,
+    /// Why the last send stopped, when it was not the server going away.
+    pub sync_error: Option<String>,
 }
 
 impl Default for CheckinState {
@@ -297,12 +313,19 @@ impl Default for CheckinState {
             scans: Vec::new(),
             next_id: 1,
             keys_problem: None,
+            journals: false,
+            offline: false,
+            waiting: 0,
+            syncing: false,
+            sync_notice: None,
+            conflicts: Vec::new(),
+            sync_error: None,
         }
     }
 }
 
 /// The station's name: `CAIJI_STATION`, else the host name, else `console`.
-fn station_name() -> String {
+pub fn station_name() -> String {
     let from_env = std::env::var("CAIJI_STATION").ok();
     let host = || {
         std::fs::read_to_string("/etc/hostname")
@@ -354,7 +377,13 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 return Some((false, Vec::new()));
             }
             app.sessions.loading = false;
-            app.sessions.data = Some(result.clone());
+            let keep =
+                app.checkin.journals && result.is_err() && matches!(app.sessions.data, Some(Ok(_)));
+            if !keep {
+                // a station that journals keeps the sessions as last read while the server is
+                // away, so that it keeps scanning (docs/console.md "Offline")
+                app.sessions.data = Some(result.clone());
+            }
             if result.is_ok() && !app.loading() && std::mem::take(&mut app.reload_asked) {
                 app.message = Some(super::app::StatusMessage::ok(match lang() {
                     Lang::Zh => format!("已重新读取：{} 个场次", app.sessions.rows().len()),
@@ -392,6 +421,80 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 // the header's counts follow the station's own check-ins
                 effects.push(app.refresh_counts());
             }
+            (true, effects)
+        }
+        Action::StationScanned { id, scan } => {
+            app.checkin.offline = scan.offline;
+            app.checkin.waiting = scan.waiting;
+            let queued = scan.label.is_some();
+            if let Some(s) = app.checkin.scans.iter_mut().find(|s| s.id == *id) {
+                s.label = scan.label.clone();
+            }
+            let (_, mut effects) = if queued {
+                // nothing to read again: the server is away
+                if let Some(s) = app.checkin.scans.iter_mut().find(|s| s.id == *id) {
+                    s.result = Some(scan.result.clone());
+                    s.line = None;
+                }
+                (true, Vec::new())
+            } else {
+                answered(
+                    app,
+                    &Action::Scanned {
+                        id: *id,
+                        result: scan.result.clone(),
+                    },
+                )
+                .unwrap_or_default()
+            };
+            effects.extend(sync_due(app));
+            (true, effects)
+        }
+        Action::Synced { report } => {
+            app.checkin.syncing = false;
+            app.checkin.offline = report.offline;
+            app.checkin.waiting = report.waiting;
+            app.checkin.sync_error = report.error.clone();
+            let mut effects = Vec::new();
+            // the queued answers on the screen become what the server made of them
+            for (label, fate) in &report.fates {
+                let Some(Ok(a)) = app
+                    .checkin
+                    .scans
+                    .iter_mut()
+                    .find(|s| s.label.as_ref() == Some(label))
+                    .and_then(|s| s.result.as_mut())
+                else {
+                    continue;
+                };
+                match fate {
+                    Ok(shot) => {
+                        a.status = "checked_in";
+                        a.shot = Some(*shot);
+                        a.reason = None;
+                    }
+                    Err(cause) => {
+                        a.status = cause;
+                        a.reason = Some(
+                            tr(
+                                "上传时未签到，可重新扫码",
+                                "not taken when sent; scan again",
+                            )
+                            .to_string(),
+                        );
+                    }
+                }
+            }
+            if report.synced > 0 || !report.conflicts.is_empty() {
+                app.checkin.sync_notice = Some(super::station::sync_notice(report));
+                let older = std::mem::take(&mut app.checkin.conflicts);
+                app.checkin.conflicts = report.conflicts.iter().cloned().chain(older).collect();
+                app.checkin.conflicts.truncate(KEEP_SCANS);
+                // the gauges and the header's counts follow what the server took
+                effects.extend(app.sessions.start_load());
+                effects.push(app.refresh_counts());
+            }
+            effects.extend(sync_due(app));
             (true, effects)
         }
         Action::Assigned { result } => {
@@ -862,6 +965,20 @@ fn take_walk_in(app: &mut App) -> Vec<Effect> {
     rescan(app, confirm.scan_id, confirm.session_id, confirm.line, None)
 }
 
+/// How often a station that is offline, or has scans waiting, tries to send them.
+pub const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A send of the journal, when the station is offline or scans wait and none is due yet.
+fn sync_due(app: &mut App) -> Vec<Effect> {
+    let c = &mut app.checkin;
+    if (c.offline || c.waiting > 0) && !c.syncing {
+        c.syncing = true;
+        vec![Effect::SyncLater { after: SYNC_EVERY }]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The refused scan `scan_id`'s line checked in again at `session_id` as a walk-in (with a
 /// make-up retake's reason, if any): a new scan on the screen, its effect returned.
 fn rescan(
@@ -881,6 +998,7 @@ fn rescan(
             result: None,
             line: None,
             walk_in: true,
+            label: None,
         },
     );
     app.checkin.scans.truncate(KEEP_SCANS);
@@ -916,6 +1034,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
         result: None,
         line: Some(line.clone()),
         walk_in: false,
+        label: None,
     };
     let effect = match session {
         Some(session_id) => vec![Effect::Scan {
@@ -1002,6 +1121,21 @@ pub struct ScanRequest {
     pub retake_reason: Option<String>,
 }
 
+impl ScanRequest {
+    /// The station that scans this request, as the command line's code takes it.
+    pub fn station<'a>(&'a self, keys: &'a StationKeys) -> Station<'a> {
+        Station {
+            keys,
+            name: &self.station,
+            operator: &self.operator,
+            allow_walk_in: self.allow_walk_in,
+            walk_in_how: &self.walk_in_how,
+            retake_reason: self.retake_reason.as_deref(),
+            retake_how: &self.retake_how,
+        }
+    }
+}
+
 /// Checks one scan in through the command line's code path. An `Err` is a scan NOT recorded.
 pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result<Answer, String> {
     let not_recorded = |e: String| {
@@ -1021,15 +1155,7 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
                 req.session_id
             ))
         })?;
-    let station = Station {
-        keys: &keys,
-        name: &req.station,
-        operator: &req.operator,
-        allow_walk_in: req.allow_walk_in,
-        walk_in_how: &req.walk_in_how,
-        retake_reason: req.retake_reason.as_deref(),
-        retake_how: &req.retake_how,
-    };
+    let station = req.station(&keys);
     let mut names = SessionNames::new(store.as_ref());
     scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)
         .await

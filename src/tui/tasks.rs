@@ -34,6 +34,9 @@ pub struct Env {
     pub keys: super::sessions::Keys,
     /// Where exported reports are written.
     pub export_dir: PathBuf,
+    /// The station's journals on a PostgreSQL or MySQL server (docs/console.md "Offline");
+    /// `None` on a SQLite file, which has no server to lose.
+    pub station: Option<Arc<super::station::ConsoleStation>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +49,7 @@ enum Kind {
     Retry,
     Sessions,
     Scan,
+    Sync,
     Assign,
     Plan,
     Photos,
@@ -70,7 +74,12 @@ impl Running {
         // user is waiting for it. Nor is an export: half a file helps nobody.
         if !matches!(
             kind,
-            Kind::Reissue | Kind::Scan | Kind::Assign | Kind::Export | Kind::StudentsExport
+            Kind::Reissue
+                | Kind::Scan
+                | Kind::Sync
+                | Kind::Assign
+                | Kind::Export
+                | Kind::StudentsExport
         ) {
             for old in slot.drain(..) {
                 old.abort();
@@ -233,26 +242,52 @@ pub fn start<M: Send + 'static>(
                 retake_reason,
             } => {
                 let store = env.store.clone();
-                let operator = env.operator.clone();
                 let keys = env.keys.clone();
-                let handles = spawn_query(
-                    async move {
-                        let scan = super::sessions::ScanRequest {
-                            session_id,
-                            line,
-                            station,
-                            operator,
-                            allow_walk_in,
-                            walk_in_how,
-                            retake_how,
-                            retake_reason,
-                        };
-                        super::sessions::scan(store, keys, scan).await
-                    },
-                    move |result| Action::Scanned { id, result },
-                    send,
-                );
+                let scan = super::sessions::ScanRequest {
+                    session_id,
+                    line,
+                    station,
+                    operator: env.operator.clone(),
+                    allow_walk_in,
+                    walk_in_how,
+                    retake_how,
+                    retake_reason,
+                };
+                let handles = match env.station.clone() {
+                    // journaled before the answer is sent back when the server is away
+                    Some(here) => spawn_query(
+                        async move { Ok(here.scan(store, keys, scan).await) },
+                        move |result| match result {
+                            Ok(scan) => Action::StationScanned {
+                                id,
+                                scan: Box::new(scan),
+                            },
+                            Err(e) => Action::Scanned { id, result: Err(e) },
+                        },
+                        send,
+                    ),
+                    None => spawn_query(
+                        super::sessions::scan(store, keys, scan),
+                        move |result| Action::Scanned { id, result },
+                        send,
+                    ),
+                };
                 running.replace(Kind::Scan, handles);
+            }
+            Effect::SyncLater { after } => {
+                let Some(here) = env.station.clone() else {
+                    continue;
+                };
+                let store = env.store.clone();
+                let keys = env.keys.clone();
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let report = here.sync(store, keys).await;
+                    send(Action::Synced {
+                        report: Box::new(report),
+                    });
+                });
+                running.replace(Kind::Sync, [task.abort_handle()]);
             }
             Effect::Assign {
                 session_id,

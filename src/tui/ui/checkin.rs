@@ -39,7 +39,11 @@ fn answer_style(theme: &Theme, scan: &Scan) -> Style {
         None => theme.style(Role::Muted),
         Some(Err(_)) => theme.style(Role::Error),
         Some(Ok(a)) if a.status == "checked_in" => theme.style(Role::StatusOk),
-        Some(Ok(a)) if a.status == "already" || a.status == "already_elsewhere" => {
+        Some(Ok(a))
+            if a.status == "already"
+                || a.status == "already_elsewhere"
+                || a.status == crate::ops::station::QUEUED =>
+        {
             theme.style(Role::StatusWarn)
         }
         Some(Ok(_)) => theme.style(Role::Error),
@@ -155,6 +159,14 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let text = theme.style(Role::Text);
     let mut lines: Vec<Line> = Vec::new();
 
+    // offline: said first, in the error colour, all the while (docs/console.md "Offline")
+    if let Some(state) = offline_line(app) {
+        lines.push(Line::styled(
+            widgets::truncate(&state, width),
+            theme.style(Role::Error).add_modifier(Modifier::BOLD),
+        ));
+    }
+
     // the session and its gauge
     let session = checkin_session(app);
     let choose = format!(
@@ -243,6 +255,7 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         ),
     };
     lines.push(Line::styled(widgets::truncate(&walk_in, width), muted));
+    sync_lines(app, width, &mut lines);
 
     // the scan line: always focused
     let prompt = tr(" 扫码 ▶ ", " Scan ▶ ");
@@ -285,6 +298,12 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         if let Some(n) = shot_of(latest) {
             right.push(Line::styled(format!("{} {n}", tr("拍摄号", "shot")), style));
         }
+        if let Some(label) = &latest.label {
+            right.push(Line::styled(
+                format!("{} {label}", tr("暂存号", "label")),
+                style.add_modifier(Modifier::BOLD),
+            ));
+        }
         if let Some(note) = &slate_note {
             right.push(Line::styled(note.clone(), muted));
         }
@@ -326,7 +345,10 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
             ));
             for scan in earlier.take(room) {
                 let style = answer_style(theme, scan);
-                let shot = shot_of(scan).map(|n| n.to_string()).unwrap_or_default();
+                let shot = shot_of(scan)
+                    .map(|n| n.to_string())
+                    .or_else(|| scan.label.clone())
+                    .unwrap_or_default();
                 let status = widgets::fit(status_text(scan), 16);
                 let spans = vec![
                     Span::styled(format!(" {status} "), style),
@@ -359,6 +381,83 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     }
     if let Some(retake) = &c.retake {
         render_retake(app, retake, frame, body);
+    }
+}
+
+/// The offline indicator: the server is away, or scans still wait to be sent.
+fn offline_line(app: &App) -> Option<String> {
+    let c = &app.checkin;
+    let n = c.waiting;
+    if c.offline {
+        Some(match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => {
+                format!(" ⚠ 离线 OFFLINE · {n} 条扫码待上传 · 服务器恢复后自动上传")
+            }
+            crate::i18n::Lang::En => {
+                format!(" ⚠ OFFLINE · {n} scans wait · sent when the server is back")
+            }
+        })
+    } else if n > 0 {
+        Some(match crate::i18n::lang() {
+            crate::i18n::Lang::Zh => format!(" ⇡ 正在上传 {n} 条离线扫码…"),
+            crate::i18n::Lang::En => format!(" ⇡ sending {n} scans kept offline…"),
+        })
+    } else {
+        None
+    }
+}
+
+/// Conflicts shown at once; the rest are counted.
+const CONFLICTS_SHOWN: usize = 3;
+
+/// What the last send of the journal did, and the scans the server did not take.
+fn sync_lines(app: &App, width: usize, lines: &mut Vec<Line<'_>>) {
+    let theme = &app.theme;
+    let c = &app.checkin;
+    if let Some(error) = &c.sync_error {
+        lines.push(Line::styled(
+            widgets::truncate(&format!(" {}", widgets::clean(error)), width),
+            theme.style(Role::Error),
+        ));
+    }
+    let Some(notice) = &c.sync_notice else {
+        return;
+    };
+    let role = if c.conflicts.is_empty() {
+        Role::StatusOk
+    } else {
+        Role::StatusWarn
+    };
+    let mut head = format!(" {notice}");
+    if !c.conflicts.is_empty() {
+        head.push_str(tr(
+            "；未签到，可重新扫码：",
+            "; not checked in, scan them again:",
+        ));
+    }
+    lines.push(Line::styled(
+        widgets::truncate(&head, width),
+        theme.style(role),
+    ));
+    for conflict in c.conflicts.iter().take(CONFLICTS_SHOWN) {
+        lines.push(Line::styled(
+            widgets::truncate(&format!("   {}", widgets::clean(conflict)), width),
+            theme.style(Role::Error),
+        ));
+    }
+    let more = c.conflicts.len().saturating_sub(CONFLICTS_SHOWN);
+    if more > 0 {
+        lines.push(Line::styled(
+            format!(
+                "   {} {more} {}",
+                tr("另有", "and"),
+                tr(
+                    "条冲突（caiji sessions sync-report）",
+                    "more (caiji sessions sync-report)"
+                )
+            ),
+            theme.style(Role::Muted),
+        ));
     }
 }
 

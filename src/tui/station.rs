@@ -1,0 +1,391 @@
+//! The Check-in screen's offline station (docs/console.md "Offline"): on a PostgreSQL or
+//! MySQL server a scan the server does not answer is verified with the key file, looked up in
+//! the station cache and written to the station journal before its answer is shown, with the
+//! command line's code (`crate::ops::station`, docs/sessions.md "Offline stations"); the
+//! journal is sent by the same sync once the server answers again. Runs on the tasks, never on
+//! the drawing thread.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::anyhow;
+
+use super::sessions::{Keys, ScanRequest};
+use crate::i18n::{Lang, lang, tr};
+use crate::ops::checkin::{Answer, Sessions, answer_stamped, connection_lost};
+use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, lock, send_pending};
+use crate::ops::station::{Cache, Fate, Journal, Scanner, answer_offline, new_nonce};
+use crate::store::{SessionRow, Stamp, Store};
+
+/// What the screen hears after a scan at a station that journals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationScan {
+    /// `Err`: the scan was NOT recorded (neither by the server nor in the journal).
+    pub result: Result<Answer, String>,
+    /// The provisional label of a queued scan (`B-017`).
+    pub label: Option<String>,
+    pub offline: bool,
+    /// Scans waiting in the journals.
+    pub waiting: usize,
+}
+
+/// What a sync of the journals did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// Scans the server checked in.
+    pub synced: usize,
+    /// One line per scan the server did not take: label, student, why.
+    pub conflicts: Vec<String>,
+    /// The fate of each scan sent, by its label: the shot, or the conflict's status.
+    pub fates: Vec<(String, Result<i32, &'static str>)>,
+    /// Scans still waiting (the server went away again).
+    pub waiting: usize,
+    pub offline: bool,
+    /// Why the sync stopped, when it was not the server going away (a full disk…).
+    pub error: Option<String>,
+}
+
+/// The console's station on a server: its journals and caches, one per session scanned into.
+pub struct ConsoleStation {
+    dir: PathBuf,
+    letter: char,
+    journals: Mutex<HashMap<i64, Arc<Mutex<Journal>>>>,
+    caches: Mutex<HashMap<i64, Cache>>,
+    offline: AtomicBool,
+}
+
+fn lock_any<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn text(e: &anyhow::Error) -> String {
+    crate::config::one_line(&crate::ops::error_line(e))
+}
+
+fn not_recorded(e: String) -> String {
+    format!(
+        "{} — {e}",
+        tr("未记录，请重新扫描", "NOT recorded, scan again")
+    )
+}
+
+impl ConsoleStation {
+    /// A station keeping its journals in `dir` (`<data dir>/station`), labelling with `letter`.
+    pub fn new(dir: PathBuf, letter: char) -> ConsoleStation {
+        ConsoleStation {
+            dir,
+            letter,
+            journals: Mutex::new(HashMap::new()),
+            caches: Mutex::new(HashMap::new()),
+            offline: AtomicBool::new(false),
+        }
+    }
+
+    fn journal(&self, session: i64) -> anyhow::Result<Arc<Mutex<Journal>>> {
+        let mut journals = lock_any(&self.journals);
+        if let Some(j) = journals.get(&session) {
+            return Ok(j.clone());
+        }
+        let j = Arc::new(Mutex::new(Journal::open(&self.dir, session)?));
+        journals.insert(session, j.clone());
+        Ok(j)
+    }
+
+    /// Scans waiting in every journal opened.
+    pub fn waiting(&self) -> usize {
+        let journals: Vec<_> = lock_any(&self.journals).values().cloned().collect();
+        journals.iter().map(|j| lock(j).pending_count()).sum()
+    }
+
+    fn done(&self, result: Result<Answer, String>, label: Option<String>) -> StationScan {
+        StationScan {
+            result,
+            label,
+            offline: self.offline.load(Ordering::SeqCst),
+            waiting: self.waiting(),
+        }
+    }
+
+    /// Reads the session's cache again from the server; a failure keeps the one there is.
+    async fn refresh(&self, store: &dyn Store, session: &SessionRow) {
+        match Cache::refresh(store, &self.dir, session).await {
+            Ok(c) => {
+                lock_any(&self.caches).insert(session.id, c);
+            }
+            Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
+        }
+    }
+
+    /// Answers one scan: by the server while it answers and nothing waits, else from the
+    /// journal (docs/sessions.md "Offline stations").
+    pub async fn scan(&self, store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> StationScan {
+        let journal = match self.journal(req.session_id) {
+            Ok(j) => j,
+            Err(e) => return self.done(Err(not_recorded(text(&e))), None),
+        };
+        let nonce = match new_nonce() {
+            Ok(n) => n,
+            Err(e) => return self.done(Err(not_recorded(text(&e))), None),
+        };
+        let online = !self.offline.load(Ordering::SeqCst) && lock(&journal).pending_count() == 0;
+        if online {
+            match self.scan_online(store.as_ref(), &keys, &req, &nonce).await {
+                Ok(a) => return self.done(Ok(a), None),
+                Err(e) if !lost(&e) => return self.done(Err(not_recorded(text(&e))), None),
+                // lost or too slow: journaled with the nonce it was sent with, so a check-in
+                // that got through after all is found when the journal is sent, not doubled
+                Err(_) => self.offline.store(true, Ordering::SeqCst),
+            }
+        }
+        let cache = {
+            let known = lock_any(&self.caches).get(&req.session_id).cloned();
+            match known {
+                Some(c) => Some(c),
+                None => Cache::load(&self.dir, req.session_id).ok().flatten(),
+            }
+        };
+        let scanner = Scanner {
+            keys: &keys,
+            letter: self.letter,
+            station: &req.station,
+            operator: &req.operator,
+            allow_walk_in: req.allow_walk_in,
+            retake_reason: req.retake_reason.as_deref(),
+            session: req.session_id,
+        };
+        let answered = answer_offline(
+            &mut lock(&journal),
+            cache.as_ref(),
+            &scanner,
+            &req.line,
+            &nonce,
+        );
+        match answered {
+            Ok(a) => self.done(Ok(a.answer), a.label),
+            Err(e) => self.done(Err(not_recorded(text(&e))), None),
+        }
+    }
+
+    async fn scan_online(
+        &self,
+        store: &dyn Store,
+        keys: &Keys,
+        req: &ScanRequest,
+        nonce: &str,
+    ) -> anyhow::Result<Answer> {
+        let session = within(store.session(req.session_id))
+            .await?
+            .ok_or_else(|| anyhow!(crate::store::StoreError::NoSuchSession(req.session_id)))?;
+        let station = req.station(keys);
+        let stamp = Stamp::queued(crate::clock::now(), nonce, None);
+        let mut names = Sessions::new(store);
+        let a = within(async {
+            answer_stamped(store, &mut names, &session, &req.line, &station, &stamp).await
+        })
+        .await?;
+        let cached = lock_any(&self.caches).contains_key(&session.id);
+        if !cached {
+            // what an offline answer knows, read while the server answers
+            self.refresh(store, &session).await;
+        } else if let (Some(no), Some(shot)) = (&a.student_no, a.shot)
+            && let Some(c) = lock_any(&self.caches).get_mut(&session.id)
+        {
+            c.note_shot(no, shot);
+        }
+        Ok(a)
+    }
+
+    /// Sends every waiting scan with the command line's sync; each conflict becomes a line.
+    pub async fn sync(&self, store: Arc<dyn Store>, keys: Keys) -> SyncReport {
+        let journals: Vec<(i64, Arc<Mutex<Journal>>)> = lock_any(&self.journals)
+            .iter()
+            .map(|(id, j)| (*id, j.clone()))
+            .collect();
+        let mut report = SyncReport::default();
+        let mut gone = false;
+        if journals.iter().all(|(_, j)| lock(j).pending_count() == 0) {
+            // nothing to send: only whether the server answers again
+            gone = within(store.server_now()).await.is_err();
+        }
+        for (session, journal) in journals {
+            if lock(&journal).pending_count() == 0 {
+                continue;
+            }
+            let mut synced = 0;
+            let mut conflicts = Vec::new();
+            let mut fates = Vec::new();
+            let end =
+                send_pending(
+                    &StoreLink(store.as_ref()),
+                    &journal,
+                    &keys,
+                    |scan, fate| match fate {
+                        Fate::Synced { shot } => {
+                            synced += 1;
+                            fates.push((scan.label.clone(), Ok(*shot)));
+                        }
+                        Fate::Conflict { cause, reason } => {
+                            let cause = cause_static(cause);
+                            fates.push((scan.label.clone(), Err(cause)));
+                            conflicts.push(format!(
+                                "{} {} {}: {} — {}",
+                                scan.label,
+                                scan.masked_name,
+                                scan.class.as_deref().unwrap_or(""),
+                                crate::ops::checkin::status_label(cause),
+                                reason
+                            ));
+                        }
+                    },
+                )
+                .await;
+            report.synced += synced;
+            report.conflicts.extend(conflicts);
+            report.fates.extend(fates);
+            match end {
+                Ok(SyncEnd::Done) => {
+                    if let Ok(Some(row)) = within(store.session(session)).await {
+                        self.refresh(store.as_ref(), &row).await;
+                    }
+                }
+                Ok(SyncEnd::Offline(_)) => gone = true,
+                Err(e) => {
+                    gone = true;
+                    report.error = Some(text(&e));
+                }
+            }
+        }
+        self.offline.store(gone, Ordering::SeqCst);
+        report.offline = gone;
+        report.waiting = self.waiting();
+        report
+    }
+}
+
+/// Whether a failed online scan means the server is away (lost, or too slow).
+fn lost(e: &anyhow::Error) -> bool {
+    connection_lost(e)
+        || e.downcast_ref::<tokio::time::error::Elapsed>().is_some()
+        || e.downcast_ref::<crate::store::StoreError>()
+            .is_some_and(|s| matches!(s, crate::store::StoreError::Connect { .. }))
+}
+
+/// `work`, given up after `SEND_WITHIN` (the server counts as away).
+async fn within<T, E: Into<anyhow::Error>>(
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(SEND_WITHIN, work).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(elapsed) => Err(anyhow::Error::new(elapsed)),
+    }
+}
+
+/// The status word of a conflict's cause, as the screen shows statuses.
+fn cause_static(cause: &str) -> &'static str {
+    match cause {
+        "already" => "already",
+        "already_elsewhere" => "already_elsewhere",
+        "full" => "full",
+        "revoked" => "revoked",
+        "not_in_session" => "not_in_session",
+        _ => "invalid",
+    }
+}
+
+/// The notice a sync leaves on the screen.
+pub fn sync_notice(report: &SyncReport) -> String {
+    match lang() {
+        Lang::Zh => format!(
+            "服务器已恢复：已上传 {} 条，冲突 {} 条",
+            report.synced,
+            report.conflicts.len()
+        ),
+        Lang::En => format!(
+            "the server is back: {} sent, {} conflicts",
+            report.synced,
+            report.conflicts.len()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::{CodePayload, Keyring, issue};
+    use crate::ops::checkin::StationKeys;
+
+    fn request(session_id: i64, line: &str) -> ScanRequest {
+        ScanRequest {
+            session_id,
+            line: line.into(),
+            station: "A1".into(),
+            operator: "zhanglaoshi".into(),
+            allow_walk_in: false,
+            walk_in_how: String::new(),
+            retake_how: String::new(),
+            retake_reason: None,
+        }
+    }
+
+    /// Offline, a scan is journaled (on disk before the answer) and answered `queued` with its
+    /// label; the same student again answers `already` with it; the sync sends it with the
+    /// command line's code and its conflict (the session is gone) comes back as a line, with
+    /// nothing left waiting and the station online again.
+    #[tokio::test]
+    async fn offline_scans_are_journaled_labelled_and_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
+        let store: Arc<dyn Store> = Arc::from(
+            crate::store::open(&url, crate::store::Create::IfMissing)
+                .await
+                .unwrap(),
+        );
+        let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
+        let student = crate::demo::generate(1, 1, 2026).students.remove(0);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let token = issue(
+            &CodePayload::for_student(7, &student, "4111010001", day),
+            &ring,
+        )
+        .unwrap()
+        .text;
+        let keys: Keys = Arc::new(StationKeys::load(&dir.path().join("caiji.keys")));
+        let here = ConsoleStation::new(dir.path().join("station"), 'B');
+        here.offline.store(true, Ordering::SeqCst);
+
+        let first = here
+            .scan(store.clone(), keys.clone(), request(99, &token))
+            .await;
+        let a = first.result.as_ref().unwrap();
+        assert_eq!(a.status, crate::ops::station::QUEUED);
+        assert_eq!(first.label.as_deref(), Some("B-001"));
+        assert_eq!((first.offline, first.waiting), (true, 1));
+        assert_ne!(a.masked_name.as_deref(), Some(student.name.as_str()));
+        let on_disk =
+            std::fs::read_to_string(dir.path().join("station/session-99.journal")).unwrap();
+        assert!(on_disk.contains("\"B-001\""), "{on_disk}");
+
+        let again = here
+            .scan(store.clone(), keys.clone(), request(99, &token))
+            .await;
+        assert_eq!(again.result.as_ref().unwrap().status, "already");
+        assert_eq!(again.label.as_deref(), Some("B-001"));
+        assert_eq!(again.waiting, 1);
+
+        let report = here.sync(store.clone(), keys.clone()).await;
+        assert_eq!(
+            (report.synced, report.waiting, report.offline),
+            (0, 0, false)
+        );
+        assert_eq!(report.fates, vec![("B-001".to_string(), Err("invalid"))]);
+        assert_eq!(report.conflicts.len(), 1);
+        assert!(
+            report.conflicts[0].starts_with("B-001 "),
+            "{:?}",
+            report.conflicts
+        );
+        assert!(!here.offline.load(Ordering::SeqCst));
+    }
+}
