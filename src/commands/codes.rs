@@ -46,10 +46,10 @@ pub(crate) fn print(text: &str) -> Result<()> {
 /// The school code new codes carry. A code sealed with a placeholder would be "another
 /// school's" once the school is configured, so issuing refuses until it is.
 pub(crate) async fn issuing_school_code(ctx: &Ctx, store: &dyn Store) -> Result<String> {
-    if let Some(school) = &ctx.config.school {
-        if !school.code.trim().is_empty() {
-            return Ok(school.code.trim().to_string());
-        }
+    if let Some(school) = &ctx.config.school
+        && !school.code.trim().is_empty()
+    {
+        return Ok(school.code.trim().to_string());
     }
     match store.get_setting("school_code").await? {
         Some(code) if !code.trim().is_empty() => Ok(code.trim().to_string()),

@@ -368,17 +368,16 @@ pub fn write_folder(
     if let (Some(a), Some(b)) = (
         photographed.get(1),
         photographed.get(photographed.len().saturating_sub(2)),
-    ) {
-        if a.student_no != b.student_no {
-            write(
-                &format!("补拍/{}.JPG", a.student_no),
-                &with_comment(&looks[1], b"re-shoot"),
-            )?;
-            write(
-                &format!("补拍/{}.jpeg", b.id_number),
-                &with_comment(&looks[2], b"re-shoot"),
-            )?;
-        }
+    ) && a.student_no != b.student_no
+    {
+        write(
+            &format!("补拍/{}.JPG", a.student_no),
+            &with_comment(&looks[1], b"re-shoot"),
+        )?;
+        write(
+            &format!("补拍/{}.jpeg", b.id_number),
+            &with_comment(&looks[2], b"re-shoot"),
+        )?;
     }
     // Orphans: a typo'd 学号 (last two digits swapped), a file named by name, a camera name.
     let typo = missing.iter().find_map(|s| {

@@ -241,10 +241,11 @@ fn token_score(
             best = NO_SUBSTRING + ascii.len() as u32;
         }
     }
-    if token.mask & !name.mask == 0 && token.first_bit & !name.initials == 0 {
-        if let Some(s) = score::best(name.units, syllables, &token.chars, dp) {
-            best = best.max(NAME + clamp_score(s));
-        }
+    if token.mask & !name.mask == 0
+        && token.first_bit & !name.initials == 0
+        && let Some(s) = score::best(name.units, syllables, &token.chars, dp)
+    {
+        best = best.max(NAME + clamp_score(s));
     }
     best.max(values)
 }

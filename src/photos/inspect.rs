@@ -106,17 +106,17 @@ pub fn inspect(
     buf: &mut Vec<u8>,
 ) -> Result<Inspected, SkipReason> {
     let unchanged = cached.filter(|c| c.size == f.size as i64 && c.mtime == f.mtime_ns);
-    if let Some(c) = unchanged.filter(|c| c.spec == rules.fingerprint) {
-        if let Ok(problems) = c.decoded_problems() {
-            return Ok(Inspected {
-                sha256: c.sha256.clone(),
-                width: c.width,
-                height: c.height,
-                problems,
-                read: false,
-                hashed: false,
-            });
-        }
+    if let Some(c) = unchanged.filter(|c| c.spec == rules.fingerprint)
+        && let Ok(problems) = c.decoded_problems()
+    {
+        return Ok(Inspected {
+            sha256: c.sha256.clone(),
+            width: c.width,
+            height: c.height,
+            problems,
+            read: false,
+            hashed: false,
+        });
     }
     read_file(&f.path, buf).map_err(|e| SkipReason::UnreadableFile {
         error: io_reason(&e),

@@ -102,12 +102,11 @@ impl Index {
         if let Some(&i) = self.by_id_number.get(&key) {
             return Some(Found::One(i, MatchedBy::IdNumber));
         }
-        if let Some((session, shot)) = key.split_once('-') {
-            if let (Some(session), Some(shot)) = (number(session), number(shot)) {
-                if let Some(&i) = self.by_shot.get(&(session, shot)) {
-                    return Some(Found::One(i, MatchedBy::SessionShot));
-                }
-            }
+        if let Some((session, shot)) = key.split_once('-')
+            && let (Some(session), Some(shot)) = (number(session), number(shot))
+            && let Some(&i) = self.by_shot.get(&(session, shot))
+        {
+            return Some(Found::One(i, MatchedBy::SessionShot));
         }
         number(&key)
             .and_then(|serial| self.by_serial.get(&serial))

@@ -46,10 +46,8 @@ pub fn number(value: &str, date_style: bool, date1904: bool) -> (String, Option<
         // not a number after all: the text as stored
         return (value.to_string(), None);
     };
-    if date_style {
-        if let Some((text, kind)) = serial_date(f, date1904) {
-            return (text.clone(), Some(FlawKind::NotText { kind, shown: text }));
-        }
+    if date_style && let Some((text, kind)) = serial_date(f, date1904) {
+        return (text.clone(), Some(FlawKind::NotText { kind, shown: text }));
     }
     whole_number(f)
 }

@@ -183,7 +183,7 @@ impl CsvSource<'_> {
                     out_len = 0;
                     ends_len = 0;
                     at_record_start = true;
-                    if excel_row % PROGRESS_EVERY == 0 {
+                    if excel_row.is_multiple_of(PROGRESS_EVERY) {
                         progress(Progress {
                             rows: excel_row,
                             done: self.bytes_read.get(),

@@ -128,9 +128,9 @@ impl SheetLimit {
     /// The limit in words: `1 MiB`, `column XFD`, `1000000 rows`.
     fn describe(self, zh: bool) -> String {
         let size = |b: usize| {
-            if b >= 1 << 20 && b % (1 << 20) == 0 {
+            if b >= 1 << 20 && b.is_multiple_of(1 << 20) {
                 format!("{} MiB", b >> 20)
-            } else if b >= 1 << 10 && b % (1 << 10) == 0 {
+            } else if b >= 1 << 10 && b.is_multiple_of(1 << 10) {
                 format!("{} KiB", b >> 10)
             } else {
                 format!("{b} B")

@@ -231,10 +231,10 @@ fn normalise_header(raw: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase();
     for (open, close) in [('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕')] {
-        if text.ends_with(close) {
-            if let Some(at) = text.rfind(open).filter(|&at| at > 0) {
-                text.truncate(at);
-            }
+        if text.ends_with(close)
+            && let Some(at) = text.rfind(open).filter(|&at| at > 0)
+        {
+            text.truncate(at);
         }
     }
     text

@@ -630,14 +630,14 @@ impl RowCheck<'_> {
             });
         }
         // names report unwanted characters themselves, with the position in the name
-        if field != Field::Name {
-            if let Some(refused) = crate::domain::text::first_unwanted_slow(text) {
-                let what = match self.lang {
-                    Lang::Zh => field.label_zh(),
-                    Lang::En => field.code(),
-                };
-                return Err(refused.message(what, self.lang));
-            }
+        if field != Field::Name
+            && let Some(refused) = crate::domain::text::first_unwanted_slow(text)
+        {
+            let what = match self.lang {
+                Lang::Zh => field.label_zh(),
+                Lang::En => field.code(),
+            };
+            return Err(refused.message(what, self.lang));
         }
         Ok(text)
     }

@@ -526,10 +526,10 @@ impl App {
                 format!("search \"{q}\"")
             });
         }
-        if let Some(y) = self.students.cohort {
-            if !for_file {
-                words.push(format!("cohort {y}"));
-            }
+        if let Some(y) = self.students.cohort
+            && !for_file
+        {
+            words.push(format!("cohort {y}"));
         }
         words
     }

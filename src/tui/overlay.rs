@@ -246,14 +246,12 @@ impl Picker {
         let mut out: Vec<(&PickerItem, Vec<usize>)> =
             scored.into_iter().map(|(_, _, i, at)| (i, at)).collect();
         // a year typed in full is offered even when it is not in the list
-        if self.kind == PickerKind::Cohort {
-            if let Ok(year) = self.input.trim().parse::<i32>() {
-                if (1900..=2200).contains(&year)
-                    && !out.iter().any(|(i, _)| i.pick == Pick::Cohort(year))
-                {
-                    out.insert(0, (&TYPED_YEAR, Vec::new()));
-                }
-            }
+        if self.kind == PickerKind::Cohort
+            && let Ok(year) = self.input.trim().parse::<i32>()
+            && (1900..=2200).contains(&year)
+            && !out.iter().any(|(i, _)| i.pick == Pick::Cohort(year))
+        {
+            out.insert(0, (&TYPED_YEAR, Vec::new()));
         }
         out
     }

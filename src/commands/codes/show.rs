@@ -211,18 +211,18 @@ pub(super) async fn run(ctx: &Ctx, args: &ShowArgs) -> Result<ExitCode> {
         Err(e) => return Err(e),
     };
     let fields = shown_fields(&student, &code, payload.as_ref(), &school);
-    if let Some(p) = &payload {
-        if p.school_code != school.code {
-            eprintln!(
-                "caiji: {} {} ≠ {}",
-                tr(
-                    "警告：采集码中的学校代码与本校配置不同，扫码时会被判为外校码——请补发",
-                    "warning: the code carries another school code than this school's; scanners will reject it — reissue it"
-                ),
-                p.school_code,
-                school.code
-            );
-        }
+    if let Some(p) = &payload
+        && p.school_code != school.code
+    {
+        eprintln!(
+            "caiji: {} {} ≠ {}",
+            tr(
+                "警告：采集码中的学校代码与本校配置不同，扫码时会被判为外校码——请补发",
+                "warning: the code carries another school code than this school's; scanners will reject it — reissue it"
+            ),
+            p.school_code,
+            school.code
+        );
     }
 
     let matrix = QrMatrix::encode(&code.token)?;

@@ -253,19 +253,19 @@ async fn open_for_verify(ctx: &Ctx, offline: bool) -> Result<Option<Box<dyn Stor
     if offline {
         return Ok(None);
     }
-    if let Some(path) = super::super::sqlite_path(&ctx.database_url) {
-        if !path.exists() {
-            eprintln!(
-                "caiji: {} {} — {}",
-                tr("没有数据库", "no database at"),
-                path.display(),
-                tr(
-                    "仅用密钥文件验证，未检查是否已作废",
-                    "verifying with the key file only; revocation is not checked"
-                )
-            );
-            return Ok(None);
-        }
+    if let Some(path) = super::super::sqlite_path(&ctx.database_url)
+        && !path.exists()
+    {
+        eprintln!(
+            "caiji: {} {} — {}",
+            tr("没有数据库", "no database at"),
+            path.display(),
+            tr(
+                "仅用密钥文件验证，未检查是否已作废",
+                "verifying with the key file only; revocation is not checked"
+            )
+        );
+        return Ok(None);
     }
     let store = store::open(&ctx.database_url, Create::Never).await.with_context(|| {
         tr("无法打开数据库检查作废状态；只用密钥文件验证请加 --offline", "cannot open the database to check revocation; add --offline to verify with the key file only")

@@ -238,10 +238,10 @@ impl Shared {
             &self.journal,
             &self.keys,
             |scan, fate| {
-                if let Fate::Synced { shot } = fate {
-                    if let Some(c) = lock_any(&self.cache).as_mut() {
-                        c.note_shot(&scan.student_no, *shot);
-                    }
+                if let Fate::Synced { shot } = fate
+                    && let Some(c) = lock_any(&self.cache).as_mut()
+                {
+                    c.note_shot(&scan.student_no, *shot);
                 }
                 let _ = tx.send(Event::Fate(Box::new((scan.clone(), fate.clone()))));
             },
@@ -544,10 +544,10 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                     .await;
                     match sent {
                         Ok(Ok(a)) => {
-                            if let (Some(no), Some(shot)) = (&a.student_no, a.shot) {
-                                if let Some(c) = lock_any(&shared.cache).as_mut() {
-                                    c.note_shot(no, shot);
-                                }
+                            if let (Some(no), Some(shot)) = (&a.student_no, a.shot)
+                                && let Some(c) = lock_any(&shared.cache).as_mut()
+                            {
+                                c.note_shot(no, shot);
                             }
                             a.into()
                         }

@@ -148,24 +148,24 @@ pub fn answer_offline(
     };
     let as_of = |t: DateTime<Utc>| crate::ops::time::format_time(t);
     let no = payload.student_no.clone();
-    if let Some(cache) = cache {
-        if cache.is_revoked(payload.serial) {
-            return Ok(refusal(
-                "revoked",
-                Some(no),
-                match lang() {
-                    Lang::Zh => format!(
-                        "采集码已作废（截至 {} 的作废名单）",
-                        as_of(cache.refreshed_at)
-                    ),
-                    Lang::En => format!(
-                        "code revoked (revocation list of {})",
-                        as_of(cache.refreshed_at)
-                    ),
-                },
-            )
-            .into());
-        }
+    if let Some(cache) = cache
+        && cache.is_revoked(payload.serial)
+    {
+        return Ok(refusal(
+            "revoked",
+            Some(no),
+            match lang() {
+                Lang::Zh => format!(
+                    "采集码已作废（截至 {} 的作废名单）",
+                    as_of(cache.refreshed_at)
+                ),
+                Lang::En => format!(
+                    "code revoked (revocation list of {})",
+                    as_of(cache.refreshed_at)
+                ),
+            },
+        )
+        .into());
     }
     let cached = cache.and_then(|c| c.student(&no));
     let masked_name = cached.map_or_else(|| payload.masked_name.clone(), |s| s.masked_name.clone());
@@ -212,26 +212,27 @@ pub fn answer_offline(
             },
         ));
     }
-    if let Some(cache) = cache {
-        if !cached.is_some_and(|s| s.assigned) && !scanner.allow_walk_in {
-            return Ok(refusal(
-                "not_in_session",
-                Some(no),
-                match lang() {
-                    Lang::Zh => format!(
-                        "不在本场名单上（截至 {}）；{}",
-                        as_of(cache.refreshed_at),
-                        crate::ops::checkin::walk_in_flag()
-                    ),
-                    Lang::En => format!(
-                        "not on this session's list (as of {}); {}",
-                        as_of(cache.refreshed_at),
-                        crate::ops::checkin::walk_in_flag()
-                    ),
-                },
-            )
-            .into());
-        }
+    if let Some(cache) = cache
+        && !cached.is_some_and(|s| s.assigned)
+        && !scanner.allow_walk_in
+    {
+        return Ok(refusal(
+            "not_in_session",
+            Some(no),
+            match lang() {
+                Lang::Zh => format!(
+                    "不在本场名单上（截至 {}）；{}",
+                    as_of(cache.refreshed_at),
+                    crate::ops::checkin::walk_in_flag()
+                ),
+                Lang::En => format!(
+                    "not on this session's list (as of {}); {}",
+                    as_of(cache.refreshed_at),
+                    crate::ops::checkin::walk_in_flag()
+                ),
+            },
+        )
+        .into());
     }
     let seq = journal.next_seq();
     let scan = Scan {

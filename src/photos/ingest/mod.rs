@@ -540,7 +540,7 @@ fn start_pipeline(
 /// KiB (40 × 1024) is also read as 40 × 1000, so the photos pass checkers of both kinds
 /// (docs/ingest.md).
 pub fn both_kb_readings(max_bytes: u64) -> u64 {
-    if max_bytes % 1024 == 0 {
+    if max_bytes.is_multiple_of(1024) {
         max_bytes / 1024 * 1000
     } else {
         max_bytes

@@ -249,10 +249,10 @@ pub fn columns(w: &ContentWidths, available: usize) -> Vec<(Column, usize)> {
     }
     // Still too wide (a very narrow terminal): the name gives way, down to a few columns.
     let over = total(&cols).saturating_sub(available);
-    if over > 0 {
-        if let Some(c) = cols.iter_mut().find(|c| c.0 == Column::Name) {
-            c.1 = c.1.saturating_sub(over).max(4);
-        }
+    if over > 0
+        && let Some(c) = cols.iter_mut().find(|c| c.0 == Column::Name)
+    {
+        c.1 = c.1.saturating_sub(over).max(4);
     }
     cols.into_iter().map(|(c, width, _)| (c, width)).collect()
 }
