@@ -221,13 +221,19 @@ impl Shared {
     }
 
     /// Reads the cache again from the server; a failure keeps the one there is.
+    /// Bounded like every send: a connection cut mid-read must never hold the station up.
     async fn refresh(&self, store: &dyn Store) {
-        let Ok(Some(session)) = store.session(self.session).await else {
-            return;
+        let read = async {
+            let Ok(Some(session)) = store.session(self.session).await else {
+                return;
+            };
+            match Cache::refresh(store, &self.dir, &session).await {
+                Ok(c) => *lock_any(&self.cache) = Some(c),
+                Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
+            }
         };
-        match Cache::refresh(store, &self.dir, &session).await {
-            Ok(c) => *lock_any(&self.cache) = Some(c),
-            Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
+        if tokio::time::timeout(SEND_WITHIN, read).await.is_err() {
+            tracing::warn!("station cache not refreshed: the server did not answer in time");
         }
     }
 
@@ -592,7 +598,8 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         if !shared.offline.load(Ordering::SeqCst) {
             shared.refresh(store.as_ref()).await;
         }
-        store.close().await;
+        // a connection left hanging by a cut network must not keep the station from stopping
+        let _ = tokio::time::timeout(SEND_WITHIN, store.close()).await;
     }
     let waiting = lock(&shared.journal).pending_count();
     if waiting > 0 {
