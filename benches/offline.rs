@@ -73,9 +73,10 @@ fn main() {
 
 async fn run(db: &TestDb, total: usize) -> Result<(Vec<Duration>, Duration), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let store = store::open(&db.url, Create::IfMissing)
+    let store: std::sync::Arc<dyn store::Store> = store::open(&db.url, Create::IfMissing)
         .await
-        .map_err(|e| err(&e))?;
+        .map_err(|e| err(&e))?
+        .into();
     let students: Vec<_> = (0..total)
         .map(|i| common::student(&format!("Q{i:07}"), "欧阳娜娜"))
         .collect();
@@ -136,7 +137,7 @@ async fn run(db: &TestDb, total: usize) -> Result<(Vec<Duration>, Duration), Str
     let cache = Cache::refresh(store.as_ref(), &station_dir, &row)
         .await
         .map_err(|e| err(&e))?;
-    let keys = StationKeys::Ready(ring);
+    let keys = std::sync::Arc::new(StationKeys::Ready(ring));
     let scanner = Scanner {
         keys: &keys,
         letter: 'B',
@@ -161,9 +162,13 @@ async fn run(db: &TestDb, total: usize) -> Result<(Vec<Duration>, Duration), Str
     let journal = Mutex::new(journal);
     let mut synced = Vec::new();
     let started = Instant::now();
-    let end = send_pending(&StoreLink(store.as_ref()), &journal, &keys, |_, fate| {
-        synced.push(fate.clone());
-    })
+    let end = send_pending(
+        &StoreLink::new(store.clone(), keys.clone()),
+        &journal,
+        |_, fate| {
+            synced.push(fate.clone());
+        },
+    )
     .await
     .map_err(|e| err(&e))?;
     let sync = started.elapsed();

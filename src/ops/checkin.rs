@@ -253,21 +253,37 @@ pub async fn answer_stamped(
     station: &Station<'_>,
     stamp: &Stamp<'_>,
 ) -> Result<Answer> {
-    let student_no = match identify(store, station.keys, line).await? {
-        Ok(no) => no,
-        Err(r) => return Ok(Answer::refused(r)),
+    let (student_no, outcome) = match identify(store, station.keys, line).await? {
+        Ok(no) => {
+            let outcome = store
+                .check_in_stamped(
+                    session.id,
+                    &no,
+                    station.name,
+                    station.operator,
+                    station.allow_walk_in,
+                    station.retake_reason.filter(|_| session.makeup),
+                    stamp,
+                )
+                .await?;
+            (no, outcome)
+        }
+        Err(r) => {
+            // A scan sent again after its first send checked the student in: the code may
+            // have been revoked since, but the first answer stands.
+            let first = match stamp.nonce {
+                Some(nonce) => store.replayed(session.id, nonce, stamp.label).await?,
+                None => None,
+            };
+            match first {
+                Some(first) => {
+                    let no = first.student.as_ref().map(|s| s.student_no.clone());
+                    (no.unwrap_or_default(), first)
+                }
+                None => return Ok(Answer::refused(r)),
+            }
+        }
     };
-    let outcome = store
-        .check_in_stamped(
-            session.id,
-            &student_no,
-            station.name,
-            station.operator,
-            station.allow_walk_in,
-            station.retake_reason.filter(|_| session.makeup),
-            stamp,
-        )
-        .await?;
     let zh = lang() == Lang::Zh;
     let reason = match outcome.status {
         CheckinStatus::CheckedIn { .. } if outcome.retake_of.is_some() => {

@@ -126,7 +126,7 @@ macro_rules! impl_code_store {
 
         impl $store {
             /// Locks code issuing and returns the next free serial.
-            async fn next_serial(tx: &mut sqlx::Transaction<'static, $db>) -> Result<i64> {
+            async fn next_serial(tx: &mut sqlx::Transaction<'_, $db>) -> Result<i64> {
                 if Self::DIALECT.lock_roster.is_some() {
                     sqlx::query(LOCK_CODES).execute(&mut **tx).await?;
                 }
@@ -136,7 +136,7 @@ macro_rules! impl_code_store {
 
             /// Makes tokens for `students` from serial `first` on and inserts the codes.
             async fn insert_codes(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 students: &[(i64, Student)],
                 first: i64,
                 key_id: i32,
@@ -164,7 +164,7 @@ macro_rules! impl_code_store {
                 Ok(made)
             }
 
-            async fn active_code_in(tx: &mut sqlx::Transaction<'static, $db>, student_no: &str) -> Result<Option<CodeRecord>> {
+            async fn active_code_in(tx: &mut sqlx::Transaction<'_, $db>, student_no: &str) -> Result<Option<CodeRecord>> {
                 let sql = format!(
                     "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
                      WHERE s.student_no = ? AND c.status = 'active'"
@@ -177,7 +177,7 @@ macro_rules! impl_code_store {
             }
 
             async fn revoke_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 serial: i64,
                 reason: &str,
                 replaced_by: Option<i64>,
@@ -197,7 +197,7 @@ macro_rules! impl_code_store {
                 Ok(())
             }
 
-            async fn student_in(tx: &mut sqlx::Transaction<'static, $db>, student_no: &str) -> Result<Option<(i64, Student)>> {
+            async fn student_in(tx: &mut sqlx::Transaction<'_, $db>, student_no: &str) -> Result<Option<(i64, Student)>> {
                 use sqlx::Row;
                 let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
                            cohort, gender, phone FROM students WHERE student_no = ? AND withdrawn = FALSE";
@@ -223,7 +223,8 @@ macro_rules! impl_code_store {
             ) -> Result<IssueSummary> {
                 use sqlx::Row;
                 let now = crate::store::dialect::now();
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 let first = Self::next_serial(&mut tx).await?;
                 let rows = sqlx::query(
                     "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, s.level, \
@@ -316,7 +317,8 @@ macro_rules! impl_code_store {
 
             async fn revoke_code(&self, student_no: &str, reason: &str, operator: &str) -> Result<CodeRecord> {
                 let now = crate::store::dialect::now();
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 let Some(mut code) = Self::active_code_in(&mut tx, student_no).await? else {
                     return Err(StoreError::NotFound(format!(
                         "{} {student_no}",
@@ -347,7 +349,8 @@ macro_rules! impl_code_store {
                 operator: &str,
             ) -> Result<(Option<CodeRecord>, CodeRecord)> {
                 let now = crate::store::dialect::now();
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 let serial = Self::next_serial(&mut tx).await?;
                 let Some((id, student)) = Self::student_in(&mut tx, student_no).await? else {
                     return Err(not_found(student_no));

@@ -14,7 +14,7 @@ macro_rules! impl_core_store {
             /// Writes audit lines inside the caller's transaction, so they commit or vanish with
             /// the change they describe.
             pub(crate) async fn audit_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 operator: &str,
                 entries: &[(Option<String>, &str, String)],
                 now: DbTime,

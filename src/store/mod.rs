@@ -17,6 +17,7 @@ mod sqlite_fill;
 #[allow(unsafe_code)]
 mod sqlite_raw;
 pub(crate) mod students;
+mod write_conn;
 
 use std::fmt;
 

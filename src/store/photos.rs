@@ -298,7 +298,8 @@ macro_rules! impl_photo_store {
                 operator: &str,
             ) -> Result<ApplySummary> {
                 let d = &Self::DIALECT;
-                let mut tx = self.pool.begin_with(d.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(d.begin_write).await?;
                 if d.lock_roster.is_some() {
                     // one reconciliation at a time across stations
                     sqlx::query(LOCK_PHOTOS).execute(&mut *tx).await?;

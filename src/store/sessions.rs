@@ -245,6 +245,15 @@ pub trait SessionStore {
         retake_reason: Option<&str>,
         stamp: &Stamp<'_>,
     ) -> Result<CheckinOutcome>;
+    /// The check-in of this session made by the scan with `nonce`, as its first answer
+    /// (docs/sessions.md "Offline stations"): a scan sent again answers this whatever changed
+    /// since, a code revoked in between included.
+    async fn replayed(
+        &self,
+        session_id: i64,
+        nonce: &str,
+        label: Option<&str>,
+    ) -> Result<Option<CheckinOutcome>>;
     /// The serials of every revoked or replaced code, for a station's cache.
     async fn revoked_serials(&self) -> Result<Vec<i64>>;
     /// The server's clock, which a station's journal is measured against when it is sent.
@@ -302,7 +311,7 @@ macro_rules! impl_session_store {
         impl $store {
             /// One audit line (no student) inside the caller's transaction.
             async fn audit_one(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 operator: &str,
                 action: &str,
                 detail: String,
@@ -310,14 +319,14 @@ macro_rules! impl_session_store {
                 Self::audit_in(tx, operator, &[(None, action, detail)], crate::store::dialect::now()).await
             }
 
-            async fn lock_sessions_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<()> {
+            async fn lock_sessions_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<()> {
                 if $row_locks {
                     sqlx::query(LOCK_SESSIONS).execute(&mut **tx).await?;
                 }
                 Ok(())
             }
 
-            async fn insert_session_in(tx: &mut sqlx::Transaction<'static, $db>, s: &NewSession) -> Result<i64> {
+            async fn insert_session_in(tx: &mut sqlx::Transaction<'_, $db>, s: &NewSession) -> Result<i64> {
                 sqlx::query(sqlx::AssertSqlSafe(
                     Self::DIALECT
                         .sql(
@@ -339,7 +348,7 @@ macro_rules! impl_session_store {
                 Ok(sqlx::query_scalar::<_, i64>($last_id).fetch_one(&mut **tx).await?)
             }
 
-            async fn assign_in(tx: &mut sqlx::Transaction<'static, $db>, session_id: i64, students: &[i64]) -> Result<()> {
+            async fn assign_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64, students: &[i64]) -> Result<()> {
                 let now = crate::store::dialect::now();
                 for chunk in students.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO assignments (session_id, student_id, assigned_at) ");
@@ -352,7 +361,7 @@ macro_rules! impl_session_store {
             }
 
 
-            async fn capacity_in(tx: &mut sqlx::Transaction<'static, $db>, session_id: i64) -> Result<i32> {
+            async fn capacity_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64) -> Result<i32> {
                 sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
                     Self::DIALECT.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
                 ))
@@ -363,7 +372,7 @@ macro_rules! impl_session_store {
             }
 
             /// Students on the session's roster (withdrawn left out), as capacity counts them.
-            async fn assigned_count_in(tx: &mut sqlx::Transaction<'static, $db>, session_id: i64) -> Result<i64> {
+            async fn assigned_count_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64) -> Result<i64> {
                 Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(
                     Self::DIALECT
                         .sql(
@@ -380,7 +389,7 @@ macro_rules! impl_session_store {
             /// The students a selection names, with where each stands relative to `session_id`;
             /// also the listed 学号 that match nobody.
             async fn select_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 session_id: i64,
                 selection: &StudentSelection,
             ) -> Result<(Vec<Selected>, Vec<String>)> {
@@ -499,7 +508,8 @@ macro_rules! impl_session_store {
         #[async_trait]
         impl SessionStore for $store {
             async fn add_session(&self, session: &NewSession, operator: &str) -> Result<i64> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 Self::lock_sessions_in(&mut tx).await?;
                 let id = Self::insert_session_in(&mut tx, session).await?;
                 Self::audit_one(
@@ -522,7 +532,8 @@ macro_rules! impl_session_store {
             }
 
             async fn assign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<AssignSummary> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 Self::lock_sessions_in(&mut tx).await?;
                 let capacity = Self::capacity_in(&mut tx, session_id).await?;
                 let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
@@ -571,7 +582,8 @@ macro_rules! impl_session_store {
             }
 
             async fn unassign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<UnassignSummary> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 Self::lock_sessions_in(&mut tx).await?;
                 Self::capacity_in(&mut tx, session_id).await?;
                 let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
@@ -625,7 +637,8 @@ macro_rules! impl_session_store {
                 now: DateTime<Utc>,
                 operator: &str,
             ) -> Result<Vec<i64>> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 Self::lock_sessions_in(&mut tx).await?;
                 let waiting: HashSet<i64> = Self::candidates_in(&mut *tx, kind, now).await?.into_iter().map(|c| c.id).collect();
                 let mut seen = HashSet::new();
@@ -748,6 +761,15 @@ macro_rules! impl_session_store {
                 stamp: &Stamp<'_>,
             ) -> Result<CheckinOutcome> {
                 <$store>::check_in_stamped(self, session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp).await
+            }
+
+            async fn replayed(
+                &self,
+                session_id: i64,
+                nonce: &str,
+                label: Option<&str>,
+            ) -> Result<Option<CheckinOutcome>> {
+                self.replayed_of(session_id, nonce, label).await
             }
 
             async fn revoked_serials(&self) -> Result<Vec<i64>> {

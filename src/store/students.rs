@@ -251,7 +251,7 @@ macro_rules! impl_student_store {
     ($store:ty, $db:ty) => {
         impl $store {
             /// Every student with the columns an import compares.
-            async fn existing_in(tx: &mut sqlx::Transaction<'static, $db>) -> Result<Vec<crate::domain::roster::Existing>> {
+            async fn existing_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<Vec<crate::domain::roster::Existing>> {
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
@@ -282,7 +282,8 @@ macro_rules! impl_student_store {
             }
 
             async fn insert_students(&self, students: &[Student]) -> Result<u64> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 let refs: Vec<&Student> = students.iter().collect();
                 let inserted = Self::insert_in(&mut tx, &refs).await?;
                 tx.commit().await?;
@@ -290,7 +291,8 @@ macro_rules! impl_student_store {
             }
 
             async fn replace_roster(&self, students: &[Student]) -> Result<u64> {
-                let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 for table in TABLES_CHILD_FIRST {
                     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
                 }
@@ -303,7 +305,8 @@ macro_rules! impl_student_store {
             async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary> {
                 use crate::domain::roster::{merged, plan_import};
                 let d = &Self::DIALECT;
-                let mut tx = self.pool.begin_with(d.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(d.begin_write).await?;
                 if let Some(lock) = d.lock_roster {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
@@ -435,7 +438,7 @@ macro_rules! impl_generic_stream {
 
             /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
             async fn insert_in(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 students: &[&Student],
             ) -> Result<u64> {
                 let now = crate::store::dialect::now();
@@ -543,7 +546,7 @@ mod sqlite_impl {
     impl SqliteStore {
         /// SQLite inserts on the connection's own handle, inside the caller's transaction.
         async fn insert_in(
-            tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+            tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
             students: &[&Student],
         ) -> Result<u64> {
             let now = crate::store::dialect::sqlite_text(crate::clock::now());

@@ -1109,6 +1109,7 @@ pub async fn read_sessions(store: Arc<dyn Store>) -> Result<SessionsData, String
 }
 
 /// One scan to check in.
+#[derive(Debug, Clone)]
 pub struct ScanRequest {
     pub session_id: i64,
     pub line: String,

@@ -15,7 +15,7 @@ use anyhow::anyhow;
 use super::sessions::{Keys, ScanRequest};
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{Answer, Sessions, answer_stamped, connection_lost};
-use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, lock, send_pending};
+use crate::ops::station::sync::{StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{Cache, Fate, Journal, Scanner, answer_offline, new_nonce};
 use crate::store::{SessionRow, Stamp, Store};
 
@@ -109,8 +109,10 @@ impl ConsoleStation {
     }
 
     /// Reads the session's cache again from the server; a failure keeps the one there is.
-    async fn refresh(&self, store: &dyn Store, session: &SessionRow) {
-        match Cache::refresh(store, &self.dir, session).await {
+    async fn refresh(&self, store: &Arc<dyn Store>, session: &SessionRow) {
+        let (store, dir, row) = (store.clone(), self.dir.clone(), session.clone());
+        let read = detached(async move { Cache::refresh(store.as_ref(), &dir, &row).await });
+        match read.await {
             Ok(c) => {
                 lock_any(&self.caches).insert(session.id, c);
             }
@@ -131,7 +133,7 @@ impl ConsoleStation {
         };
         let online = !self.offline.load(Ordering::SeqCst) && lock(&journal).pending_count() == 0;
         if online {
-            match self.scan_online(store.as_ref(), &keys, &req, &nonce).await {
+            match self.scan_online(&store, &keys, &req, &nonce).await {
                 Ok(a) => return self.done(Ok(a), None),
                 Err(e) if !lost(&e) => return self.done(Err(not_recorded(text(&e))), None),
                 // lost or too slow: journaled with the nonce it was sent with, so a check-in
@@ -170,19 +172,32 @@ impl ConsoleStation {
 
     async fn scan_online(
         &self,
-        store: &dyn Store,
+        store: &Arc<dyn Store>,
         keys: &Keys,
         req: &ScanRequest,
         nonce: &str,
     ) -> anyhow::Result<Answer> {
-        let session = within(store.session(req.session_id))
-            .await?
-            .ok_or_else(|| anyhow!(crate::store::StoreError::NoSuchSession(req.session_id)))?;
-        let station = req.station(keys);
-        let stamp = Stamp::queued(crate::clock::now(), nonce, None);
-        let mut names = Sessions::new(store);
-        let a = within(async {
-            answer_stamped(store, &mut names, &session, &req.line, &station, &stamp).await
+        let (server, keys, req, nonce) =
+            (store.clone(), keys.clone(), req.clone(), nonce.to_string());
+        let (a, session) = detached(async move {
+            let store = server;
+            let session = store
+                .session(req.session_id)
+                .await?
+                .ok_or_else(|| anyhow!(crate::store::StoreError::NoSuchSession(req.session_id)))?;
+            let station = req.station(&keys);
+            let stamp = Stamp::queued(crate::clock::now(), &nonce, None);
+            let mut names = Sessions::new(store.as_ref());
+            let a = answer_stamped(
+                store.as_ref(),
+                &mut names,
+                &session,
+                &req.line,
+                &station,
+                &stamp,
+            )
+            .await?;
+            Ok((a, session))
         })
         .await?;
         let cached = lock_any(&self.caches).contains_key(&session.id);
@@ -207,7 +222,10 @@ impl ConsoleStation {
         let mut gone = false;
         if journals.iter().all(|(_, j)| lock(j).pending_count() == 0) {
             // nothing to send: only whether the server answers again
-            gone = within(store.server_now()).await.is_err();
+            let s = store.clone();
+            gone = detached(async move { Ok(s.server_now().await?) })
+                .await
+                .is_err();
         }
         for (session, journal) in journals {
             if lock(&journal).pending_count() == 0 {
@@ -216,38 +234,37 @@ impl ConsoleStation {
             let mut synced = 0;
             let mut conflicts = Vec::new();
             let mut fates = Vec::new();
-            let end =
-                send_pending(
-                    &StoreLink(store.as_ref()),
-                    &journal,
-                    &keys,
-                    |scan, fate| match fate {
-                        Fate::Synced { shot } => {
-                            synced += 1;
-                            fates.push((scan.label.clone(), Ok(*shot)));
-                        }
-                        Fate::Conflict { cause, reason } => {
-                            let cause = cause_static(cause);
-                            fates.push((scan.label.clone(), Err(cause)));
-                            conflicts.push(format!(
-                                "{} {} {}: {} — {}",
-                                scan.label,
-                                scan.masked_name,
-                                scan.class.as_deref().unwrap_or(""),
-                                crate::ops::checkin::status_label(cause),
-                                reason
-                            ));
-                        }
-                    },
-                )
-                .await;
+            let end = send_pending(
+                &StoreLink::new(store.clone(), keys.clone()),
+                &journal,
+                |scan, fate| match fate {
+                    Fate::Synced { shot } => {
+                        synced += 1;
+                        fates.push((scan.label.clone(), Ok(*shot)));
+                    }
+                    Fate::Conflict { cause, reason } => {
+                        let cause = cause_static(cause);
+                        fates.push((scan.label.clone(), Err(cause)));
+                        conflicts.push(format!(
+                            "{} {} {}: {} — {}",
+                            scan.label,
+                            scan.masked_name,
+                            scan.class.as_deref().unwrap_or(""),
+                            crate::ops::checkin::status_label(cause),
+                            reason
+                        ));
+                    }
+                },
+            )
+            .await;
             report.synced += synced;
             report.conflicts.extend(conflicts);
             report.fates.extend(fates);
             match end {
                 Ok(SyncEnd::Done) => {
-                    if let Ok(Some(row)) = within(store.session(session)).await {
-                        self.refresh(store.as_ref(), &row).await;
+                    let (s, id) = (store.clone(), session);
+                    if let Ok(Some(row)) = detached(async move { Ok(s.session(id).await?) }).await {
+                        self.refresh(&store, &row).await;
                     }
                 }
                 Ok(SyncEnd::Offline(_)) => gone = true,
@@ -267,19 +284,8 @@ impl ConsoleStation {
 /// Whether a failed online scan means the server is away (lost, or too slow).
 fn lost(e: &anyhow::Error) -> bool {
     connection_lost(e)
-        || e.downcast_ref::<tokio::time::error::Elapsed>().is_some()
         || e.downcast_ref::<crate::store::StoreError>()
             .is_some_and(|s| matches!(s, crate::store::StoreError::Connect { .. }))
-}
-
-/// `work`, given up after `SEND_WITHIN` (the server counts as away).
-async fn within<T, E: Into<anyhow::Error>>(
-    work: impl std::future::Future<Output = Result<T, E>>,
-) -> anyhow::Result<T> {
-    match tokio::time::timeout(SEND_WITHIN, work).await {
-        Ok(r) => r.map_err(Into::into),
-        Err(elapsed) => Err(anyhow::Error::new(elapsed)),
-    }
 }
 
 /// The status word of a conflict's cause, as the screen shows statuses.

@@ -27,7 +27,7 @@ use crate::ops::checkin::{
     Answer, NOT_RECORDED, Sessions, Station, StationKeys, answer_retrying, answer_stamped,
     connection_lost, status_label,
 };
-use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, lock, send_pending};
+use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{
     Cache, Fate, Journal, Scan, Scanner, StationAnswer, answer_offline, new_nonce, station_dir,
     station_letter,
@@ -222,27 +222,26 @@ impl Shared {
 
     /// Reads the cache again from the server; a failure keeps the one there is.
     /// Bounded like every send: a connection cut mid-read must never hold the station up.
-    async fn refresh(&self, store: &dyn Store) {
-        let read = async {
-            let Ok(Some(session)) = store.session(self.session).await else {
-                return;
-            };
-            match Cache::refresh(store, &self.dir, &session).await {
-                Ok(c) => *lock_any(&self.cache) = Some(c),
-                Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
+    async fn refresh(&self, store: &Arc<dyn Store>) {
+        let (store, dir, session) = (store.clone(), self.dir.clone(), self.session);
+        let read = detached(async move {
+            match store.session(session).await? {
+                Some(row) => Ok(Some(Cache::refresh(store.as_ref(), &dir, &row).await?)),
+                None => Ok(None),
             }
-        };
-        if tokio::time::timeout(SEND_WITHIN, read).await.is_err() {
-            tracing::warn!("station cache not refreshed: the server did not answer in time");
+        });
+        match read.await {
+            Ok(Some(c)) => *lock_any(&self.cache) = Some(c),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "station cache not refreshed"),
         }
     }
 
     /// Sends the journal until it is empty or the server goes away.
-    async fn sync_once(&self, store: &dyn Store, tx: &UnboundedSender<Event>) -> bool {
+    async fn sync_once(&self, store: &Arc<dyn Store>, tx: &UnboundedSender<Event>) -> bool {
         let end = send_pending(
-            &StoreLink(store),
+            &StoreLink::new(store.clone(), self.keys.clone()),
             &self.journal,
-            &self.keys,
             |scan, fate| {
                 if let Fate::Synced { shot } = fate
                     && let Some(c) = lock_any(&self.cache).as_mut()
@@ -288,7 +287,7 @@ async fn sync_task(shared: Arc<Shared>, tx: UnboundedSender<Event>) {
         let closing = shared.closing.load(Ordering::SeqCst);
         if lock(&shared.journal).pending_count() > 0 {
             let sent = match shared.reach().await {
-                Some(store) => shared.sync_once(store.as_ref(), &tx).await,
+                Some(store) => shared.sync_once(&store, &tx).await,
                 None => {
                     if !shared.offline.swap(true, Ordering::SeqCst) {
                         let _ = tx.send(Event::Offline(
@@ -458,7 +457,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     if let Some(store) = &store {
         // A journal a killed station left is sent before anything new is scanned.
-        shared.sync_once(store.as_ref(), &tx).await;
+        shared.sync_once(store, &tx).await;
     }
     if interactive {
         greet(&session, &args);
@@ -534,10 +533,27 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
             let a = match online {
                 None => queue(&nonce)?,
                 Some(store) => {
-                    let stamp = Stamp::queued(crate::clock::now(), &nonce, None);
-                    let mut sessions = Sessions::new(store.as_ref());
-                    let sent = tokio::time::timeout(
-                        SEND_WITHIN,
+                    let (keys, session, line, sent_nonce) = (
+                        keys.clone(),
+                        session.clone(),
+                        line.to_string(),
+                        nonce.clone(),
+                    );
+                    let (name, operator) = (args.station.clone(), ctx.operator.clone());
+                    let (allow_walk_in, retake_reason) =
+                        (args.allow_walk_in, retake_reason.clone());
+                    let sent = detached(async move {
+                        let here = Station {
+                            keys: &keys,
+                            name: &name,
+                            operator: &operator,
+                            allow_walk_in,
+                            walk_in_how: crate::ops::checkin::walk_in_flag(),
+                            retake_reason: retake_reason.as_deref(),
+                            retake_how: crate::ops::checkin::retake_flag(),
+                        };
+                        let stamp = Stamp::queued(crate::clock::now(), &sent_nonce, None);
+                        let mut sessions = Sessions::new(store.as_ref());
                         answer_stamped(
                             store.as_ref(),
                             &mut sessions,
@@ -545,11 +561,12 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                             &line,
                             &here,
                             &stamp,
-                        ),
-                    )
+                        )
+                        .await
+                    })
                     .await;
                     match sent {
-                        Ok(Ok(a)) => {
+                        Ok(a) => {
                             if let (Some(no), Some(shot)) = (&a.student_no, a.shot)
                                 && let Some(c) = lock_any(&shared.cache).as_mut()
                             {
@@ -557,21 +574,29 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                             }
                             a.into()
                         }
-                        Ok(Err(err)) if !connection_lost(&err) => {
+                        Err(err) if !connection_lost(&err) => {
                             failed += 1;
                             not_recorded(&err).into()
                         }
                         // Lost or too slow: the scan goes to the journal with the nonce it was sent
                         // with, so a check-in that got through after all is found, not doubled.
-                        lost => {
+                        Err(err) => {
                             if !shared.offline.swap(true, Ordering::SeqCst) {
-                                let why = match lost {
-                                    Ok(Err(err)) => crate::commands::error_line(&err),
-                                    _ => tr(
-                                        "服务器没有及时应答",
-                                        "the server did not answer in time",
-                                    )
-                                    .to_string(),
+                                let timed_out = err
+                                    .downcast_ref::<crate::store::StoreError>()
+                                    .is_some_and(|e| {
+                                        matches!(
+                                            e,
+                                            crate::store::StoreError::Query(
+                                                sqlx::Error::PoolTimedOut
+                                            )
+                                        )
+                                    });
+                                let why = if timed_out {
+                                    tr("服务器没有及时应答", "the server did not answer in time")
+                                        .to_string()
+                                } else {
+                                    crate::commands::error_line(&err)
                                 };
                                 show(Event::Offline(why))?;
                             }
@@ -596,7 +621,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     if let Some(store) = shared.store() {
         // the next start, online or not, knows this station's own check-ins
         if !shared.offline.load(Ordering::SeqCst) {
-            shared.refresh(store.as_ref()).await;
+            shared.refresh(&store).await;
         }
         // a connection left hanging by a cut network must not keep the station from stopping
         let _ = tokio::time::timeout(SEND_WITHIN, store.close()).await;

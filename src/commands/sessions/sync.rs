@@ -114,20 +114,24 @@ pub async fn run(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let keys = crate::ops::checkin::StationKeys::load(&ctx.key_file);
+    let keys = std::sync::Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
     if let Some(why) = keys.problem() {
         anyhow::bail!("{why}");
     }
-    let store = ctx.open_store().await?;
+    let store: std::sync::Arc<dyn crate::store::Store> = ctx.open_store().await?.into();
     let mut offline = false;
     for j in journals {
         let journal = Mutex::new(j);
         let mut failed = None;
-        let end = send_pending(&StoreLink(store.as_ref()), &journal, &keys, |scan, fate| {
-            if let Err(e) = print_fate(format, scan, fate) {
-                failed.get_or_insert(e);
-            }
-        })
+        let end = send_pending(
+            &StoreLink::new(store.clone(), keys.clone()),
+            &journal,
+            |scan, fate| {
+                if let Err(e) = print_fate(format, scan, fate) {
+                    failed.get_or_insert(e);
+                }
+            },
+        )
         .await?;
         if let Some(e) = failed {
             return Err(e);

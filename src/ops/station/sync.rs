@@ -3,7 +3,7 @@
 //! once. The server gives each scan its real shot number or a conflict, which is written to the
 //! journal (synced) before it is reported.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -33,17 +33,40 @@ pub trait Uplink: Send + Sync {
     async fn session(&self, id: i64) -> Result<Option<SessionRow>>;
     async fn server_now(&self) -> Result<DateTime<Utc>>;
     /// Checks one queued scan in with its nonce, as the station would have online.
-    async fn send(
-        &self,
-        session: &SessionRow,
-        scan: &Scan,
-        at: DateTime<Utc>,
-        keys: &StationKeys,
-    ) -> Result<Answer>;
+    async fn send(&self, session: &SessionRow, scan: &Scan, at: DateTime<Utc>) -> Result<Answer>;
 }
 
-/// The server behind a store.
-pub struct StoreLink<'a>(pub &'a dyn Store);
+/// The server behind a store, with the station's keys. Every call runs on a task of its own
+/// (`detached`).
+pub struct StoreLink {
+    store: Arc<dyn Store>,
+    keys: Arc<StationKeys>,
+}
+
+impl StoreLink {
+    pub fn new(store: Arc<dyn Store>, keys: Arc<StationKeys>) -> StoreLink {
+        StoreLink { store, keys }
+    }
+}
+
+/// Store work run to its end on a task of its own and waited for at most `SEND_WITHIN`; given
+/// up on, it goes on unheard. A database call dropped halfway can leave its pooled connection
+/// stuck or out of step with the server (sqlx's MySQL driver does when a call is dropped while
+/// its statement is being prepared), while a whole call is safe to make again: a scan's nonce
+/// answers its first result.
+pub async fn detached<T, F>(work: F) -> Result<T>
+where
+    F: std::future::Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::time::timeout(SEND_WITHIN, tokio::spawn(work)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(stopped)) => Err(anyhow!("the send to the server stopped: {stopped}")),
+        Err(_) => Err(anyhow!(crate::store::StoreError::Query(
+            sqlx::Error::PoolTimedOut
+        ))),
+    }
+}
 
 /// How a conflict about a student of another session reads in a sync.
 fn walk_in_how() -> &'static str {
@@ -62,41 +85,42 @@ fn retake_how() -> &'static str {
 }
 
 #[async_trait]
-impl Uplink for StoreLink<'_> {
+impl Uplink for StoreLink {
     async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
-        Ok(self.0.session(id).await?)
+        let store = self.store.clone();
+        detached(async move { Ok(store.session(id).await?) }).await
     }
 
     async fn server_now(&self) -> Result<DateTime<Utc>> {
-        Ok(self.0.server_now().await?)
+        let store = self.store.clone();
+        detached(async move { Ok(store.server_now().await?) }).await
     }
 
-    async fn send(
-        &self,
-        session: &SessionRow,
-        scan: &Scan,
-        at: DateTime<Utc>,
-        keys: &StationKeys,
-    ) -> Result<Answer> {
-        let station = Station {
-            keys,
-            name: &scan.station,
-            operator: &scan.operator,
-            allow_walk_in: scan.allow_walk_in,
-            walk_in_how: walk_in_how(),
-            retake_reason: scan.retake_reason.as_deref(),
-            retake_how: retake_how(),
-        };
-        let mut sessions = Sessions::new(self.0);
-        let stamp = Stamp::queued(at, &scan.nonce, Some(&scan.label));
-        answer_stamped(
-            self.0,
-            &mut sessions,
-            session,
-            &scan.token,
-            &station,
-            &stamp,
-        )
+    async fn send(&self, session: &SessionRow, scan: &Scan, at: DateTime<Utc>) -> Result<Answer> {
+        let (store, keys) = (self.store.clone(), self.keys.clone());
+        let (session, scan) = (session.clone(), scan.clone());
+        detached(async move {
+            let station = Station {
+                keys: &keys,
+                name: &scan.station,
+                operator: &scan.operator,
+                allow_walk_in: scan.allow_walk_in,
+                walk_in_how: walk_in_how(),
+                retake_reason: scan.retake_reason.as_deref(),
+                retake_how: retake_how(),
+            };
+            let mut sessions = Sessions::new(store.as_ref());
+            let stamp = Stamp::queued(at, &scan.nonce, Some(&scan.label));
+            answer_stamped(
+                store.as_ref(),
+                &mut sessions,
+                &session,
+                &scan.token,
+                &station,
+                &stamp,
+            )
+            .await
+        })
         .await
     }
 }
@@ -147,19 +171,17 @@ async fn within<T>(work: impl std::future::Future<Output = Result<T>>) -> Result
 pub fn send_pending<'a>(
     link: &'a dyn Uplink,
     journal: &'a Mutex<Journal>,
-    keys: &'a StationKeys,
     each: impl FnMut(&Scan, &Fate) + Send + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<SyncEnd>> + Send + 'a>> {
-    Box::pin(send_all(link, journal, keys, each))
+    Box::pin(send_all(link, journal, each))
 }
 
 async fn send_all(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
-    keys: &StationKeys,
     each: impl FnMut(&Scan, &Fate) + Send,
 ) -> Result<SyncEnd> {
-    let end = send_passes(link, journal, keys, each).await;
+    let end = send_passes(link, journal, each).await;
     // The fates are written as they come and reach the disk together here.
     lock(journal).flush()?;
     end
@@ -168,7 +190,6 @@ async fn send_all(
 async fn send_passes(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
-    keys: &StationKeys,
     mut each: impl FnMut(&Scan, &Fate) + Send,
 ) -> Result<SyncEnd> {
     use futures_util::stream::{self, StreamExt};
@@ -192,12 +213,21 @@ async fn send_passes(
             Err(e) => return unreachable_or(e),
         };
         let offset = server_now - station_now();
+        // Once a send fails, the sends not yet started are not made; the ones on their way are
+        // waited for rather than dropped halfway through (a statement cut off by its caller
+        // can leave its connection inside a transaction). Their scans stay waiting and are
+        // answered by their nonces at the next sync.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let stop = &stop;
         // Sent in journal order, `IN_FLIGHT` at a time, and answered in that order.
         let mut answers = stream::iter(pending.into_iter().map(|scan| async move {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return (scan, None);
+            }
             let fate = match row {
                 Some(row) => {
                     let at = (scan.at + offset).min(server_now);
-                    within(link.send(row, &scan, at, keys))
+                    within(link.send(row, &scan, at))
                         .await
                         .map(|answer| fate_of(&answer))
                 }
@@ -206,17 +236,33 @@ async fn send_passes(
                     reason: crate::store::StoreError::NoSuchSession(scan.session).to_string(),
                 }),
             };
-            (scan, fate)
+            if fate.is_err() {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            (scan, Some(fate))
         }))
         .buffered(IN_FLIGHT);
+        let mut failed = None;
         while let Some((scan, fate)) = answers.next().await {
-            let fate = match fate {
-                Ok(f) => f,
-                Err(e) => return unreachable_or(e),
+            let fate = match (fate, &failed) {
+                (Some(Ok(f)), None) => f,
+                (Some(Err(e)), None) => {
+                    failed = Some(e);
+                    continue;
+                }
+                // after a failure: not sent, or sent and answered again at the next sync
+                _ => continue,
             };
             crate::store::test_hold("station_sync_sent").await;
-            lock(journal).add_fate(scan.seq, fate.clone())?;
+            if let Err(e) = lock(journal).add_fate(scan.seq, fate.clone()) {
+                failed = Some(e);
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                continue;
+            }
             each(&scan, &fate);
+        }
+        if let Some(e) = failed {
+            return unreachable_or(e);
         }
     }
 }

@@ -381,7 +381,8 @@ macro_rules! impl_checkin {
 
                 // The claim is the transaction's first statement: it locks the session row, so
                 // check-ins of one session queue here and each sees the count the one before left.
-                let mut tx = self.pool.begin_with(d.begin_write).await?;
+                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+                let mut tx = conn.begin(d.begin_write).await?;
                 let shot: Option<i32> = if $returning {
                     sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
                         d.sql(&format!("{CHECKIN_CLAIM} RETURNING checked_in")).into_owned(),

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::checkin::{CheckinOutcome, CheckinStatus};
+use super::checkin::{CheckinOutcome, CheckinStatus, CheckinStudent};
 use crate::store::Result;
 use crate::store::dialect::DbTime;
 
@@ -49,9 +49,10 @@ pub struct LabelledShot {
 macro_rules! impl_sync {
     ($store:ty, $now:expr) => {
         impl $store {
-            /// `check_in` with a stamp. A scan whose nonce is already on this student's
-            /// check-in at this session is the same scan sent again: it answers the first
-            /// result (checked in, with that shot), never "already".
+            /// `check_in` with a stamp. A scan whose nonce is already on a check-in of this
+            /// session is the same scan sent again: it answers the first result (checked in,
+            /// with that shot) before anything else is looked at, so a code revoked or a
+            /// session filled since the first send changes nothing.
             #[allow(clippy::too_many_arguments)]
             pub(super) async fn check_in_stamped(
                 &self,
@@ -63,43 +64,63 @@ macro_rules! impl_sync {
                 retake_reason: Option<&str>,
                 stamp: &Stamp<'_>,
             ) -> Result<CheckinOutcome> {
+                if let Some(nonce) = stamp.nonce
+                    && let Some(first) = self.replayed_of(session_id, nonce, stamp.label).await?
+                {
+                    return Ok(first);
+                }
                 let outcome = self
                     .check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp)
                     .await?;
-                let (CheckinStatus::Already { shot }, Some(nonce)) = (outcome.status, stamp.nonce) else {
-                    return Ok(outcome);
-                };
-                let theirs: Option<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "SELECT k.nonce FROM checkins k JOIN students s ON s.id = k.student_id \
-                             WHERE k.session_id = ? AND s.student_no = ?",
-                        )
-                        .into_owned(),
-                ))
-                .bind(session_id)
-                .bind(student_no.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                if theirs.flatten().as_deref() == Some(nonce) {
-                    // Sent first while online (no label), queued after its answer was lost.
-                    if let Some(label) = stamp.label {
-                        sqlx::query(sqlx::AssertSqlSafe(
-                            Self::DIALECT
-                                .sql("UPDATE checkins SET label = ? WHERE nonce = ? AND label IS NULL")
-                                .into_owned(),
-                        ))
-                        .bind(label)
-                        .bind(nonce)
-                        .execute(&self.pool)
-                        .await?;
-                    }
-                    return Ok(CheckinOutcome {
-                        status: CheckinStatus::CheckedIn { shot, walk_in: false },
-                        ..outcome
-                    });
+                // The same scan sent twice at once (a resend while the first send was still
+                // on its way): the second lost on the nonce and finds the first one's row.
+                if let (CheckinStatus::Already { .. }, Some(nonce)) = (outcome.status, stamp.nonce)
+                    && let Some(first) = self.replayed_of(session_id, nonce, stamp.label).await?
+                {
+                    return Ok(first);
                 }
                 Ok(outcome)
+            }
+
+            /// The check-in of this session made by the scan with `nonce`, as its first answer;
+            /// a scan first sent online (no label) and queued after its answer was lost gets
+            /// its label now.
+            pub(super) async fn replayed_of(
+                &self,
+                session_id: i64,
+                nonce: &str,
+                label: Option<&str>,
+            ) -> Result<Option<CheckinOutcome>> {
+                let d = &Self::DIALECT;
+                let row = sqlx::query_as::<_, (i32, bool, Option<String>, String, String, String)>(sqlx::AssertSqlSafe(
+                    d.sql(
+                        "SELECT k.shot, k.walk_in, k.label, s.student_no, s.name, s.class_name FROM checkins k \
+                         JOIN students s ON s.id = k.student_id WHERE k.nonce = ? AND k.session_id = ?",
+                    )
+                    .into_owned(),
+                ))
+                .bind(nonce)
+                .bind(session_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((shot, walk_in, had_label, student_no, name, class)) = row else {
+                    return Ok(None);
+                };
+                if let (None, Some(label)) = (had_label, label) {
+                    sqlx::query(sqlx::AssertSqlSafe(
+                        d.sql("UPDATE checkins SET label = ? WHERE nonce = ? AND label IS NULL").into_owned(),
+                    ))
+                    .bind(label)
+                    .bind(nonce)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(Some(CheckinOutcome {
+                    status: CheckinStatus::CheckedIn { shot, walk_in },
+                    student: Some(CheckinStudent { student_no, name, class }),
+                    moved_from: None,
+                    retake_of: None,
+                }))
             }
 
             /// The serials of every code that is no longer active.
