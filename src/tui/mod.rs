@@ -148,6 +148,8 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     let keys = Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
     app.checkin.keys_problem = keys.problem().map(String::from);
     app.checkin.journals = station.is_some();
+    // scans an earlier run left in the journals are sent by this start
+    app.checkin.waiting = station.as_ref().map_or(0, |s| s.leftovers());
     let export_dir = ctx
         .config
         .export_dir
@@ -184,6 +186,7 @@ async fn event_loop(
     // the first load is not a reload the user asked for
     app.reload_asked = false;
     effects.extend(app.start_polling());
+    effects.extend(sessions::sync_due(app));
     tasks::start(effects, env, &mut running, tx, Message::Action);
     let mut last_draw: Option<Instant> = None;
     loop {

@@ -969,7 +969,7 @@ fn take_walk_in(app: &mut App) -> Vec<Effect> {
 pub const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A send of the journal, when the station is offline or scans wait and none is due yet.
-fn sync_due(app: &mut App) -> Vec<Effect> {
+pub(crate) fn sync_due(app: &mut App) -> Vec<Effect> {
     let c = &mut app.checkin;
     if (c.offline || c.waiting > 0) && !c.syncing {
         c.syncing = true;

@@ -15,6 +15,7 @@ use anyhow::anyhow;
 use super::sessions::{Keys, ScanRequest};
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{Answer, Sessions, answer_stamped, connection_lost};
+use crate::ops::station::journal;
 use crate::ops::station::sync::{StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{Cache, Fate, Journal, Scanner, answer_offline, new_nonce};
 use crate::store::{SessionRow, Stamp, Store};
@@ -91,6 +92,42 @@ impl ConsoleStation {
         let j = Arc::new(Mutex::new(Journal::open(&self.dir, session)?));
         journals.insert(session, j.clone());
         Ok(j)
+    }
+
+    /// Scans waiting in journals an earlier run left (a killed or closed station), not yet
+    /// opened by this one: read without locking, so the screen can say so at once.
+    pub fn leftovers(&self) -> usize {
+        let open: Vec<i64> = lock_any(&self.journals).keys().copied().collect();
+        crate::ops::station::journal::sessions_in(&self.dir)
+            .into_iter()
+            .filter(|s| !open.contains(s))
+            .filter_map(|s| journal::read(&journal::path_for(&self.dir, s)).ok())
+            .map(|(entries, _)| entries.iter().filter(|e| e.fate.is_none()).count())
+            .sum()
+    }
+
+    /// Opens the journals an earlier run left with scans waiting, so the next sync sends them
+    /// (docs/sessions.md "Offline stations": a killed station's journal is sent at the next
+    /// start). A journal another station on this machine holds is its to send.
+    fn open_leftovers(&self) {
+        for session in journal::sessions_in(&self.dir) {
+            if lock_any(&self.journals).contains_key(&session) {
+                continue;
+            }
+            let waiting = journal::read(&journal::path_for(&self.dir, session))
+                .is_ok_and(|(entries, _)| entries.iter().any(|e| e.fate.is_none()));
+            if !waiting {
+                continue;
+            }
+            match Journal::open(&self.dir, session) {
+                Ok(j) => {
+                    lock_any(&self.journals).insert(session, Arc::new(Mutex::new(j)));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, session, "station journal left for its station")
+                }
+            }
+        }
     }
 
     /// Scans waiting in every journal opened.
@@ -214,6 +251,7 @@ impl ConsoleStation {
 
     /// Sends every waiting scan with the command line's sync; each conflict becomes a line.
     pub async fn sync(&self, store: Arc<dyn Store>, keys: Keys) -> SyncReport {
+        self.open_leftovers();
         let journals: Vec<(i64, Arc<Mutex<Journal>>)> = lock_any(&self.journals)
             .iter()
             .map(|(id, j)| (*id, j.clone()))
@@ -322,6 +360,34 @@ mod tests {
     use crate::code::{CodePayload, Keyring, issue};
     use crate::ops::checkin::StationKeys;
 
+    /// A SQLite school with a key file and one student's code (the student has no session).
+    async fn school() -> (
+        tempfile::TempDir,
+        Arc<dyn Store>,
+        Keys,
+        crate::domain::Student,
+        String,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
+        let store: Arc<dyn Store> = Arc::from(
+            crate::store::open(&url, crate::store::Create::IfMissing)
+                .await
+                .unwrap(),
+        );
+        let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
+        let student = crate::demo::generate(1, 1, 2026).students.remove(0);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let token = issue(
+            &CodePayload::for_student(7, &student, "4111010001", day),
+            &ring,
+        )
+        .unwrap()
+        .text;
+        let keys: Keys = Arc::new(StationKeys::load(&dir.path().join("caiji.keys")));
+        (dir, store, keys, student, token)
+    }
+
     fn request(session_id: i64, line: &str) -> ScanRequest {
         ScanRequest {
             session_id,
@@ -341,23 +407,7 @@ mod tests {
     /// nothing left waiting and the station online again.
     #[tokio::test]
     async fn offline_scans_are_journaled_labelled_and_synced() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("caiji.db").display());
-        let store: Arc<dyn Store> = Arc::from(
-            crate::store::open(&url, crate::store::Create::IfMissing)
-                .await
-                .unwrap(),
-        );
-        let ring = Keyring::generate(&dir.path().join("caiji.keys")).unwrap();
-        let student = crate::demo::generate(1, 1, 2026).students.remove(0);
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-        let token = issue(
-            &CodePayload::for_student(7, &student, "4111010001", day),
-            &ring,
-        )
-        .unwrap()
-        .text;
-        let keys: Keys = Arc::new(StationKeys::load(&dir.path().join("caiji.keys")));
+        let (dir, store, keys, student, token) = school().await;
         let here = ConsoleStation::new(dir.path().join("station"), 'B');
         here.offline.store(true, Ordering::SeqCst);
 
@@ -393,5 +443,26 @@ mod tests {
             report.conflicts
         );
         assert!(!here.offline.load(Ordering::SeqCst));
+    }
+
+    /// A journal an earlier run left with a scan waiting (the console was killed while
+    /// offline) is counted by the next console at once and sent by its first sync, with no
+    /// scan into that session needed.
+    #[tokio::test]
+    async fn a_journal_left_by_an_earlier_run_is_sent_by_the_next_start() {
+        let (dir, store, keys, _, token) = school().await;
+        {
+            let earlier = ConsoleStation::new(dir.path().join("station"), 'B');
+            earlier.offline.store(true, Ordering::SeqCst);
+            let queued = earlier
+                .scan(store.clone(), keys.clone(), request(99, &token))
+                .await;
+            assert_eq!(queued.label.as_deref(), Some("B-001"));
+        }
+        let next = ConsoleStation::new(dir.path().join("station"), 'B');
+        assert_eq!((next.leftovers(), next.waiting()), (1, 0));
+        let report = next.sync(store.clone(), keys.clone()).await;
+        assert_eq!(report.fates, vec![("B-001".to_string(), Err("invalid"))]);
+        assert_eq!((report.waiting, next.leftovers()), (0, 0));
     }
 }
