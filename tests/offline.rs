@@ -807,7 +807,7 @@ async fn property_run(
                     &nonce,
                 )
                 .unwrap();
-                trace.push(format!("scan {}", a.answer.status));
+                trace.push(format!("scan {}", a.answer.status.code()));
                 if a.answer.status == caiji::ops::station::QUEUED {
                     queued.push(a.label.expect("a queued scan has a label"));
                 }

@@ -15,11 +15,85 @@ use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
 use crate::store::{CheckinStatus, SessionRow, Stamp, Store, TokenLookup};
 
+/// What became of a scanned line: the `status` of docs/cli.md's check-in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScanStatus {
+    CheckedIn,
+    /// Checked in at this session before, with its shot.
+    Already,
+    /// The check-in that counts for the student is at another session.
+    AlreadyElsewhere,
+    Full,
+    NotInSession,
+    Revoked,
+    /// Not a code of this school, withdrawn, unknown, or the session is gone.
+    Invalid,
+    /// Kept in an offline station's journal, with a provisional label.
+    Queued,
+    /// Neither the server nor the journal took it: scan again.
+    NotRecorded,
+}
+
+impl ScanStatus {
+    /// The word in the JSON and in a journal's conflict (`error` for a scan not recorded).
+    pub fn code(self) -> &'static str {
+        match self {
+            ScanStatus::CheckedIn => "checked_in",
+            ScanStatus::Already => "already",
+            ScanStatus::AlreadyElsewhere => "already_elsewhere",
+            ScanStatus::Full => "full",
+            ScanStatus::NotInSession => "not_in_session",
+            ScanStatus::Revoked => "revoked",
+            ScanStatus::Invalid => "invalid",
+            ScanStatus::Queued => "queued",
+            ScanStatus::NotRecorded => "error",
+        }
+    }
+
+    /// The status a `code` names; a word this version does not know reads as `Invalid`.
+    pub fn from_code(code: &str) -> ScanStatus {
+        [
+            ScanStatus::CheckedIn,
+            ScanStatus::Already,
+            ScanStatus::AlreadyElsewhere,
+            ScanStatus::Full,
+            ScanStatus::NotInSession,
+            ScanStatus::Revoked,
+            ScanStatus::Queued,
+            ScanStatus::NotRecorded,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+        .unwrap_or(ScanStatus::Invalid)
+    }
+}
+
+impl From<CheckinStatus> for ScanStatus {
+    fn from(status: CheckinStatus) -> ScanStatus {
+        match status {
+            CheckinStatus::CheckedIn { .. } => ScanStatus::CheckedIn,
+            CheckinStatus::Already { .. } => ScanStatus::Already,
+            CheckinStatus::AlreadyElsewhere { .. } => ScanStatus::AlreadyElsewhere,
+            CheckinStatus::Full { .. } => ScanStatus::Full,
+            CheckinStatus::NotInSession { .. } => ScanStatus::NotInSession,
+            CheckinStatus::Withdrawn
+            | CheckinStatus::UnknownStudent
+            | CheckinStatus::NoSuchSession => ScanStatus::Invalid,
+        }
+    }
+}
+
+impl serde::Serialize for ScanStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
 /// Why a scanned line is not taken, found before any check-in is attempted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// `invalid` or `revoked` (docs/cli.md).
-    pub status: &'static str,
+    /// `Invalid` or `Revoked`.
+    pub status: ScanStatus,
     pub student_no: Option<String>,
     pub reason: String,
 }
@@ -27,7 +101,7 @@ pub struct Refusal {
 impl Refusal {
     fn invalid(reason: String) -> Refusal {
         Refusal {
-            status: "invalid",
+            status: ScanStatus::Invalid,
             student_no: None,
             reason,
         }
@@ -131,7 +205,7 @@ pub async fn identify(
                 });
             }
             Err(Refusal {
-                status: "revoked",
+                status: ScanStatus::Revoked,
                 student_no: Some(student_no),
                 reason,
             })
@@ -142,8 +216,7 @@ pub async fn identify(
 /// The answer to one scanned line, as the station loop and the console's Check-in screen show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    /// docs/cli.md: `checked_in`, `already`, `full`, `not_in_session`, `invalid`, `revoked`, ...
-    pub status: &'static str,
+    pub status: ScanStatus,
     pub student_no: Option<String>,
     pub shot: Option<i32>,
     pub reason: Option<String>,
@@ -385,7 +458,7 @@ pub async fn answer_stamped(
     let student = outcome.student.as_ref();
     let shot = outcome.status.shot();
     Ok(Answer {
-        status: outcome.status.code(),
+        status: outcome.status.into(),
         student_no: Some(student_no.clone()),
         shot,
         reason,
@@ -467,7 +540,7 @@ pub fn checked_retake_reason(what: &str, text: &str) -> Result<String, String> {
 }
 
 /// The status of a scan that could not be recorded (the database could not be reached).
-pub const NOT_RECORDED: &str = "error";
+pub const NOT_RECORDED: ScanStatus = ScanStatus::NotRecorded;
 
 /// How long a station keeps trying one scan while the database connection is lost.
 const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
@@ -500,18 +573,17 @@ pub async fn answer_retrying(
 }
 
 /// The word for an answer's status, with its mark, as stations show it.
-pub fn status_label(status: &str) -> &'static str {
+pub fn status_label(status: ScanStatus) -> &'static str {
     match status {
-        "checked_in" => tr("✔ 签到成功", "✔ checked in"),
-        "already" => tr("● 已签到过", "● already"),
-        "already_elsewhere" => tr("● 已在别场签到", "● already elsewhere"),
-        "full" => tr("✘ 场次已满", "✘ full"),
-        "not_in_session" => tr("✘ 不在本场", "✘ not in session"),
-        "revoked" => tr("✘ 码已作废", "✘ revoked"),
-        "withdrawn" => tr("✘ 已退出", "✘ withdrawn"),
-        NOT_RECORDED => tr("✘ 未记录", "✘ NOT recorded"),
-        "queued" => tr("⧗ 离线暂存", "⧗ queued"),
-        _ => tr("✘ 无效", "✘ invalid"),
+        ScanStatus::CheckedIn => tr("✔ 签到成功", "✔ checked in"),
+        ScanStatus::Already => tr("● 已签到过", "● already"),
+        ScanStatus::AlreadyElsewhere => tr("● 已在别场签到", "● already elsewhere"),
+        ScanStatus::Full => tr("✘ 场次已满", "✘ full"),
+        ScanStatus::NotInSession => tr("✘ 不在本场", "✘ not in session"),
+        ScanStatus::Revoked => tr("✘ 码已作废", "✘ revoked"),
+        ScanStatus::NotRecorded => tr("✘ 未记录", "✘ NOT recorded"),
+        ScanStatus::Queued => tr("⧗ 离线暂存", "⧗ queued"),
+        ScanStatus::Invalid => tr("✘ 无效", "✘ invalid"),
     }
 }
 

@@ -10,12 +10,13 @@ use super::sessions::SYNC_EVERY;
 use super::sessions_tests::{answer, loaded, scan};
 use super::station::{StationScan, SyncReport};
 use super::theme::Role;
+use crate::ops::checkin::ScanStatus;
 
 /// A queued answer, as `ops::station::answer_offline` gives it.
 fn queued() -> StationScan {
     StationScan {
         result: Ok(answer(
-            crate::ops::station::QUEUED,
+            crate::ops::station::QUEUED.code(),
             None,
             Some("服务器暂时连不上：已记入本机日志，恢复后自动上传"),
         )),
@@ -61,7 +62,7 @@ fn an_offline_answer_is_queued_with_its_label_and_a_send_is_asked_for() {
     assert_eq!(latest.label.as_deref(), Some("B-017"));
     assert_eq!(
         latest.result.as_ref().unwrap().as_ref().unwrap().status,
-        "queued"
+        crate::ops::station::QUEUED
     );
     // the server is away: no reading again, only the send of the journal, once
     assert_eq!(effects, vec![Effect::SyncLater { after: SYNC_EVERY }]);
@@ -135,8 +136,8 @@ fn synced(app: &mut App) -> Vec<Effect> {
                 ],
                 fates: vec![
                     ("B-017".into(), Ok(38)),
-                    ("B-018".into(), Err("already")),
-                    ("B-019".into(), Err("full")),
+                    ("B-018".into(), Err(ScanStatus::Already)),
+                    ("B-019".into(), Err(ScanStatus::Full)),
                 ],
                 waiting: 0,
                 offline: false,
@@ -174,7 +175,7 @@ fn a_sync_shows_what_was_sent_and_each_conflict_and_nothing_waits() {
     // the queued answer became the server's shot, its label kept beside it
     let latest = app.checkin.scans.first().unwrap();
     let a = latest.result.as_ref().unwrap().as_ref().unwrap();
-    assert_eq!((a.status, a.shot), ("checked_in", Some(38)));
+    assert_eq!((a.status, a.shot), (ScanStatus::CheckedIn, Some(38)));
     assert!(
         shown.contains("拍摄号 38") && shown.contains("暂存号 B-017"),
         "{shown}"

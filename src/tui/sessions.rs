@@ -399,21 +399,22 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 return Some((false, Vec::new()));
             };
             scan.result = Some(result.clone());
-            let refused_here = matches!(result, Ok(a) if a.status == "not_in_session" || a.status == "already_elsewhere");
+            let refused_here = matches!(result, Ok(a) if a.status == crate::ops::checkin::ScanStatus::NotInSession || a.status == crate::ops::checkin::ScanStatus::AlreadyElsewhere);
             if !refused_here {
                 scan.line = None;
             }
             let walk_in = scan.walk_in;
             // the gauge: counted at once, then read again from the database
             if let (Ok(a), Some(session_id)) = (result, scan.session_id)
-                && a.status == "checked_in"
+                && a.status == crate::ops::checkin::ScanStatus::CheckedIn
                 && let Some(Ok(data)) = &mut app.sessions.data
                 && let Some(row) = data.sessions.iter_mut().find(|s| s.id == session_id)
             {
                 row.checked_in = row.checked_in.max(i64::from(a.shot.unwrap_or(0)));
             }
             let mut effects = app.sessions.start_load();
-            let recorded = matches!(result, Ok(a) if a.status == "checked_in");
+            let recorded =
+                matches!(result, Ok(a) if a.status == crate::ops::checkin::ScanStatus::CheckedIn);
             if recorded && walk_in {
                 // the student moved session: the list and every count change
                 effects.extend(app.start_load());
@@ -469,12 +470,12 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                 };
                 match fate {
                     Ok(shot) => {
-                        a.status = "checked_in";
+                        a.status = crate::ops::checkin::ScanStatus::CheckedIn;
                         a.shot = Some(*shot);
                         a.reason = None;
                     }
                     Err(cause) => {
-                        a.status = cause;
+                        a.status = *cause;
                         a.reason = Some(
                             tr(
                                 "上传时未签到，可重新扫码",
@@ -894,9 +895,10 @@ fn ask_walk_in(app: &mut App) -> Vec<Effect> {
         let Some(Ok(a)) = &scan.result else {
             return None;
         };
-        (a.status == "already_elsewhere" && scan.session_id == here.map(|h| h.0))
-            .then(|| Some((scan.id, scan.line.clone()?, a.clone())))
-            .flatten()
+        (a.status == crate::ops::checkin::ScanStatus::AlreadyElsewhere
+            && scan.session_id == here.map(|h| h.0))
+        .then(|| Some((scan.id, scan.line.clone()?, a.clone())))
+        .flatten()
     });
     if let (Some((session_id, makeup)), Some((scan_id, line, answer))) = (here, elsewhere) {
         if !makeup {
@@ -930,7 +932,7 @@ fn ask_walk_in(app: &mut App) -> Vec<Effect> {
         let Some(Ok(a)) = &scan.result else {
             return None;
         };
-        (a.status == "not_in_session" && scan.session_id == here)
+        (a.status == crate::ops::checkin::ScanStatus::NotInSession && scan.session_id == here)
             .then_some((scan, a))
             .and_then(|(scan, a)| Some((scan.id, scan.line.clone()?, a.clone())))
     });

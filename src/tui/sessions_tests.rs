@@ -1,6 +1,7 @@
 //! The Sessions and Check-in screens: `update` tests and whole-screen snapshots (80×24 and
 //! 120×40) with CJK names.
 
+use crate::ops::checkin::ScanStatus;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::action::{Action, Effect, Screen, SessionsData};
@@ -134,9 +135,9 @@ pub(super) fn loaded(screen_action: Action, size: (u16, u16)) -> App {
     app
 }
 
-pub(super) fn answer(status: &'static str, shot: Option<i32>, reason: Option<&str>) -> Answer {
+pub(super) fn answer(status: &str, shot: Option<i32>, reason: Option<&str>) -> Answer {
     Answer {
-        status,
+        status: ScanStatus::from_code(status),
         student_no: Some("2022020102".into()),
         shot,
         reason: reason.map(String::from),
@@ -445,7 +446,7 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
     let cases = [
         answer("already", Some(12), Some("已在本场次签到，拍摄号 12")),
         Answer {
-            status: "invalid",
+            status: ScanStatus::Invalid,
             student_no: None,
             shot: None,
             reason: Some("采集码验证失败：内容被篡改".into()),
@@ -667,7 +668,7 @@ fn checkin_screen_snapshots() {
                 Some("已在本场次签到，拍摄号 12"),
             )),
             Ok(Answer {
-                status: "checked_in",
+                status: ScanStatus::CheckedIn,
                 student_no: Some("2022010102".into()),
                 shot: Some(108),
                 reason: None,

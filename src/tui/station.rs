@@ -14,7 +14,7 @@ use anyhow::anyhow;
 
 use super::sessions::{Keys, ScanRequest};
 use crate::i18n::{Lang, lang, tr};
-use crate::ops::checkin::{Answer, Sessions, answer_stamped, connection_lost};
+use crate::ops::checkin::{Answer, ScanStatus, Sessions, answer_stamped, connection_lost};
 use crate::ops::station::journal;
 use crate::ops::station::sync::{StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{Cache, Fate, Journal, Scanner, answer_offline, new_nonce};
@@ -40,7 +40,7 @@ pub struct SyncReport {
     /// One line per scan the server did not take: label, student, why.
     pub conflicts: Vec<String>,
     /// The fate of each scan sent, by its label: the shot, or the conflict's status.
-    pub fates: Vec<(String, Result<i32, &'static str>)>,
+    pub fates: Vec<(String, Result<i32, ScanStatus>)>,
     /// Scans still waiting (the server went away again).
     pub waiting: usize,
     pub offline: bool,
@@ -281,7 +281,7 @@ impl ConsoleStation {
                         fates.push((scan.label.clone(), Ok(*shot)));
                     }
                     Fate::Conflict { cause, reason } => {
-                        let cause = cause_static(cause);
+                        let cause = ScanStatus::from_code(cause);
                         fates.push((scan.label.clone(), Err(cause)));
                         conflicts.push(format!(
                             "{} {} {}: {} — {}",
@@ -324,18 +324,6 @@ fn lost(e: &anyhow::Error) -> bool {
     connection_lost(e)
         || e.downcast_ref::<crate::store::StoreError>()
             .is_some_and(|s| matches!(s, crate::store::StoreError::Connect { .. }))
-}
-
-/// The status word of a conflict's cause, as the screen shows statuses.
-fn cause_static(cause: &str) -> &'static str {
-    match cause {
-        "already" => "already",
-        "already_elsewhere" => "already_elsewhere",
-        "full" => "full",
-        "revoked" => "revoked",
-        "not_in_session" => "not_in_session",
-        _ => "invalid",
-    }
 }
 
 /// The notice a sync leaves on the screen.
@@ -426,7 +414,7 @@ mod tests {
         let again = here
             .scan(store.clone(), keys.clone(), request(99, &token))
             .await;
-        assert_eq!(again.result.as_ref().unwrap().status, "already");
+        assert_eq!(again.result.as_ref().unwrap().status, ScanStatus::Already);
         assert_eq!(again.label.as_deref(), Some("B-001"));
         assert_eq!(again.waiting, 1);
 
@@ -435,7 +423,10 @@ mod tests {
             (report.synced, report.waiting, report.offline),
             (0, 0, false)
         );
-        assert_eq!(report.fates, vec![("B-001".to_string(), Err("invalid"))]);
+        assert_eq!(
+            report.fates,
+            vec![("B-001".to_string(), Err(ScanStatus::Invalid))]
+        );
         assert_eq!(report.conflicts.len(), 1);
         assert!(
             report.conflicts[0].starts_with("B-001 "),
@@ -462,7 +453,10 @@ mod tests {
         let next = ConsoleStation::new(dir.path().join("station"), 'B');
         assert_eq!((next.leftovers(), next.waiting()), (1, 0));
         let report = next.sync(store.clone(), keys.clone()).await;
-        assert_eq!(report.fates, vec![("B-001".to_string(), Err("invalid"))]);
+        assert_eq!(
+            report.fates,
+            vec![("B-001".to_string(), Err(ScanStatus::Invalid))]
+        );
         assert_eq!((report.waiting, next.leftovers()), (0, 0));
     }
 }

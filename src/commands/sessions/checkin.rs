@@ -24,8 +24,8 @@ use crate::commands::{Ctx, EXIT_ERROR, EXIT_PROBLEMS};
 use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{
-    Answer, NOT_RECORDED, Sessions, Station, StationKeys, answer_retrying, answer_stamped,
-    connection_lost, status_label,
+    Answer, NOT_RECORDED, ScanStatus, Sessions, Station, StationKeys, answer_retrying,
+    answer_stamped, connection_lost, status_label,
 };
 use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{
@@ -38,7 +38,7 @@ use crate::store::{Backend, SessionRow, Stamp, Store};
 /// One line of `--format json` (docs/cli.md keys, nothing more).
 #[derive(Serialize)]
 struct AnswerJson<'a> {
-    status: &'static str,
+    status: ScanStatus,
     student_no: Option<&'a str>,
     shot: Option<i32>,
     reason: Option<&'a str>,
@@ -67,16 +67,16 @@ impl Style {
     fn table_line(&self, a: &Answer) -> String {
         let word = status_label(a.status);
         let colour = match a.status {
-            "checked_in" => "32",
-            "already" => "33",
-            NOT_RECORDED => "1;31",
+            ScanStatus::CheckedIn => "32",
+            ScanStatus::Already => "33",
+            ScanStatus::NotRecorded => "1;31",
             _ => "31",
         };
         let mut line = self.paint(colour, &pad(word, 16));
         if let Some(shot) = a.shot {
             let number = format!(" {shot} ");
             // The shot number is what the photographer calls out: make it stand out.
-            let number = if a.status == "checked_in" && self.tty {
+            let number = if a.status == crate::ops::checkin::ScanStatus::CheckedIn && self.tty {
                 if self.colour {
                     format!("\x1b[1;7m{number}\x1b[0m")
                 } else {
@@ -496,7 +496,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     // the journal is being sent.
     let scanning = async {
         let mut lines = read_lines(std::io::stdin());
-        let mut tally: HashMap<&'static str, u32> = HashMap::new();
+        let mut tally: HashMap<ScanStatus, u32> = HashMap::new();
         let mut failed = 0u32;
         let mut reading = true;
         while reading {
@@ -686,8 +686,11 @@ fn greet(session: &SessionRow, args: &SessionCheckinArgs) {
     );
 }
 
-fn goodbye(tally: &HashMap<&'static str, u32>) {
-    let mut parts: Vec<String> = tally.iter().map(|(k, v)| format!("{k} {v}")).collect();
+fn goodbye(tally: &HashMap<ScanStatus, u32>) {
+    let mut parts: Vec<String> = tally
+        .iter()
+        .map(|(k, v)| format!("{} {v}", k.code()))
+        .collect();
     parts.sort();
     eprintln!("{}: {}", tr("本次结束", "Done"), parts.join(", "));
 }
@@ -706,7 +709,7 @@ async fn scan_online(
     }
     let mut sessions = Sessions::new(store);
     let mut lines = read_lines(std::io::stdin());
-    let mut tally: HashMap<&'static str, u32> = HashMap::new();
+    let mut tally: HashMap<ScanStatus, u32> = HashMap::new();
     let mut failed = 0u32;
     while let Some(buf) = lines.recv().await {
         let buf = buf?;
@@ -746,7 +749,7 @@ mod tests {
             colour: false,
         };
         let a = Answer {
-            status: "checked_in",
+            status: ScanStatus::CheckedIn,
             student_no: Some("2022001".into()),
             shot: Some(17),
             reason: None,

@@ -23,7 +23,7 @@ pub use cache::Cache;
 pub use journal::{Entry, Fate, Journal, Scan};
 
 /// The status of an answer given offline: the scan waits in the journal.
-pub const QUEUED: &str = "queued";
+pub const QUEUED: crate::ops::checkin::ScanStatus = crate::ops::checkin::ScanStatus::Queued;
 
 /// The folder of station journals and caches.
 pub fn station_dir(data_dir: &Path) -> PathBuf {
@@ -100,7 +100,11 @@ impl From<Answer> for StationAnswer {
 }
 
 /// An answer that is only a status and its reason (a refusal, a scan not recorded).
-pub fn refusal(status: &'static str, student_no: Option<String>, reason: String) -> Answer {
+pub fn refusal(
+    status: crate::ops::checkin::ScanStatus,
+    student_no: Option<String>,
+    reason: String,
+) -> Answer {
     Answer {
         status,
         student_no,
@@ -142,9 +146,18 @@ pub fn answer_offline(
     let payload = match scanner.keys {
         StationKeys::Ready(ring) => match crate::code::verify(&token, ring) {
             Ok(p) => p,
-            Err(e) => return Ok(refusal("invalid", None, e.to_string()).into()),
+            Err(e) => {
+                return Ok(refusal(
+                    crate::ops::checkin::ScanStatus::Invalid,
+                    None,
+                    e.to_string(),
+                )
+                .into());
+            }
         },
-        StationKeys::Unavailable(why) => return Ok(refusal("invalid", None, why.clone()).into()),
+        StationKeys::Unavailable(why) => {
+            return Ok(refusal(crate::ops::checkin::ScanStatus::Invalid, None, why.clone()).into());
+        }
     };
     let as_of = |t: DateTime<Utc>| crate::ops::time::format_time(t);
     let no = payload.student_no.clone();
@@ -152,7 +165,7 @@ pub fn answer_offline(
         && cache.is_revoked(payload.serial)
     {
         return Ok(refusal(
-            "revoked",
+            crate::ops::checkin::ScanStatus::Revoked,
             Some(no),
             match lang() {
                 Lang::Zh => format!(
@@ -172,7 +185,7 @@ pub fn answer_offline(
     let class = cached.map(|s| s.class.clone());
     let already = |shot: Option<i32>, label: Option<String>, reason: String| StationAnswer {
         answer: Answer {
-            status: "already",
+            status: crate::ops::checkin::ScanStatus::Already,
             student_no: Some(no.clone()),
             shot,
             reason: Some(reason),
@@ -217,7 +230,7 @@ pub fn answer_offline(
         && !scanner.allow_walk_in
     {
         return Ok(refusal(
-            "not_in_session",
+            crate::ops::checkin::ScanStatus::NotInSession,
             Some(no),
             match lang() {
                 Lang::Zh => format!(

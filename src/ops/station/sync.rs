@@ -137,10 +137,13 @@ pub enum SyncEnd {
 /// A server answer as a journal fate.
 pub fn fate_of(answer: &Answer) -> Fate {
     match (answer.status, answer.shot) {
-        ("checked_in", Some(shot)) => Fate::Synced { shot },
+        (crate::ops::checkin::ScanStatus::CheckedIn, Some(shot)) => Fate::Synced { shot },
         (status, _) => Fate::Conflict {
-            cause: status.to_string(),
-            reason: answer.reason.clone().unwrap_or_else(|| status.to_string()),
+            cause: status.code().to_string(),
+            reason: answer
+                .reason
+                .clone()
+                .unwrap_or_else(|| status.code().to_string()),
         },
     }
 }

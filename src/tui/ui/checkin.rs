@@ -38,10 +38,12 @@ fn answer_style(theme: &Theme, scan: &Scan) -> Style {
     match &scan.result {
         None => theme.style(Role::Muted),
         Some(Err(_)) => theme.style(Role::Error),
-        Some(Ok(a)) if a.status == "checked_in" => theme.style(Role::StatusOk),
+        Some(Ok(a)) if a.status == crate::ops::checkin::ScanStatus::CheckedIn => {
+            theme.style(Role::StatusOk)
+        }
         Some(Ok(a))
-            if a.status == "already"
-                || a.status == "already_elsewhere"
+            if a.status == crate::ops::checkin::ScanStatus::Already
+                || a.status == crate::ops::checkin::ScanStatus::AlreadyElsewhere
                 || a.status == crate::ops::station::QUEUED =>
         {
             theme.style(Role::StatusWarn)
