@@ -78,6 +78,8 @@ async fn console(
         key_file: ctx.key_file.clone(),
     })
     .await;
-    store.close().await;
+    // Queries the console no longer waits for run to their end; a send left on a connection a
+    // cut network holds must not keep the console from quitting.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await;
     result.map(|()| ExitCode::SUCCESS)
 }

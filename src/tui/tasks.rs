@@ -668,25 +668,27 @@ async fn reissue(
 }
 
 /// Runs one query on a task and sends its answer back as an action. A panic in the query
-/// becomes an error message instead of a silent hang.
+/// becomes an error message instead of a silent hang. The handle stops only the answer: a
+/// newer task that replaces this one drops its answer, while the query itself runs to its end,
+/// because a store call cut off halfway can leave its pooled connection stuck or out of step
+/// with the server (docs/sessions.md, "Sends given up on").
 fn spawn_query<T, F>(
     query: F,
     answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
     send: impl FnOnce(Action) + Send + 'static,
-) -> [AbortHandle; 2]
+) -> [AbortHandle; 1]
 where
     T: Send + 'static,
     F: std::future::Future<Output = Result<T, String>> + Send + 'static,
 {
     let inner = tokio::spawn(query);
-    let inner_abort = inner.abort_handle();
     let outer = tokio::spawn(async move {
         let result = match inner.await {
             Ok(result) => result,
             Err(e) if e.is_panic() => Err(crashed()),
-            Err(_) => return, // aborted: a newer task replaced it
+            Err(_) => return, // the runtime is shutting down
         };
         send(answer(result));
     });
-    [inner_abort, outer.abort_handle()]
+    [outer.abort_handle()]
 }
