@@ -22,3 +22,4 @@ pub mod photos;
 pub mod roster;
 pub mod store;
 pub mod tui;
+pub mod words;

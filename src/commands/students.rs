@@ -79,7 +79,7 @@ async fn stream(
         Ok(()) => Ok(()),
         Err(e) => {
             io_error = Some(e);
-            Err(crate::store::StoreError::NotFound("output closed".into()))
+            Err(crate::store::StoreError::Stopped)
         }
     };
     match store.for_each_student(filter, &mut sink).await {

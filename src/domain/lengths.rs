@@ -18,15 +18,23 @@ pub const SESSION_TEXT: usize = 200;
 /// The reason given for revoking or reissuing a code.
 pub const REASON: usize = 500;
 
-/// Why a command-line value was refused: `what` (the option) is longer than `max` characters.
-pub fn too_long(what: &str, text: &str, max: usize) -> Option<String> {
+/// A command-line value refused for its length: `what` (the option) has `count` characters,
+/// more than `max` (`Display` words it: `crate::words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLong {
+    pub what: String,
+    pub count: usize,
+    pub max: usize,
+}
+
+impl std::error::Error for TooLong {}
+
+/// Whether `text`, given as `what`, is longer than `max` characters.
+pub fn too_long(what: &str, text: &str, max: usize) -> Option<TooLong> {
     let count = text.chars().count();
-    (count > max).then(|| match crate::i18n::lang() {
-        crate::i18n::Lang::Zh => {
-            format!("{what} 有 {count} 个字符，最多 {max} 个；请缩短后再试")
-        }
-        crate::i18n::Lang::En => {
-            format!("{what} has {count} characters, at most {max} are allowed; shorten it")
-        }
+    (count > max).then(|| TooLong {
+        what: what.to_string(),
+        count,
+        max,
     })
 }

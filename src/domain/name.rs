@@ -4,10 +4,7 @@
 //! transliterated names (买买提·艾力) arrives as `•`, `．`, `.`, `・` and other look-alikes.
 //! They are all made `·` (U+00B7) so that search, masking and duplicate checks see one name.
 
-use std::fmt;
-
 use crate::domain::text::Refused;
-use crate::i18n::{self, Lang};
 
 /// docs/roster.md: a name longer than this many characters (after normalisation) is rejected.
 pub const MAX_NAME_CHARS: usize = crate::domain::lengths::NAME;
@@ -135,79 +132,6 @@ pub enum NameError {
 
 impl std::error::Error for NameError {}
 
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(i18n::lang()))
-    }
-}
-
-impl NameError {
-    /// The message in the given language (`Display` uses the current one).
-    pub fn message(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            NameError::Empty => {
-                if zh {
-                    "姓名为空，请填写".into()
-                } else {
-                    "the name is empty; fill it in".into()
-                }
-            }
-            NameError::Unwanted(refused) => refused.message(if zh { "姓名" } else { "name" }, lang),
-            NameError::OneLetter => {
-                if zh {
-                    "姓名只有一个字；请填写完整的姓名".into()
-                } else {
-                    "the name has only one letter; enter the full name".into()
-                }
-            }
-            NameError::TooLong { count } => {
-                if zh {
-                    format!("姓名有 {count} 个字符，最多 {MAX_NAME_CHARS} 个；请核对")
-                } else {
-                    format!(
-                        "the name has {count} characters, at most {MAX_NAME_CHARS} are allowed; check it"
-                    )
-                }
-            }
-            NameError::BadChar { pos, found } => {
-                if zh {
-                    let what = if found.is_numeric() {
-                        "数字"
-                    } else {
-                        "字符"
-                    };
-                    format!(
-                        "姓名第 {pos} 个字符“{found}”是不允许的{what}；姓名只能由汉字、字母和分隔符（· 空格 -）组成"
-                    )
-                } else {
-                    let what = if found.is_numeric() {
-                        "digit"
-                    } else {
-                        "character"
-                    };
-                    format!(
-                        "the {what} '{found}' at character {pos} is not allowed in a name; use only Han characters, \
-                         letters and the separators · (middle dot), space and -"
-                    )
-                }
-            }
-            NameError::MisplacedSeparator { pos, found } => {
-                if zh {
-                    format!(
-                        "姓名第 {pos} 个字符“{found}”位置不对：分隔符不能在开头或结尾，也不能连用"
-                    )
-                } else {
-                    format!(
-                        "the separator '{found}' at character {pos} is misplaced: a name cannot start or end with a \
-                         separator or have two in a row"
-                    )
-                }
-            }
-        }
-    }
-}
-
 /// Normalises the name and checks it: not empty, no control or invisible characters, at most
 /// [`MAX_NAME_CHARS`] characters, only letters (any script: Han, Latin, accented...) with their
 /// marks, and separators between letters. Returns the normalised name.
@@ -259,6 +183,7 @@ fn is_common_han(c: char) -> bool {
 mod tests {
     use super::*;
     use crate::domain::text::Unwanted;
+    use crate::i18n::{self, Lang};
 
     fn unwanted_as(pos: usize, found: char, kind: Unwanted) -> NameError {
         NameError::Unwanted(Refused { pos, found, kind })

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 
 /// One kilobyte as Windows Explorer counts it (and `[photo] min_kb`/`max_kb` in config.toml).
 pub const KB: u64 = 1024;
@@ -66,21 +66,28 @@ impl Default for PhotoSpec {
     }
 }
 
+/// Why the school's `[photo]` overrides in config.toml cannot be used (`Display` words it:
+/// `crate::words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecError {
+    /// Both `{name}_kb` and `{name}_bytes` are given (`name`: `min` or `max`).
+    BothGiven { name: &'static str },
+    /// A width or height outside 1 to 65535.
+    BadSize { width: u32, height: u32 },
+    /// The smallest size is larger than the largest, each named as written (`min_kb (30)`).
+    MinAboveMax { min: String, max: String },
+}
+
+impl std::error::Error for SpecError {}
+
 impl PhotoSpec {
     /// The default spec with the school's overrides; refuses overrides that no file could meet.
-    pub fn from_config(config: &SpecOverrides) -> Result<PhotoSpec, String> {
+    pub fn from_config(config: &SpecOverrides) -> Result<PhotoSpec, SpecError> {
         let d = PhotoSpec::default();
-        let zh = i18n::lang() == Lang::Zh;
-        let bound = |kb: Option<u32>, bytes: Option<u64>, name: &str, default: u64| match (
+        let bound = |kb: Option<u32>, bytes: Option<u64>, name: &'static str, default: u64| match (
             kb, bytes,
         ) {
-            (Some(_), Some(_)) => Err(if zh {
-                format!("config.toml 的 [photo] 同时写了 {name}_kb 和 {name}_bytes；请只保留一个")
-            } else {
-                format!(
-                    "[photo] in config.toml gives both {name}_kb and {name}_bytes; keep one of them"
-                )
-            }),
+            (Some(_), Some(_)) => Err(SpecError::BothGiven { name }),
             (Some(kb), None) => Ok(u64::from(kb) * KB),
             (None, Some(bytes)) => Ok(bytes),
             (None, None) => Ok(default),
@@ -92,16 +99,9 @@ impl PhotoSpec {
             max_bytes: bound(config.max_kb, config.max_bytes, "max", d.max_bytes)?,
         };
         if spec.width == 0 || spec.height == 0 || spec.width > 65535 || spec.height > 65535 {
-            return Err(if zh {
-                format!(
-                    "config.toml 的 [photo] 尺寸 {}×{} 不可用：宽和高须在 1 到 65535 之间",
-                    spec.width, spec.height
-                )
-            } else {
-                format!(
-                    "[photo] size {}×{} in config.toml cannot be met: width and height must be 1 to 65535",
-                    spec.width, spec.height
-                )
+            return Err(SpecError::BadSize {
+                width: spec.width,
+                height: spec.height,
             });
         }
         if spec.min_bytes > spec.max_bytes {
@@ -110,12 +110,9 @@ impl PhotoSpec {
                 Some(kb) => format!("{name}_kb ({kb})"),
                 None => format!("{name}_bytes ({bytes})"),
             };
-            let min = written(config.min_kb, spec.min_bytes, "min");
-            let max = written(config.max_kb, spec.max_bytes, "max");
-            return Err(if zh {
-                format!("config.toml 的 [photo] {min} 大于 {max}；请改正")
-            } else {
-                format!("[photo] {min} is larger than {max} in config.toml; correct one of them")
+            return Err(SpecError::MinAboveMax {
+                min: written(config.min_kb, spec.min_bytes, "min"),
+                max: written(config.max_kb, spec.max_bytes, "max"),
             });
         }
         Ok(spec)

@@ -534,7 +534,7 @@ pub fn checked_retake_reason(what: &str, text: &str) -> Result<String, String> {
         });
     }
     match crate::domain::lengths::too_long(what, &reason, crate::domain::lengths::REASON) {
-        Some(refused) => Err(refused),
+        Some(refused) => Err(refused.to_string()),
         None => Ok(reason),
     }
 }

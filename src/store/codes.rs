@@ -100,10 +100,7 @@ const LOCK_CODES: &str = "SELECT name FROM locks WHERE name = 'codes' FOR UPDATE
 const CHUNK: usize = 1000;
 
 fn not_found(student_no: &str) -> StoreError {
-    StoreError::NotFound(format!(
-        "{} {student_no}",
-        crate::i18n::tr("没有这个学号：", "no student with 学号")
-    ))
+    StoreError::NoStudent(student_no.to_string())
 }
 
 macro_rules! impl_code_store {
@@ -320,10 +317,7 @@ macro_rules! impl_code_store {
                 let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
                 let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
                 let Some(mut code) = Self::active_code_in(&mut tx, student_no).await? else {
-                    return Err(StoreError::NotFound(format!(
-                        "{} {student_no}",
-                        crate::i18n::tr("没有有效采集码可作废：", "no active code to revoke for")
-                    )));
+                    return Err(StoreError::NoActiveCode(student_no.to_string()));
                 };
                 Self::revoke_in(&mut tx, code.serial, reason, None, now).await?;
                 Self::audit_in(

@@ -26,7 +26,7 @@ impl MySqlStore {
         let display_url = redact_url(&url);
         let connect_error = |e: sqlx::Error| StoreError::Connect {
             url: display_url.clone(),
-            reason: super::sql_reason(&e),
+            reason: super::cause_of(&e),
         };
         if create == Create::IfMissing
             && !sqlx::MySql::database_exists(&url)

@@ -19,7 +19,7 @@ impl PgStore {
         let display_url = redact_url(url);
         let connect_error = |e: sqlx::Error| StoreError::Connect {
             url: display_url.clone(),
-            reason: super::sql_reason(&e),
+            reason: super::cause_of(&e),
         };
         if create == Create::IfMissing
             && !sqlx::Postgres::database_exists(url)

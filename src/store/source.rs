@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::{Column, Connection, Row};
 
-use super::{Backend, Result, StoreError, redact_url, sql_reason};
+use super::{Backend, Result, StoreError, cause_of, redact_url};
 
 /// What the source query returned: column names and rows of text (NULL as empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,11 +21,11 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
     let shown = redact_url(url);
     let connect_error = |e: sqlx::Error| StoreError::Connect {
         url: shown.clone(),
-        reason: sql_reason(&e),
+        reason: cause_of(&e),
     };
     let query_error = |e: sqlx::Error| StoreError::Source {
         url: shown.clone(),
-        reason: sql_reason(&e),
+        reason: cause_of(&e),
     };
     let timeout = Duration::from_secs(15);
     match Backend::from_url(url)? {
