@@ -791,6 +791,35 @@ async fn label_slates(school: &School) {
     assert!(said.contains("B-001"), "{said}");
     let out = school.caiji(&["sessions", "slate", "1", "B0x"], "");
     assert!(ok_err(&out).contains("provisional label"));
+
+    // Reconcile takes a photo named by the label its slate showed, with its session or alone.
+    for name in ["1-B-002.jpg", "b-002.JPG"] {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            school.out.join(format!("{s3}.jpg")),
+            folder.path().join(name),
+        )
+        .unwrap();
+        let out = school.caiji(
+            &[
+                "photos",
+                "reconcile",
+                folder.path().to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            "",
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+        let matched: Vec<&serde_json::Value> = ["matched_valid", "matched_invalid"]
+            .iter()
+            .flat_map(|k| v[*k].as_array().unwrap())
+            .collect();
+        assert_eq!(matched.len(), 1, "{name}: {v}");
+        assert_eq!(matched[0]["file"], name, "{v}");
+        assert_eq!(matched[0]["student_no"], s3, "{name}: {v}");
+    }
 }
 
 /// The stderr of a run that failed with status 1.

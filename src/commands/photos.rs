@@ -65,6 +65,7 @@ fn matched_by_text(by: Option<&MatchedBy>) -> &'static str {
         Some(MatchedBy::IdNumber) => tr("证件号码（旧命名）", "ID number (legacy)"),
         Some(MatchedBy::SessionShot) => tr("场次-拍摄号", "session-shot"),
         Some(MatchedBy::Serial) => tr("采集码序号", "code serial"),
+        Some(MatchedBy::Label) => tr("离线暂存号", "offline label"),
     }
 }
 

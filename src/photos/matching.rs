@@ -26,6 +26,8 @@ pub enum MatchedBy {
     IdNumber,
     SessionShot,
     Serial,
+    /// The provisional label of a scan queued at an offline station (`B-017`, `3-B-017`).
+    Label,
 }
 
 /// What a stem names.
@@ -46,14 +48,37 @@ pub struct Index {
     shared_id_numbers: HashMap<String, Vec<usize>>,
     by_serial: HashMap<i64, usize>,
     by_shot: HashMap<(i64, i64), usize>,
+    /// (session, label) of check-ins made from offline stations' journals.
+    by_label: HashMap<(i64, String), usize>,
+    /// A label alone: every student it was given to, at any session.
+    label_holders: HashMap<String, Vec<usize>>,
 }
 
 impl Index {
-    /// `serials`: (code serial, student id); `shots`: (session id, shot, student id). Codes and
-    /// check-ins of students not in `people` (withdrawn ones) are ignored.
-    pub fn new(people: &[Person], serials: &[(i64, i64)], shots: &[(i64, i64, i64)]) -> Index {
+    /// `serials`: (code serial, student id); `shots`: (session id, shot, student id); `labels`:
+    /// (session id, provisional label, student id). Codes and check-ins of students not in
+    /// `people` (withdrawn ones) are ignored.
+    pub fn new(
+        people: &[Person],
+        serials: &[(i64, i64)],
+        shots: &[(i64, i64, i64)],
+        labels: &[(i64, String, i64)],
+    ) -> Index {
         let by_row_id: HashMap<i64, usize> =
             people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut by_label = HashMap::new();
+        let mut label_holders: HashMap<String, Vec<usize>> = HashMap::new();
+        for (session, label, id) in labels {
+            let Some(&i) = by_row_id.get(id) else {
+                continue;
+            };
+            let label = label.to_uppercase();
+            by_label.insert((*session, label.clone()), i);
+            let holders = label_holders.entry(label).or_default();
+            if !holders.contains(&i) {
+                holders.push(i);
+            }
+        }
         let mut by_id_number: HashMap<String, usize> = HashMap::with_capacity(people.len());
         let mut shared_id_numbers: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, p) in people.iter().enumerate() {
@@ -87,6 +112,8 @@ impl Index {
                 .iter()
                 .filter_map(|&(session, shot, id)| Some(((session, shot), *by_row_id.get(&id)?)))
                 .collect(),
+            by_label,
+            label_holders,
         }
     }
 
@@ -107,6 +134,19 @@ impl Index {
             && let Some(&i) = self.by_shot.get(&(session, shot))
         {
             return Some(Found::One(i, MatchedBy::SessionShot));
+        }
+        // a provisional label with its session (`3-B-017`), or alone (`B-017`): one student,
+        // or none when the same label was given at several sessions
+        if let Some((session, label)) = key.split_once('-')
+            && let Some(session) = number(session)
+            && let Some(&i) = self.by_label.get(&(session, label.to_string()))
+        {
+            return Some(Found::One(i, MatchedBy::Label));
+        }
+        match self.label_holders.get(&key).map(Vec::as_slice) {
+            Some([i]) => return Some(Found::One(*i, MatchedBy::Label)),
+            Some(all) if all.len() > 1 => return Some(Found::Ambiguous(all.to_vec())),
+            _ => {}
         }
         number(&key)
             .and_then(|serial| self.by_serial.get(&serial))
@@ -464,7 +504,12 @@ mod tests {
     #[test]
     fn stems_find_their_student() {
         let people = roster();
-        let index = Index::new(&people, &[(7, 12), (8, 99)], &[(3, 15, 13)]);
+        let labels = [
+            (3, "B-017".to_string(), 14),
+            (3, "B-018".to_string(), 11),
+            (4, "B-018".to_string(), 12),
+        ];
+        let index = Index::new(&people, &[(7, 12), (8, 99)], &[(3, 15, 13)], &labels);
         let cases = [
             ("2022010101", Some((0, MatchedBy::StudentNo))),
             (" 2022010101 ", Some((0, MatchedBy::StudentNo))),
@@ -474,6 +519,11 @@ mod tests {
             ("3-15", Some((2, MatchedBy::SessionShot))),
             ("03-015", Some((2, MatchedBy::SessionShot))),
             ("3-16", None),
+            // an offline station's provisional label, with its session or alone
+            ("3-B-017", Some((3, MatchedBy::Label))),
+            ("b-017", Some((3, MatchedBy::Label))),
+            ("4-B-018", Some((1, MatchedBy::Label))),
+            ("4-B-017", None),
             ("7", Some((1, MatchedBy::Serial))),
             ("0007", Some((1, MatchedBy::Serial))),
             ("8", None), // a code of a student not on the (active) roster
@@ -493,7 +543,7 @@ mod tests {
         let mut people = roster();
         // the same person imported twice under two 学号 (before the roster refused it)
         people.push(person(16, "2023010101", "张三", "44010620040315001x"));
-        let index = Index::new(&people, &[], &[]);
+        let index = Index::new(&people, &[], &[], &[]);
         assert_eq!(
             index.find("44010620040315001X"),
             Some(Found::Ambiguous(vec![0, 5]))
@@ -507,6 +557,23 @@ mod tests {
             index.find("440106200403150029"),
             Some(Found::One(1, MatchedBy::IdNumber))
         );
+    }
+
+    #[test]
+    fn a_label_given_at_two_sessions_names_neither_alone() {
+        let people = roster();
+        let labels = [(3, "B-018".to_string(), 10), (4, "B-018".to_string(), 11)];
+        let people: Vec<Person> = people
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut p)| {
+                p.id = 10 + i as i64;
+                p
+            })
+            .collect();
+        let index = Index::new(&people, &[], &[], &labels);
+        assert_eq!(index.find("B-018"), Some(Found::Ambiguous(vec![0, 1])));
+        assert_eq!(index.find("4-B-018"), Some(Found::One(1, MatchedBy::Label)));
     }
 
     #[test]

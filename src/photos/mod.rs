@@ -269,7 +269,7 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
             id_number: r.student.id_number.clone(),
         })
         .collect();
-    let index = Index::new(&people, &keys.serials, &keys.shots);
+    let index = Index::new(&people, &keys.serials, &keys.shots, &keys.labels);
 
     let mut work = Work::default();
     let mut examined = Vec::with_capacity(walked.found.len());

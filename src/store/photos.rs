@@ -133,6 +133,10 @@ pub struct PhotoMatchKeys {
     /// (session id, shot number, student id) of every check-in, those kept as history too: a
     /// photo taken at any of them is still that student's.
     pub shots: Vec<(i64, i64, i64)>,
+    /// (session id, provisional label, student id) of every check-in made from an offline
+    /// station's journal (docs/sessions.md "Offline stations"): a photo named by the label its
+    /// slate showed (`B-017`, or `3-B-017` with the session) is that student's.
+    pub labels: Vec<(i64, String, i64)>,
     /// Student id → (session id, shot number) of the one check-in that counts for them
     /// (docs/sessions.md, "One check-in per student").
     pub counting: std::collections::HashMap<i64, (i64, i64)>,
@@ -274,20 +278,24 @@ macro_rules! impl_photo_store {
                 let serials = sqlx::query_as::<_, (i64, i64)>("SELECT serial, student_id FROM codes")
                     .fetch_all(&self.pool)
                     .await?;
-                let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>)>(
-                    "SELECT session_id, shot, student_id, counts_for FROM checkins",
+                let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>, Option<String>)>(
+                    "SELECT session_id, shot, student_id, counts_for, label FROM checkins",
                 )
                 .fetch_all(&self.pool)
                 .await?;
                 let mut shots = Vec::with_capacity(rows.len());
+                let mut labels = Vec::new();
                 let mut counting = std::collections::HashMap::new();
-                for (session, shot, student, counts_for) in rows {
+                for (session, shot, student, counts_for, label) in rows {
                     shots.push((session, i64::from(shot), student));
+                    if let Some(label) = label {
+                        labels.push((session, label, student));
+                    }
                     if counts_for.is_some() {
                         counting.insert(student, (session, i64::from(shot)));
                     }
                 }
-                Ok(PhotoMatchKeys { serials, shots, counting })
+                Ok(PhotoMatchKeys { serials, shots, labels, counting })
             }
 
             async fn apply_photos(
