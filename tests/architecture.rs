@@ -28,15 +28,17 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "code",
-        &["ops", "commands", "tui", "cli", "store", "config"],
+        &[
+            "ops", "commands", "tui", "cli", "store", "config", "i18n", "words",
+        ],
     ),
     (
         "export",
-        &["ops", "commands", "tui", "cli", "store", "config"],
+        &["ops", "commands", "tui", "cli", "store", "config", "words"],
     ),
-    ("roster", &["ops", "commands", "tui", "cli"]),
-    ("photos", &["ops", "commands", "tui", "cli"]),
-    ("demo", &["ops", "commands", "tui", "cli"]),
+    ("roster", &["ops", "commands", "tui", "cli", "words"]),
+    ("photos", &["ops", "commands", "tui", "cli", "words"]),
+    ("demo", &["ops", "commands", "tui", "cli", "words"]),
     (
         "i18n",
         &["ops", "commands", "tui", "cli", "store", "domain", "config"],

@@ -22,8 +22,6 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Generate, Key, KeyInit};
 use chrono::NaiveDate;
 
-use crate::i18n::{Lang, lang};
-
 /// Suggested file name inside the data directory.
 pub const FILE_NAME: &str = "caiji.keys";
 
@@ -105,122 +103,6 @@ pub enum KeyringError {
     },
     /// The path cannot take a key file (a link, a folder); the message names it.
     Output(crate::files::OutputError),
-}
-
-impl fmt::Display for KeyringError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let zh = lang() == Lang::Zh;
-        match self {
-            KeyringError::NotFound { path } => {
-                let p = path.display();
-                if zh {
-                    write!(
-                        f,
-                        "密钥文件 {p} 不存在——请运行 `caiji key generate` 创建，或从备份恢复"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "key file {p} does not exist — run `caiji key generate` to create it, or restore it from its backup"
-                    )
-                }
-            }
-            KeyringError::AlreadyExists { path } => {
-                let p = path.display();
-                if zh {
-                    write!(
-                        f,
-                        "密钥文件 {p} 已存在，拒绝覆盖（已签发的采集码都要靠它验证）——需要新密钥请运行 `caiji key rotate`"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "key file {p} already exists; refusing to overwrite it (every code issued so far needs it) — run `caiji key rotate` for a new key"
-                    )
-                }
-            }
-            KeyringError::Permissions { path, mode } => {
-                let p = path.display();
-                if zh {
-                    write!(
-                        f,
-                        "密钥文件 {p} 的权限是 {mode:04o}，必须是 0600——请运行 chmod 600 {p}"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "key file {p} has permissions {mode:04o}; they must be 0600 — run chmod 600 {p}"
-                    )
-                }
-            }
-            KeyringError::NotAFile { path } => {
-                let p = path.display();
-                if zh {
-                    write!(f, "{p} 不是普通文件，不能作为密钥文件")
-                } else {
-                    write!(f, "{p} is not a regular file and cannot be a key file")
-                }
-            }
-            KeyringError::Io {
-                path,
-                writing,
-                source,
-            } => {
-                let p = path.display();
-                match (zh, writing) {
-                    (true, false) => write!(f, "无法读取密钥文件 {p}：{source}"),
-                    (true, true) => write!(
-                        f,
-                        "无法写入密钥文件 {p}：{source}——请检查目录权限和磁盘空间"
-                    ),
-                    (false, false) => write!(f, "cannot read key file {p}: {source}"),
-                    (false, true) => write!(
-                        f,
-                        "cannot write key file {p}: {source} — check the folder's permissions and free space"
-                    ),
-                }
-            }
-            KeyringError::Parse {
-                path,
-                line,
-                zh: z,
-                en,
-            } => {
-                let p = path.display();
-                if zh {
-                    write!(f, "密钥文件 {p} 第 {line} 行：{z}——请从备份恢复该文件")
-                } else {
-                    write!(
-                        f,
-                        "key file {p}, line {line}: {en} — restore the file from its backup"
-                    )
-                }
-            }
-            KeyringError::NewerFormat { path, version } => {
-                let p = path.display();
-                if zh {
-                    write!(
-                        f,
-                        "密钥文件 {p} 的格式版本 {version} 比本程序新——请升级 caiji"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "key file {p} has format version {version}, newer than this caiji understands — upgrade caiji"
-                    )
-                }
-            }
-            KeyringError::IdsExhausted { path } => {
-                let p = path.display();
-                if zh {
-                    write!(f, "密钥文件 {p} 的密钥编号已用尽（最大 65535）")
-                } else {
-                    write!(f, "key file {p} has used every key id (up to 65535)")
-                }
-            }
-            KeyringError::Output(e) => write!(f, "{e}"),
-        }
-    }
 }
 
 impl Keyring {
