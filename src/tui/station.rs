@@ -330,12 +330,12 @@ fn lost(e: &anyhow::Error) -> bool {
 pub fn sync_notice(report: &SyncReport) -> String {
     match lang() {
         Lang::Zh => format!(
-            "服务器已恢复：已上传 {} 条，冲突 {} 条",
+            "离线扫码已上传：签到 {} 条，冲突 {} 条",
             report.synced,
             report.conflicts.len()
         ),
         Lang::En => format!(
-            "the server is back: {} sent, {} conflicts",
+            "queued scans sent: {} checked in, {} conflicts",
             report.synced,
             report.conflicts.len()
         ),
