@@ -169,7 +169,10 @@ fn a_sync_shows_what_was_sent_and_each_conflict_and_nothing_waits() {
     );
     let shown = screen(&app);
     assert!(!shown.contains("OFFLINE"), "{shown}");
-    assert!(shown.contains("离线扫码已上传：签到 1 条，冲突 2 条"), "{shown}");
+    assert!(
+        shown.contains("离线扫码已上传：签到 1 条，冲突 2 条"),
+        "{shown}"
+    );
     assert!(shown.contains("B-018 李*明"), "{shown}");
     assert!(shown.contains("B-019 王*芳"), "{shown}");
     // the queued answer became the server's shot, its label kept beside it
