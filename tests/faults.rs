@@ -916,9 +916,8 @@ async fn photo_folder_changing_during_reconcile() {
         })
     };
     let dir_arg = dir.to_str().unwrap();
-    let mut reports = Vec::new();
-    for _ in 0..3 {
-        let out = run(
+    let reconcile = || {
+        run(
             home.path(),
             &db.url,
             &[
@@ -929,7 +928,11 @@ async fn photo_folder_changing_during_reconcile() {
                 "--format",
                 "json",
             ],
-        );
+        )
+    };
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let out = reconcile();
         let err = support::stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
         let code = out.status.code();
@@ -952,18 +955,7 @@ async fn photo_folder_changing_during_reconcile() {
 
     // Still now: one run settles it; the table is the folder (less the files the report names
     // as skipped: the churn may truncate a file to nothing); the next run changes nothing.
-    let settle = run(
-        home.path(),
-        &db.url,
-        &[
-            "photos",
-            "reconcile",
-            dir_arg,
-            "--apply",
-            "--format",
-            "json",
-        ],
-    );
+    let settle = reconcile();
     ok(&settle, 3);
     let settled: serde_json::Value = serde_json::from_slice(&settle.stdout).unwrap();
     let skipped: Vec<String> = settled["skipped"]
@@ -1010,21 +1002,7 @@ async fn photo_folder_changing_during_reconcile() {
     ));
     let before = support::dump(&db, "photos").await;
     let audit = common::scalar(&db, "SELECT COUNT(*) FROM audit_log").await;
-    ok(
-        &run(
-            home.path(),
-            &db.url,
-            &[
-                "photos",
-                "reconcile",
-                dir_arg,
-                "--apply",
-                "--format",
-                "json",
-            ],
-        ),
-        3,
-    );
+    ok(&reconcile(), 3);
     let after = support::dump(&db, "photos").await;
     assert_eq!(before.len(), after.len());
     assert_eq!(
