@@ -279,7 +279,7 @@ async fn run(db: &TestDb, plan: Plan) -> Result<Figures, String> {
                 let no = caiji::ops::checkin::identify(station.as_ref(), &keys, &line)
                     .await
                     .map_err(|e| e.to_string())?
-                    .map_err(|r| format!("{line}: {}", r.reason))?;
+                    .map_err(|r| format!("{line}: {:?}", r.reason))?;
                 let outcome = station
                     .check_in(session, &no, &format!("S{k}"), "bench", false)
                     .await

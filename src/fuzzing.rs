@@ -199,7 +199,12 @@ pub fn scanner(data: &[u8]) {
             "normalising is idempotent"
         );
         if let Err(refusal) = crate::ops::checkin::verify(&token, station_keys()) {
-            drop(crate::domain::text::strip_controls(&refusal.reason));
+            drop(crate::domain::text::strip_controls(
+                &crate::words::checkin::reason_words(
+                    &refusal.reason,
+                    &crate::words::checkin::Hints::command_line(),
+                ),
+            ));
         }
         show_verified(code::verify(&line, test_keyring()));
     }

@@ -53,7 +53,8 @@ pub enum IssueError {
 }
 
 /// Why a scanned or typed text is not a valid collection code. Each variant has its own message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VerifyError {
     Empty,
     /// Does not start with `CJ1:` (a URL, a student card, another system's code).

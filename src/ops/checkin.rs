@@ -6,13 +6,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::Result;
+use std::path::PathBuf;
 
-use super::time::format_time;
-use crate::code::{Keyring, KeyringError};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::code::{Keyring, KeyringError, VerifyError};
 use crate::domain::mask_name;
 use crate::domain::text::strip_controls;
-use crate::i18n::{Lang, lang, tr};
 use crate::store::{CheckinStatus, SessionRow, Stamp, Store, TokenLookup};
 
 /// What became of a scanned line: the `status` of docs/cli.md's check-in JSON.
@@ -89,17 +91,116 @@ impl serde::Serialize for ScanStatus {
     }
 }
 
+/// A session an answer names, as the store had it when the answer was given (`None`: gone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionName {
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<Box<SessionKnown>>,
+}
+
+/// What an answer shows of a session besides its number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionKnown {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub location: String,
+}
+
+/// What a make-up station may still do for a student checked in at another session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetakeHint {
+    /// The station can photograph them again: the face says how.
+    Offered,
+    /// They were checked in after this make-up session began: that already counts this round.
+    CountsThisRound,
+    /// Not a make-up session.
+    None,
+}
+
+/// Why an answer is what it is: data the faces put into words (docs/architecture.md, "Words at
+/// the edge"). Stored with a journal's conflicts, so it reads back as it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Reason {
+    /// The station has no usable key file (`missing`: none at `path`).
+    NoKeys {
+        path: PathBuf,
+        missing: bool,
+    },
+    /// The token itself failed verification.
+    Token {
+        error: VerifyError,
+    },
+    /// A genuine code the codes table does not hold: not issued here, or replaced.
+    UnknownCode,
+    Revoked {
+        at: Option<DateTime<Utc>>,
+        reissued_at: Option<DateTime<Utc>>,
+    },
+    /// Revoked by the offline station's revocation list of `as_of`.
+    RevokedAsOf {
+        as_of: DateTime<Utc>,
+    },
+    /// A make-up retake: the shot at `from` is kept as history.
+    Retake {
+        from: SessionName,
+        old_shot: i32,
+    },
+    /// Taken as a walk-in, moved from `from` (`None`: had no session).
+    WalkIn {
+        from: Option<SessionName>,
+    },
+    Already {
+        shot: i32,
+    },
+    /// Scanned at this offline station before, as `name` (its shot or label).
+    ScannedHere {
+        name: String,
+    },
+    AlreadyElsewhere {
+        at: SessionName,
+        shot: i32,
+        retake: RetakeHint,
+    },
+    Full {
+        session: i64,
+        capacity: i64,
+    },
+    /// Assigned to `theirs` (`None`: to no session); the face says how to take a walk-in.
+    NotInSession {
+        theirs: Option<SessionName>,
+    },
+    /// Not on the offline station's cached list of `as_of`.
+    NotOnListAsOf {
+        as_of: DateTime<Utc>,
+    },
+    Withdrawn,
+    UnknownStudent,
+    NoSuchSession {
+        session: i64,
+    },
+    /// Kept in the offline station's journal.
+    Queued,
+    /// Sent from the journal and not taken: scan again.
+    NotTakenWhenSent,
+    /// Words a face gave, or an older version wrote in a journal.
+    #[serde(untagged)]
+    Said(String),
+}
+
 /// Why a scanned line is not taken, found before any check-in is attempted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// `Invalid` or `Revoked`.
     pub status: ScanStatus,
     pub student_no: Option<String>,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl Refusal {
-    fn invalid(reason: String) -> Refusal {
+    fn invalid(reason: Reason) -> Refusal {
         Refusal {
             status: ScanStatus::Invalid,
             student_no: None,
@@ -118,39 +219,35 @@ pub fn normalise_token(line: &str) -> String {
 #[derive(Debug)]
 pub enum StationKeys {
     Ready(Keyring),
-    Unavailable(String),
+    Unavailable { path: PathBuf, error: KeyringError },
 }
 
 impl StationKeys {
     pub fn load(path: &Path) -> StationKeys {
         match Keyring::load(path) {
             Ok(ring) => StationKeys::Ready(ring),
-            Err(KeyringError::NotFound { .. }) => StationKeys::Unavailable(match lang() {
-                Lang::Zh => format!(
-                    "本机没有密钥文件 {}，无法验证采集码：请把学校的密钥文件复制到这里（或用 --key-file 指定）后重新开始签到",
-                    path.display()
-                ),
-                Lang::En => format!(
-                    "no key file at {}, so codes cannot be verified: copy the school's key file there (or give --key-file) and start the station again",
-                    path.display()
-                ),
-            }),
-            Err(e) => StationKeys::Unavailable(format!(
-                "{}: {e}",
-                tr(
-                    "无法读取密钥文件，采集码无法验证",
-                    "cannot read the key file, so codes cannot be verified"
-                )
-            )),
+            Err(error) => StationKeys::Unavailable {
+                path: path.to_path_buf(),
+                error,
+            },
         }
     }
 
-    /// Why codes cannot be verified here, if they cannot.
-    pub fn problem(&self) -> Option<&str> {
+    /// Why codes cannot be verified here, if they cannot: the key file and what reading it
+    /// said.
+    pub fn problem(&self) -> Option<(&Path, &KeyringError)> {
         match self {
             StationKeys::Ready(_) => None,
-            StationKeys::Unavailable(why) => Some(why),
+            StationKeys::Unavailable { path, error } => Some((path, error)),
         }
+    }
+
+    /// The reason every scan is refused with while codes cannot be verified here.
+    pub(crate) fn refusal_reason(&self) -> Option<Reason> {
+        self.problem().map(|(path, error)| Reason::NoKeys {
+            path: path.to_path_buf(),
+            missing: matches!(error, KeyringError::NotFound { .. }),
+        })
     }
 }
 
@@ -161,8 +258,10 @@ pub(crate) fn verify(token: &str, keys: &StationKeys) -> Result<(), Refusal> {
     match keys {
         StationKeys::Ready(ring) => crate::code::verify(token, ring)
             .map(|_| ())
-            .map_err(|e| Refusal::invalid(e.to_string())),
-        StationKeys::Unavailable(why) => Err(Refusal::invalid(why.clone())),
+            .map_err(|error| Refusal::invalid(Reason::Token { error })),
+        StationKeys::Unavailable { .. } => Err(Refusal::invalid(
+            keys.refusal_reason().unwrap_or(Reason::UnknownCode),
+        )),
     }
 }
 
@@ -178,38 +277,19 @@ pub async fn identify(
     }
     Ok(match store.code_by_token(&token).await? {
         TokenLookup::Active { student_no } => Ok(student_no),
-        TokenLookup::Unknown => Err(Refusal::invalid(
-            tr(
-                "未登记的采集码（不是本校签发的，或已被替换）",
-                "unknown code (not issued here, or replaced)",
-            )
-            .to_string(),
-        )),
+        TokenLookup::Unknown => Err(Refusal::invalid(Reason::UnknownCode)),
         TokenLookup::Revoked {
             student_no,
             revoked_at,
             replacement_issued_at,
-        } => {
-            let when = revoked_at.map(format_time).unwrap_or_else(|| "?".into());
-            let mut reason = match lang() {
-                Lang::Zh => format!("采集码已于 {when} 作废"),
-                Lang::En => format!("code revoked on {when}"),
-            };
-            if let Some(new) = replacement_issued_at {
-                reason.push_str(&match lang() {
-                    Lang::Zh => format!("；{} 已补发新码，请扫描新码", format_time(new)),
-                    Lang::En => format!(
-                        "; a new code was issued on {}, scan that one",
-                        format_time(new)
-                    ),
-                });
-            }
-            Err(Refusal {
-                status: ScanStatus::Revoked,
-                student_no: Some(student_no),
-                reason,
-            })
-        }
+        } => Err(Refusal {
+            status: ScanStatus::Revoked,
+            student_no: Some(student_no),
+            reason: Reason::Revoked {
+                at: revoked_at,
+                reissued_at: replacement_issued_at,
+            },
+        }),
     })
 }
 
@@ -219,7 +299,7 @@ pub struct Answer {
     pub status: ScanStatus,
     pub student_no: Option<String>,
     pub shot: Option<i32>,
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub masked_name: Option<String>,
     pub class: Option<String>,
     /// `not_in_session`: the session the student is assigned to (`None`: none at all), so the
@@ -260,16 +340,10 @@ pub struct Station<'a> {
     pub name: &'a str,
     pub operator: &'a str,
     pub allow_walk_in: bool,
-    /// How this face takes a refused student as a walk-in (the command line's flag, the
-    /// console's key), added to a "not in this session" answer.
-    pub walk_in_how: &'a str,
     /// At a make-up (补采) session: the operator's reason for checking in again a student whose
     /// check-in that counts is at another session (docs/sessions.md). `None`: such a student is
     /// refused as already checked in.
     pub retake_reason: Option<&'a str>,
-    /// How this face gives a retake reason (the command line's flag, the console's key), added
-    /// to an "already checked in at session N" answer at a make-up session.
-    pub retake_how: &'a str,
 }
 
 /// Sessions named in "not in this session" answers, looked up once each.
@@ -286,19 +360,20 @@ impl<'a> Sessions<'a> {
         }
     }
 
-    async fn describe(&mut self, id: i64) -> Result<String> {
+    async fn describe(&mut self, id: i64) -> Result<SessionName> {
         if !self.known.contains_key(&id) {
             let row = self.store.session(id).await?;
             self.known.insert(id, row);
         }
-        Ok(match self.known.get(&id).and_then(Option::as_ref) {
-            Some(s) => format!(
-                "{id}「{}」{} {}",
-                strip_controls(&s.title),
-                format_time(s.starts_at),
-                strip_controls(&s.location)
-            ),
-            None => id.to_string(),
+        Ok(SessionName {
+            id,
+            known: self.known.get(&id).and_then(Option::as_ref).map(|s| {
+                Box::new(SessionKnown {
+                    title: strip_controls(&s.title).into_owned(),
+                    starts_at: s.starts_at,
+                    location: strip_controls(&s.location).into_owned(),
+                })
+            }),
         })
     }
 }
@@ -357,102 +432,51 @@ pub async fn answer_stamped(
             }
         }
     };
-    let zh = lang() == Lang::Zh;
     let reason = match outcome.status {
         CheckinStatus::CheckedIn { .. } if outcome.retake_of.is_some() => {
             let (from, old_shot) = outcome.retake_of.unwrap_or_default();
-            let other = sessions.describe(from).await?;
-            Some(if zh {
-                format!("补采重拍：场次 {other} 的拍摄号 {old_shot} 改为留档，以本次为准")
-            } else {
-                format!(
-                    "make-up retake: shot {old_shot} of session {other} is kept as history, this one counts"
-                )
+            Some(Reason::Retake {
+                from: sessions.describe(from).await?,
+                old_shot,
             })
         }
         CheckinStatus::CheckedIn { walk_in: false, .. } => None,
-        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(match outcome.moved_from {
-            Some(from) => {
-                let other = sessions.describe(from).await?;
-                if zh {
-                    format!("现场加入：已从场次 {other} 改到本场")
-                } else {
-                    format!("walk-in: moved here from session {other}")
-                }
-            }
-            None => tr(
-                "现场加入：原本未安排场次，已安排到本场",
-                "walk-in: had no session, now assigned here",
-            )
-            .to_string(),
+        CheckinStatus::CheckedIn { walk_in: true, .. } => Some(Reason::WalkIn {
+            from: match outcome.moved_from {
+                Some(from) => Some(sessions.describe(from).await?),
+                None => None,
+            },
         }),
-        CheckinStatus::Already { shot } => Some(if zh {
-            format!("已在本场次签到，拍摄号 {shot}")
-        } else {
-            format!("already checked in at this session as shot {shot}")
-        }),
+        CheckinStatus::Already { shot } => Some(Reason::Already { shot }),
         CheckinStatus::AlreadyElsewhere {
             session: other,
             shot,
             replaceable,
-        } => {
-            let other = sessions.describe(other).await?;
-            let mut text = if zh {
-                format!("已在场次 {other} 签到，拍摄号 {shot}")
-            } else {
-                format!("already checked in at session {other}, shot {shot}")
-            };
-            if replaceable {
-                text.push_str(if zh { "；" } else { "; " });
-                text.push_str(station.retake_how);
+        } => Some(Reason::AlreadyElsewhere {
+            at: sessions.describe(other).await?,
+            shot,
+            retake: if replaceable {
+                RetakeHint::Offered
             } else if session.makeup {
-                text.push_str(tr(
-                    "（在本补采场次开始之后签到，已计入本轮补采，不能再重拍）",
-                    " (checked in after this make-up session began, so it already counts for this round: no retake)",
-                ));
-            }
-            Some(text)
-        }
-        CheckinStatus::Full { capacity } => Some(if zh {
-            format!("场次 {} 已满（容量 {capacity}）", session.id)
-        } else {
-            format!("session {} is full (capacity {capacity})", session.id)
-        }),
-        CheckinStatus::NotInSession {
-            their_session: Some(id),
-        } => {
-            let other = sessions.describe(id).await?;
-            Some(if zh {
-                format!("应参加场次 {other}；{}", station.walk_in_how)
+                RetakeHint::CountsThisRound
             } else {
-                format!("belongs to session {other}; {}", station.walk_in_how)
-            })
-        }
-        CheckinStatus::NotInSession {
-            their_session: None,
-        } => Some(format!(
-            "{}{}",
-            tr("未安排任何场次；", "has no session; "),
-            station.walk_in_how
-        )),
-        CheckinStatus::Withdrawn => Some(
-            tr(
-                "该学生已退出名单",
-                "the student has withdrawn from the roster",
-            )
-            .to_string(),
-        ),
-        CheckinStatus::UnknownStudent => Some(
-            tr(
-                "采集码对应的学生不在名单中",
-                "the code's student is not on the roster",
-            )
-            .to_string(),
-        ),
-        CheckinStatus::NoSuchSession => Some(if zh {
-            format!("场次 {} 已不存在", session.id)
-        } else {
-            format!("session {} no longer exists", session.id)
+                RetakeHint::None
+            },
+        }),
+        CheckinStatus::Full { capacity } => Some(Reason::Full {
+            session: session.id,
+            capacity: capacity.into(),
+        }),
+        CheckinStatus::NotInSession { their_session } => Some(Reason::NotInSession {
+            theirs: match their_session {
+                Some(id) => Some(sessions.describe(id).await?),
+                None => None,
+            },
+        }),
+        CheckinStatus::Withdrawn => Some(Reason::Withdrawn),
+        CheckinStatus::UnknownStudent => Some(Reason::UnknownStudent),
+        CheckinStatus::NoSuchSession => Some(Reason::NoSuchSession {
+            session: session.id,
         }),
     };
     let student = outcome.student.as_ref();
@@ -503,41 +527,31 @@ pub fn slate_for(
     crate::code::seal_slate(&slate, ring).ok()
 }
 
-/// How the command line takes walk-ins, for its "not in this session" answers.
-pub fn walk_in_flag() -> &'static str {
-    tr(
-        "要现场加入（改到本场）请用 --allow-walk-in",
-        "run with --allow-walk-in to take them here as walk-ins",
-    )
-}
-
-/// How the command line takes a make-up retake, for its "already checked in at session N"
-/// answers at a make-up session.
-pub fn retake_flag() -> &'static str {
-    tr(
-        "如需在本补采场次重拍，请加 --retake-reason 原因",
-        "to photograph them again at this make-up session, run with --retake-reason TEXT",
-    )
-}
-
 /// The reason given for a make-up retake, checked as it comes in: control characters dropped,
 /// not empty, at most `domain::lengths::REASON` characters. `what` names where it came from
 /// (the option, or the console's field) in the refusal.
-pub fn checked_retake_reason(what: &str, text: &str) -> Result<String, String> {
+pub fn checked_retake_reason(what: &str, text: &str) -> Result<String, RetakeReasonError> {
     let reason = strip_controls(text.trim()).trim().to_string();
     if reason.is_empty() {
-        return Err(match lang() {
-            Lang::Zh => format!("{what} 不能为空：请写明重拍原因（记入审计日志）"),
-            Lang::En => format!(
-                "{what} must not be empty: say why the student is photographed again (it goes into the audit log)"
-            ),
+        return Err(RetakeReasonError::Empty {
+            what: what.to_string(),
         });
     }
     match crate::domain::lengths::too_long(what, &reason, crate::domain::lengths::REASON) {
-        Some(refused) => Err(refused.to_string()),
+        Some(refused) => Err(RetakeReasonError::TooLong(refused)),
         None => Ok(reason),
     }
 }
+
+/// Why a make-up retake reason is refused; `what` names the option or field it came from. Its
+/// words are in `words::checkin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetakeReasonError {
+    Empty { what: String },
+    TooLong(crate::domain::lengths::TooLong),
+}
+
+impl std::error::Error for RetakeReasonError {}
 
 /// The status of a scan that could not be recorded (the database could not be reached).
 pub const NOT_RECORDED: ScanStatus = ScanStatus::NotRecorded;
@@ -569,21 +583,6 @@ pub async fn answer_retrying(
             }
             other => return other,
         }
-    }
-}
-
-/// The word for an answer's status, with its mark, as stations show it.
-pub fn status_label(status: ScanStatus) -> &'static str {
-    match status {
-        ScanStatus::CheckedIn => tr("✔ 签到成功", "✔ checked in"),
-        ScanStatus::Already => tr("● 已签到过", "● already"),
-        ScanStatus::AlreadyElsewhere => tr("● 已在别场签到", "● already elsewhere"),
-        ScanStatus::Full => tr("✘ 场次已满", "✘ full"),
-        ScanStatus::NotInSession => tr("✘ 不在本场", "✘ not in session"),
-        ScanStatus::Revoked => tr("✘ 码已作废", "✘ revoked"),
-        ScanStatus::NotRecorded => tr("✘ 未记录", "✘ NOT recorded"),
-        ScanStatus::Queued => tr("⧗ 离线暂存", "⧗ queued"),
-        ScanStatus::Invalid => tr("✘ 无效", "✘ invalid"),
     }
 }
 

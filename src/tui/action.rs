@@ -552,11 +552,6 @@ pub enum Effect {
         line: String,
         station: String,
         allow_walk_in: bool,
-        /// How this console takes a refused student as a walk-in, for the refusal's text.
-        walk_in_how: String,
-        /// How this console takes a make-up retake, for an "already checked in at session N"
-        /// answer's text.
-        retake_how: String,
         /// A make-up retake confirmed with this reason (docs/sessions.md).
         retake_reason: Option<String>,
     },

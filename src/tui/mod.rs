@@ -146,7 +146,9 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     app.plain_qr = theme::no_color_requested();
     app.poll_every = poll_interval(ctx.config.poll_seconds);
     let keys = Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
-    app.checkin.keys_problem = keys.problem().map(String::from);
+    app.checkin.keys_problem = keys
+        .problem()
+        .map(|(path, error)| crate::words::checkin::keys_problem(path, error));
     app.checkin.journals = station.is_some();
     // scans an earlier run left in the journals are sent by this start
     app.checkin.waiting = station.as_ref().map_or(0, |s| s.leftovers());

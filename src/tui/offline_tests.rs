@@ -18,7 +18,7 @@ fn queued() -> StationScan {
         result: Ok(answer(
             crate::ops::station::QUEUED.code(),
             None,
-            Some("服务器暂时连不上：已记入本机日志，恢复后自动上传"),
+            Some(crate::ops::checkin::Reason::Queued),
         )),
         label: Some("B-017".into()),
         offline: true,

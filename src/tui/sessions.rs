@@ -476,13 +476,7 @@ pub(super) fn answered(app: &mut App, action: &Action) -> Option<Outcome> {
                     }
                     Err(cause) => {
                         a.status = *cause;
-                        a.reason = Some(
-                            tr(
-                                "上传时未签到，可重新扫码",
-                                "not taken when sent; scan again",
-                            )
-                            .to_string(),
-                        );
+                        a.reason = Some(crate::ops::checkin::Reason::NotTakenWhenSent);
                     }
                 }
             }
@@ -870,7 +864,7 @@ fn take_retake(app: &mut App) -> Vec<Effect> {
     ) {
         Ok(reason) => reason,
         Err(why) => {
-            retake.error = Some(why);
+            retake.error = Some(why.to_string());
             return Vec::new();
         }
     };
@@ -1014,8 +1008,6 @@ fn rescan(
         line,
         station: app.checkin.station.clone(),
         allow_walk_in: true,
-        walk_in_how: walk_in_how(app),
-        retake_how: retake_how(app),
         retake_reason,
     }]
 }
@@ -1045,8 +1037,6 @@ fn submit(app: &mut App) -> Vec<Effect> {
             line,
             station: app.checkin.station.clone(),
             allow_walk_in: false,
-            walk_in_how: walk_in_how(app),
-            retake_how: retake_how(app),
             retake_reason: None,
         }],
         None => {
@@ -1072,7 +1062,7 @@ fn walk_in_key(app: &App) -> String {
 }
 
 /// How this console takes a make-up retake, for an "already checked in at session N" answer.
-fn retake_how(app: &App) -> String {
+pub(super) fn retake_how(app: &App) -> String {
     let key = walk_in_key(app);
     match lang() {
         Lang::Zh => format!("按 {key} 填写原因后在本补采场次重拍"),
@@ -1081,7 +1071,7 @@ fn retake_how(app: &App) -> String {
 }
 
 /// How this console takes a refused student as a walk-in: its key, for the refusal's text.
-fn walk_in_how(app: &App) -> String {
+pub(super) fn walk_in_how(app: &App) -> String {
     let key = walk_in_key(app);
     match lang() {
         Lang::Zh => format!("按 {key} 作为现场加入改到本场"),
@@ -1118,8 +1108,6 @@ pub struct ScanRequest {
     pub station: String,
     pub operator: String,
     pub allow_walk_in: bool,
-    pub walk_in_how: String,
-    pub retake_how: String,
     /// A make-up retake's reason, checked when it was typed.
     pub retake_reason: Option<String>,
 }
@@ -1132,9 +1120,7 @@ impl ScanRequest {
             name: &self.station,
             operator: &self.operator,
             allow_walk_in: self.allow_walk_in,
-            walk_in_how: &self.walk_in_how,
             retake_reason: self.retake_reason.as_deref(),
-            retake_how: &self.retake_how,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The Sessions and Check-in screens: `update` tests and whole-screen snapshots (80×24 and
 //! 120×40) with CJK names.
 
-use crate::ops::checkin::ScanStatus;
+use crate::ops::checkin::{Reason, ScanStatus, SessionName};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::action::{Action, Effect, Screen, SessionsData};
@@ -135,12 +135,29 @@ pub(super) fn loaded(screen_action: Action, size: (u16, u16)) -> App {
     app
 }
 
-pub(super) fn answer(status: &str, shot: Option<i32>, reason: Option<&str>) -> Answer {
+/// Session `id` of `data()` as an answer names it.
+pub(super) fn session_name(id: i64) -> SessionName {
+    let s = data()
+        .sessions
+        .into_iter()
+        .find(|s| s.id == id)
+        .expect("a session of data()");
+    SessionName {
+        id,
+        known: Some(Box::new(crate::ops::checkin::SessionKnown {
+            title: s.title,
+            starts_at: s.starts_at,
+            location: s.location,
+        })),
+    }
+}
+
+pub(super) fn answer(status: &str, shot: Option<i32>, reason: Option<Reason>) -> Answer {
     Answer {
         status: ScanStatus::from_code(status),
         student_no: Some("2022020102".into()),
         shot,
-        reason: reason.map(String::from),
+        reason,
         masked_name: Some("欧*娜娜".into()),
         class: Some("英语2201".into()),
         their_session: None,
@@ -391,8 +408,6 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
             line: "cj1:abc".into(),
             station: "A1".into(),
             allow_walk_in: false,
-            walk_in_how: "按 F6 作为现场加入改到本场".into(),
-            retake_how: "按 F6 填写原因后在本补采场次重拍".into(),
             retake_reason: None,
         }]
     );
@@ -444,23 +459,50 @@ fn a_scan_is_checked_in_through_an_effect_and_answered_with_its_shot() {
 fn refusals_say_why_and_a_database_error_says_not_recorded() {
     let mut app = loaded(Action::ScreenCheckin, (80, 24));
     let cases = [
-        answer("already", Some(12), Some("已在本场次签到，拍摄号 12")),
-        Answer {
-            status: ScanStatus::Invalid,
-            student_no: None,
-            shot: None,
-            reason: Some("采集码验证失败：内容被篡改".into()),
-            masked_name: None,
-            class: None,
-            their_session: None,
-            moved_from: None,
-            counted_session: None,
-            slate: None,
-        },
-        answer("not_in_session", None, Some("应参加场次 3")),
-        answer("full", None, Some("场次 2 已满（容量 120）")),
+        (
+            answer("already", Some(12), Some(Reason::Already { shot: 12 })),
+            "已在本场次签到，拍摄号 12",
+        ),
+        (
+            Answer {
+                status: ScanStatus::Invalid,
+                student_no: None,
+                shot: None,
+                reason: Some(Reason::Token {
+                    error: crate::code::VerifyError::AuthenticationFailed,
+                }),
+                masked_name: None,
+                class: None,
+                their_session: None,
+                moved_from: None,
+                counted_session: None,
+                slate: None,
+            },
+            "采集码验证失败：内容被篡改",
+        ),
+        (
+            answer(
+                "not_in_session",
+                None,
+                Some(Reason::NotInSession {
+                    theirs: Some(SessionName { id: 3, known: None }),
+                }),
+            ),
+            "应参加场次 3；按 F6",
+        ),
+        (
+            answer(
+                "full",
+                None,
+                Some(Reason::Full {
+                    session: 2,
+                    capacity: 120,
+                }),
+            ),
+            "场次 2 已满（容量 120）",
+        ),
     ];
-    for (i, a) in cases.iter().enumerate() {
+    for (i, (a, words)) in cases.iter().enumerate() {
         scan(&mut app, "CJ1:X");
         update(
             &mut app,
@@ -470,7 +512,7 @@ fn refusals_say_why_and_a_database_error_says_not_recorded() {
             },
         );
         let shown = screen(&app);
-        assert!(shown.contains(a.reason.as_deref().unwrap()), "{shown}");
+        assert!(shown.contains(words), "{shown}");
     }
     scan(&mut app, "CJ1:Y");
     update(
@@ -659,13 +701,15 @@ fn checkin_screen_snapshots() {
             Ok(answer(
                 "not_in_session",
                 None,
-                Some("应参加场次 3「图像采集 3」2026-03-02 14:00 图书馆报告厅"),
+                Some(Reason::NotInSession {
+                    theirs: Some(session_name(3)),
+                }),
             )),
             Err("未记录，请重新扫描 — database is locked".to_string()),
             Ok(answer(
                 "already",
                 Some(12),
-                Some("已在本场次签到，拍摄号 12"),
+                Some(Reason::Already { shot: 12 }),
             )),
             Ok(Answer {
                 status: ScanStatus::CheckedIn,
@@ -744,7 +788,14 @@ fn an_accepted_scan_shows_its_slate_for_the_camera() {
         &mut app,
         Action::Scanned {
             id: 1,
-            result: Ok(answer("full", None, Some("场次 2 已满"))),
+            result: Ok(answer(
+                "full",
+                None,
+                Some(Reason::Full {
+                    session: 2,
+                    capacity: 120,
+                }),
+            )),
         },
     );
     assert_eq!(

@@ -288,8 +288,11 @@ impl ConsoleStation {
                             scan.label,
                             scan.masked_name,
                             scan.class.as_deref().unwrap_or(""),
-                            crate::ops::checkin::status_label(cause),
-                            reason
+                            crate::words::checkin::status_label(cause),
+                            crate::words::checkin::reason_words(
+                                reason,
+                                &crate::words::checkin::Hints::sync()
+                            )
                         ));
                     }
                 },
@@ -383,8 +386,6 @@ mod tests {
             station: "A1".into(),
             operator: "zhanglaoshi".into(),
             allow_walk_in: false,
-            walk_in_how: String::new(),
-            retake_how: String::new(),
             retake_reason: None,
         }
     }

@@ -10,7 +10,7 @@ use super::app::update;
 use super::keymap::{Key, Scope};
 use super::render_tests::{fixture_app, fixture_counts, screen};
 use super::sessions_tests::{answer, loaded, scan};
-use crate::ops::checkin::Answer;
+use crate::ops::checkin::{Answer, Reason, RetakeHint, SessionName};
 use ratatui::crossterm::event::KeyCode;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (100, 30), (160, 45)];
@@ -22,35 +22,36 @@ fn refused() -> Answer {
         ..answer(
             "not_in_session",
             None,
-            Some(
-                "应参加场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼；按 F6 作为现场加入改到本场",
-            ),
+            Some(Reason::NotInSession {
+                theirs: Some(session_1()),
+            }),
         )
     }
+}
+
+/// Session 1 as an answer names it.
+fn session_1() -> SessionName {
+    super::sessions_tests::session_name(1)
 }
 
 /// The Check-in screen after a refused scan of `CJ1:W`.
 fn after_refusal(size: (u16, u16)) -> super::app::App {
     let mut app = loaded(Action::ScreenCheckin, size);
     let effects = scan(&mut app, "CJ1:W");
-    let [
-        Effect::Scan {
-            id, walk_in_how, ..
-        },
-    ] = effects.as_slice()
-    else {
+    let [Effect::Scan { id, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(
-        walk_in_how.contains("F6") && !walk_in_how.contains("--allow-walk-in"),
-        "the refusal names the console key: {walk_in_how}"
-    );
     update(
         &mut app,
         Action::Scanned {
             id: *id,
             result: Ok(refused()),
         },
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("按 F6 作为现场加入") && !shown.contains("--allow-walk-in"),
+        "the refusal names the console key: {shown}"
     );
     app
 }
@@ -113,7 +114,9 @@ fn a_walk_in_names_their_session_asks_and_is_taken_with_the_key_again() {
         ..answer(
             "checked_in",
             Some(38),
-            Some("现场加入：已从场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼 改到本场"),
+            Some(Reason::WalkIn {
+                from: Some(session_1()),
+            }),
         )
     };
     let effects = update(
@@ -346,7 +349,6 @@ fn after_elsewhere(size: (u16, u16), session_moves: usize) -> super::app::App {
         Effect::Scan {
             id,
             session_id,
-            retake_how,
             retake_reason: None,
             ..
         },
@@ -354,12 +356,15 @@ fn after_elsewhere(size: (u16, u16), session_moves: usize) -> super::app::App {
     else {
         panic!("{effects:?}")
     };
-    assert!(retake_how.contains("F6"), "{retake_how}");
     let makeup = *session_id == 4;
-    let reason = if makeup {
-        "已在场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼 签到，拍摄号 12；按 F6 填写原因后在本补采场次重拍"
-    } else {
-        "已在场次 1「图像采集 1」2026-03-01 08:30 体育馆一楼 签到，拍摄号 12"
+    let reason = Reason::AlreadyElsewhere {
+        at: session_1(),
+        shot: 12,
+        retake: if makeup {
+            RetakeHint::Offered
+        } else {
+            RetakeHint::None
+        },
     };
     update(
         &mut app,

@@ -237,8 +237,6 @@ pub fn start<M: Send + 'static>(
                 line,
                 station,
                 allow_walk_in,
-                walk_in_how,
-                retake_how,
                 retake_reason,
             } => {
                 let store = env.store.clone();
@@ -249,8 +247,6 @@ pub fn start<M: Send + 'static>(
                     station,
                     operator: env.operator.clone(),
                     allow_walk_in,
-                    walk_in_how,
-                    retake_how,
                     retake_reason,
                 };
                 let handles = match env.station.clone() {

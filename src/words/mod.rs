@@ -3,6 +3,7 @@
 //! fields — and their `Display` is written here, beside the faces, which with this catalogue
 //! are the only code that reads the interface language.
 
+pub mod checkin;
 mod code;
 mod domain;
 mod store;

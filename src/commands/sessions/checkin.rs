@@ -25,7 +25,7 @@ use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{
     Answer, NOT_RECORDED, ScanStatus, Sessions, Station, StationKeys, answer_retrying,
-    answer_stamped, connection_lost, status_label,
+    answer_stamped, connection_lost,
 };
 use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{
@@ -34,6 +34,7 @@ use crate::ops::station::{
 };
 use crate::ops::time::format_time;
 use crate::store::{Backend, SessionRow, Stamp, Store};
+use crate::words::checkin::{Hints, keys_problem, reason_words, status_label};
 
 /// One line of `--format json` (docs/cli.md keys, nothing more).
 #[derive(Serialize)]
@@ -93,7 +94,10 @@ impl Style {
         }
         if let Some(reason) = &a.reason {
             line.push_str("  ");
-            line.push_str(&strip_controls(reason));
+            line.push_str(&strip_controls(&reason_words(
+                reason,
+                &Hints::command_line(),
+            )));
         }
         line
     }
@@ -154,13 +158,18 @@ fn print_answer(format: TableOrJson, style: &Style, a: &StationAnswer) -> Result
     let mut out = stdout.lock();
     match format {
         TableOrJson::Json => {
+            let reason = a
+                .answer
+                .reason
+                .as_ref()
+                .map(|r| reason_words(r, &Hints::command_line()));
             serde_json::to_writer(
                 &mut out,
                 &AnswerJson {
                     status: a.answer.status,
                     student_no: a.answer.student_no.as_deref(),
                     shot: a.answer.shot,
-                    reason: a.answer.reason.as_deref(),
+                    reason: reason.as_deref(),
                     label: a.label.as_deref(),
                     session: a.answer.counted_session,
                 },
@@ -336,7 +345,11 @@ fn not_recorded(err: &anyhow::Error) -> Answer {
         Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
         Lang::En => format!("NOT recorded: {reason} — scan again"),
     };
-    crate::ops::station::refusal(NOT_RECORDED, None, reason)
+    crate::ops::station::refusal(
+        NOT_RECORDED,
+        None,
+        crate::ops::checkin::Reason::Said(reason),
+    )
 }
 
 pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
@@ -356,7 +369,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         .as_deref()
         .map(|text| crate::ops::checkin::checked_retake_reason("--retake-reason", text))
         .transpose()
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let args = SessionCheckinArgs {
         station: station.to_string(),
         ..args.clone()
@@ -368,8 +381,8 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
     )?;
     // Loaded once for the station; without it no scan can be verified, so the station does not start.
     let keys = Arc::new(StationKeys::load(&ctx.key_file));
-    if let Some(why) = keys.problem() {
-        bail!("{why}");
+    if let Some((path, error)) = keys.problem() {
+        bail!("{}", keys_problem(path, error));
     }
     let interactive = std::io::stdin().is_terminal();
     let tty = std::io::stdout().is_terminal();
@@ -382,9 +395,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
         name: &args.station,
         operator: &ctx.operator,
         allow_walk_in: args.allow_walk_in,
-        walk_in_how: crate::ops::checkin::walk_in_flag(),
         retake_reason: retake_reason.as_deref(),
-        retake_how: crate::ops::checkin::retake_flag(),
     };
     // A SQLite file is on this machine: nothing to lose the connection to, nothing to queue.
     let journaling = Backend::from_url(&ctx.database_url)? != Backend::Sqlite;
@@ -548,9 +559,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                             name: &name,
                             operator: &operator,
                             allow_walk_in,
-                            walk_in_how: crate::ops::checkin::walk_in_flag(),
                             retake_reason: retake_reason.as_deref(),
-                            retake_how: crate::ops::checkin::retake_flag(),
                         };
                         let stamp = Stamp::queued(crate::clock::now(), &sent_nonce, None);
                         let mut sessions = Sessions::new(store.as_ref());
@@ -784,7 +793,9 @@ mod tests {
             status: NOT_RECORDED,
             student_no: None,
             shot: None,
-            reason: Some("NOT recorded: the database server cannot be reached — scan again".into()),
+            reason: Some(crate::ops::checkin::Reason::Said(
+                "NOT recorded: the database server cannot be reached — scan again".into(),
+            )),
             masked_name: None,
             class: None,
             their_session: None,

@@ -152,14 +152,15 @@ fn queued_slate(ctx: &Ctx, keyring: &Keyring, session: i64, label: &str) -> Resu
         });
     };
     if let Some(Fate::Conflict { reason, .. }) = &entry.fate {
+        let reason = super::sync::conflict_words(reason);
         bail!(match lang() {
             Lang::Zh => format!(
                 "临时编号 {label} 上传时被拒（{}），没有签到，也就没有拍摄牌——请重新扫码签到",
-                strip_controls(reason)
+                strip_controls(&reason)
             ),
             Lang::En => format!(
                 "the scan {label} was refused when it was sent ({}): no check-in, so no slate — scan the student's code again",
-                strip_controls(reason)
+                strip_controls(&reason)
             ),
         });
     }

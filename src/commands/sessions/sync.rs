@@ -22,7 +22,7 @@ pub(super) struct FateJson<'a> {
     pub status: &'static str,
     pub student_no: &'a str,
     pub shot: Option<i32>,
-    pub reason: Option<&'a str>,
+    pub reason: Option<String>,
     pub label: &'a str,
     /// For a conflict: the check-in status the server answered (`already`, `full`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,12 +44,17 @@ impl<'a> FateJson<'a> {
                 status: "conflict",
                 student_no: &scan.student_no,
                 shot: None,
-                reason: Some(reason),
+                reason: Some(conflict_words(reason)),
                 label: &scan.label,
                 cause: Some(cause),
             },
         }
     }
+}
+
+/// Why a queued scan was not taken, in the user's language.
+pub(super) fn conflict_words(reason: &crate::ops::checkin::Reason) -> String {
+    crate::words::checkin::reason_words(reason, &crate::words::checkin::Hints::sync())
 }
 
 /// A fate as one table line.
@@ -69,7 +74,7 @@ pub(super) fn fate_line(scan: &Scan, fate: &Fate) -> String {
         Fate::Conflict { reason, .. } => format!(
             "{}  {who}  {}",
             tr("✘ 冲突", "✘ conflict"),
-            strip_controls(reason)
+            strip_controls(&conflict_words(reason))
         ),
     }
 }
@@ -115,8 +120,8 @@ pub async fn run(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let keys = std::sync::Arc::new(crate::ops::checkin::StationKeys::load(&ctx.key_file));
-    if let Some(why) = keys.problem() {
-        anyhow::bail!("{why}");
+    if let Some((path, error)) = keys.problem() {
+        anyhow::bail!("{}", crate::words::checkin::keys_problem(path, error));
     }
     let store: std::sync::Arc<dyn crate::store::Store> = ctx.open_store().await?.into();
     let mut offline = false;
@@ -181,7 +186,7 @@ struct ReportJson<'a> {
     status: &'static str,
     shot: Option<i32>,
     cause: Option<&'a str>,
-    reason: Option<&'a str>,
+    reason: Option<String>,
 }
 
 /// `caiji sessions sync-report`: every scan of every journal of this station and its fate.
@@ -235,7 +240,7 @@ pub fn report(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
                         _ => None,
                     },
                     reason: match &e.fate {
-                        Some(Fate::Conflict { reason, .. }) => Some(reason),
+                        Some(Fate::Conflict { reason, .. }) => Some(conflict_words(reason)),
                         _ => None,
                     },
                 })
@@ -263,7 +268,7 @@ pub fn report(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
                     Some(Fate::Conflict { reason, .. }) => format!(
                         "{} {}",
                         tr("✘ 冲突：", "✘ conflict:"),
-                        strip_controls(reason)
+                        strip_controls(&conflict_words(reason))
                     ),
                 };
                 writeln!(

@@ -16,8 +16,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::i18n::{Lang, lang};
-
 /// A scan queued at an offline station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scan {
@@ -50,8 +48,12 @@ pub enum Fate {
     /// Checked in with this shot number.
     Synced { shot: i32 },
     /// Not checked in: `cause` is the check-in status (`already`, `full`, `revoked`,
-    /// `not_in_session`, `invalid`), `reason` the station's words for it.
-    Conflict { cause: String, reason: String },
+    /// `not_in_session`, `invalid`), `reason` why, as the server's answer gave it (a journal
+    /// written by an earlier version holds its words).
+    Conflict {
+        cause: String,
+        reason: crate::ops::checkin::Reason,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,16 +152,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, usize, Option<Torn>)
     Ok((records, good_end, torn))
 }
 
-fn damaged(path: &Path, line: usize) -> String {
-    match lang() {
-        Lang::Zh => format!(
-            "工位日志 {} 第 {line} 行已损坏（其后还有完好的记录）：请勿删除，把它移到别处保存并联系管理员；移走后工位会新建日志",
-            path.display()
-        ),
-        Lang::En => format!(
-            "the station journal {} is damaged at line {line} (good records follow it): do not delete it; move it aside, keep it and tell the administrator; the station then starts a new journal",
-            path.display()
-        ),
+fn damaged(path: &Path, line: usize) -> super::StationError {
+    super::StationError::JournalDamaged {
+        path: path.to_path_buf(),
+        line,
     }
 }
 
@@ -223,16 +219,7 @@ impl Journal {
         let locked = lock_within(&file, std::time::Duration::from_secs(2))
             .with_context(|| format!("cannot lock the station journal {}", path.display()))?;
         if !locked {
-            bail!(match lang() {
-                Lang::Zh => format!(
-                    "本机另一个签到工位正在使用场次 {session} 的日志 {}：一台机器上同一场次只开一个工位",
-                    path.display()
-                ),
-                Lang::En => format!(
-                    "another station on this machine is using the journal of session {session} ({}): run one station per session on a machine",
-                    path.display()
-                ),
-            });
+            bail!(super::StationError::JournalBusy { path, session });
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
@@ -405,6 +392,30 @@ mod tests {
             class: Some("软工2201".into()),
             at: DateTime::from_timestamp(1_780_000_000 + seq as i64, 0).unwrap(),
         }
+    }
+
+    /// A conflict keeps why as data, so it reads in the language of whoever looks later; a
+    /// journal written before reasons were data holds words, which read back as they were.
+    #[test]
+    fn a_conflict_keeps_its_reason_as_data_and_old_words_still_read() {
+        use crate::ops::checkin::{Reason, SessionName};
+        let fate = Fate::Conflict {
+            cause: "not_in_session".into(),
+            reason: Reason::NotInSession {
+                theirs: Some(SessionName { id: 3, known: None }),
+            },
+        };
+        let json = serde_json::to_string(&fate).unwrap();
+        assert!(json.contains(r#""why":"not_in_session""#), "{json}");
+        assert_eq!(serde_json::from_str::<Fate>(&json).unwrap(), fate);
+        let old = r#"{"fate":"conflict","cause":"full","reason":"场次 2 已满（容量 120）"}"#;
+        assert_eq!(
+            serde_json::from_str::<Fate>(old).unwrap(),
+            Fate::Conflict {
+                cause: "full".into(),
+                reason: Reason::Said("场次 2 已满（容量 120）".into()),
+            }
+        );
     }
 
     /// A station killed while writing leaves part of a line: the next open drops it, says so,

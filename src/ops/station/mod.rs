@@ -17,13 +17,25 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 
-use crate::i18n::{Lang, lang, tr};
-use crate::ops::checkin::{Answer, StationKeys, normalise_token};
+use crate::ops::checkin::{Answer, Reason, StationKeys, normalise_token};
 pub use cache::Cache;
 pub use journal::{Entry, Fate, Journal, Scan};
 
 /// The status of an answer given offline: the scan waits in the journal.
 pub const QUEUED: crate::ops::checkin::ScanStatus = crate::ops::checkin::ScanStatus::Queued;
+
+/// Why a station cannot start or go on; the words are in `words::checkin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StationError {
+    /// `--letter` or `station_letter` is not one letter A–Z.
+    BadLetter { given: String },
+    /// The journal is damaged at `line`, with good records after it: kept, not cut.
+    JournalDamaged { path: PathBuf, line: usize },
+    /// Another station on this machine holds the journal of `session`.
+    JournalBusy { path: PathBuf, session: i64 },
+}
+
+impl std::error::Error for StationError {}
 
 /// The folder of station journals and caches.
 pub fn station_dir(data_dir: &Path) -> PathBuf {
@@ -40,15 +52,8 @@ pub fn station_letter(flag: Option<&str>, config: Option<&str>, station: &str) -
         let mut chars = text.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) if c.is_ascii_alphabetic() => return Ok(c.to_ascii_uppercase()),
-            _ => bail!(match lang() {
-                Lang::Zh => format!(
-                    "工位字母 '{}' 必须是一个英文字母（A–Z），例如 --letter B",
-                    crate::domain::text::strip_controls(text)
-                ),
-                Lang::En => format!(
-                    "the station letter '{}' must be one letter A–Z, e.g. --letter B",
-                    crate::domain::text::strip_controls(text)
-                ),
+            _ => bail!(StationError::BadLetter {
+                given: crate::domain::text::strip_controls(text).into_owned(),
             }),
         }
     }
@@ -103,7 +108,7 @@ impl From<Answer> for StationAnswer {
 pub fn refusal(
     status: crate::ops::checkin::ScanStatus,
     student_no: Option<String>,
-    reason: String,
+    reason: Reason,
 ) -> Answer {
     Answer {
         status,
@@ -146,20 +151,20 @@ pub fn answer_offline(
     let payload = match scanner.keys {
         StationKeys::Ready(ring) => match crate::code::verify(&token, ring) {
             Ok(p) => p,
-            Err(e) => {
+            Err(error) => {
                 return Ok(refusal(
                     crate::ops::checkin::ScanStatus::Invalid,
                     None,
-                    e.to_string(),
+                    Reason::Token { error },
                 )
                 .into());
             }
         },
-        StationKeys::Unavailable(why) => {
-            return Ok(refusal(crate::ops::checkin::ScanStatus::Invalid, None, why.clone()).into());
+        StationKeys::Unavailable { .. } => {
+            let reason = scanner.keys.refusal_reason().unwrap_or(Reason::UnknownCode);
+            return Ok(refusal(crate::ops::checkin::ScanStatus::Invalid, None, reason).into());
         }
     };
-    let as_of = |t: DateTime<Utc>| crate::ops::time::format_time(t);
     let no = payload.student_no.clone();
     if let Some(cache) = cache
         && cache.is_revoked(payload.serial)
@@ -167,15 +172,8 @@ pub fn answer_offline(
         return Ok(refusal(
             crate::ops::checkin::ScanStatus::Revoked,
             Some(no),
-            match lang() {
-                Lang::Zh => format!(
-                    "采集码已作废（截至 {} 的作废名单）",
-                    as_of(cache.refreshed_at)
-                ),
-                Lang::En => format!(
-                    "code revoked (revocation list of {})",
-                    as_of(cache.refreshed_at)
-                ),
+            Reason::RevokedAsOf {
+                as_of: cache.refreshed_at,
             },
         )
         .into());
@@ -183,7 +181,7 @@ pub fn answer_offline(
     let cached = cache.and_then(|c| c.student(&no));
     let masked_name = cached.map_or_else(|| payload.masked_name.clone(), |s| s.masked_name.clone());
     let class = cached.map(|s| s.class.clone());
-    let already = |shot: Option<i32>, label: Option<String>, reason: String| StationAnswer {
+    let already = |shot: Option<i32>, label: Option<String>, reason: Reason| StationAnswer {
         answer: Answer {
             status: crate::ops::checkin::ScanStatus::Already,
             student_no: Some(no.clone()),
@@ -199,14 +197,7 @@ pub fn answer_offline(
         label,
     };
     if let Some(shot) = cached.and_then(|s| s.shot) {
-        return Ok(already(
-            Some(shot),
-            None,
-            match lang() {
-                Lang::Zh => format!("已在本场次签到，拍摄号 {shot}"),
-                Lang::En => format!("already checked in at this session as shot {shot}"),
-            },
-        ));
+        return Ok(already(Some(shot), None, Reason::Already { shot }));
     }
     if let Some(earlier) = journal.scan_of(&no) {
         let (shot, label) = match &earlier.fate {
@@ -216,14 +207,7 @@ pub fn answer_offline(
         let name = label
             .clone()
             .unwrap_or_else(|| shot.unwrap_or(0).to_string());
-        return Ok(already(
-            shot,
-            label,
-            match lang() {
-                Lang::Zh => format!("本工位已登记过（{name}）"),
-                Lang::En => format!("already scanned at this station ({name})"),
-            },
-        ));
+        return Ok(already(shot, label, Reason::ScannedHere { name }));
     }
     if let Some(cache) = cache
         && !cached.is_some_and(|s| s.assigned)
@@ -232,17 +216,8 @@ pub fn answer_offline(
         return Ok(refusal(
             crate::ops::checkin::ScanStatus::NotInSession,
             Some(no),
-            match lang() {
-                Lang::Zh => format!(
-                    "不在本场名单上（截至 {}）；{}",
-                    as_of(cache.refreshed_at),
-                    crate::ops::checkin::walk_in_flag()
-                ),
-                Lang::En => format!(
-                    "not on this session's list (as of {}); {}",
-                    as_of(cache.refreshed_at),
-                    crate::ops::checkin::walk_in_flag()
-                ),
+            Reason::NotOnListAsOf {
+                as_of: cache.refreshed_at,
             },
         )
         .into());
@@ -278,13 +253,7 @@ pub fn answer_offline(
             status: QUEUED,
             student_no: Some(no),
             shot: None,
-            reason: Some(
-                tr(
-                    "服务器暂时连不上：已记入本机日志，恢复后自动上传",
-                    "the server cannot be reached: kept in this station's journal, sent when it is back",
-                )
-                .to_string(),
-            ),
+            reason: Some(Reason::Queued),
             masked_name: Some(masked_name),
             class,
             their_session: None,

@@ -12,9 +12,8 @@ use chrono::{DateTime, Utc};
 
 use super::journal::{Fate, Journal, Scan};
 use super::station_now;
-use crate::i18n::tr;
 use crate::ops::checkin::{
-    Answer, Sessions, Station, StationKeys, answer_stamped, connection_lost,
+    Answer, Reason, Sessions, Station, StationKeys, answer_stamped, connection_lost,
 };
 use crate::store::{SessionRow, Stamp, Store};
 
@@ -68,22 +67,6 @@ where
     }
 }
 
-/// How a conflict about a student of another session reads in a sync.
-fn walk_in_how() -> &'static str {
-    tr(
-        "请到允许现场加入的工位重新扫码",
-        "scan again at a station that takes walk-ins",
-    )
-}
-
-/// How a conflict about a student checked in at another session reads in a sync.
-fn retake_how() -> &'static str {
-    tr(
-        "如需重拍，请在补采场次的工位带原因重新扫码",
-        "to photograph them again, scan at a make-up session's station with a retake reason",
-    )
-}
-
 #[async_trait]
 impl Uplink for StoreLink {
     async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
@@ -105,9 +88,7 @@ impl Uplink for StoreLink {
                 name: &scan.station,
                 operator: &scan.operator,
                 allow_walk_in: scan.allow_walk_in,
-                walk_in_how: walk_in_how(),
                 retake_reason: scan.retake_reason.as_deref(),
-                retake_how: retake_how(),
             };
             let mut sessions = Sessions::new(store.as_ref());
             let stamp = Stamp::queued(at, &scan.nonce, Some(&scan.label));
@@ -143,7 +124,7 @@ pub fn fate_of(answer: &Answer) -> Fate {
             reason: answer
                 .reason
                 .clone()
-                .unwrap_or_else(|| status.code().to_string()),
+                .unwrap_or_else(|| Reason::Said(status.code().to_string())),
         },
     }
 }
@@ -236,7 +217,9 @@ async fn send_passes(
                 }
                 None => Ok(Fate::Conflict {
                     cause: "invalid".into(),
-                    reason: crate::store::StoreError::NoSuchSession(scan.session).to_string(),
+                    reason: Reason::NoSuchSession {
+                        session: scan.session,
+                    },
                 }),
             };
             if fate.is_err() {

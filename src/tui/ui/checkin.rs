@@ -19,7 +19,7 @@ use super::sessions::{kind_label, labelled_gauge, time_span};
 use crate::code::QrMatrix;
 use crate::code::slate::{largest_scale, required_size, scaled_cells};
 use crate::i18n::tr;
-use crate::ops::checkin::status_label;
+use crate::words::checkin::{Hints, reason_words, status_label};
 
 /// Rows of the large digits.
 pub use crate::code::slate::DIGIT_ROWS;
@@ -62,7 +62,7 @@ fn status_text(scan: &Scan) -> &'static str {
 }
 
 /// Name, class and reason of a scan, as one text.
-fn who_text(scan: &Scan) -> String {
+fn who_text(app: &App, scan: &Scan) -> String {
     match &scan.result {
         None => String::new(),
         Some(Err(e)) => e.clone(),
@@ -73,7 +73,15 @@ fn who_text(scan: &Scan) -> String {
                 .map(|t| widgets::clean(t).into_owned())
                 .collect();
             if let Some(r) = &a.reason {
-                parts.push(widgets::clean(r).into_owned());
+                let (walk_in, retake) = (
+                    super::super::sessions::walk_in_how(app),
+                    super::super::sessions::retake_how(app),
+                );
+                let hints = Hints {
+                    walk_in: &walk_in,
+                    retake: &retake,
+                };
+                parts.push(widgets::clean(&reason_words(r, &hints)).into_owned());
             }
             parts.join("  ")
         }
@@ -309,7 +317,7 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         if let Some(note) = &slate_note {
             right.push(Line::styled(note.clone(), muted));
         }
-        for l in widgets::wrap(&who_text(latest), right_w.max(1)) {
+        for l in widgets::wrap(&who_text(app, latest), right_w.max(1)) {
             right.push(Line::styled(
                 l,
                 if latest.result.as_ref().is_some_and(|r| r.is_err()) {
@@ -359,7 +367,7 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
                         style.add_modifier(Modifier::BOLD),
                     ),
                     Span::styled(
-                        format!("  {}", who_text(scan)),
+                        format!("  {}", who_text(app, scan)),
                         if matches!(scan.result, Some(Err(_))) {
                             style
                         } else {
