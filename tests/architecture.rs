@@ -11,8 +11,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     // The two faces never reach into each other.
     ("tui", &["commands", "cli"]),
     ("commands", &["tui"]),
-    // Operations sit under both faces.
-    ("ops", &["commands", "tui", "cli", "words"]),
+    // Operations sit under both faces, and return data the faces put into words.
+    ("ops", &["commands", "tui", "cli", "words", "i18n"]),
     // Storage, the rules and the formats know nothing of operations or faces.
     // Words at the edge: the store returns data, and its errors are worded by the faces'
     // catalogue (`words`), which nothing below the faces names.
@@ -23,7 +23,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "domain",
         &[
-            "ops", "commands", "tui", "cli", "store", "export", "config", "words",
+            "ops", "commands", "tui", "cli", "store", "export", "config", "words", "i18n",
         ],
     ),
     (

@@ -139,9 +139,7 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
     // The key first: without it nothing can be issued, and the database is left untouched.
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let targets = if args.all {
         CodeTargets::AllWithout
@@ -294,9 +292,7 @@ async fn reissue(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
     let reason = checked_reason(args)?;
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let no = args.student_no.trim();
     let make = |serial: i64, student: &Student, issued_on: NaiveDate| {

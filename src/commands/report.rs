@@ -12,11 +12,13 @@ use crate::domain::mask_id;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell};
 use crate::i18n::tr;
+use crate::ops::report_files::FileWords;
 use crate::ops::report_files::{
-    ListDetails, ReportScope, audit_export, export_completion, is_missing, missing_cells,
-    missing_headers, missing_title, report_table, write_student_list,
+    ListDetails, ReportScope, audit_export, export_completion, is_missing, missing_cells, refs,
+    report_table, write_student_list,
 };
 use crate::store::{AuditEntry, AuditFilter, GroupBy, StudentRow};
+use crate::words::reports::Words;
 
 pub async fn run(ctx: &Ctx, args: ReportArgs) -> Result<ExitCode> {
     match &args.command {
@@ -61,14 +63,15 @@ async fn completion(ctx: &Ctx, args: &ReportArgs) -> Result<ExitCode> {
             cohort: args.cohort,
             college: None,
         };
-        export_completion(store.as_ref(), &ctx.operator, path, &scope, &groups).await?;
+        export_completion(store.as_ref(), &Words, &ctx.operator, path, &scope, &groups).await?;
         eprintln!("{} {}", tr("已导出", "Written:"), path.display());
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
     store.close().await;
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    let (headers, rows) = report_table(by, &groups);
+    let (headers, rows) = report_table(&Words, by, &groups);
+    let headers = refs(&headers);
     match args.format {
         Format::Json => {
             let json: Vec<ReportJson<'_>> = groups
@@ -126,14 +129,20 @@ async fn missing(ctx: &Ctx, args: &MissingArgs) -> Result<ExitCode> {
             })
             .await?;
     }
-    let headers = missing_headers(reveal);
+    let headers = Words.list_headers(reveal);
+    let headers = refs(&headers);
     let details = ListDetails::read(store.as_ref()).await?;
     let rows: Vec<Vec<Cell>> = students
         .iter()
-        .map(|r| missing_cells(r, reveal, &details))
+        .map(|r| missing_cells(&Words, r, reveal, &details))
         .collect();
     if let Some(path) = &args.output {
-        write_student_list(path, missing_title(args.kind.missing()), &headers, &rows)?;
+        write_student_list(
+            path,
+            &Words.missing_sheet(args.kind.missing()),
+            &headers,
+            &rows,
+        )?;
         audit_export(
             store.as_ref(),
             &ctx.operator,

@@ -367,9 +367,9 @@ fn cells(row: &StudentRow, reveal: bool) -> Vec<String> {
         .to_string(),
         s.counselor.clone(),
         s.cohort.to_string(),
-        crate::ops::report_files::status_text(row.code_status.code()).to_string(),
+        crate::words::reports::status_text(row.code_status.code()).to_string(),
         row.session_id.map(|id| id.to_string()).unwrap_or_default(),
         yes_no(row.checked_in),
-        crate::ops::report_files::status_text(row.photo_status.code()).to_string(),
+        crate::words::reports::status_text(row.photo_status.code()).to_string(),
     ]
 }

@@ -9,15 +9,74 @@ use anyhow::{Result, bail};
 
 use super::time::format_time;
 use crate::domain::mask_id;
+use crate::domain::photo_spec::Problem;
 use crate::domain::roster::mask_phone;
 use crate::domain::search::Missing;
 use crate::domain::text::strip_controls;
 use crate::export::{self, Cell, FileKind};
-use crate::i18n::{Lang, lang, tr};
 use crate::store::{
     AuditEntry, GroupBy, GroupCounts, PhotoFileStatus, PhotoFilter, SessionRow, Store,
     StudentFilter, StudentRow,
 };
+
+/// The words a report file is written in: its headings, sheet names, group names and status
+/// words. The face gives them (`words::reports`), in its user's language (docs/architecture.md,
+/// "Words at the edge").
+pub trait FileWords: Sync {
+    /// The completion table's headings, the first naming the grouping.
+    fn completion_headers(&self, by: GroupBy) -> Vec<String>;
+    /// A group's name as people read it (a level code as 本科, no session as a word).
+    fn group(&self, by: GroupBy, group: &str) -> String;
+    /// The name of the total row.
+    fn total(&self) -> String;
+    /// The name of the completion sheet.
+    fn completion_sheet(&self) -> String;
+    /// The name of a missing list (its sheet, or the file's one sheet).
+    fn missing_sheet(&self, kind: Missing) -> String;
+    /// The name of the console's Students export.
+    fn students_sheet(&self) -> String;
+    /// A student list's headings (`reveal`: the full ID number, else the masked one).
+    fn list_headers(&self, reveal: bool) -> Vec<String>;
+    /// A code's or photo's status word for its code (`none`, `active`, `valid`, ...).
+    fn status(&self, code: &'static str) -> String;
+    /// Checked in or not.
+    fn checked_in(&self, yes: bool) -> String;
+    /// What a student's photo files need.
+    fn photo_needs(&self, needs: &PhotoNeeds) -> String;
+}
+
+/// Why a report file is not written.
+#[derive(Debug)]
+pub enum FileError {
+    /// The name ends in neither `.csv` nor `.xlsx` (`list`: a student list, else a report).
+    Extension {
+        path: std::path::PathBuf,
+        list: bool,
+    },
+}
+
+impl std::error::Error for FileError {}
+
+/// What a student's photo files need: several to choose from, or the problems found (once
+/// each) when none is valid. Nothing when one valid file is all there is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhotoNeeds {
+    /// Files of the student waiting for one to be chosen (shown from two).
+    pub duplicates: usize,
+    /// Problems of the files, when none is valid.
+    pub problems: Vec<Problem>,
+}
+
+impl PhotoNeeds {
+    pub fn is_empty(&self) -> bool {
+        self.duplicates < 2 && self.problems.is_empty()
+    }
+}
+
+/// Headings as the writers take them.
+pub fn refs(headers: &[String]) -> Vec<&str> {
+    headers.iter().map(String::as_str).collect()
+}
 
 /// What a completion report covers: every group of the cohort, or those of one college.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,26 +99,32 @@ impl ReportScope {
 }
 
 /// The completion table: headers, one row per group and the total row.
-pub fn report_table(by: GroupBy, groups: &[GroupCounts]) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+pub fn report_table(
+    words: &dyn FileWords,
+    by: GroupBy,
+    groups: &[GroupCounts],
+) -> (Vec<String>, Vec<Vec<Cell>>) {
     let mut rows: Vec<Vec<Cell>> = groups
         .iter()
-        .map(|g| report_cells(group_label(by, &g.group), g))
+        .map(|g| report_cells(words.group(by, &g.group), g))
         .collect();
     let total = total_of(groups);
-    rows.push(report_cells(total.group.clone(), &total));
-    (report_headers(by), rows)
+    rows.push(report_cells(words.total(), &total));
+    (words.completion_headers(by), rows)
 }
 
 /// Writes the completion report `groups` of `scope` to `path` (`.csv`: the table; `.xlsx`: the
 /// table and one sheet per missing list of the same students), then audits the export.
 pub async fn export_completion(
     store: &dyn Store,
+    words: &dyn FileWords,
     operator: &str,
     path: &Path,
     scope: &ReportScope,
     groups: &[GroupCounts],
 ) -> Result<()> {
-    let (headers, rows) = report_table(scope.by, groups);
+    let (headers, rows) = report_table(words, scope.by, groups);
+    let headers = refs(&headers);
     match FileKind::of(path) {
         Some(FileKind::Csv) => export::csv::write_table(path, &headers, &rows)?,
         Some(FileKind::Xlsx) => {
@@ -79,76 +144,35 @@ pub async fn export_completion(
                         students
                             .iter()
                             .filter(|r| is_missing(r, k))
-                            .map(|r| missing_cells(r, false, &details))
+                            .map(|r| missing_cells(words, r, false, &details))
                             .collect(),
                     )
                 })
                 .collect();
-            let missing_headers = missing_headers(false);
+            let missing_headers = words.list_headers(false);
+            let missing_headers = refs(&missing_headers);
+            let names: Vec<String> = lists.iter().map(|(k, _)| words.missing_sheet(*k)).collect();
+            let completion = words.completion_sheet();
             let mut sheets = vec![export::xlsx::Sheet {
-                name: tr("完成情况", "Completion"),
+                name: &completion,
                 headers: &headers,
                 rows: &rows,
             }];
-            for (kind, rows) in &lists {
+            for ((_, rows), name) in lists.iter().zip(&names) {
                 sheets.push(export::xlsx::Sheet {
-                    name: missing_title(*kind),
+                    name,
                     headers: &missing_headers,
                     rows,
                 });
             }
             export::xlsx::write_workbook(path, &sheets)?;
         }
-        _ => bail!(
-            "{}: {}",
-            path.display(),
-            tr(
-                "请用 .csv 或 .xlsx 作为报表文件的扩展名",
-                "use a .csv or .xlsx file name for the report"
-            )
-        ),
+        _ => bail!(FileError::Extension {
+            path: path.to_path_buf(),
+            list: false,
+        }),
     }
     audit_export(store, operator, "report", path, &scope.describe()).await
-}
-
-/// Group names as people read them: level codes become 本科/硕士研究生..., no session becomes a word.
-pub fn group_label(by: GroupBy, group: &str) -> String {
-    match by {
-        GroupBy::Level => crate::domain::Level::parse(group)
-            .map(|l| {
-                if lang() == Lang::Zh {
-                    l.label_zh()
-                } else {
-                    l.label_en()
-                }
-                .to_string()
-            })
-            .unwrap_or_else(|| group.to_string()),
-        GroupBy::Session if group.is_empty() => tr("（未安排场次）", "(no session)").to_string(),
-        _ => group.to_string(),
-    }
-}
-
-pub fn report_headers(by: GroupBy) -> Vec<&'static str> {
-    let group = match by {
-        GroupBy::College => tr("学院", "college"),
-        GroupBy::Class => tr("班级", "class"),
-        GroupBy::Counselor => tr("辅导员", "counselor"),
-        GroupBy::Session => tr("场次", "session"),
-        GroupBy::Level => tr("层次", "level"),
-    };
-    vec![
-        group,
-        tr("应采人数", "total"),
-        tr("已发码", "code_active"),
-        tr("已排场次", "session_assigned"),
-        tr("已签到", "checked_in"),
-        tr("合格照片", "photo_valid"),
-        tr("不合格照片", "photo_invalid"),
-        tr("重复待选", "photo_duplicate"),
-        tr("缺照片", "photo_missing"),
-        tr("完成率", "completion"),
-    ]
 }
 
 pub fn report_cells(label: String, g: &GroupCounts) -> Vec<Cell> {
@@ -168,10 +192,7 @@ pub fn report_cells(label: String, g: &GroupCounts) -> Vec<Cell> {
 
 /// The sum of all groups, as the last line of tables and files.
 pub fn total_of(groups: &[GroupCounts]) -> GroupCounts {
-    let mut t = GroupCounts {
-        group: tr("合计", "total").to_string(),
-        ..Default::default()
-    };
+    let mut t = GroupCounts::default();
     for g in groups {
         t.total += g.total;
         t.code_active += g.code_active;
@@ -189,15 +210,6 @@ pub fn is_missing(row: &StudentRow, kind: Missing) -> bool {
     kind.applies(&row.progress())
 }
 
-pub fn missing_title(kind: Missing) -> &'static str {
-    match kind {
-        Missing::Code => tr("未发码", "No code"),
-        Missing::Session => tr("未排场次", "No session"),
-        Missing::Checkin => tr("未签到", "Not checked in"),
-        Missing::Photo => tr("缺合格照片", "No valid photo"),
-    }
-}
-
 /// What a student list says about each student besides the roster (docs/console.md): their
 /// session's time and place, their shot number and what is wrong with their photo files.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -205,8 +217,8 @@ pub struct ListDetails {
     sessions: HashMap<i64, SessionRow>,
     /// Student id → (session, shot) of the check-in that counts for them (docs/sessions.md).
     shots: HashMap<i64, (i64, i32)>,
-    /// 学号 → what their photo files need, in the operator's language.
-    photos: HashMap<String, String>,
+    /// 学号 → what their photo files need.
+    photos: HashMap<String, PhotoNeeds>,
 }
 
 impl ListDetails {
@@ -240,8 +252,8 @@ impl ListDetails {
         }
         let photos = files
             .into_iter()
-            .map(|(no, rows)| (no, photo_problems(&rows)))
-            .filter(|(_, text)| !text.is_empty())
+            .map(|(no, rows)| (no, photo_needs(&rows)))
+            .filter(|(_, needs)| !needs.is_empty())
             .collect();
         Ok(ListDetails {
             sessions,
@@ -251,61 +263,33 @@ impl ListDetails {
     }
 }
 
-/// What a student's photo files need, in words: several files to choose from, and each
-/// problem found (once, however many files have it). Empty when one valid file is all there is.
-pub fn photo_problems(rows: &[crate::store::PhotoRow]) -> String {
-    let lang = lang();
-    let mut parts: Vec<String> = Vec::new();
+/// What a student's photo files need: several files to choose from, and each problem found
+/// (once, however many files have it) when none is valid.
+pub fn photo_needs(rows: &[crate::store::PhotoRow]) -> PhotoNeeds {
     let duplicates = rows
         .iter()
         .filter(|r| r.status == PhotoFileStatus::Duplicate)
         .count();
-    if duplicates > 1 {
-        parts.push(match lang {
-            Lang::Zh => format!("{duplicates} 个文件，需选定一张"),
-            Lang::En => format!("{duplicates} files, choose one"),
-        });
-    }
-    if rows.iter().any(|r| r.status == PhotoFileStatus::Valid) {
-        return parts.join(tr("；", "; "));
-    }
-    for r in rows {
-        for p in &r.problems {
-            let text = p.message(lang);
-            if !parts.contains(&text) {
-                parts.push(text);
+    let mut problems: Vec<Problem> = Vec::new();
+    if !rows.iter().any(|r| r.status == PhotoFileStatus::Valid) {
+        for p in rows.iter().flat_map(|r| &r.problems) {
+            if !problems.contains(p) {
+                problems.push(p.clone());
             }
         }
     }
-    parts.join(tr("；", "; "))
+    PhotoNeeds {
+        duplicates,
+        problems,
+    }
 }
 
-pub fn missing_headers(reveal: bool) -> Vec<&'static str> {
-    vec![
-        tr("学号", "student_no"),
-        tr("姓名", "name"),
-        if reveal {
-            tr("证件号码", "id_number")
-        } else {
-            tr("证件号码(脱敏)", "masked_id")
-        },
-        tr("学院", "college"),
-        tr("专业", "major"),
-        tr("班级", "class"),
-        tr("辅导员", "counselor"),
-        tr("手机(脱敏)", "phone"),
-        tr("采集码", "code"),
-        tr("场次", "session"),
-        tr("场次时间", "session_time"),
-        tr("场次地点", "session_location"),
-        tr("签到", "checked_in"),
-        tr("拍摄号", "shot"),
-        tr("照片", "photo"),
-        tr("照片问题", "photo_problems"),
-    ]
-}
-
-pub fn missing_cells(r: &StudentRow, reveal: bool, details: &ListDetails) -> Vec<Cell> {
+pub fn missing_cells(
+    words: &dyn FileWords,
+    r: &StudentRow,
+    reveal: bool,
+    details: &ListDetails,
+) -> Vec<Cell> {
     let s = &r.student;
     let text = |v: &str| Cell::Text(strip_controls(v).into_owned());
     let blank = || Cell::Text(String::new());
@@ -324,7 +308,7 @@ pub fn missing_cells(r: &StudentRow, reveal: bool, details: &ListDetails) -> Vec
         text(&s.class),
         text(&s.counselor),
         text(&s.phone.as_deref().map(mask_phone).unwrap_or_default()),
-        text(status_text(r.code_status.code())),
+        text(&words.status(r.code_status.code())),
         r.session_id.map(Cell::Int).unwrap_or_else(blank),
         session
             .map(|s| {
@@ -336,14 +320,16 @@ pub fn missing_cells(r: &StudentRow, reveal: bool, details: &ListDetails) -> Vec
             })
             .unwrap_or_else(blank),
         session.map(|s| text(&s.location)).unwrap_or_else(blank),
-        text(if r.checked_in {
-            tr("是", "yes")
-        } else {
-            tr("否", "no")
-        }),
+        text(&words.checked_in(r.checked_in)),
         shot.map(Cell::from).unwrap_or_else(blank),
-        text(status_text(r.photo_status.code())),
-        text(details.photos.get(&s.student_no).map_or("", String::as_str)),
+        text(&words.status(r.photo_status.code())),
+        text(
+            &details
+                .photos
+                .get(&s.student_no)
+                .map(|needs| words.photo_needs(needs))
+                .unwrap_or_default(),
+        ),
     ]
 }
 
@@ -358,14 +344,10 @@ pub fn write_student_list(
     match FileKind::of(path) {
         Some(FileKind::Csv) => export::csv::write_table(path, headers, rows)?,
         Some(FileKind::Xlsx) => export::xlsx::write_table(path, title, headers, rows)?,
-        _ => bail!(
-            "{}: {}",
-            path.display(),
-            tr(
-                "请用 .csv 或 .xlsx 作为名单文件的扩展名",
-                "use a .csv or .xlsx file name for the list"
-            )
-        ),
+        _ => bail!(FileError::Extension {
+            path: path.to_path_buf(),
+            list: true,
+        }),
     }
     Ok(())
 }
@@ -374,18 +356,19 @@ pub fn write_student_list(
 /// the reason each is on the list. `what` names the filters and search in the audit entry.
 pub async fn export_student_list(
     store: &dyn Store,
+    words: &dyn FileWords,
     operator: &str,
     path: &Path,
     students: &[StudentRow],
     what: &str,
 ) -> Result<()> {
     let details = ListDetails::read(store).await?;
-    let headers = missing_headers(false);
+    let headers = words.list_headers(false);
     let rows: Vec<Vec<Cell>> = students
         .iter()
-        .map(|r| missing_cells(r, false, &details))
+        .map(|r| missing_cells(words, r, false, &details))
         .collect();
-    write_student_list(path, tr("学生名单", "Students"), &headers, &rows)?;
+    write_student_list(path, &words.students_sheet(), &refs(&headers), &rows)?;
     audit_export(
         store,
         operator,
@@ -413,18 +396,4 @@ pub async fn audit_export(
         })
         .await?;
     Ok(())
-}
-
-/// Chinese words for the status codes; English keeps the codes.
-pub fn status_text(code: &'static str) -> &'static str {
-    match code {
-        "none" => tr("未发放", "none"),
-        "active" => tr("有效", "active"),
-        "revoked" => tr("已作废", "revoked"),
-        "missing" => tr("缺失", "missing"),
-        "valid" => tr("合格", "valid"),
-        "invalid" => tr("不合格", "invalid"),
-        "duplicate" => tr("重复待选", "duplicate"),
-        other => other,
-    }
 }

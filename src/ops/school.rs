@@ -3,13 +3,13 @@
 use anyhow::Result;
 
 use crate::config::Config;
-use crate::i18n::tr;
 use crate::store::Store;
 
 /// The school whose graduates are collected, as headers and codes show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchoolInfo {
     pub code: String,
+    /// Empty when neither the configuration nor the database names the school.
     pub name: String,
     pub cohort: i32,
 }
@@ -22,8 +22,7 @@ pub async fn school_info(config: &Config, store: &dyn Store) -> Result<SchoolInf
         Some(s) => (s.code.clone(), s.name.clone()),
         None => (
             setting(store.get_setting("school_code").await?).unwrap_or_else(|| "0000000000".into()),
-            setting(store.get_setting("school_name").await?)
-                .unwrap_or_else(|| tr("（未配置学校）", "(school not configured)").into()),
+            setting(store.get_setting("school_name").await?).unwrap_or_default(),
         ),
     };
     let cohort = match config.cohort {

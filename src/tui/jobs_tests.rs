@@ -238,7 +238,7 @@ fn a_student_with_two_good_files_is_choose_one_not_invalid() {
     update(&mut app, Action::MissingPhoto);
     assert!(app.students.view.contains(&1));
     assert_eq!(
-        crate::ops::report_files::status_text(PhotoStatus::Duplicate.code()),
+        crate::words::reports::status_text(PhotoStatus::Duplicate.code()),
         "重复待选",
         "the same word in exported lists"
     );

@@ -403,6 +403,7 @@ pub fn start<M: Send + 'static>(
                             .collect();
                         report_files::export_student_list(
                             store.as_ref(),
+                            &crate::words::reports::Words,
                             &operator,
                             &path,
                             &rows,
@@ -432,6 +433,7 @@ pub fn start<M: Send + 'static>(
                             export_path(&dir, &scope, kind, chrono::Local::now().naive_local())?;
                         report_files::export_completion(
                             store.as_ref(),
+                            &crate::words::reports::Words,
                             &operator,
                             &path,
                             &scope,
@@ -645,7 +647,9 @@ async fn reissue(
     reason: String,
 ) -> Result<i64, String> {
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
+    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
     let key_id = i32::from(keyring.current_id());
     let make =
         move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {

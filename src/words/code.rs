@@ -233,3 +233,28 @@ impl VerifyOutcome {
         }
     }
 }
+
+impl fmt::Display for crate::ops::keys::KeyCheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::ops::keys::KeyCheckError;
+        match self {
+            KeyCheckError::Store(e) => e.fmt(f),
+            KeyCheckError::Mismatch {
+                path,
+                key_id,
+                serial,
+            } => match lang() {
+                Lang::Zh => write!(
+                    f,
+                    "密钥文件 {} 与本数据库不符：用密钥 {key_id} 签发的采集码（编号 {serial}）无法用它验证——它被替换或换成了别的密钥；未签发任何采集码。请从备份恢复本校的密钥文件",
+                    path.display()
+                ),
+                Lang::En => write!(
+                    f,
+                    "the key file {} does not belong to this database: the codes sealed with key {key_id} (serial {serial}) do not verify with it — it was replaced or holds another key; nothing was issued. Restore the school's key file from its backup",
+                    path.display()
+                ),
+            },
+        }
+    }
+}

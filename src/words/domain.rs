@@ -9,6 +9,7 @@ use crate::domain::lengths::TooLong;
 use crate::domain::name::{MAX_NAME_CHARS, NameError};
 use crate::domain::photo_spec::SpecError;
 use crate::domain::student::IdType;
+use crate::domain::text::{Refused, Unwanted};
 use crate::i18n::Lang;
 
 // ---------- document numbers ----------
@@ -345,6 +346,93 @@ impl fmt::Display for SpecError {
             SpecError::MinAboveMax { min, max } => write!(
                 f,
                 "[photo] {min} is larger than {max} in config.toml; correct one of them"
+            ),
+        }
+    }
+}
+
+// ---------- unwanted characters ----------
+
+impl Unwanted {
+    /// What the character is, for a message.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        let zh = lang == Lang::Zh;
+        match self {
+            Unwanted::Control => {
+                if zh {
+                    "控制字符"
+                } else {
+                    "a control character"
+                }
+            }
+            Unwanted::Format => {
+                if zh {
+                    "不可见的格式字符"
+                } else {
+                    "an invisible format character"
+                }
+            }
+            Unwanted::LineBreak => {
+                if zh {
+                    "换行符"
+                } else {
+                    "a line or paragraph separator"
+                }
+            }
+            Unwanted::PrivateUse => {
+                if zh {
+                    "私用区字符（各电脑显示不同）"
+                } else {
+                    "a private-use character (each machine draws it differently)"
+                }
+            }
+            Unwanted::Unassigned => {
+                if zh {
+                    "Unicode 未分配的字符"
+                } else {
+                    "a code point Unicode has not assigned"
+                }
+            }
+            Unwanted::Filler => {
+                if zh {
+                    "显示为空白的填充字符"
+                } else {
+                    "a filler that draws as blank space"
+                }
+            }
+            Unwanted::Tag => {
+                if zh {
+                    "不可见的标签字符"
+                } else {
+                    "an invisible tag character"
+                }
+            }
+            Unwanted::StackedMarks => {
+                if zh {
+                    "同一个字上的第三个组合符号"
+                } else {
+                    "a third combining mark on one letter"
+                }
+            }
+        }
+    }
+}
+
+impl Refused {
+    /// `character 3 is an invisible format character (U+200B)`, naming `what` (a field) first.
+    pub fn message(&self, what: &str, lang: Lang) -> String {
+        let code = format!("U+{:04X}", self.found as u32);
+        let kind = self.kind.describe(lang);
+        match lang {
+            Lang::Zh => {
+                format!(
+                    "{what}第 {} 个字符是{kind}（{code}）；请删除后重新录入",
+                    self.pos
+                )
+            }
+            Lang::En => format!(
+                "character {} of the {what} is {kind} ({code}); delete it and enter the value again",
+                self.pos
             ),
         }
     }

@@ -6,4 +6,6 @@
 pub mod checkin;
 mod code;
 mod domain;
+mod photos;
+pub mod reports;
 mod store;

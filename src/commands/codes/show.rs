@@ -310,7 +310,7 @@ fn shown_fields(
         (tr("编号", "Serial"), code.serial.to_string()),
         (
             tr("状态", "Status"),
-            crate::ops::report_files::status_text("active").to_string(),
+            crate::words::reports::status_text("active").to_string(),
         ),
         (tr("签发日期", "Issued"), issued_on.to_string()),
     ]

@@ -89,7 +89,7 @@ fn field_lines(app: &App, code: &CodeView, card: &CodeCard, width: usize) -> Vec
         pair(tr("证件", "ID"), mask_id(&s.id_number), text),
         pair(
             tr("学校", "School"),
-            format!("{} ({})", app.school.name, app.school.code),
+            format!("{} ({})", super::school_name(app), app.school.code),
             text,
         ),
         pair(tr("层次", "Level"), level_label(s.level).to_string(), text),

@@ -61,6 +61,15 @@ pub fn areas(area: Rect) -> Areas {
     }
 }
 
+/// The school's name, or a word for a school not configured.
+pub(super) fn school_name(app: &App) -> &str {
+    if app.school.name.trim().is_empty() {
+        crate::i18n::tr("（未配置学校）", "(school not configured)")
+    } else {
+        &app.school.name
+    }
+}
+
 fn too_small(size: (u16, u16)) -> bool {
     size.0 < MIN_WIDTH || size.1 < MIN_HEIGHT
 }
@@ -209,7 +218,7 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
     let style = app.theme.header();
     let left = vec![
         Span::raw(" "),
-        Span::raw(widgets::clean(&app.school.name).into_owned()),
+        Span::raw(widgets::clean(school_name(app)).into_owned()),
         Span::raw(format!(" · {}{}", app.school.cohort, tr("届", " cohort"))),
     ];
     let right = vec![Span::raw(tr("采集 caiji ", "caiji "))];

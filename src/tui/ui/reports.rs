@@ -15,8 +15,9 @@ use super::super::theme::{Role, Theme};
 use super::super::widgets;
 use super::areas;
 use crate::i18n::tr;
-use crate::ops::report_files::{group_label, total_of};
+use crate::ops::report_files::total_of;
 use crate::store::{DailyProgress, GroupBy, GroupCounts};
+use crate::words::reports::{group_label, total_label};
 
 /// The parts of the screen inside its border.
 struct Parts {
@@ -436,8 +437,8 @@ fn render_table(
     // on screen is said in the title)
     let total = total_of(groups);
     let label = match crate::i18n::lang() {
-        crate::i18n::Lang::Zh => format!("{}（全部 {} 个）", total.group, groups.len()),
-        crate::i18n::Lang::En => format!("{} (all {})", total.group, groups.len()),
+        crate::i18n::Lang::Zh => format!("{}（全部 {} 个）", total_label(), groups.len()),
+        crate::i18n::Lang::En => format!("{} (all {})", total_label(), groups.len()),
     };
     let bold = text.add_modifier(Modifier::BOLD);
     let line = group_line(&label, &total, &c, theme, bold);
