@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialect::DbTime;
+use super::engine::{Done, Engine, SqlStore, Value};
 use super::{Result, StoreError};
 use crate::domain::Student;
 
@@ -103,310 +104,425 @@ fn not_found(student_no: &str) -> StoreError {
     StoreError::NoStudent(student_no.to_string())
 }
 
-macro_rules! impl_code_store {
-    ($store:ty, $db:ty) => {
-        fn code_from_row(r: &<$db as sqlx::Database>::Row) -> Result<CodeRecord> {
-            use sqlx::Row;
-            let status: String = r.try_get(4)?;
-            Ok(CodeRecord {
-                serial: r.try_get(0)?,
-                student_no: r.try_get(1)?,
-                key_id: r.try_get(2)?,
-                token: r.try_get(3)?,
-                state: if status == "active" { CodeState::Active } else { CodeState::Revoked },
-                issued_at: r.try_get::<DbTime, _>(5)?.0,
-                revoked_at: r.try_get::<Option<DbTime>, _>(6)?.map(|t| t.0),
-                revoke_reason: r.try_get(7)?,
-                replaced_by: r.try_get(8)?,
+fn code_from_row<DB>(r: &DB::Row) -> Result<CodeRecord>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    use sqlx::Row;
+    let status: String = r.try_get(4)?;
+    Ok(CodeRecord {
+        serial: r.try_get(0)?,
+        student_no: r.try_get(1)?,
+        key_id: r.try_get(2)?,
+        token: r.try_get(3)?,
+        state: if status == "active" {
+            CodeState::Active
+        } else {
+            CodeState::Revoked
+        },
+        issued_at: r.try_get::<DbTime, _>(5)?.0,
+        revoked_at: r.try_get::<Option<DbTime>, _>(6)?.map(|t| t.0),
+        revoke_reason: r.try_get(7)?,
+        replaced_by: r.try_get(8)?,
+    })
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    /// Locks code issuing and returns the next free serial.
+    async fn next_serial(tx: &mut sqlx::Transaction<'_, DB>) -> Result<i64> {
+        if Self::DIALECT.lock_roster.is_some() {
+            sqlx::query(LOCK_CODES).execute(&mut **tx).await?;
+        }
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(serial) FROM codes")
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(max.unwrap_or(0) + 1)
+    }
+
+    /// Makes tokens for `students` from serial `first` on and inserts the codes.
+    async fn insert_codes(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        students: &[(i64, Student)],
+        first: i64,
+        key_id: i32,
+        make: TokenMaker<'_>,
+        now: DbTime,
+    ) -> Result<Vec<(String, i64)>> {
+        let mut made = Vec::with_capacity(students.len());
+        for (offset, chunk) in students.chunks(CHUNK).enumerate() {
+            let base = first + (offset * CHUNK) as i64;
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (i, (id, student)) in chunk.iter().enumerate() {
+                let serial = base + i as i64;
+                let token = make(serial, student, crate::clock::local_date(now.0))
+                    .map_err(StoreError::Token)?;
+                rows.push((serial, *id, token));
+                made.push((student.student_no.clone(), serial));
+            }
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) ",
+            );
+            qb.push_values(rows, |mut b, (serial, id, token)| {
+                b.push_bind(serial)
+                    .push_bind(id)
+                    .push_bind(key_id)
+                    .push_bind(token)
+                    .push_bind("active")
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(made)
+    }
+
+    async fn active_code_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        student_no: &str,
+    ) -> Result<Option<CodeRecord>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
+             WHERE s.student_no = ? AND c.status = 'active'"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
+            .bind(student_no.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.as_ref().map(code_from_row::<DB>).transpose()
+    }
+
+    async fn revoke_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        serial: i64,
+        reason: &str,
+        replaced_by: Option<i64>,
+        now: DbTime,
+    ) -> Result<()> {
+        sqlx::query(sqlx::AssertSqlSafe(
+            Self::DIALECT
+                .sql("UPDATE codes SET status = 'revoked', revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?")
+                .into_owned(),
+        ))
+        .bind(now)
+        .bind(reason.to_string())
+        .bind(replaced_by)
+        .bind(serial)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn student_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        student_no: &str,
+    ) -> Result<Option<(i64, Student)>> {
+        use sqlx::Row;
+        let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
+                   cohort, gender, phone FROM students WHERE student_no = ? AND withdrawn = FALSE";
+        let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
+            .bind(student_no.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((
+                r.try_get(0)?,
+                crate::store::students::decode_student(&r, 1)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl<DB> CodeStore for SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    async fn issue_codes(
+        &self,
+        targets: &CodeTargets,
+        key_id: i32,
+        make: TokenMaker<'_>,
+        operator: &str,
+    ) -> Result<IssueSummary> {
+        use sqlx::Row;
+        let now = crate::store::dialect::now();
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        let first = Self::next_serial(&mut tx).await?;
+        let rows = sqlx::query(
+            "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, s.level, \
+             s.counselor, s.cohort, s.gender, s.phone, \
+             CASE WHEN EXISTS (SELECT 1 FROM codes c WHERE c.student_id = s.id AND c.status = 'active') THEN 'y' ELSE 'n' END \
+             FROM students s WHERE s.withdrawn = FALSE ORDER BY s.student_no",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut summary = IssueSummary::default();
+        let mut candidates: std::collections::HashMap<String, (i64, Student, bool)> =
+            std::collections::HashMap::with_capacity(rows.len());
+        let mut order = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let student = crate::store::students::decode_student(r, 1)?;
+            let active: String = r.try_get(13)?;
+            order.push(student.student_no.clone());
+            candidates.insert(
+                student.student_no.clone(),
+                (r.try_get(0)?, student, active == "y"),
+            );
+        }
+        let wanted: Vec<String> = match targets {
+            CodeTargets::AllWithout => order,
+            CodeTargets::Students(list) => list.clone(),
+        };
+        let mut to_issue = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for no in wanted {
+            if !seen.insert(no.clone()) {
+                continue;
+            }
+            match candidates.remove(&no) {
+                None => summary.unknown.push(no),
+                Some((_, _, true)) => summary.already_active.push(no),
+                Some((id, student, false)) => to_issue.push((id, student)),
+            }
+        }
+        summary.issued = Self::insert_codes(&mut tx, &to_issue, first, key_id, make, now).await?;
+        let mut audit: Vec<(Option<String>, &str, String)> = summary
+            .issued
+            .iter()
+            .map(|(no, serial)| {
+                (
+                    Some(no.clone()),
+                    "issue",
+                    format!("serial {serial}, key {key_id}"),
+                )
             })
+            .collect();
+        if !summary.issued.is_empty() {
+            audit.push((
+                None,
+                "issue",
+                format!("{} codes issued with key {key_id}", summary.issued.len()),
+            ));
         }
+        Self::audit_in(&mut tx, operator, &audit, now).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
 
-        impl $store {
-            /// Locks code issuing and returns the next free serial.
-            async fn next_serial(tx: &mut sqlx::Transaction<'_, $db>) -> Result<i64> {
-                if Self::DIALECT.lock_roster.is_some() {
-                    sqlx::query(LOCK_CODES).execute(&mut **tx).await?;
-                }
-                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(serial) FROM codes").fetch_one(&mut **tx).await?;
-                Ok(max.unwrap_or(0) + 1)
-            }
+    async fn student_codes(&self, student_no: &str) -> Result<Option<(Student, Vec<CodeRecord>)>> {
+        use sqlx::Row;
+        let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
+                   cohort, gender, phone FROM students WHERE student_no = ?";
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
+            .bind(student_no.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = r.try_get(0)?;
+        let student = crate::store::students::decode_student(&r, 1)?;
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.student_id = ? ORDER BY c.serial DESC"
+        );
+        let codes = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let codes = codes
+            .iter()
+            .map(code_from_row::<DB>)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((student, codes)))
+    }
 
-            /// Makes tokens for `students` from serial `first` on and inserts the codes.
-            async fn insert_codes(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                students: &[(i64, Student)],
-                first: i64,
-                key_id: i32,
-                make: TokenMaker<'_>,
-                now: DbTime,
-            ) -> Result<Vec<(String, i64)>> {
-                let mut made = Vec::with_capacity(students.len());
-                for (offset, chunk) in students.chunks(CHUNK).enumerate() {
-                    let base = first + (offset * CHUNK) as i64;
-                    let mut rows = Vec::with_capacity(chunk.len());
-                    for (i, (id, student)) in chunk.iter().enumerate() {
-                        let serial = base + i as i64;
-                        let token = make(serial, student, crate::clock::local_date(now.0)).map_err(StoreError::Token)?;
-                        rows.push((serial, *id, token));
-                        made.push((student.student_no.clone(), serial));
-                    }
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO codes (serial, student_id, key_id, token, status, issued_at) ",
-                    );
-                    qb.push_values(rows, |mut b, (serial, id, token)| {
-                        b.push_bind(serial).push_bind(id).push_bind(key_id).push_bind(token).push_bind("active").push_bind(now);
-                    });
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(made)
-            }
+    async fn code_by_serial(&self, serial: i64) -> Result<Option<CodeRecord>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.serial = ?"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
+            .bind(serial)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(code_from_row::<DB>).transpose()
+    }
 
-            async fn active_code_in(tx: &mut sqlx::Transaction<'_, $db>, student_no: &str) -> Result<Option<CodeRecord>> {
-                let sql = format!(
-                    "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
-                     WHERE s.student_no = ? AND c.status = 'active'"
-                );
-                let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
-                    .bind(student_no.to_string())
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                row.as_ref().map(code_from_row).transpose()
-            }
-
-            async fn revoke_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                serial: i64,
-                reason: &str,
-                replaced_by: Option<i64>,
-                now: DbTime,
-            ) -> Result<()> {
-                sqlx::query(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql("UPDATE codes SET status = 'revoked', revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?")
-                        .into_owned(),
+    async fn active_codes(&self) -> Result<Vec<(Student, CodeRecord)>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS}, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+             s.level, s.counselor, s.cohort, s.gender, s.phone \
+             FROM codes c JOIN students s ON s.id = c.student_id \
+             WHERE c.status = 'active' AND s.withdrawn = FALSE ORDER BY s.student_no"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    crate::store::students::decode_student(r, 9)?,
+                    code_from_row::<DB>(r)?,
                 ))
-                .bind(now)
-                .bind(reason.to_string())
-                .bind(replaced_by)
-                .bind(serial)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
+            })
+            .collect()
+    }
 
-            async fn student_in(tx: &mut sqlx::Transaction<'_, $db>, student_no: &str) -> Result<Option<(i64, Student)>> {
-                use sqlx::Row;
-                let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
-                           cohort, gender, phone FROM students WHERE student_no = ? AND withdrawn = FALSE";
-                let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
-                    .bind(student_no.to_string())
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                match row {
-                    Some(r) => Ok(Some((r.try_get(0)?, crate::store::students::decode_student(&r, 1)?))),
-                    None => Ok(None),
-                }
-            }
+    async fn revoke_code(
+        &self,
+        student_no: &str,
+        reason: &str,
+        operator: &str,
+    ) -> Result<CodeRecord> {
+        let now = crate::store::dialect::now();
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        let Some(mut code) = Self::active_code_in(&mut tx, student_no).await? else {
+            return Err(StoreError::NoActiveCode(student_no.to_string()));
+        };
+        Self::revoke_in(&mut tx, code.serial, reason, None, now).await?;
+        Self::audit_in(
+            &mut tx,
+            operator,
+            &[(
+                Some(student_no.to_string()),
+                "revoke",
+                format!("serial {}: {reason}", code.serial),
+            )],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        code.state = CodeState::Revoked;
+        code.revoked_at = Some(now.0);
+        code.revoke_reason = Some(reason.to_string());
+        Ok(code)
+    }
+
+    async fn reissue_code(
+        &self,
+        student_no: &str,
+        reason: &str,
+        key_id: i32,
+        make: TokenMaker<'_>,
+        operator: &str,
+    ) -> Result<(Option<CodeRecord>, CodeRecord)> {
+        let now = crate::store::dialect::now();
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        let serial = Self::next_serial(&mut tx).await?;
+        let Some((id, student)) = Self::student_in(&mut tx, student_no).await? else {
+            return Err(not_found(student_no));
+        };
+        let old = Self::active_code_in(&mut tx, student_no).await?;
+        if let Some(old) = &old {
+            // revoke first: the one-active-code rule holds at every statement
+            Self::revoke_in(&mut tx, old.serial, reason, None, now).await?;
         }
-
-        #[async_trait]
-        impl CodeStore for $store {
-            async fn issue_codes(
-                &self,
-                targets: &CodeTargets,
-                key_id: i32,
-                make: TokenMaker<'_>,
-                operator: &str,
-            ) -> Result<IssueSummary> {
-                use sqlx::Row;
-                let now = crate::store::dialect::now();
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                let first = Self::next_serial(&mut tx).await?;
-                let rows = sqlx::query(
-                    "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, s.level, \
-                     s.counselor, s.cohort, s.gender, s.phone, \
-                     CASE WHEN EXISTS (SELECT 1 FROM codes c WHERE c.student_id = s.id AND c.status = 'active') THEN 'y' ELSE 'n' END \
-                     FROM students s WHERE s.withdrawn = FALSE ORDER BY s.student_no",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut summary = IssueSummary::default();
-                let mut candidates: std::collections::HashMap<String, (i64, Student, bool)> =
-                    std::collections::HashMap::with_capacity(rows.len());
-                let mut order = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let student = crate::store::students::decode_student(r, 1)?;
-                    let active: String = r.try_get(13)?;
-                    order.push(student.student_no.clone());
-                    candidates.insert(student.student_no.clone(), (r.try_get(0)?, student, active == "y"));
-                }
-                let wanted: Vec<String> = match targets {
-                    CodeTargets::AllWithout => order,
-                    CodeTargets::Students(list) => list.clone(),
-                };
-                let mut to_issue = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                for no in wanted {
-                    if !seen.insert(no.clone()) {
-                        continue;
-                    }
-                    match candidates.remove(&no) {
-                        None => summary.unknown.push(no),
-                        Some((_, _, true)) => summary.already_active.push(no),
-                        Some((id, student, false)) => to_issue.push((id, student)),
-                    }
-                }
-                summary.issued = Self::insert_codes(&mut tx, &to_issue, first, key_id, make, now).await?;
-                let mut audit: Vec<(Option<String>, &str, String)> =
-                    summary.issued.iter().map(|(no, serial)| (Some(no.clone()), "issue", format!("serial {serial}, key {key_id}"))).collect();
-                if !summary.issued.is_empty() {
-                    audit.push((None, "issue", format!("{} codes issued with key {key_id}", summary.issued.len())));
-                }
-                Self::audit_in(&mut tx, operator, &audit, now).await?;
-                tx.commit().await?;
-                Ok(summary)
-            }
-
-            async fn student_codes(&self, student_no: &str) -> Result<Option<(Student, Vec<CodeRecord>)>> {
-                use sqlx::Row;
-                let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
-                           cohort, gender, phone FROM students WHERE student_no = ?";
-                let Some(r) = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
-                    .bind(student_no.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let id: i64 = r.try_get(0)?;
-                let student = crate::store::students::decode_student(&r, 1)?;
-                let sql = format!(
-                    "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.student_id = ? ORDER BY c.serial DESC"
-                );
-                let codes = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let codes = codes.iter().map(code_from_row).collect::<Result<Vec<_>>>()?;
-                Ok(Some((student, codes)))
-            }
-
-            async fn code_by_serial(&self, serial: i64) -> Result<Option<CodeRecord>> {
-                let sql = format!("SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.serial = ?");
-                let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
-                    .bind(serial)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(code_from_row).transpose()
-            }
-
-            async fn active_codes(&self) -> Result<Vec<(Student, CodeRecord)>> {
-                let sql = format!(
-                    "SELECT {CODE_COLUMNS}, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
-                     s.level, s.counselor, s.cohort, s.gender, s.phone \
-                     FROM codes c JOIN students s ON s.id = c.student_id \
-                     WHERE c.status = 'active' AND s.withdrawn = FALSE ORDER BY s.student_no"
-                );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-                rows.iter().map(|r| Ok((crate::store::students::decode_student(r, 9)?, code_from_row(r)?))).collect()
-            }
-
-            async fn revoke_code(&self, student_no: &str, reason: &str, operator: &str) -> Result<CodeRecord> {
-                let now = crate::store::dialect::now();
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                let Some(mut code) = Self::active_code_in(&mut tx, student_no).await? else {
-                    return Err(StoreError::NoActiveCode(student_no.to_string()));
-                };
-                Self::revoke_in(&mut tx, code.serial, reason, None, now).await?;
-                Self::audit_in(
-                    &mut tx,
-                    operator,
-                    &[(Some(student_no.to_string()), "revoke", format!("serial {}: {reason}", code.serial))],
-                    now,
-                )
-                .await?;
-                tx.commit().await?;
-                code.state = CodeState::Revoked;
-                code.revoked_at = Some(now.0);
-                code.revoke_reason = Some(reason.to_string());
-                Ok(code)
-            }
-
-            async fn reissue_code(
-                &self,
-                student_no: &str,
-                reason: &str,
-                key_id: i32,
-                make: TokenMaker<'_>,
-                operator: &str,
-            ) -> Result<(Option<CodeRecord>, CodeRecord)> {
-                let now = crate::store::dialect::now();
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                let serial = Self::next_serial(&mut tx).await?;
-                let Some((id, student)) = Self::student_in(&mut tx, student_no).await? else {
-                    return Err(not_found(student_no));
-                };
-                let old = Self::active_code_in(&mut tx, student_no).await?;
-                if let Some(old) = &old {
-                    // revoke first: the one-active-code rule holds at every statement
-                    Self::revoke_in(&mut tx, old.serial, reason, None, now).await?;
-                }
-                Self::insert_codes(&mut tx, &[(id, student)], serial, key_id, make, now).await?;
-                if let Some(old) = &old {
-                    sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql("UPDATE codes SET replaced_by = ? WHERE serial = ?").into_owned()))
-                        .bind(serial)
-                        .bind(old.serial)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let detail = match &old {
-                    Some(old) => format!("serial {} → {serial}: {reason}", old.serial),
-                    None => format!("serial {serial}: {reason}"),
-                };
-                Self::audit_in(&mut tx, operator, &[(Some(student_no.to_string()), "reissue", detail)], now).await?;
-                let sql = format!("SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.serial = ?");
-                let new = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
-                    .bind(serial)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let new = code_from_row(&new)?;
-                tx.commit().await?;
-                let old = old.map(|mut o| {
-                    o.state = CodeState::Revoked;
-                    o.revoked_at = Some(now.0);
-                    o.revoke_reason = Some(reason.to_string());
-                    o.replaced_by = Some(serial);
-                    o
-                });
-                Ok((old, new))
-            }
-
-            async fn latest_code_per_key(&self) -> Result<Vec<CodeRecord>> {
-                let sql = format!(
-                    "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
-                     WHERE c.serial IN (SELECT MAX(serial) FROM codes GROUP BY key_id) ORDER BY c.key_id"
-                );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-                rows.iter().map(code_from_row).collect()
-            }
+        Self::insert_codes(&mut tx, &[(id, student)], serial, key_id, make, now).await?;
+        if let Some(old) = &old {
+            sqlx::query(sqlx::AssertSqlSafe(
+                Self::DIALECT
+                    .sql("UPDATE codes SET replaced_by = ? WHERE serial = ?")
+                    .into_owned(),
+            ))
+            .bind(serial)
+            .bind(old.serial)
+            .execute(&mut *tx)
+            .await?;
         }
-    };
-}
+        let detail = match &old {
+            Some(old) => format!("serial {} → {serial}: {reason}", old.serial),
+            None => format!("serial {serial}: {reason}"),
+        };
+        Self::audit_in(
+            &mut tx,
+            operator,
+            &[(Some(student_no.to_string()), "reissue", detail)],
+            now,
+        )
+        .await?;
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.serial = ?"
+        );
+        let new = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
+            .bind(serial)
+            .fetch_one(&mut *tx)
+            .await?;
+        let new = code_from_row::<DB>(&new)?;
+        tx.commit().await?;
+        let old = old.map(|mut o| {
+            o.state = CodeState::Revoked;
+            o.revoked_at = Some(now.0);
+            o.revoke_reason = Some(reason.to_string());
+            o.replaced_by = Some(serial);
+            o
+        });
+        Ok((old, new))
+    }
 
-mod sqlite_impl {
-    use super::*;
-    impl_code_store!(crate::store::SqliteStore, sqlx::Sqlite);
-}
-
-mod postgres_impl {
-    use super::*;
-    impl_code_store!(crate::store::PgStore, sqlx::Postgres);
-}
-
-mod mysql_impl {
-    use super::*;
-    impl_code_store!(crate::store::MySqlStore, sqlx::MySql);
+    async fn latest_code_per_key(&self) -> Result<Vec<CodeRecord>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id \
+             WHERE c.serial IN (SELECT MAX(serial) FROM codes GROUP BY key_id) ORDER BY c.key_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(code_from_row::<DB>).collect()
+    }
 }

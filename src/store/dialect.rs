@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 
 /// The differences between SQLite, PostgreSQL and MySQL that caiji's SQL runs into.
-pub(crate) struct Dialect {
+pub struct Dialect {
     /// PostgreSQL wants `$1, $2, ...` instead of `?`.
     pub numbered: bool,
     /// Insert-or-replace of a setting.
@@ -101,7 +101,7 @@ pub(crate) fn now() -> DbTime {
 /// driver sets each connection's `time_zone` to `+00:00`); SQLite as `YYYY-MM-DD HH:MM:SS` text
 /// in UTC, the form of SQLite's own date functions, so text order is time order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct DbTime(pub DateTime<Utc>);
+pub struct DbTime(pub DateTime<Utc>);
 
 impl From<DateTime<Utc>> for DbTime {
     fn from(t: DateTime<Utc>) -> DbTime {
@@ -155,37 +155,32 @@ mod db_time {
         }
     }
 
-    macro_rules! like_chrono {
-        ($db:ty) => {
-            impl Type<$db> for DbTime {
-                fn type_info() -> <$db as sqlx::Database>::TypeInfo {
-                    <DateTime<Utc> as Type<$db>>::type_info()
-                }
-                fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
-                    <DateTime<Utc> as Type<$db>>::compatible(ty)
-                }
-            }
-
-            impl<'q> Encode<'q, $db> for DbTime {
-                fn encode_by_ref(
-                    &self,
-                    buf: &mut <$db as sqlx::Database>::ArgumentBuffer,
-                ) -> Result<IsNull, BoxDynError> {
-                    <DateTime<Utc> as Encode<'q, $db>>::encode_by_ref(&self.0, buf)
-                }
-            }
-
-            impl<'r> Decode<'r, $db> for DbTime {
-                fn decode(
-                    value: <$db as sqlx::Database>::ValueRef<'r>,
-                ) -> Result<Self, BoxDynError> {
-                    Ok(DbTime(<DateTime<Utc> as Decode<'r, $db>>::decode(value)?))
-                }
-            }
-        };
+    // PostgreSQL: as chrono's own `DateTime<Utc>` (a `timestamptz`).
+    impl Type<Postgres> for DbTime {
+        fn type_info() -> sqlx::postgres::PgTypeInfo {
+            <DateTime<Utc> as Type<Postgres>>::type_info()
+        }
+        fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+            <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+        }
     }
 
-    like_chrono!(Postgres);
+    impl<'q> Encode<'q, Postgres> for DbTime {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <Postgres as sqlx::Database>::ArgumentBuffer,
+        ) -> Result<IsNull, BoxDynError> {
+            <DateTime<Utc> as Encode<'q, Postgres>>::encode_by_ref(&self.0, buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Postgres> for DbTime {
+        fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(DbTime(<DateTime<Utc> as Decode<'r, Postgres>>::decode(
+                value,
+            )?))
+        }
+    }
 
     // MySQL: sent as a DATETIME of the UTC wall clock. The driver's own `DateTime<Utc>` goes as
     // a TIMESTAMP, which the server turns into NULL after 2038 (a session planned far ahead).

@@ -4,6 +4,7 @@
 mod codes;
 mod core;
 pub(crate) mod dialect;
+mod engine;
 mod mysql;
 mod packed;
 mod photos;

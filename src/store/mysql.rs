@@ -7,14 +7,10 @@ use super::{Create, Result, StoreError, migrate_retrying, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/mysql");
 
-pub struct MySqlStore {
-    pub(crate) pool: MySqlPool,
-    pub(crate) display_url: String,
-}
+/// The store on a MySQL or MariaDB server.
+pub type MySqlStore = super::engine::SqlStore<sqlx::MySql>;
 
 impl MySqlStore {
-    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::MYSQL;
-
     pub async fn open(url: &str, create: Create) -> Result<MySqlStore> {
         // `mariadb://` is accepted as a friendlier spelling; the driver only knows `mysql://`.
         let url = match url.split_once("://") {

@@ -10,6 +10,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::dialect::DbTime;
+use super::engine::{Done, Engine, SqlStore, Value};
 use super::{Result, StoreError};
 use crate::domain::photo_spec::Problem;
 
@@ -220,302 +222,367 @@ fn describe(r: &PhotoRecord) -> String {
     }
 }
 
-macro_rules! impl_photo_store {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            async fn rows_under<'e, E>(executor: E, prefix: &str) -> Result<Vec<(i64, PhotoRecord)>>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                use sqlx::Row;
-                // substr counts characters on every engine, as `chars().count()` does
-                let sql = format!(
-                    "SELECT p.id, {PHOTO_COLUMNS} FROM photos p LEFT JOIN students s ON s.id = p.student_id \
-                     WHERE substr(p.path, 1, ?) = ?"
-                );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
-                    .bind(prefix.chars().count() as i32)
-                    .bind(prefix.to_string())
-                    .fetch_all(executor)
-                    .await?;
-                // Ordered here, by bytes: server collations disagree about paths.
-                let mut out: Vec<(i64, PhotoRecord)> = rows.iter()
-                    .map(|r| {
-                        let id: i64 = r.try_get(0)?;
-                        // the record's columns start at 1 here
-                        let status: String = r.try_get(9)?;
-                        Ok((
-                            id,
-                            PhotoRecord {
-                                path: r.try_get(1)?,
-                                student_id: r.try_get(2)?,
-                                student_no: r.try_get(3)?,
-                                size: r.try_get(4)?,
-                                mtime: r.try_get(5)?,
-                                sha256: r.try_get(6)?,
-                                width: r.try_get(7)?,
-                                height: r.try_get(8)?,
-                                status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
-                                problems: r.try_get(10)?,
-                                spec: r.try_get(11)?,
-                                id_number: r.try_get(12)?,
-                            },
-                        ))
-                    })
-                    .collect::<Result<_>>()?;
-                out.sort_by(|a, b| a.1.path.cmp(&b.1.path));
-                Ok(out)
+impl<DB> SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    async fn rows_under<'e, E>(executor: E, prefix: &str) -> Result<Vec<(i64, PhotoRecord)>>
+    where
+        E: sqlx::Executor<'e, Database = DB>,
+    {
+        use sqlx::Row;
+        // substr counts characters on every engine, as `chars().count()` does
+        let sql = format!(
+            "SELECT p.id, {PHOTO_COLUMNS} FROM photos p LEFT JOIN students s ON s.id = p.student_id \
+             WHERE substr(p.path, 1, ?) = ?"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()))
+            .bind(prefix.chars().count() as i32)
+            .bind(prefix.to_string())
+            .fetch_all(executor)
+            .await?;
+        // Ordered here, by bytes: server collations disagree about paths.
+        let mut out: Vec<(i64, PhotoRecord)> = rows
+            .iter()
+            .map(|r| {
+                let id: i64 = r.try_get(0)?;
+                // the record's columns start at 1 here
+                let status: String = r.try_get(9)?;
+                Ok((
+                    id,
+                    PhotoRecord {
+                        path: r.try_get(1)?,
+                        student_id: r.try_get(2)?,
+                        student_no: r.try_get(3)?,
+                        size: r.try_get(4)?,
+                        mtime: r.try_get(5)?,
+                        sha256: r.try_get(6)?,
+                        width: r.try_get(7)?,
+                        height: r.try_get(8)?,
+                        status: PhotoFileStatus::parse(&status)
+                            .ok_or_else(|| bad_status(&status))?,
+                        problems: r.try_get(10)?,
+                        spec: r.try_get(11)?,
+                        id_number: r.try_get(12)?,
+                    },
+                ))
+            })
+            .collect::<Result<_>>()?;
+        out.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl<DB> PhotoStore for SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    async fn photos_under(&self, prefix: &str) -> Result<Vec<PhotoRecord>> {
+        Ok(Self::rows_under(&self.pool, prefix)
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+
+    async fn photo_match_keys(&self) -> Result<PhotoMatchKeys> {
+        let serials = sqlx::query_as::<_, (i64, i64)>("SELECT serial, student_id FROM codes")
+            .fetch_all(&self.pool)
+            .await?;
+        let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>, Option<String>)>(
+            "SELECT session_id, shot, student_id, counts_for, label FROM checkins",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut shots = Vec::with_capacity(rows.len());
+        let mut labels = Vec::new();
+        let mut counting = std::collections::HashMap::new();
+        for (session, shot, student, counts_for, label) in rows {
+            shots.push((session, i64::from(shot), student));
+            if let Some(label) = label {
+                labels.push((session, label, student));
+            }
+            if counts_for.is_some() {
+                counting.insert(student, (session, i64::from(shot)));
             }
         }
+        Ok(PhotoMatchKeys {
+            serials,
+            shots,
+            labels,
+            counting,
+        })
+    }
 
-        #[async_trait]
-        impl PhotoStore for $store {
-            async fn photos_under(&self, prefix: &str) -> Result<Vec<PhotoRecord>> {
-                Ok(Self::rows_under(&self.pool, prefix).await?.into_iter().map(|(_, r)| r).collect())
+    async fn apply_photos(
+        &self,
+        prefix: &str,
+        records: &[PhotoRecord],
+        summary: Option<&str>,
+        operator: &str,
+    ) -> Result<ApplySummary> {
+        let d = &Self::DIALECT;
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(d.begin_write).await?;
+        if d.lock_roster.is_some() {
+            // one reconciliation at a time across stations
+            sqlx::query(LOCK_PHOTOS).execute(&mut *tx).await?;
+        }
+        let existing = Self::rows_under(&mut *tx, prefix).await?;
+        let mut old: std::collections::HashMap<&str, (i64, &PhotoRecord)> = existing
+            .iter()
+            .map(|(id, r)| (r.path.as_str(), (*id, r)))
+            .collect();
+        let mut inserts: Vec<&PhotoRecord> = Vec::new();
+        let mut updates: Vec<(i64, &PhotoRecord, &PhotoRecord)> = Vec::new();
+        let mut summary_counts = ApplySummary::default();
+        for r in records {
+            match old.remove(r.path.as_str()) {
+                None => inserts.push(r),
+                Some((id, before)) if r.differs(before) => updates.push((id, r, before)),
+                Some(_) => summary_counts.unchanged += 1,
             }
+        }
+        let mut removals: Vec<(i64, &PhotoRecord)> = old.into_values().collect();
+        removals.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        summary_counts.inserted = inserts.len() as u64;
+        summary_counts.updated = updates.len() as u64;
+        summary_counts.removed = removals.len() as u64;
 
-            async fn photo_match_keys(&self) -> Result<PhotoMatchKeys> {
-                let serials = sqlx::query_as::<_, (i64, i64)>("SELECT serial, student_id FROM codes")
-                    .fetch_all(&self.pool)
-                    .await?;
-                let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>, Option<String>)>(
-                    "SELECT session_id, shot, student_id, counts_for, label FROM checkins",
-                )
-                .fetch_all(&self.pool)
+        let current_summary: Option<String> = match summary {
+            Some(_) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(
+                    d.sql("SELECT value FROM settings WHERE name = ?")
+                        .into_owned(),
+                ))
+                .bind(LAST_RECONCILE_SETTING)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
+        let new_summary = summary.filter(|s| current_summary.as_deref() != Some(*s));
+        if !summary_counts.changed() && new_summary.is_none() {
+            tx.rollback().await?;
+            return Ok(summary_counts);
+        }
+
+        let now = crate::store::dialect::now();
+        for chunk in inserts.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO photos (path, student_id, size, mtime, sha256, width, height, status, problems, spec, checked_at) ",
+            );
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.path.clone())
+                    .push_bind(r.student_id)
+                    .push_bind(r.size)
+                    .push_bind(r.mtime)
+                    .push_bind(r.sha256.clone())
+                    .push_bind(r.width)
+                    .push_bind(r.height)
+                    .push_bind(r.status.code())
+                    .push_bind(r.problems.clone())
+                    .push_bind(r.spec.clone())
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        let update_sql = d
+            .sql(
+                "UPDATE photos SET student_id = ?, size = ?, mtime = ?, sha256 = ?, width = ?, height = ?, \
+                 status = ?, problems = ?, spec = ?, checked_at = ? WHERE id = ?",
+            )
+            .into_owned();
+        for (id, r, _) in &updates {
+            sqlx::query(sqlx::AssertSqlSafe(update_sql.clone()))
+                .bind(r.student_id)
+                .bind(r.size)
+                .bind(r.mtime)
+                .bind(r.sha256.clone())
+                .bind(r.width)
+                .bind(r.height)
+                .bind(r.status.code())
+                .bind(r.problems.clone())
+                .bind(r.spec.clone())
+                .bind(now)
+                .bind(*id)
+                .execute(&mut *tx)
                 .await?;
-                let mut shots = Vec::with_capacity(rows.len());
-                let mut labels = Vec::new();
-                let mut counting = std::collections::HashMap::new();
-                for (session, shot, student, counts_for, label) in rows {
-                    shots.push((session, i64::from(shot), student));
-                    if let Some(label) = label {
-                        labels.push((session, label, student));
-                    }
-                    if counts_for.is_some() {
-                        counting.insert(student, (session, i64::from(shot)));
-                    }
-                }
-                Ok(PhotoMatchKeys { serials, shots, labels, counting })
+        }
+        for chunk in removals.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("DELETE FROM photos WHERE id IN (");
+            let mut ids = qb.separated(", ");
+            for (id, _) in chunk {
+                ids.push_bind(*id);
             }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
 
-            async fn apply_photos(
-                &self,
-                prefix: &str,
-                records: &[PhotoRecord],
-                summary: Option<&str>,
-                operator: &str,
-            ) -> Result<ApplySummary> {
-                let d = &Self::DIALECT;
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(d.begin_write).await?;
-                if d.lock_roster.is_some() {
-                    // one reconciliation at a time across stations
-                    sqlx::query(LOCK_PHOTOS).execute(&mut *tx).await?;
-                }
-                let existing = Self::rows_under(&mut *tx, prefix).await?;
-                let mut old: std::collections::HashMap<&str, (i64, &PhotoRecord)> =
-                    existing.iter().map(|(id, r)| (r.path.as_str(), (*id, r))).collect();
-                let mut inserts: Vec<&PhotoRecord> = Vec::new();
-                let mut updates: Vec<(i64, &PhotoRecord, &PhotoRecord)> = Vec::new();
-                let mut summary_counts = ApplySummary::default();
-                for r in records {
-                    match old.remove(r.path.as_str()) {
-                        None => inserts.push(r),
-                        Some((id, before)) if r.differs(before) => updates.push((id, r, before)),
-                        Some(_) => summary_counts.unchanged += 1,
-                    }
-                }
-                let mut removals: Vec<(i64, &PhotoRecord)> = old.into_values().collect();
-                removals.sort_by(|a, b| a.1.path.cmp(&b.1.path));
-                summary_counts.inserted = inserts.len() as u64;
-                summary_counts.updated = updates.len() as u64;
-                summary_counts.removed = removals.len() as u64;
-
-                let current_summary: Option<String> = match summary {
-                    Some(_) => sqlx::query_scalar(sqlx::AssertSqlSafe(d.sql("SELECT value FROM settings WHERE name = ?").into_owned()))
-                        .bind(LAST_RECONCILE_SETTING)
-                        .fetch_optional(&mut *tx)
-                        .await?,
-                    None => None,
-                };
-                let new_summary = summary.filter(|s| current_summary.as_deref() != Some(*s));
-                if !summary_counts.changed() && new_summary.is_none() {
-                    tx.rollback().await?;
-                    return Ok(summary_counts);
-                }
-
-                let now = crate::store::dialect::now();
-                for chunk in inserts.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO photos (path, student_id, size, mtime, sha256, width, height, status, problems, spec, checked_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, r| {
-                        b.push_bind(r.path.clone())
-                            .push_bind(r.student_id)
-                            .push_bind(r.size)
-                            .push_bind(r.mtime)
-                            .push_bind(r.sha256.clone())
-                            .push_bind(r.width)
-                            .push_bind(r.height)
-                            .push_bind(r.status.code())
-                            .push_bind(r.problems.clone())
-                            .push_bind(r.spec.clone())
-                            .push_bind(now);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-                let update_sql = d
-                    .sql(
-                        "UPDATE photos SET student_id = ?, size = ?, mtime = ?, sha256 = ?, width = ?, height = ?, \
-                         status = ?, problems = ?, spec = ?, checked_at = ? WHERE id = ?",
-                    )
-                    .into_owned();
-                for (id, r, _) in &updates {
-                    sqlx::query(sqlx::AssertSqlSafe(update_sql.clone()))
-                        .bind(r.student_id)
-                        .bind(r.size)
-                        .bind(r.mtime)
-                        .bind(r.sha256.clone())
-                        .bind(r.width)
-                        .bind(r.height)
-                        .bind(r.status.code())
-                        .bind(r.problems.clone())
-                        .bind(r.spec.clone())
-                        .bind(now)
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for chunk in removals.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM photos WHERE id IN (");
-                    let mut ids = qb.separated(", ");
-                    for (id, _) in chunk {
-                        ids.push_bind(*id);
-                    }
-                    qb.push(")");
-                    qb.build().execute(&mut *tx).await?;
-                }
-
-                let mut audit: Vec<(Option<String>, &str, String)> = Vec::new();
-                for r in &inserts {
-                    audit.push((r.student_no.clone(), "photo_add", describe(r)));
-                }
-                for (_, r, before) in &updates {
-                    let what = if r.sha256 != before.sha256 { "replaced" } else { "re-checked" };
-                    audit.push((r.student_no.clone(), "photo_update", format!("{} (was {}, {what})", describe(r), before.status.code())));
-                    if before.student_id.is_some() && before.student_id != r.student_id {
-                        // the file now belongs to someone else (or nobody): the old owner loses it
-                        audit.push((before.student_no.clone(), "photo_remove", format!("{}: now {}", shown_path(before), r.status.code())));
-                    }
-                }
-                for (_, r) in &removals {
-                    audit.push((r.student_no.clone(), "photo_remove", format!("{}: file gone", shown_path(r))));
-                }
-                if summary_counts.changed() {
-                    audit.push((
-                        None,
-                        "photos_reconcile",
-                        format!(
-                            "{}: added {}, updated {}, removed {}, unchanged {}",
-                            crate::domain::mask_ids_in_path(prefix, None),
-                            summary_counts.inserted, summary_counts.updated, summary_counts.removed, summary_counts.unchanged
-                        ),
-                    ));
-                }
-                for chunk in audit.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, operator, action, student_no, detail) ");
-                    qb.push_values(chunk, |mut b, (no, action, detail)| {
-                        b.push_bind(now)
-                            .push_bind(operator.to_string())
-                            .push_bind(action.to_string())
-                            .push_bind(no.clone())
-                            .push_bind(detail.clone());
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-                if let Some(s) = new_summary {
-                    sqlx::query(sqlx::AssertSqlSafe(d.sql(d.upsert_setting).into_owned()))
-                        .bind(LAST_RECONCILE_SETTING)
-                        .bind(s.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(summary_counts)
-            }
-
-            async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>> {
-                use sqlx::Row;
-                let mut sql = String::from(
-                    "SELECT p.path, s.student_no, s.name, p.size, p.sha256, p.width, p.height, p.status, p.problems, p.checked_at, s.id_number \
-                     FROM photos p LEFT JOIN students s ON s.id = p.student_id WHERE 1 = 1",
-                );
-                if filter.status.is_some() {
-                    sql.push_str(" AND p.status = ?");
-                }
-                if filter.student_no.is_some() {
-                    sql.push_str(" AND s.student_no = ?");
-                }
-                if filter.under.is_some() {
-                    sql.push_str(" AND substr(p.path, 1, ?) = ?");
-                }
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
-                if let Some(status) = filter.status {
-                    query = query.bind(status.code());
-                }
-                if let Some(no) = &filter.student_no {
-                    query = query.bind(no.clone());
-                }
-                if let Some(prefix) = &filter.under {
-                    query = query.bind(prefix.chars().count() as i32).bind(prefix.clone());
-                }
-                let rows = query.fetch_all(&self.pool).await?;
-                let mut out: Vec<PhotoRow> = rows.iter()
-                    .map(|r| {
-                        let status: String = r.try_get(7)?;
-                        let problems: String = r.try_get(8)?;
-                        let path: String = r.try_get(0)?;
-                        let problems = if problems.trim().is_empty() {
-                            Vec::new()
-                        } else {
-                            serde_json::from_str(&problems).map_err(|e| {
-                                StoreError::Query(sqlx::Error::Decode(format!("problems of {path} in the photos table: {e}").into()))
-                            })?
-                        };
-                        Ok(PhotoRow {
-                            path,
-                            student_no: r.try_get(1)?,
-                            name: r.try_get(2)?,
-                            size: r.try_get(3)?,
-                            sha256: r.try_get(4)?,
-                            width: r.try_get(5)?,
-                            height: r.try_get(6)?,
-                            status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
-                            problems,
-                            checked_at: r.try_get::<crate::store::dialect::DbTime, _>(9)?.0,
-                            id_number: r.try_get(10)?,
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                // by bytes, as `rows_under`: server collations disagree about paths
-                out.sort_by(|a, b| a.path.cmp(&b.path));
-                Ok(out)
+        let mut audit: Vec<(Option<String>, &str, String)> = Vec::new();
+        for r in &inserts {
+            audit.push((r.student_no.clone(), "photo_add", describe(r)));
+        }
+        for (_, r, before) in &updates {
+            let what = if r.sha256 != before.sha256 {
+                "replaced"
+            } else {
+                "re-checked"
+            };
+            audit.push((
+                r.student_no.clone(),
+                "photo_update",
+                format!("{} (was {}, {what})", describe(r), before.status.code()),
+            ));
+            if before.student_id.is_some() && before.student_id != r.student_id {
+                // the file now belongs to someone else (or nobody): the old owner loses it
+                audit.push((
+                    before.student_no.clone(),
+                    "photo_remove",
+                    format!("{}: now {}", shown_path(before), r.status.code()),
+                ));
             }
         }
-    };
-}
+        for (_, r) in &removals {
+            audit.push((
+                r.student_no.clone(),
+                "photo_remove",
+                format!("{}: file gone", shown_path(r)),
+            ));
+        }
+        if summary_counts.changed() {
+            audit.push((
+                None,
+                "photos_reconcile",
+                format!(
+                    "{}: added {}, updated {}, removed {}, unchanged {}",
+                    crate::domain::mask_ids_in_path(prefix, None),
+                    summary_counts.inserted,
+                    summary_counts.updated,
+                    summary_counts.removed,
+                    summary_counts.unchanged
+                ),
+            ));
+        }
+        for chunk in audit.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO audit_log (at, operator, action, student_no, detail) ",
+            );
+            qb.push_values(chunk, |mut b, (no, action, detail)| {
+                b.push_bind(now)
+                    .push_bind(operator.to_string())
+                    .push_bind(action.to_string())
+                    .push_bind(no.clone())
+                    .push_bind(detail.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        if let Some(s) = new_summary {
+            sqlx::query(sqlx::AssertSqlSafe(d.sql(d.upsert_setting).into_owned()))
+                .bind(LAST_RECONCILE_SETTING)
+                .bind(s.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(summary_counts)
+    }
 
-mod sqlite_impl {
-    use super::*;
-    impl_photo_store!(crate::store::SqliteStore, sqlx::Sqlite);
-}
-
-mod postgres_impl {
-    use super::*;
-    impl_photo_store!(crate::store::PgStore, sqlx::Postgres);
-}
-
-mod mysql_impl {
-    use super::*;
-    impl_photo_store!(crate::store::MySqlStore, sqlx::MySql);
+    async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>> {
+        use sqlx::Row;
+        let mut sql = String::from(
+            "SELECT p.path, s.student_no, s.name, p.size, p.sha256, p.width, p.height, p.status, p.problems, p.checked_at, s.id_number \
+             FROM photos p LEFT JOIN students s ON s.id = p.student_id WHERE 1 = 1",
+        );
+        if filter.status.is_some() {
+            sql.push_str(" AND p.status = ?");
+        }
+        if filter.student_no.is_some() {
+            sql.push_str(" AND s.student_no = ?");
+        }
+        if filter.under.is_some() {
+            sql.push_str(" AND substr(p.path, 1, ?) = ?");
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
+        if let Some(status) = filter.status {
+            query = query.bind(status.code());
+        }
+        if let Some(no) = &filter.student_no {
+            query = query.bind(no.clone());
+        }
+        if let Some(prefix) = &filter.under {
+            query = query
+                .bind(prefix.chars().count() as i32)
+                .bind(prefix.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut out: Vec<PhotoRow> = rows
+            .iter()
+            .map(|r| {
+                let status: String = r.try_get(7)?;
+                let problems: String = r.try_get(8)?;
+                let path: String = r.try_get(0)?;
+                let problems = if problems.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    serde_json::from_str(&problems).map_err(|e| {
+                        StoreError::Query(sqlx::Error::Decode(
+                            format!("problems of {path} in the photos table: {e}").into(),
+                        ))
+                    })?
+                };
+                Ok(PhotoRow {
+                    path,
+                    student_no: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    size: r.try_get(3)?,
+                    sha256: r.try_get(4)?,
+                    width: r.try_get(5)?,
+                    height: r.try_get(6)?,
+                    status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+                    problems,
+                    checked_at: r.try_get::<crate::store::dialect::DbTime, _>(9)?.0,
+                    id_number: r.try_get(10)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        // by bytes, as `rows_under`: server collations disagree about paths
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
 }

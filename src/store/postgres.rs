@@ -1,20 +1,16 @@
 //! The PostgreSQL backend: a school server shared by several stations.
 
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 
 use super::{Create, Result, StoreError, migrate_retrying, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-pub struct PgStore {
-    pub(crate) pool: PgPool,
-    pub(crate) display_url: String,
-}
+/// The store on a PostgreSQL server.
+pub type PgStore = super::engine::SqlStore<sqlx::Postgres>;
 
 impl PgStore {
-    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::POSTGRES;
-
     pub async fn open(url: &str, create: Create) -> Result<PgStore> {
         let display_url = redact_url(url);
         let connect_error = |e: sqlx::Error| StoreError::Connect {

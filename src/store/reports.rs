@@ -3,6 +3,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::dialect::DbTime;
+use super::engine::{Done, Engine, SqlStore, Value};
 use super::{AuditEntry, AuditRecord, Result};
 
 /// How `completion` groups students.
@@ -225,95 +227,127 @@ pub(crate) fn days_of_quarters<Tz: chrono::TimeZone>(
         .collect()
 }
 
-macro_rules! impl_report_store {
-    ($store:ty, $db:ty) => {
-        #[async_trait]
-        impl ReportStore for $store {
-            async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>> {
-                let sql = format!("{}{}", completion_head(by, cohort), completion_tail(by));
-                let rows = sqlx::query_as::<_, CompletionRow>(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-                Ok(group_counts(rows))
-            }
+#[async_trait]
+impl<DB> ReportStore for SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>> {
+        let sql = format!("{}{}", completion_head(by, cohort), completion_tail(by));
+        let rows = sqlx::query_as::<_, CompletionRow>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(group_counts(rows))
+    }
 
-            async fn completion_in_college(
-                &self,
-                by: GroupBy,
-                college: &str,
-                cohort: Option<i32>,
-            ) -> Result<Vec<GroupCounts>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(completion_head(by, cohort));
+    async fn completion_in_college(
+        &self,
+        by: GroupBy,
+        college: &str,
+        cohort: Option<i32>,
+    ) -> Result<Vec<GroupCounts>> {
+        let mut qb = sqlx::QueryBuilder::<DB>::new(completion_head(by, cohort));
+        qb.push(" AND s.college = ").push_bind(college.to_string());
+        qb.push(completion_tail(by));
+        let rows = qb
+            .build_query_as::<CompletionRow>()
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(group_counts(rows))
+    }
+
+    async fn daily_progress(&self, college: Option<&str>) -> Result<Vec<DailyProgress>> {
+        // Counted by the engine, one row per quarter hour: the console asks again and
+        // again while stations are checking students in. Quarters are given to the days
+        // of the reader's zone here (docs/time.md). `college` narrows to its students
+        // (the chart inside a college on the Reports screen).
+        let d = &Self::DIALECT;
+        let per_quarter = |table: &str, alias: &str, column: &str, condition: &str| {
+            let quarter = d.quarter(&format!("{alias}.{column}"));
+            let mut qb = sqlx::QueryBuilder::<DB>::new(format!(
+                "SELECT {quarter}, COUNT(*) FROM {table} {alias} JOIN students s ON s.id = {alias}.student_id WHERE 1 = 1{condition}"
+            ));
+            if let Some(college) = college {
                 qb.push(" AND s.college = ").push_bind(college.to_string());
-                qb.push(completion_tail(by));
-                let rows = qb.build_query_as::<CompletionRow>().fetch_all(&self.pool).await?;
-                Ok(group_counts(rows))
             }
+            qb.push(format!(" GROUP BY {quarter}"));
+            qb
+        };
+        let checkins: Vec<(i64, i64)> = per_quarter("checkins", "k", "checked_in_at", "")
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
+        let photos: Vec<(i64, i64)> =
+            per_quarter("photos", "p", "checked_at", " AND p.status = 'valid'")
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(days_of_quarters(&checkins, &photos, &chrono::Local))
+    }
 
-            async fn daily_progress(&self, college: Option<&str>) -> Result<Vec<DailyProgress>> {
-                // Counted by the engine, one row per quarter hour: the console asks again and
-                // again while stations are checking students in. Quarters are given to the days
-                // of the reader's zone here (docs/time.md). `college` narrows to its students
-                // (the chart inside a college on the Reports screen).
-                let d = &Self::DIALECT;
-                let per_quarter = |table: &str, alias: &str, column: &str, condition: &str| {
-                    let quarter = d.quarter(&format!("{alias}.{column}"));
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                        "SELECT {quarter}, COUNT(*) FROM {table} {alias} JOIN students s ON s.id = {alias}.student_id WHERE 1 = 1{condition}"
-                    ));
-                    if let Some(college) = college {
-                        qb.push(" AND s.college = ").push_bind(college.to_string());
-                    }
-                    qb.push(format!(" GROUP BY {quarter}"));
-                    qb
-                };
-                let checkins: Vec<(i64, i64)> = per_quarter("checkins", "k", "checked_in_at", "")
-                    .build_query_as()
-                    .fetch_all(&self.pool)
-                    .await?;
-                let photos: Vec<(i64, i64)> =
-                    per_quarter("photos", "p", "checked_at", " AND p.status = 'valid'")
-                        .build_query_as()
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(days_of_quarters(&checkins, &photos, &chrono::Local))
-            }
-
-            async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, at, operator, action, student_no, detail FROM audit_log WHERE 1 = 1",
-                );
-                if let Some(no) = &filter.student_no {
-                    qb.push(" AND student_no = ").push_bind(no.clone());
-                }
-                if let Some(action) = &filter.action {
-                    qb.push(" AND action = ").push_bind(action.clone());
-                }
-                if let Some(since) = filter.since {
-                    qb.push(" AND at >= ").push_bind(super::dialect::DbTime(since));
-                }
-                qb.push(" ORDER BY at DESC, id DESC");
-                if let Some(limit) = filter.limit {
-                    qb.push(format!(" LIMIT {}", limit.max(0)));
-                }
-                let rows = qb
-                    .build_query_as::<(i64, super::dialect::DbTime, String, String, Option<String>, String)>()
-                    .fetch_all(&self.pool)
-                    .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, at, operator, action, student_no, detail)| AuditRecord {
-                        id,
-                        at: at.0,
-                        entry: AuditEntry { operator, action, student_no, detail },
-                    })
-                    .collect())
-            }
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        let mut qb = sqlx::QueryBuilder::<DB>::new(
+            "SELECT id, at, operator, action, student_no, detail FROM audit_log WHERE 1 = 1",
+        );
+        if let Some(no) = &filter.student_no {
+            qb.push(" AND student_no = ").push_bind(no.clone());
         }
-    };
+        if let Some(action) = &filter.action {
+            qb.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(since) = filter.since {
+            qb.push(" AND at >= ")
+                .push_bind(super::dialect::DbTime(since));
+        }
+        qb.push(" ORDER BY at DESC, id DESC");
+        if let Some(limit) = filter.limit {
+            qb.push(format!(" LIMIT {}", limit.max(0)));
+        }
+        let rows = qb
+            .build_query_as::<(
+                i64,
+                super::dialect::DbTime,
+                String,
+                String,
+                Option<String>,
+                String,
+            )>()
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, operator, action, student_no, detail)| AuditRecord {
+                    id,
+                    at: at.0,
+                    entry: AuditEntry {
+                        operator,
+                        action,
+                        student_no,
+                        detail,
+                    },
+                },
+            )
+            .collect())
+    }
 }
-
-impl_report_store!(super::SqliteStore, sqlx::Sqlite);
-impl_report_store!(super::PgStore, sqlx::Postgres);
-impl_report_store!(super::MySqlStore, sqlx::MySql);
 
 #[cfg(test)]
 mod tests {

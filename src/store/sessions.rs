@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::dialect::DbTime;
 
+use super::engine::{Done, Engine, SqlStore, Value};
 use super::{Result, StoreError};
 use crate::domain::planner::Candidate;
 
@@ -306,416 +307,548 @@ fn candidates_sql(kind: PlanKind) -> &'static str {
     }
 }
 
-macro_rules! impl_session_store {
-    ($store:ty, $db:ty, row_locks: $row_locks:expr, last_id: $last_id:expr) => {
-        impl $store {
-            /// One audit line (no student) inside the caller's transaction.
-            async fn audit_one(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                operator: &str,
-                action: &str,
-                detail: String,
-            ) -> Result<()> {
-                Self::audit_in(tx, operator, &[(None, action, detail)], crate::store::dialect::now()).await
-            }
+impl<DB> SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    /// One audit line (no student) inside the caller's transaction.
+    async fn audit_one(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        operator: &str,
+        action: &str,
+        detail: String,
+    ) -> Result<()> {
+        Self::audit_in(
+            tx,
+            operator,
+            &[(None, action, detail)],
+            crate::store::dialect::now(),
+        )
+        .await
+    }
 
-            async fn lock_sessions_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<()> {
-                if $row_locks {
-                    sqlx::query(LOCK_SESSIONS).execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
-            async fn insert_session_in(tx: &mut sqlx::Transaction<'_, $db>, s: &NewSession) -> Result<i64> {
-                sqlx::query(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, stations, makeup, \
-                             checked_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                        )
-                        .into_owned(),
-                ))
-                .bind(s.title.clone())
-                .bind(s.location.clone())
-                .bind(DbTime(s.starts_at))
-                .bind(DbTime(s.ends_at))
-                .bind(s.capacity)
-                .bind(s.stations)
-                .bind(s.makeup)
-                .bind(crate::store::dialect::now())
-                .execute(&mut **tx)
-                .await?;
-                Ok(sqlx::query_scalar::<_, i64>($last_id).fetch_one(&mut **tx).await?)
-            }
-
-            async fn assign_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64, students: &[i64]) -> Result<()> {
-                let now = crate::store::dialect::now();
-                for chunk in students.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO assignments (session_id, student_id, assigned_at) ");
-                    qb.push_values(chunk, |mut b, id| {
-                        b.push_bind(session_id).push_bind(*id).push_bind(now);
-                    });
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
-
-            async fn capacity_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64) -> Result<i32> {
-                sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                    Self::DIALECT.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
-                ))
-                .bind(session_id)
-                .fetch_optional(&mut **tx)
-                .await?
-                .ok_or(StoreError::NoSuchSession(session_id))
-            }
-
-            /// Students on the session's roster (withdrawn left out), as capacity counts them.
-            async fn assigned_count_in(tx: &mut sqlx::Transaction<'_, $db>, session_id: i64) -> Result<i64> {
-                Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "SELECT COUNT(*) FROM assignments a JOIN students s ON s.id = a.student_id \
-                             WHERE a.session_id = ? AND s.withdrawn = FALSE",
-                        )
-                        .into_owned(),
-                ))
-                .bind(session_id)
-                .fetch_one(&mut **tx)
-                .await?)
-            }
-
-            /// The students a selection names, with where each stands relative to `session_id`;
-            /// also the listed 学号 that match nobody.
-            async fn select_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                session_id: i64,
-                selection: &StudentSelection,
-            ) -> Result<(Vec<Selected>, Vec<String>)> {
-                use sqlx::Row;
-                let now = crate::store::dialect::now();
-                let head = |qb: &mut sqlx::QueryBuilder<$db>| {
-                    qb.push(
-                        "SELECT s.id, s.student_no, s.withdrawn, \
-                         CASE WHEN EXISTS (SELECT 1 FROM assignments a WHERE a.student_id = s.id AND a.session_id = ",
-                    )
-                    .push_bind(session_id)
-                    .push(") THEN 'y' ELSE 'n' END, \
-                         CASE WHEN EXISTS (SELECT 1 FROM checkins k WHERE k.student_id = s.id AND k.session_id = ")
-                    .push_bind(session_id)
-                    .push(") THEN 'y' ELSE 'n' END, \
-                         (SELECT MAX(a.session_id) FROM assignments a JOIN sessions se ON se.id = a.session_id \
-                          WHERE a.student_id = s.id AND a.session_id <> ")
-                    .push_bind(session_id)
-                    .push(" AND se.ends_at > ")
-                    .push_bind(now)
-                    .push(") FROM students s WHERE ");
-                };
-                let mut rows = Vec::new();
-                if selection.student_nos.is_empty() {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
-                    head(&mut qb);
-                    qb.push("s.withdrawn = FALSE");
-                    if let Some(college) = &selection.college {
-                        qb.push(" AND s.college = ").push_bind(college.clone());
-                    }
-                    if let Some(class) = &selection.class {
-                        qb.push(" AND s.class_name = ").push_bind(class.clone());
-                    }
-                    rows.extend(qb.build().fetch_all(&mut **tx).await?);
-                } else {
-                    for chunk in selection.student_nos.chunks(CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("");
-                        head(&mut qb);
-                        qb.push("s.student_no IN (");
-                        let mut list = qb.separated(", ");
-                        for no in chunk {
-                            list.push_bind(no.clone());
-                        }
-                        qb.push(")");
-                        rows.extend(qb.build().fetch_all(&mut **tx).await?);
-                    }
-                }
-                let mut selected = Vec::with_capacity(rows.len());
-                for r in rows {
-                    let here: String = r.try_get(3)?;
-                    let checked: String = r.try_get(4)?;
-                    selected.push(Selected {
-                        id: r.try_get(0)?,
-                        student_no: r.try_get(1)?,
-                        withdrawn: r.try_get(2)?,
-                        here: here == "y",
-                        checked_here: checked == "y",
-                        elsewhere: r.try_get(5)?,
-                    });
-                }
-                selected.sort_by(|a, b| a.student_no.cmp(&b.student_no));
-                let found: HashSet<&str> = selected.iter().map(|s| s.student_no.as_str()).collect();
-                let mut unknown: Vec<String> =
-                    selection.student_nos.iter().filter(|no| !found.contains(no.as_str())).cloned().collect();
-                unknown.sort();
-                unknown.dedup();
-                Ok((selected, unknown))
-            }
-
-            async fn candidates_in<'e, E>(executor: E, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                let sql = Self::DIALECT.sql(candidates_sql(kind)).into_owned();
-                let mut query = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
-                if kind == PlanKind::Makeup {
-                    query = query.bind(DbTime(now)).bind(DbTime(now));
-                }
-                Ok(query
-                    .fetch_all(executor)
-                    .await?
-                    .into_iter()
-                    .map(|(id, student_no, college, class)| Candidate { id, student_no, college, class })
-                    .collect())
-            }
-
-            async fn sessions_where(&self, filter: &str, id: Option<i64>) -> Result<Vec<SessionRow>> {
-                use sqlx::Row;
-                let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions se {filter} ORDER BY se.starts_at, se.id");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
-                if let Some(id) = id {
-                    query = query.bind(id);
-                }
-                let mut out = Vec::new();
-                for r in query.fetch_all(&self.pool).await? {
-                    let checked_in: i32 = r.try_get(8)?;
-                    out.push(SessionRow {
-                        id: r.try_get(0)?,
-                        title: r.try_get(1)?,
-                        location: r.try_get(2)?,
-                        starts_at: r.try_get::<DbTime, _>(3)?.0,
-                        ends_at: r.try_get::<DbTime, _>(4)?.0,
-                        capacity: r.try_get(5)?,
-                        stations: r.try_get(6)?,
-                        makeup: r.try_get(7)?,
-                        checked_in: i64::from(checked_in),
-                        created_at: r.try_get::<DbTime, _>(9)?.0,
-                        assigned: r.try_get(10)?,
-                    });
-                }
-                Ok(out)
-            }
-
+    async fn lock_sessions_in(tx: &mut sqlx::Transaction<'_, DB>) -> Result<()> {
+        if DB::ROW_LOCKS {
+            sqlx::query(LOCK_SESSIONS).execute(&mut **tx).await?;
         }
+        Ok(())
+    }
 
-        #[async_trait]
-        impl SessionStore for $store {
-            async fn add_session(&self, session: &NewSession, operator: &str) -> Result<i64> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                Self::lock_sessions_in(&mut tx).await?;
-                let id = Self::insert_session_in(&mut tx, session).await?;
-                Self::audit_one(
-                    &mut tx,
-                    operator,
-                    "session_add",
-                    format!("session {id} {} at {} from {}, capacity {}", session.title, session.location, session.starts_at, session.capacity),
+    async fn insert_session_in(tx: &mut sqlx::Transaction<'_, DB>, s: &NewSession) -> Result<i64> {
+        sqlx::query(sqlx::AssertSqlSafe(
+            Self::DIALECT
+                .sql(
+                    "INSERT INTO sessions (title, location, starts_at, ends_at, capacity, stations, makeup, \
+                     checked_in, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 )
-                .await?;
-                tx.commit().await?;
-                Ok(id)
-            }
+                .into_owned(),
+        ))
+        .bind(s.title.clone())
+        .bind(s.location.clone())
+        .bind(DbTime(s.starts_at))
+        .bind(DbTime(s.ends_at))
+        .bind(s.capacity)
+        .bind(s.stations)
+        .bind(s.makeup)
+        .bind(crate::store::dialect::now())
+        .execute(&mut **tx)
+        .await?;
+        Ok(sqlx::query_scalar::<_, i64>(DB::LAST_ID)
+            .fetch_one(&mut **tx)
+            .await?)
+    }
 
-            async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
-                Ok(self.sessions_where("WHERE se.id = ?", Some(id)).await?.pop())
-            }
+    async fn assign_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        session_id: i64,
+        students: &[i64],
+    ) -> Result<()> {
+        let now = crate::store::dialect::now();
+        for chunk in students.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO assignments (session_id, student_id, assigned_at) ",
+            );
+            qb.push_values(chunk, |mut b, id| {
+                b.push_bind(session_id).push_bind(*id).push_bind(now);
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
 
-            async fn list_sessions(&self) -> Result<Vec<SessionRow>> {
-                self.sessions_where("", None).await
-            }
+    async fn capacity_in(tx: &mut sqlx::Transaction<'_, DB>, session_id: i64) -> Result<i32> {
+        sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+            Self::DIALECT
+                .sql("SELECT capacity FROM sessions WHERE id = ?")
+                .into_owned(),
+        ))
+        .bind(session_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NoSuchSession(session_id))
+    }
 
-            async fn assign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<AssignSummary> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                Self::lock_sessions_in(&mut tx).await?;
-                let capacity = Self::capacity_in(&mut tx, session_id).await?;
-                let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
-                let mut summary = AssignSummary { unknown, ..Default::default() };
-                let mut new = Vec::new();
-                for s in &selected {
-                    if s.withdrawn {
-                        summary.withdrawn.push(s.student_no.clone());
-                    } else if s.here {
-                        summary.already += 1;
-                    } else if let Some(other) = s.elsewhere {
-                        summary.elsewhere.push((s.student_no.clone(), other));
-                    } else {
-                        new.push(s.id);
-                    }
-                }
-                let assigned = Self::assigned_count_in(&mut tx, session_id).await?;
-                let room = i64::from(capacity) - assigned;
-                if new.len() as i64 > room {
-                    tx.rollback().await?;
-                    return Err(StoreError::OverCapacity {
-                        session: format!("session {session_id}"),
-                        room: room.max(0),
-                        wanted: new.len() as i64,
-                    });
-                }
-                Self::assign_in(&mut tx, session_id, &new).await?;
-                summary.assigned = new.len() as u64;
-                Self::audit_one(
-                    &mut tx,
-                    operator,
-                    "session_assign",
-                    format!(
-                        "session {session_id}: {} assigned, {} already there, {} elsewhere, {} unknown, {} withdrawn; chosen: {}",
-                        summary.assigned,
-                        summary.already,
-                        summary.elsewhere.len(),
-                        summary.unknown.len(),
-                        summary.withdrawn.len(),
-                        selection.describe()
-                    ),
+    /// Students on the session's roster (withdrawn left out), as capacity counts them.
+    async fn assigned_count_in(tx: &mut sqlx::Transaction<'_, DB>, session_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(
+            Self::DIALECT
+                .sql(
+                    "SELECT COUNT(*) FROM assignments a JOIN students s ON s.id = a.student_id \
+                     WHERE a.session_id = ? AND s.withdrawn = FALSE",
                 )
-                .await?;
-                tx.commit().await?;
-                Ok(summary)
-            }
+                .into_owned(),
+        ))
+        .bind(session_id)
+        .fetch_one(&mut **tx)
+        .await?)
+    }
 
-            async fn unassign(&self, session_id: i64, selection: &StudentSelection, operator: &str) -> Result<UnassignSummary> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                Self::lock_sessions_in(&mut tx).await?;
-                Self::capacity_in(&mut tx, session_id).await?;
-                let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
-                let mut summary = UnassignSummary { unknown, ..Default::default() };
-                let mut remove = Vec::new();
-                for s in selected {
-                    if !s.here {
-                        summary.not_assigned.push(s.student_no);
-                    } else if s.checked_here {
-                        summary.checked_in.push(s.student_no);
-                    } else {
-                        remove.push(s.id);
-                    }
+    /// The students a selection names, with where each stands relative to `session_id`;
+    /// also the listed 学号 that match nobody.
+    async fn select_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        session_id: i64,
+        selection: &StudentSelection,
+    ) -> Result<(Vec<Selected>, Vec<String>)> {
+        use sqlx::Row;
+        let now = crate::store::dialect::now();
+        let head = |qb: &mut sqlx::QueryBuilder<DB>| {
+            qb.push(
+                "SELECT s.id, s.student_no, s.withdrawn, \
+                 CASE WHEN EXISTS (SELECT 1 FROM assignments a WHERE a.student_id = s.id AND a.session_id = ",
+            )
+            .push_bind(session_id)
+            .push(") THEN 'y' ELSE 'n' END, \
+                 CASE WHEN EXISTS (SELECT 1 FROM checkins k WHERE k.student_id = s.id AND k.session_id = ")
+            .push_bind(session_id)
+            .push(") THEN 'y' ELSE 'n' END, \
+                 (SELECT MAX(a.session_id) FROM assignments a JOIN sessions se ON se.id = a.session_id \
+                  WHERE a.student_id = s.id AND a.session_id <> ")
+            .push_bind(session_id)
+            .push(" AND se.ends_at > ")
+            .push_bind(now)
+            .push(") FROM students s WHERE ");
+        };
+        let mut rows = Vec::new();
+        if selection.student_nos.is_empty() {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("");
+            head(&mut qb);
+            qb.push("s.withdrawn = FALSE");
+            if let Some(college) = &selection.college {
+                qb.push(" AND s.college = ").push_bind(college.clone());
+            }
+            if let Some(class) = &selection.class {
+                qb.push(" AND s.class_name = ").push_bind(class.clone());
+            }
+            rows.extend(qb.build().fetch_all(&mut **tx).await?);
+        } else {
+            for chunk in selection.student_nos.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::<DB>::new("");
+                head(&mut qb);
+                qb.push("s.student_no IN (");
+                let mut list = qb.separated(", ");
+                for no in chunk {
+                    list.push_bind(no.clone());
                 }
-                for chunk in remove.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM assignments WHERE session_id = ");
-                    qb.push_bind(session_id).push(" AND student_id IN (");
-                    let mut list = qb.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    qb.push(")");
-                    summary.removed += qb.build().execute(&mut *tx).await?.rows_affected();
-                }
-                Self::audit_one(
-                    &mut tx,
-                    operator,
-                    "session_unassign",
-                    format!(
-                        "session {session_id}: {} removed, {} kept (checked in), {} not assigned, {} unknown; chosen: {}",
-                        summary.removed,
-                        summary.checked_in.len(),
-                        summary.not_assigned.len(),
-                        summary.unknown.len(),
-                        selection.describe()
-                    ),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(summary)
+                qb.push(")");
+                rows.extend(qb.build().fetch_all(&mut **tx).await?);
             }
+        }
+        let mut selected = Vec::with_capacity(rows.len());
+        for r in rows {
+            let here: String = r.try_get(3)?;
+            let checked: String = r.try_get(4)?;
+            selected.push(Selected {
+                id: r.try_get(0)?,
+                student_no: r.try_get(1)?,
+                withdrawn: r.try_get(2)?,
+                here: here == "y",
+                checked_here: checked == "y",
+                elsewhere: r.try_get(5)?,
+            });
+        }
+        selected.sort_by(|a, b| a.student_no.cmp(&b.student_no));
+        let found: HashSet<&str> = selected.iter().map(|s| s.student_no.as_str()).collect();
+        let mut unknown: Vec<String> = selection
+            .student_nos
+            .iter()
+            .filter(|no| !found.contains(no.as_str()))
+            .cloned()
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        Ok((selected, unknown))
+    }
 
-            async fn plan_candidates(&self, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>> {
-                Self::candidates_in(&self.pool, kind, now).await
+    async fn candidates_in<'e, E>(
+        executor: E,
+        kind: PlanKind,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>>
+    where
+        E: sqlx::Executor<'e, Database = DB>,
+    {
+        let sql = Self::DIALECT.sql(candidates_sql(kind)).into_owned();
+        let mut query =
+            sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        if kind == PlanKind::Makeup {
+            query = query.bind(DbTime(now)).bind(DbTime(now));
+        }
+        Ok(query
+            .fetch_all(executor)
+            .await?
+            .into_iter()
+            .map(|(id, student_no, college, class)| Candidate {
+                id,
+                student_no,
+                college,
+                class,
+            })
+            .collect())
+    }
+
+    async fn sessions_where(&self, filter: &str, id: Option<i64>) -> Result<Vec<SessionRow>> {
+        use sqlx::Row;
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions se {filter} ORDER BY se.starts_at, se.id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        let mut out = Vec::new();
+        for r in query.fetch_all(&self.pool).await? {
+            let checked_in: i32 = r.try_get(8)?;
+            out.push(SessionRow {
+                id: r.try_get(0)?,
+                title: r.try_get(1)?,
+                location: r.try_get(2)?,
+                starts_at: r.try_get::<DbTime, _>(3)?.0,
+                ends_at: r.try_get::<DbTime, _>(4)?.0,
+                capacity: r.try_get(5)?,
+                stations: r.try_get(6)?,
+                makeup: r.try_get(7)?,
+                checked_in: i64::from(checked_in),
+                created_at: r.try_get::<DbTime, _>(9)?.0,
+                assigned: r.try_get(10)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl<DB> SessionStore for SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    async fn add_session(&self, session: &NewSession, operator: &str) -> Result<i64> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        Self::lock_sessions_in(&mut tx).await?;
+        let id = Self::insert_session_in(&mut tx, session).await?;
+        Self::audit_one(
+            &mut tx,
+            operator,
+            "session_add",
+            format!(
+                "session {id} {} at {} from {}, capacity {}",
+                session.title, session.location, session.starts_at, session.capacity
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
+        Ok(self
+            .sessions_where("WHERE se.id = ?", Some(id))
+            .await?
+            .pop())
+    }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionRow>> {
+        self.sessions_where("", None).await
+    }
+
+    async fn assign(
+        &self,
+        session_id: i64,
+        selection: &StudentSelection,
+        operator: &str,
+    ) -> Result<AssignSummary> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        Self::lock_sessions_in(&mut tx).await?;
+        let capacity = Self::capacity_in(&mut tx, session_id).await?;
+        let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
+        let mut summary = AssignSummary {
+            unknown,
+            ..Default::default()
+        };
+        let mut new = Vec::new();
+        for s in &selected {
+            if s.withdrawn {
+                summary.withdrawn.push(s.student_no.clone());
+            } else if s.here {
+                summary.already += 1;
+            } else if let Some(other) = s.elsewhere {
+                summary.elsewhere.push((s.student_no.clone(), other));
+            } else {
+                new.push(s.id);
             }
+        }
+        let assigned = Self::assigned_count_in(&mut tx, session_id).await?;
+        let room = i64::from(capacity) - assigned;
+        if new.len() as i64 > room {
+            tx.rollback().await?;
+            return Err(StoreError::OverCapacity {
+                session: format!("session {session_id}"),
+                room: room.max(0),
+                wanted: new.len() as i64,
+            });
+        }
+        Self::assign_in(&mut tx, session_id, &new).await?;
+        summary.assigned = new.len() as u64;
+        Self::audit_one(
+            &mut tx,
+            operator,
+            "session_assign",
+            format!(
+                "session {session_id}: {} assigned, {} already there, {} elsewhere, {} unknown, {} withdrawn; chosen: {}",
+                summary.assigned,
+                summary.already,
+                summary.elsewhere.len(),
+                summary.unknown.len(),
+                summary.withdrawn.len(),
+                selection.describe()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
 
-            async fn create_planned(
-                &self,
-                sessions: &[SessionWithStudents],
-                kind: PlanKind,
-                now: DateTime<Utc>,
-                operator: &str,
-            ) -> Result<Vec<i64>> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                Self::lock_sessions_in(&mut tx).await?;
-                let waiting: HashSet<i64> = Self::candidates_in(&mut *tx, kind, now).await?.into_iter().map(|c| c.id).collect();
-                let mut seen = HashSet::new();
-                let gone = sessions
-                    .iter()
-                    .flat_map(|s| &s.students)
-                    .filter(|id| !waiting.contains(id) || !seen.insert(**id))
-                    .count();
-                if gone > 0 {
-                    tx.rollback().await?;
-                    return Err(StoreError::PlanOutdated { students: gone });
-                }
-                let mut ids = Vec::with_capacity(sessions.len());
-                for s in sessions {
-                    if s.students.len() as i64 > i64::from(s.session.capacity) {
-                        tx.rollback().await?;
-                        return Err(StoreError::OverCapacity {
-                            session: s.session.title.clone(),
-                            room: i64::from(s.session.capacity),
-                            wanted: s.students.len() as i64,
-                        });
-                    }
-                    let id = Self::insert_session_in(&mut tx, &s.session).await?;
-                    Self::assign_in(&mut tx, id, &s.students).await?;
-                    Self::audit_one(
-                        &mut tx,
-                        operator,
-                        if kind == PlanKind::Makeup { "session_plan_makeup" } else { "session_plan" },
-                        format!("session {id} {} at {} from {}: {} students", s.session.title, s.session.location, s.session.starts_at, s.students.len()),
-                    )
-                    .await?;
-                    ids.push(id);
-                }
-                tx.commit().await?;
-                Ok(ids)
+    async fn unassign(
+        &self,
+        session_id: i64,
+        selection: &StudentSelection,
+        operator: &str,
+    ) -> Result<UnassignSummary> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        Self::lock_sessions_in(&mut tx).await?;
+        Self::capacity_in(&mut tx, session_id).await?;
+        let (selected, unknown) = Self::select_in(&mut tx, session_id, selection).await?;
+        let mut summary = UnassignSummary {
+            unknown,
+            ..Default::default()
+        };
+        let mut remove = Vec::new();
+        for s in selected {
+            if !s.here {
+                summary.not_assigned.push(s.student_no);
+            } else if s.checked_here {
+                summary.checked_in.push(s.student_no);
+            } else {
+                remove.push(s.id);
             }
-
-            async fn schedule(&self) -> Result<Vec<ScheduleGroup>> {
-                let rows = sqlx::query_as::<_, (i64, String, String, String, i64)>(
-                    "SELECT a.session_id, s.college, s.class_name, s.counselor, COUNT(*) \
-                     FROM assignments a JOIN students s ON s.id = a.student_id \
-                     WHERE s.withdrawn = FALSE \
-                     GROUP BY a.session_id, s.college, s.class_name, s.counselor",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out: Vec<ScheduleGroup> = rows
-                    .into_iter()
-                    .map(|(session_id, college, class, counselor, students)| ScheduleGroup { session_id, college, class, counselor, students })
-                    .collect();
-                // Sorted here, not in SQL: the engines collate text differently.
-                out.sort_by(|a, b| (a.session_id, &a.college, &a.class, &a.counselor).cmp(&(b.session_id, &b.college, &b.class, &b.counselor)));
-                Ok(out)
+        }
+        for chunk in remove.chunks(CHUNK) {
+            let mut qb =
+                sqlx::QueryBuilder::<DB>::new("DELETE FROM assignments WHERE session_id = ");
+            qb.push_bind(session_id).push(" AND student_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
             }
+            qb.push(")");
+            summary.removed += qb.build().execute(&mut *tx).await?.rows_affected();
+        }
+        Self::audit_one(
+            &mut tx,
+            operator,
+            "session_unassign",
+            format!(
+                "session {session_id}: {} removed, {} kept (checked in), {} not assigned, {} unknown; chosen: {}",
+                summary.removed,
+                summary.checked_in.len(),
+                summary.not_assigned.len(),
+                summary.unknown.len(),
+                selection.describe()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
 
-            async fn session_students(&self, session_id: i64) -> Result<Vec<SessionStudent>> {
-                let sql = Self::DIALECT.sql(
-                    "SELECT s.student_no, s.name, s.college, s.class_name, s.counselor, \
-                     CASE WHEN a.student_id IS NULL THEN 'n' ELSE 'y' END, k.shot, k.walk_in \
-                     FROM (SELECT student_id FROM assignments WHERE session_id = ? \
-                           UNION SELECT student_id FROM checkins WHERE session_id = ?) x \
-                     JOIN students s ON s.id = x.student_id \
-                     LEFT JOIN assignments a ON a.student_id = s.id AND a.session_id = ? \
-                     LEFT JOIN checkins k ON k.student_id = s.id AND k.session_id = ?",
-                );
-                let rows = sqlx::query_as::<_, (String, String, String, String, String, String, Option<i32>, Option<bool>)>(
-                    sqlx::AssertSqlSafe(sql.into_owned()),
-                )
-                .bind(session_id)
-                .bind(session_id)
-                .bind(session_id)
-                .bind(session_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out: Vec<SessionStudent> = rows
-                    .into_iter()
-                    .map(|(student_no, name, college, class, counselor, assigned, shot, walk_in)| SessionStudent {
+    async fn plan_candidates(&self, kind: PlanKind, now: DateTime<Utc>) -> Result<Vec<Candidate>> {
+        Self::candidates_in(&self.pool, kind, now).await
+    }
+
+    async fn create_planned(
+        &self,
+        sessions: &[SessionWithStudents],
+        kind: PlanKind,
+        now: DateTime<Utc>,
+        operator: &str,
+    ) -> Result<Vec<i64>> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        Self::lock_sessions_in(&mut tx).await?;
+        let waiting: HashSet<i64> = Self::candidates_in(&mut *tx, kind, now)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let mut seen = HashSet::new();
+        let gone = sessions
+            .iter()
+            .flat_map(|s| &s.students)
+            .filter(|id| !waiting.contains(id) || !seen.insert(**id))
+            .count();
+        if gone > 0 {
+            tx.rollback().await?;
+            return Err(StoreError::PlanOutdated { students: gone });
+        }
+        let mut ids = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            if s.students.len() as i64 > i64::from(s.session.capacity) {
+                tx.rollback().await?;
+                return Err(StoreError::OverCapacity {
+                    session: s.session.title.clone(),
+                    room: i64::from(s.session.capacity),
+                    wanted: s.students.len() as i64,
+                });
+            }
+            let id = Self::insert_session_in(&mut tx, &s.session).await?;
+            Self::assign_in(&mut tx, id, &s.students).await?;
+            Self::audit_one(
+                &mut tx,
+                operator,
+                if kind == PlanKind::Makeup {
+                    "session_plan_makeup"
+                } else {
+                    "session_plan"
+                },
+                format!(
+                    "session {id} {} at {} from {}: {} students",
+                    s.session.title,
+                    s.session.location,
+                    s.session.starts_at,
+                    s.students.len()
+                ),
+            )
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn schedule(&self) -> Result<Vec<ScheduleGroup>> {
+        let rows = sqlx::query_as::<_, (i64, String, String, String, i64)>(
+            "SELECT a.session_id, s.college, s.class_name, s.counselor, COUNT(*) \
+             FROM assignments a JOIN students s ON s.id = a.student_id \
+             WHERE s.withdrawn = FALSE \
+             GROUP BY a.session_id, s.college, s.class_name, s.counselor",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<ScheduleGroup> = rows
+            .into_iter()
+            .map(
+                |(session_id, college, class, counselor, students)| ScheduleGroup {
+                    session_id,
+                    college,
+                    class,
+                    counselor,
+                    students,
+                },
+            )
+            .collect();
+        // Sorted here, not in SQL: the engines collate text differently.
+        out.sort_by(|a, b| {
+            (a.session_id, &a.college, &a.class, &a.counselor).cmp(&(
+                b.session_id,
+                &b.college,
+                &b.class,
+                &b.counselor,
+            ))
+        });
+        Ok(out)
+    }
+
+    async fn session_students(&self, session_id: i64) -> Result<Vec<SessionStudent>> {
+        let sql = Self::DIALECT.sql(
+            "SELECT s.student_no, s.name, s.college, s.class_name, s.counselor, \
+             CASE WHEN a.student_id IS NULL THEN 'n' ELSE 'y' END, k.shot, k.walk_in \
+             FROM (SELECT student_id FROM assignments WHERE session_id = ? \
+                   UNION SELECT student_id FROM checkins WHERE session_id = ?) x \
+             JOIN students s ON s.id = x.student_id \
+             LEFT JOIN assignments a ON a.student_id = s.id AND a.session_id = ? \
+             LEFT JOIN checkins k ON k.student_id = s.id AND k.session_id = ?",
+        );
+        let rows = sqlx::query_as::<
+            _,
+            (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                Option<i32>,
+                Option<bool>,
+            ),
+        >(sqlx::AssertSqlSafe(sql.into_owned()))
+        .bind(session_id)
+        .bind(session_id)
+        .bind(session_id)
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<SessionStudent> = rows
+            .into_iter()
+            .map(
+                |(student_no, name, college, class, counselor, assigned, shot, walk_in)| {
+                    SessionStudent {
                         student_no,
                         name,
                         college,
@@ -724,83 +857,86 @@ macro_rules! impl_session_store {
                         assigned: assigned == "y",
                         shot,
                         walk_in: walk_in.unwrap_or(false),
-                    })
-                    .collect();
-                out.sort_by(|a, b| (&a.college, &a.class, &a.student_no).cmp(&(&b.college, &b.class, &b.student_no)));
-                Ok(out)
-            }
+                    }
+                },
+            )
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.college, &a.class, &a.student_no).cmp(&(&b.college, &b.class, &b.student_no))
+        });
+        Ok(out)
+    }
 
-            async fn student_checkins(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
-                self.checkins_of(student_no).await
-            }
+    async fn student_checkins(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
+        self.checkins_of(student_no).await
+    }
 
-            async fn code_by_token(&self, token: &str) -> Result<TokenLookup> {
-                self.lookup_token(token).await
-            }
+    async fn code_by_token(&self, token: &str) -> Result<TokenLookup> {
+        self.lookup_token(token).await
+    }
 
-            async fn check_in_retake(
-                &self,
-                session_id: i64,
-                student_no: &str,
-                station: &str,
-                operator: &str,
-                allow_walk_in: bool,
-                retake_reason: Option<&str>,
-            ) -> Result<CheckinOutcome> {
-                self.check_in_retrying(session_id, student_no, station, operator, allow_walk_in, retake_reason, &Stamp::now()).await
-            }
+    async fn check_in_retake(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
+    ) -> Result<CheckinOutcome> {
+        self.check_in_retrying(
+            session_id,
+            student_no,
+            station,
+            operator,
+            allow_walk_in,
+            retake_reason,
+            &Stamp::now(),
+        )
+        .await
+    }
 
-            async fn check_in_stamped(
-                &self,
-                session_id: i64,
-                student_no: &str,
-                station: &str,
-                operator: &str,
-                allow_walk_in: bool,
-                retake_reason: Option<&str>,
-                stamp: &Stamp<'_>,
-            ) -> Result<CheckinOutcome> {
-                <$store>::check_in_stamped(self, session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp).await
-            }
+    async fn check_in_stamped(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
+        stamp: &Stamp<'_>,
+    ) -> Result<CheckinOutcome> {
+        <SqlStore<DB>>::check_in_stamped(
+            self,
+            session_id,
+            student_no,
+            station,
+            operator,
+            allow_walk_in,
+            retake_reason,
+            stamp,
+        )
+        .await
+    }
 
-            async fn replayed(
-                &self,
-                session_id: i64,
-                nonce: &str,
-                label: Option<&str>,
-            ) -> Result<Option<CheckinOutcome>> {
-                self.replayed_of(session_id, nonce, label).await
-            }
+    async fn replayed(
+        &self,
+        session_id: i64,
+        nonce: &str,
+        label: Option<&str>,
+    ) -> Result<Option<CheckinOutcome>> {
+        self.replayed_of(session_id, nonce, label).await
+    }
 
-            async fn revoked_serials(&self) -> Result<Vec<i64>> {
-                self.revoked_serials_of().await
-            }
+    async fn revoked_serials(&self) -> Result<Vec<i64>> {
+        self.revoked_serials_of().await
+    }
 
-            async fn server_now(&self) -> Result<DateTime<Utc>> {
-                self.clock_of().await
-            }
+    async fn server_now(&self) -> Result<DateTime<Utc>> {
+        self.clock_of().await
+    }
 
-            async fn labelled_shots(&self, session_id: i64) -> Result<Vec<LabelledShot>> {
-                self.labelled_shots_of(session_id).await
-            }
-        }
-    };
-}
-
-mod sqlite_impl {
-    use super::*;
-    use crate::store::SqliteStore;
-    impl_session_store!(SqliteStore, sqlx::Sqlite, row_locks: false, last_id: "SELECT last_insert_rowid()");
-}
-
-mod postgres_impl {
-    use super::*;
-    use crate::store::PgStore;
-    impl_session_store!(PgStore, sqlx::Postgres, row_locks: true, last_id: "SELECT lastval()");
-}
-
-mod mysql_impl {
-    use super::*;
-    use crate::store::MySqlStore;
-    impl_session_store!(MySqlStore, sqlx::MySql, row_locks: true, last_id: "SELECT CAST(LAST_INSERT_ID() AS SIGNED)");
+    async fn labelled_shots(&self, session_id: i64) -> Result<Vec<LabelledShot>> {
+        self.labelled_shots_of(session_id).await
+    }
 }

@@ -43,7 +43,7 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .fetch_all(&mut conn)
                 .await
                 .map_err(query_error)?;
-            Ok(table(&rows, sqlite_text))
+            Ok(table(&rows, text))
         }
         Backend::Postgres => {
             let mut conn = tokio::time::timeout(timeout, sqlx::PgConnection::connect(url))
@@ -59,7 +59,7 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .await
                 .map_err(query_error)?;
             tx.rollback().await.map_err(query_error)?;
-            Ok(table(&rows, pg_text))
+            Ok(table(&rows, text))
         }
         Backend::Mysql => {
             let url = url.replacen("mariadb://", "mysql://", 1);
@@ -76,7 +76,7 @@ pub async fn read_source(url: &str, query: &str) -> Result<SourceTable> {
                 .await
                 .map_err(query_error)?;
             tx.rollback().await.map_err(query_error)?;
-            Ok(table(&rows, mysql_text))
+            Ok(table(&rows, text))
         }
     }
 }
@@ -98,47 +98,57 @@ fn table<R: Row>(rows: &[R], text: fn(&R, usize) -> String) -> SourceTable {
 }
 
 /// Tries the types a roster column can have, in order; NULL and anything else become "".
-macro_rules! text_of {
-    ($name:ident, $row:ty) => {
-        fn $name(row: &$row, i: usize) -> String {
-            if let Ok(v) = row.try_get::<Option<String>, _>(i) {
-                return v.unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-                return v.map(|v| v.to_string()).unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
-                return v.map(|v| v.to_string()).unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
-                return v.map(|v| v.to_string()).unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-                // whole numbers (a 学号 stored as a float) print without a fraction
-                return v
-                    .map(|v| {
-                        if v.fract() == 0.0 && v.abs() < 1e17 {
-                            format!("{v:.0}")
-                        } else {
-                            v.to_string()
-                        }
-                    })
-                    .unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>, _>(i) {
-                return v.map(|v| v.to_string()).unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<chrono::NaiveDateTime>, _>(i) {
-                return v.map(|v| v.date().to_string()).unwrap_or_default();
-            }
-            if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
-                return v.map(|v| v.to_string()).unwrap_or_default();
-            }
-            String::new()
-        }
-    };
+fn text<R>(row: &R, i: usize) -> String
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: Readable<R::Database>,
+    Option<i64>: Readable<R::Database>,
+    Option<i32>: Readable<R::Database>,
+    Option<i16>: Readable<R::Database>,
+    Option<f64>: Readable<R::Database>,
+    Option<chrono::NaiveDate>: Readable<R::Database>,
+    Option<chrono::NaiveDateTime>: Readable<R::Database>,
+    Option<bool>: Readable<R::Database>,
+{
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return v.unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        // whole numbers (a 学号 stored as a float) print without a fraction
+        return v
+            .map(|v| {
+                if v.fract() == 0.0 && v.abs() < 1e17 {
+                    format!("{v:.0}")
+                } else {
+                    v.to_string()
+                }
+            })
+            .unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>, _>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<chrono::NaiveDateTime>, _>(i) {
+        return v.map(|v| v.date().to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    String::new()
 }
 
-text_of!(sqlite_text, sqlx::sqlite::SqliteRow);
-text_of!(pg_text, sqlx::postgres::PgRow);
-text_of!(mysql_text, sqlx::mysql::MySqlRow);
+/// A value a row's column may be read as.
+trait Readable<DB: sqlx::Database>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB> {}
+
+impl<DB: sqlx::Database, T> Readable<DB> for T where T: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>
+{}

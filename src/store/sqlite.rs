@@ -3,9 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{Result, StoreError, migrate_retrying, redact_url};
 
@@ -16,14 +14,10 @@ pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// faster, and a check-in still changes only a few pages.
 pub(super) const PAGE_SIZE: u32 = 16 * 1024;
 
-pub struct SqliteStore {
-    pub(crate) pool: SqlitePool,
-    pub(crate) display_url: String,
-}
+/// The store on an SQLite file.
+pub type SqliteStore = super::engine::SqlStore<sqlx::Sqlite>;
 
 impl SqliteStore {
-    pub(crate) const DIALECT: super::dialect::Dialect = super::dialect::SQLITE;
-
     /// Opens (creating if needed) the SQLite database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<SqliteStore> {
         let display_url = redact_url(url);

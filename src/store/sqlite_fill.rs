@@ -24,7 +24,7 @@ impl SqliteStore {
     /// Begins an import into the roster, or returns None when the roster holds students (the
     /// import then compares each incoming student with the stored ones, `import_roster`).
     /// Waits, as every write does, for another station's write to end.
-    pub(crate) async fn begin_fill(&self) -> Result<Option<RosterFill>> {
+    pub(crate) async fn open_fill(&self) -> Result<Option<RosterFill>> {
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write).await?;
         let fill = {
             let mut handle = tx.lock_handle().await?;
@@ -138,7 +138,7 @@ mod tests {
 
     /// Fills the roster with `numbers` (one batch each).
     async fn filled(store: &SqliteStore, numbers: &[&str]) -> RosterFill {
-        let mut fill = store.begin_fill().await.unwrap().expect("an empty roster");
+        let mut fill = store.open_fill().await.unwrap().expect("an empty roster");
         let (batches_in, batches) = std::sync::mpsc::sync_channel(numbers.len());
         let (spent_out, spent) = std::sync::mpsc::channel();
         for no in numbers {
@@ -202,7 +202,7 @@ mod tests {
             assert_eq!(scalar(&store, "PRAGMA cache_size").await, -2000);
         }
         // a roster that holds students is not filled, it is compared
-        assert!(store.begin_fill().await.unwrap().is_none());
+        assert!(store.open_fill().await.unwrap().is_none());
         store.pool.close().await;
     }
 

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::{Counts, Result, StudentFilter, StudentRow};
+use super::dialect::DbTime;
+use super::engine::{Done, Engine, SqlStore, Value};
+use super::{Counts, Result, SqliteStore, StudentFilter, StudentRow};
 use crate::domain::Student;
 
 /// Outcome of an import or sync (the JSON summary of docs/cli.md without the rejected rows).
@@ -247,351 +249,429 @@ fn bad_value(column: &str, value: &str) -> super::StoreError {
     ))
 }
 
-macro_rules! impl_student_store {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            /// Every student with the columns an import compares.
-            async fn existing_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<Vec<crate::domain::roster::Existing>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
-                     cohort, gender, phone, withdrawn FROM students",
-                )
-                .fetch_all(&mut **tx)
-                .await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    out.push(crate::domain::roster::Existing {
-                        id: r.try_get(0)?,
-                        student: decode_student(&r, 1)?,
-                        withdrawn: r.try_get(13)?,
-                    });
-                }
-                Ok(out)
-            }
+impl<DB> SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    /// Every student with the columns an import compares.
+    async fn existing_in(
+        tx: &mut sqlx::Transaction<'_, DB>,
+    ) -> Result<Vec<crate::domain::roster::Existing>> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
+             cohort, gender, phone, withdrawn FROM students",
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(crate::domain::roster::Existing {
+                id: r.try_get(0)?,
+                student: decode_student(&r, 1)?,
+                withdrawn: r.try_get(13)?,
+            });
         }
-
-        #[async_trait]
-        impl StudentStore for $store {
-            async fn begin_roster_fill(&self) -> Result<Option<crate::store::RosterFill>> {
-                self.begin_fill().await
-            }
-
-            async fn student_count(&self) -> Result<i64> {
-                Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM students").fetch_one(&self.pool).await?)
-            }
-
-            async fn insert_students(&self, students: &[Student]) -> Result<u64> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                let refs: Vec<&Student> = students.iter().collect();
-                let inserted = Self::insert_in(&mut tx, &refs).await?;
-                tx.commit().await?;
-                Ok(inserted)
-            }
-
-            async fn replace_roster(&self, students: &[Student]) -> Result<u64> {
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
-                for table in TABLES_CHILD_FIRST {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-                }
-                let refs: Vec<&Student> = students.iter().collect();
-                let inserted = Self::insert_in(&mut tx, &refs).await?;
-                tx.commit().await?;
-                Ok(inserted)
-            }
-
-            async fn import_roster(&self, students: &[Student], options: ImportOptions<'_>) -> Result<ImportSummary> {
-                use crate::domain::roster::{merged, plan_import};
-                let d = &Self::DIALECT;
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(d.begin_write).await?;
-                if let Some(lock) = d.lock_roster {
-                    sqlx::query(lock).execute(&mut *tx).await?;
-                }
-                let existing = Self::existing_in(&mut tx).await?;
-                let plan = plan_import(&existing, students, options.full_sync);
-                let summary = ImportSummary {
-                    inserted: plan.inserts.len() as u64,
-                    updated: plan.updates.len() as u64,
-                    unchanged: plan.unchanged as u64,
-                    withdrawn: plan.withdraw.len() as u64,
-                };
-                if options.dry_run {
-                    tx.rollback().await?;
-                    return Ok(summary);
-                }
-                let now = crate::store::dialect::now();
-                let inserts: Vec<&Student> = plan.inserts.iter().map(|&i| &students[i]).collect();
-                Self::insert_in(&mut tx, &inserts).await?;
-
-                let by_id: std::collections::HashMap<i64, &Student> =
-                    existing.iter().map(|e| (e.id, &e.student)).collect();
-                let update_sql = d.sql(
-                    "UPDATE students SET name = ?, id_type = ?, id_number = ?, college = ?, major = ?, class_name = ?, \
-                     level = ?, counselor = ?, cohort = ?, gender = ?, phone = ?, withdrawn = FALSE, updated_at = ? \
-                     WHERE id = ?",
-                )
-                .into_owned();
-                let mut audit: Vec<(Option<String>, &'static str, String)> = Vec::new();
-                for u in &plan.updates {
-                    let new = match by_id.get(&u.id) {
-                        Some(old) => merged(old, &students[u.incoming]),
-                        None => students[u.incoming].clone(),
-                    };
-                    sqlx::query(sqlx::AssertSqlSafe(update_sql.clone()))
-                        .bind(new.name.clone())
-                        .bind(new.id_type.code())
-                        .bind(new.id_number.clone())
-                        .bind(new.college.clone())
-                        .bind(new.major.clone())
-                        .bind(new.class.clone())
-                        .bind(new.level.code())
-                        .bind(new.counselor.clone())
-                        .bind(new.cohort)
-                        .bind(new.gender.clone())
-                        .bind(new.phone.clone())
-                        .bind(now)
-                        .bind(u.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    let action = if u.restored { "restore" } else { "update" };
-                    audit.push((Some(new.student_no.clone()), action, u.describe()));
-                }
-                for chunk in plan.withdraw.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE students SET withdrawn = TRUE, updated_at = ");
-                    qb.push_bind(now).push(" WHERE id IN (");
-                    let mut ids = qb.separated(", ");
-                    for (id, _) in chunk {
-                        ids.push_bind(*id);
-                    }
-                    qb.push(")");
-                    qb.build().execute(&mut *tx).await?;
-                }
-                for (_, no) in &plan.withdraw {
-                    audit.push((Some(no.clone()), "withdraw", format!("absent from {}", options.source)));
-                }
-                audit.push((
-                    None,
-                    if options.full_sync { "roster_sync" } else { "import" },
-                    format!(
-                        "{}: inserted {}, updated {}, unchanged {}, withdrawn {}",
-                        options.source, summary.inserted, summary.updated, summary.unchanged, summary.withdrawn
-                    ),
-                ));
-                Self::audit_in(&mut tx, options.operator, &audit, now).await?;
-                crate::store::test_hold("import_before_commit").await;
-                tx.commit().await?;
-                Ok(summary)
-            }
-
-            async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
-                let (sql, args) = student_rows_query(filter);
-                self.stream_rows(&sql, &args, sink).await
-            }
-
-            async fn for_each_student_key(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
-                self.stream_keys(filter, sink).await
-            }
-
-            async fn students_by_id(&self, ids: &[i64]) -> Result<Vec<StudentRow>> {
-                let mut out = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(IDS_PER_QUERY) {
-                    self.stream_rows(&students_by_id_query(chunk), &[], &mut |row| {
-                        out.push(row);
-                        Ok(())
-                    })
-                    .await?;
-                }
-                Ok(out)
-            }
-
-            async fn first_students(&self, filter: &StudentFilter, limit: u32) -> Result<Vec<StudentRow>> {
-                let (sql, args) = first_students_query(filter, limit);
-                let mut out = Vec::with_capacity(limit as usize);
-                self.stream_rows(&sql, &args, &mut |row| {
-                    out.push(row);
-                    Ok(())
-                })
-                .await?;
-                Ok(out)
-            }
-
-            async fn counts(&self) -> Result<Counts> {
-                let (total, withdrawn, code_active, session_assigned, checked_in, photo_valid) =
-                    sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(COUNTS_QUERY).fetch_one(&self.pool).await?;
-                Ok(Counts { total, withdrawn, code_active, session_assigned, checked_in, photo_valid })
-            }
-        }
-    };
-}
-
-/// Streams and inserts students through sqlx (PostgreSQL, MySQL).
-macro_rules! impl_generic_stream {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            /// A server stores a roster once it has been read whole (`import_roster`).
-            async fn begin_fill(&self) -> Result<Option<crate::store::RosterFill>> {
-                Ok(None)
-            }
-
-            /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
-            async fn insert_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                students: &[&Student],
-            ) -> Result<u64> {
-                let now = crate::store::dialect::now();
-                let mut inserted = 0;
-                for chunk in students.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                        "INSERT INTO students ({STUDENT_COLUMNS}) "
-                    ));
-                    qb.push_values(chunk, |mut b, s| {
-                        b.push_bind(s.student_no.clone())
-                            .push_bind(s.name.clone())
-                            .push_bind(s.id_type.code())
-                            .push_bind(s.id_number.clone())
-                            .push_bind(s.college.clone())
-                            .push_bind(s.major.clone())
-                            .push_bind(s.class.clone())
-                            .push_bind(s.level.code())
-                            .push_bind(s.counselor.clone())
-                            .push_bind(s.cohort)
-                            .push_bind(s.gender.clone())
-                            .push_bind(s.phone.clone())
-                            .push_bind(false)
-                            .push_bind(now)
-                            .push_bind(now);
-                    });
-                    inserted += qb.build().execute(&mut **tx).await?.rows_affected();
-                }
-                Ok(inserted)
-            }
-
-            /// Streams the student rows of `sql` (the columns of `student_rows_query`).
-            async fn stream_rows(
-                &self,
-                sql: &str,
-                args: &[String],
-                sink: StudentSink<'_>,
-            ) -> Result<u64> {
-                use futures_util::TryStreamExt;
-                use sqlx::Row;
-                let sql = Self::DIALECT.sql(sql).into_owned();
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in args {
-                    query = query.bind(a.clone());
-                }
-                let mut rows = query.fetch(&self.pool);
-                let mut count = 0;
-                while let Some(r) = rows.try_next().await? {
-                    let code_st: Option<String> = r.try_get(14)?;
-                    let checked: String = r.try_get(16)?;
-                    let photo_st: Option<String> = r.try_get(17)?;
-                    count += 1;
-                    sink(StudentRow {
-                        id: r.try_get(0)?,
-                        student: decode_student(&r, 1)?,
-                        withdrawn: r.try_get(13)?,
-                        code_status: match code_st.as_deref() {
-                            Some("active") => crate::store::CodeStatus::Active,
-                            Some(_) => crate::store::CodeStatus::Revoked,
-                            None => crate::store::CodeStatus::None,
-                        },
-                        session_id: r.try_get(15)?,
-                        checked_in: checked == "y",
-                        photo_status: crate::store::PhotoStatus::from_best_file(
-                            photo_st.as_deref(),
-                        ),
-                    })?;
-                }
-                Ok(count)
-            }
-
-            /// Streams the search keys of the students `filter` picks.
-            async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
-                use futures_util::TryStreamExt;
-                use sqlx::Row;
-                let (sql, args) = student_keys_query(filter);
-                let sql = Self::DIALECT.sql(&sql).into_owned();
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in args {
-                    query = query.bind(a);
-                }
-                let mut rows = query.fetch(&self.pool);
-                let mut count = 0;
-                while let Some(r) = rows.try_next().await? {
-                    count += 1;
-                    sink(StudentKey {
-                        id: r.try_get(0)?,
-                        student_no: r.try_get(1)?,
-                        name: r.try_get(2)?,
-                        class: r.try_get(3)?,
-                        college: r.try_get(4)?,
-                        counselor: r.try_get(5)?,
-                    })?;
-                }
-                Ok(count)
-            }
-        }
-    };
-}
-
-mod sqlite_impl {
-    use super::*;
-    use crate::store::SqliteStore;
-    impl_student_store!(SqliteStore, sqlx::Sqlite);
-
-    impl SqliteStore {
-        /// SQLite inserts on the connection's own handle, inside the caller's transaction.
-        async fn insert_in(
-            tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-            students: &[&Student],
-        ) -> Result<u64> {
-            let now = crate::store::dialect::sqlite_text(crate::clock::now());
-            let mut handle = tx.lock_handle().await?;
-            crate::store::sqlite_raw::blocking(|| {
-                crate::store::sqlite_raw::insert_students(&mut handle, students, &now)
-            })
-        }
-
-        /// SQLite reads the roster on the connection's own handle (see `sqlite_raw`).
-        async fn stream_rows(
-            &self,
-            sql: &str,
-            args: &[String],
-            sink: StudentSink<'_>,
-        ) -> Result<u64> {
-            let mut conn = self.pool.acquire().await?;
-            let mut handle = conn.lock_handle().await?;
-            crate::store::sqlite_raw::blocking(|| {
-                crate::store::sqlite_raw::stream_students(&mut handle, sql, args, sink)
-            })
-        }
-
-        /// The search keys, read on the connection's own handle as the rows are.
-        async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
-            let (sql, args) = student_keys_query(filter);
-            let mut conn = self.pool.acquire().await?;
-            let mut handle = conn.lock_handle().await?;
-            crate::store::sqlite_raw::blocking(|| {
-                crate::store::sqlite_raw::stream_keys(&mut handle, &sql, &args, sink)
-            })
-        }
+        Ok(out)
     }
 }
 
-mod postgres_impl {
-    use super::*;
-    use crate::store::PgStore;
-    impl_student_store!(PgStore, sqlx::Postgres);
-    impl_generic_stream!(PgStore, sqlx::Postgres);
+#[async_trait]
+impl<DB> StudentStore for SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+    Self: Bulk<DB>,
+{
+    async fn begin_roster_fill(&self) -> Result<Option<crate::store::RosterFill>> {
+        self.begin_fill().await
+    }
+
+    async fn student_count(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM students")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn insert_students(&self, students: &[Student]) -> Result<u64> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        let refs: Vec<&Student> = students.iter().collect();
+        let inserted = Self::insert_in(&mut tx, &refs).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn replace_roster(&self, students: &[Student]) -> Result<u64> {
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
+        for table in TABLES_CHILD_FIRST {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let refs: Vec<&Student> = students.iter().collect();
+        let inserted = Self::insert_in(&mut tx, &refs).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn import_roster(
+        &self,
+        students: &[Student],
+        options: ImportOptions<'_>,
+    ) -> Result<ImportSummary> {
+        use crate::domain::roster::{merged, plan_import};
+        let d = &Self::DIALECT;
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(d.begin_write).await?;
+        if let Some(lock) = d.lock_roster {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        let existing = Self::existing_in(&mut tx).await?;
+        let plan = plan_import(&existing, students, options.full_sync);
+        let summary = ImportSummary {
+            inserted: plan.inserts.len() as u64,
+            updated: plan.updates.len() as u64,
+            unchanged: plan.unchanged as u64,
+            withdrawn: plan.withdraw.len() as u64,
+        };
+        if options.dry_run {
+            tx.rollback().await?;
+            return Ok(summary);
+        }
+        let now = crate::store::dialect::now();
+        let inserts: Vec<&Student> = plan.inserts.iter().map(|&i| &students[i]).collect();
+        Self::insert_in(&mut tx, &inserts).await?;
+
+        let by_id: std::collections::HashMap<i64, &Student> =
+            existing.iter().map(|e| (e.id, &e.student)).collect();
+        let update_sql = d.sql(
+            "UPDATE students SET name = ?, id_type = ?, id_number = ?, college = ?, major = ?, class_name = ?, \
+             level = ?, counselor = ?, cohort = ?, gender = ?, phone = ?, withdrawn = FALSE, updated_at = ? \
+             WHERE id = ?",
+        )
+        .into_owned();
+        let mut audit: Vec<(Option<String>, &'static str, String)> = Vec::new();
+        for u in &plan.updates {
+            let new = match by_id.get(&u.id) {
+                Some(old) => merged(old, &students[u.incoming]),
+                None => students[u.incoming].clone(),
+            };
+            sqlx::query(sqlx::AssertSqlSafe(update_sql.clone()))
+                .bind(new.name.clone())
+                .bind(new.id_type.code())
+                .bind(new.id_number.clone())
+                .bind(new.college.clone())
+                .bind(new.major.clone())
+                .bind(new.class.clone())
+                .bind(new.level.code())
+                .bind(new.counselor.clone())
+                .bind(new.cohort)
+                .bind(new.gender.clone())
+                .bind(new.phone.clone())
+                .bind(now)
+                .bind(u.id)
+                .execute(&mut *tx)
+                .await?;
+            let action = if u.restored { "restore" } else { "update" };
+            audit.push((Some(new.student_no.clone()), action, u.describe()));
+        }
+        for chunk in plan.withdraw.chunks(INSERT_CHUNK) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "UPDATE students SET withdrawn = TRUE, updated_at = ",
+            );
+            qb.push_bind(now).push(" WHERE id IN (");
+            let mut ids = qb.separated(", ");
+            for (id, _) in chunk {
+                ids.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
+        for (_, no) in &plan.withdraw {
+            audit.push((
+                Some(no.clone()),
+                "withdraw",
+                format!("absent from {}", options.source),
+            ));
+        }
+        audit.push((
+            None,
+            if options.full_sync {
+                "roster_sync"
+            } else {
+                "import"
+            },
+            format!(
+                "{}: inserted {}, updated {}, unchanged {}, withdrawn {}",
+                options.source,
+                summary.inserted,
+                summary.updated,
+                summary.unchanged,
+                summary.withdrawn
+            ),
+        ));
+        Self::audit_in(&mut tx, options.operator, &audit, now).await?;
+        crate::store::test_hold("import_before_commit").await;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn for_each_student(&self, filter: &StudentFilter, sink: StudentSink<'_>) -> Result<u64> {
+        let (sql, args) = student_rows_query(filter);
+        self.stream_rows(&sql, &args, sink).await
+    }
+
+    async fn for_each_student_key(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+        self.stream_keys(filter, sink).await
+    }
+
+    async fn students_by_id(&self, ids: &[i64]) -> Result<Vec<StudentRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            self.stream_rows(&students_by_id_query(chunk), &[], &mut |row| {
+                out.push(row);
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(out)
+    }
+
+    async fn first_students(&self, filter: &StudentFilter, limit: u32) -> Result<Vec<StudentRow>> {
+        let (sql, args) = first_students_query(filter, limit);
+        let mut out = Vec::with_capacity(limit as usize);
+        self.stream_rows(&sql, &args, &mut |row| {
+            out.push(row);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let (total, withdrawn, code_active, session_assigned, checked_in, photo_valid) =
+            sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(COUNTS_QUERY)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Counts {
+            total,
+            withdrawn,
+            code_active,
+            session_assigned,
+            checked_in,
+            photo_valid,
+        })
+    }
 }
 
-mod mysql_impl {
-    use super::*;
-    use crate::store::MySqlStore;
-    impl_student_store!(MySqlStore, sqlx::MySql);
-    impl_generic_stream!(MySqlStore, sqlx::MySql);
+/// Streams and inserts students through sqlx (PostgreSQL, MySQL).
+#[async_trait]
+impl<DB> Bulk<DB> for SqlStore<DB>
+where
+    DB: Engine + Streamed,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+    for<'r> &'r str: sqlx::Decode<'r, DB>,
+{
+    /// A server stores a roster once it has been read whole (`import_roster`).
+    async fn begin_fill(&self) -> Result<Option<crate::store::RosterFill>> {
+        Ok(None)
+    }
+
+    /// Multi-VALUES inserts of `INSERT_CHUNK` rows inside the caller's transaction.
+    async fn insert_in(tx: &mut sqlx::Transaction<'_, DB>, students: &[&Student]) -> Result<u64> {
+        let now = crate::store::dialect::now();
+        let mut inserted = 0;
+        for chunk in students.chunks(INSERT_CHUNK) {
+            let mut qb =
+                sqlx::QueryBuilder::<DB>::new(format!("INSERT INTO students ({STUDENT_COLUMNS}) "));
+            qb.push_values(chunk, |mut b, s| {
+                b.push_bind(s.student_no.clone())
+                    .push_bind(s.name.clone())
+                    .push_bind(s.id_type.code())
+                    .push_bind(s.id_number.clone())
+                    .push_bind(s.college.clone())
+                    .push_bind(s.major.clone())
+                    .push_bind(s.class.clone())
+                    .push_bind(s.level.code())
+                    .push_bind(s.counselor.clone())
+                    .push_bind(s.cohort)
+                    .push_bind(s.gender.clone())
+                    .push_bind(s.phone.clone())
+                    .push_bind(false)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            inserted += qb.build().execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(inserted)
+    }
+
+    /// Streams the student rows of `sql` (the columns of `student_rows_query`).
+    async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let sql = Self::DIALECT.sql(sql).into_owned();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a.clone());
+        }
+        let mut rows = query.fetch(&self.pool);
+        let mut count = 0;
+        while let Some(r) = rows.try_next().await? {
+            let code_st: Option<String> = r.try_get(14)?;
+            let checked: String = r.try_get(16)?;
+            let photo_st: Option<String> = r.try_get(17)?;
+            count += 1;
+            sink(StudentRow {
+                id: r.try_get(0)?,
+                student: decode_student(&r, 1)?,
+                withdrawn: r.try_get(13)?,
+                code_status: match code_st.as_deref() {
+                    Some("active") => crate::store::CodeStatus::Active,
+                    Some(_) => crate::store::CodeStatus::Revoked,
+                    None => crate::store::CodeStatus::None,
+                },
+                session_id: r.try_get(15)?,
+                checked_in: checked == "y",
+                photo_status: crate::store::PhotoStatus::from_best_file(photo_st.as_deref()),
+            })?;
+        }
+        Ok(count)
+    }
+
+    /// Streams the search keys of the students `filter` picks.
+    async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let (sql, args) = student_keys_query(filter);
+        let sql = Self::DIALECT.sql(&sql).into_owned();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in args {
+            query = query.bind(a);
+        }
+        let mut rows = query.fetch(&self.pool);
+        let mut count = 0;
+        while let Some(r) = rows.try_next().await? {
+            count += 1;
+            sink(StudentKey {
+                id: r.try_get(0)?,
+                student_no: r.try_get(1)?,
+                name: r.try_get(2)?,
+                class: r.try_get(3)?,
+                college: r.try_get(4)?,
+                counselor: r.try_get(5)?,
+            })?;
+        }
+        Ok(count)
+    }
 }
+
+/// SQLite reads and writes the roster on the connection's own handle (see `sqlite_raw`).
+#[async_trait]
+impl Bulk<sqlx::Sqlite> for SqliteStore {
+    async fn begin_fill(&self) -> Result<Option<crate::store::RosterFill>> {
+        self.open_fill().await
+    }
+
+    /// SQLite inserts on the connection's own handle, inside the caller's transaction.
+    async fn insert_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        students: &[&Student],
+    ) -> Result<u64> {
+        let now = crate::store::dialect::sqlite_text(crate::clock::now());
+        let mut handle = tx.lock_handle().await?;
+        crate::store::sqlite_raw::blocking(|| {
+            crate::store::sqlite_raw::insert_students(&mut handle, students, &now)
+        })
+    }
+
+    async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        let mut handle = conn.lock_handle().await?;
+        crate::store::sqlite_raw::blocking(|| {
+            crate::store::sqlite_raw::stream_students(&mut handle, sql, args, sink)
+        })
+    }
+
+    /// The search keys, read on the connection's own handle as the rows are.
+    async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
+        let (sql, args) = student_keys_query(filter);
+        let mut conn = self.pool.acquire().await?;
+        let mut handle = conn.lock_handle().await?;
+        crate::store::sqlite_raw::blocking(|| {
+            crate::store::sqlite_raw::stream_keys(&mut handle, &sql, &args, sink)
+        })
+    }
+}
+
+/// How an engine inserts and streams students: through sqlx on a server, on the connection's
+/// own handle on SQLite.
+#[async_trait]
+pub(crate) trait Bulk<DB: sqlx::Database> {
+    /// The scratch-file fill of an empty roster (docs/roster.md), where the engine has one.
+    async fn begin_fill(&self) -> Result<Option<crate::store::RosterFill>>;
+    /// Inserts `students` inside the caller's transaction.
+    async fn insert_in(tx: &mut sqlx::Transaction<'_, DB>, students: &[&Student]) -> Result<u64>;
+    /// Streams the rows of a student query to `sink`.
+    async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64>;
+    /// Streams the search keys of `filter`'s students to `sink`.
+    async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64>;
+}
+
+/// The engines whose students go through sqlx's own statements and streams.
+pub(crate) trait Streamed {}
+impl Streamed for sqlx::Postgres {}
+impl Streamed for sqlx::MySql {}

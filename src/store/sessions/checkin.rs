@@ -16,6 +16,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::store::dialect::DbTime;
+use crate::store::engine::{Done, Engine, SqlStore, Value};
 
 use super::sync::Stamp;
 
@@ -187,430 +188,459 @@ fn short(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
-/// The value a MySQL `UPDATE ... SET x = LAST_INSERT_ID(expr)` reports back with its result.
-trait ClaimedValue {
-    fn claimed_value(&self) -> Option<u64>;
-}
-
-impl ClaimedValue for sqlx::mysql::MySqlQueryResult {
-    fn claimed_value(&self) -> Option<u64> {
-        Some(self.last_insert_id())
-    }
-}
-
-impl ClaimedValue for sqlx::sqlite::SqliteQueryResult {
-    fn claimed_value(&self) -> Option<u64> {
-        None
-    }
-}
-
-impl ClaimedValue for sqlx::postgres::PgQueryResult {
-    fn claimed_value(&self) -> Option<u64> {
-        None
-    }
-}
-
-macro_rules! impl_checkin {
-    ($store:ty, $db:ty, returning: $returning:expr, one_statement: $one_statement:expr) => {
-        impl $store {
-            /// Where the student stands once another station's check-in got in first: checked in
-            /// here (`Already`), or counted at another session (`AlreadyElsewhere`).
-            async fn settled(&self, session_id: i64, student_id: i64) -> Result<Option<CheckinStatus>> {
-                let d = &Self::DIALECT;
-                let counted = sqlx::query_as::<_, (i64, i32, i64)>(sqlx::AssertSqlSafe(
-                    d.sql(
-                        "SELECT k.session_id, k.shot, (SELECT COUNT(*) FROM sessions se WHERE se.id = ? \
-                         AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) \
-                         FROM checkins k WHERE k.counts_for = ?",
-                    )
-                    .into_owned(),
-                ))
-                .bind(session_id)
-                .bind(student_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                if let Some((session, shot, replaceable)) = counted {
-                    return Ok(Some(if session == session_id {
-                        CheckinStatus::Already { shot }
-                    } else {
-                        CheckinStatus::AlreadyElsewhere { session, shot, replaceable: replaceable > 0 }
-                    }));
+impl<DB> SqlStore<DB>
+where
+    DB: Engine,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    DbTime: Value<DB>,
+    Option<DbTime>: Value<DB>,
+    str: sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::QueryResult: Done,
+{
+    /// Where the student stands once another station's check-in got in first: checked in
+    /// here (`Already`), or counted at another session (`AlreadyElsewhere`).
+    async fn settled(&self, session_id: i64, student_id: i64) -> Result<Option<CheckinStatus>> {
+        let d = &Self::DIALECT;
+        let counted = sqlx::query_as::<_, (i64, i32, i64)>(sqlx::AssertSqlSafe(
+            d.sql(
+                "SELECT k.session_id, k.shot, (SELECT COUNT(*) FROM sessions se WHERE se.id = ? \
+                 AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) \
+                 FROM checkins k WHERE k.counts_for = ?",
+            )
+            .into_owned(),
+        ))
+        .bind(session_id)
+        .bind(student_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some((session, shot, replaceable)) = counted {
+            return Ok(Some(if session == session_id {
+                CheckinStatus::Already { shot }
+            } else {
+                CheckinStatus::AlreadyElsewhere {
+                    session,
+                    shot,
+                    replaceable: replaceable > 0,
                 }
-                let here = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                    d.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?").into_owned(),
-                ))
-                .bind(session_id)
-                .bind(student_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(here.map(|shot| CheckinStatus::Already { shot }))
+            }));
+        }
+        let here = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+            d.sql("SELECT shot FROM checkins WHERE session_id = ? AND student_id = ?")
+                .into_owned(),
+        ))
+        .bind(session_id)
+        .bind(student_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(here.map(|shot| CheckinStatus::Already { shot }))
+    }
+
+    /// One attempt at a check-in; the caller retries lock conflicts.
+    #[allow(clippy::too_many_arguments)]
+    async fn try_check_in(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
+        stamp: &Stamp<'_>,
+    ) -> Result<CheckinOutcome> {
+        use sqlx::Row;
+        let d = &Self::DIALECT;
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
+            .bind(session_id)
+            .bind(session_id)
+            .bind(session_id)
+            .bind(student_no.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(CheckinOutcome {
+                status: CheckinStatus::UnknownStudent,
+                student: None,
+                moved_from: None,
+                retake_of: None,
+            });
+        };
+        let student_id: i64 = r.try_get(0)?;
+        let student = Some(CheckinStudent {
+            student_no: student_no.to_string(),
+            name: r.try_get(1)?,
+            class: r.try_get(2)?,
+        });
+        let withdrawn: bool = r.try_get(3)?;
+        let earlier: Option<i32> = r.try_get(4)?;
+        let here: i64 = r.try_get(5)?;
+        let latest: Option<i64> = r.try_get(6)?;
+        let counted_session: Option<i64> = r.try_get(7)?;
+        let counted_shot: Option<i32> = r.try_get(8)?;
+        // a make-up session, and the check-in that counts was made before it began
+        let replaceable = r.try_get::<i64, _>(9)? > 0;
+        let done = |status| {
+            Ok(CheckinOutcome {
+                status,
+                student: student.clone(),
+                moved_from: None,
+                retake_of: None,
+            })
+        };
+        // The check-in that counts, when it is at another session.
+        let elsewhere = match (counted_session, counted_shot) {
+            (Some(session), Some(shot)) if session != session_id => Some((session, shot)),
+            _ => None,
+        };
+        if let (Some(shot), None) = (earlier, elsewhere) {
+            return done(CheckinStatus::Already { shot });
+        }
+        if withdrawn {
+            return done(CheckinStatus::Withdrawn);
+        }
+        // Checked in at another session: refused, unless this is a make-up session, the
+        // operator gave a retake reason and this session has no row of theirs yet.
+        let retake_of = match elsewhere {
+            Some((session, shot))
+                if replaceable && retake_reason.is_some() && earlier.is_none() =>
+            {
+                Some((session, shot))
             }
-
-            /// One attempt at a check-in; the caller retries lock conflicts.
-            #[allow(clippy::too_many_arguments)]
-            async fn try_check_in(
-                &self,
-                session_id: i64,
-                student_no: &str,
-                station: &str,
-                operator: &str,
-                allow_walk_in: bool,
-                retake_reason: Option<&str>,
-                stamp: &Stamp<'_>,
-            ) -> Result<CheckinOutcome> {
-                use sqlx::Row;
-                let d = &Self::DIALECT;
-                let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
-                    .bind(session_id)
-                    .bind(session_id)
-                    .bind(session_id)
-                    .bind(student_no.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(CheckinOutcome {
-                        status: CheckinStatus::UnknownStudent,
-                        student: None,
-                        moved_from: None,
-                        retake_of: None,
-                    });
-                };
-                let student_id: i64 = r.try_get(0)?;
-                let student = Some(CheckinStudent {
-                    student_no: student_no.to_string(),
-                    name: r.try_get(1)?,
-                    class: r.try_get(2)?,
+            Some((session, shot)) => {
+                return done(CheckinStatus::AlreadyElsewhere {
+                    session,
+                    shot,
+                    replaceable: replaceable && earlier.is_none(),
                 });
-                let withdrawn: bool = r.try_get(3)?;
-                let earlier: Option<i32> = r.try_get(4)?;
-                let here: i64 = r.try_get(5)?;
-                let latest: Option<i64> = r.try_get(6)?;
-                let counted_session: Option<i64> = r.try_get(7)?;
-                let counted_shot: Option<i32> = r.try_get(8)?;
-                // a make-up session, and the check-in that counts was made before it began
-                let replaceable = r.try_get::<i64, _>(9)? > 0;
-                let done = |status| {
-                    Ok(CheckinOutcome {
-                        status,
-                        student: student.clone(),
-                        moved_from: None,
-                        retake_of: None,
-                    })
-                };
-                // The check-in that counts, when it is at another session.
-                let elsewhere = match (counted_session, counted_shot) {
-                    (Some(session), Some(shot)) if session != session_id => Some((session, shot)),
-                    _ => None,
-                };
-                if let (Some(shot), None) = (earlier, elsewhere) {
-                    return done(CheckinStatus::Already { shot });
-                }
-                if withdrawn {
-                    return done(CheckinStatus::Withdrawn);
-                }
-                // Checked in at another session: refused, unless this is a make-up session, the
-                // operator gave a retake reason and this session has no row of theirs yet.
-                let retake_of = match elsewhere {
-                    Some((session, shot)) if replaceable && retake_reason.is_some() && earlier.is_none() => {
-                        Some((session, shot))
-                    }
-                    Some((session, shot)) => {
-                        return done(CheckinStatus::AlreadyElsewhere {
-                            session,
-                            shot,
-                            replaceable: replaceable && earlier.is_none(),
-                        });
-                    }
-                    None => None,
-                };
-                let walk_in = here == 0;
-                if walk_in && !allow_walk_in {
-                    return done(CheckinStatus::NotInSession { their_session: latest });
-                }
+            }
+            None => None,
+        };
+        let walk_in = here == 0;
+        if walk_in && !allow_walk_in {
+            return done(CheckinStatus::NotInSession {
+                their_session: latest,
+            });
+        }
 
-                // Nothing claimed: full, gone, or this very student got in from another station
-                // meanwhile.
-                let unclaimed = || async {
-                    // (a retake's own earlier check-in is no news: the session is full)
-                    match self.settled(session_id, student_id).await? {
-                        Some(CheckinStatus::AlreadyElsewhere { session, shot, .. }) if retake_of == Some((session, shot)) => {}
-                        Some(status) => return done(status),
-                        None => {}
-                    }
-                    let capacity = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                        d.sql("SELECT capacity FROM sessions WHERE id = ?").into_owned(),
+        // Nothing claimed: full, gone, or this very student got in from another station
+        // meanwhile.
+        let unclaimed = || async {
+            // (a retake's own earlier check-in is no news: the session is full)
+            match self.settled(session_id, student_id).await? {
+                Some(CheckinStatus::AlreadyElsewhere { session, shot, .. })
+                    if retake_of == Some((session, shot)) => {}
+                Some(status) => return done(status),
+                None => {}
+            }
+            let capacity = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                d.sql("SELECT capacity FROM sessions WHERE id = ?")
+                    .into_owned(),
+            ))
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            done(match capacity {
+                Some(capacity) => CheckinStatus::Full { capacity },
+                None => CheckinStatus::NoSuchSession,
+            })
+        };
+        // The same student from two stations at once (at this session or another): the
+        // other one won. Our claim was undone with the insert, so the numbers stay gapless.
+        let duplicate = |err: sqlx::Error| async move {
+            match self.settled(session_id, student_id).await? {
+                Some(status) => done(status),
+                // Not this student's row: a shot number clash, which the counter rules out.
+                None => Err(err.into()),
+            }
+        };
+
+        if DB::ONE_STATEMENT && !walk_in && retake_of.is_none() {
+            let claimed = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                d.sql(CHECKIN_CLAIM_AND_INSERT).into_owned(),
+            ))
+            .bind(session_id)
+            .bind(session_id)
+            .bind(student_id)
+            .bind(short(station))
+            .bind(short(operator))
+            .bind(stamp.at)
+            .bind(student_id)
+            .bind(stamp.nonce)
+            .bind(stamp.label)
+            .fetch_optional(&self.pool)
+            .await;
+            return match claimed {
+                Ok(Some(shot)) => done(CheckinStatus::CheckedIn {
+                    shot,
+                    walk_in: false,
+                }),
+                Ok(None) => unclaimed().await,
+                Err(err) if is_unique_violation(&err) => duplicate(err).await,
+                Err(err) => Err(err.into()),
+            };
+        }
+
+        // The claim is the transaction's first statement: it locks the session row, so
+        // check-ins of one session queue here and each sees the count the one before left.
+        let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
+        let mut tx = conn.begin(d.begin_write).await?;
+        let shot: Option<i32> = if DB::RETURNING {
+            sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
+                d.sql(&format!("{CHECKIN_CLAIM} RETURNING checked_in"))
+                    .into_owned(),
+            ))
+            .bind(session_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            // MySQL has no UPDATE ... RETURNING; its sequence idiom LAST_INSERT_ID(expr)
+            // sends the new value back with the update itself, saving a round trip while
+            // the row is locked.
+            let claimed = sqlx::query(sqlx::AssertSqlSafe(
+                d.sql(
+                    "UPDATE sessions SET checked_in = LAST_INSERT_ID(checked_in + 1) \
+                     WHERE id = ? AND checked_in < capacity",
+                )
+                .into_owned(),
+            ))
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            match (claimed.rows_affected(), Done::claimed_value(&claimed)) {
+                (0, _) => None,
+                (_, Some(value)) => Some(i32::try_from(value).map_err(|_| {
+                    StoreError::Query(sqlx::Error::Decode(
+                        format!("shot number {value} out of range").into(),
                     ))
-                    .bind(session_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    done(match capacity {
-                        Some(capacity) => CheckinStatus::Full { capacity },
-                        None => CheckinStatus::NoSuchSession,
-                    })
-                };
-                // The same student from two stations at once (at this session or another): the
-                // other one won. Our claim was undone with the insert, so the numbers stay gapless.
-                let duplicate = |err: sqlx::Error| async move {
-                    match self.settled(session_id, student_id).await? {
-                        Some(status) => done(status),
-                        // Not this student's row: a shot number clash, which the counter rules out.
-                        None => Err(err.into()),
-                    }
-                };
-
-                if $one_statement && !walk_in && retake_of.is_none() {
-                    let claimed = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(d.sql(CHECKIN_CLAIM_AND_INSERT).into_owned()))
-                        .bind(session_id)
-                        .bind(session_id)
-                        .bind(student_id)
-                        .bind(short(station))
-                        .bind(short(operator))
-                        .bind(stamp.at)
-                        .bind(student_id)
-                        .bind(stamp.nonce)
-                        .bind(stamp.label)
-                        .fetch_optional(&self.pool)
-                        .await;
-                    return match claimed {
-                        Ok(Some(shot)) => done(CheckinStatus::CheckedIn { shot, walk_in: false }),
-                        Ok(None) => unclaimed().await,
-                        Err(err) if is_unique_violation(&err) => duplicate(err).await,
-                        Err(err) => Err(err.into()),
-                    };
-                }
-
-                // The claim is the transaction's first statement: it locks the session row, so
-                // check-ins of one session queue here and each sees the count the one before left.
-                let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
-                let mut tx = conn.begin(d.begin_write).await?;
-                let shot: Option<i32> = if $returning {
+                })?),
+                // Not reported by this engine: read our own update back.
+                (_, None) => Some(
                     sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                        d.sql(&format!("{CHECKIN_CLAIM} RETURNING checked_in")).into_owned(),
+                        d.sql("SELECT checked_in FROM sessions WHERE id = ?")
+                            .into_owned(),
                     ))
                     .bind(session_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                } else {
-                    // MySQL has no UPDATE ... RETURNING; its sequence idiom LAST_INSERT_ID(expr)
-                    // sends the new value back with the update itself, saving a round trip while
-                    // the row is locked.
-                    let claimed = sqlx::query(sqlx::AssertSqlSafe(
-                        d.sql(
-                            "UPDATE sessions SET checked_in = LAST_INSERT_ID(checked_in + 1) \
-                             WHERE id = ? AND checked_in < capacity",
-                        )
-                        .into_owned(),
-                    ))
-                    .bind(session_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    match (claimed.rows_affected(), ClaimedValue::claimed_value(&claimed)) {
-                        (0, _) => None,
-                        (_, Some(value)) => Some(i32::try_from(value).map_err(|_| {
-                            StoreError::Query(sqlx::Error::Decode(format!("shot number {value} out of range").into()))
-                        })?),
-                        // Not reported by this engine: read our own update back.
-                        (_, None) => Some(
-                            sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
-                                d.sql("SELECT checked_in FROM sessions WHERE id = ?").into_owned(),
-                            ))
-                            .bind(session_id)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                        ),
-                    }
-                };
-                let Some(shot) = shot else {
-                    tx.rollback().await?;
-                    return unclaimed().await;
-                };
-                if let Some((from, old_shot)) = retake_of {
-                    let superseded = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_SUPERSEDE).into_owned()))
-                        .bind(from)
-                        .bind(student_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if superseded == 0 {
-                        // Another station's retake (or check-in) changed what counts meanwhile:
-                        // this one does not replace a check-in the operator never saw.
-                        tx.rollback().await?;
-                        return match self.settled(session_id, student_id).await? {
-                            Some(status) => done(status),
-                            None => done(CheckinStatus::AlreadyElsewhere {
-                                session: from,
-                                shot: old_shot,
-                                replaceable: false,
-                            }),
-                        };
-                    }
-                }
-                let inserted = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_INSERT).into_owned()))
-                    .bind(session_id)
-                    .bind(student_id)
-                    .bind(shot)
-                    .bind(short(station))
-                    .bind(short(operator))
-                    .bind(walk_in)
-                    .bind(stamp.at)
-                    .bind(student_id)
-                    .bind(stamp.nonce)
-                    .bind(stamp.label)
-                    .execute(&mut *tx)
-                    .await;
-                if let Err(err) = inserted {
-                    if !is_unique_violation(&err) {
-                        return Err(err.into());
-                    }
-                    tx.rollback().await?;
-                    return duplicate(err).await;
-                }
-                let mut moved_from = None;
-                if walk_in {
-                    // A walk-in now belongs to this session: the class list, the head counts and
-                    // planning all see them here. Assignments to sessions they were checked in
-                    // at stay (that is their history); the others give way.
-                    let left = sqlx::query(sqlx::AssertSqlSafe(
-                        d.sql(
-                            "DELETE FROM assignments WHERE student_id = ? AND session_id <> ? \
-                             AND session_id NOT IN (SELECT k.session_id FROM checkins k WHERE k.student_id = ?)",
-                        )
-                        .into_owned(),
-                    ))
-                    .bind(student_id)
-                    .bind(session_id)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                ),
+            }
+        };
+        let Some(shot) = shot else {
+            tx.rollback().await?;
+            return unclaimed().await;
+        };
+        if let Some((from, old_shot)) = retake_of {
+            let superseded =
+                sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_SUPERSEDE).into_owned()))
+                    .bind(from)
                     .bind(student_id)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    if left > 0 {
-                        moved_from = latest;
-                    }
-                    sqlx::query(sqlx::AssertSqlSafe(
-                        d.sql("INSERT INTO assignments (session_id, student_id, assigned_at) VALUES (?, ?, ?)").into_owned(),
-                    ))
-                    .bind(session_id)
-                    .bind(student_id)
-                    .bind(crate::store::dialect::now())
-                    .execute(&mut *tx)
-                    .await?;
-                    let detail = match moved_from {
-                        Some(from) => format!("session {session_id}, shot {shot}, station {station}; moved from session {from}"),
-                        None => format!("session {session_id}, shot {shot}, station {station}; had no session"),
-                    };
-                    Self::audit_in(
-                        &mut tx,
-                        operator,
-                        &[(Some(student_no.to_string()), "checkin_walk_in", detail)],
-                        crate::store::dialect::now(),
-                    )
-                    .await?;
-                }
-                if let (Some((from, old_shot)), Some(reason)) = (retake_of, retake_reason) {
-                    // Sessions, shots and the reason only: the student is named by 学号 in its
-                    // own column, never by name or ID number (docs/masking.md).
-                    let detail = format!(
-                        "make-up session {session_id}, shot {shot}, station {station}; retake of session {from}, shot {old_shot}; reason: {reason}"
-                    );
-                    Self::audit_in(
-                        &mut tx,
-                        operator,
-                        &[(Some(student_no.to_string()), "checkin_retake", detail)],
-                        crate::store::dialect::now(),
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(CheckinOutcome {
-                    status: CheckinStatus::CheckedIn { shot, walk_in },
-                    student: student.clone(),
-                    moved_from,
-                    retake_of,
-                })
-            }
-
-            pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
-                let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime, Option<i64>)>(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at, k.counts_for \
-                             FROM checkins k JOIN students s ON s.id = k.student_id \
-                             WHERE s.student_no = ? ORDER BY k.checked_in_at, k.session_id",
-                        )
-                        .into_owned(),
-                ))
-                .bind(student_no.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(session_id, shot, station, operator, walk_in, at, counts_for)| CheckinRecord {
-                        session_id,
-                        shot,
-                        station,
-                        operator,
-                        walk_in,
-                        at: at.0,
-                        counts: counts_for.is_some(),
-                    })
-                    .collect())
-            }
-
-            pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {
-                let row = sqlx::query_as::<_, (String, Option<DbTime>, String, Option<DbTime>)>(sqlx::AssertSqlSafe(
-                    Self::DIALECT
-                        .sql(
-                            "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
-                             JOIN students s ON s.id = c.student_id \
-                             LEFT JOIN codes r ON r.serial = c.replaced_by \
-                             WHERE c.token = ?",
-                        )
-                        .into_owned(),
-                ))
-                .bind(token.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(match row {
-                    None => TokenLookup::Unknown,
-                    Some((status, _, student_no, _)) if status == "active" => TokenLookup::Active { student_no },
-                    Some((_, revoked_at, student_no, replacement_issued_at)) => {
-                        TokenLookup::Revoked {
-                            student_no,
-                            revoked_at: revoked_at.map(|t| t.0),
-                            replacement_issued_at: replacement_issued_at.map(|t| t.0),
-                        }
-                    }
-                })
-            }
-
-            /// Checks in, retrying lock conflicts a few times.
-            #[allow(clippy::too_many_arguments)]
-            pub(super) async fn check_in_retrying(
-                &self,
-                session_id: i64,
-                student_no: &str,
-                station: &str,
-                operator: &str,
-                allow_walk_in: bool,
-                retake_reason: Option<&str>,
-                stamp: &Stamp<'_>,
-            ) -> Result<CheckinOutcome> {
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    match self.try_check_in(session_id, student_no, station, operator, allow_walk_in, retake_reason, stamp).await {
-                        Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
-                            // Back off a little more each time so colliding stations spread out.
-                            tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
-                        }
-                        other => return other,
-                    }
-                }
+            if superseded == 0 {
+                // Another station's retake (or check-in) changed what counts meanwhile:
+                // this one does not replace a check-in the operator never saw.
+                tx.rollback().await?;
+                return match self.settled(session_id, student_id).await? {
+                    Some(status) => done(status),
+                    None => done(CheckinStatus::AlreadyElsewhere {
+                        session: from,
+                        shot: old_shot,
+                        replaceable: false,
+                    }),
+                };
             }
         }
-    };
-}
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_INSERT).into_owned()))
+            .bind(session_id)
+            .bind(student_id)
+            .bind(shot)
+            .bind(short(station))
+            .bind(short(operator))
+            .bind(walk_in)
+            .bind(stamp.at)
+            .bind(student_id)
+            .bind(stamp.nonce)
+            .bind(stamp.label)
+            .execute(&mut *tx)
+            .await;
+        if let Err(err) = inserted {
+            if !is_unique_violation(&err) {
+                return Err(err.into());
+            }
+            tx.rollback().await?;
+            return duplicate(err).await;
+        }
+        let mut moved_from = None;
+        if walk_in {
+            // A walk-in now belongs to this session: the class list, the head counts and
+            // planning all see them here. Assignments to sessions they were checked in
+            // at stay (that is their history); the others give way.
+            let left = sqlx::query(sqlx::AssertSqlSafe(
+                d.sql(
+                    "DELETE FROM assignments WHERE student_id = ? AND session_id <> ? \
+                     AND session_id NOT IN (SELECT k.session_id FROM checkins k WHERE k.student_id = ?)",
+                )
+                .into_owned(),
+            ))
+            .bind(student_id)
+            .bind(session_id)
+            .bind(student_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if left > 0 {
+                moved_from = latest;
+            }
+            sqlx::query(sqlx::AssertSqlSafe(
+                d.sql("INSERT INTO assignments (session_id, student_id, assigned_at) VALUES (?, ?, ?)").into_owned(),
+            ))
+            .bind(session_id)
+            .bind(student_id)
+            .bind(crate::store::dialect::now())
+            .execute(&mut *tx)
+            .await?;
+            let detail = match moved_from {
+                Some(from) => format!(
+                    "session {session_id}, shot {shot}, station {station}; moved from session {from}"
+                ),
+                None => {
+                    format!("session {session_id}, shot {shot}, station {station}; had no session")
+                }
+            };
+            Self::audit_in(
+                &mut tx,
+                operator,
+                &[(Some(student_no.to_string()), "checkin_walk_in", detail)],
+                crate::store::dialect::now(),
+            )
+            .await?;
+        }
+        if let (Some((from, old_shot)), Some(reason)) = (retake_of, retake_reason) {
+            // Sessions, shots and the reason only: the student is named by 学号 in its
+            // own column, never by name or ID number (docs/masking.md).
+            let detail = format!(
+                "make-up session {session_id}, shot {shot}, station {station}; retake of session {from}, shot {old_shot}; reason: {reason}"
+            );
+            Self::audit_in(
+                &mut tx,
+                operator,
+                &[(Some(student_no.to_string()), "checkin_retake", detail)],
+                crate::store::dialect::now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(CheckinOutcome {
+            status: CheckinStatus::CheckedIn { shot, walk_in },
+            student: student.clone(),
+            moved_from,
+            retake_of,
+        })
+    }
 
-impl_checkin!(crate::store::SqliteStore, sqlx::Sqlite, returning: true, one_statement: false);
-impl_checkin!(crate::store::PgStore, sqlx::Postgres, returning: true, one_statement: true);
-impl_checkin!(crate::store::MySqlStore, sqlx::MySql, returning: false, one_statement: false);
+    pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
+        let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime, Option<i64>)>(sqlx::AssertSqlSafe(
+            Self::DIALECT
+                .sql(
+                    "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at, k.counts_for \
+                     FROM checkins k JOIN students s ON s.id = k.student_id \
+                     WHERE s.student_no = ? ORDER BY k.checked_in_at, k.session_id",
+                )
+                .into_owned(),
+        ))
+        .bind(student_no.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(session_id, shot, station, operator, walk_in, at, counts_for)| CheckinRecord {
+                    session_id,
+                    shot,
+                    station,
+                    operator,
+                    walk_in,
+                    at: at.0,
+                    counts: counts_for.is_some(),
+                },
+            )
+            .collect())
+    }
+
+    pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {
+        let row = sqlx::query_as::<_, (String, Option<DbTime>, String, Option<DbTime>)>(
+            sqlx::AssertSqlSafe(
+                Self::DIALECT
+                    .sql(
+                        "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
+                     JOIN students s ON s.id = c.student_id \
+                     LEFT JOIN codes r ON r.serial = c.replaced_by \
+                     WHERE c.token = ?",
+                    )
+                    .into_owned(),
+            ),
+        )
+        .bind(token.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => TokenLookup::Unknown,
+            Some((status, _, student_no, _)) if status == "active" => {
+                TokenLookup::Active { student_no }
+            }
+            Some((_, revoked_at, student_no, replacement_issued_at)) => TokenLookup::Revoked {
+                student_no,
+                revoked_at: revoked_at.map(|t| t.0),
+                replacement_issued_at: replacement_issued_at.map(|t| t.0),
+            },
+        })
+    }
+
+    /// Checks in, retrying lock conflicts a few times.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn check_in_retrying(
+        &self,
+        session_id: i64,
+        student_no: &str,
+        station: &str,
+        operator: &str,
+        allow_walk_in: bool,
+        retake_reason: Option<&str>,
+        stamp: &Stamp<'_>,
+    ) -> Result<CheckinOutcome> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .try_check_in(
+                    session_id,
+                    student_no,
+                    station,
+                    operator,
+                    allow_walk_in,
+                    retake_reason,
+                    stamp,
+                )
+                .await
+            {
+                Err(StoreError::Query(err)) if is_transient(&err) && attempt < CHECKIN_ATTEMPTS => {
+                    // Back off a little more each time so colliding stations spread out.
+                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
