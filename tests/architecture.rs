@@ -182,3 +182,30 @@ fn the_checker_sees_a_wrong_arrow() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("screen.rs:3") && found[0].contains("crate::commands"));
 }
+
+/// Below the faces, failures are typed values (docs/architecture.md, "Outcomes as values"):
+/// `anyhow`, which turns them into text, is for the faces only.
+#[test]
+fn below_the_faces_errors_are_typed() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for layer in ["ops", "store", "domain", "code"] {
+        let mut files = Vec::new();
+        rust_files(&src.join(layer), &mut files);
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source file is readable");
+            for (number, line) in program_lines(&file, &text) {
+                let code = line.split("//").next().unwrap_or("");
+                if code.contains("anyhow") {
+                    found.push(format!("{}:{number}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "anyhow below the faces (return a typed error):\n{}",
+        found.join("\n")
+    );
+}

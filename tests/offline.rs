@@ -670,11 +670,10 @@ async fn station_clock_ten_minutes_off() {
 use caiji::ops::station::sync::{StoreLink, SyncEnd, Uplink, send_pending};
 use caiji::ops::station::{Cache, Fate, Journal, Scan, Scanner};
 
-fn lost() -> anyhow::Error {
+fn lost() -> caiji::store::StoreError {
     caiji::store::StoreError::Query(sqlx::Error::Io(std::io::Error::from(
         std::io::ErrorKind::ConnectionReset,
     )))
-    .into()
 }
 
 /// The server behind a door the test opens and shuts: `down` refuses every call before it
@@ -688,7 +687,7 @@ struct Faulty {
 }
 
 impl Faulty {
-    fn gate(&self) -> anyhow::Result<()> {
+    fn gate(&self) -> Result<(), caiji::store::StoreError> {
         use std::sync::atomic::Ordering::SeqCst;
         if self.down.load(SeqCst) {
             return Err(lost());
@@ -699,12 +698,15 @@ impl Faulty {
 
 #[async_trait::async_trait]
 impl Uplink for Faulty {
-    async fn session(&self, id: i64) -> anyhow::Result<Option<caiji::store::SessionRow>> {
+    async fn session(
+        &self,
+        id: i64,
+    ) -> Result<Option<caiji::store::SessionRow>, caiji::store::StoreError> {
         self.gate()?;
         self.inner.session(id).await
     }
 
-    async fn server_now(&self) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    async fn server_now(&self) -> Result<chrono::DateTime<chrono::Utc>, caiji::store::StoreError> {
         self.gate()?;
         self.inner.server_now().await
     }
@@ -714,7 +716,7 @@ impl Uplink for Faulty {
         session: &caiji::store::SessionRow,
         scan: &Scan,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> anyhow::Result<caiji::ops::checkin::Answer> {
+    ) -> Result<caiji::ops::checkin::Answer, caiji::store::StoreError> {
         use std::sync::atomic::Ordering::SeqCst;
         self.gate()?;
         if self.cut_after.fetch_sub(1, SeqCst) == 0 {
@@ -881,7 +883,7 @@ async fn property_run(
     let j = journal.take().unwrap();
     // As a station does, it tries again while the sync ends offline: on a loaded machine a send
     // may pass the answer deadline even with the server back.
-    let mut end = SyncEnd::Offline(anyhow::anyhow!("not sent yet"));
+    let mut end = SyncEnd::Offline(lost());
     for _ in 0..10 {
         end = send_pending(&link, &j, |scan, fate| {
             reported.insert(scan.label.clone(), fate.clone());

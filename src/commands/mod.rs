@@ -246,9 +246,9 @@ impl std::io::Write for LogFile {
     }
 }
 
-pub use crate::ops::error_line;
+pub use crate::words::error_line;
 
 /// The school and cohort of this database (see `ops::school`).
 pub async fn school_info(ctx: &Ctx, store: &dyn Store) -> Result<crate::ops::school::SchoolInfo> {
-    crate::ops::school::school_info(&ctx.config, store).await
+    Ok(crate::ops::school::school_info(&ctx.config, store).await?)
 }

@@ -115,25 +115,16 @@ impl Plan {
     }
 }
 
+/// Why the planner refuses its input; the words are in `words::plan`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("no time slots given: use --slots 08:30-11:30,14:00-17:00")]
     NoSlots,
-    #[error("'{0}' is not a time slot: write it as HH:MM-HH:MM, e.g. 08:30-11:30")]
     BadSlot(String),
-    #[error("the slot {0} ends before it starts")]
     Backwards(String),
-    #[error("the slots {0} and {1} overlap")]
     Overlap(String, String),
-    #[error("the number of days must be at least 1")]
     NoDays,
-    #[error("the number of stations must be at least 1")]
     NoStations,
-    #[error("the rate must be at least 1 student per station-hour")]
     NoRate,
-    #[error(
-        "the slot {slot} at {stations} station(s) and {rate} per station-hour has room for no one: lengthen it or add stations"
-    )]
     EmptySlot {
         slot: String,
         stations: u32,

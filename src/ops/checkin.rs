@@ -8,14 +8,16 @@ use std::path::Path;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::code::{Keyring, KeyringError, VerifyError};
 use crate::domain::mask_name;
 use crate::domain::text::strip_controls;
-use crate::store::{CheckinStatus, SessionRow, Stamp, Store, TokenLookup};
+use crate::store::{CheckinStatus, SessionRow, Stamp, Store, StoreError, TokenLookup};
+
+/// What check-in fails with: the store could not be asked (the scan is NOT recorded).
+type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What became of a scanned line: the `status` of docs/cli.md's check-in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -559,13 +561,6 @@ pub const NOT_RECORDED: ScanStatus = ScanStatus::NotRecorded;
 /// How long a station keeps trying one scan while the database connection is lost.
 const RECONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 
-/// Whether an error is the connection to the database server going away (a restart, a network
-/// drop), which a fresh connection a moment later may well get past.
-pub fn connection_lost(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<crate::store::StoreError>()
-        .is_some_and(crate::store::StoreError::is_connection_lost)
-}
-
 /// `answer`, tried again for a few seconds when the connection is lost mid-way. Safe to repeat:
 /// a check-in that was committed before the connection broke answers "already" with its shot.
 pub async fn answer_retrying(
@@ -578,7 +573,7 @@ pub async fn answer_retrying(
     let started = std::time::Instant::now();
     loop {
         match answer(store, sessions, session, line, station).await {
-            Err(err) if connection_lost(&err) && started.elapsed() < RECONNECT_WITHIN => {
+            Err(err) if err.is_connection_lost() && started.elapsed() < RECONNECT_WITHIN => {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
             other => return other,
@@ -595,7 +590,7 @@ mod tests {
     #[test]
     fn checkin_retries_only_a_lost_connection() {
         use crate::store::StoreError;
-        let lost = |e: StoreError| connection_lost(&anyhow::Error::from(e));
+        let lost = |e: StoreError| e.is_connection_lost();
         assert!(lost(StoreError::Query(sqlx::Error::Io(
             std::io::Error::from(std::io::ErrorKind::ConnectionReset)
         ))));

@@ -8,15 +8,3 @@ pub mod report_files;
 pub mod school;
 pub mod station;
 pub mod time;
-
-/// One line for the user: the error and its causes, without repeats.
-pub fn error_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = crate::config::one_line(&cause.to_string());
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
-}

@@ -1,12 +1,32 @@
 //! Planning sessions for the students who wait for one, shared by `caiji sessions plan` and the
 //! console's plan form; the rules are those of `domain::planner` (docs/sessions.md).
 
-use anyhow::{Result, bail};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::time::now;
-use crate::domain::planner::{self, Candidate, Plan, PlanInput};
-use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, Store};
+use crate::domain::lengths::TooLong;
+use crate::domain::planner::{self, Candidate, Plan, PlanError, PlanInput};
+use crate::store::{NewSession, PlanKind, SessionRow, SessionWithStudents, Store, StoreError};
+
+/// Why no plan is made; the words are in `words::domain`.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFailed {
+    /// `--from` is before today.
+    Past {
+        from: NaiveDate,
+        today: NaiveDate,
+    },
+    /// The planner refused the slots, days, stations or rate.
+    Planner(#[from] PlanError),
+    /// A title or location was left empty (`flag` names it).
+    Empty {
+        flag: String,
+    },
+    TooLong(#[from] TooLong),
+    Store(#[from] StoreError),
+}
+
+type Result<T, E = PlanFailed> = std::result::Result<T, E>;
 
 /// What a plan is asked for: the CLI's `sessions plan` flags, and the console's plan form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +71,10 @@ pub fn split_colleges(text: &str) -> Vec<String> {
 pub async fn make_plan(store: &dyn Store, req: &PlanRequest) -> Result<(Plan, Vec<Candidate>)> {
     let today = crate::clock::today();
     if req.first_day < today {
-        bail!(
-            "--from {} is in the past: sessions are planned from today ({today}) on",
-            req.first_day
-        );
+        return Err(PlanFailed::Past {
+            from: req.first_day,
+            today,
+        });
     }
     let slots = planner::parse_slots(&req.slots)?;
     let location = check_text(&req.location, "--location")?;
@@ -139,15 +159,14 @@ pub fn planned_sessions(
 pub fn check_text(value: &str, flag: &str) -> Result<String> {
     let clean = crate::domain::text::strip_controls(value.trim()).into_owned();
     if clean.is_empty() {
-        bail!(
-            "{flag} is empty: give the session a {}",
-            flag.trim_start_matches('-')
-        );
+        return Err(PlanFailed::Empty {
+            flag: flag.to_string(),
+        });
     }
     if let Some(reason) =
         crate::domain::lengths::too_long(flag, &clean, crate::domain::lengths::SESSION_TEXT)
     {
-        bail!(reason);
+        return Err(reason.into());
     }
     Ok(clean)
 }

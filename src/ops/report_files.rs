@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Result, bail};
-
 use super::time::format_time;
 use crate::domain::mask_id;
 use crate::domain::photo_spec::Problem;
@@ -45,17 +43,21 @@ pub trait FileWords: Sync {
     fn photo_needs(&self, needs: &PhotoNeeds) -> String;
 }
 
-/// Why a report file is not written.
-#[derive(Debug)]
+/// Why a report file is not written; the words are in `words::reports`.
+#[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The name ends in neither `.csv` nor `.xlsx` (`list`: a student list, else a report).
     Extension {
         path: std::path::PathBuf,
         list: bool,
     },
+    /// The file could not be built or written.
+    Export(#[from] crate::export::ExportError),
+    /// The students, sessions or photos could not be read, or the audit entry written.
+    Store(#[from] crate::store::StoreError),
 }
 
-impl std::error::Error for FileError {}
+type Result<T, E = FileError> = std::result::Result<T, E>;
 
 /// What a student's photo files need: several to choose from, or the problems found (once
 /// each) when none is valid. Nothing when one valid file is all there is.
@@ -167,10 +169,12 @@ pub async fn export_completion(
             }
             export::xlsx::write_workbook(path, &sheets)?;
         }
-        _ => bail!(FileError::Extension {
-            path: path.to_path_buf(),
-            list: false,
-        }),
+        _ => {
+            return Err(FileError::Extension {
+                path: path.to_path_buf(),
+                list: false,
+            });
+        }
     }
     audit_export(store, operator, "report", path, &scope.describe()).await
 }
@@ -344,10 +348,12 @@ pub fn write_student_list(
     match FileKind::of(path) {
         Some(FileKind::Csv) => export::csv::write_table(path, headers, rows)?,
         Some(FileKind::Xlsx) => export::xlsx::write_table(path, title, headers, rows)?,
-        _ => bail!(FileError::Extension {
-            path: path.to_path_buf(),
-            list: true,
-        }),
+        _ => {
+            return Err(FileError::Extension {
+                path: path.to_path_buf(),
+                list: true,
+            });
+        }
     }
     Ok(())
 }

@@ -1,9 +1,7 @@
 //! The school whose graduates are collected, as headers and codes show it.
 
-use anyhow::Result;
-
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::{Result, Store};
 
 /// The school whose graduates are collected, as headers and codes show it.
 #[derive(Debug, Clone, PartialEq, Eq)]

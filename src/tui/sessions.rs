@@ -1148,7 +1148,7 @@ pub async fn scan(store: Arc<dyn Store>, keys: Keys, req: ScanRequest) -> Result
     let mut names = SessionNames::new(store.as_ref());
     scan::answer(store.as_ref(), &mut names, &session, &req.line, &station)
         .await
-        .map_err(|e| not_recorded(crate::config::one_line(&crate::ops::error_line(&e))))
+        .map_err(|e| not_recorded(crate::config::one_line(&crate::words::cause_line(&e))))
 }
 
 /// Works a plan out, and creates it when `create`, with the command line's planner code.
@@ -1158,7 +1158,7 @@ pub async fn plan(
     create: bool,
     operator: String,
 ) -> Result<PlanOutcome, String> {
-    let text = |e: anyhow::Error| crate::config::one_line(&crate::ops::error_line(&e));
+    let text = |e: plan_ops::PlanFailed| crate::config::one_line(&crate::words::cause_line(&e));
     let (plan, candidates) = plan_ops::make_plan(store.as_ref(), &request)
         .await
         .map_err(text)?;

@@ -10,15 +10,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use anyhow::anyhow;
-
 use super::sessions::{Keys, ScanRequest};
 use crate::i18n::{Lang, lang, tr};
-use crate::ops::checkin::{Answer, ScanStatus, Sessions, answer_stamped, connection_lost};
+use crate::ops::checkin::{Answer, ScanStatus, Sessions, answer_stamped};
 use crate::ops::station::journal;
 use crate::ops::station::sync::{StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{Cache, Fate, Journal, Scanner, answer_offline, new_nonce};
-use crate::store::{SessionRow, Stamp, Store};
+use crate::store::{SessionRow, Stamp, Store, StoreError};
 
 /// What the screen hears after a scan at a station that journals.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +59,8 @@ fn lock_any<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn text(e: &anyhow::Error) -> String {
-    crate::config::one_line(&crate::ops::error_line(e))
+fn text(e: &(dyn std::error::Error + 'static)) -> String {
+    crate::config::one_line(&crate::words::cause_line(e))
 }
 
 fn not_recorded(e: String) -> String {
@@ -84,7 +82,10 @@ impl ConsoleStation {
         }
     }
 
-    fn journal(&self, session: i64) -> anyhow::Result<Arc<Mutex<Journal>>> {
+    fn journal(
+        &self,
+        session: i64,
+    ) -> Result<Arc<Mutex<Journal>>, crate::ops::station::StationError> {
         let mut journals = lock_any(&self.journals);
         if let Some(j) = journals.get(&session) {
             return Ok(j.clone());
@@ -213,7 +214,7 @@ impl ConsoleStation {
         keys: &Keys,
         req: &ScanRequest,
         nonce: &str,
-    ) -> anyhow::Result<Answer> {
+    ) -> Result<Answer, StoreError> {
         let (server, keys, req, nonce) =
             (store.clone(), keys.clone(), req.clone(), nonce.to_string());
         let (a, session) = detached(async move {
@@ -221,7 +222,7 @@ impl ConsoleStation {
             let session = store
                 .session(req.session_id)
                 .await?
-                .ok_or_else(|| anyhow!(crate::store::StoreError::NoSuchSession(req.session_id)))?;
+                .ok_or(StoreError::NoSuchSession(req.session_id))?;
             let station = req.station(&keys);
             let stamp = Stamp::queued(crate::clock::now(), &nonce, None);
             let mut names = Sessions::new(store.as_ref());
@@ -234,7 +235,7 @@ impl ConsoleStation {
                 &stamp,
             )
             .await?;
-            Ok((a, session))
+            Ok::<_, StoreError>((a, session))
         })
         .await?;
         let cached = lock_any(&self.caches).contains_key(&session.id);
@@ -261,9 +262,7 @@ impl ConsoleStation {
         if journals.iter().all(|(_, j)| lock(j).pending_count() == 0) {
             // nothing to send: only whether the server answers again
             let s = store.clone();
-            gone = detached(async move { Ok(s.server_now().await?) })
-                .await
-                .is_err();
+            gone = detached(async move { s.server_now().await }).await.is_err();
         }
         for (session, journal) in journals {
             if lock(&journal).pending_count() == 0 {
@@ -304,7 +303,7 @@ impl ConsoleStation {
             match end {
                 Ok(SyncEnd::Done) => {
                     let (s, id) = (store.clone(), session);
-                    if let Ok(Some(row)) = detached(async move { Ok(s.session(id).await?) }).await {
+                    if let Ok(Some(row)) = detached(async move { s.session(id).await }).await {
                         self.refresh(&store, &row).await;
                     }
                 }
@@ -323,10 +322,8 @@ impl ConsoleStation {
 }
 
 /// Whether a failed online scan means the server is away (lost, or too slow).
-fn lost(e: &anyhow::Error) -> bool {
-    connection_lost(e)
-        || e.downcast_ref::<crate::store::StoreError>()
-            .is_some_and(|s| matches!(s, crate::store::StoreError::Connect { .. }))
+fn lost(e: &StoreError) -> bool {
+    e.is_connection_lost() || matches!(e, StoreError::Connect { .. })
 }
 
 /// The notice a sync leaves on the screen.

@@ -295,7 +295,7 @@ impl fmt::Display for RetakeReasonError {
 
 impl fmt::Display for crate::ops::station::StationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::ops::station::StationError;
+        use crate::ops::station::{FileStep, StationError};
         let zh = lang() == Lang::Zh;
         match self {
             StationError::BadLetter { given } if zh => write!(
@@ -326,6 +326,45 @@ impl fmt::Display for crate::ops::station::StationError {
                 "another station on this machine is using the journal of session {session} ({}): run one station per session on a machine",
                 path.display()
             ),
+            StationError::File {
+                path,
+                doing,
+                source,
+            } => {
+                let what = match (doing, zh) {
+                    (FileStep::CreateFolder, true) => "无法创建工位文件夹",
+                    (FileStep::CreateFolder, false) => "cannot create the station folder",
+                    (FileStep::OpenJournal, true) => "无法打开工位日志",
+                    (FileStep::OpenJournal, false) => "cannot open the station journal",
+                    (FileStep::LockJournal, true) => "无法锁定工位日志",
+                    (FileStep::LockJournal, false) => "cannot lock the station journal",
+                    (FileStep::ReadJournal, true) => "无法读取工位日志",
+                    (FileStep::ReadJournal, false) => "cannot read the station journal",
+                    (FileStep::RepairJournal, true) => "无法修复工位日志",
+                    (FileStep::RepairJournal, false) => "cannot repair the station journal",
+                    (FileStep::WriteJournal, true) => "无法写入工位日志",
+                    (FileStep::WriteJournal, false) => "cannot write the station journal",
+                    (FileStep::ReadCache, true) => "无法读取工位缓存",
+                    (FileStep::ReadCache, false) => "cannot read the station cache",
+                };
+                write!(f, "{what} {}: {source}", path.display())
+            }
+            StationError::CacheDamaged { path, .. } if zh => write!(
+                f,
+                "工位缓存 {} 已损坏：请删除它，并在服务器可连接时启动一次工位",
+                path.display()
+            ),
+            StationError::CacheDamaged { path, .. } => write!(
+                f,
+                "{} is damaged; delete it and start the station once while the server answers",
+                path.display()
+            ),
+            StationError::CacheNotWritten(e) => e.fmt(f),
+            StationError::NoNonce(e) if zh => write!(f, "无法从 /dev/urandom 取得随机数：{e}"),
+            StationError::NoNonce(e) => {
+                write!(f, "cannot draw a random nonce from /dev/urandom: {e}")
+            }
+            StationError::Store(e) => e.fmt(f),
         }
     }
 }

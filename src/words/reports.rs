@@ -167,6 +167,8 @@ pub fn status_text(code: &'static str) -> &'static str {
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            FileError::Export(e) => e.fmt(f),
+            FileError::Store(e) => e.fmt(f),
             FileError::Extension { path, list } => write!(
                 f,
                 "{}: {}",

@@ -25,7 +25,7 @@ use crate::domain::text::strip_controls;
 use crate::i18n::{Lang, lang, tr};
 use crate::ops::checkin::{
     Answer, NOT_RECORDED, ScanStatus, Sessions, Station, StationKeys, answer_retrying,
-    answer_stamped, connection_lost,
+    answer_stamped,
 };
 use crate::ops::station::sync::{SEND_WITHIN, StoreLink, SyncEnd, detached, lock, send_pending};
 use crate::ops::station::{
@@ -236,7 +236,7 @@ impl Shared {
         let read = detached(async move {
             match store.session(session).await? {
                 Some(row) => Ok(Some(Cache::refresh(store.as_ref(), &dir, &row).await?)),
-                None => Ok(None),
+                None => Ok::<_, crate::ops::station::StationError>(None),
             }
         });
         match read.await {
@@ -272,13 +272,13 @@ impl Shared {
             }
             Ok(SyncEnd::Offline(err)) => {
                 if !self.offline.swap(true, Ordering::SeqCst) {
-                    let _ = tx.send(Event::Offline(crate::commands::error_line(&err)));
+                    let _ = tx.send(Event::Offline(crate::words::cause_line(&err)));
                 }
                 false
             }
             Err(err) => {
                 self.offline.store(true, Ordering::SeqCst);
-                let _ = tx.send(Event::Error(crate::commands::error_line(&err)));
+                let _ = tx.send(Event::Error(crate::words::cause_line(&err)));
                 false
             }
         }
@@ -335,11 +335,11 @@ fn unreachable(err: &anyhow::Error) -> bool {
         })
 }
 
-fn not_recorded(err: &anyhow::Error) -> Answer {
+fn not_recorded(err: &crate::store::StoreError) -> Answer {
     // The station keeps running and answers this scan too: NOT recorded. The next scan may well
     // get through; scanning this code again is always safe (a code recorded after all answers
     // "already" with its shot number).
-    let reason = crate::commands::error_line(err);
+    let reason = crate::words::cause_line(err);
     eprintln!("caiji: {reason} — {}", tr("请重新扫描", "scan again"));
     let reason = match lang() {
         Lang::Zh => format!("未记录签到：{reason}——请重新扫描"),
@@ -583,7 +583,7 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                             }
                             a.into()
                         }
-                        Err(err) if !connection_lost(&err) => {
+                        Err(err) if !err.is_connection_lost() => {
                             failed += 1;
                             not_recorded(&err).into()
                         }
@@ -591,21 +591,15 @@ pub async fn run(ctx: &Ctx, args: &SessionCheckinArgs) -> Result<ExitCode> {
                         // with, so a check-in that got through after all is found, not doubled.
                         Err(err) => {
                             if !shared.offline.swap(true, Ordering::SeqCst) {
-                                let timed_out = err
-                                    .downcast_ref::<crate::store::StoreError>()
-                                    .is_some_and(|e| {
-                                        matches!(
-                                            e,
-                                            crate::store::StoreError::Query(
-                                                sqlx::Error::PoolTimedOut
-                                            )
-                                        )
-                                    });
+                                let timed_out = matches!(
+                                    err,
+                                    crate::store::StoreError::Query(sqlx::Error::PoolTimedOut)
+                                );
                                 let why = if timed_out {
                                     tr("服务器没有及时应答", "the server did not answer in time")
                                         .to_string()
                                 } else {
-                                    crate::commands::error_line(&err)
+                                    crate::words::cause_line(&err)
                                 };
                                 show(Event::Offline(why))?;
                             }

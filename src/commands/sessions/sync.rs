@@ -109,7 +109,7 @@ pub async fn run(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
                     journals.push(j);
                 }
             }
-            Err(e) => eprintln!("caiji: {}", crate::commands::error_line(&e)),
+            Err(e) => eprintln!("caiji: {}", crate::words::cause_line(&e)),
         }
     }
     if journals.is_empty() {
@@ -142,7 +142,7 @@ pub async fn run(ctx: &Ctx, format: TableOrJson) -> Result<ExitCode> {
             return Err(e);
         }
         if let SyncEnd::Offline(err) = end {
-            eprintln!("caiji: {}", crate::commands::error_line(&err));
+            eprintln!("caiji: {}", crate::words::cause_line(&err));
             offline = true;
             break;
         }

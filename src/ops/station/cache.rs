@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use super::{FileStep, Result, StationError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -113,10 +113,14 @@ impl Cache {
                 .collect(),
             revoked,
         };
-        crate::files::create_private_dir(dir)
-            .with_context(|| format!("cannot create the station folder {}", dir.display()))?;
+        crate::files::create_private_dir(dir).map_err(|source| StationError::File {
+            path: dir.to_path_buf(),
+            doing: FileStep::CreateFolder,
+            source,
+        })?;
         let path = path_for(dir, session.id);
-        crate::files::write(&path, &serde_json::to_vec(&file)?)?;
+        // plain data: strings, numbers and times, which JSON always holds
+        crate::files::write(&path, &serde_json::to_vec(&file).unwrap_or_default())?;
         Ok(Cache::from_file(file))
     }
 
@@ -126,16 +130,16 @@ impl Cache {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read {}", path.display()));
+            Err(source) => {
+                return Err(StationError::File {
+                    path,
+                    doing: FileStep::ReadCache,
+                    source,
+                });
             }
         };
-        let file: CacheFile = serde_json::from_slice(&bytes).with_context(|| {
-            format!(
-                "{} is damaged; delete it and start the station once while the server answers",
-                path.display()
-            )
-        })?;
+        let file: CacheFile = serde_json::from_slice(&bytes)
+            .map_err(|source| StationError::CacheDamaged { path, source })?;
         Ok(Some(Cache::from_file(file)))
     }
 

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use super::{FileStep, Result, StationError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -100,11 +100,12 @@ fn checksum(json: &str) -> String {
         .collect()
 }
 
-fn encode(record: &Record) -> Result<Vec<u8>> {
-    let json = serde_json::to_string(record)?;
+fn encode(record: &Record) -> Vec<u8> {
+    // a record is plain data: strings, numbers and times, which JSON always holds
+    let json = serde_json::to_string(record).unwrap_or_default();
     let mut line = format!("{json} #{}\n", checksum(&json)).into_bytes();
     line.shrink_to_fit();
-    Ok(line)
+    line
 }
 
 fn decode(line: &[u8]) -> Option<Record> {
@@ -134,7 +135,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, usize, Option<Torn>)
         match line.and_then(decode) {
             Some(record) => {
                 if let Some(bad) = first_bad {
-                    bail!(damaged(path, bad));
+                    return Err(damaged(path, bad));
                 }
                 records.push(record);
                 good_end = next;
@@ -152,8 +153,8 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, usize, Option<Torn>)
     Ok((records, good_end, torn))
 }
 
-fn damaged(path: &Path, line: usize) -> super::StationError {
-    super::StationError::JournalDamaged {
+fn damaged(path: &Path, line: usize) -> StationError {
+    StationError::JournalDamaged {
         path: path.to_path_buf(),
         line,
     }
@@ -167,6 +168,14 @@ fn apply(entries: &mut Vec<Entry>, record: Record) {
                 e.fate = Some(fate);
             }
         }
+    }
+}
+
+fn file_error(path: &Path, doing: FileStep, source: std::io::Error) -> StationError {
+    StationError::File {
+        path: path.to_path_buf(),
+        doing,
+        source,
     }
 }
 
@@ -198,7 +207,7 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, Option<Torn>)> {
     let mut bytes = Vec::new();
     crate::files::open_input(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read the station journal {}", path.display()))?;
+        .map_err(|source| file_error(path, FileStep::ReadJournal, source))?;
     let (records, _, torn) = parse(path, &bytes)?;
     let mut entries = Vec::new();
     for r in records {
@@ -212,27 +221,28 @@ impl Journal {
     /// locks it, reads it, and cuts off a torn last record.
     pub fn open(dir: &Path, session: i64) -> Result<Journal> {
         crate::files::create_private_dir(dir)
-            .with_context(|| format!("cannot create the station folder {}", dir.display()))?;
+            .map_err(|source| file_error(dir, FileStep::CreateFolder, source))?;
         let path = path_for(dir, session);
-        let mut file = open_rw(&path)
-            .with_context(|| format!("cannot open the station journal {}", path.display()))?;
+        let mut file =
+            open_rw(&path).map_err(|source| file_error(&path, FileStep::OpenJournal, source))?;
         let locked = lock_within(&file, std::time::Duration::from_secs(2))
-            .with_context(|| format!("cannot lock the station journal {}", path.display()))?;
+            .map_err(|source| file_error(&path, FileStep::LockJournal, source))?;
         if !locked {
-            bail!(super::StationError::JournalBusy { path, session });
+            return Err(StationError::JournalBusy { path, session });
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read the station journal {}", path.display()))?;
+            .map_err(|source| file_error(&path, FileStep::ReadJournal, source))?;
         let (records, good_end, torn) = parse(&path, &bytes)?;
         if torn.is_some() {
             // What follows the last good record was never answered: cut it off so new records
             // follow a whole line.
             file.set_len(good_end as u64)
                 .and_then(|()| file.sync_all())
-                .with_context(|| format!("cannot repair {}", path.display()))?;
+                .map_err(|source| file_error(&path, FileStep::RepairJournal, source))?;
         }
-        file.seek(SeekFrom::End(0))?;
+        file.seek(SeekFrom::End(0))
+            .map_err(|source| file_error(&path, FileStep::RepairJournal, source))?;
         let mut entries = Vec::new();
         for r in records {
             apply(&mut entries, r);
@@ -285,11 +295,11 @@ impl Journal {
     }
 
     fn append(&mut self, record: &Record, sync: bool) -> Result<()> {
-        let line = encode(record)?;
+        let line = encode(record);
         self.file
             .write_all(&line)
             .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) })
-            .with_context(|| format!("cannot write the station journal {}", self.path.display()))
+            .map_err(|source| file_error(&self.path, FileStep::WriteJournal, source))
     }
 
     /// Writes a scan and waits for the disk before returning.
@@ -303,7 +313,7 @@ impl Journal {
     pub fn flush(&mut self) -> Result<()> {
         self.file
             .sync_data()
-            .with_context(|| format!("cannot write the station journal {}", self.path.display()))
+            .map_err(|source| file_error(&self.path, FileStep::WriteJournal, source))
     }
 
     /// Writes the fate of scan `seq` without waiting for the disk (`flush` does): a fate a
@@ -431,7 +441,7 @@ mod tests {
         }
         let path = path_for(dir.path(), 7);
         let whole = std::fs::read(&path).unwrap();
-        let third = encode(&Record::Scan(scan(3, "2022003"))).unwrap();
+        let third = encode(&Record::Scan(scan(3, "2022003")));
         // every cut of the third record, including one that keeps all but the newline
         for cut in 1..third.len() {
             let mut bytes = whole.clone();

@@ -14,7 +14,6 @@ pub mod sync;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 
 use crate::ops::checkin::{Answer, Reason, StationKeys, normalise_token};
@@ -25,7 +24,7 @@ pub use journal::{Entry, Fate, Journal, Scan};
 pub const QUEUED: crate::ops::checkin::ScanStatus = crate::ops::checkin::ScanStatus::Queued;
 
 /// Why a station cannot start or go on; the words are in `words::checkin`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum StationError {
     /// `--letter` or `station_letter` is not one letter A–Z.
     BadLetter { given: String },
@@ -33,9 +32,48 @@ pub enum StationError {
     JournalDamaged { path: PathBuf, line: usize },
     /// Another station on this machine holds the journal of `session`.
     JournalBusy { path: PathBuf, session: i64 },
+    /// A file of the station folder could not be `doing`.
+    File {
+        path: PathBuf,
+        doing: FileStep,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The cache file cannot be read back.
+    CacheDamaged {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The cache file could not be written.
+    CacheNotWritten(#[from] crate::files::OutputError),
+    /// The operating system gave no random nonce.
+    NoNonce(#[source] std::io::Error),
+    /// The server could not be asked, or refused.
+    Store(#[from] crate::store::StoreError),
 }
 
-impl std::error::Error for StationError {}
+/// What a station was doing with a file of its folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStep {
+    CreateFolder,
+    OpenJournal,
+    LockJournal,
+    ReadJournal,
+    RepairJournal,
+    WriteJournal,
+    ReadCache,
+}
+
+impl StationError {
+    /// Whether this is the server going away, which a later try may get past.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, StationError::Store(e) if e.is_connection_lost())
+    }
+}
+
+/// What a station's work fails with.
+pub type Result<T, E = StationError> = std::result::Result<T, E>;
 
 /// The folder of station journals and caches.
 pub fn station_dir(data_dir: &Path) -> PathBuf {
@@ -52,9 +90,11 @@ pub fn station_letter(flag: Option<&str>, config: Option<&str>, station: &str) -
         let mut chars = text.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) if c.is_ascii_alphabetic() => return Ok(c.to_ascii_uppercase()),
-            _ => bail!(StationError::BadLetter {
-                given: crate::domain::text::strip_controls(text).into_owned(),
-            }),
+            _ => {
+                return Err(StationError::BadLetter {
+                    given: crate::domain::text::strip_controls(text).into_owned(),
+                });
+            }
         }
     }
     Ok(station
@@ -74,7 +114,7 @@ pub fn new_nonce() -> Result<String> {
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| anyhow::anyhow!("cannot draw a random nonce from /dev/urandom: {e}"))?;
+        .map_err(StationError::NoNonce)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

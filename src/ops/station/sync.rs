@@ -6,16 +6,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Result, anyhow};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::StationError;
 use super::journal::{Fate, Journal, Scan};
 use super::station_now;
-use crate::ops::checkin::{
-    Answer, Reason, Sessions, Station, StationKeys, answer_stamped, connection_lost,
-};
-use crate::store::{SessionRow, Stamp, Store};
+use crate::ops::checkin::{Answer, Reason, Sessions, Station, StationKeys, answer_stamped};
+use crate::store::{SessionRow, Stamp, Store, StoreError};
+
+/// What a call to the server fails with.
+type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// How long one send may take before the server counts as unreachable (the nonce makes a send
 /// that was given up on safe to repeat).
@@ -53,17 +54,17 @@ impl StoreLink {
 /// stuck or out of step with the server (sqlx's MySQL driver does when a call is dropped while
 /// its statement is being prepared), while a whole call is safe to make again: a scan's nonce
 /// answers its first result.
-pub async fn detached<T, F>(work: F) -> Result<T>
+pub async fn detached<T, E, F>(work: F) -> Result<T, E>
 where
-    F: std::future::Future<Output = Result<T>> + Send + 'static,
+    F: std::future::Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
 {
     match tokio::time::timeout(SEND_WITHIN, tokio::spawn(work)).await {
         Ok(Ok(r)) => r,
-        Ok(Err(stopped)) => Err(anyhow!("the send to the server stopped: {stopped}")),
-        Err(_) => Err(anyhow!(crate::store::StoreError::Query(
-            sqlx::Error::PoolTimedOut
-        ))),
+        // the task panicked or its runtime is shutting down
+        Ok(Err(_)) => Err(StoreError::Query(sqlx::Error::WorkerCrashed).into()),
+        Err(_) => Err(StoreError::Query(sqlx::Error::PoolTimedOut).into()),
     }
 }
 
@@ -71,12 +72,12 @@ where
 impl Uplink for StoreLink {
     async fn session(&self, id: i64) -> Result<Option<SessionRow>> {
         let store = self.store.clone();
-        detached(async move { Ok(store.session(id).await?) }).await
+        detached(async move { store.session(id).await }).await
     }
 
     async fn server_now(&self) -> Result<DateTime<Utc>> {
         let store = self.store.clone();
-        detached(async move { Ok(store.server_now().await?) }).await
+        detached(async move { store.server_now().await }).await
     }
 
     async fn send(&self, session: &SessionRow, scan: &Scan, at: DateTime<Utc>) -> Result<Answer> {
@@ -112,7 +113,7 @@ pub enum SyncEnd {
     /// Every scan has its fate.
     Done,
     /// The server went away (again); the rest waits.
-    Offline(anyhow::Error),
+    Offline(StoreError),
 }
 
 /// A server answer as a journal fate.
@@ -129,11 +130,10 @@ pub fn fate_of(answer: &Answer) -> Fate {
     }
 }
 
-fn unreachable_or(err: anyhow::Error) -> Result<SyncEnd> {
-    if connection_lost(&err) {
-        Ok(SyncEnd::Offline(err))
-    } else {
-        Err(err)
+fn unreachable_or(err: StationError) -> Result<SyncEnd, StationError> {
+    match err {
+        StationError::Store(e) if e.is_connection_lost() => Ok(SyncEnd::Offline(e)),
+        other => Err(other),
     }
 }
 
@@ -141,9 +141,7 @@ fn unreachable_or(err: anyhow::Error) -> Result<SyncEnd> {
 async fn within<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     match tokio::time::timeout(SEND_WITHIN, work).await {
         Ok(r) => r,
-        Err(_) => Err(anyhow!(crate::store::StoreError::Query(
-            sqlx::Error::PoolTimedOut
-        ))),
+        Err(_) => Err(StoreError::Query(sqlx::Error::PoolTimedOut)),
     }
 }
 
@@ -156,7 +154,8 @@ pub fn send_pending<'a>(
     link: &'a dyn Uplink,
     journal: &'a Mutex<Journal>,
     each: impl FnMut(&Scan, &Fate) + Send + 'a,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<SyncEnd>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<SyncEnd, StationError>> + Send + 'a>>
+{
     Box::pin(send_all(link, journal, each))
 }
 
@@ -164,7 +163,7 @@ async fn send_all(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
     each: impl FnMut(&Scan, &Fate) + Send,
-) -> Result<SyncEnd> {
+) -> Result<SyncEnd, StationError> {
     let end = send_passes(link, journal, each).await;
     // The fates are written as they come and reach the disk together here.
     lock(journal).flush()?;
@@ -175,7 +174,7 @@ async fn send_passes(
     link: &dyn Uplink,
     journal: &Mutex<Journal>,
     mut each: impl FnMut(&Scan, &Fate) + Send,
-) -> Result<SyncEnd> {
+) -> Result<SyncEnd, StationError> {
     use futures_util::stream::{self, StreamExt};
     let mut session: Option<Option<SessionRow>> = None;
     loop {
@@ -186,7 +185,7 @@ async fn send_passes(
         if session.is_none() {
             session = match within(link.session(first.session)).await {
                 Ok(s) => Some(s),
-                Err(e) => return unreachable_or(e),
+                Err(e) => return unreachable_or(e.into()),
             };
         }
         let row = session.as_ref().and_then(Option::as_ref);
@@ -194,7 +193,7 @@ async fn send_passes(
         // measured now, and never past the server's now.
         let server_now = match within(link.server_now()).await {
             Ok(t) => t,
-            Err(e) => return unreachable_or(e),
+            Err(e) => return unreachable_or(e.into()),
         };
         let offset = server_now - station_now();
         // Once a send fails, the sends not yet started are not made; the ones on their way are
@@ -233,7 +232,7 @@ async fn send_passes(
             let fate = match (fate, &failed) {
                 (Some(Ok(f)), None) => f,
                 (Some(Err(e)), None) => {
-                    failed = Some(e);
+                    failed = Some(StationError::Store(e));
                     continue;
                 }
                 // after a failure: not sent, or sent and answered again at the next sync
