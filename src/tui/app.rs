@@ -189,11 +189,9 @@ impl App {
             Overlay::Picker(_) => Mode::Picker,
             Overlay::Code(_) => Mode::Code,
             Overlay::Reason(_) => Mode::Reason,
-            Overlay::None if self.students.search.editing && self.screen == Screen::Students => {
-                Mode::Search
-            }
-            Overlay::None if super::sessions::plan_form_open(self) => Mode::PlanForm,
-            Overlay::None => Mode::Screen(self.screen),
+            Overlay::None => super::screen::of(self.screen)
+                .mode(self)
+                .unwrap_or(Mode::Screen(self.screen)),
         }
     }
 

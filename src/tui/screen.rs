@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::action::{Action, Effect, Screen};
 use super::app::App;
 use super::keymap::{Mode, Scope};
+use super::theme::Role;
 use super::{modes, photos, reports, sessions, students, ui};
 
 /// Whether the frame changed, and the work to start.
@@ -43,6 +44,24 @@ pub trait ScreenView: Sync {
     }
     /// Draws the screen in `area`, between the tab line and the status bar.
     fn render(&self, app: &App, frame: &mut Frame, area: Rect);
+    /// The screen's own typing mode, when one is open on it (a search, a form): its keys
+    /// come before the screen's.
+    fn mode(&self, _app: &App) -> Option<Mode> {
+        None
+    }
+    /// What the status bar says for the screen when there is no error and no message.
+    fn notice(&self, _app: &App) -> Option<Notice> {
+        None
+    }
+}
+
+/// A screen's line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub role: Role,
+    /// Whether the count of students shown stays beside it.
+    pub with_count: bool,
 }
 
 /// The screen's view: the one place a `Screen` is matched to its code.
@@ -89,6 +108,10 @@ impl ScreenView for StudentsView {
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
         ui::students::render(app, frame, area)
     }
+
+    fn mode(&self, app: &App) -> Option<Mode> {
+        app.students.search.editing.then_some(Mode::Search)
+    }
 }
 
 struct SessionsView;
@@ -125,6 +148,23 @@ impl ScreenView for SessionsView {
 
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
         ui::sessions::render(app, frame, area)
+    }
+
+    fn mode(&self, app: &App) -> Option<Mode> {
+        app.sessions.form.is_some().then_some(Mode::PlanForm)
+    }
+
+    /// What the last assignment or plan did.
+    fn notice(&self, app: &App) -> Option<Notice> {
+        let (text, role) = match app.sessions.notice.as_ref()? {
+            Err(e) => (e.clone(), Role::Error),
+            Ok(n) => (n.clone(), Role::StatusOk),
+        };
+        Some(Notice {
+            text,
+            role,
+            with_count: true,
+        })
     }
 }
 
@@ -245,5 +285,9 @@ impl ScreenView for ReportsView {
 
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
         ui::reports::render(app, frame, area)
+    }
+
+    fn notice(&self, app: &App) -> Option<Notice> {
+        ui::reports::status_notice(app)
     }
 }

@@ -1079,11 +1079,6 @@ pub(super) fn walk_in_how(app: &App) -> String {
     }
 }
 
-/// Whether the mode is one of these screens' own (for `App::base_mode`).
-pub(super) fn plan_form_open(app: &App) -> bool {
-    app.screen == Screen::Sessions && app.sessions.form.is_some()
-}
-
 // ----- tasks (run by `tasks::start`) -----
 
 /// Reads the sessions with their counts and classes.

@@ -381,10 +381,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let room =
         width.saturating_sub(hint_width + 1 + widgets::width(&operator) + widgets::width(&count));
     let mut left = vec![Span::raw(operator)];
-    match (
-        &app.last_error,
-        reports::status_notice(app, room + widgets::width(&count)),
-    ) {
+    match (&app.last_error, super::screen::of(app.screen).notice(app)) {
         // what the last action here did: an export written, a reload, filters cleared
         (None, _) if app.message.is_some() => {
             if let Some(m) = &app.message {
@@ -407,20 +404,18 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 left.push(Span::styled(text, app.theme.style(role)));
             }
         }
-        // what the last assignment or plan on the Sessions screen did
-        (None, _) if app.screen == Screen::Sessions && app.sessions.notice.is_some() => {
-            let (text, role) = match &app.sessions.notice {
-                Some(Err(e)) => (e.as_str(), Role::Error),
-                Some(Ok(n)) => (n.as_str(), Role::StatusOk),
-                None => ("", Role::Text),
-            };
+        // the screen's own line: what its last assignment or plan did, an export under way
+        (None, Some(notice)) if notice.with_count => {
             left.push(Span::styled(
-                widgets::truncate(text, room),
-                app.theme.style(role),
+                widgets::truncate(&notice.text, room),
+                app.theme.style(notice.role),
             ));
             left.push(Span::raw(count));
         }
-        (None, Some((notice, role))) => left.push(Span::styled(notice, app.theme.style(role))),
+        (None, Some(notice)) => left.push(Span::styled(
+            widgets::truncate(&notice.text, room + widgets::width(&count)),
+            app.theme.style(notice.role),
+        )),
         (None, None) => {
             left.push(Span::raw(widgets::truncate_start(&app.database_url, room)));
             left.push(Span::raw(count));

@@ -66,19 +66,14 @@ fn table_rows(table: Rect) -> usize {
     (table.height as usize).saturating_sub(2)
 }
 
-/// What the status bar says on this screen when there is no error, in `room` columns: an export
-/// under way (the file written is the app's status message).
-pub fn status_notice(app: &App, room: usize) -> Option<(String, Role)> {
-    if app.screen != Screen::Reports {
-        return None;
-    }
-    if app.reports.exporting {
-        return Some((
-            widgets::truncate(&format!(" {}", tr("正在导出…", "exporting…")), room),
-            Role::Muted,
-        ));
-    }
-    None
+/// What the status bar says on this screen when there is no error: an export under way (the
+/// file written is the app's status message).
+pub fn status_notice(app: &App) -> Option<crate::tui::screen::Notice> {
+    app.reports.exporting.then(|| crate::tui::screen::Notice {
+        text: format!(" {}", tr("正在导出…", "exporting…")),
+        role: Role::Muted,
+        with_count: false,
+    })
 }
 
 fn title(app: &App) -> String {
