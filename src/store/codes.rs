@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialect::DbTime;
 use super::engine::{Done, Engine, SqlStore, Value};
+use super::rows::Rows;
 use super::{Result, StoreError};
 use crate::domain::Student;
 
@@ -104,46 +105,6 @@ fn not_found(student_no: &str) -> StoreError {
     StoreError::NoStudent(student_no.to_string())
 }
 
-fn code_from_row<DB>(r: &DB::Row) -> Result<CodeRecord>
-where
-    DB: Engine,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    i32: Value<DB>,
-    Option<i32>: Value<DB>,
-    bool: Value<DB>,
-    DbTime: Value<DB>,
-    Option<DbTime>: Value<DB>,
-    str: sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    DB::QueryResult: Done,
-{
-    use sqlx::Row;
-    let status: String = r.try_get(4)?;
-    Ok(CodeRecord {
-        serial: r.try_get(0)?,
-        student_no: r.try_get(1)?,
-        key_id: r.try_get(2)?,
-        token: r.try_get(3)?,
-        state: if status == "active" {
-            CodeState::Active
-        } else {
-            CodeState::Revoked
-        },
-        issued_at: r.try_get::<DbTime, _>(5)?.0,
-        revoked_at: r.try_get::<Option<DbTime>, _>(6)?.map(|t| t.0),
-        revoke_reason: r.try_get(7)?,
-        replaced_by: r.try_get(8)?,
-    })
-}
-
 impl<DB> SqlStore<DB>
 where
     DB: Engine,
@@ -224,7 +185,7 @@ where
             .bind(student_no.to_string())
             .fetch_optional(&mut **tx)
             .await?;
-        row.as_ref().map(code_from_row::<DB>).transpose()
+        row.as_ref().map(Rows::<DB>::code).transpose()
     }
 
     async fn revoke_in(
@@ -252,7 +213,6 @@ where
         tx: &mut sqlx::Transaction<'_, DB>,
         student_no: &str,
     ) -> Result<Option<(i64, Student)>> {
-        use sqlx::Row;
         let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
                    cohort, gender, phone FROM students WHERE student_no = ? AND withdrawn = FALSE";
         let row = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
@@ -261,8 +221,8 @@ where
             .await?;
         match row {
             Some(r) => Ok(Some((
-                r.try_get(0)?,
-                crate::store::students::decode_student(&r, 1)?,
+                Rows::<DB>::value(&r, "id")?,
+                Rows::<DB>::student(&r)?,
             ))),
             None => Ok(None),
         }
@@ -298,7 +258,6 @@ where
         make: TokenMaker<'_>,
         operator: &str,
     ) -> Result<IssueSummary> {
-        use sqlx::Row;
         let now = crate::store::dialect::now();
         let mut conn = crate::store::write_conn::WriteConn::acquire(&self.pool).await?;
         let mut tx = conn.begin(Self::DIALECT.begin_write).await?;
@@ -306,7 +265,7 @@ where
         let rows = sqlx::query(
             "SELECT s.id, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, s.level, \
              s.counselor, s.cohort, s.gender, s.phone, \
-             CASE WHEN EXISTS (SELECT 1 FROM codes c WHERE c.student_id = s.id AND c.status = 'active') THEN 'y' ELSE 'n' END \
+             CASE WHEN EXISTS (SELECT 1 FROM codes c WHERE c.student_id = s.id AND c.status = 'active') THEN 'y' ELSE 'n' END AS active \
              FROM students s WHERE s.withdrawn = FALSE ORDER BY s.student_no",
         )
         .fetch_all(&mut *tx)
@@ -316,12 +275,12 @@ where
             std::collections::HashMap::with_capacity(rows.len());
         let mut order = Vec::with_capacity(rows.len());
         for r in &rows {
-            let student = crate::store::students::decode_student(r, 1)?;
-            let active: String = r.try_get(13)?;
+            let student = Rows::<DB>::student(r)?;
+            let active: String = Rows::<DB>::value(r, "active")?;
             order.push(student.student_no.clone());
             candidates.insert(
                 student.student_no.clone(),
-                (r.try_get(0)?, student, active == "y"),
+                (Rows::<DB>::value(r, "id")?, student, active == "y"),
             );
         }
         let wanted: Vec<String> = match targets {
@@ -365,7 +324,6 @@ where
     }
 
     async fn student_codes(&self, student_no: &str) -> Result<Option<(Student, Vec<CodeRecord>)>> {
-        use sqlx::Row;
         let sql = "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
                    cohort, gender, phone FROM students WHERE student_no = ?";
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(Self::DIALECT.sql(sql).into_owned()))
@@ -375,8 +333,8 @@ where
         else {
             return Ok(None);
         };
-        let id: i64 = r.try_get(0)?;
-        let student = crate::store::students::decode_student(&r, 1)?;
+        let id: i64 = Rows::<DB>::value(&r, "id")?;
+        let student = Rows::<DB>::student(&r)?;
         let sql = format!(
             "SELECT {CODE_COLUMNS} FROM codes c JOIN students s ON s.id = c.student_id WHERE c.student_id = ? ORDER BY c.serial DESC"
         );
@@ -386,7 +344,7 @@ where
             .await?;
         let codes = codes
             .iter()
-            .map(code_from_row::<DB>)
+            .map(Rows::<DB>::code)
             .collect::<Result<Vec<_>>>()?;
         Ok(Some((student, codes)))
     }
@@ -399,12 +357,12 @@ where
             .bind(serial)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(code_from_row::<DB>).transpose()
+        row.as_ref().map(Rows::<DB>::code).transpose()
     }
 
     async fn active_codes(&self) -> Result<Vec<(Student, CodeRecord)>> {
         let sql = format!(
-            "SELECT {CODE_COLUMNS}, s.student_no, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
+            "SELECT {CODE_COLUMNS}, s.name, s.id_type, s.id_number, s.college, s.major, s.class_name, \
              s.level, s.counselor, s.cohort, s.gender, s.phone \
              FROM codes c JOIN students s ON s.id = c.student_id \
              WHERE c.status = 'active' AND s.withdrawn = FALSE ORDER BY s.student_no"
@@ -413,12 +371,7 @@ where
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    crate::store::students::decode_student(r, 9)?,
-                    code_from_row::<DB>(r)?,
-                ))
-            })
+            .map(|r| Ok((Rows::<DB>::student(r)?, Rows::<DB>::code(r)?)))
             .collect()
     }
 
@@ -503,7 +456,7 @@ where
             .bind(serial)
             .fetch_one(&mut *tx)
             .await?;
-        let new = code_from_row::<DB>(&new)?;
+        let new = Rows::<DB>::code(&new)?;
         tx.commit().await?;
         let old = old.map(|mut o| {
             o.state = CodeState::Revoked;
@@ -523,6 +476,6 @@ where
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(code_from_row::<DB>).collect()
+        rows.iter().map(Rows::<DB>::code).collect()
     }
 }

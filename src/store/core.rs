@@ -5,6 +5,7 @@ use sqlx::Transaction;
 
 use super::dialect::DbTime;
 use super::engine::{Engine, SqlStore, Value};
+use super::rows::Rows;
 use super::{
     AuditEntry, AuditRecord, Backend, CodeStore, PhotoStore, ReportStore, Result, SessionStore,
     Store, StudentStore,
@@ -18,6 +19,12 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    Option<DbTime>: Value<DB>,
     Option<String>: Value<DB>,
     String: Value<DB>,
     i64: Value<DB>,
@@ -54,6 +61,12 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
+    for<'n> &'n str: sqlx::ColumnIndex<DB::Row>,
+    Option<i64>: Value<DB>,
+    i32: Value<DB>,
+    Option<i32>: Value<DB>,
+    bool: Value<DB>,
+    Option<DbTime>: Value<DB>,
     Option<String>: Value<DB>,
     String: Value<DB>,
     i64: Value<DB>,
@@ -116,29 +129,17 @@ where
             },
             limit.max(0)
         );
-        let mut query = sqlx::query_as::<DB, (i64, DbTime, String, String, Option<String>, String)>(
-            sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()),
-        );
+        let mut query =
+            sqlx::query::<DB>(sqlx::AssertSqlSafe(Self::DIALECT.sql(&sql).into_owned()));
         if let Some(no) = student_no {
             query = query.bind(no.to_string());
         }
-        Ok(query
+        query
             .fetch_all(&self.pool)
             .await?
-            .into_iter()
-            .map(
-                |(id, at, operator, action, student_no, detail)| AuditRecord {
-                    id,
-                    at: at.0,
-                    entry: AuditEntry {
-                        operator,
-                        action,
-                        student_no,
-                        detail,
-                    },
-                },
-            )
-            .collect())
+            .iter()
+            .map(Rows::<DB>::audit_record)
+            .collect()
     }
 
     async fn close(&self) {

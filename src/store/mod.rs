@@ -10,6 +10,7 @@ mod packed;
 mod photos;
 mod postgres;
 mod reports;
+mod rows;
 mod sessions;
 mod source;
 mod sqlite;

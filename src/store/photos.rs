@@ -10,9 +10,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::Result;
 use super::dialect::DbTime;
 use super::engine::{Done, Engine, SqlStore, Value};
-use super::{Result, StoreError};
+use super::rows::Rows;
 use crate::domain::photo_spec::Problem;
 
 /// The setting that keeps the last applied reconciliation's summary (JSON) for the console.
@@ -194,12 +195,6 @@ const PHOTO_COLUMNS: &str = "p.path, p.student_id, s.student_no, p.size, p.mtime
 const LOCK_PHOTOS: &str = "SELECT name FROM locks WHERE name = 'photos' FOR UPDATE";
 const CHUNK: usize = 1000;
 
-fn bad_status(value: &str) -> StoreError {
-    StoreError::Query(sqlx::Error::Decode(
-        format!("unexpected status '{value}' in the photos table").into(),
-    ))
-}
-
 /// A photo's path as the audit log keeps it: an ID number in it masked (docs/files.md), so
 /// `caiji audit` never prints one.
 fn shown_path(r: &PhotoRecord) -> std::borrow::Cow<'_, str> {
@@ -247,7 +242,6 @@ where
     where
         E: sqlx::Executor<'e, Database = DB>,
     {
-        use sqlx::Row;
         // substr counts characters on every engine, as `chars().count()` does
         let sql = format!(
             "SELECT p.id, {PHOTO_COLUMNS} FROM photos p LEFT JOIN students s ON s.id = p.student_id \
@@ -261,29 +255,7 @@ where
         // Ordered here, by bytes: server collations disagree about paths.
         let mut out: Vec<(i64, PhotoRecord)> = rows
             .iter()
-            .map(|r| {
-                let id: i64 = r.try_get(0)?;
-                // the record's columns start at 1 here
-                let status: String = r.try_get(9)?;
-                Ok((
-                    id,
-                    PhotoRecord {
-                        path: r.try_get(1)?,
-                        student_id: r.try_get(2)?,
-                        student_no: r.try_get(3)?,
-                        size: r.try_get(4)?,
-                        mtime: r.try_get(5)?,
-                        sha256: r.try_get(6)?,
-                        width: r.try_get(7)?,
-                        height: r.try_get(8)?,
-                        status: PhotoFileStatus::parse(&status)
-                            .ok_or_else(|| bad_status(&status))?,
-                        problems: r.try_get(10)?,
-                        spec: r.try_get(11)?,
-                        id_number: r.try_get(12)?,
-                    },
-                ))
-            })
+            .map(|r| Ok((Rows::<DB>::value(r, "id")?, Rows::<DB>::photo_record(r)?)))
             .collect::<Result<_>>()?;
         out.sort_by(|a, b| a.1.path.cmp(&b.1.path));
         Ok(out)
@@ -321,10 +293,18 @@ where
     }
 
     async fn photo_match_keys(&self) -> Result<PhotoMatchKeys> {
-        let serials = sqlx::query_as::<_, (i64, i64)>("SELECT serial, student_id FROM codes")
+        let serials = sqlx::query::<DB>("SELECT serial, student_id FROM codes")
             .fetch_all(&self.pool)
-            .await?;
-        let rows = sqlx::query_as::<_, (i64, i32, i64, Option<i64>, Option<String>)>(
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    Rows::<DB>::value(r, "serial")?,
+                    Rows::<DB>::value(r, "student_id")?,
+                ))
+            })
+            .collect::<Result<Vec<(i64, i64)>>>()?;
+        let rows = sqlx::query::<DB>(
             "SELECT session_id, shot, student_id, counts_for, label FROM checkins",
         )
         .fetch_all(&self.pool)
@@ -332,7 +312,12 @@ where
         let mut shots = Vec::with_capacity(rows.len());
         let mut labels = Vec::new();
         let mut counting = std::collections::HashMap::new();
-        for (session, shot, student, counts_for, label) in rows {
+        for r in &rows {
+            let session: i64 = Rows::<DB>::value(r, "session_id")?;
+            let shot: i32 = Rows::<DB>::value(r, "shot")?;
+            let student: i64 = Rows::<DB>::value(r, "student_id")?;
+            let counts_for: Option<i64> = Rows::<DB>::value(r, "counts_for")?;
+            let label: Option<String> = Rows::<DB>::value(r, "label")?;
             shots.push((session, i64::from(shot), student));
             if let Some(label) = label {
                 labels.push((session, label, student));
@@ -524,7 +509,6 @@ where
     }
 
     async fn list_photos(&self, filter: &PhotoFilter) -> Result<Vec<PhotoRow>> {
-        use sqlx::Row;
         let mut sql = String::from(
             "SELECT p.path, s.student_no, s.name, p.size, p.sha256, p.width, p.height, p.status, p.problems, p.checked_at, s.id_number \
              FROM photos p LEFT JOIN students s ON s.id = p.student_id WHERE 1 = 1",
@@ -553,33 +537,7 @@ where
         let rows = query.fetch_all(&self.pool).await?;
         let mut out: Vec<PhotoRow> = rows
             .iter()
-            .map(|r| {
-                let status: String = r.try_get(7)?;
-                let problems: String = r.try_get(8)?;
-                let path: String = r.try_get(0)?;
-                let problems = if problems.trim().is_empty() {
-                    Vec::new()
-                } else {
-                    serde_json::from_str(&problems).map_err(|e| {
-                        StoreError::Query(sqlx::Error::Decode(
-                            format!("problems of {path} in the photos table: {e}").into(),
-                        ))
-                    })?
-                };
-                Ok(PhotoRow {
-                    path,
-                    student_no: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    size: r.try_get(3)?,
-                    sha256: r.try_get(4)?,
-                    width: r.try_get(5)?,
-                    height: r.try_get(6)?,
-                    status: PhotoFileStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
-                    problems,
-                    checked_at: r.try_get::<crate::store::dialect::DbTime, _>(9)?.0,
-                    id_number: r.try_get(10)?,
-                })
-            })
+            .map(Rows::<DB>::photo_row)
             .collect::<Result<_>>()?;
         // by bytes, as `rows_under`: server collations disagree about paths
         out.sort_by(|a, b| a.path.cmp(&b.path));

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialect::DbTime;
 use super::engine::{Done, Engine, SqlStore, Value};
-use super::{AuditEntry, AuditRecord, Result};
+use super::rows::Rows;
+use super::{AuditRecord, Result};
 
 /// How `completion` groups students.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -142,11 +143,12 @@ fn completion_head(by: GroupBy, cohort: Option<i32>) -> String {
         .map(|c| format!(" AND s.cohort = {c}"))
         .unwrap_or_default();
     format!(
-        "SELECT {group} AS grp, {parent} AS parent, COUNT(*), \
-         COUNT(c.student_id), COUNT(a.student_id), COUNT(k.student_id), \
-         COUNT(CASE WHEN p.st = 'valid' THEN 1 END), \
-         COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' AND p.st <> 'duplicate' THEN 1 END), \
-         COUNT(CASE WHEN p.st = 'duplicate' THEN 1 END) \
+        "SELECT {group} AS grp, {parent} AS parent, COUNT(*) AS total, \
+         COUNT(c.student_id) AS code_active, COUNT(a.student_id) AS session_assigned, \
+         COUNT(k.student_id) AS checked_in, \
+         COUNT(CASE WHEN p.st = 'valid' THEN 1 END) AS photo_valid, \
+         COUNT(CASE WHEN p.st IS NOT NULL AND p.st <> 'valid' AND p.st <> 'duplicate' THEN 1 END) AS photo_invalid, \
+         COUNT(CASE WHEN p.st = 'duplicate' THEN 1 END) AS photo_duplicate \
          FROM students s \
          LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id \
          LEFT JOIN (SELECT student_id, MAX(session_id) AS session_id FROM assignments GROUP BY student_id) a ON a.student_id = s.id \
@@ -160,40 +162,6 @@ fn completion_head(by: GroupBy, cohort: Option<i32>) -> String {
 fn completion_tail(by: GroupBy) -> String {
     let group = by.expression();
     format!(" GROUP BY {group} ORDER BY {group}")
-}
-
-type CompletionRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
-
-fn group_counts(rows: Vec<CompletionRow>) -> Vec<GroupCounts> {
-    rows.into_iter()
-        .map(
-            |(
-                group,
-                parent,
-                total,
-                code_active,
-                session_assigned,
-                checked_in,
-                photo_valid,
-                photo_invalid,
-                photo_duplicate,
-            )| {
-                GroupCounts::new(
-                    group,
-                    parent,
-                    [
-                        total,
-                        code_active,
-                        session_assigned,
-                        checked_in,
-                        photo_valid,
-                        photo_invalid,
-                    ],
-                )
-                .with_duplicates(photo_duplicate)
-            },
-        )
-        .collect()
 }
 
 /// Check-ins and valid photos counted per quarter hour since the epoch (UTC), summed per day of
@@ -251,10 +219,12 @@ where
 {
     async fn completion(&self, by: GroupBy, cohort: Option<i32>) -> Result<Vec<GroupCounts>> {
         let sql = format!("{}{}", completion_head(by, cohort), completion_tail(by));
-        let rows = sqlx::query_as::<_, CompletionRow>(sqlx::AssertSqlSafe(sql))
+        sqlx::query::<DB>(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
-            .await?;
-        Ok(group_counts(rows))
+            .await?
+            .iter()
+            .map(Rows::<DB>::group_counts)
+            .collect()
     }
 
     async fn completion_in_college(
@@ -266,11 +236,12 @@ where
         let mut qb = sqlx::QueryBuilder::<DB>::new(completion_head(by, cohort));
         qb.push(" AND s.college = ").push_bind(college.to_string());
         qb.push(completion_tail(by));
-        let rows = qb
-            .build_query_as::<CompletionRow>()
+        qb.build()
             .fetch_all(&self.pool)
-            .await?;
-        Ok(group_counts(rows))
+            .await?
+            .iter()
+            .map(Rows::<DB>::group_counts)
+            .collect()
     }
 
     async fn daily_progress(&self, college: Option<&str>) -> Result<Vec<DailyProgress>> {
@@ -282,7 +253,7 @@ where
         let per_quarter = |table: &str, alias: &str, column: &str, condition: &str| {
             let quarter = d.quarter(&format!("{alias}.{column}"));
             let mut qb = sqlx::QueryBuilder::<DB>::new(format!(
-                "SELECT {quarter}, COUNT(*) FROM {table} {alias} JOIN students s ON s.id = {alias}.student_id WHERE 1 = 1{condition}"
+                "SELECT {quarter} AS quarter, COUNT(*) AS n FROM {table} {alias} JOIN students s ON s.id = {alias}.student_id WHERE 1 = 1{condition}"
             ));
             if let Some(college) = college {
                 qb.push(" AND s.college = ").push_bind(college.to_string());
@@ -290,15 +261,23 @@ where
             qb.push(format!(" GROUP BY {quarter}"));
             qb
         };
-        let checkins: Vec<(i64, i64)> = per_quarter("checkins", "k", "checked_in_at", "")
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await?;
-        let photos: Vec<(i64, i64)> =
-            per_quarter("photos", "p", "checked_at", " AND p.status = 'valid'")
-                .build_query_as()
+        let pairs = |rows: Vec<DB::Row>| -> Result<Vec<(i64, i64)>> {
+            rows.iter()
+                .map(|r| Ok((Rows::<DB>::value(r, "quarter")?, Rows::<DB>::value(r, "n")?)))
+                .collect()
+        };
+        let checkins = pairs(
+            per_quarter("checkins", "k", "checked_in_at", "")
+                .build()
                 .fetch_all(&self.pool)
-                .await?;
+                .await?,
+        )?;
+        let photos = pairs(
+            per_quarter("photos", "p", "checked_at", " AND p.status = 'valid'")
+                .build()
+                .fetch_all(&self.pool)
+                .await?,
+        )?;
         Ok(days_of_quarters(&checkins, &photos, &chrono::Local))
     }
 
@@ -320,32 +299,12 @@ where
         if let Some(limit) = filter.limit {
             qb.push(format!(" LIMIT {}", limit.max(0)));
         }
-        let rows = qb
-            .build_query_as::<(
-                i64,
-                super::dialect::DbTime,
-                String,
-                String,
-                Option<String>,
-                String,
-            )>()
+        qb.build()
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, at, operator, action, student_no, detail)| AuditRecord {
-                    id,
-                    at: at.0,
-                    entry: AuditEntry {
-                        operator,
-                        action,
-                        student_no,
-                        detail,
-                    },
-                },
-            )
-            .collect())
+            .await?
+            .iter()
+            .map(Rows::<DB>::audit_record)
+            .collect()
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::dialect::DbTime;
 
 use super::engine::{Done, Engine, SqlStore, Value};
+use super::rows::Rows;
 use super::{Result, StoreError};
 use crate::domain::planner::Candidate;
 
@@ -427,7 +428,6 @@ where
         session_id: i64,
         selection: &StudentSelection,
     ) -> Result<(Vec<Selected>, Vec<String>)> {
-        use sqlx::Row;
         let now = crate::store::dialect::now();
         let head = |qb: &mut sqlx::QueryBuilder<DB>| {
             qb.push(
@@ -435,16 +435,16 @@ where
                  CASE WHEN EXISTS (SELECT 1 FROM assignments a WHERE a.student_id = s.id AND a.session_id = ",
             )
             .push_bind(session_id)
-            .push(") THEN 'y' ELSE 'n' END, \
+            .push(") THEN 'y' ELSE 'n' END AS here, \
                  CASE WHEN EXISTS (SELECT 1 FROM checkins k WHERE k.student_id = s.id AND k.session_id = ")
             .push_bind(session_id)
-            .push(") THEN 'y' ELSE 'n' END, \
+            .push(") THEN 'y' ELSE 'n' END AS checked_here, \
                  (SELECT MAX(a.session_id) FROM assignments a JOIN sessions se ON se.id = a.session_id \
                   WHERE a.student_id = s.id AND a.session_id <> ")
             .push_bind(session_id)
             .push(" AND se.ends_at > ")
             .push_bind(now)
-            .push(") FROM students s WHERE ");
+            .push(") AS elsewhere FROM students s WHERE ");
         };
         let mut rows = Vec::new();
         if selection.student_nos.is_empty() {
@@ -473,15 +473,15 @@ where
         }
         let mut selected = Vec::with_capacity(rows.len());
         for r in rows {
-            let here: String = r.try_get(3)?;
-            let checked: String = r.try_get(4)?;
+            let here: String = Rows::<DB>::value(&r, "here")?;
+            let checked: String = Rows::<DB>::value(&r, "checked_here")?;
             selected.push(Selected {
-                id: r.try_get(0)?,
-                student_no: r.try_get(1)?,
-                withdrawn: r.try_get(2)?,
+                id: Rows::<DB>::value(&r, "id")?,
+                student_no: Rows::<DB>::value(&r, "student_no")?,
+                withdrawn: Rows::<DB>::value(&r, "withdrawn")?,
                 here: here == "y",
                 checked_here: checked == "y",
-                elsewhere: r.try_get(5)?,
+                elsewhere: Rows::<DB>::value(&r, "elsewhere")?,
             });
         }
         selected.sort_by(|a, b| a.student_no.cmp(&b.student_no));
@@ -506,26 +506,19 @@ where
         E: sqlx::Executor<'e, Database = DB>,
     {
         let sql = Self::DIALECT.sql(candidates_sql(kind)).into_owned();
-        let mut query =
-            sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
         if kind == PlanKind::Makeup {
             query = query.bind(DbTime(now)).bind(DbTime(now));
         }
-        Ok(query
+        query
             .fetch_all(executor)
             .await?
-            .into_iter()
-            .map(|(id, student_no, college, class)| Candidate {
-                id,
-                student_no,
-                college,
-                class,
-            })
-            .collect())
+            .iter()
+            .map(Rows::<DB>::candidate)
+            .collect()
     }
 
     async fn sessions_where(&self, filter: &str, id: Option<i64>) -> Result<Vec<SessionRow>> {
-        use sqlx::Row;
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions se {filter} ORDER BY se.starts_at, se.id"
         );
@@ -533,24 +526,12 @@ where
         if let Some(id) = id {
             query = query.bind(id);
         }
-        let mut out = Vec::new();
-        for r in query.fetch_all(&self.pool).await? {
-            let checked_in: i32 = r.try_get(8)?;
-            out.push(SessionRow {
-                id: r.try_get(0)?,
-                title: r.try_get(1)?,
-                location: r.try_get(2)?,
-                starts_at: r.try_get::<DbTime, _>(3)?.0,
-                ends_at: r.try_get::<DbTime, _>(4)?.0,
-                capacity: r.try_get(5)?,
-                stations: r.try_get(6)?,
-                makeup: r.try_get(7)?,
-                checked_in: i64::from(checked_in),
-                created_at: r.try_get::<DbTime, _>(9)?.0,
-                assigned: r.try_get(10)?,
-            });
-        }
-        Ok(out)
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(Rows::<DB>::session)
+            .collect()
     }
 }
 
@@ -783,8 +764,8 @@ where
     }
 
     async fn schedule(&self) -> Result<Vec<ScheduleGroup>> {
-        let rows = sqlx::query_as::<_, (i64, String, String, String, i64)>(
-            "SELECT a.session_id, s.college, s.class_name, s.counselor, COUNT(*) \
+        let rows = sqlx::query::<DB>(
+            "SELECT a.session_id, s.college, s.class_name, s.counselor, COUNT(*) AS students \
              FROM assignments a JOIN students s ON s.id = a.student_id \
              WHERE s.withdrawn = FALSE \
              GROUP BY a.session_id, s.college, s.class_name, s.counselor",
@@ -792,17 +773,9 @@ where
         .fetch_all(&self.pool)
         .await?;
         let mut out: Vec<ScheduleGroup> = rows
-            .into_iter()
-            .map(
-                |(session_id, college, class, counselor, students)| ScheduleGroup {
-                    session_id,
-                    college,
-                    class,
-                    counselor,
-                    students,
-                },
-            )
-            .collect();
+            .iter()
+            .map(Rows::<DB>::schedule_group)
+            .collect::<Result<_>>()?;
         // Sorted here, not in SQL: the engines collate text differently.
         out.sort_by(|a, b| {
             (a.session_id, &a.college, &a.class, &a.counselor).cmp(&(
@@ -818,49 +791,24 @@ where
     async fn session_students(&self, session_id: i64) -> Result<Vec<SessionStudent>> {
         let sql = Self::DIALECT.sql(
             "SELECT s.student_no, s.name, s.college, s.class_name, s.counselor, \
-             CASE WHEN a.student_id IS NULL THEN 'n' ELSE 'y' END, k.shot, k.walk_in \
+             CASE WHEN a.student_id IS NULL THEN 'n' ELSE 'y' END AS assigned, k.shot, k.walk_in \
              FROM (SELECT student_id FROM assignments WHERE session_id = ? \
                    UNION SELECT student_id FROM checkins WHERE session_id = ?) x \
              JOIN students s ON s.id = x.student_id \
              LEFT JOIN assignments a ON a.student_id = s.id AND a.session_id = ? \
              LEFT JOIN checkins k ON k.student_id = s.id AND k.session_id = ?",
         );
-        let rows = sqlx::query_as::<
-            _,
-            (
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-                Option<i32>,
-                Option<bool>,
-            ),
-        >(sqlx::AssertSqlSafe(sql.into_owned()))
-        .bind(session_id)
-        .bind(session_id)
-        .bind(session_id)
-        .bind(session_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql.into_owned()))
+            .bind(session_id)
+            .bind(session_id)
+            .bind(session_id)
+            .bind(session_id)
+            .fetch_all(&self.pool)
+            .await?;
         let mut out: Vec<SessionStudent> = rows
-            .into_iter()
-            .map(
-                |(student_no, name, college, class, counselor, assigned, shot, walk_in)| {
-                    SessionStudent {
-                        student_no,
-                        name,
-                        college,
-                        class,
-                        counselor,
-                        assigned: assigned == "y",
-                        shot,
-                        walk_in: walk_in.unwrap_or(false),
-                    }
-                },
-            )
-            .collect();
+            .iter()
+            .map(Rows::<DB>::session_student)
+            .collect::<Result<_>>()?;
         out.sort_by(|a, b| {
             (&a.college, &a.class, &a.student_no).cmp(&(&b.college, &b.class, &b.student_no))
         });

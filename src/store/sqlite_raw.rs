@@ -62,9 +62,20 @@ pub(crate) fn stream_students(
     sink: StudentSink<'_>,
 ) -> Result<u64> {
     let db = handle.as_raw_handle();
+    // where each column is, found by name on the first row (the statement's columns do not
+    // change between rows)
+    let mut at: Option<StudentAt> = None;
     // SAFETY: the lock held through `handle` gives this call the connection to itself;
     // `each_row` hands over a statement positioned on a row.
-    unsafe { each_row(db, sql, args, &mut |stmt| sink(decode(stmt)?)) }
+    unsafe {
+        each_row(db, sql, args, &mut |stmt| {
+            let at = match &at {
+                Some(at) => at,
+                None => at.insert(StudentAt::find(&Columns::of(stmt))?),
+            };
+            sink(decode(stmt, at)?)
+        })
+    }
 }
 
 /// Runs `student_keys_query` on the connection and feeds every row's search keys to `sink`.
@@ -77,16 +88,31 @@ pub(crate) fn stream_keys(
     let db = handle.as_raw_handle();
     // SAFETY: as in `stream_students`; the statement is on a row of the keys query, and the
     // borrowed texts live only during the call to `sink`.
+    let mut at: Option<[c_int; 6]> = None;
     unsafe {
         each_row(db, sql, args, &mut |stmt| {
+            let [id, student_no, name, class, college, counselor] = match &at {
+                Some(at) => *at,
+                None => {
+                    let c = Columns::of(stmt);
+                    *at.insert([
+                        c.at("id")?,
+                        c.at("student_no")?,
+                        c.at("name")?,
+                        c.at("class_name")?,
+                        c.at("college")?,
+                        c.at("counselor")?,
+                    ])
+                }
+            };
             let t = |i| borrowed_text(stmt, i);
             sink(StudentKey {
-                id: int(stmt, 0).unwrap_or_default(),
-                student_no: &t(1),
-                name: &t(2),
-                class: &t(3),
-                college: &t(4),
-                counselor: &t(5),
+                id: int(stmt, id).unwrap_or_default(),
+                student_no: &t(student_no),
+                name: &t(name),
+                class: &t(class),
+                college: &t(college),
+                counselor: &t(counselor),
             })
         })
     }
@@ -195,8 +221,94 @@ unsafe fn int(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<i64> {
     }
 }
 
-/// One row of `student_rows_query` (column order fixed there).
-unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
+/// The names of a statement's columns, in order: rows are read by name, as `store::rows`
+/// reads them through sqlx.
+struct Columns(Vec<String>);
+
+impl Columns {
+    /// # Safety
+    /// `stmt` is a valid prepared statement.
+    unsafe fn of(stmt: *mut ffi::sqlite3_stmt) -> Columns {
+        // SAFETY: the statement is valid (caller's contract); a column name is a NUL-ended
+        // string SQLite owns until the statement is finalized, copied here at once.
+        unsafe {
+            let count = ffi::sqlite3_column_count(stmt);
+            Columns(
+                (0..count)
+                    .map(|i| {
+                        let name = ffi::sqlite3_column_name(stmt, i);
+                        if name.is_null() {
+                            String::new()
+                        } else {
+                            std::ffi::CStr::from_ptr(name)
+                                .to_string_lossy()
+                                .into_owned()
+                        }
+                    })
+                    .collect(),
+            )
+        }
+    }
+
+    /// Where the column `name` is.
+    fn at(&self, name: &str) -> Result<c_int> {
+        self.0
+            .iter()
+            .position(|n| n == name)
+            .map(|i| i as c_int)
+            .ok_or_else(|| StoreError::Query(sqlx::Error::ColumnNotFound(name.to_string())))
+    }
+}
+
+/// Where the columns of `student_rows_query` are.
+struct StudentAt {
+    id: c_int,
+    student_no: c_int,
+    name: c_int,
+    id_type: c_int,
+    id_number: c_int,
+    college: c_int,
+    major: c_int,
+    class_name: c_int,
+    level: c_int,
+    counselor: c_int,
+    cohort: c_int,
+    gender: c_int,
+    phone: c_int,
+    withdrawn: c_int,
+    code_st: c_int,
+    session_id: c_int,
+    checked: c_int,
+    photo_st: c_int,
+}
+
+impl StudentAt {
+    fn find(c: &Columns) -> Result<StudentAt> {
+        Ok(StudentAt {
+            id: c.at("id")?,
+            student_no: c.at("student_no")?,
+            name: c.at("name")?,
+            id_type: c.at("id_type")?,
+            id_number: c.at("id_number")?,
+            college: c.at("college")?,
+            major: c.at("major")?,
+            class_name: c.at("class_name")?,
+            level: c.at("level")?,
+            counselor: c.at("counselor")?,
+            cohort: c.at("cohort")?,
+            gender: c.at("gender")?,
+            phone: c.at("phone")?,
+            withdrawn: c.at("withdrawn")?,
+            code_st: c.at("code_st")?,
+            session_id: c.at("session_id")?,
+            checked: c.at("checked")?,
+            photo_st: c.at("photo_st")?,
+        })
+    }
+}
+
+/// One row of `student_rows_query`, its columns found by name (`at`).
+unsafe fn decode(stmt: *mut ffi::sqlite3_stmt, at: &StudentAt) -> Result<StudentRow> {
     let bad = |column: &str, value: &str| {
         StoreError::Query(sqlx::Error::Decode(
             format!("unexpected {column} '{value}' in the students table").into(),
@@ -205,33 +317,33 @@ unsafe fn decode(stmt: *mut ffi::sqlite3_stmt) -> Result<StudentRow> {
     // SAFETY: forwarded from the caller: positioned on a row of the students query.
     unsafe {
         let t = |i| text(stmt, i).unwrap_or_default();
-        let id_type = t(3);
-        let level = t(8);
+        let id_type = t(at.id_type);
+        let level = t(at.level);
         Ok(StudentRow {
-            id: int(stmt, 0).unwrap_or_default(),
+            id: int(stmt, at.id).unwrap_or_default(),
             student: Student {
-                student_no: t(1),
-                name: t(2),
+                student_no: t(at.student_no),
+                name: t(at.name),
                 id_type: IdType::parse(&id_type).ok_or_else(|| bad("id_type", &id_type))?,
-                id_number: t(4),
-                college: t(5),
-                major: t(6),
-                class: t(7),
+                id_number: t(at.id_number),
+                college: t(at.college),
+                major: t(at.major),
+                class: t(at.class_name),
                 level: Level::parse(&level).ok_or_else(|| bad("level", &level))?,
-                counselor: t(9),
-                cohort: int(stmt, 10).unwrap_or_default() as i32,
-                gender: text(stmt, 11),
-                phone: text(stmt, 12),
+                counselor: t(at.counselor),
+                cohort: int(stmt, at.cohort).unwrap_or_default() as i32,
+                gender: text(stmt, at.gender),
+                phone: text(stmt, at.phone),
             },
-            withdrawn: int(stmt, 13).unwrap_or_default() != 0,
-            code_status: match text(stmt, 14).as_deref() {
+            withdrawn: int(stmt, at.withdrawn).unwrap_or_default() != 0,
+            code_status: match text(stmt, at.code_st).as_deref() {
                 Some("active") => CodeStatus::Active,
                 Some(_) => CodeStatus::Revoked,
                 None => CodeStatus::None,
             },
-            session_id: int(stmt, 15),
-            checked_in: text(stmt, 16).as_deref() == Some("y"),
-            photo_status: PhotoStatus::from_best_file(text(stmt, 17).as_deref()),
+            session_id: int(stmt, at.session_id),
+            checked_in: text(stmt, at.checked).as_deref() == Some("y"),
+            photo_status: PhotoStatus::from_best_file(text(stmt, at.photo_st).as_deref()),
         })
     }
 }

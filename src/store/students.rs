@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::dialect::DbTime;
 use super::engine::{Done, Engine, SqlStore, Value};
+use super::rows::Rows;
 use super::{Counts, Result, SqliteStore, StudentFilter, StudentRow};
 use crate::domain::Student;
 
@@ -188,12 +189,12 @@ fn push_filter(filter: &StudentFilter, sql: &mut String) -> Vec<String> {
 }
 
 pub(crate) const COUNTS_QUERY: &str = "SELECT \
-     COUNT(CASE WHEN s.withdrawn = FALSE THEN 1 END), \
-     COUNT(CASE WHEN s.withdrawn = TRUE THEN 1 END), \
-     COUNT(CASE WHEN s.withdrawn = FALSE AND c.student_id IS NOT NULL THEN 1 END), \
-     COUNT(CASE WHEN s.withdrawn = FALSE AND a.student_id IS NOT NULL THEN 1 END), \
-     COUNT(CASE WHEN s.withdrawn = FALSE AND k.student_id IS NOT NULL THEN 1 END), \
-     COUNT(CASE WHEN s.withdrawn = FALSE AND p.student_id IS NOT NULL THEN 1 END) \
+     COUNT(CASE WHEN s.withdrawn = FALSE THEN 1 END) AS total, \
+     COUNT(CASE WHEN s.withdrawn = TRUE THEN 1 END) AS withdrawn, \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND c.student_id IS NOT NULL THEN 1 END) AS code_active, \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND a.student_id IS NOT NULL THEN 1 END) AS session_assigned, \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND k.student_id IS NOT NULL THEN 1 END) AS checked_in, \
+     COUNT(CASE WHEN s.withdrawn = FALSE AND p.student_id IS NOT NULL THEN 1 END) AS photo_valid \
      FROM students s \
      LEFT JOIN (SELECT DISTINCT student_id FROM codes WHERE status = 'active') c ON c.student_id = s.id \
      LEFT JOIN (SELECT DISTINCT student_id FROM assignments) a ON a.student_id = s.id \
@@ -214,40 +215,6 @@ pub(crate) const TABLES_CHILD_FIRST: [&str; 7] = [
 /// Rows per multi-VALUES insert: large enough to be fast, small enough for every engine's
 /// bind-parameter limit (15 columns × 1,000 rows).
 pub(crate) const INSERT_CHUNK: usize = 1000;
-
-/// Decodes the 12 student columns (student_no … phone) starting at column `first`.
-pub(crate) fn decode_student<R>(r: &R, first: usize) -> Result<Student>
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let id_type: String = r.try_get(first + 2)?;
-    let level: String = r.try_get(first + 7)?;
-    Ok(Student {
-        student_no: r.try_get(first)?,
-        name: r.try_get(first + 1)?,
-        id_type: crate::domain::IdType::parse(&id_type)
-            .ok_or_else(|| bad_value("id_type", &id_type))?,
-        id_number: r.try_get(first + 3)?,
-        college: r.try_get(first + 4)?,
-        major: r.try_get(first + 5)?,
-        class: r.try_get(first + 6)?,
-        level: crate::domain::Level::parse(&level).ok_or_else(|| bad_value("level", &level))?,
-        counselor: r.try_get(first + 8)?,
-        cohort: r.try_get(first + 9)?,
-        gender: r.try_get(first + 10)?,
-        phone: r.try_get(first + 11)?,
-    })
-}
-
-fn bad_value(column: &str, value: &str) -> super::StoreError {
-    super::StoreError::Query(sqlx::Error::Decode(
-        format!("unexpected {column} '{value}' in the students table").into(),
-    ))
-}
 
 impl<DB> SqlStore<DB>
 where
@@ -274,22 +241,13 @@ where
     async fn existing_in(
         tx: &mut sqlx::Transaction<'_, DB>,
     ) -> Result<Vec<crate::domain::roster::Existing>> {
-        use sqlx::Row;
         let rows = sqlx::query(
             "SELECT id, student_no, name, id_type, id_number, college, major, class_name, level, counselor, \
              cohort, gender, phone, withdrawn FROM students",
         )
         .fetch_all(&mut **tx)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(crate::domain::roster::Existing {
-                id: r.try_get(0)?,
-                student: decode_student(&r, 1)?,
-                withdrawn: r.try_get(13)?,
-            });
-        }
-        Ok(out)
+        rows.iter().map(Rows::<DB>::existing).collect()
     }
 }
 
@@ -486,18 +444,10 @@ where
     }
 
     async fn counts(&self) -> Result<Counts> {
-        let (total, withdrawn, code_active, session_assigned, checked_in, photo_valid) =
-            sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(COUNTS_QUERY)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(Counts {
-            total,
-            withdrawn,
-            code_active,
-            session_assigned,
-            checked_in,
-            photo_valid,
-        })
+        let row = sqlx::query::<DB>(COUNTS_QUERY)
+            .fetch_one(&self.pool)
+            .await?;
+        Rows::<DB>::counts(&row)
     }
 }
 
@@ -562,7 +512,6 @@ where
     /// Streams the student rows of `sql` (the columns of `student_rows_query`).
     async fn stream_rows(&self, sql: &str, args: &[String], sink: StudentSink<'_>) -> Result<u64> {
         use futures_util::TryStreamExt;
-        use sqlx::Row;
         let sql = Self::DIALECT.sql(sql).into_owned();
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for a in args {
@@ -571,23 +520,8 @@ where
         let mut rows = query.fetch(&self.pool);
         let mut count = 0;
         while let Some(r) = rows.try_next().await? {
-            let code_st: Option<String> = r.try_get(14)?;
-            let checked: String = r.try_get(16)?;
-            let photo_st: Option<String> = r.try_get(17)?;
             count += 1;
-            sink(StudentRow {
-                id: r.try_get(0)?,
-                student: decode_student(&r, 1)?,
-                withdrawn: r.try_get(13)?,
-                code_status: match code_st.as_deref() {
-                    Some("active") => crate::store::CodeStatus::Active,
-                    Some(_) => crate::store::CodeStatus::Revoked,
-                    None => crate::store::CodeStatus::None,
-                },
-                session_id: r.try_get(15)?,
-                checked_in: checked == "y",
-                photo_status: crate::store::PhotoStatus::from_best_file(photo_st.as_deref()),
-            })?;
+            sink(Rows::<DB>::student_row(&r)?)?;
         }
         Ok(count)
     }
@@ -595,7 +529,6 @@ where
     /// Streams the search keys of the students `filter` picks.
     async fn stream_keys(&self, filter: &StudentFilter, sink: KeySink<'_>) -> Result<u64> {
         use futures_util::TryStreamExt;
-        use sqlx::Row;
         let (sql, args) = student_keys_query(filter);
         let sql = Self::DIALECT.sql(&sql).into_owned();
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -606,14 +539,7 @@ where
         let mut count = 0;
         while let Some(r) = rows.try_next().await? {
             count += 1;
-            sink(StudentKey {
-                id: r.try_get(0)?,
-                student_no: r.try_get(1)?,
-                name: r.try_get(2)?,
-                class: r.try_get(3)?,
-                college: r.try_get(4)?,
-                counselor: r.try_get(5)?,
-            })?;
+            sink(Rows::<DB>::student_key(&r)?)?;
         }
         Ok(count)
     }

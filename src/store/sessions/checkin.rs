@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::store::dialect::DbTime;
 use crate::store::engine::{Done, Engine, SqlStore, Value};
+use crate::store::rows::Rows;
 
 use super::sync::Stamp;
 
@@ -213,10 +214,10 @@ where
     /// here (`Already`), or counted at another session (`AlreadyElsewhere`).
     async fn settled(&self, session_id: i64, student_id: i64) -> Result<Option<CheckinStatus>> {
         let d = &Self::DIALECT;
-        let counted = sqlx::query_as::<_, (i64, i32, i64)>(sqlx::AssertSqlSafe(
+        let counted = sqlx::query::<DB>(sqlx::AssertSqlSafe(
             d.sql(
                 "SELECT k.session_id, k.shot, (SELECT COUNT(*) FROM sessions se WHERE se.id = ? \
-                 AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) \
+                 AND se.makeup = TRUE AND k.checked_in_at < se.starts_at) AS replaceable \
                  FROM checkins k WHERE k.counts_for = ?",
             )
             .into_owned(),
@@ -225,7 +226,10 @@ where
         .bind(student_id)
         .fetch_optional(&self.pool)
         .await?;
-        if let Some((session, shot, replaceable)) = counted {
+        if let Some(r) = counted {
+            let session: i64 = Rows::<DB>::value(&r, "session_id")?;
+            let shot: i32 = Rows::<DB>::value(&r, "shot")?;
+            let replaceable: i64 = Rows::<DB>::value(&r, "replaceable")?;
             return Ok(Some(if session == session_id {
                 CheckinStatus::Already { shot }
             } else {
@@ -259,7 +263,6 @@ where
         retake_reason: Option<&str>,
         stamp: &Stamp<'_>,
     ) -> Result<CheckinOutcome> {
-        use sqlx::Row;
         let d = &Self::DIALECT;
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(d.sql(CHECKIN_PRECHECK).into_owned()))
             .bind(session_id)
@@ -276,20 +279,21 @@ where
                 retake_of: None,
             });
         };
-        let student_id: i64 = r.try_get(0)?;
+        let get = |name| Rows::<DB>::value(&r, name);
+        let student_id: i64 = get("id")?;
         let student = Some(CheckinStudent {
             student_no: student_no.to_string(),
-            name: r.try_get(1)?,
-            class: r.try_get(2)?,
+            name: Rows::<DB>::value(&r, "name")?,
+            class: Rows::<DB>::value(&r, "class_name")?,
         });
-        let withdrawn: bool = r.try_get(3)?;
-        let earlier: Option<i32> = r.try_get(4)?;
-        let here: i64 = r.try_get(5)?;
-        let latest: Option<i64> = r.try_get(6)?;
-        let counted_session: Option<i64> = r.try_get(7)?;
-        let counted_shot: Option<i32> = r.try_get(8)?;
+        let withdrawn: bool = Rows::<DB>::value(&r, "withdrawn")?;
+        let earlier: Option<i32> = Rows::<DB>::value(&r, "shot")?;
+        let here: i64 = get("here")?;
+        let latest: Option<i64> = Rows::<DB>::value(&r, "latest")?;
+        let counted_session: Option<i64> = Rows::<DB>::value(&r, "counted_session")?;
+        let counted_shot: Option<i32> = Rows::<DB>::value(&r, "counted_shot")?;
         // a make-up session, and the check-in that counts was made before it began
-        let replaceable = r.try_get::<i64, _>(9)? > 0;
+        let replaceable = get("replaceable")? > 0;
         let done = |status| {
             Ok(CheckinOutcome {
                 status,
@@ -551,7 +555,7 @@ where
     }
 
     pub(super) async fn checkins_of(&self, student_no: &str) -> Result<Vec<CheckinRecord>> {
-        let rows = sqlx::query_as::<_, (i64, i32, String, String, bool, DbTime, Option<i64>)>(sqlx::AssertSqlSafe(
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(
             Self::DIALECT
                 .sql(
                     "SELECT k.session_id, k.shot, k.station, k.operator, k.walk_in, k.checked_in_at, k.counts_for \
@@ -563,28 +567,15 @@ where
         .bind(student_no.to_string())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(session_id, shot, station, operator, walk_in, at, counts_for)| CheckinRecord {
-                    session_id,
-                    shot,
-                    station,
-                    operator,
-                    walk_in,
-                    at: at.0,
-                    counts: counts_for.is_some(),
-                },
-            )
-            .collect())
+        rows.iter().map(Rows::<DB>::checkin_record).collect()
     }
 
     pub(super) async fn lookup_token(&self, token: &str) -> Result<TokenLookup> {
-        let row = sqlx::query_as::<_, (String, Option<DbTime>, String, Option<DbTime>)>(
+        let row = sqlx::query::<DB>(
             sqlx::AssertSqlSafe(
                 Self::DIALECT
                     .sql(
-                        "SELECT c.status, c.revoked_at, s.student_no, r.issued_at FROM codes c \
+                        "SELECT c.status, c.revoked_at, s.student_no, r.issued_at AS reissued_at FROM codes c \
                      JOIN students s ON s.id = c.student_id \
                      LEFT JOIN codes r ON r.serial = c.replaced_by \
                      WHERE c.token = ?",
@@ -595,17 +586,10 @@ where
         .bind(token.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match row {
-            None => TokenLookup::Unknown,
-            Some((status, _, student_no, _)) if status == "active" => {
-                TokenLookup::Active { student_no }
-            }
-            Some((_, revoked_at, student_no, replacement_issued_at)) => TokenLookup::Revoked {
-                student_no,
-                revoked_at: revoked_at.map(|t| t.0),
-                replacement_issued_at: replacement_issued_at.map(|t| t.0),
-            },
-        })
+        match row {
+            None => Ok(TokenLookup::Unknown),
+            Some(r) => Rows::<DB>::token_lookup(&r),
+        }
     }
 
     /// Checks in, retrying lock conflicts a few times.

@@ -9,6 +9,7 @@ use super::checkin::{CheckinOutcome, CheckinStatus, CheckinStudent};
 use crate::store::Result;
 use crate::store::dialect::DbTime;
 use crate::store::engine::{Done, Engine, SqlStore, Value};
+use crate::store::rows::Rows;
 
 /// What a check-in records beside the student: when it happened, and for a scan sent from a
 /// station's journal its nonce and provisional label.
@@ -119,7 +120,7 @@ where
         label: Option<&str>,
     ) -> Result<Option<CheckinOutcome>> {
         let d = &Self::DIALECT;
-        let row = sqlx::query_as::<_, (i32, bool, Option<String>, String, String, String)>(sqlx::AssertSqlSafe(
+        let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(
             d.sql(
                 "SELECT k.shot, k.walk_in, k.label, s.student_no, s.name, s.class_name FROM checkins k \
                  JOIN students s ON s.id = k.student_id WHERE k.nonce = ? AND k.session_id = ?",
@@ -130,9 +131,15 @@ where
         .bind(session_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((shot, walk_in, had_label, student_no, name, class)) = row else {
+        let Some(r) = row else {
             return Ok(None);
         };
+        let shot: i32 = Rows::<DB>::value(&r, "shot")?;
+        let walk_in: bool = Rows::<DB>::value(&r, "walk_in")?;
+        let had_label: Option<String> = Rows::<DB>::value(&r, "label")?;
+        let student_no: String = Rows::<DB>::value(&r, "student_no")?;
+        let name: String = Rows::<DB>::value(&r, "name")?;
+        let class: String = Rows::<DB>::value(&r, "class_name")?;
         if let (None, Some(label)) = (had_label, label) {
             sqlx::query(sqlx::AssertSqlSafe(
                 d.sql("UPDATE checkins SET label = ? WHERE nonce = ? AND label IS NULL")
@@ -176,7 +183,7 @@ where
 
     /// The check-ins of a session made from journal scans, by label.
     pub(super) async fn labelled_shots_of(&self, session_id: i64) -> Result<Vec<LabelledShot>> {
-        let rows = sqlx::query_as::<_, (String, i32, String)>(sqlx::AssertSqlSafe(
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(
             Self::DIALECT
                 .sql(
                     "SELECT k.label, k.shot, s.student_no FROM checkins k \
@@ -188,13 +195,6 @@ where
         .bind(session_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(label, shot, student_no)| LabelledShot {
-                label,
-                shot,
-                student_no,
-            })
-            .collect())
+        rows.iter().map(Rows::<DB>::labelled_shot).collect()
     }
 }
