@@ -22,11 +22,10 @@ pub mod walk;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::photo_spec::PhotoSpec;
-use crate::i18n::tr;
 use crate::store::{
     ApplySummary, LAST_RECONCILE_SETTING, PhotoFileStatus, PhotoRecord, Store, StudentFilter,
 };
@@ -177,34 +176,38 @@ pub async fn last_summary(store: &dyn Store) -> Result<Option<ReconcileSummary>>
     Ok(serde_json::from_str(&text).ok())
 }
 
+/// Why a photo folder cannot be reconciled; the words are in `words::photos`.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    /// The folder cannot be found or opened.
+    Open {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path names a file, not a folder.
+    NotAFolder { path: PathBuf },
+    /// The folder's path is not UTF-8 text, which paths are recorded as.
+    NotUtf8 { path: PathBuf },
+    /// The folder could not be read through.
+    Read {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The folder as an absolute path, and the text every recorded path under it starts with.
-fn resolve(dir: &Path) -> Result<(PathBuf, String)> {
-    let root = std::fs::canonicalize(dir).with_context(|| {
-        format!(
-            "{} {}",
-            tr("无法打开照片文件夹", "cannot open the photo folder"),
-            dir.display()
-        )
+fn resolve(dir: &Path) -> Result<(PathBuf, String), FolderError> {
+    let root = std::fs::canonicalize(dir).map_err(|source| FolderError::Open {
+        dir: dir.to_path_buf(),
+        source,
     })?;
     if !root.is_dir() {
-        bail!(
-            "{} {}",
-            root.display(),
-            tr(
-                "不是文件夹；请给出照片所在的文件夹",
-                "is not a folder; give the folder that holds the photos"
-            )
-        );
+        return Err(FolderError::NotAFolder { path: root });
     }
     let Some(text) = root.to_str() else {
-        bail!(
-            "{} {}",
-            root.display(),
-            tr(
-                "的路径不是 UTF-8 文本；请把照片移到名称为普通文字的文件夹",
-                "has a path that is not UTF-8 text; move the photos to a plainly named folder"
-            )
-        );
+        return Err(FolderError::NotUtf8 { path: root });
     };
     let prefix = if text.ends_with('/') {
         text.to_string()
@@ -240,12 +243,11 @@ pub async fn reconcile(store: &dyn Store, dir: &Path, options: &Options) -> Resu
     };
     let (walk_root, walk_prefix, walk_rules) = (root.clone(), prefix.clone(), rules.clone());
     let (walked, inspected, cache) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let walked = walk::walk(&walk_root, walk_prefix.chars().count()).with_context(|| {
-            format!(
-                "{} {}",
-                tr("无法读取照片文件夹", "cannot read the photo folder"),
-                walk_root.display()
-            )
+        let walked = walk::walk(&walk_root, walk_prefix.chars().count()).map_err(|source| {
+            FolderError::Read {
+                dir: walk_root.clone(),
+                source,
+            }
         })?;
         let inspected =
             inspect::inspect_all(&walked.found, &cache, &walk_prefix, &walk_rules, threads);

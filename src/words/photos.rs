@@ -3,6 +3,7 @@
 
 use crate::domain::photo_spec::{Corner, Damage, FileFormat, KB, Problem};
 use crate::i18n::Lang;
+use crate::photos::walk::{MAX_PATH_CHARS, SkipReason};
 
 fn kb(bytes: u64) -> String {
     let tenths = (bytes * 10 + KB / 2) / KB;
@@ -241,6 +242,158 @@ fn damage_message(damage: Damage, zh: bool) -> String {
             } else {
                 "broken JPEG structure: no image data (SOS)".into()
             }
+        }
+    }
+}
+
+/// Why a file of a photo folder is passed over.
+impl SkipReason {
+    /// In `lang`: the reconcile report's file is in English, the screens in the user's.
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            SkipReason::SymlinkLoop => {
+                if zh {
+                    "符号链接循环：链接指回它所在的上级文件夹，已跳过".into()
+                } else {
+                    "symlink loop: the link points back to a folder containing it".into()
+                }
+            }
+            SkipReason::AlreadyWalked { first } => {
+                if zh {
+                    format!("与已检查的文件夹 {first} 是同一个文件夹，未重复检查")
+                } else {
+                    format!("same folder as {first}, already walked")
+                }
+            }
+            SkipReason::UnreadableFolder { error } => {
+                if zh {
+                    format!("文件夹无法读取（{error}）；请检查权限")
+                } else {
+                    format!("unreadable folder ({error}); check its permissions")
+                }
+            }
+            SkipReason::UnreadableFile { error } => {
+                if zh {
+                    format!("文件无法读取（{error}）；请检查权限")
+                } else {
+                    format!("unreadable file ({error}); check its permissions")
+                }
+            }
+            SkipReason::BrokenLink { error } => {
+                if zh {
+                    format!("符号链接指向的文件不存在（{error}）")
+                } else {
+                    format!("broken symbolic link ({error})")
+                }
+            }
+            SkipReason::NotRegular { what } => {
+                if zh {
+                    format!("不是普通文件（{what}）")
+                } else {
+                    format!("not a regular file ({what})")
+                }
+            }
+            SkipReason::Empty => {
+                if zh {
+                    "空文件（0 字节）".into()
+                } else {
+                    "empty file (0 bytes)".into()
+                }
+            }
+            SkipReason::Huge { size } => {
+                let mb = *size as f64 / (1024.0 * 1024.0);
+                if zh {
+                    format!("文件过大（{mb:.1} MB），不是照片")
+                } else {
+                    format!("too large to be a photo ({mb:.1} MB)")
+                }
+            }
+            SkipReason::NotPhotoName => {
+                if zh {
+                    "扩展名不是 .jpg、.jpeg 或 .heic".into()
+                } else {
+                    "not named .jpg, .jpeg or .heic".into()
+                }
+            }
+            SkipReason::Hidden => {
+                if zh {
+                    "隐藏文件".into()
+                } else {
+                    "hidden file".into()
+                }
+            }
+            SkipReason::HiddenFolder => {
+                if zh {
+                    "隐藏文件夹（缩略图或回收站等），未检查".into()
+                } else {
+                    "hidden folder (thumbnails, trash and the like), not walked".into()
+                }
+            }
+            SkipReason::BadName => {
+                if zh {
+                    "文件名编码无法识别（既不是 UTF-8 也不是 GBK）；请重命名".into()
+                } else {
+                    "the file name is neither UTF-8 nor GBK text; rename it".into()
+                }
+            }
+            SkipReason::PathTooLong { chars } => {
+                if zh {
+                    format!("路径过长（{chars} 个字符，最多 {MAX_PATH_CHARS} 个）")
+                } else {
+                    format!("path too long ({chars} characters, at most {MAX_PATH_CHARS})")
+                }
+            }
+        }
+    }
+
+    /// Whether the entry is a folder (folders are not counted as files).
+    pub fn is_folder(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::SymlinkLoop
+                | SkipReason::AlreadyWalked { .. }
+                | SkipReason::UnreadableFolder { .. }
+                | SkipReason::HiddenFolder
+        )
+    }
+}
+
+impl std::fmt::Display for crate::photos::FolderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::i18n::tr;
+        use crate::photos::FolderError;
+        match self {
+            FolderError::Open { dir, .. } => write!(
+                f,
+                "{} {}",
+                tr("无法打开照片文件夹", "cannot open the photo folder"),
+                dir.display()
+            ),
+            FolderError::NotAFolder { path } => write!(
+                f,
+                "{} {}",
+                path.display(),
+                tr(
+                    "不是文件夹；请给出照片所在的文件夹",
+                    "is not a folder; give the folder that holds the photos"
+                )
+            ),
+            FolderError::NotUtf8 { path } => write!(
+                f,
+                "{} {}",
+                path.display(),
+                tr(
+                    "的路径不是 UTF-8 文本；请把照片移到名称为普通文字的文件夹",
+                    "has a path that is not UTF-8 text; move the photos to a plainly named folder"
+                )
+            ),
+            FolderError::Read { dir, .. } => write!(
+                f,
+                "{} {}",
+                tr("无法读取照片文件夹", "cannot read the photo folder"),
+                dir.display()
+            ),
         }
     }
 }
