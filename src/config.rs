@@ -177,6 +177,12 @@ impl Config {
     }
 }
 
+/// A file too large to be a config or theme file (its words are in `words::files`).
+#[derive(Debug)]
+pub struct TooLargeForSettings;
+
+impl std::error::Error for TooLargeForSettings {}
+
 /// Config and theme files are a few lines; anything larger is not one.
 pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
 
@@ -191,13 +197,7 @@ pub fn read_settings_file(path: &Path) -> std::io::Result<String> {
     file.take(MAX_SETTINGS_BYTES + 1)
         .read_to_string(&mut text)?;
     if text.len() as u64 > MAX_SETTINGS_BYTES {
-        return Err(Error::new(
-            ErrorKind::InvalidData,
-            crate::i18n::tr(
-                "文件超过 1 MiB，不像设置文件",
-                "larger than 1 MiB, which no settings file is",
-            ),
-        ));
+        return Err(Error::new(ErrorKind::InvalidData, TooLargeForSettings));
     }
     Ok(text)
 }

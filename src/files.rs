@@ -18,14 +18,11 @@
 //! - a folder or a socket: refused.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-use crate::i18n::{Lang, lang};
 
 /// The mode of every file caiji creates: they hold ID numbers (exports, databases) or keys.
 pub const PRIVATE_MODE: u32 = 0o600;
@@ -51,8 +48,8 @@ fn what_it_is(file_type: &fs::FileType) -> (&'static str, &'static str) {
 /// `InvalidInput`, so callers that only know `io::Error` keep working; [`NotRegular::of`] finds it.
 #[derive(Debug)]
 pub struct NotRegular {
-    zh: &'static str,
-    en: &'static str,
+    pub(crate) zh: &'static str,
+    pub(crate) en: &'static str,
 }
 
 impl NotRegular {
@@ -62,16 +59,13 @@ impl NotRegular {
     }
 }
 
-impl fmt::Display for NotRegular {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match lang() {
-            Lang::Zh => write!(f, "不是普通文件，而是{}；请给出一个文件", self.zh),
-            Lang::En => write!(f, "not a regular file but {}; give a file", self.en),
-        }
-    }
-}
-
 impl std::error::Error for NotRegular {}
+
+/// The path of an output was swapped for something else while it was being written.
+#[derive(Debug)]
+pub struct ReplacedWhileWriting;
+
+impl std::error::Error for ReplacedWhileWriting {}
 
 fn not_regular(file_type: &fs::FileType) -> io::Error {
     let (zh, en) = what_it_is(file_type);
@@ -119,50 +113,6 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
-}
-
-impl fmt::Display for OutputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let zh = lang() == Lang::Zh;
-        match self {
-            OutputError::Symlink { path } if zh => write!(
-                f,
-                "{} 是符号链接；caiji 不替换也不经由链接写文件——请给出文件本身的路径，或先删除这个链接",
-                path.display()
-            ),
-            OutputError::Symlink { path } => write!(
-                f,
-                "{} is a symbolic link; caiji neither replaces a link nor writes through one — give the path of the file itself, or remove the link first",
-                path.display()
-            ),
-            OutputError::NotWritable { path, zh: what, .. } if zh => write!(
-                f,
-                "{} 是{what}，不能写成文件——请换一个文件路径",
-                path.display()
-            ),
-            OutputError::NotWritable { path, en: what, .. } => write!(
-                f,
-                "{} is {what}, which cannot be written as a file — choose another file path",
-                path.display()
-            ),
-            OutputError::Exists { path } if zh => {
-                write!(f, "{} 已存在，不会被覆盖", path.display())
-            }
-            OutputError::Exists { path } => {
-                write!(f, "{} already exists and is not replaced", path.display())
-            }
-            OutputError::Io { path, source } if zh => write!(
-                f,
-                "无法写入 {}：{source}——请确认文件夹存在且可写、磁盘有空间",
-                path.display()
-            ),
-            OutputError::Io { path, source } => write!(
-                f,
-                "cannot write {}: {source} — check that the folder exists and is writable and the disk has room",
-                path.display()
-            ),
-        }
-    }
 }
 
 impl std::error::Error for OutputError {
@@ -323,10 +273,7 @@ impl Staged<'_> {
                 if !allowed {
                     // swapped for a file meanwhile: writing into it in place would leave the old
                     // file's tail behind
-                    return Err(io_error(io::Error::other(match lang() {
-                        Lang::Zh => "写入时路径被换成了别的东西，请重试",
-                        Lang::En => "the path was replaced while writing; try again",
-                    })));
+                    return Err(io_error(io::Error::other(ReplacedWhileWriting)));
                 }
                 file.write_all(self.bytes).map_err(io_error)?;
                 file.flush().map_err(io_error)

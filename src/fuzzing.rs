@@ -110,6 +110,7 @@ fn show_verified(result: Result<code::CodePayload, code::VerifyError>) {
 pub fn roster(data: &[u8]) {
     let options = ReadOptions {
         sheet: None,
+        lang: crate::i18n::Lang::En,
         limits: Limits {
             max_rows: 5_000,
             max_record_bytes: 64 << 10,

@@ -209,3 +209,41 @@ fn below_the_faces_errors_are_typed() {
         found.join("\n")
     );
 }
+
+/// No global language setting is read below the faces (docs/architecture.md, "Words at the
+/// edge"): only the faces, their catalogue `words/`, `i18n` itself and the wiring read it. One
+/// place is not there yet and is named here: `photos/ingest/` words its refusals itself.
+#[test]
+fn the_interface_language_is_read_only_at_the_edge() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let edge = ["tui", "commands", "cli", "words", "i18n", "main"];
+    let not_yet = src.join("photos").join("ingest");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        let Some(module) = module_of(&src, &file) else {
+            continue;
+        };
+        if edge.contains(&module.as_str()) || file.starts_with(&not_yet) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("source file is readable");
+        for (number, line) in program_lines(&file, &text) {
+            let code = line.split("//").next().unwrap_or("");
+            let reads = code.contains("lang()")
+                || code.contains(" tr(")
+                || code.contains("(tr(")
+                || code.contains("::tr(");
+            if reads {
+                found.push(format!("{}:{number}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the interface language read below the faces (take a Lang, or word it in words/):\n{}",
+        found.join("\n")
+    );
+}

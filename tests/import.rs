@@ -1059,6 +1059,7 @@ fn oversized_files_are_refused_while_streaming() {
         &ReadOptions {
             sheet: None,
             limits,
+            lang: caiji::i18n::Lang::En,
         },
         &mut |p| last_progress = p.rows,
     )

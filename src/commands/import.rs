@@ -40,6 +40,7 @@ async fn import(ctx: &Ctx, args: &ImportArgs, made_folders: &mut Vec<PathBuf>) -
     let options = ReadOptions {
         sheet: args.sheet.clone(),
         limits: roster::Limits::default(),
+        lang: crate::i18n::lang(),
     };
     let source = format!(
         "import {}",

@@ -42,7 +42,7 @@ async fn sync(ctx: &Ctx, args: &SyncArgs) -> Result<ExitCode> {
             config_file.display()
         );
     }
-    let mut outcome = crate::roster::read_table(&table, &shown)?;
+    let mut outcome = crate::roster::read_table(&table, &shown, crate::i18n::lang())?;
     if !outcome.rejections.is_empty() && (args.strict || outcome.students.is_empty()) {
         report(args.format, &shown, &outcome, &ImportSummary::default())?;
         note(&format!(

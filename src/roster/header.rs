@@ -5,8 +5,6 @@
 //! "2026届毕业生名单", sometimes marked `*学号` or `证件号码（必填）`, and — from school databases —
 //! as pinyin initials (`xh`, `xm`, `sfzh`).
 
-use crate::i18n::{Lang, lang};
-
 use super::RawRow;
 
 /// The roster fields of docs/roster.md, in the order they are reported.
@@ -74,14 +72,6 @@ impl Field {
             Field::Cohort => "毕业年份",
             Field::Gender => "性别",
             Field::Phone => "手机号",
-        }
-    }
-
-    /// The field's name in the current UI language (the stable key in English).
-    pub fn label(self) -> &'static str {
-        match lang() {
-            Lang::Zh => self.label_zh(),
-            Lang::En => self.code(),
         }
     }
 

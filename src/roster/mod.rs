@@ -24,6 +24,7 @@ use std::rc::Rc;
 
 use crate::store::SourceTable;
 
+use crate::i18n::Lang;
 pub use cells::NotText;
 use encoding::Start;
 pub use encoding::{FileKind, TextEncoding};
@@ -109,6 +110,8 @@ pub struct ReadOptions {
     /// Worksheet to read (XLSX, XLS); by default the first, or the one with a header row.
     pub sheet: Option<String>,
     pub limits: Limits,
+    /// The language rejected rows' reasons are written in.
+    pub lang: Lang,
 }
 
 /// Where rows go: first the header search, then validation.
@@ -117,6 +120,8 @@ pub struct Intake {
     stage: Stage,
     /// Rows the file probably holds, to size the validator's lists once.
     expected_rows: usize,
+    /// The language of rejected rows' reasons.
+    lang: Lang,
     /// Where the validator is to stream valid students (see `Validator::stream_to`).
     stream: Option<StudentBatches>,
 }
@@ -127,13 +132,14 @@ enum Stage {
 }
 
 impl Intake {
-    /// `file` names the roster in messages.
-    pub fn new(file: &str) -> Intake {
+    /// `file` names the roster in messages; rejected rows' reasons are in `lang`.
+    pub fn new(file: &str, lang: Lang) -> Intake {
         Intake {
             file: file.to_string(),
             stage: Stage::Searching(Vec::new()),
             expected_rows: 0,
             stream: None,
+            lang,
         }
     }
 
@@ -172,7 +178,7 @@ impl Intake {
             file: self.file.clone(),
             problem,
         })?;
-        let mut validator = Validator::new(map);
+        let mut validator = Validator::new(map, self.lang);
         if let Some(batches) = self.stream.take() {
             validator.stream_to(batches);
         }
@@ -362,7 +368,7 @@ impl<'a> Source<'_, 'a> {
             reason: io_reason(&e),
         };
         let kind = start.kind();
-        let mut intake = Intake::new(&file);
+        let mut intake = Intake::new(&file, options.lang);
         if let Some(batches) = stream {
             intake.stream_to(batches);
         }
@@ -441,13 +447,13 @@ impl<'a> Source<'_, 'a> {
 
 /// Validates the rows a `[roster.source]` query returned. Rows are numbered from 1 in the order
 /// the query returned them.
-pub fn read_table(table: &SourceTable, label: &str) -> Result<Outcome, RosterError> {
+pub fn read_table(table: &SourceTable, label: &str, lang: Lang) -> Result<Outcome, RosterError> {
     let map =
         header::map_columns(&table.headers, 0, false).map_err(|problem| RosterError::Header {
             file: label.to_string(),
             problem,
         })?;
-    let mut validator = Validator::new(map);
+    let mut validator = Validator::new(map, lang);
     let mut raw = RawRow::default();
     for (i, cells) in table.rows.iter().enumerate() {
         raw.row = i as u64 + 1;
@@ -482,13 +488,13 @@ mod tests {
     #[test]
     fn intake_errors() {
         assert_eq!(
-            Intake::new("a.csv").finish().unwrap_err(),
+            Intake::new("a.csv", Lang::En).finish().unwrap_err(),
             RosterError::Empty {
                 file: "a.csv".into()
             }
         );
 
-        let mut blank_only = Intake::new("a.csv");
+        let mut blank_only = Intake::new("a.csv", Lang::En);
         blank_only.push(&raw(1, &["", " "])).unwrap();
         assert_eq!(
             blank_only.finish().unwrap_err(),
@@ -497,7 +503,7 @@ mod tests {
             }
         );
 
-        let mut headers_only = Intake::new("a.csv");
+        let mut headers_only = Intake::new("a.csv", Lang::En);
         headers_only.push(&raw(1, &["名单"])).unwrap();
         headers_only
             .push(&raw(
@@ -532,7 +538,7 @@ mod tests {
 
     #[test]
     fn header_search_stops_after_ten_rows() {
-        let mut intake = Intake::new("a.csv");
+        let mut intake = Intake::new("a.csv", Lang::En);
         let mut result = Ok(());
         for n in 1..=HEADER_SEARCH_ROWS as u64 {
             result = intake.push(&raw(n, &["2022001", "张三"]));

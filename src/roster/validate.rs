@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::{IdNumber, Student};
-use crate::i18n::{Lang, lang};
+use crate::i18n::Lang;
 
 use super::fields::{cohort, empty_reason, gender, id_type, level, phone, plain_text, student_no};
 use super::header::{ColumnMap, Field, column_letter};
@@ -178,8 +178,9 @@ pub type StudentBatches = Box<dyn FnMut(Vec<Student>) + Send>;
 const BATCH: usize = 2048;
 
 impl Validator {
-    pub fn new(map: ColumnMap) -> Validator {
-        Validator::new_at(map, chrono::Local::now().date_naive(), lang())
+    /// A validator whose rejected rows' reasons are in `lang`.
+    pub fn new(map: ColumnMap, lang: Lang) -> Validator {
+        Validator::new_at(map, chrono::Local::now().date_naive(), lang)
     }
 
     /// As `new`, with the date that counts as today (birth dates in ID numbers are checked

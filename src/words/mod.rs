@@ -6,9 +6,11 @@
 pub mod checkin;
 mod code;
 mod domain;
+mod files;
 mod photos;
 mod plan;
 pub mod reports;
+mod roster;
 mod store;
 
 /// One line for the user: the error and its causes, without repeats.
