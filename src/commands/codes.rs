@@ -12,14 +12,14 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{ChangeArgs, CodesCommand, Format, IssueArgs, StudentArg};
-use crate::code::{CodePayload, Keyring, issue};
+
 use crate::domain::Student;
 use crate::i18n::tr;
+use crate::ops::codes::Issuer;
 use crate::store::{AuditEntry, CodeRecord, CodeState, CodeTargets, Store};
 
 pub async fn run(ctx: &Ctx, cmd: CodesCommand) -> Result<ExitCode> {
@@ -65,21 +65,6 @@ pub(crate) async fn issuing_school_code(ctx: &Ctx, store: &dyn Store) -> Result<
             )
         ),
     }
-}
-
-/// Seals one student's code with the keyring's current key. Errors name the student.
-pub(crate) fn make_token(
-    keyring: &Keyring,
-    school_code: &str,
-    serial: i64,
-    student: &Student,
-    issued_on: NaiveDate,
-) -> Result<String, String> {
-    let serial = u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
-    let payload = CodePayload::for_student(serial, student, school_code, issued_on);
-    issue(&payload, keyring)
-        .map(|t| t.text)
-        .map_err(|e| format!("{} {}: {e}", tr("学号", "student"), student.student_no))
 }
 
 /// The student and their active code, or an error saying what to run instead.
@@ -139,7 +124,6 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
     // The key first: without it nothing can be issued, and the database is left untouched.
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let targets = if args.all {
         CodeTargets::AllWithout
@@ -151,18 +135,13 @@ async fn issue_codes(ctx: &Ctx, args: &IssueArgs) -> Result<ExitCode> {
                 .collect(),
         )
     };
-    let make = |serial: i64, student: &Student, issued_on: NaiveDate| {
-        make_token(&keyring, &school_code, serial, student, issued_on)
+    let issuer = Issuer {
+        keyring: &keyring,
+        school_code: &school_code,
+        operator: &ctx.operator,
     };
     let started = std::time::Instant::now();
-    let summary = store
-        .issue_codes(
-            &targets,
-            i32::from(keyring.current_id()),
-            &make,
-            &ctx.operator,
-        )
-        .await?;
+    let summary = issuer.issue(store.as_ref(), &targets).await?;
     tracing::info!(
         issued = summary.issued.len(),
         key_id = keyring.current_id(),
@@ -292,22 +271,16 @@ async fn reissue(ctx: &Ctx, args: &ChangeArgs) -> Result<ExitCode> {
     let reason = checked_reason(args)?;
     let keyring = super::key::load_keyring(ctx)?;
     let store = ctx.open_store().await?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref()).await?;
     let school_code = issuing_school_code(ctx, store.as_ref()).await?;
     let no = args.student_no.trim();
-    let make = |serial: i64, student: &Student, issued_on: NaiveDate| {
-        make_token(&keyring, &school_code, serial, student, issued_on)
-    };
     // The store revokes the old code, issues the new one and audits both in one transaction.
-    let (old, new) = store
-        .reissue_code(
-            no,
-            &reason,
-            i32::from(keyring.current_id()),
-            &make,
-            &ctx.operator,
-        )
-        .await?;
+    let (old, new) = Issuer {
+        keyring: &keyring,
+        school_code: &school_code,
+        operator: &ctx.operator,
+    }
+    .reissue(store.as_ref(), no, &reason)
+    .await?;
     store.close().await;
     let text = match old {
         Some(old) => format!(

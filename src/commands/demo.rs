@@ -229,8 +229,13 @@ async fn issue_demo_codes(
         .filter(|_| rng.random_range(0..100u32) < ISSUED_PERCENT)
         .map(|s| s.student_no.clone())
         .collect();
+    let issuer = crate::ops::codes::Issuer {
+        keyring,
+        school_code,
+        operator,
+    };
     let make = |serial: i64, student: &Student, issued_on: NaiveDate| {
-        super::codes::make_token(keyring, school_code, serial, student, issued_on)
+        issuer.seal(serial, student, issued_on)
     };
     let key_id = i32::from(keyring.current_id());
     let summary = as_of(

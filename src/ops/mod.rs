@@ -2,6 +2,7 @@
 //! these, and neither face imports the other (docs/architecture.md).
 
 pub mod checkin;
+pub mod codes;
 pub mod keys;
 pub mod plan;
 pub mod report_files;

@@ -7,15 +7,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::SchoolInfo;
 use super::action::{Action, CodeCard, Effect, History, ReportData};
 use super::roster::Roster;
-use crate::code::{CodePayload, Keyring, QrMatrix, issue};
-use crate::domain::Student;
+use crate::code::{Keyring, QrMatrix};
 use crate::export::FileKind;
 use crate::i18n::tr;
 use crate::ops::report_files::{self, ReportScope};
@@ -647,23 +646,18 @@ async fn reissue(
     reason: String,
 ) -> Result<i64, String> {
     let keyring = Keyring::load(&key_file).map_err(|e| e.to_string())?;
-    crate::ops::keys::check_matches_database(&keyring, store.as_ref())
+    let issuer = crate::ops::codes::Issuer {
+        keyring: &keyring,
+        school_code: &school_code,
+        operator: &operator,
+    };
+    let (_, new) = issuer
+        .reissue(store.as_ref(), &student_no, &reason)
         .await
-        .map_err(|e| e.to_string())?;
-    let key_id = i32::from(keyring.current_id());
-    let make =
-        move |serial: i64, student: &Student, issued_on: NaiveDate| -> Result<String, String> {
-            let serial =
-                u64::try_from(serial).map_err(|_| format!("serial {serial} is negative"))?;
-            let payload = CodePayload::for_student(serial, student, &school_code, issued_on);
-            issue(&payload, &keyring)
-                .map(|t| t.text)
-                .map_err(|e| e.to_string())
-        };
-    let (_, new) = store
-        .reissue_code(&student_no, &reason, key_id, &make, &operator)
-        .await
-        .map_err(error_text)?;
+        .map_err(|e| match e {
+            crate::ops::codes::CodeOpError::Store(e) => error_text(e),
+            other => other.to_string(),
+        })?;
     Ok(new.serial)
 }
 

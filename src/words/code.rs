@@ -258,3 +258,13 @@ impl fmt::Display for crate::ops::keys::KeyCheckError {
         }
     }
 }
+
+impl fmt::Display for crate::ops::codes::CodeOpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::ops::codes::CodeOpError;
+        match self {
+            CodeOpError::Keys(e) => e.fmt(f),
+            CodeOpError::Store(e) => e.fmt(f),
+        }
+    }
+}
