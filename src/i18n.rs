@@ -11,6 +11,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The text for this language, for code handed a language by its caller.
+    pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Lang> {
         match s.trim().to_ascii_lowercase().as_str() {
             "zh" | "zh-cn" | "zh_cn" | "cn" | "chinese" => Some(Lang::Zh),

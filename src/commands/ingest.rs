@@ -54,6 +54,7 @@ pub async fn run(ctx: &Ctx, args: &IngestArgs) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let options = Options {
+        lang: crate::i18n::lang(),
         pick: match args.pick {
             PickArg::Last => Pick::Last,
             PickArg::First => Pick::First,

@@ -29,7 +29,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::code::{Keyring, VerifyError, open_slate, slate};
 use crate::domain::photo_spec::PhotoSpec;
-use crate::i18n::{Lang, lang, tr};
+use crate::i18n::Lang;
 use crate::store::{AuditEntry, Store, StudentFilter, TokenLookup};
 use frame::{Analysed, Crop, Target, Unusable, Worker};
 use report::{Ingested, MissingStudent, StudentPhoto, SupersededSeq, UnassignedFrame};
@@ -60,6 +60,8 @@ pub struct Options {
     /// Worker threads (0: one per core).
     pub threads: usize,
     pub operator: String,
+    /// The language of the report's refusals and of the errors.
+    pub lang: Lang,
 }
 
 /// Where the ingest stands, for a progress bar.
@@ -201,8 +203,9 @@ async fn resolve_text(
     keyring: &Keyring,
     roster: &Roster,
     text: &str,
+    lang: Lang,
 ) -> Result<Key> {
-    let zh = lang() == Lang::Zh;
+    let zh = lang == Lang::Zh;
     if slate::is_slate(text) {
         let s = match open_slate(text, keyring) {
             Ok(s) => s,
@@ -261,7 +264,7 @@ async fn resolve_text(
         {
             return Ok(refusal(
                 "slate_mismatch",
-                tr(
+                lang.pick(
                     "拍摄牌上的采集码编号属于另一名学生——该场次拍摄号可能被改过；请人工核对",
                     "the slate's code serial belongs to another student than its shot — check this sequence by hand",
                 )
@@ -291,7 +294,7 @@ async fn resolve_text(
         },
         TokenLookup::Unknown => refusal(
             "unknown_code",
-            tr(
+            lang.pick(
                 "未登记的采集码（不是本校签发的，或已被替换）",
                 "unknown code (not issued here, or replaced)",
             )
@@ -337,6 +340,7 @@ async fn resolve(
     roster: &Roster,
     cache: &mut HashMap<String, Key>,
     texts: &[String],
+    lang: Lang,
 ) -> Result<Key> {
     let mut keys = Vec::new();
     for t in texts {
@@ -344,7 +348,7 @@ async fn resolve(
         let key = match cache.get(&norm) {
             Some(k) => k.clone(),
             None => {
-                let k = resolve_text(store, keyring, roster, &norm).await?;
+                let k = resolve_text(store, keyring, roster, &norm, lang).await?;
                 cache.insert(norm, k.clone());
                 k
             }
@@ -362,7 +366,7 @@ async fn resolve(
         0 => keys.into_iter().next().unwrap_or_else(|| {
             refusal(
                 "invalid_code",
-                tr("无法读取的采集码", "unreadable code").to_string(),
+                lang.pick("无法读取的采集码", "unreadable code").to_string(),
             )
         }),
         1 => keys
@@ -371,7 +375,7 @@ async fn resolve(
             .unwrap_or_else(|| refusal("invalid_code", String::new())),
         _ => refusal(
             "conflicting_codes",
-            tr(
+            lang.pick(
                 "同一画面里有不同学生的码——这些照片不归入任何学生，请人工核对",
                 "codes of different students in one frame — these frames go to nobody; check them by hand",
             )
@@ -382,11 +386,11 @@ async fn resolve(
 
 /// The card folder, the output folder (created unless `dry_run`), both absolute, and a refusal
 /// of an output folder on the card.
-fn folders(card: &Path, out: &Path, dry_run: bool) -> Result<(PathBuf, PathBuf)> {
+fn folders(card: &Path, out: &Path, dry_run: bool, lang: Lang) -> Result<(PathBuf, PathBuf)> {
     let card = std::fs::canonicalize(card).with_context(|| {
         format!(
             "{} {}",
-            tr("无法打开存储卡文件夹", "cannot open the card folder"),
+            lang.pick("无法打开存储卡文件夹", "cannot open the card folder"),
             card.display()
         )
     })?;
@@ -394,7 +398,7 @@ fn folders(card: &Path, out: &Path, dry_run: bool) -> Result<(PathBuf, PathBuf)>
         bail!(
             "{} {}",
             card.display(),
-            tr(
+            lang.pick(
                 "不是文件夹；请给出存储卡（或其拷贝）的文件夹",
                 "is not a folder; give the card's folder (or a copy of it)"
             )
@@ -423,9 +427,9 @@ fn folders(card: &Path, out: &Path, dry_run: bool) -> Result<(PathBuf, PathBuf)>
     if out_abs.starts_with(&card) {
         bail!(
             "{} {} {}",
-            tr("输出文件夹", "the output folder"),
+            lang.pick("输出文件夹", "the output folder"),
             out_abs.display(),
-            tr(
+            lang.pick(
                 "在存储卡文件夹里；caiji 从不写存储卡——请换一个卡外的文件夹",
                 "lies on the card; caiji never writes to the card — choose a folder outside it"
             )
@@ -435,7 +439,7 @@ fn folders(card: &Path, out: &Path, dry_run: bool) -> Result<(PathBuf, PathBuf)>
         std::fs::create_dir_all(&out_abs).with_context(|| {
             format!(
                 "{} {}",
-                tr("无法创建输出文件夹", "cannot create the output folder"),
+                lang.pick("无法创建输出文件夹", "cannot create the output folder"),
                 out.display()
             )
         })?;
@@ -590,7 +594,8 @@ pub async fn ingest(
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> Result<Ingested> {
     let started = Instant::now();
-    let (card_root, out_root) = folders(card_dir, out_dir, options.dry_run)?;
+    let lang = options.lang;
+    let (card_root, out_root) = folders(card_dir, out_dir, options.dry_run, lang)?;
     let roster = Roster::load(store).await?;
     let scan_root = card_root.clone();
     let card = tokio::task::spawn_blocking(move || card::scan(&scan_root, None))
@@ -599,7 +604,7 @@ pub async fn ingest(
         .with_context(|| {
             format!(
                 "{} {}",
-                tr("无法读取存储卡文件夹", "cannot read the card folder"),
+                lang.pick("无法读取存储卡文件夹", "cannot read the card folder"),
                 card_root.display()
             )
         })?;
@@ -616,7 +621,7 @@ pub async fn ingest(
         std::fs::create_dir_all(&staging).with_context(|| {
             format!(
                 "{} {}",
-                tr(
+                lang.pick(
                     "无法在输出文件夹中写文件",
                     "cannot write in the output folder"
                 ),
@@ -699,7 +704,7 @@ pub async fn ingest(
                     std::fs::rename(path, &dest).with_context(|| {
                         format!(
                             "{} {}",
-                            tr("无法写入照片", "cannot write the photo"),
+                            lang.pick("无法写入照片", "cannot write the photo"),
                             dest.display()
                         )
                     })?;
@@ -715,12 +720,12 @@ pub async fn ingest(
     // Frames that go to nobody.
     let mut unassigned = Vec::new();
     let unusable_reason = |i: usize| -> Option<(&'static str, String)> {
-        unusable.get(&i).map(|u| report::unusable_reason(u))
+        unusable.get(&i).map(|u| report::unusable_reason(u, lang))
     };
     for &i in &before_first {
         let (reason, message) = unusable_reason(i).unwrap_or((
             "before_first_keyframe",
-            tr(
+            lang.pick(
                 "在第一个关键帧之前（试拍）",
                 "before the first keyframe (test shots)",
             )
@@ -952,7 +957,8 @@ async fn run_card(
                 }
                 Done::Analysed(Analysed::Keyframe { texts }) => {
                     keyframes += 1;
-                    let key = resolve(store, keyring, roster, &mut cache, &texts).await?;
+                    let key =
+                        resolve(store, keyring, roster, &mut cache, &texts, options.lang).await?;
                     if let Some(closed) = seq.keyframe(i, key)
                         && let Some(dropped) = book.close(closed)
                     {
@@ -966,7 +972,7 @@ async fn run_card(
                         Some(stage(staging, i, &photo.jpeg).with_context(|| {
                             format!(
                                 "{} {}",
-                                tr(
+                                options.lang.pick(
                                     "无法在输出文件夹中写文件",
                                     "cannot write in the output folder"
                                 ),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::NameBy;
 use super::frame::Unusable;
 use super::sequence::{KeyedBy, Pick};
-use crate::i18n::{Lang, lang};
+use crate::i18n::Lang;
 use crate::photos::Reconciled;
 use crate::photos::report::ReportJson;
 
@@ -156,8 +156,8 @@ impl Ingested {
 }
 
 /// The reason code and message of an unusable frame.
-pub fn unusable_reason(u: &Unusable) -> (&'static str, String) {
-    let zh = lang() == Lang::Zh;
+pub fn unusable_reason(u: &Unusable, lang: Lang) -> (&'static str, String) {
+    let zh = lang == Lang::Zh;
     match u {
         Unusable::Heic => (
             "heic",
