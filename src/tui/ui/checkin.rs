@@ -62,7 +62,7 @@ fn status_text(scan: &Scan) -> &'static str {
 }
 
 /// Name, class and reason of a scan, as one text.
-fn who_text(app: &App, scan: &Scan) -> String {
+fn who_text(scan: &Scan, hints: &Hints<'_>) -> String {
     match &scan.result {
         None => String::new(),
         Some(Err(e)) => e.clone(),
@@ -73,15 +73,7 @@ fn who_text(app: &App, scan: &Scan) -> String {
                 .map(|t| widgets::clean(t).into_owned())
                 .collect();
             if let Some(r) = &a.reason {
-                let (walk_in, retake) = (
-                    super::super::sessions::walk_in_how(app),
-                    super::super::sessions::retake_how(app),
-                );
-                let hints = Hints {
-                    walk_in: &walk_in,
-                    retake: &retake,
-                };
-                parts.push(widgets::clean(&reason_words(r, &hints)).into_owned());
+                parts.push(widgets::clean(&reason_words(r, hints)).into_owned());
             }
             parts.join("  ")
         }
@@ -145,6 +137,15 @@ fn render_slate(app: &App, frame: &mut Frame, inner: Rect) -> (u16, Option<Strin
 pub fn render(app: &App, frame: &mut Frame, body: Rect) {
     let theme = &app.theme;
     let c = &app.checkin;
+    // how this console takes a walk-in or a retake, named in the answers that call for them
+    let (walk_in, retake) = (
+        super::super::sessions::walk_in_how(app),
+        super::super::sessions::retake_how(app),
+    );
+    let hints = Hints {
+        walk_in: &walk_in,
+        retake: &retake,
+    };
     let title = format!(
         "{} · {} {}",
         tr("现场签到", "Check-in"),
@@ -317,7 +318,7 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         if let Some(note) = &slate_note {
             right.push(Line::styled(note.clone(), muted));
         }
-        for l in widgets::wrap(&who_text(app, latest), right_w.max(1)) {
+        for l in widgets::wrap(&who_text(latest, &hints), right_w.max(1)) {
             right.push(Line::styled(
                 l,
                 if latest.result.as_ref().is_some_and(|r| r.is_err()) {
@@ -367,7 +368,7 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
                         style.add_modifier(Modifier::BOLD),
                     ),
                     Span::styled(
-                        format!("  {}", who_text(app, scan)),
+                        format!("  {}", who_text(scan, &hints)),
                         if matches!(scan.result, Some(Err(_))) {
                             style
                         } else {
